@@ -1,0 +1,253 @@
+//! `ar` in the build phase: archive tokens that embed their members' tokens.
+//!
+//! Handles the operations builds use: r (replace or add), q (append), d (delete), t (list),
+//! x (extract), p (print), m (move, order kept), s (index); modifiers c s S D U T u v o P l f
+//! a b i N; a leading `--plugin`. Thin archives (T) embed their members too: builds delete
+//! objects after archiving, and the graph must survive that.
+
+use crate::ctx::{err, write_atomic, Ctx, Result, ShimError};
+use crate::realize::OPAQUE_ROLE;
+use crate::token::{self, Edge, Input, Kind, Token};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ArCall {
+    pub op: char,
+    pub mods: String,
+    pub archive: String,
+    pub members: Vec<String>,
+}
+
+/// Parses `ar [--plugin p] [-]{op}[mods] [relpos] [count] archive [member...]`.
+pub fn parse(args: &[String]) -> Option<ArCall> {
+    let mut it = args.iter().peekable();
+    let mut keys = String::new();
+    while let Some(w) = it.peek() {
+        if w.as_str() == "--plugin" {
+            it.next();
+            it.next();
+        } else if w.starts_with("--") {
+            it.next(); // --plugin=x, --target=x, --output=x: no bearing on the graph.
+        } else if keys.is_empty() || w.starts_with('-') && w.len() > 1 {
+            keys.push_str(w.trim_start_matches('-'));
+            it.next();
+            if !keys.chars().any(|c| "dmpqrstx".contains(c)) {
+                continue;
+            }
+            // Dashed modifiers may follow as their own words: `ar -r -c -s x.a`.
+            while it
+                .peek()
+                .is_some_and(|w| w.starts_with('-') && !w.starts_with("--") && w.len() > 1)
+            {
+                if let Some(w) = it.next() {
+                    keys.push_str(w.trim_start_matches('-'));
+                }
+            }
+            break;
+        } else {
+            break;
+        }
+    }
+    let op = keys
+        .chars()
+        .find(|c| "dmpqrtx".contains(*c))
+        .or_else(|| keys.contains('s').then_some('s'))?;
+    let mods: String = keys.chars().filter(|c| *c != op).collect();
+    if mods.contains('a') || mods.contains('b') || mods.contains('i') {
+        it.next(); // relpos
+    }
+    if mods.contains('N') {
+        it.next(); // count
+    }
+    let archive = it.next()?.clone();
+    Some(ArCall {
+        op,
+        mods,
+        archive,
+        members: it.cloned().collect(),
+    })
+}
+
+fn member_name(call: &ArCall, path: &str) -> String {
+    if call.mods.contains('P') || call.mods.contains('T') {
+        path.to_string()
+    } else {
+        Path::new(path)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(path)
+            .to_string()
+    }
+}
+
+/// The token standing for a member: the member's own token, or an opaque node naming a real
+/// file by content.
+fn member_token(ctx: &Ctx, path: &str) -> Result<Token> {
+    let abs = ctx.abs(path);
+    match Token::read(&abs) {
+        Ok(Some(t)) => Ok(t),
+        Ok(None) => {
+            let hash = token::hash_file(&abs).map_err(|e| ShimError(format!("ar: {path}: {e}")))?;
+            let mut t = Token {
+                kind: Some(Kind::Object),
+                role: OPAQUE_ROLE.to_string(),
+                inputs: vec![Input {
+                    edge: Edge::File,
+                    hash,
+                    path: abs.display().to_string(),
+                }],
+                output: abs.display().to_string(),
+                ..Token::default()
+            };
+            crate::ctx::fill_ids(&mut t, &|p| ctx.session.normalize(p));
+            Ok(t)
+        }
+        Err(e) => err(format!("ar: {path}: {e}")),
+    }
+}
+
+/// Build-phase `ar`. A real (non-token) archive that already exists goes to the real `ar`.
+pub fn run(ctx: &Ctx) -> Result<i32> {
+    let Some(call) = parse(ctx.args()) else {
+        return ctx.pass_through("unparsed");
+    };
+    let ar_abs = ctx.abs(&call.archive);
+    let existing = if ar_abs.exists() {
+        match Token::read(&ar_abs) {
+            Ok(Some(t)) => Some(t),
+            Ok(None) => return ctx.pass_through("real-archive"),
+            Err(e) => return err(format!("ar: {}: {e}", call.archive)),
+        }
+    } else {
+        None
+    };
+    let mut members: Vec<(String, Token)> = existing
+        .as_ref()
+        .map(|t| t.members.clone())
+        .unwrap_or_default();
+    let mut ev = ctx.event("confessed");
+    match call.op {
+        'r' | 'q' => {
+            for m in &call.members {
+                let tok = member_token(ctx, m)?;
+                let name = member_name(&call, m);
+                let pos = members.iter().position(|(n, _)| *n == name);
+                match pos {
+                    Some(i) if call.op == 'r' => members[i] = (name, tok),
+                    _ => members.push((name, tok)),
+                }
+                ev.inputs.push(m.clone());
+            }
+        }
+        'd' => {
+            let names: Vec<String> = call.members.iter().map(|m| member_name(&call, m)).collect();
+            members.retain(|(n, _)| !names.contains(n));
+        }
+        't' | 'x' | 'p' => {
+            if existing.is_none() {
+                eprintln!("ar: '{}': No such file", call.archive);
+                return Ok(1);
+            }
+            let wanted = |n: &str| call.members.is_empty() || call.members.iter().any(|m| m == n);
+            let mut stdout = std::io::stdout().lock();
+            for (name, tok) in members.iter().filter(|(n, _)| wanted(n)) {
+                match call.op {
+                    't' => {
+                        let _ = writeln!(stdout, "{name}");
+                    }
+                    'p' => {
+                        let _ = stdout
+                            .write_all(tok.render(&ctx.shim_exe.display().to_string()).as_bytes());
+                    }
+                    _ => {
+                        let out = ctx.abs(
+                            Path::new(name)
+                                .file_name()
+                                .and_then(|n| n.to_str())
+                                .unwrap_or(name),
+                        );
+                        write_atomic(
+                            &out,
+                            tok.render(&ctx.shim_exe.display().to_string()).as_bytes(),
+                        )?;
+                        ev.outputs.push(out.display().to_string());
+                    }
+                }
+            }
+            ev.inputs.push(call.archive.clone());
+            ctx.record(ev)?;
+            return Ok(0);
+        }
+        // m (move) and s (index only) leave membership as it is.
+        _ => {}
+    }
+    if existing.is_none() && !call.mods.contains('c') && matches!(call.op, 'r' | 'q') {
+        // Real ar says so on stderr and carries on.
+        eprintln!("{}: creating {}", ctx.tool_name(), call.archive);
+    }
+    let thin = call.mods.contains('T')
+        || existing
+            .as_ref()
+            .is_some_and(|t| t.action.iter().any(|a| a == "thin"));
+    let mut tok = Token {
+        kind: Some(Kind::Archive),
+        role: ctx.role.as_str().to_string(),
+        cwd: ctx.cwd.display().to_string(),
+        argv: ctx.argv.clone(),
+        action: if thin { vec!["thin".into()] } else { vec![] },
+        inputs: members
+            .iter()
+            .map(|(n, m)| Input {
+                edge: Edge::Member,
+                hash: m.id.clone(),
+                path: n.clone(),
+            })
+            .collect(),
+        output: ar_abs.display().to_string(),
+        members,
+        ..Token::default()
+    };
+    let id = ctx.write_token(&mut tok, Some(&ar_abs))?;
+    ev.outputs.push(call.archive.clone());
+    ev.tokens.push(id);
+    ctx.record(ev)?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Option<ArCall> {
+        parse(&s.split_whitespace().map(String::from).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn spellings_of_ar() {
+        let c = p("rcs libx.a a.o b.o").expect("parses");
+        assert_eq!(
+            (c.op, c.mods.as_str(), c.archive.as_str()),
+            ('r', "cs", "libx.a")
+        );
+        assert_eq!(c.members, ["a.o", "b.o"]);
+        let c = p("--plugin /usr/lib/liblto_plugin.so -rcsD libx.a a.o").expect("parses");
+        assert_eq!((c.op, c.archive.as_str()), ('r', "libx.a"));
+        assert!(c.mods.contains('D'));
+        let c = p("cru libx.a a.o").expect("parses");
+        assert_eq!(c.op, 'r');
+        let c = p("qcT libthin.a a.o").expect("parses");
+        assert_eq!(c.op, 'q');
+        assert!(c.mods.contains('T'));
+        let c = p("t libx.a").expect("parses");
+        assert_eq!((c.op, c.members.len()), ('t', 0));
+        let c = p("x libx.a a.o").expect("parses");
+        assert_eq!(c.members, ["a.o"]);
+        let c = p("s libx.a").expect("parses");
+        assert_eq!(c.op, 's');
+        let c = p("rb b.o libx.a a.o").expect("parses");
+        assert_eq!(c.archive, "libx.a");
+        let c = p("-r -c -s libx.a a.o").expect("parses");
+        assert_eq!((c.op, c.archive.as_str()), ('r', "libx.a"));
+    }
+}

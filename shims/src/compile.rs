@@ -1,0 +1,317 @@
+//! Compiler-driver calls in the build phase: object tokens, depfiles, compile-and-link.
+
+use crate::args::{ArgKind, Command, Input as CmdInput, Lang, Stop};
+use crate::ctx::{err, write_atomic, Ctx, Result, ShimError};
+use crate::flags::Meaning;
+use crate::headers::Header;
+use crate::link;
+use crate::token::{self, Edge, Input, Kind, Token};
+use std::path::Path;
+
+/// Flags that name outputs or side files: left out of the normalised action and of the
+/// header scan.
+fn is_output_flag(m: Meaning) -> bool {
+    matches!(
+        m,
+        Meaning::Output
+            | Meaning::DepFile
+            | Meaning::DepFileUser
+            | Meaning::DepOutput
+            | Meaning::DepTarget
+            | Meaning::DepTargetQ
+            | Meaning::DepPhony
+            | Meaning::DepMissingGen
+            | Meaning::DepsOnly
+    )
+}
+
+/// `-Wp,-MD,file` is a depfile request spelled as a preprocessor option.
+fn is_wp_depfile(a: &crate::args::Arg) -> bool {
+    a.kind == ArgKind::Flag(Meaning::PreprocArg)
+        && a.value
+            .as_deref()
+            .is_some_and(|v| v.starts_with("-MD,") || v.starts_with("-MMD,"))
+}
+
+/// The action words that identify a compile: flags as given, minus outputs and inputs, with
+/// scratch paths normalised; plus the working directory (relative flags depend on it).
+pub fn normalized_action(ctx: &Ctx, cmd: &Command, lang: Option<Lang>) -> Vec<String> {
+    let mut act = vec![
+        format!("role={}", ctx.role.as_str()),
+        format!(
+            "cwd={}",
+            ctx.session.normalize(&ctx.cwd.display().to_string())
+        ),
+    ];
+    if let Some(l) = lang {
+        act.push(format!("lang={}", l.as_str()));
+    }
+    for a in &cmd.args {
+        match &a.kind {
+            ArgKind::Input => continue,
+            ArgKind::Flag(m) if is_output_flag(*m) || *m == Meaning::Language => continue,
+            _ if is_wp_depfile(a) => continue,
+            _ => {}
+        }
+        for w in &a.words {
+            act.push(ctx.session.normalize(w));
+        }
+    }
+    act
+}
+
+/// The output a driver writes for one source: `-o` when there is one source, otherwise the
+/// source's base name with the stop's suffix, in the working directory.
+pub fn output_for(cmd: &Command, src: &CmdInput, single: bool) -> String {
+    if single {
+        if let Some(o) = &cmd.output {
+            return o.clone();
+        }
+    }
+    let base = Path::new(&src.path)
+        .file_name()
+        .and_then(|b| b.to_str())
+        .unwrap_or("a");
+    if src.lang.is_some_and(Lang::is_header) {
+        return format!("{base}.gch");
+    }
+    let stem = Path::new(base)
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or(base);
+    match cmd.stop() {
+        Stop::Assembly => format!("{stem}.s"),
+        _ => format!("{stem}.o"),
+    }
+}
+
+/// Build-phase handling of a driver call that compiles (and maybe links).
+pub fn run(ctx: &Ctx, cmd: &Command) -> Result<i32> {
+    let sources: Vec<&CmdInput> = cmd.sources().collect();
+    let stop = cmd.stop();
+    if stop != Stop::Link && sources.len() > 1 && cmd.output.is_some() {
+        // gcc refuses this; let it say so in its own words.
+        return ctx.pass_through("invalid:-o-with-several-sources");
+    }
+    let mut ev = ctx.event("confessed");
+    let mut objects = Vec::new();
+    for src in &sources {
+        let out = output_for(cmd, src, sources.len() == 1);
+        let (mut tok, headers) = object_token(ctx, cmd, src)?;
+        if stop == Stop::Link {
+            tok.output.clear();
+            objects.push((src.path.clone(), tok));
+            continue;
+        }
+        let out_abs = ctx.abs(&out);
+        tok.output = out_abs.display().to_string();
+        let id = ctx.write_token(&mut tok, Some(&out_abs))?;
+        if cmd.dep.side {
+            let dep = write_depfile(ctx, cmd, &src.path, &out, &headers)?;
+            ev.outputs.push(dep);
+        }
+        ev.inputs.push(src.path.clone());
+        ev.outputs.push(out);
+        ev.tokens.push(id);
+    }
+    if stop == Stop::Link {
+        return link::run_driver_link(ctx, cmd, objects, ev);
+    }
+    ctx.record(ev)?;
+    Ok(0)
+}
+
+/// The token of one compiled source: its action, its content, its headers.
+pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, Vec<Header>)> {
+    let src_abs = ctx.abs(&src.path);
+    let kind = match (cmd.stop(), src.lang) {
+        (_, Some(l)) if l.is_header() => Kind::PrecompiledHeader,
+        (Stop::Assembly, _) => Kind::Assembly,
+        _ => Kind::Object,
+    };
+    let mut inputs = Vec::new();
+    let mut headers = Vec::new();
+    // A source that is itself a token (assembly from `-S`) is an edge to that node.
+    match Token::read(&src_abs) {
+        Ok(Some(t)) => inputs.push(Input {
+            edge: Edge::Token,
+            hash: t.id,
+            path: src_abs.display().to_string(),
+        }),
+        Ok(None) => {
+            let hash = token::hash_file(&src_abs)
+                .map_err(|e| ShimError(format!("cannot read source {}: {e}", src_abs.display())))?;
+            inputs.push(Input {
+                edge: Edge::Source,
+                hash,
+                path: src_abs.display().to_string(),
+            });
+            if src.lang.is_some_and(Lang::preprocessed) {
+                headers = crate::headers::scan(ctx, cmd, src)?;
+                inputs.extend(headers.iter().map(|h| h.input.clone()));
+            }
+        }
+        Err(e) => return err(format!("cannot read {}: {e}", src_abs.display())),
+    }
+    // `-include x.h` next to a token `x.h.gch`: the precompiled header is an input.
+    for inc in cmd.values(Meaning::IncludeFile) {
+        let gch = ctx.abs(&format!("{inc}.gch"));
+        if let Ok(Some(t)) = Token::read(&gch) {
+            inputs.push(Input {
+                edge: Edge::Token,
+                hash: t.id,
+                path: gch.display().to_string(),
+            });
+        }
+    }
+    let tok = Token {
+        kind: Some(kind),
+        role: ctx.role.as_str().to_string(),
+        cwd: ctx.cwd.display().to_string(),
+        argv: ctx.argv.clone(),
+        action: normalized_action(ctx, cmd, src.lang),
+        inputs,
+        ..Token::default()
+    };
+    Ok((tok, headers))
+}
+
+/// `as` called by the build: an object token from an assembly source (or assembly token).
+pub fn run_as(ctx: &Ctx) -> Result<i32> {
+    // Flags of GNU as that take the next word.
+    const SEPARATE: &[&str] = &["-o", "-I", "--defsym", "-MD", "--MD"];
+    let mut out = "a.out".to_string();
+    let mut srcs = Vec::new();
+    let mut action = vec![
+        "role=as".to_string(),
+        format!(
+            "cwd={}",
+            ctx.session.normalize(&ctx.cwd.display().to_string())
+        ),
+    ];
+    let mut it = ctx.args().iter();
+    while let Some(w) = it.next() {
+        if w == "-o" {
+            out = it.next().cloned().unwrap_or(out);
+        } else if SEPARATE.contains(&w.as_str()) {
+            action.push(w.clone());
+            if let Some(v) = it.next() {
+                action.push(ctx.session.normalize(v));
+            }
+        } else if w.starts_with('-') && w.len() > 1 {
+            action.push(ctx.session.normalize(w));
+        } else {
+            srcs.push(w.clone());
+        }
+    }
+    let mut inputs = Vec::new();
+    for s in &srcs {
+        let abs = ctx.abs(s);
+        let input = match Token::read(&abs) {
+            Ok(Some(t)) => Input {
+                edge: Edge::Token,
+                hash: t.id,
+                path: abs.display().to_string(),
+            },
+            _ => Input {
+                edge: Edge::Source,
+                hash: token::hash_file(&abs)
+                    .map_err(|e| ShimError(format!("{}: {s}: {e}", ctx.tool_name())))?,
+                path: abs.display().to_string(),
+            },
+        };
+        inputs.push(input);
+    }
+    let out_abs = ctx.abs(&out);
+    let mut tok = Token {
+        kind: Some(Kind::Object),
+        role: ctx.role.as_str().to_string(),
+        cwd: ctx.cwd.display().to_string(),
+        argv: ctx.argv.clone(),
+        action,
+        inputs,
+        output: out_abs.display().to_string(),
+        ..Token::default()
+    };
+    let id = ctx.write_token(&mut tok, Some(&out_abs))?;
+    let mut ev = ctx.event("confessed");
+    ev.inputs = srcs;
+    ev.outputs.push(out);
+    ev.tokens.push(id);
+    ctx.record(ev)?;
+    Ok(0)
+}
+
+/// Writes the depfile a `-MD`/`-MMD` compile asked for, as gcc would: targets from `-MT`/`-MQ`
+/// or the output, the source, then each header; `-MP` adds a phony rule per header.
+fn write_depfile(
+    ctx: &Ctx,
+    cmd: &Command,
+    src: &str,
+    out: &str,
+    headers: &[Header],
+) -> Result<String> {
+    let path = match &cmd.dep.file {
+        Some(f) => f.clone(),
+        None => {
+            let p = Path::new(out);
+            p.with_extension("d").display().to_string()
+        }
+    };
+    let targets: Vec<String> = if cmd.dep.targets.is_empty() {
+        vec![escape_make(out)]
+    } else {
+        cmd.dep
+            .targets
+            .iter()
+            .map(|(t, quoted)| if *quoted { escape_make(t) } else { t.clone() })
+            .collect()
+    };
+    let headers: Vec<&Header> = headers
+        .iter()
+        .filter(|h| !cmd.dep.user_only || !h.system)
+        .collect();
+    let mut text = format!("{}:", targets.join(" "));
+    let mut deps = vec![escape_make(src)];
+    deps.extend(headers.iter().map(|h| escape_make(&h.spelled)));
+    for d in &deps {
+        text.push_str(" \\\n ");
+        text.push_str(d);
+    }
+    text.push('\n');
+    if cmd.dep.phony {
+        for h in headers {
+            text.push('\n');
+            text.push_str(&escape_make(&h.spelled));
+            text.push_str(":\n");
+        }
+    }
+    write_atomic(&ctx.abs(&path), text.as_bytes())?;
+    Ok(path)
+}
+
+/// Make's escaping, as gcc's `-MQ` does it: spaces and `#` get a backslash, `$` doubles.
+pub fn escape_make(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            ' ' | '\t' | '#' => {
+                o.push('\\');
+                o.push(c);
+            }
+            '$' => o.push_str("$$"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn make_escaping() {
+        assert_eq!(escape_make("a b#$x"), "a\\ b\\#$$x");
+    }
+}

@@ -1,0 +1,268 @@
+//! One shim invocation: who it is, where it runs, how to reach the real tool, and how it writes
+//! tokens and events.
+
+use crate::events::{self, Event};
+use crate::role::Role;
+use crate::session::{self, Session};
+use crate::token::Token;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A failure of the shim itself (not of the tool it stands in for). Exit code 125.
+#[derive(Debug)]
+pub struct ShimError(pub String);
+
+impl std::fmt::Display for ShimError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ShimError>;
+
+pub fn err<T>(msg: impl Into<String>) -> Result<T> {
+    Err(ShimError(msg.into()))
+}
+
+/// The most shims that may nest (a shim running a real tool that calls a shim...).
+const MAX_DEPTH: u32 = 8;
+
+#[derive(Clone)]
+pub struct Ctx {
+    pub session: Session,
+    pub role: Role,
+    /// Full argv; argv[0] is the name the build called.
+    pub argv: Vec<String>,
+    pub cwd: PathBuf,
+    pub start_ns: i64,
+    /// This shim binary, canonical.
+    pub shim_exe: PathBuf,
+}
+
+pub fn now_ns() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as i64)
+        .unwrap_or(0)
+}
+
+impl Ctx {
+    /// The same call with response files expanded in argv, as tokens record it (a response
+    /// file written during the build may be gone by the time a token is realized).
+    pub fn with_expanded_argv(&self, cmd: &crate::args::Command) -> Ctx {
+        let mut c = self.clone();
+        c.argv.truncate(1);
+        c.argv
+            .extend(cmd.args.iter().flat_map(|a| a.words.iter().cloned()));
+        c
+    }
+
+    /// The name the tool was called by, without directory.
+    pub fn tool_name(&self) -> &str {
+        let a0 = self.argv.first().map(String::as_str).unwrap_or("");
+        Path::new(a0)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(a0)
+    }
+
+    pub fn args(&self) -> &[String] {
+        self.argv.get(1..).unwrap_or(&[])
+    }
+
+    /// An absolute path for a word of the command line.
+    pub fn abs(&self, p: &str) -> PathBuf {
+        let p = Path::new(p);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.cwd.join(p)
+        }
+    }
+
+    /// The real tool this shim stands in for: same name, found on PATH without the shim
+    /// directory, and never this binary.
+    pub fn real_tool(&self) -> Result<PathBuf> {
+        real_tool_named(&self.session, self.tool_name(), &self.shim_exe, &self.cwd)
+    }
+
+    pub fn real_tool_for(&self, name: &str) -> Result<PathBuf> {
+        real_tool_named(&self.session, name, &self.shim_exe, &self.cwd)
+    }
+
+    /// A `Command` for the real tool, with the recursion guard raised.
+    pub fn real_command(&self, tool: &Path) -> Command {
+        let mut c = Command::new(tool);
+        c.current_dir(&self.cwd);
+        c.env(session::ENV_DEPTH, (depth() + 1).to_string());
+        c
+    }
+
+    /// Runs the real tool with the original arguments, records the event, returns the status.
+    pub fn pass_through(&self, reason: &str) -> Result<i32> {
+        let tool = self.real_tool()?;
+        let status = self
+            .real_command(&tool)
+            .args(self.args())
+            .status()
+            .map_err(|e| ShimError(format!("cannot run {}: {e}", tool.display())))?;
+        let code = exit_code(status);
+        let mut ev = self.event(&format!("passthrough:{reason}"));
+        ev.real_tool = Some(tool.display().to_string());
+        ev.exit_status = code;
+        self.record(ev)?;
+        Ok(code)
+    }
+
+    pub fn event(&self, decision: &str) -> Event {
+        Event {
+            pid: std::process::id(),
+            ppid: std::os::unix::process::parent_id(),
+            start_ns: self.start_ns,
+            end_ns: 0,
+            role: self.role.as_str().to_string(),
+            tool: self.argv.first().cloned().unwrap_or_default(),
+            phase: self.session.phase.as_str().to_string(),
+            decision: decision.to_string(),
+            cwd: self.cwd.display().to_string(),
+            argv: self.argv.clone(),
+            ..Event::default()
+        }
+    }
+
+    /// Stores an event; a failure here fails the command (an incomplete graph is worse).
+    pub fn record(&self, mut ev: Event) -> Result<()> {
+        ev.end_ns = now_ns();
+        events::record(&self.session.events(), &ev).map_err(|e| {
+            ShimError(format!(
+                "cannot record this call in {}: {e}; the confession would be incomplete",
+                self.session.events().display()
+            ))
+        })
+    }
+
+    /// Gives the token its id, stores it in the session's token store, and writes it to `out`
+    /// (executables get the exec bit). Returns the id.
+    pub fn write_token(&self, tok: &mut Token, out: Option<&Path>) -> Result<String> {
+        let session = &self.session;
+        fill_ids(tok, &|p| session.normalize(p));
+        set_store(tok, &session.dir.display().to_string());
+        let shim = self.shim_exe.display().to_string();
+        let text = tok.render(&shim);
+        let store = session.token_path(&tok.id);
+        if !store.exists() {
+            write_atomic(&store, text.as_bytes())?;
+        }
+        for m in tok.members.iter().flat_map(|(_, m)| m.embedded()) {
+            let p = session.token_path(&m.id);
+            if !p.exists() {
+                write_atomic(&p, m.render(&shim).as_bytes())?;
+            }
+        }
+        if let Some(out) = out {
+            write_atomic(out, text.as_bytes())?;
+            if tok.kind() == crate::token::Kind::Executable {
+                set_executable(out)?;
+            }
+        }
+        Ok(tok.id.clone())
+    }
+}
+
+fn set_store(tok: &mut Token, store: &str) {
+    tok.store = store.to_string();
+    for (_, m) in tok.members.iter_mut() {
+        set_store(m, store);
+    }
+}
+
+/// Computes ids bottom-up: members first, then the node.
+pub fn fill_ids(tok: &mut Token, norm: &dyn Fn(&str) -> String) {
+    for (_, m) in tok.members.iter_mut() {
+        fill_ids(m, norm);
+    }
+    // Inputs that name embedded members carry the member's id.
+    let ids: Vec<(String, String)> = tok
+        .members
+        .iter()
+        .map(|(n, m)| (n.clone(), m.id.clone()))
+        .collect();
+    for i in tok.inputs.iter_mut() {
+        if i.hash.is_empty() {
+            if let Some((_, id)) = ids.iter().find(|(n, _)| *n == i.path) {
+                i.hash = id.clone();
+            }
+        }
+    }
+    tok.id = tok.compute_id(norm);
+}
+
+pub fn depth() -> u32 {
+    std::env::var(session::ENV_DEPTH)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
+}
+
+pub fn real_tool_named(session: &Session, name: &str, me: &Path, cwd: &Path) -> Result<PathBuf> {
+    if depth() >= MAX_DEPTH {
+        return err(format!(
+            "shims nested {MAX_DEPTH} deep looking for the real `{name}`: is a shim directory on \
+             PATH twice under different names? Check PATH and {}",
+            session::ENV_REAL_PATH
+        ));
+    }
+    let path = std::env::var_os(session::ENV_REAL_PATH)
+        .or_else(|| std::env::var_os("PATH"))
+        .unwrap_or_default();
+    let dirs = std::env::split_paths(&path)
+        .filter(|d| session.shim_dir.as_deref().is_none_or(|s| !same_dir(d, s)));
+    let search = std::env::join_paths(dirs).unwrap_or_default();
+    let found = which::which_in_all(name, Some(search), cwd)
+        .map_err(|e| ShimError(format!("cannot look for the real `{name}`: {e}")))?
+        .find(|p| std::fs::canonicalize(p).map(|c| c != me).unwrap_or(true));
+    match found {
+        Some(p) => Ok(p),
+        None => err(format!(
+            "the real `{name}` is not installed (not found on PATH outside the shim directory); \
+             install it or point the build at another tool"
+        )),
+    }
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b || std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+}
+
+pub fn exit_code(status: ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}
+
+/// Writes through a temporary file and a rename, so parallel writers never see half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if !dir.as_os_str().is_empty() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let tmp = dir.join(format!(
+        ".{}.confess-tmp.{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| ShimError(format!("cannot write {}: {e}", tmp.display())))?;
+    // A real compiler replaces its output; a symlink or read-only file in the way is replaced too.
+    std::fs::rename(&tmp, path)
+        .map_err(|e| ShimError(format!("cannot write {}: {e}", path.display())))
+}
+
+pub fn set_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .map_err(|e| ShimError(format!("cannot make {} executable: {e}", path.display())))
+}

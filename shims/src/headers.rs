@@ -1,0 +1,261 @@
+//! The headers a compile reads, asked of the real preprocessor (`-M -MG`), which is cheap
+//! next to compiling and is the truth: conditional includes, include paths and macros included.
+
+use crate::args::{ArgKind, Command, Input as CmdInput, Lang};
+use crate::ctx::{write_atomic, Ctx, Result, ShimError};
+use crate::flags::Meaning;
+use crate::token::{self, Edge, Input};
+use sha2::{Digest, Sha256};
+use std::path::{Component, Path, PathBuf};
+use std::process::Stdio;
+
+/// A header as the preprocessor named it, with what the depfile needs.
+#[derive(Clone, Debug)]
+pub struct Header {
+    pub input: Input,
+    /// The path as gcc spelled it (relative to the working directory or absolute).
+    pub spelled: String,
+    /// Found in a system include directory: left out of `-MM`/`-MMD` depfiles.
+    pub system: bool,
+}
+
+/// Runs the real driver with the compile's preprocessor flags and `-M -MG` on one source.
+pub fn scan(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<Vec<Header>> {
+    let driver = ctx.real_tool()?;
+    let mut args: Vec<String> = Vec::new();
+    for a in &cmd.args {
+        match &a.kind {
+            ArgKind::Input => continue,
+            ArgKind::Flag(m) if drops_for_scan(*m) => continue,
+            ArgKind::Flag(Meaning::PreprocArg)
+                if a.value
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with("-MD,") || v.starts_with("-MMD,")) =>
+            {
+                continue
+            }
+            _ => args.extend(a.words.iter().cloned()),
+        }
+    }
+    let lang = src.lang.unwrap_or(Lang::C);
+    args.extend(["-M", "-MG", "-MT", "T", "-x", lang.as_str()].map(String::from));
+    args.push(src.path.clone());
+    let out = ctx
+        .real_command(&driver)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .output()
+        .map_err(|e| ShimError(format!("cannot run {} -M: {e}", driver.display())))?;
+    if !out.status.success() {
+        // The real compile would fail the same way: show gcc's words and fail like it.
+        let msg = String::from_utf8_lossy(&out.stderr);
+        return Err(ShimError(format!(
+            "the preprocessor rejected {} (the real compile would fail too):\n{}",
+            src.path,
+            msg.trim_end()
+        )));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let deps = parse_make_rule(&text);
+    let sys = system_dirs(ctx, &driver, lang, cmd)?;
+    let mut headers = Vec::new();
+    // The first dependency is the source itself.
+    for spelled in deps.into_iter().skip(1) {
+        let abs = lexical(&ctx.abs(&spelled));
+        let hash = token::hash_file(&abs).unwrap_or_else(|_| "missing".to_string());
+        let system = sys.iter().any(|d| abs.starts_with(d));
+        headers.push(Header {
+            input: Input {
+                edge: Edge::Header,
+                hash,
+                path: abs.display().to_string(),
+            },
+            spelled,
+            system,
+        });
+    }
+    Ok(headers)
+}
+
+fn drops_for_scan(m: Meaning) -> bool {
+    matches!(
+        m,
+        Meaning::Output
+            | Meaning::DepFile
+            | Meaning::DepFileUser
+            | Meaning::DepOutput
+            | Meaning::DepTarget
+            | Meaning::DepTargetQ
+            | Meaning::DepPhony
+            | Meaning::DepMissingGen
+            | Meaning::DepsOnly
+            | Meaning::StopAtObject
+            | Meaning::StopAtAssembly
+            | Meaning::StopAtPreprocess
+            | Meaning::Language
+            | Meaning::SaveTemps
+            | Meaning::Lib
+            | Meaning::LibPath
+            | Meaning::LinkerArg
+            | Meaning::Xlinker
+            | Meaning::Shared
+            | Meaning::Relocatable
+            | Meaning::Pie
+            | Meaning::Static
+            | Meaning::Rdynamic
+            | Meaning::NoStdLib
+            | Meaning::LinkMisc
+    )
+}
+
+/// Splits `T: a b \` continuation lines into dependency words, undoing make's escapes.
+pub fn parse_make_rule(text: &str) -> Vec<String> {
+    let joined = text.replace("\\\n", " ");
+    let body = match joined.find(": ") {
+        Some(i) => &joined[i + 2..],
+        None => joined.strip_prefix("T:").unwrap_or(&joined),
+    };
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut chars = body.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if matches!(chars.peek(), Some(' ') | Some('#') | Some('\t')) => {
+                if let Some(n) = chars.next() {
+                    cur.push(n);
+                }
+            }
+            '$' if chars.peek() == Some(&'$') => {
+                chars.next();
+                cur.push('$');
+            }
+            c if c.is_whitespace() => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// Removes `.` and `name/..` without touching the file system (gcc spells `inc/../x.h`).
+pub fn lexical(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            c => out.push(c.as_os_str()),
+        }
+    }
+    out
+}
+
+/// System include directories: the command's `-isystem`/`-idirafter` and the compiler's own
+/// (asked once per compiler and language with `-E -v`, cached in the session).
+fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = cmd
+        .values(Meaning::ISystem)
+        .chain(cmd.values(Meaning::IDirAfter))
+        .map(|d| lexical(&ctx.abs(d)))
+        .collect();
+    let family = if matches!(
+        lang,
+        Lang::Cxx | Lang::CxxHeader | Lang::ObjCxx | Lang::PreprocessedCxx
+    ) {
+        "c++"
+    } else {
+        "c"
+    };
+    let key = token::hex(&Sha256::digest(
+        format!("{}\0{family}", driver.display()).as_bytes(),
+    ));
+    let cache = ctx.session.cache().join(format!("sysdirs-{}", &key[..16]));
+    let text = match std::fs::read_to_string(&cache) {
+        Ok(t) => t,
+        Err(_) => {
+            let out = ctx
+                .real_command(driver)
+                .args(["-x", family, "-E", "-v", "-"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .output()
+                .map_err(|e| ShimError(format!("cannot run {} -E -v: {e}", driver.display())))?;
+            let t = parse_search_list(&String::from_utf8_lossy(&out.stderr)).join("\n");
+            write_atomic(&cache, t.as_bytes())?;
+            t
+        }
+    };
+    dirs.extend(
+        text.lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| lexical(Path::new(l))),
+    );
+    Ok(dirs)
+}
+
+/// The `#include <...> search starts here:` list of `gcc -E -v`.
+pub fn parse_search_list(stderr: &str) -> Vec<String> {
+    let mut on = false;
+    let mut dirs = Vec::new();
+    for line in stderr.lines() {
+        if line.starts_with("#include <...> search starts here:") {
+            on = true;
+        } else if line.starts_with("End of search list.") {
+            break;
+        } else if on {
+            let d = line.trim().trim_end_matches(" (framework directory)");
+            dirs.push(d.to_string());
+        }
+    }
+    dirs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn make_rules_with_escapes_and_continuations() {
+        let text = "T: src/a.c include/x.h \\\n /usr/include/stdio.h dir\\ with\\ space/y.h \\\n cost$$.h\n";
+        assert_eq!(
+            parse_make_rule(text),
+            [
+                "src/a.c",
+                "include/x.h",
+                "/usr/include/stdio.h",
+                "dir with space/y.h",
+                "cost$.h"
+            ]
+        );
+    }
+
+    #[test]
+    fn lexical_normalisation() {
+        assert_eq!(
+            lexical(Path::new("/a/b/../c/./d.h")),
+            PathBuf::from("/a/c/d.h")
+        );
+    }
+
+    #[test]
+    fn search_list() {
+        let e = "ignoring x\n#include \"...\" search starts here:\n#include <...> search starts here:\n /usr/lib/gcc/x86_64-linux-gnu/12/include\n /usr/include\nEnd of search list.\n";
+        assert_eq!(
+            parse_search_list(e),
+            ["/usr/lib/gcc/x86_64-linux-gnu/12/include", "/usr/include"]
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! confess shims: the multi-call binary that stands in for compilers, archivers and linkers,
+//! and the formats it writes (GraphNode tokens and the event store).
+
+pub mod archive;
+pub mod args;
+pub mod binutils;
+pub mod compile;
+pub mod ctx;
+pub mod events;
+pub mod flags;
+pub mod headers;
+pub mod link;
+pub mod phase;
+pub mod realize;
+pub mod role;
+pub mod session;
+pub mod shim;
+pub mod token;

@@ -1,0 +1,360 @@
+//! Links in the build phase: executables, shared libraries and relocatable objects, through
+//! the compiler driver or `ld` called directly. The token names every input by id or hash and
+//! resolves each `-l` against the `-L` directories, as the linker would.
+
+use crate::args::{ArgKind, Command, LinkKind};
+use crate::compile::normalized_action;
+use crate::ctx::{Ctx, Result};
+use crate::events::Event;
+use crate::flags::Meaning;
+use crate::token::{self, Edge, Input, Kind, Token};
+use std::path::{Path, PathBuf};
+
+/// What one link reads and writes, however it was spelled.
+#[derive(Debug, Default)]
+pub struct LinkSpec {
+    /// File inputs in command-line order (objects, archives, shared objects, scripts).
+    pub files: Vec<String>,
+    /// `-l` names in order, with `:` names kept as given.
+    pub libs: Vec<String>,
+    pub lib_dirs: Vec<String>,
+    pub output: Option<String>,
+    pub kind: Option<LinkKind>,
+    pub soname: Option<String>,
+    pub static_only: bool,
+}
+
+/// `-Wl,-soname,x`, `-Wl,-h,x`, `-Wl,-soname=x`, `-Xlinker -soname -Xlinker x`.
+fn soname_from_linker_words(words: &[String]) -> Option<String> {
+    let mut it = words.iter();
+    while let Some(w) = it.next() {
+        if let Some(v) = w
+            .strip_prefix("-soname=")
+            .or_else(|| w.strip_prefix("--soname="))
+        {
+            return Some(v.to_string());
+        }
+        if matches!(w.as_str(), "-soname" | "--soname" | "-h") {
+            return it.next().cloned();
+        }
+    }
+    None
+}
+
+impl LinkSpec {
+    pub fn from_driver(cmd: &Command) -> LinkSpec {
+        let mut linker_words = Vec::new();
+        for a in &cmd.args {
+            match a.kind {
+                ArgKind::Flag(Meaning::LinkerArg) => {
+                    linker_words.extend(a.value.iter().flat_map(|v| v.split(',').map(String::from)))
+                }
+                ArgKind::Flag(Meaning::Xlinker) => linker_words.extend(a.value.clone()),
+                _ => {}
+            }
+        }
+        LinkSpec {
+            // Sources compiled in the same call stay in their command-line places.
+            files: cmd.inputs.iter().map(|i| i.path.clone()).collect(),
+            libs: cmd.values(Meaning::Lib).map(String::from).collect(),
+            lib_dirs: cmd.values(Meaning::LibPath).map(String::from).collect(),
+            output: Some(cmd.output.clone().unwrap_or_else(|| "a.out".into())),
+            kind: Some(cmd.link_kind()),
+            soname: soname_from_linker_words(&linker_words),
+            static_only: cmd
+                .args
+                .iter()
+                .any(|a| a.kind == ArgKind::Flag(Meaning::Static) && a.words[0] == "-static"),
+        }
+    }
+
+    /// `ld` called directly: its own flag spellings.
+    pub fn from_ld(args: &[String]) -> LinkSpec {
+        // Flags of GNU ld that take the next word as their argument.
+        const SEPARATE: &[&str] = &[
+            "-A",
+            "-F",
+            "-L",
+            "-O",
+            "-R",
+            "-T",
+            "-Y",
+            "-a",
+            "-assert",
+            "-b",
+            "-dynamic-linker",
+            "-e",
+            "-f",
+            "-h",
+            "-l",
+            "-m",
+            "-o",
+            "-rpath",
+            "-rpath-link",
+            "-soname",
+            "-u",
+            "-y",
+            "-z",
+            "--architecture",
+            "--auxiliary",
+            "--dynamic-linker",
+            "--entry",
+            "--filter",
+            "--format",
+            "--library",
+            "--library-path",
+            "--output",
+            "--script",
+            "--soname",
+            "--undefined",
+            "--version-script",
+            "-Map",
+            "--dynamic-list",
+            "--sysroot",
+            "--hash-style",
+        ];
+        let mut s = LinkSpec {
+            kind: Some(LinkKind::Executable),
+            ..LinkSpec::default()
+        };
+        let mut it = args.iter();
+        while let Some(w) = it.next() {
+            let next = |it: &mut std::slice::Iter<String>| it.next().cloned().unwrap_or_default();
+            match w.as_str() {
+                "-o" | "--output" => s.output = Some(next(&mut it)),
+                "-shared" | "-Bshareable" => s.kind = Some(LinkKind::Shared),
+                "-r" | "-i" | "--relocatable" => s.kind = Some(LinkKind::Relocatable),
+                "-static" | "-Bstatic" | "-non_shared" | "-dn" => s.static_only = true,
+                "-Bdynamic" | "-dy" | "-call_shared" => s.static_only = false,
+                "-l" | "--library" => s.libs.push(next(&mut it)),
+                "-L" | "--library-path" => s.lib_dirs.push(next(&mut it)),
+                "-soname" | "-h" | "--soname" => s.soname = Some(next(&mut it)),
+                w if SEPARATE.contains(&w) => {
+                    next(&mut it);
+                }
+                w if w.starts_with("-l") => s.libs.push(w[2..].to_string()),
+                w if w.starts_with("-L") => s.lib_dirs.push(w[2..].to_string()),
+                w if w.starts_with("--output=") => s.output = Some(w[9..].to_string()),
+                w if w.starts_with("-soname=") => s.soname = Some(w[8..].to_string()),
+                w if w.starts_with('-') => {}
+                w => s.files.push(w.to_string()),
+            }
+        }
+        if s.output.is_none() {
+            s.output = Some("a.out".into());
+        }
+        s
+    }
+}
+
+/// Resolves `-lname` as the linker does: each `-L` directory in order, the shared object first
+/// unless linking statically; `-l:file` names the file exactly.
+pub fn resolve_lib(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Option<PathBuf> {
+    let candidates: Vec<String> = match name.strip_prefix(':') {
+        Some(exact) => vec![exact.to_string()],
+        None if spec.static_only => vec![format!("lib{name}.a")],
+        None => vec![format!("lib{name}.so"), format!("lib{name}.a")],
+    };
+    for dir in &spec.lib_dirs {
+        for c in &candidates {
+            let p = ctx.abs(dir).join(c);
+            if p.exists() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Whether a path lies inside the scratch tree (the project's own files).
+fn in_project(ctx: &Ctx, p: &Path) -> bool {
+    match &ctx.session.root {
+        Some(root) if !root.is_empty() => p.starts_with(root),
+        _ => p.starts_with(&ctx.cwd),
+    }
+}
+
+/// The inputs of a link, in order: files by token id or content hash, then libraries.
+pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec<Input>> {
+    let mut inputs = Vec::new();
+    for f in &spec.files {
+        let abs = ctx.abs(f);
+        let path = abs.display().to_string();
+        if members.contains(f) {
+            inputs.push(Input {
+                edge: Edge::Member,
+                hash: String::new(),
+                path: f.clone(),
+            });
+            continue;
+        }
+        match Token::read(&abs) {
+            Ok(Some(t)) => inputs.push(Input {
+                edge: Edge::Token,
+                hash: t.id,
+                path,
+            }),
+            _ => {
+                let hash = token::hash_file(&abs)
+                    .map_err(|e| crate::ctx::ShimError(format!("{}: {f}: {e}", ctx.tool_name())))?;
+                inputs.push(Input {
+                    edge: Edge::File,
+                    hash,
+                    path,
+                });
+            }
+        }
+    }
+    for name in &spec.libs {
+        match resolve_lib(ctx, spec, name) {
+            Some(p) => match Token::read(&p) {
+                Ok(Some(t)) => inputs.push(Input {
+                    edge: Edge::Lib,
+                    hash: t.id,
+                    path: p.display().to_string(),
+                }),
+                _ if in_project(ctx, &p) => inputs.push(Input {
+                    edge: Edge::File,
+                    hash: token::hash_file(&p).unwrap_or_default(),
+                    path: p.display().to_string(),
+                }),
+                _ => inputs.push(external(name)),
+            },
+            None => inputs.push(external(name)),
+        }
+    }
+    Ok(inputs)
+}
+
+fn external(name: &str) -> Input {
+    Input {
+        edge: Edge::ExternalLib,
+        hash: String::new(),
+        path: name.to_string(),
+    }
+}
+
+fn kind_of(k: LinkKind) -> Kind {
+    match k {
+        LinkKind::Executable => Kind::Executable,
+        LinkKind::Shared => Kind::SharedLibrary,
+        LinkKind::Relocatable => Kind::Relocatable,
+    }
+}
+
+/// A driver call that links, with `objects` compiled in the same call (source path, token).
+pub fn run_driver_link(
+    ctx: &Ctx,
+    cmd: &Command,
+    objects: Vec<(String, Token)>,
+    mut ev: Event,
+) -> Result<i32> {
+    let spec = LinkSpec::from_driver(cmd);
+    let member_names: Vec<String> = objects.iter().map(|(n, _)| n.clone()).collect();
+    let inputs = link_inputs(ctx, &spec, &member_names)?;
+    let out = spec.output.clone().unwrap_or_else(|| "a.out".into());
+    let out_abs = ctx.abs(&out);
+    let mut tok = Token {
+        kind: Some(kind_of(spec.kind.unwrap_or(LinkKind::Executable))),
+        role: ctx.role.as_str().to_string(),
+        cwd: ctx.cwd.display().to_string(),
+        argv: ctx.argv.clone(),
+        action: normalized_action(ctx, cmd, None),
+        inputs,
+        output: out_abs.display().to_string(),
+        soname: spec.soname.clone(),
+        members: objects,
+        store: String::new(),
+        id: String::new(),
+    };
+    let id = ctx.write_token(&mut tok, Some(&out_abs))?;
+    ev.inputs.extend(cmd.inputs.iter().map(|i| i.path.clone()));
+    ev.outputs.push(out);
+    ev.tokens.push(id);
+    ctx.record(ev)?;
+    Ok(0)
+}
+
+/// `ld` called by the build itself (never by collect2: see `main.rs`).
+pub fn run_ld(ctx: &Ctx) -> Result<i32> {
+    let spec = LinkSpec::from_ld(ctx.args());
+    let inputs = link_inputs(ctx, &spec, &[])?;
+    let out = spec.output.clone().unwrap_or_else(|| "a.out".into());
+    let out_abs = ctx.abs(&out);
+    let mut action = vec![
+        "role=ld".to_string(),
+        format!(
+            "cwd={}",
+            ctx.session.normalize(&ctx.cwd.display().to_string())
+        ),
+    ];
+    let mut it = ctx.args().iter();
+    while let Some(w) = it.next() {
+        if w == "-o" || w == "--output" {
+            it.next();
+            continue;
+        }
+        if !w.starts_with('-') {
+            continue;
+        }
+        action.push(ctx.session.normalize(w));
+    }
+    let mut tok = Token {
+        kind: Some(kind_of(spec.kind.unwrap_or(LinkKind::Executable))),
+        role: ctx.role.as_str().to_string(),
+        cwd: ctx.cwd.display().to_string(),
+        argv: ctx.argv.clone(),
+        action,
+        inputs,
+        output: out_abs.display().to_string(),
+        soname: spec.soname.clone(),
+        ..Token::default()
+    };
+    let id = ctx.write_token(&mut tok, Some(&out_abs))?;
+    let mut ev = ctx.event("confessed");
+    ev.inputs = spec.files.clone();
+    ev.outputs.push(out);
+    ev.tokens.push(id);
+    ctx.record(ev)?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(s: &str) -> Vec<String> {
+        s.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn ld_spec() {
+        let s = LinkSpec::from_ld(&words(
+            "-shared -soname libx.so.1 -o libx.so a.o b.o -L. -lfoo -lm -m elf_x86_64",
+        ));
+        assert_eq!(s.files, ["a.o", "b.o"]);
+        assert_eq!(s.libs, ["foo", "m"]);
+        assert_eq!(s.kind, Some(LinkKind::Shared));
+        assert_eq!(s.soname.as_deref(), Some("libx.so.1"));
+        assert_eq!(s.output.as_deref(), Some("libx.so"));
+        let s = LinkSpec::from_ld(&words("-r -o all.o a.o b.o"));
+        assert_eq!(s.kind, Some(LinkKind::Relocatable));
+    }
+
+    #[test]
+    fn driver_soname_spellings() {
+        for line in [
+            "-shared -Wl,-soname,libg.so.1 a.o",
+            "-shared -Wl,-h,libg.so.1 a.o",
+            "-shared -Xlinker -soname -Xlinker libg.so.1 a.o",
+            "-shared -Wl,-soname=libg.so.1 a.o",
+        ] {
+            let c = crate::args::parse(&words(line), false, Path::new("/")).expect("parses");
+            assert_eq!(
+                LinkSpec::from_driver(&c).soname.as_deref(),
+                Some("libg.so.1"),
+                "{line}"
+            );
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Deciding, per call, whether to confess or to run the real tool.
+//!
+//! The driver's phase is only a first answer: configure steps re-run inside a build (CMake
+//! regenerating, `config.status --recheck`, meson regenerating), and probes and queries must get
+//! real answers wherever they happen, or wrong answers end up cached in config.h.
+
+use crate::args::{Command, Stop};
+use crate::flags::Meaning;
+use std::path::Path;
+
+/// Why a call runs the real tool instead of confessing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    Confess,
+    Passthrough(String),
+}
+
+/// Directories where configure tools run their probes.
+const PROBE_DIRS: &[&str] = &[
+    "CMakeScratch",
+    "CMakeTmp",
+    "meson-private",
+    "CompilerIdC",
+    "CompilerIdCXX",
+    "CompilerIdASM",
+];
+
+/// The decision for a compiler-driver call that parsed. `ancestors` yields each ancestor's argv,
+/// nearest first, and is only walked when nothing cheaper decided.
+pub fn decide_driver(
+    cmd: &Command,
+    cwd: &Path,
+    ancestors: &mut dyn Iterator<Item = Vec<String>>,
+) -> Decision {
+    let pass = |r: &str| Decision::Passthrough(r.to_string());
+    if cmd.info {
+        return pass("info-query");
+    }
+    match cmd.stop() {
+        Stop::Preprocess => return pass("preprocess"),
+        Stop::DepsOnly => return pass("deps-only"),
+        _ => {}
+    }
+    if cmd.inputs.is_empty() {
+        return pass("no-inputs");
+    }
+    if cmd.args.iter().any(|a| {
+        a.kind == crate::args::ArgKind::Flag(Meaning::Feature)
+            && a.value.as_deref() == Some("syntax-only")
+    }) {
+        return pass("syntax-only");
+    }
+    if cmd.reads_stdin() {
+        return pass("stdin");
+    }
+    let dev_null = |p: &str| p == "/dev/null";
+    if cmd.inputs.iter().any(|i| dev_null(&i.path)) || cmd.output.as_deref().is_some_and(dev_null) {
+        return pass("dev-null");
+    }
+    let paths = cmd
+        .inputs
+        .iter()
+        .map(|i| i.path.as_str())
+        .chain(cmd.output.as_deref());
+    decide_context(paths, cwd, ancestors)
+}
+
+/// The checks shared by every role: probe files, probe directories, configure ancestors.
+pub fn decide_context<'a>(
+    paths: impl Iterator<Item = &'a str>,
+    cwd: &Path,
+    ancestors: &mut dyn Iterator<Item = Vec<String>>,
+) -> Decision {
+    for p in paths {
+        let base = Path::new(p)
+            .file_name()
+            .and_then(|b| b.to_str())
+            .unwrap_or("");
+        if base.starts_with("conftest") {
+            return Decision::Passthrough("conftest".into());
+        }
+    }
+    for comp in cwd.components() {
+        let c = comp.as_os_str().to_string_lossy();
+        if let Some(d) = PROBE_DIRS.iter().find(|d| c == **d) {
+            return Decision::Passthrough(format!("probe-dir:{d}"));
+        }
+    }
+    for argv in ancestors {
+        if let Some(name) = configure_ancestor(&argv) {
+            return Decision::Passthrough(format!("configure-ancestor:{name}"));
+        }
+    }
+    Decision::Confess
+}
+
+/// Whether a process is a configure step: cmake configuring (not `-E`, not `--build`),
+/// `configure` or `config.status` scripts, meson setting up or regenerating.
+pub fn configure_ancestor(argv: &[String]) -> Option<&'static str> {
+    let base = |i: usize| {
+        argv.get(i)
+            .and_then(|a| Path::new(a).file_name())
+            .and_then(|b| b.to_str())
+            .unwrap_or("")
+    };
+    let has = |w: &str| argv.iter().skip(1).any(|a| a == w);
+    if base(0) == "cmake" || base(0).starts_with("cmake3") {
+        if has("-E") || has("--build") || has("--install") {
+            return None;
+        }
+        return Some("cmake");
+    }
+    for i in 0..2 {
+        match base(i) {
+            "configure" => return Some("configure"),
+            "config.status" => return Some("config.status"),
+            "meson" | "meson.py" => {
+                let rest: Vec<&str> = argv[i + 1..].iter().map(String::as_str).collect();
+                let sub = rest.iter().copied().find(|a| !a.starts_with('-'));
+                let internal = rest.first() == Some(&"--internal");
+                if internal {
+                    return (rest.get(1) == Some(&"regenerate")).then_some("meson");
+                }
+                return match sub {
+                    Some("setup" | "configure") => Some("meson"),
+                    // `meson builddir` with no subcommand is the old spelling of setup.
+                    Some(s)
+                        if !matches!(s, "compile" | "install" | "test" | "introspect" | "dist") =>
+                    {
+                        Some("meson")
+                    }
+                    _ => None,
+                };
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Walks up the process tree from the parent: each ancestor's argv, nearest first, stopping at
+/// the driver (or init) and after a fixed depth.
+pub struct Ancestors {
+    pid: u32,
+    stop_at: Option<u32>,
+    left: usize,
+}
+
+impl Ancestors {
+    pub fn new(stop_at: Option<u32>) -> Ancestors {
+        Ancestors {
+            pid: std::os::unix::process::parent_id(),
+            stop_at,
+            left: 64,
+        }
+    }
+}
+
+impl Iterator for Ancestors {
+    type Item = Vec<String>;
+    fn next(&mut self) -> Option<Vec<String>> {
+        if self.pid <= 1 || self.left == 0 || Some(self.pid) == self.stop_at {
+            return None;
+        }
+        self.left -= 1;
+        let pid = self.pid;
+        let argv = cmdline(pid).unwrap_or_default();
+        self.pid = parent_of(pid).unwrap_or(0);
+        Some(argv)
+    }
+}
+
+pub fn cmdline(pid: u32) -> Option<Vec<String>> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    Some(
+        raw.split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect(),
+    )
+}
+
+pub fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: the fields start after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::parse;
+
+    fn cmd(line: &str) -> Command {
+        let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+        parse(&words, false, Path::new("/")).expect("parses")
+    }
+
+    fn decide(line: &str, cwd: &str, ancestors: &[&[&str]]) -> Decision {
+        let mut it = ancestors
+            .iter()
+            .map(|a| a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        decide_driver(&cmd(line), Path::new(cwd), &mut it)
+    }
+
+    fn passes(d: Decision) -> String {
+        match d {
+            Decision::Passthrough(r) => r,
+            Decision::Confess => "confess".into(),
+        }
+    }
+
+    #[test]
+    fn plain_compiles_and_links_confess() {
+        assert_eq!(
+            decide("-c a.c -o a.o", "/b", &[&["make"]]),
+            Decision::Confess
+        );
+        assert_eq!(
+            decide("-o app a.o -lm", "/b", &[&["/bin/sh", "-c", "x"]]),
+            Decision::Confess
+        );
+    }
+
+    #[test]
+    fn probes_and_queries_pass_through() {
+        let cases = [
+            ("--version", "/b", "info-query"),
+            ("-E a.c", "/b", "preprocess"),
+            ("-M a.c", "/b", "deps-only"),
+            ("-c conftest.c", "/b", "conftest"),
+            ("-c -x c -", "/b", "stdin"),
+            ("-c a.c -o /dev/null", "/b", "dev-null"),
+            (
+                "-c a.c",
+                "/b/CMakeFiles/CMakeScratch/TryCompile-x",
+                "probe-dir:CMakeScratch",
+            ),
+            ("-c a.c", "/b/meson-private/tmp", "probe-dir:meson-private"),
+            ("-c a.c -fsyntax-only", "/b", "syntax-only"),
+        ];
+        for (line, cwd, want) in cases {
+            assert_eq!(passes(decide(line, cwd, &[])), want, "{line}");
+        }
+    }
+
+    #[test]
+    fn configure_reruns_inside_a_build_pass_through() {
+        let d = decide(
+            "-c a.c",
+            "/b",
+            &[&["make"], &["/bin/sh", "./config.status", "--recheck"]],
+        );
+        assert_eq!(passes(d), "configure-ancestor:config.status");
+        let d = decide(
+            "-c a.c",
+            "/b",
+            &[&["/bin/bash", "./configure", "--no-create"]],
+        );
+        assert_eq!(passes(d), "configure-ancestor:configure");
+        let d = decide(
+            "-c a.c",
+            "/b",
+            &[&["cmake", "--regenerate-during-build", "-S.", "-B."]],
+        );
+        assert_eq!(passes(d), "configure-ancestor:cmake");
+        let d = decide(
+            "-c a.c",
+            "/b",
+            &[&["python3", "/usr/bin/meson", "--internal", "regenerate", "x"]],
+        );
+        assert_eq!(passes(d), "configure-ancestor:meson");
+    }
+
+    #[test]
+    fn build_steps_run_by_build_tools_still_confess() {
+        for anc in [
+            &["cmake", "-E", "cmake_link_script", "x"][..],
+            &["cmake", "--build", "."],
+            &["python3", "/usr/bin/meson", "--internal", "exe", "x"],
+            &["python3", "/usr/bin/meson", "compile"],
+        ] {
+            assert_eq!(decide("-c a.c", "/b", &[anc]), Decision::Confess, "{anc:?}");
+        }
+    }
+
+    #[test]
+    fn proc_walk_reads_this_process() {
+        let me = std::process::id();
+        assert!(cmdline(me).is_some_and(|a| !a.is_empty()));
+        assert_eq!(parent_of(me), Some(std::os::unix::process::parent_id()));
+    }
+}

@@ -1,0 +1,493 @@
+//! Realization: building a token's recorded closure for real, when the build runs a program it
+//! built (a code generator, a test, a libtool wrapper's target) or inspects an artifact (nm on an
+//! object for libtool's export list).
+//!
+//! Each node is built once into `realized/<id>/` of the session, under a lock per id; inputs are
+//! built in parallel. The action is the recorded one with its own `-o`, depfile flags dropped,
+//! token inputs swapped for realized paths, and `-l` libraries the project builds put first on
+//! the search path. Compiler chatter goes to a log beside the result.
+
+use crate::args::{self, ArgKind, Lang};
+use crate::ctx::{self, err, Result, ShimError};
+use crate::flags::Meaning;
+use crate::session::Session;
+use crate::token::{Edge, Kind, Token};
+use std::collections::BTreeSet;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// The role of archive members that are real files rather than tokens.
+pub const OPAQUE_ROLE: &str = "file";
+
+/// What realization needs to know about where it runs.
+pub struct Realizer {
+    pub session: Session,
+    pub shim_exe: PathBuf,
+}
+
+/// A realized node: the real artifact, and the directories of shared libraries it needs at run
+/// time (for LD_LIBRARY_PATH, since rpaths point into token directories).
+#[derive(Clone, Debug)]
+pub struct Realized {
+    pub path: PathBuf,
+    pub lib_dirs: BTreeSet<PathBuf>,
+}
+
+impl Realizer {
+    pub fn for_token(tok: &Token, shim_exe: PathBuf) -> Realizer {
+        let mut session = Session::from_env()
+            .filter(|s| s.dir == Path::new(&tok.store))
+            .unwrap_or_else(|| Session::from_store(Path::new(&tok.store)));
+        session.dir = PathBuf::from(&tok.store);
+        Realizer { session, shim_exe }
+    }
+
+    fn load(&self, id: &str) -> Result<Token> {
+        let p = self.session.token_path(id);
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            ShimError(format!(
+                "token {id} is not in the session's store {} ({e}); was the confession's \
+                 session directory removed?",
+                self.session.tokens().display()
+            ))
+        })?;
+        Token::parse(&text).map_err(|e| ShimError(format!("{}: {e}", p.display())))
+    }
+
+    /// Builds `tok` for real (once per id, under a lock) and returns the artifact.
+    pub fn realize(&self, tok: &Token) -> Result<Realized> {
+        let dir = self.session.realized().join(&tok.id);
+        std::fs::create_dir_all(self.session.realized())
+            .map_err(|e| ShimError(format!("cannot create realization cache: {e}")))?;
+        let lock_path = self.session.realized().join(format!("{}.lock", tok.id));
+        let lock = File::create(&lock_path)
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", lock_path.display())))?;
+        lock.lock()
+            .map_err(|e| ShimError(format!("cannot lock {}: {e}", lock_path.display())))?;
+        let done = dir.join(".done");
+        if let Ok(text) = std::fs::read_to_string(&done) {
+            return Ok(decode_done(&text));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", dir.display())))?;
+        let r = match tok.kind() {
+            _ if tok.role == OPAQUE_ROLE => self.opaque(tok, &dir)?,
+            Kind::Object | Kind::Assembly | Kind::PrecompiledHeader => self.compile(tok, &dir)?,
+            Kind::Archive => self.archive(tok, &dir)?,
+            Kind::Executable | Kind::SharedLibrary | Kind::Relocatable => self.link(tok, &dir)?,
+        };
+        ctx::write_atomic(&done, encode_done(&r).as_bytes())?;
+        Ok(r)
+    }
+
+    /// Realizes several tokens at once, in parallel, keeping their order.
+    fn realize_all(&self, toks: &[Token]) -> Result<Vec<Realized>> {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = toks
+                .iter()
+                .map(|t| s.spawn(move || self.realize(t)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| err("realization thread panicked"))
+                })
+                .collect()
+        })
+    }
+
+    fn real(&self, argv0: &str, cwd: &Path) -> Result<PathBuf> {
+        let name = Path::new(argv0)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or(argv0);
+        ctx::real_tool_named(&self.session, name, &self.shim_exe, cwd)
+    }
+
+    /// A real file the build put into an archive: it is its own realization.
+    fn opaque(&self, tok: &Token, dir: &Path) -> Result<Realized> {
+        let file = tok
+            .inputs
+            .iter()
+            .find(|i| i.edge == Edge::File)
+            .ok_or_else(|| ShimError(format!("token {} names no file", tok.id)))?;
+        let base = Path::new(&file.path)
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let dst = dir.join(base);
+        std::fs::copy(&file.path, &dst)
+            .map_err(|e| ShimError(format!("cannot copy {}: {e}", file.path)))?;
+        Ok(Realized {
+            path: dst,
+            lib_dirs: BTreeSet::new(),
+        })
+    }
+
+    fn compile(&self, tok: &Token, dir: &Path) -> Result<Realized> {
+        let cwd = PathBuf::from(&tok.cwd);
+        let (argv0, rest) = tok
+            .argv
+            .split_first()
+            .ok_or_else(|| ShimError(format!("token {} has no recorded command", tok.id)))?;
+        let src = tok
+            .inputs
+            .iter()
+            .find(|i| matches!(i.edge, Edge::Source | Edge::Token))
+            .ok_or_else(|| ShimError(format!("token {} has no source", tok.id)))?;
+        let src_path = if src.edge == Edge::Token {
+            self.realize(&self.load(&src.hash)?)?.path
+        } else {
+            PathBuf::from(&src.path)
+        };
+        let lang = tok
+            .action
+            .iter()
+            .find_map(|a| a.strip_prefix("lang="))
+            .and_then(Lang::from_x);
+        let (stop, ext) = match tok.kind() {
+            Kind::Assembly => ("-S", "s"),
+            Kind::PrecompiledHeader => ("-c", "gch"),
+            _ => ("-c", "o"),
+        };
+        let base = Path::new(&tok.output)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(String::from)
+            .unwrap_or_else(|| format!("out.{ext}"));
+        let out = dir.join(base);
+        let cmd = args::parse(rest, argv0.contains("clang"), &cwd)
+            .map_err(|e| ShimError(format!("token {}: recorded command: {e:?}", tok.id)))?;
+        let mut words: Vec<String> = Vec::new();
+        for a in &cmd.args {
+            match &a.kind {
+                ArgKind::Input => continue,
+                ArgKind::Flag(m) if drop_for_realize(*m) => continue,
+                ArgKind::Flag(Meaning::PreprocArg)
+                    if a.value
+                        .as_deref()
+                        .is_some_and(|v| v.contains("-MD,") || v.contains("-MMD,")) =>
+                {
+                    continue
+                }
+                _ => words.extend(a.words.iter().cloned()),
+            }
+        }
+        words.push(stop.to_string());
+        if let Some(l) = lang {
+            words.extend(["-x".to_string(), l.as_str().to_string()]);
+        }
+        words.push(src_path.display().to_string());
+        words.extend(["-o".to_string(), out.display().to_string()]);
+        run_logged(&self.real(argv0, &cwd)?, &words, &cwd, dir, &tok.id)?;
+        Ok(Realized {
+            path: out,
+            lib_dirs: BTreeSet::new(),
+        })
+    }
+
+    fn archive(&self, tok: &Token, dir: &Path) -> Result<Realized> {
+        let members: Vec<Token> = tok.members.iter().map(|(_, m)| m.clone()).collect();
+        let built = self.realize_all(&members)?;
+        let mut words = vec!["rcs".to_string()];
+        let base = Path::new(&tok.output)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("lib.a")
+            .to_string();
+        let out = dir.join(&base);
+        words.push(out.display().to_string());
+        for (i, ((name, _), r)) in tok.members.iter().zip(&built).enumerate() {
+            // Keep the member's own name inside the archive, as `ar t` would show it.
+            let mdir = dir.join("m").join(i.to_string());
+            std::fs::create_dir_all(&mdir)
+                .map_err(|e| ShimError(format!("cannot create {}: {e}", mdir.display())))?;
+            let mname = Path::new(name)
+                .file_name()
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            let dst = mdir.join(mname);
+            std::fs::copy(&r.path, &dst)
+                .map_err(|e| ShimError(format!("cannot copy {}: {e}", r.path.display())))?;
+            words.push(dst.display().to_string());
+        }
+        let ar = self.real("ar", dir)?;
+        run_logged(&ar, &words, dir, dir, &tok.id)?;
+        let lib_dirs = built.into_iter().flat_map(|r| r.lib_dirs).collect();
+        Ok(Realized {
+            path: out,
+            lib_dirs,
+        })
+    }
+
+    fn link(&self, tok: &Token, dir: &Path) -> Result<Realized> {
+        let cwd = PathBuf::from(&tok.cwd);
+        let (argv0, rest) = tok
+            .argv
+            .split_first()
+            .ok_or_else(|| ShimError(format!("token {} has no recorded command", tok.id)))?;
+        // Realize every token input and embedded member in parallel.
+        let mut needed: Vec<Token> = Vec::new();
+        for i in &tok.inputs {
+            match i.edge {
+                Edge::Token | Edge::Lib => needed.push(self.load(&i.hash)?),
+                Edge::Member => {
+                    if let Some((_, m)) = tok.members.iter().find(|(n, _)| *n == i.path) {
+                        needed.push(m.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        let built = self.realize_all(&needed)?;
+        let mut lib_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut by_path: Vec<(String, PathBuf)> = Vec::new();
+        let libs_dir = dir.join("libs");
+        std::fs::create_dir_all(&libs_dir)
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", libs_dir.display())))?;
+        let mut k = 0;
+        for i in &tok.inputs {
+            if !matches!(i.edge, Edge::Token | Edge::Lib | Edge::Member) {
+                continue;
+            }
+            let Some(r) = built.get(k) else { break };
+            k += 1;
+            lib_dirs.extend(r.lib_dirs.iter().cloned());
+            if i.edge == Edge::Lib {
+                // `-lname` found this file: put the realized one under the same name first on -L.
+                let name = Path::new(&i.path)
+                    .file_name()
+                    .map(PathBuf::from)
+                    .unwrap_or_default();
+                let link = libs_dir.join(&name);
+                let _ = std::fs::remove_file(&link);
+                symlink(&r.path, &link)?;
+            } else {
+                by_path.push((i.path.clone(), r.path.clone()));
+            }
+            if r.path.extension().is_some_and(|e| e == "so")
+                || r.path.to_string_lossy().contains(".so.")
+            {
+                if let Some(p) = r.path.parent() {
+                    lib_dirs.insert(p.to_path_buf());
+                }
+            }
+        }
+        let base = Path::new(&tok.output)
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("a.out")
+            .to_string();
+        let out = dir.join(&base);
+        let substitute = |w: &str| -> Option<PathBuf> {
+            let abs = if Path::new(w).is_absolute() {
+                PathBuf::from(w)
+            } else {
+                cwd.join(w)
+            };
+            let abs_s = abs.display().to_string();
+            by_path
+                .iter()
+                .find(|(p, _)| *p == w || *p == abs_s)
+                .map(|(_, r)| r.clone())
+        };
+        let mut words: Vec<String> = vec!["-L".to_string(), libs_dir.display().to_string()];
+        if tok.role == "ld" {
+            let mut it = rest.iter();
+            while let Some(w) = it.next() {
+                if w == "-o" || w == "--output" {
+                    it.next();
+                    continue;
+                }
+                match substitute(w) {
+                    Some(r) if !w.starts_with('-') => words.push(r.display().to_string()),
+                    _ => words.push(w.clone()),
+                }
+            }
+        } else {
+            let cmd = args::parse(rest, argv0.contains("clang"), &cwd)
+                .map_err(|e| ShimError(format!("token {}: recorded command: {e:?}", tok.id)))?;
+            for a in &cmd.args {
+                match &a.kind {
+                    ArgKind::Input => match substitute(&a.words[0]) {
+                        Some(r) => words.push(r.display().to_string()),
+                        None => words.push(a.words[0].clone()),
+                    },
+                    ArgKind::Flag(m) if drop_for_realize(*m) || *m == Meaning::StopAtObject => {}
+                    _ => words.extend(a.words.iter().cloned()),
+                }
+            }
+        }
+        words.extend(["-o".to_string(), out.display().to_string()]);
+        run_logged(&self.real(argv0, &cwd)?, &words, &cwd, dir, &tok.id)?;
+        if let Some(so) = &tok.soname {
+            if *so != base {
+                let _ = symlink(Path::new(&base), &dir.join(so));
+            }
+        }
+        if tok.kind() == Kind::SharedLibrary {
+            lib_dirs.insert(dir.to_path_buf());
+        }
+        Ok(Realized {
+            path: out,
+            lib_dirs,
+        })
+    }
+}
+
+/// Flags that name outputs or choose the language of positional inputs: realization sets its
+/// own output, and by then sources have become objects.
+fn drop_for_realize(m: Meaning) -> bool {
+    matches!(
+        m,
+        Meaning::Output
+            | Meaning::DepFile
+            | Meaning::DepFileUser
+            | Meaning::DepOutput
+            | Meaning::DepTarget
+            | Meaning::DepTargetQ
+            | Meaning::DepPhony
+            | Meaning::DepMissingGen
+            | Meaning::DepsOnly
+            | Meaning::Language
+            | Meaning::StopAtAssembly
+            | Meaning::SaveTemps
+    )
+}
+
+fn symlink(target: &Path, link: &Path) -> Result<()> {
+    std::os::unix::fs::symlink(target, link)
+        .map_err(|e| ShimError(format!("cannot link {}: {e}", link.display())))
+}
+
+/// Runs a real tool with its chatter in `dir/log`; a failure quotes the log.
+fn run_logged(tool: &Path, words: &[String], cwd: &Path, dir: &Path, id: &str) -> Result<()> {
+    let log_path = dir.join("log");
+    let log = File::create(&log_path)
+        .map_err(|e| ShimError(format!("cannot create {}: {e}", log_path.display())))?;
+    let log2 = log
+        .try_clone()
+        .map_err(|e| ShimError(format!("cannot open {}: {e}", log_path.display())))?;
+    let status = Command::new(tool)
+        .args(words)
+        .current_dir(cwd)
+        .env(crate::session::ENV_DEPTH, (ctx::depth() + 1).to_string())
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2)
+        .status()
+        .map_err(|e| ShimError(format!("cannot run {}: {e}", tool.display())))?;
+    if !status.success() {
+        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        return Err(ShimError(format!(
+            "realizing {id} failed: {} {} (in {}):\n{}",
+            tool.display(),
+            words.join(" "),
+            cwd.display(),
+            text.trim_end()
+        )));
+    }
+    Ok(())
+}
+
+fn encode_done(r: &Realized) -> String {
+    let mut s = format!("{}\n", r.path.display());
+    for d in &r.lib_dirs {
+        s.push_str(&format!("{}\n", d.display()));
+    }
+    s
+}
+
+fn decode_done(text: &str) -> Realized {
+    let mut lines = text.lines();
+    let path = PathBuf::from(lines.next().unwrap_or(""));
+    Realized {
+        path,
+        lib_dirs: lines.map(PathBuf::from).collect(),
+    }
+}
+
+/// Runs an executable token: realize it, then exec the real program with the given arguments.
+pub fn exec_token(token_path: &Path, args: &[String], shim_exe: PathBuf) -> Result<i32> {
+    let text = std::fs::read_to_string(token_path)
+        .map_err(|e| ShimError(format!("cannot read {}: {e}", token_path.display())))?;
+    let tok =
+        Token::parse(&text).map_err(|e| ShimError(format!("{}: {e}", token_path.display())))?;
+    let start = ctx::now_ns();
+    let rz = Realizer::for_token(&tok, shim_exe);
+    let r = rz.realize(&tok)?;
+    let mut ld_path: Vec<PathBuf> = r.lib_dirs.iter().cloned().collect();
+    if let Some(old) = std::env::var_os("LD_LIBRARY_PATH") {
+        ld_path.extend(std::env::split_paths(&old));
+    }
+    let joined = std::env::join_paths(ld_path).unwrap_or_default();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut cmd = Command::new(&r.path);
+    cmd.args(args).env("LD_LIBRARY_PATH", &joined);
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.arg0(token_path);
+    }
+    let status = cmd
+        .status()
+        .map_err(|e| ShimError(format!("cannot run {}: {e}", r.path.display())))?;
+    let code = ctx::exit_code(status);
+    if rz.session.events().exists() {
+        let mut argv = vec![token_path.display().to_string()];
+        argv.extend(args.iter().cloned());
+        let ev = crate::events::Event {
+            pid: std::process::id(),
+            ppid: std::os::unix::process::parent_id(),
+            start_ns: start,
+            end_ns: ctx::now_ns(),
+            role: "exec".into(),
+            tool: token_path.display().to_string(),
+            phase: rz.session.phase.as_str().into(),
+            decision: "realized".into(),
+            cwd: cwd.display().to_string(),
+            argv,
+            tokens: vec![tok.id.clone()],
+            real_tool: Some(r.path.display().to_string()),
+            exit_status: code,
+            ..Default::default()
+        };
+        crate::events::record(&rz.session.events(), &ev).map_err(|e| {
+            ShimError(format!(
+                "cannot record the run of {}: {e}",
+                token_path.display()
+            ))
+        })?;
+    }
+    Ok(code)
+}
+
+/// Realizes every token among `words` (file arguments) and returns the words with realized paths.
+pub fn realize_file_args(
+    words: &[String],
+    cwd: &Path,
+    shim_exe: &Path,
+) -> Result<(Vec<String>, Vec<String>)> {
+    let mut out = Vec::with_capacity(words.len());
+    let mut ids = Vec::new();
+    for w in words {
+        let p = if Path::new(w).is_absolute() {
+            PathBuf::from(w)
+        } else {
+            cwd.join(w)
+        };
+        if !w.starts_with('-') {
+            if let Ok(Some(tok)) = Token::read(&p) {
+                let rz = Realizer::for_token(&tok, shim_exe.to_path_buf());
+                let r = rz.realize(&tok)?;
+                ids.push(tok.id.clone());
+                out.push(r.path.display().to_string());
+                continue;
+            }
+        }
+        out.push(w.clone());
+    }
+    Ok((out, ids))
+}

@@ -1,0 +1,114 @@
+//! The contract between a driver and its shims: environment variables and the session layout.
+//!
+//! A driver (`confess make`, `confess cmake`, ...) creates a session directory holding the event
+//! store, the token store and the realization cache, puts a directory of shim links first on
+//! PATH, and exports these variables. A shim with no session passes straight through to the real
+//! tool, so a stray shim on PATH is harmless.
+
+use std::path::{Path, PathBuf};
+
+/// Session directory: `events.sqlite`, `tokens/`, `realized/`, `cache/`.
+pub const ENV_DIR: &str = "CONFESS_DIR";
+/// `configure` (every call runs the real tool) or `build` (calls confess).
+pub const ENV_PHASE: &str = "CONFESS_PHASE";
+/// Directory of shim links; skipped when looking for the real tools.
+pub const ENV_SHIM_DIR: &str = "CONFESS_SHIM_DIR";
+/// Scratch root: replaced by `$ROOT` when hashing, so ids do not depend on where it lives.
+pub const ENV_ROOT: &str = "CONFESS_ROOT";
+/// PID of the driver: the walk up the process tree stops there.
+pub const ENV_DRIVER_PID: &str = "CONFESS_DRIVER_PID";
+/// Guard against a shim finding itself as the real tool.
+pub const ENV_DEPTH: &str = "CONFESS_SHIM_DEPTH";
+/// PATH as it was before the shims were put first (used to find real tools).
+pub const ENV_REAL_PATH: &str = "CONFESS_REAL_PATH";
+
+/// The placeholder for the scratch root in normalised paths.
+pub const ROOT_MARK: &str = "$ROOT";
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub dir: PathBuf,
+    pub phase: Phase,
+    pub shim_dir: Option<PathBuf>,
+    pub root: Option<String>,
+    pub driver_pid: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    Configure,
+    Build,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Configure => "configure",
+            Phase::Build => "build",
+        }
+    }
+}
+
+impl Session {
+    /// The session from the environment; `None` when the shim runs outside any session.
+    pub fn from_env() -> Option<Session> {
+        let dir = PathBuf::from(std::env::var_os(ENV_DIR)?);
+        let phase = match std::env::var(ENV_PHASE).as_deref() {
+            Ok("configure") => Phase::Configure,
+            _ => Phase::Build,
+        };
+        Some(Session {
+            dir,
+            phase,
+            shim_dir: std::env::var_os(ENV_SHIM_DIR).map(PathBuf::from),
+            root: std::env::var(ENV_ROOT).ok(),
+            driver_pid: std::env::var(ENV_DRIVER_PID)
+                .ok()
+                .and_then(|s| s.parse().ok()),
+        })
+    }
+
+    pub fn from_store(store: &Path) -> Session {
+        Session {
+            dir: store.to_path_buf(),
+            phase: Phase::Build,
+            shim_dir: None,
+            root: None,
+            driver_pid: None,
+        }
+    }
+
+    pub fn events(&self) -> PathBuf {
+        events_path(&self.dir)
+    }
+
+    pub fn tokens(&self) -> PathBuf {
+        self.dir.join("tokens")
+    }
+
+    pub fn token_path(&self, id: &str) -> PathBuf {
+        self.tokens().join(id)
+    }
+
+    pub fn realized(&self) -> PathBuf {
+        self.dir.join("realized")
+    }
+
+    pub fn cache(&self) -> PathBuf {
+        self.dir.join("cache")
+    }
+
+    /// Replaces the scratch root in a path or word with `$ROOT`.
+    pub fn normalize(&self, s: &str) -> String {
+        match &self.root {
+            Some(root) if !root.is_empty() && s.contains(root.as_str()) => {
+                s.replace(root.as_str(), ROOT_MARK)
+            }
+            _ => s.to_string(),
+        }
+    }
+}
+
+pub fn events_path(dir: &Path) -> PathBuf {
+    dir.join("events.sqlite")
+}

@@ -1,0 +1,143 @@
+//! One shim call from start to finish: role, session, decision, handler.
+
+use crate::args;
+use crate::ctx::{self, err, Ctx, Result, ShimError};
+use crate::phase::{self, Ancestors, Decision};
+use crate::role::Role;
+use crate::session::{Phase, Session};
+use crate::{archive, binutils, compile, link, realize};
+use std::path::{Path, PathBuf};
+
+const USAGE: &str =
+    "confess-shim: stands in for cc, c++, gcc, g++, clang, clang++, cpp, as, ld, ar, \
+ranlib, nm, strip, objcopy, readelf and objdump when called by one of those names (a link in a \
+directory that `confess` puts first on PATH). It is not meant to be run by hand.";
+
+pub fn main(argv: Vec<String>) -> Result<i32> {
+    let shim_exe = std::env::current_exe()
+        .and_then(std::fs::canonicalize)
+        .map_err(|e| ShimError(format!("cannot find this executable: {e}")))?;
+    if argv.get(1).map(String::as_str) == Some("--confess-exec") {
+        let Some(token) = argv.get(2) else {
+            return err("--confess-exec needs a token path");
+        };
+        return realize::exec_token(Path::new(token), &argv[3..], shim_exe);
+    }
+    let argv0 = argv.first().cloned().unwrap_or_default();
+    let Some(role) = Role::from_argv0(&argv0) else {
+        eprintln!("{USAGE}");
+        return Ok(2);
+    };
+    let cwd = std::env::current_dir()
+        .map_err(|e| ShimError(format!("cannot read the working directory: {e}")))?;
+    let Some(session) = Session::from_env() else {
+        return exec_real_outside_session(&argv, &shim_exe, &cwd);
+    };
+    let ctx = Ctx {
+        session,
+        role,
+        argv,
+        cwd,
+        start_ns: ctx::now_ns(),
+        shim_exe,
+    };
+    if ctx.session.phase == Phase::Configure {
+        return ctx.pass_through("configure-phase");
+    }
+    dispatch(&ctx)
+}
+
+fn ancestors(ctx: &Ctx) -> Ancestors {
+    Ancestors::new(ctx.session.driver_pid)
+}
+
+fn dispatch(ctx: &Ctx) -> Result<i32> {
+    match ctx.role {
+        Role::Cc | Role::Cxx => {
+            let clang = ctx.tool_name().contains("clang");
+            let cmd = match args::parse(ctx.args(), clang, &ctx.cwd) {
+                Ok(c) => c,
+                Err(e) => return ctx.pass_through(&format!("unparsed:{e:?}")),
+            };
+            match phase::decide_driver(&cmd, &ctx.cwd, &mut ancestors(ctx)) {
+                Decision::Passthrough(r) => ctx.pass_through(&r),
+                Decision::Confess => {
+                    let ctx = ctx.with_expanded_argv(&cmd);
+                    if cmd.sources().next().is_some() {
+                        compile::run(&ctx, &cmd)
+                    } else {
+                        link::run_driver_link(&ctx, &cmd, Vec::new(), ctx.event("confessed"))
+                    }
+                }
+            }
+        }
+        Role::Cpp => ctx.pass_through("preprocess"),
+        Role::Ld => {
+            // collect2 (gcc's link step) finds ld on PATH: a real link of a real build.
+            let parent = phase::cmdline(std::os::unix::process::parent_id()).unwrap_or_default();
+            let parent_name = parent.first().map(|p| base(p)).unwrap_or_default();
+            if parent_name == "collect2" || parent_name.ends_with("-collect2") {
+                return ctx.pass_through("collect2");
+            }
+            match context(ctx) {
+                Decision::Passthrough(r) => ctx.pass_through(&r),
+                Decision::Confess => link::run_ld(ctx),
+            }
+        }
+        Role::As => {
+            let parent = phase::cmdline(std::os::unix::process::parent_id()).unwrap_or_default();
+            if parent
+                .first()
+                .is_some_and(|p| base(p).contains("gcc") || base(p).contains("clang"))
+            {
+                return ctx.pass_through("driver-internal");
+            }
+            match context(ctx) {
+                Decision::Passthrough(r) => ctx.pass_through(&r),
+                Decision::Confess => compile::run_as(ctx),
+            }
+        }
+        Role::Ar => match context(ctx) {
+            Decision::Passthrough(r) => ctx.pass_through(&r),
+            Decision::Confess => archive::run(ctx),
+        },
+        _ => binutils::run(ctx),
+    }
+}
+
+fn base(p: &str) -> String {
+    Path::new(p)
+        .file_name()
+        .map(|b| b.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The context checks for tools other than the driver: probe files and directories, and
+/// configure steps among the ancestors.
+fn context(ctx: &Ctx) -> Decision {
+    let files = ctx
+        .args()
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(String::as_str);
+    phase::decide_context(files, &ctx.cwd, &mut ancestors(ctx))
+}
+
+/// No session: this is a shim someone left on PATH. Be the real tool, quietly.
+fn exec_real_outside_session(argv: &[String], me: &Path, cwd: &Path) -> Result<i32> {
+    use std::os::unix::process::CommandExt;
+    let session = Session {
+        dir: PathBuf::new(),
+        phase: Phase::Configure,
+        shim_dir: me.parent().map(Path::to_path_buf),
+        root: None,
+        driver_pid: None,
+    };
+    let name = base(argv.first().map(String::as_str).unwrap_or(""));
+    let real = ctx::real_tool_named(&session, &name, me, cwd)?;
+    let e = std::process::Command::new(&real)
+        .args(&argv[1..])
+        .env(crate::session::ENV_DEPTH, (ctx::depth() + 1).to_string())
+        .exec();
+    err(format!("cannot run {}: {e}", real.display()))
+}

@@ -1,0 +1,516 @@
+//! GraphNode tokens: what the shims write in place of objects, archives and programs.
+//!
+//! A token is a small text file. Its first line is the magic `CONFESS-TOKEN 1` (for programs,
+//! a `#!/bin/sh` line and an `exec` line come first, so running the token builds the real program
+//! and runs it). Then `key value` lines: the node's content-addressed id, its kind, the action
+//! that made it (as invoked, and normalised for hashing), and its direct inputs, each with a
+//! token id or a content hash. Archives and compile-and-link programs embed the tokens of their
+//! members, so the graph survives builds that delete objects after archiving. Values are
+//! percent-escaped for `%`, CR and LF only, so paths with spaces read back as they were.
+
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+pub const MAGIC: &str = "CONFESS-TOKEN 1";
+const SHEBANG: &str = "#!/bin/sh";
+
+/// What an artifact is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    Object,
+    Assembly,
+    PrecompiledHeader,
+    Archive,
+    SharedLibrary,
+    Executable,
+    /// `ld -r` / `gcc -r`: objects combined into one relocatable object.
+    Relocatable,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Object => "object",
+            Kind::Assembly => "assembly",
+            Kind::PrecompiledHeader => "pch",
+            Kind::Archive => "archive",
+            Kind::SharedLibrary => "shared",
+            Kind::Executable => "executable",
+            Kind::Relocatable => "relocatable",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [
+            Kind::Object,
+            Kind::Assembly,
+            Kind::PrecompiledHeader,
+            Kind::Archive,
+            Kind::SharedLibrary,
+            Kind::Executable,
+            Kind::Relocatable,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// How an input enters the node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Edge {
+    /// A source file compiled by the action (hash: content).
+    Source,
+    /// A header the preprocessor read (hash: content, or `missing` for -MG generated names).
+    Header,
+    /// Another token named on the command line (hash: its id).
+    Token,
+    /// A real file named on the command line that is not a token (hash: content).
+    File,
+    /// A `-l` library resolved to a token in the build tree (hash: its id).
+    Lib,
+    /// A `-l` library the project does not build (hash: empty; path: the name).
+    ExternalLib,
+    /// An archive member: the embedded token named by the path (hash: its id).
+    Member,
+}
+
+impl Edge {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Edge::Source => "source",
+            Edge::Header => "header",
+            Edge::Token => "token",
+            Edge::File => "file",
+            Edge::Lib => "lib",
+            Edge::ExternalLib => "external-lib",
+            Edge::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Edge> {
+        [
+            Edge::Source,
+            Edge::Header,
+            Edge::Token,
+            Edge::File,
+            Edge::Lib,
+            Edge::ExternalLib,
+            Edge::Member,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+/// One direct input of a node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Input {
+    pub edge: Edge,
+    /// A token id or a sha256 of content, in hex; `missing` or empty where there is none.
+    pub hash: String,
+    /// The path as the action saw it (absolute), or a library name for `ExternalLib`.
+    pub path: String,
+}
+
+/// A node of the graph as it travels through the build.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Token {
+    pub id: String,
+    pub kind: Option<Kind>,
+    /// The shim role that made it (`cc`, `c++`, `ar`, `ld`, `as`).
+    pub role: String,
+    /// Absolute working directory of the action.
+    pub cwd: String,
+    /// The action's argv as invoked, response files expanded; argv[0] is the name called.
+    pub argv: Vec<String>,
+    /// The action normalised for hashing: outputs, depfile flags and inputs taken out,
+    /// scratch paths replaced by a fixed root.
+    pub action: Vec<String>,
+    pub inputs: Vec<Input>,
+    /// Absolute path of the output as written by the action.
+    pub output: String,
+    /// `-soname` of a shared library, when given.
+    pub soname: Option<String>,
+    /// Embedded tokens: archive members (name, token), and the objects of compile-and-link calls.
+    pub members: Vec<(String, Token)>,
+    /// Where the session keeps its token store and realization cache.
+    pub store: String,
+}
+
+#[derive(Debug)]
+pub enum ReadError {
+    Io(io::Error),
+    NotAToken,
+    Malformed { line: usize, reason: String },
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "{e}"),
+            ReadError::NotAToken => write!(f, "not a confess token"),
+            ReadError::Malformed { line, reason } => write!(f, "line {line}: {reason}"),
+        }
+    }
+}
+
+impl From<io::Error> for ReadError {
+    fn from(e: io::Error) -> Self {
+        ReadError::Io(e)
+    }
+}
+
+impl Token {
+    pub fn kind(&self) -> Kind {
+        self.kind.unwrap_or(Kind::Object)
+    }
+
+    /// The content-addressed id: sha256 over the kind, the normalised action, and each input's
+    /// edge, normalised path and hash (token ids or content hashes, headers included), and the
+    /// members' ids. `norm` maps scratch paths to stable ones, so ids do not depend on where the
+    /// scratch copy lives.
+    pub fn compute_id(&self, norm: &dyn Fn(&str) -> String) -> String {
+        let mut h = Sha256::new();
+        h.update(b"confess-node-v1\0");
+        h.update(self.kind().as_str().as_bytes());
+        h.update(b"\0");
+        for a in &self.action {
+            h.update(b"a\0");
+            h.update(a.as_bytes());
+            h.update(b"\0");
+        }
+        for i in &self.inputs {
+            h.update(i.edge.as_str().as_bytes());
+            h.update(b"\0");
+            if i.edge == Edge::ExternalLib {
+                h.update(i.path.as_bytes());
+            } else {
+                h.update(norm(&i.path).as_bytes());
+            }
+            h.update(b"\0");
+            h.update(i.hash.as_bytes());
+            h.update(b"\0");
+        }
+        for (name, m) in &self.members {
+            h.update(b"m\0");
+            h.update(name.as_bytes());
+            h.update(b"\0");
+            h.update(m.id.as_bytes());
+            h.update(b"\0");
+        }
+        hex(&h.finalize())
+    }
+
+    /// Serialises the token. Programs get a shell preamble that realizes them when run.
+    pub fn render(&self, shim: &str) -> String {
+        let mut s = String::new();
+        if self.kind() == Kind::Executable {
+            s.push_str(SHEBANG);
+            s.push('\n');
+            s.push_str("# ");
+        }
+        s.push_str(MAGIC);
+        s.push('\n');
+        if self.kind() == Kind::Executable {
+            // Everything below `exec` is data the shell never reaches.
+            let _ = writeln!(s, "exec {} --confess-exec \"$0\" \"$@\"", sh_quote(shim));
+        }
+        self.render_body(&mut s);
+        s
+    }
+
+    fn render_body(&self, s: &mut String) {
+        let _ = writeln!(s, "id {}", self.id);
+        let _ = writeln!(s, "kind {}", self.kind().as_str());
+        let _ = writeln!(s, "role {}", esc(&self.role));
+        let _ = writeln!(s, "store {}", esc(&self.store));
+        let _ = writeln!(s, "cwd {}", esc(&self.cwd));
+        let _ = writeln!(s, "output {}", esc(&self.output));
+        if let Some(so) = &self.soname {
+            let _ = writeln!(s, "soname {}", esc(so));
+        }
+        for a in &self.argv {
+            let _ = writeln!(s, "arg {}", esc(a));
+        }
+        for a in &self.action {
+            let _ = writeln!(s, "act {}", esc(a));
+        }
+        for i in &self.inputs {
+            let hash = if i.hash.is_empty() { "-" } else { &i.hash };
+            let _ = writeln!(s, "in {} {} {}", i.edge.as_str(), hash, esc(&i.path));
+        }
+        for (name, m) in &self.members {
+            let mut body = String::new();
+            body.push_str(MAGIC);
+            body.push('\n');
+            m.render_body(&mut body);
+            let _ = writeln!(s, "member {} {}", body.len(), esc(name));
+            s.push_str(&body);
+        }
+        s.push_str("end\n");
+    }
+
+    /// Parses a token from its text.
+    pub fn parse(text: &str) -> Result<Token, ReadError> {
+        let body = strip_preamble(text).ok_or(ReadError::NotAToken)?;
+        let (tok, _) = parse_body(body, 1)?;
+        Ok(tok)
+    }
+
+    /// Reads a token from a file; `Ok(None)` when the file is not a token.
+    pub fn read(path: &Path) -> Result<Option<Token>, ReadError> {
+        if !is_token_file(path) {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(path)?;
+        Token::parse(&text).map(Some)
+    }
+
+    /// Every token in this one's closure of embedded members, depth first, this one last.
+    pub fn embedded(&self) -> Vec<&Token> {
+        let mut out = Vec::new();
+        for (_, m) in &self.members {
+            out.extend(m.embedded());
+        }
+        out.push(self);
+        out
+    }
+}
+
+/// Cheap check of the first bytes: is this file a token?
+pub fn is_token_file(path: &Path) -> bool {
+    use std::io::Read;
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(_) => return false,
+        }
+    }
+    let head = &buf[..n];
+    head.starts_with(MAGIC.as_bytes())
+        || head.starts_with(format!("{SHEBANG}\n# {MAGIC}").as_bytes())
+}
+
+fn strip_preamble(text: &str) -> Option<&str> {
+    if let Some(rest) = text.strip_prefix(MAGIC) {
+        return rest.strip_prefix('\n');
+    }
+    let rest = text.strip_prefix(SHEBANG)?.strip_prefix("\n# ")?;
+    let rest = rest.strip_prefix(MAGIC)?.strip_prefix('\n')?;
+    // Skip the `exec` line.
+    let nl = rest.find('\n')?;
+    Some(&rest[nl + 1..])
+}
+
+/// Parses `key value` lines up to `end`; returns the token and the bytes consumed.
+fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError> {
+    let mut t = Token::default();
+    let mut pos = 0;
+    let mut line_no = first_line;
+    let bad = |line: usize, reason: &str| ReadError::Malformed {
+        line,
+        reason: reason.to_string(),
+    };
+    loop {
+        let Some(nl) = body[pos..].find('\n') else {
+            return Err(bad(line_no, "token ends without `end`"));
+        };
+        let line = &body[pos..pos + nl];
+        pos += nl + 1;
+        line_no += 1;
+        if line == "end" {
+            return Ok((t, pos));
+        }
+        let (key, val) = line.split_once(' ').unwrap_or((line, ""));
+        match key {
+            "id" => t.id = val.to_string(),
+            "kind" => t.kind = Some(Kind::parse(val).ok_or_else(|| bad(line_no, "unknown kind"))?),
+            "role" => t.role = unesc(val),
+            "store" => t.store = unesc(val),
+            "cwd" => t.cwd = unesc(val),
+            "output" => t.output = unesc(val),
+            "soname" => t.soname = Some(unesc(val)),
+            "arg" => t.argv.push(unesc(val)),
+            "act" => t.action.push(unesc(val)),
+            "in" => {
+                let mut parts = val.splitn(3, ' ');
+                let edge = parts.next().and_then(Edge::parse);
+                let hash = parts.next();
+                let path = parts.next();
+                match (edge, hash, path) {
+                    (Some(edge), Some(hash), Some(path)) => t.inputs.push(Input {
+                        edge,
+                        hash: if hash == "-" {
+                            String::new()
+                        } else {
+                            hash.to_string()
+                        },
+                        path: unesc(path),
+                    }),
+                    _ => return Err(bad(line_no, "malformed input line")),
+                }
+            }
+            "member" => {
+                let (len, name) = val
+                    .split_once(' ')
+                    .ok_or_else(|| bad(line_no, "malformed member"))?;
+                let len: usize = len.parse().map_err(|_| bad(line_no, "bad member length"))?;
+                let end = pos + len;
+                let chunk = body
+                    .get(pos..end)
+                    .ok_or_else(|| bad(line_no, "member runs past the end"))?;
+                let inner = chunk
+                    .strip_prefix(MAGIC)
+                    .and_then(|c| c.strip_prefix('\n'))
+                    .ok_or_else(|| bad(line_no, "member is not a token"))?;
+                let (m, _) = parse_body(inner, line_no)?;
+                line_no += chunk.matches('\n').count();
+                t.members.push((unesc(name), m));
+                pos = end;
+            }
+            _ => {} // Unknown keys from a newer minor version are ignored.
+        }
+    }
+}
+
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => o.push_str("%25"),
+            '\n' => o.push_str("%0A"),
+            '\r' => o.push_str("%0D"),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+fn unesc(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    s.replace("%0A", "\n")
+        .replace("%0D", "\r")
+        .replace("%25", "%")
+}
+
+/// Quotes a word for `/bin/sh`.
+pub fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// sha256 of a file's content, in hex.
+pub fn hash_file(path: &Path) -> io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Token {
+        let member = Token {
+            id: "m1".into(),
+            kind: Some(Kind::Object),
+            role: "cc".into(),
+            cwd: "/b".into(),
+            argv: vec!["cc".into(), "-c".into(), "a b.c".into()],
+            action: vec!["-c".into()],
+            inputs: vec![Input {
+                edge: Edge::Source,
+                hash: "abc".into(),
+                path: "/b/a b.c".into(),
+            }],
+            output: "/b/a b.o".into(),
+            ..Token::default()
+        };
+        Token {
+            id: "x".into(),
+            kind: Some(Kind::Archive),
+            role: "ar".into(),
+            cwd: "/b".into(),
+            argv: vec!["ar".into(), "rcs".into(), "lib%x\n.a".into()],
+            action: vec!["rcs".into()],
+            inputs: vec![Input {
+                edge: Edge::Member,
+                hash: "m1".into(),
+                path: "a b.o".into(),
+            }],
+            output: "/b/libx.a".into(),
+            soname: None,
+            members: vec![("a b.o".into(), member)],
+            store: "/s".into(),
+        }
+    }
+
+    #[test]
+    fn round_trips_with_members_and_odd_paths() {
+        let t = sample();
+        let text = t.render("/shim");
+        assert!(text.starts_with(MAGIC));
+        assert_eq!(Token::parse(&text).expect("parses"), t);
+    }
+
+    #[test]
+    fn executables_are_scripts_and_round_trip() {
+        let mut t = sample();
+        t.kind = Some(Kind::Executable);
+        t.soname = Some("libx.so.1".into());
+        let text = t.render("/opt/it's/confess-shim");
+        assert!(text.starts_with("#!/bin/sh\n# CONFESS-TOKEN 1\nexec '/opt/it'\\''s/confess-shim'"));
+        assert_eq!(Token::parse(&text).expect("parses"), t);
+    }
+
+    #[test]
+    fn ids_depend_on_inputs_and_not_on_scratch_location() {
+        let norm_a = |p: &str| p.replace("/tmp/a", "$ROOT");
+        let norm_b = |p: &str| p.replace("/tmp/b", "$ROOT");
+        let mut t = sample();
+        t.inputs[0].path = "/tmp/a/x.o".into();
+        let mut u = t.clone();
+        u.inputs[0].path = "/tmp/b/x.o".into();
+        assert_eq!(t.compute_id(&norm_a), u.compute_id(&norm_b));
+        u.inputs[0].hash = "other".into();
+        assert_ne!(t.compute_id(&norm_a), u.compute_id(&norm_b));
+    }
+
+    #[test]
+    fn non_tokens_are_rejected() {
+        assert!(matches!(
+            Token::parse("\x7fELF..."),
+            Err(ReadError::NotAToken)
+        ));
+        assert!(matches!(
+            Token::parse("CONFESS-TOKEN 1\nid x\n"),
+            Err(ReadError::Malformed { .. })
+        ));
+    }
+}
