@@ -1,1 +1,14 @@
+//! confess: makes legacy C/C++ builds confess their dependency graphs.
+//!
+//! Drivers run the project's own build from a scratch copy with shims in place of the
+//! toolchain; the shims record events and write GraphNode tokens; this crate reads those facts
+//! back into a graph and writes compile_commands.json, graph.json, graph.dot and a summary.
 
+pub mod cli;
+pub mod confession;
+pub mod drivers;
+pub mod emit;
+pub mod error;
+pub mod graph;
+pub mod pathmap;
+pub mod scratch;

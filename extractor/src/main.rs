@@ -1,1 +1,6 @@
-fn main() {}
+//! The `confess` command. Errors print as `confess: error: ...` and exit with the code
+//! documented in README.md (see `error.rs`).
+
+fn main() {
+    std::process::exit(confess::cli::main());
+}

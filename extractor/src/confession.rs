@@ -1,0 +1,309 @@
+//! One confession end to end: copy the sources, run the driver's steps under the shims, read
+//! back the facts, build the graph, write the outputs.
+
+use crate::drivers::{Driver, Step};
+use crate::emit;
+use crate::error::{Error, Result};
+use crate::graph::{self, Confession, Graph};
+use crate::pathmap::PathMap;
+use crate::scratch::{self, Scratch};
+use confess_shims::session::{self as ss, Phase};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Options shared by every driver.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub out: PathBuf,
+    pub jobs: Option<usize>,
+    pub keep_scratch: bool,
+    /// Show a progress line on a terminal.
+    pub progress: bool,
+}
+
+/// Marks a directory as confess's own, so a later run may replace what it wrote there.
+const MARKER: &str = ".confess-out";
+/// What confess writes into the output directory (and so may replace on a later run).
+const OWNED: &[&str] = &[
+    "compile_commands.json",
+    "graph.json",
+    "graph.dot",
+    "graph.txt",
+    "summary.txt",
+    "build.log",
+    "generated",
+    "confession",
+];
+
+/// What a finished confession leaves for the caller.
+pub struct Outcome {
+    pub graph: Graph,
+    pub summary: String,
+    pub build_failure: Option<Error>,
+    pub scratch_kept: Option<PathBuf>,
+}
+
+pub fn shim_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("CONFESS_SHIM") {
+        return Ok(PathBuf::from(p));
+    }
+    let me = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
+    let p = me.parent().map(|d| d.join("confess-shim")).unwrap_or_default();
+    if p.is_file() {
+        return std::fs::canonicalize(&p).map_err(|e| Error::io("reading", &p, e));
+    }
+    Err(Error::MissingTool {
+        tool: "confess-shim".into(),
+        hint: format!(
+            "it is built and installed with confess and must sit beside it ({}); or set CONFESS_SHIM",
+            p.display()
+        ),
+    })
+}
+
+/// Prepares the output directory: creates it, or clears what an earlier confession wrote.
+/// Refuses a non-empty directory that confess did not make.
+fn prepare_out(out: &Path, src: &Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(out).map_err(|e| Error::io("creating the output directory", out, e))?;
+    let out = std::fs::canonicalize(out).map_err(|e| Error::io("reading", out, e))?;
+    if out == src || src.starts_with(&out) {
+        return Err(Error::Usage(format!(
+            "the output directory {} contains the sources {}: choose another --out",
+            out.display(),
+            src.display()
+        )));
+    }
+    let marker = out.join(MARKER);
+    let empty = std::fs::read_dir(&out).map(|mut d| d.next().is_none()).unwrap_or(false);
+    if !empty && !marker.exists() {
+        return Err(Error::Usage(format!(
+            "{} is not empty and was not written by confess; choose another --out or empty it",
+            out.display()
+        )));
+    }
+    for name in OWNED {
+        let p = out.join(name);
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p).map_err(|e| Error::io("removing", &p, e))?;
+        } else if p.exists() {
+            std::fs::remove_file(&p).map_err(|e| Error::io("removing", &p, e))?;
+        }
+    }
+    std::fs::write(&marker, "This directory holds the output of confess.\n")
+        .map_err(|e| Error::io("writing", &marker, e))?;
+    Ok(out)
+}
+
+pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
+    let src = driver.source().to_path_buf();
+    let out = prepare_out(&opts.out, &src)?;
+    let scratch = Scratch::new(opts.keep_scratch, shim_path()?)?;
+    let skip = out.starts_with(&src).then_some(out.as_path());
+    scratch::copy_tree(&src, &scratch.src, skip)?;
+    let steps = driver.steps(&scratch, opts)?;
+    let log_path = out.join("build.log");
+    let started = Instant::now();
+    let mut build_secs = 0.0;
+    let mut failure = None;
+    for step in &steps {
+        let t = Instant::now();
+        let status = run_step(step, &scratch, &log_path, opts.progress)?;
+        if step.phase == Phase::Build {
+            build_secs += t.elapsed().as_secs_f64();
+        }
+        if status != 0 {
+            failure = Some(failure_of(step, status, &scratch, &log_path));
+            break;
+        }
+    }
+    eprintln!("build phase: {build_secs:.3}s");
+    let t = Instant::now();
+    let conf = load(&scratch.session)?;
+    let build_dir = if driver.out_of_tree() { &scratch.build } else { &scratch.src };
+    let map = PathMap::new(&scratch.src, build_dir, &src, &out);
+    let graph = graph::build(&conf, &map);
+    write_outputs(&graph, &map, &out, &scratch, driver.out_of_tree())?;
+    let timing = emit::summary::Timing {
+        build_secs,
+        extract_secs: t.elapsed().as_secs_f64(),
+    };
+    let what = format!("{} in {}", driver.name(), src.display());
+    let summary = emit::summary::render(&graph, &what, &timing, &out);
+    write(&out.join("summary.txt"), &summary)?;
+    let _ = started;
+    Ok(Outcome {
+        graph,
+        summary,
+        build_failure: failure,
+        scratch_kept: opts.keep_scratch.then(|| scratch.root.clone()),
+    })
+}
+
+/// Runs one step with the shims in place; output goes to build.log.
+fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> Result<i32> {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log_path)
+        .map_err(|e| Error::io("writing", log_path, e))?;
+    let log2 = log.try_clone().map_err(|e| Error::io("writing", log_path, e))?;
+    let mut cmd = Command::new(&step.program);
+    cmd.args(&step.args)
+        .current_dir(&step.cwd)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log2);
+    for (k, v) in scratch.env(step.phase)? {
+        cmd.env(k, v);
+    }
+    for (k, v) in &step.env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Error::MissingTool {
+            tool: step.program.clone(),
+            hint: "install it, or check the command".into(),
+        },
+        _ => Error::io("running", &step.program, e),
+    })?;
+    let done = Arc::new(AtomicBool::new(false));
+    let show = progress && std::io::stderr().is_terminal();
+    let ticker = show.then(|| {
+        let done = done.clone();
+        let db = ss::events_path(&scratch.session);
+        let label = format!("{} ({})", step.label, step.phase.as_str());
+        std::thread::spawn(move || progress_loop(&db, &label, &done))
+    });
+    let status = child.wait().map_err(|e| Error::io("waiting for", &step.program, e))?;
+    done.store(true, Ordering::Relaxed);
+    if let Some(t) = ticker {
+        let _ = t.join();
+    }
+    Ok(confess_shims::ctx::exit_code(status))
+}
+
+fn progress_loop(db: &Path, label: &str, done: &AtomicBool) {
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY);
+    let started = Instant::now();
+    while !done.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(250));
+        let Ok(conn) = &conn else { continue };
+        let counts: Vec<(String, i64)> = conn
+            .prepare("SELECT decision, COUNT(*) FROM events GROUP BY decision = 'confessed'")
+            .and_then(|mut s| {
+                s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
+                    .collect()
+            })
+            .unwrap_or_default();
+        let confessed: i64 = counts.iter().filter(|(d, _)| d == "confessed").map(|(_, n)| n).sum();
+        let other: i64 = counts.iter().filter(|(d, _)| d != "confessed").map(|(_, n)| n).sum();
+        eprint!(
+            "\r\x1b[2K[confess] {label}: {:.0}s, {confessed} calls confessed, {other} real",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    eprint!("\r\x1b[2K");
+}
+
+/// Says which command failed: the last recorded call that failed, shim errors from the log,
+/// and the log's tail.
+fn failure_of(step: &Step, status: i32, scratch: &Scratch, log: &Path) -> Error {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut detail = String::new();
+    let shim_errors: Vec<&str> = text.lines().filter(|l| l.contains("confess-shim: error:")).collect();
+    if let Some(e) = shim_errors.first() {
+        detail.push_str(&format!("\n  first shim error: {e}"));
+    }
+    if let Ok(conn) = rusqlite::Connection::open(ss::events_path(&scratch.session)) {
+        let last: Option<(String, String, i32)> = conn
+            .query_row(
+                "SELECT cwd, argv, exit_status FROM events WHERE exit_status != 0 ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .ok();
+        if let Some((cwd, argv, st)) = last {
+            let argv: Vec<String> = serde_json::from_str(&argv).unwrap_or_default();
+            detail.push_str(&format!(
+                "\n  last failing call (status {st}) in {cwd}:\n    {}",
+                shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_default()
+            ));
+        }
+    }
+    let tail: Vec<&str> = text.lines().rev().take(15).collect();
+    detail.push_str(&format!("\n  last lines of {}:\n", log.display()));
+    for l in tail.into_iter().rev() {
+        detail.push_str(&format!("    {l}\n"));
+    }
+    detail.push_str("  what was recorded up to the failure has been extracted.");
+    Error::BuildFailed {
+        command: format!("{} {}", step.program, step.args.join(" ")),
+        status,
+        detail,
+    }
+}
+
+/// Reads the event store and every token of a session (or of a saved confession).
+pub fn load(session: &Path) -> Result<Confession> {
+    let db = ss::events_path(session);
+    let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| Error::Store { path: db.clone(), reason: e.to_string() })?;
+    let events = confess_shims::events::read_all(&conn)
+        .map_err(|e| Error::Store { path: db.clone(), reason: e.to_string() })?;
+    let mut tokens = std::collections::BTreeMap::new();
+    let dir = session.join("tokens");
+    let rd = std::fs::read_dir(&dir).map_err(|e| Error::io("reading", &dir, e))?;
+    for e in rd.flatten() {
+        let p = e.path();
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::io("reading", &p, e))?;
+        let t = confess_shims::token::Token::parse(&text)
+            .map_err(|e| Error::Store { path: p.clone(), reason: e.to_string() })?;
+        tokens.insert(t.id.clone(), t);
+    }
+    Ok(Confession { events, tokens })
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io("writing", path, e))
+}
+
+fn write_outputs(g: &Graph, map: &PathMap, out: &Path, scratch: &Scratch, out_of_tree: bool) -> Result<()> {
+    // Generated files are kept, so that outputs never point into the scratch directory.
+    for rel in &g.generated {
+        let from = map.scratch_root_join(&crate::pathmap::Loc { root: crate::pathmap::Root::Build, path: rel.clone() });
+        let to = map.generated_dir.join(rel);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
+        }
+        if from.is_file() && !confess_shims::token::is_token_file(&from) {
+            std::fs::copy(&from, &to).map_err(|e| Error::io("copying", &from, e))?;
+        }
+    }
+    let entries = emit::compdb::entries(g, map);
+    write(&out.join("compile_commands.json"), &emit::compdb::render(&entries))?;
+    let build_root = (!out_of_tree).then_some(map.user_src.as_path());
+    write(&out.join("graph.json"), &emit::graph_json::render(g, map, build_root))?;
+    write(&out.join("graph.dot"), &emit::dot::render(g))?;
+    write(&out.join("graph.txt"), &emit::text::render(g, map))?;
+    save_store(&scratch.session, &out.join("confession"))
+}
+
+/// Keeps the facts: a compacted copy of the event store and the token store.
+fn save_store(session: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to.join("tokens")).map_err(|e| Error::io("creating", to, e))?;
+    let db = ss::events_path(session);
+    let dst = ss::events_path(to);
+    let conn = rusqlite::Connection::open(&db).map_err(|e| Error::Store { path: db.clone(), reason: e.to_string() })?;
+    conn.execute("VACUUM INTO ?1", [dst.display().to_string()])
+        .map_err(|e| Error::Store { path: dst.clone(), reason: e.to_string() })?;
+    let rd = std::fs::read_dir(session.join("tokens")).map_err(|e| Error::io("reading", session, e))?;
+    for e in rd.flatten() {
+        let p = e.path();
+        std::fs::copy(&p, to.join("tokens").join(e.file_name())).map_err(|e| Error::io("copying", &p, e))?;
+    }
+    Ok(())
+}

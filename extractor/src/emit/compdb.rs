@@ -1,0 +1,96 @@
+//! `compile_commands.json` in clang's format: one entry per translation unit, with `arguments`,
+//! `directory`, `file` and `output`, paths pointing at the user's tree (or at the kept copies of
+//! generated sources), response files expanded. Usable by clangd and clang-tidy.
+
+use crate::graph::{ActionKind, EdgeKind, Graph};
+use crate::pathmap::PathMap;
+use confess_shims::args::{self, ArgKind, Stop};
+use confess_shims::flags::Meaning;
+use serde::Serialize;
+use std::path::Path;
+
+#[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    pub directory: String,
+    pub file: String,
+    pub arguments: Vec<String>,
+    pub output: String,
+}
+
+/// Flags that only the link step reads: left out when a compile-and-link call is split into
+/// its compiles (as Bear does).
+fn link_only(m: Meaning) -> bool {
+    matches!(
+        m,
+        Meaning::Lib
+            | Meaning::LibPath
+            | Meaning::LinkerArg
+            | Meaning::Xlinker
+            | Meaning::Shared
+            | Meaning::Static
+            | Meaning::Rdynamic
+            | Meaning::NoStdLib
+            | Meaning::LinkMisc
+            | Meaning::Relocatable
+    )
+}
+
+pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for a in &g.actions {
+        let compiles = matches!(a.kind, ActionKind::Compile | ActionKind::Assemble);
+        if !compiles || !matches!(a.role.as_str(), "cc" | "c++") {
+            continue;
+        }
+        let Some(src) = a.inputs.iter().find(|(e, _)| *e == EdgeKind::Source).map(|(_, n)| *n) else {
+            continue;
+        };
+        let Some(src_loc) = g.node(src).loc.as_ref() else { continue };
+        let Some((a0, rest)) = a.argv.split_first() else { continue };
+        let cwd = map.scratch_root_join(&a.cwd);
+        let Ok(cmd) = args::parse(rest, a0.contains("clang"), &cwd) else { continue };
+        let src_abs = map.scratch_root_join(src_loc);
+        // The source's own word on the command line.
+        let own = cmd.inputs.iter().find(|i| {
+            let p = if Path::new(&i.path).is_absolute() { Path::new(&i.path).to_path_buf() } else { cwd.join(&i.path) };
+            confess_shims::headers::lexical(&p) == src_abs
+        });
+        let Some(own) = own else { continue };
+        let linked = cmd.stop() == Stop::Link;
+        let mut argv = vec![a0.clone()];
+        if linked {
+            argv.push("-c".to_string());
+        }
+        for (i, arg) in cmd.args.iter().enumerate() {
+            match &arg.kind {
+                ArgKind::Input if i != own.arg => continue,
+                ArgKind::Flag(m) if linked && link_only(*m) => continue,
+                _ => argv.extend(arg.words.iter().map(|w| map.map_word(w, &g.generated))),
+            }
+        }
+        let output = a.outputs.first().and_then(|o| g.node(*o).loc.as_ref());
+        let output = match (output, linked) {
+            (Some(l), _) => map.user_path(&map.scratch_root_join(l), &g.generated),
+            (None, true) => {
+                let o = cmd.output.clone().unwrap_or_else(|| "a.out".into());
+                map.user_path(&cwd.join(o), &g.generated)
+            }
+            (None, false) => continue,
+        };
+        out.push(Entry {
+            directory: map.user_path(&cwd, &g.generated).display().to_string(),
+            file: map.user_path(&src_abs, &g.generated).display().to_string(),
+            arguments: argv,
+            output: output.display().to_string(),
+        });
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn render(entries: &[Entry]) -> String {
+    let mut s = serde_json::to_string_pretty(entries).unwrap_or_else(|_| "[]".into());
+    s.push('\n');
+    s
+}

@@ -1,0 +1,7 @@
+//! Emitters: pure functions from the graph to the output files, in deterministic order.
+
+pub mod compdb;
+pub mod dot;
+pub mod graph_json;
+pub mod summary;
+pub mod text;

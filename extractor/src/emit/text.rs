@@ -1,0 +1,76 @@
+//! A canonical text form of the graph, one action per paragraph, sorted: the form of the
+//! expected graphs beside the fixtures (`expected.graph`), and easy to diff. System headers
+//! are left out, since they depend on the machine; scratch paths read `$SRC` and `$BUILD`.
+
+use crate::graph::{ActionKind, EdgeKind, Graph};
+use crate::pathmap::{PathMap, Root};
+
+fn loc_text(g: &Graph, n: crate::graph::NodeId) -> Option<String> {
+    let node = g.node(n);
+    match (&node.loc, &node.name) {
+        (Some(l), _) if l.root == Root::System => None,
+        (Some(l), _) => Some(l.to_string()),
+        (None, Some(name)) => Some(format!("-l{name}")),
+        (None, None) => {
+            // An object a compile-and-link call made without writing it: name it by its source.
+            let src = g
+                .producer(n)
+                .and_then(|a| a.inputs.iter().find(|(e, _)| *e == EdgeKind::Source))
+                .and_then(|(_, s)| g.node(*s).loc.as_ref())
+                .map(|l| l.to_string())
+                .unwrap_or_default();
+            Some(format!("({} of {src})", node.kind.as_str()))
+        }
+    }
+}
+
+pub fn render(g: &Graph, map: &PathMap) -> String {
+    let src = map.scratch_src.display().to_string();
+    let build = map.scratch_build.display().to_string();
+    let mut paras: Vec<String> = Vec::new();
+    for a in &g.actions {
+        let kind = match a.kind {
+            ActionKind::Compile => "compile",
+            ActionKind::Assemble => "assemble",
+            ActionKind::Archive => "archive",
+            ActionKind::Link => "link",
+            ActionKind::Run => "run",
+        };
+        let outs: Vec<String> = a.outputs.iter().filter_map(|o| loc_text(g, *o)).collect();
+        let mut p = format!("{kind} {} -> {}\n", a.role, outs.join(" "));
+        let argv: Vec<String> = a
+            .argv
+            .iter()
+            .skip(1)
+            .map(|w| w.replace(&build, "$BUILD").replace(&src, "$SRC"))
+            .collect();
+        if a.kind != ActionKind::Run {
+            p.push_str(&format!("  argv {}\n", shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_default()));
+        }
+        let mut ins: Vec<String> = Vec::new();
+        for (e, n) in &a.inputs {
+            if let Some(t) = loc_text(g, *n) {
+                let e = match e {
+                    EdgeKind::Source => "source",
+                    EdgeKind::Header => "header",
+                    EdgeKind::Input => "input",
+                    EdgeKind::Library => "library",
+                    EdgeKind::Member => "member",
+                    EdgeKind::Program => "program",
+                };
+                ins.push(format!("  {e} {t}\n"));
+            }
+        }
+        // Order of objects on a link line matters; headers' order does not.
+        if a.kind == ActionKind::Compile {
+            ins.sort();
+        }
+        for i in ins {
+            p.push_str(&i);
+        }
+        paras.push(p);
+    }
+    paras.sort();
+    paras.dedup();
+    paras.join("\n")
+}

@@ -1,0 +1,46 @@
+//! Errors of the confess CLI and library, each with the exit code it maps to.
+//! The codes are documented in README.md ("Exit codes") and docs/cli.md.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The command line makes no sense (clap reports its own errors with code 2 too).
+    #[error("{0}")]
+    Usage(String),
+    /// The source directory is missing or is not something this driver can build.
+    #[error("{path}: {reason}")]
+    Input { path: PathBuf, reason: String },
+    /// A tool the confession needs is not installed.
+    #[error("`{tool}` is not installed or not on PATH: {hint}")]
+    MissingTool { tool: String, hint: String },
+    /// The build failed under confess. What was recorded is kept and extracted.
+    #[error("the build failed: {command} exited with status {status}{detail}")]
+    BuildFailed { command: String, status: i32, detail: String },
+    /// Reading or writing a file.
+    #[error("{what} {path}: {source}")]
+    Io { what: String, path: PathBuf, source: std::io::Error },
+    /// The event store or a token is unreadable.
+    #[error("confession store {path}: {reason}")]
+    Store { path: PathBuf, reason: String },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn io(what: &str, path: impl AsRef<Path>, source: std::io::Error) -> Error {
+        Error::Io { what: what.to_string(), path: path.as_ref().to_path_buf(), source }
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::BuildFailed { .. } => 1,
+            Error::Usage(_) => 2,
+            Error::Input { .. } => 3,
+            Error::MissingTool { .. } => 4,
+            Error::Io { .. } => 5,
+            Error::Store { .. } => 6,
+        }
+    }
+}

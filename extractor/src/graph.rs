@@ -1,0 +1,392 @@
+//! The confessed graph: files and artifacts as nodes, the actions that made them, with typed
+//! ids. Built from the event store and the token store, which hold the facts; this is their
+//! interpretation and can be rebuilt from a stored confession at any time.
+
+use crate::pathmap::{Loc, PathMap, Root};
+use confess_shims::events::Event;
+use confess_shims::token::{Edge, Kind, Token};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct NodeId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ActionId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NodeKind {
+    Source,
+    Header,
+    Generated,
+    Object,
+    Assembly,
+    PrecompiledHeader,
+    Archive,
+    SharedLibrary,
+    Executable,
+    Relocatable,
+    /// A file the build used that it neither made nor is a project source (a prebuilt object).
+    File,
+    /// A library the project does not build (`-lm`, `-lz`).
+    External,
+}
+
+impl NodeKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeKind::Source => "source",
+            NodeKind::Header => "header",
+            NodeKind::Generated => "generated",
+            NodeKind::Object => "object",
+            NodeKind::Assembly => "assembly",
+            NodeKind::PrecompiledHeader => "precompiled_header",
+            NodeKind::Archive => "archive",
+            NodeKind::SharedLibrary => "shared_library",
+            NodeKind::Executable => "executable",
+            NodeKind::Relocatable => "relocatable",
+            NodeKind::File => "file",
+            NodeKind::External => "external",
+        }
+    }
+
+    fn of_token(k: Kind) -> NodeKind {
+        match k {
+            Kind::Object => NodeKind::Object,
+            Kind::Assembly => NodeKind::Assembly,
+            Kind::PrecompiledHeader => NodeKind::PrecompiledHeader,
+            Kind::Archive => NodeKind::Archive,
+            Kind::SharedLibrary => NodeKind::SharedLibrary,
+            Kind::Executable => NodeKind::Executable,
+            Kind::Relocatable => NodeKind::Relocatable,
+        }
+    }
+
+    pub fn is_artifact(self) -> bool {
+        matches!(
+            self,
+            NodeKind::Object
+                | NodeKind::Assembly
+                | NodeKind::PrecompiledHeader
+                | NodeKind::Archive
+                | NodeKind::SharedLibrary
+                | NodeKind::Executable
+                | NodeKind::Relocatable
+        )
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Node {
+    pub id: NodeId,
+    pub kind: NodeKind,
+    /// Where the file is; `None` for externals and for objects a compile-and-link call made
+    /// without writing them.
+    pub loc: Option<Loc>,
+    /// The external library name, or the token id of an artifact.
+    pub name: Option<String>,
+    pub token: Option<String>,
+    /// Content hash of sources and headers (sha256).
+    pub hash: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    Compile,
+    Assemble,
+    Archive,
+    Link,
+    /// A program the build built and ran (a code generator): realized and run for real.
+    Run,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    Source,
+    Header,
+    Input,
+    Library,
+    Member,
+    Program,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Action {
+    pub id: ActionId,
+    pub kind: ActionKind,
+    /// The shim role (`cc`, `c++`, `ar`, `ld`, `as`, `exec`).
+    pub role: String,
+    pub cwd: Loc,
+    /// argv as run (response files expanded), paths mapped out of the scratch copy.
+    pub argv: Vec<String>,
+    pub inputs: Vec<(EdgeKind, NodeId)>,
+    pub outputs: Vec<NodeId>,
+}
+
+#[derive(Debug, Default)]
+pub struct Graph {
+    pub nodes: Vec<Node>,
+    pub actions: Vec<Action>,
+    by_token: BTreeMap<String, NodeId>,
+    by_loc: BTreeMap<Loc, NodeId>,
+    by_external: BTreeMap<String, NodeId>,
+    /// Build-tree files that did not exist in the user's tree: generated (sources or headers),
+    /// relative to the build root.
+    pub generated: BTreeSet<String>,
+    /// Configure-phase and pass-through calls (count), unknown flags (count per flag).
+    pub passthrough: BTreeMap<String, usize>,
+    pub unknown_flags: BTreeMap<String, usize>,
+}
+
+impl Graph {
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    /// The action that produced a node, if any.
+    pub fn producer(&self, id: NodeId) -> Option<&Action> {
+        self.actions.iter().find(|a| a.outputs.contains(&id))
+    }
+
+    fn add_node(&mut self, kind: NodeKind, loc: Option<Loc>) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Node { id, kind, loc, name: None, token: None, hash: None });
+        id
+    }
+
+    fn file_node(&mut self, kind: NodeKind, loc: Loc, hash: &str) -> NodeId {
+        if let Some(id) = self.by_loc.get(&loc) {
+            return *id;
+        }
+        let kind = if loc.root == Root::Build && matches!(kind, NodeKind::Source | NodeKind::Header) {
+            self.generated.insert(loc.path.clone());
+            NodeKind::Generated
+        } else {
+            kind
+        };
+        let id = self.add_node(kind, Some(loc.clone()));
+        if !hash.is_empty() && hash != "missing" {
+            self.nodes[id.0 as usize].hash = Some(hash.to_string());
+        }
+        self.by_loc.insert(loc, id);
+        id
+    }
+
+    fn external(&mut self, name: &str) -> NodeId {
+        if let Some(id) = self.by_external.get(name) {
+            return *id;
+        }
+        let id = self.add_node(NodeKind::External, None);
+        self.nodes[id.0 as usize].name = Some(name.to_string());
+        self.by_external.insert(name.to_string(), id);
+        id
+    }
+
+    pub fn by_token(&self, id: &str) -> Option<NodeId> {
+        self.by_token.get(id).copied()
+    }
+}
+
+/// The stored facts of one confession.
+pub struct Confession {
+    pub events: Vec<(i64, Event)>,
+    pub tokens: BTreeMap<String, Token>,
+}
+
+/// Builds the graph. Tokens are visited in event order, so node and action ids are stable for a
+/// given build whatever the parallelism (events are sorted by their content first).
+pub fn build(conf: &Confession, map: &PathMap) -> Graph {
+    let mut g = Graph::default();
+    let mut events: Vec<&Event> = conf.events.iter().map(|(_, e)| e).collect();
+    // Parallel builds interleave events; sort by what they are so the output is deterministic.
+    events.sort_by(|a, b| (&a.phase, &a.decision, &a.cwd, &a.argv).cmp(&(&b.phase, &b.decision, &b.cwd, &b.argv)));
+    for ev in &events {
+        if ev.decision.starts_with("passthrough") {
+            *g.passthrough.entry(format!("{}:{}", ev.phase, ev.decision)).or_default() += 1;
+        }
+    }
+    // Every token that some confessed event wrote, in a deterministic order: by kind (objects
+    // before archives before links), then by output path.
+    let mut toks: Vec<&Token> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for ev in events.iter().filter(|e| e.decision == "confessed") {
+        for id in &ev.tokens {
+            if let Some(t) = conf.tokens.get(id) {
+                for e in t.embedded() {
+                    if seen.insert(e.id.clone()) {
+                        toks.push(e);
+                    }
+                }
+            }
+        }
+    }
+    toks.sort_by(|a, b| (a.kind(), &a.output, &a.id).cmp(&(b.kind(), &b.output, &b.id)));
+    for t in &toks {
+        add_token_node(&mut g, t, map);
+    }
+    for t in &toks {
+        add_token_action(&mut g, t, map, conf);
+    }
+    for ev in events.iter().filter(|e| e.decision.starts_with("confessed")) {
+        if let Some(t) = ev.tokens.first().and_then(|id| conf.tokens.get(id)) {
+            count_unknown(&mut g, t);
+        }
+    }
+    add_runs(&mut g, &events, map);
+    g
+}
+
+fn count_unknown(g: &mut Graph, t: &Token) {
+    if !matches!(t.role.as_str(), "cc" | "c++") {
+        return;
+    }
+    let Some((a0, rest)) = t.argv.split_first() else { return };
+    if let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), Path::new(&t.cwd)) {
+        for u in cmd.unknown {
+            *g.unknown_flags.entry(u).or_default() += 1;
+        }
+    }
+}
+
+fn add_token_node(g: &mut Graph, t: &Token, map: &PathMap) {
+    if g.by_token.contains_key(&t.id) {
+        return;
+    }
+    let loc = (!t.output.is_empty()).then(|| map.locate(Path::new(&t.output)));
+    let kind = NodeKind::of_token(t.kind());
+    let id = match &loc {
+        // The same path written twice (ar r, then ar r again): each version is its own node.
+        Some(l) if !g.by_loc.contains_key(l) => {
+            let id = g.add_node(kind, Some(l.clone()));
+            g.by_loc.insert(l.clone(), id);
+            id
+        }
+        _ => g.add_node(kind, loc),
+    };
+    g.nodes[id.0 as usize].token = Some(t.id.clone());
+    g.by_token.insert(t.id.clone(), id);
+}
+
+fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) {
+    let Some(&out) = g.by_token.get(&t.id) else { return };
+    if t.role == confess_shims::realize::OPAQUE_ROLE {
+        // A real file put into an archive: a file node, not an action.
+        g.nodes[out.0 as usize].kind = NodeKind::File;
+        return;
+    }
+    let kind = match (t.kind(), t.role.as_str()) {
+        (Kind::Archive, _) => ActionKind::Archive,
+        (Kind::Object, "as") => ActionKind::Assemble,
+        (Kind::Object | Kind::Assembly | Kind::PrecompiledHeader, _) => ActionKind::Compile,
+        _ => ActionKind::Link,
+    };
+    let mut inputs = Vec::new();
+    for i in &t.inputs {
+        let (edge, node) = match i.edge {
+            Edge::Source => {
+                let loc = map.locate(Path::new(&i.path));
+                (EdgeKind::Source, g.file_node(NodeKind::Source, loc, &i.hash))
+            }
+            Edge::Header => {
+                let loc = map.locate(Path::new(&i.path));
+                (EdgeKind::Header, g.file_node(NodeKind::Header, loc, &i.hash))
+            }
+            Edge::File => {
+                let loc = map.locate(Path::new(&i.path));
+                (EdgeKind::Input, g.file_node(NodeKind::File, loc, &i.hash))
+            }
+            Edge::ExternalLib => (EdgeKind::Library, g.external(&i.path)),
+            Edge::Token | Edge::Lib | Edge::Member => {
+                let node = match g.by_token.get(&i.hash) {
+                    Some(n) => *n,
+                    None => {
+                        // A token input made outside the recorded events (copied in, say).
+                        match conf.tokens.get(&i.hash) {
+                            Some(tt) => {
+                                add_token_node(g, tt, map);
+                                g.by_token[&i.hash]
+                            }
+                            None => {
+                                let loc = map.locate(Path::new(&i.path));
+                                g.file_node(NodeKind::File, loc, &i.hash)
+                            }
+                        }
+                    }
+                };
+                let edge = match i.edge {
+                    Edge::Lib => EdgeKind::Library,
+                    Edge::Member if kind == ActionKind::Archive => EdgeKind::Member,
+                    _ => EdgeKind::Input,
+                };
+                (edge, node)
+            }
+        };
+        inputs.push((edge, node));
+    }
+    let id = ActionId(g.actions.len() as u32);
+    g.actions.push(Action {
+        id,
+        kind,
+        role: t.role.clone(),
+        cwd: map.locate(Path::new(&t.cwd)),
+        argv: t.argv.clone(),
+        inputs,
+        outputs: vec![out],
+    });
+}
+
+/// Programs the build ran (realized tokens) and the generated files they wrote, matched by
+/// modification time: a generated file last written while exactly one run was going on.
+fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
+    let runs: Vec<&&Event> = events.iter().filter(|e| e.decision == "realized" && e.role == "exec").collect();
+    let mut run_actions: Vec<(ActionId, i64, i64)> = Vec::new();
+    for ev in &runs {
+        let Some(prog) = ev.tokens.first().and_then(|t| g.by_token(t)) else { continue };
+        let id = ActionId(g.actions.len() as u32);
+        let mut argv = ev.argv.clone();
+        if let Some(a0) = argv.first_mut() {
+            *a0 = map.locate(Path::new(a0.as_str())).path;
+        }
+        g.actions.push(Action {
+            id,
+            kind: ActionKind::Run,
+            role: "exec".into(),
+            cwd: map.locate(Path::new(&ev.cwd)),
+            argv,
+            inputs: vec![(EdgeKind::Program, prog)],
+            outputs: Vec::new(),
+        });
+        run_actions.push((id, ev.start_ns, ev.end_ns));
+    }
+    let generated: Vec<NodeId> = g
+        .nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::Generated)
+        .map(|n| n.id)
+        .collect();
+    for n in generated {
+        let Some(loc) = &g.nodes[n.0 as usize].loc else { continue };
+        let abs = match loc.root {
+            Root::Build if map.scratch_build == map.scratch_src => map.scratch_src.join(&loc.path),
+            Root::Build => map.scratch_build.join(&loc.path),
+            _ => continue,
+        };
+        let Ok(mtime) = std::fs::metadata(&abs).and_then(|m| m.modified()) else { continue };
+        let ns = mtime
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(0);
+        let during: Vec<ActionId> = run_actions
+            .iter()
+            .filter(|(_, s, e)| *s <= ns && ns <= *e)
+            .map(|(a, _, _)| *a)
+            .collect();
+        if let [a] = during.as_slice() {
+            g.actions[a.0 as usize].outputs.push(n);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Mapping paths seen in the scratch copy back to places that outlive the confession: the
+//! user's source tree for sources, the output directory for generated files.
+
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Which tree a path is relative to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Root {
+    /// The user's source directory: files that exist there.
+    Source,
+    /// The build directory: files the build made (objects, libraries, generated sources).
+    /// For in-source builds (Make) it is laid over the source directory.
+    Build,
+    /// Outside both trees: system headers, toolchain files (absolute paths).
+    System,
+}
+
+/// A path relative to a root.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Loc {
+    pub root: Root,
+    pub path: String,
+}
+
+impl std::fmt::Display for Loc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.root {
+            Root::Source => write!(f, "{}", self.path),
+            Root::Build => write!(f, "[build]/{}", self.path),
+            Root::System => write!(f, "{}", self.path),
+        }
+    }
+}
+
+pub struct PathMap {
+    /// The scratch copy of the sources.
+    pub scratch_src: PathBuf,
+    /// The scratch build directory (the same as `scratch_src` for in-source builds).
+    pub scratch_build: PathBuf,
+    /// The user's source directory.
+    pub user_src: PathBuf,
+    /// Where generated files are kept: `<out>/generated`.
+    pub generated_dir: PathBuf,
+    /// Files that exist in the user's tree (relative paths), read once.
+    user_files: BTreeSet<String>,
+}
+
+impl PathMap {
+    pub fn new(scratch_src: &Path, scratch_build: &Path, user_src: &Path, out: &Path) -> PathMap {
+        let mut user_files = BTreeSet::new();
+        list_files(user_src, user_src, &mut user_files, Some(out));
+        PathMap {
+            scratch_src: scratch_src.to_path_buf(),
+            scratch_build: scratch_build.to_path_buf(),
+            user_src: user_src.to_path_buf(),
+            generated_dir: out.join("generated"),
+            user_files,
+        }
+    }
+
+    /// Where an absolute path seen during the build belongs.
+    pub fn locate(&self, abs: &Path) -> Loc {
+        let abs = confess_shims::headers::lexical(abs);
+        if let Ok(rel) = abs.strip_prefix(&self.scratch_src) {
+            let rel = rel.to_string_lossy().into_owned();
+            if rel.is_empty() || self.user_files.contains(&rel) || self.user_files.contains(&format!("{rel}/")) {
+                return Loc { root: Root::Source, path: rel };
+            }
+            if self.scratch_build == self.scratch_src {
+                return Loc { root: Root::Build, path: rel };
+            }
+            // An out-of-tree build that wrote into the source copy: relative to the build root.
+            return Loc { root: Root::Build, path: relative(&abs, &self.scratch_build) };
+        }
+        if let Ok(rel) = abs.strip_prefix(&self.scratch_build) {
+            return Loc { root: Root::Build, path: rel.to_string_lossy().into_owned() };
+        }
+        Loc { root: Root::System, path: abs.to_string_lossy().into_owned() }
+    }
+
+    /// The scratch path a location stands for (the inverse of `locate`).
+    pub fn scratch_root_join(&self, loc: &Loc) -> PathBuf {
+        match loc.root {
+            Root::Source => self.scratch_src.join(&loc.path),
+            Root::Build => confess_shims::headers::lexical(&self.scratch_build.join(&loc.path)),
+            Root::System => PathBuf::from(&loc.path),
+        }
+    }
+
+    /// Whether a build-tree file is a generated source kept in the output directory.
+    pub fn is_user_file(&self, rel: &str) -> bool {
+        self.user_files.contains(rel)
+    }
+
+    /// The absolute path a user can open: the source tree, the kept copy of a generated file,
+    /// or (for build outputs that are not kept) where the file lies in an in-source build.
+    pub fn user_path(&self, abs: &Path, generated: &BTreeSet<String>) -> PathBuf {
+        let loc = self.locate(abs);
+        match loc.root {
+            Root::Source if loc.path.is_empty() => self.user_src.clone(),
+            Root::Source => self.user_src.join(&loc.path),
+            Root::Build if generated.contains(&loc.path) => self.generated_dir.join(&loc.path),
+            Root::Build => self.user_src.join(&loc.path),
+            Root::System => PathBuf::from(loc.path),
+        }
+    }
+
+    /// Rewrites every scratch path inside a word (`-I/tmp/confess-x/src/inc` and the like).
+    pub fn map_word(&self, word: &str, generated: &BTreeSet<String>) -> String {
+        for base in [&self.scratch_build, &self.scratch_src] {
+            let b = base.to_string_lossy();
+            if let Some(pos) = word.find(b.as_ref()) {
+                let (head, tail) = word.split_at(pos);
+                let mapped = self.user_path(Path::new(tail), generated);
+                return format!("{head}{}", mapped.display());
+            }
+        }
+        word.to_string()
+    }
+}
+
+/// `path` relative to `base` (both absolute and lexically clean), with `..` where needed.
+pub fn relative(path: &Path, base: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let b: Vec<_> = base.components().collect();
+    let common = p.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in &p[common..] {
+        out.push(c.as_os_str());
+    }
+    out.to_string_lossy().into_owned()
+}
+
+fn list_files(root: &Path, dir: &Path, out: &mut BTreeSet<String>, skip: Option<&Path>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let p = e.path();
+        if skip.is_some_and(|s| s == p) {
+            continue;
+        }
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            // Directories are listed too (with a trailing slash) so that working directories
+            // that exist in the user's tree map back to it.
+            if let Ok(rel) = p.strip_prefix(root) {
+                out.insert(format!("{}/", rel.to_string_lossy()));
+            }
+            list_files(root, &p, out, skip);
+        } else if let Ok(rel) = p.strip_prefix(root) {
+            out.insert(rel.to_string_lossy().into_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_generated_and_system_paths() {
+        let t = tempfile::tempdir().expect("tmp");
+        let user = t.path().join("user");
+        std::fs::create_dir_all(user.join("inc")).expect("mkdir");
+        std::fs::write(user.join("inc/a.h"), "").expect("write");
+        let m = PathMap::new(Path::new("/s/src"), Path::new("/s/src"), &user, &t.path().join("out"));
+        assert_eq!(m.locate(Path::new("/s/src/inc/a.h")), Loc { root: Root::Source, path: "inc/a.h".into() });
+        assert_eq!(m.locate(Path::new("/s/src/./gen/../table.c")), Loc { root: Root::Build, path: "table.c".into() });
+        assert_eq!(m.locate(Path::new("/usr/include/stdio.h")).root, Root::System);
+        let generated: BTreeSet<String> = ["table.c".to_string()].into();
+        assert_eq!(m.map_word("-I/s/src/inc", &generated), format!("-I{}", user.join("inc").display()));
+        assert_eq!(m.map_word("/s/src/table.c", &generated), t.path().join("out/generated/table.c").display().to_string());
+    }
+}

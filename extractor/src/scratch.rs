@@ -1,0 +1,219 @@
+//! The scratch area of one confession: a copy of the user's sources (every build runs from a
+//! copy, whatever the build system claims about out-of-tree builds), the session directory the
+//! shims write into, and the directory of shim links put first on PATH.
+
+use crate::error::{Error, Result};
+use confess_shims::role::Role;
+use confess_shims::session::{self as ss, Phase};
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+pub struct Scratch {
+    /// Kept alive so the directory lives as long as the confession (unless `--keep-scratch`).
+    _tmp: Option<tempfile::TempDir>,
+    pub root: PathBuf,
+    /// The copy of the user's source tree.
+    pub src: PathBuf,
+    /// A build directory beside the copy, for drivers that build out of tree.
+    pub build: PathBuf,
+    /// Events, tokens, realization cache.
+    pub session: PathBuf,
+    /// Shim links put first on PATH.
+    pub bin: PathBuf,
+    /// Shim links that are not on PATH (ld, as): reached through $LD and $AS only, since gcc's
+    /// collect2 looks for ld on PATH.
+    pub bin_private: PathBuf,
+    pub shim: PathBuf,
+}
+
+/// Names linked in the shim directory whatever is installed.
+const BASE_NAMES: &[&str] = &[
+    "cc", "c++", "gcc", "g++", "clang", "clang++", "cpp", "ar", "ranlib", "nm", "strip", "objcopy",
+    "readelf", "objdump", "gcc-ar", "gcc-nm", "gcc-ranlib",
+];
+
+impl Scratch {
+    pub fn new(keep: bool, shim: PathBuf) -> Result<Scratch> {
+        let tmp = tempfile::Builder::new()
+            .prefix("confess-")
+            .tempdir()
+            .map_err(|e| Error::io("creating the scratch directory", std::env::temp_dir(), e))?;
+        let root = std::fs::canonicalize(tmp.path())
+            .map_err(|e| Error::io("reading the scratch directory", tmp.path(), e))?;
+        let s = Scratch {
+            src: root.join("src"),
+            build: root.join("build"),
+            session: root.join("session"),
+            bin: root.join("bin"),
+            bin_private: root.join("bin-private"),
+            root,
+            _tmp: if keep {
+                let _ = tmp.keep();
+                None
+            } else {
+                Some(tmp)
+            },
+            shim,
+        };
+        for d in [&s.session, &s.bin, &s.bin_private, &s.session.join("tokens")] {
+            std::fs::create_dir_all(d).map_err(|e| Error::io("creating", d, e))?;
+        }
+        confess_shims::events::create(&ss::events_path(&s.session))
+            .map_err(|e| Error::Store { path: s.session.clone(), reason: e.to_string() })?;
+        s.install_shims()?;
+        Ok(s)
+    }
+
+    /// Links the shim under every name a build may call: the base names, and every versioned or
+    /// prefixed compiler and binutil on PATH (gcc-12, x86_64-linux-gnu-gcc), except ld and as.
+    fn install_shims(&self) -> Result<()> {
+        let mut names: Vec<String> = BASE_NAMES.iter().map(|s| s.to_string()).collect();
+        if let Some(path) = std::env::var_os("PATH") {
+            for dir in std::env::split_paths(&path) {
+                let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+                for e in rd.flatten() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    match Role::from_argv0(&name) {
+                        Some(Role::Ld | Role::As) | None => {}
+                        Some(_) => names.push(name),
+                    }
+                }
+            }
+        }
+        names.sort();
+        names.dedup();
+        for n in &names {
+            self.link(&self.bin, n)?;
+        }
+        for n in ["ld", "as"] {
+            self.link(&self.bin_private, n)?;
+        }
+        Ok(())
+    }
+
+    /// Links one more name (a compiler named in $CC, say). Returns the link's path.
+    pub fn link(&self, dir: &Path, name: &str) -> Result<PathBuf> {
+        let p = dir.join(name);
+        if !p.exists() {
+            std::os::unix::fs::symlink(&self.shim, &p).map_err(|e| Error::io("linking", &p, e))?;
+        }
+        Ok(p)
+    }
+
+    /// The environment a build runs in: shims first on PATH, the session variables, and the
+    /// usual tool variables naming shims (a user's `CC=/usr/bin/clang-16` becomes `clang-16`, found
+    /// first on PATH).
+    pub fn env(&self, phase: Phase) -> Result<Vec<(String, OsString)>> {
+        let old_path = std::env::var_os("PATH").unwrap_or_default();
+        let mut path = vec![self.bin.clone()];
+        path.extend(std::env::split_paths(&old_path));
+        let joined = std::env::join_paths(path).map_err(|e| Error::Usage(format!("PATH: {e}")))?;
+        let mut env: Vec<(String, OsString)> = vec![
+            ("PATH".into(), joined),
+            (ss::ENV_REAL_PATH.into(), old_path),
+            (ss::ENV_DIR.into(), self.session.clone().into()),
+            (ss::ENV_PHASE.into(), phase.as_str().into()),
+            (ss::ENV_SHIM_DIR.into(), self.bin.clone().into()),
+            (ss::ENV_ROOT.into(), self.root.clone().into()),
+            (ss::ENV_DRIVER_PID.into(), std::process::id().to_string().into()),
+        ];
+        let tools = [
+            ("CC", "cc"),
+            ("CXX", "c++"),
+            ("AR", "ar"),
+            ("RANLIB", "ranlib"),
+            ("NM", "nm"),
+            ("STRIP", "strip"),
+            ("OBJCOPY", "objcopy"),
+            ("OBJDUMP", "objdump"),
+            ("READELF", "readelf"),
+        ];
+        for (var, default) in tools {
+            let user = std::env::var(var).ok();
+            let name = user
+                .as_deref()
+                .and_then(|u| shlex::split(u))
+                .and_then(|w| w.first().cloned())
+                .and_then(|w| Path::new(&w).file_name().map(|n| n.to_string_lossy().into_owned()))
+                .filter(|n| Role::from_argv0(n).is_some())
+                .unwrap_or_else(|| default.to_string());
+            // A bare name: PATH finds the shim, and commands read as the user wrote them.
+            self.link(&self.bin, &name)?;
+            env.push((var.into(), name.into()));
+        }
+        env.push(("LD".into(), self.bin_private.join("ld").into()));
+        env.push(("AS".into(), self.bin_private.join("as").into()));
+        Ok(env)
+    }
+}
+
+/// Copies a tree with its symlinks, permissions and modification times (make decides what to
+/// rebuild from mtimes, so a copy must keep them). `skip` names a directory to leave out (the
+/// output directory when it lies inside the sources).
+pub fn copy_tree(from: &Path, to: &Path, skip: Option<&Path>) -> Result<u64> {
+    let mut n = 0;
+    std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
+    let rd = std::fs::read_dir(from).map_err(|e| Error::io("reading", from, e))?;
+    for e in rd {
+        let e = e.map_err(|e| Error::io("reading", from, e))?;
+        let src = e.path();
+        if skip.is_some_and(|s| s == src) {
+            continue;
+        }
+        let dst = to.join(e.file_name());
+        let ft = e.file_type().map_err(|e2| Error::io("reading", &src, e2))?;
+        if ft.is_symlink() {
+            let target = std::fs::read_link(&src).map_err(|e| Error::io("reading", &src, e))?;
+            std::os::unix::fs::symlink(&target, &dst).map_err(|e| Error::io("linking", &dst, e))?;
+        } else if ft.is_dir() {
+            n += copy_tree(&src, &dst, skip)?;
+            copy_times(&src, &dst)?;
+        } else if ft.is_file() {
+            std::fs::copy(&src, &dst).map_err(|e| Error::io("copying", &src, e))?;
+            copy_times(&src, &dst)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+fn copy_times(src: &Path, dst: &Path) -> Result<()> {
+    let meta = std::fs::metadata(src).map_err(|e| Error::io("reading", src, e))?;
+    let mtime = meta.modified().map_err(|e| Error::io("reading", src, e))?;
+    let atime = meta.accessed().unwrap_or(mtime);
+    let f = std::fs::File::options()
+        .write(meta.is_file())
+        .read(true)
+        .open(dst)
+        .map_err(|e| Error::io("opening", dst, e))?;
+    let times = std::fs::FileTimes::new().set_modified(mtime).set_accessed(atime);
+    f.set_times(times).map_err(|e| Error::io("setting times of", dst, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn copies_keep_links_modes_and_times() {
+        let t = tempfile::tempdir().expect("tmp");
+        let a = t.path().join("a");
+        std::fs::create_dir_all(a.join("sub dir")).expect("mkdir");
+        std::fs::write(a.join("sub dir/x.c"), "int x;").expect("write");
+        std::fs::write(a.join("run.sh"), "#!/bin/sh").expect("write");
+        std::fs::set_permissions(a.join("run.sh"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::os::unix::fs::symlink("sub dir/x.c", a.join("link.c")).expect("symlink");
+        let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+        std::fs::File::options().write(true).open(a.join("sub dir/x.c")).expect("open")
+            .set_modified(old).expect("touch");
+        std::fs::create_dir_all(a.join("out")).expect("mkdir");
+        let b = t.path().join("b");
+        let n = copy_tree(&a, &b, Some(&a.join("out"))).expect("copy");
+        assert_eq!(n, 2);
+        assert!(!b.join("out").exists());
+        assert_eq!(std::fs::read_link(b.join("link.c")).expect("link"), PathBuf::from("sub dir/x.c"));
+        assert_eq!(std::fs::metadata(b.join("sub dir/x.c")).expect("meta").modified().expect("mtime"), old);
+        assert_eq!(std::fs::metadata(b.join("run.sh")).expect("meta").permissions().mode() & 0o777, 0o755);
+    }
+}
