@@ -31,7 +31,13 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct Common {
     /// Output directory (created if missing; only confess's own files in it are replaced).
-    #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+    #[arg(
+        long,
+        short,
+        value_name = "DIR",
+        default_value = "confess-out",
+        env = "CONFESS_OUT"
+    )]
     pub out: PathBuf,
     /// Parallel jobs for the build (passed to make as -jN).
     #[arg(short = 'j', long = "jobs", value_name = "N")]
@@ -96,7 +102,11 @@ pub fn main() -> i32 {
 
 fn execute(cli: Cli) -> Result<i32, Error> {
     let (driver, common): (Box<dyn Driver>, Common) = match cli.command {
-        Cmd::Make { src, common, make_args } => (Box::new(Make::new(&src, make_args)?), common),
+        Cmd::Make {
+            src,
+            common,
+            make_args,
+        } => (Box::new(Make::new(&src, make_args)?), common),
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
     };
     let outcome = confession::run(driver.as_ref(), &common.options())?;

@@ -52,7 +52,10 @@ pub fn shim_path() -> Result<PathBuf> {
         return Ok(PathBuf::from(p));
     }
     let me = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
-    let p = me.parent().map(|d| d.join("confess-shim")).unwrap_or_default();
+    let p = me
+        .parent()
+        .map(|d| d.join("confess-shim"))
+        .unwrap_or_default();
     if p.is_file() {
         return std::fs::canonicalize(&p).map_err(|e| Error::io("reading", &p, e));
     }
@@ -78,7 +81,9 @@ fn prepare_out(out: &Path, src: &Path) -> Result<PathBuf> {
         )));
     }
     let marker = out.join(MARKER);
-    let empty = std::fs::read_dir(&out).map(|mut d| d.next().is_none()).unwrap_or(false);
+    let empty = std::fs::read_dir(&out)
+        .map(|mut d| d.next().is_none())
+        .unwrap_or(false);
     if !empty && !marker.exists() {
         return Err(Error::Usage(format!(
             "{} is not empty and was not written by confess; choose another --out or empty it",
@@ -123,7 +128,11 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     eprintln!("build phase: {build_secs:.3}s");
     let t = Instant::now();
     let conf = load(&scratch.session)?;
-    let build_dir = if driver.out_of_tree() { &scratch.build } else { &scratch.src };
+    let build_dir = if driver.out_of_tree() {
+        &scratch.build
+    } else {
+        &scratch.src
+    };
     let map = PathMap::new(&scratch.src, build_dir, &src, &out);
     let graph = graph::build(&conf, &map);
     write_outputs(&graph, &map, &out, &scratch, driver.out_of_tree())?;
@@ -150,7 +159,9 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
         .append(true)
         .open(log_path)
         .map_err(|e| Error::io("writing", log_path, e))?;
-    let log2 = log.try_clone().map_err(|e| Error::io("writing", log_path, e))?;
+    let log2 = log
+        .try_clone()
+        .map_err(|e| Error::io("writing", log_path, e))?;
     let mut cmd = Command::new(&step.program);
     cmd.args(&step.args)
         .current_dir(&step.cwd)
@@ -178,7 +189,9 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
         let label = format!("{} ({})", step.label, step.phase.as_str());
         std::thread::spawn(move || progress_loop(&db, &label, &done))
     });
-    let status = child.wait().map_err(|e| Error::io("waiting for", &step.program, e))?;
+    let status = child
+        .wait()
+        .map_err(|e| Error::io("waiting for", &step.program, e))?;
     done.store(true, Ordering::Relaxed);
     if let Some(t) = ticker {
         let _ = t.join();
@@ -187,7 +200,8 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
 }
 
 fn progress_loop(db: &Path, label: &str, done: &AtomicBool) {
-    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY);
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY);
     let started = Instant::now();
     while !done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(250));
@@ -199,8 +213,16 @@ fn progress_loop(db: &Path, label: &str, done: &AtomicBool) {
                     .collect()
             })
             .unwrap_or_default();
-        let confessed: i64 = counts.iter().filter(|(d, _)| d == "confessed").map(|(_, n)| n).sum();
-        let other: i64 = counts.iter().filter(|(d, _)| d != "confessed").map(|(_, n)| n).sum();
+        let confessed: i64 = counts
+            .iter()
+            .filter(|(d, _)| d == "confessed")
+            .map(|(_, n)| n)
+            .sum();
+        let other: i64 = counts
+            .iter()
+            .filter(|(d, _)| d != "confessed")
+            .map(|(_, n)| n)
+            .sum();
         eprint!(
             "\r\x1b[2K[confess] {label}: {:.0}s, {confessed} calls confessed, {other} real",
             started.elapsed().as_secs_f64()
@@ -214,7 +236,10 @@ fn progress_loop(db: &Path, label: &str, done: &AtomicBool) {
 fn failure_of(step: &Step, status: i32, scratch: &Scratch, log: &Path) -> Error {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let mut detail = String::new();
-    let shim_errors: Vec<&str> = text.lines().filter(|l| l.contains("confess-shim: error:")).collect();
+    let shim_errors: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("confess-shim: error:"))
+        .collect();
     if let Some(e) = shim_errors.first() {
         detail.push_str(&format!("\n  first shim error: {e}"));
     }
@@ -250,18 +275,26 @@ fn failure_of(step: &Step, status: i32, scratch: &Scratch, log: &Path) -> Error 
 /// Reads the event store and every token of a session (or of a saved confession).
 pub fn load(session: &Path) -> Result<Confession> {
     let db = ss::events_path(session);
-    let conn = rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| Error::Store { path: db.clone(), reason: e.to_string() })?;
-    let events = confess_shims::events::read_all(&conn)
-        .map_err(|e| Error::Store { path: db.clone(), reason: e.to_string() })?;
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| Error::Store {
+                path: db.clone(),
+                reason: e.to_string(),
+            })?;
+    let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
+        path: db.clone(),
+        reason: e.to_string(),
+    })?;
     let mut tokens = std::collections::BTreeMap::new();
     let dir = session.join("tokens");
     let rd = std::fs::read_dir(&dir).map_err(|e| Error::io("reading", &dir, e))?;
     for e in rd.flatten() {
         let p = e.path();
         let text = std::fs::read_to_string(&p).map_err(|e| Error::io("reading", &p, e))?;
-        let t = confess_shims::token::Token::parse(&text)
-            .map_err(|e| Error::Store { path: p.clone(), reason: e.to_string() })?;
+        let t = confess_shims::token::Token::parse(&text).map_err(|e| Error::Store {
+            path: p.clone(),
+            reason: e.to_string(),
+        })?;
         tokens.insert(t.id.clone(), t);
     }
     Ok(Confession { events, tokens })
@@ -271,10 +304,19 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io("writing", path, e))
 }
 
-fn write_outputs(g: &Graph, map: &PathMap, out: &Path, scratch: &Scratch, out_of_tree: bool) -> Result<()> {
+fn write_outputs(
+    g: &Graph,
+    map: &PathMap,
+    out: &Path,
+    scratch: &Scratch,
+    out_of_tree: bool,
+) -> Result<()> {
     // Generated files are kept, so that outputs never point into the scratch directory.
     for rel in &g.generated {
-        let from = map.scratch_root_join(&crate::pathmap::Loc { root: crate::pathmap::Root::Build, path: rel.clone() });
+        let from = map.scratch_root_join(&crate::pathmap::Loc {
+            root: crate::pathmap::Root::Build,
+            path: rel.clone(),
+        });
         let to = map.generated_dir.join(rel);
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
@@ -284,9 +326,15 @@ fn write_outputs(g: &Graph, map: &PathMap, out: &Path, scratch: &Scratch, out_of
         }
     }
     let entries = emit::compdb::entries(g, map);
-    write(&out.join("compile_commands.json"), &emit::compdb::render(&entries))?;
+    write(
+        &out.join("compile_commands.json"),
+        &emit::compdb::render(&entries),
+    )?;
     let build_root = (!out_of_tree).then_some(map.user_src.as_path());
-    write(&out.join("graph.json"), &emit::graph_json::render(g, map, build_root))?;
+    write(
+        &out.join("graph.json"),
+        &emit::graph_json::render(g, map, build_root),
+    )?;
     write(&out.join("graph.dot"), &emit::dot::render(g))?;
     write(&out.join("graph.txt"), &emit::text::render(g, map))?;
     save_store(&scratch.session, &out.join("confession"))
@@ -297,13 +345,21 @@ fn save_store(session: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to.join("tokens")).map_err(|e| Error::io("creating", to, e))?;
     let db = ss::events_path(session);
     let dst = ss::events_path(to);
-    let conn = rusqlite::Connection::open(&db).map_err(|e| Error::Store { path: db.clone(), reason: e.to_string() })?;
+    let conn = rusqlite::Connection::open(&db).map_err(|e| Error::Store {
+        path: db.clone(),
+        reason: e.to_string(),
+    })?;
     conn.execute("VACUUM INTO ?1", [dst.display().to_string()])
-        .map_err(|e| Error::Store { path: dst.clone(), reason: e.to_string() })?;
-    let rd = std::fs::read_dir(session.join("tokens")).map_err(|e| Error::io("reading", session, e))?;
+        .map_err(|e| Error::Store {
+            path: dst.clone(),
+            reason: e.to_string(),
+        })?;
+    let rd =
+        std::fs::read_dir(session.join("tokens")).map_err(|e| Error::io("reading", session, e))?;
     for e in rd.flatten() {
         let p = e.path();
-        std::fs::copy(&p, to.join("tokens").join(e.file_name())).map_err(|e| Error::io("copying", &p, e))?;
+        std::fs::copy(&p, to.join("tokens").join(e.file_name()))
+            .map_err(|e| Error::io("copying", &p, e))?;
     }
     Ok(())
 }

@@ -16,10 +16,18 @@ pub enum Error {
     MissingTool { tool: String, hint: String },
     /// The build failed under confess. What was recorded is kept and extracted.
     #[error("the build failed: {command} exited with status {status}{detail}")]
-    BuildFailed { command: String, status: i32, detail: String },
+    BuildFailed {
+        command: String,
+        status: i32,
+        detail: String,
+    },
     /// Reading or writing a file.
     #[error("{what} {path}: {source}")]
-    Io { what: String, path: PathBuf, source: std::io::Error },
+    Io {
+        what: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// The event store or a token is unreadable.
     #[error("confession store {path}: {reason}")]
     Store { path: PathBuf, reason: String },
@@ -29,7 +37,11 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn io(what: &str, path: impl AsRef<Path>, source: std::io::Error) -> Error {
-        Error::Io { what: what.to_string(), path: path.as_ref().to_path_buf(), source }
+        Error::Io {
+            what: what.to_string(),
+            path: path.as_ref().to_path_buf(),
+            source,
+        }
     }
 
     /// The process exit code for this error.

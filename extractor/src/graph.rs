@@ -154,7 +154,14 @@ impl Graph {
 
     fn add_node(&mut self, kind: NodeKind, loc: Option<Loc>) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
-        self.nodes.push(Node { id, kind, loc, name: None, token: None, hash: None });
+        self.nodes.push(Node {
+            id,
+            kind,
+            loc,
+            name: None,
+            token: None,
+            hash: None,
+        });
         id
     }
 
@@ -162,7 +169,8 @@ impl Graph {
         if let Some(id) = self.by_loc.get(&loc) {
             return *id;
         }
-        let kind = if loc.root == Root::Build && matches!(kind, NodeKind::Source | NodeKind::Header) {
+        let kind = if loc.root == Root::Build && matches!(kind, NodeKind::Source | NodeKind::Header)
+        {
             self.generated.insert(loc.path.clone());
             NodeKind::Generated
         } else {
@@ -203,10 +211,14 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     let mut g = Graph::default();
     let mut events: Vec<&Event> = conf.events.iter().map(|(_, e)| e).collect();
     // Parallel builds interleave events; sort by what they are so the output is deterministic.
-    events.sort_by(|a, b| (&a.phase, &a.decision, &a.cwd, &a.argv).cmp(&(&b.phase, &b.decision, &b.cwd, &b.argv)));
+    events.sort_by(|a, b| {
+        (&a.phase, &a.decision, &a.cwd, &a.argv).cmp(&(&b.phase, &b.decision, &b.cwd, &b.argv))
+    });
     for ev in &events {
         if ev.decision.starts_with("passthrough") {
-            *g.passthrough.entry(format!("{}:{}", ev.phase, ev.decision)).or_default() += 1;
+            *g.passthrough
+                .entry(format!("{}:{}", ev.phase, ev.decision))
+                .or_default() += 1;
         }
     }
     // Every token that some confessed event wrote, in a deterministic order: by kind (objects
@@ -231,7 +243,10 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     for t in &toks {
         add_token_action(&mut g, t, map, conf);
     }
-    for ev in events.iter().filter(|e| e.decision.starts_with("confessed")) {
+    for ev in events
+        .iter()
+        .filter(|e| e.decision.starts_with("confessed"))
+    {
         if let Some(t) = ev.tokens.first().and_then(|id| conf.tokens.get(id)) {
             count_unknown(&mut g, t);
         }
@@ -244,7 +259,9 @@ fn count_unknown(g: &mut Graph, t: &Token) {
     if !matches!(t.role.as_str(), "cc" | "c++") {
         return;
     }
-    let Some((a0, rest)) = t.argv.split_first() else { return };
+    let Some((a0, rest)) = t.argv.split_first() else {
+        return;
+    };
     if let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), Path::new(&t.cwd)) {
         for u in cmd.unknown {
             *g.unknown_flags.entry(u).or_default() += 1;
@@ -272,7 +289,9 @@ fn add_token_node(g: &mut Graph, t: &Token, map: &PathMap) {
 }
 
 fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) {
-    let Some(&out) = g.by_token.get(&t.id) else { return };
+    let Some(&out) = g.by_token.get(&t.id) else {
+        return;
+    };
     if t.role == confess_shims::realize::OPAQUE_ROLE {
         // A real file put into an archive: a file node, not an action.
         g.nodes[out.0 as usize].kind = NodeKind::File;
@@ -289,11 +308,17 @@ fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) 
         let (edge, node) = match i.edge {
             Edge::Source => {
                 let loc = map.locate(Path::new(&i.path));
-                (EdgeKind::Source, g.file_node(NodeKind::Source, loc, &i.hash))
+                (
+                    EdgeKind::Source,
+                    g.file_node(NodeKind::Source, loc, &i.hash),
+                )
             }
             Edge::Header => {
                 let loc = map.locate(Path::new(&i.path));
-                (EdgeKind::Header, g.file_node(NodeKind::Header, loc, &i.hash))
+                (
+                    EdgeKind::Header,
+                    g.file_node(NodeKind::Header, loc, &i.hash),
+                )
             }
             Edge::File => {
                 let loc = map.locate(Path::new(&i.path));
@@ -342,10 +367,15 @@ fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) 
 /// Programs the build ran (realized tokens) and the generated files they wrote, matched by
 /// modification time: a generated file last written while exactly one run was going on.
 fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
-    let runs: Vec<&&Event> = events.iter().filter(|e| e.decision == "realized" && e.role == "exec").collect();
+    let runs: Vec<&&Event> = events
+        .iter()
+        .filter(|e| e.decision == "realized" && e.role == "exec")
+        .collect();
     let mut run_actions: Vec<(ActionId, i64, i64)> = Vec::new();
     for ev in &runs {
-        let Some(prog) = ev.tokens.first().and_then(|t| g.by_token(t)) else { continue };
+        let Some(prog) = ev.tokens.first().and_then(|t| g.by_token(t)) else {
+            continue;
+        };
         let id = ActionId(g.actions.len() as u32);
         let mut argv = ev.argv.clone();
         if let Some(a0) = argv.first_mut() {
@@ -369,13 +399,17 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
         .map(|n| n.id)
         .collect();
     for n in generated {
-        let Some(loc) = &g.nodes[n.0 as usize].loc else { continue };
+        let Some(loc) = &g.nodes[n.0 as usize].loc else {
+            continue;
+        };
         let abs = match loc.root {
             Root::Build if map.scratch_build == map.scratch_src => map.scratch_src.join(&loc.path),
             Root::Build => map.scratch_build.join(&loc.path),
             _ => continue,
         };
-        let Ok(mtime) = std::fs::metadata(&abs).and_then(|m| m.modified()) else { continue };
+        let Ok(mtime) = std::fs::metadata(&abs).and_then(|m| m.modified()) else {
+            continue;
+        };
         let ns = mtime
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as i64)

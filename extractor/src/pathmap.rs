@@ -66,19 +66,37 @@ impl PathMap {
         let abs = confess_shims::headers::lexical(abs);
         if let Ok(rel) = abs.strip_prefix(&self.scratch_src) {
             let rel = rel.to_string_lossy().into_owned();
-            if rel.is_empty() || self.user_files.contains(&rel) || self.user_files.contains(&format!("{rel}/")) {
-                return Loc { root: Root::Source, path: rel };
+            if rel.is_empty()
+                || self.user_files.contains(&rel)
+                || self.user_files.contains(&format!("{rel}/"))
+            {
+                return Loc {
+                    root: Root::Source,
+                    path: rel,
+                };
             }
             if self.scratch_build == self.scratch_src {
-                return Loc { root: Root::Build, path: rel };
+                return Loc {
+                    root: Root::Build,
+                    path: rel,
+                };
             }
             // An out-of-tree build that wrote into the source copy: relative to the build root.
-            return Loc { root: Root::Build, path: relative(&abs, &self.scratch_build) };
+            return Loc {
+                root: Root::Build,
+                path: relative(&abs, &self.scratch_build),
+            };
         }
         if let Ok(rel) = abs.strip_prefix(&self.scratch_build) {
-            return Loc { root: Root::Build, path: rel.to_string_lossy().into_owned() };
+            return Loc {
+                root: Root::Build,
+                path: rel.to_string_lossy().into_owned(),
+            };
         }
-        Loc { root: Root::System, path: abs.to_string_lossy().into_owned() }
+        Loc {
+            root: Root::System,
+            path: abs.to_string_lossy().into_owned(),
+        }
     }
 
     /// The scratch path a location stands for (the inverse of `locate`).
@@ -138,7 +156,9 @@ pub fn relative(path: &Path, base: &Path) -> String {
 }
 
 fn list_files(root: &Path, dir: &Path, out: &mut BTreeSet<String>, skip: Option<&Path>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if skip.is_some_and(|s| s == p) {
@@ -168,12 +188,38 @@ mod tests {
         let user = t.path().join("user");
         std::fs::create_dir_all(user.join("inc")).expect("mkdir");
         std::fs::write(user.join("inc/a.h"), "").expect("write");
-        let m = PathMap::new(Path::new("/s/src"), Path::new("/s/src"), &user, &t.path().join("out"));
-        assert_eq!(m.locate(Path::new("/s/src/inc/a.h")), Loc { root: Root::Source, path: "inc/a.h".into() });
-        assert_eq!(m.locate(Path::new("/s/src/./gen/../table.c")), Loc { root: Root::Build, path: "table.c".into() });
-        assert_eq!(m.locate(Path::new("/usr/include/stdio.h")).root, Root::System);
+        let m = PathMap::new(
+            Path::new("/s/src"),
+            Path::new("/s/src"),
+            &user,
+            &t.path().join("out"),
+        );
+        assert_eq!(
+            m.locate(Path::new("/s/src/inc/a.h")),
+            Loc {
+                root: Root::Source,
+                path: "inc/a.h".into()
+            }
+        );
+        assert_eq!(
+            m.locate(Path::new("/s/src/./gen/../table.c")),
+            Loc {
+                root: Root::Build,
+                path: "table.c".into()
+            }
+        );
+        assert_eq!(
+            m.locate(Path::new("/usr/include/stdio.h")).root,
+            Root::System
+        );
         let generated: BTreeSet<String> = ["table.c".to_string()].into();
-        assert_eq!(m.map_word("-I/s/src/inc", &generated), format!("-I{}", user.join("inc").display()));
-        assert_eq!(m.map_word("/s/src/table.c", &generated), t.path().join("out/generated/table.c").display().to_string());
+        assert_eq!(
+            m.map_word("-I/s/src/inc", &generated),
+            format!("-I{}", user.join("inc").display())
+        );
+        assert_eq!(
+            m.map_word("/s/src/table.c", &generated),
+            t.path().join("out/generated/table.c").display().to_string()
+        );
     }
 }

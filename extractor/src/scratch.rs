@@ -28,8 +28,23 @@ pub struct Scratch {
 
 /// Names linked in the shim directory whatever is installed.
 const BASE_NAMES: &[&str] = &[
-    "cc", "c++", "gcc", "g++", "clang", "clang++", "cpp", "ar", "ranlib", "nm", "strip", "objcopy",
-    "readelf", "objdump", "gcc-ar", "gcc-nm", "gcc-ranlib",
+    "cc",
+    "c++",
+    "gcc",
+    "g++",
+    "clang",
+    "clang++",
+    "cpp",
+    "ar",
+    "ranlib",
+    "nm",
+    "strip",
+    "objcopy",
+    "readelf",
+    "objdump",
+    "gcc-ar",
+    "gcc-nm",
+    "gcc-ranlib",
 ];
 
 impl Scratch {
@@ -55,11 +70,18 @@ impl Scratch {
             },
             shim,
         };
-        for d in [&s.session, &s.bin, &s.bin_private, &s.session.join("tokens")] {
+        for d in [
+            &s.session,
+            &s.bin,
+            &s.bin_private,
+            &s.session.join("tokens"),
+        ] {
             std::fs::create_dir_all(d).map_err(|e| Error::io("creating", d, e))?;
         }
-        confess_shims::events::create(&ss::events_path(&s.session))
-            .map_err(|e| Error::Store { path: s.session.clone(), reason: e.to_string() })?;
+        confess_shims::events::create(&ss::events_path(&s.session)).map_err(|e| Error::Store {
+            path: s.session.clone(),
+            reason: e.to_string(),
+        })?;
         s.install_shims()?;
         Ok(s)
     }
@@ -70,7 +92,9 @@ impl Scratch {
         let mut names: Vec<String> = BASE_NAMES.iter().map(|s| s.to_string()).collect();
         if let Some(path) = std::env::var_os("PATH") {
             for dir in std::env::split_paths(&path) {
-                let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
                 for e in rd.flatten() {
                     let name = e.file_name().to_string_lossy().into_owned();
                     match Role::from_argv0(&name) {
@@ -115,7 +139,10 @@ impl Scratch {
             (ss::ENV_PHASE.into(), phase.as_str().into()),
             (ss::ENV_SHIM_DIR.into(), self.bin.clone().into()),
             (ss::ENV_ROOT.into(), self.root.clone().into()),
-            (ss::ENV_DRIVER_PID.into(), std::process::id().to_string().into()),
+            (
+                ss::ENV_DRIVER_PID.into(),
+                std::process::id().to_string().into(),
+            ),
         ];
         let tools = [
             ("CC", "cc"),
@@ -134,7 +161,11 @@ impl Scratch {
                 .as_deref()
                 .and_then(|u| shlex::split(u))
                 .and_then(|w| w.first().cloned())
-                .and_then(|w| Path::new(&w).file_name().map(|n| n.to_string_lossy().into_owned()))
+                .and_then(|w| {
+                    Path::new(&w)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                })
                 .filter(|n| Role::from_argv0(n).is_some())
                 .unwrap_or_else(|| default.to_string());
             // A bare name: PATH finds the shim, and commands read as the user wrote them.
@@ -186,8 +217,11 @@ fn copy_times(src: &Path, dst: &Path) -> Result<()> {
         .read(true)
         .open(dst)
         .map_err(|e| Error::io("opening", dst, e))?;
-    let times = std::fs::FileTimes::new().set_modified(mtime).set_accessed(atime);
-    f.set_times(times).map_err(|e| Error::io("setting times of", dst, e))
+    let times = std::fs::FileTimes::new()
+        .set_modified(mtime)
+        .set_accessed(atime);
+    f.set_times(times)
+        .map_err(|e| Error::io("setting times of", dst, e))
 }
 
 #[cfg(test)]
@@ -202,18 +236,39 @@ mod tests {
         std::fs::create_dir_all(a.join("sub dir")).expect("mkdir");
         std::fs::write(a.join("sub dir/x.c"), "int x;").expect("write");
         std::fs::write(a.join("run.sh"), "#!/bin/sh").expect("write");
-        std::fs::set_permissions(a.join("run.sh"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::set_permissions(a.join("run.sh"), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
         std::os::unix::fs::symlink("sub dir/x.c", a.join("link.c")).expect("symlink");
         let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
-        std::fs::File::options().write(true).open(a.join("sub dir/x.c")).expect("open")
-            .set_modified(old).expect("touch");
+        std::fs::File::options()
+            .write(true)
+            .open(a.join("sub dir/x.c"))
+            .expect("open")
+            .set_modified(old)
+            .expect("touch");
         std::fs::create_dir_all(a.join("out")).expect("mkdir");
         let b = t.path().join("b");
         let n = copy_tree(&a, &b, Some(&a.join("out"))).expect("copy");
         assert_eq!(n, 2);
         assert!(!b.join("out").exists());
-        assert_eq!(std::fs::read_link(b.join("link.c")).expect("link"), PathBuf::from("sub dir/x.c"));
-        assert_eq!(std::fs::metadata(b.join("sub dir/x.c")).expect("meta").modified().expect("mtime"), old);
-        assert_eq!(std::fs::metadata(b.join("run.sh")).expect("meta").permissions().mode() & 0o777, 0o755);
+        assert_eq!(
+            std::fs::read_link(b.join("link.c")).expect("link"),
+            PathBuf::from("sub dir/x.c")
+        );
+        assert_eq!(
+            std::fs::metadata(b.join("sub dir/x.c"))
+                .expect("meta")
+                .modified()
+                .expect("mtime"),
+            old
+        );
+        assert_eq!(
+            std::fs::metadata(b.join("run.sh"))
+                .expect("meta")
+                .permissions()
+                .mode()
+                & 0o777,
+            0o755
+        );
     }
 }

@@ -16,8 +16,12 @@ pub struct Make {
 impl Make {
     pub fn new(src: &Path, args: Vec<String>) -> Result<Make> {
         let src = source_dir(src)?;
-        let names_makefile = args.iter().any(|a| a == "-f" || a.starts_with("--file") || a.starts_with("-f"));
-        let has = ["GNUmakefile", "makefile", "Makefile"].iter().any(|m| src.join(m).is_file());
+        let names_makefile = args
+            .iter()
+            .any(|a| a == "-f" || a.starts_with("--file") || a.starts_with("-f"));
+        let has = ["GNUmakefile", "makefile", "Makefile"]
+            .iter()
+            .any(|m| src.join(m).is_file());
         if !names_makefile && !has {
             return Err(Error::Input {
                 path: src,

@@ -40,12 +40,18 @@ pub fn source_dir(p: &Path) -> Result<PathBuf> {
         reason: format!("cannot open the source directory: {e}"),
     })?;
     if !c.is_dir() {
-        return Err(Error::Input { path: c, reason: "not a directory".into() });
+        return Err(Error::Input {
+            path: c,
+            reason: "not a directory".into(),
+        });
     }
     Ok(c)
 }
 
 /// Fails with a clear message when a tool the driver runs is not installed.
 pub fn require_tool(name: &str, hint: &str) -> Result<PathBuf> {
-    which::which(name).map_err(|_| Error::MissingTool { tool: name.into(), hint: hint.into() })
+    which::which(name).map_err(|_| Error::MissingTool {
+        tool: name.into(),
+        hint: hint.into(),
+    })
 }

@@ -16,9 +16,14 @@ pub struct Run {
 impl Run {
     pub fn new(src: &Path, cmd: Vec<String>) -> Result<Run> {
         if cmd.is_empty() {
-            return Err(Error::Usage("confess run needs a command after --, e.g. `confess run -- make all`".into()));
+            return Err(Error::Usage(
+                "confess run needs a command after --, e.g. `confess run -- make all`".into(),
+            ));
         }
-        Ok(Run { src: source_dir(src)?, cmd })
+        Ok(Run {
+            src: source_dir(src)?,
+            cmd,
+        })
     }
 }
 
@@ -38,7 +43,13 @@ impl Driver for Run {
         let words: Vec<String> = self
             .cmd
             .iter()
-            .map(|w| if w.contains(&user) { w.replace(&user, &copy) } else { w.clone() })
+            .map(|w| {
+                if w.contains(&user) {
+                    w.replace(&user, &copy)
+                } else {
+                    w.clone()
+                }
+            })
             .collect();
         Ok(vec![Step {
             label: words[0].clone(),

@@ -42,17 +42,32 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
         if !compiles || !matches!(a.role.as_str(), "cc" | "c++") {
             continue;
         }
-        let Some(src) = a.inputs.iter().find(|(e, _)| *e == EdgeKind::Source).map(|(_, n)| *n) else {
+        let Some(src) = a
+            .inputs
+            .iter()
+            .find(|(e, _)| *e == EdgeKind::Source)
+            .map(|(_, n)| *n)
+        else {
             continue;
         };
-        let Some(src_loc) = g.node(src).loc.as_ref() else { continue };
-        let Some((a0, rest)) = a.argv.split_first() else { continue };
+        let Some(src_loc) = g.node(src).loc.as_ref() else {
+            continue;
+        };
+        let Some((a0, rest)) = a.argv.split_first() else {
+            continue;
+        };
         let cwd = map.scratch_root_join(&a.cwd);
-        let Ok(cmd) = args::parse(rest, a0.contains("clang"), &cwd) else { continue };
+        let Ok(cmd) = args::parse(rest, a0.contains("clang"), &cwd) else {
+            continue;
+        };
         let src_abs = map.scratch_root_join(src_loc);
         // The source's own word on the command line.
         let own = cmd.inputs.iter().find(|i| {
-            let p = if Path::new(&i.path).is_absolute() { Path::new(&i.path).to_path_buf() } else { cwd.join(&i.path) };
+            let p = if Path::new(&i.path).is_absolute() {
+                Path::new(&i.path).to_path_buf()
+            } else {
+                cwd.join(&i.path)
+            };
             confess_shims::headers::lexical(&p) == src_abs
         });
         let Some(own) = own else { continue };

@@ -8,7 +8,10 @@ fn shape(k: NodeKind) -> &'static str {
     match k {
         NodeKind::Source | NodeKind::Header => "note",
         NodeKind::Generated => "component",
-        NodeKind::Object | NodeKind::Assembly | NodeKind::PrecompiledHeader | NodeKind::Relocatable => "ellipse",
+        NodeKind::Object
+        | NodeKind::Assembly
+        | NodeKind::PrecompiledHeader
+        | NodeKind::Relocatable => "ellipse",
         NodeKind::Archive => "box3d",
         NodeKind::SharedLibrary => "doubleoctagon",
         NodeKind::Executable => "box",
@@ -22,7 +25,9 @@ fn quote(s: &str) -> String {
 }
 
 pub fn render(g: &Graph) -> String {
-    let mut s = String::from("digraph confess {\n  rankdir=LR;\n  node [fontname=\"monospace\", fontsize=10];\n");
+    let mut s = String::from(
+        "digraph confess {\n  rankdir=LR;\n  node [fontname=\"monospace\", fontsize=10];\n",
+    );
     let shown = |k: NodeKind| k != NodeKind::Header;
     for n in g.nodes.iter().filter(|n| shown(n.kind)) {
         let label = match (&n.loc, &n.name) {
@@ -30,7 +35,13 @@ pub fn render(g: &Graph) -> String {
             (None, Some(name)) => format!("-l{name}"),
             (None, None) => format!("({})", n.kind.as_str()),
         };
-        let _ = writeln!(s, "  n{} [label={}, shape={}];", n.id.0, quote(&label), shape(n.kind));
+        let _ = writeln!(
+            s,
+            "  n{} [label={}, shape={}];",
+            n.id.0,
+            quote(&label),
+            shape(n.kind)
+        );
     }
     for a in &g.actions {
         for (e, from) in &a.inputs {
@@ -38,7 +49,13 @@ pub fn render(g: &Graph) -> String {
                 continue;
             }
             for to in &a.outputs {
-                let _ = writeln!(s, "  n{} -> n{} [label={}];", from.0, to.0, quote(&format!("{e:?}").to_lowercase()));
+                let _ = writeln!(
+                    s,
+                    "  n{} -> n{} [label={}];",
+                    from.0,
+                    to.0,
+                    quote(&format!("{e:?}").to_lowercase())
+                );
             }
         }
     }

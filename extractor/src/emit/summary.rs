@@ -13,7 +13,9 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
     let links = |k: NodeKind| {
         g.actions
             .iter()
-            .filter(|a| a.kind == ActionKind::Link && a.outputs.iter().any(|o| g.node(*o).kind == k))
+            .filter(|a| {
+                a.kind == ActionKind::Link && a.outputs.iter().any(|o| g.node(*o).kind == k)
+            })
             .count()
     };
     let externals: Vec<&str> = g
@@ -24,8 +26,16 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
         .collect();
     let mut s = String::new();
     let _ = writeln!(s, "confess: {what}");
-    let _ = writeln!(s, "  build phase           {:.3} s, extraction {:.3} s", t.build_secs, t.extract_secs);
-    let _ = writeln!(s, "  translation units     {}", count(ActionKind::Compile) + count(ActionKind::Assemble));
+    let _ = writeln!(
+        s,
+        "  build phase           {:.3} s, extraction {:.3} s",
+        t.build_secs, t.extract_secs
+    );
+    let _ = writeln!(
+        s,
+        "  translation units     {}",
+        count(ActionKind::Compile) + count(ActionKind::Assemble)
+    );
     let _ = writeln!(s, "  archives              {}", count(ActionKind::Archive));
     let _ = writeln!(
         s,
@@ -35,22 +45,58 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
         links(NodeKind::SharedLibrary),
         links(NodeKind::Relocatable)
     );
-    let _ = writeln!(s, "  externals             {}{}", externals.len(), list(&externals));
+    let _ = writeln!(
+        s,
+        "  externals             {}{}",
+        externals.len(),
+        list(&externals)
+    );
     let gen: Vec<&str> = g.generated.iter().map(String::as_str).collect();
     let _ = writeln!(s, "  generated files       {}{}", gen.len(), list(&gen));
     let _ = writeln!(s, "  programs run          {}", count(ActionKind::Run));
-    let configure: usize = g.passthrough.iter().filter(|(k, _)| k.starts_with("configure:")).map(|(_, v)| v).sum();
+    let configure: usize = g
+        .passthrough
+        .iter()
+        .filter(|(k, _)| k.starts_with("configure:"))
+        .map(|(_, v)| v)
+        .sum();
     let passed: Vec<String> = g
         .passthrough
         .iter()
         .filter(|(k, _)| k.starts_with("build:"))
         .map(|(k, v)| format!("{} {v}", k.trim_start_matches("build:passthrough:")))
         .collect();
-    let passed_n: usize = g.passthrough.iter().filter(|(k, _)| k.starts_with("build:")).map(|(_, v)| v).sum();
+    let passed_n: usize = g
+        .passthrough
+        .iter()
+        .filter(|(k, _)| k.starts_with("build:"))
+        .map(|(_, v)| v)
+        .sum();
     let _ = writeln!(s, "  configure-phase calls {configure}");
-    let _ = writeln!(s, "  real-tool calls       {passed_n}{}", if passed.is_empty() { String::new() } else { format!(" ({})", passed.join(", ")) });
-    let unknown: Vec<String> = g.unknown_flags.iter().map(|(k, v)| format!("{k} x{v}")).collect();
-    let _ = writeln!(s, "  unknown flags         {}{}", unknown.len(), if unknown.is_empty() { String::new() } else { format!(" ({})", unknown.join(", ")) });
+    let _ = writeln!(
+        s,
+        "  real-tool calls       {passed_n}{}",
+        if passed.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", passed.join(", "))
+        }
+    );
+    let unknown: Vec<String> = g
+        .unknown_flags
+        .iter()
+        .map(|(k, v)| format!("{k} x{v}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  unknown flags         {}{}",
+        unknown.len(),
+        if unknown.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", unknown.join(", "))
+        }
+    );
     let _ = writeln!(s, "  output                {}", out_dir.display());
     s
 }
@@ -61,6 +107,10 @@ fn list(items: &[&str]) -> String {
     }
     const MAX: usize = 6;
     let shown: Vec<&str> = items.iter().take(MAX).copied().collect();
-    let more = if items.len() > MAX { format!(", +{} more", items.len() - MAX) } else { String::new() };
+    let more = if items.len() > MAX {
+        format!(", +{} more", items.len() - MAX)
+    } else {
+        String::new()
+    };
     format!(" ({}{more})", shown.join(", "))
 }

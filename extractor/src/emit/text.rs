@@ -45,7 +45,10 @@ pub fn render(g: &Graph, map: &PathMap) -> String {
             .map(|w| w.replace(&build, "$BUILD").replace(&src, "$SRC"))
             .collect();
         if a.kind != ActionKind::Run {
-            p.push_str(&format!("  argv {}\n", shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_default()));
+            p.push_str(&format!(
+                "  argv {}\n",
+                shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_default()
+            ));
         }
         let mut ins: Vec<String> = Vec::new();
         for (e, n) in &a.inputs {

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the real tools the tests drive (Debian packages) and enables Debian source packages
+# (deb-src entries for the mirror this machine already uses) for the real-world corpus.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+PACKAGES=(make gcc g++ binutils bear autoconf automake libtool pkg-config dpkg-dev)
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null; then SUDO="sudo"; else
+        echo "install-deps: not root and no sudo: install ${PACKAGES[*]} by hand" >&2; exit 1
+    fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+# deb-src entries: the same URIs, suites and components as the machine's own deb entries.
+src_list=/etc/apt/sources.list.d/confess-deb-src.sources
+added_src=0
+if [ ! -f "$src_list" ]; then
+    tmp=$(mktemp)
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] || continue
+        # Only Debian's own archives carry source packages we use.
+        grep -q 'debian' "$f" || continue
+        sed -e 's/^Types:.*/Types: deb-src/' "$f" >> "$tmp"
+        echo >> "$tmp"
+    done
+    if [ -f /etc/apt/sources.list ]; then
+        grep -E '^deb ' /etc/apt/sources.list | grep debian | sed 's/^deb /deb-src /' > "${tmp}.list" || true
+        if [ -s "${tmp}.list" ]; then $SUDO cp "${tmp}.list" /etc/apt/sources.list.d/confess-deb-src.list; fi
+        rm -f "${tmp}.list"
+    fi
+    if [ -s "$tmp" ]; then $SUDO cp "$tmp" "$src_list"; added_src=1; fi
+    rm -f "$tmp"
+fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ] || [ "$added_src" = 1 ] || [ ! -d /var/lib/apt/lists ] || \
+   ! ls /var/lib/apt/lists/*Sources* >/dev/null 2>&1; then
+    $SUDO apt-get update -qq
+fi
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}" >&2
+    $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

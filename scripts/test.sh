@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The whole test suite: installs the real tools the tests drive, then runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cargo test --workspace --release "$@"

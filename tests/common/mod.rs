@@ -1,0 +1,233 @@
+//! Shared helpers for the integration tests: run the real `confess` binary against fixtures and
+//! real projects in temporary directories, and compare with real tools (Bear, make, gcc).
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
+}
+
+pub fn confess_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_confess"))
+}
+
+/// Tests need real tools; a missing one fails the test with what to install.
+pub fn require(tool: &str, package: &str) {
+    assert!(
+        which::which(tool).is_ok(),
+        "`{tool}` is required by this test: install the Debian package `{package}` (.ci/run does)"
+    );
+}
+
+pub fn fixture(path: &str) -> PathBuf {
+    repo().join("fixtures").join(path)
+}
+
+pub struct Run {
+    pub out: PathBuf,
+    pub output: Output,
+}
+
+impl Run {
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.output.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.output.stderr).into_owned()
+    }
+    pub fn code(&self) -> i32 {
+        self.output.status.code().unwrap_or(-1)
+    }
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.out.join(name))
+            .unwrap_or_else(|e| panic!("reading {name}: {e}"))
+    }
+    pub fn json(&self, name: &str) -> serde_json::Value {
+        serde_json::from_str(&self.read(name)).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
+    }
+    pub fn assert_ok(&self) -> &Run {
+        assert_eq!(
+            self.code(),
+            0,
+            "confess failed:\nstdout:\n{}\nstderr:\n{}\nlog:\n{}",
+            self.stdout(),
+            self.stderr(),
+            std::fs::read_to_string(self.out.join("build.log")).unwrap_or_default()
+        );
+        self
+    }
+}
+
+/// Runs `confess ARGS` with `--out` set to a fresh directory inside `tmp`.
+pub fn confess(tmp: &Path, args: &[&str]) -> Run {
+    let out = tmp.join("confess-out");
+    let mut cmd = Command::new(confess_bin());
+    cmd.args(args).arg("--out").arg(&out).arg("--quiet");
+    let output = cmd.output().expect("run confess");
+    Run { out, output }
+}
+
+/// A content hash of every file, link and mode in a tree: equal before and after means the
+/// tree was not touched.
+pub fn tree_digest(root: &Path) -> BTreeMap<String, String> {
+    use sha2::{Digest, Sha256};
+    use std::os::unix::fs::MetadataExt;
+    let mut out = BTreeMap::new();
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("read_dir")
+            .flatten()
+            .collect();
+        entries.sort_by_key(|e| e.file_name());
+        for e in entries {
+            let p = e.path();
+            let rel = p
+                .strip_prefix(root)
+                .expect("under root")
+                .display()
+                .to_string();
+            let meta = std::fs::symlink_metadata(&p).expect("meta");
+            let desc = if meta.file_type().is_symlink() {
+                format!("link {}", std::fs::read_link(&p).expect("link").display())
+            } else if meta.is_dir() {
+                walk(root, &p, out);
+                format!("dir {:o} {}", meta.mode(), meta.mtime())
+            } else {
+                let bytes = std::fs::read(&p).expect("read");
+                format!(
+                    "file {:o} {} {}",
+                    meta.mode(),
+                    meta.mtime(),
+                    confess_shims::token::hex(&Sha256::digest(&bytes))
+                )
+            };
+            out.insert(rel, desc);
+        }
+    }
+    walk(root, root, &mut out);
+    out
+}
+
+/// Copies a fixture into a temporary directory with `cp -a` (keeps mtimes).
+pub fn copy_dir(from: &Path, to: &Path) {
+    let st = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("cp");
+    assert!(st.success(), "cp -a {} {}", from.display(), to.display());
+}
+
+/// A translation unit reduced to what affects compilation: the file (relative to its root) and
+/// the flags in order, without the driver, -c, -o, depfile flags and the file itself.
+pub type Tu = (String, Vec<String>);
+
+pub fn compile_affecting(entry: &serde_json::Value, roots: &[&Path], expand_rsp: bool) -> Tu {
+    let root = roots[0];
+    let dir = PathBuf::from(entry["directory"].as_str().expect("directory"));
+    let file = PathBuf::from(entry["file"].as_str().expect("file"));
+    let file_abs = if file.is_absolute() {
+        file.clone()
+    } else {
+        dir.join(&file)
+    };
+    let clean = confess_shims::headers::lexical(&file_abs);
+    let rel = roots
+        .iter()
+        .find_map(|r| clean.strip_prefix(r).ok())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| file_abs.display().to_string());
+    let mut words: Vec<String> = entry["arguments"]
+        .as_array()
+        .expect("arguments")
+        .iter()
+        .skip(1)
+        .map(|w| w.as_str().expect("string").to_string())
+        .collect();
+    if expand_rsp {
+        let mut out = Vec::new();
+        expand(&words, &dir, &mut out);
+        words = out;
+    }
+    let root_s = root.display().to_string();
+    let mut flags = Vec::new();
+    let mut it = words.into_iter();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            "-c" | "-MD" | "-MMD" | "-MP" | "-MG" => {}
+            "-o" | "-MF" | "-MT" | "-MQ" => {
+                it.next();
+            }
+            w if w.starts_with("-MF") || w.starts_with("-MT") || w.starts_with("-MQ") => {}
+            w if w.starts_with("-Wp,-MD,") || w.starts_with("-Wp,-MMD,") => {}
+            w => {
+                let abs = if Path::new(w).is_absolute() {
+                    PathBuf::from(w)
+                } else {
+                    dir.join(w)
+                };
+                if confess_shims::headers::lexical(&abs)
+                    == confess_shims::headers::lexical(&file_abs)
+                {
+                    continue;
+                }
+                flags.push(w.replace(&root_s, "$ROOT"));
+            }
+        }
+    }
+    (rel, flags)
+}
+
+fn expand(words: &[String], dir: &Path, out: &mut Vec<String>) {
+    for w in words {
+        match w.strip_prefix('@') {
+            Some(f) if dir.join(f).is_file() => {
+                let text = std::fs::read_to_string(dir.join(f)).expect("rsp");
+                let inner = confess_shims::args::split_response_file(&text);
+                expand(&inner, dir, out);
+            }
+            _ => out.push(w.clone()),
+        }
+    }
+}
+
+/// Translation units of a compile database, sorted, as a multiset.
+pub fn tus(db: &serde_json::Value, roots: &[&Path], expand_rsp: bool) -> Vec<Tu> {
+    let mut v: Vec<Tu> = db
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| compile_affecting(e, roots, expand_rsp))
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs the real build under Bear in `dir` and returns its compile database.
+pub fn bear(dir: &Path, build: &[&str]) -> serde_json::Value {
+    require("bear", "bear");
+    let out = dir.join("compile_commands.bear.json");
+    let st = Command::new("bear")
+        .arg("--output")
+        .arg(&out)
+        .arg("--")
+        .args(build)
+        .current_dir(dir)
+        .output()
+        .expect("run bear");
+    assert!(
+        st.status.success(),
+        "bear -- {build:?} failed in {}:\n{}\n{}",
+        dir.display(),
+        String::from_utf8_lossy(&st.stdout),
+        String::from_utf8_lossy(&st.stderr)
+    );
+    serde_json::from_str(&std::fs::read_to_string(&out).expect("bear output")).expect("bear json")
+}

@@ -1,0 +1,246 @@
+//! `confess make` and `confess run` on the Make fixtures: the graph equals the expected graph
+//! beside each fixture, the compile database equals Bear's from a real build, the fixture is
+//! untouched, and no output points into the scratch directory.
+//!
+//! Set CONFESS_BLESS=1 to rewrite the expected graphs (then read the diff before committing).
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn check_fixture(name: &str) {
+    require("make", "make");
+    let fx = fixture(&format!("make/{name}"));
+    let before = tree_digest(&fx);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess(tmp.path(), &["make", fx.to_str().expect("utf-8")]);
+    run.assert_ok();
+    assert_eq!(
+        tree_digest(&fx),
+        before,
+        "confess changed the fixture's source tree"
+    );
+
+    let got = run.read("graph.txt");
+    let expected = fx.join("expected.graph");
+    if std::env::var_os("CONFESS_BLESS").is_some() {
+        std::fs::write(&expected, &got).expect("bless");
+    }
+    let want = std::fs::read_to_string(&expected).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing (CONFESS_BLESS=1 writes it)",
+            expected.display()
+        )
+    });
+    assert_eq!(
+        got,
+        want,
+        "graph of {name} differs from {}",
+        expected.display()
+    );
+
+    // Nothing may point into the scratch directory, which is gone.
+    let scratch_prefix = format!("{}/confess-", std::env::temp_dir().display());
+    for f in ["compile_commands.json", "graph.json", "graph.dot"] {
+        let text = run.read(f);
+        for (i, _) in text.match_indices(&scratch_prefix) {
+            let rest = &text[i + scratch_prefix.len()..];
+            assert!(
+                rest.starts_with("out"),
+                "{f} points into the scratch directory: {}",
+                &text[i..(i + 80).min(text.len())]
+            );
+        }
+    }
+
+    // The compile database equals Bear's from a real build of a copy.
+    let copy = tmp.path().join("real");
+    copy_dir(&fx, &copy);
+    let bear_db = bear(&copy, &["make"]);
+    let generated = run.out.join("generated");
+    let ours = tus(
+        &run.json("compile_commands.json"),
+        &[fx.as_path(), generated.as_path()],
+        false,
+    );
+    let theirs = tus(&bear_db, &[copy.as_path()], true);
+    assert!(!theirs.is_empty(), "Bear recorded nothing for {name}");
+    assert_eq!(
+        ours, theirs,
+        "compile database of {name} differs from Bear's"
+    );
+}
+
+macro_rules! fixtures {
+    ($($test:ident => $dir:literal,)*) => {
+        $( #[test] fn $test() { check_fixture($dir); } )*
+
+        #[test]
+        fn every_fixture_directory_has_a_test() {
+            let listed = [$($dir),*];
+            for e in std::fs::read_dir(fixture("make")).expect("fixtures/make").flatten() {
+                if e.path().is_dir() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    assert!(listed.contains(&name.as_str()), "fixtures/make/{name} has no test in tests/make.rs");
+                }
+            }
+        }
+    };
+}
+
+fixtures! {
+    static_lib => "static-lib",
+    shared_lib => "shared-lib",
+    recursive => "recursive",
+    subdirs => "subdirs",
+    spaces => "spaces",
+    response_file => "response-file",
+    compile_and_link => "compile-and-link",
+    multi_source => "multi-source",
+    codegen => "codegen",
+    depfiles => "depfiles",
+    hardcoded_gcc => "hardcoded-gcc",
+    cxx => "cxx",
+}
+
+#[test]
+fn run_gives_the_same_graph_as_make() {
+    let fx = fixture("make/static-lib");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let a = confess(
+        &tmp.path().join("a"),
+        &["make", fx.to_str().expect("utf-8")],
+    );
+    a.assert_ok();
+    let b = confess(
+        &tmp.path().join("b"),
+        &["run", "--dir", fx.to_str().expect("utf-8"), "--", "make"],
+    );
+    b.assert_ok();
+    assert_eq!(a.read("graph.txt"), b.read("graph.txt"));
+}
+
+#[test]
+fn output_is_deterministic_across_runs_and_jobs() {
+    let fx = fixture("make/subdirs");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let a = confess(
+        &tmp.path().join("a"),
+        &["make", fx.to_str().expect("utf-8"), "-j1"],
+    );
+    let b = confess(
+        &tmp.path().join("b"),
+        &["make", fx.to_str().expect("utf-8"), "-j8"],
+    );
+    a.assert_ok();
+    b.assert_ok();
+    for f in [
+        "graph.json",
+        "compile_commands.json",
+        "graph.dot",
+        "graph.txt",
+    ] {
+        let fix = |s: String| {
+            s.replace(&a.out.display().to_string(), "OUT")
+                .replace(&b.out.display().to_string(), "OUT")
+        };
+        assert_eq!(
+            fix(a.read(f)),
+            fix(b.read(f)),
+            "{f} differs between -j1 and -j8"
+        );
+    }
+}
+
+#[test]
+fn codegen_program_is_realized_and_its_output_is_real() {
+    let fx = fixture("make/codegen");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess(tmp.path(), &["make", fx.to_str().expect("utf-8")]);
+    run.assert_ok();
+    let g = run.json("graph.json");
+    let generated: Vec<&serde_json::Value> = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["kind"] == "generated")
+        .collect();
+    assert!(!generated.is_empty(), "no generated node");
+    for n in generated {
+        let kept = Path::new(n["kept_at"].as_str().expect("kept_at"));
+        let text = std::fs::read_to_string(kept).expect("kept copy of generated file");
+        assert!(
+            text.len() > 20,
+            "generated file {} is (nearly) empty: the generator did not really run",
+            kept.display()
+        );
+    }
+    assert!(
+        g["actions"]
+            .as_array()
+            .expect("actions")
+            .iter()
+            .any(|a| a["kind"] == "run" && !a["outputs"].as_array().expect("outputs").is_empty()),
+        "the generator run is not linked to the files it wrote"
+    );
+}
+
+#[test]
+fn failing_build_says_which_command_failed_and_keeps_the_record() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::write(src.join("ok.c"), "int ok(void) { return 0; }\n").expect("write");
+    std::fs::write(
+        src.join("bad.c"),
+        "#include \"missing_header.h\"\nint x = ;\n",
+    )
+    .expect("write");
+    std::fs::write(src.join("Makefile"), "all: ok.o bad.o\n\t@echo done\n%.o: %.c\n\t$(CC) -c $< -o $@\n\tfalse-command-that-does-not-exist $@\n").expect("write");
+    let run = confess(
+        &tmp.path().join("o"),
+        &["make", src.to_str().expect("utf-8")],
+    );
+    assert_eq!(run.code(), 1, "stderr: {}", run.stderr());
+    let err = run.stderr();
+    assert!(err.contains("the build failed"), "{err}");
+    assert!(err.contains("build.log"), "{err}");
+    assert!(
+        run.out.join("graph.json").exists(),
+        "the record was not extracted"
+    );
+}
+
+#[test]
+fn missing_source_directory_is_exit_3() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess(tmp.path(), &["make", "/nonexistent/confess/src"]);
+    assert_eq!(run.code(), 3);
+    assert!(
+        run.stderr().contains("/nonexistent/confess/src"),
+        "{}",
+        run.stderr()
+    );
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let run = confess(tmp.path(), &["make", empty.to_str().expect("utf-8")]);
+    assert_eq!(run.code(), 3);
+    assert!(run.stderr().contains("no Makefile"), "{}", run.stderr());
+}
+
+#[test]
+fn refuses_an_output_directory_it_did_not_make() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("confess-out");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    std::fs::write(out.join("precious.txt"), "keep me").expect("write");
+    let run = confess(
+        tmp.path(),
+        &["make", fixture("make/static-lib").to_str().expect("utf-8")],
+    );
+    assert_eq!(run.code(), 2, "{}", run.stderr());
+    assert_eq!(
+        std::fs::read_to_string(out.join("precious.txt")).expect("kept"),
+        "keep me"
+    );
+}
