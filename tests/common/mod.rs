@@ -2,6 +2,8 @@
 //! real projects in temporary directories, and compare with real tools (Bear, make, gcc).
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -68,7 +70,12 @@ impl Run {
 pub fn confess(tmp: &Path, args: &[&str]) -> Run {
     let out = tmp.join("confess-out");
     let mut cmd = Command::new(confess_bin());
-    cmd.args(args).arg("--out").arg(&out).arg("--quiet");
+    // Options go right after the subcommand, before any `--`.
+    cmd.arg(args[0])
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .args(&args[1..]);
     let output = cmd.output().expect("run confess");
     Run { out, output }
 }
