@@ -169,7 +169,8 @@ impl Graph {
         if let Some(id) = self.by_loc.get(&loc) {
             return *id;
         }
-        let kind = if loc.root == Root::Build && matches!(kind, NodeKind::Source | NodeKind::Header)
+        let kind = if loc.root == Root::Build
+            && matches!(kind, NodeKind::Source | NodeKind::Header | NodeKind::Generated)
         {
             self.generated.insert(loc.path.clone());
             NodeKind::Generated
@@ -251,8 +252,50 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
             count_unknown(&mut g, t);
         }
     }
+    scan_generated(&mut g, &events, map);
     add_runs(&mut g, &events, map);
     g
+}
+
+/// Every real file the build left in the build tree that the user's tree does not have is
+/// generated (objects and libraries are tokens, and depfiles are the shims' own writing).
+fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
+    let mut shim_written: BTreeSet<std::path::PathBuf> = BTreeSet::new();
+    for ev in events.iter().filter(|e| e.decision == "confessed") {
+        for o in &ev.outputs {
+            let p = Path::new(&ev.cwd).join(o);
+            shim_written.insert(confess_shims::headers::lexical(&p));
+        }
+    }
+    let mut files = Vec::new();
+    list_files(&map.scratch_build, &mut files);
+    if map.scratch_build != map.scratch_src {
+        list_files(&map.scratch_src, &mut files);
+    }
+    files.sort();
+    for f in files {
+        if shim_written.contains(&f) || confess_shims::token::is_token_file(&f) {
+            continue;
+        }
+        let loc = map.locate(&f);
+        if loc.root != Root::Build {
+            continue;
+        }
+        let hash = confess_shims::token::hash_file(&f).unwrap_or_default();
+        g.file_node(NodeKind::Generated, loc, &hash);
+    }
+}
+
+fn list_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    for e in rd.flatten() {
+        let Ok(ft) = e.file_type() else { continue };
+        if ft.is_dir() {
+            list_files(&e.path(), out);
+        } else if ft.is_file() {
+            out.push(e.path());
+        }
+    }
 }
 
 fn count_unknown(g: &mut Graph, t: &Token) {

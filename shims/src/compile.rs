@@ -38,6 +38,7 @@ fn is_wp_depfile(a: &crate::args::Arg) -> bool {
 pub fn normalized_action(ctx: &Ctx, cmd: &Command, lang: Option<Lang>) -> Vec<String> {
     let mut act = vec![
         format!("role={}", ctx.role.as_str()),
+        format!("tool={}", ctx.tool_name()),
         format!(
             "cwd={}",
             ctx.session.normalize(&ctx.cwd.display().to_string())

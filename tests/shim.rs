@@ -1,0 +1,157 @@
+//! The shims inside real builds: tools that read artifacts (nm), archives whose objects are
+//! deleted, extracted or indexed, programs and shared libraries that realize themselves, and
+//! compilers called by versioned and target-prefixed names.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+/// Writes a small project (file name, content) and confesses it with `make`.
+fn confess_project(tmp: &Path, files: &[(&str, &str)]) -> Run {
+    require("make", "make");
+    let src = tmp.join("src");
+    for (name, text) in files {
+        let p = src.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+    let run = confess(tmp, &["make", src.to_str().expect("utf-8")]);
+    run.assert_ok();
+    run
+}
+
+fn generated(run: &Run, name: &str) -> String {
+    std::fs::read_to_string(run.out.join("generated").join(name)).unwrap_or_else(|e| panic!("generated/{name}: {e}"))
+}
+
+const LIB_C: &str = "int confess_answer(void) { return 42; }\nint confess_twice(int x) { return 2 * x; }\n";
+const MAIN_C: &str = "#include <stdio.h>\nint confess_answer(void);\nint main(void) { printf(\"answer %d\\n\", confess_answer()); return 0; }\n";
+
+#[test]
+fn nm_on_an_object_token_reads_the_real_symbols() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess_project(tmp.path(), &[
+        ("lib.c", LIB_C),
+        ("Makefile", "all: syms.txt\nlib.o: lib.c\n\t$(CC) -c lib.c -o lib.o\nsyms.txt: lib.o\n\tnm lib.o > syms.txt\n"),
+    ]);
+    let syms = generated(&run, "syms.txt");
+    assert!(syms.contains("T confess_answer") && syms.contains("T confess_twice"), "{syms}");
+}
+
+#[test]
+fn archives_survive_deleted_and_extracted_members_and_programs_run() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let makefile = "\
+all: out.txt list.txt
+libx.a: lib.c
+\t$(CC) -c lib.c -o lib.o
+\t$(AR) rcs libx.a lib.o
+\tranlib libx.a
+\trm lib.o
+list.txt: libx.a
+\tmkdir -p x && cd x && $(AR) x ../libx.a && ls > ../list.txt
+\t$(AR) t libx.a >> list.txt
+app: main.c libx.a
+\t$(CC) -c main.c -o main.o
+\t$(CC) -o app main.o -L. -lx
+\tstrip app
+\tobjcopy app app.copy
+out.txt: app
+\t./app.copy > out.txt
+";
+    let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)]);
+    assert_eq!(generated(&run, "out.txt"), "answer 42\n");
+    assert_eq!(generated(&run, "list.txt"), "lib.o\nlib.o\n");
+    let g = run.read("graph.txt");
+    assert!(g.contains("link cc -> [build]/app\n"), "{g}");
+    assert!(g.contains("  library [build]/libx.a\n"), "{g}");
+}
+
+#[test]
+fn shared_libraries_realize_with_their_soname() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let makefile = "\
+all: out.txt
+libg.so.1: lib.c
+\t$(CC) -fPIC -c lib.c -o lib.o
+\t$(CC) -shared -Wl,-soname,libg.so.1 -o libg.so.1 lib.o
+\tln -sf libg.so.1 libg.so
+app: main.c libg.so.1
+\t$(CC) -o app main.c -L. -lg
+out.txt: app
+\tLD_LIBRARY_PATH=. ./app > out.txt
+";
+    let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)]);
+    assert_eq!(generated(&run, "out.txt"), "answer 42\n");
+    let g = run.json("graph.json");
+    let shared = g["nodes"].as_array().expect("nodes").iter().filter(|n| n["kind"] == "shared_library").count();
+    assert_eq!(shared, 1);
+}
+
+#[test]
+fn assembly_from_s_is_assembled_and_realizes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let makefile = "\
+all: out.txt
+app: lib.c main.c
+\t$(CC) -S lib.c -o lib.s
+\t$(CC) -c lib.s -o lib.o
+\t$(CC) -o app main.c lib.o
+out.txt: app
+\t./app > out.txt
+";
+    let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)]);
+    assert_eq!(generated(&run, "out.txt"), "answer 42\n");
+    let g = run.read("graph.txt");
+    assert!(g.contains("compile cc -> [build]/lib.s\n"), "{g}");
+    assert!(g.contains("  input [build]/lib.s\n"), "{g}");
+}
+
+#[test]
+fn versioned_and_prefixed_compiler_names_are_confessed() {
+    // Names this machine has: gcc-12 and x86_64-linux-gnu-gcc on Debian 12.
+    let names: Vec<String> = ["gcc-12", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-gcc-12"]
+        .iter()
+        .filter(|n| which::which(n).is_ok())
+        .map(|s| s.to_string())
+        .collect();
+    assert!(!names.is_empty(), "no versioned or prefixed gcc on this machine (install gcc)");
+    let mut makefile = String::from("all:");
+    for (i, _) in names.iter().enumerate() {
+        makefile.push_str(&format!(" o{i}.o"));
+    }
+    makefile.push('\n');
+    for (i, n) in names.iter().enumerate() {
+        makefile.push_str(&format!("o{i}.o: lib.c\n\t{n} -c lib.c -o o{i}.o\n"));
+    }
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("Makefile", &makefile)]);
+    let g = run.read("graph.txt");
+    for (i, _) in names.iter().enumerate() {
+        assert!(g.contains(&format!("compile cc -> [build]/o{i}.o\n")), "{g}");
+    }
+    // Different compilers are different actions: ids differ.
+    let j = run.json("graph.json");
+    let ids: std::collections::BTreeSet<&str> = j["nodes"].as_array().expect("nodes").iter()
+        .filter(|n| n["kind"] == "object").filter_map(|n| n["token"].as_str()).collect();
+    assert_eq!(ids.len(), names.len());
+}
+
+#[test]
+fn a_shim_outside_a_session_is_the_real_tool() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let link = tmp.path().join("cc");
+    std::os::unix::fs::symlink(confess_bin().with_file_name("confess-shim"), &link).expect("symlink");
+    std::fs::write(tmp.path().join("a.c"), format!("{LIB_C}{MAIN_C}")).expect("write");
+    let st = std::process::Command::new(&link)
+        .args(["-o", "a", "a.c"])
+        .current_dir(tmp.path())
+        .env_remove("CONFESS_DIR")
+        .output()
+        .expect("run shim");
+    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    let bytes = std::fs::read(tmp.path().join("a")).expect("a");
+    assert!(bytes.starts_with(b"\x7fELF"), "the shim wrote a token outside a session");
+    let out = std::process::Command::new(tmp.path().join("a")).output().expect("run a");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "answer 42\n");
+}
