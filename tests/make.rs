@@ -244,3 +244,61 @@ fn refuses_an_output_directory_it_did_not_make() {
         "keep me"
     );
 }
+
+/// Make rules of a depfile: (targets, prerequisites) per rule, continuations joined.
+fn depfile_rules(text: &str) -> Vec<(String, Vec<String>)> {
+    let joined = text.replace("\\\n", " ");
+    joined
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (t, d) = l.split_once(':').expect("rule");
+            (
+                t.trim().to_string(),
+                d.split_whitespace().map(String::from).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn depfiles_say_what_gcc_says() {
+    let fx = fixture("make/depfiles");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out = tmp.path().join("out");
+    let output = std::process::Command::new(confess_bin())
+        .args([
+            "make",
+            fx.to_str().expect("utf-8"),
+            "--quiet",
+            "--keep-scratch",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("confess");
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let scratch = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
+        .expect("scratch");
+    let real = tmp.path().join("real");
+    copy_dir(&fx, &real);
+    let st = std::process::Command::new("make")
+        .current_dir(&real)
+        .output()
+        .expect("make");
+    assert!(st.status.success());
+    for d in ["area.d", "custom/main.d"] {
+        let ours =
+            std::fs::read_to_string(Path::new(scratch).join("src").join(d)).expect("our depfile");
+        let gcc = std::fs::read_to_string(real.join(d)).expect("gcc's depfile");
+        assert_eq!(
+            depfile_rules(&ours),
+            depfile_rules(&gcc),
+            "{d}:\nours:\n{ours}\ngcc:\n{gcc}"
+        );
+    }
+    std::fs::remove_dir_all(scratch).expect("cleanup");
+}

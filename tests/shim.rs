@@ -21,10 +21,12 @@ fn confess_project(tmp: &Path, files: &[(&str, &str)]) -> Run {
 }
 
 fn generated(run: &Run, name: &str) -> String {
-    std::fs::read_to_string(run.out.join("generated").join(name)).unwrap_or_else(|e| panic!("generated/{name}: {e}"))
+    std::fs::read_to_string(run.out.join("generated").join(name))
+        .unwrap_or_else(|e| panic!("generated/{name}: {e}"))
 }
 
-const LIB_C: &str = "int confess_answer(void) { return 42; }\nint confess_twice(int x) { return 2 * x; }\n";
+const LIB_C: &str =
+    "int confess_answer(void) { return 42; }\nint confess_twice(int x) { return 2 * x; }\n";
 const MAIN_C: &str = "#include <stdio.h>\nint confess_answer(void);\nint main(void) { printf(\"answer %d\\n\", confess_answer()); return 0; }\n";
 
 #[test]
@@ -35,7 +37,10 @@ fn nm_on_an_object_token_reads_the_real_symbols() {
         ("Makefile", "all: syms.txt\nlib.o: lib.c\n\t$(CC) -c lib.c -o lib.o\nsyms.txt: lib.o\n\tnm lib.o > syms.txt\n"),
     ]);
     let syms = generated(&run, "syms.txt");
-    assert!(syms.contains("T confess_answer") && syms.contains("T confess_twice"), "{syms}");
+    assert!(
+        syms.contains("T confess_answer") && syms.contains("T confess_twice"),
+        "{syms}"
+    );
 }
 
 #[test]
@@ -59,7 +64,10 @@ app: main.c libx.a
 out.txt: app
 \t./app.copy > out.txt
 ";
-    let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)]);
+    let run = confess_project(
+        tmp.path(),
+        &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)],
+    );
     assert_eq!(generated(&run, "out.txt"), "answer 42\n");
     assert_eq!(generated(&run, "list.txt"), "lib.o\nlib.o\n");
     let g = run.read("graph.txt");
@@ -81,10 +89,18 @@ app: main.c libg.so.1
 out.txt: app
 \tLD_LIBRARY_PATH=. ./app > out.txt
 ";
-    let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)]);
+    let run = confess_project(
+        tmp.path(),
+        &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)],
+    );
     assert_eq!(generated(&run, "out.txt"), "answer 42\n");
     let g = run.json("graph.json");
-    let shared = g["nodes"].as_array().expect("nodes").iter().filter(|n| n["kind"] == "shared_library").count();
+    let shared = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["kind"] == "shared_library")
+        .count();
     assert_eq!(shared, 1);
 }
 
@@ -100,7 +116,10 @@ app: lib.c main.c
 out.txt: app
 \t./app > out.txt
 ";
-    let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)]);
+    let run = confess_project(
+        tmp.path(),
+        &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)],
+    );
     assert_eq!(generated(&run, "out.txt"), "answer 42\n");
     let g = run.read("graph.txt");
     assert!(g.contains("compile cc -> [build]/lib.s\n"), "{g}");
@@ -115,7 +134,10 @@ fn versioned_and_prefixed_compiler_names_are_confessed() {
         .filter(|n| which::which(n).is_ok())
         .map(|s| s.to_string())
         .collect();
-    assert!(!names.is_empty(), "no versioned or prefixed gcc on this machine (install gcc)");
+    assert!(
+        !names.is_empty(),
+        "no versioned or prefixed gcc on this machine (install gcc)"
+    );
     let mut makefile = String::from("all:");
     for (i, _) in names.iter().enumerate() {
         makefile.push_str(&format!(" o{i}.o"));
@@ -128,12 +150,20 @@ fn versioned_and_prefixed_compiler_names_are_confessed() {
     let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("Makefile", &makefile)]);
     let g = run.read("graph.txt");
     for (i, _) in names.iter().enumerate() {
-        assert!(g.contains(&format!("compile cc -> [build]/o{i}.o\n")), "{g}");
+        assert!(
+            g.contains(&format!("compile cc -> [build]/o{i}.o\n")),
+            "{g}"
+        );
     }
     // Different compilers are different actions: ids differ.
     let j = run.json("graph.json");
-    let ids: std::collections::BTreeSet<&str> = j["nodes"].as_array().expect("nodes").iter()
-        .filter(|n| n["kind"] == "object").filter_map(|n| n["token"].as_str()).collect();
+    let ids: std::collections::BTreeSet<&str> = j["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["kind"] == "object")
+        .filter_map(|n| n["token"].as_str())
+        .collect();
     assert_eq!(ids.len(), names.len());
 }
 
@@ -141,7 +171,8 @@ fn versioned_and_prefixed_compiler_names_are_confessed() {
 fn a_shim_outside_a_session_is_the_real_tool() {
     let tmp = tempfile::tempdir().expect("tmp");
     let link = tmp.path().join("cc");
-    std::os::unix::fs::symlink(confess_bin().with_file_name("confess-shim"), &link).expect("symlink");
+    std::os::unix::fs::symlink(confess_bin().with_file_name("confess-shim"), &link)
+        .expect("symlink");
     std::fs::write(tmp.path().join("a.c"), format!("{LIB_C}{MAIN_C}")).expect("write");
     let st = std::process::Command::new(&link)
         .args(["-o", "a", "a.c"])
@@ -149,9 +180,18 @@ fn a_shim_outside_a_session_is_the_real_tool() {
         .env_remove("CONFESS_DIR")
         .output()
         .expect("run shim");
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
     let bytes = std::fs::read(tmp.path().join("a")).expect("a");
-    assert!(bytes.starts_with(b"\x7fELF"), "the shim wrote a token outside a session");
-    let out = std::process::Command::new(tmp.path().join("a")).output().expect("run a");
+    assert!(
+        bytes.starts_with(b"\x7fELF"),
+        "the shim wrote a token outside a session"
+    );
+    let out = std::process::Command::new(tmp.path().join("a"))
+        .output()
+        .expect("run a");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "answer 42\n");
 }

@@ -170,8 +170,10 @@ impl Graph {
             return *id;
         }
         let kind = if loc.root == Root::Build
-            && matches!(kind, NodeKind::Source | NodeKind::Header | NodeKind::Generated)
-        {
+            && matches!(
+                kind,
+                NodeKind::Source | NodeKind::Header | NodeKind::Generated
+            ) {
             self.generated.insert(loc.path.clone());
             NodeKind::Generated
         } else {
@@ -287,7 +289,9 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
 }
 
 fn list_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
@@ -407,14 +411,13 @@ fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) 
     });
 }
 
-/// Programs the build ran (realized tokens) and the generated files they wrote, matched by
-/// modification time: a generated file last written while exactly one run was going on.
+/// Programs the build ran (realized tokens) and the files they wrote, as the shim recorded them:
+/// the run's stdout when it was a file, and argument paths that appeared or changed.
 fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
     let runs: Vec<&&Event> = events
         .iter()
         .filter(|e| e.decision == "realized" && e.role == "exec")
         .collect();
-    let mut run_actions: Vec<(ActionId, i64, i64)> = Vec::new();
     for ev in &runs {
         let Some(prog) = ev.tokens.first().and_then(|t| g.by_token(t)) else {
             continue;
@@ -424,6 +427,13 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
         if let Some(a0) = argv.first_mut() {
             *a0 = map.locate(Path::new(a0.as_str())).path;
         }
+        let mut outputs = Vec::new();
+        for o in &ev.outputs {
+            let loc = map.locate(&Path::new(&ev.cwd).join(o));
+            if loc.root == Root::Build {
+                outputs.push(g.file_node(NodeKind::Generated, loc, ""));
+            }
+        }
         g.actions.push(Action {
             id,
             kind: ActionKind::Run,
@@ -431,39 +441,7 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
             cwd: map.locate(Path::new(&ev.cwd)),
             argv,
             inputs: vec![(EdgeKind::Program, prog)],
-            outputs: Vec::new(),
+            outputs,
         });
-        run_actions.push((id, ev.start_ns, ev.end_ns));
-    }
-    let generated: Vec<NodeId> = g
-        .nodes
-        .iter()
-        .filter(|n| n.kind == NodeKind::Generated)
-        .map(|n| n.id)
-        .collect();
-    for n in generated {
-        let Some(loc) = &g.nodes[n.0 as usize].loc else {
-            continue;
-        };
-        let abs = match loc.root {
-            Root::Build if map.scratch_build == map.scratch_src => map.scratch_src.join(&loc.path),
-            Root::Build => map.scratch_build.join(&loc.path),
-            _ => continue,
-        };
-        let Ok(mtime) = std::fs::metadata(&abs).and_then(|m| m.modified()) else {
-            continue;
-        };
-        let ns = mtime
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as i64)
-            .unwrap_or(0);
-        let during: Vec<ActionId> = run_actions
-            .iter()
-            .filter(|(_, s, e)| *s <= ns && ns <= *e)
-            .map(|(a, _, _)| *a)
-            .collect();
-        if let [a] = during.as_slice() {
-            g.actions[a.0 as usize].outputs.push(n);
-        }
     }
 }

@@ -425,6 +425,7 @@ pub fn exec_token(token_path: &Path, args: &[String], shim_exe: PathBuf) -> Resu
     }
     let joined = std::env::join_paths(ld_path).unwrap_or_default();
     let cwd = std::env::current_dir().unwrap_or_default();
+    let before = written_candidates(args, &cwd);
     let mut cmd = Command::new(&r.path);
     cmd.args(args).env("LD_LIBRARY_PATH", &joined);
     {
@@ -435,6 +436,7 @@ pub fn exec_token(token_path: &Path, args: &[String], shim_exe: PathBuf) -> Resu
         .status()
         .map_err(|e| ShimError(format!("cannot run {}: {e}", r.path.display())))?;
     let code = ctx::exit_code(status);
+    let outputs = written_files(&before, &cwd);
     if rz.session.events().exists() {
         let mut argv = vec![token_path.display().to_string()];
         argv.extend(args.iter().cloned());
@@ -450,6 +452,7 @@ pub fn exec_token(token_path: &Path, args: &[String], shim_exe: PathBuf) -> Resu
             cwd: cwd.display().to_string(),
             argv,
             tokens: vec![tok.id.clone()],
+            outputs,
             real_tool: Some(r.path.display().to_string()),
             exit_status: code,
             ..Default::default()
@@ -462,6 +465,61 @@ pub fn exec_token(token_path: &Path, args: &[String], shim_exe: PathBuf) -> Resu
         })?;
     }
     Ok(code)
+}
+
+/// Files a program run may write: its stdout when that is a regular file (`./gen > table.c`),
+/// and each argument naming a path, with its modification time before the run.
+fn written_candidates(
+    args: &[String],
+    cwd: &Path,
+) -> Vec<(PathBuf, Option<std::time::SystemTime>)> {
+    let mut out = Vec::new();
+    if let Ok(p) = std::fs::read_link("/proc/self/fd/1") {
+        if p.is_absolute() && std::fs::metadata(&p).is_ok_and(|m| m.is_file()) {
+            // Written during the run whatever its time says: the shell opened it for us.
+            out.push((p, None));
+        }
+    }
+    for a in args {
+        let word = a
+            .split_once('=')
+            .map(|(_, v)| v)
+            .filter(|_| a.starts_with('-'))
+            .unwrap_or(a);
+        if word.is_empty() || word.starts_with('-') {
+            continue;
+        }
+        let p = cwd.join(word);
+        if p.parent().is_some_and(Path::is_dir) {
+            let mtime = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
+            out.push((p, Some(mtime.unwrap_or(std::time::UNIX_EPOCH))));
+        }
+    }
+    out
+}
+
+/// The candidates that the run wrote: stdout files, and argument paths that appeared or changed.
+fn written_files(before: &[(PathBuf, Option<std::time::SystemTime>)], cwd: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, old) in before {
+        let now = std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok());
+        let wrote = match (old, now) {
+            (None, Some(_)) => true,
+            (Some(old), Some(now)) => now != *old,
+            _ => false,
+        };
+        if wrote {
+            let p = crate::headers::lexical(p);
+            let shown = p.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(p);
+            out.push(shown.display().to_string());
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Realizes every token among `words` (file arguments) and returns the words with realized paths.

@@ -3,7 +3,7 @@
 //! generated sources), response files expanded. Usable by clangd and clang-tidy.
 
 use crate::graph::{ActionKind, EdgeKind, Graph};
-use crate::pathmap::PathMap;
+use crate::pathmap::{PathMap, Root};
 use confess_shims::args::{self, ArgKind, Stop};
 use confess_shims::flags::Meaning;
 use serde::Serialize;
@@ -79,6 +79,10 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
         for (i, arg) in cmd.args.iter().enumerate() {
             match &arg.kind {
                 ArgKind::Input if i != own.arg => continue,
+                // A generated source is kept in the output directory: name the kept copy.
+                ArgKind::Input if src_loc.root == Root::Build => {
+                    argv.push(map.user_path(&src_abs, &g.generated).display().to_string())
+                }
                 ArgKind::Flag(m) if linked && link_only(*m) => continue,
                 _ => argv.extend(arg.words.iter().map(|w| map.map_word(w, &g.generated))),
             }

@@ -38,11 +38,21 @@ pub fn render(g: &Graph, map: &PathMap) -> String {
         };
         let outs: Vec<String> = a.outputs.iter().filter_map(|o| loc_text(g, *o)).collect();
         let mut p = format!("{kind} {} -> {}\n", a.role, outs.join(" "));
-        let argv: Vec<String> = a
-            .argv
-            .iter()
-            .skip(1)
-            .map(|w| w.replace(&build, "$BUILD").replace(&src, "$SRC"))
+        // The tool as named (its base name: a scratch path to a shim would not be stable).
+        let tool = a.argv.first().map(|a0| {
+            std::path::Path::new(a0)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+        let argv: Vec<String> = tool
+            .into_iter()
+            .chain(
+                a.argv
+                    .iter()
+                    .skip(1)
+                    .map(|w| w.replace(&build, "$BUILD").replace(&src, "$SRC")),
+            )
             .collect();
         if a.kind != ActionKind::Run {
             p.push_str(&format!(
