@@ -267,6 +267,7 @@ fn depfiles_say_what_gcc_says() {
     let tmp = tempfile::tempdir().expect("tmp");
     let out = tmp.path().join("out");
     let output = std::process::Command::new(confess_bin())
+        .env("CONFESS_VERIFY_HEADERS", "1")
         .args([
             "make",
             fx.to_str().expect("utf-8"),

@@ -43,6 +43,7 @@ fn configure_rerun_inside_the_build_keeps_config_h() {
 
     let out = tmp.path().join("out");
     let output = Command::new(confess_bin())
+        .env("CONFESS_VERIFY_HEADERS", "1")
         .args([
             "make",
             src.to_str().expect("utf-8"),

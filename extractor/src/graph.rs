@@ -180,7 +180,7 @@ impl Graph {
             kind
         };
         let id = self.add_node(kind, Some(loc.clone()));
-        if !hash.is_empty() && hash != "missing" {
+        if !hash.is_empty() && hash != "missing" && hash != confess_shims::headers::TOOLCHAIN {
             self.nodes[id.0 as usize].hash = Some(hash.to_string());
         }
         self.by_loc.insert(loc, id);

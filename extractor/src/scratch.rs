@@ -159,7 +159,7 @@ impl Scratch {
             let user = std::env::var(var).ok();
             let name = user
                 .as_deref()
-                .and_then(|u| shlex::split(u))
+                .and_then(shlex::split)
                 .and_then(|w| w.first().cloned())
                 .and_then(|w| {
                     Path::new(&w)

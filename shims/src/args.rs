@@ -545,7 +545,7 @@ mod tests {
     fn missing_value_is_an_error() {
         let words = vec!["-c".to_string(), "a.c".to_string(), "-o".to_string()];
         assert_eq!(
-            parse(&words, false, Path::new("/")).unwrap_err(),
+            parse(&words, false, Path::new("/")).expect_err("fails"),
             ParseError::MissingValue { flag: "-o".into() }
         );
     }

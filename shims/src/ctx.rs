@@ -231,8 +231,12 @@ pub fn real_tool_named(session: &Session, name: &str, me: &Path, cwd: &Path) -> 
     }
 }
 
+/// Whether a PATH entry is the shim directory. Canonical paths are compared only for entries
+/// with the shim directory's own name (canonicalizing every PATH entry costs on every call).
 fn same_dir(a: &Path, b: &Path) -> bool {
-    a == b || std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok()
+    a == b
+        || (a.file_name() == b.file_name()
+            && std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok())
 }
 
 pub fn exit_code(status: ExitStatus) -> i32 {

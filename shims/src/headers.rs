@@ -19,9 +19,54 @@ pub struct Header {
     pub system: bool,
 }
 
-/// Runs the real driver with the compile's preprocessor flags and `-M -MG` on one source.
+/// The headers of one compile: the in-process scanner when it can answer exactly (see
+/// `pp`), otherwise the real preprocessor. With CONFESS_VERIFY_HEADERS set, both run and any
+/// difference fails the call (the tests set it).
 pub fn scan(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<Vec<Header>> {
     let driver = ctx.real_tool()?;
+    let lang = src.lang.unwrap_or(Lang::C);
+    let fast = crate::ppscan::scan(ctx, cmd, src, &driver, lang);
+    let verify = std::env::var_os("CONFESS_VERIFY_HEADERS").is_some();
+    match fast {
+        Ok(found) if !verify => Ok(found),
+        Ok(found) => {
+            let real = scan_real(ctx, cmd, src, &driver, lang)?;
+            let a: Vec<(&str, bool)> = found
+                .iter()
+                .map(|h| (h.spelled.as_str(), h.system))
+                .collect();
+            let b: Vec<(&str, bool)> = real
+                .iter()
+                .map(|h| (h.spelled.as_str(), h.system))
+                .collect();
+            if a != b {
+                return Err(ShimError(format!(
+                    "header scan of {} differs from the preprocessor's:\n  scanner: {a:?}\n  gcc -M:  {b:?}",
+                    src.path
+                )));
+            }
+            Ok(found)
+        }
+        Err(crate::pp::Fallback(reason)) => {
+            if verify {
+                eprintln!(
+                    "confess-shim: note: header scan of {} fell back to the preprocessor: {reason}",
+                    src.path
+                );
+            }
+            scan_real(ctx, cmd, src, &driver, lang)
+        }
+    }
+}
+
+/// Runs the real driver with the compile's preprocessor flags and `-M -MG` on one source.
+pub fn scan_real(
+    ctx: &Ctx,
+    cmd: &Command,
+    src: &CmdInput,
+    driver: &Path,
+    lang: Lang,
+) -> Result<Vec<Header>> {
     let mut args: Vec<String> = Vec::new();
     for a in &cmd.args {
         match &a.kind {
@@ -37,11 +82,10 @@ pub fn scan(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<Vec<Header>> {
             _ => args.extend(a.words.iter().cloned()),
         }
     }
-    let lang = src.lang.unwrap_or(Lang::C);
     args.extend(["-M", "-MG", "-MT", "T", "-x", lang.as_str()].map(String::from));
     args.push(src.path.clone());
     let out = ctx
-        .real_command(&driver)
+        .real_command(driver)
         .args(&args)
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
@@ -59,27 +103,43 @@ pub fn scan(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<Vec<Header>> {
     }
     let text = String::from_utf8_lossy(&out.stdout);
     let deps = parse_make_rule(&text);
-    let sys = system_dirs(ctx, &driver, lang, cmd)?;
+    let sys = system_dirs(ctx, driver, lang, cmd)?;
     let mut headers = Vec::new();
     // The first dependency is the source itself.
     for spelled in deps.into_iter().skip(1) {
         let abs = lexical(&ctx.abs(&spelled));
-        let hash = token::hash_file(&abs).unwrap_or_else(|_| "missing".to_string());
         let system = sys.iter().any(|d| abs.starts_with(d));
-        headers.push(Header {
-            input: Input {
-                edge: Edge::Header,
-                hash,
-                path: abs.display().to_string(),
-            },
-            spelled,
-            system,
-        });
+        headers.push(header(spelled, abs, system, ctx.session.root.as_deref()));
     }
     Ok(headers)
 }
 
-fn drops_for_scan(m: Meaning) -> bool {
+/// A header with its content hash (`missing` when it does not exist, as `-MG` allows).
+/// Toolchain headers (system headers outside the project's tree) are part of the toolchain,
+/// which a build does not change: they are named by path, marked `toolchain`, not hashed
+/// (hashing glibc's headers on every compile would cost more than the rest of the shim).
+pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -> Header {
+    let in_project = root.is_some_and(|r| !r.is_empty() && abs.starts_with(r));
+    let hash = if system && !in_project {
+        TOOLCHAIN.to_string()
+    } else {
+        token::hash_file(&abs).unwrap_or_else(|_| "missing".to_string())
+    };
+    Header {
+        input: Input {
+            edge: Edge::Header,
+            hash,
+            path: abs.display().to_string(),
+        },
+        spelled,
+        system,
+    }
+}
+
+/// The hash of a toolchain header (see `header`).
+pub const TOOLCHAIN: &str = "toolchain";
+
+pub fn drops_for_scan(m: Meaning) -> bool {
     matches!(
         m,
         Meaning::Output
@@ -164,7 +224,7 @@ pub fn lexical(p: &Path) -> PathBuf {
 
 /// System include directories: the command's `-isystem`/`-idirafter` and the compiler's own
 /// (asked once per compiler and language with `-E -v`, cached in the session).
-fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Result<Vec<PathBuf>> {
+pub fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Result<Vec<PathBuf>> {
     let mut dirs: Vec<PathBuf> = cmd
         .values(Meaning::ISystem)
         .chain(cmd.values(Meaning::IDirAfter))

@@ -11,6 +11,8 @@ pub mod flags;
 pub mod headers;
 pub mod link;
 pub mod phase;
+pub mod pp;
+pub mod ppscan;
 pub mod realize;
 pub mod role;
 pub mod session;

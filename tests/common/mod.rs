@@ -76,6 +76,8 @@ pub fn confess(tmp: &Path, args: &[&str]) -> Run {
         .arg(&out)
         .arg("--quiet")
         .args(&args[1..]);
+    // Every header scan is checked against the real preprocessor's (gcc -M) in the tests.
+    cmd.env("CONFESS_VERIFY_HEADERS", "1");
     let output = cmd.output().expect("run confess");
     Run { out, output }
 }

@@ -1,0 +1,367 @@
+//! Macros and their expansion, as far as `#if` and computed `#include` need them: object-like
+//! and function-like macros, `#` and `##`, variadic arguments, and rescanning with the names
+//! being expanded disabled (so `#define X X` stops).
+
+use super::lex::{Tok, T};
+use super::Fallback;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::rc::Rc;
+
+#[derive(Clone, Debug)]
+pub struct Macro {
+    /// `None` for object-like macros; parameter names otherwise (`__VA_ARGS__` last if variadic).
+    pub params: Option<Vec<String>>,
+    pub variadic: bool,
+    /// The replacement text; tokenized the first time the macro is expanded (most macros a
+    /// header defines never appear in a directive).
+    pub text: String,
+    body: std::cell::OnceCell<Vec<T>>,
+}
+
+impl Macro {
+    pub fn body(&self) -> &[T] {
+        self.body.get_or_init(|| super::lex::tokens(&self.text))
+    }
+}
+
+pub type Table = HashMap<String, Macro>;
+
+/// Parses `#define` from the text after the directive name, without tokenizing the body.
+pub fn parse_define_text(text: &str) -> Result<(String, Macro), Fallback> {
+    let t = text.trim_start();
+    let b = t.as_bytes();
+    let end = b
+        .iter()
+        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_' || *c >= 0x80))
+        .unwrap_or(b.len());
+    if end == 0 {
+        return Err(Fallback::new("#define without a name"));
+    }
+    let name = t[..end].to_string();
+    let rest = &t[end..];
+    // Function-like only when `(` follows the name with no space between.
+    let Some(after) = rest.strip_prefix('(') else {
+        return Ok((
+            name,
+            Macro {
+                params: None,
+                variadic: false,
+                text: rest.to_string(),
+                body: Default::default(),
+            },
+        ));
+    };
+    let close = after
+        .find(')')
+        .ok_or_else(|| Fallback::new("malformed macro parameters"))?;
+    let mut params = Vec::new();
+    let mut variadic = false;
+    for p in after[..close].split(',') {
+        let p = p.trim();
+        if p.is_empty() {
+            continue;
+        }
+        if p == "..." {
+            params.push("__VA_ARGS__".to_string());
+            variadic = true;
+        } else if let Some(named) = p.strip_suffix("...") {
+            // GNU named variadic: `args...`.
+            params.push(named.trim().to_string());
+            variadic = true;
+        } else if p
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)
+        {
+            params.push(p.to_string());
+        } else {
+            return Err(Fallback::new("malformed macro parameters"));
+        }
+    }
+    Ok((
+        name,
+        Macro {
+            params: Some(params),
+            variadic,
+            text: after[close + 1..].to_string(),
+            body: Default::default(),
+        },
+    ))
+}
+
+/// Expands every macro in `toks`, rescanning each expansion together with what follows it;
+/// each token's hide set keeps a macro from expanding inside its own expansion.
+pub fn expand(
+    toks: &[T],
+    table: &Table,
+    disabled: &mut HashSet<String>,
+    depth: usize,
+) -> Result<Vec<T>, Fallback> {
+    if depth > 64 {
+        return Err(Fallback::new("macro expansion too deep"));
+    }
+    let _ = disabled;
+    let mut work: VecDeque<T> = toks.iter().cloned().collect();
+    let mut out = Vec::new();
+    let mut steps = 0usize;
+    while let Some(t) = work.pop_front() {
+        steps += 1;
+        if steps > 100_000 {
+            return Err(Fallback::new("macro expansion does not end"));
+        }
+        let name = match &t.tok {
+            Tok::Ident(n) => n.clone(),
+            _ => {
+                out.push(t);
+                continue;
+            }
+        };
+        let hidden = t.hide.as_ref().is_some_and(|h| h.contains(&name));
+        let Some(m) = table.get(&name).filter(|_| !hidden) else {
+            out.push(t);
+            continue;
+        };
+        let mut hide: Vec<String> = t.hide.as_deref().cloned().unwrap_or_default();
+        hide.push(name.clone());
+        let hide = Rc::new(hide);
+        let body = match &m.params {
+            None => paste(m.body(), &HashMap::new(), &HashMap::new())?,
+            Some(params) => {
+                // A function-like macro name not followed by `(` is not an invocation.
+                if !work.front().is_some_and(|n| n.tok.is_punct("(")) {
+                    out.push(t);
+                    continue;
+                }
+                let args = collect_args(&mut work)?;
+                let args = bind(params, m.variadic, args)?;
+                let mut expanded_args = HashMap::new();
+                for (p, a) in &args {
+                    expanded_args
+                        .insert(p.clone(), expand(a, table, &mut HashSet::new(), depth + 1)?);
+                }
+                paste(m.body(), &args, &expanded_args)?
+            }
+        };
+        for (k, mut b) in body.into_iter().enumerate().rev() {
+            // Tokens from the definition share one hide set; tokens from arguments add theirs.
+            b.hide = Some(match b.hide.take() {
+                None => hide.clone(),
+                Some(own) => {
+                    let mut h: Vec<String> = (*own).clone();
+                    for n in hide.iter() {
+                        if !h.contains(n) {
+                            h.push(n.clone());
+                        }
+                    }
+                    Rc::new(h)
+                }
+            });
+            if k == 0 {
+                b.space = t.space;
+            }
+            work.push_front(b);
+        }
+    }
+    Ok(out)
+}
+
+/// Collects the arguments of an invocation from the worklist, whose front is its `(`.
+fn collect_args(work: &mut VecDeque<T>) -> Result<Vec<Vec<T>>, Fallback> {
+    work.pop_front();
+    let mut args: Vec<Vec<T>> = vec![Vec::new()];
+    let mut depth = 0;
+    while let Some(t) = work.pop_front() {
+        match &t.tok {
+            Tok::Punct("(") => depth += 1,
+            Tok::Punct(")") if depth == 0 => return Ok(args),
+            Tok::Punct(")") => depth -= 1,
+            Tok::Punct(",") if depth == 0 => {
+                args.push(Vec::new());
+                continue;
+            }
+            _ => {}
+        }
+        if let Some(a) = args.last_mut() {
+            a.push(t);
+        }
+    }
+    Err(Fallback::new("macro invocation spans lines"))
+}
+
+fn bind(
+    params: &[String],
+    variadic: bool,
+    mut args: Vec<Vec<T>>,
+) -> Result<HashMap<String, Vec<T>>, Fallback> {
+    let mut map = HashMap::new();
+    // `F()` passes one empty argument; for a macro without parameters that is none.
+    if params.is_empty() && args.len() == 1 && args[0].is_empty() {
+        return Ok(map);
+    }
+    if variadic {
+        let fixed = params.len() - 1;
+        if args.len() < fixed {
+            return Err(Fallback::new("too few macro arguments"));
+        }
+        let rest: Vec<Vec<T>> = args.split_off(fixed.min(args.len()));
+        let mut va = Vec::new();
+        for (k, a) in rest.into_iter().enumerate() {
+            if k > 0 {
+                va.push(T::new(Tok::Punct(","), false));
+            }
+            va.extend(a);
+        }
+        for (p, a) in params.iter().zip(args) {
+            map.insert(p.clone(), a);
+        }
+        map.insert(params[fixed].clone(), va);
+        return Ok(map);
+    }
+    if args.len() != params.len() {
+        return Err(Fallback::new("wrong number of macro arguments"));
+    }
+    for (p, a) in params.iter().zip(args) {
+        map.insert(p.clone(), a);
+    }
+    Ok(map)
+}
+
+/// Substitutes parameters into a body: `#p` stringizes the raw argument, `a ## b` pastes raw
+/// arguments, other parameters take the fully expanded argument.
+fn paste(
+    body: &[T],
+    raw: &HashMap<String, Vec<T>>,
+    expanded: &HashMap<String, Vec<T>>,
+) -> Result<Vec<T>, Fallback> {
+    let param = |t: &T| match &t.tok {
+        Tok::Ident(n) if raw.contains_key(n) => Some(n.clone()),
+        _ => None,
+    };
+    let mut out: Vec<T> = Vec::new();
+    let mut i = 0;
+    while i < body.len() {
+        let t = &body[i];
+        if t.tok == Tok::Ident("__VA_OPT__".into()) {
+            return Err(Fallback::new("__VA_OPT__"));
+        }
+        if t.tok.is_punct("#") && !raw.is_empty() {
+            if let Some(p) = body.get(i + 1).and_then(param) {
+                out.push(T::new(Tok::Str(stringize(&raw[&p])), t.space));
+                i += 2;
+                continue;
+            }
+        }
+        if t.tok.is_punct("##") {
+            let Some(rhs) = body.get(i + 1) else {
+                return Err(Fallback::new("## at the end of a macro"));
+            };
+            let rhs_toks: Vec<T> = match param(rhs) {
+                Some(p) => raw[&p].clone(),
+                None => vec![rhs.clone()],
+            };
+            let lhs = out.pop();
+            let mut joined = String::new();
+            if let Some(l) = &lhs {
+                joined.push_str(&l.tok.text());
+            }
+            if let Some(r) = rhs_toks.first() {
+                joined.push_str(&r.tok.text());
+            }
+            let mut re = super::lex::tokens(&joined);
+            if let (Some(first), Some(l)) = (re.first_mut(), &lhs) {
+                first.space = l.space;
+            }
+            out.extend(re);
+            out.extend(rhs_toks.into_iter().skip(1));
+            i += 2;
+            continue;
+        }
+        if let Some(p) = param(t) {
+            // An operand of ## takes the raw argument.
+            let next_is_paste = body.get(i + 1).is_some_and(|n| n.tok.is_punct("##"));
+            let arg = if next_is_paste {
+                &raw[&p]
+            } else {
+                &expanded[&p]
+            };
+            let mut a = arg.clone();
+            if let Some(first) = a.first_mut() {
+                first.space = t.space;
+            }
+            out.extend(a);
+            i += 1;
+            continue;
+        }
+        out.push(t.clone());
+        i += 1;
+    }
+    Ok(out)
+}
+
+fn stringize(toks: &[T]) -> String {
+    let mut s = String::from("\"");
+    for (k, t) in toks.iter().enumerate() {
+        if k > 0 && t.space {
+            s.push(' ');
+        }
+        let text = t.tok.text();
+        match t.tok {
+            Tok::Str(_) | Tok::Char(_) => {
+                s.push_str(&text.replace('\\', "\\\\").replace('"', "\\\""))
+            }
+            _ => s.push_str(&text),
+        }
+    }
+    s.push('"');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lex::tokens;
+    use super::*;
+
+    fn table(defs: &[&str]) -> Table {
+        defs.iter()
+            .map(|d| parse_define_text(d).expect("define"))
+            .collect()
+    }
+
+    fn ex(defs: &[&str], line: &str) -> String {
+        let t = table(defs);
+        let out = expand(&tokens(line), &t, &mut HashSet::new(), 0).expect("expands");
+        out.iter()
+            .map(|t| t.tok.text())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn glibc_style_macros() {
+        let defs = [
+            "__GLIBC_USE(F) __GLIBC_USE_ ## F",
+            "__GLIBC_USE_ISOC2X 0",
+            "__GNUC_PREREQ(maj, min) ((__GNUC__ << 16) + __GNUC_MINOR__ >= ((maj) << 16) + (min))",
+            "__GNUC__ 12",
+            "__GNUC_MINOR__ 2",
+        ];
+        assert_eq!(ex(&defs, "__GLIBC_USE (ISOC2X)"), "0");
+        assert_eq!(
+            ex(&defs, "__GNUC_PREREQ (4, 4)"),
+            "( ( 12 << 16 ) + 2 >= ( ( 4 ) << 16 ) + ( 4 ) )"
+        );
+    }
+
+    #[test]
+    fn self_reference_stops_and_function_names_without_parens_stay() {
+        assert_eq!(ex(&["X X + 1"], "X"), "X + 1");
+        assert_eq!(ex(&["F(a) a"], "F + 1"), "F + 1");
+        assert_eq!(ex(&["EMPTY()", "G EMPTY ()"], "G"), "");
+    }
+
+    #[test]
+    fn variadics_stringize_and_chains() {
+        assert_eq!(ex(&["V(x, ...) x __VA_ARGS__"], "V(1, 2, 3)"), "1 2 , 3");
+        assert_eq!(ex(&["S(x) #x"], "S(a  b)"), "\"a b\"");
+        assert_eq!(ex(&["A B", "B(x) x*2"], "A(3)"), "3 * 2");
+    }
+}

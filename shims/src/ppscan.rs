@@ -1,0 +1,394 @@
+//! The in-process header scan of one compile: the compile's flags turned into a `pp::Config`,
+//! with the compiler's own facts asked of the real compiler once per flag set and cached in
+//! the session (`cache/pp-KEY`, `cache/builtins-KEY`).
+
+use crate::args::{ArgKind, Command, Input as CmdInput, Lang};
+use crate::ctx::{write_atomic, Ctx};
+use crate::flags::Meaning;
+use crate::headers::{header, lexical, Header};
+use crate::pp::{self, macros, Config, Fallback, SearchDir};
+use crate::token;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+/// Flags that do not change the compiler's predefined macros, default directories or implicit
+/// includes: they are left out of the cache key (the scan applies the path and macro flags
+/// itself).
+fn outside_key(m: Meaning) -> bool {
+    matches!(
+        m,
+        Meaning::Output
+            | Meaning::DepFile
+            | Meaning::DepFileUser
+            | Meaning::DepOutput
+            | Meaning::DepTarget
+            | Meaning::DepTargetQ
+            | Meaning::DepPhony
+            | Meaning::DepMissingGen
+            | Meaning::DepsOnly
+            | Meaning::StopAtObject
+            | Meaning::StopAtAssembly
+            | Meaning::StopAtPreprocess
+            | Meaning::Language
+            | Meaning::Include
+            | Meaning::ISystem
+            | Meaning::IQuote
+            | Meaning::IDirAfter
+            | Meaning::IncludeFile
+            | Meaning::IMacros
+            | Meaning::Define
+            | Meaning::Undef
+            | Meaning::Warning
+            | Meaning::Debug
+            | Meaning::SaveTemps
+            | Meaning::Lib
+            | Meaning::LibPath
+            | Meaning::LinkerArg
+            | Meaning::Xlinker
+            | Meaning::Shared
+            | Meaning::Static
+            | Meaning::Rdynamic
+            | Meaning::NoStdLib
+            | Meaning::LinkMisc
+            | Meaning::Relocatable
+            | Meaning::Pie
+            | Meaning::Verbose
+            | Meaning::Pipe
+    )
+}
+
+fn is_depfile_wp(v: &str) -> bool {
+    v.starts_with("-MD,") || v.starts_with("-MMD,")
+}
+
+/// The compiler's facts for one flag set.
+struct Facts {
+    macros: String,
+    sysdirs: Vec<String>,
+    sysdirs_canonical: Vec<String>,
+    implicit: Vec<String>,
+}
+
+pub fn scan(
+    ctx: &Ctx,
+    cmd: &Command,
+    src: &CmdInput,
+    driver: &Path,
+    lang: Lang,
+) -> Result<Vec<Header>, Fallback> {
+    if matches!(lang, Lang::ObjC | Lang::ObjCxx) {
+        return Err(Fallback::new("Objective-C"));
+    }
+    let mut key_args: Vec<String> = Vec::new();
+    for a in &cmd.args {
+        match &a.kind {
+            ArgKind::Input => {}
+            ArgKind::Flag(Meaning::PreprocArg) if a.value.as_deref().is_some_and(is_depfile_wp) => {
+            }
+            ArgKind::Flag(Meaning::PreprocArg) => {
+                return Err(Fallback::new("-Wp/-Xpreprocessor options"))
+            }
+            ArgKind::Flag(Meaning::IPrefix) => return Err(Fallback::new("-iprefix options")),
+            ArgKind::Flag(Meaning::Include) if a.value.as_deref() == Some("-") => {
+                return Err(Fallback::new("-I-"))
+            }
+            ArgKind::Flag(m) if outside_key(*m) => {}
+            // Unknown flags and the rest may change what the compiler predefines: keep them.
+            _ => key_args.extend(a.words.iter().cloned()),
+        }
+    }
+    let key = {
+        let mut h = Sha256::new();
+        h.update(driver.display().to_string().as_bytes());
+        h.update(b"\0");
+        h.update(lang.as_str().as_bytes());
+        for a in &key_args {
+            h.update(b"\0");
+            h.update(a.as_bytes());
+        }
+        token::hex(&h.finalize())[..20].to_string()
+    };
+    let facts = facts(ctx, driver, lang, &key_args, &key)?;
+
+    let mut table = macros::Table::new();
+    for line in facts.macros.lines() {
+        if let Some(rest) = line.strip_prefix("#define ") {
+            let (name, m) = macros::parse_define_text(rest)?;
+            table.insert(name, m);
+        }
+    }
+    let mut forced_macros = Vec::new();
+    let mut forced_includes = Vec::new();
+    let mut quote = Vec::new();
+    let mut user = Vec::new();
+    let mut isystem = Vec::new();
+    let mut after = Vec::new();
+    let dir = |v: &str, system: bool| {
+        let spelled = if v.len() > 1 {
+            v.trim_end_matches('/').to_string()
+        } else {
+            v.to_string()
+        };
+        SearchDir {
+            abs: lexical(&ctx.cwd.join(&spelled)),
+            spelled,
+            system,
+        }
+    };
+    for a in &cmd.args {
+        let v = a.value.as_deref().unwrap_or("");
+        match a.kind {
+            ArgKind::Flag(Meaning::Define) => {
+                let text = match v.split_once('=') {
+                    Some((n, val)) => format!("{n} {val}"),
+                    None => format!("{v} 1"),
+                };
+                let (name, m) = macros::parse_define_text(&text)?;
+                table.insert(name, m);
+            }
+            ArgKind::Flag(Meaning::Undef) => {
+                table.remove(v);
+            }
+            ArgKind::Flag(Meaning::IQuote) => quote.push(dir(v, false)),
+            ArgKind::Flag(Meaning::Include) => user.push(dir(v, false)),
+            ArgKind::Flag(Meaning::ISystem) => isystem.push(dir(v, true)),
+            ArgKind::Flag(Meaning::IDirAfter) => after.push(dir(v, true)),
+            ArgKind::Flag(Meaning::IMacros) => forced_macros.push((v.to_string(), true)),
+            ArgKind::Flag(Meaning::IncludeFile) => forced_includes.push((v.to_string(), false)),
+            _ => {}
+        }
+    }
+    let sys: Vec<SearchDir> = facts.sysdirs.iter().map(|d| dir(d, true)).collect();
+    // gcc drops a directory given twice (the first wins) and a non-system directory that
+    // duplicates a system one (it stays a system directory, in its system place). The
+    // compiler's own directories were made canonical when the facts were cached.
+    let canon = |d: &SearchDir| std::fs::canonicalize(&d.abs).unwrap_or_else(|_| d.abs.clone());
+    let system_canon: Vec<PathBuf> = isystem
+        .iter()
+        .map(canon)
+        .chain(facts.sysdirs_canonical.iter().map(PathBuf::from))
+        .collect();
+    let mut chain: Vec<SearchDir> = Vec::new();
+    let mut seen: Vec<PathBuf> = Vec::new();
+    for d in user {
+        let c = canon(&d);
+        if system_canon.contains(&c) || seen.contains(&c) {
+            continue;
+        }
+        seen.push(c);
+        chain.push(d);
+    }
+    let sys_canon = facts.sysdirs_canonical.clone();
+    let sys_with_canon = sys
+        .into_iter()
+        .zip(sys_canon.into_iter().map(PathBuf::from));
+    let isystem_with_canon: Vec<(SearchDir, PathBuf)> = isystem
+        .into_iter()
+        .map(|d| {
+            let c = canon(&d);
+            (d, c)
+        })
+        .collect();
+    let after_with_canon: Vec<(SearchDir, PathBuf)> = after
+        .into_iter()
+        .map(|d| {
+            let c = canon(&d);
+            (d, c)
+        })
+        .collect();
+    for (d, c) in isystem_with_canon
+        .into_iter()
+        .chain(sys_with_canon)
+        .chain(after_with_canon)
+    {
+        if seen.contains(&c) {
+            continue;
+        }
+        seen.push(c);
+        chain.push(d);
+    }
+    let mut forced = forced_macros;
+    forced.extend(forced_includes);
+    let builtins_path = ctx.session.cache().join(format!("builtins-{key}"));
+    let mut known: Vec<(String, bool)> = std::fs::read_to_string(&builtins_path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.rsplit_once('\t').map(|(q, v)| (q.to_string(), v == "1")))
+        .collect();
+    let mut builtin = |q: &str| -> Result<bool, Fallback> {
+        if let Some((_, v)) = known.iter().find(|(k, _)| k == q) {
+            return Ok(*v);
+        }
+        let v = ask_builtin(ctx, driver, lang, &key_args, q)?;
+        known.push((q.to_string(), v));
+        append_line(&builtins_path, &format!("{q}\t{}\n", v as u8));
+        Ok(v)
+    };
+    // Implicit pre-includes are searched for like `#include <name>`, so they are system headers.
+    let implicit = facts
+        .implicit
+        .iter()
+        .map(|p| {
+            let abs = lexical(Path::new(p));
+            chain
+                .iter()
+                .find_map(|d| abs.strip_prefix(&d.abs).ok())
+                .map(|rel| rel.display().to_string())
+                .unwrap_or_else(|| p.clone())
+        })
+        .collect();
+    let cfg = Config {
+        cwd: ctx.cwd.clone(),
+        quote,
+        chain,
+        macros: table,
+        implicit,
+        forced,
+        builtin: &mut builtin,
+    };
+    let found = pp::Scanner::new(cfg).scan(&src.path)?;
+    let root = ctx.session.root.as_deref();
+    Ok(found
+        .into_iter()
+        .map(|f| header(f.spelled, f.abs, f.system, root))
+        .collect())
+}
+
+/// Appends a line to a cache file; concurrent appends of whole lines are safe with O_APPEND.
+fn append_line(path: &Path, line: &str) {
+    use std::io::Write;
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = f.write_all(line.as_bytes());
+    }
+}
+
+fn facts(
+    ctx: &Ctx,
+    driver: &Path,
+    lang: Lang,
+    key_args: &[String],
+    key: &str,
+) -> Result<Facts, Fallback> {
+    let path = ctx.session.cache().join(format!("pp-{key}"));
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(_) => {
+            let t = ask_facts(ctx, driver, lang, key_args)?;
+            write_atomic(&path, t.as_bytes()).map_err(|e| Fallback::new(e.0))?;
+            t
+        }
+    };
+    let mut f = Facts {
+        macros: String::new(),
+        sysdirs: Vec::new(),
+        sysdirs_canonical: Vec::new(),
+        implicit: Vec::new(),
+    };
+    let mut section = "";
+    for line in text.lines() {
+        match line {
+            "[macros]" | "[sysdirs]" | "[canonical]" | "[implicit]" => section = line,
+            _ => match section {
+                "[macros]" => {
+                    f.macros.push_str(line);
+                    f.macros.push('\n');
+                }
+                "[sysdirs]" => f.sysdirs.push(line.to_string()),
+                "[canonical]" => f.sysdirs_canonical.push(line.to_string()),
+                "[implicit]" => f.implicit.push(line.to_string()),
+                _ => {}
+            },
+        }
+    }
+    Ok(f)
+}
+
+/// Asks the real compiler for its predefined macros and search list (`-E -dM -v`) and for the
+/// files it includes on its own (`-M` of an empty input).
+fn ask_facts(
+    ctx: &Ctx,
+    driver: &Path,
+    lang: Lang,
+    key_args: &[String],
+) -> Result<String, Fallback> {
+    let run = |extra: &[&str]| -> Result<std::process::Output, Fallback> {
+        ctx.real_command(driver)
+            .args(key_args)
+            .args(["-x", lang.as_str()])
+            .args(extra)
+            .arg("/dev/null")
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| Fallback::new(format!("cannot ask {}: {e}", driver.display())))
+    };
+    let dm = run(&["-E", "-dM", "-v"])?;
+    if !dm.status.success() {
+        return Err(Fallback::new("the compiler refused -E -dM"));
+    }
+    let deps = run(&["-M", "-MG", "-MT", "T"])?;
+    if !deps.status.success() {
+        return Err(Fallback::new("the compiler refused -M"));
+    }
+    let mut t = String::from("[macros]\n");
+    t.push_str(&String::from_utf8_lossy(&dm.stdout));
+    let dirs = crate::headers::parse_search_list(&String::from_utf8_lossy(&dm.stderr));
+    t.push_str("[sysdirs]\n");
+    for d in &dirs {
+        t.push_str(d);
+        t.push('\n');
+    }
+    t.push_str("[canonical]\n");
+    for d in &dirs {
+        let c = std::fs::canonicalize(d).unwrap_or_else(|_| PathBuf::from(d));
+        t.push_str(&c.display().to_string());
+        t.push('\n');
+    }
+    t.push_str("[implicit]\n");
+    for d in crate::headers::parse_make_rule(&String::from_utf8_lossy(&deps.stdout))
+        .into_iter()
+        .skip(1)
+    {
+        t.push_str(&d);
+        t.push('\n');
+    }
+    Ok(t)
+}
+
+/// `__has_attribute(x)` and kin, answered by the real compiler.
+fn ask_builtin(
+    ctx: &Ctx,
+    driver: &Path,
+    lang: Lang,
+    key_args: &[String],
+    q: &str,
+) -> Result<bool, Fallback> {
+    use std::io::Write;
+    let mut child = ctx
+        .real_command(driver)
+        .args(key_args)
+        .args(["-x", lang.as_str(), "-E", "-P", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| Fallback::new(format!("cannot ask {}: {e}", driver.display())))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = writeln!(stdin, "#if {q}\nconfess_yes\n#else\nconfess_no\n#endif");
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Fallback::new(e.to_string()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if text.contains("confess_yes") {
+        Ok(true)
+    } else if text.contains("confess_no") {
+        Ok(false)
+    } else {
+        Err(Fallback::new(format!("the compiler cannot answer {q}")))
+    }
+}
