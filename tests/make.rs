@@ -303,3 +303,36 @@ fn depfiles_say_what_gcc_says() {
     }
     std::fs::remove_dir_all(scratch).expect("cleanup");
 }
+
+#[test]
+fn graph_json_follows_its_schema() {
+    // Debian's python3-jsonschema (installed by scripts/install-deps.sh) checks the documents.
+    let python = "/usr/bin/python3";
+    assert!(
+        Path::new(python).exists(),
+        "{python} is required (Debian package python3-jsonschema)"
+    );
+    let schema = repo().join("docs/graph.schema.json");
+    for name in ["codegen", "shared-lib", "compile-and-link", "multi-source"] {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let run = confess(
+            tmp.path(),
+            &[
+                "make",
+                fixture(&format!("make/{name}")).to_str().expect("utf-8"),
+            ],
+        );
+        run.assert_ok();
+        let out = std::process::Command::new(python)
+            .args(["-c", "import json, sys, jsonschema; jsonschema.validate(json.load(open(sys.argv[1])), json.load(open(sys.argv[2])))"])
+            .arg(run.out.join("graph.json"))
+            .arg(&schema)
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "graph.json of {name} does not follow docs/graph.schema.json:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

@@ -349,10 +349,10 @@ fn write_outputs(
         &emit::compdb::render(&entries),
     )?;
     let build_root = (!out_of_tree).then_some(map.user_src.as_path());
-    write(
-        &out.join("graph.json"),
-        &emit::graph_json::render(g, map, build_root),
-    )?;
+    let graph_json = out.join("graph.json");
+    let f = std::fs::File::create(&graph_json).map_err(|e| Error::io("writing", &graph_json, e))?;
+    emit::graph_json::write(f, g, map, build_root)
+        .map_err(|e| Error::io("writing", &graph_json, e))?;
     write(&out.join("graph.dot"), &emit::dot::render(g))?;
     write(&out.join("graph.txt"), &emit::text::render(g, map))?;
     save_store(&scratch.session, &out.join("confession"))

@@ -1,77 +1,173 @@
 //! `graph.json`: nodes, actions and edges. The schema is docs/graph.schema.json and is
-//! described in docs/outputs.md.
+//! described in docs/outputs.md. Written by streaming typed records (no JSON tree in memory:
+//! a graph of thousands of compiles has tens of thousands of edges).
 
-use crate::graph::{Graph, NodeKind};
-use crate::pathmap::PathMap;
-use serde_json::{json, Value};
+use crate::graph::{Action, EdgeKind, Graph, Node, NodeKind};
+use crate::pathmap::{Loc, PathMap, Root};
+use serde::ser::{SerializeSeq, Serializer};
+use serde::Serialize;
+use std::io::Write;
 
 pub const SCHEMA_ID: &str = "confess-graph/1";
 
-pub fn render(g: &Graph, map: &PathMap, build_root: Option<&std::path::Path>) -> String {
-    let nodes: Vec<Value> = g
-        .nodes
-        .iter()
-        .map(|n| {
-            let mut v = json!({ "id": n.id.0, "kind": n.kind.as_str() });
-            if let Some(l) = &n.loc {
-                v["root"] = json!(l.root);
-                v["path"] = json!(l.path);
-            }
-            if let Some(name) = &n.name {
-                v["name"] = json!(name);
-            }
-            if let Some(t) = &n.token {
-                v["token"] = json!(t);
-            }
-            if let Some(h) = &n.hash {
-                v["hash"] = json!(h);
-            }
-            if n.kind.is_artifact() && n.loc.is_none() {
-                v["written"] = json!(false);
-            }
-            if n.kind == NodeKind::Generated {
-                if let Some(l) = &n.loc {
-                    v["kept_at"] = json!(map.generated_dir.join(&l.path).display().to_string());
+#[derive(Serialize)]
+struct Doc<'a> {
+    schema: &'static str,
+    roots: Roots,
+    nodes: Nodes<'a>,
+    actions: Actions<'a>,
+    edges: Edges<'a>,
+}
+
+#[derive(Serialize)]
+struct Roots {
+    source: String,
+    build: Option<String>,
+    generated: String,
+}
+
+#[derive(Serialize)]
+struct NodeOut<'a> {
+    id: u32,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    root: Option<Root>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hash: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    written: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kept_at: Option<String>,
+}
+
+struct Nodes<'a>(&'a [Node], &'a PathMap);
+
+impl Serialize for Nodes<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for n in self.0 {
+            let loc = n.loc.as_ref();
+            seq.serialize_element(&NodeOut {
+                id: n.id.0,
+                kind: n.kind.as_str(),
+                root: loc.map(|l| l.root),
+                path: loc.map(|l| l.path.as_str()),
+                name: n.name.as_deref(),
+                token: n.token.as_deref(),
+                hash: n.hash.as_deref(),
+                written: (n.kind.is_artifact() && n.loc.is_none()).then_some(false),
+                kept_at: (n.kind == NodeKind::Generated)
+                    .then(|| loc.map(|l| self.1.generated_dir.join(&l.path).display().to_string()))
+                    .flatten(),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct InputOut {
+    edge: EdgeKind,
+    node: u32,
+}
+
+#[derive(Serialize)]
+struct ActionOut<'a> {
+    id: u32,
+    kind: crate::graph::ActionKind,
+    role: &'a str,
+    cwd: &'a Loc,
+    argv: Vec<String>,
+    inputs: Vec<InputOut>,
+    outputs: Vec<u32>,
+}
+
+struct Actions<'a>(&'a [Action], &'a Graph, &'a PathMap);
+
+impl Serialize for Actions<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            seq.serialize_element(&ActionOut {
+                id: a.id.0,
+                kind: a.kind,
+                role: &a.role,
+                cwd: &a.cwd,
+                argv: a
+                    .argv
+                    .iter()
+                    .map(|w| self.2.map_word(w, &self.1.generated))
+                    .collect(),
+                inputs: a
+                    .inputs
+                    .iter()
+                    .map(|(e, n)| InputOut {
+                        edge: *e,
+                        node: n.0,
+                    })
+                    .collect(),
+                outputs: a.outputs.iter().map(|n| n.0).collect(),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct EdgeOut {
+    from: u32,
+    to: u32,
+    kind: EdgeKind,
+    action: u32,
+}
+
+struct Edges<'a>(&'a [Action]);
+
+impl Serialize for Edges<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(None)?;
+        for a in self.0 {
+            for (e, from) in &a.inputs {
+                for to in &a.outputs {
+                    seq.serialize_element(&EdgeOut {
+                        from: from.0,
+                        to: to.0,
+                        kind: *e,
+                        action: a.id.0,
+                    })?;
                 }
             }
-            v
-        })
-        .collect();
-    let actions: Vec<Value> = g
-        .actions
-        .iter()
-        .map(|a| {
-            json!({
-                "id": a.id.0,
-                "kind": a.kind,
-                "role": a.role,
-                "cwd": a.cwd,
-                "argv": a.argv.iter().map(|w| map.map_word(w, &g.generated)).collect::<Vec<_>>(),
-                "inputs": a.inputs.iter().map(|(e, n)| json!({"edge": e, "node": n.0})).collect::<Vec<_>>(),
-                "outputs": a.outputs.iter().map(|n| n.0).collect::<Vec<_>>(),
-            })
-        })
-        .collect();
-    let mut edges: Vec<Value> = Vec::new();
-    for a in &g.actions {
-        for (e, from) in &a.inputs {
-            for to in &a.outputs {
-                edges.push(json!({"from": from.0, "to": to.0, "kind": e, "action": a.id.0}));
-            }
         }
+        seq.end()
     }
-    let doc = json!({
-        "schema": SCHEMA_ID,
-        "roots": {
-            "source": map.user_src.display().to_string(),
-            "build": build_root.map(|p| p.display().to_string()),
-            "generated": map.generated_dir.display().to_string(),
+}
+
+/// Writes graph.json to `w`.
+pub fn write(
+    w: impl Write,
+    g: &Graph,
+    map: &PathMap,
+    build_root: Option<&std::path::Path>,
+) -> std::io::Result<()> {
+    let doc = Doc {
+        schema: SCHEMA_ID,
+        roots: Roots {
+            source: map.user_src.display().to_string(),
+            build: build_root.map(|p| p.display().to_string()),
+            generated: map.generated_dir.display().to_string(),
         },
-        "nodes": nodes,
-        "actions": actions,
-        "edges": edges,
-    });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+        nodes: Nodes(&g.nodes, map),
+        actions: Actions(&g.actions, g, map),
+        edges: Edges(&g.actions),
+    };
+    let mut w = std::io::BufWriter::new(w);
+    serde_json::to_writer_pretty(&mut w, &doc)?;
+    w.write_all(b"\n")?;
+    w.flush()
 }
