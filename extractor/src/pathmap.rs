@@ -108,11 +108,6 @@ impl PathMap {
         }
     }
 
-    /// Whether a build-tree file is a generated source kept in the output directory.
-    pub fn is_user_file(&self, rel: &str) -> bool {
-        self.user_files.contains(rel)
-    }
-
     /// The absolute path a user can open: the source tree, the kept copy of a generated file,
     /// or (for build outputs that are not kept) where the file lies in an in-source build.
     pub fn user_path(&self, abs: &Path, generated: &BTreeSet<String>) -> PathBuf {

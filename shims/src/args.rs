@@ -206,10 +206,6 @@ impl Command {
             .filter(move |a| a.kind == ArgKind::Flag(meaning))
             .filter_map(|a| a.value.as_deref())
     }
-
-    pub fn has(&self, meaning: Meaning) -> bool {
-        self.args.iter().any(|a| a.kind == ArgKind::Flag(meaning))
-    }
 }
 
 /// Errors a command line can have that stop classification.

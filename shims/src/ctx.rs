@@ -87,10 +87,6 @@ impl Ctx {
         real_tool_named(&self.session, self.tool_name(), &self.shim_exe, &self.cwd)
     }
 
-    pub fn real_tool_for(&self, name: &str) -> Result<PathBuf> {
-        real_tool_named(&self.session, name, &self.shim_exe, &self.cwd)
-    }
-
     /// A `Command` for the real tool, with the recursion guard raised.
     pub fn real_command(&self, tool: &Path) -> Command {
         let mut c = Command::new(tool);

@@ -144,11 +144,6 @@ pub fn read_all(conn: &Connection) -> rusqlite::Result<Vec<(i64, Event)>> {
     rows.collect()
 }
 
-/// Number of events so far (for progress display).
-pub fn count(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +171,10 @@ mod tests {
             }
         });
         let conn = Connection::open(&db).expect("open");
-        assert_eq!(count(&conn).expect("count"), 400);
+        let n: i64 = conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .expect("count");
+        assert_eq!(n, 400);
         let all = read_all(&conn).expect("read");
         assert!(all.iter().any(|(_, e)| e.argv == ["cc-7-49"]));
         std::fs::remove_dir_all(&dir).expect("cleanup");

@@ -4,7 +4,7 @@
 
 use super::lex::{Tok, T};
 use super::Fallback;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 #[derive(Clone, Debug)]
@@ -90,16 +90,10 @@ pub fn parse_define_text(text: &str) -> Result<(String, Macro), Fallback> {
 
 /// Expands every macro in `toks`, rescanning each expansion together with what follows it;
 /// each token's hide set keeps a macro from expanding inside its own expansion.
-pub fn expand(
-    toks: &[T],
-    table: &Table,
-    disabled: &mut HashSet<String>,
-    depth: usize,
-) -> Result<Vec<T>, Fallback> {
+pub fn expand(toks: &[T], table: &Table, depth: usize) -> Result<Vec<T>, Fallback> {
     if depth > 64 {
         return Err(Fallback::new("macro expansion too deep"));
     }
-    let _ = disabled;
     let mut work: VecDeque<T> = toks.iter().cloned().collect();
     let mut out = Vec::new();
     let mut steps = 0usize;
@@ -135,8 +129,7 @@ pub fn expand(
                 let args = bind(params, m.variadic, args)?;
                 let mut expanded_args = HashMap::new();
                 for (p, a) in &args {
-                    expanded_args
-                        .insert(p.clone(), expand(a, table, &mut HashSet::new(), depth + 1)?);
+                    expanded_args.insert(p.clone(), expand(a, table, depth + 1)?);
                 }
                 paste(m.body(), &args, &expanded_args)?
             }
@@ -328,7 +321,7 @@ mod tests {
 
     fn ex(defs: &[&str], line: &str) -> String {
         let t = table(defs);
-        let out = expand(&tokens(line), &t, &mut HashSet::new(), 0).expect("expands");
+        let out = expand(&tokens(line), &t, 0).expect("expands");
         out.iter()
             .map(|t| t.tok.text())
             .collect::<Vec<_>>()

@@ -128,7 +128,7 @@ impl<'a> Scanner<'a> {
         self.listed.insert(source.to_string());
         let implicit = self.cfg.implicit.clone();
         for name in implicit {
-            if let Some((frame, _)) = self.resolve(&name, true, None, false) {
+            if let Some(frame) = self.resolve(&name, true, None, false) {
                 self.process(frame)?;
             }
         }
@@ -142,7 +142,7 @@ impl<'a> Scanner<'a> {
                 chain_idx: None,
             };
             match self.resolve(&name, false, Some(&cwd_frame), false) {
-                Some((frame, _)) => self.process(frame)?,
+                Some(frame) => self.process(frame)?,
                 None => return Err(Fallback::new(format!("-include {name} not found"))),
             }
         }
@@ -262,7 +262,7 @@ impl<'a> Scanner<'a> {
                         chain_idx: frame.chain_idx,
                     };
                     match self.resolve(&name, angled, Some(&cur), next) {
-                        Some((f, _)) => self.process(f)?,
+                        Some(f) => self.process(f)?,
                         None => {
                             // -MG: a missing header is listed as written and not followed.
                             if self.listed.insert(name.clone()) {
@@ -341,7 +341,7 @@ impl<'a> Scanner<'a> {
     fn header_name(&self, rest: &[T]) -> Result<(String, bool), Fallback> {
         let toks: Vec<T> = match rest.first().map(|t| &t.tok) {
             Some(Tok::Str(_)) | Some(Tok::Punct("<")) => rest.to_vec(),
-            _ => macros::expand(rest, &self.cfg.macros, &mut HashSet::new(), 0)?,
+            _ => macros::expand(rest, &self.cfg.macros, 0)?,
         };
         match toks.first().map(|t| &t.tok) {
             Some(Tok::Str(s)) if s.starts_with('"') => Ok((s[1..s.len() - 1].to_string(), false)),
@@ -373,26 +373,15 @@ impl<'a> Scanner<'a> {
         v
     }
 
-    /// Finds a header the way gcc does. Returns the frame and whether it exists.
-    fn resolve(
-        &self,
-        name: &str,
-        angled: bool,
-        cur: Option<&Frame>,
-        next: bool,
-    ) -> Option<(Frame, bool)> {
+    /// Finds a header the way gcc does.
+    fn resolve(&self, name: &str, angled: bool, cur: Option<&Frame>, next: bool) -> Option<Frame> {
         if Path::new(name).is_absolute() {
             let abs = lexical(Path::new(name));
-            return self.is_file(&abs).then(|| {
-                (
-                    Frame {
-                        spelled: name.to_string(),
-                        abs,
-                        system: cur.is_some_and(|c| c.system),
-                        chain_idx: None,
-                    },
-                    true,
-                )
+            return self.is_file(&abs).then(|| Frame {
+                spelled: name.to_string(),
+                abs,
+                system: cur.is_some_and(|c| c.system),
+                chain_idx: None,
             });
         }
         let mut start = 0;
@@ -409,44 +398,35 @@ impl<'a> Scanner<'a> {
                 };
                 let abs = lexical(&c.abs.parent().unwrap_or(Path::new("/")).join(name));
                 if self.is_file(&abs) {
-                    return Some((
-                        Frame {
-                            spelled: format!("{dir_spelled}{name}"),
-                            abs,
-                            system: c.system,
-                            chain_idx: c.chain_idx,
-                        },
-                        true,
-                    ));
+                    return Some(Frame {
+                        spelled: format!("{dir_spelled}{name}"),
+                        abs,
+                        system: c.system,
+                        chain_idx: c.chain_idx,
+                    });
                 }
             }
             for q in &self.cfg.quote {
                 let abs = lexical(&q.abs.join(name));
                 if self.is_file(&abs) {
-                    return Some((
-                        Frame {
-                            spelled: join_spelled(&q.spelled, name),
-                            abs,
-                            system: q.system,
-                            chain_idx: None,
-                        },
-                        true,
-                    ));
+                    return Some(Frame {
+                        spelled: join_spelled(&q.spelled, name),
+                        abs,
+                        system: q.system,
+                        chain_idx: None,
+                    });
                 }
             }
         }
         for (i, d) in self.cfg.chain.iter().enumerate().skip(start) {
             let abs = lexical(&d.abs.join(name));
             if self.is_file(&abs) {
-                return Some((
-                    Frame {
-                        spelled: join_spelled(&d.spelled, name),
-                        abs,
-                        system: d.system,
-                        chain_idx: Some(i),
-                    },
-                    true,
-                ));
+                return Some(Frame {
+                    spelled: join_spelled(&d.spelled, name),
+                    abs,
+                    system: d.system,
+                    chain_idx: Some(i),
+                });
             }
         }
         None
@@ -456,7 +436,7 @@ impl<'a> Scanner<'a> {
     /// then arithmetic.
     fn eval_if(&mut self, rest: &[T], frame: &Frame) -> Result<bool, Fallback> {
         let pre = self.replace_operators(rest, frame)?;
-        let expanded = macros::expand(&pre, &self.cfg.macros, &mut HashSet::new(), 0)?;
+        let expanded = macros::expand(&pre, &self.cfg.macros, 0)?;
         // Operators that only appear after expansion (a macro expanding to `defined X`).
         let post = self.replace_operators(&expanded, frame)?;
         for t in &post {
