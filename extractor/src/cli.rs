@@ -1,7 +1,12 @@
 //! Command-line interface: parsing is kept apart from what the commands do.
 
 use crate::confession::{self, Options};
-use crate::drivers::{make::Make, run::Run, Driver};
+use crate::drivers::{
+    cmake::{Cmake, Generator},
+    make::Make,
+    run::Run,
+    Driver,
+};
 use crate::error::Error;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -20,7 +25,7 @@ Outputs (in --out, default ./confess-out): compile_commands.json, graph.json, gr
 graph.txt, summary.txt, build.log, generated/ (copies of generated sources) and confession/ (the \
 recorded events and tokens).",
     after_help = "Examples:\n  confess make ./src\n  confess make ./src -j8 -- CFLAGS=-O2 all\n  \
-confess run -- ./build.sh\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
+confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  confess run -- ./build.sh\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
 written), 2 usage, 3 bad source directory, 4 missing tool, 5 I/O error, 6 unreadable confession."
 )]
 pub struct Cli {
@@ -63,6 +68,22 @@ pub enum Cmd {
         /// Arguments for make (targets, VAR=value), after `--`.
         #[arg(last = true, value_name = "MAKE ARGS")]
         make_args: Vec<String>,
+    },
+    /// Confess a CMake project: configures a scratch copy with the confess toolchain file (the
+    /// real tools answer every configure check), then builds it with the shims in place.
+    Cmake {
+        /// The directory holding the top CMakeLists.txt.
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// The CMake generator to build with.
+        #[arg(long, short = 'G', value_enum, default_value = "ninja")]
+        generator: Generator,
+        /// Arguments for the configure step (-DOPT=ON, a -DCMAKE_TOOLCHAIN_FILE of your own,
+        /// which confess's toolchain file loads first), after `--`.
+        #[arg(last = true, value_name = "CMAKE ARGS")]
+        cmake_args: Vec<String>,
     },
     /// Confess any build command, run from a scratch copy of the current directory with
     /// CC, CXX, AR and friends (and PATH) pointing at the shims.
@@ -108,6 +129,12 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             make_args,
         } => (Box::new(Make::new(&src, make_args)?), common),
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
+        Cmd::Cmake {
+            src,
+            common,
+            generator,
+            cmake_args,
+        } => (Box::new(Cmake::new(&src, generator, cmake_args)?), common),
     };
     let outcome = confession::run(driver.as_ref(), &common.options())?;
     print!("{}", outcome.summary);

@@ -36,6 +36,8 @@ const OWNED: &[&str] = &[
     "summary.txt",
     "build.log",
     "generated",
+    "build",
+    "cmake-file-api",
     "confession",
 ];
 
@@ -121,29 +123,40 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     })?;
     let started = Instant::now();
     let mut build_secs = 0.0;
+    let mut build_started_ns = i64::MAX;
     let mut failure = None;
     for step in &steps {
         let t = Instant::now();
+        if step.phase == Phase::Build {
+            build_started_ns = build_started_ns.min(confess_shims::ctx::now_ns());
+        }
         let status = run_step(step, &scratch, &log_path, opts.progress)?;
         if step.phase == Phase::Build {
             build_secs += t.elapsed().as_secs_f64();
         }
         if status != 0 {
-            failure = Some(failure_of(step, status, &scratch, &log_path));
+            failure = Some(failure_of(driver, step, status, &scratch, &log_path));
             break;
         }
     }
     eprintln!("build phase: {build_secs:.3}s");
     let t = Instant::now();
-    let conf = load(&scratch.session)?;
+    let mut conf = load(&scratch.session)?;
+    conf.build_started_ns = build_started_ns;
     let build_dir = if driver.out_of_tree() {
         &scratch.build
     } else {
         &scratch.src
     };
-    let map = PathMap::new(&scratch.src, build_dir, &src, &out);
+    let mut map = PathMap::new(&scratch.src, build_dir, &src, &out);
+    map.tool_dirs = vec![scratch.bin.clone(), scratch.bin_private.clone()];
     let graph = graph::build(&conf, &map);
     write_outputs(&graph, &map, &out, &scratch, driver.out_of_tree())?;
+    for (from, name) in driver.keep(&scratch) {
+        if from.exists() {
+            crate::scratch::copy_tree(&from, &out.join(name), None)?;
+        }
+    }
     let timing = emit::summary::Timing {
         build_secs,
         extract_secs: t.elapsed().as_secs_f64(),
@@ -251,9 +264,19 @@ fn progress_loop(db: &Path, label: &str, done: &AtomicBool) {
 
 /// Says which command failed: the last recorded call that failed, shim errors from the log,
 /// and the log's tail.
-fn failure_of(step: &Step, status: i32, scratch: &Scratch, log: &Path) -> Error {
+fn failure_of(
+    driver: &dyn Driver,
+    step: &Step,
+    status: i32,
+    scratch: &Scratch,
+    log: &Path,
+) -> Error {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let mut detail = String::new();
+    if let Some(why) = driver.explain_failure(&text) {
+        detail.push('\n');
+        detail.push_str(&why);
+    }
     let shim_errors: Vec<&str> = text
         .lines()
         .filter(|l| l.contains("confess-shim: error:"))
@@ -283,10 +306,16 @@ fn failure_of(step: &Step, status: i32, scratch: &Scratch, log: &Path) -> Error 
         detail.push_str(&format!("    {l}\n"));
     }
     detail.push_str("  what was recorded up to the failure has been extracted.");
+    // Name places the user can open: the sources, not their scratch copy (which is removed).
+    let user = driver.source().display().to_string();
+    let unscratch = |t: &str| {
+        t.replace(&scratch.src.display().to_string(), &user)
+            .replace(&scratch.root.display().to_string(), "<scratch>")
+    };
     Error::BuildFailed {
-        command: format!("{} {}", step.program, step.args.join(" ")),
+        command: unscratch(&format!("{} {}", step.program, step.args.join(" "))),
         status,
-        detail,
+        detail: unscratch(&detail),
     }
 }
 
@@ -315,7 +344,11 @@ pub fn load(session: &Path) -> Result<Confession> {
         })?;
         tokens.insert(t.id.clone(), t);
     }
-    Ok(Confession { events, tokens })
+    Ok(Confession {
+        events,
+        tokens,
+        build_started_ns: 0,
+    })
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -349,6 +382,16 @@ fn write_outputs(
         &emit::compdb::render(&entries),
     )?;
     let build_root = (!out_of_tree).then_some(map.user_src.as_path());
+    if out_of_tree {
+        // The build tree exists only here: lay out the directories build commands ran in, so
+        // that compile_commands.json's `directory` entries exist.
+        for a in &g.actions {
+            if a.cwd.root == crate::pathmap::Root::Build {
+                let d = map.generated_dir.join(&a.cwd.path);
+                std::fs::create_dir_all(&d).map_err(|e| Error::io("creating", &d, e))?;
+            }
+        }
+    }
     let graph_json = out.join("graph.json");
     let f = std::fs::File::create(&graph_json).map_err(|e| Error::io("writing", &graph_json, e))?;
     emit::graph_json::write(f, g, map, build_root)

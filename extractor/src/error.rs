@@ -15,7 +15,7 @@ pub enum Error {
     #[error("`{tool}` is not installed or not on PATH: {hint}")]
     MissingTool { tool: String, hint: String },
     /// The build failed under confess. What was recorded is kept and extracted.
-    #[error("the build failed: {command} exited with status {status}{detail}")]
+    #[error("the build failed: `{command}` exited with status {status}{detail}")]
     BuildFailed {
         command: String,
         status: i32,

@@ -90,6 +90,9 @@ pub struct Node {
     pub token: Option<String>,
     /// Content hash of sources and headers (sha256).
     pub hash: Option<String>,
+    /// Other build-tree paths that are symbolic links to this artifact (`libx.so` and
+    /// `libx.so.1` for `libx.so.1.2.3`).
+    pub aliases: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -161,6 +164,7 @@ impl Graph {
             name: None,
             token: None,
             hash: None,
+            aliases: Vec::new(),
         });
         id
     }
@@ -206,6 +210,9 @@ impl Graph {
 pub struct Confession {
     pub events: Vec<(i64, Event)>,
     pub tokens: BTreeMap<String, Token>,
+    /// When the build phase started (ns since the epoch): build-tree files older than that
+    /// were made by configure, and count as generated only when the build reads them.
+    pub build_started_ns: i64,
 }
 
 /// Builds the graph. Tokens are visited in event order, so node and action ids are stable for a
@@ -254,14 +261,14 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
             count_unknown(&mut g, t);
         }
     }
-    scan_generated(&mut g, &events, map);
+    scan_generated(&mut g, &events, map, conf.build_started_ns);
     add_runs(&mut g, &events, map);
     g
 }
 
 /// Every real file the build left in the build tree that the user's tree does not have is
 /// generated (objects and libraries are tokens, and depfiles are the shims' own writing).
-fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
+fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap, since_ns: i64) {
     let mut shim_written: BTreeSet<std::path::PathBuf> = BTreeSet::new();
     for ev in events.iter().filter(|e| e.decision == "confessed") {
         for o in &ev.outputs {
@@ -270,17 +277,42 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
         }
     }
     let mut files = Vec::new();
-    list_files(&map.scratch_build, &mut files);
+    let mut links = Vec::new();
+    list_files(&map.scratch_build, &mut files, &mut links);
     if map.scratch_build != map.scratch_src {
-        list_files(&map.scratch_src, &mut files);
+        list_files(&map.scratch_src, &mut files, &mut links);
     }
     files.sort();
+    links.sort();
+    // Symbolic links to artifacts (soname links, namelinks) are aliases of their node.
+    for l in links {
+        let Ok(target) = std::fs::canonicalize(&l) else {
+            continue;
+        };
+        let (from, to) = (map.locate(&l), map.locate(&target));
+        let Some(&id) = g.by_loc.get(&to) else {
+            continue;
+        };
+        if from.root == Root::Build && g.nodes[id.0 as usize].kind.is_artifact() {
+            g.nodes[id.0 as usize].aliases.push(from.path);
+        }
+    }
     for f in files {
         if shim_written.contains(&f) || confess_shims::token::is_token_file(&f) {
             continue;
         }
         let loc = map.locate(&f);
-        if loc.root != Root::Build {
+        if loc.root != Root::Build || is_bookkeeping(&loc.path) {
+            continue;
+        }
+        let mtime = std::fs::metadata(&f)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos() as i64)
+            .unwrap_or(i64::MAX);
+        // The kernel's file times are coarse (up to a clock tick behind): allow 10 ms.
+        if mtime < since_ns.saturating_sub(10_000_000) {
             continue;
         }
         let hash = confess_shims::token::hash_file(&f).unwrap_or_default();
@@ -288,16 +320,26 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
     }
 }
 
-fn list_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+/// Build systems' own records (ninja's logs, CMake's internal and File API files): not what the
+/// project generates. (When a compile reads one, it is still a generated input.)
+fn is_bookkeeping(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    matches!(name, ".ninja_log" | ".ninja_deps" | "CMakeCache.txt")
+        || rel.split('/').any(|c| c == "CMakeFiles" || c == ".cmake")
+}
+
+fn list_files(dir: &Path, out: &mut Vec<std::path::PathBuf>, links: &mut Vec<std::path::PathBuf>) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.flatten() {
         let Ok(ft) = e.file_type() else { continue };
         if ft.is_dir() {
-            list_files(&e.path(), out);
+            list_files(&e.path(), out, links);
         } else if ft.is_file() {
             out.push(e.path());
+        } else if ft.is_symlink() {
+            links.push(e.path());
         }
     }
 }

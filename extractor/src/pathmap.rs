@@ -42,8 +42,12 @@ pub struct PathMap {
     pub scratch_build: PathBuf,
     /// The user's source directory.
     pub user_src: PathBuf,
-    /// Where generated files are kept: `<out>/generated`.
+    /// Where generated files are kept: `<out>/generated` for in-source builds; `<out>/build`
+    /// for out-of-tree builds, whose build tree exists only in the confession and is laid out
+    /// there (generated files, and the directories build commands ran in).
     pub generated_dir: PathBuf,
+    /// Directories of shim links: a tool named by a path there is the real tool of that name.
+    pub tool_dirs: Vec<PathBuf>,
     /// Files that exist in the user's tree (relative paths), read once.
     user_files: BTreeSet<String>,
 }
@@ -52,13 +56,39 @@ impl PathMap {
     pub fn new(scratch_src: &Path, scratch_build: &Path, user_src: &Path, out: &Path) -> PathMap {
         let mut user_files = BTreeSet::new();
         list_files(user_src, user_src, &mut user_files, Some(out));
+        let out_of_tree = scratch_src != scratch_build;
         PathMap {
             scratch_src: scratch_src.to_path_buf(),
             scratch_build: scratch_build.to_path_buf(),
             user_src: user_src.to_path_buf(),
-            generated_dir: out.join("generated"),
+            generated_dir: out.join(if out_of_tree { "build" } else { "generated" }),
+            tool_dirs: Vec::new(),
             user_files,
         }
+    }
+
+    pub fn out_of_tree(&self) -> bool {
+        self.scratch_src != self.scratch_build
+    }
+
+    /// argv[0] as the user would run it: a shim link becomes the real tool of that name found
+    /// on PATH (as Bear records it); anything else stays as the build wrote it.
+    pub fn map_tool(&self, argv0: &str) -> String {
+        let p = Path::new(argv0);
+        if p.is_absolute()
+            && self
+                .tool_dirs
+                .iter()
+                .any(|d| p.parent() == Some(d.as_path()))
+        {
+            if let Some(name) = p.file_name() {
+                if let Ok(real) = which::which(name) {
+                    return real.display().to_string();
+                }
+                return name.to_string_lossy().into_owned();
+            }
+        }
+        self.map_word(argv0, &BTreeSet::new())
     }
 
     /// Where an absolute path seen during the build belongs.
@@ -115,7 +145,9 @@ impl PathMap {
         match loc.root {
             Root::Source if loc.path.is_empty() => self.user_src.clone(),
             Root::Source => self.user_src.join(&loc.path),
-            Root::Build if generated.contains(&loc.path) => self.generated_dir.join(&loc.path),
+            Root::Build if generated.contains(&loc.path) || self.out_of_tree() => {
+                confess_shims::headers::lexical(&self.generated_dir.join(&loc.path))
+            }
             Root::Build => self.user_src.join(&loc.path),
             Root::System => PathBuf::from(loc.path),
         }

@@ -173,6 +173,18 @@ impl Scratch {
             env.push((var.into(), name.into()));
         }
         env.push(("LD".into(), self.bin_private.join("ld").into()));
+        env.push((
+            "CONFESS_SHIM_PRIVATE_DIR".into(),
+            self.bin_private.clone().into(),
+        ));
+        // The compilers by the names the user chose, for build systems that take absolute paths
+        // (CMake's toolchain file, meson's native file).
+        for (var, conf) in [("CC", "CONFESS_CC"), ("CXX", "CONFESS_CXX")] {
+            if let Some((_, name)) = env.iter().find(|(k, _)| k == var) {
+                let name = name.clone();
+                env.push((conf.into(), name));
+            }
+        }
         env.push(("AS".into(), self.bin_private.join("as").into()));
         Ok(env)
     }

@@ -1,5 +1,6 @@
 //! Drivers: one per build system, each a small plan of steps run under the shims.
 
+pub mod cmake;
 pub mod make;
 pub mod run;
 
@@ -31,6 +32,15 @@ pub trait Driver {
     }
     /// The commands to run, in order, against the scratch copy.
     fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>>;
+    /// Files or directories of the scratch area to keep in the output directory (under the
+    /// given name), when they exist.
+    fn keep(&self, _scratch: &Scratch) -> Vec<(PathBuf, &'static str)> {
+        Vec::new()
+    }
+    /// Words for the user when a step fails: the file and line the build system named.
+    fn explain_failure(&self, _log: &str) -> Option<String> {
+        None
+    }
 }
 
 /// Resolves a source directory given on the command line.

@@ -72,7 +72,7 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
         });
         let Some(own) = own else { continue };
         let linked = cmd.stop() == Stop::Link;
-        let mut argv = vec![a0.clone()];
+        let mut argv = vec![map.map_tool(a0)];
         if linked {
             argv.push("-c".to_string());
         }

@@ -44,6 +44,8 @@ struct NodeOut<'a> {
     written: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     kept_at: Option<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    aliases: &'a [String],
 }
 
 struct Nodes<'a>(&'a [Node], &'a PathMap);
@@ -65,6 +67,7 @@ impl Serialize for Nodes<'_> {
                 kept_at: (n.kind == NodeKind::Generated)
                     .then(|| loc.map(|l| self.1.generated_dir.join(&l.path).display().to_string()))
                     .flatten(),
+                aliases: &n.aliases,
             })?;
         }
         seq.end()
@@ -102,7 +105,11 @@ impl Serialize for Actions<'_> {
                 argv: a
                     .argv
                     .iter()
-                    .map(|w| self.2.map_word(w, &self.1.generated))
+                    .enumerate()
+                    .map(|(i, w)| match i {
+                        0 => self.2.map_tool(w),
+                        _ => self.2.map_word(w, &self.1.generated),
+                    })
                     .collect(),
                 inputs: a
                     .inputs

@@ -1,0 +1,170 @@
+//! `confess cmake SRC`: configure with the confess toolchain file (the real tools answer every
+//! probe), then build with the shims in place. The CMake File API's codemodel is asked for in
+//! the same build directory and kept in the output directory (`cmake-file-api/`).
+
+use super::{require_tool, source_dir, Driver, Step};
+use crate::confession::Options;
+use crate::error::{Error, Result};
+use crate::scratch::Scratch;
+use confess_shims::session::Phase;
+use std::path::{Path, PathBuf};
+
+/// The toolchain file, shipped inside the binary and written into each scratch directory.
+pub const TOOLCHAIN: &str = include_str!("../../../toolchain-files/confess-toolchain.cmake");
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Generator {
+    Ninja,
+    Make,
+}
+
+impl Generator {
+    fn cmake_name(self) -> &'static str {
+        match self {
+            Generator::Ninja => "Ninja",
+            Generator::Make => "Unix Makefiles",
+        }
+    }
+}
+
+pub struct Cmake {
+    src: PathBuf,
+    generator: Generator,
+    args: Vec<String>,
+    user_toolchain: Option<PathBuf>,
+}
+
+impl Cmake {
+    pub fn new(src: &Path, generator: Generator, args: Vec<String>) -> Result<Cmake> {
+        let src = source_dir(src)?;
+        if !src.join("CMakeLists.txt").is_file() {
+            return Err(Error::Input {
+                path: src,
+                reason: "no CMakeLists.txt here: give the project's top directory".into(),
+            });
+        }
+        require_tool("cmake", "install CMake (Debian: apt-get install cmake)")?;
+        if generator == Generator::Ninja {
+            require_tool(
+                "ninja",
+                "install Ninja (Debian: apt-get install ninja-build), or use --generator make",
+            )?;
+        } else {
+            require_tool("make", "install GNU make (Debian: apt-get install make)")?;
+        }
+        // A toolchain file of the user's is loaded by ours, first.
+        let mut user_toolchain = None;
+        let mut rest = Vec::new();
+        let mut it = args.into_iter();
+        while let Some(a) = it.next() {
+            let value = if a == "-DCMAKE_TOOLCHAIN_FILE" || a == "--toolchain" {
+                it.next()
+            } else {
+                a.strip_prefix("-DCMAKE_TOOLCHAIN_FILE=")
+                    .or_else(|| a.strip_prefix("-DCMAKE_TOOLCHAIN_FILE:FILEPATH="))
+                    .or_else(|| a.strip_prefix("--toolchain="))
+                    .map(String::from)
+            };
+            match value {
+                Some(v) => {
+                    let p = std::fs::canonicalize(&v).map_err(|e| Error::Input {
+                        path: PathBuf::from(&v),
+                        reason: format!("cannot open the toolchain file: {e}"),
+                    })?;
+                    user_toolchain = Some(p);
+                }
+                None => rest.push(a),
+            }
+        }
+        Ok(Cmake {
+            src,
+            generator,
+            args: rest,
+            user_toolchain,
+        })
+    }
+}
+
+impl Driver for Cmake {
+    fn name(&self) -> &'static str {
+        "cmake"
+    }
+
+    fn source(&self) -> &Path {
+        &self.src
+    }
+
+    fn out_of_tree(&self) -> bool {
+        true
+    }
+
+    fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>> {
+        let toolchain = scratch.root.join("confess-toolchain.cmake");
+        std::fs::write(&toolchain, TOOLCHAIN).map_err(|e| Error::io("writing", &toolchain, e))?;
+        // Ask for the File API's codemodel in the same build directory.
+        let query = scratch.build.join(".cmake/api/v1/query/codemodel-v2");
+        if let Some(p) = query.parent() {
+            std::fs::create_dir_all(p).map_err(|e| Error::io("creating", p, e))?;
+        }
+        std::fs::write(&query, "").map_err(|e| Error::io("writing", &query, e))?;
+        let mut env = Vec::new();
+        if let Some(t) = &self.user_toolchain {
+            env.push((
+                "CONFESS_USER_TOOLCHAIN".to_string(),
+                t.display().to_string(),
+            ));
+        }
+        let mut configure = vec![
+            "-S".to_string(),
+            scratch.src.display().to_string(),
+            "-B".to_string(),
+            scratch.build.display().to_string(),
+            "-G".to_string(),
+            self.generator.cmake_name().to_string(),
+            format!("-DCMAKE_TOOLCHAIN_FILE={}", toolchain.display()),
+        ];
+        configure.extend(self.args.iter().cloned());
+        let mut build = vec!["--build".to_string(), scratch.build.display().to_string()];
+        if let Some(j) = opts.jobs {
+            build.extend(["-j".to_string(), j.to_string()]);
+        }
+        Ok(vec![
+            Step {
+                label: "cmake configure".into(),
+                phase: Phase::Configure,
+                program: "cmake".into(),
+                args: configure,
+                cwd: scratch.build.clone(),
+                env: env.clone(),
+            },
+            Step {
+                label: "cmake build".into(),
+                phase: Phase::Build,
+                program: "cmake".into(),
+                args: build,
+                cwd: scratch.build.clone(),
+                env,
+            },
+        ])
+    }
+
+    fn keep(&self, scratch: &Scratch) -> Vec<(PathBuf, &'static str)> {
+        vec![(scratch.build.join(".cmake/api/v1/reply"), "cmake-file-api")]
+    }
+
+    fn explain_failure(&self, log: &str) -> Option<String> {
+        // CMake names the file and line: "CMake Error at CMakeLists.txt:12 (find_package):".
+        let line = log.lines().find(|l| l.starts_with("CMake Error"))?;
+        // CMake names files relative to the source directory: name them in the user's tree.
+        let line = line.replacen(
+            "CMake Error at ",
+            &format!("CMake Error at {}/", self.src.display()),
+            1,
+        );
+        let mut hint = format!("  CMake says: {line}");
+        if log.contains("find_package") || log.contains("Could NOT find") {
+            hint.push_str("\n  a package the project asks for is not installed here: install it (and its -dev package)");
+        }
+        Some(hint)
+    }
+}
