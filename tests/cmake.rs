@@ -432,7 +432,11 @@ fn a_failing_configure_names_the_file_and_line() {
     let tmp = tempfile::tempdir().expect("tmp");
     let src = tmp.path().join("src");
     std::fs::create_dir_all(&src).expect("mkdir");
-    std::fs::write(src.join("CMakeLists.txt"), "cmake_minimum_required(VERSION 3.16)\nproject(p C)\nfind_package(ConfessNoSuchPackage REQUIRED)\n").expect("write");
+    std::fs::write(
+        src.join("CMakeLists.txt"),
+        "cmake_minimum_required(VERSION 3.16)\nproject(p C)\nadd_executable(app no_such_source.c)\n",
+    )
+    .expect("write");
     let run = confess(
         &tmp.path().join("o"),
         &["cmake", src.to_str().expect("utf-8")],
@@ -441,8 +445,155 @@ fn a_failing_configure_names_the_file_and_line() {
     let err = run.stderr();
     assert!(err.contains("CMakeLists.txt:3"), "{err}");
     assert!(
-        err.contains(src.to_str().expect("utf-8"))
-            || err.contains("CMakeLists.txt:3 (find_package)"),
+        err.contains(&format!(
+            "{}/CMakeLists.txt:3 (add_executable)",
+            src.display()
+        )),
         "{err}"
     );
+    assert!(
+        !err.contains("/tmp/confess-"),
+        "the message names the scratch directory: {err}"
+    );
+}
+
+fn package<'a>(g: &'a Value, name: &str) -> &'a Value {
+    g["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no package {name} in {}", g["packages"]))
+}
+
+fn link_libraries(g: &Value, output: &str) -> BTreeSet<String> {
+    let a = g["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| {
+            a["kind"] == "link"
+                && a["outputs"]
+                    .as_array()
+                    .expect("outputs")
+                    .iter()
+                    .any(|o| node_loc(g, o) == output)
+        })
+        .unwrap_or_else(|| panic!("no link of {output}"));
+    a["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter(|i| i["edge"] == "library")
+        .map(|i| node_loc(g, &i["node"]))
+        .collect()
+}
+
+#[test]
+fn packages_are_found_for_real_or_made_up_as_asked() {
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    assert!(
+        Path::new("/usr/include/zlib.h").exists(),
+        "zlib1g-dev is required (scripts/install-deps.sh installs it)"
+    );
+    let fx = fixture("cmake/packages");
+    let tmp = tempfile::tempdir().expect("tmp");
+
+    // auto: ZLIB is installed and found for real; ConfessWidget is not, and is made up.
+    let auto = confess(
+        &tmp.path().join("auto"),
+        &["cmake", fx.to_str().expect("utf-8")],
+    );
+    auto.assert_ok();
+    let g = auto.json("graph.json");
+    let zlib = package(&g, "ZLIB");
+    assert_eq!(
+        (zlib["resolved"].as_str(), zlib["found"].as_bool()),
+        (Some("real"), Some(true))
+    );
+    assert_eq!(zlib["lines"], serde_json::json!([5]));
+    assert!(zlib["file"]
+        .as_str()
+        .expect("file")
+        .ends_with("fixtures/cmake/packages/CMakeLists.txt"));
+    let widget = package(&g, "ConfessWidget");
+    assert_eq!(widget["resolved"], "fake");
+    assert_eq!(widget["version"], "2.1");
+    assert_eq!(widget["lines"], serde_json::json!([7]));
+    let targets: Vec<&str> = widget["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert!(
+        targets.contains(&"ConfessWidget::core") && targets.contains(&"ConfessWidget::extra"),
+        "{targets:?}"
+    );
+    let app = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["path"] == "app")
+        .expect("app");
+    for p in [zlib, widget] {
+        assert!(
+            p["used_by"]
+                .as_array()
+                .expect("used_by")
+                .contains(&app["id"]),
+            "{} is not used by app: {p}",
+            p["name"]
+        );
+    }
+    let libs = link_libraries(&g, "[build]/app");
+    assert!(libs.iter().any(|l| l.ends_with("/libz.so")), "{libs:?}");
+    assert!(libs.contains("-lconfesswidget_core"), "{libs:?}");
+    // The made-up include directory exists in the output directory, and the header that is
+    // not there is a missing header, not a generated file.
+    let stub = widget["include_dirs"][0].as_str().expect("include dir");
+    assert!(
+        stub.starts_with(auto.out.to_str().expect("utf-8")) && Path::new(stub).is_dir(),
+        "{stub}"
+    );
+    assert!(g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .any(|n| n["kind"] == "missing_header"
+            && n["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("confess_widget.h"))));
+
+    // fake: everything made up, ZLIB included.
+    let fake = confess(
+        &tmp.path().join("fake"),
+        &["cmake", fx.to_str().expect("utf-8"), "--deps", "fake"],
+    );
+    fake.assert_ok();
+    let g = fake.json("graph.json");
+    assert_eq!(package(&g, "ZLIB")["resolved"], "fake");
+    assert_eq!(package(&g, "Threads")["resolved"], "fake");
+    let libs = link_libraries(&g, "[build]/app");
+    assert_eq!(
+        libs,
+        ["-lconfesswidget_core", "-lz"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    );
+
+    // real: the missing package stops the configure, and the message says where and what to do.
+    let real = confess(
+        &tmp.path().join("real"),
+        &["cmake", fx.to_str().expect("utf-8"), "--deps", "real"],
+    );
+    assert_eq!(real.code(), 1);
+    let err = real.stderr();
+    assert!(
+        err.contains("packages/CMakeLists.txt:7 (find_package)"),
+        "{err}"
+    );
+    assert!(err.contains("--deps fake"), "{err}");
 }

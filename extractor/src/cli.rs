@@ -2,7 +2,7 @@
 
 use crate::confession::{self, Options};
 use crate::drivers::{
-    cmake::{Cmake, Generator},
+    cmake::{Cmake, Deps, Generator},
     make::Make,
     run::Run,
     Driver,
@@ -80,6 +80,10 @@ pub enum Cmd {
         /// The CMake generator to build with.
         #[arg(long, short = 'G', value_enum, default_value = "ninja")]
         generator: Generator,
+        /// What find_package does: the real one where it finds the package and a made-up one
+        /// otherwise (auto), only the real one (real), or made-up packages everywhere (fake).
+        #[arg(long, value_enum, default_value = "auto")]
+        deps: Deps,
         /// Arguments for the configure step (-DOPT=ON, a -DCMAKE_TOOLCHAIN_FILE of your own,
         /// which confess's toolchain file loads first), after `--`.
         #[arg(last = true, value_name = "CMAKE ARGS")]
@@ -133,8 +137,12 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             src,
             common,
             generator,
+            deps,
             cmake_args,
-        } => (Box::new(Cmake::new(&src, generator, cmake_args)?), common),
+        } => (
+            Box::new(Cmake::new(&src, generator, deps, cmake_args)?),
+            common,
+        ),
     };
     let outcome = confession::run(driver.as_ref(), &common.options())?;
     print!("{}", outcome.summary);

@@ -38,6 +38,7 @@ const OWNED: &[&str] = &[
     "generated",
     "build",
     "cmake-file-api",
+    "fake",
     "confession",
 ];
 
@@ -150,8 +151,14 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     };
     let mut map = PathMap::new(&scratch.src, build_dir, &src, &out);
     map.tool_dirs = vec![scratch.bin.clone(), scratch.bin_private.clone()];
+    // Stub directories of made-up packages are kept in the output directory.
+    map.extra = vec![(scratch.session.join("fake"), out.join("fake"))];
     let graph = graph::build(&conf, &map);
     write_outputs(&graph, &map, &out, &scratch, driver.out_of_tree())?;
+    let fake = scratch.session.join("fake");
+    if fake.exists() {
+        crate::scratch::copy_tree(&fake, &out.join("fake"), None)?;
+    }
     for (from, name) in driver.keep(&scratch) {
         if from.exists() {
             crate::scratch::copy_tree(&from, &out.join(name), None)?;
@@ -344,10 +351,27 @@ pub fn load(session: &Path) -> Result<Confession> {
         })?;
         tokens.insert(t.id.clone(), t);
     }
+    let mut packages = Vec::new();
+    let plog = session.join("packages.jsonl");
+    if let Ok(text) = std::fs::read_to_string(&plog) {
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let p: crate::graph::Package =
+                serde_json::from_str(line).map_err(|e| Error::Store {
+                    path: plog.clone(),
+                    reason: format!("line {}: {e}", n + 1),
+                })?;
+            packages.push(p);
+        }
+    }
     Ok(Confession {
         events,
         tokens,
         build_started_ns: 0,
+        packages,
     })
 }
 

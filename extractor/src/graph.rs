@@ -32,6 +32,9 @@ pub enum NodeKind {
     File,
     /// A library the project does not build (`-lm`, `-lz`).
     External,
+    /// A header the preprocessor did not find, let through by `-MG`: a made-up package's, or
+    /// one generated after the compile that read it.
+    MissingHeader,
 }
 
 impl NodeKind {
@@ -49,6 +52,7 @@ impl NodeKind {
             NodeKind::Relocatable => "relocatable",
             NodeKind::File => "file",
             NodeKind::External => "external",
+            NodeKind::MissingHeader => "missing_header",
         }
     }
 
@@ -143,6 +147,7 @@ pub struct Graph {
     /// Configure-phase and pass-through calls (count), unknown flags (count per flag).
     pub passthrough: BTreeMap<String, usize>,
     pub unknown_flags: BTreeMap<String, usize>,
+    pub packages: Vec<Package>,
 }
 
 impl Graph {
@@ -191,6 +196,15 @@ impl Graph {
         id
     }
 
+    fn missing_header(&mut self, loc: Loc) -> NodeId {
+        if let Some(id) = self.by_loc.get(&loc) {
+            return *id;
+        }
+        let id = self.add_node(NodeKind::MissingHeader, Some(loc.clone()));
+        self.by_loc.insert(loc, id);
+        id
+    }
+
     fn external(&mut self, name: &str) -> NodeId {
         if let Some(id) = self.by_external.get(name) {
             return *id;
@@ -206,6 +220,41 @@ impl Graph {
     }
 }
 
+/// A package the build asked for (find_package through CMake's dependency provider), as the
+/// provider recorded it, with what the graph shows of it.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct Package {
+    pub name: String,
+    pub method: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    /// The list file that asked (mapped to the user's tree when it is there).
+    #[serde(default)]
+    pub file: String,
+    /// Lines of that file with a find_package call for this package.
+    #[serde(default)]
+    pub lines: Vec<usize>,
+    /// `real` (the real find_package answered) or `fake` (confess made it up).
+    #[serde(default)]
+    pub resolved: String,
+    #[serde(default)]
+    pub found: bool,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub targets: Vec<String>,
+    #[serde(default)]
+    pub include_dirs: Vec<String>,
+    #[serde(default)]
+    pub libraries: Vec<String>,
+    /// External nodes that stand for this package's libraries.
+    #[serde(default)]
+    pub externals: Vec<u32>,
+    /// Artifacts whose link uses those libraries.
+    #[serde(default)]
+    pub used_by: Vec<u32>,
+}
+
 /// The stored facts of one confession.
 pub struct Confession {
     pub events: Vec<(i64, Event)>,
@@ -213,6 +262,8 @@ pub struct Confession {
     /// When the build phase started (ns since the epoch): build-tree files older than that
     /// were made by configure, and count as generated only when the build reads them.
     pub build_started_ns: i64,
+    /// find_package requests, in the order they were made.
+    pub packages: Vec<Package>,
 }
 
 /// Builds the graph. Tokens are visited in event order, so node and action ids are stable for a
@@ -263,7 +314,77 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     }
     scan_generated(&mut g, &events, map, conf.build_started_ns);
     add_runs(&mut g, &events, map);
+    add_packages(&mut g, &conf.packages, map);
     g
+}
+
+/// Ties each package request to the external nodes of its libraries and to the artifacts whose
+/// links use them; names the list file in the user's tree and finds the request's lines.
+fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
+    for p in packages {
+        let mut p = p.clone();
+        let file = map.user_path(Path::new(&p.file), &g.generated);
+        p.lines = find_package_lines(
+            &std::fs::read_to_string(&p.file).unwrap_or_default(),
+            &p.name,
+        );
+        p.file = file.display().to_string();
+        p.include_dirs = p
+            .include_dirs
+            .iter()
+            .map(|d| map.map_word(d, &g.generated))
+            .collect();
+        // Find modules set NAME_ and UPPERNAME_ variables alike: list each value once.
+        dedup_keep_order(&mut p.include_dirs);
+        dedup_keep_order(&mut p.libraries);
+        dedup_keep_order(&mut p.targets);
+        let libs: BTreeSet<&str> = p.libraries.iter().map(String::as_str).collect();
+        let externals: Vec<NodeId> = g
+            .nodes
+            .iter()
+            .filter(|n| n.kind == NodeKind::External)
+            .filter(|n| n.name.as_deref().is_some_and(|name| libs.contains(name)))
+            .map(|n| n.id)
+            .collect();
+        let mut used_by = BTreeSet::new();
+        for a in &g.actions {
+            if a.inputs.iter().any(|(_, i)| externals.contains(i)) {
+                used_by.extend(a.outputs.iter().map(|o| o.0));
+            }
+        }
+        p.externals = externals.iter().map(|e| e.0).collect();
+        p.used_by = used_by.into_iter().collect();
+        g.packages.push(p);
+    }
+}
+
+fn dedup_keep_order(v: &mut Vec<String>) {
+    let mut seen = BTreeSet::new();
+    v.retain(|x| seen.insert(x.clone()));
+}
+
+/// Lines (1-based) with `find_package(NAME` in a list file, any case, any spacing.
+pub fn find_package_lines(text: &str, name: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let lower = line.to_ascii_lowercase();
+        let Some(pos) = lower.find("find_package") else {
+            continue;
+        };
+        let rest = line[pos + "find_package".len()..].trim_start();
+        let Some(rest) = rest.strip_prefix('(') else {
+            continue;
+        };
+        let word: String = rest
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+            .collect();
+        if word == name {
+            out.push(i + 1);
+        }
+    }
+    out
 }
 
 /// Every real file the build left in the build tree that the user's tree does not have is
@@ -318,6 +439,11 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap, since_ns: i64
         let hash = confess_shims::token::hash_file(&f).unwrap_or_default();
         g.file_node(NodeKind::Generated, loc, &hash);
     }
+}
+
+fn is_library_path(p: &str) -> bool {
+    let name = p.rsplit('/').next().unwrap_or(p);
+    name.ends_with(".a") || name.ends_with(".so") || name.contains(".so.")
 }
 
 /// Build systems' own records (ninja's logs, CMake's internal and File API files): not what the
@@ -402,6 +528,10 @@ fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) 
                     g.file_node(NodeKind::Source, loc, &i.hash),
                 )
             }
+            Edge::Header if i.hash == "missing" => {
+                let loc = map.locate(Path::new(&i.path));
+                (EdgeKind::Header, g.missing_header(loc))
+            }
             Edge::Header => {
                 let loc = map.locate(Path::new(&i.path));
                 (
@@ -411,7 +541,12 @@ fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) 
             }
             Edge::File => {
                 let loc = map.locate(Path::new(&i.path));
-                (EdgeKind::Input, g.file_node(NodeKind::File, loc, &i.hash))
+                if loc.root == Root::System && is_library_path(&loc.path) {
+                    // A library outside the project, named by path: an external.
+                    (EdgeKind::Library, g.external(&loc.path))
+                } else {
+                    (EdgeKind::Input, g.file_node(NodeKind::File, loc, &i.hash))
+                }
             }
             Edge::ExternalLib => (EdgeKind::Library, g.external(&i.path)),
             Edge::Token | Edge::Lib | Edge::Member => {

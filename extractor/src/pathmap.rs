@@ -48,6 +48,8 @@ pub struct PathMap {
     pub generated_dir: PathBuf,
     /// Directories of shim links: a tool named by a path there is the real tool of that name.
     pub tool_dirs: Vec<PathBuf>,
+    /// Other scratch directories and where they are kept (made-up packages' stubs).
+    pub extra: Vec<(PathBuf, PathBuf)>,
     /// Files that exist in the user's tree (relative paths), read once.
     user_files: BTreeSet<String>,
 }
@@ -63,6 +65,7 @@ impl PathMap {
             user_src: user_src.to_path_buf(),
             generated_dir: out.join(if out_of_tree { "build" } else { "generated" }),
             tool_dirs: Vec::new(),
+            extra: Vec::new(),
             user_files,
         }
     }
@@ -155,6 +158,12 @@ impl PathMap {
 
     /// Rewrites every scratch path inside a word (`-I/tmp/confess-x/src/inc` and the like).
     pub fn map_word(&self, word: &str, generated: &BTreeSet<String>) -> String {
+        for (from, to) in &self.extra {
+            let f = from.to_string_lossy();
+            if word.contains(f.as_ref()) {
+                return word.replace(f.as_ref(), &to.to_string_lossy());
+            }
+        }
         for base in [&self.scratch_build, &self.scratch_src] {
             let b = base.to_string_lossy();
             if let Some(pos) = word.find(b.as_ref()) {

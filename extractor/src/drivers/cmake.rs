@@ -11,6 +11,29 @@ use std::path::{Path, PathBuf};
 
 /// The toolchain file, shipped inside the binary and written into each scratch directory.
 pub const TOOLCHAIN: &str = include_str!("../../../toolchain-files/confess-toolchain.cmake");
+/// The dependency provider that records find_package requests (CMake 3.24 and later).
+pub const DEPS: &str = include_str!("../../../toolchain-files/confess-deps.cmake");
+
+/// What find_package does under confess.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Deps {
+    /// The real find_package where it finds the package, a made-up one otherwise.
+    Auto,
+    /// Only the real find_package (a missing REQUIRED package fails the configure).
+    Real,
+    /// Every package made up: imported targets and variables pointing at stubs.
+    Fake,
+}
+
+impl Deps {
+    fn as_str(self) -> &'static str {
+        match self {
+            Deps::Auto => "auto",
+            Deps::Real => "real",
+            Deps::Fake => "fake",
+        }
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Generator {
@@ -30,12 +53,13 @@ impl Generator {
 pub struct Cmake {
     src: PathBuf,
     generator: Generator,
+    deps: Deps,
     args: Vec<String>,
     user_toolchain: Option<PathBuf>,
 }
 
 impl Cmake {
-    pub fn new(src: &Path, generator: Generator, args: Vec<String>) -> Result<Cmake> {
+    pub fn new(src: &Path, generator: Generator, deps: Deps, args: Vec<String>) -> Result<Cmake> {
         let src = source_dir(src)?;
         if !src.join("CMakeLists.txt").is_file() {
             return Err(Error::Input {
@@ -79,6 +103,7 @@ impl Cmake {
         Ok(Cmake {
             src,
             generator,
+            deps,
             args: rest,
             user_toolchain,
         })
@@ -107,7 +132,9 @@ impl Driver for Cmake {
             std::fs::create_dir_all(p).map_err(|e| Error::io("creating", p, e))?;
         }
         std::fs::write(&query, "").map_err(|e| Error::io("writing", &query, e))?;
-        let mut env = Vec::new();
+        let deps = scratch.root.join("confess-deps.cmake");
+        std::fs::write(&deps, DEPS).map_err(|e| Error::io("writing", &deps, e))?;
+        let mut env = vec![("CONFESS_DEPS".to_string(), self.deps.as_str().to_string())];
         if let Some(t) = &self.user_toolchain {
             env.push((
                 "CONFESS_USER_TOOLCHAIN".to_string(),
@@ -123,7 +150,16 @@ impl Driver for Cmake {
             self.generator.cmake_name().to_string(),
             format!("-DCMAKE_TOOLCHAIN_FILE={}", toolchain.display()),
         ];
-        configure.extend(self.args.iter().cloned());
+        // The provider is loaded with the user's own top-level includes, if any.
+        let mut includes = deps.display().to_string();
+        for a in &self.args {
+            if let Some(v) = a.strip_prefix("-DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=") {
+                includes = format!("{includes};{v}");
+            } else {
+                configure.push(a.clone());
+            }
+        }
+        configure.push(format!("-DCMAKE_PROJECT_TOP_LEVEL_INCLUDES={includes}"));
         let mut build = vec!["--build".to_string(), scratch.build.display().to_string()];
         if let Some(j) = opts.jobs {
             build.extend(["-j".to_string(), j.to_string()]);
@@ -154,16 +190,30 @@ impl Driver for Cmake {
 
     fn explain_failure(&self, log: &str) -> Option<String> {
         // CMake names the file and line: "CMake Error at CMakeLists.txt:12 (find_package):".
-        let line = log.lines().find(|l| l.starts_with("CMake Error"))?;
+        // The first error in the project's own files (errors inside confess's toolchain or
+        // provider files are reported again at the project's call).
+        let line = log
+            .lines()
+            .filter(|l| l.starts_with("CMake Error"))
+            .find(|l| {
+                !l.contains("/confess-deps.cmake") && !l.contains("/confess-toolchain.cmake")
+            })?;
         // CMake names files relative to the source directory: name them in the user's tree.
-        let line = line.replacen(
-            "CMake Error at ",
-            &format!("CMake Error at {}/", self.src.display()),
-            1,
-        );
+        let line = match line.strip_prefix("CMake Error at ") {
+            Some(rest) if !rest.starts_with('/') => {
+                format!("CMake Error at {}/{rest}", self.src.display())
+            }
+            _ => line.to_string(),
+        };
         let mut hint = format!("  CMake says: {line}");
         if log.contains("find_package") || log.contains("Could NOT find") {
-            hint.push_str("\n  a package the project asks for is not installed here: install it (and its -dev package)");
+            hint.push_str(if self.deps == Deps::Real {
+                "\n  a package the project asks for is not installed here: install it (and its -dev \
+                 package), or confess without it: --deps fake (or the default, --deps auto)"
+            } else {
+                "\n  a package the project asks for could not be made up (see the log); install it \
+                 (and its -dev package)"
+            });
         }
         Some(hint)
     }

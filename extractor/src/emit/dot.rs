@@ -17,6 +17,7 @@ fn shape(k: NodeKind) -> &'static str {
         NodeKind::Executable => "box",
         NodeKind::File => "cylinder",
         NodeKind::External => "hexagon",
+        NodeKind::MissingHeader => "note",
     }
 }
 
@@ -28,7 +29,7 @@ pub fn render(g: &Graph) -> String {
     let mut s = String::from(
         "digraph confess {\n  rankdir=LR;\n  node [fontname=\"monospace\", fontsize=10];\n",
     );
-    let shown = |k: NodeKind| k != NodeKind::Header;
+    let shown = |k: NodeKind| !matches!(k, NodeKind::Header | NodeKind::MissingHeader);
     for n in g.nodes.iter().filter(|n| shown(n.kind)) {
         let label = match (&n.loc, &n.name) {
             (Some(l), _) => l.path.clone(),

@@ -17,6 +17,7 @@ struct Doc<'a> {
     nodes: Nodes<'a>,
     actions: Actions<'a>,
     edges: Edges<'a>,
+    packages: &'a [crate::graph::Package],
 }
 
 #[derive(Serialize)]
@@ -172,6 +173,7 @@ pub fn write(
         nodes: Nodes(&g.nodes, map),
         actions: Actions(&g.actions, g, map),
         edges: Edges(&g.actions),
+        packages: &g.packages,
     };
     let mut w = std::io::BufWriter::new(w);
     serde_json::to_writer_pretty(&mut w, &doc)?;

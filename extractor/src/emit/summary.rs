@@ -53,6 +53,20 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
     );
     let gen: Vec<&str> = g.generated.iter().map(String::as_str).collect();
     let _ = writeln!(s, "  generated files       {}{}", gen.len(), list(&gen));
+    if !g.packages.is_empty() {
+        let pk: Vec<String> = g
+            .packages
+            .iter()
+            .map(|p| format!("{} {}", p.name, p.resolved))
+            .collect();
+        let pk: Vec<&str> = pk.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            s,
+            "  packages asked for    {}{}",
+            g.packages.len(),
+            list(&pk)
+        );
+    }
     let _ = writeln!(s, "  programs run          {}", count(ActionKind::Run));
     let configure: usize = g
         .passthrough

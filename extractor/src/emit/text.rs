@@ -10,6 +10,7 @@ fn loc_text(g: &Graph, n: crate::graph::NodeId) -> Option<String> {
     match (&node.loc, &node.name) {
         (Some(l), _) if l.root == Root::System => None,
         (Some(l), _) => Some(l.to_string()),
+        (None, Some(name)) if name.starts_with('/') => Some(name.clone()),
         (None, Some(name)) => Some(format!("-l{name}")),
         (None, None) => {
             // An object a compile-and-link call made without writing it: name it by its source.
