@@ -51,7 +51,7 @@ fn lua54_upstream_plain_make() {
         tmp.path(),
         &["make", src.to_str().expect("utf-8"), "-j2", "--", "linux"],
     );
-    run.assert_ok();
+    run.assert_ok().assert_scanned_in_process();
     assert_eq!(tree_digest(&src), before, "confess changed the source tree");
 
     let real = tmp.path().join("real");

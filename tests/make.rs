@@ -14,7 +14,7 @@ fn check_fixture(name: &str) {
     let before = tree_digest(&fx);
     let tmp = tempfile::tempdir().expect("tmp");
     let run = confess(tmp.path(), &["make", fx.to_str().expect("utf-8")]);
-    run.assert_ok();
+    run.assert_ok().assert_scanned_in_process();
     assert_eq!(
         tree_digest(&fx),
         before,

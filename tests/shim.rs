@@ -195,3 +195,33 @@ fn a_shim_outside_a_session_is_the_real_tool() {
         .expect("run a");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "answer 42\n");
 }
+
+#[test]
+fn header_scan_lists_what_gcc_lists() {
+    // gcc lists a header once per directory entry it was reached from: `b.h` found from a.h's
+    // own directory and again through -Id is listed twice. `-include` is searched from "./",
+    // which gcc leaves out of the listing. CONFESS_VERIFY_HEADERS (set by the test helper)
+    // fails the build on any difference from gcc -M.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess_project(
+        tmp.path(),
+        &[
+            ("d/a.h", "#include \"b.h\"\n"),
+            ("d/b.h", "#ifndef B_H\n#define B_H\nint b;\n#endif\n"),
+            ("inc.h", "#define FROM_INC 1\n"),
+            (
+                "sub/x.c",
+                "#include \"a.h\"\n#include \"b.h\"\nint x = FROM_INC;\n",
+            ),
+            (
+                "Makefile",
+                "all: x.o\nx.o: sub/x.c\n\t$(CC) -Id -include inc.h -MD -c sub/x.c -o x.o\n",
+            ),
+        ],
+    );
+    run.assert_scanned_in_process();
+    let g = run.read("graph.txt");
+    for h in ["d/a.h", "d/b.h", "inc.h"] {
+        assert!(g.contains(&format!("  header {h}\n")), "{g}");
+    }
+}

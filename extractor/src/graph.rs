@@ -139,6 +139,7 @@ pub struct Graph {
     pub nodes: Vec<Node>,
     pub actions: Vec<Action>,
     by_token: BTreeMap<String, NodeId>,
+    by_loc_token: BTreeMap<(Option<Loc>, String), NodeId>,
     by_loc: BTreeMap<Loc, NodeId>,
     by_external: BTreeMap<String, NodeId>,
     /// Build-tree files that did not exist in the user's tree: generated (sources or headers),
@@ -282,27 +283,50 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
                 .or_default() += 1;
         }
     }
-    // Every token that some confessed event wrote, in a deterministic order: by kind (objects
-    // before archives before links), then by output path.
-    let mut toks: Vec<&Token> = Vec::new();
-    let mut seen = BTreeSet::new();
+    // Every artifact some confessed action wrote, where it wrote it: two identical compiles
+    // into two objects (one source in two targets) share a token id but are two files, each
+    // made by its own action. Objects a compile-and-link call never wrote stand alone.
+    let mut insts: Vec<Instance> = Vec::new();
     for ev in events.iter().filter(|e| e.decision == "confessed") {
-        for id in &ev.tokens {
-            if let Some(t) = conf.tokens.get(id) {
-                for e in t.embedded() {
-                    if seen.insert(e.id.clone()) {
-                        toks.push(e);
-                    }
+        if !matches!(ev.role.as_str(), "cc" | "c++" | "as" | "ar" | "ld") {
+            continue;
+        }
+        for (k, id) in ev.tokens.iter().enumerate() {
+            let Some(t) = conf.tokens.get(id) else {
+                continue;
+            };
+            if t.kind() != Kind::Archive {
+                for (_, m) in &t.members {
+                    insts.push(Instance {
+                        loc: None,
+                        token: m,
+                        argv: None,
+                    });
                 }
             }
+            let loc = ev
+                .outputs
+                .get(k)
+                .map(|o| map.locate(&Path::new(&ev.cwd).join(o)));
+            // The event's own argv names this output; a response file is expanded only in the token.
+            let argv = (!ev.argv.iter().any(|w| w.starts_with('@'))).then(|| ev.argv.clone());
+            insts.push(Instance {
+                loc,
+                token: t,
+                argv,
+            });
         }
     }
-    toks.sort_by(|a, b| (a.kind(), &a.output, &a.id).cmp(&(b.kind(), &b.output, &b.id)));
-    for t in &toks {
-        add_token_node(&mut g, t, map);
-    }
-    for t in &toks {
-        add_token_action(&mut g, t, map, conf);
+    insts.sort_by(|a, b| {
+        (a.token.kind(), &a.loc, &a.token.id).cmp(&(b.token.kind(), &b.loc, &b.token.id))
+    });
+    insts.dedup_by(|a, b| a.loc == b.loc && a.token.id == b.token.id);
+    let nodes: Vec<NodeId> = insts
+        .iter()
+        .map(|i| add_token_node(&mut g, i.token, i.loc.clone()))
+        .collect();
+    for (inst, node) in insts.iter().zip(nodes) {
+        add_token_action(&mut g, inst, node, map, conf);
     }
     for ev in events
         .iter()
@@ -484,29 +508,33 @@ fn count_unknown(g: &mut Graph, t: &Token) {
     }
 }
 
-fn add_token_node(g: &mut Graph, t: &Token, map: &PathMap) {
-    if g.by_token.contains_key(&t.id) {
-        return;
-    }
-    let loc = (!t.output.is_empty()).then(|| map.locate(Path::new(&t.output)));
-    let kind = NodeKind::of_token(t.kind());
-    let id = match &loc {
-        // The same path written twice (ar r, then ar r again): each version is its own node.
-        Some(l) if !g.by_loc.contains_key(l) => {
-            let id = g.add_node(kind, Some(l.clone()));
-            g.by_loc.insert(l.clone(), id);
-            id
-        }
-        _ => g.add_node(kind, loc),
-    };
-    g.nodes[id.0 as usize].token = Some(t.id.clone());
-    g.by_token.insert(t.id.clone(), id);
+/// One artifact as written: where (none for objects never written), its token, and the argv
+/// of the call that wrote it (when it differs from the token's only by the output).
+struct Instance<'a> {
+    loc: Option<Loc>,
+    token: &'a Token,
+    argv: Option<Vec<String>>,
 }
 
-fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) {
-    let Some(&out) = g.by_token.get(&t.id) else {
-        return;
-    };
+/// The node of an artifact at a location (a new one per token written there: `ar r` twice
+/// makes two versions of one archive).
+fn add_token_node(g: &mut Graph, t: &Token, loc: Option<Loc>) -> NodeId {
+    if let Some(id) = g.by_loc_token.get(&(loc.clone(), t.id.clone())) {
+        return *id;
+    }
+    let kind = NodeKind::of_token(t.kind());
+    let id = g.add_node(kind, loc.clone());
+    if let Some(l) = &loc {
+        g.by_loc.entry(l.clone()).or_insert(id);
+    }
+    g.nodes[id.0 as usize].token = Some(t.id.clone());
+    g.by_token.entry(t.id.clone()).or_insert(id);
+    g.by_loc_token.insert((loc, t.id.clone()), id);
+    id
+}
+
+fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, conf: &Confession) {
+    let t = inst.token;
     if t.role == confess_shims::realize::OPAQUE_ROLE {
         // A real file put into an archive: a file node, not an action.
         g.nodes[out.0 as usize].kind = NodeKind::File;
@@ -550,21 +578,21 @@ fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) 
             }
             Edge::ExternalLib => (EdgeKind::Library, g.external(&i.path)),
             Edge::Token | Edge::Lib | Edge::Member => {
-                let node = match g.by_token.get(&i.hash) {
+                // The artifact at the path the action named, with the id it read there.
+                let at = Some(map.locate(Path::new(&t.cwd).join(&i.path).as_path()));
+                let node = match g.by_loc_token.get(&(at.clone(), i.hash.clone())) {
                     Some(n) => *n,
-                    None => {
-                        // A token input made outside the recorded events (copied in, say).
-                        match conf.tokens.get(&i.hash) {
-                            Some(tt) => {
-                                add_token_node(g, tt, map);
-                                g.by_token[&i.hash]
-                            }
+                    None => match g.by_token.get(&i.hash) {
+                        Some(n) => *n,
+                        // A token made outside the recorded actions (copied in, say).
+                        None => match conf.tokens.get(&i.hash) {
+                            Some(tt) => add_token_node(g, tt, at),
                             None => {
                                 let loc = map.locate(Path::new(&i.path));
                                 g.file_node(NodeKind::File, loc, &i.hash)
                             }
-                        }
-                    }
+                        },
+                    },
                 };
                 let edge = match i.edge {
                     Edge::Lib => EdgeKind::Library,
@@ -582,7 +610,7 @@ fn add_token_action(g: &mut Graph, t: &Token, map: &PathMap, conf: &Confession) 
         kind,
         role: t.role.clone(),
         cwd: map.locate(Path::new(&t.cwd)),
-        argv: t.argv.clone(),
+        argv: inst.argv.clone().unwrap_or_else(|| t.argv.clone()),
         inputs,
         outputs: vec![out],
     });

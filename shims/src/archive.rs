@@ -126,6 +126,18 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         .as_ref()
         .map(|t| t.members.clone())
         .unwrap_or_default();
+    // Where each member was read from (its input path), in member order.
+    let mut paths: Vec<String> = existing
+        .as_ref()
+        .map(|t| {
+            t.inputs
+                .iter()
+                .filter(|i| i.edge == Edge::Member)
+                .map(|i| i.path.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.resize(members.len(), String::new());
     let mut ev = ctx.event("confessed");
     match call.op {
         'r' | 'q' => {
@@ -133,16 +145,27 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                 let tok = member_token(ctx, m)?;
                 let name = member_name(&call, m);
                 let pos = members.iter().position(|(n, _)| *n == name);
+                let path = ctx.abs(m).display().to_string();
                 match pos {
-                    Some(i) if call.op == 'r' => members[i] = (name, tok),
-                    _ => members.push((name, tok)),
+                    Some(i) if call.op == 'r' => {
+                        members[i] = (name, tok);
+                        paths[i] = path;
+                    }
+                    _ => {
+                        members.push((name, tok));
+                        paths.push(path);
+                    }
                 }
                 ev.inputs.push(m.clone());
             }
         }
         'd' => {
             let names: Vec<String> = call.members.iter().map(|m| member_name(&call, m)).collect();
-            members.retain(|(n, _)| !names.contains(n));
+            let keep: Vec<bool> = members.iter().map(|(n, _)| !names.contains(n)).collect();
+            let mut k = keep.iter();
+            members.retain(|_| *k.next().unwrap_or(&true));
+            let mut k = keep.iter();
+            paths.retain(|_| *k.next().unwrap_or(&true));
         }
         't' | 'x' | 'p' => {
             if existing.is_none() {
@@ -198,10 +221,11 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         action: if thin { vec!["thin".into()] } else { vec![] },
         inputs: members
             .iter()
-            .map(|(n, m)| Input {
+            .zip(&paths)
+            .map(|((_, m), p)| Input {
                 edge: Edge::Member,
                 hash: m.id.clone(),
-                path: n.clone(),
+                path: p.clone(),
             })
             .collect(),
         output: ar_abs.display().to_string(),

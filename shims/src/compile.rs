@@ -96,6 +96,8 @@ pub fn run(ctx: &Ctx, cmd: &Command) -> Result<i32> {
     }
     let mut ev = ctx.event("confessed");
     let mut objects = Vec::new();
+    // Outputs are listed in token order first (the extractor pairs them), side files after.
+    let mut side = Vec::new();
     for src in &sources {
         let out = output_for(cmd, src, sources.len() == 1);
         let (mut tok, headers) = object_token(ctx, cmd, src)?;
@@ -109,7 +111,7 @@ pub fn run(ctx: &Ctx, cmd: &Command) -> Result<i32> {
         let id = ctx.write_token(&mut tok, Some(&out_abs))?;
         if cmd.dep.side {
             let dep = write_depfile(ctx, cmd, &src.path, &out, &headers)?;
-            ev.outputs.push(dep);
+            side.push(dep);
         }
         ev.inputs.push(src.path.clone());
         ev.outputs.push(out);
@@ -118,6 +120,7 @@ pub fn run(ctx: &Ctx, cmd: &Command) -> Result<i32> {
     if stop == Stop::Link {
         return link::run_driver_link(ctx, cmd, objects, ev);
     }
+    ev.outputs.extend(side);
     ctx.record(ev)?;
     Ok(0)
 }

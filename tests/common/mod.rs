@@ -53,6 +53,21 @@ impl Run {
     pub fn json(&self, name: &str) -> serde_json::Value {
         serde_json::from_str(&self.read(name)).unwrap_or_else(|e| panic!("{name} is not JSON: {e}"))
     }
+    /// The in-process header scan answered every compile itself (no fall back to gcc -M).
+    pub fn assert_scanned_in_process(&self) -> &Run {
+        let log = std::fs::read_to_string(self.out.join("build.log")).unwrap_or_default();
+        let notes: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("fell back to the preprocessor"))
+            .collect();
+        assert!(
+            notes.is_empty(),
+            "the header scan fell back:\n{}",
+            notes.join("\n")
+        );
+        self
+    }
+
     pub fn assert_ok(&self) -> &Run {
         assert_eq!(
             self.code(),

@@ -65,13 +65,36 @@ pub struct Found {
     pub missing: bool,
 }
 
+/// A file being read: its spelling, where it is, and which directory entry found it.
 struct Frame {
     spelled: String,
     abs: PathBuf,
     system: bool,
-    /// Index in the chain of the directory the file was found in (for `#include_next`).
-    chain_idx: Option<usize>,
+    /// The directory entry the file was found in (`NO_SEARCH` for the source itself and for
+    /// absolute names), for `#include_next`.
+    dir: usize,
+    /// The file entry (gcc's `_cpp_file`): `None` for the source itself.
+    file: Option<usize>,
 }
+
+/// A directory entry of gcc's search: a chain directory, or the directory of a file that
+/// includes with quotes (one entry per directory name, made when first needed).
+struct Dir {
+    spelled: String,
+    abs: PathBuf,
+    system: bool,
+    next: Option<usize>,
+}
+
+/// One of gcc's `_cpp_file`s: a file as found from one starting directory. gcc lists a header
+/// in the dependencies when one of these is first entered, so a header reached from two
+/// starting directories that do not share a cache entry is listed twice, as gcc does.
+struct Entry {
+    dir: usize,
+    stacked: bool,
+}
+
+const NO_SEARCH: usize = 0;
 
 struct Cond {
     /// Whether this group's text is live.
@@ -84,6 +107,12 @@ struct Cond {
 
 pub struct Scanner<'a> {
     cfg: Config<'a>,
+    dirs: Vec<Dir>,
+    curdirs: HashMap<String, usize>,
+    quote_head: Option<usize>,
+    bracket_head: Option<usize>,
+    cache: HashMap<(usize, String), usize>,
+    entries: Vec<Entry>,
     /// Whether a path is a file, asked once per path (the same headers are probed often).
     exists: std::cell::RefCell<HashMap<PathBuf, bool>>,
     files: HashMap<PathBuf, Rc<Vec<Directive>>>,
@@ -104,7 +133,38 @@ const BUILTIN_QUERIES: &[&str] = &[
 
 impl<'a> Scanner<'a> {
     pub fn new(cfg: Config<'a>) -> Scanner<'a> {
+        // Entry 0 stands for no search (absolute names); then the quote chain, then the
+        // bracket chain, each entry's `next` the one after it.
+        let mut dirs = vec![Dir {
+            spelled: String::new(),
+            abs: PathBuf::from("/"),
+            system: false,
+            next: None,
+        }];
+        let chain: Vec<SearchDir> = cfg.quote.iter().chain(cfg.chain.iter()).cloned().collect();
+        let first = dirs.len();
+        for (i, d) in chain.iter().enumerate() {
+            let next = (i + 1 < chain.len()).then_some(first + i + 1);
+            dirs.push(Dir {
+                spelled: d.spelled.clone(),
+                abs: d.abs.clone(),
+                system: d.system,
+                next,
+            });
+        }
+        let bracket_head = (!cfg.chain.is_empty()).then_some(first + cfg.quote.len());
+        let quote_head = if cfg.quote.is_empty() {
+            bracket_head
+        } else {
+            Some(first)
+        };
         Scanner {
+            dirs,
+            curdirs: HashMap::new(),
+            quote_head,
+            bracket_head,
+            cache: HashMap::new(),
+            entries: Vec::new(),
             cfg,
             exists: Default::default(),
             files: HashMap::new(),
@@ -123,7 +183,8 @@ impl<'a> Scanner<'a> {
             spelled: source.to_string(),
             abs,
             system: false,
-            chain_idx: None,
+            dir: NO_SEARCH,
+            file: None,
         };
         self.listed.insert(source.to_string());
         let implicit = self.cfg.implicit.clone();
@@ -135,11 +196,14 @@ impl<'a> Scanner<'a> {
         // -imacros and -include are searched first in the working directory.
         let forced = self.cfg.forced.clone();
         for (name, _) in forced {
+            // gcc starts -include and -imacros searches in a directory entry named "./".
             let cwd_frame = Frame {
-                spelled: String::new(),
-                abs: self.cfg.cwd.join("."),
+                spelled: "./".to_string(),
+                // A file in the working directory, whose directory is the working directory.
+                abs: self.cfg.cwd.join("<command-line>"),
                 system: false,
-                chain_idx: None,
+                dir: NO_SEARCH,
+                file: None,
             };
             match self.resolve(&name, false, Some(&cwd_frame), false) {
                 Some(frame) => self.process(frame)?,
@@ -167,13 +231,16 @@ impl<'a> Scanner<'a> {
         if self.once.contains(&frame.abs) {
             return Ok(());
         }
-        if self.listed.insert(frame.spelled.clone()) {
-            self.deps.push(Found {
-                spelled: frame.spelled.clone(),
-                abs: frame.abs.clone(),
-                system: frame.system,
-                missing: false,
-            });
+        if let Some(e) = frame.file.and_then(|f| self.entries.get_mut(f)) {
+            if !e.stacked {
+                e.stacked = true;
+                self.deps.push(Found {
+                    spelled: dep_spelling(&frame.spelled),
+                    abs: frame.abs.clone(),
+                    system: frame.system,
+                    missing: false,
+                });
+            }
         }
         self.depth += 1;
         if self.depth > 200 {
@@ -259,7 +326,8 @@ impl<'a> Scanner<'a> {
                         spelled: frame.spelled.clone(),
                         abs: frame.abs.clone(),
                         system,
-                        chain_idx: frame.chain_idx,
+                        dir: frame.dir,
+                        file: frame.file,
                     };
                     match self.resolve(&name, angled, Some(&cur), next) {
                         Some(f) => self.process(f)?,
@@ -373,63 +441,110 @@ impl<'a> Scanner<'a> {
         v
     }
 
-    /// Finds a header the way gcc does.
-    fn resolve(&self, name: &str, angled: bool, cur: Option<&Frame>, next: bool) -> Option<Frame> {
-        if Path::new(name).is_absolute() {
-            let abs = lexical(Path::new(name));
-            return self.is_file(&abs).then(|| Frame {
-                spelled: name.to_string(),
-                abs,
-                system: cur.is_some_and(|c| c.system),
-                chain_idx: None,
-            });
+    /// The directory entry of a file's own directory, for its quoted includes (gcc makes one
+    /// per directory name, whose next entry is the head of the quote chain).
+    fn curdir(&mut self, spelled_file: &str, abs_file: &Path, system: bool) -> usize {
+        let name = match spelled_file.rfind('/') {
+            Some(i) => spelled_file[..=i].to_string(),
+            None => String::new(),
+        };
+        if let Some(d) = self.curdirs.get(&name) {
+            return *d;
         }
-        let mut start = 0;
-        if next {
-            // #include_next outside the chain searches the whole chain (gcc warns).
-            if let Some(i) = cur.and_then(|c| c.chain_idx) {
-                start = i + 1;
+        let abs = abs_file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("/"));
+        let id = self.dirs.len();
+        self.dirs.push(Dir {
+            spelled: name.clone(),
+            abs,
+            system,
+            next: self.quote_head,
+        });
+        self.curdirs.insert(name, id);
+        id
+    }
+
+    /// Finds a header the way gcc does (`_cpp_find_file`): from a starting directory entry
+    /// along the chain, reusing a file entry cached for the start or for a chain head passed
+    /// on the way, and caching the result for the start and for those heads.
+    fn resolve(
+        &mut self,
+        name: &str,
+        angled: bool,
+        cur: Option<&Frame>,
+        next: bool,
+    ) -> Option<Frame> {
+        let start = if Path::new(name).is_absolute() {
+            NO_SEARCH
+        } else if next && cur.is_some_and(|c| c.dir != NO_SEARCH) {
+            self.dirs[cur?.dir].next?
+        } else if angled {
+            self.bracket_head?
+        } else {
+            match cur {
+                Some(c) => self.curdir(&c.spelled, &c.abs, c.system),
+                None => self.quote_head?,
             }
-        } else if !angled {
-            if let Some(c) = cur {
-                let dir_spelled = match c.spelled.rfind('/') {
-                    Some(i) => &c.spelled[..=i],
-                    None => "",
+        };
+        let key = (start, name.to_string());
+        let file = match self.cache.get(&key) {
+            Some(f) => *f,
+            None => {
+                let mut d = start;
+                let (mut saw_bracket, mut saw_quote) = (false, false);
+                let mut found_in_cache = None;
+                let file = loop {
+                    let abs = lexical(&self.dirs[d].abs.join(name));
+                    if self.is_file(&abs) {
+                        self.entries.push(Entry {
+                            dir: d,
+                            stacked: false,
+                        });
+                        break self.entries.len() - 1;
+                    }
+                    d = self.dirs[d].next?;
+                    if Some(d) == self.bracket_head {
+                        saw_bracket = true;
+                    } else if Some(d) == self.quote_head {
+                        saw_quote = true;
+                    } else {
+                        continue;
+                    }
+                    if let Some(f) = self.cache.get(&(d, name.to_string())) {
+                        found_in_cache = Some(d);
+                        break *f;
+                    }
                 };
-                let abs = lexical(&c.abs.parent().unwrap_or(Path::new("/")).join(name));
-                if self.is_file(&abs) {
-                    return Some(Frame {
-                        spelled: format!("{dir_spelled}{name}"),
-                        abs,
-                        system: c.system,
-                        chain_idx: c.chain_idx,
-                    });
+                self.cache.insert(key, file);
+                for (saw, head) in [
+                    (saw_bracket, self.bracket_head),
+                    (saw_quote, self.quote_head),
+                ] {
+                    if let Some(h) =
+                        head.filter(|h| saw && *h != start && found_in_cache != Some(*h))
+                    {
+                        self.cache.insert((h, name.to_string()), file);
+                    }
                 }
+                file
             }
-            for q in &self.cfg.quote {
-                let abs = lexical(&q.abs.join(name));
-                if self.is_file(&abs) {
-                    return Some(Frame {
-                        spelled: join_spelled(&q.spelled, name),
-                        abs,
-                        system: q.system,
-                        chain_idx: None,
-                    });
-                }
-            }
-        }
-        for (i, d) in self.cfg.chain.iter().enumerate().skip(start) {
-            let abs = lexical(&d.abs.join(name));
-            if self.is_file(&abs) {
-                return Some(Frame {
-                    spelled: join_spelled(&d.spelled, name),
-                    abs,
-                    system: d.system,
-                    chain_idx: Some(i),
-                });
-            }
-        }
-        None
+        };
+        let dir = self.entries[file].dir;
+        let d = &self.dirs[dir];
+        let spelled = if dir == NO_SEARCH {
+            name.to_string()
+        } else {
+            join_spelled(&d.spelled, name)
+        };
+        Some(Frame {
+            abs: lexical(&d.abs.join(name)),
+            spelled,
+            system: d.system,
+            dir,
+            file: Some(file),
+        })
     }
 
     /// Evaluates an #if: `defined`, `__has_include` and builtin queries first, then macros,
@@ -510,7 +625,8 @@ impl<'a> Scanner<'a> {
                         spelled: frame.spelled.clone(),
                         abs: frame.abs.clone(),
                         system: frame.system,
-                        chain_idx: frame.chain_idx,
+                        dir: frame.dir,
+                        file: frame.file,
                     };
                     self.resolve(&hname, angled, Some(&cur), name == "__has_include_next")
                         .is_some()
@@ -541,6 +657,15 @@ fn first_word(rest: &str) -> Result<&str, Fallback> {
     } else {
         Ok(w)
     }
+}
+
+/// gcc writes dependencies without a leading `./` (mkdeps' `apply_vpath`).
+fn dep_spelling(s: &str) -> String {
+    let mut t = s;
+    while let Some(rest) = t.strip_prefix("./") {
+        t = rest.trim_start_matches('/');
+    }
+    t.to_string()
 }
 
 fn join_spelled(dir: &str, name: &str) -> String {

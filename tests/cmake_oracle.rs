@@ -1,0 +1,365 @@
+//! The CMake oracles shared by the CMake tests: CMake's File API reply kept by confess, the
+//! graph read back from graph.json, and compile databases reduced to what affects compiling.
+#![allow(dead_code)]
+
+use crate::common::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+pub fn load(p: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display())),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The File API reply kept in the output directory: (source root, build root, targets).
+pub fn file_api(out: &Path) -> (String, String, Vec<Value>) {
+    let reply = out.join("cmake-file-api");
+    let index = std::fs::read_dir(&reply)
+        .expect("cmake-file-api/ is kept")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("index-"))
+        })
+        .expect("index file");
+    let index = load(&index);
+    let cm = index["objects"]
+        .as_array()
+        .expect("objects")
+        .iter()
+        .find(|o| o["kind"] == "codemodel")
+        .expect("codemodel");
+    let cm = load(&reply.join(cm["jsonFile"].as_str().expect("jsonFile")));
+    let src = cm["paths"]["source"].as_str().expect("source").to_string();
+    let build = cm["paths"]["build"].as_str().expect("build").to_string();
+    let targets = cm["configurations"][0]["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| load(&reply.join(t["jsonFile"].as_str().expect("jsonFile"))))
+        .collect();
+    (src, build, targets)
+}
+
+/// A File API path as graph.txt writes locations: `rel` for sources, `[build]/rel` for the build tree.
+pub fn api_loc(p: &str, src: &str, build: &str) -> String {
+    if let Some(r) = p.strip_prefix(&format!("{build}/")) {
+        format!("[build]/{r}")
+    } else if let Some(r) = p.strip_prefix(&format!("{src}/")) {
+        r.to_string()
+    } else {
+        // Relative to the source directory, or absolute outside both trees.
+        p.to_string()
+    }
+}
+
+pub fn node_loc(g: &Value, id: &Value) -> String {
+    let n = &g["nodes"][id.as_u64().expect("id") as usize];
+    match (n["root"].as_str(), n["path"].as_str(), n["name"].as_str()) {
+        (Some("build"), Some(p), _) => format!("[build]/{p}"),
+        (_, Some(p), _) => p.to_string(),
+        (_, None, Some(name)) => format!("-l{name}"),
+        _ => "?".into(),
+    }
+}
+
+/// The CMake target an object belongs to: `CMakeFiles/NAME.dir/` in its path.
+pub fn owner(obj: &str) -> Option<String> {
+    let i = obj.find("CMakeFiles/")?;
+    let rest = &obj[i + "CMakeFiles/".len()..];
+    Some(rest[..rest.find(".dir/")?].to_string())
+}
+
+/// Values of a flag in an argv (`-DX`, `-D X`).
+pub fn flag_values(argv: &[Value], flag: &str) -> BTreeSet<String> {
+    let words: Vec<&str> = argv.iter().filter_map(|w| w.as_str()).collect();
+    let mut out = BTreeSet::new();
+    let mut i = 0;
+    while i < words.len() {
+        if words[i] == flag {
+            if let Some(v) = words.get(i + 1) {
+                out.insert(v.to_string());
+            }
+            i += 2;
+            continue;
+        }
+        if let Some(v) = words[i].strip_prefix(flag) {
+            out.insert(v.to_string());
+        }
+        i += 1;
+    }
+    out
+}
+
+pub fn check_against_file_api(fx: &Path, run: &Run) {
+    let g = run.json("graph.json");
+    let (api_src, api_build, targets) = file_api(&run.out);
+    let user_src = fx.display().to_string();
+    let out_build = run.out.join("build").display().to_string();
+    let actions = g["actions"].as_array().expect("actions");
+    // Compiles grouped by the target that owns their object.
+    let mut compiles: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
+    for a in actions.iter().filter(|a| a["kind"] == "compile") {
+        let out = node_loc(&g, &a["outputs"][0]);
+        if let Some(t) = owner(&out) {
+            compiles.entry(t).or_default().push(a);
+        }
+    }
+    let producer = |loc: &str| {
+        actions.iter().find(|a| {
+            a["kind"] != "run"
+                && a["outputs"]
+                    .as_array()
+                    .expect("outputs")
+                    .iter()
+                    .any(|o| node_loc(&g, o) == loc)
+        })
+    };
+    let mut checked = 0;
+    for t in &targets {
+        let name = t["name"].as_str().expect("name");
+        let kind = t["type"].as_str().expect("type");
+        // Kind: the artifact's node kind.
+        if let Some(art) = t["artifacts"].as_array().and_then(|a| a.first()) {
+            let loc = api_loc(art["path"].as_str().expect("path"), &api_src, &api_build);
+            let loc = if loc.starts_with('[') {
+                loc
+            } else {
+                format!("[build]/{loc}")
+            };
+            let want = match kind {
+                "EXECUTABLE" => Some("executable"),
+                "STATIC_LIBRARY" => Some("archive"),
+                "SHARED_LIBRARY" => Some("shared_library"),
+                _ => None,
+            };
+            if let Some(want) = want {
+                let node = g["nodes"].as_array().expect("nodes").iter().find(|n| {
+                    let paths = std::iter::once(n["path"].as_str().unwrap_or("")).chain(
+                        n["aliases"]
+                            .as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|a| a.as_str()),
+                    );
+                    n["root"] == "build" && paths.map(|p| format!("[build]/{p}")).any(|p| p == loc)
+                });
+                let node =
+                    node.unwrap_or_else(|| panic!("target {name}: no node for its artifact {loc}"));
+                assert_eq!(node["kind"], want, "target {name}: kind of {loc}");
+            }
+        }
+        // Sources: the compiled ones, with their definitions and include directories.
+        let groups = t["compileGroups"].as_array().cloned().unwrap_or_default();
+        let sources = t["sources"].as_array().cloned().unwrap_or_default();
+        let compiled: BTreeMap<String, &Value> = sources
+            .iter()
+            .filter_map(|s| {
+                s["compileGroupIndex"].as_u64().map(|gi| {
+                    (
+                        api_loc(s["path"].as_str().expect("path"), &api_src, &api_build),
+                        &groups[gi as usize],
+                    )
+                })
+            })
+            .collect();
+        let ours: BTreeMap<String, &Value> = compiles
+            .get(name)
+            .map(|v| {
+                v.iter()
+                    .map(|a| {
+                        let src = a["inputs"]
+                            .as_array()
+                            .expect("inputs")
+                            .iter()
+                            .find(|i| i["edge"] == "source")
+                            .expect("source");
+                        (node_loc(&g, &src["node"]), *a)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        assert_eq!(
+            ours.keys().collect::<Vec<_>>(),
+            compiled.keys().collect::<Vec<_>>(),
+            "target {name}: compiled sources"
+        );
+        for (src, group) in &compiled {
+            let a = ours[src];
+            let argv = a["argv"].as_array().expect("argv");
+            // Definitions CMake knows as such, and -D flags given as compile options.
+            let fragment_defs: BTreeSet<String> = group["compileCommandFragments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f["fragment"].as_str())
+                .flat_map(|f| shlex::split(f).unwrap_or_default())
+                .filter_map(|w| w.strip_prefix("-D").map(String::from))
+                .collect();
+            let want_defs: BTreeSet<String> = group["defines"]
+                .as_array()
+                .map(|d| {
+                    d.iter()
+                        .map(|x| x["define"].as_str().expect("define").to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let want_defs: BTreeSet<String> = want_defs.union(&fragment_defs).cloned().collect();
+            assert_eq!(
+                flag_values(argv, "-D"),
+                want_defs,
+                "target {name}, {src}: definitions"
+            );
+            let norm = |p: &str| {
+                p.replace(&user_src, "$SRC")
+                    .replace(&out_build, "$BUILD")
+                    .replace(&api_src, "$SRC")
+                    .replace(&api_build, "$BUILD")
+            };
+            let want_inc: BTreeSet<String> = group["includes"]
+                .as_array()
+                .map(|d| {
+                    d.iter()
+                        .map(|x| norm(x["path"].as_str().expect("path")))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let got_inc: BTreeSet<String> = flag_values(argv, "-I")
+                .iter()
+                .chain(flag_values(argv, "-isystem").iter())
+                .map(|p| norm(p))
+                .collect();
+            assert_eq!(
+                got_inc, want_inc,
+                "target {name}, {src}: include directories"
+            );
+        }
+        // Link dependencies: the libraries on the link line, and objects of object libraries.
+        if matches!(kind, "EXECUTABLE" | "SHARED_LIBRARY") {
+            let art = api_loc(
+                t["artifacts"][0]["path"].as_str().expect("path"),
+                &api_src,
+                &api_build,
+            );
+            let art = if art.starts_with('[') {
+                art
+            } else {
+                format!("[build]/{art}")
+            };
+            let art = g["nodes"]
+                .as_array()
+                .expect("nodes")
+                .iter()
+                .find(|n| {
+                    n["aliases"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|a| format!("[build]/{}", a.as_str().unwrap_or("")) == art)
+                })
+                .map(|n| format!("[build]/{}", n["path"].as_str().unwrap_or("")))
+                .unwrap_or(art);
+            let a = producer(&art).unwrap_or_else(|| panic!("target {name}: nothing links {art}"));
+            let inputs: BTreeSet<String> = a["inputs"]
+                .as_array()
+                .expect("inputs")
+                .iter()
+                .map(|i| node_loc(&g, &i["node"]))
+                .collect();
+            for f in t["link"]["commandFragments"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                let frag = f["fragment"].as_str().expect("fragment");
+                if f["role"] != "libraries" || frag.starts_with("-Wl") || frag.is_empty() {
+                    continue;
+                }
+                // A relative library path is relative to where the link runs (the top build
+                // directory with Ninja, the target's directory with Unix Makefiles).
+                let want = if frag.starts_with("-l") {
+                    frag.to_string()
+                } else {
+                    let l = api_loc(frag, &api_src, &api_build);
+                    if l.starts_with('[') || Path::new(&l).is_absolute() {
+                        l
+                    } else {
+                        let cwd = a["cwd"]["path"].as_str().unwrap_or("");
+                        let joined =
+                            confess_shims::headers::lexical(&Path::new("/b").join(cwd).join(&l));
+                        format!(
+                            "[build]/{}",
+                            joined.strip_prefix("/b").expect("under /b").display()
+                        )
+                    }
+                };
+                assert!(
+                    inputs.contains(&want),
+                    "target {name}: link line has {frag}, the graph's link of {art} has {inputs:?}"
+                );
+            }
+            for s in &sources {
+                let p = s["path"].as_str().expect("path");
+                if s["isGenerated"] == true && p.ends_with(".o") {
+                    let l = api_loc(p, &api_src, &api_build);
+                    assert!(
+                        inputs.contains(&l),
+                        "target {name}: object {l} of an object library is not linked"
+                    );
+                }
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 3, "the File API listed only {checked} targets");
+}
+
+/// Every action as (kind, outputs) -> inputs, locations only: what both generators must agree on.
+pub fn edge_set(g: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for a in g["actions"].as_array().expect("actions") {
+        let outs: Vec<String> = a["outputs"]
+            .as_array()
+            .expect("outputs")
+            .iter()
+            .map(|o| node_loc(g, o))
+            .collect();
+        for i in a["inputs"].as_array().expect("inputs") {
+            let n = &g["nodes"][i["node"].as_u64().expect("node") as usize];
+            if n["root"] == "system" {
+                continue;
+            }
+            out.insert(format!(
+                "{} {:?} <- {} {}",
+                a["kind"],
+                outs,
+                i["edge"],
+                node_loc(g, &i["node"])
+            ));
+        }
+    }
+    out
+}
+
+/// Translation units with the source and build roots replaced by $SRC and $BUILD.
+pub fn normalized_tus(db: &Value, src: &Path, build: &Path) -> Vec<(String, Vec<String>)> {
+    let (s, b) = (src.display().to_string(), build.display().to_string());
+    let mut v: Vec<(String, Vec<String>)> = tus(db, &[build, src], false)
+        .into_iter()
+        .map(|(f, flags)| {
+            (
+                f.replace(&b, "$BUILD").replace(&s, "$SRC"),
+                flags
+                    .into_iter()
+                    .map(|w| w.replace(&b, "$BUILD").replace(&s, "$SRC"))
+                    .collect(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}

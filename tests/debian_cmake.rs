@@ -1,0 +1,107 @@
+//! Real CMake projects from Debian source packages (zlib, cjson, expat), confessed with
+//! `--deps real` and `--deps fake`, checked against CMake's File API from the same build
+//! directory and (real) against Bear on a real build. The user's tree stays untouched even
+//! where the project's configure writes into its sources (zlib renames zconf.h).
+
+#[path = "cmake_oracle.rs"]
+mod cmake_oracle;
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+
+/// Unpacks the upstream tarball; `fix` applies the documented quirk of Debian's tarball.
+fn source(pkg: &str, tmp: &Path, fix: impl Fn(&Path)) -> PathBuf {
+    let src = corpus::upstream(pkg, &tmp.join("src"));
+    fix(&src);
+    src
+}
+
+fn check(pkg: &str, subdir: &str, fix: impl Fn(&Path), extra: &[&str]) {
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let top = source(pkg, tmp.path(), fix);
+    let src = if subdir.is_empty() {
+        top
+    } else {
+        top.join(subdir)
+    };
+    let before = tree_digest(&src);
+    for deps in ["real", "fake"] {
+        let mut args = vec!["cmake", src.to_str().expect("utf-8"), "--deps", deps];
+        if !extra.is_empty() {
+            args.push("--");
+            args.extend(extra);
+        }
+        let run = confess(&tmp.path().join(deps), &args);
+        run.assert_ok().assert_scanned_in_process();
+        assert_eq!(
+            tree_digest(&src),
+            before,
+            "{pkg}: confess changed the source tree"
+        );
+        cmake_oracle::check_against_file_api(&src, &run);
+        if deps == "real" {
+            let real_src = tmp.path().join("real-src");
+            copy_dir(&src, &real_src);
+            let real_build = tmp.path().join("real-build");
+            let mut configure = vec![
+                "-S".to_string(),
+                real_src.display().to_string(),
+                "-B".into(),
+                real_build.display().to_string(),
+                "-G".into(),
+                "Ninja".into(),
+            ];
+            configure.extend(extra.iter().map(|s| s.to_string()));
+            let st = std::process::Command::new("cmake")
+                .args(&configure)
+                .output()
+                .expect("cmake");
+            assert!(
+                st.status.success(),
+                "{}",
+                String::from_utf8_lossy(&st.stderr)
+            );
+            let bear_db = bear(&real_build, &["cmake", "--build", "."]);
+            let ours = cmake_oracle::normalized_tus(
+                &run.json("compile_commands.json"),
+                &src,
+                &run.out.join("build"),
+            );
+            let theirs = cmake_oracle::normalized_tus(&bear_db, &real_src, &real_build);
+            assert!(
+                theirs.len() >= 5,
+                "{pkg}: Bear saw {} translation units",
+                theirs.len()
+            );
+            assert_eq!(ours, theirs, "{pkg}: compile database differs from Bear's");
+        }
+    }
+}
+
+#[test]
+fn zlib() {
+    // Debian's repacked tarball drops win32/, but CMakeLists.txt still lists win32/zlib1.rc.
+    check(
+        "zlib",
+        "",
+        |src| {
+            std::fs::create_dir_all(src.join("win32")).expect("mkdir");
+            std::fs::write(src.join("win32/zlib1.rc"), "").expect("write");
+        },
+        &[],
+    );
+}
+
+#[test]
+fn cjson() {
+    check("cjson", "", |_| {}, &[]);
+}
+
+#[test]
+fn expat() {
+    // The upstream tarball (Debian's security patches do not build with CMake); the CMake
+    // project is its expat/ directory.
+    check("expat", "expat", |_| {}, &[]);
+}
