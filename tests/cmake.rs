@@ -254,3 +254,27 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
     );
     assert!(err.contains("--deps fake"), "{err}");
 }
+
+#[test]
+fn features_fixture_pch_imported_library_and_options() {
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let fx = fixture("cmake/features");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut runs = Vec::new();
+    for generator in ["ninja", "make"] {
+        let run = confess(&tmp.path().join(generator), &["cmake", fx.to_str().expect("utf-8"), "--generator", generator, "--", "-DFEATURES_FAST=ON"]);
+        run.assert_ok().assert_scanned_in_process();
+        check_against_file_api(&fx, &run);
+        runs.push(run);
+    }
+    assert_eq!(edge_set(&runs[0].json("graph.json")), edge_set(&runs[1].json("graph.json")), "Ninja and Unix Makefiles give different graphs");
+    let g = runs[0].read("graph.txt");
+    // The option reached the compiles; the precompiled header is an input of the compiles that
+    // use it; the imported archive shipped in the tree is a link input.
+    assert!(g.contains("'-DCORE_FAST=1'"), "{g}");
+    assert!(g.contains("compile c++ -> [build]/CMakeFiles/core.dir/cmake_pch.hxx.gch\n"), "{g}");
+    assert_eq!(g.matches("  input [build]/CMakeFiles/core.dir/cmake_pch.hxx.gch\n").count(), 2, "{g}");
+    assert!(g.contains("  input prebuilt/libprebuilt.a\n"), "{g}");
+    assert!(g.contains("  header prebuilt/prebuilt.h\n"), "{g}");
+}

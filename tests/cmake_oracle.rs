@@ -285,7 +285,7 @@ pub fn check_against_file_api(fx: &Path, run: &Run) {
                     frag.to_string()
                 } else {
                     let l = api_loc(frag, &api_src, &api_build);
-                    if l.starts_with('[') || Path::new(&l).is_absolute() {
+                    if l.starts_with('[') || Path::new(frag).is_absolute() {
                         l
                     } else {
                         let cwd = a["cwd"]["path"].as_str().unwrap_or("");
@@ -315,7 +315,7 @@ pub fn check_against_file_api(fx: &Path, run: &Run) {
         }
         checked += 1;
     }
-    assert!(checked >= 3, "the File API listed only {checked} targets");
+    assert!(checked >= 2, "the File API listed only {checked} targets");
 }
 
 /// Every action as (kind, outputs) -> inputs, locations only: what both generators must agree on.
