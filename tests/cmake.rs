@@ -8,7 +8,7 @@ use cmake_oracle::*;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn confess_cmake(tmp: &Path, fx: &Path, generator: &str) -> Run {
     let run = confess(
@@ -277,4 +277,58 @@ fn features_fixture_pch_imported_library_and_options() {
     assert_eq!(g.matches("  input [build]/CMakeFiles/core.dir/cmake_pch.hxx.gch\n").count(), 2, "{g}");
     assert!(g.contains("  input prebuilt/libprebuilt.a\n"), "{g}");
     assert!(g.contains("  header prebuilt/prebuilt.h\n"), "{g}");
+}
+
+#[test]
+fn regeneration_inside_a_confessed_build_gets_real_answers() {
+    // After a confession, the CMakeLists.txt of the kept scratch copy is edited and the build
+    // runs again under the shims: ninja re-runs cmake, and the new checks must get real answers
+    // (a header that does not exist is still missing), not a shim's.
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    let lists = "cmake_minimum_required(VERSION 3.16)\nproject(regen C)\ninclude(CheckIncludeFile)\nadd_executable(app main.c)\n";
+    std::fs::write(src.join("CMakeLists.txt"), lists).expect("write");
+    std::fs::write(src.join("main.c"), "int main(void) { return 0; }\n").expect("write");
+    std::fs::write(src.join("config.h.in"), "#cmakedefine HAVE_STDIO_H\n#cmakedefine HAVE_NO_SUCH_HEADER\n").expect("write");
+    let out = tmp.path().join("out");
+    let output = std::process::Command::new(confess_bin())
+        .env("CONFESS_VERIFY_HEADERS", "1")
+        .args(["cmake", src.to_str().expect("utf-8"), "--quiet", "--keep-scratch", "--out"])
+        .arg(&out)
+        .output()
+        .expect("confess");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "{stderr}");
+    let scratch = PathBuf::from(stderr.lines().find_map(|l| l.strip_prefix("confess: scratch directory kept at ")).expect("scratch"));
+    // The edit: two new checks and a configured header.
+    let edited = format!("{lists}check_include_file(stdio.h HAVE_STDIO_H)\ncheck_include_file(confess_no_such_header.h HAVE_NO_SUCH_HEADER)\nconfigure_file(config.h.in config.h)\n");
+    std::fs::write(scratch.join("src/CMakeLists.txt"), edited).expect("edit");
+    let path = format!("{}:{}", scratch.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+    let st = std::process::Command::new("cmake")
+        .args(["--build", scratch.join("build").to_str().expect("utf-8")])
+        .env("PATH", &path)
+        .env("CONFESS_REAL_PATH", std::env::var("PATH").unwrap_or_default())
+        .env("CONFESS_DIR", scratch.join("session"))
+        .env("CONFESS_PHASE", "build")
+        .env("CONFESS_SHIM_DIR", scratch.join("bin"))
+        .env("CONFESS_SHIM_PRIVATE_DIR", scratch.join("bin-private"))
+        .env("CONFESS_ROOT", &scratch)
+        .output()
+        .expect("cmake --build");
+    assert!(st.status.success(), "{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    let log = String::from_utf8_lossy(&st.stdout);
+    assert!(log.contains("Re-running CMake") || log.contains("Configuring done"), "the build did not regenerate:\n{log}");
+    let config = std::fs::read_to_string(scratch.join("build/config.h")).expect("config.h");
+    assert!(config.contains("#define HAVE_STDIO_H"), "{config}");
+    assert!(config.contains("/* #undef HAVE_NO_SUCH_HEADER */"), "a missing header was found during regeneration:\n{config}");
+    // The probes ran for real, and were recorded as such.
+    let conn = rusqlite::Connection::open(scratch.join("session/events.sqlite")).expect("store");
+    let probes: i64 = conn
+        .query_row("SELECT COUNT(*) FROM events WHERE phase = 'build' AND decision LIKE 'passthrough:%'", [], |r| r.get(0))
+        .expect("query");
+    assert!(probes >= 2, "only {probes} real calls during the regeneration");
+    std::fs::remove_dir_all(&scratch).expect("cleanup");
 }
