@@ -207,6 +207,41 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
     let libs = link_libraries(&g, "[build]/app");
     assert!(libs.iter().any(|l| l.ends_with("/libz.so")), "{libs:?}");
     assert!(libs.contains("-lconfesswidget_core"), "{libs:?}");
+    // pkg-config: zlib.pc is installed and answers for real; confessgadget is made up, with
+    // the version asked for, one entry however many times FindPkgConfig asked.
+    let pc: Vec<&Value> = g["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter(|p| p["method"] == "pkg-config")
+        .collect();
+    assert_eq!(pc.len(), 2, "{pc:?}");
+    let gadget = pc
+        .iter()
+        .find(|p| p["name"] == "confessgadget")
+        .expect("confessgadget");
+    assert_eq!(
+        (
+            gadget["resolved"].as_str(),
+            gadget["version"].as_str(),
+            gadget["file"].as_str()
+        ),
+        (Some("fake"), Some("3.1"), Some("cmake"))
+    );
+    assert!(gadget["used_by"]
+        .as_array()
+        .expect("used_by")
+        .contains(&app["id"]));
+    assert_eq!(
+        pc.iter().find(|p| p["name"] == "zlib").expect("zlib")["resolved"],
+        "real"
+    );
+    assert!(libs.contains("-lconfessgadget"), "{libs:?}");
+    let stub = gadget["include_dirs"][0].as_str().expect("include dir");
+    assert!(
+        Path::new(stub).is_dir() && stub.starts_with(auto.out.to_str().expect("utf-8")),
+        "{stub}"
+    );
     // The made-up include directory exists in the output directory, and the header that is
     // not there is a missing header, not a generated file.
     let stub = widget["include_dirs"][0].as_str().expect("include dir");
@@ -233,13 +268,11 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
     assert_eq!(package(&g, "ZLIB")["resolved"], "fake");
     assert_eq!(package(&g, "Threads")["resolved"], "fake");
     let libs = link_libraries(&g, "[build]/app");
-    assert_eq!(
-        libs,
-        ["-lconfesswidget_core", "-lz"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
-    );
+    let want: BTreeSet<String> = ["-lconfessgadget", "-lconfesswidget_core", "-lz", "-lzlib"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(libs, want);
 
     // real: the missing package stops the configure, and the message says where and what to do.
     let real = confess(
@@ -263,18 +296,40 @@ fn features_fixture_pch_imported_library_and_options() {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut runs = Vec::new();
     for generator in ["ninja", "make"] {
-        let run = confess(&tmp.path().join(generator), &["cmake", fx.to_str().expect("utf-8"), "--generator", generator, "--", "-DFEATURES_FAST=ON"]);
+        let run = confess(
+            &tmp.path().join(generator),
+            &[
+                "cmake",
+                fx.to_str().expect("utf-8"),
+                "--generator",
+                generator,
+                "--",
+                "-DFEATURES_FAST=ON",
+            ],
+        );
         run.assert_ok().assert_scanned_in_process();
         check_against_file_api(&fx, &run);
         runs.push(run);
     }
-    assert_eq!(edge_set(&runs[0].json("graph.json")), edge_set(&runs[1].json("graph.json")), "Ninja and Unix Makefiles give different graphs");
+    assert_eq!(
+        edge_set(&runs[0].json("graph.json")),
+        edge_set(&runs[1].json("graph.json")),
+        "Ninja and Unix Makefiles give different graphs"
+    );
     let g = runs[0].read("graph.txt");
     // The option reached the compiles; the precompiled header is an input of the compiles that
     // use it; the imported archive shipped in the tree is a link input.
     assert!(g.contains("'-DCORE_FAST=1'"), "{g}");
-    assert!(g.contains("compile c++ -> [build]/CMakeFiles/core.dir/cmake_pch.hxx.gch\n"), "{g}");
-    assert_eq!(g.matches("  input [build]/CMakeFiles/core.dir/cmake_pch.hxx.gch\n").count(), 2, "{g}");
+    assert!(
+        g.contains("compile c++ -> [build]/CMakeFiles/core.dir/cmake_pch.hxx.gch\n"),
+        "{g}"
+    );
+    assert_eq!(
+        g.matches("  input [build]/CMakeFiles/core.dir/cmake_pch.hxx.gch\n")
+            .count(),
+        2,
+        "{g}"
+    );
     assert!(g.contains("  input prebuilt/libprebuilt.a\n"), "{g}");
     assert!(g.contains("  header prebuilt/prebuilt.h\n"), "{g}");
 }
@@ -292,25 +347,47 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
     let lists = "cmake_minimum_required(VERSION 3.16)\nproject(regen C)\ninclude(CheckIncludeFile)\nadd_executable(app main.c)\n";
     std::fs::write(src.join("CMakeLists.txt"), lists).expect("write");
     std::fs::write(src.join("main.c"), "int main(void) { return 0; }\n").expect("write");
-    std::fs::write(src.join("config.h.in"), "#cmakedefine HAVE_STDIO_H\n#cmakedefine HAVE_NO_SUCH_HEADER\n").expect("write");
+    std::fs::write(
+        src.join("config.h.in"),
+        "#cmakedefine HAVE_STDIO_H\n#cmakedefine HAVE_NO_SUCH_HEADER\n",
+    )
+    .expect("write");
     let out = tmp.path().join("out");
     let output = std::process::Command::new(confess_bin())
         .env("CONFESS_VERIFY_HEADERS", "1")
-        .args(["cmake", src.to_str().expect("utf-8"), "--quiet", "--keep-scratch", "--out"])
+        .args([
+            "cmake",
+            src.to_str().expect("utf-8"),
+            "--quiet",
+            "--keep-scratch",
+            "--out",
+        ])
         .arg(&out)
         .output()
         .expect("confess");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(output.status.success(), "{stderr}");
-    let scratch = PathBuf::from(stderr.lines().find_map(|l| l.strip_prefix("confess: scratch directory kept at ")).expect("scratch"));
+    let scratch = PathBuf::from(
+        stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
+            .expect("scratch"),
+    );
     // The edit: two new checks and a configured header.
     let edited = format!("{lists}check_include_file(stdio.h HAVE_STDIO_H)\ncheck_include_file(confess_no_such_header.h HAVE_NO_SUCH_HEADER)\nconfigure_file(config.h.in config.h)\n");
     std::fs::write(scratch.join("src/CMakeLists.txt"), edited).expect("edit");
-    let path = format!("{}:{}", scratch.join("bin").display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        scratch.join("bin").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let st = std::process::Command::new("cmake")
         .args(["--build", scratch.join("build").to_str().expect("utf-8")])
         .env("PATH", &path)
-        .env("CONFESS_REAL_PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "CONFESS_REAL_PATH",
+            std::env::var("PATH").unwrap_or_default(),
+        )
         .env("CONFESS_DIR", scratch.join("session"))
         .env("CONFESS_PHASE", "build")
         .env("CONFESS_SHIM_DIR", scratch.join("bin"))
@@ -318,17 +395,35 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
         .env("CONFESS_ROOT", &scratch)
         .output()
         .expect("cmake --build");
-    assert!(st.status.success(), "{}{}", String::from_utf8_lossy(&st.stdout), String::from_utf8_lossy(&st.stderr));
+    assert!(
+        st.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&st.stdout),
+        String::from_utf8_lossy(&st.stderr)
+    );
     let log = String::from_utf8_lossy(&st.stdout);
-    assert!(log.contains("Re-running CMake") || log.contains("Configuring done"), "the build did not regenerate:\n{log}");
+    assert!(
+        log.contains("Re-running CMake") || log.contains("Configuring done"),
+        "the build did not regenerate:\n{log}"
+    );
     let config = std::fs::read_to_string(scratch.join("build/config.h")).expect("config.h");
     assert!(config.contains("#define HAVE_STDIO_H"), "{config}");
-    assert!(config.contains("/* #undef HAVE_NO_SUCH_HEADER */"), "a missing header was found during regeneration:\n{config}");
+    assert!(
+        config.contains("/* #undef HAVE_NO_SUCH_HEADER */"),
+        "a missing header was found during regeneration:\n{config}"
+    );
     // The probes ran for real, and were recorded as such.
     let conn = rusqlite::Connection::open(scratch.join("session/events.sqlite")).expect("store");
     let probes: i64 = conn
-        .query_row("SELECT COUNT(*) FROM events WHERE phase = 'build' AND decision LIKE 'passthrough:%'", [], |r| r.get(0))
+        .query_row(
+            "SELECT COUNT(*) FROM events WHERE phase = 'build' AND decision LIKE 'passthrough:%'",
+            [],
+            |r| r.get(0),
+        )
         .expect("query");
-    assert!(probes >= 2, "only {probes} real calls during the regeneration");
+    assert!(
+        probes >= 2,
+        "only {probes} real calls during the regeneration"
+    );
     std::fs::remove_dir_all(&scratch).expect("cleanup");
 }

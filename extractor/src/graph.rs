@@ -345,14 +345,40 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
 /// Ties each package request to the external nodes of its libraries and to the artifacts whose
 /// links use them; names the list file in the user's tree and finds the request's lines.
 fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
+    // pkg-config is asked many times about one module (--exists, --modversion, --cflags, ...):
+    // one entry per module, with every argument asked.
+    let mut merged: Vec<Package> = Vec::new();
     for p in packages {
+        match merged
+            .iter_mut()
+            .find(|m| m.method == "pkg-config" && m.method == p.method && m.name == p.name)
+        {
+            Some(m) => {
+                for a in &p.args {
+                    if !m.args.contains(a) {
+                        m.args.push(a.clone());
+                    }
+                }
+                m.found &= p.found;
+                if m.version.is_empty() {
+                    m.version = p.version.clone();
+                }
+                m.include_dirs.extend(p.include_dirs.iter().cloned());
+                m.libraries.extend(p.libraries.iter().cloned());
+            }
+            None => merged.push(p.clone()),
+        }
+    }
+    for p in &merged {
         let mut p = p.clone();
-        let file = map.user_path(Path::new(&p.file), &g.generated);
-        p.lines = find_package_lines(
-            &std::fs::read_to_string(&p.file).unwrap_or_default(),
-            &p.name,
-        );
-        p.file = file.display().to_string();
+        if p.method == "find_package" {
+            let file = map.user_path(Path::new(&p.file), &g.generated);
+            p.lines = find_package_lines(
+                &std::fs::read_to_string(&p.file).unwrap_or_default(),
+                &p.name,
+            );
+            p.file = file.display().to_string();
+        }
         p.include_dirs = p
             .include_dirs
             .iter()

@@ -45,6 +45,7 @@ const BASE_NAMES: &[&str] = &[
     "gcc-ar",
     "gcc-nm",
     "gcc-ranlib",
+    "pkg-config",
 ];
 
 impl Scratch {
@@ -154,6 +155,7 @@ impl Scratch {
             ("OBJCOPY", "objcopy"),
             ("OBJDUMP", "objdump"),
             ("READELF", "readelf"),
+            ("PKG_CONFIG", "pkg-config"),
         ];
         for (var, default) in tools {
             let user = std::env::var(var).ok();

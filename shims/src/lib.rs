@@ -11,6 +11,7 @@ pub mod flags;
 pub mod headers;
 pub mod link;
 pub mod phase;
+pub mod pkgconfig;
 pub mod pp;
 pub mod ppscan;
 pub mod realize;

@@ -23,11 +23,13 @@ pub enum Role {
     Objcopy,
     Readelf,
     Objdump,
+    /// pkg-config (and pkgconf): answered for real or made up, and recorded.
+    PkgConfig,
 }
 
 impl Role {
     /// Every role, in a fixed order.
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::Cc,
         Role::Cxx,
         Role::Cpp,
@@ -40,6 +42,7 @@ impl Role {
         Role::Objcopy,
         Role::Readelf,
         Role::Objdump,
+        Role::PkgConfig,
     ];
 
     /// The stable name stored in events and tokens.
@@ -57,6 +60,7 @@ impl Role {
             Role::Objcopy => "objcopy",
             Role::Readelf => "readelf",
             Role::Objdump => "objdump",
+            Role::PkgConfig => "pkg-config",
         }
     }
 
@@ -79,6 +83,8 @@ impl Role {
 
 /// Base names without prefix or version, longest first where one is a suffix of another.
 const NAMES: &[(&str, Role)] = &[
+    ("pkg-config", Role::PkgConfig),
+    ("pkgconf", Role::PkgConfig),
     ("gcc-ranlib", Role::Ranlib),
     ("llvm-ranlib", Role::Ranlib),
     ("llvm-objcopy", Role::Objcopy),
@@ -182,6 +188,9 @@ mod tests {
             ("objcopy", Role::Objcopy),
             ("readelf", Role::Readelf),
             ("llvm-ar", Role::Ar),
+            ("pkg-config", Role::PkgConfig),
+            ("x86_64-linux-gnu-pkg-config", Role::PkgConfig),
+            ("pkgconf", Role::PkgConfig),
         ];
         for (name, want) in cases {
             assert_eq!(Role::from_argv0(name), Some(want), "{name}");

@@ -41,6 +41,10 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
         start_ns: ctx::now_ns(),
         shim_exe,
     };
+    // pkg-config answers in both phases (configure is where it is asked), per --deps.
+    if ctx.role == Role::PkgConfig {
+        return crate::pkgconfig::run(&ctx);
+    }
     if ctx.session.phase == Phase::Configure {
         return ctx.pass_through("configure-phase");
     }

@@ -1,0 +1,263 @@
+//! The pkg-config shim: records every query, and answers it for real or with a made-up
+//! package, as `CONFESS_DEPS` says (auto: real where the module exists, made up otherwise).
+//!
+//! A made-up module exists, has the version asked for (or 0.0.0), `--cflags` naming a stub
+//! include directory that exists (CMake's IMPORTED_TARGET refuses missing ones), and `--libs`
+//! giving `-lNAME`, which the link records as an external library.
+
+use crate::ctx::{Ctx, Result, ShimError};
+use std::io::Write;
+use std::path::Path;
+
+/// What the command line asks.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Query {
+    pub modules: Vec<String>,
+    /// Version constraints as given (`glib-2.0 >= 2.50` gives `>= 2.50` for glib-2.0).
+    pub constraints: Vec<(String, String, String)>,
+    pub exists: bool,
+    pub modversion: bool,
+    pub cflags: bool,
+    pub libs: bool,
+    pub variable: Option<String>,
+    pub atleast: Option<String>,
+    /// Anything else (--version, --list-all, --help): only the real pkg-config answers.
+    pub other: bool,
+}
+
+pub fn parse(args: &[String]) -> Query {
+    let mut q = Query::default();
+    let mut it = args.iter().peekable();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--exists" => q.exists = true,
+            "--modversion" => q.modversion = true,
+            // The -I part of the flags and the -l part of the libraries are what a made-up
+            // module has; "-only-other" and "-only-L" parts are empty.
+            "--cflags" | "--cflags-only-I" => q.cflags = true,
+            "--libs" | "--libs-only-l" => q.libs = true,
+            "--cflags-only-other" | "--libs-only-L" | "--libs-only-other" => {}
+            "--static"
+            | "--print-errors"
+            | "--short-errors"
+            | "--silence-errors"
+            | "--errors-to-stdout"
+            | "--keep-system-cflags"
+            | "--keep-system-libs" => {}
+            "--variable" => q.variable = it.next().cloned(),
+            a if a.starts_with("--variable=") => {
+                q.variable = Some(a["--variable=".len()..].to_string())
+            }
+            a if a.starts_with("--atleast-version=") => {
+                q.atleast = Some(a["--atleast-version=".len()..].to_string());
+                q.exists = true;
+            }
+            a if a.starts_with("--define-variable=") => {}
+            a if a.starts_with('-') => q.other = true,
+            op @ (">=" | "<=" | "=" | ">" | "<" | "!=") => {
+                if let (Some(m), Some(v)) = (q.modules.last().cloned(), it.next()) {
+                    q.constraints.push((m, op.to_string(), v.clone()));
+                }
+            }
+            // "glib-2.0 >= 2.50" and "glib-2.0>=2.50" may come as one word.
+            m => {
+                let spaced: String = ["!=", ">=", "<=", "=", ">", "<"]
+                    .iter()
+                    .find(|op| m.contains(**op))
+                    .map(|op| m.replacen(op, &format!(" {op} "), 1))
+                    .unwrap_or_else(|| m.to_string());
+                let mut parts = spaced.split_whitespace();
+                if let Some(name) = parts.next() {
+                    q.modules.push(name.to_string());
+                    if let (Some(op), Some(v)) = (parts.next(), parts.next()) {
+                        q.constraints
+                            .push((name.to_string(), op.to_string(), v.to_string()));
+                    }
+                }
+            }
+        }
+    }
+    q
+}
+
+/// The library name a module links as: `libfoo` is `-lfoo`, `glib-2.0` is `-lglib-2.0`.
+pub fn lib_name(module: &str) -> String {
+    module.strip_prefix("lib").unwrap_or(module).to_string()
+}
+
+fn escape_json(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+pub fn run(ctx: &Ctx) -> Result<i32> {
+    let q = parse(ctx.args());
+    let mode = std::env::var("CONFESS_DEPS").unwrap_or_else(|_| "auto".into());
+    if q.other || q.modules.is_empty() || mode == "real" {
+        let code = ctx.pass_through(if q.other || q.modules.is_empty() {
+            "query"
+        } else {
+            "deps-real"
+        })?;
+        if !q.modules.is_empty() {
+            record(ctx, &q, "real", code == 0)?;
+        }
+        return Ok(code);
+    }
+    let real_has = |m: &str| -> bool {
+        ctx.real_tool()
+            .ok()
+            .and_then(|t| ctx.real_command(&t).args(["--exists", m]).status().ok())
+            .is_some_and(|s| s.success())
+    };
+    let all_real = mode == "auto" && q.modules.iter().all(|m| real_has(m));
+    if all_real {
+        let code = ctx.pass_through("deps-auto-real")?;
+        record(ctx, &q, "real", code == 0)?;
+        return Ok(code);
+    }
+    // Made up: every module exists.
+    let mut out = String::new();
+    let fake = ctx.session.dir.join("fake").join("pkg-config");
+    for m in &q.modules {
+        let inc = fake.join(m).join("include");
+        std::fs::create_dir_all(&inc)
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", inc.display())))?;
+        if q.modversion {
+            out.push_str(&version_of(&q, m));
+            out.push('\n');
+        }
+        if let Some(v) = &q.variable {
+            // A directory-like variable points at the stub; others are empty.
+            if v.ends_with("dir") {
+                out.push_str(&fake.join(m).display().to_string());
+            }
+            out.push('\n');
+        }
+    }
+    let mut flags = Vec::new();
+    if q.cflags {
+        flags.extend(
+            q.modules
+                .iter()
+                .map(|m| format!("-I{}", fake.join(m).join("include").display())),
+        );
+    }
+    if q.libs {
+        flags.extend(q.modules.iter().map(|m| format!("-l{}", lib_name(m))));
+    }
+    if !flags.is_empty() {
+        out.push_str(&flags.join(" "));
+        out.push('\n');
+    }
+    let _ = std::io::stdout().write_all(out.as_bytes());
+    let mut ev = ctx.event("confessed");
+    ev.note = Some("pkg-config: made up".into());
+    ctx.record(ev)?;
+    record(ctx, &q, "fake", true)?;
+    Ok(0)
+}
+
+fn version_of(q: &Query, m: &str) -> String {
+    q.constraints
+        .iter()
+        .find(|(n, op, _)| n == m && matches!(op.as_str(), ">=" | "=" | ">"))
+        .map(|(_, _, v)| v.clone())
+        .or_else(|| q.atleast.clone())
+        .unwrap_or_else(|| "0.0.0".into())
+}
+
+/// Appends the query to the session's package log, in the provider's format.
+fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
+    let path = ctx.session.dir.join("packages.jsonl");
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .map_err(|e| {
+            ShimError(format!(
+                "cannot record the pkg-config query in {}: {e}",
+                path.display()
+            ))
+        })?;
+    let fake = ctx.session.dir.join("fake").join("pkg-config");
+    for m in &q.modules {
+        let args: Vec<String> = ctx.args().iter().map(|a| escape_json(a)).collect();
+        let (incs, libs) = if resolved == "fake" {
+            (
+                vec![escape_json(
+                    &fake.join(m).join("include").display().to_string(),
+                )],
+                vec![escape_json(&lib_name(m))],
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let line = format!(
+            "{{\"name\":{},\"method\":\"pkg-config\",\"args\":[{}],\"file\":{},\"resolved\":\"{resolved}\",\"found\":{found},\"version\":{},\"targets\":[],\"include_dirs\":[{}],\"libraries\":[{}]}}\n",
+            escape_json(m),
+            args.join(","),
+            escape_json(&caller(ctx)),
+            escape_json(&if resolved == "fake" { version_of(q, m) } else { String::new() }),
+            incs.join(","),
+            libs.join(","),
+        );
+        f.write_all(line.as_bytes()).map_err(|e| {
+            ShimError(format!(
+                "cannot record the pkg-config query in {}: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Who asked: the nearest ancestor that is not a shell, by program name (`cmake`, `make`,
+/// `meson`, `configure`; an interpreter's script for python and perl).
+fn caller(ctx: &Ctx) -> String {
+    let base = |a: &String| {
+        Path::new(a)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    for argv in crate::phase::Ancestors::new(ctx.session.driver_pid) {
+        let name = argv.first().map(base).unwrap_or_default();
+        match name.as_str() {
+            "sh" | "bash" | "dash" | "" => continue,
+            n if n.starts_with("python") || n.starts_with("perl") => {
+                return argv.get(1).map(base).unwrap_or(name)
+            }
+            _ => return name,
+        }
+    }
+    String::new()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Query {
+        parse(&s.split(' ').map(String::from).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn queries() {
+        let q = p("--exists --print-errors glib-2.0 >= 2.50 zlib");
+        assert!(q.exists);
+        assert_eq!(q.modules, ["glib-2.0", "zlib"]);
+        assert_eq!(
+            q.constraints,
+            [("glib-2.0".into(), ">=".into(), "2.50".into())]
+        );
+        let q = p("--cflags --libs --static libfoo");
+        assert!(q.cflags && q.libs && !q.other);
+        assert_eq!(lib_name("libfoo"), "foo");
+        assert_eq!(lib_name("glib-2.0"), "glib-2.0");
+        assert!(p("--version").other);
+        assert_eq!(
+            p("--variable=includedir x").variable.as_deref(),
+            Some("includedir")
+        );
+    }
+}
