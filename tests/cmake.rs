@@ -8,7 +8,7 @@ use cmake_oracle::*;
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn confess_cmake(tmp: &Path, fx: &Path, generator: &str) -> Run {
     let run = confess(
@@ -53,26 +53,7 @@ fn basic_fixture_compile_database_matches_bear() {
     let fx = fixture("cmake/basic");
     let tmp = tempfile::tempdir().expect("tmp");
     let run = confess_cmake(&tmp.path().join("c"), &fx, "ninja");
-    let real_src = tmp.path().join("real-src");
-    copy_dir(&fx, &real_src);
-    let real_build = tmp.path().join("real-build");
-    let st = std::process::Command::new("cmake")
-        .args([
-            "-S",
-            real_src.to_str().expect("utf-8"),
-            "-B",
-            real_build.to_str().expect("utf-8"),
-            "-G",
-            "Ninja",
-        ])
-        .output()
-        .expect("cmake");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let bear_db = bear(&real_build, &["cmake", "--build", "."]);
+    let (real_src, real_build, bear_db) = real_build_with_bear(&fx, tmp.path(), &[]);
     let ours = normalized_tus(
         &run.json("compile_commands.json"),
         &fx,
@@ -352,27 +333,11 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
         "#cmakedefine HAVE_STDIO_H\n#cmakedefine HAVE_NO_SUCH_HEADER\n",
     )
     .expect("write");
-    let out = tmp.path().join("out");
-    let output = std::process::Command::new(confess_bin())
-        .env("CONFESS_VERIFY_HEADERS", "1")
-        .args([
-            "cmake",
-            src.to_str().expect("utf-8"),
-            "--quiet",
-            "--keep-scratch",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("confess");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "{stderr}");
-    let scratch = PathBuf::from(
-        stderr
-            .lines()
-            .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
-            .expect("scratch"),
+    let (run, scratch) = confess_keeping_scratch(
+        &tmp.path().join("c"),
+        &["cmake", src.to_str().expect("utf-8")],
     );
+    run.assert_ok();
     // The edit: two new checks and a configured header.
     let edited = format!("{lists}check_include_file(stdio.h HAVE_STDIO_H)\ncheck_include_file(confess_no_such_header.h HAVE_NO_SUCH_HEADER)\nconfigure_file(config.h.in config.h)\n");
     std::fs::write(scratch.join("src/CMakeLists.txt"), edited).expect("edit");

@@ -5,7 +5,7 @@
 use crate::common::*;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub fn load(p: &Path) -> Value {
     serde_json::from_str(
@@ -362,4 +362,28 @@ pub fn normalized_tus(db: &Value, src: &Path, build: &Path) -> Vec<(String, Vec<
         .collect();
     v.sort();
     v
+}
+
+/// A real configure (Ninja) of a copy of `src` in `tmp`, and a real build under Bear: the copy,
+/// the build directory and Bear's compile database.
+pub fn real_build_with_bear(src: &Path, tmp: &Path, extra: &[&str]) -> (PathBuf, PathBuf, Value) {
+    let real_src = tmp.join("real-src");
+    copy_dir(src, &real_src);
+    let real_build = tmp.join("real-build");
+    let st = std::process::Command::new("cmake")
+        .arg("-S")
+        .arg(&real_src)
+        .arg("-B")
+        .arg(&real_build)
+        .args(["-G", "Ninja"])
+        .args(extra)
+        .output()
+        .expect("cmake");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let db = bear(&real_build, &["cmake", "--build", "."]);
+    (real_src, real_build, db)
 }

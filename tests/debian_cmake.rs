@@ -42,28 +42,8 @@ fn check(pkg: &str, subdir: &str, fix: impl Fn(&Path), extra: &[&str]) {
         );
         cmake_oracle::check_against_file_api(&src, &run);
         if deps == "real" {
-            let real_src = tmp.path().join("real-src");
-            copy_dir(&src, &real_src);
-            let real_build = tmp.path().join("real-build");
-            let mut configure = vec![
-                "-S".to_string(),
-                real_src.display().to_string(),
-                "-B".into(),
-                real_build.display().to_string(),
-                "-G".into(),
-                "Ninja".into(),
-            ];
-            configure.extend(extra.iter().map(|s| s.to_string()));
-            let st = std::process::Command::new("cmake")
-                .args(&configure)
-                .output()
-                .expect("cmake");
-            assert!(
-                st.status.success(),
-                "{}",
-                String::from_utf8_lossy(&st.stderr)
-            );
-            let bear_db = bear(&real_build, &["cmake", "--build", "."]);
+            let (real_src, real_build, bear_db) =
+                cmake_oracle::real_build_with_bear(&src, tmp.path(), extra);
             let ours = cmake_oracle::normalized_tus(
                 &run.json("compile_commands.json"),
                 &src,

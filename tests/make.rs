@@ -265,25 +265,11 @@ fn depfile_rules(text: &str) -> Vec<(String, Vec<String>)> {
 fn depfiles_say_what_gcc_says() {
     let fx = fixture("make/depfiles");
     let tmp = tempfile::tempdir().expect("tmp");
-    let out = tmp.path().join("out");
-    let output = std::process::Command::new(confess_bin())
-        .env("CONFESS_VERIFY_HEADERS", "1")
-        .args([
-            "make",
-            fx.to_str().expect("utf-8"),
-            "--quiet",
-            "--keep-scratch",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("confess");
-    assert!(output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let scratch = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
-        .expect("scratch");
+    let (run, scratch) = confess_keeping_scratch(
+        &tmp.path().join("c"),
+        &["make", fx.to_str().expect("utf-8")],
+    );
+    run.assert_ok();
     let real = tmp.path().join("real");
     copy_dir(&fx, &real);
     let st = std::process::Command::new("make")
@@ -292,8 +278,7 @@ fn depfiles_say_what_gcc_says() {
         .expect("make");
     assert!(st.status.success());
     for d in ["area.d", "custom/main.d"] {
-        let ours =
-            std::fs::read_to_string(Path::new(scratch).join("src").join(d)).expect("our depfile");
+        let ours = std::fs::read_to_string(scratch.join("src").join(d)).expect("our depfile");
         let gcc = std::fs::read_to_string(real.join(d)).expect("gcc's depfile");
         assert_eq!(
             depfile_rules(&ours),
@@ -301,7 +286,7 @@ fn depfiles_say_what_gcc_says() {
             "{d}:\nours:\n{ours}\ngcc:\n{gcc}"
         );
     }
-    std::fs::remove_dir_all(scratch).expect("cleanup");
+    std::fs::remove_dir_all(&scratch).expect("cleanup");
 }
 
 #[test]

@@ -41,31 +41,19 @@ fn configure_rerun_inside_the_build_keeps_config_h() {
     // configure.ac newer than configure: make re-runs autoconf and config.status --recheck.
     sh(&src, "sleep 1 && touch configure.ac");
 
-    let out = tmp.path().join("out");
-    let output = Command::new(confess_bin())
-        .env("CONFESS_VERIFY_HEADERS", "1")
-        .args([
-            "make",
-            src.to_str().expect("utf-8"),
-            "--quiet",
-            "--keep-scratch",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .expect("confess");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    let (run, scratch) = confess_keeping_scratch(
+        &tmp.path().join("c"),
+        &["make", src.to_str().expect("utf-8")],
+    );
+    let out = run.out.clone();
+    let stderr = run.stderr();
     let log = std::fs::read_to_string(out.join("build.log")).unwrap_or_default();
-    assert!(output.status.success(), "confess failed:\n{stderr}\n{log}");
+    assert_eq!(run.code(), 0, "confess failed:\n{stderr}\n{log}");
     assert!(
         log.contains("--recheck") || log.contains("config.status"),
         "configure did not re-run inside the build:\n{log}"
     );
-    let scratch = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
-        .expect("scratch path");
-    let scratch = std::path::Path::new(scratch);
+
     let rerun = std::fs::read_to_string(scratch.join("src/config.h")).expect("config.h in scratch");
     assert_eq!(
         rerun, reference,
@@ -89,5 +77,5 @@ fn configure_rerun_inside_the_build_keeps_config_h() {
     );
     let graph = std::fs::read_to_string(out.join("graph.txt")).expect("graph");
     assert!(graph.contains("source hello.c"), "{graph}");
-    std::fs::remove_dir_all(scratch).expect("remove scratch");
+    std::fs::remove_dir_all(&scratch).expect("remove scratch");
 }

@@ -8,29 +8,10 @@ use crate::link;
 use crate::token::{self, Edge, Input, Kind, Token};
 use std::path::Path;
 
-/// Flags that name outputs or side files: left out of the normalised action and of the
-/// header scan.
-fn is_output_flag(m: Meaning) -> bool {
-    matches!(
-        m,
-        Meaning::Output
-            | Meaning::DepFile
-            | Meaning::DepFileUser
-            | Meaning::DepOutput
-            | Meaning::DepTarget
-            | Meaning::DepTargetQ
-            | Meaning::DepPhony
-            | Meaning::DepMissingGen
-            | Meaning::DepsOnly
-    )
-}
-
 /// `-Wp,-MD,file` is a depfile request spelled as a preprocessor option.
 fn is_wp_depfile(a: &crate::args::Arg) -> bool {
     a.kind == ArgKind::Flag(Meaning::PreprocArg)
-        && a.value
-            .as_deref()
-            .is_some_and(|v| v.starts_with("-MD,") || v.starts_with("-MMD,"))
+        && a.value.as_deref().is_some_and(crate::flags::is_wp_depfile)
 }
 
 /// The action words that identify a compile: flags as given, minus outputs and inputs, with
@@ -50,7 +31,7 @@ pub fn normalized_action(ctx: &Ctx, cmd: &Command, lang: Option<Lang>) -> Vec<St
     for a in &cmd.args {
         match &a.kind {
             ArgKind::Input => continue,
-            ArgKind::Flag(m) if is_output_flag(*m) || *m == Meaning::Language => continue,
+            ArgKind::Flag(m) if m.names_output() || *m == Meaning::Language => continue,
             _ if is_wp_depfile(a) => continue,
             _ => {}
         }

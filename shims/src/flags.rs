@@ -83,6 +83,55 @@ pub enum Meaning {
     Wrapper,   // -wrapper
 }
 
+impl Meaning {
+    /// `-o` and the dependency-file flags: they name where things go, not what is made.
+    pub fn names_output(self) -> bool {
+        matches!(
+            self,
+            Meaning::Output
+                | Meaning::DepFile
+                | Meaning::DepFileUser
+                | Meaning::DepOutput
+                | Meaning::DepTarget
+                | Meaning::DepTargetQ
+                | Meaning::DepPhony
+                | Meaning::DepMissingGen
+                | Meaning::DepsOnly
+        )
+    }
+
+    /// Where the driver stops (`-c`, `-S`, `-E`).
+    pub fn is_stop(self) -> bool {
+        matches!(
+            self,
+            Meaning::StopAtObject | Meaning::StopAtAssembly | Meaning::StopAtPreprocess
+        )
+    }
+
+    /// Flags only the link step reads.
+    pub fn is_link_only(self) -> bool {
+        matches!(
+            self,
+            Meaning::Lib
+                | Meaning::LibPath
+                | Meaning::LinkerArg
+                | Meaning::Xlinker
+                | Meaning::Shared
+                | Meaning::Static
+                | Meaning::Rdynamic
+                | Meaning::NoStdLib
+                | Meaning::LinkMisc
+                | Meaning::Relocatable
+                | Meaning::Pie
+        )
+    }
+}
+
+/// `-Wp,-MD,file` and `-Wp,-MMD,file`: a depfile request spelled as a preprocessor option.
+pub fn is_wp_depfile(value: &str) -> bool {
+    value.starts_with("-MD,") || value.starts_with("-MMD,")
+}
+
 /// One line of the table.
 #[derive(Clone, Copy, Debug)]
 pub struct Flag {

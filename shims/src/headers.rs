@@ -73,9 +73,7 @@ pub fn scan_real(
             ArgKind::Input => continue,
             ArgKind::Flag(m) if drops_for_scan(*m) => continue,
             ArgKind::Flag(Meaning::PreprocArg)
-                if a.value
-                    .as_deref()
-                    .is_some_and(|v| v.starts_with("-MD,") || v.starts_with("-MMD,")) =>
+                if a.value.as_deref().is_some_and(crate::flags::is_wp_depfile) =>
             {
                 continue
             }
@@ -139,35 +137,13 @@ pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -
 /// The hash of a toolchain header (see `header`).
 pub const TOOLCHAIN: &str = "toolchain";
 
+/// Flags the header scan leaves out: outputs, stops, the language (given per source) and
+/// everything only the link reads.
 pub fn drops_for_scan(m: Meaning) -> bool {
-    matches!(
-        m,
-        Meaning::Output
-            | Meaning::DepFile
-            | Meaning::DepFileUser
-            | Meaning::DepOutput
-            | Meaning::DepTarget
-            | Meaning::DepTargetQ
-            | Meaning::DepPhony
-            | Meaning::DepMissingGen
-            | Meaning::DepsOnly
-            | Meaning::StopAtObject
-            | Meaning::StopAtAssembly
-            | Meaning::StopAtPreprocess
-            | Meaning::Language
-            | Meaning::SaveTemps
-            | Meaning::Lib
-            | Meaning::LibPath
-            | Meaning::LinkerArg
-            | Meaning::Xlinker
-            | Meaning::Shared
-            | Meaning::Relocatable
-            | Meaning::Pie
-            | Meaning::Static
-            | Meaning::Rdynamic
-            | Meaning::NoStdLib
-            | Meaning::LinkMisc
-    )
+    m.names_output()
+        || m.is_stop()
+        || m.is_link_only()
+        || matches!(m, Meaning::Language | Meaning::SaveTemps)
 }
 
 /// Splits `T: a b \` continuation lines into dependency words, undoing make's escapes.

@@ -16,50 +16,26 @@ use std::process::Stdio;
 /// includes: they are left out of the cache key (the scan applies the path and macro flags
 /// itself).
 fn outside_key(m: Meaning) -> bool {
-    matches!(
-        m,
-        Meaning::Output
-            | Meaning::DepFile
-            | Meaning::DepFileUser
-            | Meaning::DepOutput
-            | Meaning::DepTarget
-            | Meaning::DepTargetQ
-            | Meaning::DepPhony
-            | Meaning::DepMissingGen
-            | Meaning::DepsOnly
-            | Meaning::StopAtObject
-            | Meaning::StopAtAssembly
-            | Meaning::StopAtPreprocess
-            | Meaning::Language
-            | Meaning::Include
-            | Meaning::ISystem
-            | Meaning::IQuote
-            | Meaning::IDirAfter
-            | Meaning::IncludeFile
-            | Meaning::IMacros
-            | Meaning::Define
-            | Meaning::Undef
-            | Meaning::Warning
-            | Meaning::Debug
-            | Meaning::SaveTemps
-            | Meaning::Lib
-            | Meaning::LibPath
-            | Meaning::LinkerArg
-            | Meaning::Xlinker
-            | Meaning::Shared
-            | Meaning::Static
-            | Meaning::Rdynamic
-            | Meaning::NoStdLib
-            | Meaning::LinkMisc
-            | Meaning::Relocatable
-            | Meaning::Pie
-            | Meaning::Verbose
-            | Meaning::Pipe
-    )
-}
-
-fn is_depfile_wp(v: &str) -> bool {
-    v.starts_with("-MD,") || v.starts_with("-MMD,")
+    m.names_output()
+        || m.is_stop()
+        || m.is_link_only()
+        || matches!(
+            m,
+            Meaning::Language
+                | Meaning::Include
+                | Meaning::ISystem
+                | Meaning::IQuote
+                | Meaning::IDirAfter
+                | Meaning::IncludeFile
+                | Meaning::IMacros
+                | Meaning::Define
+                | Meaning::Undef
+                | Meaning::Warning
+                | Meaning::Debug
+                | Meaning::SaveTemps
+                | Meaning::Verbose
+                | Meaning::Pipe
+        )
 }
 
 /// The compiler's facts for one flag set.
@@ -84,8 +60,8 @@ pub fn scan(
     for a in &cmd.args {
         match &a.kind {
             ArgKind::Input => {}
-            ArgKind::Flag(Meaning::PreprocArg) if a.value.as_deref().is_some_and(is_depfile_wp) => {
-            }
+            ArgKind::Flag(Meaning::PreprocArg)
+                if a.value.as_deref().is_some_and(crate::flags::is_wp_depfile) => {}
             ArgKind::Flag(Meaning::PreprocArg) => {
                 return Err(Fallback::new("-Wp/-Xpreprocessor options"))
             }

@@ -167,9 +167,7 @@ impl Realizer {
                 ArgKind::Input => continue,
                 ArgKind::Flag(m) if drop_for_realize(*m) => continue,
                 ArgKind::Flag(Meaning::PreprocArg)
-                    if a.value
-                        .as_deref()
-                        .is_some_and(|v| v.contains("-MD,") || v.contains("-MMD,")) =>
+                    if a.value.as_deref().is_some_and(crate::flags::is_wp_depfile) =>
                 {
                     continue
                 }
@@ -341,21 +339,11 @@ impl Realizer {
 /// Flags that name outputs or choose the language of positional inputs: realization sets its
 /// own output, and by then sources have become objects.
 fn drop_for_realize(m: Meaning) -> bool {
-    matches!(
-        m,
-        Meaning::Output
-            | Meaning::DepFile
-            | Meaning::DepFileUser
-            | Meaning::DepOutput
-            | Meaning::DepTarget
-            | Meaning::DepTargetQ
-            | Meaning::DepPhony
-            | Meaning::DepMissingGen
-            | Meaning::DepsOnly
-            | Meaning::Language
-            | Meaning::StopAtAssembly
-            | Meaning::SaveTemps
-    )
+    m.names_output()
+        || matches!(
+            m,
+            Meaning::Language | Meaning::StopAtAssembly | Meaning::SaveTemps
+        )
 }
 
 fn symlink(target: &Path, link: &Path) -> Result<()> {

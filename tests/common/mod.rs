@@ -83,6 +83,23 @@ impl Run {
 
 /// Runs `confess ARGS` with `--out` set to a fresh directory inside `tmp`.
 pub fn confess(tmp: &Path, args: &[&str]) -> Run {
+    confess_with(tmp, args, &[])
+}
+
+/// Runs `confess ARGS --keep-scratch`; returns the run and the kept scratch directory (the
+/// caller removes it).
+pub fn confess_keeping_scratch(tmp: &Path, args: &[&str]) -> (Run, PathBuf) {
+    let run = confess_with(tmp, args, &["--keep-scratch"]);
+    let stderr = run.stderr();
+    let scratch = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| panic!("confess kept no scratch directory:\n{stderr}"));
+    (run, scratch)
+}
+
+fn confess_with(tmp: &Path, args: &[&str], options: &[&str]) -> Run {
     let out = tmp.join("confess-out");
     let mut cmd = Command::new(confess_bin());
     // Options go right after the subcommand, before any `--`.
@@ -90,6 +107,7 @@ pub fn confess(tmp: &Path, args: &[&str]) -> Run {
         .arg("--out")
         .arg(&out)
         .arg("--quiet")
+        .args(options)
         .args(&args[1..]);
     // Every header scan is checked against the real preprocessor's (gcc -M) in the tests.
     cmd.env("CONFESS_VERIFY_HEADERS", "1");

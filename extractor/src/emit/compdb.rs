@@ -5,7 +5,6 @@
 use crate::graph::{ActionKind, EdgeKind, Graph};
 use crate::pathmap::{PathMap, Root};
 use confess_shims::args::{self, ArgKind, Stop};
-use confess_shims::flags::Meaning;
 use serde::Serialize;
 use std::path::Path;
 
@@ -15,24 +14,6 @@ pub struct Entry {
     pub file: String,
     pub arguments: Vec<String>,
     pub output: String,
-}
-
-/// Flags that only the link step reads: left out when a compile-and-link call is split into
-/// its compiles (as Bear does).
-fn link_only(m: Meaning) -> bool {
-    matches!(
-        m,
-        Meaning::Lib
-            | Meaning::LibPath
-            | Meaning::LinkerArg
-            | Meaning::Xlinker
-            | Meaning::Shared
-            | Meaning::Static
-            | Meaning::Rdynamic
-            | Meaning::NoStdLib
-            | Meaning::LinkMisc
-            | Meaning::Relocatable
-    )
 }
 
 pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
@@ -83,7 +64,9 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
                 ArgKind::Input if src_loc.root == Root::Build => {
                     argv.push(map.user_path(&src_abs, &g.generated).display().to_string())
                 }
-                ArgKind::Flag(m) if linked && link_only(*m) => continue,
+                // Link-only flags are left out when a compile-and-link call is split into its
+                // compiles (as Bear does).
+                ArgKind::Flag(m) if linked && m.is_link_only() => continue,
                 _ => argv.extend(arg.words.iter().map(|w| map.map_word(w, &g.generated))),
             }
         }
