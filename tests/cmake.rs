@@ -392,3 +392,75 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
     );
     std::fs::remove_dir_all(&scratch).expect("cleanup");
 }
+
+#[test]
+fn fetchcontent_requests_are_recorded_with_url_and_hash() {
+    // Offline: the content is a tarball on this machine, fetched by URL with its hash.
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dep = tmp.path().join("dep");
+    std::fs::create_dir_all(&dep).expect("mkdir");
+    std::fs::write(dep.join("CMakeLists.txt"), "cmake_minimum_required(VERSION 3.16)\nproject(dep C)\nadd_library(dep STATIC dep.c)\ntarget_include_directories(dep PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})\n").expect("write");
+    std::fs::write(dep.join("dep.c"), "int dep_value(void) { return 5; }\n").expect("write");
+    std::fs::write(dep.join("dep.h"), "int dep_value(void);\n").expect("write");
+    let st = std::process::Command::new("tar")
+        .args(["-czf", "dep.tar.gz", "dep"])
+        .current_dir(tmp.path())
+        .status()
+        .expect("tar");
+    assert!(st.success());
+    use sha2::Digest;
+    let hash = confess_shims::token::hex(&sha2::Sha256::digest(
+        std::fs::read(tmp.path().join("dep.tar.gz")).expect("tarball"),
+    ));
+    let proj = tmp.path().join("proj");
+    std::fs::create_dir_all(&proj).expect("mkdir");
+    let url = format!("file://{}/dep.tar.gz", tmp.path().display());
+    std::fs::write(proj.join("CMakeLists.txt"), format!("cmake_minimum_required(VERSION 3.24)\nproject(proj C)\ninclude(FetchContent)\nFetchContent_Declare(dep URL {url} URL_HASH SHA256={hash})\nFetchContent_MakeAvailable(dep)\nadd_executable(app main.c)\ntarget_link_libraries(app PRIVATE dep)\n")).expect("write");
+    std::fs::write(
+        proj.join("main.c"),
+        "#include \"dep.h\"\nint main(void) { return dep_value() - 5; }\n",
+    )
+    .expect("write");
+    let run = confess(
+        &tmp.path().join("c"),
+        &["cmake", proj.to_str().expect("utf-8")],
+    );
+    run.assert_ok();
+    let g = run.json("graph.json");
+    let p = package(&g, "dep");
+    assert_eq!(p["method"], "FetchContent");
+    assert_eq!(p["url"].as_str(), Some(url.as_str()));
+    assert_eq!(p["hash"].as_str(), Some(format!("SHA256={hash}").as_str()));
+    assert!(
+        p["file"]
+            .as_str()
+            .expect("file")
+            .ends_with("proj/CMakeLists.txt"),
+        "{p}"
+    );
+    assert_eq!(p["lines"], serde_json::json!([4]));
+    let text = serde_json::to_string(&g).expect("json");
+    assert!(
+        !text.contains("/tmp/confess-"),
+        "graph.json names the scratch directory"
+    );
+    // The fetched library is built and linked like the project's own.
+    let libs = g["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| a["kind"] == "link")
+        .expect("link");
+    let inputs: Vec<String> = libs["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| node_loc(&g, &i["node"]))
+        .collect();
+    assert!(
+        inputs.contains(&"[build]/_deps/dep-build/libdep.a".to_string()),
+        "{inputs:?}"
+    );
+}

@@ -254,6 +254,12 @@ pub struct Package {
     /// Artifacts whose link uses those libraries.
     #[serde(default)]
     pub used_by: Vec<u32>,
+    /// FetchContent: where the content comes from (URL or git repository), and its hash (URL
+    /// hash or git tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
 }
 
 /// The stored facts of one confession.
@@ -371,7 +377,19 @@ fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
     }
     for p in &merged {
         let mut p = p.clone();
-        if p.method == "find_package" {
+        p.args = p
+            .args
+            .iter()
+            .map(|a| map.map_word(a, &g.generated))
+            .collect();
+        if p.method == "FetchContent" {
+            // The provider is called from CMake's FetchContent module: the request itself is
+            // the project's FetchContent_Declare.
+            if let Some((file, lines)) = find_declare(&map.user_src, &p.name) {
+                p.file = file.display().to_string();
+                p.lines = lines;
+            }
+        } else if p.method != "pkg-config" {
             let file = map.user_path(Path::new(&p.file), &g.generated);
             p.lines = find_package_lines(
                 &std::fs::read_to_string(&p.file).unwrap_or_default(),
@@ -413,15 +431,40 @@ fn dedup_keep_order(v: &mut Vec<String>) {
     v.retain(|x| seen.insert(x.clone()));
 }
 
+/// The project list file (CMakeLists.txt or *.cmake) that declares FetchContent content NAME,
+/// with the lines of the declaration.
+fn find_declare(root: &Path, name: &str) -> Option<(std::path::PathBuf, Vec<usize>)> {
+    let mut files = Vec::new();
+    let mut links = Vec::new();
+    list_files(root, &mut files, &mut links);
+    files.sort();
+    files
+        .into_iter()
+        .filter(|f| {
+            f.file_name().is_some_and(|n| n == "CMakeLists.txt")
+                || f.extension().is_some_and(|e| e == "cmake")
+        })
+        .find_map(|f| {
+            let text = std::fs::read_to_string(&f).ok()?;
+            let lines = command_lines(&text, "fetchcontent_declare", name);
+            (!lines.is_empty()).then_some((f, lines))
+        })
+}
+
 /// Lines (1-based) with `find_package(NAME` in a list file, any case, any spacing.
 pub fn find_package_lines(text: &str, name: &str) -> Vec<usize> {
+    command_lines(text, "find_package", name)
+}
+
+/// Lines (1-based) where `command(NAME` is called, the command in any case.
+fn command_lines(text: &str, command: &str, name: &str) -> Vec<usize> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let lower = line.to_ascii_lowercase();
-        let Some(pos) = lower.find("find_package") else {
+        let Some(pos) = lower.find(command) else {
             continue;
         };
-        let rest = line[pos + "find_package".len()..].trim_start();
+        let rest = line[pos + command.len()..].trim_start();
         let Some(rest) = rest.strip_prefix('(') else {
             continue;
         };
