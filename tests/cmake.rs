@@ -464,3 +464,37 @@ fn fetchcontent_requests_are_recorded_with_url_and_hash() {
         "{inputs:?}"
     );
 }
+
+#[test]
+fn a_toolchain_file_of_the_users_is_loaded_first() {
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let toolchain = tmp.path().join("my-toolchain.cmake");
+    std::fs::write(
+        &toolchain,
+        "set(CMAKE_C_FLAGS_INIT \"-DFROM_USER_TOOLCHAIN=1\")\nset(MY_TOOLCHAIN_LOADED ON)\n",
+    )
+    .expect("write");
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::write(src.join("CMakeLists.txt"), "cmake_minimum_required(VERSION 3.16)\nproject(p C)\nif(NOT MY_TOOLCHAIN_LOADED)\n  message(FATAL_ERROR \"the user's toolchain file was not loaded\")\nendif()\nadd_executable(app main.c)\n").expect("write");
+    std::fs::write(
+        src.join("main.c"),
+        "int main(void) { return FROM_USER_TOOLCHAIN - 1; }\n",
+    )
+    .expect("write");
+    let arg = format!("-DCMAKE_TOOLCHAIN_FILE={}", toolchain.display());
+    let run = confess(
+        &tmp.path().join("c"),
+        &["cmake", src.to_str().expect("utf-8"), "--", &arg],
+    );
+    run.assert_ok();
+    // The user's flags reached the compile, and the compile still went through the shims.
+    let g = run.read("graph.txt");
+    assert!(g.contains("'-DFROM_USER_TOOLCHAIN=1'"), "{g}");
+    assert!(
+        g.contains("compile cc -> [build]/CMakeFiles/app.dir/main.c.o\n"),
+        "{g}"
+    );
+}
