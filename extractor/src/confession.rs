@@ -122,7 +122,6 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
             reason: e.to_string(),
         }
     })?;
-    let started = Instant::now();
     let mut build_secs = 0.0;
     let mut build_started_ns = i64::MAX;
     let mut failure = None;
@@ -171,7 +170,6 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let what = format!("{} in {}", driver.name(), src.display());
     let summary = emit::summary::render(&graph, &what, &timing, &out);
     write(&out.join("summary.txt"), &summary)?;
-    let _ = started;
     if let Some(kib) = peak_memory_kib() {
         eprintln!("peak memory: {kib} KiB");
     }
