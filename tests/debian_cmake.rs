@@ -1,7 +1,8 @@
 //! Real CMake projects from Debian source packages (zlib, cjson, expat), confessed with
 //! `--deps real` and `--deps fake`, checked against CMake's File API from the same build
-//! directory and (real) against Bear on a real build. The user's tree stays untouched even
-//! where the project's configure writes into its sources (zlib renames zconf.h).
+//! directory, and (real) against Bear on a real build and across the Ninja and Unix Makefiles
+//! generators. The user's tree stays untouched even where the project's configure writes into
+//! its sources (zlib renames zconf.h).
 
 #[path = "cmake_oracle.rs"]
 mod cmake_oracle;
@@ -56,6 +57,27 @@ fn check(pkg: &str, subdir: &str, fix: impl Fn(&Path), extra: &[&str]) {
                 theirs.len()
             );
             assert_eq!(ours, theirs, "{pkg}: compile database differs from Bear's");
+            // The Unix Makefiles generator gives the same graph as Ninja.
+            let mut make_args = vec![
+                "cmake",
+                src.to_str().expect("utf-8"),
+                "--deps",
+                deps,
+                "--generator",
+                "make",
+            ];
+            if !extra.is_empty() {
+                make_args.push("--");
+                make_args.extend(extra);
+            }
+            let make = confess(&tmp.path().join("make"), &make_args);
+            make.assert_ok();
+            cmake_oracle::check_against_file_api(&src, &make);
+            assert_eq!(
+                cmake_oracle::edge_set(&run.json("graph.json")),
+                cmake_oracle::edge_set(&make.json("graph.json")),
+                "{pkg}: Ninja and Unix Makefiles give different graphs"
+            );
         }
     }
 }
