@@ -1,21 +1,28 @@
 #!/usr/bin/env python3
 """Benchmark: the confess build phase against the build system's own traversal and the real build.
 
-For each size N, generates a synthetic plain-Make project (gen_make_project.py) and measures, side
-by side in one run, each on a fresh copy of the tree:
+For each size N, generates a synthetic plain-Make project once (gen_make_project.py) and
+measures, side by side in one run, each measurement on a fresh copy of the generated tree:
 
   floor    make -jJ CC=true AR=true: the build system's traversal with every tool a no-op
-  confess  confess make SRC -jJ: its build phase (as it reports it) and its total time
+  confess  CONFESS make SRC --out OUT -jJ: its build phase (the `build phase: X.XXXs` line it
+           prints on stderr) and the wall time of the whole command
   real     make -jJ: the real build (skipped above N=2000 unless --real-all)
 
-and prints the ratios: confess build phase / floor, real / confess build phase, the shim's
-cost per tool call ((confess build phase - floor) / calls), and the peak memory of the confess
-process (its own VmHWM, which it reports), in MiB.
+then prints the ratios confess build / floor and real / confess build, the shim's cost per tool
+call ((confess build - floor) / calls, calls counted from `make -n`) and the peak resident
+memory of the confess process tree (getrusage RUSAGE_CHILDREN, taken in a fresh child process
+for each measurement, so peaks from different measurements never mix).
+
+With --reps R every measurement is repeated R times and the median is reported.
 """
 import argparse
 import json
+import math
 import os
+import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -24,15 +31,73 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+GEN = os.path.join(HERE, "gen_make_project.py")
+REAL_MAX_N = 2000
+
+BUILD_PHASE = re.compile(r"^build phase: ([0-9]+(?:\.[0-9]+)?)s\s*$", re.M)
+SELF_PEAK = re.compile(r"^peak memory: ([0-9]+) KiB\s*$", re.M)
 
 
-def timed(cmd, cwd, env=None):
-    t = time.monotonic()
-    p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    dt = time.monotonic() - t
-    if p.returncode != 0:
-        sys.exit(f"bench: {' '.join(cmd)} failed in {cwd}:\n{p.stdout[-2000:]}\n{p.stderr[-2000:]}")
-    return dt, p
+# ---------------------------------------------------------------------------------------------
+# The measuring child: `run.py _measure RESULT OUT ERR CWD -- CMD...` runs CMD in CWD with its
+# output in OUT and ERR, and writes {"rc", "wall_s", "maxrss_kib"} to RESULT. Being a fresh
+# process, its RUSAGE_CHILDREN peak is CMD's tree alone.
+
+
+def measure_child(argv):
+    result, out, err, cwd = argv[:4]
+    assert argv[4] == "--"
+    cmd = argv[5:]
+    with open(out, "wb") as o, open(err, "wb") as e:
+        t = time.perf_counter()
+        try:
+            rc = subprocess.call(cmd, cwd=cwd, stdout=o, stderr=e, stdin=subprocess.DEVNULL)
+        except OSError as ex:
+            e.write(f"bench: cannot run {cmd[0]}: {ex}\n".encode())
+            rc = 127
+        wall = time.perf_counter() - t
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(result, "w") as fh:
+        json.dump({"rc": rc, "wall_s": wall, "maxrss_kib": ru.ru_maxrss}, fh)
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+class BenchError(Exception):
+    pass
+
+
+def clean_env():
+    env = dict(os.environ)
+    # A benchmark started from make (or just) must not hand its make flags to the builds.
+    for v in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEFILES", "GNUMAKEFLAGS"):
+        env.pop(v, None)
+    return env
+
+
+def tail(path, chars=3000):
+    try:
+        with open(path, errors="replace") as fh:
+            s = fh.read()
+    except OSError:
+        return ""
+    return s[-chars:]
+
+
+def measure(label, cmd, cwd, logs):
+    """Runs cmd in a fresh measuring child; returns (result dict, stderr path)."""
+    res, out, err = (os.path.join(logs, f"{label}.{x}") for x in ("json", "out", "err"))
+    subprocess.run([sys.executable, os.path.abspath(__file__), "_measure", res, out, err, cwd, "--"] + cmd,
+                   env=clean_env(), check=True)
+    with open(res) as fh:
+        r = json.load(fh)
+    if r["rc"] != 0:
+        raise BenchError(
+            f"{label}: `{' '.join(cmd)}` exited with {r['rc']} (in {cwd})\n"
+            f"--- stdout (tail) ---\n{tail(out)}\n--- stderr (tail) ---\n{tail(err)}")
+    return r, err
 
 
 def fresh_copy(src, work, name):
@@ -42,67 +107,234 @@ def fresh_copy(src, work, name):
     return dst
 
 
+def count_calls(proj):
+    """Tool invocations of the build, from `make -n` with marker tools on the pristine tree."""
+    p = subprocess.run(["make", "-n", "CC=BENCH_CC", "AR=BENCH_AR"], cwd=proj, env=clean_env(),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise BenchError(f"make -n failed in {proj}:\n{p.stderr[-2000:]}")
+    return sum(1 for line in p.stdout.splitlines() if re.match(r"\s*BENCH_(CC|AR)\b", line))
+
+
+def version(cmd):
+    try:
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+        return p.stdout.splitlines()[0].strip() if p.stdout else None
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+
+
+def median(v):
+    return statistics.median(v) if v else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def bench_size(n, a, work, confess):
+    proj = os.path.join(work, f"gen-{n}")
+    logs = os.path.join(work, "logs")
+    os.makedirs(logs, exist_ok=True)
+    t = time.perf_counter()
+    gen = json.loads(subprocess.check_output([sys.executable, GEN, str(n), proj], text=True))
+    gen_s = time.perf_counter() - t
+    calls = count_calls(proj)
+    if calls != gen["calls"]:
+        print(f"bench: warning: N={n}: make -n shows {calls} tool calls, the generator counted "
+              f"{gen['calls']}; using make -n", file=sys.stderr)
+    do_real = not a.no_real and (n <= REAL_MAX_N or a.real_all)
+    log(f"N={n}: generated in {gen_s:.1f}s: {gen['translation_units']} TUs, {gen['static_libs']} static "
+        f"+ {gen['shared_libs']} shared libraries, {gen['programs']} programs, {calls} tool calls")
+
+    m = {k: [] for k in ("floor", "cbuild", "ctotal", "crss", "cself", "real")}
+    j = f"-j{a.jobs}"
+    for rep in range(a.reps):
+        tag = f"{n}.{rep}"
+
+        d = fresh_copy(proj, work, "floor")
+        r, _ = measure(f"floor.{tag}", ["make", j, "CC=true", "AR=true"], d, logs)
+        shutil.rmtree(d)
+        m["floor"].append(r["wall_s"])
+        log(f"N={n} rep {rep + 1}/{a.reps}: floor {r['wall_s']:.2f}s")
+
+        if confess:
+            d = fresh_copy(proj, work, "confess-src")
+            out = os.path.join(work, "confess-out")
+            shutil.rmtree(out, ignore_errors=True)
+            r, err = measure(f"confess.{tag}", [confess, "make", d, "--out", out, "-j", str(a.jobs), "--quiet"],
+                             work, logs)
+            stderr = tail(err, 1 << 20)
+            bp = BUILD_PHASE.search(stderr)
+            if not bp:
+                raise BenchError(f"confess printed no `build phase: X.XXXs` line on stderr:\n{stderr[-3000:]}")
+            m["cbuild"].append(float(bp.group(1)))
+            m["ctotal"].append(r["wall_s"])
+            m["crss"].append(r["maxrss_kib"] / 1024)
+            sp = SELF_PEAK.search(stderr)
+            if sp:
+                m["cself"].append(int(sp.group(1)) / 1024)
+            shutil.rmtree(d)
+            shutil.rmtree(out, ignore_errors=True)
+            log(f"N={n} rep {rep + 1}/{a.reps}: confess build {m['cbuild'][-1]:.2f}s, "
+                f"total {r['wall_s']:.2f}s, peak {m['crss'][-1]:.1f} MiB")
+
+        if do_real:
+            d = fresh_copy(proj, work, "real")
+            r, _ = measure(f"real.{tag}", ["make", j], d, logs)
+            shutil.rmtree(d)
+            m["real"].append(r["wall_s"])
+            log(f"N={n} rep {rep + 1}/{a.reps}: real {r['wall_s']:.2f}s")
+
+    if not a.keep:
+        shutil.rmtree(proj)
+    row = {
+        "n": n,
+        "calls": calls,
+        "generated": gen,
+        "floor_s": median(m["floor"]),
+        "confess_build_s": median(m["cbuild"]),
+        "confess_total_s": median(m["ctotal"]),
+        "real_s": median(m["real"]),
+        "confess_peak_rss_mib": median(m["crss"]),
+        "confess_self_peak_mib": median(m["cself"]),
+        "samples": {k: v for k, v in m.items() if v},
+    }
+    row["confess_over_floor"] = ratio(row["confess_build_s"], row["floor_s"])
+    row["real_over_confess"] = ratio(row["real_s"], row["confess_build_s"])
+    row["shim_ms_per_call"] = (1000 * (row["confess_build_s"] - row["floor_s"]) / calls
+                               if row["confess_build_s"] is not None and calls else None)
+    return row
+
+
+COLUMNS = [
+    ("N", "n", "{}"),
+    ("calls", "calls", "{}"),
+    ("floor s", "floor_s", "{:.2f}"),
+    ("confess build s", "confess_build_s", "{:.2f}"),
+    ("confess total s", "confess_total_s", "{:.2f}"),
+    ("real s", "real_s", "{:.2f}"),
+    ("confess/floor", "confess_over_floor", "{:.2f}x"),
+    ("real/confess", "real_over_confess", "{:.1f}x"),
+    ("shim ms/call", "shim_ms_per_call", "{:.2f}"),
+    ("peak RSS MiB", "confess_peak_rss_mib", "{:.1f}"),
+]
+
+
+def table(rows, markdown=False):
+    cells = [[h for h, _, _ in COLUMNS]]
+    for r in rows:
+        cells.append([("-" if r[k] is None else f.format(r[k])) for _, k, f in COLUMNS])
+    w = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
+    lines = []
+    for ri, c in enumerate(cells):
+        if markdown:
+            lines.append("| " + " | ".join(c) + " |")
+            if ri == 0:
+                lines.append("| " + " | ".join("---:" for _ in c) + " |")
+        else:
+            lines.append("  ".join(x.rjust(w[i]) for i, x in enumerate(c)))
+    return "\n".join(lines)
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+def parse_sizes(values):
+    out = []
+    for v in values:
+        for p in str(v).split(","):
+            if p.strip():
+                n = int(p)
+                if n < 3:
+                    raise argparse.ArgumentTypeError(f"size {n} is below 3")
+                out.append(n)
+    return out
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "_measure":
+        return measure_child(sys.argv[2:])
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[200, 1000, 2000])
-    ap.add_argument("--jobs", "-j", type=int, default=2)
-    ap.add_argument("--reps", type=int, default=1)
-    ap.add_argument("--confess", default=os.path.join(HERE, "..", "target", "release", "confess"))
-    ap.add_argument("--no-real", action="store_true")
-    ap.add_argument("--real-all", action="store_true")
-    ap.add_argument("--json")
+    ap.add_argument("--sizes", nargs="+", default=["200", "1000", "2000"],
+                    help="project sizes N, in translation units (default: 200 1000 2000)")
+    ap.add_argument("--jobs", "-j", type=int, default=2, help="parallel jobs, make -jJ (default 2)")
+    ap.add_argument("--reps", type=int, default=1, help="repetitions; the median is reported (default 1)")
+    ap.add_argument("--confess", default=os.path.join(ROOT, "target", "release", "confess"),
+                    help="the confess binary (default: target/release/confess)")
+    ap.add_argument("--no-confess", action="store_true", help="skip the confess column")
+    ap.add_argument("--no-real", action="store_true", help="skip the real build")
+    ap.add_argument("--real-all", action="store_true", help=f"real builds above N={REAL_MAX_N} too")
+    ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    ap.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    ap.add_argument("--workdir", help="work in this directory (kept) instead of a temporary one")
+    ap.add_argument("--keep", action="store_true", help="keep the generated projects and logs")
     a = ap.parse_args()
-    confess = os.path.abspath(a.confess)
-    if not os.path.exists(confess):
-        sys.exit(f"bench: {confess} does not exist: run `cargo build --release` first")
+    try:
+        a.sizes = parse_sizes(a.sizes)
+    except (ValueError, argparse.ArgumentTypeError) as e:
+        ap.error(f"--sizes: {e}")
+    if a.jobs < 1 or a.reps < 1:
+        ap.error("--jobs and --reps must be at least 1")
+
+    if shutil.which("make") is None:
+        sys.exit("bench: error: `make` is not on PATH")
+    confess = None
+    if not a.no_confess:
+        confess = os.path.abspath(a.confess)
+        if not (os.path.isfile(confess) and os.access(confess, os.X_OK)):
+            sys.exit(f"bench: error: the confess binary {confess} does not exist or is not executable.\n"
+                     f"Build it (`cargo build --release`), point at it with --confess PATH, "
+                     f"or measure without it (--no-confess).")
+    if not a.no_real and shutil.which(os.environ.get("CC", "cc")) is None and shutil.which("cc") is None:
+        sys.exit("bench: error: no C compiler (cc) for the real build; use --no-real")
+
+    if a.workdir:
+        os.makedirs(a.workdir, exist_ok=True)
+        work, tmp = os.path.abspath(a.workdir), None
+        a.keep = True
+    else:
+        tmp = tempfile.TemporaryDirectory(prefix="confess-bench-")
+        work = tmp.name
+        if a.keep:
+            tmp._finalizer.detach()  # noqa: SLF001 - keep it on purpose
+            log(f"working in {work} (kept)")
+
     rows = []
-    with tempfile.TemporaryDirectory(prefix="confess-bench-") as work:
+    try:
         for n in a.sizes:
-            proj = os.path.join(work, f"gen-{n}")
-            calls = int(subprocess.check_output([sys.executable, os.path.join(HERE, "gen_make_project.py"), str(n), proj], text=True))
-            floor, cbuild, ctotal, real, rss = [], [], [], [], []
-            for _ in range(a.reps):
-                d = fresh_copy(proj, work, "floor")
-                dt, _ = timed(["make", f"-j{a.jobs}", "CC=true", "AR=true"], d)
-                floor.append(dt)
-                out = os.path.join(work, "out")
-                shutil.rmtree(out, ignore_errors=True)
-                dt, p = timed([confess, "make", proj, f"-j{a.jobs}", "--quiet", "--out", out], work)
-                m = re.search(r"build phase: ([0-9.]+)s", p.stderr)
-                mem = re.search(r"peak memory: ([0-9]+) KiB", p.stderr)
-                if not m:
-                    sys.exit(f"bench: confess printed no build-phase time:\n{p.stderr}")
-                cbuild.append(float(m.group(1)))
-                ctotal.append(dt)
-                rss.append(int(mem.group(1)) / 1024 if mem else float("nan"))
-                if not a.no_real and (n <= 2000 or a.real_all):
-                    d = fresh_copy(proj, work, "real")
-                    dt, _ = timed(["make", f"-j{a.jobs}"], d)
-                    real.append(dt)
-            med = lambda v: statistics.median(v) if v else float("nan")
-            row = {
-                "n": n, "calls": calls, "floor_s": med(floor), "confess_build_s": med(cbuild),
-                "confess_total_s": med(ctotal), "real_s": med(real), "confess_peak_mib": med(rss),
-            }
-            row["confess_over_floor"] = row["confess_build_s"] / row["floor_s"]
-            row["real_over_confess"] = row["real_s"] / row["confess_build_s"]
-            row["shim_ms_per_call"] = 1000 * (row["confess_build_s"] - row["floor_s"]) / calls
-            rows.append(row)
-            print_row(row, header=len(rows) == 1)
+            rows.append(bench_size(n, a, work, confess))
+    except BenchError as e:
+        if rows:
+            print(table(rows, a.markdown))
+        sys.exit(f"bench: error: {e}")
+    except KeyboardInterrupt:
+        if rows:
+            print(table(rows, a.markdown))
+        sys.exit("bench: interrupted")
+    finally:
+        if tmp is not None and not a.keep:
+            tmp.cleanup()
+
+    print(table(rows, a.markdown))
     if a.json:
+        doc = {
+            "jobs": a.jobs,
+            "reps": a.reps,
+            "confess": confess,
+            "machine": {
+                "cpus": os.cpu_count(),
+                "platform": platform.platform(),
+                "make": version(["make", "--version"]),
+                "cc": version(["cc", "--version"]),
+                "confess": version([confess, "--version"]) if confess else None,
+            },
+            "rows": [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()} for r in rows],
+        }
         with open(a.json, "w") as fh:
-            json.dump({"jobs": a.jobs, "reps": a.reps, "rows": rows}, fh, indent=2)
-
-
-def print_row(r, header):
-    cols = ["N", "calls", "floor s", "confess build s", "confess total s", "real s",
-            "confess/floor", "real/confess", "shim ms/call", "peak MiB"]
-    if header:
-        print(" | ".join(cols))
-    vals = [r["n"], r["calls"], f'{r["floor_s"]:.2f}', f'{r["confess_build_s"]:.2f}', f'{r["confess_total_s"]:.2f}',
-            f'{r["real_s"]:.2f}', f'{r["confess_over_floor"]:.2f}x', f'{r["real_over_confess"]:.1f}x',
-            f'{r["shim_ms_per_call"]:.2f}', f'{r["confess_peak_mib"]:.1f}']
-    print(" | ".join(str(v) for v in vals), flush=True)
+            json.dump(doc, fh, indent=2)
+            fh.write("\n")
 
 
 if __name__ == "__main__":
