@@ -1,4 +1,9 @@
-# confess: records every find_package request (CMAKE_PROJECT_TOP_LEVEL_INCLUDES, CMake 3.24+).
+# confess: records every find_package request, FetchContent_MakeAvailable and
+# ExternalProject_Add.
+#
+# Loaded as a dependency provider through CMAKE_PROJECT_TOP_LEVEL_INCLUDES on CMake 3.24 and
+# later. On older CMake (or with CONFESS_FIND_PACKAGE=override in the environment) confess's
+# toolchain file loads it instead, and it overrides the find_package command itself.
 #
 # Each request is appended as one JSON line to $CONFESS_DIR/packages.jsonl: the package, its
 # arguments, the list file that asked, and what happened. $CONFESS_DEPS chooses what happens:
@@ -62,7 +67,12 @@ function(_confess_record name mode found version targets include_dirs libraries 
   string(JSON json SET "${json}" targets "${jtargets}")
   string(JSON json SET "${json}" include_dirs "${jincs}")
   string(JSON json SET "${json}" libraries "${jlibs}")
-  string(JSON json SET "${json}" dependency_provider true)
+  get_property(_hook_override GLOBAL PROPERTY CONFESS_FIND_PACKAGE_WRAPPED)
+  if(_hook_override)
+    string(JSON json SET "${json}" hook "\"override\"")
+  else()
+    string(JSON json SET "${json}" hook "\"provider\"")
+  endif()
   string(REPLACE "\n" " " json "${json}")
   file(APPEND "${_confess_packages_log}" "${json}\n")
 endfunction()
@@ -141,27 +151,42 @@ macro(_confess_fake name)
   _confess_record("${name}" fake TRUE "${_cf_version}" "${_cf_targets}" "${_cf_inc}" "${_cf_libs}" "${ARGN}")
 endmacro()
 
-# FetchContent_MakeAvailable: recorded with where the content comes from; the real
-# FetchContent then fetches it (the provider does not populate it).
-function(_confess_record_fetch name)
-  cmake_parse_arguments(_fc "" "URL_HASH;GIT_REPOSITORY;GIT_TAG;SOURCE_DIR;URL_MD5" "URL" ${ARGN})
+# Content from elsewhere (FetchContent_MakeAvailable, ExternalProject_Add): recorded with where
+# it comes from; the real FetchContent or ExternalProject then gets it (confess does not).
+function(_confess_record_content method name)
+  cmake_parse_arguments(_fc "" "URL_HASH;URL_MD5;GIT_REPOSITORY;GIT_TAG;SVN_REPOSITORY;SVN_REVISION;HG_REPOSITORY;HG_TAG;SOURCE_DIR" "URL" ${ARGN})
   set(json "{}")
   string(JSON json SET "${json}" name "\"${name}\"")
-  string(JSON json SET "${json}" method "\"FetchContent\"")
-  string(REPLACE "\"" "\\\"" _args "${ARGN}")
+  string(JSON json SET "${json}" method "\"${method}\"")
+  string(REPLACE "\\" "\\\\" _args "${ARGN}")
+  string(REPLACE "\"" "\\\"" _args "${_args}")
   _confess_json_list(jargs ${_args})
   string(JSON json SET "${json}" args "${jargs}")
   string(JSON json SET "${json}" file "\"${CMAKE_CURRENT_LIST_FILE}\"")
   string(JSON json SET "${json}" resolved "\"real\"")
   string(JSON json SET "${json}" found true)
-  set(_where "${_fc_URL}")
-  if(_fc_GIT_REPOSITORY)
-    set(_where "${_fc_GIT_REPOSITORY}")
+  # Where: the first URL, else the repository, else a local source directory.
+  list(GET _fc_URL 0 _where)
+  foreach(_repo IN ITEMS "${_fc_GIT_REPOSITORY}" "${_fc_SVN_REPOSITORY}" "${_fc_HG_REPOSITORY}")
+    if(NOT _where AND _repo)
+      set(_where "${_repo}")
+    endif()
+  endforeach()
+  if(NOT _where AND _fc_SOURCE_DIR)
+    set(_where "${_fc_SOURCE_DIR}")
   endif()
+  # Which: the URL's hash, else the revision or tag asked for.
   set(_hash "${_fc_URL_HASH}")
-  if(_fc_GIT_TAG)
-    set(_hash "${_fc_GIT_TAG}")
+  if(NOT _hash AND _fc_URL_MD5)
+    set(_hash "MD5=${_fc_URL_MD5}")
   endif()
+  foreach(_rev IN ITEMS "${_fc_GIT_TAG}" "${_fc_SVN_REVISION}" "${_fc_HG_TAG}")
+    if(NOT _hash AND _rev)
+      set(_hash "${_rev}")
+    endif()
+  endforeach()
+  string(REPLACE "\\" "\\\\" _where "${_where}")
+  string(REPLACE "\\" "\\\\" _hash "${_hash}")
   string(JSON json SET "${json}" url "\"${_where}\"")
   string(JSON json SET "${json}" hash "\"${_hash}\"")
   string(REPLACE "\n" " " json "${json}")
@@ -171,7 +196,7 @@ endfunction()
 macro(confess_provide_dependency method name)
   # A macro: return() would leave the caller's scope, so the two methods are branches.
   if("${method}" STREQUAL "FETCHCONTENT_MAKEAVAILABLE_SERIAL")
-    _confess_record_fetch(${name} ${ARGN})
+    _confess_record_content(FetchContent ${name} ${ARGN})
   else()
     _confess_find_package(${name} ${ARGN})
   endif()
@@ -192,7 +217,15 @@ macro(_confess_find_package name)
       list(REMOVE_ITEM _cp_args REQUIRED)
       list(APPEND _cp_args QUIET)
     endif()
-    find_package(${name} ${_cp_args} BYPASS_PROVIDER)
+    get_property(_cp_override GLOBAL PROPERTY CONFESS_FIND_PACKAGE_WRAPPED)
+    if(_cp_override)
+      _find_package(${name} ${_cp_args})
+    else()
+      find_package(${name} ${_cp_args} BYPASS_PROVIDER)
+    endif()
+    if("${name}" STREQUAL "PkgConfig" AND COMMAND pkg_search_module)
+      _confess_wrap_pkg_search_module()
+    endif()
     string(TOUPPER "${name}" _cp_upper)
     if(${name}_FOUND OR ${_cp_upper}_FOUND)
       # Imported targets the package made, and the variables Find modules set.
@@ -218,5 +251,61 @@ macro(_confess_find_package name)
   endif()
 endmacro()
 
-cmake_language(SET_DEPENDENCY_PROVIDER confess_provide_dependency
-  SUPPORTED_METHODS FIND_PACKAGE FETCHCONTENT_MAKEAVAILABLE_SERIAL)
+# pkg_search_module takes the first of its modules that pkg-config has. Under auto, the
+# pkg-config shim would make up the first one even when a later one is installed: so ask for
+# real first, and let a module be made up only when none of them is installed. A function
+# defines the wrapper so that ${ARGN} stays the wrapper's own (a macro would substitute it).
+# FindPkgConfig defines its commands anew each time it is loaded, and the provider wraps them
+# again each time, so _pkg_search_module is always CMake's own.
+function(_confess_wrap_pkg_search_module)
+  macro(pkg_search_module _cps_prefix)
+    if("$ENV{CONFESS_DEPS}" STREQUAL "auto" OR "$ENV{CONFESS_DEPS}" STREQUAL "")
+      set(_cps_args ${ARGN})
+      list(REMOVE_ITEM _cps_args REQUIRED)
+      set(_cps_saved "$ENV{CONFESS_DEPS}")
+      set(ENV{CONFESS_DEPS} real)
+      _pkg_search_module(${_cps_prefix} QUIET ${_cps_args})
+      set(ENV{CONFESS_DEPS} "${_cps_saved}")
+      if(NOT ${_cps_prefix}_FOUND)
+        _pkg_search_module(${_cps_prefix} ${ARGN})
+      endif()
+    else()
+      _pkg_search_module(${_cps_prefix} ${ARGN})
+    endif()
+  endmacro()
+endfunction()
+
+# ExternalProject_Add: recorded, then CMake's own runs with the same arguments. The module
+# has an include guard, so the project's own include(ExternalProject) keeps this wrapper. The
+# arguments are passed on quoted one by one: empty ones (CONFIGURE_COMMAND "") and ones with
+# semicolons survive.
+include(ExternalProject)
+get_property(_confess_ep_wrapped GLOBAL PROPERTY CONFESS_EXTERNALPROJECT_WRAPPED)
+if(NOT _confess_ep_wrapped)
+  set_property(GLOBAL PROPERTY CONFESS_EXTERNALPROJECT_WRAPPED TRUE)
+  function(ExternalProject_Add name)
+    _confess_record_content(ExternalProject ${name} ${ARGN})
+    set(_call "_ExternalProject_Add(")
+    math(EXPR _last "${ARGC} - 1")
+    foreach(_i RANGE 0 ${_last})
+      string(APPEND _call " [==[${ARGV${_i}}]==]")
+    endforeach()
+    string(APPEND _call ")")
+    cmake_language(EVAL CODE "${_call}")
+  endfunction()
+endif()
+
+if(CMAKE_VERSION VERSION_LESS 3.24 OR "$ENV{CONFESS_FIND_PACKAGE}" STREQUAL "override")
+  # No dependency providers: find_package itself is overridden, once per CMake run (a second
+  # override would make _find_package this macro, which would then call itself).
+  get_property(_confess_fp_wrapped GLOBAL PROPERTY CONFESS_FIND_PACKAGE_WRAPPED)
+  if(NOT _confess_fp_wrapped)
+    set_property(GLOBAL PROPERTY CONFESS_FIND_PACKAGE_WRAPPED TRUE)
+    macro(find_package)
+      _confess_find_package(${ARGV})
+    endmacro()
+  endif()
+else()
+  cmake_language(SET_DEPENDENCY_PROVIDER confess_provide_dependency
+    SUPPORTED_METHODS FIND_PACKAGE FETCHCONTENT_MAKEAVAILABLE_SERIAL)
+endif()

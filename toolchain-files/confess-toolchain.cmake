@@ -51,3 +51,9 @@ set(CMAKE_CXX_COMPILER_RANLIB "${CONFESS_SHIM_DIR}/gcc-ranlib" CACHE FILEPATH ""
 
 # try_compile projects load this file again: let them see where the shims are.
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES CONFESS_SHIM_DIR CONFESS_SHIM_PRIVATE_DIR)
+
+# CMake before 3.24 has no dependency providers (nor CMAKE_PROJECT_TOP_LEVEL_INCLUDES): there
+# the driver names the recorder here, and it overrides find_package instead.
+if(DEFINED ENV{CONFESS_DEPS_FILE} AND NOT "$ENV{CONFESS_DEPS_FILE}" STREQUAL "")
+  include("$ENV{CONFESS_DEPS_FILE}")
+endif()

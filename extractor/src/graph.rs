@@ -254,6 +254,10 @@ pub struct Package {
     /// Artifacts whose link uses those libraries.
     #[serde(default)]
     pub used_by: Vec<u32>,
+    /// find_package: how confess heard of the request, `provider` (CMake's dependency provider)
+    /// or `override` (the find_package command overridden, before CMake 3.24).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub hook: String,
     /// FetchContent: where the content comes from (URL or git repository), and its hash (URL
     /// hash or git tag).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -365,7 +369,15 @@ fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
                         m.args.push(a.clone());
                     }
                 }
-                m.found &= p.found;
+                // A made-up answer is what the build went on with (pkg_search_module under
+                // auto asks for real first, then makes up the first module).
+                if p.resolved == "fake" && m.resolved != "fake" {
+                    m.resolved = p.resolved.clone();
+                    m.found = p.found;
+                    m.version = p.version.clone();
+                } else if p.resolved == m.resolved {
+                    m.found &= p.found;
+                }
                 if m.version.is_empty() {
                     m.version = p.version.clone();
                 }
@@ -391,10 +403,12 @@ fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
             }
         } else if p.method != "pkg-config" {
             let file = map.user_path(Path::new(&p.file), &g.generated);
-            p.lines = find_package_lines(
-                &std::fs::read_to_string(&p.file).unwrap_or_default(),
-                &p.name,
-            );
+            let text = std::fs::read_to_string(&p.file).unwrap_or_default();
+            p.lines = if p.method == "ExternalProject" {
+                command_lines(&text, "externalproject_add", &p.name)
+            } else {
+                find_package_lines(&text, &p.name)
+            };
             p.file = file.display().to_string();
         }
         p.include_dirs = p

@@ -99,7 +99,16 @@ pub fn confess_keeping_scratch(tmp: &Path, args: &[&str]) -> (Run, PathBuf) {
     (run, scratch)
 }
 
+/// Runs `confess ARGS` with extra environment variables.
+pub fn confess_env(tmp: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    confess_full(tmp, args, &[], env)
+}
+
 fn confess_with(tmp: &Path, args: &[&str], options: &[&str]) -> Run {
+    confess_full(tmp, args, options, &[])
+}
+
+fn confess_full(tmp: &Path, args: &[&str], options: &[&str], env: &[(&str, &str)]) -> Run {
     let out = tmp.join("confess-out");
     let mut cmd = Command::new(confess_bin());
     // Options go right after the subcommand, before any `--`.
@@ -111,6 +120,7 @@ fn confess_with(tmp: &Path, args: &[&str], options: &[&str]) -> Run {
         .args(&args[1..]);
     // Every header scan is checked against the real preprocessor's (gcc -M) in the tests.
     cmd.env("CONFESS_VERIFY_HEADERS", "1");
+    cmd.envs(env.iter().copied());
     let output = cmd.output().expect("run confess");
     Run { out, output }
 }

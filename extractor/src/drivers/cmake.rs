@@ -110,6 +110,27 @@ impl Cmake {
     }
 }
 
+/// The installed CMake's version (major, minor), from `cmake --version`.
+fn cmake_version() -> Option<(u32, u32)> {
+    let out = std::process::Command::new("cmake")
+        .arg("--version")
+        .output()
+        .ok()?;
+    parse_version(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `cmake version 3.25.1` gives (3, 25).
+fn parse_version(text: &str) -> Option<(u32, u32)> {
+    let v = text.lines().next()?.split_whitespace().nth(2)?;
+    let mut parts = v.split('.').map(|p| {
+        p.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+            .parse::<u32>()
+    });
+    Some((parts.next()?.ok()?, parts.next()?.ok()?))
+}
+
 impl Driver for Cmake {
     fn name(&self) -> &'static str {
         "cmake"
@@ -135,6 +156,16 @@ impl Driver for Cmake {
         let deps = scratch.root.join("confess-deps.cmake");
         std::fs::write(&deps, DEPS).map_err(|e| Error::io("writing", &deps, e))?;
         let mut env = vec![("CONFESS_DEPS".to_string(), self.deps.as_str().to_string())];
+        // Dependency providers need CMake 3.24; before that the toolchain file loads the
+        // recorder, which overrides find_package. CONFESS_FIND_PACKAGE=override asks for the
+        // override on any CMake.
+        let override_find_package = std::env::var("CONFESS_FIND_PACKAGE")
+            .is_ok_and(|v| v == "override")
+            || cmake_version().is_some_and(|v| v < (3, 24));
+        if override_find_package {
+            env.push(("CONFESS_FIND_PACKAGE".into(), "override".into()));
+            env.push(("CONFESS_DEPS_FILE".into(), deps.display().to_string()));
+        }
         if let Some(t) = &self.user_toolchain {
             env.push((
                 "CONFESS_USER_TOOLCHAIN".to_string(),
@@ -151,15 +182,23 @@ impl Driver for Cmake {
             format!("-DCMAKE_TOOLCHAIN_FILE={}", toolchain.display()),
         ];
         // The provider is loaded with the user's own top-level includes, if any.
-        let mut includes = deps.display().to_string();
+        let mut includes: Vec<String> = Vec::new();
+        if !override_find_package {
+            includes.push(deps.display().to_string());
+        }
         for a in &self.args {
             if let Some(v) = a.strip_prefix("-DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=") {
-                includes = format!("{includes};{v}");
+                includes.push(v.to_string());
             } else {
                 configure.push(a.clone());
             }
         }
-        configure.push(format!("-DCMAKE_PROJECT_TOP_LEVEL_INCLUDES={includes}"));
+        if !includes.is_empty() {
+            configure.push(format!(
+                "-DCMAKE_PROJECT_TOP_LEVEL_INCLUDES={}",
+                includes.join(";")
+            ));
+        }
         let mut build = vec!["--build".to_string(), scratch.build.display().to_string()];
         if let Some(j) = opts.jobs {
             build.extend(["-j".to_string(), j.to_string()]);
@@ -216,5 +255,20 @@ impl Driver for Cmake {
             });
         }
         Some(hint)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_version;
+
+    #[test]
+    fn cmake_versions_are_read_from_the_first_line() {
+        assert_eq!(
+            parse_version("cmake version 3.25.1\n\nCMake suite maintained"),
+            Some((3, 25))
+        );
+        assert_eq!(parse_version("cmake version 3.18.0-rc2\n"), Some((3, 18)));
+        assert_eq!(parse_version("something else"), None);
     }
 }
