@@ -12,3 +12,4 @@ pub mod error;
 pub mod graph;
 pub mod pathmap;
 pub mod scratch;
+pub mod verify;
