@@ -145,6 +145,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         ),
     };
     let outcome = confession::run(driver.as_ref(), &common.options())?;
+    crate::verify::record_invocation(&common.out)?;
     print!("{}", outcome.summary);
     if let Some(p) = &outcome.scratch_kept {
         eprintln!("confess: scratch directory kept at {}", p.display());

@@ -223,6 +223,37 @@ impl Driver for Cmake {
         ])
     }
 
+    fn real_steps(&self, scratch: &Scratch, opts: &Options) -> Result<Option<Vec<Step>>> {
+        let mut configure = vec![
+            "-S".to_string(),
+            scratch.src.display().to_string(),
+            "-B".to_string(),
+            scratch.build.display().to_string(),
+            "-G".to_string(),
+            self.generator.cmake_name().to_string(),
+        ];
+        if let Some(t) = &self.user_toolchain {
+            configure.push(format!("-DCMAKE_TOOLCHAIN_FILE={}", t.display()));
+        }
+        configure.extend(self.args.iter().cloned());
+        let mut build = vec!["--build".to_string(), scratch.build.display().to_string()];
+        if let Some(j) = opts.jobs {
+            build.extend(["-j".to_string(), j.to_string()]);
+        }
+        let step = |label: &str, args: Vec<String>| Step {
+            label: label.into(),
+            phase: Phase::Configure,
+            program: "cmake".into(),
+            args,
+            cwd: scratch.build.clone(),
+            env: Vec::new(),
+        };
+        Ok(Some(vec![
+            step("cmake configure", configure),
+            step("cmake build", build),
+        ]))
+    }
+
     fn keep(&self, scratch: &Scratch) -> Vec<(PathBuf, &'static str)> {
         vec![(scratch.build.join(".cmake/api/v1/reply"), "cmake-file-api")]
     }

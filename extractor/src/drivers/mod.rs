@@ -37,6 +37,12 @@ pub trait Driver {
     fn keep(&self, _scratch: &Scratch) -> Vec<(PathBuf, &'static str)> {
         Vec::new()
     }
+    /// The build as the project runs it without confess, for `confess verify`: the commands to
+    /// run against a scratch copy with the real tools and nothing of confess's in place.
+    /// `None`: verify cannot run this build system's build for real yet.
+    fn real_steps(&self, _scratch: &Scratch, _opts: &Options) -> Result<Option<Vec<Step>>> {
+        Ok(None)
+    }
     /// Words for the user when a step fails: the file and line the build system named.
     fn explain_failure(&self, _log: &str) -> Option<String> {
         None

@@ -1,0 +1,62 @@
+//! The legacy build run for real, as the project runs it without confess: the driver's real
+//! steps against a scratch copy of the sources, with the real tools and the user's environment.
+
+use crate::confession::Options;
+use crate::drivers::Driver;
+use crate::error::{Error, Result};
+use crate::scratch::Scratch;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Copies the sources into the scratch area and runs the real build there; its output goes to
+/// `log`. Fails with the command and the log's tail when a step fails.
+pub fn build(driver: &dyn Driver, scratch: &Scratch, opts: &Options, log: &Path) -> Result<()> {
+    let steps = driver.real_steps(scratch, opts)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "confess verify cannot run a {} build for real yet",
+            driver.name()
+        ))
+    })?;
+    crate::scratch::copy_tree(driver.source(), &scratch.src, None)?;
+    std::fs::create_dir_all(&scratch.build).map_err(|e| Error::io("creating", &scratch.build, e))?;
+    for step in &steps {
+        let out = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| Error::io("writing", log, e))?;
+        let err = out.try_clone().map_err(|e| Error::io("writing", log, e))?;
+        let status = Command::new(&step.program)
+            .args(&step.args)
+            .current_dir(&step.cwd)
+            .envs(step.env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .status()
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => Error::MissingTool {
+                    tool: step.program.clone(),
+                    hint: "install it, or check the command".into(),
+                },
+                _ => Error::io("running", &step.program, e),
+            })?;
+        if !status.success() {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let tail: Vec<&str> = text.lines().rev().take(15).collect();
+            let mut detail = format!(
+                "\n  (the real build, which verify compares the manifests with)\n  last lines of {}:\n",
+                log.display()
+            );
+            for l in tail.into_iter().rev() {
+                detail.push_str(&format!("    {l}\n"));
+            }
+            return Err(Error::BuildFailed {
+                command: format!("{} {}", step.program, step.args.join(" ")),
+                status: confess_shims::ctx::exit_code(status),
+                detail,
+            });
+        }
+    }
+    Ok(())
+}
