@@ -9,6 +9,8 @@ pub mod confession;
 pub mod drivers;
 pub mod emit;
 pub mod error;
+pub mod explain;
 pub mod graph;
 pub mod pathmap;
 pub mod scratch;
+pub mod targets;
