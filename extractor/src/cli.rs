@@ -101,6 +101,21 @@ pub enum Cmd {
         #[arg(last = true, required = true, value_name = "CMD")]
         cmd: Vec<String>,
     },
+    /// List the targets of a confession already in the output directory (no build runs).
+    Targets {
+        /// The output directory of an earlier confession.
+        #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+        out: PathBuf,
+    },
+    /// Show one target of a confession already in the output directory: its sources, headers,
+    /// typed flags (and any raw ones), dependencies and the commands they came from.
+    Explain {
+        /// The target: NAME, DIR:NAME or //DIR:NAME (`confess targets` lists them).
+        target: String,
+        /// The output directory of an earlier confession.
+        #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+        out: PathBuf,
+    },
 }
 
 impl Common {
@@ -133,6 +148,16 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             make_args,
         } => (Box::new(Make::new(&src, make_args)?), common),
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
+        Cmd::Targets { out } => {
+            print!("{}", crate::explain::targets(&crate::explain::load(&out)?));
+            return Ok(0);
+        }
+        Cmd::Explain { target, out } => {
+            let c = crate::explain::load(&out)?;
+            let (dir, t) = crate::explain::find(&c, &target)?;
+            print!("{}", crate::explain::explain(&c, dir, t));
+            return Ok(0);
+        }
         Cmd::Cmake {
             src,
             common,

@@ -40,6 +40,9 @@ const OWNED: &[&str] = &[
     "cmake-file-api",
     "fake",
     "confession",
+    "dhall",
+    "targets.json",
+    "report.md",
 ];
 
 /// What a finished confession leaves for the caller.
@@ -163,6 +166,11 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
             crate::scratch::copy_tree(&from, &out.join(name), None)?;
         }
     }
+    // Targets and manifests come last: they read what the build system said of its targets
+    // (CMake's File API reply, kept just above).
+    let names = driver.names(&out);
+    let confessed = crate::targets::build(&graph, &map, &out, &names);
+    emit::dhall::write_all(&out, &confessed)?;
     let timing = emit::summary::Timing {
         build_secs,
         extract_secs: t.elapsed().as_secs_f64(),

@@ -43,6 +43,12 @@ pub trait Driver {
     fn real_steps(&self, _scratch: &Scratch, _opts: &Options) -> Result<Option<Vec<Step>>> {
         Ok(None)
     }
+    /// What the build system calls its targets, read from what the confession kept in the
+    /// output directory (CMake's File API reply). Targets with no name here are named after
+    /// their output file.
+    fn names(&self, _out: &Path) -> crate::targets::names::Names {
+        crate::targets::names::Names::default()
+    }
     /// Words for the user when a step fails: the file and line the build system named.
     fn explain_failure(&self, _log: &str) -> Option<String> {
         None

@@ -1,6 +1,8 @@
 //! Emitters: pure functions from the graph to the output files, in deterministic order.
 
 pub mod compdb;
+pub mod dhall;
+pub mod report;
 pub mod dot;
 pub mod graph_json;
 pub mod summary;

@@ -1,0 +1,477 @@
+//! BUILD.dhall manifests: one per source directory that owns targets, under `dhall/` of the
+//! output directory, mirroring the source tree, with the schema beside them (`dhall/schema.dhall`)
+//! imported by relative path. Pure text rendering in a fixed order: byte-identical output for
+//! the same targets.
+
+use crate::targets::model::*;
+use std::fmt::Write;
+
+/// The schema, as shipped in the output directory.
+pub const SCHEMA: &str = include_str!("../../dhall/schema.dhall");
+
+/// A Dhall text literal.
+pub fn text(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04X}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn opt_text(o: &Option<String>) -> String {
+    match o {
+        Some(s) => format!("Some {}", text(s)),
+        None => "None Text".into(),
+    }
+}
+
+/// A list, one element per line when there is more than one, typed when empty.
+fn list(items: &[String], ty: &str, indent: usize) -> String {
+    match items {
+        [] => format!("[] : List {ty}"),
+        [one] if !one.contains('\n') && one.len() < 60 => format!("[ {one} ]"),
+        _ => {
+            let pad = " ".repeat(indent);
+            let mut s = String::new();
+            for (i, it) in items.iter().enumerate() {
+                s.push_str(if i == 0 { "[ " } else { "\n" });
+                if i > 0 {
+                    s.push_str(&pad);
+                    s.push_str(", ");
+                }
+                s.push_str(it);
+            }
+            s.push('\n');
+            s.push_str(&pad);
+            s.push(']');
+            s
+        }
+    }
+}
+
+fn alt<T: std::fmt::Debug>(union: &str, v: T) -> String {
+    format!("S.{union}.{v:?}")
+}
+
+fn other(union: &str, label: &str, v: &str) -> String {
+    format!("(S.{union}.{label} {})", text(v))
+}
+
+fn triple(t: &Triple) -> String {
+    let arch = match &t.arch {
+        Arch::Other(s) => other("Arch", "Other", s),
+        a => alt("Arch", a),
+    };
+    let vendor = match &t.vendor {
+        Vendor::Other(s) => other("Vendor", "Other", s),
+        v => alt("Vendor", v),
+    };
+    let os = match &t.os {
+        OS::Other(s) => other("OS", "Other", s),
+        o => alt("OS", o),
+    };
+    let abi = match &t.abi {
+        ABI::Other(s) => other("ABI", "Other", s),
+        a => alt("ABI", a),
+    };
+    let cpu = match &t.cpu {
+        Cpu::Named(s) => other("Cpu", "Named", s),
+        c => alt("Cpu", c),
+    };
+    let gpu = match &t.gpu {
+        Gpu::SM(n) => format!("(S.Gpu.SM {n})"),
+        Gpu::NoGPU => "S.Gpu.NoGPU".into(),
+    };
+    format!(
+        "{{ arch = {arch}, vendor = {vendor}, os = {os}, abi = {abi}, cpu = {cpu}, gpu = {gpu} }}"
+    )
+}
+
+fn compiler(c: &Compiler) -> String {
+    let v = |label: &str, v: &Version| format!("S.Compiler.{label} {{ version = {} }}", text(&v.version));
+    match c {
+        Compiler::GCC(x) => v("GCC", x),
+        Compiler::Clang(x) => v("Clang", x),
+        Compiler::NVClang(x) => v("NVClang", x),
+        Compiler::NVCC(x) => v("NVCC", x),
+        Compiler::Rustc(x) => v("Rustc", x),
+        Compiler::GHC(x) => v("GHC", x),
+        Compiler::Lean(x) => v("Lean", x),
+        Compiler::Unknown(n) => format!(
+            "S.Compiler.Unknown {{ name = {}, version = {} }}",
+            text(&n.name),
+            text(&n.version)
+        ),
+    }
+}
+
+pub fn cflag(f: &CFlag) -> String {
+    let t = |label: &str, v: &str| format!("S.CFlag.{label} {}", text(v));
+    match f {
+        CFlag::Optimize(o) => format!("S.CFlag.Optimize S.OptLevel.{o:?}"),
+        CFlag::Debug(n) => format!("S.CFlag.Debug {n}"),
+        CFlag::DebugFormat(s) => t("DebugFormat", s),
+        CFlag::Std(s) => format!("S.CFlag.Std S.Std.{s:?}"),
+        CFlag::LTO(Lto::Jobs(n)) => format!("S.CFlag.LTO (S.LTO.Jobs {n})"),
+        CFlag::LTO(l) => format!("S.CFlag.LTO S.LTO.{l:?}"),
+        CFlag::NoLTO => "S.CFlag.NoLTO".into(),
+        CFlag::Define(d) => format!(
+            "S.CFlag.Define {{ name = {}, value = {} }}",
+            text(&d.name),
+            opt_text(&d.value)
+        ),
+        CFlag::Undefine(s) => t("Undefine", s),
+        CFlag::Include(s) => t("Include", s),
+        CFlag::System(s) => t("System", s),
+        CFlag::Quote(s) => t("Quote", s),
+        CFlag::DirAfter(s) => t("DirAfter", s),
+        CFlag::IncludeFile(s) => t("IncludeFile", s),
+        CFlag::MacrosFile(s) => t("MacrosFile", s),
+        CFlag::Visibility(v) => format!("S.CFlag.Visibility S.SymbolVisibility.{v:?}"),
+        CFlag::StackProtector(p) => format!("S.CFlag.StackProtector S.StackProtector.{p:?}"),
+        CFlag::Warn(s) => t("Warn", s),
+        CFlag::NoWarn(s) => t("NoWarn", s),
+        CFlag::WarnError(s) => t("WarnError", s),
+        CFlag::Feature(x) => format!(
+            "S.CFlag.Feature {{ name = {}, enabled = {} }}",
+            text(&x.name),
+            if x.enabled { "True" } else { "False" }
+        ),
+        CFlag::March(s) => t("March", s),
+        CFlag::Mtune(s) => t("Mtune", s),
+        CFlag::Machine(s) => t("Machine", s),
+        CFlag::Language(s) => t("Language", s),
+        CFlag::Param(p) => format!(
+            "S.CFlag.Param {{ name = {}, value = {} }}",
+            text(&p.name),
+            text(&p.value)
+        ),
+        CFlag::Assembler(s) => t("Assembler", s),
+        CFlag::Raw(s) => t("Raw", s),
+        unit => format!("S.CFlag.{unit:?}"),
+    }
+}
+
+pub fn ldflag(f: &LDFlag) -> String {
+    let t = |label: &str, v: &str| format!("S.LDFlag.{label} {}", text(v));
+    match f {
+        LDFlag::LibPath(s) => t("LibPath", s),
+        LDFlag::Rpath(s) => t("Rpath", s),
+        LDFlag::Soname(s) => t("Soname", s),
+        LDFlag::VersionScript(s) => t("VersionScript", s),
+        LDFlag::ZKeyword(s) => t("ZKeyword", s),
+        LDFlag::LinkerOptimize(n) => format!("S.LDFlag.LinkerOptimize {n}"),
+        LDFlag::BuildId(o) => format!("S.LDFlag.BuildId ({})", opt_text(o)),
+        LDFlag::HashStyle(s) => t("HashStyle", s),
+        LDFlag::Script(s) => t("Script", s),
+        LDFlag::Entry(s) => t("Entry", s),
+        LDFlag::UndefinedSymbol(s) => t("UndefinedSymbol", s),
+        LDFlag::Compiler(c) => format!("S.LDFlag.Compiler ({})", cflag(c)),
+        LDFlag::Raw(s) => t("Raw", s),
+        unit => format!("S.LDFlag.{unit:?}"),
+    }
+}
+
+fn dep(d: &Dep) -> String {
+    match d {
+        Dep::Local(s) => format!("S.Dep.Local {}", text(s)),
+        Dep::External(e) => format!(
+            "S.Dep.External {{ hash = {}, name = {} }}",
+            text(&e.hash),
+            text(&e.name)
+        ),
+        Dep::PkgConfig(s) => format!("S.Dep.PkgConfig {}", text(s)),
+        Dep::Flake(s) => format!("S.Dep.Flake {}", text(s)),
+        Dep::Package(p) => format!(
+            "S.Dep.Package {{ name = {}, method = S.PackageMethod.{:?}, version = {} }}",
+            text(&p.name),
+            p.method,
+            text(&p.version)
+        ),
+        Dep::Library(s) => format!("S.Dep.Library {}", text(s)),
+        Dep::File(s) => format!("S.Dep.File {}", text(s)),
+    }
+}
+
+fn resource(r: &Resource) -> String {
+    match r {
+        Resource::Pure => "S.Resource.Pure".into(),
+        Resource::Network => "S.Resource.Network".into(),
+        Resource::Auth(s) => format!("S.Resource.Auth {}", text(s)),
+        Resource::Sandbox(s) => format!("S.Resource.Sandbox {}", text(s)),
+        Resource::Filesystem(s) => format!("S.Resource.Filesystem {}", text(s)),
+    }
+}
+
+fn texts(v: &[String]) -> Vec<String> {
+    v.iter().map(|s| text(s)).collect()
+}
+
+fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> String {
+    let i = 8; // indentation of what continues a field's value
+    let mut s = String::new();
+    let what = t.kind.as_str();
+    match &t.origin {
+        Some(o) => {
+            let _ = writeln!(s, "-- {}: {what}, defined at {}:{}", t.name, o.file, o.line);
+        }
+        None => {
+            let _ = writeln!(s, "-- {}: {what}, output {}", t.name, t.output);
+        }
+    }
+    let srcs = match &t.srcs {
+        Src::Files(f) => format!("S.Src.Files {}", list(&texts(f), "Text", i + 2)),
+        Src::Fetch(f) => format!(
+            "S.Src.Fetch {{ url = {}, hash = {} }}",
+            text(&f.url),
+            text(&f.hash)
+        ),
+        Src::Git(g) => format!(
+            "S.Src.Git {{ url = {}, rev = {}, hash = {} }}",
+            text(&g.url),
+            text(&g.rev),
+            text(&g.hash)
+        ),
+    };
+    let outside: Vec<String> = t
+        .outside_headers
+        .iter()
+        .map(|h| {
+            let owner = match &h.owner {
+                Owner::Toolchain => "S.Owner.Toolchain".to_string(),
+                Owner::Package(p) => format!("S.Owner.Package {}", text(p)),
+                Owner::Filesystem => "S.Owner.Filesystem".to_string(),
+            };
+            format!("{{ path = {}, owner = {owner} }}", text(&h.path))
+        })
+        .collect();
+    let tc = &t.toolchain;
+    let host = triple_let.map(str::to_string).unwrap_or_else(|| triple(&tc.host));
+    let target_triple = triple_let.map(str::to_string).unwrap_or_else(|| triple(&tc.target));
+    let comp = compiler_let
+        .map(str::to_string)
+        .unwrap_or_else(|| compiler(&tc.compiler));
+    let fl = |v: &[CFlag], ind: usize| list(&v.iter().map(cflag).collect::<Vec<_>>(), "S.CFlag", ind);
+    let toolchain = format!(
+        "{{ compiler = {comp}\n{p}  , host = {host}\n{p}  , target = {target_triple}\n{p}  , cflags = {}\n{p}  , cxxflags = {}\n{p}  , ldflags = {}\n{p}  , sysroot = {}\n{p}  }}",
+        fl(&tc.cflags, i + 4),
+        fl(&tc.cxxflags, i + 4),
+        list(&tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(), "S.LDFlag", i + 4),
+        opt_text(&tc.sysroot),
+        p = " ".repeat(i),
+    );
+    let overrides: Vec<String> = t
+        .overrides
+        .iter()
+        .map(|o| {
+            format!(
+                "{{ src = {}\n{p}  , flags = {}\n{p}  }}",
+                text(&o.src),
+                fl(&o.flags, i + 6),
+                p = " ".repeat(i + 2)
+            )
+        })
+        .collect();
+    let generated: Vec<String> = t
+        .generated
+        .iter()
+        .map(|g| {
+            let producer = match &g.producer {
+                Producer::Program(p) => format!(
+                    "S.Producer.Program {{ tool = {}, argv = {}, cwd = {} }}",
+                    text(&p.tool),
+                    list(&texts(&p.argv), "Text", i + 4),
+                    text(&p.cwd)
+                ),
+                Producer::Unrecorded => "S.Producer.Unrecorded".into(),
+            };
+            format!("{{ path = {}, producer = {producer} }}", text(&g.path))
+        })
+        .collect();
+    let origin = match &t.origin {
+        Some(o) => format!("Some {{ file = {}, line = {} }}", text(&o.file), o.line),
+        None => "None S.Origin".into(),
+    };
+    let fields = [
+        ("name", text(&t.name)),
+        ("kind", alt("TargetKind", t.kind)),
+        ("output", text(&t.output)),
+        ("srcs", srcs),
+        ("headers", list(&texts(&t.headers), "Text", i + 2)),
+        ("outside_headers", list(&outside, "S.OutsideHeader", i + 2)),
+        (
+            "deps",
+            list(&t.deps.iter().map(dep).collect::<Vec<_>>(), "S.Dep", i + 2),
+        ),
+        ("toolchain", toolchain),
+        ("overrides", list(&overrides, "S.Override", i + 2)),
+        ("generated", list(&generated, "S.Generated", i + 2)),
+        (
+            "requires",
+            list(
+                &t.requires.iter().map(resource).collect::<Vec<_>>(),
+                "S.Resource",
+                i + 2,
+            ),
+        ),
+        ("visibility", alt("Visibility", t.visibility)),
+        ("origin", origin),
+    ];
+    for (k, (name, value)) in fields.iter().enumerate() {
+        let lead = if k == 0 { "      { " } else { "      , " };
+        let _ = writeln!(s, "{lead}{name} = {value}");
+    }
+    s.push_str("      }");
+    s
+}
+
+/// How a directory is written in an import path: each component quoted when it has characters
+/// a bare path component may not.
+fn import_path(dir: &str) -> String {
+    dir.split('/')
+        .map(|c| {
+            if !c.is_empty()
+                && c
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
+                && c != "."
+                && c != ".."
+            {
+                c.to_string()
+            } else {
+                text(c)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Where a package's BUILD.dhall goes, relative to `dhall/`.
+pub fn build_file(dir: &str) -> String {
+    if dir == "." {
+        "BUILD.dhall".into()
+    } else {
+        format!("{dir}/BUILD.dhall")
+    }
+}
+
+/// One BUILD.dhall.
+pub fn render_package(p: &Package) -> String {
+    let depth = if p.dir == "." {
+        0
+    } else {
+        p.dir.split('/').count()
+    };
+    let schema = if depth == 0 {
+        "./schema.dhall".to_string()
+    } else {
+        format!("{}schema.dhall", "../".repeat(depth))
+    };
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "-- {}: the targets of {}, confessed by confess.",
+        build_file(&p.dir),
+        if p.dir == "." { "the source root" } else { &p.dir }
+    );
+    s.push_str(
+        "-- Paths are relative to the source root; \"[build]/\" marks the build tree. Types: schema.dhall.\n",
+    );
+    let _ = writeln!(s, "let S = {schema}\n");
+    // One toolchain triple and compiler for the whole file, when they are the same throughout.
+    let triples: std::collections::BTreeSet<&Triple> = p
+        .targets
+        .iter()
+        .flat_map(|t| [&t.toolchain.host, &t.toolchain.target])
+        .collect();
+    let compilers: std::collections::BTreeSet<&Compiler> =
+        p.targets.iter().map(|t| &t.toolchain.compiler).collect();
+    let triple_let = (triples.len() == 1).then_some("triple");
+    let compiler_let = (compilers.len() == 1).then_some("compiler");
+    if let Some(t) = triples.iter().next().filter(|_| triple_let.is_some()) {
+        let _ = writeln!(s, "let triple = {}\n", triple(t));
+    }
+    if let Some(c) = compilers.iter().next().filter(|_| compiler_let.is_some()) {
+        let _ = writeln!(s, "let compiler = {}\n", compiler(c));
+    }
+    for (k, t) in p.targets.iter().enumerate() {
+        s.push_str(if k == 0 { "in  [ " } else { "\n    , " });
+        s.push_str(&target(t, triple_let, compiler_let));
+    }
+    s.push_str("\n    ]\n  : List S.Target\n");
+    s
+}
+
+/// The index of every package: `dhall/packages.dhall`.
+pub fn render_index(packages: &[Package]) -> String {
+    let mut s = String::from(
+        "-- packages.dhall: every BUILD.dhall of this confession, by source directory.\nlet S = ./schema.dhall\n\nin  ",
+    );
+    let items: Vec<String> = packages
+        .iter()
+        .map(|p| {
+            let path = if p.dir == "." {
+                "./BUILD.dhall".to_string()
+            } else {
+                format!("./{}/BUILD.dhall", import_path(&p.dir))
+            };
+            format!("{{ dir = {}, targets = {path} }}", text(&p.dir))
+        })
+        .collect();
+    s.push_str(&list(&items, "S.Package", 4));
+    if !items.is_empty() {
+        s.push_str(" : List S.Package");
+    }
+    s.push('\n');
+    s
+}
+
+/// Writes `dhall/` (the schema, one BUILD.dhall per package, the index), `targets.json` (what
+/// `confess targets` and `confess explain` read) and `report.md` into the output directory.
+pub fn write_all(out: &std::path::Path, c: &crate::targets::Confessed) -> crate::error::Result<()> {
+    use crate::error::Error;
+    let write = |p: &std::path::Path, text: &str| -> crate::error::Result<()> {
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
+        }
+        std::fs::write(p, text).map_err(|e| Error::io("writing", p, e))
+    };
+    let dir = out.join("dhall");
+    write(&dir.join("schema.dhall"), SCHEMA)?;
+    for p in &c.packages {
+        write(&dir.join(build_file(&p.dir)), &render_package(p))?;
+    }
+    write(&dir.join("packages.dhall"), &render_index(&c.packages))?;
+    let mut json = serde_json::to_string_pretty(c).unwrap_or_default();
+    json.push('\n');
+    write(&out.join("targets.json"), &json)?;
+    write(&out.join("report.md"), &crate::emit::report::render(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_escapes_interpolation_and_quotes() {
+        assert_eq!(text("a\"b${c}\\"), "\"a\\\"b\\${c}\\\\\"");
+    }
+
+    #[test]
+    fn import_paths_quote_odd_components() {
+        assert_eq!(import_path("lib/sub"), "lib/sub");
+        assert_eq!(import_path("my dir/x"), "\"my dir\"/x");
+    }
+}

@@ -1,0 +1,825 @@
+//! Targets: the graph grouped into what a build engine builds (executables, static and shared
+//! libraries, object libraries), each with its sources, headers, typed flags, dependencies and
+//! toolchain. This is what the BUILD.dhall manifests hold (`emit::dhall`).
+
+pub mod flags;
+pub mod model;
+pub mod names;
+
+use crate::graph::{Action, ActionKind, EdgeKind, Graph, NodeId, NodeKind};
+use crate::pathmap::{Loc, PathMap, Root};
+use model::*;
+use names::Names;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// One command a target came from, as the build ran it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandRecord {
+    /// `compile`, `assemble`, `archive`, `link` or `run`.
+    pub what: String,
+    /// What it made (as manifests write paths).
+    pub output: String,
+    pub cwd: String,
+    pub argv: Vec<String>,
+}
+
+/// Everything `confess targets` and `confess explain` show: the packages as emitted, and the
+/// commands each target came from (keyed by `dir:name`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Confessed {
+    pub schema: String,
+    pub packages: Vec<Package>,
+    pub commands: BTreeMap<String, Vec<CommandRecord>>,
+}
+
+pub const SCHEMA: &str = "confess-targets/1";
+
+impl Confessed {
+    pub fn targets(&self) -> impl Iterator<Item = (&str, &Target)> {
+        self.packages
+            .iter()
+            .flat_map(|p| p.targets.iter().map(move |t| (p.dir.as_str(), t)))
+    }
+}
+
+/// A ref to a target as the engine writes it: `:name` inside a package, `//dir:name` across.
+pub fn target_ref(from_dir: &str, dir: &str, name: &str) -> String {
+    if from_dir == dir {
+        format!(":{name}")
+    } else if dir == "." {
+        format!("//:{name}")
+    } else {
+        format!("//{dir}:{name}")
+    }
+}
+
+/// Paths as the manifests write them: relative to the source root, `[build]/` for the build
+/// tree, `[out]/` for files confess keeps in its output directory, absolute otherwise.
+pub struct Paths<'a> {
+    pub map: &'a PathMap,
+    pub out: PathBuf,
+}
+
+impl Paths<'_> {
+    pub fn loc(&self, loc: &Loc) -> String {
+        match loc.root {
+            Root::Source if loc.path.is_empty() => ".".into(),
+            Root::Source => loc.path.clone(),
+            Root::Build if loc.path.is_empty() => "[build]".into(),
+            Root::Build => format!("[build]/{}", loc.path),
+            Root::System => self.system(&loc.path),
+        }
+    }
+
+    fn system(&self, p: &str) -> String {
+        let mapped = self.map.map_word(p, &BTreeSet::new());
+        match Path::new(&mapped).strip_prefix(&self.out) {
+            Ok(rel) => format!("[out]/{}", rel.display()),
+            Err(_) => mapped,
+        }
+    }
+
+    /// A word of a recorded command: scratch paths mapped out, and confess's output directory
+    /// written `[out]`, so that manifests do not depend on where they were written.
+    pub fn text(&self, g: &Graph, w: &str) -> String {
+        let mapped = self.map.map_word(w, &g.generated);
+        mapped.replace(&self.out.display().to_string(), "[out]")
+    }
+
+    /// A path a command named, relative to the directory it ran in.
+    pub fn word(&self, cwd: &Path, p: &str) -> String {
+        let abs = if Path::new(p).is_absolute() {
+            PathBuf::from(p)
+        } else {
+            cwd.join(p)
+        };
+        self.loc(&self.map.locate(&abs))
+    }
+}
+
+struct Facts {
+    compiler: Compiler,
+    triple: Triple,
+}
+
+/// What the compiler the build named says of itself (its version and machine): the same
+/// binary the configure phase ran.
+fn ask_compiler(tool: &str) -> Facts {
+    let run = |arg: &str| {
+        std::process::Command::new(tool)
+            .arg(arg)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    let banner = run("--version");
+    let machine = run("-dumpmachine");
+    let name = Path::new(tool)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| tool.to_string());
+    let compiler = if banner.contains("clang") {
+        // clang's -dumpversion is the compatibility version; the banner has the real one.
+        let v = banner
+            .split_whitespace()
+            .skip_while(|w| *w != "version")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string();
+        Compiler::Clang(Version { version: v })
+    } else if banner.contains("Free Software Foundation") || banner.contains("GCC") {
+        Compiler::GCC(Version {
+            version: run("-dumpfullversion"),
+        })
+    } else {
+        Compiler::Unknown(NamedVersion {
+            name,
+            version: run("-dumpversion"),
+        })
+    };
+    Facts {
+        compiler,
+        triple: parse_triple(&machine),
+    }
+}
+
+pub fn parse_triple(s: &str) -> Triple {
+    let parts: Vec<&str> = s.split('-').collect();
+    let (arch, vendor, os, abi) = match parts.as_slice() {
+        [a, o, b] => (*a, "unknown", *o, *b),
+        [a, v, o, b] => (*a, *v, *o, *b),
+        [a] if !a.is_empty() => (*a, "unknown", "none", "none"),
+        _ => ("", "unknown", "none", "none"),
+    };
+    Triple {
+        arch: match arch {
+            "x86_64" => Arch::x86_64,
+            "i686" | "i586" | "i386" => Arch::i686,
+            "aarch64" => Arch::aarch64,
+            "arm" | "armv7" | "armv7l" => Arch::arm,
+            "riscv64" => Arch::riscv64,
+            "powerpc64le" => Arch::powerpc64le,
+            "s390x" => Arch::s390x,
+            a => Arch::Other(a.to_string()),
+        },
+        vendor: match vendor {
+            "unknown" => Vendor::unknown,
+            "pc" => Vendor::pc,
+            "apple" => Vendor::apple,
+            v => Vendor::Other(v.to_string()),
+        },
+        os: match os {
+            "linux" => OS::linux,
+            "darwin" => OS::darwin,
+            "windows" | "mingw32" => OS::windows,
+            "freebsd" => OS::freebsd,
+            "none" | "elf" => OS::none,
+            o => OS::Other(o.to_string()),
+        },
+        abi: match abi {
+            "gnu" => ABI::gnu,
+            "gnueabihf" => ABI::gnueabihf,
+            "musl" => ABI::musl,
+            "android" => ABI::android,
+            "msvc" => ABI::msvc,
+            "none" => ABI::none,
+            b => ABI::Other(b.to_string()),
+        },
+        cpu: Cpu::generic,
+        gpu: Gpu::NoGPU,
+    }
+}
+
+/// One compiled source of a target.
+struct Unit {
+    src: String,
+    cxx: bool,
+    flags: Vec<CFlag>,
+    sysroot: Option<String>,
+    tool: String,
+    action: usize,
+}
+
+/// A target before its name and package are settled.
+struct Draft {
+    kind: TargetKind,
+    output: String,
+    objects: Vec<NodeId>,
+    /// The action that made the artifact (link or archive).
+    action: Option<usize>,
+    named: Option<names::Named>,
+    /// Target indices this one uses, in command-line order, and other deps.
+    uses: Vec<usize>,
+    deps: Vec<Dep>,
+    requires: BTreeSet<String>,
+    dir: String,
+    name: String,
+}
+
+fn is_cxx_source(p: &str) -> bool {
+    let ext = p.rsplit('.').next().unwrap_or("");
+    matches!(ext, "cc" | "cpp" | "cxx" | "C" | "c++" | "cp" | "CPP" | "ii")
+}
+
+/// The name of a target after its output: `libz.so.1.2.3` and `libz.a` are `z`, `app` is `app`.
+fn name_from_output(output: &str, kind: TargetKind) -> String {
+    let file = output.rsplit('/').next().unwrap_or(output);
+    let base = match kind {
+        TargetKind::SharedLibrary => file.split(".so").next().unwrap_or(file),
+        TargetKind::StaticLibrary => file.strip_suffix(".a").unwrap_or(file),
+        _ => file.strip_suffix(".exe").unwrap_or(file),
+    };
+    let base = if matches!(kind, TargetKind::SharedLibrary | TargetKind::StaticLibrary) {
+        base.strip_prefix("lib").filter(|b| !b.is_empty()).unwrap_or(base)
+    } else {
+        base
+    };
+    base.to_string()
+}
+
+/// Builds the targets of a confession. `out` is the output directory (for paths confess keeps
+/// there); `names` what the build system calls its targets.
+pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
+    let paths = Paths {
+        map,
+        out: out.to_path_buf(),
+    };
+    let mut producer: BTreeMap<NodeId, usize> = BTreeMap::new();
+    for (i, a) in g.actions.iter().enumerate() {
+        if a.kind != ActionKind::Run {
+            for o in &a.outputs {
+                producer.entry(*o).or_insert(i);
+            }
+        }
+    }
+    // Final artifacts: one per written location (the last version of an archive that was
+    // extended with `ar r` several times is the one no other archive step read).
+    let mut by_loc: BTreeMap<Loc, Vec<NodeId>> = BTreeMap::new();
+    for n in &g.nodes {
+        let final_kind = matches!(
+            n.kind,
+            NodeKind::Archive | NodeKind::SharedLibrary | NodeKind::Executable
+        );
+        if let (true, Some(loc)) = (final_kind, &n.loc) {
+            if producer.contains_key(&n.id) {
+                by_loc.entry(loc.clone()).or_default().push(n.id);
+            }
+        }
+    }
+    let mut drafts: Vec<Draft> = Vec::new();
+    let mut node_target: BTreeMap<NodeId, usize> = BTreeMap::new();
+    for (loc, versions) in &by_loc {
+        let last = versions
+            .iter()
+            .copied()
+            .find(|v| {
+                !g.actions.iter().any(|a| {
+                    a.inputs.iter().any(|(_, i)| i == v)
+                        && a.outputs.iter().any(|o| g.node(*o).loc.as_ref() == Some(loc))
+                })
+            })
+            .unwrap_or(versions[versions.len() - 1]);
+        let kind = match g.node(last).kind {
+            NodeKind::Archive => TargetKind::StaticLibrary,
+            NodeKind::SharedLibrary => TargetKind::SharedLibrary,
+            _ => TargetKind::Executable,
+        };
+        let idx = drafts.len();
+        for v in versions {
+            node_target.insert(*v, idx);
+        }
+        let output = paths.loc(loc);
+        drafts.push(Draft {
+            kind,
+            named: names.for_output(&output).cloned(),
+            output,
+            objects: Vec::new(),
+            action: producer.get(&last).copied(),
+            uses: Vec::new(),
+            deps: Vec::new(),
+            requires: BTreeSet::new(),
+            dir: String::new(),
+            name: String::new(),
+        });
+    }
+    // Inputs of each artifact: objects, libraries of the project, externals, other files.
+    let mut consumers: BTreeMap<NodeId, Vec<usize>> = BTreeMap::new();
+    for (t, d) in drafts.iter_mut().enumerate() {
+        let Some(a) = d.action.map(|i| &g.actions[i]) else {
+            continue;
+        };
+        for (edge, n) in &a.inputs {
+            let node = g.node(*n);
+            match node.kind {
+                NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
+                    if producer.contains_key(n) =>
+                {
+                    if !d.objects.contains(n) {
+                        d.objects.push(*n);
+                        consumers.entry(*n).or_default().push(t);
+                    }
+                }
+                NodeKind::Archive | NodeKind::SharedLibrary | NodeKind::Executable => {
+                    match node_target.get(n) {
+                        Some(u) if *u != t => {
+                            if !d.uses.contains(u) {
+                                d.uses.push(*u);
+                            }
+                        }
+                        Some(_) => {}
+                        None => file_dep(&paths, node, &mut d.deps, &mut d.requires),
+                    }
+                }
+                NodeKind::External => {
+                    let name = node.name.clone().unwrap_or_default();
+                    let dep = package_dep(g, *n).unwrap_or(Dep::Library(name));
+                    if !d.deps.contains(&dep) {
+                        d.deps.push(dep);
+                    }
+                }
+                _ if matches!(edge, EdgeKind::Input | EdgeKind::Library | EdgeKind::Member) => {
+                    file_dep(&paths, node, &mut d.deps, &mut d.requires)
+                }
+                _ => {}
+            }
+        }
+    }
+    // Objects that several artifacts share, and the objects of a build system's object
+    // libraries, form object libraries of their own.
+    let mut groups: BTreeMap<String, Vec<NodeId>> = BTreeMap::new();
+    let mut group_named: BTreeMap<String, names::Named> = BTreeMap::new();
+    for (obj, users) in &consumers {
+        let at = g.node(*obj).loc.as_ref().map(|l| paths.loc(l));
+        if let Some(named) = at.as_deref().and_then(|p| names.object_library(p)) {
+            let key = format!("named:{}/{}", named.dir, named.name);
+            groups.entry(key.clone()).or_default().push(*obj);
+            group_named.insert(key, named.clone());
+        } else if users.len() > 1 {
+            let key = format!("shared:{users:?}");
+            groups.entry(key).or_default().push(*obj);
+        }
+    }
+    for (key, objs) in &groups {
+        let idx = drafts.len();
+        let mut users: Vec<usize> = Vec::new();
+        for o in objs {
+            for u in &consumers[o] {
+                if !users.contains(u) {
+                    users.push(*u);
+                }
+            }
+        }
+        for u in users {
+            drafts[u].objects.retain(|o| !objs.contains(o));
+            drafts[u].uses.insert(0, idx);
+        }
+        let first = objs
+            .iter()
+            .filter_map(|o| g.node(*o).loc.as_ref())
+            .map(|l| paths.loc(l))
+            .next()
+            .unwrap_or_default();
+        drafts.push(Draft {
+            kind: TargetKind::ObjectLibrary,
+            output: first,
+            objects: objs.clone(),
+            action: None,
+            named: group_named.get(key).cloned(),
+            uses: Vec::new(),
+            deps: Vec::new(),
+            requires: BTreeSet::new(),
+            dir: String::new(),
+            name: String::new(),
+        });
+    }
+    // Compiled units per target.
+    let units: Vec<Vec<Unit>> = drafts
+        .iter()
+        .map(|d| {
+            let mut us: Vec<Unit> = d
+                .objects
+                .iter()
+                .filter_map(|o| producer.get(o))
+                .filter_map(|ai| unit(g, map, &paths, *ai))
+                .collect();
+            us.sort_by(|a, b| (&a.src, &a.flags).cmp(&(&b.src, &b.flags)));
+            us.dedup_by(|a, b| a.src == b.src && a.flags == b.flags);
+            us
+        })
+        .collect();
+    // Packages and names.
+    for (d, us) in drafts.iter_mut().zip(&units) {
+        let (dir, name) = match &d.named {
+            Some(n) => (n.dir.clone(), n.name.clone()),
+            None => {
+                let dir = package_dir(map, &d.output, us.first().map(|u| u.src.as_str()));
+                let name = if d.kind == TargetKind::ObjectLibrary {
+                    let stem = us
+                        .first()
+                        .map(|u| u.src.rsplit('/').next().unwrap_or(&u.src).to_string())
+                        .unwrap_or_default();
+                    let stem = stem.rsplit_once('.').map(|(s, _)| s).unwrap_or(&stem);
+                    format!("{stem}_objects")
+                } else {
+                    name_from_output(&d.output, d.kind)
+                };
+                (dir, name)
+            }
+        };
+        d.dir = dir;
+        d.name = name;
+    }
+    // Names are unique within a package: a clash gets the kind, then a number.
+    let mut order: Vec<usize> = (0..drafts.len()).collect();
+    order.sort_by(|a, b| {
+        (&drafts[*a].dir, &drafts[*a].name, drafts[*a].kind, &drafts[*a].output).cmp(&(
+            &drafts[*b].dir,
+            &drafts[*b].name,
+            drafts[*b].kind,
+            &drafts[*b].output,
+        ))
+    });
+    let mut taken: BTreeSet<(String, String)> = BTreeSet::new();
+    for &i in &order {
+        let d = &drafts[i];
+        let mut name = d.name.clone();
+        if taken.contains(&(d.dir.clone(), name.clone())) {
+            let suffix = match d.kind {
+                TargetKind::Executable => "program",
+                TargetKind::StaticLibrary => "static",
+                TargetKind::SharedLibrary => "shared",
+                TargetKind::ObjectLibrary => "objects",
+            };
+            name = format!("{}_{suffix}", d.name);
+            let mut n = 2;
+            while taken.contains(&(d.dir.clone(), name.clone())) {
+                name = format!("{}_{suffix}{n}", d.name);
+                n += 1;
+            }
+        }
+        taken.insert((d.dir.clone(), name.clone()));
+        drafts[i].name = name;
+    }
+    // Who runs what: programs that generated files.
+    let mut packages: BTreeMap<String, Vec<Target>> = BTreeMap::new();
+    let mut commands = BTreeMap::new();
+    let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
+    let pkg_dirs: Vec<(String, String)> = g
+        .packages
+        .iter()
+        .flat_map(|p| {
+            let name = p.name.clone();
+            p.include_dirs
+                .iter()
+                .map(move |d| (d.clone(), name.clone()))
+        })
+        .map(|(d, n)| (paths.system(&d), n))
+        .collect();
+    for (ti, d) in drafts.iter().enumerate() {
+        let us = &units[ti];
+        let mut cmds = Vec::new();
+        let mut headers = BTreeSet::new();
+        let mut outside = BTreeSet::new();
+        let mut generated = BTreeMap::new();
+        let mut requires = d.requires.clone();
+        for u in us {
+            let a = &g.actions[u.action];
+            cmds.push(record(g, map, &paths, a));
+            for (e, n) in &a.inputs {
+                let node = g.node(*n);
+                let Some(loc) = &node.loc else { continue };
+                let p = paths.loc(loc);
+                if *e == EdgeKind::Source {
+                    if loc.root == Root::Build {
+                        generated.insert(p.clone(), *n);
+                    }
+                    continue;
+                }
+                if *e != EdgeKind::Header {
+                    continue;
+                }
+                match loc.root {
+                    Root::Source => {
+                        headers.insert(p);
+                    }
+                    Root::Build => {
+                        if node.kind == NodeKind::Generated {
+                            generated.insert(p.clone(), *n);
+                        }
+                        headers.insert(p);
+                    }
+                    Root::System => {
+                        let owner = if node.kind == NodeKind::Header && node.hash.is_none() {
+                            Owner::Toolchain
+                        } else if let Some((_, pk)) = pkg_dirs
+                            .iter()
+                            .find(|(dir, _)| p.starts_with(&format!("{dir}/")))
+                        {
+                            Owner::Package(pk.clone())
+                        } else {
+                            requires.insert(p.clone());
+                            Owner::Filesystem
+                        };
+                        outside.insert((p, owner));
+                    }
+                }
+            }
+        }
+        if let Some(a) = d.action.map(|i| &g.actions[i]) {
+            cmds.push(record(g, map, &paths, a));
+        }
+        let mut gens = Vec::new();
+        for (p, n) in &generated {
+            let run = g
+                .actions
+                .iter()
+                .find(|a| a.kind == ActionKind::Run && a.outputs.contains(n));
+            let producer = match run {
+                Some(r) => {
+                    cmds.push(record(g, map, &paths, r));
+                    let prog = r.inputs.first().map(|(_, p)| *p);
+                    let tool = match prog.and_then(|p| node_target.get(&p)) {
+                        Some(t) => target_ref(&d.dir, &drafts[*t].dir, &drafts[*t].name),
+                        None => r.argv.first().cloned().unwrap_or_default(),
+                    };
+                    Producer::Program(Program {
+                        tool,
+                        argv: r
+                            .argv
+                            .iter()
+                            .skip(1)
+                            .map(|w| paths.text(g, w))
+                            .collect(),
+                        cwd: paths.loc(&r.cwd),
+                    })
+                }
+                None => Producer::Unrecorded,
+            };
+            gens.push(Generated {
+                path: p.clone(),
+                producer,
+            });
+        }
+        // The flags most sources share are the target's; the others are overrides.
+        let (cflags, mut overrides) = common_flags(us.iter().filter(|u| !u.cxx));
+        let (cxxflags, o2) = common_flags(us.iter().filter(|u| u.cxx));
+        overrides.extend(o2);
+        overrides.sort();
+        let link = d.action.map(|i| &g.actions[i]).filter(|a| a.kind == ActionKind::Link);
+        let mut ldflags = Vec::new();
+        let mut sysroot = us.iter().find_map(|u| u.sysroot.clone());
+        let mut tool = us.first().map(|u| u.tool.clone());
+        if let Some(a) = link {
+            if let Some((a0, rest)) = a.argv.split_first() {
+                let cwd = map.scratch_root_join(&a.cwd);
+                if let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), &cwd) {
+                    let pf = |p: &str| paths.word(&cwd, p);
+                    ldflags = flags::ldflags(&cmd, &pf);
+                    sysroot = sysroot.or_else(|| flags::sysroot(&cmd, &pf));
+                }
+                tool = Some(map.map_tool(a0));
+            }
+        }
+        let tool = tool.unwrap_or_else(|| "cc".into());
+        let f = facts
+            .entry(tool.clone())
+            .or_insert_with(|| ask_compiler(&tool));
+        let mut deps: Vec<Dep> = d
+            .uses
+            .iter()
+            .map(|u| Dep::Local(target_ref(&d.dir, &drafts[*u].dir, &drafts[*u].name)))
+            .collect();
+        deps.extend(d.deps.iter().cloned());
+        let srcs: Vec<String> = {
+            let mut seen = BTreeSet::new();
+            us.iter()
+                .filter(|u| seen.insert(u.src.clone()))
+                .map(|u| u.src.clone())
+                .collect()
+        };
+        let requires: Vec<Resource> = if requires.is_empty() {
+            vec![Resource::Pure]
+        } else {
+            requires.into_iter().map(Resource::Filesystem).collect()
+        };
+        let target = Target {
+            name: d.name.clone(),
+            kind: d.kind,
+            output: d.output.clone(),
+            srcs: Src::Files(srcs),
+            headers: headers.into_iter().collect(),
+            outside_headers: outside
+                .into_iter()
+                .map(|(path, owner)| OutsideHeader { path, owner })
+                .collect(),
+            deps,
+            toolchain: Toolchain {
+                compiler: f.compiler.clone(),
+                host: f.triple.clone(),
+                target: f.triple.clone(),
+                cflags,
+                cxxflags,
+                ldflags,
+                sysroot,
+            },
+            overrides,
+            generated: gens,
+            requires,
+            visibility: if d.kind == TargetKind::ObjectLibrary {
+                Visibility::Private
+            } else {
+                Visibility::Public
+            },
+            origin: d.named.as_ref().and_then(|n| n.origin.clone()),
+        };
+        cmds.dedup();
+        commands.insert(format!("{}:{}", d.dir, d.name), cmds);
+        packages.entry(d.dir.clone()).or_default().push(target);
+    }
+    let packages = packages
+        .into_iter()
+        .map(|(dir, mut targets)| {
+            targets.sort_by(|a, b| a.name.cmp(&b.name));
+            Package { dir, targets }
+        })
+        .collect();
+    Confessed {
+        schema: SCHEMA.into(),
+        packages,
+        commands,
+    }
+}
+
+/// A library or file the project does not build, used by path.
+fn file_dep(
+    paths: &Paths,
+    node: &crate::graph::Node,
+    deps: &mut Vec<Dep>,
+    requires: &mut BTreeSet<String>,
+) {
+    let Some(loc) = &node.loc else { return };
+    let p = paths.loc(loc);
+    if loc.root == Root::System {
+        requires.insert(p.clone());
+    }
+    let dep = Dep::File(p);
+    if !deps.contains(&dep) {
+        deps.push(dep);
+    }
+}
+
+/// The package an external library belongs to, when the build asked for one.
+fn package_dep(g: &Graph, n: NodeId) -> Option<Dep> {
+    let p = g.packages.iter().find(|p| p.externals.contains(&n.0))?;
+    Some(match p.method.as_str() {
+        "pkg-config" => Dep::PkgConfig(p.name.clone()),
+        "FetchContent" => Dep::External(ExternalRef {
+            hash: p.hash.clone().unwrap_or_default(),
+            name: p.name.clone(),
+        }),
+        _ => Dep::Package(PackageRef {
+            name: p.name.clone(),
+            method: PackageMethod::FindPackage,
+            version: p.version.clone(),
+        }),
+    })
+}
+
+/// The source directory that owns a target with no name from the build system: the directory
+/// of its output when the sources have that directory, else that of its first source.
+fn package_dir(map: &PathMap, output: &str, first_src: Option<&str>) -> String {
+    let parent = |p: &str| -> String {
+        match p.rsplit_once('/') {
+            Some((d, _)) => d.to_string(),
+            None => ".".to_string(),
+        }
+    };
+    if let Some(rel) = output.strip_prefix("[build]/") {
+        let d = parent(rel);
+        if d == "." || map.locate(&map.scratch_src.join(&d)).root == Root::Source {
+            return d;
+        }
+    }
+    match first_src {
+        Some(s) if !s.starts_with('[') && !s.starts_with('/') => parent(s),
+        _ => ".".into(),
+    }
+}
+
+fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
+    let a = &g.actions[ai];
+    if !matches!(a.kind, ActionKind::Compile | ActionKind::Assemble) {
+        return None;
+    }
+    let src_node = a
+        .inputs
+        .iter()
+        .find(|(e, _)| *e == EdgeKind::Source)
+        .map(|(_, n)| *n)?;
+    let src = paths.loc(g.node(src_node).loc.as_ref()?);
+    let (a0, rest) = a.argv.split_first()?;
+    let cwd = map.scratch_root_join(&a.cwd);
+    let cmd = confess_shims::args::parse(rest, a0.contains("clang"), &cwd).ok()?;
+    let pf = |p: &str| paths.word(&cwd, p);
+    let flags = flags::cflags(&cmd, &pf);
+    Some(Unit {
+        cxx: a.role == "c++" || is_cxx_source(&src),
+        sysroot: flags::sysroot(&cmd, &pf),
+        src,
+        flags,
+        tool: map.map_tool(a0),
+        action: ai,
+    })
+}
+
+/// The flag list most units share (the first such in source order on a tie), and overrides
+/// for the units that differ.
+fn common_flags<'a>(units: impl Iterator<Item = &'a Unit>) -> (Vec<CFlag>, Vec<Override>) {
+    let units: Vec<&Unit> = units.collect();
+    let mut counts: Vec<(&Vec<CFlag>, usize)> = Vec::new();
+    for u in &units {
+        match counts.iter_mut().find(|(f, _)| *f == &u.flags) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((&u.flags, 1)),
+        }
+    }
+    let mut best: Vec<CFlag> = Vec::new();
+    let mut most = 0;
+    for (f, n) in counts {
+        if n > most {
+            most = n;
+            best = f.clone();
+        }
+    }
+    let overrides = units
+        .iter()
+        .filter(|u| u.flags != best)
+        .map(|u| Override {
+            src: u.src.clone(),
+            flags: u.flags.clone(),
+        })
+        .collect();
+    (best, overrides)
+}
+
+fn record(g: &Graph, map: &PathMap, paths: &Paths, a: &Action) -> CommandRecord {
+    let mut argv: Vec<String> = a.argv.iter().map(|w| paths.text(g, w)).collect();
+    if let Some(a0) = argv.first_mut() {
+        if a.kind != ActionKind::Run {
+            *a0 = map.map_tool(a0);
+        }
+    }
+    CommandRecord {
+        what: match a.kind {
+            ActionKind::Compile => "compile",
+            ActionKind::Assemble => "assemble",
+            ActionKind::Archive => "archive",
+            ActionKind::Link => "link",
+            ActionKind::Run => "run",
+        }
+        .into(),
+        output: a
+            .outputs
+            .first()
+            .and_then(|o| g.node(*o).loc.as_ref())
+            .map(|l| paths.loc(l))
+            .unwrap_or_default(),
+        cwd: paths.loc(&a.cwd),
+        argv,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_come_from_outputs() {
+        assert_eq!(
+            name_from_output("[build]/libz.so.1.3", TargetKind::SharedLibrary),
+            "z"
+        );
+        assert_eq!(name_from_output("[build]/lib/libz.a", TargetKind::StaticLibrary), "z");
+        assert_eq!(name_from_output("[build]/app", TargetKind::Executable), "app");
+    }
+
+    #[test]
+    fn refs_within_and_across_packages() {
+        assert_eq!(target_ref("lib", "lib", "z"), ":z");
+        assert_eq!(target_ref(".", "lib", "z"), "//lib:z");
+        assert_eq!(target_ref("lib", ".", "app"), "//:app");
+    }
+
+    #[test]
+    fn triples_are_typed() {
+        let t = parse_triple("x86_64-linux-gnu");
+        assert_eq!((t.arch, t.vendor, t.os, t.abi), (Arch::x86_64, Vendor::unknown, OS::linux, ABI::gnu));
+        let t = parse_triple("aarch64-unknown-linux-musl");
+        assert_eq!((t.arch, t.os, t.abi), (Arch::aarch64, OS::linux, ABI::musl));
+    }
+}

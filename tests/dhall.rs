@@ -1,0 +1,249 @@
+//! The BUILD.dhall manifests of every fixture: they type-check with the reference Dhall
+//! implementation and read back through serde_dhall equal to what was written; each target's
+//! headers equal gcc -M's (restricted to the project); no Raw flags; the expected targets,
+//! names, dependencies and generated files; byte-identical across runs and -j; and the
+//! `confess targets` and `confess explain` commands read them back.
+
+mod common;
+use common::*;
+use confess::targets::model::*;
+use confess::targets::Confessed;
+use std::path::Path;
+use std::process::Command;
+
+fn confessed(run: &Run, src: &Path) -> Confessed {
+    run.assert_ok();
+    let c = dhall::check(&run.out);
+    dhall::check_headers(&run.out, src, &c);
+    c
+}
+
+fn target<'a>(c: &'a Confessed, dir: &str, name: &str) -> &'a Target {
+    c.targets()
+        .find(|(d, t)| *d == dir && t.name == name)
+        .map(|(_, t)| t)
+        .unwrap_or_else(|| {
+            panic!(
+                "no target {dir}:{name}; there are {:?}",
+                c.targets()
+                    .map(|(d, t)| format!("{d}:{}", t.name))
+                    .collect::<Vec<_>>()
+            )
+        })
+}
+
+fn raw_count(c: &Confessed) -> usize {
+    confess::emit::report::raw_flags(c).len()
+}
+
+fn make_fixture(name: &str) -> (Confessed, tempfile::TempDir, Run) {
+    require("make", "make");
+    let fx = fixture(&format!("make/{name}"));
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess(tmp.path(), &["make", fx.to_str().expect("utf-8")]);
+    let c = confessed(&run, &fx);
+    assert_eq!(raw_count(&c), 0, "{name}: Raw flags\n{}", run.read("report.md"));
+    (c, tmp, run)
+}
+
+macro_rules! make_fixtures {
+    ($($test:ident => $dir:literal,)*) => {
+        $( #[test] fn $test() { make_fixture($dir); } )*
+
+        #[test]
+        fn every_make_fixture_has_a_manifest_test() {
+            let listed = [$($dir),*];
+            for e in std::fs::read_dir(fixture("make")).expect("fixtures/make").flatten() {
+                if e.path().is_dir() {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    assert!(listed.contains(&name.as_str()), "fixtures/make/{name} has no test in tests/dhall.rs");
+                }
+            }
+        }
+    };
+}
+
+make_fixtures! {
+    make_shared_lib => "shared-lib",
+    make_subdirs => "subdirs",
+    make_spaces => "spaces",
+    make_response_file => "response-file",
+    make_compile_and_link => "compile-and-link",
+    make_multi_source => "multi-source",
+    make_depfiles => "depfiles",
+    make_hardcoded_gcc => "hardcoded-gcc",
+    make_cxx => "cxx",
+    make_static_lib => "static-lib",
+    make_recursive => "recursive",
+    make_codegen => "codegen",
+}
+
+#[test]
+fn static_library_and_its_user() {
+    let (c, _tmp, _run) = make_fixture("static-lib");
+    let lib = target(&c, "lib", "util");
+    assert_eq!(lib.kind, TargetKind::StaticLibrary);
+    assert_eq!(lib.srcs, Src::Files(vec!["lib/add.c".into(), "lib/twice.c".into()]));
+    assert_eq!(lib.headers, vec!["include/util.h".to_string()]);
+    assert_eq!(
+        lib.toolchain.cflags,
+        vec![
+            CFlag::Optimize(OptLevel::O2),
+            CFlag::Warn("all".into()),
+            CFlag::Include("include".into())
+        ]
+    );
+    let app = target(&c, ".", "app");
+    assert_eq!(app.kind, TargetKind::Executable);
+    assert_eq!(app.deps, vec![Dep::Local("//lib:util".into())]);
+    assert_eq!(app.requires, vec![Resource::Pure]);
+    assert!(app
+        .outside_headers
+        .iter()
+        .all(|h| h.owner == Owner::Toolchain));
+}
+
+#[test]
+fn recursive_make_refs_across_directories() {
+    let (c, _tmp, _run) = make_fixture("recursive");
+    let dirs: Vec<&str> = c.packages.iter().map(|p| p.dir.as_str()).collect();
+    assert!(dirs.len() >= 2, "{dirs:?}");
+    let cross = c
+        .targets()
+        .flat_map(|(_, t)| t.deps.iter())
+        .any(|d| matches!(d, Dep::Local(r) if r.starts_with("//")));
+    assert!(cross, "no dependency across directories");
+}
+
+#[test]
+fn generated_sources_name_the_program_that_made_them() {
+    let (c, _tmp, _run) = make_fixture("codegen");
+    let app = target(&c, ".", "app");
+    let table = app
+        .generated
+        .iter()
+        .find(|g| g.path == "[build]/table.c")
+        .expect("table.c generated");
+    match &table.producer {
+        Producer::Program(p) => assert_eq!(p.tool, ":gen"),
+        Producer::Unrecorded => panic!("table.c has no producer"),
+    }
+    assert!(matches!(&app.srcs, Src::Files(f) if f.contains(&"[build]/table.c".to_string())));
+}
+
+#[test]
+fn cmake_fixtures_are_named_by_cmake() {
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    for (name, extra) in [
+        ("basic", &[][..]),
+        ("features", &["--", "-DFEATURES_FAST=ON"][..]),
+        ("packages", &["--deps", "fake"][..]),
+    ] {
+        let fx = fixture(&format!("cmake/{name}"));
+        let tmp = tempfile::tempdir().expect("tmp");
+        let mut args = vec!["cmake", fx.to_str().expect("utf-8")];
+        args.extend(extra);
+        let run = confess(tmp.path(), &args);
+        let c = confessed(&run, &fx);
+        assert_eq!(raw_count(&c), 0, "{name}: Raw flags\n{}", run.read("report.md"));
+        // Every target that CMake builds an artifact for has CMake's name and the line of its
+        // definition.
+        let (_, _, api) = file_api_targets(&run.out);
+        for (api_name, kind) in api {
+            let t = c
+                .targets()
+                .find(|(_, t)| t.name == api_name)
+                .map(|(_, t)| t)
+                .unwrap_or_else(|| panic!("{name}: CMake target {api_name} has no manifest"));
+            assert_eq!(t.kind, kind, "{name}: {api_name}");
+            let o = t.origin.as_ref().expect("origin");
+            assert!(o.file.ends_with("CMakeLists.txt") && o.line > 0, "{o:?}");
+        }
+        if name == "packages" {
+            // Made-up packages are declared dependencies, not Filesystem requirements.
+            let deps: Vec<&Dep> = c.targets().flat_map(|(_, t)| t.deps.iter()).collect();
+            assert!(
+                deps.iter().any(|d| matches!(d, Dep::Package(_) | Dep::PkgConfig(_))),
+                "{deps:?}"
+            );
+        }
+    }
+}
+
+/// CMake's names and kinds of the targets it builds artifacts for (File API).
+fn file_api_targets(out: &Path) -> (String, String, Vec<(String, TargetKind)>) {
+    let names = confess::targets::names::cmake(&out.join("cmake-file-api"));
+    let mut v: Vec<(String, TargetKind)> = names
+        .by_output
+        .values()
+        .chain(names.object_dirs.values())
+        .map(|n| (n.name.clone(), n.kind.expect("kind")))
+        .collect();
+    v.sort();
+    v.dedup();
+    assert!(!v.is_empty(), "no targets in the File API reply");
+    (String::new(), String::new(), v)
+}
+
+#[test]
+fn manifests_are_byte_identical_across_runs_and_jobs() {
+    require("make", "make");
+    let fx = fixture("make/subdirs");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let a = confess(&tmp.path().join("a"), &["make", fx.to_str().expect("utf-8"), "-j1"]);
+    let b = confess(&tmp.path().join("b"), &["make", fx.to_str().expect("utf-8"), "-j8"]);
+    a.assert_ok();
+    b.assert_ok();
+    let digest = |r: &Run| {
+        let mut d = tree_digest(&r.out.join("dhall"));
+        // Modes and times of the files differ; their content must not.
+        for v in d.values_mut() {
+            *v = v.rsplit(' ').next().unwrap_or_default().to_string();
+        }
+        d
+    };
+    assert_eq!(digest(&a), digest(&b));
+    for f in ["targets.json", "report.md"] {
+        assert_eq!(a.read(f), b.read(f), "{f} differs across runs");
+    }
+}
+
+#[test]
+fn targets_and_explain_read_the_confession() {
+    let (_c, _tmp, run) = make_fixture("static-lib");
+    let targets = Command::new(confess_bin())
+        .args(["targets", "--out"])
+        .arg(&run.out)
+        .output()
+        .expect("confess targets");
+    assert!(targets.status.success());
+    let text = String::from_utf8_lossy(&targets.stdout);
+    assert!(text.contains("//lib:util") && text.contains("static library"), "{text}");
+    let explain = Command::new(confess_bin())
+        .args(["explain", "//lib:util", "--out"])
+        .arg(&run.out)
+        .output()
+        .expect("confess explain");
+    assert!(explain.status.success());
+    let text = String::from_utf8_lossy(&explain.stdout);
+    for want in ["lib/add.c", "include/util.h", "S.CFlag.Warn \"all\"", "archive", "-c"] {
+        assert!(text.contains(want), "explain lacks {want}:\n{text}");
+    }
+    // An unknown target is a usage error naming the ones there are.
+    let bad = Command::new(confess_bin())
+        .args(["explain", "nosuch", "--out"])
+        .arg(&run.out)
+        .output()
+        .expect("confess explain");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("//lib:util"));
+    // No confession there: exit 3, saying what to run.
+    let empty = tempfile::tempdir().expect("tmp");
+    let none = Command::new(confess_bin())
+        .args(["targets", "--out"])
+        .arg(empty.path())
+        .output()
+        .expect("confess targets");
+    assert_eq!(none.status.code(), Some(3));
+}
