@@ -3,6 +3,7 @@
 
 pub mod elf;
 pub mod real;
+pub mod render;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
