@@ -101,6 +101,22 @@ pub enum Cmd {
         #[arg(last = true, required = true, value_name = "CMD")]
         cmd: Vec<String>,
     },
+    /// Rebuild a confession's BUILD.dhall manifests with the real toolchain, run the project's
+    /// own build for real with the same options, and compare the two target by target: objects
+    /// byte for byte (or by symbols and section sizes), archives by members, shared libraries
+    /// and programs by SONAME, needed libraries and dynamic symbols. Writes verify/ in the
+    /// output directory (verify.json, build.ninja, both build logs); exits 7 on a difference.
+    Verify {
+        /// The output directory of an earlier confession.
+        #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+        out: PathBuf,
+        /// Parallel jobs for both builds.
+        #[arg(short = 'j', long = "jobs", value_name = "N")]
+        jobs: Option<usize>,
+        /// Keep the scratch directory (both builds' trees) and print where it is.
+        #[arg(long)]
+        keep_scratch: bool,
+    },
     /// List the targets of a confession already in the output directory (no build runs).
     Targets {
         /// The output directory of an earlier confession.
@@ -140,14 +156,49 @@ pub fn main() -> i32 {
     }
 }
 
+/// `confess verify`: the confession's own command line gives the build to run for real.
+fn verify(out: PathBuf, jobs: Option<usize>, keep_scratch: bool) -> Result<i32, Error> {
+    let inv = crate::verify::read_invocation(&out)?;
+    let out = std::fs::canonicalize(&out).map_err(|e| Error::io("reading", &out, e))?;
+    let cli = Cli::try_parse_from(&inv.argv).map_err(|e| Error::Input {
+        path: out.join(crate::verify::INVOCATION),
+        reason: format!("the recorded command line does not parse: {e}"),
+    })?;
+    // Relative paths of the command line are the directory it ran in's.
+    std::env::set_current_dir(&inv.cwd).map_err(|e| Error::Input {
+        path: inv.cwd.clone(),
+        reason: format!("the directory the confession ran in is gone ({e})"),
+    })?;
+    let Some((driver, common)) = driver_of(cli.command)? else {
+        return Err(Error::Usage(
+            "the recorded command is not a confession".into(),
+        ));
+    };
+    let report = crate::verify::run(
+        driver.as_ref(),
+        &crate::verify::Options {
+            out,
+            jobs: jobs.or(common.jobs),
+            keep_scratch,
+        },
+    )?;
+    print!("{}", report.render());
+    match report.failures() {
+        0 => Ok(0),
+        n => Err(Error::Mismatch {
+            failing: n,
+            total: report.targets.len(),
+        }),
+    }
+}
+
 fn execute(cli: Cli) -> Result<i32, Error> {
-    let (driver, common): (Box<dyn Driver>, Common) = match cli.command {
-        Cmd::Make {
-            src,
-            common,
-            make_args,
-        } => (Box::new(Make::new(&src, make_args)?), common),
-        Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
+    let command = match cli.command {
+        Cmd::Verify {
+            out,
+            jobs,
+            keep_scratch,
+        } => return verify(out, jobs, keep_scratch),
         Cmd::Targets { out } => {
             print!("{}", crate::explain::targets(&crate::explain::load(&out)?));
             return Ok(0);
@@ -158,16 +209,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             print!("{}", crate::explain::explain(&c, dir, t));
             return Ok(0);
         }
-        Cmd::Cmake {
-            src,
-            common,
-            generator,
-            deps,
-            cmake_args,
-        } => (
-            Box::new(Cmake::new(&src, generator, deps, cmake_args)?),
-            common,
-        ),
+        c => c,
+    };
+    let Some((driver, common)) = driver_of(command)? else {
+        return Ok(0);
     };
     let outcome = confession::run(driver.as_ref(), &common.options())?;
     crate::verify::record_invocation(&common.out)?;
@@ -179,4 +224,31 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         Some(e) => Err(e),
         None => Ok(0),
     }
+}
+
+/// A driver and the options common to every confessing command.
+pub type Confessing = (Box<dyn Driver>, Common);
+
+/// The driver a confessing command runs, with its common options; `None` for the commands
+/// that read a confession instead of making one.
+pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
+    Ok(Some(match command {
+        Cmd::Make {
+            src,
+            common,
+            make_args,
+        } => (Box::new(Make::new(&src, make_args)?), common),
+        Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
+        Cmd::Verify { .. } | Cmd::Targets { .. } | Cmd::Explain { .. } => return Ok(None),
+        Cmd::Cmake {
+            src,
+            common,
+            generator,
+            deps,
+            cmake_args,
+        } => (
+            Box::new(Cmake::new(&src, generator, deps, cmake_args)?),
+            common,
+        ),
+    }))
 }

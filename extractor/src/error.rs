@@ -28,6 +28,9 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// `confess verify`: the manifest build does not give what the real build gives.
+    #[error("verify: {failing} of {total} targets differ from the real build (verify/verify.json says how)")]
+    Mismatch { failing: usize, total: usize },
     /// The event store or a token is unreadable.
     #[error("confession store {path}: {reason}")]
     Store { path: PathBuf, reason: String },
@@ -53,6 +56,7 @@ impl Error {
             Error::MissingTool { .. } => 4,
             Error::Io { .. } => 5,
             Error::Store { .. } => 6,
+            Error::Mismatch { .. } => 7,
         }
     }
 }

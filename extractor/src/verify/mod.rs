@@ -3,6 +3,7 @@
 
 pub mod elf;
 pub mod real;
+pub mod plan;
 pub mod render;
 
 use crate::error::{Error, Result};
@@ -46,3 +47,313 @@ pub fn read_invocation(out: &Path) -> Result<Invocation> {
         reason: e.to_string(),
     })
 }
+
+use crate::drivers::Driver;
+use crate::scratch::Scratch;
+use plan::Roots;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// What `confess verify` is asked.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub out: PathBuf,
+    pub jobs: Option<usize>,
+    pub keep_scratch: bool,
+}
+
+/// The verdict on one target.
+#[derive(Clone, Debug, Serialize)]
+pub struct TargetVerdict {
+    pub target: String,
+    pub kind: String,
+    pub output: String,
+    /// `identical` (every file byte for byte), `equivalent` (same symbols, sections, members,
+    /// needed libraries), `differs`, or `missing` (one build did not make it).
+    pub verdict: String,
+    pub objects: usize,
+    pub objects_identical: usize,
+    /// The first difference, in words, when the verdict is `differs` or `missing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub difference: Option<String>,
+    /// Dependencies the manifest build could not link.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unresolved: Vec<String>,
+}
+
+/// verify.json.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub schema: &'static str,
+    /// `match` when every target is identical or equivalent, else `mismatch`.
+    pub verdict: String,
+    pub targets: Vec<TargetVerdict>,
+}
+
+impl Report {
+    pub fn failures(&self) -> usize {
+        self.targets
+            .iter()
+            .filter(|t| !matches!(t.verdict.as_str(), "identical" | "equivalent"))
+            .count()
+    }
+
+    /// The verdict table, one line per target, then the differences.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        let w = self
+            .targets
+            .iter()
+            .map(|t| t.target.len())
+            .max()
+            .unwrap_or(6)
+            .max(6);
+        let _ = writeln!(
+            s,
+            "{:<w$}  {:<15} {:<10} objects",
+            "target", "kind", "verdict"
+        );
+        for t in &self.targets {
+            let _ = writeln!(
+                s,
+                "{:<w$}  {:<15} {:<10} {}/{} identical",
+                t.target, t.kind, t.verdict, t.objects_identical, t.objects
+            );
+        }
+        for t in &self.targets {
+            if let Some(d) = &t.difference {
+                let _ = writeln!(s, "\n{} ({}): {d}", t.target, t.output);
+            }
+            for u in &t.unresolved {
+                let _ = writeln!(s, "{}: not linked: {u}", t.target);
+            }
+        }
+        let _ = writeln!(
+            s,
+            "\nverify: {} ({} of {} targets agree with the real build)",
+            self.verdict,
+            self.targets.len() - self.failures(),
+            self.targets.len()
+        );
+        s
+    }
+}
+
+fn rename(from: &Path, to: &Path) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| Error::io("moving", from, e))
+}
+
+/// Runs both builds and compares them. `driver` is the build the confession ran.
+pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
+    let out = std::fs::canonicalize(&opts.out).map_err(|e| Error::Input {
+        path: opts.out.clone(),
+        reason: format!("no confession here ({e}): confess a project with this --out first"),
+    })?;
+    let declared = plan::load(&out)?;
+    let vdir = out.join("verify");
+    if vdir.exists() {
+        std::fs::remove_dir_all(&vdir).map_err(|e| Error::io("removing", &vdir, e))?;
+    }
+    std::fs::create_dir_all(&vdir).map_err(|e| Error::io("creating", &vdir, e))?;
+    let scratch = Scratch::new(opts.keep_scratch, crate::confession::shim_path()?)?;
+    let copts = crate::confession::Options {
+        out: out.clone(),
+        jobs: opts.jobs,
+        keep_scratch: opts.keep_scratch,
+        progress: false,
+    };
+    // The real build first; then its trees move away, and the manifest build takes the same
+    // paths.
+    real::build(driver, &scratch, &copts, &vdir.join("real-build.log"))?;
+    let real_src = scratch.root.join("real-src");
+    rename(&scratch.src, &real_src)?;
+    let real = if driver.out_of_tree() {
+        let real_build = scratch.root.join("real-build");
+        rename(&scratch.build, &real_build)?;
+        Roots {
+            src: real_src,
+            build: real_build,
+            out: out.clone(),
+        }
+    } else {
+        Roots {
+            src: real_src.clone(),
+            build: real_src,
+            out: out.clone(),
+        }
+    };
+    crate::scratch::copy_tree(driver.source(), &scratch.src, None)?;
+    let ours = Roots {
+        src: scratch.src.clone(),
+        build: if driver.out_of_tree() {
+            scratch.build.clone()
+        } else {
+            scratch.src.clone()
+        },
+        out: out.clone(),
+    };
+    std::fs::create_dir_all(&ours.build).map_err(|e| Error::io("creating", &ours.build, e))?;
+    // Generated sources and headers: the files the confession kept.
+    let kept = out.join(if driver.out_of_tree() {
+        "build"
+    } else {
+        "generated"
+    });
+    if kept.is_dir() {
+        crate::scratch::copy_tree(&kept, &ours.build, None)?;
+    }
+    let rec = plan::Recorded::read(&out, &ours)?;
+    let (ninja, planned) = plan::ninja(&declared, &rec, &ours)?;
+    let ninja_file = vdir.join("build.ninja");
+    std::fs::write(&ninja_file, &ninja).map_err(|e| Error::io("writing", &ninja_file, e))?;
+    let log = vdir.join("manifest-build.log");
+    let logf = std::fs::File::create(&log).map_err(|e| Error::io("writing", &log, e))?;
+    let logf2 = logf.try_clone().map_err(|e| Error::io("writing", &log, e))?;
+    let mut cmd = std::process::Command::new("ninja");
+    cmd.arg("-f").arg(&ninja_file).args(["-k", "0"]);
+    if let Some(j) = opts.jobs {
+        cmd.arg(format!("-j{j}"));
+    }
+    // ninja keeps its log beside the build file's directory it runs in.
+    let st = cmd
+        .current_dir(&scratch.root)
+        .stdin(std::process::Stdio::null())
+        .stdout(logf)
+        .stderr(logf2)
+        .status()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => Error::MissingTool {
+                tool: "ninja".into(),
+                hint: "install Ninja (Debian: apt-get install ninja-build): verify builds the manifests with it".into(),
+            },
+            _ => Error::io("running", "ninja", e),
+        })?;
+    let build_failed = !st.success();
+    let mut targets = Vec::new();
+    for p in &planned {
+        targets.push(judge(p, &real, &ours, build_failed, &log));
+    }
+    let mut report = Report {
+        schema: "confess-verify/1",
+        verdict: String::new(),
+        targets,
+    };
+    report.verdict = if report.failures() == 0 {
+        "match".into()
+    } else {
+        "mismatch".into()
+    };
+    let json = vdir.join("verify.json");
+    let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?;
+    std::fs::write(&json, text + "\n").map_err(|e| Error::io("writing", &json, e))?;
+    if opts.keep_scratch {
+        eprintln!(
+            "confess: scratch directory kept at {}",
+            scratch.root.display()
+        );
+    }
+    Ok(report)
+}
+
+/// Compares one target's artifact and objects across the two builds.
+fn judge(
+    p: &plan::Planned,
+    real: &Roots,
+    ours: &Roots,
+    build_failed: bool,
+    log: &Path,
+) -> TargetVerdict {
+    let mut v = TargetVerdict {
+        target: p.label.clone(),
+        kind: p.kind.as_str().to_string(),
+        output: p.output.clone(),
+        verdict: "identical".into(),
+        objects: p.objects.len(),
+        objects_identical: 0,
+        difference: None,
+        unresolved: p.unresolved.clone(),
+    };
+    let differ = |v: &mut TargetVerdict, verdict: &str, why: String| {
+        if v.difference.is_none() {
+            v.verdict = verdict.into();
+            v.difference = Some(why);
+        }
+    };
+    let read = |r: &Roots, path: &str| std::fs::read(r.path(path)).ok();
+    for o in &p.objects {
+        let (Some(a), Some(b)) = (read(real, &o.path), read(ours, &o.path)) else {
+            if read(ours, &o.path).is_none() {
+                differ(
+                    &mut v,
+                    "missing",
+                    format!(
+                        "the manifest build made no object for {}{}",
+                        o.src,
+                        if build_failed {
+                            format!(" (the compile failed: see {})", log.display())
+                        } else {
+                            String::new()
+                        }
+                    ),
+                );
+            }
+            // The real build removed its object (a temporary one): the artifact says the rest.
+            continue;
+        };
+        match elf::compare_objects(&a, &b) {
+            Ok(elf::Agreement::Identical) => v.objects_identical += 1,
+            Ok(elf::Agreement::Equivalent) => {
+                if v.verdict == "identical" {
+                    v.verdict = "equivalent".into();
+                }
+            }
+            Err(e) => differ(
+                &mut v,
+                "differs",
+                format!("the object of {} ({}): {e}", o.src, o.path),
+            ),
+        }
+    }
+    if p.kind == TargetKind::ObjectLibrary {
+        return v;
+    }
+    let (a, b) = (read(real, &p.output), read(ours, &p.output));
+    let (a, b) = match (a, b) {
+        (Some(a), Some(b)) => (a, b),
+        (None, _) => {
+            differ(
+                &mut v,
+                "missing",
+                "the real build did not make it (see verify/real-build.log)".into(),
+            );
+            return v;
+        }
+        (_, None) => {
+            differ(
+                &mut v,
+                "missing",
+                format!(
+                    "the manifest build did not make it (see {})",
+                    log.display()
+                ),
+            );
+            return v;
+        }
+    };
+    let cmp = match p.kind {
+        TargetKind::StaticLibrary => elf::compare_archives(&a, &b),
+        _ => elf::compare_linked(&a, &b),
+    };
+    match cmp {
+        Ok(elf::Agreement::Identical) => {}
+        Ok(elf::Agreement::Equivalent) => {
+            if v.verdict == "identical" {
+                v.verdict = "equivalent".into();
+            }
+        }
+        Err(e) => differ(&mut v, "differs", e),
+    }
+    v
+}
+
+use crate::targets::model::TargetKind;

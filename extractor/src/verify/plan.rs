@@ -1,0 +1,534 @@
+//! The manifest build: every target of the BUILD.dhall manifests (read back through
+//! serde_dhall), as a build.ninja for the real toolchain.
+//!
+//! Flags, sources, kinds and dependencies come from the manifests alone. Two things come from
+//! the confession's graph.json, because a manifest does not say them and they change the bytes
+//! of an object without changing what it means: the directory each compile ran in and how it
+//! spelled its source (both end up in `__FILE__` and in debug information), and where the
+//! build put each object (an archive's member names). Generated sources are the files the
+//! confession kept (their producing commands are listed in the manifests, and not re-run).
+
+use super::render;
+use crate::error::{Error, Result};
+use crate::targets::model::*;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One manifest target, with the package that declares it.
+#[derive(Clone, Debug)]
+pub struct Declared {
+    /// `//dir:name`.
+    pub label: String,
+    pub dir: String,
+    pub target: Target,
+}
+
+/// Reads every BUILD.dhall under `dhall/` of the output directory.
+pub fn load(out: &Path) -> Result<Vec<Declared>> {
+    let root = out.join("dhall");
+    if !root.join("schema.dhall").is_file() {
+        return Err(Error::Input {
+            path: root,
+            reason: "no manifests here: confess a project with this --out first".into(),
+        });
+    }
+    let mut files = Vec::new();
+    walk(&root, &mut files);
+    files.sort();
+    let mut all = Vec::new();
+    for f in files {
+        let rel = f
+            .parent()
+            .and_then(|p| p.strip_prefix(&root).ok())
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let dir = if rel.is_empty() { ".".to_string() } else { rel };
+        let targets: Vec<Target> =
+            serde_dhall::from_file(&f)
+                .parse()
+                .map_err(|e| Error::Store {
+                    path: f.clone(),
+                    reason: format!("the manifest does not read as a list of targets: {e}"),
+                })?;
+        for t in targets {
+            let label = if dir == "." {
+                format!("//:{}", t.name)
+            } else {
+                format!("//{dir}:{}", t.name)
+            };
+            all.push(Declared {
+                label,
+                dir: dir.clone(),
+                target: t,
+            });
+        }
+    }
+    Ok(all)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else if p.file_name().is_some_and(|n| n == "BUILD.dhall") {
+            out.push(p);
+        }
+    }
+}
+
+/// Where the two builds live: the same paths for both (the real build's trees are moved away
+/// before the manifest build starts), so that paths recorded in objects agree.
+#[derive(Clone, Debug)]
+pub struct Roots {
+    pub src: PathBuf,
+    pub build: PathBuf,
+    /// confess's output directory (made-up packages' stub directories).
+    pub out: PathBuf,
+}
+
+impl Roots {
+    /// A manifest path (`lib/a.c`, `[build]/gen.c`, `[out]/fake/x`, `/usr/include`) as a path.
+    pub fn path(&self, p: &str) -> PathBuf {
+        if let Some(rest) = p.strip_prefix("[build]") {
+            self.build.join(rest.trim_start_matches('/'))
+        } else if let Some(rest) = p.strip_prefix("[out]") {
+            self.out.join(rest.trim_start_matches('/'))
+        } else if p == "." {
+            self.src.clone()
+        } else if Path::new(p).is_absolute() {
+            PathBuf::from(p)
+        } else {
+            self.src.join(p)
+        }
+    }
+}
+
+/// What graph.json says of one compile: where it ran, how it named its source, what it wrote.
+#[derive(Clone, Debug)]
+struct Compile {
+    cwd: PathBuf,
+    src_word: String,
+    object: String,
+}
+
+/// The facts of the confession's graph the plan uses.
+pub struct Recorded {
+    compiles: BTreeMap<String, Vec<Compile>>,
+    /// Objects each artifact was made from (inputs and members), by manifest path.
+    inputs: BTreeMap<String, BTreeSet<String>>,
+}
+
+fn node_path(g: &Value, id: &Value) -> Option<String> {
+    let n = &g["nodes"][usize::try_from(id.as_u64()?).ok()?];
+    let p = n["path"].as_str()?;
+    Some(match n["root"].as_str()? {
+        "build" if p.is_empty() => "[build]".to_string(),
+        "build" => format!("[build]/{p}"),
+        "source" if p.is_empty() => ".".to_string(),
+        _ => p.to_string(),
+    })
+}
+
+impl Recorded {
+    /// Reads graph.json; paths in it that name the user's tree or the output directory are
+    /// turned into the verify scratch's.
+    pub fn read(out: &Path, roots: &Roots) -> Result<Recorded> {
+        let path = out.join("graph.json");
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
+        let g: Value = serde_json::from_str(&text).map_err(|e| Error::Store {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        // graph.json names the user's sources and confess's copies of the build tree.
+        let mut prefixes: Vec<(String, PathBuf)> = Vec::new();
+        for (k, to) in [
+            ("generated", &roots.build),
+            ("build", &roots.build),
+            ("source", &roots.src),
+        ] {
+            if let Some(p) = g["roots"][k].as_str() {
+                prefixes.push((p.to_string(), to.clone()));
+            }
+        }
+        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        let unmap = |w: &str| -> String {
+            for (from, to) in &prefixes {
+                if let Some(rest) = w.strip_prefix(from.as_str()) {
+                    if rest.is_empty() || rest.starts_with('/') {
+                        return format!("{}{rest}", to.display());
+                    }
+                }
+            }
+            w.to_string()
+        };
+        let mut rec = Recorded {
+            compiles: BTreeMap::new(),
+            inputs: BTreeMap::new(),
+        };
+        let empty = Vec::new();
+        for a in g["actions"].as_array().unwrap_or(&empty) {
+            let kind = a["kind"].as_str().unwrap_or("");
+            let outputs: Vec<String> = a["outputs"]
+                .as_array()
+                .unwrap_or(&empty)
+                .iter()
+                .filter_map(|o| node_path(&g, o))
+                .collect();
+            if kind == "compile" {
+                let cwd_root = a["cwd"]["root"].as_str().unwrap_or("source");
+                let cwd_rel = a["cwd"]["path"].as_str().unwrap_or("");
+                let cwd = match cwd_root {
+                    "build" => roots.build.join(cwd_rel),
+                    "source" => roots.src.join(cwd_rel),
+                    _ => PathBuf::from(cwd_rel),
+                };
+                let Some(src) = a["inputs"]
+                    .as_array()
+                    .unwrap_or(&empty)
+                    .iter()
+                    .find(|i| i["edge"] == "source")
+                    .and_then(|i| node_path(&g, &i["node"]))
+                else {
+                    continue;
+                };
+                let src_abs = roots.path(&src);
+                let argv: Vec<String> = a["argv"]
+                    .as_array()
+                    .unwrap_or(&empty)
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(unmap)
+                    .collect();
+                // The word that named the source, as the build spelled it.
+                let src_word = argv
+                    .iter()
+                    .skip(1)
+                    .find(|w| {
+                        !w.starts_with('-') && {
+                            let p = Path::new(w.as_str());
+                            let abs = if p.is_absolute() {
+                                p.to_path_buf()
+                            } else {
+                                cwd.join(p)
+                            };
+                            confess_shims::headers::lexical(&abs)
+                                == confess_shims::headers::lexical(&src_abs)
+                        }
+                    })
+                    .cloned()
+                    .unwrap_or_else(|| src_abs.display().to_string());
+                for o in outputs {
+                    rec.compiles.entry(src.clone()).or_default().push(Compile {
+                        cwd: cwd.clone(),
+                        src_word: src_word.clone(),
+                        object: o,
+                    });
+                }
+            } else if kind == "archive" || kind == "link" {
+                let objs: BTreeSet<String> = a["inputs"]
+                    .as_array()
+                    .unwrap_or(&empty)
+                    .iter()
+                    .filter(|i| {
+                        let n = &g["nodes"][i["node"].as_u64().unwrap_or(u64::MAX) as usize];
+                        matches!(
+                            n["kind"].as_str(),
+                            Some("object" | "assembly" | "relocatable")
+                        )
+                    })
+                    .filter_map(|i| node_path(&g, &i["node"]))
+                    .collect();
+                for o in outputs {
+                    rec.inputs.entry(o).or_default().extend(objs.iter().cloned());
+                }
+            }
+        }
+        Ok(rec)
+    }
+
+    /// The compile of `src` whose object went into `artifact` (or, for an object library,
+    /// into any artifact), if the graph has one.
+    fn compile_for(&self, src: &str, artifact: Option<&str>) -> Option<&Compile> {
+        let cs = self.compiles.get(src)?;
+        if let Some(ins) = artifact.and_then(|a| self.inputs.get(a)) {
+            if let Some(c) = cs.iter().find(|c| ins.contains(&c.object)) {
+                return Some(c);
+            }
+        }
+        let used: BTreeSet<&String> = self.inputs.values().flatten().collect();
+        cs.iter().find(|c| used.contains(&c.object)).or(cs.first())
+    }
+}
+
+fn is_cxx(p: &str) -> bool {
+    let ext = p.rsplit('.').next().unwrap_or("");
+    matches!(ext, "cc" | "cpp" | "cxx" | "C" | "c++" | "cp" | "CPP" | "ii")
+}
+
+/// One object of the manifest build: which target, which source, where it goes.
+#[derive(Clone, Debug)]
+pub struct Object {
+    pub src: String,
+    /// Manifest path of the object (the same place as in the real build).
+    pub path: String,
+}
+
+/// What the plan builds for one target.
+#[derive(Clone, Debug)]
+pub struct Planned {
+    pub label: String,
+    pub kind: TargetKind,
+    pub output: String,
+    pub objects: Vec<Object>,
+    /// Dependencies the manifest build could not turn into link inputs (a find_package
+    /// package names no library), said in words.
+    pub unresolved: Vec<String>,
+}
+
+fn ninja_escape(s: &str) -> String {
+    s.replace('$', "$$").replace(' ', "$ ").replace(':', "$:")
+}
+
+fn shell(words: &[String]) -> String {
+    shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "))
+}
+
+/// Writes the build.ninja of the manifest build and says what it builds.
+pub fn ninja(
+    declared: &[Declared],
+    rec: &Recorded,
+    roots: &Roots,
+) -> Result<(String, Vec<Planned>)> {
+    let by_label: BTreeMap<&str, &Declared> =
+        declared.iter().map(|d| (d.label.as_str(), d)).collect();
+    let resolve = |from: &Declared, r: &str| -> Option<&Declared> {
+        let label = if let Some(name) = r.strip_prefix(':') {
+            if from.dir == "." {
+                format!("//:{name}")
+            } else {
+                format!("//{}:{name}", from.dir)
+            }
+        } else {
+            r.to_string()
+        };
+        by_label.get(label.as_str()).copied()
+    };
+    let path = |p: &str| roots.path(p).display().to_string();
+    let mut n = String::from(
+        "# The manifest build of `confess verify`: every target of the BUILD.dhall manifests.\n\
+         rule cc\n  command = cd $cwd && $cmd\n  description = CC $out\n\
+         rule ar\n  command = rm -f $out && ar qc $out $in && ranlib $out\n  description = AR $out\n\
+         rule link\n  command = $cmd\n  description = LINK $out\n\n",
+    );
+    let mut planned = Vec::new();
+    // Objects each target contributes (object libraries' objects go to whoever uses them).
+    let mut objects_of: BTreeMap<String, Vec<Object>> = BTreeMap::new();
+    let mut cxx_of: BTreeMap<String, bool> = BTreeMap::new();
+    let mut written: BTreeSet<String> = BTreeSet::new();
+    for d in declared {
+        let t = &d.target;
+        let Src::Files(srcs) = &t.srcs else {
+            continue;
+        };
+        let artifact = (t.kind != TargetKind::ObjectLibrary).then_some(t.output.as_str());
+        let mut objs = Vec::new();
+        for (k, src) in srcs.iter().enumerate() {
+            let cxx = is_cxx(src);
+            let flags = t
+                .overrides
+                .iter()
+                .find(|o| &o.src == src)
+                .map(|o| &o.flags)
+                .unwrap_or(if cxx {
+                    &t.toolchain.cxxflags
+                } else {
+                    &t.toolchain.cflags
+                });
+            let (cwd, word, obj) = match rec.compile_for(src, artifact) {
+                Some(c) => (c.cwd.clone(), c.src_word.clone(), c.object.clone()),
+                None => (
+                    roots.src.clone(),
+                    path(src),
+                    format!(
+                        "[build]/confess-verify/{}/{}.{k}.o",
+                        d.label.replace([':', '/'], "_"),
+                        src.rsplit('/').next().unwrap_or(src)
+                    ),
+                ),
+            };
+            objs.push(Object {
+                src: src.clone(),
+                path: obj.clone(),
+            });
+            if !written.insert(obj.clone()) {
+                // One compile that two targets both use: built once.
+                continue;
+            }
+            let mut cmd = vec![compiler(&t.toolchain.compiler, cxx)];
+            cmd.extend(flags.iter().flat_map(|f| render::cflag(f, &path)));
+            if let Some(s) = &t.toolchain.sysroot {
+                cmd.push(format!("--sysroot={}", path(s)));
+            }
+            cmd.extend(["-c".to_string(), word, "-o".into(), path(&obj)]);
+            let _ = writeln!(
+                n,
+                "build {}: cc {}\n  cwd = {}\n  cmd = {}",
+                ninja_escape(&path(&obj)),
+                ninja_escape(&path(src)),
+                shell(&[cwd.display().to_string()]),
+                shell(&cmd).replace('$', "$$")
+            );
+        }
+        cxx_of.insert(d.label.clone(), srcs.iter().any(|s| is_cxx(s)));
+        objects_of.insert(d.label.clone(), objs.clone());
+        planned.push(Planned {
+            label: d.label.clone(),
+            kind: t.kind,
+            output: t.output.clone(),
+            objects: objs,
+            unresolved: Vec::new(),
+        });
+    }
+    for (d, p) in declared.iter().zip(planned.iter_mut()) {
+        let t = &d.target;
+        if t.kind == TargetKind::ObjectLibrary {
+            continue;
+        }
+        let mut objs: Vec<String> = p.objects.iter().map(|o| path(&o.path)).collect();
+        let mut libs: Vec<String> = Vec::new();
+        let mut implicit: Vec<String> = Vec::new();
+        // C++ anywhere in what is linked makes it a C++ link (libstdc++).
+        let mut cxx = cxx_of.get(&d.label).copied().unwrap_or(false);
+        for dep in &t.deps {
+            match dep {
+                Dep::Local(r) => match resolve(d, r) {
+                    Some(u) if u.target.kind == TargetKind::ObjectLibrary => {
+                        cxx |= cxx_of.get(&u.label).copied().unwrap_or(false);
+                        objs.extend(
+                            objects_of
+                                .get(&u.label)
+                                .into_iter()
+                                .flatten()
+                                .map(|o| path(&o.path)),
+                        );
+                    }
+                    Some(u) => {
+                        cxx |= cxx_of.get(&u.label).copied().unwrap_or(false);
+                        let file = path(&u.target.output);
+                        implicit.push(file.clone());
+                        if t.kind == TargetKind::StaticLibrary {
+                            continue;
+                        }
+                        if u.target.kind == TargetKind::SharedLibrary {
+                            // As -l: the program records the library's SONAME (or its file
+                            // name), not the path it was linked from.
+                            let fp = Path::new(&file);
+                            libs.push(format!(
+                                "-L{}",
+                                fp.parent().map(|p| p.display().to_string()).unwrap_or_default()
+                            ));
+                            libs.push(format!(
+                                "-l:{}",
+                                fp.file_name()
+                                    .map(|n| n.to_string_lossy().into_owned())
+                                    .unwrap_or_default()
+                            ));
+                        } else {
+                            libs.push(file);
+                        }
+                    }
+                    None => p.unresolved.push(format!("{r} is not a target of the manifests")),
+                },
+                Dep::Library(l) if t.kind != TargetKind::StaticLibrary => {
+                    libs.push(format!("-l{l}"))
+                }
+                Dep::File(f) if t.kind != TargetKind::StaticLibrary => libs.push(path(f)),
+                Dep::PkgConfig(m) if t.kind != TargetKind::StaticLibrary => {
+                    match pkg_config_libs(m) {
+                        Some(words) => libs.extend(words),
+                        None => p
+                            .unresolved
+                            .push(format!("pkg-config knows no module {m} here")),
+                    }
+                }
+                Dep::Package(pk) if t.kind != TargetKind::StaticLibrary => p.unresolved.push(
+                    format!("package {} names no library to link", pk.name),
+                ),
+                _ => {}
+            }
+        }
+        let out = path(&t.output);
+        match t.kind {
+            TargetKind::StaticLibrary => {
+                let _ = writeln!(
+                    n,
+                    "build {}: ar {}",
+                    ninja_escape(&out),
+                    objs.iter()
+                        .map(|o| ninja_escape(o))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                );
+            }
+            _ => {
+                let mut cmd = vec![compiler(&t.toolchain.compiler, cxx)];
+                if t.kind == TargetKind::SharedLibrary {
+                    cmd.push("-shared".into());
+                }
+                cmd.extend(t.toolchain.ldflags.iter().flat_map(|f| render::ldflag(f, &path)));
+                if let Some(s) = &t.toolchain.sysroot {
+                    cmd.push(format!("--sysroot={}", path(s)));
+                }
+                cmd.extend(["-o".to_string(), out.clone()]);
+                cmd.extend(objs.iter().cloned());
+                cmd.extend(libs);
+                let implicit: Vec<String> = implicit.iter().map(|o| ninja_escape(o)).collect();
+                let _ = writeln!(
+                    n,
+                    "build {}: link {}{}\n  cmd = {}",
+                    ninja_escape(&out),
+                    objs.iter()
+                        .map(|o| ninja_escape(o))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    if implicit.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" | {}", implicit.join(" "))
+                    },
+                    shell(&cmd).replace('$', "$$")
+                );
+            }
+        }
+    }
+    Ok((n, planned))
+}
+
+/// The compiler driver of a toolchain, for C or C++.
+fn compiler(c: &Compiler, cxx: bool) -> String {
+    match (c, cxx) {
+        (Compiler::Clang(_), false) => "clang",
+        (Compiler::Clang(_), true) => "clang++",
+        (_, false) => "gcc",
+        (_, true) => "g++",
+    }
+    .to_string()
+}
+
+fn pkg_config_libs(module: &str) -> Option<Vec<String>> {
+    let out = std::process::Command::new("pkg-config")
+        .args(["--libs", module])
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    shlex::split(String::from_utf8_lossy(&out.stdout).trim())
+}
