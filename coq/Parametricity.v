@@ -256,8 +256,9 @@ Qed.
 Fixpoint eqn (m n : nat) : bool :=
   match m, n with
   | O, O => true
+  | O, S _ => false
+  | S _, O => false
   | S m', S n' => eqn m' n'
-  | _, _ => false
   end.
 
 Lemma eqn_refl : forall n, eqn n n = true.
@@ -278,11 +279,38 @@ Proof.
     + simpl in h. rewrite (IH n h). reflexivity.
 Qed.
 
+Lemma bool_cases : forall b : bool, b = true \/ b = false.
+Proof.
+  intros b. destruct b.
+  - left. reflexivity.
+  - right. reflexivity.
+Qed.
+
+Lemma orb_true_r' : forall b : bool, orb b true = true.
+Proof.
+  intros b. destruct b; reflexivity.
+Qed.
+
+Lemma orb_false_r' : forall b : bool, orb b false = orb false b.
+Proof.
+  intros b. destruct b; reflexivity.
+Qed.
+
+Lemma orb_assoc' : forall a b c : bool, orb a (orb b c) = orb (orb a b) c.
+Proof.
+  intros a b c. destruct a; reflexivity.
+Qed.
+
+Lemma orb_elim : forall b c : bool, orb b c = true -> b = false -> c = true.
+Proof.
+  intros b c h hb. rewrite hb in h. exact h.
+Qed.
+
 Lemma eqn_false : forall m n, m <> n -> eqn m n = false.
 Proof.
-  intros m n hne. destruct (eqn m n) eqn:h.
+  intros m n hne. destruct (bool_cases (eqn m n)) as [h | h].
   - exfalso. exact (hne (eqn_true m n h)).
-  - reflexivity.
+  - exact h.
 Qed.
 
 Fixpoint anyb (l : list bool) : bool :=
@@ -321,8 +349,7 @@ Proof.
     + simpl in ho. destruct ho.
     + simpl. simpl in ho. destruct ho as [hu | hus].
       * rewrite (eval_occ_mark s u hu). reflexivity.
-      * rewrite (evals_occ_mark s us hus). destruct (eval occAlg (fun n => eqn n s) u);
-          reflexivity.
+      * rewrite (evals_occ_mark s us hus). exact (orb_true_r' _).
 Qed.
 
 Lemma map_occ_none : forall l : list Term, anyb (map (eval occAlg (fun _ => false)) l) = false.
@@ -339,7 +366,7 @@ Proof.
   - simpl in ho. destruct ho.
   - simpl. simpl in ho. destruct ho as [ht | hl].
     + rewrite (eval_occ_mark s t ht). reflexivity.
-    + rewrite (IH hl). destruct (eval occAlg (fun n => eqn n s) t); reflexivity.
+    + rewrite (IH hl). exact (orb_true_r' _).
 Qed.
 
 (* The concrete witness: marking one source of the extracted graph changes the outputs of the
@@ -419,13 +446,19 @@ Proof.
   intros bs hp hash. exact (factorisation bs hp nat (gnAlg hash) (gsrc hash)).
 Qed.
 
+Lemma code_eq : forall (hash : Code -> nat), Injective hash ->
+    forall t u : Term, gid hash t = gid hash u -> codeOf hash t = codeOf hash u.
+Proof.
+  intros hash hinj t u heq. apply hinj.
+  rewrite <- (gid_code hash t). rewrite <- (gid_code hash u). exact heq.
+Qed.
+
 Fixpoint gid_injective (hash : Code -> nat) (hinj : Injective hash) (t u : Term)
     (heq : gid hash t = gid hash u) {struct t} : t = u
 with gids_injective (hash : Code -> nat) (hinj : Injective hash) (ts us : Args)
     (heq : gids hash ts = gids hash us) {struct ts} : ts = us.
 Proof.
-  - rewrite (gid_code hash t) in heq. rewrite (gid_code hash u) in heq.
-    pose proof (hinj (codeOf hash t) (codeOf hash u) heq) as hc.
+  - pose proof (code_eq hash hinj t u heq) as hc.
     destruct t as [n | f t' | ms | k f ins]; destruct u as [n2 | f2 u' | ms2 | k2 f2 ins2];
       simpl in hc; try discriminate hc.
     + injection hc as hn. rewrite hn. reflexivity.
@@ -468,49 +501,37 @@ Definition Env (A : Type) : Type := nat -> option A.
 Definition upd {A : Type} (env : Env A) (i : nat) (v : A) : Env A :=
   fun j => if eqn j i then Some v else env j.
 
+(* Option's bind: the engine stops at the first target it cannot build. *)
+Definition bindO {X Y : Type} (o : option X) (f : X -> option Y) : option Y :=
+  match o with
+  | Some x => f x
+  | None => None
+  end.
+
+Lemma bindO_some : forall {X Y : Type} (x : X) (f : X -> option Y), bindO (Some x) f = f x.
+Proof.
+  intros X Y x f. reflexivity.
+Qed.
+
 Fixpoint lookups {A : Type} (env : Env A) (is : list nat) : option (list A) :=
   match is with
   | [] => Some []
-  | i :: is' =>
-      match env i with
-      | Some v =>
-          match lookups env is' with
-          | Some vs => Some (v :: vs)
-          | None => None
-          end
-      | None => None
-      end
+  | i :: is' => bindO (env i) (fun v => bindO (lookups env is') (fun vs => Some (v :: vs)))
   end.
 
 Definition runCode {A : Type} (a : Alg A) (rho : nat -> A) (env : Env A) (c : Code) : option A :=
   match c with
   | CSrc s => Some (rho s)
-  | CComp f i =>
-      match env i with
-      | Some v => Some (compile a f v)
-      | None => None
-      end
-  | CArch is =>
-      match lookups env is with
-      | Some vs => Some (archive a vs)
-      | None => None
-      end
-  | CLink k f is =>
-      match lookups env is with
-      | Some vs => Some (link a k f vs)
-      | None => None
-      end
+  | CComp f i => bindO (env i) (fun v => Some (compile a f v))
+  | CArch is => bindO (lookups env is) (fun vs => Some (archive a vs))
+  | CLink k f is => bindO (lookups env is) (fun vs => Some (link a k f vs))
   end.
 
 Fixpoint runEntries {A : Type} (a : Alg A) (rho : nat -> A) (env : Env A)
     (m : list (nat * Code)) : option (Env A) :=
   match m with
   | [] => Some env
-  | (i, c) :: m' =>
-      match runCode a rho env c with
-      | Some v => runEntries a rho (upd env i v) m'
-      | None => None
-      end
+  | (i, c) :: m' => bindO (runCode a rho env c) (fun v => runEntries a rho (upd env i v) m')
   end.
 
 Definition emptyEnv {A : Type} : Env A := fun _ => None.
@@ -518,10 +539,7 @@ Definition emptyEnv {A : Type} : Env A := fun _ => None.
 (* The engine. *)
 Definition runManifest {A : Type} (a : Alg A) (rho : nat -> A) (mf : Manifest) :
     option (list A) :=
-  match runEntries a rho emptyEnv (entries mf) with
-  | Some env => lookups env (outs mf)
-  | None => None
-  end.
+  bindO (runEntries a rho emptyEnv (entries mf)) (fun env => lookups env (outs mf)).
 
 Fixpoint has (i : nat) (m : list (nat * Code)) : bool :=
   match m with
@@ -531,6 +549,30 @@ Fixpoint has (i : nat) (m : list (nat * Code)) : bool :=
 
 Definition addE (i : nat) (c : Code) (m : list (nat * Code)) : list (nat * Code) :=
   if has i m then m else m ++ [(i, c)].
+
+Lemma addE_has : forall (i : nat) (c : Code) (m : list (nat * Code)),
+    has i m = true -> addE i c m = m.
+Proof.
+  intros i c m h. unfold addE. rewrite h. reflexivity.
+Qed.
+
+Lemma addE_new : forall (i : nat) (c : Code) (m : list (nat * Code)),
+    has i m = false -> addE i c m = m ++ [(i, c)].
+Proof.
+  intros i c m h. unfold addE. rewrite h. reflexivity.
+Qed.
+
+Lemma upd_hit : forall {A : Type} (env : Env A) (i j : nat) (v : A),
+    eqn j i = true -> upd env i v j = Some v.
+Proof.
+  intros A env i j v h. unfold upd. rewrite h. reflexivity.
+Qed.
+
+Lemma upd_miss : forall {A : Type} (env : Env A) (i j : nat) (v : A),
+    eqn j i = false -> upd env i v j = env j.
+Proof.
+  intros A env i j v h. unfold upd. rewrite h. reflexivity.
+Qed.
 
 (* Reading the manifest off the graph: each node once (by id), after its inputs. *)
 Fixpoint emit (hash : Code -> nat) (t : Term) (m : list (nat * Code)) : list (nat * Code) :=
@@ -579,17 +621,11 @@ Fixpoint allHas (is : list nat) (m : list (nat * Code)) : Prop :=
 Lemma runEntries_snoc : forall {A : Type} (a : Alg A) (rho : nat -> A) (m : list (nat * Code))
     (env : Env A) (i : nat) (c : Code),
     runEntries a rho env (m ++ [(i, c)]) =
-      match runEntries a rho env m with
-      | Some e =>
-          match runCode a rho e c with
-          | Some v => Some (upd e i v)
-          | None => None
-          end
-      | None => None
-      end.
+      bindO (runEntries a rho env m)
+        (fun e => bindO (runCode a rho e c) (fun v => Some (upd e i v))).
 Proof.
   intros A a rho m. induction m as [| [j d] m IH]; intros env i c.
-  - simpl. destruct (runCode a rho env c); reflexivity.
+  - reflexivity.
   - simpl. destruct (runCode a rho env d) as [v |].
     + exact (IH (upd env j v) i c).
     + reflexivity.
@@ -599,8 +635,8 @@ Lemma has_snoc : forall (m : list (nat * Code)) (i j : nat) (c : Code),
     has j (m ++ [(i, c)]) = orb (has j m) (eqn i j).
 Proof.
   intros m. induction m as [| [k d] m IH]; intros i j c.
-  - simpl. destruct (eqn i j); reflexivity.
-  - simpl. rewrite (IH i j c). destruct (eqn k j); reflexivity.
+  - exact (orb_false_r' (eqn i j)).
+  - simpl. rewrite (IH i j c). exact (orb_assoc' (eqn k j) (has j m) (eqn i j)).
 Qed.
 
 Lemma mono_refl : forall m, Mono m m.
@@ -625,6 +661,11 @@ Proof.
   rewrite hv. rewrite hv'. reflexivity.
 Qed.
 
+Lemma gids_anil : forall (hash : Code -> nat), gids hash anil = [].
+Proof.
+  intros hash. reflexivity.
+Qed.
+
 Lemma gids_cons : forall (hash : Code -> nat) (u : Term) (us : Args),
     gids hash (acons u us) = gid hash u :: gids hash us.
 Proof.
@@ -641,8 +682,9 @@ Proof.
   - reflexivity.
   - rewrite (gids_cons hash u us) in hall. destruct hall as [hu hus].
     rewrite (gids_cons hash u us). simpl lookups.
-    rewrite (good_lookup hash a rho m env u hinj hs hc hu).
-    rewrite (lookups_gids A hash a rho m env hinj hs hc us hus). reflexivity.
+    rewrite (good_lookup hash a rho m env u hinj hs hc hu). rewrite bindO_some.
+    rewrite (lookups_gids A hash a rho m env hinj hs hc us hus). rewrite bindO_some.
+    reflexivity.
 Qed.
 
 Lemma lookups_map : forall {A : Type} (hash : Code -> nat) (a : Alg A) (rho : nat -> A)
@@ -653,8 +695,8 @@ Proof.
   intros A hash a rho m env l hinj hs hc. induction l as [| u l IH]; intros hall.
   - reflexivity.
   - simpl in hall. destruct hall as [hu hl]. simpl.
-    rewrite (good_lookup hash a rho m env u hinj hs hc hu).
-    rewrite (IH hl). reflexivity.
+    rewrite (good_lookup hash a rho m env u hinj hs hc hu). rewrite bindO_some.
+    rewrite (IH hl). rewrite bindO_some. reflexivity.
 Qed.
 
 Lemma allHas_mono : forall (is : list nat) (m m' : list (nat * Code)),
@@ -678,27 +720,33 @@ Lemma good_addE : forall {A : Type} (hash : Code -> nat) (a : Alg A) (rho : nat 
     Mono m (addE (gid hash u) (codeOf hash u) m).
 Proof.
   intros A hash a rho m u hinj hg hrun.
-  unfold addE. destruct (has (gid hash u) m) eqn:hh.
-  - split; [exact hg | split; [exact hh | exact (mono_refl m)]].
-  - destruct hg as [env [hr [hs hc]]].
+  destruct (bool_cases (has (gid hash u) m)) as [hh | hh].
+  - rewrite (addE_has (gid hash u) (codeOf hash u) m hh).
+    split; [exact hg | split; [exact hh | exact (mono_refl m)]].
+  - rewrite (addE_new (gid hash u) (codeOf hash u) m hh).
+    destruct hg as [env [hr [hs hc]]].
     split; [| split].
     + exists (upd env (gid hash u) (eval a rho u)). split; [| split].
       * rewrite (runEntries_snoc a rho m emptyEnv (gid hash u) (codeOf hash u)).
-        rewrite hr. rewrite (hrun env hs hc). reflexivity.
-      * intros j v hv. unfold upd in hv. destruct (eqn j (gid hash u)) eqn:hj.
-        -- injection hv as hv. exists u. split.
+        rewrite hr. rewrite bindO_some. rewrite (hrun env hs hc). rewrite bindO_some.
+        reflexivity.
+      * intros j v hv. destruct (bool_cases (eqn j (gid hash u))) as [hj | hj].
+        -- rewrite (upd_hit env (gid hash u) j (eval a rho u) hj) in hv.
+           injection hv as hv. exists u. split.
            ++ symmetry. exact (eqn_true j (gid hash u) hj).
            ++ symmetry. exact hv.
-        -- exact (hs j v hv).
+        -- rewrite (upd_miss env (gid hash u) j (eval a rho u) hj) in hv. exact (hs j v hv).
       * intros j hj. rewrite (has_snoc m (gid hash u) j (codeOf hash u)) in hj.
-        unfold upd. destruct (eqn j (gid hash u)) eqn:hju.
-        -- exists (eval a rho u). reflexivity.
-        -- destruct (has j m) eqn:hjm.
+        destruct (bool_cases (eqn j (gid hash u))) as [hju | hju].
+        -- exists (eval a rho u). exact (upd_hit env (gid hash u) j (eval a rho u) hju).
+        -- rewrite (upd_miss env (gid hash u) j (eval a rho u) hju).
+           destruct (bool_cases (has j m)) as [hjm | hjm].
            ++ exact (hc j hjm).
-           ++ simpl in hj. rewrite (eqn_true (gid hash u) j hj) in hju.
+           ++ pose proof (orb_elim (has j m) (eqn (gid hash u) j) hj hjm) as hj2.
+              rewrite (eqn_true (gid hash u) j hj2) in hju.
               rewrite (eqn_refl j) in hju. discriminate hju.
     + rewrite (has_snoc m (gid hash u) (gid hash u) (codeOf hash u)).
-      rewrite (eqn_refl (gid hash u)). destruct (has (gid hash u) m); reflexivity.
+      rewrite (eqn_refl (gid hash u)). exact (orb_true_r' _).
     + intros j hj. rewrite (has_snoc m (gid hash u) j (codeOf hash u)). rewrite hj.
       reflexivity.
 Qed.
@@ -720,20 +768,21 @@ Proof.
     + simpl. destruct (emit_ok A hash a rho hinj u m hg) as [hg1 [hh1 hm1]].
       destruct (good_addE hash a rho (emit hash u m) (comp f u) hinj hg1) as [hg2 [hh2 hm2]].
       * intros env hs hc. unfold codeOf. unfold runCode.
-        rewrite (good_lookup hash a rho (emit hash u m) env u hinj hs hc hh1). reflexivity.
+        rewrite (good_lookup hash a rho (emit hash u m) env u hinj hs hc hh1).
+        rewrite bindO_some. reflexivity.
       * split; [exact hg2 | split; [exact hh2 | exact (mono_trans _ _ _ hm1 hm2)]].
     + simpl. destruct (emitA_ok A hash a rho hinj ms m hg) as [hg1 [hh1 hm1]].
       destruct (good_addE hash a rho (emitA hash ms m) (arch ms) hinj hg1) as [hg2 [hh2 hm2]].
       * intros env hs hc. unfold codeOf. unfold runCode.
         rewrite (lookups_gids hash a rho (emitA hash ms m) env hinj hs hc ms hh1).
-        reflexivity.
+        rewrite bindO_some. reflexivity.
       * split; [exact hg2 | split; [exact hh2 | exact (mono_trans _ _ _ hm1 hm2)]].
     + simpl. destruct (emitA_ok A hash a rho hinj ins m hg) as [hg1 [hh1 hm1]].
       destruct (good_addE hash a rho (emitA hash ins m) (lnk k f ins) hinj hg1)
         as [hg2 [hh2 hm2]].
       * intros env hs hc. unfold codeOf. unfold runCode.
         rewrite (lookups_gids hash a rho (emitA hash ins m) env hinj hs hc ins hh1).
-        reflexivity.
+        rewrite bindO_some. reflexivity.
       * split; [exact hg2 | split; [exact hh2 | exact (mono_trans _ _ _ hm1 hm2)]].
   - destruct ts as [| u us].
     + simpl. split; [exact hg | split; [exact I | exact (mono_refl m)]].
@@ -787,7 +836,8 @@ Proof.
   rewrite (factorisation bs hp A a rho).
   destruct (emitL_ok hash a rho (extract bs) [] hinj (good_empty hash a rho))
     as [[env [hr [hs hc]]] hall].
-  unfold runManifest. simpl. rewrite hr.
+  unfold runManifest. unfold manifest. unfold entries. unfold outs. rewrite hr.
+  rewrite bindO_some.
   exact (lookups_map hash a rho (emitL hash (extract bs) []) env (extract bs) hinj hs hc hall).
 Qed.
 
@@ -813,9 +863,9 @@ Proof.
   intros m. induction m as [| [j d] m IH]; intros i c hu hh.
   - simpl. split; reflexivity.
   - simpl in hu. destruct hu as [hj hu]. simpl in hh.
-    destruct (eqn j i) eqn:hji.
-    + simpl in hh. discriminate hh.
-    + simpl in hh. simpl. split.
+    destruct (bool_cases (eqn j i)) as [hji | hji].
+    + rewrite hji in hh. discriminate hh.
+    + rewrite hji in hh. simpl. split.
       * rewrite (has_snoc m i j c). rewrite hj. rewrite (eqn_sym i j). rewrite hji.
         reflexivity.
       * exact (IH i c hu hh).
@@ -824,9 +874,9 @@ Qed.
 Lemma uniq_addE : forall (m : list (nat * Code)) (i : nat) (c : Code),
     uniq m -> uniq (addE i c m).
 Proof.
-  intros m i c hu. unfold addE. destruct (has i m) eqn:hh.
-  - exact hu.
-  - exact (uniq_snoc m i c hu hh).
+  intros m i c hu. destruct (bool_cases (has i m)) as [hh | hh].
+  - rewrite (addE_has i c m hh). exact hu.
+  - rewrite (addE_new i c m hh). exact (uniq_snoc m i c hu hh).
 Qed.
 
 Fixpoint uniq_emit (hash : Code -> nat) (t : Term) (m : list (nat * Code)) (hu : uniq m)
