@@ -139,11 +139,7 @@ fn term_sid(case: &Case, i: usize, memo: &mut BTreeMap<usize, String>) -> String
         Node::Object { src, flags } => {
             let mut f = flags.clone();
             f.sort();
-            format!(
-                "object{{{}}}({})",
-                f.join(" "),
-                term_sid(case, *src, memo)
-            )
+            format!("object{{{}}}({})", f.join(" "), term_sid(case, *src, memo))
         }
         Node::Archive { members } => {
             let mut m: Vec<String> = members.iter().map(|&j| term_sid(case, j, memo)).collect();
@@ -218,24 +214,27 @@ fn write_makefile(dir: &Path, cases: &[Case]) {
                 Node::Object { src, flags } => {
                     let src = make_path(c, *src);
                     let f = flags.join(" ");
-                    writeln!(rules, "{out}: {src}\n\t$(CC) -fPIC {f} -c {src} -o {out}").unwrap();
+                    writeln!(rules, "{out}: {src}\n\t$(CC) -fPIC {f} -c {src} -o {out}")
+                        .expect("write to a String");
                     if c.dups.contains(&i) {
                         let dup = format!("c{}/dup/o{i}.o", c.k);
                         writeln!(rules, "{dup}: {src}\n\t$(CC) -fPIC {f} -c {src} -o {dup}")
-                            .unwrap();
+                            .expect("write to a String");
                         all.push(dup);
                     }
                 }
                 Node::Archive { members } => {
                     let m: Vec<String> = members.iter().map(|&j| make_path(c, j)).collect();
                     let m = m.join(" ");
-                    writeln!(rules, "{out}: {m}\n\t$(AR) rcs {out} {m}").unwrap();
+                    writeln!(rules, "{out}: {m}\n\t$(AR) rcs {out} {m}")
+                        .expect("write to a String");
                 }
                 Node::Link { shared, inputs } => {
                     let m: Vec<String> = inputs.iter().map(|&j| make_path(c, j)).collect();
                     let m = m.join(" ");
                     let sh = if *shared { "-shared " } else { "" };
-                    writeln!(rules, "{out}: {m}\n\t$(CC) {sh}-o {out} {m}").unwrap();
+                    writeln!(rules, "{out}: {m}\n\t$(CC) {sh}-o {out} {m}")
+                        .expect("write to a String");
                 }
             }
             all.push(out);
@@ -265,18 +264,17 @@ fn write_cmakelists(dir: &Path, cases: &[Case]) {
                         names.push(format!("{t}_dup"));
                     }
                     for name in names {
-                        writeln!(s, "add_library({name} OBJECT c{}/s{src}.c)", c.k).unwrap();
-                        let defs: Vec<&str> = flags
-                            .iter()
-                            .filter_map(|f| f.strip_prefix("-D"))
-                            .collect();
+                        writeln!(s, "add_library({name} OBJECT c{}/s{src}.c)", c.k)
+                            .expect("write to a String");
+                        let defs: Vec<&str> =
+                            flags.iter().filter_map(|f| f.strip_prefix("-D")).collect();
                         if !defs.is_empty() {
                             writeln!(
                                 s,
                                 "target_compile_definitions({name} PRIVATE {})",
                                 defs.join(" ")
                             )
-                            .unwrap();
+                            .expect("write to a String");
                         }
                         let opts: Vec<&str> = flags
                             .iter()
@@ -289,7 +287,7 @@ fn write_cmakelists(dir: &Path, cases: &[Case]) {
                                 "target_compile_options({name} PRIVATE {})",
                                 opts.join(" ")
                             )
-                            .unwrap();
+                            .expect("write to a String");
                         }
                     }
                 }
@@ -298,8 +296,10 @@ fn write_cmakelists(dir: &Path, cases: &[Case]) {
                         .iter()
                         .map(|&j| format!("$<TARGET_OBJECTS:{}>", cmake_target(c, j)))
                         .collect();
-                    writeln!(s, "add_library({t} STATIC {})", m.join(" ")).unwrap();
-                    writeln!(s, "set_target_properties({t} PROPERTIES LINKER_LANGUAGE C)").unwrap();
+                    writeln!(s, "add_library({t} STATIC {})", m.join(" "))
+                        .expect("write to a String");
+                    writeln!(s, "set_target_properties({t} PROPERTIES LINKER_LANGUAGE C)")
+                        .expect("write to a String");
                 }
                 Node::Link { shared, inputs } => {
                     let objs: Vec<String> = inputs
@@ -313,14 +313,17 @@ fn write_cmakelists(dir: &Path, cases: &[Case]) {
                         .map(|&j| cmake_target(c, j))
                         .collect();
                     if *shared {
-                        writeln!(s, "add_library({t} SHARED {})", objs.join(" ")).unwrap();
+                        writeln!(s, "add_library({t} SHARED {})", objs.join(" "))
+                            .expect("write to a String");
                     } else {
-                        writeln!(s, "add_executable({t} {})", objs.join(" ")).unwrap();
+                        writeln!(s, "add_executable({t} {})", objs.join(" "))
+                            .expect("write to a String");
                     }
-                    writeln!(s, "set_target_properties({t} PROPERTIES LINKER_LANGUAGE C)").unwrap();
+                    writeln!(s, "set_target_properties({t} PROPERTIES LINKER_LANGUAGE C)")
+                        .expect("write to a String");
                     if !libs.is_empty() {
                         writeln!(s, "target_link_libraries({t} PRIVATE {})", libs.join(" "))
-                            .unwrap();
+                            .expect("write to a String");
                     }
                 }
             }
@@ -390,7 +393,8 @@ impl<'a> GraphView<'a> {
                     format!("object{{{}}}({})", flags.join(" "), srcs.join(", "))
                 }
                 "archive" => {
-                    let mut m: Vec<String> = of("member").into_iter().map(|s| self.sid(s)).collect();
+                    let mut m: Vec<String> =
+                        of("member").into_iter().map(|s| self.sid(s)).collect();
                     m.sort();
                     format!("archive({})", m.join(", "))
                 }
@@ -486,7 +490,12 @@ fn check(graph: &Value, cases: &[Case]) -> Vec<String> {
             }
         }
         if !problems.is_empty() {
-            failures.push(format!("case {}:\n{}\n  term: {:?}", c.k, problems.join("\n"), c));
+            failures.push(format!(
+                "case {}:\n{}\n  term: {:?}",
+                c.k,
+                problems.join("\n"),
+                c
+            ));
         }
     }
     for (k, rest) in got_by_case {
