@@ -158,9 +158,9 @@ theorem evals_free : (ts : Args) → toArgs (evals free Term.src ts) = ts
       rw [eval_free u, evals_free us]
 end
 
+mutual
 /-- Any homomorphism out of the free algebra that agrees with `rho` on sources is `eval`: the
 interpretation is unique, so the term determines every interpretation. -/
-mutual
 theorem hom_unique {A : Type} (a : Alg A) (rho : Nat → A) (h : Term → A)
     (hh : Hom free a h) (hs : ∀ n, h (Term.src n) = rho n) :
     (t : Term) → h t = eval a rho t
@@ -405,8 +405,8 @@ def Injective {X Y : Type} (f : X → Y) : Prop := ∀ x y, f x = f y → x = y
 /-- The GraphNode algebra: the carrier is ids; each operation hashes the node's code. -/
 def gnAlg (hash : Code → Nat) : Alg Nat :=
   { compile := fun f i => hash (Code.CComp f i)
-    archive := fun is => hash (Code.CArch is)
-    link := fun k f is => hash (Code.CLink k f is) }
+    archive := fun ns => hash (Code.CArch ns)
+    link := fun k f ns => hash (Code.CLink k f ns) }
 
 def gsrc (hash : Code → Nat) (s : Nat) : Nat := hash (Code.CSrc s)
 
@@ -530,13 +530,13 @@ theorem bindO_some {X Y : Type} (x : X) (f : X → Option Y) : bindO (some x) f 
 
 def lookups {A : Type} (env : Env A) : List Nat → Option (List A)
   | [] => some []
-  | i :: is' => bindO (env i) (fun v => bindO (lookups env is') (fun vs => some (v :: vs)))
+  | i :: ns' => bindO (env i) (fun v => bindO (lookups env ns') (fun vs => some (v :: vs)))
 
 def runCode {A : Type} (a : Alg A) (rho : Nat → A) (env : Env A) : Code → Option A
   | Code.CSrc s => some (rho s)
   | Code.CComp f i => bindO (env i) (fun v => some (a.compile f v))
-  | Code.CArch is => bindO (lookups env is) (fun vs => some (a.archive vs))
-  | Code.CLink k f is => bindO (lookups env is) (fun vs => some (a.link k f vs))
+  | Code.CArch ns => bindO (lookups env ns) (fun vs => some (a.archive vs))
+  | Code.CLink k f ns => bindO (lookups env ns) (fun vs => some (a.link k f vs))
 
 def runEntries {A : Type} (a : Alg A) (rho : Nat → A) :
     Env A → List (Nat × Code) → Option (Env A)
@@ -609,7 +609,7 @@ def Mono (m m' : List (Nat × Code)) : Prop := ∀ i, has i m = true → has i m
 
 def allHas : List Nat → List (Nat × Code) → Prop
   | [], _ => True
-  | i :: is', m => has i m = true ∧ allHas is' m
+  | i :: ns', m => has i m = true ∧ allHas ns' m
 
 theorem runEntries_snoc {A : Type} (a : Alg A) (rho : Nat → A) (m : List (Nat × Code)) :
     ∀ (env : Env A) (i : Nat) (c : Code),
@@ -693,11 +693,11 @@ theorem lookups_map {A : Type} (hash : Code → Nat) (a : Alg A) (rho : Nat → 
       rw [good_lookup hash a rho m env u hinj hs hc hall.1, ih hall.2]
       simp only [bindO_some]
 
-theorem allHas_mono (is : List Nat) :
-    ∀ (m m' : List (Nat × Code)), Mono m m' → allHas is m → allHas is m' := by
-  induction is with
+theorem allHas_mono (ns : List Nat) :
+    ∀ (m m' : List (Nat × Code)), Mono m m' → allHas ns m → allHas ns m' := by
+  induction ns with
   | nil => intro _ _ _ hall; exact hall
-  | cons i is ih =>
+  | cons i ns ih =>
       intro m m' hmono hall
       exact ⟨hmono i hall.1, ih m m' hmono hall.2⟩
 
