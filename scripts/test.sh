@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# The formal development: coqc, coqchk, Print Assumptions, Lean/Coq twins (docs/theorems.md).
+bash scripts/check-proofs.sh
 cargo test --workspace --release "$@"

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Checks the formal development (docs/theorems.md):
+#  - coq/Parametricity.v compiles with coqc and passes coqchk, with no axioms;
+#  - Print Assumptions (coq/Assumptions.v) says "Closed under the global context" for every
+#    main theorem;
+#  - every theorem and definition of the Lean development (lean/) has its Coq twin by name, and
+#    every Coq theorem its Lean twin;
+#  - neither side has sorry/admit/Admitted/axioms, and no theorem concludes something empty
+#    (True, `∨ True`, `≥ 0`).
+# When a Lean toolchain is on PATH, `lake build` runs too (none can be installed from the
+# package registries this project's CI reaches; see docs/theorems.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fail() { echo "check-proofs: $*" >&2; exit 1; }
+for t in coqc coqchk python3; do
+    command -v "$t" >/dev/null || fail "\`$t\` not found: install the Debian package coq (scripts/install-deps.sh does)"
+done
+
+python3 - lean/Confess/Parametricity.lean coq/Parametricity.v coq/Assumptions.v <<'PY'
+import re, sys
+lean_path, coq_path, assm_path = sys.argv[1:4]
+lean = open(lean_path, encoding="utf-8").read()
+coq = open(coq_path, encoding="utf-8").read()
+assm = open(assm_path, encoding="utf-8").read()
+errors = []
+
+def strip_lean(s):
+    # block comments /- ... -/ (nesting is not used in the file), then line comments
+    s = re.sub(r"/-.*?-/", " ", s, flags=re.S)
+    return re.sub(r"--[^\n]*", " ", s)
+
+def strip_coq(s):
+    out, depth, i = [], 0, 0
+    while i < len(s):
+        if s.startswith("(*", i):
+            depth += 1; i += 2
+        elif s.startswith("*)", i) and depth:
+            depth -= 1; i += 2
+        else:
+            if not depth:
+                out.append(s[i])
+            i += 1
+    return "".join(out)
+
+L, C = strip_lean(lean), strip_coq(coq)
+
+for word in ["sorry", "admit", "axiom", "unsafe", "implemented_by", "extern", "native_decide",
+             "opaque", "partial", "decreasing_by"]:
+    if re.search(r"(?<![\w.])" + word + r"(?![\w])", L):
+        errors.append(f"{lean_path}: forbidden `{word}`")
+for word in ["Admitted", "admit", "Axiom", "Axioms", "Parameter", "Parameters", "Conjecture",
+             "Hypothesis", "Hypotheses", "Variable", "Variables", "Abort", "Unset", "Bypass"]:
+    if re.search(r"(?<![\w.])" + word + r"(?![\w])", C):
+        errors.append(f"{coq_path}: forbidden `{word}`")
+
+# Lean: theorems and definitions.
+lean_thms = re.findall(r"^\s*theorem\s+([\w']+)", L, flags=re.M)
+lean_defs = re.findall(r"^\s*(?:def|abbrev|inductive|structure)\s+([\w']+)", L, flags=re.M)
+# Lean mutual inductives: `inductive Args` inside mutual is caught above.
+
+# Coq: Theorem/Lemma/Corollary are theorems; Fixpoint blocks are proofs when `Proof.` comes
+# before the first `:=` of the block, definitions otherwise.
+coq_thms = re.findall(r"^\s*(?:Theorem|Lemma|Corollary)\s+([\w']+)", C, flags=re.M)
+coq_defs = re.findall(r"^\s*(?:Definition|Inductive|Record)\s+([\w']+)", C, flags=re.M)
+for m in re.finditer(r"^\s*Fixpoint\s+([\w']+)", C, flags=re.M):
+    rest = C[m.end():]
+    proof_at = rest.find("Proof.")
+    def_at = rest.find(":=")
+    # the end of this block: the next Fixpoint/Lemma/Theorem/Definition
+    nxt = re.search(r"^\s*(?:Fixpoint|Lemma|Theorem|Definition|Inductive|Record|Corollary)\b",
+                    rest, flags=re.M)
+    end = nxt.start() if nxt else len(rest)
+    block = rest[:end]
+    names = [m.group(1)] + re.findall(r"^\s*with\s+([\w']+)", block, flags=re.M)
+    if proof_at != -1 and (def_at == -1 or proof_at < def_at):
+        coq_thms += names
+    else:
+        coq_defs += names
+# mutual inductives declared with `with NAME : Set :=`
+for m in re.finditer(r"^\s*Inductive\s+[\w']+.*?\.\s*$", C, flags=re.M | re.S):
+    pass
+coq_defs += re.findall(r"^\s*with\s+([\w']+)\s*:\s*(?:Set|Type|Prop)\s*:=", C, flags=re.M)
+
+def dupes(xs):
+    return sorted({x for x in xs if xs.count(x) > 1})
+
+for side, xs in [("Lean theorems", lean_thms), ("Coq theorems", coq_thms)]:
+    if dupes(xs):
+        errors.append(f"{side} declared twice: {dupes(xs)}")
+
+missing = [t for t in lean_thms if t not in coq_thms]
+extra = [t for t in coq_thms if t not in lean_thms]
+if missing:
+    errors.append(f"Lean theorems without a Coq twin: {missing}")
+if extra:
+    errors.append(f"Coq theorems without a Lean twin: {extra}")
+dmissing = [d for d in lean_defs if d not in coq_defs]
+dextra = [d for d in coq_defs if d not in lean_defs]
+if dmissing:
+    errors.append(f"Lean definitions without a Coq twin: {dmissing}")
+if dextra:
+    errors.append(f"Coq definitions without a Lean twin: {dextra}")
+
+# Conclusions that say nothing.
+def statements_lean():
+    for m in re.finditer(r"^\s*theorem\s+([\w']+)(.*?)(?=:=|\n\s*\|)", L, flags=re.M | re.S):
+        yield m.group(1), m.group(2)
+def statements_coq():
+    for m in re.finditer(r"^\s*(?:Theorem|Lemma|Corollary|Fixpoint|with)\s+([\w']+)(.*?)(?=\.\s*\n\s*Proof\.|\bProof\.)",
+                         C, flags=re.M | re.S):
+        yield m.group(1), m.group(2)
+empty = [r"∨\s*True\b", r"\bTrue\s*∨", r"\\/\s*True\b", r"\bTrue\s*\\/", r"≥\s*0\b", r">=\s*0\b"]
+for side, stmts in [("Lean", statements_lean()), ("Coq", statements_coq())]:
+    for name, st in stmts:
+        st1 = " ".join(st.split())
+        if any(re.search(p, st1) for p in empty) or re.search(r"[:,→>]\s*True\s*$", st1):
+            errors.append(f"{side} theorem {name} has an empty conclusion: {st1}")
+
+# Every main theorem is listed in Assumptions.v.
+main = ["factorisation", "soundness", "completeness", "completeness_witness", "gid_is_hom",
+        "gn_extraction", "gid_eq_iff", "migration", "manifest_uniq", "phase_factorisation",
+        "phase_soundness", "phase_completeness", "phase_gn_extraction", "phase_migration"]
+listed = re.findall(r"Print Assumptions\s+Confess\.Parametricity\.([\w']+)\.", assm)
+for t in main:
+    if t not in listed:
+        errors.append(f"{assm_path}: main theorem {t} is not checked with Print Assumptions")
+    if t not in lean_thms:
+        errors.append(f"main theorem {t} missing from {lean_path}")
+
+if errors:
+    print("\n".join("check-proofs: " + e for e in errors), file=sys.stderr)
+    sys.exit(1)
+print(f"check-proofs: {len(lean_thms)} Lean theorems, each with its Coq twin; "
+      f"{len(lean_defs)} definitions twinned; no sorry/admit/axiom")
+PY
+
+# Compile in a scratch copy so the tree gets no build products.
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp coq/Parametricity.v coq/Assumptions.v "$work/"
+(cd "$work" && coqc -Q . Confess Parametricity.v) || fail "coqc rejected coq/Parametricity.v"
+assumptions=$(cd "$work" && coqc -Q . Confess Assumptions.v) || fail "coqc rejected coq/Assumptions.v"
+expected=$(grep -c '^Print Assumptions' coq/Assumptions.v)
+closed=$(grep -c '^Closed under the global context$' <<<"$assumptions" || true)
+if [ "$closed" != "$expected" ]; then
+    echo "$assumptions" >&2
+    fail "Print Assumptions: $closed of $expected main theorems are closed under the global context"
+fi
+echo "check-proofs: Print Assumptions: all $expected main theorems closed under the global context"
+chk=$(cd "$work" && coqchk -silent -o -Q . Confess Confess.Parametricity 2>&1) || {
+    echo "$chk" >&2; fail "coqchk rejected Confess.Parametricity"; }
+for what in 'Axioms:' 'type-in-type:' 'unsafe (co)fixpoints:' 'positivity is assumed:'; do
+    grep -F "$what" <<<"$chk" | grep -q '<none>' || {
+        echo "$chk" >&2; fail "coqchk: the development relies on something under \"$what\""; }
+done
+echo "check-proofs: coqchk: Confess.Parametricity checked; axioms: none"
+
+if command -v lake >/dev/null; then
+    (cd lean && lake build) || fail "lake build failed in lean/"
+    echo "check-proofs: lake build: ok"
+else
+    echo "check-proofs: no Lean toolchain on PATH: lean/ not built (see docs/theorems.md)"
+fi
