@@ -57,6 +57,10 @@ fn check(pkg: &str, subdir: &str, fix: impl Fn(&Path), extra: &[&str]) {
                 theirs.len()
             );
             assert_eq!(ours, theirs, "{pkg}: compile database differs from Bear's");
+            // The manifests rebuild what the real build builds, object for object.
+            let (objects, identical) = assert_verified(pkg, &run.out);
+            assert!(objects >= 5, "{pkg}: {objects} objects verified");
+            assert_eq!(identical, objects, "{pkg}: objects differ in bytes");
             // The Unix Makefiles generator gives the same graph as Ninja.
             let mut make_args = vec![
                 "cmake",

@@ -108,7 +108,13 @@ pub enum Cmd {
     /// output directory (verify.json, build.ninja, both build logs); exits 7 on a difference.
     Verify {
         /// The output directory of an earlier confession.
-        #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+        #[arg(
+            long,
+            short,
+            value_name = "DIR",
+            default_value = "confess-out",
+            env = "CONFESS_OUT"
+        )]
         out: PathBuf,
         /// Parallel jobs for both builds.
         #[arg(short = 'j', long = "jobs", value_name = "N")]
@@ -120,7 +126,13 @@ pub enum Cmd {
     /// List the targets of a confession already in the output directory (no build runs).
     Targets {
         /// The output directory of an earlier confession.
-        #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+        #[arg(
+            long,
+            short,
+            value_name = "DIR",
+            default_value = "confess-out",
+            env = "CONFESS_OUT"
+        )]
         out: PathBuf,
     },
     /// Show one target of a confession already in the output directory: its sources, headers,
@@ -129,7 +141,13 @@ pub enum Cmd {
         /// The target: NAME, DIR:NAME or //DIR:NAME (`confess targets` lists them).
         target: String,
         /// The output directory of an earlier confession.
-        #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+        #[arg(
+            long,
+            short,
+            value_name = "DIR",
+            default_value = "confess-out",
+            env = "CONFESS_OUT"
+        )]
         out: PathBuf,
     },
 }

@@ -403,7 +403,16 @@ fn write_outputs(
             std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
         }
         if from.is_file() && !confess_shims::token::is_token_file(&from) {
-            std::fs::copy(&from, &to).map_err(|e| Error::io("copying", &from, e))?;
+            // Their text names the user's tree and the output directory, not the scratch copy.
+            let mut pairs = vec![
+                (map.scratch_src.clone(), map.user_src.clone()),
+                (map.scratch_build.clone(), map.generated_dir.clone()),
+            ];
+            pairs.extend(map.extra.iter().cloned());
+            if !out_of_tree {
+                pairs.remove(1);
+            }
+            crate::scratch::copy_mapped(&from, &to, &pairs)?;
         }
     }
     let entries = emit::compdb::entries(g, map);

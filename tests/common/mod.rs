@@ -283,3 +283,41 @@ pub fn bear(dir: &Path, build: &[&str]) -> serde_json::Value {
     );
     serde_json::from_str(&std::fs::read_to_string(&out).expect("bear output")).expect("bear json")
 }
+
+/// Runs `confess verify --out OUT`: exit code, what it printed, verify.json.
+pub fn verify(out: &Path) -> (i32, String, serde_json::Value) {
+    let o = Command::new(confess_bin())
+        .args(["verify", "--out"])
+        .arg(out)
+        .output()
+        .expect("run confess verify");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let json = std::fs::read_to_string(out.join("verify/verify.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    (o.status.code().unwrap_or(-1), text, json)
+}
+
+/// `confess verify` agrees on every target; returns (objects, objects identical in bytes).
+pub fn assert_verified(what: &str, out: &Path) -> (usize, usize) {
+    let (code, text, report) = verify(out);
+    assert_eq!(code, 0, "{what}: verify failed:\n{text}");
+    assert_eq!(report["verdict"], "match", "{what}: {report}");
+    let targets = report["targets"].as_array().expect("targets");
+    assert!(!targets.is_empty(), "{what}: no targets");
+    let (mut objects, mut identical) = (0, 0);
+    for t in targets {
+        assert!(
+            matches!(t["verdict"].as_str(), Some("identical" | "equivalent")),
+            "{what}: {t}"
+        );
+        objects += t["objects"].as_u64().expect("objects") as usize;
+        identical += t["objects_identical"].as_u64().expect("identical") as usize;
+    }
+    (objects, identical)
+}

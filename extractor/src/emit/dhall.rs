@@ -100,7 +100,9 @@ fn triple(t: &Triple) -> String {
 }
 
 fn compiler(c: &Compiler) -> String {
-    let v = |label: &str, v: &Version| format!("S.Compiler.{label} {{ version = {} }}", text(&v.version));
+    let v = |label: &str, v: &Version| {
+        format!("S.Compiler.{label} {{ version = {} }}", text(&v.version))
+    };
     match c {
         Compiler::GCC(x) => v("GCC", x),
         Compiler::Clang(x) => v("Clang", x),
@@ -258,12 +260,17 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         })
         .collect();
     let tc = &t.toolchain;
-    let host = triple_let.map(str::to_string).unwrap_or_else(|| triple(&tc.host));
-    let target_triple = triple_let.map(str::to_string).unwrap_or_else(|| triple(&tc.target));
+    let host = triple_let
+        .map(str::to_string)
+        .unwrap_or_else(|| triple(&tc.host));
+    let target_triple = triple_let
+        .map(str::to_string)
+        .unwrap_or_else(|| triple(&tc.target));
     let comp = compiler_let
         .map(str::to_string)
         .unwrap_or_else(|| compiler(&tc.compiler));
-    let fl = |v: &[CFlag], ind: usize| list(&v.iter().map(cflag).collect::<Vec<_>>(), "S.CFlag", ind);
+    let fl =
+        |v: &[CFlag], ind: usize| list(&v.iter().map(cflag).collect::<Vec<_>>(), "S.CFlag", ind);
     let toolchain = format!(
         "{{ compiler = {comp}\n{p}  , host = {host}\n{p}  , target = {target_triple}\n{p}  , cflags = {}\n{p}  , cxxflags = {}\n{p}  , ldflags = {}\n{p}  , sysroot = {}\n{p}  }}",
         fl(&tc.cflags, i + 4),
@@ -343,8 +350,7 @@ fn import_path(dir: &str) -> String {
     dir.split('/')
         .map(|c| {
             if !c.is_empty()
-                && c
-                    .chars()
+                && c.chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
                 && c != "."
                 && c != ".."
@@ -384,7 +390,11 @@ pub fn render_package(p: &Package) -> String {
         s,
         "-- {}: the targets of {}, confessed by confess.",
         build_file(&p.dir),
-        if p.dir == "." { "the source root" } else { &p.dir }
+        if p.dir == "." {
+            "the source root"
+        } else {
+            &p.dir
+        }
     );
     s.push_str(
         "-- Paths are relative to the source root; \"[build]/\" marks the build tree. Types: schema.dhall.\n",

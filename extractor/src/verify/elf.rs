@@ -82,7 +82,11 @@ pub fn object_facts(bytes: &[u8]) -> Result<ObjectFacts, String> {
         if sh.sh_flags & u64::from(SHF_ALLOC) == 0 {
             continue;
         }
-        let name = elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("?").to_string();
+        let name = elf
+            .shdr_strtab
+            .get_at(sh.sh_name)
+            .unwrap_or("?")
+            .to_string();
         *f.sections.entry(name).or_default() += sh.sh_size;
     }
     Ok(f)
@@ -309,7 +313,10 @@ mod tests {
         assert!(facts.defined.contains(&"a (global function)".to_string()));
         // -O1 inlines the static function; at -O0 it stays, as a local symbol.
         let o0 = object_facts(&cc(&t.path().join("o0"), "a", A, &["-O0"])).expect("facts");
-        assert!(o0.defined.contains(&"twice (local function)".to_string()), "{o0:?}");
+        assert!(
+            o0.defined.contains(&"twice (local function)".to_string()),
+            "{o0:?}"
+        );
         assert_eq!(facts.undefined, BTreeSet::from(["b".to_string()]));
         assert!(facts.sections.contains_key(".text"));
         assert!(!facts.sections.keys().any(|s| s.starts_with(".debug")));
@@ -321,13 +328,19 @@ mod tests {
             &["-g", "-O1"],
         );
         let e = compare_objects(&one, &more).expect_err("differs");
-        assert!(e.contains("symbol d ") && e.contains("manifest build's and not"), "{e}");
+        assert!(
+            e.contains("symbol d ") && e.contains("manifest build's and not"),
+            "{e}"
+        );
         // Other code: another size of .text.
         let plain = "int a(int x) { int y = x * 3; return y + 1; }\n";
         let fast = cc(&t.path().join("four"), "a", plain, &["-O2"]);
         let slow = cc(&t.path().join("five"), "a", plain, &["-O0"]);
         let e = compare_objects(&fast, &slow).expect_err("differs");
-        assert!(e.starts_with("section .") && e.contains(" bytes in the real build's"), "{e}");
+        assert!(
+            e.starts_with("section .") && e.contains(" bytes in the real build's"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -356,7 +369,10 @@ mod tests {
         let z = make("z", &[("a", A)]);
         let err = compare_archives(&x, &z).expect_err("a member less");
         assert!(err.contains("member e.o"), "{err}");
-        let w = make("w", &[("a", A), ("e", "int e(void) { return 4; }\nint f;\n")]);
+        let w = make(
+            "w",
+            &[("a", A), ("e", "int e(void) { return 4; }\nint f;\n")],
+        );
         let err = compare_archives(&x, &w).expect_err("a member differs");
         assert!(err.starts_with("member e.o: "), "{err}");
     }
@@ -374,14 +390,26 @@ mod tests {
             std::fs::read(d.join("libs.so")).expect("library")
         };
         let text = "#include <math.h>\ndouble s(double x) { return sqrt(x) + 1; }\n";
-        let one = so("one", text, &["-Wl,-soname,libs.so.1", "-Wl,--no-as-needed", "-lm"]);
-        let two = so("two", text, &["-Wl,-soname,libs.so.1", "-Wl,--no-as-needed", "-lm"]);
+        let one = so(
+            "one",
+            text,
+            &["-Wl,-soname,libs.so.1", "-Wl,--no-as-needed", "-lm"],
+        );
+        let two = so(
+            "two",
+            text,
+            &["-Wl,-soname,libs.so.1", "-Wl,--no-as-needed", "-lm"],
+        );
         assert!(compare_linked(&one, &two).is_ok());
         let f = linked_facts(&one).expect("facts");
         assert_eq!(f.soname.as_deref(), Some("libs.so.1"));
         assert!(f.needed.contains(&"libm.so.6".to_string()), "{f:?}");
         assert!(f.defined.contains("s (global function)"), "{f:?}");
-        let other = so("three", text, &["-Wl,-soname,libs.so.2", "-Wl,--no-as-needed", "-lm"]);
+        let other = so(
+            "three",
+            text,
+            &["-Wl,-soname,libs.so.2", "-Wl,--no-as-needed", "-lm"],
+        );
         let e = compare_linked(&one, &other).expect_err("soname");
         assert!(e.starts_with("SONAME is libs.so.1"), "{e}");
         let no_m = so(

@@ -2,8 +2,8 @@
 //! for real, and compare the two, artifact by artifact.
 
 pub mod elf;
-pub mod real;
 pub mod plan;
+pub mod real;
 pub mod render;
 
 use crate::error::{Error, Result};
@@ -71,14 +71,23 @@ pub struct TargetVerdict {
     /// `identical` (every file byte for byte), `equivalent` (same symbols, sections, members,
     /// needed libraries), `differs`, or `missing` (one build did not make it).
     pub verdict: String,
+    /// Objects compared (both builds wrote them), and how many of them are the same bytes.
     pub objects: usize,
     pub objects_identical: usize,
+    /// Objects the real build never kept (compiled and linked in one call): the artifact they
+    /// went into is compared instead.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub objects_not_kept: usize,
     /// The first difference, in words, when the verdict is `differs` or `missing`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub difference: Option<String>,
     /// Dependencies the manifest build could not link.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unresolved: Vec<String>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// verify.json.
@@ -200,7 +209,13 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         "generated"
     });
     if kept.is_dir() {
-        crate::scratch::copy_tree(&kept, &ours.build, None)?;
+        // They name the user's tree and the output directory (see confession.rs): here, the
+        // verify scratch's.
+        let pairs = [
+            (driver.source().to_path_buf(), ours.src.clone()),
+            (kept.clone(), ours.build.clone()),
+        ];
+        crate::scratch::copy_tree_mapped(&kept, &ours.build, &pairs)?;
     }
     let rec = plan::Recorded::read(&out, &ours)?;
     let (ninja, planned) = plan::ninja(&declared, &rec, &ours)?;
@@ -208,7 +223,9 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     std::fs::write(&ninja_file, &ninja).map_err(|e| Error::io("writing", &ninja_file, e))?;
     let log = vdir.join("manifest-build.log");
     let logf = std::fs::File::create(&log).map_err(|e| Error::io("writing", &log, e))?;
-    let logf2 = logf.try_clone().map_err(|e| Error::io("writing", &log, e))?;
+    let logf2 = logf
+        .try_clone()
+        .map_err(|e| Error::io("writing", &log, e))?;
     let mut cmd = std::process::Command::new("ninja");
     cmd.arg("-f").arg(&ninja_file).args(["-k", "0"]);
     if let Some(j) = opts.jobs {
@@ -268,8 +285,9 @@ fn judge(
         kind: p.kind.as_str().to_string(),
         output: p.output.clone(),
         verdict: "identical".into(),
-        objects: p.objects.len(),
+        objects: 0,
         objects_identical: 0,
+        objects_not_kept: 0,
         difference: None,
         unresolved: p.unresolved.clone(),
     };
@@ -298,8 +316,10 @@ fn judge(
                 );
             }
             // The real build removed its object (a temporary one): the artifact says the rest.
+            v.objects_not_kept += 1;
             continue;
         };
+        v.objects += 1;
         match elf::compare_objects(&a, &b) {
             Ok(elf::Agreement::Identical) => v.objects_identical += 1,
             Ok(elf::Agreement::Equivalent) => {
@@ -332,10 +352,7 @@ fn judge(
             differ(
                 &mut v,
                 "missing",
-                format!(
-                    "the manifest build did not make it (see {})",
-                    log.display()
-                ),
+                format!("the manifest build did not make it (see {})", log.display()),
             );
             return v;
         }

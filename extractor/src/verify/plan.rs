@@ -140,8 +140,7 @@ impl Recorded {
     /// turned into the verify scratch's.
     pub fn read(out: &Path, roots: &Roots) -> Result<Recorded> {
         let path = out.join("graph.json");
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
         let g: Value = serde_json::from_str(&text).map_err(|e| Error::Store {
             path: path.clone(),
             reason: e.to_string(),
@@ -246,7 +245,10 @@ impl Recorded {
                     .filter_map(|i| node_path(&g, &i["node"]))
                     .collect();
                 for o in outputs {
-                    rec.inputs.entry(o).or_default().extend(objs.iter().cloned());
+                    rec.inputs
+                        .entry(o)
+                        .or_default()
+                        .extend(objs.iter().cloned());
                 }
             }
         }
@@ -269,7 +271,10 @@ impl Recorded {
 
 fn is_cxx(p: &str) -> bool {
     let ext = p.rsplit('.').next().unwrap_or("");
-    matches!(ext, "cc" | "cpp" | "cxx" | "C" | "c++" | "cp" | "CPP" | "ii")
+    matches!(
+        ext,
+        "cc" | "cpp" | "cxx" | "C" | "c++" | "cp" | "CPP" | "ii"
+    )
 }
 
 /// One object of the manifest build: which target, which source, where it goes.
@@ -432,7 +437,9 @@ pub fn ninja(
                             let fp = Path::new(&file);
                             libs.push(format!(
                                 "-L{}",
-                                fp.parent().map(|p| p.display().to_string()).unwrap_or_default()
+                                fp.parent()
+                                    .map(|p| p.display().to_string())
+                                    .unwrap_or_default()
                             ));
                             libs.push(format!(
                                 "-l:{}",
@@ -444,7 +451,9 @@ pub fn ninja(
                             libs.push(file);
                         }
                     }
-                    None => p.unresolved.push(format!("{r} is not a target of the manifests")),
+                    None => p
+                        .unresolved
+                        .push(format!("{r} is not a target of the manifests")),
                 },
                 Dep::Library(l) if t.kind != TargetKind::StaticLibrary => {
                     libs.push(format!("-l{l}"))
@@ -458,9 +467,9 @@ pub fn ninja(
                             .push(format!("pkg-config knows no module {m} here")),
                     }
                 }
-                Dep::Package(pk) if t.kind != TargetKind::StaticLibrary => p.unresolved.push(
-                    format!("package {} names no library to link", pk.name),
-                ),
+                Dep::Package(pk) if t.kind != TargetKind::StaticLibrary => p
+                    .unresolved
+                    .push(format!("package {} names no library to link", pk.name)),
                 _ => {}
             }
         }
@@ -482,7 +491,12 @@ pub fn ninja(
                 if t.kind == TargetKind::SharedLibrary {
                     cmd.push("-shared".into());
                 }
-                cmd.extend(t.toolchain.ldflags.iter().flat_map(|f| render::ldflag(f, &path)));
+                cmd.extend(
+                    t.toolchain
+                        .ldflags
+                        .iter()
+                        .flat_map(|f| render::ldflag(f, &path)),
+                );
                 if let Some(s) = &t.toolchain.sysroot {
                     cmd.push(format!("--sysroot={}", path(s)));
                 }

@@ -18,7 +18,8 @@ pub fn build(driver: &dyn Driver, scratch: &Scratch, opts: &Options, log: &Path)
         ))
     })?;
     crate::scratch::copy_tree(driver.source(), &scratch.src, None)?;
-    std::fs::create_dir_all(&scratch.build).map_err(|e| Error::io("creating", &scratch.build, e))?;
+    std::fs::create_dir_all(&scratch.build)
+        .map_err(|e| Error::io("creating", &scratch.build, e))?;
     for step in &steps {
         let out = std::fs::OpenOptions::new()
             .create(true)

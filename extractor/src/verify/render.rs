@@ -8,19 +8,17 @@ use crate::targets::model::*;
 pub fn cflag(f: &CFlag, path: &dyn Fn(&str) -> String) -> Vec<String> {
     let one = |s: String| vec![s];
     match f {
-        CFlag::Optimize(o) => one(
-            match o {
-                OptLevel::O0 => "-O0",
-                OptLevel::O1 => "-O1",
-                OptLevel::O2 => "-O2",
-                OptLevel::O3 => "-O3",
-                OptLevel::Os => "-Os",
-                OptLevel::Oz => "-Oz",
-                OptLevel::Ofast => "-Ofast",
-                OptLevel::Og => "-Og",
-            }
-            .into(),
-        ),
+        CFlag::Optimize(o) => one(match o {
+            OptLevel::O0 => "-O0",
+            OptLevel::O1 => "-O1",
+            OptLevel::O2 => "-O2",
+            OptLevel::O3 => "-O3",
+            OptLevel::Os => "-Os",
+            OptLevel::Oz => "-Oz",
+            OptLevel::Ofast => "-Ofast",
+            OptLevel::Og => "-Og",
+        }
+        .into()),
         // -g is -g2; gcc writes the same code and debug information for both.
         CFlag::Debug(2) => one("-g".into()),
         CFlag::Debug(n) => one(format!("-g{n}")),
@@ -58,15 +56,13 @@ pub fn cflag(f: &CFlag, path: &dyn Fn(&str) -> String) -> Vec<String> {
                 SymbolVisibility::Protected => "protected",
             }
         )),
-        CFlag::StackProtector(s) => one(
-            match s {
-                StackProtector::Basic => "-fstack-protector",
-                StackProtector::Strong => "-fstack-protector-strong",
-                StackProtector::All => "-fstack-protector-all",
-                StackProtector::Explicit => "-fstack-protector-explicit",
-            }
-            .into(),
-        ),
+        CFlag::StackProtector(s) => one(match s {
+            StackProtector::Basic => "-fstack-protector",
+            StackProtector::Strong => "-fstack-protector-strong",
+            StackProtector::All => "-fstack-protector-all",
+            StackProtector::Explicit => "-fstack-protector-explicit",
+        }
+        .into()),
         CFlag::NoStackProtector => one("-fno-stack-protector".into()),
         CFlag::Pthread => one("-pthread".into()),
         CFlag::Warn(w) => one(format!("-W{w}")),
@@ -168,11 +164,34 @@ mod tests {
     #[test]
     fn rendered_flags_parse_back_to_themselves() {
         let words = [
-            "-O2", "-Os", "-g", "-g3", "-std=c99", "-std=gnu++17", "-flto", "-fno-lto", "-DX=1",
-            "-DY", "-UZ", "-Iinc", "-fPIC", "-fpic", "-fvisibility=hidden",
-            "-fstack-protector-strong", "-fno-stack-protector", "-pthread", "-Wall", "-Wno-unused",
-            "-Werror=format", "-Werror", "-pedantic", "-w", "-fno-common", "-march=native",
-            "-mtune=generic", "-msse2",
+            "-O2",
+            "-Os",
+            "-g",
+            "-g3",
+            "-std=c99",
+            "-std=gnu++17",
+            "-flto",
+            "-fno-lto",
+            "-DX=1",
+            "-DY",
+            "-UZ",
+            "-Iinc",
+            "-fPIC",
+            "-fpic",
+            "-fvisibility=hidden",
+            "-fstack-protector-strong",
+            "-fno-stack-protector",
+            "-pthread",
+            "-Wall",
+            "-Wno-unused",
+            "-Werror=format",
+            "-Werror",
+            "-pedantic",
+            "-w",
+            "-fno-common",
+            "-march=native",
+            "-mtune=generic",
+            "-msse2",
         ];
         let w: Vec<String> = std::iter::once("-c".to_string())
             .chain(words.iter().map(|s| s.to_string()))
@@ -182,7 +201,10 @@ mod tests {
         let cmd = confess_shims::args::parse(&w, false, std::path::Path::new("/nonexistent"))
             .expect("parse");
         let flags = crate::targets::flags::cflags(&cmd, &id);
-        assert!(!flags.iter().any(|f| matches!(f, CFlag::Raw(_))), "{flags:?}");
+        assert!(
+            !flags.iter().any(|f| matches!(f, CFlag::Raw(_))),
+            "{flags:?}"
+        );
         let back: Vec<String> = flags.iter().flat_map(|f| cflag(f, &id)).collect();
         assert_eq!(back, words);
         for f in [
