@@ -589,3 +589,225 @@ fn every_fixture_directory_has_a_test() {
         }
     }
 }
+
+// ---- real packages ----
+
+/// The sources of the objects in a real archive, by object base name.
+fn ar_members(archive: &Path) -> BTreeSet<String> {
+    let out = Command::new("ar")
+        .arg("t")
+        .arg(archive)
+        .output()
+        .expect("ar t");
+    assert!(out.status.success(), "ar t {}", archive.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+/// Base names of an artifact's direct inputs of one edge kind.
+fn input_names(g: &Value, path: &str, edge: &str) -> BTreeSet<String> {
+    inputs_of(g, path, edge)
+        .iter()
+        .map(|p| basename(p))
+        .collect()
+}
+
+/// Confesses a Debian package's upstream tree and checks it against Bear on a real build of a
+/// copy: the same translation units (libtool compiles each file twice: the multisets compare),
+/// the same compile-affecting flags, and the source tree untouched. Returns the run, the real
+/// build directory and the number of translation units.
+fn against_bear(pkg: &str, tmp: &Path, args: &[&str]) -> (Run, PathBuf, usize) {
+    require_autotools();
+    let src = corpus::upstream(pkg, &tmp.join("src"));
+    let before = tree_digest(&src);
+    let mut cmd = vec!["autotools", s(&src), "-j2"];
+    if !args.is_empty() {
+        cmd.push("--");
+        cmd.extend(args);
+    }
+    let run = confess(&tmp.join("confess"), &cmd);
+    run.assert_ok().assert_scanned_in_process();
+    assert_eq!(
+        tree_digest(&src),
+        before,
+        "{pkg}: confess changed the source tree"
+    );
+    assert_no_scratch_paths(&run);
+    let (copy, build, bear_db) = real_build(&src, tmp, args, false);
+    let theirs = normalized(&bear_db, &copy, &build);
+    let mine = ours(&run, &src, false);
+    assert_eq!(mine, theirs, "{pkg}: compile database differs from Bear's");
+    (run, build, theirs.len())
+}
+
+#[test]
+fn jq_matches_bear() {
+    // Debian's configure flags (--disable-static) with the system oniguruma (libonig-dev), and
+    // no manual (it needs Ruby).
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (run, build, n) = against_bear("jq", tmp.path(), &["--disable-static", "--disable-docs"]);
+    // 18 library sources (lexer and parser shipped pre-generated) and main.c.
+    assert_eq!(n, 19, "jq: Bear saw {n} translation units");
+    let g = run.json("graph.json");
+    // libjq.so is linked from the PIC objects libtool left in src/.libs of the real build.
+    let so = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["path"].as_str())
+        .find(|p| p.starts_with(".libs/libjq.so."))
+        .expect("libjq.so")
+        .to_string();
+    let real_objects: BTreeSet<String> = std::fs::read_dir(build.join("src/.libs"))
+        .expect("src/.libs")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".o"))
+        .collect();
+    assert_eq!(input_names(&g, &so, "input"), real_objects);
+    assert!(input_names(&g, &so, "library").contains("-lonig"));
+    // The program (linked with -static-libtool-libs, so no libtool wrapper): main.o and the
+    // library.
+    let jq = inputs_of(&g, "jq", "input");
+    assert_eq!(jq.len(), 2, "{jq:?}");
+    assert_eq!(jq[0], "src/main.o");
+    assert!(basename(&jq[1]).starts_with("libjq."), "{jq:?}");
+    // -export-symbols-regex: libtool ran nm over our tokens (realized for it) and wrote the
+    // same export list as the real build.
+    assert_eq!(
+        run.read("generated/.libs/libjq.exp"),
+        std::fs::read_to_string(build.join(".libs/libjq.exp")).expect("real libjq.exp")
+    );
+}
+
+#[test]
+fn libyaml_matches_bear() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (run, build, n) = against_bear("libyaml", tmp.path(), &[]);
+    // 8 library sources, each PIC and not, and the test programs built by `make`.
+    assert!(n >= 16, "libyaml: Bear saw {n} translation units");
+    let g = run.json("graph.json");
+    let real_members = ar_members(&build.join("src/.libs/libyaml.a"));
+    assert_eq!(real_members.len(), 8);
+    assert_eq!(
+        input_names(&g, "src/.libs/libyaml.a", "member"),
+        real_members
+    );
+    // The shared library: the PIC objects (src/.libs/*.o) of the same sources.
+    let so = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["path"].as_str())
+        .find(|p| p.starts_with("src/.libs/libyaml-0.so."))
+        .expect("libyaml-0.so")
+        .to_string();
+    let pic = inputs_of(&g, &so, "input");
+    assert!(pic.iter().all(|p| p.starts_with("src/.libs/")), "{pic:?}");
+    assert_eq!(input_names(&g, &so, "input"), real_members);
+    assert_eq!(sources_of(&g, &so), sources_of(&g, "src/.libs/libyaml.a"));
+}
+
+/// Sources of each library of a confession, by library kind (shared or static).
+fn library_sources(g: &Value, names: &[(&str, &str)]) -> BTreeMap<String, BTreeSet<String>> {
+    let paths: Vec<String> = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter_map(|n| n["path"].as_str().map(String::from))
+        .collect();
+    names
+        .iter()
+        .map(|(kind, file)| {
+            let p = paths
+                .iter()
+                .find(|p| basename(p) == *file)
+                .unwrap_or_else(|| panic!("no {file} in the graph"));
+            (kind.to_string(), sources_of(g, p))
+        })
+        .collect()
+}
+
+/// The flags of the compile of `file` into a library of kind `kind`.
+fn flags_of(db: &Value, file: &str, pic: bool) -> BTreeSet<String> {
+    db.as_array()
+        .expect("db")
+        .iter()
+        .filter(|e| e["file"].as_str().is_some_and(|f| f.ends_with(file)))
+        .map(|e| {
+            e["arguments"]
+                .as_array()
+                .expect("args")
+                .iter()
+                .filter_map(|a| a.as_str().map(String::from))
+                .collect::<BTreeSet<String>>()
+        })
+        .find(|f| f.contains("-fPIC") == pic)
+        .unwrap_or_else(|| panic!("no compile of {file} (PIC {pic})"))
+}
+
+#[test]
+fn libuv_autotools_and_cmake_agree() {
+    require_autotools();
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = corpus::upstream("libuv1", &tmp.path().join("src"));
+    let before = tree_digest(&src);
+    // No configure script: libuv's autogen.sh (it writes an m4 file autoreconf needs).
+    let at = confess(
+        &tmp.path().join("autotools"),
+        &["autotools", s(&src), "-j2"],
+    );
+    at.assert_ok();
+    // Autotools builds the tests only under `make check`: CMake is told not to build them.
+    let cm = confess(
+        &tmp.path().join("cmake"),
+        &[
+            "cmake",
+            s(&src),
+            "-j2",
+            "--",
+            "-DLIBUV_BUILD_TESTS=OFF",
+            "-DLIBUV_BUILD_BENCH=OFF",
+        ],
+    );
+    cm.assert_ok();
+    assert_eq!(tree_digest(&src), before, "confess changed the source tree");
+    let ga = at.json("graph.json");
+    let gc = cm.json("graph.json");
+    let a = library_sources(&ga, &[("shared", "libuv.so.1.0.0"), ("static", "libuv.a")]);
+    let c = library_sources(
+        &gc,
+        &[("shared", "libuv.so.1.0.0"), ("static", "libuv_a.a")],
+    );
+    assert_eq!(a["shared"].len(), 37, "{:?}", a["shared"]);
+    // The same translation units in each library.
+    assert_eq!(
+        a, c,
+        "libuv: the Autotools and CMake builds compile different sources"
+    );
+    // The flags that shape the code agree; the legitimate differences: Autotools passes
+    // configure's results as -D options (PACKAGE_*, HAVE_*) and -std=gnu89, CMake passes
+    // -std=gnu90 (the same language), BUILDING_UV_SHARED for the shared library, and the
+    // large-file and POSIX feature macros its CMakeLists.txt sets for Linux.
+    let (dba, dbc) = (
+        at.json("compile_commands.json"),
+        cm.json("compile_commands.json"),
+    );
+    for pic in [true, false] {
+        let fa = flags_of(&dba, "src/unix/core.c", pic);
+        let fc = flags_of(&dbc, "src/unix/core.c", pic);
+        for f in [
+            "-D_GNU_SOURCE",
+            "-fvisibility=hidden",
+            "-fno-strict-aliasing",
+        ] {
+            assert!(fa.contains(f) && fc.contains(f), "{f}: {fa:?} {fc:?}");
+        }
+        assert!(fa.contains("-std=gnu89") && fc.contains("-std=gnu90"));
+        assert_eq!(fc.contains("-DBUILDING_UV_SHARED=1"), pic);
+    }
+}

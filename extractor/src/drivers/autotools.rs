@@ -1,7 +1,7 @@
-//! `confess autotools SRC`: `autoreconf -fi` when the scratch copy has no configure script,
-//! `configure` with every tool variable naming a shim (the real tools answer every probe), then
-//! `make` with the shims confessing. In-tree by default, as `./configure && make`; `--vpath`
-//! configures from a separate build directory.
+//! `confess autotools SRC`: `autoreconf -fi` (or the package's own `autogen.sh`) when the
+//! scratch copy has no configure script, `configure` with every tool variable naming a shim (the
+//! real tools answer every probe), then `make` with the shims confessing. In tree by default, as
+//! `./configure && make`; `--vpath` configures from a separate build directory.
 
 use super::cmake::Deps;
 use super::{require_tool, source_dir, Driver, Step};
@@ -125,13 +125,22 @@ impl Driver for Autotools {
         std::fs::create_dir_all(&build).map_err(|e| Error::io("creating", &build, e))?;
         let mut steps = Vec::new();
         if self.bootstrap {
+            // A package's own autogen.sh knows steps autoreconf does not (libuv writes an m4
+            // file first); NOCONFIGURE=1 keeps it from running configure itself.
+            let (label, program, args) = if scratch.src.join("autogen.sh").is_file() {
+                ("autogen.sh", "sh", vec!["./autogen.sh".to_string()])
+            } else {
+                ("autoreconf", "autoreconf", vec!["-fi".to_string()])
+            };
+            let mut env = env.clone();
+            env.push(("NOCONFIGURE".into(), "1".into()));
             steps.push(Step {
-                label: "autoreconf".into(),
+                label: label.into(),
                 phase: Phase::Configure,
-                program: "autoreconf".into(),
-                args: vec!["-fi".into()],
+                program: program.into(),
+                args,
                 cwd: scratch.src.clone(),
-                env: env.clone(),
+                env,
             });
         }
         // The script by absolute path: srcdir is then absolute, and maps back to the user's tree.
