@@ -1,10 +1,11 @@
-//! `confess autotools` on the Autotools fixtures and on real packages (jq, libyaml, libuv1 from
-//! Debian source packages): the graph equals the expected graph beside each fixture, the compile
-//! database equals Bear's from a real `./configure && make` (in tree and VPATH), libtool's
-//! objects, libraries and programs are linked from the right objects, pkg-config queries are
-//! recorded and answered per --deps, `config.status --recheck` inside the build gets real
-//! answers, and the user's tree is never touched. libuv1 is confessed through both its
-//! Autotools and its CMake build, which must agree on each library's translation units.
+//! `confess autotools` on the Autotools fixtures and on real packages from Debian source
+//! packages (jq, libyaml, GNU hello with gnulib, libuv1): the graph equals the expected graph
+//! beside each fixture, the compile database equals Bear's from a real `./configure && make`
+//! (in tree and VPATH), libtool's objects, libraries and programs are linked from the right
+//! objects, pkg-config queries are recorded and answered per --deps, `config.status --recheck`
+//! inside the build gets real answers, and the user's tree is never touched. libuv1 is
+//! confessed through both its Autotools and its CMake build, which must agree on each
+//! library's translation units.
 //!
 //! Set CONFESS_BLESS=1 to rewrite the expected graphs (then read the diff before committing).
 
@@ -695,6 +696,23 @@ fn libyaml_matches_bear() {
     assert!(pic.iter().all(|p| p.starts_with("src/.libs/")), "{pic:?}");
     assert_eq!(input_names(&g, &so, "input"), real_members);
     assert_eq!(sources_of(&g, &so), sources_of(&g, "src/.libs/libyaml.a"));
+}
+
+#[test]
+fn gnu_hello_with_gnulib_matches_bear() {
+    // GNU hello: a gnulib package (lib/ holds gnulib's modules, built into libhello.a) whose
+    // configure runs some 260 probes against the real compiler.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (run, build, n) = against_bear("hello", tmp.path(), &[]);
+    assert!(n >= 15, "hello: Bear saw {n} translation units");
+    let g = run.json("graph.json");
+    let real_members = ar_members(&build.join("lib/libhello.a"));
+    assert!(real_members.len() >= 10, "{real_members:?}");
+    assert_eq!(input_names(&g, "lib/libhello.a", "member"), real_members);
+    assert_eq!(
+        inputs_of(&g, "hello", "input"),
+        ["src/hello.o", "lib/libhello.a"]
+    );
 }
 
 /// Sources of each library of a confession, by library kind (shared or static).
