@@ -211,3 +211,91 @@ impl Driver for Autotools {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn driver(vpath: bool, bootstrap: bool, deps: Deps) -> Autotools {
+        Autotools {
+            src: PathBuf::from("/src"),
+            deps,
+            vpath,
+            args: vec!["--disable-static".into()],
+            make_args: vec!["all".into()],
+            bootstrap,
+        }
+    }
+
+    fn opts() -> Options {
+        Options {
+            out: PathBuf::from("/out"),
+            jobs: Some(3),
+            keep_scratch: false,
+            progress: false,
+        }
+    }
+
+    #[test]
+    fn steps_bootstrap_configure_and_make() {
+        let scratch = Scratch::new(false, std::env::current_exe().expect("exe")).expect("scratch");
+        std::fs::create_dir_all(&scratch.src).expect("mkdir");
+        let steps = driver(false, true, Deps::Auto)
+            .steps(&scratch, &opts())
+            .expect("steps");
+        let labels: Vec<&str> = steps.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["autoreconf", "configure", "make"]);
+        assert_eq!(steps[1].args, ["./configure", "--disable-static"]);
+        assert_eq!(steps[1].cwd, scratch.src);
+        assert_eq!(steps[2].args, ["-j3", "all"]);
+        assert_eq!(steps[2].phase, Phase::Build);
+        let env = |k: &str| {
+            steps[1]
+                .env
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(env("CONFESS_DEPS").as_deref(), Some("auto"));
+        assert!(env("CPP").is_some_and(|v| v.ends_with(" -E")));
+
+        // A package's autogen.sh is preferred; --vpath configures by absolute path elsewhere.
+        std::fs::write(scratch.src.join("autogen.sh"), "").expect("write");
+        let steps = driver(true, true, Deps::Real)
+            .steps(&scratch, &opts())
+            .expect("steps");
+        assert_eq!(steps[0].args, ["./autogen.sh"]);
+        assert!(steps[0]
+            .env
+            .iter()
+            .any(|(k, v)| k == "NOCONFIGURE" && v == "1"));
+        assert_eq!(
+            steps[1].args[0],
+            scratch.src.join("configure").display().to_string()
+        );
+        assert_eq!(steps[1].cwd, scratch.build);
+        assert_eq!(steps[2].cwd, scratch.build);
+    }
+
+    #[test]
+    fn failures_quote_configure_and_say_what_to_do() {
+        let log = "checking for X... no\nconfigure: error: Package requirements (gadget) were \
+                   not met:\n";
+        let real = driver(false, false, Deps::Real)
+            .explain_failure(log)
+            .expect("hint");
+        assert!(real.contains("configure says: configure: error: Package requirements"));
+        assert!(real.contains("--deps fake"));
+        let other = driver(false, false, Deps::Auto)
+            .explain_failure("configure: error: C compiler cannot create executables\n")
+            .expect("hint");
+        assert!(other.contains("config.log"));
+        let ac = driver(false, true, Deps::Auto)
+            .explain_failure("configure.ac:12: error: possibly undefined macro: AX_FOO\n")
+            .expect("hint");
+        assert!(ac.contains("autoreconf says"), "{ac}");
+        assert!(driver(false, false, Deps::Auto)
+            .explain_failure("make: *** [all] Error 2\n")
+            .is_none());
+    }
+}
