@@ -2,6 +2,7 @@
 
 use crate::confession::{self, Options};
 use crate::drivers::{
+    autotools::Autotools,
     cmake::{Cmake, Deps, Generator},
     make::Make,
     run::Run,
@@ -25,7 +26,8 @@ Outputs (in --out, default ./confess-out): compile_commands.json, graph.json, gr
 graph.txt, summary.txt, build.log, generated/ (copies of generated sources) and confession/ (the \
 recorded events and tokens).",
     after_help = "Examples:\n  confess make ./src\n  confess make ./src -j8 -- CFLAGS=-O2 all\n  \
-confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  confess run -- ./build.sh\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
+confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
+confess autotools ./src --vpath -- --disable-static\n  confess run -- ./build.sh\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
 written), 2 usage, 3 bad source directory, 4 missing tool, 5 I/O error, 6 unreadable confession."
 )]
 pub struct Cli {
@@ -88,6 +90,29 @@ pub enum Cmd {
         /// which confess's toolchain file loads first), after `--`.
         #[arg(last = true, value_name = "CMAKE ARGS")]
         cmake_args: Vec<String>,
+    },
+    /// Confess an Autotools package: `autoreconf -fi` when the copy has no configure script,
+    /// then configure (the real tools answer every probe) and make with the shims in place.
+    Autotools {
+        /// The package's top directory (holding configure or configure.ac).
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// What pkg-config answers: real modules where installed and made-up ones otherwise
+        /// (auto), only real ones (real), or made-up ones everywhere (fake).
+        #[arg(long, value_enum, default_value = "auto")]
+        deps: Deps,
+        /// Configure and build in a separate build directory (a VPATH build) instead of in
+        /// the copy of the sources.
+        #[arg(long)]
+        vpath: bool,
+        /// An argument for make (a target, VAR=value); repeat for several.
+        #[arg(long = "make-arg", value_name = "ARG", allow_hyphen_values = true)]
+        make_args: Vec<String>,
+        /// Arguments for configure (--disable-shared, --with-x), after `--`.
+        #[arg(last = true, value_name = "CONFIGURE ARGS")]
+        configure_args: Vec<String>,
     },
     /// Confess any build command, run from a scratch copy of the current directory with
     /// CC, CXX, AR and friends (and PATH) pointing at the shims.
@@ -256,6 +281,23 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
             common,
             make_args,
         } => (Box::new(Make::new(&src, make_args)?), common),
+        Cmd::Autotools {
+            src,
+            common,
+            deps,
+            vpath,
+            make_args,
+            configure_args,
+        } => (
+            Box::new(Autotools::new(
+                &src,
+                deps,
+                vpath,
+                configure_args,
+                make_args,
+            )?),
+            common,
+        ),
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
         Cmd::Verify { .. } | Cmd::Targets { .. } | Cmd::Explain { .. } => return Ok(None),
         Cmd::Cmake {

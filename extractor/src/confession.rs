@@ -38,6 +38,7 @@ const OWNED: &[&str] = &[
     "generated",
     "build",
     "cmake-file-api",
+    "config.log",
     "fake",
     "confession",
     "dhall",
@@ -162,7 +163,9 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         crate::scratch::copy_tree(&fake, &out.join("fake"), None)?;
     }
     for (from, name) in driver.keep(&scratch) {
-        if from.exists() {
+        if from.is_file() {
+            std::fs::copy(&from, out.join(name)).map_err(|e| Error::io("copying", &from, e))?;
+        } else if from.exists() {
             crate::scratch::copy_tree(&from, &out.join(name), None)?;
         }
     }

@@ -264,6 +264,16 @@ pub struct Package {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
+    /// pkg-config: every query about this module, in order, with who asked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queries: Vec<PkgQuery>,
+}
+
+/// One pkg-config call: its arguments as given, and the program that made it.
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct PkgQuery {
+    pub args: Vec<String>,
+    pub by: String,
 }
 
 /// The stored facts of one confession.
@@ -359,6 +369,10 @@ fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
     // one entry per module, with every argument asked.
     let mut merged: Vec<Package> = Vec::new();
     for p in packages {
+        let query = (p.method == "pkg-config").then(|| PkgQuery {
+            args: p.args.clone(),
+            by: p.file.clone(),
+        });
         match merged
             .iter_mut()
             .find(|m| m.method == "pkg-config" && m.method == p.method && m.name == p.name)
@@ -383,8 +397,13 @@ fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
                 }
                 m.include_dirs.extend(p.include_dirs.iter().cloned());
                 m.libraries.extend(p.libraries.iter().cloned());
+                m.queries.extend(query);
             }
-            None => merged.push(p.clone()),
+            None => {
+                let mut m = p.clone();
+                m.queries.extend(query);
+                merged.push(m);
+            }
         }
     }
     for p in &merged {
@@ -394,6 +413,13 @@ fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
             .iter()
             .map(|a| map.map_word(a, &g.generated))
             .collect();
+        for q in &mut p.queries {
+            q.args = q
+                .args
+                .iter()
+                .map(|a| map.map_word(a, &g.generated))
+                .collect();
+        }
         if p.method == "FetchContent" {
             // The provider is called from CMake's FetchContent module: the request itself is
             // the project's FetchContent_Declare.

@@ -45,6 +45,21 @@ pub fn parse(args: &[String]) -> Query {
             | "--keep-system-cflags"
             | "--keep-system-libs" => {}
             "--variable" => q.variable = it.next().cloned(),
+            // Options whose value may come as the next word.
+            "--atleast-version" => {
+                q.atleast = it.next().cloned();
+                q.exists = true;
+            }
+            "--atleast-pkgconfig-version"
+            | "--exact-version"
+            | "--max-version"
+            | "--define-variable" => {
+                it.next();
+                if a != "--define-variable" {
+                    q.other = a == "--atleast-pkgconfig-version";
+                    q.exists |= !q.other;
+                }
+            }
             a if a.starts_with("--variable=") => {
                 q.variable = Some(a["--variable=".len()..].to_string())
             }
@@ -53,6 +68,9 @@ pub fn parse(args: &[String]) -> Query {
                 q.exists = true;
             }
             a if a.starts_with("--define-variable=") => {}
+            a if a.starts_with("--exact-version=") || a.starts_with("--max-version=") => {
+                q.exists = true
+            }
             a if a.starts_with('-') => q.other = true,
             op @ (">=" | "<=" | "=" | ">" | "<" | "!=") => {
                 if let (Some(m), Some(v)) = (q.modules.last().cloned(), it.next()) {
@@ -166,6 +184,22 @@ fn version_of(q: &Query, m: &str) -> String {
         .unwrap_or_else(|| "0.0.0".into())
 }
 
+/// The installed version of a module the real pkg-config answered for (empty if it cannot say).
+fn real_version(ctx: &Ctx, m: &str) -> String {
+    ctx.real_tool()
+        .ok()
+        .and_then(|t| {
+            ctx.real_command(&t)
+                .args(["--modversion", m])
+                .stderr(std::process::Stdio::null())
+                .output()
+                .ok()
+        })
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
 /// Appends the query to the session's package log, in the provider's format.
 fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
     let path = ctx.session.dir.join("packages.jsonl");
@@ -197,7 +231,13 @@ fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
             escape_json(m),
             args.join(","),
             escape_json(&caller(ctx)),
-            escape_json(&if resolved == "fake" { version_of(q, m) } else { String::new() }),
+            escape_json(&if resolved == "fake" {
+                version_of(q, m)
+            } else if found {
+                real_version(ctx, m)
+            } else {
+                String::new()
+            }),
             incs.join(","),
             libs.join(","),
         );
@@ -223,7 +263,12 @@ fn caller(ctx: &Ctx) -> String {
     for argv in crate::phase::Ancestors::new(ctx.session.driver_pid) {
         let name = argv.first().map(base).unwrap_or_default();
         match name.as_str() {
-            "sh" | "bash" | "dash" | "" => continue,
+            // A script run by a shell (`sh ./configure`) is named by the script.
+            "sh" | "bash" | "dash" => match argv.get(1) {
+                Some(script) if !script.starts_with('-') => return base(script),
+                _ => continue,
+            },
+            "" => continue,
             n if n.starts_with("python") || n.starts_with("perl") => {
                 return argv.get(1).map(base).unwrap_or(name)
             }
@@ -255,6 +300,14 @@ mod tests {
         assert_eq!(lib_name("libfoo"), "foo");
         assert_eq!(lib_name("glib-2.0"), "glib-2.0");
         assert!(p("--version").other);
+        let q = p("--atleast-pkgconfig-version 0.20");
+        assert!(q.other && q.modules.is_empty());
+        let q = p("--atleast-version 1.2 zlib");
+        assert_eq!(q.modules, ["zlib"]);
+        assert_eq!(q.atleast.as_deref(), Some("1.2"));
+        let q = p("--exact-version 1.2 zlib");
+        assert!(q.exists && !q.other);
+        assert_eq!(q.modules, ["zlib"]);
         assert_eq!(
             p("--variable=includedir x").variable.as_deref(),
             Some("includedir")

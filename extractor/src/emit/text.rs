@@ -48,12 +48,15 @@ pub fn render(g: &Graph, map: &PathMap) -> String {
         });
         let argv: Vec<String> = tool
             .into_iter()
-            .chain(
-                a.argv
-                    .iter()
-                    .skip(1)
-                    .map(|w| w.replace(&build, "$BUILD").replace(&src, "$SRC")),
-            )
+            .chain(a.argv.iter().skip(1).map(|w| {
+                // Stub directories of made-up packages, named where the output keeps them.
+                let mut w = w.replace(&build, "$BUILD").replace(&src, "$SRC");
+                for (from, to) in &map.extra {
+                    let name = to.file_name().unwrap_or_default().to_string_lossy();
+                    w = w.replace(&*from.to_string_lossy(), &format!("$OUT/{name}"));
+                }
+                w
+            }))
             .collect();
         if a.kind != ActionKind::Run {
             p.push_str(&format!(
