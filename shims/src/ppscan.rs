@@ -222,6 +222,12 @@ pub fn scan(
         implicit,
         forced,
         builtin: &mut builtin,
+        memo: (std::env::var_os("CONFESS_SCAN_SNAPSHOTS").as_deref() != Some("0".as_ref())).then(
+            || pp::Memo {
+                dir: ctx.session.cache(),
+                salt: key.clone(),
+            },
+        ),
     };
     let found = pp::Scanner::new(cfg).scan(&src.path)?;
     let root = ctx.session.root.as_deref();

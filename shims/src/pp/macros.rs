@@ -19,6 +19,15 @@ pub struct Macro {
 }
 
 impl Macro {
+    pub fn new(params: Option<Vec<String>>, variadic: bool, text: String) -> Macro {
+        Macro {
+            params,
+            variadic,
+            text,
+            body: Default::default(),
+        }
+    }
+
     pub fn body(&self) -> &[T] {
         self.body.get_or_init(|| super::lex::tokens(&self.text))
     }
