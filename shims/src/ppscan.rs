@@ -225,7 +225,7 @@ pub fn scan(
         memo: (std::env::var_os("CONFESS_SCAN_SNAPSHOTS").as_deref() != Some("0".as_ref())).then(
             || pp::Memo {
                 dir: ctx.session.cache(),
-                salt: key.clone(),
+                salt: memo_salt(&key, cmd),
             },
         ),
     };
@@ -235,6 +235,21 @@ pub fn scan(
         .into_iter()
         .map(|f| header(f.spelled, f.abs, f.system, root))
         .collect())
+}
+
+/// What a scan's starting macros were made from: the facts key (the compiler's predefined
+/// macros) and the `-D`/`-U` flags in order.
+fn memo_salt(key: &str, cmd: &Command) -> String {
+    let mut salt = key.to_string();
+    for a in &cmd.args {
+        if matches!(a.kind, ArgKind::Flag(Meaning::Define | Meaning::Undef)) {
+            for w in &a.words {
+                salt.push('\0');
+                salt.push_str(w);
+            }
+        }
+    }
+    salt
 }
 
 /// Appends a line to a cache file; concurrent appends of whole lines are safe with O_APPEND.

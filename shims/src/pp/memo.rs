@@ -43,7 +43,9 @@ pub fn probe(p: &Path) -> Option<Probe> {
     })
 }
 
-/// The key of the state a scan starts from (before any directive of the source).
+/// The key of the state a scan starts from (before any directive of the source). The macro
+/// table is not hashed: the salt names what it was made from (the compiler's facts and the
+/// `-D`/`-U` flags in order).
 pub fn start_key(salt: &str, cfg: &super::Config) -> Sha256 {
     let mut h = Sha256::new();
     let mut put = |b: &[u8]| {
@@ -69,24 +71,6 @@ pub fn start_key(salt: &str, cfg: &super::Config) -> Sha256 {
     for (f, m) in &cfg.forced {
         put(f.as_bytes());
         put(&[*m as u8]);
-    }
-    put(b"m");
-    let mut names: Vec<&String> = cfg.macros.keys().collect();
-    names.sort();
-    for n in names {
-        let m = &cfg.macros[n];
-        put(n.as_bytes());
-        match &m.params {
-            None => put(b"-"),
-            Some(p) => {
-                put(b"(");
-                for p in p {
-                    put(p.as_bytes());
-                }
-                put(&[m.variadic as u8]);
-            }
-        }
-        put(m.text.as_bytes());
     }
     h
 }
