@@ -87,7 +87,7 @@ pub fn scan(
     };
     let facts = facts(ctx, driver, lang, &key_args, &key)?;
 
-    let mut table = macros::Table::new();
+    let mut table = macros::Table::default();
     for line in facts.macros.lines() {
         if let Some(rest) = line.strip_prefix("#define ") {
             let (name, m) = macros::parse_define_text(rest)?;

@@ -10,7 +10,7 @@
 //! with their identity (device, inode, size, mtime, ctime), and the paths it found no file at.
 //! A snapshot is used only when every one of them is as it was.
 
-use super::macros::{Macro, Table};
+use super::macros::{Fast, Macro, Table};
 use super::{Dir, Entry, Found, Probe};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
@@ -20,7 +20,7 @@ const MAGIC: &[u8] = b"CONFESS-SCAN 1\n";
 
 /// The scanner's state at a snapshot point.
 pub(super) struct State {
-    pub(super) probes: HashMap<PathBuf, Option<Probe>>,
+    pub(super) probes: HashMap<PathBuf, Option<Probe>, Fast>,
     pub(super) dirs: Vec<Dir>,
     pub(super) curdirs: HashMap<String, usize>,
     pub(super) cache: HashMap<(usize, String), usize>,
@@ -212,8 +212,9 @@ impl<'a> R<'a> {
 pub(super) fn load(path: &Path) -> Option<State> {
     let bytes = std::fs::read(path).ok()?;
     let mut r = R(bytes.strip_prefix(MAGIC)?);
-    let mut probes = HashMap::new();
-    for _ in 0..r.n()? {
+    let n = r.u()?;
+    let mut probes = HashMap::with_capacity_and_hasher(n.min(1 << 20), Fast::default());
+    for _ in 0..n {
         let p = r.p()?;
         let id = if r.flag()? {
             let mut v = [0u64; 5];
@@ -275,8 +276,9 @@ pub(super) fn load(path: &Path) -> Option<State> {
             missing: false,
         });
     }
-    let mut macros = Table::new();
-    for _ in 0..r.n()? {
+    let n = r.u()?;
+    let mut macros = Table::with_capacity_and_hasher(n.min(1 << 20), Fast::default());
+    for _ in 0..n {
         let name = r.s()?;
         let n = r.n()?;
         let params = if n == u64::MAX {

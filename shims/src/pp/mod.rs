@@ -136,7 +136,7 @@ pub struct Scanner<'a> {
     entries: Vec<Entry>,
     /// Whether a path is a file (and which), asked once per path (the same headers are probed
     /// often).
-    exists: std::cell::RefCell<HashMap<PathBuf, Option<Probe>>>,
+    exists: std::cell::RefCell<HashMap<PathBuf, Option<Probe>, macros::Fast>>,
     files: HashMap<PathBuf, Rc<Vec<Directive>>>,
     once: HashSet<PathBuf>,
     deps: Vec<Found>,
