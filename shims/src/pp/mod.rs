@@ -213,9 +213,13 @@ impl<'a> Scanner<'a> {
         // The leading `#include <...>` (and #define, #undef) lines of the source do not depend
         // on which source it is: the state after them may come from a snapshot.
         let run = body.iter().take_while(|d| snapshot_prefix(&d.text)).count();
+        // Only a run with an include saves enough to be worth a snapshot.
+        let includes = body[..run]
+            .iter()
+            .any(|d| lex::keyword(d.text.trim_start()) == "include");
         let mut start = 0;
         let mut save_to = None;
-        if let Some(m) = self.cfg.memo.take().filter(|_| run > 0) {
+        if let Some(m) = self.cfg.memo.take().filter(|_| includes) {
             let key = memo::start_key(&m.salt, &self.cfg);
             let texts: Vec<&str> = body[..run].iter().map(|d| d.text.as_str()).collect();
             for k in (1..=run).rev() {
