@@ -36,6 +36,7 @@ GEN = os.path.join(HERE, "gen_make_project.py")
 REAL_MAX_N = 2000
 
 BUILD_PHASE = re.compile(r"^build phase: ([0-9]+(?:\.[0-9]+)?)s\s*$", re.M)
+BUILD_CPU = re.compile(r"^build phase cpu: ([0-9]+(?:\.[0-9]+)?)s\s*$", re.M)
 SELF_PEAK = re.compile(r"^peak memory: ([0-9]+) KiB\s*$", re.M)
 
 
@@ -59,7 +60,8 @@ def measure_child(argv):
         wall = time.perf_counter() - t
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     with open(result, "w") as fh:
-        json.dump({"rc": rc, "wall_s": wall, "maxrss_kib": ru.ru_maxrss}, fh)
+        json.dump({"rc": rc, "wall_s": wall, "cpu_s": ru.ru_utime + ru.ru_stime, "maxrss_kib": ru.ru_maxrss},
+                  fh)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,7 +149,8 @@ def bench_size(n, a, work, confess):
     log(f"N={n}: generated in {gen_s:.1f}s: {gen['translation_units']} TUs, {gen['static_libs']} static "
         f"+ {gen['shared_libs']} shared libraries, {gen['programs']} programs, {calls} tool calls")
 
-    m = {k: [] for k in ("floor", "cbuild", "ctotal", "crss", "cself", "real")}
+    m = {k: [] for k in ("floor", "cbuild", "ctotal", "crss", "cself", "real", "floor_cpu", "cbuild_cpu",
+                         "real_cpu")}
     j = f"-j{a.jobs}"
     for rep in range(a.reps):
         tag = f"{n}.{rep}"
@@ -156,6 +159,7 @@ def bench_size(n, a, work, confess):
         r, _ = measure(f"floor.{tag}", ["make", j, "CC=true", "AR=true"], d, logs)
         shutil.rmtree(d)
         m["floor"].append(r["wall_s"])
+        m["floor_cpu"].append(r["cpu_s"])
         log(f"N={n} rep {rep + 1}/{a.reps}: floor {r['wall_s']:.2f}s")
 
         if confess:
@@ -169,6 +173,9 @@ def bench_size(n, a, work, confess):
             if not bp:
                 raise BenchError(f"confess printed no `build phase: X.XXXs` line on stderr:\n{stderr[-3000:]}")
             m["cbuild"].append(float(bp.group(1)))
+            bc = BUILD_CPU.search(stderr)
+            if bc:
+                m["cbuild_cpu"].append(float(bc.group(1)))
             m["ctotal"].append(r["wall_s"])
             m["crss"].append(r["maxrss_kib"] / 1024)
             sp = SELF_PEAK.search(stderr)
@@ -184,6 +191,7 @@ def bench_size(n, a, work, confess):
             r, _ = measure(f"real.{tag}", ["make", j], d, logs)
             shutil.rmtree(d)
             m["real"].append(r["wall_s"])
+            m["real_cpu"].append(r["cpu_s"])
             log(f"N={n} rep {rep + 1}/{a.reps}: real {r['wall_s']:.2f}s")
 
     if not a.keep:
@@ -198,8 +206,13 @@ def bench_size(n, a, work, confess):
         "real_s": median(m["real"]),
         "confess_peak_rss_mib": median(m["crss"]),
         "confess_self_peak_mib": median(m["cself"]),
+        "floor_cpu_s": median(m["floor_cpu"]),
+        "confess_build_cpu_s": median(m["cbuild_cpu"]),
+        "real_cpu_s": median(m["real_cpu"]),
         "samples": {k: v for k, v in m.items() if v},
     }
+    row["cpu_confess_over_floor"] = ratio(row["confess_build_cpu_s"], row["floor_cpu_s"])
+    row["cpu_real_over_confess"] = ratio(row["real_cpu_s"], row["confess_build_cpu_s"])
     row["confess_over_floor"] = ratio(row["confess_build_s"], row["floor_s"])
     row["real_over_confess"] = ratio(row["real_s"], row["confess_build_s"])
     row["shim_ms_per_call"] = (1000 * (row["confess_build_s"] - row["floor_s"]) / calls
@@ -218,6 +231,11 @@ COLUMNS = [
     ("real/confess", "real_over_confess", "{:.1f}x"),
     ("shim ms/call", "shim_ms_per_call", "{:.2f}"),
     ("peak RSS MiB", "confess_peak_rss_mib", "{:.1f}"),
+    ("floor cpu s", "floor_cpu_s", "{:.2f}"),
+    ("confess build cpu s", "confess_build_cpu_s", "{:.2f}"),
+    ("real cpu s", "real_cpu_s", "{:.2f}"),
+    ("cpu confess/floor", "cpu_confess_over_floor", "{:.2f}x"),
+    ("cpu real/confess", "cpu_real_over_confess", "{:.1f}x"),
 ]
 
 

@@ -87,7 +87,7 @@ pub fn scan(
     };
     let facts = facts(ctx, driver, lang, &key_args, &key)?;
 
-    let mut table = macros::Table::new();
+    let mut table = macros::Table::default();
     for line in facts.macros.lines() {
         if let Some(rest) = line.strip_prefix("#define ") {
             let (name, m) = macros::parse_define_text(rest)?;
@@ -222,6 +222,12 @@ pub fn scan(
         implicit,
         forced,
         builtin: &mut builtin,
+        memo: (std::env::var_os("CONFESS_SCAN_SNAPSHOTS").as_deref() != Some("0".as_ref())).then(
+            || pp::Memo {
+                dir: ctx.session.cache(),
+                salt: memo_salt(&key, cmd),
+            },
+        ),
     };
     let found = pp::Scanner::new(cfg).scan(&src.path)?;
     let root = ctx.session.root.as_deref();
@@ -229,6 +235,21 @@ pub fn scan(
         .into_iter()
         .map(|f| header(f.spelled, f.abs, f.system, root))
         .collect())
+}
+
+/// What a scan's starting macros were made from: the facts key (the compiler's predefined
+/// macros) and the `-D`/`-U` flags in order.
+fn memo_salt(key: &str, cmd: &Command) -> String {
+    let mut salt = key.to_string();
+    for a in &cmd.args {
+        if matches!(a.kind, ArgKind::Flag(Meaning::Define | Meaning::Undef)) {
+            for w in &a.words {
+                salt.push('\0');
+                salt.push_str(w);
+            }
+        }
+    }
+    salt
 }
 
 /// Appends a line to a cache file; concurrent appends of whole lines are safe with O_APPEND.

@@ -11,6 +11,7 @@
 pub mod expr;
 pub mod lex;
 pub mod macros;
+pub mod memo;
 
 use lex::{Directive, Tok, T};
 use macros::Table;
@@ -52,6 +53,24 @@ pub struct Config<'a> {
     pub forced: Vec<(String, bool)>,
     /// Answers `__has_attribute(x)` and its kin, asking the real compiler on a miss.
     pub builtin: &'a mut dyn FnMut(&str) -> Result<bool, Fallback>,
+    /// Where scan snapshots are kept (see `memo`), and what else the key must hold (the
+    /// compiler's identity and the flags that answer builtin queries); `None`: no snapshots.
+    pub memo: Option<Memo>,
+}
+
+pub struct Memo {
+    pub dir: PathBuf,
+    pub salt: String,
+}
+
+/// A file's identity as a probe saw it (`memo` checks a snapshot's paths against these).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Probe {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime: i64,
+    pub ctime: i64,
 }
 
 /// A header the scan found, as `gcc -M` would list it.
@@ -79,6 +98,7 @@ struct Frame {
 
 /// A directory entry of gcc's search: a chain directory, or the directory of a file that
 /// includes with quotes (one entry per directory name, made when first needed).
+#[derive(Clone)]
 struct Dir {
     spelled: String,
     abs: PathBuf,
@@ -89,6 +109,7 @@ struct Dir {
 /// One of gcc's `_cpp_file`s: a file as found from one starting directory. gcc lists a header
 /// in the dependencies when one of these is first entered, so a header reached from two
 /// starting directories that do not share a cache entry is listed twice, as gcc does.
+#[derive(Clone)]
 struct Entry {
     dir: usize,
     stacked: bool,
@@ -113,8 +134,9 @@ pub struct Scanner<'a> {
     bracket_head: Option<usize>,
     cache: HashMap<(usize, String), usize>,
     entries: Vec<Entry>,
-    /// Whether a path is a file, asked once per path (the same headers are probed often).
-    exists: std::cell::RefCell<HashMap<PathBuf, bool>>,
+    /// Whether a path is a file (and which), asked once per path (the same headers are probed
+    /// often).
+    exists: std::cell::RefCell<HashMap<PathBuf, Option<Probe>, macros::Fast>>,
     files: HashMap<PathBuf, Rc<Vec<Directive>>>,
     once: HashSet<PathBuf>,
     deps: Vec<Found>,
@@ -187,6 +209,71 @@ impl<'a> Scanner<'a> {
             file: None,
         };
         self.listed.insert(source.to_string());
+        let body = self.read(&main.abs)?;
+        // The leading `#include <...>` (and #define, #undef) lines of the source do not depend
+        // on which source it is: the state after them may come from a snapshot.
+        let run = body.iter().take_while(|d| snapshot_prefix(&d.text)).count();
+        // Only a run with an include saves enough to be worth a snapshot.
+        let includes = body[..run]
+            .iter()
+            .any(|d| lex::keyword(d.text.trim_start()) == "include");
+        let mut start = 0;
+        let mut save_to = None;
+        if let Some(m) = self.cfg.memo.take().filter(|_| includes) {
+            let key = memo::start_key(&m.salt, &self.cfg);
+            let texts: Vec<&str> = body[..run].iter().map(|d| d.text.as_str()).collect();
+            for k in (1..=run).rev() {
+                if let Some(st) = memo::load(&memo::path(&m.dir, &key, &texts[..k])) {
+                    self.restore(st);
+                    start = k;
+                    break;
+                }
+            }
+            if start < run {
+                save_to = Some(memo::path(&m.dir, &key, &texts));
+            }
+        }
+        if start == 0 {
+            self.process_forced()?;
+        }
+        if let Some(p) = save_to {
+            self.process_directives(&main, &body[start..run])?;
+            // A missing header is listed once per name, which depends on the source's name.
+            if self.deps.iter().all(|d| !d.missing) {
+                memo::save(&p, &self.state());
+            }
+            start = run;
+        }
+        self.process_directives(&main, &body[start..])?;
+        Ok(self.deps)
+    }
+
+    fn state(&self) -> memo::State {
+        memo::State {
+            probes: self.exists.borrow().clone(),
+            dirs: self.dirs.clone(),
+            curdirs: self.curdirs.clone(),
+            cache: self.cache.clone(),
+            entries: self.entries.clone(),
+            once: self.once.clone(),
+            deps: self.deps.clone(),
+            macros: self.cfg.macros.clone(),
+        }
+    }
+
+    fn restore(&mut self, st: memo::State) {
+        self.exists = std::cell::RefCell::new(st.probes);
+        self.dirs = st.dirs;
+        self.curdirs = st.curdirs;
+        self.cache = st.cache;
+        self.entries = st.entries;
+        self.once = st.once;
+        self.deps = st.deps;
+        self.cfg.macros = st.macros;
+    }
+
+    /// The compiler's implicit pre-includes, then `-imacros` and `-include` files.
+    fn process_forced(&mut self) -> Result<(), Fallback> {
         let implicit = self.cfg.implicit.clone();
         for name in implicit {
             if let Some(frame) = self.resolve(&name, true, None, false) {
@@ -210,8 +297,7 @@ impl<'a> Scanner<'a> {
                 None => return Err(Fallback::new(format!("-include {name} not found"))),
             }
         }
-        self.process_body(&main)?;
-        Ok(self.deps)
+        Ok(())
     }
 
     fn read(&mut self, abs: &Path) -> Result<Rc<Vec<Directive>>, Fallback> {
@@ -253,6 +339,10 @@ impl<'a> Scanner<'a> {
 
     fn process_body(&mut self, frame: &Frame) -> Result<(), Fallback> {
         let dirs = self.read(&frame.abs)?;
+        self.process_directives(frame, &dirs)
+    }
+
+    fn process_directives(&mut self, frame: &Frame, dirs: &[Directive]) -> Result<(), Fallback> {
         let mut stack: Vec<Cond> = Vec::new();
         let mut system = frame.system;
         for d in dirs.iter() {
@@ -434,11 +524,11 @@ impl<'a> Scanner<'a> {
 
     fn is_file(&self, p: &Path) -> bool {
         if let Some(v) = self.exists.borrow().get(p) {
-            return *v;
+            return v.is_some();
         }
-        let v = p.is_file();
+        let v = memo::probe(p);
         self.exists.borrow_mut().insert(p.to_path_buf(), v);
-        v
+        v.is_some()
     }
 
     /// The directory entry of a file's own directory, for its quoted includes (gcc makes one
@@ -646,6 +736,18 @@ impl<'a> Scanner<'a> {
             i += 1;
         }
         Ok(out)
+    }
+}
+
+/// Whether a directive of the source may be part of a snapshot's prefix: `#include <...>`
+/// (searched from the bracket chain, whatever the source) or a macro definition.
+fn snapshot_prefix(text: &str) -> bool {
+    let text = text.trim_start();
+    let kw = lex::keyword(text);
+    match kw {
+        "include" => text[kw.len()..].trim_start().starts_with('<'),
+        "define" | "undef" => true,
+        _ => false,
     }
 }
 

@@ -1,0 +1,424 @@
+//! Scan snapshots: the scanner's whole state after the compiler's implicit includes, the
+//! `-include` files and the leading `#include <...>` lines of a source, kept in the session
+//! cache so that the next source with the same flags and the same leading system includes starts
+//! from there instead of following glibc's headers again.
+//!
+//! A snapshot is exact or unused. Its key is a hash of everything the scan starts from (the
+//! compiler's facts, the working directory, search chain, predefined and `-D` macros, implicit
+//! and forced includes) and of the leading directives' text. What the state also depends on is
+//! the file system, so a snapshot lists every path the scan asked about: the files it found,
+//! with their identity (device, inode, size, mtime, ctime), and the paths it found no file at.
+//! A snapshot is used only when every one of them is as it was.
+
+use super::macros::{Fast, Macro, Table};
+use super::{Dir, Entry, Found, Probe};
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8] = b"CONFESS-SCAN 1\n";
+
+/// The scanner's state at a snapshot point.
+pub(super) struct State {
+    pub(super) probes: HashMap<PathBuf, Option<Probe>, Fast>,
+    pub(super) dirs: Vec<Dir>,
+    pub(super) curdirs: HashMap<String, usize>,
+    pub(super) cache: HashMap<(usize, String), usize>,
+    pub(super) entries: Vec<Entry>,
+    pub(super) once: HashSet<PathBuf>,
+    pub(super) deps: Vec<Found>,
+    pub(super) macros: Table,
+}
+
+/// The identity of a file as `stat` gives it.
+pub fn probe(p: &Path) -> Option<Probe> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(p).ok().filter(|m| m.is_file())?;
+    Some(Probe {
+        dev: m.dev(),
+        ino: m.ino(),
+        size: m.size(),
+        mtime: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+        ctime: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+    })
+}
+
+/// The key of the state a scan starts from (before any directive of the source). The macro
+/// table is not hashed: the salt names what it was made from (the compiler's facts and the
+/// `-D`/`-U` flags in order).
+pub fn start_key(salt: &str, cfg: &super::Config) -> Sha256 {
+    let mut h = Sha256::new();
+    let mut put = |b: &[u8]| {
+        h.update((b.len() as u64).to_le_bytes());
+        h.update(b);
+    };
+    put(MAGIC);
+    put(salt.as_bytes());
+    put(cfg.cwd.as_os_str().as_encoded_bytes());
+    for (tag, dirs) in [(b"q", &cfg.quote), (b"c", &cfg.chain)] {
+        put(tag);
+        for d in dirs {
+            put(d.spelled.as_bytes());
+            put(d.abs.as_os_str().as_encoded_bytes());
+            put(&[d.system as u8]);
+        }
+    }
+    put(b"i");
+    for i in &cfg.implicit {
+        put(i.as_bytes());
+    }
+    put(b"f");
+    for (f, m) in &cfg.forced {
+        put(f.as_bytes());
+        put(&[*m as u8]);
+    }
+    h
+}
+
+/// The file a snapshot lives in: the start key followed by the leading directives.
+pub fn path(dir: &Path, start: &Sha256, directives: &[&str]) -> PathBuf {
+    let mut h = start.clone();
+    for d in directives {
+        h.update((d.len() as u64).to_le_bytes());
+        h.update(d.as_bytes());
+    }
+    dir.join(format!("scan-{}", &crate::token::hex(&h.finalize())[..32]))
+}
+
+struct W(Vec<u8>);
+
+impl W {
+    fn n(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn b(&mut self, v: &[u8]) {
+        self.n(v.len() as u64);
+        self.0.extend_from_slice(v);
+    }
+    fn s(&mut self, v: &str) {
+        self.b(v.as_bytes());
+    }
+    fn p(&mut self, v: &Path) {
+        self.b(v.as_os_str().as_encoded_bytes());
+    }
+    fn o(&mut self, v: Option<usize>) {
+        self.n(v.map_or(u64::MAX, |v| v as u64));
+    }
+}
+
+fn encode(st: &State) -> Vec<u8> {
+    let mut w = W(MAGIC.to_vec());
+    let mut probes: Vec<(&PathBuf, &Option<Probe>)> = st.probes.iter().collect();
+    probes.sort_by(|a, b| a.0.cmp(b.0));
+    w.n(probes.len() as u64);
+    for (p, id) in probes {
+        w.p(p);
+        match id {
+            None => w.n(0),
+            Some(id) => {
+                w.n(1);
+                for v in [id.dev, id.ino, id.size, id.mtime as u64, id.ctime as u64] {
+                    w.n(v);
+                }
+            }
+        }
+    }
+    w.n(st.dirs.len() as u64);
+    for d in &st.dirs {
+        w.s(&d.spelled);
+        w.p(&d.abs);
+        w.n(d.system as u64);
+        w.o(d.next);
+    }
+    w.n(st.curdirs.len() as u64);
+    for (k, v) in &st.curdirs {
+        w.s(k);
+        w.n(*v as u64);
+    }
+    w.n(st.cache.len() as u64);
+    for ((start, name), file) in &st.cache {
+        w.n(*start as u64);
+        w.s(name);
+        w.n(*file as u64);
+    }
+    w.n(st.entries.len() as u64);
+    for e in &st.entries {
+        w.n(e.dir as u64);
+        w.n(e.stacked as u64);
+    }
+    w.n(st.once.len() as u64);
+    for p in &st.once {
+        w.p(p);
+    }
+    w.n(st.deps.len() as u64);
+    for d in &st.deps {
+        w.s(&d.spelled);
+        w.p(&d.abs);
+        w.n(d.system as u64);
+    }
+    w.n(st.macros.len() as u64);
+    for (name, m) in &st.macros {
+        w.s(name);
+        match &m.params {
+            None => w.n(u64::MAX),
+            Some(p) => {
+                w.n(p.len() as u64);
+                for p in p {
+                    w.s(p);
+                }
+            }
+        }
+        w.n(m.variadic as u64);
+        w.s(&m.text);
+    }
+    w.0
+}
+
+struct R<'a>(&'a [u8]);
+
+impl<'a> R<'a> {
+    fn n(&mut self) -> Option<u64> {
+        let (a, b) = self.0.split_at_checked(8)?;
+        self.0 = b;
+        Some(u64::from_le_bytes(a.try_into().ok()?))
+    }
+    fn u(&mut self) -> Option<usize> {
+        usize::try_from(self.n()?).ok()
+    }
+    fn b(&mut self) -> Option<&'a [u8]> {
+        let len = self.u()?;
+        let (a, b) = self.0.split_at_checked(len)?;
+        self.0 = b;
+        Some(a)
+    }
+    fn s(&mut self) -> Option<String> {
+        String::from_utf8(self.b()?.to_vec()).ok()
+    }
+    fn p(&mut self) -> Option<PathBuf> {
+        use std::os::unix::ffi::OsStrExt;
+        Some(PathBuf::from(std::ffi::OsStr::from_bytes(self.b()?)))
+    }
+    fn o(&mut self) -> Option<Option<usize>> {
+        let v = self.n()?;
+        Some((v != u64::MAX).then_some(usize::try_from(v).ok()?))
+    }
+    fn flag(&mut self) -> Option<bool> {
+        Some(self.n()? != 0)
+    }
+}
+
+/// Reads a snapshot and checks it against the file system: `None` when there is none, it is
+/// damaged, or any path it asked about has changed.
+pub(super) fn load(path: &Path) -> Option<State> {
+    let bytes = std::fs::read(path).ok()?;
+    let mut r = R(bytes.strip_prefix(MAGIC)?);
+    let n = r.u()?;
+    let mut probes = HashMap::with_capacity_and_hasher(n.min(1 << 20), Fast::default());
+    for _ in 0..n {
+        let p = r.p()?;
+        let id = if r.flag()? {
+            let mut v = [0u64; 5];
+            for x in v.iter_mut() {
+                *x = r.n()?;
+            }
+            Some(Probe {
+                dev: v[0],
+                ino: v[1],
+                size: v[2],
+                mtime: v[3] as i64,
+                ctime: v[4] as i64,
+            })
+        } else {
+            None
+        };
+        if probe(&p) != id {
+            return None;
+        }
+        probes.insert(p, id);
+    }
+    let mut dirs = Vec::new();
+    for _ in 0..r.n()? {
+        dirs.push(Dir {
+            spelled: r.s()?,
+            abs: r.p()?,
+            system: r.flag()?,
+            next: r.o()?,
+        });
+    }
+    let mut curdirs = HashMap::new();
+    for _ in 0..r.n()? {
+        let k = r.s()?;
+        curdirs.insert(k, r.u()?);
+    }
+    let mut cache = HashMap::new();
+    for _ in 0..r.n()? {
+        let start = r.u()?;
+        let name = r.s()?;
+        cache.insert((start, name), r.u()?);
+    }
+    let mut entries = Vec::new();
+    for _ in 0..r.n()? {
+        entries.push(Entry {
+            dir: r.u()?,
+            stacked: r.flag()?,
+        });
+    }
+    let mut once = HashSet::new();
+    for _ in 0..r.n()? {
+        once.insert(r.p()?);
+    }
+    let mut deps = Vec::new();
+    for _ in 0..r.n()? {
+        deps.push(Found {
+            spelled: r.s()?,
+            abs: r.p()?,
+            system: r.flag()?,
+            missing: false,
+        });
+    }
+    let n = r.u()?;
+    let mut macros = Table::with_capacity_and_hasher(n.min(1 << 20), Fast::default());
+    for _ in 0..n {
+        let name = r.s()?;
+        let n = r.n()?;
+        let params = if n == u64::MAX {
+            None
+        } else {
+            let mut p = Vec::new();
+            for _ in 0..n {
+                p.push(r.s()?);
+            }
+            Some(p)
+        };
+        let variadic = r.flag()?;
+        macros.insert(name, Macro::new(params, variadic, r.s()?));
+    }
+    if !r.0.is_empty() {
+        return None;
+    }
+    Some(State {
+        probes,
+        dirs,
+        curdirs,
+        cache,
+        entries,
+        once,
+        deps,
+        macros,
+    })
+}
+
+/// Writes a snapshot through a temporary file and a rename (parallel scans may write the same
+/// one; either copy is the same state). A snapshot that cannot be written is only a lost saving.
+pub(super) fn save(path: &Path, st: &State) {
+    let tmp = path.with_file_name(format!(
+        ".{}.{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("scan"),
+        std::process::id()
+    ));
+    if std::fs::write(&tmp, encode(st)).is_ok() && std::fs::rename(&tmp, path).is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Config, Memo, Scanner, SearchDir};
+    use std::path::{Path, PathBuf};
+
+    fn scan(root: &Path, memo: Option<&Path>, source: &str) -> Vec<(String, bool)> {
+        let mut builtin = |_: &str| Err(super::super::Fallback::new("no builtins here"));
+        let dir = |d: &str, system: bool| SearchDir {
+            spelled: root.join(d).display().to_string(),
+            abs: root.join(d),
+            system,
+        };
+        let cfg = Config {
+            cwd: root.to_path_buf(),
+            quote: Vec::new(),
+            chain: vec![dir("user", false), dir("sys", true)],
+            macros: Default::default(),
+            implicit: Vec::new(),
+            forced: Vec::new(),
+            builtin: &mut builtin,
+            memo: memo.map(|m| Memo {
+                dir: m.to_path_buf(),
+                salt: "test".into(),
+            }),
+        };
+        Scanner::new(cfg)
+            .scan(source)
+            .expect("scan")
+            .into_iter()
+            .map(|f| (f.spelled, f.system))
+            .collect()
+    }
+
+    fn snapshots(dir: &Path) -> Vec<PathBuf> {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .expect("read")
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn snapshots_are_reused_exactly_and_dropped_when_a_probed_path_changes() {
+        let root = &std::env::temp_dir().join(format!("confess-memo-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(root);
+        let memo = root.join("memo");
+        for d in ["user", "sys", "memo"] {
+            std::fs::create_dir_all(root.join(d)).expect("mkdir");
+        }
+        let w = |p: &str, s: &str| std::fs::write(root.join(p), s).expect("write");
+        w(
+            "sys/a.h",
+            "#ifndef A_H\n#define A_H\n#define WANT_C 1\n#include <b.h>\n#endif\n",
+        );
+        w("sys/b.h", "#if WANT_C\n#include \"c.h\"\n#endif\n");
+        w("sys/c.h", "#define C 1\n");
+        w("local.h", "#if C\n#include <d.h>\n#endif\n");
+        w("sys/d.h", "");
+        w("one.c", "#include <a.h>\n#include \"local.h\"\nint x;\n");
+        w("two.c", "#include <a.h>\n#include \"local.h\"\nint y;\n");
+
+        let plain = scan(root, None, "two.c");
+        assert_eq!(
+            plain
+                .iter()
+                .map(|(s, _)| s.rsplit('/').next().unwrap_or(s))
+                .collect::<Vec<_>>(),
+            ["a.h", "b.h", "c.h", "local.h", "d.h"]
+        );
+        assert_eq!(scan(root, Some(&memo), "one.c"), plain);
+        let saved = snapshots(&memo);
+        assert_eq!(saved.len(), 1, "the first scan leaves one snapshot");
+        assert!(super::load(&saved[0]).is_some());
+        assert_eq!(scan(root, Some(&memo), "two.c"), plain);
+        assert_eq!(snapshots(&memo), saved, "the second scan reuses it");
+
+        // A header appearing earlier in the chain shadows one the snapshot found.
+        w("user/b.h", "");
+        assert!(super::load(&saved[0]).is_none());
+        let shadowed = scan(root, Some(&memo), "two.c");
+        assert_eq!(shadowed, scan(root, None, "two.c"));
+        assert!(shadowed
+            .iter()
+            .any(|(s, sys)| s.ends_with("user/b.h") && !sys));
+        assert!(!shadowed.iter().any(|(s, _)| s.ends_with("c.h")));
+
+        // A header the snapshot read changes.
+        std::fs::remove_file(root.join("user/b.h")).expect("rm");
+        w(
+            "sys/a.h",
+            "#ifndef A_H\n#define A_H\n#include <b.h>\n#endif\n",
+        );
+        assert!(super::load(&saved[0]).is_none());
+        let changed = scan(root, Some(&memo), "two.c");
+        assert_eq!(changed, scan(root, None, "two.c"));
+        assert!(!changed.iter().any(|(s, _)| s.ends_with("c.h")));
+        std::fs::remove_dir_all(root).expect("cleanup");
+    }
+}
