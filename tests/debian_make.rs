@@ -108,4 +108,8 @@ fn lua54_upstream_plain_make() {
             "{prog} libraries: {libs:?}"
         );
     }
+    // The manifests rebuild lua, luac and liblua.a as the real build makes them.
+    let (objects, identical) = assert_verified("lua5.4", &run.out);
+    assert!(objects >= 30, "{objects} objects verified");
+    assert_eq!(identical, objects, "objects differ in bytes");
 }
