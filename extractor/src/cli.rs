@@ -4,6 +4,8 @@ use crate::confession::{self, Options};
 use crate::drivers::{
     cmake::{Cmake, Deps, Generator},
     make::Make,
+    meson::Meson,
+    ninja::Ninja,
     run::Run,
     Driver,
 };
@@ -25,7 +27,8 @@ Outputs (in --out, default ./confess-out): compile_commands.json, graph.json, gr
 graph.txt, summary.txt, build.log, generated/ (copies of generated sources) and confession/ (the \
 recorded events and tokens).",
     after_help = "Examples:\n  confess make ./src\n  confess make ./src -j8 -- CFLAGS=-O2 all\n  \
-confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  confess run -- ./build.sh\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
+confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
+confess meson ./src -- -Dtests=disabled\n  confess ninja ./build\n  confess run -- ./build.sh\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
 written), 2 usage, 3 bad source directory, 4 missing tool, 5 I/O error, 6 unreadable confession."
 )]
 pub struct Cli {
@@ -89,6 +92,35 @@ pub enum Cmd {
         #[arg(last = true, value_name = "CMAKE ARGS")]
         cmake_args: Vec<String>,
     },
+    /// Confess a Meson project: `meson setup` with a native file naming the shims (the real
+    /// tools answer every configure check), then ninja builds with the shims in place.
+    Meson {
+        /// The directory holding the top meson.build.
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// What dependency() does: the real pkg-config (and CMake) where the dependency is
+        /// installed and a made-up one otherwise (auto), only the real ones (real), or made-up
+        /// dependencies everywhere (fake).
+        #[arg(long, value_enum, default_value = "auto")]
+        deps: Deps,
+        /// Arguments for meson setup (-Dopt=value, --buildtype=release), after `--`.
+        #[arg(last = true, value_name = "MESON ARGS")]
+        meson_args: Vec<String>,
+    },
+    /// Confess the build ninja would run in an existing build directory (one CMake or meson
+    /// generated, or a hand-written build.ninja): the directory is copied and built from
+    /// scratch with the shims in place of the tools; yours is not touched.
+    Ninja {
+        /// The directory holding build.ninja.
+        #[arg(default_value = ".")]
+        build_dir: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Targets to build (default: ninja's default targets).
+        targets: Vec<String>,
+    },
     /// Confess any build command, run from a scratch copy of the current directory with
     /// CC, CXX, AR and friends (and PATH) pointing at the shims.
     Run {
@@ -132,6 +164,17 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             common,
             make_args,
         } => (Box::new(Make::new(&src, make_args)?), common),
+        Cmd::Meson {
+            src,
+            common,
+            deps,
+            meson_args,
+        } => (Box::new(Meson::new(&src, deps, meson_args)?), common),
+        Cmd::Ninja {
+            build_dir,
+            common,
+            targets,
+        } => (Box::new(Ninja::new(&build_dir, targets)?), common),
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
         Cmd::Cmake {
             src,

@@ -38,6 +38,7 @@ const OWNED: &[&str] = &[
     "generated",
     "build",
     "cmake-file-api",
+    "meson-info",
     "fake",
     "confession",
 ];

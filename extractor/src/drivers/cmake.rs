@@ -26,7 +26,7 @@ pub enum Deps {
 }
 
 impl Deps {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Deps::Auto => "auto",
             Deps::Real => "real",

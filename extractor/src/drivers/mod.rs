@@ -2,6 +2,8 @@
 
 pub mod cmake;
 pub mod make;
+pub mod meson;
+pub mod ninja;
 pub mod run;
 
 use crate::confession::Options;
