@@ -289,7 +289,8 @@ fn dependencies_go_through_the_pkg_config_shim() {
     std::fs::write(
         src.join("meson.build"),
         "project('deps', 'c')\nz = dependency('zlib')\nmissing = dependency('confess-no-such-module', required: false)\n\
-         executable('app', 'main.c', dependencies: [z, missing])\n",
+         zc = dependency('ZLIB', method: 'cmake')\n\
+         executable('app', 'main.c', dependencies: [z, missing, zc])\n",
     )
     .expect("write");
     std::fs::write(src.join("main.c"), "int main(void) { return 0; }\n").expect("write");
@@ -316,6 +317,17 @@ fn dependencies_go_through_the_pkg_config_shim() {
         "{p:?}"
     );
     assert!(auto.read("graph.txt").contains("library -lconfess-no-such-module"));
+    // meson's CMake lookup runs find_package through confess's cmake: recorded, found for real.
+    let g = auto.json("graph.json");
+    let zc = g["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|p| p["name"] == "ZLIB")
+        .expect("find_package(ZLIB) recorded");
+    assert_eq!(zc["method"], "find_package");
+    assert_eq!(zc["resolved"], "real");
+    assert_eq!(zc["found"], true);
     let real = confess(
         &tmp.path().join("real"),
         &["meson", "--deps", "real", src.to_str().expect("utf-8")],
