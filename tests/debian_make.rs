@@ -146,12 +146,17 @@ fn zstd_plain_makefiles() {
         false,
     );
     let theirs = tus(&bear_db, &[real.as_path()], true);
-    assert!(theirs.len() >= 100, "Bear saw only {} translation units", theirs.len());
+    assert!(
+        theirs.len() >= 100,
+        "Bear saw only {} translation units",
+        theirs.len()
+    );
     // programs/Makefile probes for zlib, lzma, lz4 and pthread in $(shell): it writes
     // have_X.c, compiles and links it, and deletes it. Bear leaves out entries whose source is
     // gone at the end; confess records the calls (the build made them). Everything else is equal.
-    let (probes, ours): (Vec<Tu>, Vec<Tu>) =
-        ours.into_iter().partition(|(f, _)| f.contains("programs/have_"));
+    let (probes, ours): (Vec<Tu>, Vec<Tu>) = ours
+        .into_iter()
+        .partition(|(f, _)| f.contains("programs/have_"));
     let probe_files: BTreeSet<&str> = probes
         .iter()
         .map(|(f, _)| f.rsplit('/').next().unwrap_or(""))
@@ -206,8 +211,16 @@ fn zstd_plain_makefiles() {
     let so_inputs: BTreeSet<String> = inputs_of(&g, &so, "input").into_iter().collect();
     assert_eq!(so_inputs, objects_under(&real, &so_dir), "inputs of {so}");
     let prog = path_of("/zstd");
-    let prog_dir = Path::new(&prog).parent().expect("dir").display().to_string();
+    let prog_dir = Path::new(&prog)
+        .parent()
+        .expect("dir")
+        .display()
+        .to_string();
     let prog_inputs: BTreeSet<String> = inputs_of(&g, &prog, "input").into_iter().collect();
-    assert_eq!(prog_inputs, objects_under(&real, &prog_dir), "inputs of {prog}");
+    assert_eq!(
+        prog_inputs,
+        objects_under(&real, &prog_dir),
+        "inputs of {prog}"
+    );
     assert!(prog_inputs.len() >= 40, "{prog_inputs:?}");
 }

@@ -189,28 +189,41 @@ fn generator_fixture() {
     let fx = fixture("meson/generator");
     let before = tree_digest(&fx);
     let tmp = tempfile::tempdir().expect("tmp");
-    let (run, scratch) =
-        confess_keeping_scratch(&tmp.path().join("c"), &["meson", fx.to_str().expect("utf-8")]);
+    let (run, scratch) = confess_keeping_scratch(
+        &tmp.path().join("c"),
+        &["meson", fx.to_str().expect("utf-8")],
+    );
     run.assert_ok().assert_scanned_in_process();
-    assert_eq!(tree_digest(&fx), before, "confess changed the fixture's source tree");
+    assert_eq!(
+        tree_digest(&fx),
+        before,
+        "confess changed the fixture's source tree"
+    );
     let got = run.read("graph.txt");
     let expected = fx.join("expected.graph");
     if std::env::var_os("CONFESS_BLESS").is_some() {
         std::fs::write(&expected, &got).expect("bless");
     }
-    let want = std::fs::read_to_string(&expected).expect("expected.graph (CONFESS_BLESS=1 writes it)");
+    let want =
+        std::fs::read_to_string(&expected).expect("expected.graph (CONFESS_BLESS=1 writes it)");
     assert_eq!(got, want, "graph differs from {}", expected.display());
     assert!(run.out.join("meson-info/intro-targets.json").is_file());
     // The configure checks got real answers.
     let config = run.read("build/config.h");
     assert!(config.contains("#define HAVE_STDINT_H"), "{config}");
-    assert!(config.contains("#undef HAVE_CONFESS_NO_SUCH_HEADER_H"), "{config}");
+    assert!(
+        config.contains("#undef HAVE_CONFESS_NO_SUCH_HEADER_H"),
+        "{config}"
+    );
     // meson read the shared library's symbols (readelf and nm on the realized library).
     let symbols = std::fs::read_to_string(
         scratch.join("build/src/libshapes.so.1.2.0.p/libshapes.so.1.2.0.symbols"),
     )
     .expect("symbols file");
-    assert!(symbols.contains("libshapes.so.1") && symbols.contains("shape_area"), "{symbols}");
+    assert!(
+        symbols.contains("libshapes.so.1") && symbols.contains("shape_area"),
+        "{symbols}"
+    );
     let n = check_against_introspect(&run, &scratch);
     assert_eq!(n, 5, "targets compared with meson introspect");
 
@@ -238,8 +251,10 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
     let top = "project('regen', 'c')\nexecutable('app', 'main.c')\n";
     std::fs::write(src.join("meson.build"), top).expect("write");
     std::fs::write(src.join("main.c"), "int main(void) { return 0; }\n").expect("write");
-    let (run, scratch) =
-        confess_keeping_scratch(&tmp.path().join("c"), &["meson", src.to_str().expect("utf-8")]);
+    let (run, scratch) = confess_keeping_scratch(
+        &tmp.path().join("c"),
+        &["meson", src.to_str().expect("utf-8")],
+    );
     run.assert_ok();
     let edited = format!("{top}cc = meson.get_compiler('c')\nconf = configuration_data()\nconf.set('HAVE_STDIO_H', cc.has_header('stdio.h'))\nconf.set('HAVE_NO_SUCH', cc.has_header('confess_no_such_header.h'))\nconf.set('SIZEOF_INT', cc.sizeof('int'))\nconfigure_file(output: 'config.h', configuration: conf)\n");
     std::fs::write(scratch.join("src/meson.build"), edited).expect("edit");
@@ -252,7 +267,10 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
         .arg("-C")
         .arg(scratch.join("build"))
         .env("PATH", &path)
-        .env("CONFESS_REAL_PATH", std::env::var("PATH").unwrap_or_default())
+        .env(
+            "CONFESS_REAL_PATH",
+            std::env::var("PATH").unwrap_or_default(),
+        )
         .env("CONFESS_DIR", scratch.join("session"))
         .env("CONFESS_PHASE", "build")
         .env("CONFESS_SHIM_DIR", scratch.join("bin"))
@@ -261,11 +279,21 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
         .output()
         .expect("ninja");
     let log = String::from_utf8_lossy(&st.stdout).into_owned();
-    assert!(st.status.success(), "{log}{}", String::from_utf8_lossy(&st.stderr));
-    assert!(log.contains("Regenerating") || log.contains("regenerat"), "no regeneration:\n{log}");
+    assert!(
+        st.status.success(),
+        "{log}{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    assert!(
+        log.contains("Regenerating") || log.contains("regenerat"),
+        "no regeneration:\n{log}"
+    );
     let config = std::fs::read_to_string(scratch.join("build/config.h")).expect("config.h");
     assert!(config.contains("#define HAVE_STDIO_H"), "{config}");
-    assert!(config.contains("#undef HAVE_NO_SUCH"), "a missing header was found:\n{config}");
+    assert!(
+        config.contains("#undef HAVE_NO_SUCH"),
+        "a missing header was found:\n{config}"
+    );
     assert!(config.contains("#define SIZEOF_INT 4"), "{config}");
     let conn = rusqlite::Connection::open(scratch.join("session/events.sqlite")).expect("store");
     let real: i64 = conn
@@ -307,16 +335,25 @@ fn dependencies_go_through_the_pkg_config_shim() {
             })
             .collect()
     };
-    let auto = confess(&tmp.path().join("auto"), &["meson", src.to_str().expect("utf-8")]);
+    let auto = confess(
+        &tmp.path().join("auto"),
+        &["meson", src.to_str().expect("utf-8")],
+    );
     auto.assert_ok();
     let p = packages(&auto);
-    assert_eq!(p.get("zlib").map(String::as_str), Some("real true"), "{p:?}");
+    assert_eq!(
+        p.get("zlib").map(String::as_str),
+        Some("real true"),
+        "{p:?}"
+    );
     assert_eq!(
         p.get("confess-no-such-module").map(String::as_str),
         Some("fake true"),
         "{p:?}"
     );
-    assert!(auto.read("graph.txt").contains("library -lconfess-no-such-module"));
+    assert!(auto
+        .read("graph.txt")
+        .contains("library -lconfess-no-such-module"));
     // meson's CMake lookup runs find_package through confess's cmake: recorded, found for real.
     let g = auto.json("graph.json");
     let zc = g["packages"]
@@ -361,16 +398,30 @@ fn pixman_matches_introspect_and_bear() {
     let before = tree_digest(&src);
     let (run, scratch) = confess_keeping_scratch(
         &tmp.path().join("c"),
-        &["meson", "--deps", "real", "-j2", src.to_str().expect("utf-8")],
+        &[
+            "meson",
+            "--deps",
+            "real",
+            "-j2",
+            src.to_str().expect("utf-8"),
+        ],
     );
     run.assert_ok();
     assert_eq!(tree_digest(&src), before, "confess changed the source tree");
     let n = check_against_introspect(&run, &scratch);
     assert!(n >= 30, "only {n} targets compared with meson introspect");
     let (real, bear_db) = bear_meson(tmp.path(), &src, &[]);
-    let ours = resolved_tus(&run.json("compile_commands.json"), &src, &run.out.join("build"));
+    let ours = resolved_tus(
+        &run.json("compile_commands.json"),
+        &src,
+        &run.out.join("build"),
+    );
     let theirs = resolved_tus(&bear_db, &real, &real.join("b"));
-    assert!(theirs.len() >= 60, "Bear saw only {} translation units", theirs.len());
+    assert!(
+        theirs.len() >= 60,
+        "Bear saw only {} translation units",
+        theirs.len()
+    );
     assert_eq!(ours, theirs, "translation units differ from Bear's");
     eprintln!(
         "pixman: {} translation units equal Bear's, {n} targets equal meson introspect's",

@@ -141,10 +141,12 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
         None => l.to_string(),
     };
     let name = |id: &String| {
-        label.get(id).map(|l: &String| match l.strip_suffix(".symbols") {
-            Some(lib) if l.contains(".p/") => lib[..lib.rfind(".p/").unwrap_or(0)].to_string(),
-            _ => in_project(l),
-        })
+        label
+            .get(id)
+            .map(|l: &String| match l.strip_suffix(".symbols") {
+                Some(lib) if l.contains(".p/") => lib[..lib.rfind(".p/").unwrap_or(0)].to_string(),
+                _ => in_project(l),
+            })
     };
     for (a, b) in &direct {
         match (name(a), name(b)) {
@@ -188,7 +190,10 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
         assert_eq!(got, want, "inputs of {out}: graph vs ninja -t graph");
         checked += 1;
     }
-    assert!(checked >= 3, "only {checked} outputs compared with ninja -t graph");
+    assert!(
+        checked >= 3,
+        "only {checked} outputs compared with ninja -t graph"
+    );
 
     // ninja -t inputs: everything the target needs, against the graph's closure (programs the
     // build ran included; headers and system libraries aside).
@@ -234,13 +239,18 @@ fn handwritten_build_ninja() {
     let tmp = tempfile::tempdir().expect("tmp");
     let run = confess(tmp.path(), &["ninja", fx.to_str().expect("utf-8")]);
     run.assert_ok().assert_scanned_in_process();
-    assert_eq!(tree_digest(&fx), before, "confess changed the build directory");
+    assert_eq!(
+        tree_digest(&fx),
+        before,
+        "confess changed the build directory"
+    );
     let got = run.read("graph.txt");
     let expected = fx.join("expected.graph");
     if std::env::var_os("CONFESS_BLESS").is_some() {
         std::fs::write(&expected, &got).expect("bless");
     }
-    let want = std::fs::read_to_string(&expected).expect("expected.graph (CONFESS_BLESS=1 writes it)");
+    let want =
+        std::fs::read_to_string(&expected).expect("expected.graph (CONFESS_BLESS=1 writes it)");
     assert_eq!(got, want, "graph differs from {}", expected.display());
     // gcc called by absolute path is confessed under the path the build wrote.
     let g = run.json("graph.json");
@@ -282,7 +292,11 @@ fn meson_build_directory() {
         &["ninja", build.to_str().expect("utf-8")],
     );
     run.assert_ok();
-    assert_eq!(tree_digest(&src), before, "confess changed the build directory");
+    assert_eq!(
+        tree_digest(&src),
+        before,
+        "confess changed the build directory"
+    );
     check_against_ninja(&build, &src, &run, "src/app");
     // The programs built in the project ran for real and their outputs were compiled.
     let txt = run.read("graph.txt");

@@ -185,7 +185,14 @@ impl PathMap {
             return word.to_string();
         }
         const PREFIXES: &[&str] = &[
-            "-I", "-iquote", "-isystem", "-idirafter", "-include", "-imacros", "-L", "",
+            "-I",
+            "-iquote",
+            "-isystem",
+            "-idirafter",
+            "-include",
+            "-imacros",
+            "-L",
+            "",
         ];
         for p in PREFIXES {
             let Some(rest) = word.strip_prefix(p).filter(|r| r.starts_with("../")) else {

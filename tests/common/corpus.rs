@@ -89,10 +89,14 @@ pub fn upstream(pkg: &str, into: &Path) -> PathBuf {
 
 /// The upstream tarball in a download directory (not its `.asc` signature).
 fn orig_tarball(dir: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(dir).ok()?.flatten().map(|e| e.path()).find(|p| {
-        p.file_name().is_some_and(|n| {
-            let n = n.to_string_lossy();
-            n.contains(".orig.tar.") && !n.ends_with(".asc")
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.contains(".orig.tar.") && !n.ends_with(".asc")
+            })
         })
-    })
 }

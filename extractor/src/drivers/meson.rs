@@ -26,7 +26,10 @@ impl Meson {
             });
         }
         require_tool("meson", "install Meson (Debian: apt-get install meson)")?;
-        require_tool("ninja", "install Ninja (Debian: apt-get install ninja-build)")?;
+        require_tool(
+            "ninja",
+            "install Ninja (Debian: apt-get install ninja-build)",
+        )?;
         if let Some(a) = args
             .iter()
             .find(|a| a.starts_with("--native-file") || a.starts_with("--cross-file"))
@@ -42,14 +45,20 @@ impl Meson {
 
 /// One line of a meson machine file: `name = 'value'`, quoted as meson's ini dialect wants.
 fn entry(name: &str, value: &Path) -> String {
-    let v = value.display().to_string().replace('\\', "\\\\").replace('\'', "\\'");
+    let v = value
+        .display()
+        .to_string()
+        .replace('\\', "\\\\")
+        .replace('\'', "\\'");
     format!("{name} = '{v}'\n")
 }
 
 /// The native file: every binary meson may call names a shim (by absolute path, as meson keeps
 /// it in build.ninja), and CMake, which dependency() may ask, goes through `cmake`.
 pub fn native_file(scratch: &Scratch, cc: &str, cxx: &str, cmake: &Path) -> Result<String> {
-    let mut text = String::from("# Written by confess: the tools meson runs are confess's shims.\n[binaries]\n");
+    let mut text = String::from(
+        "# Written by confess: the tools meson runs are confess's shims.\n[binaries]\n",
+    );
     let tools = [
         ("c", cc),
         ("cpp", cxx),
@@ -200,6 +209,8 @@ mod tests {
     fn cmake_wrapper_adds_the_provider_only_to_configure_runs() {
         let w = cmake_wrapper(Path::new("/usr/bin/cmake"), Path::new("/s/deps.cmake"));
         assert!(w.contains("--build|-E"));
-        assert!(w.contains("exec /usr/bin/cmake \"-DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=/s/deps.cmake\""));
+        assert!(
+            w.contains("exec /usr/bin/cmake \"-DCMAKE_PROJECT_TOP_LEVEL_INCLUDES=/s/deps.cmake\"")
+        );
     }
 }

@@ -27,12 +27,16 @@ impl Ninja {
         if !build.join("build.ninja").is_file() {
             return Err(Error::Input {
                 path: build,
-                reason: "no build.ninja here: give a build directory ninja can build (one CMake -G \
+                reason:
+                    "no build.ninja here: give a build directory ninja can build (one CMake -G \
                          Ninja or meson setup wrote, or your own)"
-                    .into(),
+                        .into(),
             });
         }
-        require_tool("ninja", "install Ninja (Debian: apt-get install ninja-build)")?;
+        require_tool(
+            "ninja",
+            "install Ninja (Debian: apt-get install ninja-build)",
+        )?;
         let src = recorded_source(&build)?;
         let root = copy_root(&build, src.as_deref())?;
         let build_rel = build
@@ -56,7 +60,9 @@ fn recorded_source(build: &Path) -> Result<Option<PathBuf>> {
             path: meson.clone(),
             reason: format!("not meson's introspection file: {e}"),
         })?;
-        v["directories"]["source"].as_str().map(|s| (meson, s.to_string()))
+        v["directories"]["source"]
+            .as_str()
+            .map(|s| (meson, s.to_string()))
     } else if let Ok(text) = std::fs::read_to_string(&cmake) {
         text.lines()
             .find_map(|l| l.strip_prefix("CMAKE_HOME_DIRECTORY:INTERNAL="))
@@ -66,14 +72,16 @@ fn recorded_source(build: &Path) -> Result<Option<PathBuf>> {
     };
     match recorded {
         None => Ok(None),
-        Some((file, s)) => std::fs::canonicalize(&s).map(Some).map_err(|e| Error::Input {
-            path: PathBuf::from(&s),
-            reason: format!(
-                "the source directory {} names cannot be opened ({e}): the build directory \
+        Some((file, s)) => std::fs::canonicalize(&s)
+            .map(Some)
+            .map_err(|e| Error::Input {
+                path: PathBuf::from(&s),
+                reason: format!(
+                    "the source directory {} names cannot be opened ({e}): the build directory \
                  refers to sources that are gone; configure it again",
-                file.display()
-            ),
-        }),
+                    file.display()
+                ),
+            }),
     }
 }
 
@@ -91,9 +99,7 @@ fn copy_root(build: &Path, src: Option<&Path>) -> Result<PathBuf> {
     }
     let home = std::env::var_os("HOME").map(PathBuf::from);
     match (build.parent(), src.parent()) {
-        (Some(a), Some(b))
-            if a == b && a != Path::new("/") && home.as_deref() != Some(a) =>
-        {
+        (Some(a), Some(b)) if a == b && a != Path::new("/") && home.as_deref() != Some(a) => {
             Ok(a.to_path_buf())
         }
         _ => Err(Error::Input {
@@ -303,7 +309,11 @@ mod tests {
     #[test]
     fn paths_are_replaced_whole() {
         assert_eq!(
-            replace_path("$X/usr/bin/cc -c; /usr/bin/cc1 /usr/bin/cc", "/usr/bin/cc", "/s/cc"),
+            replace_path(
+                "$X/usr/bin/cc -c; /usr/bin/cc1 /usr/bin/cc",
+                "/usr/bin/cc",
+                "/s/cc"
+            ),
             "$X/s/cc -c; /usr/bin/cc1 /s/cc"
         );
         assert_eq!(replace_path("/p/b/x /p/bb", "/p/b", "/q"), "/q/x /p/bb");
@@ -312,9 +322,15 @@ mod tests {
     #[test]
     fn copy_root_keeps_build_and_sources_together() {
         let p = Path::new;
-        assert_eq!(copy_root(p("/w/b"), None).unwrap(), p("/w/b"));
-        assert_eq!(copy_root(p("/w/src/b"), Some(p("/w/src"))).unwrap(), p("/w/src"));
-        assert_eq!(copy_root(p("/w/p/build"), Some(p("/w/p/src"))).unwrap(), p("/w/p"));
+        assert_eq!(copy_root(p("/w/b"), None).expect("root"), p("/w/b"));
+        assert_eq!(
+            copy_root(p("/w/src/b"), Some(p("/w/src"))).expect("root"),
+            p("/w/src")
+        );
+        assert_eq!(
+            copy_root(p("/w/p/build"), Some(p("/w/p/src"))).expect("root"),
+            p("/w/p")
+        );
         assert!(copy_root(p("/x/build"), Some(p("/y/src"))).is_err());
     }
 }
