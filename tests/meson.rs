@@ -18,6 +18,8 @@ fn node_loc(g: &Value, id: &Value) -> String {
     match (n["root"].as_str(), n["path"].as_str(), n["name"].as_str()) {
         (Some("build"), Some(p), _) => format!("[build]/{p}"),
         (_, Some(p), _) => p.to_string(),
+        // An external library: by path when the link named it so, else -lNAME.
+        (_, None, Some(name)) if name.starts_with('/') => name.to_string(),
         (_, None, Some(name)) => format!("-l{name}"),
         _ => "?".into(),
     }
