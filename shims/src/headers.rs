@@ -122,7 +122,8 @@ pub fn scan_real(
     for spelled in deps.into_iter().skip(1) {
         let abs = lexical(&ctx.abs(&spelled));
         let system = match (depth(&sys, &abs), depth(&user, &abs)) {
-            (Some(s), Some(u)) => s > u,
+            // gcc ignores a -I naming a system directory: a tie stays a system header.
+            (Some(s), Some(u)) => s >= u,
             (s, _) => s.is_some(),
         };
         headers.push(header(spelled, abs, system, ctx.session.root.as_deref()));
