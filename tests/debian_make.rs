@@ -113,3 +113,118 @@ fn lua54_upstream_plain_make() {
     assert!(objects >= 30, "{objects} objects verified");
     assert_eq!(identical, objects, "objects differ in bytes");
 }
+
+/// The object files under `dir` of a real build, relative to `root`.
+fn objects_under(root: &Path, dir: &str) -> BTreeSet<String> {
+    let out = Command::new("find")
+        .arg(dir)
+        .args(["-name", "*.o"])
+        .current_dir(root)
+        .output()
+        .expect("find");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.trim_start_matches("./").to_string())
+        .collect()
+}
+
+#[test]
+fn zstd_plain_makefiles() {
+    // libzstd's Debian source, built with its own Makefiles (default target: the library,
+    // static and shared, and the zstd program).
+    require("make", "make");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = corpus::upstream("libzstd", &tmp.path().join("src"));
+    let before = tree_digest(&src);
+    let run = confess(tmp.path(), &["make", src.to_str().expect("utf-8"), "-j2"]);
+    run.assert_ok();
+    assert_eq!(tree_digest(&src), before, "confess changed the source tree");
+
+    let real = tmp.path().join("real");
+    copy_dir(&src, &real);
+    let bear_db = bear(&real, &["make", "-j2"]);
+    let generated = run.out.join("generated");
+    let ours = tus(
+        &run.json("compile_commands.json"),
+        &[src.as_path(), generated.as_path()],
+        false,
+    );
+    let theirs = tus(&bear_db, &[real.as_path()], true);
+    assert!(
+        theirs.len() >= 100,
+        "Bear saw only {} translation units",
+        theirs.len()
+    );
+    // programs/Makefile probes for zlib, lzma, lz4 and pthread in $(shell): it writes
+    // have_X.c, compiles and links it, and deletes it. Bear leaves out entries whose source is
+    // gone at the end; confess records the calls (the build made them). Everything else is equal.
+    let (probes, ours): (Vec<Tu>, Vec<Tu>) = ours
+        .into_iter()
+        .partition(|(f, _)| f.contains("programs/have_"));
+    let probe_files: BTreeSet<&str> = probes
+        .iter()
+        .map(|(f, _)| f.rsplit('/').next().unwrap_or(""))
+        .collect();
+    assert!(
+        probe_files
+            .iter()
+            .all(|f| ["have_zlib.c", "have_lzma.c", "have_lz4.c", "have_pthread.c"].contains(f)),
+        "{probe_files:?}"
+    );
+    assert_eq!(ours, theirs, "translation units differ from Bear's");
+    eprintln!(
+        "zstd: {} translation units equal Bear's ({} probe compiles besides)",
+        ours.len(),
+        probes.len()
+    );
+
+    let g = run.json("graph.json");
+    let path_of = |suffix: &str| -> String {
+        g["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter_map(|n| n["path"].as_str())
+            .find(|p| p.ends_with(suffix))
+            .unwrap_or_else(|| panic!("no node ends with {suffix}"))
+            .to_string()
+    };
+    // libzstd.a holds exactly the members the real archive holds.
+    let out = Command::new("ar")
+        .arg("t")
+        .arg(real.join("lib/libzstd.a"))
+        .output()
+        .expect("ar t");
+    let real_members: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(String::from)
+        .collect();
+    let base = |p: &String| {
+        Path::new(p)
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned()
+    };
+    let archive = path_of("static/libzstd.a");
+    let members: BTreeSet<String> = inputs_of(&g, &archive, "member").iter().map(base).collect();
+    assert_eq!(members, real_members, "members of {archive}");
+    // libzstd.so and zstd: linked from the objects the real build made for them.
+    let so = path_of("dynamic/libzstd.so.1.5.4");
+    let so_dir = Path::new(&so).parent().expect("dir").display().to_string();
+    let so_inputs: BTreeSet<String> = inputs_of(&g, &so, "input").into_iter().collect();
+    assert_eq!(so_inputs, objects_under(&real, &so_dir), "inputs of {so}");
+    let prog = path_of("/zstd");
+    let prog_dir = Path::new(&prog)
+        .parent()
+        .expect("dir")
+        .display()
+        .to_string();
+    let prog_inputs: BTreeSet<String> = inputs_of(&g, &prog, "input").into_iter().collect();
+    assert_eq!(
+        prog_inputs,
+        objects_under(&real, &prog_dir),
+        "inputs of {prog}"
+    );
+    assert!(prog_inputs.len() >= 40, "{prog_inputs:?}");
+}

@@ -5,6 +5,8 @@ use crate::drivers::{
     autotools::Autotools,
     cmake::{Cmake, Deps, Generator},
     make::Make,
+    meson::Meson,
+    ninja::Ninja,
     run::Run,
     Driver,
 };
@@ -27,8 +29,9 @@ graph.txt, summary.txt, build.log, generated/ (copies of generated sources) and 
 recorded events and tokens).",
     after_help = "Examples:\n  confess make ./src\n  confess make ./src -j8 -- CFLAGS=-O2 all\n  \
 confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
-confess autotools ./src --vpath -- --disable-static\n  confess run -- ./build.sh\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
-written), 2 usage, 3 bad source directory, 4 missing tool, 5 I/O error, 6 unreadable confession."
+confess autotools ./src --vpath -- --disable-static\n  confess meson ./src -- -Dtests=disabled\n  confess ninja ./build\n  confess run -- ./build.sh\n  confess verify\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
+written), 2 usage, 3 bad source directory, 4 missing tool, 5 I/O error, 6 unreadable confession, \
+7 verify found a difference."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -113,6 +116,35 @@ pub enum Cmd {
         /// Arguments for configure (--disable-shared, --with-x), after `--`.
         #[arg(last = true, value_name = "CONFIGURE ARGS")]
         configure_args: Vec<String>,
+    },
+    /// Confess a Meson project: `meson setup` with a native file naming the shims (the real
+    /// tools answer every configure check), then ninja builds with the shims in place.
+    Meson {
+        /// The directory holding the top meson.build.
+        #[arg(default_value = ".")]
+        src: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// What dependency() does: the real pkg-config (and CMake) where the dependency is
+        /// installed and a made-up one otherwise (auto), only the real ones (real), or made-up
+        /// dependencies everywhere (fake).
+        #[arg(long, value_enum, default_value = "auto")]
+        deps: Deps,
+        /// Arguments for meson setup (-Dopt=value, --buildtype=release), after `--`.
+        #[arg(last = true, value_name = "MESON ARGS")]
+        meson_args: Vec<String>,
+    },
+    /// Confess the build ninja would run in an existing build directory (one CMake or meson
+    /// generated, or a hand-written build.ninja): the directory is copied and built from
+    /// scratch with the shims in place of the tools; yours is not touched.
+    Ninja {
+        /// The directory holding build.ninja.
+        #[arg(default_value = ".")]
+        build_dir: PathBuf,
+        #[command(flatten)]
+        common: Common,
+        /// Targets to build (default: ninja's default targets).
+        targets: Vec<String>,
     },
     /// Confess any build command, run from a scratch copy of the current directory with
     /// CC, CXX, AR and friends (and PATH) pointing at the shims.
@@ -298,6 +330,17 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
             )?),
             common,
         ),
+        Cmd::Meson {
+            src,
+            common,
+            deps,
+            meson_args,
+        } => (Box::new(Meson::new(&src, deps, meson_args)?), common),
+        Cmd::Ninja {
+            build_dir,
+            common,
+            targets,
+        } => (Box::new(Ninja::new(&build_dir, targets)?), common),
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
         Cmd::Verify { .. } | Cmd::Targets { .. } | Cmd::Explain { .. } => return Ok(None),
         Cmd::Cmake {

@@ -39,11 +39,13 @@ const OWNED: &[&str] = &[
     "build",
     "cmake-file-api",
     "config.log",
+    "meson-info",
     "fake",
     "confession",
     "dhall",
     "targets.json",
     "report.md",
+    "verify",
 ];
 
 /// What a finished confession leaves for the caller.

@@ -176,6 +176,38 @@ impl PathMap {
     }
 }
 
+impl PathMap {
+    /// Out-of-tree builds name sources by relative paths leaving the build directory (meson:
+    /// `-I../src/inc`, run from the build directory): those point at the user's tree, since the
+    /// scratch copy they resolve to is gone. Other words are left as they are.
+    pub fn map_relative(&self, word: &str, cwd: &Path, generated: &BTreeSet<String>) -> String {
+        if !self.out_of_tree() {
+            return word.to_string();
+        }
+        const PREFIXES: &[&str] = &[
+            "-I",
+            "-iquote",
+            "-isystem",
+            "-idirafter",
+            "-include",
+            "-imacros",
+            "-L",
+            "",
+        ];
+        for p in PREFIXES {
+            let Some(rest) = word.strip_prefix(p).filter(|r| r.starts_with("../")) else {
+                continue;
+            };
+            let abs = confess_shims::headers::lexical(&cwd.join(rest));
+            if abs.starts_with(&self.scratch_src) && !abs.starts_with(&self.scratch_build) {
+                return format!("{p}{}", self.user_path(&abs, generated).display());
+            }
+            break;
+        }
+        word.to_string()
+    }
+}
+
 /// `path` relative to `base` (both absolute and lexically clean), with `..` where needed.
 pub fn relative(path: &Path, base: &Path) -> String {
     let p: Vec<_> = path.components().collect();
@@ -257,5 +289,30 @@ mod tests {
             m.map_word("/s/src/table.c", &generated),
             t.path().join("out/generated/table.c").display().to_string()
         );
+    }
+
+    #[test]
+    fn relative_paths_out_of_the_build_directory_point_at_the_user_tree() {
+        let t = tempfile::tempdir().expect("tmp");
+        let user = t.path().join("user");
+        std::fs::create_dir_all(user.join("inc")).expect("mkdir");
+        let m = PathMap::new(
+            Path::new("/s/src"),
+            Path::new("/s/build"),
+            &user,
+            &t.path().join("out"),
+        );
+        let none = BTreeSet::new();
+        let cwd = Path::new("/s/build");
+        assert_eq!(
+            m.map_relative("-I../src/inc", cwd, &none),
+            format!("-I{}", user.join("inc").display())
+        );
+        assert_eq!(
+            m.map_relative("../src/inc", cwd, &none),
+            user.join("inc").display().to_string()
+        );
+        assert_eq!(m.map_relative("-Isub", cwd, &none), "-Isub");
+        assert_eq!(m.map_relative("-I../build/x", cwd, &none), "-I../build/x");
     }
 }

@@ -102,11 +102,30 @@ pub fn scan_real(
     let text = String::from_utf8_lossy(&out.stdout);
     let deps = parse_make_rule(&text);
     let sys = system_dirs(ctx, driver, lang, cmd)?;
+    // A header under a user directory (-I, -iquote) inside a system one (pkg-config's
+    // -I/usr/include/libpng16) was found there, as a user header: the deepest directory wins.
+    let user: Vec<PathBuf> = cmd
+        .args
+        .iter()
+        .filter(|a| matches!(a.kind, ArgKind::Flag(Meaning::Include | Meaning::IQuote)))
+        .filter_map(|a| a.value.as_deref())
+        .map(|v| lexical(&ctx.abs(v)))
+        .collect();
+    let depth = |dirs: &[PathBuf], abs: &Path| {
+        dirs.iter()
+            .filter(|d| abs.starts_with(d))
+            .map(|d| d.components().count())
+            .max()
+    };
     let mut headers = Vec::new();
     // The first dependency is the source itself.
     for spelled in deps.into_iter().skip(1) {
         let abs = lexical(&ctx.abs(&spelled));
-        let system = sys.iter().any(|d| abs.starts_with(d));
+        let system = match (depth(&sys, &abs), depth(&user, &abs)) {
+            // gcc ignores a -I naming a system directory: a tie stays a system header.
+            (Some(s), Some(u)) => s >= u,
+            (s, _) => s.is_some(),
+        };
         headers.push(header(spelled, abs, system, ctx.session.root.as_deref()));
     }
     Ok(headers)

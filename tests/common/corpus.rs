@@ -48,6 +48,12 @@ pub fn download(pkg: &str) -> PathBuf {
             return dir;
         }
         errors.push_str(&String::from_utf8_lossy(&out.stderr));
+        // Some Debian diffs are missing on the mirror (pixman's): the upstream tarball alone
+        // will do for callers of `upstream`.
+        if orig_tarball(&dir).is_some() {
+            std::fs::write(&done, v).expect("mark");
+            return dir;
+        }
     }
     panic!("could not download the source of {pkg} (tried {vs:?}):\n{errors}");
 }
@@ -56,14 +62,7 @@ pub fn download(pkg: &str) -> PathBuf {
 /// top directory of the unpacked tree.
 pub fn upstream(pkg: &str, into: &Path) -> PathBuf {
     let dir = download(pkg);
-    let orig = std::fs::read_dir(&dir)
-        .expect("cache")
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| {
-            p.file_name()
-                .is_some_and(|n| n.to_string_lossy().contains(".orig.tar."))
-        })
+    let orig = orig_tarball(&dir)
         .unwrap_or_else(|| panic!("no .orig tarball for {pkg} in {}", dir.display()));
     std::fs::create_dir_all(into).expect("mkdir");
     let st = Command::new("tar")
@@ -86,4 +85,18 @@ pub fn upstream(pkg: &str, into: &Path) -> PathBuf {
         orig.display()
     );
     tops.remove(0)
+}
+
+/// The upstream tarball in a download directory (not its `.asc` signature).
+fn orig_tarball(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.contains(".orig.tar.") && !n.ends_with(".asc")
+            })
+        })
 }

@@ -3,6 +3,8 @@
 pub mod autotools;
 pub mod cmake;
 pub mod make;
+pub mod meson;
+pub mod ninja;
 pub mod run;
 
 use crate::confession::Options;

@@ -67,7 +67,11 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
                 // Link-only flags are left out when a compile-and-link call is split into its
                 // compiles (as Bear does).
                 ArgKind::Flag(m) if linked && m.is_link_only() => continue,
-                _ => argv.extend(arg.words.iter().map(|w| map.map_word(w, &g.generated))),
+                _ => {
+                    argv.extend(arg.words.iter().map(|w| {
+                        map.map_relative(&map.map_word(w, &g.generated), &cwd, &g.generated)
+                    }))
+                }
             }
         }
         let output = a.outputs.first().and_then(|o| g.node(*o).loc.as_ref());
