@@ -179,6 +179,15 @@ impl Driver for Autotools {
         vec![(self.build_dir(scratch).join("config.log"), "config.log")]
     }
 
+    fn real_steps(&self, scratch: &Scratch, opts: &Options) -> Result<Option<Vec<Step>>> {
+        // The same steps with none of the shims' variables: configure finds the real tools.
+        let mut steps = self.steps(scratch, opts)?;
+        for s in &mut steps {
+            s.env.retain(|(k, _)| k == "NOCONFIGURE");
+        }
+        Ok(Some(steps))
+    }
+
     fn explain_failure(&self, log: &str) -> Option<String> {
         // configure's own errors: "configure: error: ..." (the details are in config.log).
         if let Some(line) = log.lines().find(|l| l.contains("configure: error:")) {

@@ -107,6 +107,35 @@ impl Driver for Meson {
         true
     }
 
+    fn real_steps(&self, scratch: &Scratch, opts: &Options) -> Result<Option<Vec<Step>>> {
+        let mut setup = vec!["setup".to_string()];
+        setup.extend(self.args.iter().cloned());
+        setup.push(scratch.build.display().to_string());
+        setup.push(scratch.src.display().to_string());
+        let mut build = vec!["-C".to_string(), scratch.build.display().to_string()];
+        if let Some(j) = opts.jobs {
+            build.push(format!("-j{j}"));
+        }
+        Ok(Some(vec![
+            Step {
+                label: "meson setup".into(),
+                phase: Phase::Configure,
+                program: "meson".into(),
+                args: setup,
+                cwd: scratch.src.clone(),
+                env: Vec::new(),
+            },
+            Step {
+                label: "ninja".into(),
+                phase: Phase::Configure,
+                program: "ninja".into(),
+                args: build,
+                cwd: scratch.build.clone(),
+                env: Vec::new(),
+            },
+        ]))
+    }
+
     fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>> {
         let env = scratch.env(Phase::Configure)?;
         let named = |var: &str, default: &str| {

@@ -8,6 +8,7 @@ use goblin::elf::sym::{STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_SECTION};
 use goblin::elf::Elf;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 /// The facts of a relocatable object that survive a change of build directory.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -119,8 +120,13 @@ pub fn linked_facts(bytes: &[u8]) -> Result<LinkedFacts, String> {
     Ok(f)
 }
 
-/// An archive's members in order: name and contents.
-pub fn archive_members(bytes: &[u8]) -> Result<Vec<(String, &[u8])>, String> {
+/// An archive's members in order: name and contents. A thin archive (`ar T`, as meson makes
+/// them) holds only the members' paths, relative to its own directory `dir`; their contents are
+/// read from there. Names are the members' file names either way.
+pub fn archive_members(bytes: &[u8], dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    if bytes.starts_with(b"!<thin>\n") {
+        return thin_members(bytes, dir);
+    }
     let ar = goblin::archive::Archive::parse(bytes).map_err(|e| format!("not an archive ({e})"))?;
     let mut out = Vec::new();
     for i in 0..ar.len() {
@@ -130,7 +136,54 @@ pub fn archive_members(bytes: &[u8]) -> Result<Vec<(String, &[u8])>, String> {
         let data = bytes
             .get(start..end)
             .ok_or_else(|| format!("member {} runs past the end", m.extended_name()))?;
-        out.push((m.extended_name().to_string(), data));
+        out.push((base_name(m.extended_name()), data.to_vec()));
+    }
+    Ok(out)
+}
+
+fn base_name(p: &str) -> String {
+    p.rsplit('/').next().unwrap_or(p).to_string()
+}
+
+/// The members of a thin archive: headers only, with the symbol table and the long-name table
+/// stored and every other member named (by path) and not stored.
+fn thin_members(bytes: &[u8], dir: &Path) -> Result<Vec<(String, Vec<u8>)>, String> {
+    let mut pos = 8;
+    let mut names: &[u8] = &[];
+    let mut out = Vec::new();
+    while pos + 60 <= bytes.len() {
+        let h = &bytes[pos..pos + 60];
+        let field = |a: usize, b: usize| String::from_utf8_lossy(&h[a..b]).trim().to_string();
+        let name = field(0, 16);
+        let size: usize = field(48, 58)
+            .parse()
+            .map_err(|_| format!("a thin archive header at byte {pos} has no size"))?;
+        pos += 60;
+        if name == "/" || name == "/SYM64/" {
+            pos += size + (size & 1);
+            continue;
+        }
+        if name == "//" {
+            names = bytes.get(pos..pos + size).unwrap_or(&[]);
+            pos += size + (size & 1);
+            continue;
+        }
+        // Not stored: "/N" names the member by its offset in the long-name table.
+        let path = match name.strip_prefix('/').and_then(|n| n.parse::<usize>().ok()) {
+            Some(off) => {
+                let rest = names.get(off..).unwrap_or(&[]);
+                let end = rest
+                    .windows(2)
+                    .position(|w| w == b"/\n")
+                    .unwrap_or(rest.len());
+                String::from_utf8_lossy(&rest[..end]).into_owned()
+            }
+            None => name.trim_end_matches('/').to_string(),
+        };
+        let file = dir.join(&path);
+        let data = std::fs::read(&file)
+            .map_err(|e| format!("thin archive member {} ({e})", file.display()))?;
+        out.push((base_name(&path), data));
     }
     Ok(out)
 }
@@ -198,12 +251,17 @@ pub fn compare_objects(real: &[u8], ours: &[u8]) -> Result<Agreement, String> {
     Ok(Agreement::Equivalent)
 }
 
-pub fn compare_archives(real: &[u8], ours: &[u8]) -> Result<Agreement, String> {
-    if real == ours {
+/// Compares two archives; `dirs` are the directories they are in (for thin archives).
+pub fn compare_archives(
+    real: &[u8],
+    ours: &[u8],
+    dirs: (&Path, &Path),
+) -> Result<Agreement, String> {
+    if real == ours && !real.starts_with(b"!<thin>\n") {
         return Ok(Agreement::Identical);
     }
-    let (r, o) = (archive_members(real)?, archive_members(ours)?);
-    let names = |v: &[(String, &[u8])]| -> BTreeSet<String> {
+    let (r, o) = (archive_members(real, dirs.0)?, archive_members(ours, dirs.1)?);
+    let names = |v: &[(String, Vec<u8>)]| -> BTreeSet<String> {
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         v.iter()
             .map(|(n, _)| {
@@ -222,7 +280,7 @@ pub fn compare_archives(real: &[u8], ours: &[u8]) -> Result<Agreement, String> {
     let mut agreement = Agreement::Identical;
     let mut theirs: BTreeMap<&str, Vec<&[u8]>> = BTreeMap::new();
     for (n, d) in &o {
-        theirs.entry(n).or_default().push(d);
+        theirs.entry(n).or_default().push(d.as_slice());
     }
     let mut used: BTreeMap<&str, usize> = BTreeMap::new();
     for (n, d) in &r {
@@ -357,23 +415,42 @@ mod tests {
             run(&d, &args);
             std::fs::read(d.join("libx.a")).expect("archive")
         };
+        let thin = |dir: &str| -> Vec<u8> {
+            let d = t.path().join(dir);
+            run(&d, &["ar", "rcsT", "libthin.a", "a.o", "e.o"]);
+            std::fs::read(d.join("libthin.a")).expect("archive")
+        };
         let x = make("x", &[("a", A), ("e", "int e(void) { return 4; }\n")]);
         let y = make("y", &[("a", A), ("e", "int e(void) { return 4; }\n")]);
-        assert!(compare_archives(&x, &y).is_ok());
-        let names: Vec<String> = archive_members(&x)
+        let d = (t.path(), t.path());
+        assert!(compare_archives(&x, &y, d).is_ok());
+        let names: Vec<String> = archive_members(&x, t.path())
             .expect("members")
             .into_iter()
             .map(|(n, _)| n)
             .collect();
         assert_eq!(names, ["a.o", "e.o"]);
         let z = make("z", &[("a", A)]);
-        let err = compare_archives(&x, &z).expect_err("a member less");
+        let err = compare_archives(&x, &z, d).expect_err("a member less");
         assert!(err.contains("member e.o"), "{err}");
         let w = make(
             "w",
             &[("a", A), ("e", "int e(void) { return 4; }\nint f;\n")],
         );
-        let err = compare_archives(&x, &w).expect_err("a member differs");
+        let err = compare_archives(&x, &w, d).expect_err("a member differs");
+        assert!(err.starts_with("member e.o: "), "{err}");
+        // A thin archive's members are read from where it names them.
+        let tx = thin("x");
+        assert!(tx.starts_with(b"!<thin>\n"));
+        let members = archive_members(&tx, &t.path().join("x")).expect("thin members");
+        assert_eq!(members.len(), 2);
+        assert_eq!(
+            compare_archives(&tx, &y, (&t.path().join("x"), &t.path().join("y"))),
+            Ok(Agreement::Equivalent)
+        );
+        let tw = thin("w");
+        let err = compare_archives(&tw, &x, (&t.path().join("w"), &t.path().join("x")))
+            .expect_err("a member differs");
         assert!(err.starts_with("member e.o: "), "{err}");
     }
 

@@ -358,7 +358,11 @@ fn judge(
         }
     };
     let cmp = match p.kind {
-        TargetKind::StaticLibrary => elf::compare_archives(&a, &b),
+        TargetKind::StaticLibrary => {
+            let (ra, ob) = (real.path(&p.output), ours.path(&p.output));
+            let parent = |q: &Path| q.parent().map(Path::to_path_buf).unwrap_or_default();
+            elf::compare_archives(&a, &b, (&parent(&ra), &parent(&ob)))
+        }
         _ => elf::compare_linked(&a, &b),
     };
     match cmp {
