@@ -85,7 +85,14 @@ impl Paths<'_> {
     /// written `[out]`, so that manifests do not depend on where they were written.
     pub fn text(&self, g: &Graph, w: &str) -> String {
         let mapped = self.map.map_word(w, &g.generated);
-        mapped.replace(&self.out.display().to_string(), "[out]")
+        // What map_word leaves of the scratch directory (inside a list such as an rpath).
+        mapped
+            .replace(&self.out.display().to_string(), "[out]")
+            .replace(&self.map.scratch_build.display().to_string(), "[build]")
+            .replace(
+                &self.map.scratch_src.display().to_string(),
+                &self.map.user_src.display().to_string(),
+            )
     }
 
     /// A path a command named, relative to the directory it ran in.
@@ -294,9 +301,17 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
             node_target.insert(*v, idx);
         }
         let output = paths.loc(loc);
+        // The build system may name a symbolic link to the artifact (CMake names a versioned
+        // shared library by its namelink, `libx.so`).
+        let named = names.for_output(&output).cloned().or_else(|| {
+            g.node(last)
+                .aliases
+                .iter()
+                .find_map(|a| names.for_output(&format!("[build]/{a}")).cloned())
+        });
         drafts.push(Draft {
             kind,
-            named: names.for_output(&output).cloned(),
+            named,
             output,
             objects: Vec::new(),
             action: producer.get(&last).copied(),
