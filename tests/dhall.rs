@@ -42,7 +42,12 @@ fn make_fixture(name: &str) -> (Confessed, tempfile::TempDir, Run) {
     let tmp = tempfile::tempdir().expect("tmp");
     let run = confess(tmp.path(), &["make", fx.to_str().expect("utf-8")]);
     let c = confessed(&run, &fx);
-    assert_eq!(raw_count(&c), 0, "{name}: Raw flags\n{}", run.read("report.md"));
+    assert_eq!(
+        raw_count(&c),
+        0,
+        "{name}: Raw flags\n{}",
+        run.read("report.md")
+    );
     (c, tmp, run)
 }
 
@@ -83,7 +88,10 @@ fn static_library_and_its_user() {
     let (c, _tmp, _run) = make_fixture("static-lib");
     let lib = target(&c, "lib", "util");
     assert_eq!(lib.kind, TargetKind::StaticLibrary);
-    assert_eq!(lib.srcs, Src::Files(vec!["lib/add.c".into(), "lib/twice.c".into()]));
+    assert_eq!(
+        lib.srcs,
+        Src::Files(vec!["lib/add.c".into(), "lib/twice.c".into()])
+    );
     assert_eq!(lib.headers, vec!["include/util.h".to_string()]);
     assert_eq!(
         lib.toolchain.cflags,
@@ -146,7 +154,12 @@ fn cmake_fixtures_are_named_by_cmake() {
         args.extend(extra);
         let run = confess(tmp.path(), &args);
         let c = confessed(&run, &fx);
-        assert_eq!(raw_count(&c), 0, "{name}: Raw flags\n{}", run.read("report.md"));
+        assert_eq!(
+            raw_count(&c),
+            0,
+            "{name}: Raw flags\n{}",
+            run.read("report.md")
+        );
         // Every target that CMake builds an artifact for has CMake's name and the line of its
         // definition.
         let (_, _, api) = file_api_targets(&run.out);
@@ -164,7 +177,8 @@ fn cmake_fixtures_are_named_by_cmake() {
             // Made-up packages are declared dependencies, not Filesystem requirements.
             let deps: Vec<&Dep> = c.targets().flat_map(|(_, t)| t.deps.iter()).collect();
             assert!(
-                deps.iter().any(|d| matches!(d, Dep::Package(_) | Dep::PkgConfig(_))),
+                deps.iter()
+                    .any(|d| matches!(d, Dep::Package(_) | Dep::PkgConfig(_))),
                 "{deps:?}"
             );
         }
@@ -191,8 +205,14 @@ fn manifests_are_byte_identical_across_runs_and_jobs() {
     require("make", "make");
     let fx = fixture("make/subdirs");
     let tmp = tempfile::tempdir().expect("tmp");
-    let a = confess(&tmp.path().join("a"), &["make", fx.to_str().expect("utf-8"), "-j1"]);
-    let b = confess(&tmp.path().join("b"), &["make", fx.to_str().expect("utf-8"), "-j8"]);
+    let a = confess(
+        &tmp.path().join("a"),
+        &["make", fx.to_str().expect("utf-8"), "-j1"],
+    );
+    let b = confess(
+        &tmp.path().join("b"),
+        &["make", fx.to_str().expect("utf-8"), "-j8"],
+    );
     a.assert_ok();
     b.assert_ok();
     let digest = |r: &Run| {
@@ -219,7 +239,10 @@ fn targets_and_explain_read_the_confession() {
         .expect("confess targets");
     assert!(targets.status.success());
     let text = String::from_utf8_lossy(&targets.stdout);
-    assert!(text.contains("//lib:util") && text.contains("static library"), "{text}");
+    assert!(
+        text.contains("//lib:util") && text.contains("static library"),
+        "{text}"
+    );
     let explain = Command::new(confess_bin())
         .args(["explain", "//lib:util", "--out"])
         .arg(&run.out)
@@ -227,7 +250,13 @@ fn targets_and_explain_read_the_confession() {
         .expect("confess explain");
     assert!(explain.status.success());
     let text = String::from_utf8_lossy(&explain.stdout);
-    for want in ["lib/add.c", "include/util.h", "S.CFlag.Warn \"all\"", "archive", "-c"] {
+    for want in [
+        "lib/add.c",
+        "include/util.h",
+        "S.CFlag.Warn \"all\"",
+        "archive",
+        "-c",
+    ] {
         assert!(text.contains(want), "explain lacks {want}:\n{text}");
     }
     // An unknown target is a usage error naming the ones there are.
@@ -246,4 +275,36 @@ fn targets_and_explain_read_the_confession() {
         .output()
         .expect("confess targets");
     assert_eq!(none.status.code(), Some(3));
+}
+
+#[test]
+fn every_alternative_of_the_schema_type_checks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = confess::targets::model::every_alternative();
+    let c = Confessed {
+        schema: confess::targets::SCHEMA.into(),
+        packages: vec![p],
+        commands: Default::default(),
+    };
+    confess::emit::dhall::write_all(tmp.path(), &c).expect("write");
+    // The same checks as on a confession (no compile commands: no header check).
+    let back = dhall::check(tmp.path());
+    assert_eq!(back.packages, c.packages);
+    // The JSON the reference implementation makes of it names the alternatives.
+    let o = Command::new(dhall::reference_checker())
+        .arg("--file")
+        .arg(tmp.path().join("dhall/packages.dhall"))
+        .arg("--compact")
+        .output()
+        .expect("dhall-to-json");
+    let json = String::from_utf8_lossy(&o.stdout);
+    for word in [
+        "\"Ofast\"",
+        "\"GNUXX26\"",
+        "\"x86_64\"",
+        "\"Unrecorded\"",
+        "--frobnicate",
+    ] {
+        assert!(json.contains(word), "{word} missing from {json}");
+    }
 }

@@ -104,7 +104,13 @@ pub enum Cmd {
     /// List the targets of a confession already in the output directory (no build runs).
     Targets {
         /// The output directory of an earlier confession.
-        #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+        #[arg(
+            long,
+            short,
+            value_name = "DIR",
+            default_value = "confess-out",
+            env = "CONFESS_OUT"
+        )]
         out: PathBuf,
     },
     /// Show one target of a confession already in the output directory: its sources, headers,
@@ -113,7 +119,13 @@ pub enum Cmd {
         /// The target: NAME, DIR:NAME or //DIR:NAME (`confess targets` lists them).
         target: String,
         /// The output directory of an earlier confession.
-        #[arg(long, short, value_name = "DIR", default_value = "confess-out", env = "CONFESS_OUT")]
+        #[arg(
+            long,
+            short,
+            value_name = "DIR",
+            default_value = "confess-out",
+            env = "CONFESS_OUT"
+        )]
         out: PathBuf,
     },
 }

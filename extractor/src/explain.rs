@@ -199,7 +199,13 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
             .iter()
             .map(|g| match &g.producer {
                 Producer::Program(p) => {
-                    format!("{} by {} {} (in {})", g.path, p.tool, p.argv.join(" "), p.cwd)
+                    format!(
+                        "{} by {} {} (in {})",
+                        g.path,
+                        p.tool,
+                        p.argv.join(" "),
+                        p.cwd
+                    )
                 }
                 Producer::Unrecorded => format!("{} (producer not recorded)", g.path),
             })
@@ -208,7 +214,10 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
     list(
         &mut s,
         "requires",
-        &t.requires.iter().map(|r| format!("{r:?}")).collect::<Vec<_>>(),
+        &t.requires
+            .iter()
+            .map(|r| format!("{r:?}"))
+            .collect::<Vec<_>>(),
     );
     let cmds = c
         .commands

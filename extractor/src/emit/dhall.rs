@@ -100,7 +100,9 @@ fn triple(t: &Triple) -> String {
 }
 
 fn compiler(c: &Compiler) -> String {
-    let v = |label: &str, v: &Version| format!("S.Compiler.{label} {{ version = {} }}", text(&v.version));
+    let v = |label: &str, v: &Version| {
+        format!("S.Compiler.{label} {{ version = {} }}", text(&v.version))
+    };
     match c {
         Compiler::GCC(x) => v("GCC", x),
         Compiler::Clang(x) => v("Clang", x),
@@ -232,6 +234,8 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         }
     }
     let srcs = match &t.srcs {
+        // An empty list is annotated, and an annotation as an argument needs parentheses.
+        Src::Files(f) if f.is_empty() => "S.Src.Files ([] : List Text)".to_string(),
         Src::Files(f) => format!("S.Src.Files {}", list(&texts(f), "Text", i + 2)),
         Src::Fetch(f) => format!(
             "S.Src.Fetch {{ url = {}, hash = {} }}",
@@ -258,12 +262,17 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         })
         .collect();
     let tc = &t.toolchain;
-    let host = triple_let.map(str::to_string).unwrap_or_else(|| triple(&tc.host));
-    let target_triple = triple_let.map(str::to_string).unwrap_or_else(|| triple(&tc.target));
+    let host = triple_let
+        .map(str::to_string)
+        .unwrap_or_else(|| triple(&tc.host));
+    let target_triple = triple_let
+        .map(str::to_string)
+        .unwrap_or_else(|| triple(&tc.target));
     let comp = compiler_let
         .map(str::to_string)
         .unwrap_or_else(|| compiler(&tc.compiler));
-    let fl = |v: &[CFlag], ind: usize| list(&v.iter().map(cflag).collect::<Vec<_>>(), "S.CFlag", ind);
+    let fl =
+        |v: &[CFlag], ind: usize| list(&v.iter().map(cflag).collect::<Vec<_>>(), "S.CFlag", ind);
     let toolchain = format!(
         "{{ compiler = {comp}\n{p}  , host = {host}\n{p}  , target = {target_triple}\n{p}  , cflags = {}\n{p}  , cxxflags = {}\n{p}  , ldflags = {}\n{p}  , sysroot = {}\n{p}  }}",
         fl(&tc.cflags, i + 4),
@@ -343,8 +352,7 @@ fn import_path(dir: &str) -> String {
     dir.split('/')
         .map(|c| {
             if !c.is_empty()
-                && c
-                    .chars()
+                && c.chars()
                     .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '_' | '-' | '.'))
                 && c != "."
                 && c != ".."
@@ -384,7 +392,11 @@ pub fn render_package(p: &Package) -> String {
         s,
         "-- {}: the targets of {}, confessed by confess.",
         build_file(&p.dir),
-        if p.dir == "." { "the source root" } else { &p.dir }
+        if p.dir == "." {
+            "the source root"
+        } else {
+            &p.dir
+        }
     );
     s.push_str(
         "-- Paths are relative to the source root; \"[build]/\" marks the build tree. Types: schema.dhall.\n",
@@ -467,6 +479,29 @@ mod tests {
     #[test]
     fn text_escapes_interpolation_and_quotes() {
         assert_eq!(text("a\"b${c}\\"), "\"a\\\"b\\${c}\\\\\"");
+    }
+
+    /// Every alternative of every union, rendered and read back with serde_dhall (the
+    /// reference checker runs on the same files in tests/dhall.rs).
+    #[test]
+    fn every_alternative_reads_back() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let p = crate::targets::model::every_alternative();
+        let c = crate::targets::Confessed {
+            schema: crate::targets::SCHEMA.into(),
+            packages: vec![p.clone()],
+            commands: Default::default(),
+        };
+        write_all(tmp.path(), &c).expect("write");
+        let back: Vec<Target> =
+            serde_dhall::from_file(tmp.path().join("dhall/every alternative/BUILD.dhall"))
+                .parse()
+                .expect("serde_dhall reads it");
+        assert_eq!(back, p.targets);
+        let all: Vec<Package> = serde_dhall::from_file(tmp.path().join("dhall/packages.dhall"))
+            .parse()
+            .expect("serde_dhall reads the index");
+        assert_eq!(all, vec![p]);
     }
 
     #[test]

@@ -2,8 +2,8 @@
 
 pub mod compdb;
 pub mod dhall;
-pub mod report;
 pub mod dot;
 pub mod graph_json;
+pub mod report;
 pub mod summary;
 pub mod text;

@@ -90,14 +90,7 @@ pub fn render(c: &Confessed) -> String {
                     cmds.iter()
                         .find(|k| k.argv.iter().any(|w| r.word.split(' ').any(|x| x == w)))
                 })
-                .map(|k| {
-                    format!(
-                        "{} of `{}` in `{}`",
-                        k.what,
-                        k.output,
-                        k.cwd
-                    )
-                })
+                .map(|k| format!("{} of `{}` in `{}`", k.what, k.output, k.cwd))
                 .unwrap_or_default();
             let _ = writeln!(
                 s,

@@ -41,7 +41,12 @@ fn raw(words: &[String]) -> CFlag {
     CFlag::Raw(words.join(" "))
 }
 
-pub fn cflag(m: Meaning, words: &[String], value: Option<&str>, path: &dyn Fn(&str) -> String) -> CFlag {
+pub fn cflag(
+    m: Meaning,
+    words: &[String],
+    value: Option<&str>,
+    path: &dyn Fn(&str) -> String,
+) -> CFlag {
     let w0 = words.first().map(String::as_str).unwrap_or("");
     let v = value.unwrap_or("");
     match m {
@@ -278,7 +283,12 @@ pub fn ldflags(cmd: &Command, path: &dyn Fn(&str) -> String) -> Vec<LDFlag> {
                     "-z" => LDFlag::ZKeyword(v.to_string()),
                     _ => LDFlag::Raw(a.words.join(" ")),
                 }),
-                m => out.push(LDFlag::Compiler(cflag(*m, &a.words, a.value.as_deref(), path))),
+                m => out.push(LDFlag::Compiler(cflag(
+                    *m,
+                    &a.words,
+                    a.value.as_deref(),
+                    path,
+                ))),
             },
         }
     }
@@ -376,9 +386,28 @@ mod tests {
     #[test]
     fn common_compile_flags_are_typed() {
         let cmd = parse(&[
-            "-c", "-O2", "-g", "-Wall", "-Wno-unused", "-Werror", "-std=c99", "-fPIC",
-            "-fvisibility=hidden", "-DX=1", "-DY", "-Iinc", "-o", "a.o", "a.c", "-MD", "-MF",
-            "a.d", "-fstack-protector-strong", "-pedantic", "-fno-common", "-march=native",
+            "-c",
+            "-O2",
+            "-g",
+            "-Wall",
+            "-Wno-unused",
+            "-Werror",
+            "-std=c99",
+            "-fPIC",
+            "-fvisibility=hidden",
+            "-DX=1",
+            "-DY",
+            "-Iinc",
+            "-o",
+            "a.o",
+            "a.c",
+            "-MD",
+            "-MF",
+            "a.d",
+            "-fstack-protector-strong",
+            "-pedantic",
+            "-fno-common",
+            "-march=native",
         ]);
         let f = cflags(&cmd, &|p| p.to_string());
         assert!(!f.iter().any(|f| matches!(f, CFlag::Raw(_))), "{f:?}");
@@ -416,8 +445,15 @@ mod tests {
     #[test]
     fn linker_options_are_typed() {
         let cmd = parse(&[
-            "-shared", "-Wl,-soname,libz.so.1,--version-script,zlib.map", "-o", "libz.so",
-            "a.o", "-lc", "-Wl,-E", "-Wl,-z,relro", "-O2",
+            "-shared",
+            "-Wl,-soname,libz.so.1,--version-script,zlib.map",
+            "-o",
+            "libz.so",
+            "a.o",
+            "-lc",
+            "-Wl,-E",
+            "-Wl,-z,relro",
+            "-O2",
         ]);
         let f = ldflags(&cmd, &|p| p.to_string());
         assert_eq!(

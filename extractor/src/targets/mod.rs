@@ -230,7 +230,10 @@ struct Draft {
 
 fn is_cxx_source(p: &str) -> bool {
     let ext = p.rsplit('.').next().unwrap_or("");
-    matches!(ext, "cc" | "cpp" | "cxx" | "C" | "c++" | "cp" | "CPP" | "ii")
+    matches!(
+        ext,
+        "cc" | "cpp" | "cxx" | "C" | "c++" | "cp" | "CPP" | "ii"
+    )
 }
 
 /// The name of a target after its output: `libz.so.1.2.3` and `libz.a` are `z`, `app` is `app`.
@@ -242,7 +245,9 @@ fn name_from_output(output: &str, kind: TargetKind) -> String {
         _ => file.strip_suffix(".exe").unwrap_or(file),
     };
     let base = if matches!(kind, TargetKind::SharedLibrary | TargetKind::StaticLibrary) {
-        base.strip_prefix("lib").filter(|b| !b.is_empty()).unwrap_or(base)
+        base.strip_prefix("lib")
+            .filter(|b| !b.is_empty())
+            .unwrap_or(base)
     } else {
         base
     };
@@ -287,7 +292,9 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
             .find(|v| {
                 !g.actions.iter().any(|a| {
                     a.inputs.iter().any(|(_, i)| i == v)
-                        && a.outputs.iter().any(|o| g.node(*o).loc.as_ref() == Some(loc))
+                        && a.outputs
+                            .iter()
+                            .any(|o| g.node(*o).loc.as_ref() == Some(loc))
                 })
             })
             .unwrap_or(versions[versions.len() - 1]);
@@ -334,10 +341,12 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                 NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
                     if producer.contains_key(n) =>
                 {
-                    if !d.objects.contains(n) {
-                        d.objects.push(*n);
-                        consumers.entry(*n).or_default().push(t);
+                    // An object named twice on a link line is one input.
+                    if d.objects.contains(n) {
+                        continue;
                     }
+                    d.objects.push(*n);
+                    consumers.entry(*n).or_default().push(t);
                 }
                 NodeKind::Archive | NodeKind::SharedLibrary | NodeKind::Executable => {
                     match node_target.get(n) {
@@ -452,12 +461,18 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
     // Names are unique within a package: a clash gets the kind, then a number.
     let mut order: Vec<usize> = (0..drafts.len()).collect();
     order.sort_by(|a, b| {
-        (&drafts[*a].dir, &drafts[*a].name, drafts[*a].kind, &drafts[*a].output).cmp(&(
-            &drafts[*b].dir,
-            &drafts[*b].name,
-            drafts[*b].kind,
-            &drafts[*b].output,
-        ))
+        (
+            &drafts[*a].dir,
+            &drafts[*a].name,
+            drafts[*a].kind,
+            &drafts[*a].output,
+        )
+            .cmp(&(
+                &drafts[*b].dir,
+                &drafts[*b].name,
+                drafts[*b].kind,
+                &drafts[*b].output,
+            ))
     });
     let mut taken: BTreeSet<(String, String)> = BTreeSet::new();
     for &i in &order {
@@ -564,12 +579,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                     };
                     Producer::Program(Program {
                         tool,
-                        argv: r
-                            .argv
-                            .iter()
-                            .skip(1)
-                            .map(|w| paths.text(g, w))
-                            .collect(),
+                        argv: r.argv.iter().skip(1).map(|w| paths.text(g, w)).collect(),
                         cwd: paths.loc(&r.cwd),
                     })
                 }
@@ -585,7 +595,10 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         let (cxxflags, o2) = common_flags(us.iter().filter(|u| u.cxx));
         overrides.extend(o2);
         overrides.sort();
-        let link = d.action.map(|i| &g.actions[i]).filter(|a| a.kind == ActionKind::Link);
+        let link = d
+            .action
+            .map(|i| &g.actions[i])
+            .filter(|a| a.kind == ActionKind::Link);
         let mut ldflags = Vec::new();
         let mut sysroot = us.iter().find_map(|u| u.sysroot.clone());
         let mut tool = us.first().map(|u| u.tool.clone());
@@ -819,8 +832,14 @@ mod tests {
             name_from_output("[build]/libz.so.1.3", TargetKind::SharedLibrary),
             "z"
         );
-        assert_eq!(name_from_output("[build]/lib/libz.a", TargetKind::StaticLibrary), "z");
-        assert_eq!(name_from_output("[build]/app", TargetKind::Executable), "app");
+        assert_eq!(
+            name_from_output("[build]/lib/libz.a", TargetKind::StaticLibrary),
+            "z"
+        );
+        assert_eq!(
+            name_from_output("[build]/app", TargetKind::Executable),
+            "app"
+        );
     }
 
     #[test]
@@ -833,7 +852,10 @@ mod tests {
     #[test]
     fn triples_are_typed() {
         let t = parse_triple("x86_64-linux-gnu");
-        assert_eq!((t.arch, t.vendor, t.os, t.abi), (Arch::x86_64, Vendor::unknown, OS::linux, ABI::gnu));
+        assert_eq!(
+            (t.arch, t.vendor, t.os, t.abi),
+            (Arch::x86_64, Vendor::unknown, OS::linux, ABI::gnu)
+        );
         let t = parse_triple("aarch64-unknown-linux-musl");
         assert_eq!((t.arch, t.os, t.abi), (Arch::aarch64, OS::linux, ABI::musl));
     }

@@ -72,8 +72,14 @@ pub fn cmake(reply: &Path) -> Names {
     }) else {
         return names;
     };
-    let src = cm["paths"]["source"].as_str().unwrap_or_default().to_string();
-    let build = cm["paths"]["build"].as_str().unwrap_or_default().to_string();
+    let src = cm["paths"]["source"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let build = cm["paths"]["build"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let Some(targets) = cm["configurations"][0]["targets"].as_array() else {
         return names;
     };
