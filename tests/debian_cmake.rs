@@ -42,6 +42,11 @@ fn check(pkg: &str, subdir: &str, fix: impl Fn(&Path), extra: &[&str]) {
             "{pkg}: confess changed the source tree"
         );
         cmake_oracle::check_against_file_api(&src, &run);
+        assert_eq!(
+            dhall::check_project(&format!("{pkg} --deps {deps}"), &run.out, &src),
+            0,
+            "Raw flags in {pkg}'s manifests"
+        );
         if deps == "real" {
             let (real_src, real_build, bear_db) =
                 cmake_oracle::real_build_with_bear(&src, tmp.path(), extra);

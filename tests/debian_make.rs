@@ -53,6 +53,11 @@ fn lua54_upstream_plain_make() {
     );
     run.assert_ok().assert_scanned_in_process();
     assert_eq!(tree_digest(&src), before, "confess changed the source tree");
+    assert_eq!(
+        dhall::check_project("lua5.4", &run.out, &src),
+        0,
+        "Raw flags in lua5.4's manifests"
+    );
 
     let real = tmp.path().join("real");
     copy_dir(&src, &real);

@@ -200,6 +200,16 @@ fn file_api_targets(out: &Path) -> (String, String, Vec<(String, TargetKind)>) {
     (String::new(), String::new(), v)
 }
 
+/// The files of a tree and their content (times and modes differ between runs; content and
+/// names must not).
+fn content_digest(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    tree_digest(dir)
+        .into_iter()
+        .filter(|(_, v)| !v.starts_with("dir "))
+        .map(|(k, v)| (k, v.rsplit(' ').next().unwrap_or_default().to_string()))
+        .collect()
+}
+
 #[test]
 fn manifests_are_byte_identical_across_runs_and_jobs() {
     require("make", "make");
@@ -215,15 +225,31 @@ fn manifests_are_byte_identical_across_runs_and_jobs() {
     );
     a.assert_ok();
     b.assert_ok();
-    let digest = |r: &Run| {
-        let mut d = tree_digest(&r.out.join("dhall"));
-        // Modes and times of the files differ; their content must not.
-        for v in d.values_mut() {
-            *v = v.rsplit(' ').next().unwrap_or_default().to_string();
-        }
-        d
-    };
+    let digest = |r: &Run| content_digest(&r.out.join("dhall"));
     assert_eq!(digest(&a), digest(&b));
+    for f in ["targets.json", "report.md"] {
+        assert_eq!(a.read(f), b.read(f), "{f} differs across runs");
+    }
+}
+
+#[test]
+fn cmake_manifests_are_byte_identical_across_runs_and_jobs() {
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let fx = fixture("cmake/basic");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let a = confess(
+        &tmp.path().join("a"),
+        &["cmake", fx.to_str().expect("utf-8"), "-j1"],
+    );
+    let b = confess(
+        &tmp.path().join("b"),
+        &["cmake", fx.to_str().expect("utf-8"), "-j4"],
+    );
+    a.assert_ok();
+    b.assert_ok();
+    let content = |r: &Run| content_digest(&r.out.join("dhall"));
+    assert_eq!(content(&a), content(&b));
     for f in ["targets.json", "report.md"] {
         assert_eq!(a.read(f), b.read(f), "{f} differs across runs");
     }
@@ -275,4 +301,36 @@ fn targets_and_explain_read_the_confession() {
         .output()
         .expect("confess targets");
     assert_eq!(none.status.code(), Some(3));
+}
+
+#[test]
+fn every_alternative_of_the_schema_type_checks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = confess::targets::model::every_alternative();
+    let c = Confessed {
+        schema: confess::targets::SCHEMA.into(),
+        packages: vec![p],
+        commands: Default::default(),
+    };
+    confess::emit::dhall::write_all(tmp.path(), &c).expect("write");
+    // The same checks as on a confession (no compile commands: no header check).
+    let back = dhall::check(tmp.path());
+    assert_eq!(back.packages, c.packages);
+    // The JSON the reference implementation makes of it names the alternatives.
+    let o = Command::new(dhall::reference_checker())
+        .arg("--file")
+        .arg(tmp.path().join("dhall/packages.dhall"))
+        .arg("--compact")
+        .output()
+        .expect("dhall-to-json");
+    let json = String::from_utf8_lossy(&o.stdout);
+    for word in [
+        "\"Ofast\"",
+        "\"GNUXX26\"",
+        "\"x86_64\"",
+        "\"Unrecorded\"",
+        "--frobnicate",
+    ] {
+        assert!(json.contains(word), "{word} missing from {json}");
+    }
 }

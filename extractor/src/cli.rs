@@ -25,8 +25,9 @@ system itself works out the exact graph: which sources, which flags, which objec
 library, which libraries in which program. No real compilation happens, and the build runs from a \
 scratch copy: your source tree is never written to.\n\n\
 Outputs (in --out, default ./confess-out): compile_commands.json, graph.json, graph.dot, \
-graph.txt, summary.txt, build.log, generated/ (copies of generated sources) and confession/ (the \
-recorded events and tokens).",
+graph.txt, summary.txt, build.log, generated/ (copies of generated sources), confession/ (the \
+recorded events and tokens), dhall/ (BUILD.dhall manifests of the targets, with their schema), \
+targets.json and report.md.",
     after_help = "Examples:\n  confess make ./src\n  confess make ./src -j8 -- CFLAGS=-O2 all\n  \
 confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
 confess autotools ./src --vpath -- --disable-static\n  confess meson ./src -- -Dtests=disabled\n  confess ninja ./build\n  confess run -- ./build.sh\n  confess verify\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \

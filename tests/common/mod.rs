@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod corpus;
+pub mod dhall;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

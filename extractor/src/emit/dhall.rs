@@ -234,6 +234,8 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         }
     }
     let srcs = match &t.srcs {
+        // An empty list is annotated, and an annotation as an argument needs parentheses.
+        Src::Files(f) if f.is_empty() => "S.Src.Files ([] : List Text)".to_string(),
         Src::Files(f) => format!("S.Src.Files {}", list(&texts(f), "Text", i + 2)),
         Src::Fetch(f) => format!(
             "S.Src.Fetch {{ url = {}, hash = {} }}",
@@ -477,6 +479,29 @@ mod tests {
     #[test]
     fn text_escapes_interpolation_and_quotes() {
         assert_eq!(text("a\"b${c}\\"), "\"a\\\"b\\${c}\\\\\"");
+    }
+
+    /// Every alternative of every union, rendered and read back with serde_dhall (the
+    /// reference checker runs on the same files in tests/dhall.rs).
+    #[test]
+    fn every_alternative_reads_back() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let p = crate::targets::model::every_alternative();
+        let c = crate::targets::Confessed {
+            schema: crate::targets::SCHEMA.into(),
+            packages: vec![p.clone()],
+            commands: Default::default(),
+        };
+        write_all(tmp.path(), &c).expect("write");
+        let back: Vec<Target> =
+            serde_dhall::from_file(tmp.path().join("dhall/every alternative/BUILD.dhall"))
+                .parse()
+                .expect("serde_dhall reads it");
+        assert_eq!(back, p.targets);
+        let all: Vec<Package> = serde_dhall::from_file(tmp.path().join("dhall/packages.dhall"))
+            .parse()
+            .expect("serde_dhall reads the index");
+        assert_eq!(all, vec![p]);
     }
 
     #[test]

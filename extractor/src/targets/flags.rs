@@ -295,6 +295,18 @@ pub fn ldflags(cmd: &Command, path: &dyn Fn(&str) -> String) -> Vec<LDFlag> {
     out
 }
 
+/// An rpath is a list of directories separated by colons (CMake ends its build-tree rpaths
+/// with one); `$ORIGIN` and the like stay as written.
+fn rpaths(v: &str, path: &dyn Fn(&str) -> String, out: &mut Vec<LDFlag>) {
+    for d in v.split(':').filter(|d| !d.is_empty()) {
+        out.push(LDFlag::Rpath(if d.starts_with('$') {
+            d.to_string()
+        } else {
+            path(d)
+        }));
+    }
+}
+
 /// Options passed to the linker (`-Wl,a,b`), as ld reads them.
 fn linker_words(parts: &[String], path: &dyn Fn(&str) -> String, out: &mut Vec<LDFlag>) {
     let mut i = 0;
@@ -308,7 +320,11 @@ fn linker_words(parts: &[String], path: &dyn Fn(&str) -> String, out: &mut Vec<L
                 None => (raw(p), 1),
             },
             "-rpath" | "-R" | "--rpath" => match next {
-                Some(n) => (LDFlag::Rpath(path(n)), 2),
+                Some(n) => {
+                    rpaths(n, path, out);
+                    i += 2;
+                    continue;
+                }
                 None => (raw(p), 1),
             },
             "--version-script" => match next {
@@ -335,7 +351,9 @@ fn linker_words(parts: &[String], path: &dyn Fn(&str) -> String, out: &mut Vec<L
                     .strip_prefix("-rpath=")
                     .or_else(|| p.strip_prefix("--rpath="))
                 {
-                    (LDFlag::Rpath(path(v)), 1)
+                    rpaths(v, path, out);
+                    i += 1;
+                    continue;
                 } else if let Some(v) = p.strip_prefix("--version-script=") {
                     (LDFlag::VersionScript(path(v)), 1)
                 } else if let Some(v) = p.strip_prefix("--build-id=") {

@@ -85,7 +85,14 @@ impl Paths<'_> {
     /// written `[out]`, so that manifests do not depend on where they were written.
     pub fn text(&self, g: &Graph, w: &str) -> String {
         let mapped = self.map.map_word(w, &g.generated);
-        mapped.replace(&self.out.display().to_string(), "[out]")
+        // What map_word leaves of the scratch directory (inside a list such as an rpath).
+        mapped
+            .replace(&self.out.display().to_string(), "[out]")
+            .replace(&self.map.scratch_build.display().to_string(), "[build]")
+            .replace(
+                &self.map.scratch_src.display().to_string(),
+                &self.map.user_src.display().to_string(),
+            )
     }
 
     /// A path a command named, relative to the directory it ran in.
@@ -301,9 +308,17 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
             node_target.insert(*v, idx);
         }
         let output = paths.loc(loc);
+        // The build system may name a symbolic link to the artifact (CMake names a versioned
+        // shared library by its namelink, `libx.so`).
+        let named = names.for_output(&output).cloned().or_else(|| {
+            g.node(last)
+                .aliases
+                .iter()
+                .find_map(|a| names.for_output(&format!("[build]/{a}")).cloned())
+        });
         drafts.push(Draft {
             kind,
-            named: names.for_output(&output).cloned(),
+            named,
             output,
             objects: Vec::new(),
             action: producer.get(&last).copied(),
@@ -326,10 +341,12 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                 NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
                     if producer.contains_key(n) =>
                 {
-                    if !d.objects.contains(n) {
-                        d.objects.push(*n);
-                        consumers.entry(*n).or_default().push(t);
+                    // An object named twice on a link line is one input.
+                    if d.objects.contains(n) {
+                        continue;
                     }
+                    d.objects.push(*n);
+                    consumers.entry(*n).or_default().push(t);
                 }
                 NodeKind::Archive | NodeKind::SharedLibrary | NodeKind::Executable => {
                     match node_target.get(n) {
