@@ -260,7 +260,10 @@ pub fn compare_archives(
     if real == ours && !real.starts_with(b"!<thin>\n") {
         return Ok(Agreement::Identical);
     }
-    let (r, o) = (archive_members(real, dirs.0)?, archive_members(ours, dirs.1)?);
+    let (r, o) = (
+        archive_members(real, dirs.0)?,
+        archive_members(ours, dirs.1)?,
+    );
     let names = |v: &[(String, Vec<u8>)]| -> BTreeSet<String> {
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         v.iter()
