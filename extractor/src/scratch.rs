@@ -238,6 +238,53 @@ fn copy_times(src: &Path, dst: &Path) -> Result<()> {
         .map_err(|e| Error::io("setting times of", dst, e))
 }
 
+/// Copies a file, and when it is text, replaces the path prefixes of `pairs` in it (longest
+/// first): generated files name where they were generated (a precompiled header's wrapper
+/// includes the header by absolute path), and that place is a scratch directory.
+pub fn copy_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Result<()> {
+    let bytes = std::fs::read(from).map_err(|e| Error::io("reading", from, e))?;
+    let text = (!bytes.contains(&0))
+        .then(|| String::from_utf8(bytes.clone()).ok())
+        .flatten();
+    match text {
+        Some(mut t) => {
+            let mut pairs: Vec<&(PathBuf, PathBuf)> = pairs.iter().collect();
+            pairs.sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
+            for (f, r) in pairs {
+                let (f, r) = (f.display().to_string(), r.display().to_string());
+                if !f.is_empty() && f != r {
+                    t = t.replace(&f, &r);
+                }
+            }
+            std::fs::write(to, t).map_err(|e| Error::io("writing", to, e))?;
+        }
+        None => {
+            std::fs::write(to, bytes).map_err(|e| Error::io("writing", to, e))?;
+        }
+    }
+    copy_times(from, to)
+}
+
+/// `copy_tree` with `copy_mapped` for every file.
+pub fn copy_tree_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Result<u64> {
+    let mut n = 0;
+    std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
+    let rd = std::fs::read_dir(from).map_err(|e| Error::io("reading", from, e))?;
+    for e in rd {
+        let e = e.map_err(|e| Error::io("reading", from, e))?;
+        let src = e.path();
+        let dst = to.join(e.file_name());
+        let ft = e.file_type().map_err(|e2| Error::io("reading", &src, e2))?;
+        if ft.is_dir() {
+            n += copy_tree_mapped(&src, &dst, pairs)?;
+        } else if ft.is_file() {
+            copy_mapped(&src, &dst, pairs)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -285,51 +332,4 @@ mod tests {
             0o755
         );
     }
-}
-
-/// Copies a file, and when it is text, replaces the path prefixes of `pairs` in it (longest
-/// first): generated files name where they were generated (a precompiled header's wrapper
-/// includes the header by absolute path), and that place is a scratch directory.
-pub fn copy_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Result<()> {
-    let bytes = std::fs::read(from).map_err(|e| Error::io("reading", from, e))?;
-    let text = (!bytes.contains(&0))
-        .then(|| String::from_utf8(bytes.clone()).ok())
-        .flatten();
-    match text {
-        Some(mut t) => {
-            let mut pairs: Vec<&(PathBuf, PathBuf)> = pairs.iter().collect();
-            pairs.sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
-            for (f, r) in pairs {
-                let (f, r) = (f.display().to_string(), r.display().to_string());
-                if !f.is_empty() && f != r {
-                    t = t.replace(&f, &r);
-                }
-            }
-            std::fs::write(to, t).map_err(|e| Error::io("writing", to, e))?;
-        }
-        None => {
-            std::fs::write(to, bytes).map_err(|e| Error::io("writing", to, e))?;
-        }
-    }
-    copy_times(from, to)
-}
-
-/// `copy_tree` with `copy_mapped` for every file.
-pub fn copy_tree_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Result<u64> {
-    let mut n = 0;
-    std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
-    let rd = std::fs::read_dir(from).map_err(|e| Error::io("reading", from, e))?;
-    for e in rd {
-        let e = e.map_err(|e| Error::io("reading", from, e))?;
-        let src = e.path();
-        let dst = to.join(e.file_name());
-        let ft = e.file_type().map_err(|e2| Error::io("reading", &src, e2))?;
-        if ft.is_dir() {
-            n += copy_tree_mapped(&src, &dst, pairs)?;
-        } else if ft.is_file() {
-            copy_mapped(&src, &dst, pairs)?;
-            n += 1;
-        }
-    }
-    Ok(n)
 }
