@@ -627,6 +627,11 @@ fn against_bear(pkg: &str, tmp: &Path, args: &[&str]) -> (Run, PathBuf, usize) {
     let theirs = normalized(&bear_db, &copy, &build);
     let mine = ours(&run, &src, false);
     assert_eq!(mine, theirs, "{pkg}: compile database differs from Bear's");
+    // The manifests rebuild what the real build makes.
+    let (objects, identical) = assert_verified(pkg, &run.out);
+    eprintln!(
+        "{pkg}: verify: {identical} of {objects} objects identical in bytes, every target agrees"
+    );
     (run, build, theirs.len())
 }
 
@@ -781,6 +786,11 @@ fn libuv_autotools_and_cmake_agree() {
     );
     cm.assert_ok();
     assert_eq!(tree_digest(&src), before, "confess changed the source tree");
+    // Both confessions' manifests rebuild what their build makes.
+    for (what, run) in [("libuv (autotools)", &at), ("libuv (cmake)", &cm)] {
+        let (objects, identical) = assert_verified(what, &run.out);
+        eprintln!("{what}: verify: {identical} of {objects} objects identical in bytes, every target agrees");
+    }
     let ga = at.json("graph.json");
     let gc = cm.json("graph.json");
     let a = library_sources(&ga, &[("shared", "libuv.so.1.0.0"), ("static", "libuv.a")]);

@@ -232,4 +232,8 @@ fn zstd_plain_makefiles() {
         "inputs of {prog}"
     );
     assert!(prog_inputs.len() >= 40, "{prog_inputs:?}");
+    let (objects, identical) = assert_verified("zstd", &run.out);
+    eprintln!(
+        "zstd: verify: {identical} of {objects} objects identical in bytes, every target agrees"
+    );
 }

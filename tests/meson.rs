@@ -429,5 +429,9 @@ fn pixman_matches_introspect_and_bear() {
         "pixman: {} translation units equal Bear's, {n} targets equal meson introspect's",
         ours.len()
     );
+    let (objects, identical) = assert_verified("pixman", &run.out);
+    eprintln!(
+        "pixman: verify: {identical} of {objects} objects identical in bytes, every target agrees"
+    );
     std::fs::remove_dir_all(&scratch).expect("cleanup");
 }

@@ -143,6 +143,27 @@ fn a_manifest_that_lost_a_flag_or_a_source_is_caught() {
         .find(|t| t["target"] == "//:app")
         .expect("//:app");
     assert_eq!(app["verdict"], "missing", "{app}");
+    // A target less: the real build's program is claimed by no manifest.
+    std::fs::write(&manifest, &text).expect("restore");
+    std::fs::write(
+        run.out.join("dhall/BUILD.dhall"),
+        "let S = ./schema.dhall in [] : List S.Target\n",
+    )
+    .expect("edit");
+    let (code, out, report) = verify(&run.out);
+    assert_eq!(code, 7, "{out}");
+    assert_eq!(
+        report["unclaimed"],
+        serde_json::json!(["[build]/app"]),
+        "{report}"
+    );
+    assert!(
+        out.contains(
+            "[build]/app: the real build made it, and no target of the manifests builds it"
+        ),
+        "{out}"
+    );
+    assert_eq!(targets(&report).len(), 1, "{report}");
 }
 
 #[test]

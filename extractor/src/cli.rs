@@ -262,8 +262,12 @@ fn verify(out: PathBuf, jobs: Option<usize>, keep_scratch: bool) -> Result<i32, 
     match report.failures() {
         0 => Ok(0),
         n => Err(Error::Mismatch {
-            failing: n,
+            failing: n - report.unclaimed.len(),
             total: report.targets.len(),
+            unclaimed: match report.unclaimed.len() {
+                0 => String::new(),
+                u => format!(", and it made {u} artifacts no target of the manifests builds"),
+            },
         }),
     }
 }

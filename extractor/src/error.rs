@@ -29,8 +29,13 @@ pub enum Error {
         source: std::io::Error,
     },
     /// `confess verify`: the manifest build does not give what the real build gives.
-    #[error("verify: {failing} of {total} targets differ from the real build (verify/verify.json says how)")]
-    Mismatch { failing: usize, total: usize },
+    #[error("verify: {failing} of {total} targets differ from the real build{unclaimed} (verify/verify.json says how)")]
+    Mismatch {
+        failing: usize,
+        total: usize,
+        /// Words on artifacts the real build made that no manifest target builds.
+        unclaimed: String,
+    },
     /// The event store or a token is unreadable.
     #[error("confession store {path}: {reason}")]
     Store { path: PathBuf, reason: String },

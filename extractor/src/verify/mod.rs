@@ -94,9 +94,13 @@ fn is_zero(n: &usize) -> bool {
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     pub schema: &'static str,
-    /// `match` when every target is identical or equivalent, else `mismatch`.
+    /// `match` when every target is identical or equivalent and the real build made no
+    /// artifact the manifests leave out, else `mismatch`.
     pub verdict: String,
     pub targets: Vec<TargetVerdict>,
+    /// Programs, shared libraries and archives the real build made that no target of the
+    /// manifests builds (paths as the manifests write them).
+    pub unclaimed: Vec<String>,
 }
 
 impl Report {
@@ -105,6 +109,7 @@ impl Report {
             .iter()
             .filter(|t| !matches!(t.verdict.as_str(), "identical" | "equivalent"))
             .count()
+            + self.unclaimed.len()
     }
 
     /// The verdict table, one line per target, then the differences.
@@ -137,12 +142,27 @@ impl Report {
                 let _ = writeln!(s, "{}: not linked: {u}", t.target);
             }
         }
+        for u in &self.unclaimed {
+            let _ = writeln!(
+                s,
+                "\n{u}: the real build made it, and no target of the manifests builds it"
+            );
+        }
+        let agree = self
+            .targets
+            .iter()
+            .filter(|t| matches!(t.verdict.as_str(), "identical" | "equivalent"))
+            .count();
         let _ = writeln!(
             s,
-            "\nverify: {} ({} of {} targets agree with the real build)",
+            "\nverify: {} ({agree} of {} targets agree with the real build{})",
             self.verdict,
-            self.targets.len() - self.failures(),
-            self.targets.len()
+            self.targets.len(),
+            if self.unclaimed.is_empty() {
+                String::new()
+            } else {
+                format!(", {} artifacts unclaimed", self.unclaimed.len())
+            }
         );
         s
     }
@@ -250,10 +270,16 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     for p in &planned {
         targets.push(judge(p, &real, &ours, build_failed, &log));
     }
+    let claimed: BTreeSet<String> = planned.iter().map(|p| p.output.clone()).collect();
+    let unclaimed = real_artifacts(&real, driver.source())
+        .into_iter()
+        .filter(|a| !claimed.contains(a))
+        .collect();
     let mut report = Report {
         schema: "confess-verify/1",
         verdict: String::new(),
         targets,
+        unclaimed,
     };
     report.verdict = if report.failures() == 0 {
         "match".into()
@@ -378,3 +404,69 @@ fn judge(
 }
 
 use crate::targets::model::TargetKind;
+
+/// The programs, shared libraries and archives the real build left in its trees that the
+/// user's tree did not have, as manifest paths. Left out: what configure steps make to probe
+/// the compiler (CMake's compiler identification, meson's sanity checks).
+fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let Ok(ft) = e.file_type() else { continue };
+            let p = e.path();
+            if ft.is_dir() {
+                walk(&p, out);
+            } else if ft.is_file() {
+                out.push(p);
+            }
+        }
+    }
+    let is_artifact = |p: &Path| -> bool {
+        use std::io::Read;
+        let mut head = [0u8; 18];
+        let Ok(mut f) = std::fs::File::open(p) else {
+            return false;
+        };
+        let n = f.read(&mut head).unwrap_or(0);
+        if head[..n].starts_with(b"!<arch>\n") || head[..n].starts_with(b"!<thin>\n") {
+            return true;
+        }
+        // ELF programs and shared objects (e_type 2 or 3), not relocatable objects.
+        n == 18 && head.starts_with(b"\x7fELF") && matches!(head[16], 2 | 3)
+    };
+    let probe = |rel: &str| {
+        rel.split('/').any(|c| {
+            c.starts_with("CompilerId")
+                || c.starts_with("CMakeDetermineCompilerABI")
+                || c == "meson-private"
+                || c == "CMakeTmp"
+                || c == "CMakeScratch"
+        })
+    };
+    let mut files = Vec::new();
+    walk(&real.build, &mut files);
+    if real.build != real.src {
+        walk(&real.src, &mut files);
+    }
+    let mut out = BTreeSet::new();
+    for f in files {
+        let (rel, manifest) = if let Ok(r) = f.strip_prefix(&real.build) {
+            let r = r.display().to_string();
+            (r.clone(), format!("[build]/{r}"))
+        } else if let Ok(r) = f.strip_prefix(&real.src) {
+            let r = r.display().to_string();
+            (r.clone(), r)
+        } else {
+            continue;
+        };
+        if probe(&rel) || user_src.join(&rel).exists() || !is_artifact(&f) {
+            continue;
+        }
+        out.insert(manifest);
+    }
+    out
+}
+
+use std::collections::BTreeSet;
