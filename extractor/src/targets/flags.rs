@@ -241,7 +241,18 @@ pub fn ldflags(cmd: &Command, path: &dyn Fn(&str) -> String) -> Vec<LDFlag> {
                 Meaning::Lib | Meaning::Shared | Meaning::Relocatable => {}
                 Meaning::LibPath => out.push(LDFlag::LibPath(path(v))),
                 Meaning::LinkerArg => {
-                    let parts: Vec<String> = v.split(',').map(str::to_string).collect();
+                    // ld reads consecutive -Wl, words as one run (libtool writes
+                    // `-Wl,-version-script -Wl,FILE`): gather it so options pair with values.
+                    let mut parts: Vec<String> = v.split(',').map(str::to_string).collect();
+                    while let Some(n) = it.peek() {
+                        if n.kind == ArgKind::Flag(Meaning::LinkerArg) {
+                            let nv = n.value.clone().unwrap_or_default();
+                            parts.extend(nv.split(',').map(str::to_string));
+                            it.next();
+                        } else {
+                            break;
+                        }
+                    }
                     linker_words(&parts, path, &mut out);
                 }
                 Meaning::Xlinker => {
@@ -327,7 +338,8 @@ fn linker_words(parts: &[String], path: &dyn Fn(&str) -> String, out: &mut Vec<L
                 }
                 None => (raw(p), 1),
             },
-            "--version-script" => match next {
+            // ld takes its long options with one dash too (libtool writes -version-script).
+            "--version-script" | "-version-script" => match next {
                 Some(n) => (LDFlag::VersionScript(path(n)), 2),
                 None => (raw(p), 1),
             },
@@ -354,7 +366,10 @@ fn linker_words(parts: &[String], path: &dyn Fn(&str) -> String, out: &mut Vec<L
                     rpaths(v, path, out);
                     i += 1;
                     continue;
-                } else if let Some(v) = p.strip_prefix("--version-script=") {
+                } else if let Some(v) = p
+                    .strip_prefix("--version-script=")
+                    .or_else(|| p.strip_prefix("-version-script="))
+                {
                     (LDFlag::VersionScript(path(v)), 1)
                 } else if let Some(v) = p.strip_prefix("--build-id=") {
                     (LDFlag::BuildId(Some(v.to_string())), 1)
@@ -447,6 +462,8 @@ mod tests {
         let cmd = parse(&[
             "-shared",
             "-Wl,-soname,libz.so.1,--version-script,zlib.map",
+            "-Wl,-version-script",
+            "-Wl,lib.ver",
             "-o",
             "libz.so",
             "a.o",
@@ -461,6 +478,7 @@ mod tests {
             vec![
                 LDFlag::Soname("libz.so.1".into()),
                 LDFlag::VersionScript("zlib.map".into()),
+                LDFlag::VersionScript("lib.ver".into()),
                 LDFlag::ExportDynamic,
                 LDFlag::ZKeyword("relro".into()),
                 LDFlag::Compiler(CFlag::Optimize(OptLevel::O2)),

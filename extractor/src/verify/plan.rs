@@ -122,6 +122,8 @@ pub struct Recorded {
     compiles: BTreeMap<String, Vec<Compile>>,
     /// Objects each artifact was made from (inputs and members), by manifest path.
     inputs: BTreeMap<String, BTreeSet<String>>,
+    /// Where each artifact's link ran (relative words in link flags are relative to it).
+    link_cwd: BTreeMap<String, PathBuf>,
 }
 
 fn node_path(g: &Value, id: &Value) -> Option<String> {
@@ -170,6 +172,7 @@ impl Recorded {
         let mut rec = Recorded {
             compiles: BTreeMap::new(),
             inputs: BTreeMap::new(),
+            link_cwd: BTreeMap::new(),
         };
         let empty = Vec::new();
         for a in g["actions"].as_array().unwrap_or(&empty) {
@@ -180,14 +183,14 @@ impl Recorded {
                 .iter()
                 .filter_map(|o| node_path(&g, o))
                 .collect();
+            let cwd_root = a["cwd"]["root"].as_str().unwrap_or("source");
+            let cwd_rel = a["cwd"]["path"].as_str().unwrap_or("");
+            let cwd = match cwd_root {
+                "build" => roots.build.join(cwd_rel),
+                "source" => roots.src.join(cwd_rel),
+                _ => PathBuf::from(cwd_rel),
+            };
             if kind == "compile" {
-                let cwd_root = a["cwd"]["root"].as_str().unwrap_or("source");
-                let cwd_rel = a["cwd"]["path"].as_str().unwrap_or("");
-                let cwd = match cwd_root {
-                    "build" => roots.build.join(cwd_rel),
-                    "source" => roots.src.join(cwd_rel),
-                    _ => PathBuf::from(cwd_rel),
-                };
                 let Some(src) = a["inputs"]
                     .as_array()
                     .unwrap_or(&empty)
@@ -245,6 +248,9 @@ impl Recorded {
                     .filter_map(|i| node_path(&g, &i["node"]))
                     .collect();
                 for o in outputs {
+                    if kind == "link" {
+                        rec.link_cwd.insert(o.clone(), cwd.clone());
+                    }
                     rec.inputs
                         .entry(o)
                         .or_default()
@@ -330,7 +336,7 @@ pub fn ninja(
         "# The manifest build of `confess verify`: every target of the BUILD.dhall manifests.\n\
          rule cc\n  command = cd $cwd && $cmd\n  description = CC $out\n\
          rule ar\n  command = rm -f $out && ar qc $out $in && ranlib $out\n  description = AR $out\n\
-         rule link\n  command = $cmd\n  description = LINK $out\n\n",
+         rule link\n  command = cd $cwd && $cmd\n  description = LINK $out\n\n",
     );
     let mut planned = Vec::new();
     // Objects each target contributes (object libraries' objects go to whoever uses them).
@@ -504,9 +510,11 @@ pub fn ninja(
                 cmd.extend(objs.iter().cloned());
                 cmd.extend(libs);
                 let implicit: Vec<String> = implicit.iter().map(|o| ninja_escape(o)).collect();
+                // Where the real link ran: relative words in its flags are relative to it.
+                let cwd = rec.link_cwd.get(&t.output).unwrap_or(&roots.build);
                 let _ = writeln!(
                     n,
-                    "build {}: link {}{}\n  cmd = {}",
+                    "build {}: link {}{}\n  cwd = {}\n  cmd = {}",
                     ninja_escape(&out),
                     objs.iter()
                         .map(|o| ninja_escape(o))
@@ -517,6 +525,7 @@ pub fn ninja(
                     } else {
                         format!(" | {}", implicit.join(" "))
                     },
+                    shell(&[cwd.display().to_string()]),
                     shell(&cmd).replace('$', "$$")
                 );
             }

@@ -11,13 +11,14 @@ use std::process::{Command, Stdio};
 /// Copies the sources into the scratch area and runs the real build there; its output goes to
 /// `log`. Fails with the command and the log's tail when a step fails.
 pub fn build(driver: &dyn Driver, scratch: &Scratch, opts: &Options, log: &Path) -> Result<()> {
+    // The copy first: a driver's steps may depend on what is in it (autogen.sh or not).
+    crate::scratch::copy_tree(driver.source(), &scratch.src, None)?;
     let steps = driver.real_steps(scratch, opts)?.ok_or_else(|| {
         Error::Usage(format!(
             "confess verify cannot run a {} build for real yet",
             driver.name()
         ))
     })?;
-    crate::scratch::copy_tree(driver.source(), &scratch.src, None)?;
     std::fs::create_dir_all(&scratch.build)
         .map_err(|e| Error::io("creating", &scratch.build, e))?;
     for step in &steps {
