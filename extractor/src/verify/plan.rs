@@ -382,8 +382,19 @@ pub fn ninja(
                 // One compile that two targets both use: built once.
                 continue;
             }
+            // A build that named its source relative to where it compiled names its include
+            // directories so too, and debug information records them as named.
+            let relative = !Path::new(&word).is_absolute();
+            let cpath = |p: &str| -> String {
+                let abs = roots.path(p);
+                if relative && (abs.starts_with(&roots.src) || abs.starts_with(&roots.build)) {
+                    relative_to(&cwd, &abs)
+                } else {
+                    abs.display().to_string()
+                }
+            };
             let mut cmd = vec![compiler(&t.toolchain.compiler, cxx)];
-            cmd.extend(flags.iter().flat_map(|f| render::cflag(f, &path)));
+            cmd.extend(flags.iter().flat_map(|f| render::cflag(f, &cpath)));
             if let Some(s) = &t.toolchain.sysroot {
                 cmd.push(format!("--sysroot={}", path(s)));
             }
@@ -554,4 +565,37 @@ fn pkg_config_libs(module: &str) -> Option<Vec<String>> {
         return None;
     }
     shlex::split(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// `to` as a path relative to the directory `from` (both absolute): `../include`.
+fn relative_to(from: &Path, to: &Path) -> String {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); f.len() - common];
+    parts.extend(
+        t[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_to;
+    use std::path::Path;
+
+    #[test]
+    fn paths_relative_to_a_directory() {
+        let r = |a: &str, b: &str| relative_to(Path::new(a), Path::new(b));
+        assert_eq!(r("/s/src", "/s/include"), "../include");
+        assert_eq!(r("/s", "/s/include/x"), "include/x");
+        assert_eq!(r("/s/a", "/s/a"), ".");
+        assert_eq!(r("/s/a/b", "/t"), "../../../t");
+    }
 }
