@@ -5,4 +5,5 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 # The formal development: coqc, coqchk, Print Assumptions, Lean/Coq twins (docs/theorems.md).
 bash scripts/check-proofs.sh
-cargo test --workspace --release "$@"
+# Every test binary runs even when one fails, so a run reports every failure.
+cargo test --workspace --release --no-fail-fast "$@"

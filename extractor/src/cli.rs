@@ -266,6 +266,7 @@ fn verify(out: PathBuf, jobs: Option<usize>, keep_scratch: bool) -> Result<i32, 
             total: report.targets.len(),
             unclaimed: match report.unclaimed.len() {
                 0 => String::new(),
+                1 => ", and it made an artifact no target of the manifests builds".into(),
                 u => format!(", and it made {u} artifacts no target of the manifests builds"),
             },
         }),

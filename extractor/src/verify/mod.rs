@@ -407,7 +407,7 @@ use crate::targets::model::TargetKind;
 
 /// The programs, shared libraries and archives the real build left in its trees that the
 /// user's tree did not have, as manifest paths. Left out: what configure steps make to probe
-/// the compiler (CMake's compiler identification, meson's sanity checks).
+/// the compiler and the system (CMakeFiles/, meson-private/).
 fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         let Ok(rd) = std::fs::read_dir(dir) else {
@@ -438,8 +438,9 @@ fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
     };
     let probe = |rel: &str| {
         rel.split('/').any(|c| {
-            c.starts_with("CompilerId")
-                || c.starts_with("CMakeDetermineCompilerABI")
+            // CMake's configure leaves its probes in CMakeFiles/ (compiler identification,
+            // check_type_size); no target's output is there.
+            c == "CMakeFiles"
                 || c == "meson-private"
                 || c == "CMakeTmp"
                 || c == "CMakeScratch"
