@@ -440,10 +440,7 @@ fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
         rel.split('/').any(|c| {
             // CMake's configure leaves its probes in CMakeFiles/ (compiler identification,
             // check_type_size); no target's output is there.
-            c == "CMakeFiles"
-                || c == "meson-private"
-                || c == "CMakeTmp"
-                || c == "CMakeScratch"
+            c == "CMakeFiles" || c == "meson-private" || c == "CMakeTmp" || c == "CMakeScratch"
         })
     };
     let mut files = Vec::new();
