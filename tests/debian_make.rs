@@ -232,6 +232,54 @@ fn zstd_plain_makefiles() {
         "inputs of {prog}"
     );
     assert!(prog_inputs.len() >= 40, "{prog_inputs:?}");
-    // Not verified yet: `confess verify` fails on zstd (the manifest build does not compile,
-    // and the libraries its Makefile copies out of obj/conf_*/ are unclaimed).
+
+    // The $(shell) probes are linked and deleted again: no targets, and report.md says so.
+    let targets = run.json("targets.json");
+    let transient: Vec<&str> = targets["transient"]
+        .as_array()
+        .expect("transient")
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert!(
+        !transient.is_empty()
+            && transient
+                .iter()
+                .all(|t| t.starts_with("[build]/programs/have_")),
+        "{transient:?}"
+    );
+    let report = std::fs::read_to_string(run.out.join("report.md")).expect("report.md");
+    assert!(
+        report.contains(&format!(
+            "## Made and deleted during the build: {}",
+            transient.len()
+        )),
+        "{report}"
+    );
+    // The Makefile copies the libraries and the program out of obj/conf_HASH/: the copies are
+    // the targets' aliases, and the targets sit in the packages lib and programs.
+    let aliases_of = |label: &str| -> Vec<String> {
+        let (dir, name) = label.split_once(':').expect("label");
+        targets["packages"]
+            .as_array()
+            .expect("packages")
+            .iter()
+            .filter(|p| p["dir"] == dir)
+            .flat_map(|p| p["targets"].as_array().expect("targets").iter())
+            .find(|t| t["name"] == name)
+            .unwrap_or_else(|| panic!("no target {label}: {targets}"))["aliases"]
+            .as_array()
+            .expect("aliases")
+            .iter()
+            .filter_map(|a| a.as_str().map(String::from))
+            .collect()
+    };
+    assert_eq!(aliases_of("lib:zstd"), ["[build]/lib/libzstd.a"]);
+    assert!(aliases_of("lib:zstd_shared").contains(&"[build]/lib/libzstd.so.1.5.4".to_string()));
+    assert_eq!(aliases_of("programs:zstd"), ["[build]/programs/zstd"]);
+
+    // The manifests rebuild libzstd.a, libzstd.so and zstd as the real build makes them.
+    let (objects, identical) = assert_verified("zstd", &run.out);
+    assert!(objects >= 100, "{objects} objects verified");
+    assert_eq!(identical, objects, "objects differ in bytes");
 }

@@ -311,6 +311,7 @@ fn every_alternative_of_the_schema_type_checks() {
         schema: confess::targets::SCHEMA.into(),
         packages: vec![p],
         commands: Default::default(),
+        transient: Vec::new(),
     };
     confess::emit::dhall::write_all(tmp.path(), &c).expect("write");
     // The same checks as on a confession (no compile commands: no header check).

@@ -96,6 +96,8 @@ let CFlag =
 let LDFlag =
       < LibPath : Text
       | Rpath : Text
+      | RpathLink : Text
+      | GroupDeps
       | Soname : Text
       | VersionScript : Text
       | ExportDynamic
@@ -179,6 +181,7 @@ let Target =
       { name : Text
       , kind : TargetKind
       , output : Text
+      , aliases : List Text
       , srcs : Src
       , headers : List Text
       , outside_headers : List OutsideHeader

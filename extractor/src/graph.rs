@@ -552,7 +552,21 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap, since_ns: i64
         }
     }
     for f in files {
-        if shim_written.contains(&f) || confess_shims::token::is_token_file(&f) {
+        if shim_written.contains(&f) {
+            continue;
+        }
+        if let Ok(Some(t)) = Token::read(&f) {
+            // A token where the shims did not write one: the build copied an artifact (zstd's
+            // Makefile copies libzstd.a out of its object directory). The copy is an alias.
+            let loc = map.locate(&f);
+            if loc.root == Root::Build && !g.by_loc.contains_key(&loc) {
+                if let Some(id) = g.by_token(&t.id) {
+                    let n = &mut g.nodes[id.0 as usize];
+                    if n.kind.is_artifact() && n.loc.as_ref() != Some(&loc) {
+                        n.aliases.push(loc.path);
+                    }
+                }
+            }
             continue;
         }
         let loc = map.locate(&f);

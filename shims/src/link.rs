@@ -22,6 +22,16 @@ pub struct LinkSpec {
     pub kind: Option<LinkKind>,
     pub soname: Option<String>,
     pub static_only: bool,
+    /// Files and `-l` names together, in command-line order: the order the linker reads them
+    /// in, which decides archive resolution and the order of DT_NEEDED.
+    pub order: Vec<LinkItem>,
+}
+
+/// One input of a link as the command line names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkItem {
+    File(String),
+    Lib(String),
 }
 
 /// `-Wl,-soname,x`, `-Wl,-h,x`, `-Wl,-soname=x`, `-Xlinker -soname -Xlinker x`.
@@ -53,7 +63,18 @@ impl LinkSpec {
                 _ => {}
             }
         }
+        let mut order = Vec::new();
+        for (k, a) in cmd.args.iter().enumerate() {
+            if let Some(i) = cmd.inputs.iter().find(|i| i.arg == k) {
+                order.push(LinkItem::File(i.path.clone()));
+            } else if a.kind == ArgKind::Flag(Meaning::Lib) {
+                if let Some(v) = &a.value {
+                    order.push(LinkItem::Lib(v.clone()));
+                }
+            }
+        }
         LinkSpec {
+            order,
             // Sources compiled in the same call stay in their command-line places.
             files: cmd.inputs.iter().map(|i| i.path.clone()).collect(),
             libs: cmd.values(Meaning::Lib).map(String::from).collect(),
@@ -126,18 +147,28 @@ impl LinkSpec {
                 "-r" | "-i" | "--relocatable" => s.kind = Some(LinkKind::Relocatable),
                 "-static" | "-Bstatic" | "-non_shared" | "-dn" => s.static_only = true,
                 "-Bdynamic" | "-dy" | "-call_shared" => s.static_only = false,
-                "-l" | "--library" => s.libs.push(next(&mut it)),
+                "-l" | "--library" => {
+                    let l = next(&mut it);
+                    s.order.push(LinkItem::Lib(l.clone()));
+                    s.libs.push(l)
+                }
                 "-L" | "--library-path" => s.lib_dirs.push(next(&mut it)),
                 "-soname" | "-h" | "--soname" => s.soname = Some(next(&mut it)),
                 w if SEPARATE.contains(&w) => {
                     next(&mut it);
                 }
-                w if w.starts_with("-l") => s.libs.push(w[2..].to_string()),
+                w if w.starts_with("-l") => {
+                    s.order.push(LinkItem::Lib(w[2..].to_string()));
+                    s.libs.push(w[2..].to_string())
+                }
                 w if w.starts_with("-L") => s.lib_dirs.push(w[2..].to_string()),
                 w if w.starts_with("--output=") => s.output = Some(w[9..].to_string()),
                 w if w.starts_with("-soname=") => s.soname = Some(w[8..].to_string()),
                 w if w.starts_with('-') => {}
-                w => s.files.push(w.to_string()),
+                w => {
+                    s.order.push(LinkItem::File(w.to_string()));
+                    s.files.push(w.to_string())
+                }
             }
         }
         if s.output.is_none() {
@@ -174,10 +205,18 @@ fn in_project(ctx: &Ctx, p: &Path) -> bool {
     }
 }
 
-/// The inputs of a link, in order: files by token id or content hash, then libraries.
+/// The inputs of a link, in command-line order: files by token id or content hash, and
+/// libraries.
 pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec<Input>> {
     let mut inputs = Vec::new();
-    for f in &spec.files {
+    for item in &spec.order {
+        let f = match item {
+            LinkItem::File(f) => f,
+            LinkItem::Lib(name) => {
+                inputs.push(lib_input(ctx, spec, name));
+                continue;
+            }
+        };
         let abs = ctx.abs(f);
         let path = abs.display().to_string();
         if members.contains(f) {
@@ -205,25 +244,27 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
             }
         }
     }
-    for name in &spec.libs {
-        match resolve_lib(ctx, spec, name) {
-            Some(p) => match Token::read(&p) {
-                Ok(Some(t)) => inputs.push(Input {
-                    edge: Edge::Lib,
-                    hash: t.id,
-                    path: p.display().to_string(),
-                }),
-                _ if in_project(ctx, &p) => inputs.push(Input {
-                    edge: Edge::File,
-                    hash: token::hash_file(&p).unwrap_or_default(),
-                    path: p.display().to_string(),
-                }),
-                _ => inputs.push(external(name)),
-            },
-            None => inputs.push(external(name)),
-        }
-    }
     Ok(inputs)
+}
+
+/// An `-l` input: the project's library by its token, a project file, or an external name.
+fn lib_input(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Input {
+    match resolve_lib(ctx, spec, name) {
+        Some(p) => match Token::read(&p) {
+            Ok(Some(t)) => Input {
+                edge: Edge::Lib,
+                hash: t.id,
+                path: p.display().to_string(),
+            },
+            _ if in_project(ctx, &p) => Input {
+                edge: Edge::File,
+                hash: token::hash_file(&p).unwrap_or_default(),
+                path: p.display().to_string(),
+            },
+            _ => external(name),
+        },
+        None => external(name),
+    }
 }
 
 fn external(name: &str) -> Input {
@@ -356,5 +397,29 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn inputs_keep_their_command_line_order() {
+        use LinkItem::{File, Lib};
+        let c = crate::args::parse(
+            &words("-o p main.o libu.a -lm /usr/lib/libpng.so -l z b.o"),
+            false,
+            Path::new("/"),
+        )
+        .expect("parses");
+        let f = |s: &str| File(s.to_string());
+        let l = |s: &str| Lib(s.to_string());
+        let want = [
+            f("main.o"),
+            f("libu.a"),
+            l("m"),
+            f("/usr/lib/libpng.so"),
+            l("z"),
+            f("b.o"),
+        ];
+        assert_eq!(LinkSpec::from_driver(&c).order, want);
+        let s = LinkSpec::from_ld(&words("-o p main.o libu.a -lm /usr/lib/libpng.so -l z b.o"));
+        assert_eq!(s.order, want);
     }
 }

@@ -171,6 +171,8 @@ pub fn ldflag(f: &LDFlag) -> String {
     match f {
         LDFlag::LibPath(s) => t("LibPath", s),
         LDFlag::Rpath(s) => t("Rpath", s),
+        LDFlag::RpathLink(s) => t("RpathLink", s),
+        LDFlag::GroupDeps => "S.LDFlag.GroupDeps".into(),
         LDFlag::Soname(s) => t("Soname", s),
         LDFlag::VersionScript(s) => t("VersionScript", s),
         LDFlag::ZKeyword(s) => t("ZKeyword", s),
@@ -317,6 +319,7 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         ("name", text(&t.name)),
         ("kind", alt("TargetKind", t.kind)),
         ("output", text(&t.output)),
+        ("aliases", list(&texts(&t.aliases), "Text", i + 2)),
         ("srcs", srcs),
         ("headers", list(&texts(&t.headers), "Text", i + 2)),
         ("outside_headers", list(&outside, "S.OutsideHeader", i + 2)),
@@ -491,6 +494,7 @@ mod tests {
             schema: crate::targets::SCHEMA.into(),
             packages: vec![p.clone()],
             commands: Default::default(),
+            transient: Vec::new(),
         };
         write_all(tmp.path(), &c).expect("write");
         let back: Vec<Target> =

@@ -1,6 +1,7 @@
 //! report.md: what a reviewer of the manifests should look at. Every `Raw` flag (the escape
 //! hatch of the typed flags) is counted and listed with the target, the place and the command
-//! it came from; so are Filesystem requirements and generated files with no recorded producer.
+//! it came from; so are Filesystem requirements, generated files with no recorded producer, and
+//! the programs the build made and deleted again.
 
 use crate::targets::model::*;
 use crate::targets::Confessed;
@@ -133,6 +134,17 @@ pub fn render(c: &Confessed) -> String {
         s.push_str("Written by the configure step, a script or a redirection confess does not see as a program:\n\n| target | file |\n| --- | --- |\n");
         for l in unrecorded {
             let _ = writeln!(s, "{l}");
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n## Made and deleted during the build: {}\n",
+        c.transient.len()
+    );
+    if !c.transient.is_empty() {
+        s.push_str("Programs and libraries the build linked and removed again, used by no other step (probes a Makefile runs in `$(shell)`): not targets.\n\n");
+        for t in &c.transient {
+            let _ = writeln!(s, "- `{t}`");
         }
     }
     s

@@ -338,6 +338,16 @@ fn linker_words(parts: &[String], path: &dyn Fn(&str) -> String, out: &mut Vec<L
                 }
                 None => (raw(p), 1),
             },
+            "-rpath-link" | "--rpath-link" => match next {
+                Some(n) => {
+                    for d in n.split(':').filter(|d| !d.is_empty()) {
+                        out.push(LDFlag::RpathLink(path(d)));
+                    }
+                    i += 2;
+                    continue;
+                }
+                None => (raw(p), 1),
+            },
             // ld takes its long options with one dash too (libtool writes -version-script).
             "--version-script" | "-version-script" => match next {
                 Some(n) => (LDFlag::VersionScript(path(n)), 2),
@@ -349,6 +359,18 @@ fn linker_words(parts: &[String], path: &dyn Fn(&str) -> String, out: &mut Vec<L
             },
             "-E" | "--export-dynamic" | "-export-dynamic" => (LDFlag::ExportDynamic, 1),
             "--as-needed" => (LDFlag::AsNeeded, 1),
+            // The group brackets the link's libraries; the deps keep their order.
+            "--start-group" | "-(" => {
+                if !out.contains(&LDFlag::GroupDeps) {
+                    out.push(LDFlag::GroupDeps);
+                }
+                i += 1;
+                continue;
+            }
+            "--end-group" | "-)" => {
+                i += 1;
+                continue;
+            }
             "--no-as-needed" => (LDFlag::NoAsNeeded, 1),
             "--no-undefined" | "-zdefs" => (LDFlag::NoUndefined, 1),
             "--gc-sections" => (LDFlag::GcSections, 1),
@@ -364,6 +386,15 @@ fn linker_words(parts: &[String], path: &dyn Fn(&str) -> String, out: &mut Vec<L
                     .or_else(|| p.strip_prefix("--rpath="))
                 {
                     rpaths(v, path, out);
+                    i += 1;
+                    continue;
+                } else if let Some(v) = p
+                    .strip_prefix("-rpath-link=")
+                    .or_else(|| p.strip_prefix("--rpath-link="))
+                {
+                    for d in v.split(':').filter(|d| !d.is_empty()) {
+                        out.push(LDFlag::RpathLink(path(d)));
+                    }
                     i += 1;
                     continue;
                 } else if let Some(v) = p

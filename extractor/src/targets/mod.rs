@@ -32,6 +32,9 @@ pub struct Confessed {
     pub schema: String,
     pub packages: Vec<Package>,
     pub commands: BTreeMap<String, Vec<CommandRecord>>,
+    /// Programs and libraries the build made and deleted again, used by nothing (probes run
+    /// from a Makefile): not targets.
+    pub transient: Vec<String>,
 }
 
 pub const SCHEMA: &str = "confess-targets/1";
@@ -216,6 +219,7 @@ struct Unit {
 struct Draft {
     kind: TargetKind,
     output: String,
+    aliases: Vec<String>,
     objects: Vec<NodeId>,
     /// The action that made the artifact (link or archive).
     action: Option<usize>,
@@ -284,6 +288,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         }
     }
     let mut drafts: Vec<Draft> = Vec::new();
+    let mut transient: Vec<String> = Vec::new();
     let mut node_target: BTreeMap<NodeId, usize> = BTreeMap::new();
     for (loc, versions) in &by_loc {
         let last = versions
@@ -298,6 +303,18 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                 })
             })
             .unwrap_or(versions[versions.len() - 1]);
+        // Made and deleted again during the build, and used by nothing: a probe (zstd's
+        // Makefile links have_zlib.c in `$(shell)` to see whether zlib is there), not a target.
+        let gone = std::fs::symlink_metadata(map.scratch_root_join(loc)).is_err();
+        if gone
+            && !g
+                .actions
+                .iter()
+                .any(|a| a.inputs.iter().any(|(_, i)| i == &last))
+        {
+            transient.push(paths.loc(loc));
+            continue;
+        }
         let kind = match g.node(last).kind {
             NodeKind::Archive => TargetKind::StaticLibrary,
             NodeKind::SharedLibrary => TargetKind::SharedLibrary,
@@ -316,10 +333,22 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                 .iter()
                 .find_map(|a| names.for_output(&format!("[build]/{a}")).cloned())
         });
+        let aliases = g
+            .node(last)
+            .aliases
+            .iter()
+            .map(|a| {
+                paths.loc(&Loc {
+                    root: Root::Build,
+                    path: a.clone(),
+                })
+            })
+            .collect();
         drafts.push(Draft {
             kind,
             named,
             output,
+            aliases,
             objects: Vec::new(),
             action: producer.get(&last).copied(),
             uses: Vec::new(),
@@ -411,6 +440,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         drafts.push(Draft {
             kind: TargetKind::ObjectLibrary,
             output: first,
+            aliases: Vec::new(),
             objects: objs.clone(),
             action: None,
             named: group_named.get(key).cloned(),
@@ -639,6 +669,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
             name: d.name.clone(),
             kind: d.kind,
             output: d.output.clone(),
+            aliases: d.aliases.clone(),
             srcs: Src::Files(srcs),
             headers: headers.into_iter().collect(),
             outside_headers: outside
@@ -680,6 +711,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         schema: SCHEMA.into(),
         packages,
         commands,
+        transient,
     }
 }
 
@@ -727,9 +759,15 @@ fn package_dir(map: &PathMap, output: &str, first_src: Option<&str>) -> String {
             None => ".".to_string(),
         }
     };
+    // The nearest directory above the output that the source tree has (zstd links its
+    // libraries in `lib/obj/conf_HASH/dynamic/`: the package is `lib`).
     if let Some(rel) = output.strip_prefix("[build]/") {
-        let d = parent(rel);
-        if d == "." || map.locate(&map.scratch_src.join(&d)).root == Root::Source {
+        let top = parent(rel);
+        let mut d = top.clone();
+        while d != "." && map.locate(&map.scratch_src.join(&d)).root != Root::Source {
+            d = parent(&d);
+        }
+        if d != "." || top == "." {
             return d;
         }
     }

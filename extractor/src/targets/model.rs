@@ -229,7 +229,9 @@ pub enum CFlag {
 pub enum LDFlag {
     LibPath(String),
     Rpath(String),
+    RpathLink(String),
     Soname(String),
+    GroupDeps,
     VersionScript(String),
     ExportDynamic,
     AsNeeded,
@@ -404,6 +406,9 @@ pub struct Target {
     pub name: String,
     pub kind: TargetKind,
     pub output: String,
+    /// Other paths where the build leaves the same artifact: symbolic links to it (soname
+    /// links, namelinks) and copies of it.
+    pub aliases: Vec<String>,
     pub srcs: Src,
     pub headers: Vec<String>,
     pub outside_headers: Vec<OutsideHeader>,
@@ -540,6 +545,8 @@ pub fn every_alternative() -> Package {
     let ldflags = vec![
         LDFlag::LibPath("lib".into()),
         LDFlag::Rpath("$ORIGIN".into()),
+        LDFlag::RpathLink("[build]/lib".into()),
+        LDFlag::GroupDeps,
         LDFlag::Soname("libz.so.1".into()),
         LDFlag::VersionScript("z.map".into()),
         LDFlag::ExportDynamic,
@@ -706,6 +713,11 @@ pub fn every_alternative() -> Package {
             name: format!("t{i}"),
             kind: kinds[i % 4],
             output: format!("[build]/t{i}"),
+            aliases: if i == 0 {
+                vec!["[build]/t0.copy".into()]
+            } else {
+                Vec::new()
+            },
             srcs: srcs[i % 4].clone(),
             headers: if i == 0 {
                 vec!["a.h".into()]

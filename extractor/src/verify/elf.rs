@@ -169,7 +169,12 @@ fn thin_members(bytes: &[u8], dir: &Path) -> Result<Vec<(String, Vec<u8>)>, Stri
             continue;
         }
         // Not stored: "/N" names the member by its offset in the long-name table.
-        let path = match name.strip_prefix('/').and_then(|n| n.parse::<usize>().ok()) {
+        // GNU ar may pad the field after the offset and end it with a slash ("/0    /").
+        let offset = name.strip_prefix('/').and_then(|n| {
+            let digits: String = n.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<usize>().ok()
+        });
+        let path = match offset {
             Some(off) => {
                 let rest = names.get(off..).unwrap_or(&[]);
                 let end = rest

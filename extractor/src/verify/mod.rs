@@ -270,7 +270,11 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     for p in &planned {
         targets.push(judge(p, &real, &ours, build_failed, &log));
     }
-    let claimed: BTreeSet<String> = planned.iter().map(|p| p.output.clone()).collect();
+    let claimed: BTreeSet<String> = planned
+        .iter()
+        .flat_map(|p| std::iter::once(&p.output).chain(&p.aliases))
+        .cloned()
+        .collect();
     let unclaimed = real_artifacts(&real, driver.source())
         .into_iter()
         .filter(|a| !claimed.contains(a))
@@ -383,6 +387,25 @@ fn judge(
             return v;
         }
     };
+    // The manifest says the real build leaves the artifact at its aliases too (copies, links):
+    // each is there, with the same bytes.
+    for alias in &p.aliases {
+        if read(real, alias).as_deref() != Some(a.as_slice()) {
+            differ(
+                &mut v,
+                "differs",
+                format!(
+                    "the manifest names {alias} as a copy of {}, and the real build left {} there",
+                    p.output,
+                    if real.path(alias).exists() {
+                        "a different file"
+                    } else {
+                        "nothing"
+                    }
+                ),
+            );
+        }
+    }
     let cmp = match p.kind {
         TargetKind::StaticLibrary => {
             let (ra, ob) = (real.path(&p.output), ours.path(&p.output));

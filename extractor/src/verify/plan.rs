@@ -297,6 +297,8 @@ pub struct Planned {
     pub label: String,
     pub kind: TargetKind,
     pub output: String,
+    /// Where else the build leaves the artifact (symbolic links, copies).
+    pub aliases: Vec<String>,
     pub objects: Vec<Object>,
     /// Dependencies the manifest build could not turn into link inputs (a find_package
     /// package names no library), said in words.
@@ -414,6 +416,7 @@ pub fn ninja(
             label: d.label.clone(),
             kind: t.kind,
             output: t.output.clone(),
+            aliases: t.aliases.clone(),
             objects: objs,
             unresolved: Vec::new(),
         });
@@ -472,8 +475,14 @@ pub fn ninja(
                         .unresolved
                         .push(format!("{r} is not a target of the manifests")),
                 },
+                // A library file outside the project (meson links pkg-config's libraries by
+                // path), or an -l name.
                 Dep::Library(l) if t.kind != TargetKind::StaticLibrary => {
-                    libs.push(format!("-l{l}"))
+                    libs.push(if l.contains('/') {
+                        path(l)
+                    } else {
+                        format!("-l{l}")
+                    })
                 }
                 Dep::File(f) if t.kind != TargetKind::StaticLibrary => libs.push(path(f)),
                 Dep::PkgConfig(m) if t.kind != TargetKind::StaticLibrary => {
@@ -519,7 +528,15 @@ pub fn ninja(
                 }
                 cmd.extend(["-o".to_string(), out.clone()]);
                 cmd.extend(objs.iter().cloned());
+                // The linker searches the libraries as a group (meson's links ask for it).
+                let group = t.toolchain.ldflags.contains(&LDFlag::GroupDeps) && !libs.is_empty();
+                if group {
+                    cmd.push("-Wl,--start-group".into());
+                }
                 cmd.extend(libs);
+                if group {
+                    cmd.push("-Wl,--end-group".into());
+                }
                 let implicit: Vec<String> = implicit.iter().map(|o| ninja_escape(o)).collect();
                 // Where the real link ran: relative words in its flags are relative to it.
                 let cwd = rec.link_cwd.get(&t.output).unwrap_or(&roots.build);

@@ -96,6 +96,9 @@ pub fn ldflag(f: &LDFlag, path: &dyn Fn(&str) -> String) -> Vec<String> {
     match f {
         LDFlag::LibPath(p) => one(format!("-L{}", path(p))),
         LDFlag::Rpath(p) => one(format!("-Wl,-rpath,{p}")),
+        LDFlag::RpathLink(p) => one(format!("-Wl,-rpath-link,{}", path(p))),
+        // It wraps the libraries, where the link line names them (see plan.rs).
+        LDFlag::GroupDeps => Vec::new(),
         LDFlag::Soname(s) => one(format!("-Wl,-soname,{s}")),
         LDFlag::VersionScript(p) => one(format!("-Wl,--version-script,{}", path(p))),
         LDFlag::ExportDynamic => one("-rdynamic".into()),
@@ -227,6 +230,7 @@ mod tests {
     fn rendered_link_flags_parse_back_to_themselves() {
         let flags = vec![
             LDFlag::Soname("libz.so.1".into()),
+            LDFlag::RpathLink("lib".into()),
             LDFlag::VersionScript("zlib.map".into()),
             LDFlag::ZKeyword("relro".into()),
             LDFlag::AsNeeded,
