@@ -297,7 +297,10 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
         "a missing header was found:\n{config}"
     );
     assert!(config.contains("#define SIZEOF_INT 4"), "{config}");
-    let conn = rusqlite::Connection::open(scratch.join("session/events.sqlite")).expect("store");
+    // The shims of that build appended their events to the session's log: into the store.
+    let db = scratch.join("session/events.sqlite");
+    let mut conn = rusqlite::Connection::open(&db).expect("store");
+    confess_shims::events::import(&mut conn, &db).expect("import the event log");
     let real: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM events WHERE phase = 'build' AND decision LIKE 'passthrough:%'",

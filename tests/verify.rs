@@ -88,6 +88,69 @@ fn cmake_fixtures_rebuild_from_their_manifests_with_both_generators() {
 }
 
 #[test]
+fn installed_packages_are_linked_from_what_the_manifests_name() {
+    // find_package(ZLIB) and pkg_check_modules(zlib) found for real: the manifests name the
+    // package with the library it links, and the manifest build links it as the real one did.
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    require("pkg-config", "pkg-config");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess(
+        &tmp.path().join("c"),
+        &[
+            "cmake",
+            fixture("cmake/installed").to_str().expect("utf-8"),
+            "--deps",
+            "real",
+        ],
+    );
+    run.assert_ok();
+    let t = run.json("targets.json");
+    let target = |name: &str| -> Value {
+        t["packages"]
+            .as_array()
+            .expect("packages")
+            .iter()
+            .flat_map(|p| p["targets"].as_array().expect("targets").iter())
+            .find(|x| x["name"] == name)
+            .unwrap_or_else(|| panic!("no target {name}: {t}"))
+            .clone()
+    };
+    let pack = target("pack");
+    let zlib = pack["deps"]
+        .as_array()
+        .expect("deps")
+        .iter()
+        .find_map(|d| d.get("Package").filter(|p| p["name"] == "ZLIB"))
+        .unwrap_or_else(|| panic!("pack has no Package ZLIB dep: {}", pack["deps"]))
+        .clone();
+    assert_eq!(zlib["method"], "FindPackage", "{zlib}");
+    let libs: Vec<&str> = zlib["libraries"]
+        .as_array()
+        .expect("libraries")
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
+    assert!(
+        libs.len() == 1 && (libs[0] == "z" || libs[0].ends_with("/libz.so")),
+        "{libs:?}"
+    );
+    let (objects, identical) = assert_verified("installed", &run.out);
+    assert!(objects >= 2, "{objects}");
+    assert_eq!(identical, objects);
+    // The manifest build's program records libz as the real one does.
+    let report = run.json("verify/verify.json");
+    let packer = targets(&report)
+        .iter()
+        .find(|x| x["target"].as_str().is_some_and(|l| l.ends_with(":packer")))
+        .unwrap_or_else(|| panic!("no packer: {report}"));
+    assert!(
+        matches!(packer["verdict"].as_str(), Some("identical" | "equivalent")),
+        "{packer}"
+    );
+}
+
+#[test]
 fn a_manifest_that_lost_a_flag_or_a_source_is_caught() {
     require("make", "make");
     require("ninja", "ninja-build");

@@ -148,7 +148,12 @@ let Dep =
       | External : { hash : Text, name : Text }
       | PkgConfig : Text
       | Flake : Text
-      | Package : { name : Text, method : PackageMethod, version : Text }
+      | Package :
+          { name : Text
+          , method : PackageMethod
+          , version : Text
+          , libraries : List Text
+          }
       | Library : Text
       | File : Text
       >

@@ -120,14 +120,6 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     scratch::copy_tree(&src, &scratch.src, skip)?;
     let steps = driver.steps(&scratch, opts)?;
     let log_path = out.join("build.log");
-    // Held open for the whole build: while another connection is open, a shim closing its own
-    // does not checkpoint the WAL (which would fsync on every call).
-    let _keep = rusqlite::Connection::open(ss::events_path(&scratch.session)).map_err(|e| {
-        Error::Store {
-            path: scratch.session.clone(),
-            reason: e.to_string(),
-        }
-    })?;
     let mut build_secs = 0.0;
     let mut build_cpu = 0.0;
     let mut build_started_ns = i64::MAX;
@@ -252,30 +244,31 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
     Ok(confess_shims::ctx::exit_code(status))
 }
 
+/// Counts the events the shims append to the log while the build runs, reading only what is
+/// new each time.
 fn progress_loop(db: &Path, label: &str, done: &AtomicBool) {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY);
+    use std::io::Read;
+    let log = confess_shims::events::log_path(db);
     let started = Instant::now();
+    let (mut confessed, mut other) = (0u64, 0u64);
+    let mut pending = String::new();
+    let mut file = std::fs::File::open(&log).ok();
     while !done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(250));
-        let Ok(conn) = &conn else { continue };
-        let counts: Vec<(String, i64)> = conn
-            .prepare("SELECT decision, COUNT(*) FROM events GROUP BY decision = 'confessed'")
-            .and_then(|mut s| {
-                s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?
-                    .collect()
-            })
-            .unwrap_or_default();
-        let confessed: i64 = counts
-            .iter()
-            .filter(|(d, _)| d == "confessed")
-            .map(|(_, n)| n)
-            .sum();
-        let other: i64 = counts
-            .iter()
-            .filter(|(d, _)| d != "confessed")
-            .map(|(_, n)| n)
-            .sum();
+        let Some(f) = file.as_mut() else { continue };
+        let mut buf = String::new();
+        if f.read_to_string(&mut buf).is_err() {
+            continue;
+        }
+        pending.push_str(&buf);
+        while let Some(end) = pending.find('\n') {
+            if pending[..end].contains("\"decision\":\"confessed\"") {
+                confessed += 1;
+            } else {
+                other += 1;
+            }
+            pending.drain(..=end);
+        }
         eprint!(
             "\r\x1b[2K[confess] {label}: {:.0}s, {confessed} calls confessed, {other} real",
             started.elapsed().as_secs_f64()
@@ -306,7 +299,9 @@ fn failure_of(
     if let Some(e) = shim_errors.first() {
         detail.push_str(&format!("\n  first shim error: {e}"));
     }
-    if let Ok(conn) = rusqlite::Connection::open(ss::events_path(&scratch.session)) {
+    let db = ss::events_path(&scratch.session);
+    if let Ok(mut conn) = rusqlite::Connection::open(&db) {
+        let _ = confess_shims::events::import(&mut conn, &db);
         let last: Option<(String, String, i32)> = conn
             .query_row(
                 "SELECT cwd, argv, exit_status FROM events WHERE exit_status != 0 ORDER BY seq DESC LIMIT 1",
@@ -362,12 +357,17 @@ fn children_cpu_secs() -> f64 {
 /// Reads the event store and every token of a session (or of a saved confession).
 pub fn load(session: &Path) -> Result<Confession> {
     let db = ss::events_path(session);
-    let conn =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    let mut conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| Error::Store {
                 path: db.clone(),
                 reason: e.to_string(),
             })?;
+    // The shims appended their events to the log; they join the store here.
+    confess_shims::events::import(&mut conn, &db).map_err(|e| Error::Store {
+        path: confess_shims::events::log_path(&db),
+        reason: e.to_string(),
+    })?;
     let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
         path: db.clone(),
         reason: e.to_string(),

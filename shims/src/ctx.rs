@@ -133,7 +133,7 @@ impl Ctx {
         events::record(&self.session.events(), &ev).map_err(|e| {
             ShimError(format!(
                 "cannot record this call in {}: {e}; the confession would be incomplete",
-                self.session.events().display()
+                events::log_path(&self.session.events()).display()
             ))
         })
     }

@@ -199,10 +199,15 @@ fn dep(d: &Dep) -> String {
         Dep::PkgConfig(s) => format!("S.Dep.PkgConfig {}", text(s)),
         Dep::Flake(s) => format!("S.Dep.Flake {}", text(s)),
         Dep::Package(p) => format!(
-            "S.Dep.Package {{ name = {}, method = S.PackageMethod.{:?}, version = {} }}",
+            "S.Dep.Package {{ name = {}, method = S.PackageMethod.{:?}, version = {}, libraries = {} }}",
             text(&p.name),
             p.method,
-            text(&p.version)
+            text(&p.version),
+            if p.libraries.is_empty() {
+                "[] : List Text".to_string()
+            } else {
+                format!("[ {} ]", texts(&p.libraries).join(", "))
+            }
         ),
         Dep::Library(s) => format!("S.Dep.Library {}", text(s)),
         Dep::File(s) => format!("S.Dep.File {}", text(s)),

@@ -390,9 +390,33 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                 }
                 NodeKind::External => {
                     let name = node.name.clone().unwrap_or_default();
-                    let dep = package_dep(g, *n).unwrap_or(Dep::Library(name));
-                    if !d.deps.contains(&dep) {
-                        d.deps.push(dep);
+                    match package_dep(g, *n) {
+                        // One dep per package, listing each of its libraries the link reads.
+                        Some(Dep::Package(pk)) => {
+                            let same = d.deps.iter_mut().find_map(|x| match x {
+                                Dep::Package(q) if q.name == pk.name => Some(q),
+                                _ => None,
+                            });
+                            let q = match same {
+                                Some(q) => q,
+                                None => {
+                                    d.deps.push(Dep::Package(pk));
+                                    match d.deps.last_mut() {
+                                        Some(Dep::Package(q)) => q,
+                                        _ => continue,
+                                    }
+                                }
+                            };
+                            if !name.is_empty() && !q.libraries.contains(&name) {
+                                q.libraries.push(name);
+                            }
+                        }
+                        dep => {
+                            let dep = dep.unwrap_or(Dep::Library(name));
+                            if !d.deps.contains(&dep) {
+                                d.deps.push(dep);
+                            }
+                        }
                     }
                 }
                 _ if matches!(edge, EdgeKind::Input | EdgeKind::Library | EdgeKind::Member) => {
@@ -746,6 +770,7 @@ fn package_dep(g: &Graph, n: NodeId) -> Option<Dep> {
             name: p.name.clone(),
             method: PackageMethod::FindPackage,
             version: p.version.clone(),
+            libraries: Vec::new(),
         }),
     })
 }

@@ -307,6 +307,9 @@ pub struct PackageRef {
     pub name: String,
     pub method: PackageMethod,
     pub version: String,
+    /// The package's libraries the target links, in link order: `-l` names or paths outside
+    /// the project (`/usr/lib/x86_64-linux-gnu/libz.so`).
+    pub libraries: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -675,16 +678,19 @@ pub fn every_alternative() -> Package {
             name: "ZLIB".into(),
             method: PackageMethod::FindPackage,
             version: "1.3".into(),
+            libraries: vec!["/usr/lib/x86_64-linux-gnu/libz.so".into()],
         }),
         Dep::Package(PackageRef {
             name: "z".into(),
             method: PackageMethod::PkgConfig,
             version: String::new(),
+            libraries: Vec::new(),
         }),
         Dep::Package(PackageRef {
             name: "f".into(),
             method: PackageMethod::FetchContent,
             version: String::new(),
+            libraries: Vec::new(),
         }),
         Dep::Library("m".into()),
         Dep::File("prebuilt/libp.a".into()),

@@ -493,9 +493,19 @@ pub fn ninja(
                             .push(format!("pkg-config knows no module {m} here")),
                     }
                 }
-                Dep::Package(pk) if t.kind != TargetKind::StaticLibrary => p
-                    .unresolved
-                    .push(format!("package {} names no library to link", pk.name)),
+                Dep::Package(pk) if t.kind != TargetKind::StaticLibrary => {
+                    if pk.libraries.is_empty() {
+                        p.unresolved
+                            .push(format!("package {} names no library to link", pk.name));
+                    }
+                    for l in &pk.libraries {
+                        libs.push(if l.contains('/') {
+                            path(l)
+                        } else {
+                            format!("-l{l}")
+                        });
+                    }
+                }
                 _ => {}
             }
         }
