@@ -15,6 +15,11 @@ memory of the confess process tree (getrusage RUSAGE_CHILDREN, taken in a fresh 
 for each measurement, so peaks from different measurements never mix).
 
 With --reps R every measurement is repeated R times and the median is reported.
+
+With --also LABEL=PATH (repeatable), other confess binaries (an earlier commit's, or one whose
+confess-shim is linked another way) are measured in the same run, each right after the main
+one in every repetition, on their own fresh copies, and a second table compares their build
+phases with the floor and the real build of the same run.
 """
 import argparse
 import json
@@ -151,6 +156,7 @@ def bench_size(n, a, work, confess):
 
     m = {k: [] for k in ("floor", "cbuild", "ctotal", "crss", "cself", "real", "floor_cpu", "cbuild_cpu",
                          "real_cpu")}
+    also = {label: {"build": [], "cpu": []} for label, _ in a.also}
     j = f"-j{a.jobs}"
     for rep in range(a.reps):
         tag = f"{n}.{rep}"
@@ -186,6 +192,23 @@ def bench_size(n, a, work, confess):
             log(f"N={n} rep {rep + 1}/{a.reps}: confess build {m['cbuild'][-1]:.2f}s, "
                 f"total {r['wall_s']:.2f}s, peak {m['crss'][-1]:.1f} MiB")
 
+        for label, binary in a.also:
+            d = fresh_copy(proj, work, "confess-src")
+            out = os.path.join(work, "confess-out")
+            shutil.rmtree(out, ignore_errors=True)
+            r, err = measure(f"also-{label}.{tag}", [binary, "make", d, "--out", out, "-j", str(a.jobs), "--quiet"],
+                             work, logs)
+            stderr = tail(err, 1 << 20)
+            bp, bc = BUILD_PHASE.search(stderr), BUILD_CPU.search(stderr)
+            if not (bp and bc):
+                raise BenchError(f"{binary} printed no build phase lines on stderr:\n{stderr[-3000:]}")
+            also[label]["build"].append(float(bp.group(1)))
+            also[label]["cpu"].append(float(bc.group(1)))
+            shutil.rmtree(d)
+            shutil.rmtree(out, ignore_errors=True)
+            log(f"N={n} rep {rep + 1}/{a.reps}: {label} build {also[label]['build'][-1]:.2f}s, "
+                f"cpu {also[label]['cpu'][-1]:.2f}s")
+
         if do_real:
             d = fresh_copy(proj, work, "real")
             r, _ = measure(f"real.{tag}", ["make", j], d, logs)
@@ -217,7 +240,55 @@ def bench_size(n, a, work, confess):
     row["real_over_confess"] = ratio(row["real_s"], row["confess_build_s"])
     row["shim_ms_per_call"] = (1000 * (row["confess_build_s"] - row["floor_s"]) / calls
                                if row["confess_build_s"] is not None and calls else None)
+    row["also"] = []
+    for label, _ in a.also:
+        b, c = median(also[label]["build"]), median(also[label]["cpu"])
+        row["also"].append({
+            "label": label,
+            "build_s": b,
+            "build_cpu_s": c,
+            "over_floor": ratio(b, row["floor_s"]),
+            "cpu_over_floor": ratio(c, row["floor_cpu_s"]),
+            "cpu_real_over": ratio(row["real_cpu_s"], c),
+            "samples": also[label],
+        })
     return row
+
+
+ALSO_COLUMNS = [
+    ("N", "n", "{}"),
+    ("confess", "label", "{}"),
+    ("build s", "build_s", "{:.2f}"),
+    ("build/floor", "over_floor", "{:.2f}x"),
+    ("build cpu s", "build_cpu_s", "{:.2f}"),
+    ("cpu build/floor", "cpu_over_floor", "{:.2f}x"),
+    ("cpu real/build", "cpu_real_over", "{:.1f}x"),
+]
+
+
+def also_table(rows, markdown=False):
+    """The main confess and every --also binary, row by row, against the same run's floor."""
+    lines_in = []
+    for r in rows:
+        lines_in.append({"n": r["n"], "label": "main", "build_s": r["confess_build_s"],
+                         "over_floor": r["confess_over_floor"], "build_cpu_s": r["confess_build_cpu_s"],
+                         "cpu_over_floor": r["cpu_confess_over_floor"],
+                         "cpu_real_over": r["cpu_real_over_confess"]})
+        for x in r["also"]:
+            lines_in.append(dict(x, n=r["n"]))
+    cells = [[h for h, _, _ in ALSO_COLUMNS]]
+    for x in lines_in:
+        cells.append([("-" if x.get(k) is None else f.format(x[k])) for _, k, f in ALSO_COLUMNS])
+    w = [max(len(c[i]) for c in cells) for i in range(len(ALSO_COLUMNS))]
+    out = []
+    for ri, c in enumerate(cells):
+        if markdown:
+            out.append("| " + " | ".join(c) + " |")
+            if ri == 0:
+                out.append("| " + " | ".join("---:" for _ in c) + " |")
+        else:
+            out.append("  ".join(x.rjust(w[i]) for i, x in enumerate(c)))
+    return "\n".join(out)
 
 
 COLUMNS = [
@@ -282,6 +353,8 @@ def main():
     ap.add_argument("--confess", default=os.path.join(ROOT, "target", "release", "confess"),
                     help="the confess binary (default: target/release/confess)")
     ap.add_argument("--no-confess", action="store_true", help="skip the confess column")
+    ap.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
+                    help="another confess binary to measure in the same run (repeatable)")
     ap.add_argument("--no-real", action="store_true", help="skip the real build")
     ap.add_argument("--real-all", action="store_true", help=f"real builds above N={REAL_MAX_N} too")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -295,6 +368,16 @@ def main():
         ap.error(f"--sizes: {e}")
     if a.jobs < 1 or a.reps < 1:
         ap.error("--jobs and --reps must be at least 1")
+    also = []
+    for v in a.also:
+        label, sep, path = v.partition("=")
+        if not sep or not label or not path:
+            ap.error(f"--also {v}: give LABEL=PATH")
+        path = os.path.abspath(path)
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            ap.error(f"--also {v}: {path} does not exist or is not executable")
+        also.append((label, path))
+    a.also = also
 
     if shutil.which("make") is None:
         sys.exit("bench: error: `make` is not on PATH")
@@ -336,6 +419,9 @@ def main():
             tmp.cleanup()
 
     print(table(rows, a.markdown))
+    if a.also:
+        print()
+        print(also_table(rows, a.markdown))
     if a.json:
         doc = {
             "jobs": a.jobs,

@@ -212,6 +212,35 @@ pub fn real_tool_named(session: &Session, name: &str, me: &Path, cwd: &Path) -> 
     let path = std::env::var_os(session::ENV_REAL_PATH)
         .or_else(|| std::env::var_os("PATH"))
         .unwrap_or_default();
+    // The answer depends on the name, the search path and the shim directory only (a relative
+    // PATH entry, which depends on the directory too, is not cached): it is looked up once per
+    // session, and then one `stat` checks the tool is still there. The search costs about a
+    // hundred system calls.
+    let cacheable = std::env::split_paths(&path).all(|d| d.is_absolute());
+    let cached = session.cache().join(format!(
+        "tool-{}",
+        crate::token::sha256_hex(
+            format!(
+                "{name}\0{}\0{}\0{}",
+                path.to_string_lossy(),
+                session
+                    .shim_dir
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                me.display()
+            )
+            .as_bytes()
+        )
+    ));
+    if cacheable {
+        if let Ok(p) = std::fs::read_to_string(&cached) {
+            let p = PathBuf::from(p);
+            if p.is_file() {
+                return Ok(p);
+            }
+        }
+    }
     let dirs = std::env::split_paths(&path)
         .filter(|d| session.shim_dir.as_deref().is_none_or(|s| !same_dir(d, s)));
     let search = std::env::join_paths(dirs).unwrap_or_default();
@@ -219,7 +248,13 @@ pub fn real_tool_named(session: &Session, name: &str, me: &Path, cwd: &Path) -> 
         .map_err(|e| ShimError(format!("cannot look for the real `{name}`: {e}")))?
         .find(|p| std::fs::canonicalize(p).map(|c| c != me).unwrap_or(true));
     match found {
-        Some(p) => Ok(p),
+        Some(p) => {
+            if cacheable {
+                // A cache that cannot be written only costs the next call the search again.
+                let _ = write_atomic(&cached, p.as_os_str().as_encoded_bytes());
+            }
+            Ok(p)
+        }
         None => err(format!(
             "the real `{name}` is not installed (not found on PATH outside the shim directory); \
              install it or point the build at another tool"

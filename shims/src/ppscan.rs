@@ -87,13 +87,9 @@ pub fn scan(
     };
     let facts = facts(ctx, driver, lang, &key_args, &key)?;
 
-    let mut table = macros::Table::default();
-    for line in facts.macros.lines() {
-        if let Some(rest) = line.strip_prefix("#define ") {
-            let (name, m) = macros::parse_define_text(rest)?;
-            table.insert(name, m);
-        }
-    }
+    // The starting macros: the compiler's, then -D and -U in order. Made only when the scan
+    // does not start from a snapshot (which holds its own).
+    let mut defines: Vec<(bool, String)> = Vec::new();
     let mut forced_macros = Vec::new();
     let mut forced_includes = Vec::new();
     let mut quote = Vec::new();
@@ -120,12 +116,9 @@ pub fn scan(
                     Some((n, val)) => format!("{n} {val}"),
                     None => format!("{v} 1"),
                 };
-                let (name, m) = macros::parse_define_text(&text)?;
-                table.insert(name, m);
+                defines.push((true, text));
             }
-            ArgKind::Flag(Meaning::Undef) => {
-                table.remove(v);
-            }
+            ArgKind::Flag(Meaning::Undef) => defines.push((false, v.to_string())),
             ArgKind::Flag(Meaning::IQuote) => quote.push(dir(v, false)),
             ArgKind::Flag(Meaning::Include) => user.push(dir(v, false)),
             ArgKind::Flag(Meaning::ISystem) => isystem.push(dir(v, true)),
@@ -214,11 +207,31 @@ pub fn scan(
                 .unwrap_or_else(|| p.clone())
         })
         .collect();
+    let predefined = facts.macros.clone();
+    let make_macros = move || -> Result<macros::Table, Fallback> {
+        let mut table = macros::Table::default();
+        for line in predefined.lines() {
+            if let Some(rest) = line.strip_prefix("#define ") {
+                let (name, m) = macros::parse_define_text(rest)?;
+                table.insert(name, m);
+            }
+        }
+        for (define, text) in &defines {
+            if *define {
+                let (name, m) = macros::parse_define_text(text)?;
+                table.insert(name, m);
+            } else {
+                table.remove(text.as_str());
+            }
+        }
+        Ok(table)
+    };
     let cfg = Config {
         cwd: ctx.cwd.clone(),
         quote,
         chain,
-        macros: table,
+        macros: macros::Table::default(),
+        make_macros: Some(Box::new(make_macros)),
         implicit,
         forced,
         builtin: &mut builtin,

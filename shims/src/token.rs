@@ -416,12 +416,17 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// sha256 of bytes, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// sha256 of a file's content, in hex.
 pub fn hash_file(path: &Path) -> io::Result<String> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?;
     let mut h = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut buf = [0u8; 16 * 1024];
     loop {
         let n = f.read(&mut buf)?;
         if n == 0 {

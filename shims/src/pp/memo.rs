@@ -338,6 +338,7 @@ mod tests {
             quote: Vec::new(),
             chain: vec![dir("user", false), dir("sys", true)],
             macros: Default::default(),
+            make_macros: None,
             implicit: Vec::new(),
             forced: Vec::new(),
             builtin: &mut builtin,

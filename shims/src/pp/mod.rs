@@ -47,6 +47,9 @@ pub struct Config<'a> {
     pub chain: Vec<SearchDir>,
     /// Predefined macros, then `-D`/`-U` in command-line order.
     pub macros: Table,
+    /// Makes `macros` when the scan needs it: a scan that starts from a snapshot takes the
+    /// snapshot's table and never parses the compiler's predefined macros (about 350).
+    pub make_macros: Option<Box<dyn FnOnce() -> Result<Table, Fallback> + 'a>>,
     /// Files the compiler includes before the source on its own (stdc-predef.h).
     pub implicit: Vec<String>,
     /// `-imacros` then `-include` files, in order (`true` for -imacros).
@@ -233,6 +236,11 @@ impl<'a> Scanner<'a> {
                 save_to = Some(memo::path(&m.dir, &key, &texts));
             }
         }
+        if let Some(make) = self.cfg.make_macros.take() {
+            if start == 0 {
+                self.cfg.macros = make()?;
+            }
+        }
         if start == 0 {
             self.process_forced()?;
         }
@@ -245,7 +253,12 @@ impl<'a> Scanner<'a> {
             start = run;
         }
         self.process_directives(&main, &body[start..])?;
-        Ok(self.deps)
+        let deps = std::mem::take(&mut self.deps);
+        // The scanner lives in a shim that exits right after: its tables (hundreds of macros,
+        // every path probed) are left to the exit rather than freed one by one, which cost a
+        // tenth of a compile call.
+        std::mem::forget(self);
+        Ok(deps)
     }
 
     fn state(&self) -> memo::State {
