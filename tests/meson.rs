@@ -239,6 +239,9 @@ fn generator_fixture() {
     let theirs = resolved_tus(&bear_db, &real, &real.join("b"));
     assert_eq!(ours.len(), 7);
     assert_eq!(ours, theirs, "compile database differs from Bear's");
+    // The manifests rebuild the generator, the shared library and the program.
+    let (objects, identical) = assert_verified("meson generator fixture", &run.out);
+    assert_eq!(identical, objects, "objects differ in bytes");
     std::fs::remove_dir_all(&scratch).expect("cleanup");
 }
 

@@ -268,6 +268,10 @@ fn handwritten_build_ninja() {
     let ours = tus(&run.json("compile_commands.json"), &[fx.as_path()], false);
     let theirs = tus(&bear_db, &[copy.as_path()], true);
     assert_eq!(ours, theirs, "compile database differs from Bear's");
+    // The manifests rebuild what ninja builds for real from the same build.ninja.
+    let (objects, identical) = assert_verified("handwritten", &run.out);
+    assert!(objects >= 3, "{objects} objects verified");
+    assert_eq!(identical, objects, "objects differ in bytes");
 }
 
 #[test]
@@ -302,6 +306,9 @@ fn meson_build_directory() {
     let txt = run.read("graph.txt");
     assert!(txt.contains("program [build]/build/tools/mktable"), "{txt}");
     assert!(txt.contains("source [build]/build/src/table.c"), "{txt}");
+    // The manifests rebuild what ninja builds for real in a copy of the build directory.
+    let (objects, identical) = assert_verified("meson build directory", &run.out);
+    assert_eq!(identical, objects, "objects differ in bytes");
 }
 
 #[test]
@@ -337,6 +344,9 @@ fn cmake_build_directory_beside_the_sources() {
     // Sources are named in the user's tree, never in the copy.
     let db = run.read("compile_commands.json");
     assert!(db.contains(&src.display().to_string()), "{db}");
+    let (objects, identical) = assert_verified("cmake build directory", &run.out);
+    assert!(objects >= 5, "{objects} objects verified");
+    assert_eq!(identical, objects, "objects differ in bytes");
 }
 
 #[test]

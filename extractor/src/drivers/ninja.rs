@@ -215,15 +215,35 @@ impl Driver for Ninja {
     }
 
     fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>> {
+        self.prepare(scratch, opts, true)
+    }
+
+    fn real_steps(&self, scratch: &Scratch, opts: &Options) -> Result<Option<Vec<Step>>> {
+        // The same build in the same copy, its tools left as the build files name them.
+        self.prepare(scratch, opts, false).map(Some)
+    }
+
+    fn explain_failure(&self, log: &str) -> Option<String> {
+        let line = log.lines().find(|l| l.starts_with("ninja: error:"))?;
+        Some(format!("  {line}"))
+    }
+}
+
+impl Ninja {
+    /// Points the copy's build files at the copy (and, for a confession, the tools they call
+    /// by absolute path at the shims), cleans it, and says how to build it.
+    fn prepare(&self, scratch: &Scratch, opts: &Options, shims: bool) -> Result<Vec<Step>> {
         let work = scratch.src.join(&self.build_rel);
         // ninja says which tools its commands call; those by absolute path are pointed at
         // shims of the same name (by name, PATH finds the shims anyway).
-        let mut args = vec!["-t", "commands"];
-        args.extend(self.targets.iter().map(String::as_str));
-        let commands = ninja_tool(&work, &args)?;
         let mut tools = BTreeSet::new();
-        for line in commands.lines() {
-            tools.extend(absolute_tools(line));
+        if shims {
+            let mut args = vec!["-t", "commands"];
+            args.extend(self.targets.iter().map(String::as_str));
+            let commands = ninja_tool(&work, &args)?;
+            for line in commands.lines() {
+                tools.extend(absolute_tools(line));
+            }
         }
         let mut subst: Vec<(String, String)> = vec![(
             self.root.display().to_string(),
@@ -276,11 +296,6 @@ impl Driver for Ninja {
             cwd: work,
             env: Vec::new(),
         }])
-    }
-
-    fn explain_failure(&self, log: &str) -> Option<String> {
-        let line = log.lines().find(|l| l.starts_with("ninja: error:"))?;
-        Some(format!("  {line}"))
     }
 }
 
