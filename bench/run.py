@@ -276,19 +276,7 @@ def also_table(rows, markdown=False):
                          "cpu_real_over": r["cpu_real_over_confess"]})
         for x in r["also"]:
             lines_in.append(dict(x, n=r["n"]))
-    cells = [[h for h, _, _ in ALSO_COLUMNS]]
-    for x in lines_in:
-        cells.append([("-" if x.get(k) is None else f.format(x[k])) for _, k, f in ALSO_COLUMNS])
-    w = [max(len(c[i]) for c in cells) for i in range(len(ALSO_COLUMNS))]
-    out = []
-    for ri, c in enumerate(cells):
-        if markdown:
-            out.append("| " + " | ".join(c) + " |")
-            if ri == 0:
-                out.append("| " + " | ".join("---:" for _ in c) + " |")
-        else:
-            out.append("  ".join(x.rjust(w[i]) for i, x in enumerate(c)))
-    return "\n".join(out)
+    return render(ALSO_COLUMNS, lines_in, markdown)
 
 
 COLUMNS = [
@@ -310,11 +298,12 @@ COLUMNS = [
 ]
 
 
-def table(rows, markdown=False):
-    cells = [[h for h, _, _ in COLUMNS]]
+def render(columns, rows, markdown=False):
+    """A table of `rows` (dicts) with `columns` (header, key, format), aligned or in Markdown."""
+    cells = [[h for h, _, _ in columns]]
     for r in rows:
-        cells.append([("-" if r[k] is None else f.format(r[k])) for _, k, f in COLUMNS])
-    w = [max(len(c[i]) for c in cells) for i in range(len(COLUMNS))]
+        cells.append([("-" if r.get(k) is None else f.format(r[k])) for _, k, f in columns])
+    w = [max(len(c[i]) for c in cells) for i in range(len(columns))]
     lines = []
     for ri, c in enumerate(cells):
         if markdown:
@@ -324,6 +313,10 @@ def table(rows, markdown=False):
         else:
             lines.append("  ".join(x.rjust(w[i]) for i, x in enumerate(c)))
     return "\n".join(lines)
+
+
+def table(rows, markdown=False):
+    return render(COLUMNS, rows, markdown)
 
 
 def log(msg):
