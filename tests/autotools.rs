@@ -520,6 +520,10 @@ fn config_status_recheck_inside_the_build_keeps_config_h() {
         "only {probes} probes ran for real in the build"
     );
     std::fs::remove_dir_all(&scratch).expect("remove scratch");
+    // The manifest rebuilds the program as the real build (which rechecks too) makes it.
+    let (objects, identical) = assert_verified("recheck fixture", &run.out);
+    assert!(objects >= 1, "{objects} objects verified");
+    assert_eq!(identical, objects, "objects differ in bytes");
 }
 
 #[test]
