@@ -95,38 +95,6 @@ fn a_failing_configure_names_the_file_and_line() {
     );
 }
 
-fn package<'a>(g: &'a Value, name: &str) -> &'a Value {
-    g["packages"]
-        .as_array()
-        .expect("packages")
-        .iter()
-        .find(|p| p["name"] == name)
-        .unwrap_or_else(|| panic!("no package {name} in {}", g["packages"]))
-}
-
-fn link_libraries(g: &Value, output: &str) -> BTreeSet<String> {
-    let a = g["actions"]
-        .as_array()
-        .expect("actions")
-        .iter()
-        .find(|a| {
-            a["kind"] == "link"
-                && a["outputs"]
-                    .as_array()
-                    .expect("outputs")
-                    .iter()
-                    .any(|o| node_loc(g, o) == output)
-        })
-        .unwrap_or_else(|| panic!("no link of {output}"));
-    a["inputs"]
-        .as_array()
-        .expect("inputs")
-        .iter()
-        .filter(|i| i["edge"] == "library")
-        .map(|i| node_loc(g, &i["node"]))
-        .collect()
-}
-
 #[test]
 fn packages_are_found_for_real_or_made_up_as_asked() {
     require("cmake", "cmake");
@@ -145,7 +113,7 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
     );
     auto.assert_ok();
     let g = auto.json("graph.json");
-    let zlib = package(&g, "ZLIB");
+    let zlib = package(&g, None, "ZLIB");
     assert_eq!(
         (zlib["resolved"].as_str(), zlib["found"].as_bool()),
         (Some("real"), Some(true))
@@ -155,7 +123,7 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
         .as_str()
         .expect("file")
         .ends_with("fixtures/cmake/packages/CMakeLists.txt"));
-    let widget = package(&g, "ConfessWidget");
+    let widget = package(&g, None, "ConfessWidget");
     assert_eq!(widget["resolved"], "fake");
     assert_eq!(widget["version"], "2.1");
     assert_eq!(widget["lines"], serde_json::json!([7]));
@@ -185,7 +153,7 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
             p["name"]
         );
     }
-    let libs = link_libraries(&g, "[build]/app");
+    let libs = link_inputs(&g, "[build]/app", Some("library"));
     assert!(libs.iter().any(|l| l.ends_with("/libz.so")), "{libs:?}");
     assert!(libs.contains("-lconfesswidget_core"), "{libs:?}");
     // pkg-config: zlib.pc is installed and answers for real; confessgadget is made up, with
@@ -246,9 +214,9 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
     );
     fake.assert_ok();
     let g = fake.json("graph.json");
-    assert_eq!(package(&g, "ZLIB")["resolved"], "fake");
-    assert_eq!(package(&g, "Threads")["resolved"], "fake");
-    let libs = link_libraries(&g, "[build]/app");
+    assert_eq!(package(&g, None, "ZLIB")["resolved"], "fake");
+    assert_eq!(package(&g, None, "Threads")["resolved"], "fake");
+    let libs = link_inputs(&g, "[build]/app", Some("library"));
     let want: BTreeSet<String> = ["-lconfessgadget", "-lconfesswidget_core", "-lz", "-lzlib"]
         .iter()
         .map(|s| s.to_string())
@@ -341,23 +309,8 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
     // The edit: two new checks and a configured header.
     let edited = format!("{lists}check_include_file(stdio.h HAVE_STDIO_H)\ncheck_include_file(confess_no_such_header.h HAVE_NO_SUCH_HEADER)\nconfigure_file(config.h.in config.h)\n");
     std::fs::write(scratch.join("src/CMakeLists.txt"), edited).expect("edit");
-    let path = format!(
-        "{}:{}",
-        scratch.join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let st = std::process::Command::new("cmake")
+    let st = under_shims(&scratch, "cmake")
         .args(["--build", scratch.join("build").to_str().expect("utf-8")])
-        .env("PATH", &path)
-        .env(
-            "CONFESS_REAL_PATH",
-            std::env::var("PATH").unwrap_or_default(),
-        )
-        .env("CONFESS_DIR", scratch.join("session"))
-        .env("CONFESS_PHASE", "build")
-        .env("CONFESS_SHIM_DIR", scratch.join("bin"))
-        .env("CONFESS_SHIM_PRIVATE_DIR", scratch.join("bin-private"))
-        .env("CONFESS_ROOT", &scratch)
         .output()
         .expect("cmake --build");
     assert!(
@@ -378,10 +331,7 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
         "a missing header was found during regeneration:\n{config}"
     );
     // The probes ran for real, and were recorded as such.
-    // The shims of that build appended their events to the session's log: into the store.
-    let db = scratch.join("session/events.sqlite");
-    let mut conn = rusqlite::Connection::open(&db).expect("store");
-    confess_shims::events::import(&mut conn, &db).expect("import the event log");
+    let conn = scratch_events(&scratch);
     let probes: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM events WHERE phase = 'build' AND decision LIKE 'passthrough:%'",
@@ -432,7 +382,7 @@ fn fetchcontent_requests_are_recorded_with_url_and_hash() {
     );
     run.assert_ok();
     let g = run.json("graph.json");
-    let p = package(&g, "dep");
+    let p = package(&g, None, "dep");
     assert_eq!(p["method"], "FetchContent");
     assert_eq!(p["url"].as_str(), Some(url.as_str()));
     assert_eq!(p["hash"].as_str(), Some(format!("SHA256={hash}").as_str()));

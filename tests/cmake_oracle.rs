@@ -387,3 +387,36 @@ pub fn real_build_with_bear(src: &Path, tmp: &Path, extra: &[&str]) -> (PathBuf,
     let db = bear(&real_build, &["cmake", "--build", "."]);
     (real_src, real_build, db)
 }
+
+/// The package record named `name` in graph.json (of any method when `method` is `None`).
+pub fn package<'a>(g: &'a Value, method: Option<&str>, name: &str) -> &'a Value {
+    g["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .find(|p| p["name"] == name && method.is_none_or(|m| p["method"] == m))
+        .unwrap_or_else(|| panic!("no package {name} ({method:?}) in {}", g["packages"]))
+}
+
+/// The inputs of the link that wrote `output`, as locations (only those on `edge`, when given).
+pub fn link_inputs(g: &Value, output: &str, edge: Option<&str>) -> BTreeSet<String> {
+    g["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| {
+            a["kind"] == "link"
+                && a["outputs"]
+                    .as_array()
+                    .expect("outputs")
+                    .iter()
+                    .any(|o| node_loc(g, o) == output)
+        })
+        .unwrap_or_else(|| panic!("no link of {output}"))["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .filter(|i| edge.is_none_or(|e| i["edge"] == e))
+        .map(|i| node_loc(g, &i["node"]))
+        .collect()
+}

@@ -4,22 +4,11 @@
 
 mod cmake_oracle;
 mod common;
-use cmake_oracle::node_loc;
+use cmake_oracle::{link_inputs, package};
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
-
-fn packages(g: &Value) -> &Vec<Value> {
-    g["packages"].as_array().expect("packages")
-}
-
-fn package<'a>(g: &'a Value, method: &str, name: &str) -> &'a Value {
-    packages(g)
-        .iter()
-        .find(|p| p["method"] == method && p["name"] == name)
-        .unwrap_or_else(|| panic!("no {method} package {name} in {}", g["packages"]))
-}
 
 /// What a package record says, without the paths of the run it came from.
 fn facts(p: &Value) -> String {
@@ -39,27 +28,6 @@ fn facts(p: &Value) -> String {
         }
     }
     serde_json::to_string(&p).expect("json")
-}
-
-fn link_inputs(g: &Value, output: &str) -> BTreeSet<String> {
-    g["actions"]
-        .as_array()
-        .expect("actions")
-        .iter()
-        .find(|a| {
-            a["kind"] == "link"
-                && a["outputs"]
-                    .as_array()
-                    .expect("outputs")
-                    .iter()
-                    .any(|o| node_loc(g, o) == output)
-        })
-        .unwrap_or_else(|| panic!("no link of {output}"))["inputs"]
-        .as_array()
-        .expect("inputs")
-        .iter()
-        .map(|i| node_loc(g, &i["node"]))
-        .collect()
 }
 
 #[test]
@@ -82,7 +50,9 @@ fn the_find_package_override_records_what_the_provider_records() {
         over.assert_ok();
         let (a, b) = (provider.json("graph.json"), over.json("graph.json"));
         let fp = |g: &Value| -> Vec<String> {
-            packages(g)
+            g["packages"]
+                .as_array()
+                .expect("packages")
                 .iter()
                 .filter(|p| p["method"] == "find_package")
                 .map(|p| {
@@ -97,13 +67,15 @@ fn the_find_package_override_records_what_the_provider_records() {
         assert_eq!(pa, pb, "--deps {deps}: provider and override differ");
         // The same build: the same links with the same libraries.
         assert_eq!(
-            link_inputs(&a, "[build]/app"),
-            link_inputs(&b, "[build]/app"),
+            link_inputs(&a, "[build]/app", None),
+            link_inputs(&b, "[build]/app", None),
             "--deps {deps}"
         );
         // Each side really was the one answering.
         let hooks = |g: &Value| -> BTreeSet<String> {
-            packages(g)
+            g["packages"]
+                .as_array()
+                .expect("packages")
                 .iter()
                 .filter(|p| p["method"] == "find_package")
                 .map(|p| p["hook"].as_str().unwrap_or("none").to_string())
@@ -145,7 +117,7 @@ fn pkg_search_module_takes_the_first_installed_module_under_auto() {
     run.assert_ok();
     let g = run.json("graph.json");
     let state = |name: &str| {
-        let p = package(&g, "pkg-config", name);
+        let p = package(&g, Some("pkg-config"), name);
         (
             p["resolved"].as_str().unwrap_or_default().to_string(),
             p["found"].as_bool(),
@@ -157,7 +129,7 @@ fn pkg_search_module_takes_the_first_installed_module_under_auto() {
     // None installed: the first is made up, the second was only looked for.
     assert_eq!(state("confessnone1"), ("fake".into(), Some(true)));
     assert_eq!(state("confessnone2"), ("real".into(), Some(false)));
-    let libs = link_inputs(&g, "[build]/app");
+    let libs = link_inputs(&g, "[build]/app", None);
     assert!(libs.contains("-lconfessnone1"), "{libs:?}");
     assert!(
         libs.iter().any(|l| l == "-lz" || l.ends_with("/libz.so")),
@@ -173,10 +145,10 @@ fn pkg_search_module_takes_the_first_installed_module_under_auto() {
     fake.assert_ok();
     let g = fake.json("graph.json");
     assert_eq!(
-        package(&g, "pkg-config", "confessnothere")["resolved"],
+        package(&g, Some("pkg-config"), "confessnothere")["resolved"],
         "fake"
     );
-    assert!(link_inputs(&g, "[build]/app").contains("-lconfessnothere"));
+    assert!(link_inputs(&g, "[build]/app", None).contains("-lconfessnothere"));
 }
 
 #[test]
@@ -231,7 +203,7 @@ fn external_projects_are_recorded_with_where_they_come_from() {
     );
     run.assert_ok();
     let g = run.json("graph.json");
-    let fetched = package(&g, "ExternalProject", "fetched");
+    let fetched = package(&g, Some("ExternalProject"), "fetched");
     assert_eq!(fetched["url"].as_str(), Some(url.as_str()));
     assert_eq!(
         fetched["hash"].as_str(),
@@ -251,7 +223,7 @@ fn external_projects_are_recorded_with_where_they_come_from() {
         .filter_map(Value::as_str)
         .collect();
     assert!(args.contains(&"CONFIGURE_COMMAND"), "{args:?}");
-    let local = package(&g, "ExternalProject", "local");
+    let local = package(&g, Some("ExternalProject"), "local");
     assert_eq!(local["url"].as_str(), dep.to_str());
     assert_eq!(local["hash"], "");
     assert_eq!(local["lines"], serde_json::json!([3]));

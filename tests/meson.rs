@@ -263,24 +263,9 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
     run.assert_ok();
     let edited = format!("{top}cc = meson.get_compiler('c')\nconf = configuration_data()\nconf.set('HAVE_STDIO_H', cc.has_header('stdio.h'))\nconf.set('HAVE_NO_SUCH', cc.has_header('confess_no_such_header.h'))\nconf.set('SIZEOF_INT', cc.sizeof('int'))\nconfigure_file(output: 'config.h', configuration: conf)\n");
     std::fs::write(scratch.join("src/meson.build"), edited).expect("edit");
-    let path = format!(
-        "{}:{}",
-        scratch.join("bin").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let st = Command::new("ninja")
+    let st = under_shims(&scratch, "ninja")
         .arg("-C")
         .arg(scratch.join("build"))
-        .env("PATH", &path)
-        .env(
-            "CONFESS_REAL_PATH",
-            std::env::var("PATH").unwrap_or_default(),
-        )
-        .env("CONFESS_DIR", scratch.join("session"))
-        .env("CONFESS_PHASE", "build")
-        .env("CONFESS_SHIM_DIR", scratch.join("bin"))
-        .env("CONFESS_SHIM_PRIVATE_DIR", scratch.join("bin-private"))
-        .env("CONFESS_ROOT", &scratch)
         .output()
         .expect("ninja");
     let log = String::from_utf8_lossy(&st.stdout).into_owned();
@@ -300,10 +285,7 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
         "a missing header was found:\n{config}"
     );
     assert!(config.contains("#define SIZEOF_INT 4"), "{config}");
-    // The shims of that build appended their events to the session's log: into the store.
-    let db = scratch.join("session/events.sqlite");
-    let mut conn = rusqlite::Connection::open(&db).expect("store");
-    confess_shims::events::import(&mut conn, &db).expect("import the event log");
+    let conn = scratch_events(&scratch);
     let real: i64 = conn
         .query_row(
             "SELECT COUNT(*) FROM events WHERE phase = 'build' AND decision LIKE 'passthrough:%'",

@@ -100,6 +100,33 @@ pub fn confess_keeping_scratch(tmp: &Path, args: &[&str]) -> (Run, PathBuf) {
     (run, scratch)
 }
 
+/// A command run again under the shims of a kept scratch directory, in its build phase, as
+/// confess runs the build (PATH led by the shims, the real PATH for the real tools).
+pub fn under_shims(scratch: &Path, program: &str) -> Command {
+    let real_path = std::env::var("PATH").unwrap_or_default();
+    let mut c = Command::new(program);
+    c.env(
+        "PATH",
+        format!("{}:{real_path}", scratch.join("bin").display()),
+    )
+    .env("CONFESS_REAL_PATH", &real_path)
+    .env("CONFESS_DIR", scratch.join("session"))
+    .env("CONFESS_PHASE", "build")
+    .env("CONFESS_SHIM_DIR", scratch.join("bin"))
+    .env("CONFESS_SHIM_PRIVATE_DIR", scratch.join("bin-private"))
+    .env("CONFESS_ROOT", scratch);
+    c
+}
+
+/// The event store of a kept scratch directory, with the events that shims run by hand since
+/// the confession appended to its log moved in.
+pub fn scratch_events(scratch: &Path) -> rusqlite::Connection {
+    let db = scratch.join("session/events.sqlite");
+    let mut conn = rusqlite::Connection::open(&db).expect("store");
+    confess_shims::events::import(&mut conn, &db).expect("import the event log");
+    conn
+}
+
 /// Runs `confess ARGS` with extra environment variables.
 pub fn confess_env(tmp: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     confess_full(tmp, args, &[], env)
