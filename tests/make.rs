@@ -101,6 +101,7 @@ fixtures! {
     depfiles => "depfiles",
     hardcoded_gcc => "hardcoded-gcc",
     cxx => "cxx",
+    moved => "moved",
 }
 
 #[test]

@@ -307,6 +307,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         // Makefile links have_zlib.c in `$(shell)` to see whether zlib is there), not a target.
         let gone = std::fs::symlink_metadata(map.scratch_root_join(loc)).is_err();
         if gone
+            && g.node(last).aliases.is_empty()
             && !g
                 .actions
                 .iter()
@@ -324,7 +325,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         for v in versions {
             node_target.insert(*v, idx);
         }
-        let output = paths.loc(loc);
+        let mut output = paths.loc(loc);
         // The build system may name a symbolic link to the artifact (CMake names a versioned
         // shared library by its namelink, `libx.so`).
         let named = names.for_output(&output).cloned().or_else(|| {
@@ -333,7 +334,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                 .iter()
                 .find_map(|a| names.for_output(&format!("[build]/{a}")).cloned())
         });
-        let aliases = g
+        let mut aliases: Vec<String> = g
             .node(last)
             .aliases
             .iter()
@@ -344,6 +345,11 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                 })
             })
             .collect();
+        if gone && !aliases.is_empty() {
+            // Moved after it was written (`ld -o x.tmp && mv x.tmp x`): the build leaves it
+            // where the move put it.
+            output = aliases.remove(0);
+        }
         drafts.push(Draft {
             kind,
             named,
