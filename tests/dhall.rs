@@ -81,6 +81,28 @@ make_fixtures! {
     make_static_lib => "static-lib",
     make_recursive => "recursive",
     make_codegen => "codegen",
+    make_moved => "moved",
+}
+
+#[test]
+fn moved_and_copied_artifacts() {
+    // `cc -o app.tmp ... && mv app.tmp app`, and `cp libpart.a lib/libpart.a`: the program's
+    // output is where the move put it, the copy is the archive's alias, and nothing is
+    // transient.
+    let (c, _tmp, _run) = make_fixture("moved");
+    let app = target(&c, ".", "app");
+    assert_eq!(app.output, "[build]/app");
+    assert!(app.aliases.is_empty(), "{:?}", app.aliases);
+    let part = target(&c, ".", "part");
+    assert_eq!(part.output, "[build]/libpart.a");
+    assert_eq!(part.aliases, vec!["[build]/lib/libpart.a".to_string()]);
+    assert!(c.transient.is_empty(), "{:?}", c.transient);
+    // The program links the archive through its copy: the archive target is its dependency.
+    assert!(
+        app.deps.contains(&Dep::Local(":part".into())),
+        "{:?}",
+        app.deps
+    );
 }
 
 #[test]

@@ -601,20 +601,16 @@ fn is_bookkeeping(rel: &str) -> bool {
         || rel.split('/').any(|c| c == "CMakeFiles" || c == ".cmake")
 }
 
+/// The regular files and the symbolic links below `dir`.
 fn list_files(dir: &Path, out: &mut Vec<std::path::PathBuf>, links: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            list_files(&e.path(), out, links);
-        } else if ft.is_file() {
-            out.push(e.path());
+    crate::pathmap::walk(dir, &mut |p, ft| {
+        if ft.is_file() {
+            out.push(p.to_path_buf());
         } else if ft.is_symlink() {
-            links.push(e.path());
+            links.push(p.to_path_buf());
         }
-    }
+        true
+    });
 }
 
 fn count_unknown(g: &mut Graph, t: &Token) {

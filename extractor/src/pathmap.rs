@@ -56,8 +56,23 @@ pub struct PathMap {
 
 impl PathMap {
     pub fn new(scratch_src: &Path, scratch_build: &Path, user_src: &Path, out: &Path) -> PathMap {
+        // Directories are listed too (with a trailing slash) so that working directories that
+        // exist in the user's tree map back to it.
         let mut user_files = BTreeSet::new();
-        list_files(user_src, user_src, &mut user_files, Some(out));
+        walk(user_src, &mut |p, ft| {
+            if p == out {
+                return false;
+            }
+            if let Ok(rel) = p.strip_prefix(user_src) {
+                let rel = rel.to_string_lossy();
+                user_files.insert(if ft.is_dir() {
+                    format!("{rel}/")
+                } else {
+                    rel.into_owned()
+                });
+            }
+            true
+        });
         let out_of_tree = scratch_src != scratch_build;
         PathMap {
             scratch_src: scratch_src.to_path_buf(),
@@ -223,27 +238,32 @@ pub fn relative(path: &Path, base: &Path) -> String {
     out.to_string_lossy().into_owned()
 }
 
-fn list_files(root: &Path, dir: &Path, out: &mut BTreeSet<String>, skip: Option<&Path>) {
+/// Visits every entry below `dir`, depth first, without following symbolic links: each path
+/// with its file type. A directory is descended into when `visit` returns true for it; a
+/// directory that cannot be read is passed over.
+pub fn walk(dir: &Path, visit: &mut dyn FnMut(&Path, std::fs::FileType) -> bool) {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
     for e in rd.flatten() {
-        let p = e.path();
-        if skip.is_some_and(|s| s == p) {
-            continue;
-        }
         let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            // Directories are listed too (with a trailing slash) so that working directories
-            // that exist in the user's tree map back to it.
-            if let Ok(rel) = p.strip_prefix(root) {
-                out.insert(format!("{}/", rel.to_string_lossy()));
-            }
-            list_files(root, &p, out, skip);
-        } else if let Ok(rel) = p.strip_prefix(root) {
-            out.insert(rel.to_string_lossy().into_owned());
+        let p = e.path();
+        if visit(&p, ft) && ft.is_dir() {
+            walk(&p, visit);
         }
     }
+}
+
+/// The regular files below `dir`.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    walk(dir, &mut |p, ft| {
+        if ft.is_file() {
+            out.push(p.to_path_buf());
+        }
+        true
+    });
+    out
 }
 
 #[cfg(test)]

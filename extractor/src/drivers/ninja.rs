@@ -169,21 +169,6 @@ pub fn replace_path(text: &str, from: &str, to: &str) -> String {
     out
 }
 
-fn ninja_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        if ft.is_dir() {
-            ninja_files(&p, out);
-        } else if ft.is_file() && p.extension().is_some_and(|x| x == "ninja") {
-            out.push(p);
-        }
-    }
-}
-
 /// Runs a ninja tool in the copy and returns its output; a failure names the command.
 fn ninja_tool(dir: &Path, args: &[&str]) -> Result<String> {
     let out = Command::new("ninja")
@@ -262,8 +247,9 @@ impl Ninja {
             let link = scratch.link(dir, &name)?;
             subst.push((t.clone(), link.display().to_string()));
         }
-        let mut files = Vec::new();
-        ninja_files(&work, &mut files);
+        let files = crate::pathmap::files_below(&work)
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|x| x == "ninja"));
         for f in files {
             let text = std::fs::read_to_string(&f).map_err(|e| Error::io("reading", &f, e))?;
             let mut new = text.clone();

@@ -432,20 +432,6 @@ use crate::targets::model::TargetKind;
 /// user's tree did not have, as manifest paths. Left out: what configure steps make to probe
 /// the compiler and the system (CMakeFiles/, meson-private/).
 fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in rd.flatten() {
-            let Ok(ft) = e.file_type() else { continue };
-            let p = e.path();
-            if ft.is_dir() {
-                walk(&p, out);
-            } else if ft.is_file() {
-                out.push(p);
-            }
-        }
-    }
     let is_artifact = |p: &Path| -> bool {
         use std::io::Read;
         let mut head = [0u8; 18];
@@ -466,10 +452,9 @@ fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
             c == "CMakeFiles" || c == "meson-private" || c == "CMakeTmp" || c == "CMakeScratch"
         })
     };
-    let mut files = Vec::new();
-    walk(&real.build, &mut files);
+    let mut files = crate::pathmap::files_below(&real.build);
     if real.build != real.src {
-        walk(&real.src, &mut files);
+        files.extend(crate::pathmap::files_below(&real.src));
     }
     let mut out = BTreeSet::new();
     for f in files {

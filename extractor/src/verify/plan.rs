@@ -34,8 +34,10 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
             reason: "no manifests here: confess a project with this --out first".into(),
         });
     }
-    let mut files = Vec::new();
-    walk(&root, &mut files);
+    let mut files: Vec<PathBuf> = crate::pathmap::files_below(&root)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "BUILD.dhall"))
+        .collect();
     files.sort();
     let mut all = Vec::new();
     for f in files {
@@ -66,20 +68,6 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
         }
     }
     Ok(all)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out);
-        } else if p.file_name().is_some_and(|n| n == "BUILD.dhall") {
-            out.push(p);
-        }
-    }
 }
 
 /// Where the two builds live: the same paths for both (the real build's trees are moved away
