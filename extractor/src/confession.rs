@@ -251,18 +251,18 @@ fn progress_loop(db: &Path, label: &str, done: &AtomicBool) {
     let log = confess_shims::events::log_path(db);
     let started = Instant::now();
     let (mut confessed, mut other) = (0u64, 0u64);
-    let mut pending = String::new();
+    // Bytes, not text: a read may end inside a line that is still being written.
+    let mut pending: Vec<u8> = Vec::new();
     let mut file = std::fs::File::open(&log).ok();
+    let mark: &[u8] = b"\"decision\":\"confessed\"";
     while !done.load(Ordering::Relaxed) {
         std::thread::sleep(Duration::from_millis(250));
         let Some(f) = file.as_mut() else { continue };
-        let mut buf = String::new();
-        if f.read_to_string(&mut buf).is_err() {
+        if f.read_to_end(&mut pending).is_err() {
             continue;
         }
-        pending.push_str(&buf);
-        while let Some(end) = pending.find('\n') {
-            if pending[..end].contains("\"decision\":\"confessed\"") {
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            if pending[..end].windows(mark.len()).any(|w| w == mark) {
                 confessed += 1;
             } else {
                 other += 1;

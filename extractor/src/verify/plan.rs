@@ -322,6 +322,15 @@ pub fn ninja(
         by_label.get(label.as_str()).copied()
     };
     let path = |p: &str| roots.path(p).display().to_string();
+    // A library the project does not build: a file outside the project (meson links
+    // pkg-config's libraries by path; find_package gives paths too), or an `-l` name.
+    let library = |l: &str| {
+        if l.contains('/') {
+            path(l)
+        } else {
+            format!("-l{l}")
+        }
+    };
     let mut n = String::from(
         "# The manifest build of `confess verify`: every target of the BUILD.dhall manifests.\n\
          rule cc\n  command = cd $cwd && $cmd\n  description = CC $out\n\
@@ -463,15 +472,7 @@ pub fn ninja(
                         .unresolved
                         .push(format!("{r} is not a target of the manifests")),
                 },
-                // A library file outside the project (meson links pkg-config's libraries by
-                // path), or an -l name.
-                Dep::Library(l) if t.kind != TargetKind::StaticLibrary => {
-                    libs.push(if l.contains('/') {
-                        path(l)
-                    } else {
-                        format!("-l{l}")
-                    })
-                }
+                Dep::Library(l) if t.kind != TargetKind::StaticLibrary => libs.push(library(l)),
                 Dep::File(f) if t.kind != TargetKind::StaticLibrary => libs.push(path(f)),
                 Dep::PkgConfig(m) if t.kind != TargetKind::StaticLibrary => {
                     match pkg_config_libs(m) {
@@ -486,13 +487,7 @@ pub fn ninja(
                         p.unresolved
                             .push(format!("package {} names no library to link", pk.name));
                     }
-                    for l in &pk.libraries {
-                        libs.push(if l.contains('/') {
-                            path(l)
-                        } else {
-                            format!("-l{l}")
-                        });
-                    }
+                    libs.extend(pk.libraries.iter().map(|l| library(l)));
                 }
                 _ => {}
             }
