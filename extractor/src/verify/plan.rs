@@ -103,6 +103,9 @@ struct Compile {
     cwd: PathBuf,
     src_word: String,
     object: String,
+    /// Include directories as the compile spelled them (`./include`), by the directory they
+    /// name: gcc writes the spelling into the line table, the manifests name it canonically.
+    include_words: BTreeMap<PathBuf, String>,
 }
 
 /// The facts of the confession's graph the plan uses.
@@ -214,11 +217,13 @@ impl Recorded {
                     })
                     .cloned()
                     .unwrap_or_else(|| src_abs.display().to_string());
+                let include_words = include_words(&argv, &cwd);
                 for o in outputs {
                     rec.compiles.entry(src.clone()).or_default().push(Compile {
                         cwd: cwd.clone(),
                         src_word: src_word.clone(),
                         object: o,
+                        include_words: include_words.clone(),
                     });
                 }
             } else if kind == "archive" || kind == "link" {
@@ -361,8 +366,14 @@ pub fn ninja(
                 } else {
                     &t.toolchain.cflags
                 });
-            let (cwd, word, obj) = match rec.compile_for(src, artifact) {
-                Some(c) => (c.cwd.clone(), c.src_word.clone(), c.object.clone()),
+            let no_words = BTreeMap::new();
+            let (cwd, word, obj, spelled) = match rec.compile_for(src, artifact) {
+                Some(c) => (
+                    c.cwd.clone(),
+                    c.src_word.clone(),
+                    c.object.clone(),
+                    &c.include_words,
+                ),
                 None => (
                     roots.src.clone(),
                     path(src),
@@ -371,6 +382,7 @@ pub fn ninja(
                         d.label.replace([':', '/'], "_"),
                         src.rsplit('/').next().unwrap_or(src)
                     ),
+                    &no_words,
                 ),
             };
             objs.push(Object {
@@ -386,6 +398,9 @@ pub fn ninja(
             let relative = !Path::new(&word).is_absolute();
             let cpath = |p: &str| -> String {
                 let abs = roots.path(p);
+                if let Some(w) = spelled.get(&confess_shims::headers::lexical(&abs)) {
+                    return w.clone();
+                }
                 if relative && (abs.starts_with(&roots.src) || abs.starts_with(&roots.build)) {
                     relative_to(&cwd, &abs)
                 } else {
@@ -577,6 +592,32 @@ fn pkg_config_libs(module: &str) -> Option<Vec<String>> {
     shlex::split(String::from_utf8_lossy(&out.stdout).trim())
 }
 
+/// The include directories of a recorded compile (`-I`, `-isystem`, `-iquote`, `-idirafter`,
+/// glued or separate), each as spelled, by the directory it names.
+fn include_words(argv: &[String], cwd: &Path) -> BTreeMap<PathBuf, String> {
+    let mut out = BTreeMap::new();
+    let mut words = argv.iter().skip(1);
+    while let Some(w) = words.next() {
+        let value = ["-I", "-isystem", "-iquote", "-idirafter"]
+            .iter()
+            .find_map(|f| {
+                let rest = w.strip_prefix(f)?;
+                if rest.is_empty() {
+                    words.next().cloned()
+                } else if *f == "-I" {
+                    Some(rest.to_string())
+                } else {
+                    None
+                }
+            });
+        if let Some(v) = value {
+            let abs = confess_shims::headers::lexical(&cwd.join(&v));
+            out.entry(abs).or_insert(v);
+        }
+    }
+    out
+}
+
 /// `to` as a path relative to the directory `from` (both absolute): `../include`.
 fn relative_to(from: &Path, to: &Path) -> String {
     let f: Vec<_> = from.components().collect();
@@ -597,8 +638,8 @@ fn relative_to(from: &Path, to: &Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::relative_to;
-    use std::path::Path;
+    use super::{include_words, relative_to};
+    use std::path::{Path, PathBuf};
 
     #[test]
     fn paths_relative_to_a_directory() {
@@ -607,5 +648,21 @@ mod tests {
         assert_eq!(r("/s", "/s/include/x"), "include/x");
         assert_eq!(r("/s/a", "/s/a"), ".");
         assert_eq!(r("/s/a/b", "/t"), "../../../t");
+    }
+
+    #[test]
+    fn include_directories_keep_their_spelling() {
+        let argv: Vec<String> = "gcc -I. -I./include -isystem ../sys -iquote q -Iinclude -c a.c"
+            .split(' ')
+            .map(String::from)
+            .collect();
+        let w = include_words(&argv, Path::new("/s/b"));
+        let at = |p: &str| w.get(&PathBuf::from(p)).map(String::as_str);
+        assert_eq!(at("/s/b"), Some("."));
+        // The first spelling of a directory is the one gcc records.
+        assert_eq!(at("/s/b/include"), Some("./include"));
+        assert_eq!(at("/s/sys"), Some("../sys"));
+        assert_eq!(at("/s/b/q"), Some("q"));
+        assert_eq!(w.len(), 4);
     }
 }
