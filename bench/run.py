@@ -139,6 +139,19 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def confess_run(binary, label, proj, work, logs, jobs):
+    """`BINARY make` on a fresh copy of the project: the measurement and its stderr (the copy
+    and the output directory are removed afterwards)."""
+    d = fresh_copy(proj, work, "confess-src")
+    out = os.path.join(work, "confess-out")
+    shutil.rmtree(out, ignore_errors=True)
+    r, err = measure(label, [binary, "make", d, "--out", out, "-j", str(jobs), "--quiet"], work, logs)
+    stderr = tail(err, 1 << 20)
+    shutil.rmtree(d)
+    shutil.rmtree(out, ignore_errors=True)
+    return r, stderr
+
+
 def bench_size(n, a, work, confess):
     proj = os.path.join(work, f"gen-{n}")
     logs = os.path.join(work, "logs")
@@ -169,12 +182,7 @@ def bench_size(n, a, work, confess):
         log(f"N={n} rep {rep + 1}/{a.reps}: floor {r['wall_s']:.2f}s")
 
         if confess:
-            d = fresh_copy(proj, work, "confess-src")
-            out = os.path.join(work, "confess-out")
-            shutil.rmtree(out, ignore_errors=True)
-            r, err = measure(f"confess.{tag}", [confess, "make", d, "--out", out, "-j", str(a.jobs), "--quiet"],
-                             work, logs)
-            stderr = tail(err, 1 << 20)
+            r, stderr = confess_run(confess, f"confess.{tag}", proj, work, logs, a.jobs)
             bp = BUILD_PHASE.search(stderr)
             if not bp:
                 raise BenchError(f"confess printed no `build phase: X.XXXs` line on stderr:\n{stderr[-3000:]}")
@@ -187,25 +195,16 @@ def bench_size(n, a, work, confess):
             sp = SELF_PEAK.search(stderr)
             if sp:
                 m["cself"].append(int(sp.group(1)) / 1024)
-            shutil.rmtree(d)
-            shutil.rmtree(out, ignore_errors=True)
             log(f"N={n} rep {rep + 1}/{a.reps}: confess build {m['cbuild'][-1]:.2f}s, "
                 f"total {r['wall_s']:.2f}s, peak {m['crss'][-1]:.1f} MiB")
 
         for label, binary in a.also:
-            d = fresh_copy(proj, work, "confess-src")
-            out = os.path.join(work, "confess-out")
-            shutil.rmtree(out, ignore_errors=True)
-            r, err = measure(f"also-{label}.{tag}", [binary, "make", d, "--out", out, "-j", str(a.jobs), "--quiet"],
-                             work, logs)
-            stderr = tail(err, 1 << 20)
+            _, stderr = confess_run(binary, f"also-{label}.{tag}", proj, work, logs, a.jobs)
             bp, bc = BUILD_PHASE.search(stderr), BUILD_CPU.search(stderr)
             if not (bp and bc):
                 raise BenchError(f"{binary} printed no build phase lines on stderr:\n{stderr[-3000:]}")
             also[label]["build"].append(float(bp.group(1)))
             also[label]["cpu"].append(float(bc.group(1)))
-            shutil.rmtree(d)
-            shutil.rmtree(out, ignore_errors=True)
             log(f"N={n} rep {rep + 1}/{a.reps}: {label} build {also[label]['build'][-1]:.2f}s, "
                 f"cpu {also[label]['cpu'][-1]:.2f}s")
 

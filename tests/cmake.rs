@@ -127,12 +127,7 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
     assert_eq!(widget["resolved"], "fake");
     assert_eq!(widget["version"], "2.1");
     assert_eq!(widget["lines"], serde_json::json!([7]));
-    let targets: Vec<&str> = widget["targets"]
-        .as_array()
-        .expect("targets")
-        .iter()
-        .filter_map(|t| t.as_str())
-        .collect();
+    let targets = strs(&widget["targets"]);
     assert!(
         targets.contains(&"ConfessWidget::core") && targets.contains(&"ConfessWidget::extra"),
         "{targets:?}"

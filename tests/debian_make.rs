@@ -235,12 +235,7 @@ fn zstd_plain_makefiles() {
 
     // The $(shell) probes are linked and deleted again: no targets, and report.md says so.
     let targets = run.json("targets.json");
-    let transient: Vec<&str> = targets["transient"]
-        .as_array()
-        .expect("transient")
-        .iter()
-        .filter_map(|t| t.as_str())
-        .collect();
+    let transient = strs(&targets["transient"]);
     assert!(
         !transient.is_empty()
             && transient
@@ -258,25 +253,10 @@ fn zstd_plain_makefiles() {
     );
     // The Makefile copies the libraries and the program out of obj/conf_HASH/: the copies are
     // the targets' aliases, and the targets sit in the packages lib and programs.
-    let aliases_of = |label: &str| -> Vec<String> {
-        let (dir, name) = label.split_once(':').expect("label");
-        targets["packages"]
-            .as_array()
-            .expect("packages")
-            .iter()
-            .filter(|p| p["dir"] == dir)
-            .flat_map(|p| p["targets"].as_array().expect("targets").iter())
-            .find(|t| t["name"] == name)
-            .unwrap_or_else(|| panic!("no target {label}: {targets}"))["aliases"]
-            .as_array()
-            .expect("aliases")
-            .iter()
-            .filter_map(|a| a.as_str().map(String::from))
-            .collect()
-    };
-    assert_eq!(aliases_of("lib:zstd"), ["[build]/lib/libzstd.a"]);
-    assert!(aliases_of("lib:zstd_shared").contains(&"[build]/lib/libzstd.so.1.5.4".to_string()));
-    assert_eq!(aliases_of("programs:zstd"), ["[build]/programs/zstd"]);
+    let aliases_of = |dir: &str, name: &str| strs(&target_of(&targets, Some(dir), name)["aliases"]);
+    assert_eq!(aliases_of("lib", "zstd"), ["[build]/lib/libzstd.a"]);
+    assert!(aliases_of("lib", "zstd_shared").contains(&"[build]/lib/libzstd.so.1.5.4"));
+    assert_eq!(aliases_of("programs", "zstd"), ["[build]/programs/zstd"]);
 
     // The manifests rebuild libzstd.a, libzstd.so and zstd as the real build makes them.
     let (objects, identical) = assert_verified("zstd", &run.out);

@@ -106,17 +106,7 @@ fn installed_packages_are_linked_from_what_the_manifests_name() {
     );
     run.assert_ok();
     let t = run.json("targets.json");
-    let target = |name: &str| -> Value {
-        t["packages"]
-            .as_array()
-            .expect("packages")
-            .iter()
-            .flat_map(|p| p["targets"].as_array().expect("targets").iter())
-            .find(|x| x["name"] == name)
-            .unwrap_or_else(|| panic!("no target {name}: {t}"))
-            .clone()
-    };
-    let pack = target("pack");
+    let pack = target_of(&t, None, "pack");
     let zlib = pack["deps"]
         .as_array()
         .expect("deps")
@@ -125,12 +115,7 @@ fn installed_packages_are_linked_from_what_the_manifests_name() {
         .unwrap_or_else(|| panic!("pack has no Package ZLIB dep: {}", pack["deps"]))
         .clone();
     assert_eq!(zlib["method"], "FindPackage", "{zlib}");
-    let libs: Vec<&str> = zlib["libraries"]
-        .as_array()
-        .expect("libraries")
-        .iter()
-        .filter_map(|l| l.as_str())
-        .collect();
+    let libs = strs(&zlib["libraries"]);
     assert!(
         libs.len() == 1 && (libs[0] == "z" || libs[0].ends_with("/libz.so")),
         "{libs:?}"

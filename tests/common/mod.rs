@@ -127,6 +127,31 @@ pub fn scratch_events(scratch: &Path) -> rusqlite::Connection {
     conn
 }
 
+/// A JSON array of strings, as strings (panics on anything else, naming what it got).
+pub fn strs(v: &serde_json::Value) -> Vec<&str> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|s| s.as_str().unwrap_or_else(|| panic!("not a string: {s}")))
+        .collect()
+}
+
+/// The target `dir:name` of a targets.json (`dir` `None`: in any package).
+pub fn target_of<'a>(
+    targets: &'a serde_json::Value,
+    dir: Option<&str>,
+    name: &str,
+) -> &'a serde_json::Value {
+    targets["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter(|p| dir.is_none_or(|d| p["dir"] == d))
+        .flat_map(|p| p["targets"].as_array().expect("targets").iter())
+        .find(|t| t["name"] == name)
+        .unwrap_or_else(|| panic!("no target {dir:?}:{name} in {targets}"))
+}
+
 /// Runs `confess ARGS` with extra environment variables.
 pub fn confess_env(tmp: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     confess_full(tmp, args, &[], env)
