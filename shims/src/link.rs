@@ -13,17 +13,14 @@ use std::path::{Path, PathBuf};
 /// What one link reads and writes, however it was spelled.
 #[derive(Debug, Default)]
 pub struct LinkSpec {
-    /// File inputs in command-line order (objects, archives, shared objects, scripts).
-    pub files: Vec<String>,
-    /// `-l` names in order, with `:` names kept as given.
-    pub libs: Vec<String>,
     pub lib_dirs: Vec<String>,
     pub output: Option<String>,
     pub kind: Option<LinkKind>,
     pub soname: Option<String>,
     pub static_only: bool,
-    /// Files and `-l` names together, in command-line order: the order the linker reads them
-    /// in, which decides archive resolution and the order of DT_NEEDED.
+    /// Files (objects, archives, shared objects, scripts; sources compiled in the same call
+    /// in their places) and `-l` names (`:` names kept as given), in command-line order: the
+    /// order the linker reads them in, which decides archive resolution and DT_NEEDED.
     pub order: Vec<LinkItem>,
 }
 
@@ -52,6 +49,28 @@ fn soname_from_linker_words(words: &[String]) -> Option<String> {
 }
 
 impl LinkSpec {
+    /// The file inputs, in order.
+    pub fn files(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .filter_map(|i| match i {
+                LinkItem::File(f) => Some(f.clone()),
+                LinkItem::Lib(_) => None,
+            })
+            .collect()
+    }
+
+    /// The `-l` names, in order.
+    pub fn libs(&self) -> Vec<String> {
+        self.order
+            .iter()
+            .filter_map(|i| match i {
+                LinkItem::Lib(l) => Some(l.clone()),
+                LinkItem::File(_) => None,
+            })
+            .collect()
+    }
+
     pub fn from_driver(cmd: &Command) -> LinkSpec {
         let mut linker_words = Vec::new();
         for a in &cmd.args {
@@ -75,9 +94,6 @@ impl LinkSpec {
         }
         LinkSpec {
             order,
-            // Sources compiled in the same call stay in their command-line places.
-            files: cmd.inputs.iter().map(|i| i.path.clone()).collect(),
-            libs: cmd.values(Meaning::Lib).map(String::from).collect(),
             lib_dirs: cmd.values(Meaning::LibPath).map(String::from).collect(),
             output: Some(cmd.output.clone().unwrap_or_else(|| "a.out".into())),
             kind: Some(cmd.link_kind()),
@@ -147,28 +163,18 @@ impl LinkSpec {
                 "-r" | "-i" | "--relocatable" => s.kind = Some(LinkKind::Relocatable),
                 "-static" | "-Bstatic" | "-non_shared" | "-dn" => s.static_only = true,
                 "-Bdynamic" | "-dy" | "-call_shared" => s.static_only = false,
-                "-l" | "--library" => {
-                    let l = next(&mut it);
-                    s.order.push(LinkItem::Lib(l.clone()));
-                    s.libs.push(l)
-                }
+                "-l" | "--library" => s.order.push(LinkItem::Lib(next(&mut it))),
                 "-L" | "--library-path" => s.lib_dirs.push(next(&mut it)),
                 "-soname" | "-h" | "--soname" => s.soname = Some(next(&mut it)),
                 w if SEPARATE.contains(&w) => {
                     next(&mut it);
                 }
-                w if w.starts_with("-l") => {
-                    s.order.push(LinkItem::Lib(w[2..].to_string()));
-                    s.libs.push(w[2..].to_string())
-                }
+                w if w.starts_with("-l") => s.order.push(LinkItem::Lib(w[2..].to_string())),
                 w if w.starts_with("-L") => s.lib_dirs.push(w[2..].to_string()),
                 w if w.starts_with("--output=") => s.output = Some(w[9..].to_string()),
                 w if w.starts_with("-soname=") => s.soname = Some(w[8..].to_string()),
                 w if w.starts_with('-') => {}
-                w => {
-                    s.order.push(LinkItem::File(w.to_string()));
-                    s.files.push(w.to_string())
-                }
+                w => s.order.push(LinkItem::File(w.to_string())),
             }
         }
         if s.output.is_none() {
@@ -353,7 +359,7 @@ pub fn run_ld(ctx: &Ctx) -> Result<i32> {
     };
     let id = ctx.write_token(&mut tok, Some(&out_abs))?;
     let mut ev = ctx.event("confessed");
-    ev.inputs = spec.files.clone();
+    ev.inputs = spec.files();
     ev.outputs.push(out);
     ev.tokens.push(id);
     ctx.record(ev)?;
@@ -373,8 +379,8 @@ mod tests {
         let s = LinkSpec::from_ld(&words(
             "-shared -soname libx.so.1 -o libx.so a.o b.o -L. -lfoo -lm -m elf_x86_64",
         ));
-        assert_eq!(s.files, ["a.o", "b.o"]);
-        assert_eq!(s.libs, ["foo", "m"]);
+        assert_eq!(s.files(), ["a.o", "b.o"]);
+        assert_eq!(s.libs(), ["foo", "m"]);
         assert_eq!(s.kind, Some(LinkKind::Shared));
         assert_eq!(s.soname.as_deref(), Some("libx.so.1"));
         assert_eq!(s.output.as_deref(), Some("libx.so"));

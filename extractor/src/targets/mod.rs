@@ -289,6 +289,11 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
     }
     let mut drafts: Vec<Draft> = Vec::new();
     let mut transient: Vec<String> = Vec::new();
+    let consumed: BTreeSet<NodeId> = g
+        .actions
+        .iter()
+        .flat_map(|a| a.inputs.iter().map(|(_, i)| *i))
+        .collect();
     let mut node_target: BTreeMap<NodeId, usize> = BTreeMap::new();
     for (loc, versions) in &by_loc {
         let last = versions
@@ -306,13 +311,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         // Made and deleted again during the build, and used by nothing: a probe (zstd's
         // Makefile links have_zlib.c in `$(shell)` to see whether zlib is there), not a target.
         let gone = std::fs::symlink_metadata(map.scratch_root_join(loc)).is_err();
-        if gone
-            && g.node(last).aliases.is_empty()
-            && !g
-                .actions
-                .iter()
-                .any(|a| a.inputs.iter().any(|(_, i)| i == &last))
-        {
+        if gone && g.node(last).aliases.is_empty() && !consumed.contains(&last) {
             transient.push(paths.loc(loc));
             continue;
         }
