@@ -298,8 +298,8 @@ fn execute(cli: Cli) -> Result<i32, Error> {
     let outcome = confession::run(driver.as_ref(), &common.options())?;
     crate::verify::record_invocation(&common.out)?;
     print!("{}", outcome.summary);
-    if let Some(p) = &outcome.scratch_kept {
-        eprintln!("confess: scratch directory kept at {}", p.display());
+    if let Some((p, why)) = &outcome.scratch_kept {
+        eprintln!("confess: scratch directory kept at {} ({why})", p.display());
     }
     match outcome.build_failure {
         Some(e) => Err(e),

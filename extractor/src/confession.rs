@@ -53,7 +53,8 @@ pub struct Outcome {
     pub graph: Graph,
     pub summary: String,
     pub build_failure: Option<Error>,
-    pub scratch_kept: Option<PathBuf>,
+    /// The kept scratch directory (`--keep-scratch`), and why it is where it is.
+    pub scratch_kept: Option<(PathBuf, String)>,
 }
 
 pub fn shim_path() -> Result<PathBuf> {
@@ -115,7 +116,7 @@ fn prepare_out(out: &Path, src: &Path) -> Result<PathBuf> {
 pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let src = driver.source().to_path_buf();
     let out = prepare_out(&opts.out, &src)?;
-    let scratch = Scratch::new(opts.keep_scratch, shim_path()?)?;
+    let scratch = Scratch::new(opts.keep_scratch, shim_path()?, &src)?;
     let skip = out.starts_with(&src).then_some(out.as_path());
     scratch::copy_tree(&src, &scratch.src, skip)?;
     let steps = driver.steps(&scratch, opts)?;
@@ -186,7 +187,9 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         graph,
         summary,
         build_failure: failure,
-        scratch_kept: opts.keep_scratch.then(|| scratch.root.clone()),
+        scratch_kept: opts
+            .keep_scratch
+            .then(|| (scratch.root.clone(), scratch.placed.clone())),
     })
 }
 
@@ -372,18 +375,11 @@ pub fn load(session: &Path) -> Result<Confession> {
         path: db.clone(),
         reason: e.to_string(),
     })?;
-    let mut tokens = std::collections::BTreeMap::new();
-    let dir = session.join("tokens");
-    let rd = std::fs::read_dir(&dir).map_err(|e| Error::io("reading", &dir, e))?;
-    for e in rd.flatten() {
-        let p = e.path();
-        let text = std::fs::read_to_string(&p).map_err(|e| Error::io("reading", &p, e))?;
-        let t = confess_shims::token::Token::parse(&text).map_err(|e| Error::Store {
-            path: p.clone(),
-            reason: e.to_string(),
-        })?;
-        tokens.insert(t.id.clone(), t);
-    }
+    let store = confess_shims::store::path(session);
+    let tokens = confess_shims::store::index(&store).map_err(|e| Error::Store {
+        path: store.clone(),
+        reason: e.to_string(),
+    })?;
     let mut packages = Vec::new();
     let plog = session.join("packages.jsonl");
     if let Ok(text) = std::fs::read_to_string(&plog) {
@@ -469,7 +465,7 @@ fn write_outputs(
 
 /// Keeps the facts: a compacted copy of the event store and the token store.
 fn save_store(session: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to.join("tokens")).map_err(|e| Error::io("creating", to, e))?;
+    std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
     let db = ss::events_path(session);
     let dst = ss::events_path(to);
     let conn = rusqlite::Connection::open(&db).map_err(|e| Error::Store {
@@ -481,12 +477,8 @@ fn save_store(session: &Path, to: &Path) -> Result<()> {
             path: dst.clone(),
             reason: e.to_string(),
         })?;
-    let rd =
-        std::fs::read_dir(session.join("tokens")).map_err(|e| Error::io("reading", session, e))?;
-    for e in rd.flatten() {
-        let p = e.path();
-        std::fs::copy(&p, to.join("tokens").join(e.file_name()))
-            .map_err(|e| Error::io("copying", &p, e))?;
-    }
+    let tokens = confess_shims::store::path(session);
+    std::fs::copy(&tokens, confess_shims::store::path(to))
+        .map_err(|e| Error::io("copying", &tokens, e))?;
     Ok(())
 }

@@ -24,6 +24,8 @@ pub struct Scratch {
     /// collect2 looks for ld on PATH.
     pub bin_private: PathBuf,
     pub shim: PathBuf,
+    /// Why the scratch lives where it does (see [`parent_for`]).
+    pub placed: String,
 }
 
 /// Names linked in the shim directory whatever is installed.
@@ -48,12 +50,104 @@ const BASE_NAMES: &[&str] = &[
     "pkg-config",
 ];
 
+/// Names the directory scratch copies go into, instead of the choice below.
+pub const ENV_SCRATCH: &str = "CONFESS_SCRATCH";
+
+/// The memory file system scratch copies go to when it has room.
+pub const TMPFS: &str = "/dev/shm";
+const TMPFS_MAGIC: u64 = 0x0102_1994;
+
+/// Where the scratch copy of a source tree of `src_bytes` goes, and why there.
+///
+/// `CONFESS_SCRATCH` when set. Otherwise `/dev/shm` when it is a tmpfs that allows programs to
+/// run (configure runs the programs it compiles) and has room for four times the tree (the copy,
+/// the build's outputs; `confess verify` holds two builds) plus 1 GiB, within half of the
+/// memory available; otherwise the system's temporary directory. A build phase creates one
+/// file per call, and the scratch is thrown away: on tmpfs creating a file allocates no disk
+/// inode, which on ext4 after many deletions costs more than the rest of a shim call (see
+/// docs/performance.md).
+pub fn parent_for(src_bytes: u64) -> Result<(PathBuf, String)> {
+    if let Some(dir) = std::env::var_os(ENV_SCRATCH) {
+        let dir = PathBuf::from(dir);
+        if !dir.is_dir() {
+            return Err(Error::Input {
+                path: dir,
+                reason: format!(
+                    "{ENV_SCRATCH} names no directory; create it, or unset {ENV_SCRATCH} to let \
+                     confess choose"
+                ),
+            });
+        }
+        return Ok((dir, format!("set by {ENV_SCRATCH}")));
+    }
+    let need = src_bytes.saturating_mul(4).saturating_add(1 << 30);
+    match tmpfs_room(Path::new(TMPFS), need) {
+        Ok(()) => Ok((PathBuf::from(TMPFS), "tmpfs with room".into())),
+        Err(why) => Ok((std::env::temp_dir(), why)),
+    }
+}
+
+/// Whether `dir` is a tmpfs that runs programs and has `need` bytes free and in memory.
+fn tmpfs_room(dir: &Path, need: u64) -> std::result::Result<(), String> {
+    let fs = rustix::fs::statfs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if fs.f_type as u64 != TMPFS_MAGIC {
+        return Err(format!("{} is not a tmpfs", dir.display()));
+    }
+    let vfs = rustix::fs::statvfs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if vfs
+        .f_flag
+        .intersects(rustix::fs::StatVfsMountFlags::NOEXEC | rustix::fs::StatVfsMountFlags::RDONLY)
+    {
+        return Err(format!("{} is mounted noexec or read-only", dir.display()));
+    }
+    let free = vfs.f_bavail.saturating_mul(vfs.f_frsize);
+    if free < need {
+        return Err(format!(
+            "{} has {} MiB free, {} MiB needed",
+            dir.display(),
+            free >> 20,
+            need >> 20
+        ));
+    }
+    let avail = mem_available().unwrap_or(0);
+    if avail / 2 < need {
+        return Err(format!(
+            "{} MiB of memory available, {} MiB wanted for a scratch copy in memory",
+            avail >> 20,
+            (need * 2) >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// `MemAvailable` from /proc/meminfo, in bytes.
+fn mem_available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The bytes of the regular files below `dir`.
+pub fn tree_bytes(dir: &Path) -> u64 {
+    let mut n = 0;
+    crate::pathmap::walk(dir, &mut |p, ft| {
+        if ft.is_file() {
+            n += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+        }
+        true
+    });
+    n
+}
+
 impl Scratch {
-    pub fn new(keep: bool, shim: PathBuf) -> Result<Scratch> {
+    /// A scratch area for a copy of `src` (see [`parent_for`] for where it lives).
+    pub fn new(keep: bool, shim: PathBuf, src: &Path) -> Result<Scratch> {
+        let (parent, placed) = parent_for(tree_bytes(src))?;
         let tmp = tempfile::Builder::new()
             .prefix("confess-")
-            .tempdir()
-            .map_err(|e| Error::io("creating the scratch directory", std::env::temp_dir(), e))?;
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io("creating the scratch directory", &parent, e))?;
         let root = std::fs::canonicalize(tmp.path())
             .map_err(|e| Error::io("reading the scratch directory", tmp.path(), e))?;
         let s = Scratch {
@@ -70,15 +164,13 @@ impl Scratch {
                 Some(tmp)
             },
             shim,
+            placed,
         };
-        for d in [
-            &s.session,
-            &s.bin,
-            &s.bin_private,
-            &s.session.join("tokens"),
-        ] {
+        for d in [&s.session, &s.bin, &s.bin_private] {
             std::fs::create_dir_all(d).map_err(|e| Error::io("creating", d, e))?;
         }
+        confess_shims::store::create(&s.session)
+            .map_err(|e| Error::io("creating", confess_shims::store::path(&s.session), e))?;
         confess_shims::events::create(&ss::events_path(&s.session)).map_err(|e| Error::Store {
             path: s.session.clone(),
             reason: e.to_string(),

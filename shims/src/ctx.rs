@@ -146,16 +146,15 @@ impl Ctx {
         set_store(tok, &session.dir.display().to_string());
         let shim = self.shim_exe.display().to_string();
         let text = tok.render(&shim);
-        let store = session.token_path(&tok.id);
-        if !store.exists() {
-            write_atomic(&store, text.as_bytes())?;
-        }
-        for m in tok.members.iter().flat_map(|(_, m)| m.embedded()) {
-            let p = session.token_path(&m.id);
-            if !p.exists() {
-                write_atomic(&p, m.render(&shim).as_bytes())?;
-            }
-        }
+        // Embedded members travel inside the token: the store's readers index them too.
+        let store = session.tokens();
+        crate::store::append(&store, &text).map_err(|e| {
+            ShimError(format!(
+                "cannot store token {} in {}: {e}; the confession would be incomplete",
+                tok.id,
+                store.display()
+            ))
+        })?;
         if let Some(out) = out {
             write_atomic(out, text.as_bytes())?;
             if tok.kind() == crate::token::Kind::Executable {

@@ -18,4 +18,5 @@ pub mod realize;
 pub mod role;
 pub mod session;
 pub mod shim;
+pub mod store;
 pub mod token;

@@ -12,10 +12,11 @@ use crate::ctx::{self, err, Result, ShimError};
 use crate::flags::Meaning;
 use crate::session::Session;
 use crate::token::{Edge, Kind, Token};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 
 /// The role of archive members that are real files rather than tokens.
 pub const OPAQUE_ROLE: &str = "file";
@@ -24,6 +25,9 @@ pub const OPAQUE_ROLE: &str = "file";
 pub struct Realizer {
     pub session: Session,
     pub shim_exe: PathBuf,
+    /// The session's token store by id, read when a node is first looked up. Inputs are written
+    /// before the nodes that read them, so what a realization needs is in the store already.
+    tokens: OnceLock<std::result::Result<BTreeMap<String, Token>, String>>,
 }
 
 /// A realized node: the real artifact, and the directories of shared libraries it needs at run
@@ -40,19 +44,32 @@ impl Realizer {
             .filter(|s| s.dir == Path::new(&tok.store))
             .unwrap_or_else(|| Session::from_store(Path::new(&tok.store)));
         session.dir = PathBuf::from(&tok.store);
-        Realizer { session, shim_exe }
+        Realizer {
+            session,
+            shim_exe,
+            tokens: OnceLock::new(),
+        }
     }
 
     fn load(&self, id: &str) -> Result<Token> {
-        let p = self.session.token_path(id);
-        let text = std::fs::read_to_string(&p).map_err(|e| {
+        let store = self.session.tokens();
+        let tokens = self
+            .tokens
+            .get_or_init(|| crate::store::index(&store).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| {
+                ShimError(format!(
+                    "cannot read the session's token store {}: {e}; was the confession's \
+                     session directory removed?",
+                    store.display()
+                ))
+            })?;
+        tokens.get(id).cloned().ok_or_else(|| {
             ShimError(format!(
-                "token {id} is not in the session's store {} ({e}); was the confession's \
-                 session directory removed?",
-                self.session.tokens().display()
+                "token {id} is not in the session's token store {}",
+                store.display()
             ))
-        })?;
-        Token::parse(&text).map_err(|e| ShimError(format!("{}: {e}", p.display())))
+        })
     }
 
     /// Builds `tok` for real (once per id, under a lock) and returns the artifact.

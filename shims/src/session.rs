@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-/// Session directory: `events.sqlite`, `tokens/`, `realized/`, `cache/`.
+/// Session directory: `events.sqlite`, `events.log`, `tokens.log`, `realized/`, `cache/`.
 pub const ENV_DIR: &str = "CONFESS_DIR";
 /// `configure` (every call runs the real tool) or `build` (calls confess).
 pub const ENV_PHASE: &str = "CONFESS_PHASE";
@@ -82,12 +82,9 @@ impl Session {
         events_path(&self.dir)
     }
 
+    /// The token store (`tokens.log`, see [`crate::store`]).
     pub fn tokens(&self) -> PathBuf {
-        self.dir.join("tokens")
-    }
-
-    pub fn token_path(&self, id: &str) -> PathBuf {
-        self.tokens().join(id)
+        crate::store::path(&self.dir)
     }
 
     pub fn realized(&self) -> PathBuf {

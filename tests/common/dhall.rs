@@ -236,7 +236,11 @@ pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
                         let rest = &w[i + 1..];
                         rest.find("/src/").map(|j| &rest[j + 5..])
                     }) {
-                        Some(rel) if w.starts_with(&std::env::temp_dir().display().to_string()) => {
+                        Some(rel)
+                            if super::scratch_prefixes()
+                                .iter()
+                                .any(|p| w.starts_with(p.as_str())) =>
+                        {
                             src.join(rel).display().to_string()
                         }
                         _ => w,

@@ -82,6 +82,29 @@ impl Run {
     }
 }
 
+/// How the paths of scratch directories start, in every place confess may put them.
+pub fn scratch_prefixes() -> Vec<String> {
+    [std::env::temp_dir(), PathBuf::from(confess::scratch::TMPFS)]
+        .iter()
+        .map(|d| format!("{}/confess-", d.display()))
+        .collect()
+}
+
+/// Fails when `text` (the file `what` of an output) names a scratch directory, which is gone.
+/// Output directories the tests make are named `confess-out...` and may appear.
+pub fn assert_no_scratch_paths_in(what: &str, text: &str) {
+    for prefix in scratch_prefixes() {
+        for (i, _) in text.match_indices(&prefix) {
+            let rest = &text[i + prefix.len()..];
+            assert!(
+                rest.starts_with("out"),
+                "{what} points into the scratch directory: {}",
+                &text[i..(i + 80).min(text.len())]
+            );
+        }
+    }
+}
+
 /// Runs `confess ARGS` with `--out` set to a fresh directory inside `tmp`.
 pub fn confess(tmp: &Path, args: &[&str]) -> Run {
     confess_with(tmp, args, &[])
@@ -95,7 +118,7 @@ pub fn confess_keeping_scratch(tmp: &Path, args: &[&str]) -> (Run, PathBuf) {
     let scratch = stderr
         .lines()
         .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
-        .map(PathBuf::from)
+        .map(|l| PathBuf::from(l.rsplit_once(" (").map_or(l, |(p, _)| p)))
         .unwrap_or_else(|| panic!("confess kept no scratch directory:\n{stderr}"));
     (run, scratch)
 }

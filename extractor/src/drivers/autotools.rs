@@ -247,7 +247,8 @@ mod tests {
 
     #[test]
     fn steps_bootstrap_configure_and_make() {
-        let scratch = Scratch::new(false, std::env::current_exe().expect("exe")).expect("scratch");
+        let exe = std::env::current_exe().expect("exe");
+        let scratch = Scratch::new(false, exe, Path::new(".")).expect("scratch");
         std::fs::create_dir_all(&scratch.src).expect("mkdir");
         let steps = driver(false, true, Deps::Auto)
             .steps(&scratch, &opts())

@@ -184,7 +184,11 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         std::fs::remove_dir_all(&vdir).map_err(|e| Error::io("removing", &vdir, e))?;
     }
     std::fs::create_dir_all(&vdir).map_err(|e| Error::io("creating", &vdir, e))?;
-    let scratch = Scratch::new(opts.keep_scratch, crate::confession::shim_path()?)?;
+    let scratch = Scratch::new(
+        opts.keep_scratch,
+        crate::confession::shim_path()?,
+        driver.source(),
+    )?;
     let copts = crate::confession::Options {
         out: out.clone(),
         jobs: opts.jobs,
@@ -295,8 +299,9 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     std::fs::write(&json, text + "\n").map_err(|e| Error::io("writing", &json, e))?;
     if opts.keep_scratch {
         eprintln!(
-            "confess: scratch directory kept at {}",
-            scratch.root.display()
+            "confess: scratch directory kept at {} ({})",
+            scratch.root.display(),
+            scratch.placed
         );
     }
     Ok(report)

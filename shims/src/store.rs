@@ -1,0 +1,191 @@
+//! The token store: every token a session's shims wrote, in one append-only file.
+//!
+//! A shim appends its token to `tokens.log` in the session directory as one record, written with
+//! one `write` on a file opened `O_APPEND`, under an exclusive lock on the file (as the event log
+//! is). A record is a header line and the token's text:
+//!
+//! ```text
+//! CONFESS-TOKEN-RECORD <bytes>
+//! <the token, exactly as written to the build tree: <bytes> bytes>
+//! ```
+//!
+//! One file instead of one file per token: creating a file costs an inode, and on a build that
+//! compiles thousands of sources the store's directory, which every shim wrote into, was the
+//! most contended lock of the build phase. Readers (realization during the build, the extractor
+//! after it) read the whole file under a shared lock and index every token by id, an archive's
+//! embedded members included. The same id may be written more than once (an action repeated);
+//! equal ids are equal tokens, and the first record is kept.
+
+use crate::token::Token;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The first word of a record's header line.
+pub const RECORD: &str = "CONFESS-TOKEN-RECORD";
+
+/// The token store of the session directory `dir`.
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join("tokens.log")
+}
+
+/// Creates the empty store. Called once by the driver, before any shim runs.
+pub fn create(dir: &Path) -> std::io::Result<()> {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path(dir))
+        .map(drop)
+}
+
+/// Appends one token's text to the store at `path`. Opens the existing file and never creates
+/// it: a missing store means the session is broken, and the caller fails rather than lose the
+/// token.
+pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut rec = String::with_capacity(text.len() + RECORD.len() + 24);
+    rec.push_str(RECORD);
+    rec.push(' ');
+    rec.push_str(&text.len().to_string());
+    rec.push('\n');
+    rec.push_str(text);
+    let mut f = std::fs::OpenOptions::new().append(true).open(path)?;
+    f.lock()?;
+    let res = f.write_all(rec.as_bytes());
+    let _ = f.unlock();
+    res
+}
+
+/// Why the store could not be read.
+#[derive(Debug)]
+pub enum StoreError {
+    Io(std::io::Error),
+    /// A record (starting at this byte offset) that is cut short or not a token.
+    Record(usize, String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Io(e) => write!(f, "{e}"),
+            StoreError::Record(at, why) => write!(f, "the record at byte {at} {why}"),
+        }
+    }
+}
+
+/// Every token in the store at `path`, and every token embedded in one, by id.
+pub fn index(path: &Path) -> Result<BTreeMap<String, Token>, StoreError> {
+    let text = read_locked(path).map_err(StoreError::Io)?;
+    let mut out = BTreeMap::new();
+    for tok in records(&text)? {
+        for t in tok.embedded() {
+            if !out.contains_key(&t.id) {
+                out.insert(t.id.clone(), t.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The file's text, read under a shared lock so that no record is read half written.
+fn read_locked(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    f.lock_shared()?;
+    let mut text = String::new();
+    let res = f.read_to_string(&mut text);
+    let _ = f.unlock();
+    res.map(|_| text)
+}
+
+/// The tokens of the store's text, in the order they were written.
+fn records(text: &str) -> Result<Vec<Token>, StoreError> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < text.len() {
+        let bad = |why: &str| StoreError::Record(pos, why.to_string());
+        let rest = &text[pos..];
+        let nl = rest
+            .find('\n')
+            .ok_or_else(|| bad("is cut short in its header"))?;
+        let len: usize = rest[..nl]
+            .strip_prefix(RECORD)
+            .and_then(|n| n.strip_prefix(' '))
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| bad(&format!("does not start with `{RECORD} <bytes>`")))?;
+        let body = rest
+            .get(nl + 1..nl + 1 + len)
+            .ok_or_else(|| bad(&format!("is cut short: {len} bytes announced")))?;
+        let tok = Token::parse(body).map_err(|e| bad(&format!("is not a token: {e}")))?;
+        out.push(tok);
+        pos += nl + 1 + len;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::{Edge, Input, Kind};
+
+    fn token(id: &str, kind: Kind) -> Token {
+        Token {
+            id: id.into(),
+            kind: Some(kind),
+            role: "cc".into(),
+            cwd: "/w".into(),
+            output: format!("/w/{id}"),
+            argv: vec!["cc".into(), "-c".into(), "x.c".into()],
+            inputs: vec![Input {
+                edge: Edge::Source,
+                hash: "ab".into(),
+                path: "/w/x.c".into(),
+            }],
+            ..Token::default()
+        }
+    }
+
+    #[test]
+    fn tokens_and_their_members_are_found_by_id() {
+        let dir = tempfile::tempdir().expect("tmp");
+        create(dir.path()).expect("create");
+        let p = path(dir.path());
+        let obj = token("o1", Kind::Object);
+        let mut ar = token("a1", Kind::Archive);
+        ar.members.push(("m.o".into(), token("m1", Kind::Object)));
+        let exe = token("e1", Kind::Executable);
+        for t in [&obj, &ar, &exe, &obj] {
+            append(&p, &t.render("/bin/confess-shim")).expect("append");
+        }
+        let idx = index(&p).expect("index");
+        assert_eq!(
+            idx.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["a1", "e1", "m1", "o1"]
+        );
+        assert_eq!(idx["m1"], ar.members[0].1);
+        assert_eq!(idx["e1"], exe);
+    }
+
+    #[test]
+    fn a_record_cut_short_is_an_error_naming_where_it_starts() {
+        let dir = tempfile::tempdir().expect("tmp");
+        create(dir.path()).expect("create");
+        let p = path(dir.path());
+        let text = token("o1", Kind::Object).render("/s");
+        append(&p, &text).expect("append");
+        let whole = std::fs::metadata(&p).expect("stat").len() as usize;
+        append(&p, &text).expect("append");
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .expect("open");
+        f.set_len((whole + 30) as u64).expect("cut");
+        let e = index(&p).expect_err("cut short").to_string();
+        assert!(e.contains(&format!("at byte {whole}")), "{e}");
+        assert!(e.contains("cut short"), "{e}");
+        std::fs::write(&p, "garbage\n").expect("write");
+        assert!(index(&p)
+            .expect_err("garbage")
+            .to_string()
+            .contains("does not start with"));
+    }
+}
