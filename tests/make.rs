@@ -313,3 +313,55 @@ fn graph_json_follows_its_schema() {
         );
     }
 }
+
+#[test]
+fn confess_scratch_says_where_the_scratch_copy_goes() {
+    let fx = fixture("make/static-lib");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let place = tmp.path().join("scratch-here");
+    std::fs::create_dir(&place).expect("mkdir");
+    let place_s = place.to_str().expect("utf-8");
+    let run = confess_full(
+        &tmp.path().join("c"),
+        &["make", fx.to_str().expect("utf-8")],
+        &["--keep-scratch"],
+        &[("CONFESS_SCRATCH", place_s)],
+    );
+    run.assert_ok();
+    let kept = std::fs::read_dir(&place)
+        .expect("read")
+        .flatten()
+        .map(|e| e.path())
+        .collect::<Vec<_>>();
+    assert_eq!(
+        kept.len(),
+        1,
+        "one scratch directory in {place_s}: {kept:?}"
+    );
+    assert!(kept[0].join("src/main.o").is_file(), "{kept:?}");
+    assert!(
+        run.stderr().contains("(set by CONFESS_SCRATCH)"),
+        "{}",
+        run.stderr()
+    );
+    // Without --keep-scratch the directory goes when the confession ends.
+    std::fs::remove_dir_all(&kept[0]).expect("cleanup");
+    let run = confess_env(
+        &tmp.path().join("d"),
+        &["make", fx.to_str().expect("utf-8")],
+        &[("CONFESS_SCRATCH", place_s)],
+    );
+    run.assert_ok();
+    assert_eq!(std::fs::read_dir(&place).expect("read").count(), 0);
+
+    // A place that is not a directory is an input error naming it.
+    let missing = tmp.path().join("no-such-dir");
+    let run = confess_env(
+        &tmp.path().join("e"),
+        &["make", fx.to_str().expect("utf-8")],
+        &[("CONFESS_SCRATCH", missing.to_str().expect("utf-8"))],
+    );
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(run.stderr().contains("no-such-dir"), "{}", run.stderr());
+    assert!(run.stderr().contains("CONFESS_SCRATCH"), "{}", run.stderr());
+}

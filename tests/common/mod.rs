@@ -184,7 +184,8 @@ fn confess_with(tmp: &Path, args: &[&str], options: &[&str]) -> Run {
     confess_full(tmp, args, options, &[])
 }
 
-fn confess_full(tmp: &Path, args: &[&str], options: &[&str], env: &[(&str, &str)]) -> Run {
+/// Runs `confess ARGS` with `options` right after the subcommand and extra environment variables.
+pub fn confess_full(tmp: &Path, args: &[&str], options: &[&str], env: &[(&str, &str)]) -> Run {
     let out = tmp.join("confess-out");
     let mut cmd = Command::new(confess_bin());
     // Options go right after the subcommand, before any `--`.
