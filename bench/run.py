@@ -334,6 +334,20 @@ def parse_sizes(values):
     return out
 
 
+def default_confess():
+    """Where `cargo build --release` puts confess: target/HOST/release/ (.cargo/config.toml names
+    the host as the target, so that the shim links statically), or target/release/ for a build
+    made with another target setting."""
+    try:
+        host = re.search(r"^host: (\S+)$", subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout,
+                         re.M).group(1)
+    except (OSError, AttributeError):
+        host = None
+    candidates = ([os.path.join(ROOT, "target", host, "release", "confess")] if host else []) + \
+        [os.path.join(ROOT, "target", "release", "confess")]
+    return next((c for c in candidates if os.path.exists(c)), candidates[0])
+
+
 def main():
     if len(sys.argv) > 1 and sys.argv[1] == "_measure":
         return measure_child(sys.argv[2:])
@@ -342,8 +356,9 @@ def main():
                     help="project sizes N, in translation units (default: 200 1000 2000)")
     ap.add_argument("--jobs", "-j", type=int, default=2, help="parallel jobs, make -jJ (default 2)")
     ap.add_argument("--reps", type=int, default=1, help="repetitions; the median is reported (default 1)")
-    ap.add_argument("--confess", default=os.path.join(ROOT, "target", "release", "confess"),
-                    help="the confess binary (default: target/release/confess)")
+    ap.add_argument("--confess", default=default_confess(),
+                    help="the confess binary (default: target/HOST/release/confess, as cargo "
+                         "build --release leaves it)")
     ap.add_argument("--no-confess", action="store_true", help="skip the confess column")
     ap.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
                     help="another confess binary to measure in the same run (repeatable)")

@@ -239,6 +239,7 @@ pub fn scan(
             || pp::Memo {
                 dir: ctx.session.cache(),
                 salt: memo_salt(&key, cmd),
+                live: ctx.session.root.as_ref().map(PathBuf::from),
             },
         ),
     };

@@ -8,7 +8,11 @@
 //! and forced includes) and of the leading directives' text. What the state also depends on is
 //! the file system, so a snapshot lists every path the scan asked about: the files it found,
 //! with their identity (device, inode, size, mtime, ctime), and the paths it found no file at.
-//! A snapshot is used only when every one of them is as it was.
+//! A snapshot is used only when every one of them is as it was. Snapshots live in the session's
+//! cache and last one confession, as the compiler's facts do; so only the paths where the build
+//! writes (below the scratch root) are checked on each use, and the toolchain's headers and
+//! the misses in its directories (most of a snapshot's paths: glibc's headers) are taken as
+//! they were when the snapshot was made.
 
 use super::macros::{Fast, Macro, Table};
 use super::{Dir, Entry, Found, Probe};
@@ -209,7 +213,7 @@ impl<'a> R<'a> {
 
 /// Reads a snapshot and checks it against the file system: `None` when there is none, it is
 /// damaged, or any path it asked about has changed.
-pub(super) fn load(path: &Path) -> Option<State> {
+pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
     let bytes = std::fs::read(path).ok()?;
     let mut r = R(bytes.strip_prefix(MAGIC)?);
     let n = r.u()?;
@@ -231,7 +235,7 @@ pub(super) fn load(path: &Path) -> Option<State> {
         } else {
             None
         };
-        if probe(&p) != id {
+        if live.is_none_or(|l| p.starts_with(l)) && probe(&p) != id {
             return None;
         }
         probes.insert(p, id);
@@ -345,6 +349,7 @@ mod tests {
             memo: memo.map(|m| Memo {
                 dir: m.to_path_buf(),
                 salt: "test".into(),
+                live: None,
             }),
         };
         Scanner::new(cfg)
@@ -396,13 +401,16 @@ mod tests {
         assert_eq!(scan(root, Some(&memo), "one.c"), plain);
         let saved = snapshots(&memo);
         assert_eq!(saved.len(), 1, "the first scan leaves one snapshot");
-        assert!(super::load(&saved[0]).is_some());
+        assert!(super::load(&saved[0], None).is_some());
         assert_eq!(scan(root, Some(&memo), "two.c"), plain);
         assert_eq!(snapshots(&memo), saved, "the second scan reuses it");
 
         // A header appearing earlier in the chain shadows one the snapshot found.
         w("user/b.h", "");
-        assert!(super::load(&saved[0]).is_none());
+        assert!(super::load(&saved[0], None).is_none());
+        // Only paths below the live directory are checked: the rest are fixed for the session.
+        assert!(super::load(&saved[0], Some(&root.join("user"))).is_none());
+        assert!(super::load(&saved[0], Some(&root.join("sys"))).is_some());
         let shadowed = scan(root, Some(&memo), "two.c");
         assert_eq!(shadowed, scan(root, None, "two.c"));
         assert!(shadowed
@@ -416,7 +424,7 @@ mod tests {
             "sys/a.h",
             "#ifndef A_H\n#define A_H\n#include <b.h>\n#endif\n",
         );
-        assert!(super::load(&saved[0]).is_none());
+        assert!(super::load(&saved[0], None).is_none());
         let changed = scan(root, Some(&memo), "two.c");
         assert_eq!(changed, scan(root, None, "two.c"));
         assert!(!changed.iter().any(|(s, _)| s.ends_with("c.h")));

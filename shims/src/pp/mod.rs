@@ -64,6 +64,10 @@ pub struct Config<'a> {
 pub struct Memo {
     pub dir: PathBuf,
     pub salt: String,
+    /// Paths below this directory (the scratch root, where the build writes) are checked
+    /// against a snapshot each time it is used; paths elsewhere (the toolchain's headers) are
+    /// taken as fixed for the session the snapshot belongs to. `None`: every path is checked.
+    pub live: Option<PathBuf>,
 }
 
 /// A file's identity as a probe saw it (`memo` checks a snapshot's paths against these).
@@ -226,7 +230,8 @@ impl<'a> Scanner<'a> {
             let key = memo::start_key(&m.salt, &self.cfg);
             let texts: Vec<&str> = body[..run].iter().map(|d| d.text.as_str()).collect();
             for k in (1..=run).rev() {
-                if let Some(st) = memo::load(&memo::path(&m.dir, &key, &texts[..k])) {
+                let p = memo::path(&m.dir, &key, &texts[..k]);
+                if let Some(st) = memo::load(&p, m.live.as_deref()) {
                     self.restore(st);
                     start = k;
                     break;
