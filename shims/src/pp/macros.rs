@@ -7,6 +7,11 @@ use super::Fallback;
 use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
+/// A macro's name or replacement text: borrowed from a scan snapshot's bytes (kept for the
+/// life of the shim, so that decoding a snapshot's ~800 macros allocates no string), or owned
+/// when a directive defines it.
+pub type Text = std::borrow::Cow<'static, str>;
+
 #[derive(Clone, Debug)]
 pub struct Macro {
     /// `None` for object-like macros; parameter names otherwise (`__VA_ARGS__` last if variadic).
@@ -14,16 +19,16 @@ pub struct Macro {
     pub variadic: bool,
     /// The replacement text; tokenized the first time the macro is expanded (most macros a
     /// header defines never appear in a directive).
-    pub text: String,
+    pub text: Text,
     body: std::cell::OnceCell<Vec<T>>,
 }
 
 impl Macro {
-    pub fn new(params: Option<Vec<String>>, variadic: bool, text: String) -> Macro {
+    pub fn new(params: Option<Vec<String>>, variadic: bool, text: impl Into<Text>) -> Macro {
         Macro {
             params,
             variadic,
-            text,
+            text: text.into(),
             body: Default::default(),
         }
     }
@@ -33,7 +38,7 @@ impl Macro {
     }
 }
 
-pub type Table = HashMap<String, Macro, Fast>;
+pub type Table = HashMap<Text, Macro, Fast>;
 
 /// The hasher of the scanner's tables: FxHash (rustc's), several times quicker than SipHash on
 /// short names. Its keys are macro names and paths, not input an attacker chooses to collide.
@@ -91,7 +96,7 @@ pub fn parse_define_text(text: &str) -> Result<(String, Macro), Fallback> {
             Macro {
                 params: None,
                 variadic: false,
-                text: rest.to_string(),
+                text: rest.to_string().into(),
                 body: Default::default(),
             },
         ));
@@ -127,7 +132,7 @@ pub fn parse_define_text(text: &str) -> Result<(String, Macro), Fallback> {
         Macro {
             params: Some(params),
             variadic,
-            text: after[close + 1..].to_string(),
+            text: after[close + 1..].to_string().into(),
             body: Default::default(),
         },
     ))
@@ -155,7 +160,7 @@ pub fn expand(toks: &[T], table: &Table, depth: usize) -> Result<Vec<T>, Fallbac
             }
         };
         let hidden = t.hide.as_ref().is_some_and(|h| h.contains(&name));
-        let Some(m) = table.get(&name).filter(|_| !hidden) else {
+        let Some(m) = table.get(name.as_str()).filter(|_| !hidden) else {
             out.push(t);
             continue;
         };
@@ -361,6 +366,7 @@ mod tests {
     fn table(defs: &[&str]) -> Table {
         defs.iter()
             .map(|d| parse_define_text(d).expect("define"))
+            .map(|(name, m)| (name.into(), m))
             .collect()
     }
 

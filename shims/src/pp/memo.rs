@@ -198,6 +198,9 @@ impl<'a> R<'a> {
     fn s(&mut self) -> Option<String> {
         String::from_utf8(self.b()?.to_vec()).ok()
     }
+    fn t(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.b()?).ok()
+    }
     fn p(&mut self) -> Option<PathBuf> {
         use std::os::unix::ffi::OsStrExt;
         Some(PathBuf::from(std::ffi::OsStr::from_bytes(self.b()?)))
@@ -214,7 +217,9 @@ impl<'a> R<'a> {
 /// Reads a snapshot and checks it against the file system: `None` when there is none, it is
 /// damaged, or any path it asked about has changed.
 pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
-    let bytes = std::fs::read(path).ok()?;
+    // The bytes stay for the life of the process: macro names and texts borrow from them. The
+    // scanner lives in a shim that exits when the scan is done (a test's leak is a few KiB).
+    let bytes: &'static [u8] = Box::leak(std::fs::read(path).ok()?.into_boxed_slice());
     let mut r = R(bytes.strip_prefix(MAGIC)?);
     let n = r.u()?;
     let mut probes = HashMap::with_capacity_and_hasher(n.min(1 << 20), Fast::default());
@@ -283,7 +288,7 @@ pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
     let n = r.u()?;
     let mut macros = Table::with_capacity_and_hasher(n.min(1 << 20), Fast::default());
     for _ in 0..n {
-        let name = r.s()?;
+        let name = r.t()?;
         let n = r.n()?;
         let params = if n == u64::MAX {
             None
@@ -295,7 +300,7 @@ pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
             Some(p)
         };
         let variadic = r.flag()?;
-        macros.insert(name, Macro::new(params, variadic, r.s()?));
+        macros.insert(name.into(), Macro::new(params, variadic, r.t()?));
     }
     if !r.0.is_empty() {
         return None;
