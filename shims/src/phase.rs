@@ -171,7 +171,7 @@ impl Iterator for Ancestors {
 }
 
 pub fn cmdline(pid: u32) -> Option<Vec<String>> {
-    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let raw = read_proc(&format!("/proc/{pid}/cmdline"))?;
     Some(
         raw.split(|b| *b == 0)
             .filter(|s| !s.is_empty())
@@ -181,16 +181,59 @@ pub fn cmdline(pid: u32) -> Option<Vec<String>> {
 }
 
 pub fn parent_of(pid: u32) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let stat = String::from_utf8(read_proc(&format!("/proc/{pid}/stat"))?).ok()?;
     // The command name may hold spaces and parentheses: the fields start after the last ')'.
     let rest = &stat[stat.rfind(')')? + 1..];
     rest.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A /proc file's bytes, read with one `read` into a page-sized buffer (and more only when it is
+/// longer). Its size shows as 0, so `fs::read` would `stat` it and then read in growing steps
+/// from 32 bytes, and each read of `cmdline` copies from the other process's memory anew.
+fn read_proc(path: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 4096];
+    let mut n = 0;
+    loop {
+        if n == buf.len() {
+            buf.resize(2 * n, 0);
+        }
+        match f.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(n);
+    Some(buf)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::args::parse;
+
+    #[test]
+    fn proc_files_are_read_whole() {
+        let me = std::process::id();
+        let argv = cmdline(me).expect("own cmdline");
+        assert_eq!(argv, std::env::args().collect::<Vec<_>>());
+        assert_eq!(parent_of(me), Some(std::os::unix::process::parent_id()));
+        // Longer than the first buffer: nothing is cut at 4096 bytes.
+        let big = "x".repeat(10_000);
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .env_clear()
+            .env("BIG", &big)
+            .spawn()
+            .expect("sleep");
+        let env = read_proc(&format!("/proc/{}/environ", child.id()));
+        let _ = child.kill();
+        let _ = child.wait();
+        assert_eq!(env.expect("environ"), format!("BIG={big}\0").into_bytes());
+    }
 
     fn cmd(line: &str) -> Command {
         let words: Vec<String> = line.split_whitespace().map(String::from).collect();

@@ -213,13 +213,13 @@ pub fn scan(
         for line in predefined.lines() {
             if let Some(rest) = line.strip_prefix("#define ") {
                 let (name, m) = macros::parse_define_text(rest)?;
-                table.insert(name.into(), m);
+                table.insert(name, m);
             }
         }
         for (define, text) in &defines {
             if *define {
                 let (name, m) = macros::parse_define_text(text)?;
-                table.insert(name.into(), m);
+                table.insert(name, m);
             } else {
                 table.remove(text.as_str());
             }

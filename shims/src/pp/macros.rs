@@ -38,7 +38,190 @@ impl Macro {
     }
 }
 
-pub type Table = HashMap<Text, Macro, Fast>;
+/// The macros in force: those a snapshot holds (`base`, read where they lie in its bytes, found
+/// by binary search, decoded only when looked up), and the definitions and `#undef`s made since
+/// (`over`; `None` hides a base macro). A snapshot holds ~800 macros of which a scan looks up a
+/// few dozen: building a hash table of them all was a fifth of a compile call.
+#[derive(Clone, Debug, Default)]
+pub struct Table {
+    base: Option<Base>,
+    over: HashMap<Text, Option<Macro>, Fast>,
+}
+
+/// A snapshot's macros: `count` records sorted by name, each `name, params, variadic, text` in
+/// the snapshot's encoding, and the offset of each record in `records`.
+#[derive(Clone, Copy, Debug)]
+pub struct Base {
+    offsets: &'static [u8],
+    records: &'static [u8],
+}
+
+/// Reads the snapshot encoding: a u64 length, then that many bytes.
+fn field(b: &'static [u8], at: usize) -> Option<(&'static [u8], usize)> {
+    let n = u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?);
+    let n = usize::try_from(n).ok()?;
+    let start = at + 8;
+    Some((b.get(start..start.checked_add(n)?)?, start + n))
+}
+
+fn word(b: &'static [u8], at: usize) -> Option<(u64, usize)> {
+    Some((
+        u64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?),
+        at + 8,
+    ))
+}
+
+impl Base {
+    /// Checks the layout (every record within bounds, where its offset says, names in strictly
+    /// increasing order, the last record ending the bytes) without decoding a record.
+    pub fn new(count: usize, offsets: &'static [u8], records: &'static [u8]) -> Option<Base> {
+        if offsets.len() != count.checked_mul(8)? {
+            return None;
+        }
+        let base = Base { offsets, records };
+        let mut at = 0;
+        let mut prev: Option<&[u8]> = None;
+        for i in 0..count {
+            if base.offset(i)? != at {
+                return None;
+            }
+            let (name, mut next) = field(records, at)?;
+            if prev.is_some_and(|p| p >= name) {
+                return None;
+            }
+            prev = Some(name);
+            let (nparams, n) = word(records, next)?;
+            next = n;
+            if nparams != u64::MAX {
+                for _ in 0..nparams {
+                    next = field(records, next)?.1;
+                }
+            }
+            next = word(records, next)?.1;
+            at = field(records, next)?.1;
+        }
+        (at == records.len()).then_some(base)
+    }
+
+    fn count(&self) -> usize {
+        self.offsets.len() / 8
+    }
+
+    fn offset(&self, i: usize) -> Option<usize> {
+        usize::try_from(word(self.offsets, i * 8)?.0).ok()
+    }
+
+    fn name(&self, i: usize) -> &'static [u8] {
+        self.offset(i)
+            .and_then(|at| field(self.records, at))
+            .map_or(&[][..], |(n, _)| n)
+    }
+
+    fn find(&self, name: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.count());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            match self.name(mid).cmp(name.as_bytes()) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    /// The record `i`, decoded (its layout was checked when the base was made).
+    fn get(&self, i: usize) -> Option<(Text, Macro)> {
+        let text = |b: &'static [u8]| -> Text { String::from_utf8_lossy(b) };
+        let (name, next) = field(self.records, self.offset(i)?)?;
+        let (nparams, mut next) = word(self.records, next)?;
+        let params = if nparams == u64::MAX {
+            None
+        } else {
+            let mut p = Vec::new();
+            for _ in 0..nparams {
+                let (b, n) = field(self.records, next)?;
+                p.push(text(b).into_owned());
+                next = n;
+            }
+            Some(p)
+        };
+        let (variadic, next) = word(self.records, next)?;
+        let (body, _) = field(self.records, next)?;
+        Some((text(name), Macro::new(params, variadic != 0, text(body))))
+    }
+}
+
+impl Table {
+    /// A table of a snapshot's macros.
+    pub fn with_base(base: Base) -> Table {
+        Table {
+            base: Some(base),
+            over: HashMap::default(),
+        }
+    }
+
+    pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, Macro>> {
+        match self.over.get(name) {
+            Some(m) => m.as_ref().map(std::borrow::Cow::Borrowed),
+            None => {
+                let b = self.base.as_ref()?;
+                b.get(b.find(name)?)
+                    .map(|(_, m)| std::borrow::Cow::Owned(m))
+            }
+        }
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        match self.over.get(name) {
+            Some(m) => m.is_some(),
+            None => self.base.is_some_and(|b| b.find(name).is_some()),
+        }
+    }
+
+    pub fn insert(&mut self, name: impl Into<Text>, m: Macro) {
+        self.over.insert(name.into(), Some(m));
+    }
+
+    pub fn remove(&mut self, name: &str) {
+        if self.base.is_some_and(|b| b.find(name).is_some()) {
+            self.over.insert(name.to_string().into(), None);
+        } else {
+            self.over.remove(name);
+        }
+    }
+
+    /// Every macro in force, sorted by name (what a snapshot stores).
+    pub fn entries(&self) -> Vec<(Text, Macro)> {
+        let mut out: Vec<(Text, Macro)> = Vec::new();
+        if let Some(b) = &self.base {
+            for i in 0..b.count() {
+                if let Some((name, m)) = b.get(i) {
+                    if !self.over.contains_key(name.as_ref()) {
+                        out.push((name, m));
+                    }
+                }
+            }
+        }
+        for (name, m) in &self.over {
+            if let Some(m) = m {
+                out.push((name.clone(), m.clone()));
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out
+    }
+}
+
+impl FromIterator<(String, Macro)> for Table {
+    fn from_iter<I: IntoIterator<Item = (String, Macro)>>(it: I) -> Table {
+        let mut t = Table::default();
+        for (name, m) in it {
+            t.insert(name, m);
+        }
+        t
+    }
+}
 
 /// The hasher of the scanner's tables: FxHash (rustc's), several times quicker than SipHash on
 /// short names. Its keys are macro names and paths, not input an attacker chooses to collide.
@@ -366,17 +549,87 @@ mod tests {
     fn table(defs: &[&str]) -> Table {
         defs.iter()
             .map(|d| parse_define_text(d).expect("define"))
-            .map(|(name, m)| (name.into(), m))
             .collect()
     }
 
-    fn ex(defs: &[&str], line: &str) -> String {
-        let t = table(defs);
-        let out = expand(&tokens(line), &t, 0).expect("expands");
-        out.iter()
+    #[test]
+    fn a_snapshot_base_is_found_by_name_and_shadowed_by_later_directives() {
+        let t = table(&["B 2", "A 1", "F(x, ...) x + __VA_ARGS__", "C 3"]);
+        // Encode as a snapshot does: records sorted by name, offsets first.
+        let mut offsets = Vec::new();
+        let mut records = Vec::new();
+        let put = |v: &mut Vec<u8>, b: &[u8]| {
+            v.extend_from_slice(&(b.len() as u64).to_le_bytes());
+            v.extend_from_slice(b);
+        };
+        let entries = t.entries();
+        assert_eq!(
+            entries.iter().map(|(n, _)| n.as_ref()).collect::<Vec<_>>(),
+            ["A", "B", "C", "F"]
+        );
+        for (name, m) in &entries {
+            offsets.extend_from_slice(&(records.len() as u64).to_le_bytes());
+            put(&mut records, name.as_bytes());
+            match &m.params {
+                None => records.extend_from_slice(&u64::MAX.to_le_bytes()),
+                Some(p) => {
+                    records.extend_from_slice(&(p.len() as u64).to_le_bytes());
+                    for p in p {
+                        put(&mut records, p.as_bytes());
+                    }
+                }
+            }
+            records.extend_from_slice(&u64::from(m.variadic).to_le_bytes());
+            put(&mut records, m.text.as_bytes());
+        }
+        let offsets: &'static [u8] = Box::leak(offsets.into_boxed_slice());
+        let records: &'static [u8] = Box::leak(records.into_boxed_slice());
+        let mut based = Table::with_base(Base::new(4, offsets, records).expect("layout"));
+        for name in ["A", "B", "C", "F"] {
+            let (want, got) = (t.get(name).expect(name), based.get(name).expect(name));
+            assert_eq!(
+                (&want.params, want.variadic, want.text.trim()),
+                (&got.params, got.variadic, got.text.trim())
+            );
+        }
+        assert!(based.get("D").is_none() && !based.contains_key("0"));
+        assert_eq!(ex_in(&based, "F(A, B, C)"), "1 + 2 , 3");
+        based.remove("B");
+        based.insert(
+            "A".to_string(),
+            parse_define_text("A 10").expect("define").1,
+        );
+        based.insert("E".to_string(), parse_define_text("E 5").expect("define").1);
+        based.remove("E");
+        assert!(!based.contains_key("B") && !based.contains_key("E"));
+        assert_eq!(ex_in(&based, "A + B + C"), "10 + B + 3");
+        assert_eq!(
+            based
+                .entries()
+                .iter()
+                .map(|(n, m)| format!("{n}={}", m.text.trim()))
+                .collect::<Vec<_>>(),
+            ["A=10", "C=3", "F=x + __VA_ARGS__"]
+        );
+        // A damaged layout is refused: offsets that disagree, names out of order, bytes left.
+        assert!(Base::new(3, &offsets[..24], records).is_none());
+        assert!(Base::new(4, offsets, &records[..records.len() - 1]).is_none());
+        let mut swapped = offsets.to_vec();
+        swapped[..16].rotate_left(8);
+        assert!(Base::new(4, Box::leak(swapped.into_boxed_slice()), records).is_none());
+    }
+
+    fn ex_in(t: &Table, line: &str) -> String {
+        expand(&tokens(line), t, 0)
+            .expect("expands")
+            .iter()
             .map(|t| t.tok.text())
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    fn ex(defs: &[&str], line: &str) -> String {
+        ex_in(&table(defs), line)
     }
 
     #[test]

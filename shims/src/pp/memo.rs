@@ -14,13 +14,13 @@
 //! the misses in its directories (most of a snapshot's paths: glibc's headers) are taken as
 //! they were when the snapshot was made.
 
-use super::macros::{Fast, Macro, Table};
+use super::macros::{Base, Fast, Table};
 use super::{Dir, Entry, Found, Probe};
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8] = b"CONFESS-SCAN 1\n";
+const MAGIC: &[u8] = b"CONFESS-SCAN 2\n";
 
 /// The scanner's state at a snapshot point.
 pub(super) struct State {
@@ -160,21 +160,31 @@ fn encode(st: &State) -> Vec<u8> {
         w.p(&d.abs);
         w.n(d.system as u64);
     }
-    w.n(st.macros.len() as u64);
-    for (name, m) in &st.macros {
-        w.s(name);
+    // The macros sorted by name, each record's offset first: a scan that starts here looks up
+    // the few it needs by binary search in these bytes (`macros::Base`).
+    let macros = st.macros.entries();
+    let mut records = W(Vec::new());
+    let mut offsets = Vec::with_capacity(macros.len());
+    for (name, m) in &macros {
+        offsets.push(records.0.len() as u64);
+        records.s(name);
         match &m.params {
-            None => w.n(u64::MAX),
+            None => records.n(u64::MAX),
             Some(p) => {
-                w.n(p.len() as u64);
+                records.n(p.len() as u64);
                 for p in p {
-                    w.s(p);
+                    records.s(p);
                 }
             }
         }
-        w.n(m.variadic as u64);
-        w.s(&m.text);
+        records.n(m.variadic as u64);
+        records.s(&m.text);
     }
+    w.n(macros.len() as u64);
+    for o in offsets {
+        w.n(o);
+    }
+    w.0.extend_from_slice(&records.0);
     w.0
 }
 
@@ -197,9 +207,6 @@ impl<'a> R<'a> {
     }
     fn s(&mut self) -> Option<String> {
         String::from_utf8(self.b()?.to_vec()).ok()
-    }
-    fn t(&mut self) -> Option<&'a str> {
-        std::str::from_utf8(self.b()?).ok()
     }
     fn p(&mut self) -> Option<PathBuf> {
         use std::os::unix::ffi::OsStrExt;
@@ -286,22 +293,9 @@ pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
         });
     }
     let n = r.u()?;
-    let mut macros = Table::with_capacity_and_hasher(n.min(1 << 20), Fast::default());
-    for _ in 0..n {
-        let name = r.t()?;
-        let n = r.n()?;
-        let params = if n == u64::MAX {
-            None
-        } else {
-            let mut p = Vec::new();
-            for _ in 0..n {
-                p.push(r.s()?);
-            }
-            Some(p)
-        };
-        let variadic = r.flag()?;
-        macros.insert(name.into(), Macro::new(params, variadic, r.t()?));
-    }
+    let (offsets, records) = r.0.split_at_checked(n.checked_mul(8)?)?;
+    let macros = Table::with_base(Base::new(n, offsets, records)?);
+    r.0 = &[];
     if !r.0.is_empty() {
         return None;
     }

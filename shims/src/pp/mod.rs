@@ -421,7 +421,7 @@ impl<'a> Scanner<'a> {
                 _ if !live => {}
                 "define" => {
                     let (name, m) = macros::parse_define_text(rest_text)?;
-                    self.cfg.macros.insert(name.into(), m);
+                    self.cfg.macros.insert(name, m);
                 }
                 "undef" => {
                     self.cfg.macros.remove(first_word(rest_text)?);
