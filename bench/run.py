@@ -93,11 +93,12 @@ def tail(path, chars=3000):
     return s[-chars:]
 
 
-def measure(label, cmd, cwd, logs):
-    """Runs cmd in a fresh measuring child; returns (result dict, stderr path)."""
+def measure(label, cmd, cwd, logs, env=()):
+    """Runs cmd in a fresh measuring child, with `env` (pairs) added to the environment; returns
+    (result dict, stderr path)."""
     res, out, err = (os.path.join(logs, f"{label}.{x}") for x in ("json", "out", "err"))
     subprocess.run([sys.executable, os.path.abspath(__file__), "_measure", res, out, err, cwd, "--"] + cmd,
-                   env=clean_env(), check=True)
+                   env={**clean_env(), **dict(env)}, check=True)
     with open(res) as fh:
         r = json.load(fh)
     if r["rc"] != 0:
@@ -139,13 +140,13 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
-def confess_run(binary, label, proj, work, logs, jobs):
-    """`BINARY make` on a fresh copy of the project: the measurement and its stderr (the copy
-    and the output directory are removed afterwards)."""
+def confess_run(binary, label, proj, work, logs, jobs, env=()):
+    """`BINARY make` on a fresh copy of the project, with `env` added to the environment: the
+    measurement and its stderr (the copy and the output directory are removed afterwards)."""
     d = fresh_copy(proj, work, "confess-src")
     out = os.path.join(work, "confess-out")
     shutil.rmtree(out, ignore_errors=True)
-    r, err = measure(label, [binary, "make", d, "--out", out, "-j", str(jobs), "--quiet"], work, logs)
+    r, err = measure(label, [binary, "make", d, "--out", out, "-j", str(jobs), "--quiet"], work, logs, env)
     stderr = tail(err, 1 << 20)
     shutil.rmtree(d)
     shutil.rmtree(out, ignore_errors=True)
@@ -169,7 +170,7 @@ def bench_size(n, a, work, confess):
 
     m = {k: [] for k in ("floor", "cbuild", "ctotal", "crss", "cself", "real", "floor_cpu", "cbuild_cpu",
                          "real_cpu")}
-    also = {label: {"build": [], "cpu": []} for label, _ in a.also}
+    also = {label: {"build": [], "cpu": []} for label, _, _ in a.also}
     j = f"-j{a.jobs}"
     for rep in range(a.reps):
         tag = f"{n}.{rep}"
@@ -198,8 +199,8 @@ def bench_size(n, a, work, confess):
             log(f"N={n} rep {rep + 1}/{a.reps}: confess build {m['cbuild'][-1]:.2f}s, "
                 f"total {r['wall_s']:.2f}s, peak {m['crss'][-1]:.1f} MiB")
 
-        for label, binary in a.also:
-            _, stderr = confess_run(binary, f"also-{label}.{tag}", proj, work, logs, a.jobs)
+        for label, binary, env in a.also:
+            _, stderr = confess_run(binary, f"also-{label}.{tag}", proj, work, logs, a.jobs, env)
             bp, bc = BUILD_PHASE.search(stderr), BUILD_CPU.search(stderr)
             if not (bp and bc):
                 raise BenchError(f"{binary} printed no build phase lines on stderr:\n{stderr[-3000:]}")
@@ -240,7 +241,7 @@ def bench_size(n, a, work, confess):
     row["shim_ms_per_call"] = (1000 * (row["confess_build_s"] - row["floor_s"]) / calls
                                if row["confess_build_s"] is not None and calls else None)
     row["also"] = []
-    for label, _ in a.also:
+    for label, _, _ in a.also:
         b, c = median(also[label]["build"]), median(also[label]["cpu"])
         row["also"].append({
             "label": label,
@@ -361,7 +362,8 @@ def main():
                          "build --release leaves it)")
     ap.add_argument("--no-confess", action="store_true", help="skip the confess column")
     ap.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
-                    help="another confess binary to measure in the same run (repeatable)")
+                    help="another confess binary to measure in the same run (repeatable); "
+                         "'LABEL=PATH NAME=VALUE...' also sets environment variables for it")
     ap.add_argument("--no-real", action="store_true", help="skip the real build")
     ap.add_argument("--real-all", action="store_true", help=f"real builds above N={REAL_MAX_N} too")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -377,13 +379,20 @@ def main():
         ap.error("--jobs and --reps must be at least 1")
     also = []
     for v in a.also:
-        label, sep, path = v.partition("=")
+        first, *settings = v.split()
+        label, sep, path = first.partition("=")
         if not sep or not label or not path:
-            ap.error(f"--also {v}: give LABEL=PATH")
+            ap.error(f"--also {v}: give LABEL=PATH, then any NAME=VALUE settings")
         path = os.path.abspath(path)
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
             ap.error(f"--also {v}: {path} does not exist or is not executable")
-        also.append((label, path))
+        env = []
+        for kv in settings:
+            k, sep, val = kv.partition("=")
+            if not sep or not k:
+                ap.error(f"--also {v}: {kv} is not NAME=VALUE")
+            env.append((k, val))
+        also.append((label, path, env))
     a.also = also
 
     if shutil.which("make") is None:

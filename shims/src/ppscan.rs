@@ -189,10 +189,24 @@ pub fn scan(
         if let Some((_, v)) = known.iter().find(|(k, _)| k == q) {
             return Ok(*v);
         }
-        let v = ask_builtin(ctx, driver, lang, &key_args, q)?;
-        known.push((q.to_string(), v));
-        append_line(&builtins_path, &format!("{q}\t{}\n", v as u8));
-        Ok(v)
+        // One run of the compiler answers this query and the usual ones not known yet.
+        let mut batch = vec![q];
+        batch.extend(
+            LIKELY_QUERIES
+                .iter()
+                .copied()
+                .filter(|l| *l != q && !known.iter().any(|(k, _)| k == l)),
+        );
+        let answers = ask_builtins(ctx, driver, lang, &key_args, &batch)?;
+        let mut lines = String::new();
+        for (b, a) in batch.iter().zip(&answers) {
+            if let Some(v) = a {
+                known.push((b.to_string(), *v));
+                lines.push_str(&format!("{b}\t{}\n", *v as u8));
+            }
+        }
+        append_line(&builtins_path, &lines);
+        answers[0].ok_or_else(|| Fallback::new(format!("the compiler cannot answer {q}")))
     };
     // Implicit pre-includes are searched for like `#include <name>`, so they are system headers.
     let implicit = facts
@@ -370,14 +384,48 @@ fn ask_facts(
     Ok(t)
 }
 
-/// `__has_attribute(x)` and kin, answered by the real compiler.
-fn ask_builtin(
+/// The `__has_*` queries glibc's headers make (`sys/cdefs.h` and its kin) and a few that other
+/// common headers make. The first query a scan cannot answer from the session's cache is asked
+/// together with these: one run of the compiler instead of one per query (a full scan of
+/// `<stdio.h>` asks 18, and every flag set that changes the answers has its own cache).
+const LIKELY_QUERIES: &[&str] = &[
+    "__has_attribute(__nothrow__)",
+    "__has_attribute(__malloc__)",
+    "__has_attribute(__alloc_align__)",
+    "__has_attribute(__alloc_size__)",
+    "__has_attribute(__pure__)",
+    "__has_attribute(__const__)",
+    "__has_attribute(__unused__)",
+    "__has_attribute(__used__)",
+    "__has_attribute(__deprecated__)",
+    "__has_extension(__attribute_deprecated_with_message__)",
+    "__has_attribute(__format_arg__)",
+    "__has_attribute(__format__)",
+    "__has_attribute(__nonnull__)",
+    "__has_attribute(__returns_nonnull__)",
+    "__has_attribute(__warn_unused_result__)",
+    "__has_attribute(__always_inline__)",
+    "__has_attribute(__artificial__)",
+    "__has_attribute(__fallthrough__)",
+    "__has_attribute(__noreturn__)",
+    "__has_attribute(__visibility__)",
+    "__has_attribute(__access__)",
+    "__has_attribute(__cold__)",
+    "__has_builtin(__builtin_expect)",
+    "__has_builtin(__builtin_unreachable)",
+    "__has_builtin(__builtin_constant_p)",
+    "__has_extension(c_generic_selections)",
+];
+
+/// `__has_attribute(x)` and kin, answered by the real compiler in one run: for each query, its
+/// answer, or `None` when the compiler gave none.
+fn ask_builtins(
     ctx: &Ctx,
     driver: &Path,
     lang: Lang,
     key_args: &[String],
-    q: &str,
-) -> Result<bool, Fallback> {
+    qs: &[&str],
+) -> Result<Vec<Option<bool>>, Fallback> {
     use std::io::Write;
     let mut child = ctx
         .real_command(driver)
@@ -389,17 +437,28 @@ fn ask_builtin(
         .spawn()
         .map_err(|e| Fallback::new(format!("cannot ask {}: {e}", driver.display())))?;
     if let Some(mut stdin) = child.stdin.take() {
-        let _ = writeln!(stdin, "#if {q}\nconfess_yes\n#else\nconfess_no\n#endif");
+        let mut text = String::new();
+        for (i, q) in qs.iter().enumerate() {
+            text.push_str(&format!(
+                "#if {q}\nconfess_yes_{i}\n#else\nconfess_no_{i}\n#endif\n"
+            ));
+        }
+        let _ = stdin.write_all(text.as_bytes());
     }
     let out = child
         .wait_with_output()
         .map_err(|e| Fallback::new(e.to_string()))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    if text.contains("confess_yes") {
-        Ok(true)
-    } else if text.contains("confess_no") {
-        Ok(false)
-    } else {
-        Err(Fallback::new(format!("the compiler cannot answer {q}")))
-    }
+    let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
+    Ok((0..qs.len())
+        .map(|i| {
+            if words.contains(format!("confess_yes_{i}").as_str()) {
+                Some(true)
+            } else if words.contains(format!("confess_no_{i}").as_str()) {
+                Some(false)
+            } else {
+                None
+            }
+        })
+        .collect())
 }
