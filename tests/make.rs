@@ -365,3 +365,52 @@ fn confess_scratch_says_where_the_scratch_copy_goes() {
     assert!(run.stderr().contains("no-such-dir"), "{}", run.stderr());
     assert!(run.stderr().contains("CONFESS_SCRATCH"), "{}", run.stderr());
 }
+
+#[test]
+fn a_build_command_runs_as_itself_under_its_own_pid_and_a_missing_one_is_named() {
+    let fx = fixture("make/static-lib");
+    let tmp = tempfile::tempdir().expect("tmp");
+    // The shell the step runs is the process CONFESS_TOP_PID names: the shim became it.
+    let (run, scratch) = confess_keeping_scratch(
+        &tmp.path().join("a"),
+        &[
+            "run",
+            "--dir",
+            fx.to_str().expect("utf-8"),
+            "--",
+            "sh",
+            "-c",
+            "echo \"$CONFESS_TOP_PID $$\" > top.txt && make",
+        ],
+    );
+    run.assert_ok();
+    let top = std::fs::read_to_string(scratch.join("src/top.txt")).expect("top.txt");
+    let pids: Vec<&str> = top.split_whitespace().collect();
+    assert_eq!(pids.len(), 2, "{top}");
+    assert_eq!(
+        pids[0], pids[1],
+        "CONFESS_TOP_PID is the step's own pid: {top}"
+    );
+    assert!(
+        run.read("graph.txt").contains("app"),
+        "the build was confessed"
+    );
+    std::fs::remove_dir_all(&scratch).expect("cleanup");
+
+    let run = confess(
+        &tmp.path().join("b"),
+        &[
+            "run",
+            "--dir",
+            fx.to_str().expect("utf-8"),
+            "--",
+            "no-such-build-tool",
+        ],
+    );
+    assert_eq!(run.code(), 4, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("no-such-build-tool"),
+        "{}",
+        run.stderr()
+    );
+}

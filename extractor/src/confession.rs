@@ -210,13 +210,41 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
     let log2 = log
         .try_clone()
         .map_err(|e| Error::io("writing", log_path, e))?;
-    let mut cmd = Command::new(&step.program);
-    cmd.args(&step.args)
-        .current_dir(&step.cwd)
+    let env = scratch.env(step.phase)?;
+    // A build step's command starts through the shim, which becomes it with its own pid in
+    // CONFESS_TOP_PID: compiles it runs directly then need not read it back from /proc to see
+    // that it is no configure step (judged here, once). The command must exist for that.
+    let argv: Vec<String> = std::iter::once(step.program.clone())
+        .chain(step.args.iter().cloned())
+        .collect();
+    let path = step
+        .env
+        .iter()
+        .rev()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| std::ffi::OsString::from(v))
+        .or_else(|| {
+            env.iter()
+                .find(|(k, _)| k == "PATH")
+                .map(|(_, v)| v.clone())
+        });
+    let as_top = step.phase == Phase::Build
+        && confess_shims::phase::configure_ancestor(&argv).is_none()
+        && which::which_in(&step.program, path, &step.cwd).is_ok();
+    let mut cmd = if as_top {
+        let mut c = Command::new(&scratch.shim);
+        c.arg("--confess-top").args(&argv);
+        c
+    } else {
+        let mut c = Command::new(&step.program);
+        c.args(&step.args);
+        c
+    };
+    cmd.current_dir(&step.cwd)
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2);
-    for (k, v) in scratch.env(step.phase)? {
+    for (k, v) in env {
         cmd.env(k, v);
     }
     for (k, v) in &step.env {

@@ -142,7 +142,7 @@ pub fn configure_ancestor(argv: &[String]) -> Option<&'static str> {
 /// the driver (or init) and after a fixed depth.
 pub struct Ancestors {
     pid: u32,
-    stop_at: Option<u32>,
+    stop_at: [Option<u32>; 2],
     left: usize,
 }
 
@@ -150,16 +150,22 @@ impl Ancestors {
     pub fn new(stop_at: Option<u32>) -> Ancestors {
         Ancestors {
             pid: std::os::unix::process::parent_id(),
-            stop_at,
+            stop_at: [stop_at, None],
             left: 64,
         }
+    }
+
+    /// Stops at `pid` as well (before yielding it).
+    pub fn stopping_at(mut self, pid: Option<u32>) -> Ancestors {
+        self.stop_at[1] = pid;
+        self
     }
 }
 
 impl Iterator for Ancestors {
     type Item = Vec<String>;
     fn next(&mut self) -> Option<Vec<String>> {
-        if self.pid <= 1 || self.left == 0 || Some(self.pid) == self.stop_at {
+        if self.pid <= 1 || self.left == 0 || self.stop_at.contains(&Some(self.pid)) {
             return None;
         }
         self.left -= 1;

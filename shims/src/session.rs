@@ -17,6 +17,10 @@ pub const ENV_SHIM_DIR: &str = "CONFESS_SHIM_DIR";
 pub const ENV_ROOT: &str = "CONFESS_ROOT";
 /// PID of the driver: the walk up the process tree stops there.
 pub const ENV_DRIVER_PID: &str = "CONFESS_DRIVER_PID";
+/// PID of the command a build step runs (`make`, `ninja`), which the driver judged not to be a
+/// configure step: deciding a call's phase, the walk up the process tree stops there too, so a
+/// compile make started directly reads nothing under /proc. Set by `confess-shim --confess-top`.
+pub const ENV_TOP_PID: &str = "CONFESS_TOP_PID";
 /// Guard against a shim finding itself as the real tool.
 pub const ENV_DEPTH: &str = "CONFESS_SHIM_DEPTH";
 /// PATH as it was before the shims were put first (used to find real tools).
@@ -32,6 +36,7 @@ pub struct Session {
     pub shim_dir: Option<PathBuf>,
     pub root: Option<String>,
     pub driver_pid: Option<u32>,
+    pub top_pid: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +70,7 @@ impl Session {
             driver_pid: std::env::var(ENV_DRIVER_PID)
                 .ok()
                 .and_then(|s| s.parse().ok()),
+            top_pid: std::env::var(ENV_TOP_PID).ok().and_then(|s| s.parse().ok()),
         })
     }
 
@@ -75,6 +81,7 @@ impl Session {
             shim_dir: None,
             root: None,
             driver_pid: None,
+            top_pid: None,
         }
     }
 

@@ -17,6 +17,9 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
     let shim_exe = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .map_err(|e| ShimError(format!("cannot find this executable: {e}")))?;
+    if argv.get(1).map(String::as_str) == Some("--confess-top") {
+        return exec_as_top(&argv[2..]);
+    }
     if argv.get(1).map(String::as_str) == Some("--confess-exec") {
         let Some(token) = argv.get(2) else {
             return err("--confess-exec needs a token path");
@@ -51,8 +54,10 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
     dispatch(&ctx)
 }
 
+/// The walk that decides a call's phase: it stops at the driver, and at the command of the build
+/// step (whose argv the driver judged already).
 fn ancestors(ctx: &Ctx) -> Ancestors {
-    Ancestors::new(ctx.session.driver_pid)
+    Ancestors::new(ctx.session.driver_pid).stopping_at(ctx.session.top_pid)
 }
 
 fn dispatch(ctx: &Ctx) -> Result<i32> {
@@ -127,6 +132,21 @@ fn context(ctx: &Ctx) -> Decision {
     phase::decide_context(files, &ctx.cwd, &mut ancestors(ctx))
 }
 
+/// `confess-shim --confess-top PROGRAM ARGS...`: becomes PROGRAM (same process, so the same pid)
+/// with `CONFESS_TOP_PID` naming it. The driver starts a build step's command this way.
+fn exec_as_top(argv: &[String]) -> Result<i32> {
+    use std::os::unix::process::CommandExt;
+    let Some(program) = argv.first() else {
+        return err("--confess-top needs a command");
+    };
+    let e = std::process::Command::new(program)
+        .args(&argv[1..])
+        .env(crate::session::ENV_TOP_PID, std::process::id().to_string())
+        .exec();
+    eprintln!("confess-shim: error: cannot run {program}: {e}");
+    Ok(127)
+}
+
 /// No session: this is a shim someone left on PATH. Be the real tool, quietly.
 fn exec_real_outside_session(argv: &[String], me: &Path, cwd: &Path) -> Result<i32> {
     use std::os::unix::process::CommandExt;
@@ -136,6 +156,7 @@ fn exec_real_outside_session(argv: &[String], me: &Path, cwd: &Path) -> Result<i
         shim_dir: me.parent().map(Path::to_path_buf),
         root: None,
         driver_pid: None,
+        top_pid: None,
     };
     let name = base(argv.first().map(String::as_str).unwrap_or(""));
     let real = ctx::real_tool_named(&session, &name, me, cwd)?;
