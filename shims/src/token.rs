@@ -261,10 +261,18 @@ impl Token {
 
     /// Reads a token from a file; `Ok(None)` when the file is not a token.
     pub fn read(path: &Path) -> Result<Option<Token>, ReadError> {
-        if !is_token_file(path) {
+        use std::io::Read;
+        // One open: the first bytes say whether it is a token, the rest follows from there.
+        let Ok(mut f) = std::fs::File::open(path) else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        if !starts_as_token(&mut f, &mut bytes) {
             return Ok(None);
         }
-        let text = std::fs::read_to_string(path)?;
+        f.read_to_end(&mut bytes)?;
+        let text =
+            String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         Token::parse(&text).map(Some)
     }
 
@@ -281,10 +289,12 @@ impl Token {
 
 /// Cheap check of the first bytes: is this file a token?
 pub fn is_token_file(path: &Path) -> bool {
+    std::fs::File::open(path).is_ok_and(|mut f| starts_as_token(&mut f, &mut Vec::new()))
+}
+
+/// Reads up to the first 32 bytes of `f` into `head`: do they start a token?
+fn starts_as_token(f: &mut std::fs::File, head: &mut Vec<u8>) -> bool {
     use std::io::Read;
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return false;
-    };
     let mut buf = [0u8; 32];
     let mut n = 0;
     while n < buf.len() {
@@ -294,6 +304,7 @@ pub fn is_token_file(path: &Path) -> bool {
             Err(_) => return false,
         }
     }
+    head.extend_from_slice(&buf[..n]);
     let head = &buf[..n];
     head.starts_with(MAGIC.as_bytes())
         || head.starts_with(format!("{SHEBANG}\n# {MAGIC}").as_bytes())
@@ -381,8 +392,12 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
     }
 }
 
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
+fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    // Most values have nothing to escape: they are written as they are, without a copy.
+    if !s.bytes().any(|b| matches!(b, b'%' | b'\n' | b'\r')) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut o = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
             '%' => o.push_str("%25"),
@@ -391,7 +406,7 @@ fn esc(s: &str) -> String {
             c => o.push(c),
         }
     }
-    o
+    std::borrow::Cow::Owned(o)
 }
 
 fn unesc(s: &str) -> String {
