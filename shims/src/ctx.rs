@@ -148,7 +148,7 @@ impl Ctx {
         let text = tok.render(&shim);
         // Embedded members travel inside the token: the store's readers index them too.
         let store = session.tokens();
-        crate::store::append(&store, &text).map_err(|e| {
+        crate::store::append(&store, tok, &text).map_err(|e| {
             ShimError(format!(
                 "cannot store token {} in {}: {e}; the confession would be incomplete",
                 tok.id,

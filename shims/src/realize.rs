@@ -12,7 +12,7 @@ use crate::ctx::{self, err, Result, ShimError};
 use crate::flags::Meaning;
 use crate::session::Session;
 use crate::token::{Edge, Kind, Token};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -25,9 +25,9 @@ pub const OPAQUE_ROLE: &str = "file";
 pub struct Realizer {
     pub session: Session,
     pub shim_exe: PathBuf,
-    /// The session's token store by id, read when a node is first looked up. Inputs are written
+    /// The session's token store, read when a node is first looked up. Inputs are written
     /// before the nodes that read them, so what a realization needs is in the store already.
-    tokens: OnceLock<std::result::Result<BTreeMap<String, Token>, String>>,
+    tokens: OnceLock<std::result::Result<crate::store::Lookup, String>>,
 }
 
 /// A realized node: the real artifact, and the directories of shared libraries it needs at run
@@ -55,7 +55,7 @@ impl Realizer {
         let store = self.session.tokens();
         let tokens = self
             .tokens
-            .get_or_init(|| crate::store::index(&store).map_err(|e| e.to_string()))
+            .get_or_init(|| crate::store::Lookup::open(&store).map_err(|e| e.to_string()))
             .as_ref()
             .map_err(|e| {
                 ShimError(format!(
@@ -64,12 +64,15 @@ impl Realizer {
                     store.display()
                 ))
             })?;
-        tokens.get(id).cloned().ok_or_else(|| {
-            ShimError(format!(
-                "token {id} is not in the session's token store {}",
-                store.display()
-            ))
-        })
+        tokens
+            .get(id)
+            .map_err(|e| ShimError(format!("{}: {e}", store.display())))?
+            .ok_or_else(|| {
+                ShimError(format!(
+                    "token {id} is not in the session's token store {}",
+                    store.display()
+                ))
+            })
     }
 
     /// Builds `tok` for real (once per id, under a lock) and returns the artifact.

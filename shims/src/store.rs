@@ -5,16 +5,19 @@
 //! is). A record is a header line and the token's text:
 //!
 //! ```text
-//! CONFESS-TOKEN-RECORD <bytes>
+//! CONFESS-TOKEN-RECORD <bytes> <id> <member id>...
 //! <the token, exactly as written to the build tree: <bytes> bytes>
 //! ```
 //!
+//! The header line names the record's byte count, then the token's id and the ids of the tokens
+//! it embeds (an archive's members): `CONFESS-TOKEN-RECORD <bytes> <id> <member id>...`.
+//!
 //! One file instead of one file per token: creating a file costs an inode, and on a build that
 //! compiles thousands of sources the store's directory, which every shim wrote into, was the
-//! most contended lock of the build phase. Readers (realization during the build, the extractor
-//! after it) read the whole file under a shared lock and index every token by id, an archive's
-//! embedded members included. The same id may be written more than once (an action repeated);
-//! equal ids are equal tokens, and the first record is kept.
+//! most contended lock of the build phase. Readers read the whole file under a shared lock. The
+//! extractor parses every record ([`index`]); realization during the build parses only the
+//! records whose headers name the ids it looks up ([`Lookup`]). The same id may be written more
+//! than once (an action repeated); equal ids are equal tokens, and the first record is kept.
 
 use crate::token::Token;
 use std::collections::BTreeMap;
@@ -38,14 +41,20 @@ pub fn create(dir: &Path) -> std::io::Result<()> {
         .map(drop)
 }
 
-/// Appends one token's text to the store at `path`. Opens the existing file and never creates
-/// it: a missing store means the session is broken, and the caller fails rather than lose the
-/// token.
-pub fn append(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut rec = String::with_capacity(text.len() + RECORD.len() + 24);
+/// Appends `tok`, written as `text`, to the store at `path`. Opens the existing file and never
+/// creates it: a missing store means the session is broken, and the caller fails rather than
+/// lose the token.
+pub fn append(path: &Path, tok: &Token, text: &str) -> std::io::Result<()> {
+    let embedded = tok.embedded();
+    let mut rec = String::with_capacity(text.len() + RECORD.len() + 24 + 65 * embedded.len());
     rec.push_str(RECORD);
     rec.push(' ');
     rec.push_str(&text.len().to_string());
+    // The token's own id first (`embedded` lists it last), then its members'.
+    for t in embedded.iter().rev() {
+        rec.push(' ');
+        rec.push_str(&t.id);
+    }
     rec.push('\n');
     rec.push_str(text);
     let mut f = std::fs::OpenOptions::new().append(true).open(path)?;
@@ -97,29 +106,95 @@ fn read_locked(path: &Path) -> std::io::Result<String> {
     res.map(|_| text)
 }
 
+/// One record of the store's text: where it and its body start, the ids its header names, its
+/// body.
+struct Record<'a> {
+    at: usize,
+    start: usize,
+    ids: std::str::SplitAsciiWhitespace<'a>,
+    body: &'a str,
+}
+
+impl Record<'_> {
+    fn token(&self) -> Result<Token, StoreError> {
+        Token::parse(self.body)
+            .map_err(|e| StoreError::Record(self.at, format!("is not a token: {e}")))
+    }
+}
+
+/// The records of the store's text, in the order they were written, read by their headers.
+fn headers(text: &str) -> impl Iterator<Item = Result<Record<'_>, StoreError>> {
+    let mut pos = 0;
+    std::iter::from_fn(move || {
+        if pos >= text.len() {
+            return None;
+        }
+        let at = pos;
+        let bad = |why: &str| Some(Err(StoreError::Record(at, why.to_string())));
+        let rest = &text[at..];
+        let Some(nl) = rest.find('\n') else {
+            pos = text.len();
+            return bad("is cut short in its header");
+        };
+        let mut words = rest[..nl]
+            .strip_prefix(RECORD)
+            .and_then(|h| h.strip_prefix(' '))
+            .unwrap_or("")
+            .split_ascii_whitespace();
+        let Some(len) = words.next().and_then(|n| n.parse::<usize>().ok()) else {
+            pos = text.len();
+            return bad(&format!("does not start with `{RECORD} <bytes>`"));
+        };
+        let Some(body) = rest.get(nl + 1..nl + 1 + len) else {
+            pos = text.len();
+            return bad(&format!("is cut short: {len} bytes announced"));
+        };
+        pos = at + nl + 1 + len;
+        Some(Ok(Record {
+            at,
+            start: at + nl + 1,
+            ids: words,
+            body,
+        }))
+    })
+}
+
 /// The tokens of the store's text, in the order they were written.
 fn records(text: &str) -> Result<Vec<Token>, StoreError> {
-    let mut out = Vec::new();
-    let mut pos = 0;
-    while pos < text.len() {
-        let bad = |why: &str| StoreError::Record(pos, why.to_string());
-        let rest = &text[pos..];
-        let nl = rest
-            .find('\n')
-            .ok_or_else(|| bad("is cut short in its header"))?;
-        let len: usize = rest[..nl]
-            .strip_prefix(RECORD)
-            .and_then(|n| n.strip_prefix(' '))
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| bad(&format!("does not start with `{RECORD} <bytes>`")))?;
-        let body = rest
-            .get(nl + 1..nl + 1 + len)
-            .ok_or_else(|| bad(&format!("is cut short: {len} bytes announced")))?;
-        let tok = Token::parse(body).map_err(|e| bad(&format!("is not a token: {e}")))?;
-        out.push(tok);
-        pos += nl + 1 + len;
+    headers(text).map(|r| r?.token()).collect()
+}
+
+/// The store as realization reads it: its text, and where the record naming each id starts.
+/// A lookup parses that record only.
+pub struct Lookup {
+    text: String,
+    at: std::collections::HashMap<String, (usize, usize)>,
+}
+
+impl Lookup {
+    /// Reads the store at `path` and indexes its records' headers.
+    pub fn open(path: &Path) -> Result<Lookup, StoreError> {
+        let text = read_locked(path).map_err(StoreError::Io)?;
+        let mut at = std::collections::HashMap::new();
+        for r in headers(&text) {
+            let r = r?;
+            for id in r.ids.clone() {
+                at.entry(id.to_string())
+                    .or_insert((r.start, r.start + r.body.len()));
+            }
+        }
+        Ok(Lookup { text, at })
     }
-    Ok(out)
+
+    /// The token `id`, whether written itself or embedded in another.
+    pub fn get(&self, id: &str) -> Result<Option<Token>, StoreError> {
+        let Some(&(start, end)) = self.at.get(id) else {
+            return Ok(None);
+        };
+        let tok = Token::parse(&self.text[start..end])
+            .map_err(|e| StoreError::Record(start, format!("is not a token: {e}")))?;
+        Ok(tok.embedded().into_iter().find(|t| t.id == id).cloned())
+    }
 }
 
 #[cfg(test)]
@@ -154,7 +229,7 @@ mod tests {
         ar.members.push(("m.o".into(), token("m1", Kind::Object)));
         let exe = token("e1", Kind::Executable);
         for t in [&obj, &ar, &exe, &obj] {
-            append(&p, &t.render("/bin/confess-shim")).expect("append");
+            append(&p, t, &t.render("/bin/confess-shim")).expect("append");
         }
         let idx = index(&p).expect("index");
         assert_eq!(
@@ -163,6 +238,16 @@ mod tests {
         );
         assert_eq!(idx["m1"], ar.members[0].1);
         assert_eq!(idx["e1"], exe);
+        // Realization's lookup finds the same tokens from the headers alone.
+        let look = Lookup::open(&p).expect("lookup");
+        for id in ["a1", "e1", "m1", "o1"] {
+            assert_eq!(
+                look.get(id).expect("parses").as_ref(),
+                Some(&idx[id]),
+                "{id}"
+            );
+        }
+        assert!(look.get("nope").expect("parses").is_none());
     }
 
     #[test]
@@ -170,10 +255,11 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         create(dir.path()).expect("create");
         let p = path(dir.path());
-        let text = token("o1", Kind::Object).render("/s");
-        append(&p, &text).expect("append");
+        let tok = token("o1", Kind::Object);
+        let text = tok.render("/s");
+        append(&p, &tok, &text).expect("append");
         let whole = std::fs::metadata(&p).expect("stat").len() as usize;
-        append(&p, &text).expect("append");
+        append(&p, &tok, &text).expect("append");
         let f = std::fs::OpenOptions::new()
             .write(true)
             .open(&p)
