@@ -72,6 +72,35 @@ fn word(b: &'static [u8], at: usize) -> Option<(u64, usize)> {
 }
 
 impl Base {
+    /// The snapshot encoding of a table's macros: each record's offset (u64, little-endian),
+    /// then the records in name order, each `name, params (u64::MAX for none, else a count and
+    /// the names), variadic, text`, a string being its u64 length and its bytes.
+    pub fn encode(t: &Table) -> (usize, Vec<u8>, Vec<u8>) {
+        let put = |v: &mut Vec<u8>, n: u64| v.extend_from_slice(&n.to_le_bytes());
+        let put_s = |v: &mut Vec<u8>, b: &str| {
+            put(v, b.len() as u64);
+            v.extend_from_slice(b.as_bytes());
+        };
+        let entries = t.entries();
+        let (mut offsets, mut records) = (Vec::new(), Vec::new());
+        for (name, m) in &entries {
+            put(&mut offsets, records.len() as u64);
+            put_s(&mut records, name);
+            match &m.params {
+                None => put(&mut records, u64::MAX),
+                Some(p) => {
+                    put(&mut records, p.len() as u64);
+                    for p in p {
+                        put_s(&mut records, p);
+                    }
+                }
+            }
+            put(&mut records, u64::from(m.variadic));
+            put_s(&mut records, &m.text);
+        }
+        (entries.len(), offsets, records)
+    }
+
     /// Checks the layout (every record within bounds, where its offset says, names in strictly
     /// increasing order, the last record ending the bytes) without decoding a record.
     pub fn new(count: usize, offsets: &'static [u8], records: &'static [u8]) -> Option<Base> {
@@ -555,33 +584,15 @@ mod tests {
     #[test]
     fn a_snapshot_base_is_found_by_name_and_shadowed_by_later_directives() {
         let t = table(&["B 2", "A 1", "F(x, ...) x + __VA_ARGS__", "C 3"]);
-        // Encode as a snapshot does: records sorted by name, offsets first.
-        let mut offsets = Vec::new();
-        let mut records = Vec::new();
-        let put = |v: &mut Vec<u8>, b: &[u8]| {
-            v.extend_from_slice(&(b.len() as u64).to_le_bytes());
-            v.extend_from_slice(b);
-        };
-        let entries = t.entries();
         assert_eq!(
-            entries.iter().map(|(n, _)| n.as_ref()).collect::<Vec<_>>(),
+            t.entries()
+                .iter()
+                .map(|(n, _)| n.as_ref())
+                .collect::<Vec<_>>(),
             ["A", "B", "C", "F"]
         );
-        for (name, m) in &entries {
-            offsets.extend_from_slice(&(records.len() as u64).to_le_bytes());
-            put(&mut records, name.as_bytes());
-            match &m.params {
-                None => records.extend_from_slice(&u64::MAX.to_le_bytes()),
-                Some(p) => {
-                    records.extend_from_slice(&(p.len() as u64).to_le_bytes());
-                    for p in p {
-                        put(&mut records, p.as_bytes());
-                    }
-                }
-            }
-            records.extend_from_slice(&u64::from(m.variadic).to_le_bytes());
-            put(&mut records, m.text.as_bytes());
-        }
+        let (count, offsets, records) = Base::encode(&t);
+        assert_eq!(count, 4);
         let offsets: &'static [u8] = Box::leak(offsets.into_boxed_slice());
         let records: &'static [u8] = Box::leak(records.into_boxed_slice());
         let mut based = Table::with_base(Base::new(4, offsets, records).expect("layout"));

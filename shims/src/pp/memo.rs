@@ -162,29 +162,10 @@ fn encode(st: &State) -> Vec<u8> {
     }
     // The macros sorted by name, each record's offset first: a scan that starts here looks up
     // the few it needs by binary search in these bytes (`macros::Base`).
-    let macros = st.macros.entries();
-    let mut records = W(Vec::new());
-    let mut offsets = Vec::with_capacity(macros.len());
-    for (name, m) in &macros {
-        offsets.push(records.0.len() as u64);
-        records.s(name);
-        match &m.params {
-            None => records.n(u64::MAX),
-            Some(p) => {
-                records.n(p.len() as u64);
-                for p in p {
-                    records.s(p);
-                }
-            }
-        }
-        records.n(m.variadic as u64);
-        records.s(&m.text);
-    }
-    w.n(macros.len() as u64);
-    for o in offsets {
-        w.n(o);
-    }
-    w.0.extend_from_slice(&records.0);
+    let (count, offsets, records) = Base::encode(&st.macros);
+    w.n(count as u64);
+    w.0.extend_from_slice(&offsets);
+    w.0.extend_from_slice(&records);
     w.0
 }
 
@@ -294,11 +275,8 @@ pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
     }
     let n = r.u()?;
     let (offsets, records) = r.0.split_at_checked(n.checked_mul(8)?)?;
+    // `Base::new` checks that the records end the bytes.
     let macros = Table::with_base(Base::new(n, offsets, records)?);
-    r.0 = &[];
-    if !r.0.is_empty() {
-        return None;
-    }
     Some(State {
         probes,
         dirs,
