@@ -219,11 +219,17 @@ mod tests {
         }
     }
 
-    #[test]
-    fn tokens_and_their_members_are_found_by_id() {
+    /// A new empty store: its directory (kept alive by the caller) and its path.
+    fn new_store() -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().expect("tmp");
         create(dir.path()).expect("create");
         let p = path(dir.path());
+        (dir, p)
+    }
+
+    #[test]
+    fn tokens_and_their_members_are_found_by_id() {
+        let (_dir, p) = new_store();
         let obj = token("o1", Kind::Object);
         let mut ar = token("a1", Kind::Archive);
         ar.members.push(("m.o".into(), token("m1", Kind::Object)));
@@ -252,9 +258,7 @@ mod tests {
 
     #[test]
     fn a_record_cut_short_is_an_error_naming_where_it_starts() {
-        let dir = tempfile::tempdir().expect("tmp");
-        create(dir.path()).expect("create");
-        let p = path(dir.path());
+        let (_dir, p) = new_store();
         let tok = token("o1", Kind::Object);
         let text = tok.render("/s");
         append(&p, &tok, &text).expect("append");
