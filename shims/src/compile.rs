@@ -129,18 +129,18 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
     let mut inputs = Vec::new();
     let mut headers = Vec::new();
     // A source that is itself a token (assembly from `-S`) is an edge to that node.
-    match Token::read(&src_abs) {
+    let bytes = crate::files::read(&src_abs)
+        .map_err(|e| ShimError(format!("cannot read source {}: {e}", src_abs.display())))?;
+    match Token::from_bytes(&bytes) {
         Ok(Some(t)) => inputs.push(Input {
             edge: Edge::Token,
             hash: t.id,
             path: src_abs.display().to_string(),
         }),
         Ok(None) => {
-            let hash = token::hash_file(&src_abs)
-                .map_err(|e| ShimError(format!("cannot read source {}: {e}", src_abs.display())))?;
             inputs.push(Input {
                 edge: Edge::Source,
-                hash,
+                hash: token::hash_bytes(&bytes),
                 path: src_abs.display().to_string(),
             });
             if src.lang.is_some_and(Lang::preprocessed) {

@@ -7,6 +7,7 @@ pub mod binutils;
 pub mod compile;
 pub mod ctx;
 pub mod events;
+pub mod files;
 pub mod flags;
 pub mod headers;
 pub mod link;

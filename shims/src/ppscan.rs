@@ -40,7 +40,9 @@ fn outside_key(m: Meaning) -> bool {
 
 /// The compiler's facts for one flag set.
 struct Facts {
-    macros: String,
+    /// The cached file's text, and where the predefined macros (`#define` lines) lie in it.
+    text: String,
+    macros: std::ops::Range<usize>,
     sysdirs: Vec<String>,
     sysdirs_canonical: Vec<String>,
     implicit: Vec<String>,
@@ -85,7 +87,7 @@ pub fn scan(
         }
         token::hex(&h.finalize())[..20].to_string()
     };
-    let facts = facts(ctx, driver, lang, &key_args, &key)?;
+    let mut facts = facts(ctx, driver, lang, &key_args, &key)?;
 
     // The starting macros: the compiler's, then -D and -U in order. Made only when the scan
     // does not start from a snapshot (which holds its own).
@@ -180,12 +182,17 @@ pub fn scan(
     let mut forced = forced_macros;
     forced.extend(forced_includes);
     let builtins_path = ctx.session.cache().join(format!("builtins-{key}"));
-    let mut known: Vec<(String, bool)> = std::fs::read_to_string(&builtins_path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.rsplit_once('\t').map(|(q, v)| (q.to_string(), v == "1")))
-        .collect();
+    // The answers known so far, read when the first query comes (a scan that starts from a
+    // snapshot seldom asks one).
+    let mut known: Option<Vec<(String, bool)>> = None;
     let mut builtin = |q: &str| -> Result<bool, Fallback> {
+        let known = known.get_or_insert_with(|| {
+            std::fs::read_to_string(&builtins_path)
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.rsplit_once('\t').map(|(q, v)| (q.to_string(), v == "1")))
+                .collect()
+        });
         if let Some((_, v)) = known.iter().find(|(k, _)| k == q) {
             return Ok(*v);
         }
@@ -221,10 +228,11 @@ pub fn scan(
                 .unwrap_or_else(|| p.clone())
         })
         .collect();
+    let text = std::mem::take(&mut facts.text);
     let predefined = facts.macros.clone();
     let make_macros = move || -> Result<macros::Table, Fallback> {
         let mut table = macros::Table::default();
-        for line in predefined.lines() {
+        for line in text[predefined].lines() {
             if let Some(rest) = line.strip_prefix("#define ") {
                 let (name, m) = macros::parse_define_text(rest)?;
                 table.insert(name, m);
@@ -256,6 +264,7 @@ pub fn scan(
                 live: ctx.session.root.as_ref().map(PathBuf::from),
             },
         ),
+        hashed_below: ctx.session.root.as_ref().map(PathBuf::from),
     };
     let found = pp::Scanner::new(cfg).scan(&src.path)?;
     let root = ctx.session.root.as_deref();
@@ -308,21 +317,28 @@ fn facts(
             t
         }
     };
+    // The macros come first and are most of the file. They stay where they lie, for a scan
+    // that does not start from a snapshot; the sections after them are read line by line.
+    let damaged = || Fallback::new(format!("{}: not a facts file", path.display()));
+    let body = text.strip_prefix("[macros]\n").ok_or_else(damaged)?;
+    let end = if body.starts_with("[sysdirs]\n") {
+        0
+    } else {
+        body.find("\n[sysdirs]\n").ok_or_else(damaged)? + 1
+    };
+    let start = text.len() - body.len();
     let mut f = Facts {
-        macros: String::new(),
+        macros: start..start + end,
         sysdirs: Vec::new(),
         sysdirs_canonical: Vec::new(),
         implicit: Vec::new(),
+        text: String::new(),
     };
     let mut section = "";
-    for line in text.lines() {
+    for line in body[end..].lines() {
         match line {
-            "[macros]" | "[sysdirs]" | "[canonical]" | "[implicit]" => section = line,
+            "[sysdirs]" | "[canonical]" | "[implicit]" => section = line,
             _ => match section {
-                "[macros]" => {
-                    f.macros.push_str(line);
-                    f.macros.push('\n');
-                }
                 "[sysdirs]" => f.sysdirs.push(line.to_string()),
                 "[canonical]" => f.sysdirs_canonical.push(line.to_string()),
                 "[implicit]" => f.implicit.push(line.to_string()),
@@ -330,6 +346,7 @@ fn facts(
             },
         }
     }
+    f.text = text;
     Ok(f)
 }
 

@@ -14,8 +14,8 @@ ranlib, nm, strip, objcopy, readelf and objdump when called by one of those name
 directory that `confess` puts first on PATH). It is not meant to be run by hand.";
 
 pub fn main(argv: Vec<String>) -> Result<i32> {
+    // The kernel gives /proc/self/exe as the file's path with every symlink resolved.
     let shim_exe = std::env::current_exe()
-        .and_then(std::fs::canonicalize)
         .map_err(|e| ShimError(format!("cannot find this executable: {e}")))?;
     if argv.get(1).map(String::as_str) == Some("--confess-top") {
         return exec_as_top(&argv[2..]);

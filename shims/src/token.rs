@@ -276,6 +276,16 @@ impl Token {
         Token::parse(&text).map(Some)
     }
 
+    /// A token from a file's bytes; `Ok(None)` when they are not a token.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Option<Token>, ReadError> {
+        if !is_token_head(bytes) {
+            return Ok(None);
+        }
+        let text = std::str::from_utf8(bytes)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        Token::parse(text).map(Some)
+    }
+
     /// Every token in this one's closure of embedded members, depth first, this one last.
     pub fn embedded(&self) -> Vec<&Token> {
         let mut out = Vec::new();
@@ -305,7 +315,11 @@ fn starts_as_token(f: &mut std::fs::File, head: &mut Vec<u8>) -> bool {
         }
     }
     head.extend_from_slice(&buf[..n]);
-    let head = &buf[..n];
+    is_token_head(&buf[..n])
+}
+
+/// Whether a file's first bytes start a token.
+fn is_token_head(head: &[u8]) -> bool {
     head.starts_with(MAGIC.as_bytes())
         || head.starts_with(format!("{SHEBANG}\n# {MAGIC}").as_bytes())
 }
@@ -433,6 +447,11 @@ pub fn hex(bytes: &[u8]) -> String {
 
 /// sha256 of bytes, in hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// sha256 of bytes, in hex.
+pub fn hash_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 

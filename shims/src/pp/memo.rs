@@ -17,21 +17,192 @@
 use super::macros::{Base, Fast, Table};
 use super::{Dir, Entry, Found, Probe};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8] = b"CONFESS-SCAN 2\n";
+const MAGIC: &[u8] = b"CONFESS-SCAN 3\n";
 
 /// The scanner's state at a snapshot point.
 pub(super) struct State {
-    pub(super) probes: HashMap<PathBuf, Option<Probe>, Fast>,
+    pub(super) probes: Probes,
     pub(super) dirs: Vec<Dir>,
     pub(super) curdirs: HashMap<String, usize>,
-    pub(super) cache: HashMap<(usize, String), usize>,
+    pub(super) cache: Lookups,
     pub(super) entries: Vec<Entry>,
     pub(super) once: HashSet<PathBuf>,
     pub(super) deps: Vec<Found>,
     pub(super) macros: Table,
+}
+
+/// A sorted section of a snapshot: records `key, value` (each a u64 length and its bytes) in
+/// strictly increasing key order, each record's offset first. A scan that starts from the
+/// snapshot looks up the few keys it asks about by binary search where they lie, instead of
+/// building a table of every record on each compile (a snapshot of glibc's headers holds a
+/// couple of hundred probed paths and as many lookups). A record that does not decode is not
+/// found, and the scan then asks the file system itself.
+#[derive(Clone, Copy, Default)]
+pub(super) struct Sorted {
+    offsets: &'static [u8],
+    records: &'static [u8],
+}
+
+impl Sorted {
+    fn read(r: &mut R<'static>) -> Option<Sorted> {
+        let n = r.u()?;
+        let offsets = r.take(n.checked_mul(8)?)?;
+        let len = r.u()?;
+        let records = r.take(len)?;
+        Some(Sorted { offsets, records })
+    }
+
+    fn write(w: &mut W, records: BTreeMap<Vec<u8>, Vec<u8>>) {
+        let (mut offsets, mut body) = (W(Vec::new()), W(Vec::new()));
+        for (k, v) in &records {
+            offsets.n(body.0.len() as u64);
+            body.b(k);
+            body.b(v);
+        }
+        w.n(records.len() as u64);
+        w.0.extend_from_slice(&offsets.0);
+        w.n(body.0.len() as u64);
+        w.0.extend_from_slice(&body.0);
+    }
+
+    fn len(&self) -> usize {
+        self.offsets.len() / 8
+    }
+
+    fn record(&self, i: usize) -> Option<(&'static [u8], &'static [u8])> {
+        let at = R(self.offsets.get(i * 8..)?).u()?;
+        let mut r = R(self.records.get(at..)?);
+        Some((r.b()?, r.b()?))
+    }
+
+    fn get(&self, key: &[u8]) -> Option<&'static [u8]> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            let (k, v) = self.record(mid)?;
+            match k.cmp(key) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Some(v),
+            }
+        }
+        None
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&'static [u8], &'static [u8])> + '_ {
+        (0..self.len()).map_while(|i| self.record(i))
+    }
+}
+
+fn path_bytes(p: &Path) -> &[u8] {
+    p.as_os_str().as_encoded_bytes()
+}
+
+/// A probe's value in a snapshot: empty for no file, else five u64s.
+fn encode_probe(id: &Option<Probe>) -> Vec<u8> {
+    let mut w = W(Vec::new());
+    if let Some(id) = id {
+        for v in [id.dev, id.ino, id.size, id.mtime as u64, id.ctime as u64] {
+            w.n(v);
+        }
+    }
+    w.0
+}
+
+fn decode_probe(b: &[u8]) -> Option<Option<Probe>> {
+    if b.is_empty() {
+        return Some(None);
+    }
+    let mut r = R(b);
+    let id = Probe {
+        dev: r.n()?,
+        ino: r.n()?,
+        size: r.n()?,
+        mtime: r.n()? as i64,
+        ctime: r.n()? as i64,
+    };
+    r.0.is_empty().then_some(Some(id))
+}
+
+/// Whether a path is a file (and which): the snapshot's probes, then those made since.
+#[derive(Clone, Default)]
+pub(super) struct Probes {
+    base: Sorted,
+    over: HashMap<PathBuf, Option<Probe>, Fast>,
+}
+
+impl Probes {
+    pub(super) fn get(&self, p: &Path) -> Option<Option<Probe>> {
+        match self.over.get(p) {
+            Some(v) => Some(*v),
+            None => self.base.get(path_bytes(p)).and_then(decode_probe),
+        }
+    }
+
+    pub(super) fn insert(&mut self, p: PathBuf, v: Option<Probe>) {
+        self.over.insert(p, v);
+    }
+
+    fn records(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        let mut m: BTreeMap<Vec<u8>, Vec<u8>> = self
+            .base
+            .iter()
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        for (p, id) in &self.over {
+            m.insert(path_bytes(p).to_vec(), encode_probe(id));
+        }
+        m
+    }
+}
+
+/// gcc's file lookup cache: which file entry a name found from a starting directory entry. The
+/// snapshot's, then those made since.
+#[derive(Clone, Default)]
+pub(super) struct Lookups {
+    base: Sorted,
+    over: HashMap<(usize, String), usize>,
+}
+
+/// A lookup's key in a snapshot: the start, big-endian so that keys sort by start, then the name.
+fn lookup_key(start: usize, name: &str) -> Vec<u8> {
+    let mut k = (start as u64).to_be_bytes().to_vec();
+    k.extend_from_slice(name.as_bytes());
+    k
+}
+
+impl Lookups {
+    pub(super) fn get(&self, start: usize, name: &str) -> Option<usize> {
+        if let Some(f) = self.over.get(&(start, name.to_string())) {
+            return Some(*f);
+        }
+        let v = self.base.get(&lookup_key(start, name))?;
+        R(v).u()
+    }
+
+    pub(super) fn insert(&mut self, start: usize, name: String, file: usize) {
+        self.over.insert((start, name), file);
+    }
+
+    fn records(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        let mut m: BTreeMap<Vec<u8>, Vec<u8>> = self
+            .base
+            .iter()
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        for ((start, name), file) in &self.over {
+            m.insert(
+                lookup_key(*start, name),
+                (*file as u64).to_le_bytes().to_vec(),
+            );
+        }
+        m
+    }
 }
 
 /// The identity of a file as `stat` gives it.
@@ -112,21 +283,7 @@ impl W {
 
 fn encode(st: &State) -> Vec<u8> {
     let mut w = W(MAGIC.to_vec());
-    let mut probes: Vec<(&PathBuf, &Option<Probe>)> = st.probes.iter().collect();
-    probes.sort_by(|a, b| a.0.cmp(b.0));
-    w.n(probes.len() as u64);
-    for (p, id) in probes {
-        w.p(p);
-        match id {
-            None => w.n(0),
-            Some(id) => {
-                w.n(1);
-                for v in [id.dev, id.ino, id.size, id.mtime as u64, id.ctime as u64] {
-                    w.n(v);
-                }
-            }
-        }
-    }
+    Sorted::write(&mut w, st.probes.records());
     w.n(st.dirs.len() as u64);
     for d in &st.dirs {
         w.s(&d.spelled);
@@ -139,12 +296,7 @@ fn encode(st: &State) -> Vec<u8> {
         w.s(k);
         w.n(*v as u64);
     }
-    w.n(st.cache.len() as u64);
-    for ((start, name), file) in &st.cache {
-        w.n(*start as u64);
-        w.s(name);
-        w.n(*file as u64);
-    }
+    Sorted::write(&mut w, st.cache.records());
     w.n(st.entries.len() as u64);
     for e in &st.entries {
         w.n(e.dir as u64);
@@ -180,17 +332,19 @@ impl<'a> R<'a> {
     fn u(&mut self) -> Option<usize> {
         usize::try_from(self.n()?).ok()
     }
-    fn b(&mut self) -> Option<&'a [u8]> {
-        let len = self.u()?;
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
         let (a, b) = self.0.split_at_checked(len)?;
         self.0 = b;
         Some(a)
+    }
+    fn b(&mut self) -> Option<&'a [u8]> {
+        let len = self.u()?;
+        self.take(len)
     }
     fn s(&mut self) -> Option<String> {
         String::from_utf8(self.b()?.to_vec()).ok()
     }
     fn p(&mut self) -> Option<PathBuf> {
-        use std::os::unix::ffi::OsStrExt;
         Some(PathBuf::from(std::ffi::OsStr::from_bytes(self.b()?)))
     }
     fn o(&mut self) -> Option<Option<usize>> {
@@ -202,37 +356,59 @@ impl<'a> R<'a> {
     }
 }
 
+/// A snapshot's bytes, mapped rather than read: a scan looks at a few of its records, and
+/// reading all of them (80 KiB for glibc's stdio, stdlib and string headers) cost a copy and a
+/// fresh page of heap for every 4 KiB. The mapping stays for the life of the process: macro
+/// names and texts borrow from it. The scanner lives in a shim that exits when the scan is done
+/// (a test maps a few KiB per scan).
+#[allow(unsafe_code)]
+fn map(path: &Path) -> Option<&'static [u8]> {
+    use rustix::mm::{mmap, MapFlags, ProtFlags};
+    let f = std::fs::File::open(path).ok()?;
+    let len = usize::try_from(f.metadata().ok()?.len()).ok()?;
+    if len == 0 {
+        return None;
+    }
+    // SAFETY: a private, read-only mapping of `len` bytes of a file that is never written in
+    // place: snapshots are written to a temporary file and renamed over the old one (`save`),
+    // so the mapped inode's bytes do not change while this process looks at them, and the
+    // mapping is never unmapped, so the slice is valid for 'static.
+    unsafe {
+        let p = mmap(
+            std::ptr::null_mut(),
+            len,
+            ProtFlags::READ,
+            MapFlags::PRIVATE,
+            &f,
+            0,
+        )
+        .ok()?;
+        Some(std::slice::from_raw_parts(p.cast::<u8>(), len))
+    }
+}
+
 /// Reads a snapshot and checks it against the file system: `None` when there is none, it is
 /// damaged, or any path it asked about has changed.
 pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
-    // The bytes stay for the life of the process: macro names and texts borrow from them. The
-    // scanner lives in a shim that exits when the scan is done (a test's leak is a few KiB).
-    let bytes: &'static [u8] = Box::leak(std::fs::read(path).ok()?.into_boxed_slice());
+    let bytes = map(path)?;
     let mut r = R(bytes.strip_prefix(MAGIC)?);
-    let n = r.u()?;
-    let mut probes = HashMap::with_capacity_and_hasher(n.min(1 << 20), Fast::default());
-    for _ in 0..n {
-        let p = r.p()?;
-        let id = if r.flag()? {
-            let mut v = [0u64; 5];
-            for x in v.iter_mut() {
-                *x = r.n()?;
-            }
-            Some(Probe {
-                dev: v[0],
-                ino: v[1],
-                size: v[2],
-                mtime: v[3] as i64,
-                ctime: v[4] as i64,
-            })
-        } else {
-            None
-        };
-        if live.is_none_or(|l| p.starts_with(l)) && probe(&p) != id {
+    let probes = Sorted::read(&mut r)?;
+    // Only the paths where the build writes can have changed since the snapshot was made.
+    let checked = |p: &[u8]| {
+        live.map(path_bytes).is_none_or(|l| {
+            p.strip_prefix(l)
+                .is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
+        })
+    };
+    for (p, id) in probes.iter().filter(|(p, _)| checked(p)) {
+        if decode_probe(id)? != probe(Path::new(OsStr::from_bytes(p))) {
             return None;
         }
-        probes.insert(p, id);
     }
+    let probes = Probes {
+        base: probes,
+        over: HashMap::default(),
+    };
     let mut dirs = Vec::new();
     for _ in 0..r.n()? {
         dirs.push(Dir {
@@ -247,12 +423,10 @@ pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
         let k = r.s()?;
         curdirs.insert(k, r.u()?);
     }
-    let mut cache = HashMap::new();
-    for _ in 0..r.n()? {
-        let start = r.u()?;
-        let name = r.s()?;
-        cache.insert((start, name), r.u()?);
-    }
+    let cache = Lookups {
+        base: Sorted::read(&mut r)?,
+        over: HashMap::new(),
+    };
     let mut entries = Vec::new();
     for _ in 0..r.n()? {
         entries.push(Entry {
@@ -328,6 +502,7 @@ mod tests {
                 salt: "test".into(),
                 live: None,
             }),
+            hashed_below: None,
         };
         Scanner::new(cfg)
             .scan(source)

@@ -59,6 +59,10 @@ pub struct Config<'a> {
     /// Where scan snapshots are kept (see `memo`), and what else the key must hold (the
     /// compiler's identity and the flags that answer builtin queries); `None`: no snapshots.
     pub memo: Option<Memo>,
+    /// The caller hashes the headers that are not system headers and those below this
+    /// directory (the scratch root): the scan reads them through `files::read`, which keeps
+    /// their bytes for that. Other headers' bytes are dropped once their directives are known.
+    pub hashed_below: Option<PathBuf>,
 }
 
 pub struct Memo {
@@ -139,11 +143,11 @@ pub struct Scanner<'a> {
     curdirs: HashMap<String, usize>,
     quote_head: Option<usize>,
     bracket_head: Option<usize>,
-    cache: HashMap<(usize, String), usize>,
+    cache: memo::Lookups,
     entries: Vec<Entry>,
     /// Whether a path is a file (and which), asked once per path (the same headers are probed
     /// often).
-    exists: std::cell::RefCell<HashMap<PathBuf, Option<Probe>, macros::Fast>>,
+    exists: std::cell::RefCell<memo::Probes>,
     files: HashMap<PathBuf, Rc<Vec<Directive>>>,
     once: HashSet<PathBuf>,
     deps: Vec<Found>,
@@ -192,7 +196,7 @@ impl<'a> Scanner<'a> {
             curdirs: HashMap::new(),
             quote_head,
             bracket_head,
-            cache: HashMap::new(),
+            cache: Default::default(),
             entries: Vec::new(),
             cfg,
             exists: Default::default(),
@@ -216,7 +220,7 @@ impl<'a> Scanner<'a> {
             file: None,
         };
         self.listed.insert(source.to_string());
-        let body = self.read(&main.abs)?;
+        let body = self.read(&main.abs, true)?;
         // The leading `#include <...>` (and #define, #undef) lines of the source do not depend
         // on which source it is: the state after them may come from a snapshot.
         let run = body.iter().take_while(|d| snapshot_prefix(&d.text)).count();
@@ -318,13 +322,20 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn read(&mut self, abs: &Path) -> Result<Rc<Vec<Directive>>, Fallback> {
+    fn read(&mut self, abs: &Path, hashed: bool) -> Result<Rc<Vec<Directive>>, Fallback> {
         if let Some(d) = self.files.get(abs) {
             return Ok(d.clone());
         }
-        let bytes =
-            std::fs::read(abs).map_err(|e| Fallback::new(format!("{}: {e}", abs.display())))?;
-        let text = String::from_utf8_lossy(&bytes);
+        let bytes = if hashed {
+            crate::files::read(abs)
+        } else {
+            std::fs::read(abs).map(Rc::from)
+        }
+        .map_err(|e| Fallback::new(format!("{}: {e}", abs.display())))?;
+        let text = match std::str::from_utf8(&bytes) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => String::from_utf8_lossy(&bytes),
+        };
         let d = Rc::new(lex::directives(&text));
         self.files.insert(abs.to_path_buf(), d.clone());
         Ok(d)
@@ -356,7 +367,9 @@ impl<'a> Scanner<'a> {
     }
 
     fn process_body(&mut self, frame: &Frame) -> Result<(), Fallback> {
-        let dirs = self.read(&frame.abs)?;
+        let hashed = !frame.system
+            || (self.cfg.hashed_below.as_ref()).is_some_and(|r| frame.abs.starts_with(r));
+        let dirs = self.read(&frame.abs, hashed)?;
         self.process_directives(frame, &dirs)
     }
 
@@ -596,9 +609,8 @@ impl<'a> Scanner<'a> {
                 None => self.quote_head?,
             }
         };
-        let key = (start, name.to_string());
-        let file = match self.cache.get(&key) {
-            Some(f) => *f,
+        let file = match self.cache.get(start, name) {
+            Some(f) => f,
             None => {
                 let mut d = start;
                 let (mut saw_bracket, mut saw_quote) = (false, false);
@@ -620,12 +632,12 @@ impl<'a> Scanner<'a> {
                     } else {
                         continue;
                     }
-                    if let Some(f) = self.cache.get(&(d, name.to_string())) {
+                    if let Some(f) = self.cache.get(d, name) {
                         found_in_cache = Some(d);
-                        break *f;
+                        break f;
                     }
                 };
-                self.cache.insert(key, file);
+                self.cache.insert(start, name.to_string(), file);
                 for (saw, head) in [
                     (saw_bracket, self.bracket_head),
                     (saw_quote, self.quote_head),
@@ -633,7 +645,7 @@ impl<'a> Scanner<'a> {
                     if let Some(h) =
                         head.filter(|h| saw && *h != start && found_in_cache != Some(*h))
                     {
-                        self.cache.insert((h, name.to_string()), file);
+                        self.cache.insert(h, name.to_string(), file);
                     }
                 }
                 file
