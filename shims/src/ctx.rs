@@ -279,17 +279,24 @@ pub fn exit_code(status: ExitStatus) -> i32 {
 /// Writes through a temporary file and a rename, so parallel writers never see half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    if !dir.as_os_str().is_empty() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| ShimError(format!("cannot create {}: {e}", dir.display())))?;
-    }
     let tmp = dir.join(format!(
         ".{}.confess-tmp.{}",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
         std::process::id()
     ));
-    std::fs::write(&tmp, bytes)
-        .map_err(|e| ShimError(format!("cannot write {}: {e}", tmp.display())))?;
+    // The output's directory nearly always exists: it is made only when the write finds it
+    // missing, which saves a `mkdir` and a `stat` on every call.
+    let mut written = std::fs::write(&tmp, bytes);
+    if written
+        .as_ref()
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", dir.display())))?;
+        written = std::fs::write(&tmp, bytes);
+    }
+    written.map_err(|e| ShimError(format!("cannot write {}: {e}", tmp.display())))?;
     // A real compiler replaces its output; a symlink or read-only file in the way is replaced too.
     std::fs::rename(&tmp, path)
         .map_err(|e| ShimError(format!("cannot write {}: {e}", path.display())))

@@ -1,7 +1,11 @@
-//! The bytes of the files a compile call reads: its source and its project's headers are read
-//! once, and the token check, the header scan and the input hashes all use those bytes (they
-//! were three opens and reads of each, a third of a call's system calls). Reading once also
-//! means the hash is of the very bytes the scan followed.
+//! The bytes of the files a compile call reads.
+//!
+//! - Its source and its project's headers are read once, and the token check, the header scan
+//!   and the input hashes all use those bytes (they were three opens and reads of each, a third
+//!   of a call's system calls). Reading once also means the hash is of the very bytes the scan
+//!   followed.
+//! - The session cache's files (the compiler's facts, scan snapshots) are mapped: a call uses a
+//!   few parts of them, and reading them whole cost a copy and a fresh page of heap per 4 KiB.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -23,4 +27,33 @@ pub fn read(path: &Path) -> io::Result<Rc<[u8]>> {
     let b: Rc<[u8]> = std::fs::read(path)?.into();
     READ.with(|r| r.borrow_mut().insert(path.to_path_buf(), b.clone()));
     Ok(b)
+}
+
+/// A session cache file's bytes, mapped for the rest of the process; `None` when it cannot be
+/// opened or is empty. Only for files that are never written in place: the cache's files are
+/// written to a temporary file and renamed over the old one (`ctx::write_atomic`,
+/// `pp::memo::save`).
+#[allow(unsafe_code)]
+pub fn map(path: &Path) -> Option<&'static [u8]> {
+    use rustix::mm::{mmap, MapFlags, ProtFlags};
+    let f = std::fs::File::open(path).ok()?;
+    let len = usize::try_from(f.metadata().ok()?.len()).ok()?;
+    if len == 0 {
+        return None;
+    }
+    // SAFETY: a private, read-only mapping of `len` bytes of a file whose inode is never
+    // written after the rename that made it visible, so the bytes do not change while this
+    // process looks at them; the mapping is never unmapped, so the slice lives for 'static.
+    unsafe {
+        let p = mmap(
+            std::ptr::null_mut(),
+            len,
+            ProtFlags::READ,
+            MapFlags::PRIVATE,
+            &f,
+            0,
+        )
+        .ok()?;
+        Some(std::slice::from_raw_parts(p.cast::<u8>(), len))
+    }
 }

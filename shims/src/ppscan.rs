@@ -40,8 +40,9 @@ fn outside_key(m: Meaning) -> bool {
 
 /// The compiler's facts for one flag set.
 struct Facts {
-    /// The cached file's text, and where the predefined macros (`#define` lines) lie in it.
-    text: String,
+    /// The cached file's text (mapped), and where the predefined macros (`#define` lines) lie
+    /// in it.
+    text: &'static str,
     macros: std::ops::Range<usize>,
     sysdirs: Vec<String>,
     sysdirs_canonical: Vec<String>,
@@ -87,7 +88,7 @@ pub fn scan(
         }
         token::hex(&h.finalize())[..20].to_string()
     };
-    let mut facts = facts(ctx, driver, lang, &key_args, &key)?;
+    let facts = facts(ctx, driver, lang, &key_args, &key)?;
 
     // The starting macros: the compiler's, then -D and -U in order. Made only when the scan
     // does not start from a snapshot (which holds its own).
@@ -228,8 +229,7 @@ pub fn scan(
                 .unwrap_or_else(|| p.clone())
         })
         .collect();
-    let text = std::mem::take(&mut facts.text);
-    let predefined = facts.macros.clone();
+    let (text, predefined) = (facts.text, facts.macros.clone());
     let make_macros = move || -> Result<macros::Table, Fallback> {
         let mut table = macros::Table::default();
         for line in text[predefined].lines() {
@@ -309,12 +309,12 @@ fn facts(
     key: &str,
 ) -> Result<Facts, Fallback> {
     let path = ctx.session.cache().join(format!("pp-{key}"));
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(_) => {
+    let text: &'static str = match crate::files::map(&path).map(std::str::from_utf8) {
+        Some(Ok(t)) => t,
+        _ => {
             let t = ask_facts(ctx, driver, lang, key_args)?;
             write_atomic(&path, t.as_bytes()).map_err(|e| Fallback::new(e.0))?;
-            t
+            Box::leak(t.into_boxed_str())
         }
     };
     // The macros come first and are most of the file. They stay where they lie, for a scan
@@ -332,7 +332,7 @@ fn facts(
         sysdirs: Vec::new(),
         sysdirs_canonical: Vec::new(),
         implicit: Vec::new(),
-        text: String::new(),
+        text,
     };
     let mut section = "";
     for line in body[end..].lines() {
@@ -346,7 +346,6 @@ fn facts(
             },
         }
     }
-    f.text = text;
     Ok(f)
 }
 

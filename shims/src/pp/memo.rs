@@ -356,41 +356,13 @@ impl<'a> R<'a> {
     }
 }
 
-/// A snapshot's bytes, mapped rather than read: a scan looks at a few of its records, and
-/// reading all of them (80 KiB for glibc's stdio, stdlib and string headers) cost a copy and a
-/// fresh page of heap for every 4 KiB. The mapping stays for the life of the process: macro
-/// names and texts borrow from it. The scanner lives in a shim that exits when the scan is done
-/// (a test maps a few KiB per scan).
-#[allow(unsafe_code)]
-fn map(path: &Path) -> Option<&'static [u8]> {
-    use rustix::mm::{mmap, MapFlags, ProtFlags};
-    let f = std::fs::File::open(path).ok()?;
-    let len = usize::try_from(f.metadata().ok()?.len()).ok()?;
-    if len == 0 {
-        return None;
-    }
-    // SAFETY: a private, read-only mapping of `len` bytes of a file that is never written in
-    // place: snapshots are written to a temporary file and renamed over the old one (`save`),
-    // so the mapped inode's bytes do not change while this process looks at them, and the
-    // mapping is never unmapped, so the slice is valid for 'static.
-    unsafe {
-        let p = mmap(
-            std::ptr::null_mut(),
-            len,
-            ProtFlags::READ,
-            MapFlags::PRIVATE,
-            &f,
-            0,
-        )
-        .ok()?;
-        Some(std::slice::from_raw_parts(p.cast::<u8>(), len))
-    }
-}
-
 /// Reads a snapshot and checks it against the file system: `None` when there is none, it is
 /// damaged, or any path it asked about has changed.
 pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
-    let bytes = map(path)?;
+    // Mapped, not read: a scan looks at a few of the records (80 KiB of them for glibc's
+    // stdio, stdlib and string headers), and reading them all cost a copy and a fresh page of
+    // heap for every 4 KiB. Macro names and texts borrow from the mapping.
+    let bytes = crate::files::map(path)?;
     let mut r = R(bytes.strip_prefix(MAGIC)?);
     let probes = Sorted::read(&mut r)?;
     // Only the paths where the build writes can have changed since the snapshot was made.
