@@ -194,6 +194,18 @@ fn a_shim_outside_a_session_is_the_real_tool() {
         .output()
         .expect("run a");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "answer 42\n");
+    // Outside a session the shim keeps nothing: it once cached the real tool's path in
+    // `cache/` under the working directory, in the user's tree.
+    let mut left: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("read tmp")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["a", "a.c", "cc"],
+        "the shim wrote into its working directory"
+    );
 }
 
 #[test]

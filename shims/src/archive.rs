@@ -180,8 +180,10 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                         let _ = writeln!(stdout, "{name}");
                     }
                     'p' => {
-                        let _ = stdout
-                            .write_all(tok.render(&ctx.shim_exe.display().to_string()).as_bytes());
+                        let _ = stdout.write_all(
+                            tok.render(&ctx.shim_exe()?.display().to_string())
+                                .as_bytes(),
+                        );
                     }
                     _ => {
                         let out = ctx.abs(
@@ -192,7 +194,8 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                         );
                         write_atomic(
                             &out,
-                            tok.render(&ctx.shim_exe.display().to_string()).as_bytes(),
+                            tok.render(&ctx.shim_exe()?.display().to_string())
+                                .as_bytes(),
                         )?;
                         ev.outputs.push(out.display().to_string());
                     }

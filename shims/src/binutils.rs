@@ -134,7 +134,7 @@ fn copy_token(ctx: &Ctx, from: &str, to: &str) -> Result<()> {
 
 /// nm, readelf, objdump: realize every token argument, then run the real tool on the results.
 fn read_realized(ctx: &Ctx) -> Result<i32> {
-    let (words, ids) = realize::realize_file_args(ctx.args(), &ctx.cwd, &ctx.shim_exe)?;
+    let (words, ids) = realize::realize_file_args(ctx.args(), &ctx.cwd, ctx.shim_exe()?)?;
     if ids.is_empty() {
         return ctx.pass_through("real-file");
     }

@@ -36,8 +36,9 @@ pub struct Ctx {
     pub argv: Vec<String>,
     pub cwd: PathBuf,
     pub start_ns: i64,
-    /// This shim binary, canonical.
-    pub shim_exe: PathBuf,
+    /// This shim binary, canonical: read from /proc/self/exe when first asked (a compile
+    /// seldom needs it).
+    pub exe: std::cell::OnceCell<PathBuf>,
 }
 
 pub fn now_ns() -> i64 {
@@ -56,6 +57,16 @@ impl Ctx {
         c.argv
             .extend(cmd.args.iter().flat_map(|a| a.words.iter().cloned()));
         c
+    }
+
+    /// This shim binary, canonical (the kernel gives /proc/self/exe with every symlink
+    /// resolved).
+    pub fn shim_exe(&self) -> Result<&Path> {
+        if let Some(p) = self.exe.get() {
+            return Ok(p);
+        }
+        let p = this_exe()?;
+        Ok(self.exe.get_or_init(|| p))
     }
 
     /// The name the tool was called by, without directory.
@@ -84,7 +95,12 @@ impl Ctx {
     /// The real tool this shim stands in for: same name, found on PATH without the shim
     /// directory, and never this binary.
     pub fn real_tool(&self) -> Result<PathBuf> {
-        real_tool_named(&self.session, self.tool_name(), &self.shim_exe, &self.cwd)
+        real_tool_named(
+            &self.session,
+            self.tool_name(),
+            &|| self.shim_exe().map(Path::to_path_buf),
+            &self.cwd,
+        )
     }
 
     /// A `Command` for the real tool, with the recursion guard raised.
@@ -144,7 +160,11 @@ impl Ctx {
         let session = &self.session;
         fill_ids(tok, &|p| session.normalize(p));
         set_store(tok, &session.dir.display().to_string());
-        let shim = self.shim_exe.display().to_string();
+        // Only an executable's token names the shim (its `exec` line).
+        let shim = match tok.kind() {
+            crate::token::Kind::Executable => self.shim_exe()?.display().to_string(),
+            _ => String::new(),
+        };
         let text = tok.render(&shim);
         // Embedded members travel inside the token: the store's readers index them too.
         let store = session.tokens();
@@ -156,7 +176,7 @@ impl Ctx {
             ))
         })?;
         if let Some(out) = out {
-            write_atomic(out, text.as_bytes())?;
+            write_output(out, text.as_bytes())?;
             if tok.kind() == crate::token::Kind::Executable {
                 set_executable(out)?;
             }
@@ -200,7 +220,19 @@ pub fn depth() -> u32 {
         .unwrap_or(0)
 }
 
-pub fn real_tool_named(session: &Session, name: &str, me: &Path, cwd: &Path) -> Result<PathBuf> {
+/// This shim binary, from /proc/self/exe.
+pub fn this_exe() -> Result<PathBuf> {
+    std::env::current_exe().map_err(|e| ShimError(format!("cannot find this executable: {e}")))
+}
+
+/// The real tool called `name`. `me` gives this shim binary, which is never the answer; it is
+/// asked only when the session has no cached answer.
+pub fn real_tool_named(
+    session: &Session,
+    name: &str,
+    me: &dyn Fn() -> Result<PathBuf>,
+    cwd: &Path,
+) -> Result<PathBuf> {
     if depth() >= MAX_DEPTH {
         return err(format!(
             "shims nested {MAX_DEPTH} deep looking for the real `{name}`: is a shim directory on \
@@ -212,22 +244,23 @@ pub fn real_tool_named(session: &Session, name: &str, me: &Path, cwd: &Path) -> 
         .or_else(|| std::env::var_os("PATH"))
         .unwrap_or_default();
     // The answer depends on the name, the search path and the shim directory only (a relative
-    // PATH entry, which depends on the directory too, is not cached): it is looked up once per
-    // session, and then one `stat` checks the tool is still there. The search costs about a
-    // hundred system calls.
-    let cacheable = std::env::split_paths(&path).all(|d| d.is_absolute());
+    // PATH entry, which depends on the directory too, is not cached; the shim binary is the
+    // same for the whole session): it is looked up once per session, and then one `stat`
+    // checks the tool is still there. The search costs about a hundred system calls.
+    // Outside a session (`session.dir` empty) there is no cache to keep the answer in.
+    let cacheable = !session.dir.as_os_str().is_empty()
+        && std::env::split_paths(&path).all(|d| d.is_absolute());
     let cached = session.cache().join(format!(
         "tool-{}",
         crate::token::sha256_hex(
             format!(
-                "{name}\0{}\0{}\0{}",
+                "{name}\0{}\0{}",
                 path.to_string_lossy(),
                 session
                     .shim_dir
                     .as_deref()
                     .map(|p| p.display().to_string())
                     .unwrap_or_default(),
-                me.display()
             )
             .as_bytes()
         )
@@ -243,6 +276,7 @@ pub fn real_tool_named(session: &Session, name: &str, me: &Path, cwd: &Path) -> 
     let dirs = std::env::split_paths(&path)
         .filter(|d| session.shim_dir.as_deref().is_none_or(|s| !same_dir(d, s)));
     let search = std::env::join_paths(dirs).unwrap_or_default();
+    let me = me()?;
     let found = which::which_in_all(name, Some(search), cwd)
         .map_err(|e| ShimError(format!("cannot look for the real `{name}`: {e}")))?
         .find(|p| std::fs::canonicalize(p).map(|c| c != me).unwrap_or(true));
@@ -300,6 +334,26 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     // A real compiler replaces its output; a symlink or read-only file in the way is replaced too.
     std::fs::rename(&tmp, path)
         .map_err(|e| ShimError(format!("cannot write {}: {e}", path.display())))
+}
+
+/// Writes a build output. A new file is written where it goes, as the real tool would write
+/// it (the build reads it only after this call exits); one that is there already is replaced
+/// through `write_atomic`, as a real compiler replaces its output even when it is a symlink or
+/// read-only. Session files that other calls read while they are written (the cache) always go
+/// through `write_atomic`.
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let created = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path);
+    match created {
+        Ok(mut f) => f.write_all(bytes).map_err(|e| {
+            let _ = std::fs::remove_file(path);
+            ShimError(format!("cannot write {}: {e}", path.display()))
+        }),
+        Err(_) => write_atomic(path, bytes),
+    }
 }
 
 pub fn set_executable(path: &Path) -> Result<()> {

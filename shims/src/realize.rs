@@ -124,7 +124,7 @@ impl Realizer {
             .file_name()
             .and_then(|n| n.to_str())
             .unwrap_or(argv0);
-        ctx::real_tool_named(&self.session, name, &self.shim_exe, cwd)
+        ctx::real_tool_named(&self.session, name, &|| Ok(self.shim_exe.clone()), cwd)
     }
 
     /// A real file the build put into an archive: it is its own realization.

@@ -14,9 +14,6 @@ ranlib, nm, strip, objcopy, readelf and objdump when called by one of those name
 directory that `confess` puts first on PATH). It is not meant to be run by hand.";
 
 pub fn main(argv: Vec<String>) -> Result<i32> {
-    // The kernel gives /proc/self/exe as the file's path with every symlink resolved.
-    let shim_exe = std::env::current_exe()
-        .map_err(|e| ShimError(format!("cannot find this executable: {e}")))?;
     if argv.get(1).map(String::as_str) == Some("--confess-top") {
         return exec_as_top(&argv[2..]);
     }
@@ -24,7 +21,7 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
         let Some(token) = argv.get(2) else {
             return err("--confess-exec needs a token path");
         };
-        return realize::exec_token(Path::new(token), &argv[3..], shim_exe);
+        return realize::exec_token(Path::new(token), &argv[3..], ctx::this_exe()?);
     }
     let argv0 = argv.first().cloned().unwrap_or_default();
     let Some(role) = Role::from_argv0(&argv0) else {
@@ -34,7 +31,7 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
     let cwd = std::env::current_dir()
         .map_err(|e| ShimError(format!("cannot read the working directory: {e}")))?;
     let Some(session) = Session::from_env() else {
-        return exec_real_outside_session(&argv, &shim_exe, &cwd);
+        return exec_real_outside_session(&argv, &ctx::this_exe()?, &cwd);
     };
     let ctx = Ctx {
         session,
@@ -42,7 +39,7 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
         argv,
         cwd,
         start_ns: ctx::now_ns(),
-        shim_exe,
+        exe: Default::default(),
     };
     // pkg-config answers in both phases (configure is where it is asked), per --deps.
     if ctx.role == Role::PkgConfig {
@@ -159,7 +156,7 @@ fn exec_real_outside_session(argv: &[String], me: &Path, cwd: &Path) -> Result<i
         top_pid: None,
     };
     let name = base(argv.first().map(String::as_str).unwrap_or(""));
-    let real = ctx::real_tool_named(&session, &name, me, cwd)?;
+    let real = ctx::real_tool_named(&session, &name, &|| Ok(me.to_path_buf()), cwd)?;
     let e = std::process::Command::new(&real)
         .args(&argv[1..])
         .env(crate::session::ENV_DEPTH, (ctx::depth() + 1).to_string())
