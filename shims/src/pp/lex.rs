@@ -157,7 +157,7 @@ fn skip_text(b: &[u8], mut i: usize, line: &mut usize, in_comment: &mut bool) ->
                     i += 1;
                 }
             }
-            _ => i += 1,
+            _ => i = find_byte(b, i + 1, b"\n\\/\"'"),
         }
     }
     i
@@ -165,7 +165,11 @@ fn skip_text(b: &[u8], mut i: usize, line: &mut usize, in_comment: &mut bool) ->
 
 /// From inside a block comment, the position after its `*/`, counting lines.
 fn find_comment_end(b: &[u8], mut i: usize, line: &mut usize) -> Option<usize> {
-    while i + 1 < b.len() {
+    loop {
+        i = find_byte(b, i, b"*\n");
+        if i + 1 >= b.len() {
+            return None;
+        }
         if b[i] == b'*' && b[i + 1] == b'/' {
             return Some(i + 2);
         }
@@ -174,7 +178,33 @@ fn find_comment_end(b: &[u8], mut i: usize, line: &mut usize) -> Option<usize> {
         }
         i += 1;
     }
-    None
+}
+
+/// The position of the first of `set`'s bytes at or after `i` (`b.len()` if none). Most of a
+/// header is text the scan only skips: eight bytes are tested at a time, for each byte of the
+/// set at once (a zero byte of `word ^ c` marks `c`; its lowest marked byte is exact, since a
+/// false mark can only follow a true one).
+fn find_byte(b: &[u8], mut i: usize, set: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(w);
+        let mut marks = 0;
+        for &c in set {
+            let x = v ^ (ONES * u64::from(c));
+            marks |= x.wrapping_sub(ONES) & !x & HIGH;
+        }
+        if marks != 0 {
+            return i + (marks.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && !set.contains(&b[i]) {
+        i += 1;
+    }
+    i
 }
 
 /// The text of a directive starting at `i` (after `#`): continuations joined, comments
@@ -392,6 +422,30 @@ fn skip_quoted(b: &[u8], mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn find_byte_finds_what_a_byte_by_byte_search_finds() {
+        // Every position of every byte of the set, in words and tails of every alignment, with
+        // bytes whose high bit is set around them (the word test's borrows run through those).
+        let sets: [&[u8]; 2] = [b"\n\\/\"'", b"*\n"];
+        for set in sets {
+            for len in 0..40 {
+                for at in 0..=len {
+                    for &c in set.iter().chain([&0xffu8]) {
+                        let mut b = vec![0x80u8; len];
+                        b.iter_mut().step_by(3).for_each(|x| *x = b'a');
+                        if at < len {
+                            b[at] = c;
+                        }
+                        for start in 0..=len {
+                            let naive = (start..len).find(|&i| set.contains(&b[i])).unwrap_or(len);
+                            assert_eq!(find_byte(&b, start, set), naive, "{b:?} from {start}");
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn directives_with_comments_and_continuations() {
