@@ -264,7 +264,10 @@ pub fn scan(
                 live: ctx.session.root.as_ref().map(PathBuf::from),
             },
         ),
-        hashed_below: ctx.session.root.as_ref().map(PathBuf::from),
+        // As `headers::header` decides what it hashes.
+        hashed_below: (ctx.session.root.as_deref())
+            .filter(|r| !r.is_empty())
+            .map(PathBuf::from),
     };
     let found = pp::Scanner::new(cfg).scan(&src.path)?;
     let root = ctx.session.root.as_deref();
