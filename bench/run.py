@@ -170,7 +170,7 @@ def bench_size(n, a, work, confess):
 
     m = {k: [] for k in ("floor", "cbuild", "ctotal", "crss", "cself", "real", "floor_cpu", "cbuild_cpu",
                          "real_cpu")}
-    also = {label: {"build": [], "cpu": []} for label, _, _ in a.also}
+    also = {label: {"build": [], "cpu": [], "floor": [], "floor_cpu": []} for label, _, _ in a.also}
     j = f"-j{a.jobs}"
     for rep in range(a.reps):
         tag = f"{n}.{rep}"
@@ -200,6 +200,12 @@ def bench_size(n, a, work, confess):
                 f"total {r['wall_s']:.2f}s, peak {m['crss'][-1]:.1f} MiB")
 
         for label, binary, env in a.also:
+            # Each binary gets a floor of its own, measured just before it: the paired ratio.
+            d = fresh_copy(proj, work, "floor")
+            r, _ = measure(f"floor-{label}.{tag}", ["make", j, "CC=true", "AR=true"], d, logs)
+            shutil.rmtree(d)
+            also[label]["floor"].append(r["wall_s"])
+            also[label]["floor_cpu"].append(r["cpu_s"])
             _, stderr = confess_run(binary, f"also-{label}.{tag}", proj, work, logs, a.jobs, env)
             bp, bc = BUILD_PHASE.search(stderr), BUILD_CPU.search(stderr)
             if not (bp and bc):
@@ -235,6 +241,7 @@ def bench_size(n, a, work, confess):
         "samples": {k: v for k, v in m.items() if v},
     }
     row["cpu_confess_over_floor"] = ratio(row["confess_build_cpu_s"], row["floor_cpu_s"])
+    row["paired_cpu_confess_over_floor"] = paired(m["cbuild_cpu"], m["floor_cpu"])
     row["cpu_real_over_confess"] = ratio(row["real_cpu_s"], row["confess_build_cpu_s"])
     row["confess_over_floor"] = ratio(row["confess_build_s"], row["floor_s"])
     row["real_over_confess"] = ratio(row["real_s"], row["confess_build_s"])
@@ -249,6 +256,7 @@ def bench_size(n, a, work, confess):
             "build_cpu_s": c,
             "over_floor": ratio(b, row["floor_s"]),
             "cpu_over_floor": ratio(c, row["floor_cpu_s"]),
+            "paired_cpu_over_floor": paired(also[label]["cpu"], also[label]["floor_cpu"]),
             "cpu_real_over": ratio(row["real_cpu_s"], c),
             "samples": also[label],
         })
@@ -262,8 +270,19 @@ ALSO_COLUMNS = [
     ("build/floor", "over_floor", "{:.2f}x"),
     ("build cpu s", "build_cpu_s", "{:.2f}"),
     ("cpu build/floor", "cpu_over_floor", "{:.2f}x"),
+    ("paired cpu build/floor", "paired_cpu_over_floor", "{:.2f}x"),
     ("cpu real/build", "cpu_real_over", "{:.1f}x"),
 ]
+
+
+def paired(builds, floors):
+    """The median of each repetition's build over the floor measured just before it (the main
+    confess follows the repetition's first floor; each --also binary has its own). The floor
+    moves by a quarter between minutes on a shared machine; pairs taken a second apart move
+    less."""
+    if not builds or len(builds) != len(floors):
+        return None
+    return median([b / f for b, f in zip(builds, floors) if f])
 
 
 def also_table(rows, markdown=False):
@@ -273,6 +292,7 @@ def also_table(rows, markdown=False):
         lines_in.append({"n": r["n"], "label": "main", "build_s": r["confess_build_s"],
                          "over_floor": r["confess_over_floor"], "build_cpu_s": r["confess_build_cpu_s"],
                          "cpu_over_floor": r["cpu_confess_over_floor"],
+                         "paired_cpu_over_floor": r["paired_cpu_confess_over_floor"],
                          "cpu_real_over": r["cpu_real_over_confess"]})
         for x in r["also"]:
             lines_in.append(dict(x, n=r["n"]))
@@ -294,6 +314,7 @@ COLUMNS = [
     ("confess build cpu s", "confess_build_cpu_s", "{:.2f}"),
     ("real cpu s", "real_cpu_s", "{:.2f}"),
     ("cpu confess/floor", "cpu_confess_over_floor", "{:.2f}x"),
+    ("paired cpu confess/floor", "paired_cpu_confess_over_floor", "{:.2f}x"),
     ("cpu real/confess", "cpu_real_over_confess", "{:.1f}x"),
 ]
 
