@@ -140,7 +140,7 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
         Ok(None) => {
             inputs.push(Input {
                 edge: Edge::Source,
-                hash: token::hash_bytes(&bytes),
+                hash: token::sha256_hex(&bytes),
                 path: src_abs.display().to_string(),
             });
             if src.lang.is_some_and(Lang::preprocessed) {

@@ -140,7 +140,7 @@ pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -
     let hash = if system && !in_project {
         TOOLCHAIN.to_string()
     } else {
-        crate::files::read(&abs).map_or_else(|_| "missing".to_string(), |b| token::hash_bytes(&b))
+        crate::files::read(&abs).map_or_else(|_| "missing".to_string(), |b| token::sha256_hex(&b))
     };
     Header {
         input: Input {

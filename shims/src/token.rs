@@ -450,11 +450,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-/// sha256 of bytes, in hex.
-pub fn hash_bytes(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
 /// sha256 of a file's content, in hex.
 pub fn hash_file(path: &Path) -> io::Result<String> {
     use std::io::Read;

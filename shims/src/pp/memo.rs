@@ -357,7 +357,7 @@ impl<'a> R<'a> {
 }
 
 /// Reads a snapshot and checks it against the file system: `None` when there is none, it is
-/// damaged, or any path it asked about has changed.
+/// damaged, or any path it asked about below `live` (every path, without `live`) has changed.
 pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
     // Mapped, not read: a scan looks at a few of the records (80 KiB of them for glibc's
     // stdio, stdlib and string headers), and reading them all cost a copy and a fresh page of
@@ -365,9 +365,14 @@ pub(super) fn load(path: &Path, live: Option<&Path>) -> Option<State> {
     let bytes = crate::files::map(path)?;
     let mut r = R(bytes.strip_prefix(MAGIC)?);
     let probes = Sorted::read(&mut r)?;
-    // Only the paths where the build writes can have changed since the snapshot was made.
+    // Only the paths where the build writes can have changed since the snapshot was made
+    // (paths are lexical and absolute, so a byte prefix ending at a `/` is a parent).
+    let live = live.map(|l| {
+        let b = path_bytes(l);
+        b.strip_suffix(b"/").unwrap_or(b)
+    });
     let checked = |p: &[u8]| {
-        live.map(path_bytes).is_none_or(|l| {
+        live.is_none_or(|l| {
             p.strip_prefix(l)
                 .is_some_and(|rest| rest.is_empty() || rest[0] == b'/')
         })
@@ -534,6 +539,7 @@ mod tests {
         assert!(super::load(&saved[0], None).is_none());
         // Only paths below the live directory are checked: the rest are fixed for the session.
         assert!(super::load(&saved[0], Some(&root.join("user"))).is_none());
+        assert!(super::load(&saved[0], Some(&root.join("user/"))).is_none());
         assert!(super::load(&saved[0], Some(&root.join("sys"))).is_some());
         let shadowed = scan(root, Some(&memo), "two.c");
         assert_eq!(shadowed, scan(root, None, "two.c"));
