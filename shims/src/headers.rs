@@ -136,11 +136,11 @@ pub fn scan_real(
 /// which a build does not change: they are named by path, marked `toolchain`, not hashed
 /// (hashing glibc's headers on every compile would cost more than the rest of the shim).
 pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -> Header {
-    let in_project = root.is_some_and(|r| !r.is_empty() && abs.starts_with(r));
-    let hash = if system && !in_project {
-        TOOLCHAIN.to_string()
-    } else {
+    let root = root.filter(|r| !r.is_empty()).map(Path::new);
+    let hash = if hashed(&abs, system, root) {
         crate::files::read(&abs).map_or_else(|_| "missing".to_string(), |b| token::sha256_hex(&b))
+    } else {
+        TOOLCHAIN.to_string()
     };
     Header {
         input: Input {
@@ -151,6 +151,12 @@ pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -
         spelled,
         system,
     }
+}
+
+/// Whether a header is hashed (see `header`): it is not a system header, or it lies below the
+/// scratch root `root`. The header scan asks the same, to keep those headers' bytes.
+pub fn hashed(abs: &Path, system: bool, root: Option<&Path>) -> bool {
+    !system || root.is_some_and(|r| abs.starts_with(r))
 }
 
 /// The hash of a toolchain header (see `header`).

@@ -4,7 +4,7 @@
 //! The shim runs once for every compiler, archiver and linker call of a build, so it starts
 //! the way a C program does: `main` is the C entry point, without the Rust runtime's start-up.
 //! That start-up asks glibc for the main thread's stack bounds (glibc reads and parses
-//! /proc/self/maps for it) and sets up a guard page and an alternate signal stack, a tenth of a
+//! /proc/self/maps for it) and sets up a guard page and an alternate signal stack, 7 % of a
 //! compile call's time, to turn a stack overflow into a message. What the shim keeps of the
 //! runtime: `std::env::args_os` (glibc passes argv to Rust's initialiser), and
 //! `std::process::exit`, which flushes standard output. SIGPIPE keeps the disposition the

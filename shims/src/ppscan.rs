@@ -264,7 +264,7 @@ pub fn scan(
                 live: ctx.session.root.as_ref().map(PathBuf::from),
             },
         ),
-        // As `headers::header` decides what it hashes.
+        // The root `headers::header` is given (below).
         hashed_below: (ctx.session.root.as_deref())
             .filter(|r| !r.is_empty())
             .map(PathBuf::from),

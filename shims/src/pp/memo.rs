@@ -97,6 +97,14 @@ impl Sorted {
     fn iter(&self) -> impl Iterator<Item = (&'static [u8], &'static [u8])> + '_ {
         (0..self.len()).map_while(|i| self.record(i))
     }
+
+    /// These records with `over`'s on top, in key order: what a new snapshot saves.
+    fn merged(&self, over: impl Iterator<Item = (Vec<u8>, Vec<u8>)>) -> BTreeMap<Vec<u8>, Vec<u8>> {
+        let mut m: BTreeMap<Vec<u8>, Vec<u8>> =
+            self.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+        m.extend(over);
+        m
+    }
 }
 
 fn path_bytes(p: &Path) -> &[u8] {
@@ -149,15 +157,8 @@ impl Probes {
     }
 
     fn records(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
-        let mut m: BTreeMap<Vec<u8>, Vec<u8>> = self
-            .base
-            .iter()
-            .map(|(k, v)| (k.to_vec(), v.to_vec()))
-            .collect();
-        for (p, id) in &self.over {
-            m.insert(path_bytes(p).to_vec(), encode_probe(id));
-        }
-        m
+        let over = self.over.iter();
+        (self.base).merged(over.map(|(p, id)| (path_bytes(p).to_vec(), encode_probe(id))))
     }
 }
 
@@ -190,18 +191,13 @@ impl Lookups {
     }
 
     fn records(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
-        let mut m: BTreeMap<Vec<u8>, Vec<u8>> = self
-            .base
-            .iter()
-            .map(|(k, v)| (k.to_vec(), v.to_vec()))
-            .collect();
-        for ((start, name), file) in &self.over {
-            m.insert(
-                lookup_key(*start, name),
-                (*file as u64).to_le_bytes().to_vec(),
-            );
-        }
-        m
+        self.base
+            .merged(self.over.iter().map(|((start, name), file)| {
+                (
+                    lookup_key(*start, name),
+                    (*file as u64).to_le_bytes().to_vec(),
+                )
+            }))
     }
 }
 

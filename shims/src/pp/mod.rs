@@ -59,9 +59,9 @@ pub struct Config<'a> {
     /// Where scan snapshots are kept (see `memo`), and what else the key must hold (the
     /// compiler's identity and the flags that answer builtin queries); `None`: no snapshots.
     pub memo: Option<Memo>,
-    /// The caller hashes the headers that are not system headers and those below this
-    /// directory (the scratch root): the scan reads them through `files::read`, which keeps
-    /// their bytes for that. Other headers' bytes are dropped once their directives are known.
+    /// The scratch root: the caller hashes the headers `headers::hashed` names, and the scan
+    /// reads those through `files::read`, which keeps their bytes for that. Other headers'
+    /// bytes are dropped once their directives are known.
     pub hashed_below: Option<PathBuf>,
 }
 
@@ -367,8 +367,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn process_body(&mut self, frame: &Frame) -> Result<(), Fallback> {
-        let hashed = !frame.system
-            || (self.cfg.hashed_below.as_ref()).is_some_and(|r| frame.abs.starts_with(r));
+        let hashed =
+            crate::headers::hashed(&frame.abs, frame.system, self.cfg.hashed_below.as_deref());
         let dirs = self.read(&frame.abs, hashed)?;
         self.process_directives(frame, &dirs)
     }
