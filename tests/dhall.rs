@@ -329,16 +329,21 @@ fn targets_and_explain_read_the_confession() {
 fn every_alternative_of_the_schema_type_checks() {
     let tmp = tempfile::tempdir().expect("tmp");
     let p = confess::targets::model::every_alternative();
+    let e = confess::engine::Package {
+        dir: p.dir.clone(),
+        targets: confess::engine::model::every_alternative(),
+    };
     let c = Confessed {
         schema: confess::targets::SCHEMA.into(),
         packages: vec![p],
-        commands: Default::default(),
-        transient: Vec::new(),
+        engine: vec![e],
+        ..Default::default()
     };
-    confess::emit::dhall::write_all(tmp.path(), &c).expect("write");
+    confess::emit::dhall::write_all(tmp.path(), &c, &Default::default()).expect("write");
     // The same checks as on a confession (no compile commands: no header check).
     let back = dhall::check(tmp.path());
     assert_eq!(back.packages, c.packages);
+    assert_eq!(back.engine, c.engine);
     // The JSON the reference implementation makes of it names the alternatives.
     let o = Command::new(dhall::reference_checker())
         .arg("--file")
@@ -353,6 +358,10 @@ fn every_alternative_of_the_schema_type_checks() {
         "\"x86_64\"",
         "\"Unrecorded\"",
         "--frobnicate",
+        "\"sapphirerapids\"",
+        "\"sm_90a\"",
+        "\"cxx23\"",
+        "-Wl,-z,relro",
     ] {
         assert!(json.contains(word), "{word} missing from {json}");
     }

@@ -147,13 +147,16 @@ fn a_manifest_that_lost_a_flag_or_a_source_is_caught() {
     run.assert_ok();
     let manifest = run.out.join("dhall/lib/BUILD.dhall");
     let text = std::fs::read_to_string(&manifest).expect("manifest");
-    assert!(text.contains("S.CFlag.Optimize S.OptLevel.O2"), "{text}");
-    // Another optimisation level: other code.
+    assert!(
+        text.contains("CFlags.CFlag.Opt CFlags.OptLevel.O2"),
+        "{text}"
+    );
+    // Another optimisation level in the engine form: other code.
     std::fs::write(
         &manifest,
         text.replace(
-            "S.CFlag.Optimize S.OptLevel.O2",
-            "S.CFlag.Optimize S.OptLevel.O0",
+            "CFlags.CFlag.Opt CFlags.OptLevel.O2",
+            "CFlags.CFlag.Opt CFlags.OptLevel.O0",
         ),
     )
     .expect("edit");
@@ -191,11 +194,40 @@ fn a_manifest_that_lost_a_flag_or_a_source_is_caught() {
         .find(|t| t["target"] == "//:app")
         .expect("//:app");
     assert_eq!(app["verdict"], "missing", "{app}");
-    // A target less: the real build's program is claimed by no manifest.
+    // A target in one form and not in the other: the manifests disagree, and verify says where.
     std::fs::write(&manifest, &text).expect("restore");
     std::fs::write(
         run.out.join("dhall/BUILD.dhall"),
+        "let Build = ./engine/Build.dhall in [] : List Build.Target\n",
+    )
+    .expect("edit");
+    let (code, out, _) = verify(&run.out);
+    assert_eq!(code, 6, "{out}");
+    assert!(
+        out.contains("BUILD.dhall") && out.contains("no engine target app"),
+        "{out}"
+    );
+    // An engine form that is not exactly the engine's type is refused, naming the file.
+    std::fs::write(
+        run.out.join("dhall/BUILD.dhall"),
+        "[ { name = \"app\", srcs = [ \"main.c\" ] } ]\n",
+    )
+    .expect("edit");
+    let (code, out, _) = verify(&run.out);
+    assert_eq!(code, 6, "{out}");
+    assert!(
+        out.contains("dhall/BUILD.dhall") && out.contains("exactly the engine's List Target"),
+        "{out}"
+    );
+    // A target less in both forms: the real build's program is claimed by no manifest.
+    std::fs::write(
+        run.out.join("dhall/BUILD.confess.dhall"),
         "let S = ./schema.dhall in [] : List S.Target\n",
+    )
+    .expect("edit");
+    std::fs::write(
+        run.out.join("dhall/BUILD.dhall"),
+        "let Build = ./engine/Build.dhall in [] : List Build.Target\n",
     )
     .expect("edit");
     let (code, out, report) = verify(&run.out);

@@ -32,7 +32,8 @@ targets.json and report.md.",
 confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
 confess autotools ./src --vpath -- --disable-static\n  confess meson ./src -- -Dtests=disabled\n  confess ninja ./build\n  confess run -- ./build.sh\n  confess verify\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
 written), 2 usage, 3 bad source directory, 4 missing tool, 5 I/O error, 6 unreadable confession, \
-7 verify found a difference."
+7 verify found a difference, 8 the engine's types cannot express the build's toolchain (confess's \
+own form is written, the engine form is not)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -60,6 +61,10 @@ pub struct Common {
     /// No progress line while the build runs.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Import the engine's types in the BUILD.dhall manifests from DIR, a checkout of the
+    /// engine's src/armitage/dhall, instead of from the dhall/engine/ confess writes.
+    #[arg(long, value_name = "DIR", env = "CONFESS_ENGINE_SCHEMA")]
+    pub engine_schema: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -211,13 +216,17 @@ pub enum Cmd {
 }
 
 impl Common {
-    fn options(&self) -> Options {
-        Options {
+    fn options(&self) -> Result<Options, Error> {
+        Ok(Options {
             out: self.out.clone(),
             jobs: self.jobs,
             keep_scratch: self.keep_scratch,
             progress: !self.quiet,
-        }
+            engine_root: match &self.engine_schema {
+                Some(d) => crate::emit::engine_dhall::EngineRoot::from_dir(d)?,
+                None => Default::default(),
+            },
+        })
     }
 }
 
@@ -295,15 +304,16 @@ fn execute(cli: Cli) -> Result<i32, Error> {
     let Some((driver, common)) = driver_of(command)? else {
         return Ok(0);
     };
-    let outcome = confession::run(driver.as_ref(), &common.options())?;
+    let outcome = confession::run(driver.as_ref(), &common.options()?)?;
     crate::verify::record_invocation(&common.out)?;
     print!("{}", outcome.summary);
     if let Some((p, why)) = &outcome.scratch_kept {
         eprintln!("confess: scratch directory kept at {} ({why})", p.display());
     }
-    match outcome.build_failure {
-        Some(e) => Err(e),
-        None => Ok(0),
+    match (outcome.build_failure, outcome.engine_lacks) {
+        (Some(e), _) => Err(e),
+        (None, Some(lacks)) => Err(Error::EngineForm { lacks }),
+        (None, None) => Ok(0),
     }
 }
 

@@ -23,6 +23,8 @@ pub struct Options {
     pub keep_scratch: bool,
     /// Show a progress line on a terminal.
     pub progress: bool,
+    /// Where the engine form imports the engine's types from.
+    pub engine_root: crate::emit::engine_dhall::EngineRoot,
 }
 
 /// Marks a directory as confess's own, so a later run may replace what it wrote there.
@@ -53,6 +55,8 @@ pub struct Outcome {
     pub graph: Graph,
     pub summary: String,
     pub build_failure: Option<Error>,
+    /// What the engine's types cannot express of the build (no engine form was written).
+    pub engine_lacks: Option<crate::engine::Lacks>,
     /// The kept scratch directory (`--keep-scratch`), and why it is where it is.
     pub scratch_kept: Option<(PathBuf, String)>,
 }
@@ -115,6 +119,7 @@ fn prepare_out(out: &Path, src: &Path) -> Result<PathBuf> {
 
 pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let src = driver.source().to_path_buf();
+    opts.engine_root.check()?;
     let out = prepare_out(&opts.out, &src)?;
     let scratch = Scratch::new(opts.keep_scratch, shim_path()?, &src)?;
     let skip = out.starts_with(&src).then_some(out.as_path());
@@ -172,7 +177,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // (CMake's File API reply, kept just above).
     let names = driver.names(&out);
     let confessed = crate::targets::build(&graph, &map, &out, &names);
-    emit::dhall::write_all(&out, &confessed)?;
+    emit::dhall::write_all(&out, &confessed, &opts.engine_root)?;
     let timing = emit::summary::Timing {
         build_secs,
         extract_secs: t.elapsed().as_secs_f64(),
@@ -187,6 +192,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         graph,
         summary,
         build_failure: failure,
+        engine_lacks: confessed.engine_lacks.clone(),
         scratch_kept: opts
             .keep_scratch
             .then(|| (scratch.root.clone(), scratch.placed.clone())),

@@ -36,6 +36,10 @@ pub enum Error {
         /// Words on artifacts the real build made that no manifest target builds.
         unclaimed: String,
     },
+    /// The engine's types cannot express a toolchain of the build: the engine form is not
+    /// written, confess's own form is.
+    #[error("the engine's types cannot express this build: {lacks}. confess wrote its own form of the targets (dhall/**/BUILD.confess.dhall, targets.json) and no engine form (BUILD.dhall)")]
+    EngineForm { lacks: crate::engine::Lacks },
     /// The event store or a token is unreadable.
     #[error("confession store {path}: {reason}")]
     Store { path: PathBuf, reason: String },
@@ -62,6 +66,7 @@ impl Error {
             Error::Io { .. } => 5,
             Error::Store { .. } => 6,
             Error::Mismatch { .. } => 7,
+            Error::EngineForm { .. } => 8,
         }
     }
 }

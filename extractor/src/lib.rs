@@ -8,6 +8,7 @@ pub mod cli;
 pub mod confession;
 pub mod drivers;
 pub mod emit;
+pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod graph;

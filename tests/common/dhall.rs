@@ -5,7 +5,7 @@
 //! source and build trees, and no header outside them is dropped.
 
 use super::copy_dir;
-use confess::targets::model::{Package, Target};
+use confess::targets::model::Target;
 use confess::targets::Confessed;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -55,19 +55,60 @@ fn dhall_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Runs the reference implementation on an expression, with relative imports resolved from
+/// `dir`; panics with what it says when it refuses.
+pub fn reference_accepts(dir: &Path, expr: &str, what: &str) -> String {
+    use std::io::Write;
+    let mut child = Command::new(reference_checker())
+        .arg("--compact")
+        .current_dir(dir)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run dhall-to-json");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(expr.as_bytes())
+        .expect("write the expression");
+    let o = child.wait_with_output().expect("dhall-to-json");
+    assert!(
+        o.status.success(),
+        "{what} does not type-check with the reference implementation:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 /// Runs every check on an output directory; returns what confess wrote.
+///
+/// Every manifest type-checks with the reference implementation; each BUILD.dhall, annotated
+/// here and not by itself, as exactly `List Target` of the engine's types as confess declares
+/// them (`dhall/engine/`); serde_dhall reads the engine form back with its type checked against
+/// the engine's Rust types, the companion into confess's model, and the index, each equal to
+/// what confess wrote (targets.json); the two forms name the same targets.
 pub fn check(out: &Path) -> Confessed {
+    use confess::emit::dhall::{IndexEntry, COMPANION};
     let text = std::fs::read_to_string(out.join("targets.json")).expect("targets.json");
     let written: Confessed = serde_json::from_str(&text).expect("targets.json parses");
+    assert!(
+        written.engine_lacks.is_none(),
+        "the engine cannot express this build: {:?}",
+        written.engine_lacks
+    );
     let dir = out.join("dhall");
     let mut files = Vec::new();
     dhall_files(&dir, &mut files);
     files.sort();
     let checker = reference_checker();
-    let mut builds = 0;
+    let (mut builds, mut companions) = (0, 0);
     for f in &files {
-        if f.file_name().is_some_and(|n| n == "schema.dhall") {
-            continue; // a record of types: checked where each manifest imports it
+        let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        // Records of types: checked where each manifest imports them.
+        if name == "schema.dhall" || f.parent() == Some(&dir.join("engine")) {
+            continue;
         }
         let o = Command::new(&checker)
             .arg("--file")
@@ -81,8 +122,26 @@ pub fn check(out: &Path) -> Confessed {
             f.display(),
             String::from_utf8_lossy(&o.stderr)
         );
-        if f.file_name().is_some_and(|n| n == "BUILD.dhall") {
+        if name == "BUILD.dhall" {
             builds += 1;
+            let depth = f
+                .parent()
+                .and_then(|p| p.strip_prefix(&dir).ok())
+                .map(|p| p.components().count())
+                .unwrap_or(0);
+            let engine = format!("{}engine/Build.dhall", "../".repeat(depth));
+            let engine = if depth == 0 {
+                format!("./{engine}")
+            } else {
+                engine
+            };
+            reference_accepts(
+                f.parent().expect("a directory"),
+                &format!("./BUILD.dhall : List ({engine}).Target"),
+                &format!("{} as List Target of the engine", f.display()),
+            );
+        } else if name == COMPANION {
+            companions += 1;
         }
     }
     assert_eq!(
@@ -90,24 +149,66 @@ pub fn check(out: &Path) -> Confessed {
         written.packages.len(),
         "one BUILD.dhall per package"
     );
-    // serde_dhall reads the index, and each BUILD.dhall, back into the model.
-    let all: Vec<Package> = serde_dhall::from_file(dir.join("packages.dhall"))
+    assert_eq!(
+        companions,
+        written.packages.len(),
+        "one {COMPANION} per package"
+    );
+    assert_eq!(written.engine.len(), written.packages.len());
+    // serde_dhall reads the index, and each manifest, back.
+    let all: Vec<IndexEntry> = serde_dhall::from_file(dir.join("packages.dhall"))
         .parse()
         .unwrap_or_else(|e| panic!("serde_dhall cannot read packages.dhall: {e}"));
-    assert_eq!(
-        all, written.packages,
-        "packages.dhall reads back differently"
-    );
-    for p in &written.packages {
-        let f = if p.dir == "." {
-            dir.join("BUILD.dhall")
+    assert_eq!(all.len(), written.packages.len());
+    for ((entry, p), e) in all.iter().zip(&written.packages).zip(&written.engine) {
+        assert_eq!(entry.dir, p.dir);
+        assert_eq!(
+            entry.confess, p.targets,
+            "packages.dhall reads back differently"
+        );
+        assert_eq!(
+            entry.targets, e.targets,
+            "packages.dhall reads back differently"
+        );
+    }
+    for (p, e) in written.packages.iter().zip(&written.engine) {
+        let at = if p.dir == "." {
+            dir.clone()
         } else {
-            dir.join(&p.dir).join("BUILD.dhall")
+            dir.join(&p.dir)
         };
+        let f = at.join(COMPANION);
         let targets: Vec<Target> = serde_dhall::from_file(&f)
             .parse()
-            .unwrap_or_else(|e| panic!("serde_dhall cannot read {}: {e}", f.display()));
+            .unwrap_or_else(|err| panic!("serde_dhall cannot read {}: {err}", f.display()));
         assert_eq!(targets, p.targets, "{} reads back differently", f.display());
+        let f = at.join("BUILD.dhall");
+        let engine: Vec<confess::engine::model::Target> = serde_dhall::from_file(&f)
+            .static_type_annotation()
+            .parse()
+            .unwrap_or_else(|err| {
+                panic!(
+                    "serde_dhall cannot read {} as the engine's List Target: {err}",
+                    f.display()
+                )
+            });
+        assert_eq!(engine, e.targets, "{} reads back differently", f.display());
+        let names = |v: &mut dyn Iterator<Item = &String>| v.cloned().collect::<Vec<_>>();
+        assert_eq!(
+            names(&mut engine.iter().map(|t| &t.name)),
+            names(&mut p.targets.iter().map(|t| &t.name)),
+            "{}: the engine form and the companion name other targets",
+            at.display()
+        );
+        for (et, t) in engine.iter().zip(&p.targets) {
+            if let (
+                confess::engine::model::Src::Files(ef),
+                confess::targets::model::Src::Files(f),
+            ) = (&et.srcs, &t.srcs)
+            {
+                assert_eq!(&ef[..f.len()], &f[..], "{}: sources", t.name);
+            }
+        }
     }
     written
 }

@@ -1,7 +1,8 @@
-//! BUILD.dhall manifests: one per source directory that owns targets, under `dhall/` of the
-//! output directory, mirroring the source tree, with the schema beside them (`dhall/schema.dhall`)
-//! imported by relative path. Pure text rendering in a fixed order: byte-identical output for
-//! the same targets.
+//! The manifests: per source directory that owns targets, under `dhall/` of the output
+//! directory and mirroring the source tree, a BUILD.dhall in the engine's form
+//! (`emit::engine_dhall`) and a BUILD.confess.dhall in confess's own form, rendered here, with
+//! confess's schema beside them (`dhall/schema.dhall`) imported by relative path. Pure text
+//! rendering in a fixed order: byte-identical output for the same targets.
 
 use crate::targets::model::*;
 use std::fmt::Write;
@@ -30,7 +31,7 @@ pub fn text(s: &str) -> String {
     out
 }
 
-fn opt_text(o: &Option<String>) -> String {
+pub(crate) fn opt_text(o: &Option<String>) -> String {
     match o {
         Some(s) => format!("Some {}", text(s)),
         None => "None Text".into(),
@@ -38,7 +39,7 @@ fn opt_text(o: &Option<String>) -> String {
 }
 
 /// A list, one element per line when there is more than one, typed when empty.
-fn list(items: &[String], ty: &str, indent: usize) -> String {
+pub(crate) fn list(items: &[String], ty: &str, indent: usize) -> String {
     match items {
         [] => format!("[] : List {ty}"),
         [one] if !one.contains('\n') && one.len() < 60 => format!("[ {one} ]"),
@@ -356,7 +357,7 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
 
 /// How a directory is written in an import path: each component quoted when it has characters
 /// a bare path component may not.
-fn import_path(dir: &str) -> String {
+pub(crate) fn import_path(dir: &str) -> String {
     dir.split('/')
         .map(|c| {
             if !c.is_empty()
@@ -383,7 +384,19 @@ pub fn build_file(dir: &str) -> String {
     }
 }
 
-/// One BUILD.dhall.
+/// Where a package's companion goes, relative to `dhall/`.
+pub fn companion_file(dir: &str) -> String {
+    if dir == "." {
+        COMPANION.into()
+    } else {
+        format!("{dir}/{COMPANION}")
+    }
+}
+
+/// The companion's file name: confess's own form beside each BUILD.dhall.
+pub const COMPANION: &str = "BUILD.confess.dhall";
+
+/// One BUILD.confess.dhall: confess's own form of a package's targets.
 pub fn render_package(p: &Package) -> String {
     let depth = if p.dir == "." {
         0
@@ -398,8 +411,8 @@ pub fn render_package(p: &Package) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
-        "-- {}: the targets of {}, confessed by confess.",
-        build_file(&p.dir),
+        "-- {}: the targets of {}, in confess's own form.",
+        companion_file(&p.dir),
         if p.dir == "." {
             "the source root"
         } else {
@@ -407,7 +420,10 @@ pub fn render_package(p: &Package) -> String {
         }
     );
     s.push_str(
-        "-- Paths are relative to the source root; \"[build]/\" marks the build tree. Types: schema.dhall.\n",
+        "-- Each target extends the engine target of the same name in BUILD.dhall beside this file\n\
+         -- with what the engine's Target cannot say: kind, output, aliases, headers, per-source flags,\n\
+         -- generated files and their programs, origin; flags and deps in confess's own typed vocabulary.\n\
+         -- Paths are relative to the source root; \"[build]/\" marks the build tree. Types: schema.dhall.\n",
     );
     let _ = writeln!(s, "let S = {schema}\n");
     // One toolchain triple and compiler for the whole file, when they are the same throughout.
@@ -434,33 +450,70 @@ pub fn render_package(p: &Package) -> String {
     s
 }
 
-/// The index of every package: `dhall/packages.dhall`.
-pub fn render_index(packages: &[Package]) -> String {
+/// The index of every package: `dhall/packages.dhall`, each directory with its engine targets
+/// (when there is an engine form) and its own-form targets.
+pub fn render_index(
+    packages: &[Package],
+    engine: Option<&crate::emit::engine_dhall::EngineRoot>,
+) -> String {
     let mut s = String::from(
-        "-- packages.dhall: every BUILD.dhall of this confession, by source directory.\nlet S = ./schema.dhall\n\nin  ",
+        "-- packages.dhall: every manifest of this confession, by source directory.\n",
     );
+    if let Some(root) = engine {
+        let _ = writeln!(s, "let Build = {}\n", root.import(".", "Build.dhall"));
+    }
+    s.push_str("let S = ./schema.dhall\n\nin  ");
     let items: Vec<String> = packages
         .iter()
         .map(|p| {
-            let path = if p.dir == "." {
-                "./BUILD.dhall".to_string()
-            } else {
-                format!("./{}/BUILD.dhall", import_path(&p.dir))
+            let at = |file: &str| {
+                if p.dir == "." {
+                    format!("./{file}")
+                } else {
+                    format!("./{}/{file}", import_path(&p.dir))
+                }
             };
-            format!("{{ dir = {}, targets = {path} }}", text(&p.dir))
+            match engine {
+                Some(_) => format!(
+                    "{{ dir = {}, targets = {}, confess = {} }}",
+                    text(&p.dir),
+                    at("BUILD.dhall"),
+                    at(COMPANION)
+                ),
+                None => format!("{{ dir = {}, confess = {} }}", text(&p.dir), at(COMPANION)),
+            }
         })
         .collect();
-    s.push_str(&list(&items, "S.Package", 4));
+    let ty = match engine {
+        Some(_) => "{ dir : Text, targets : List Build.Target, confess : List S.Target }",
+        None => "{ dir : Text, confess : List S.Target }",
+    };
+    s.push_str(&list(&items, ty, 4));
     if !items.is_empty() {
-        s.push_str(" : List S.Package");
+        let _ = write!(s, " : List {ty}");
     }
     s.push('\n');
     s
 }
 
-/// Writes `dhall/` (the schema, one BUILD.dhall per package, the index), `targets.json` (what
-/// `confess targets` and `confess explain` read) and `report.md` into the output directory.
-pub fn write_all(out: &std::path::Path, c: &crate::targets::Confessed) -> crate::error::Result<()> {
+/// One entry of `dhall/packages.dhall` with an engine form, as serde_dhall reads it back.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct IndexEntry {
+    pub dir: String,
+    pub targets: Vec<crate::engine::model::Target>,
+    pub confess: Vec<Target>,
+}
+
+/// Writes `dhall/` (the schemas, the engine form and the companion of each package, the
+/// index), `targets.json` (what `confess targets` and `confess explain` read) and `report.md`
+/// into the output directory. The engine form and `dhall/engine/` are written only when every
+/// toolchain has one (`Confessed::engine_lacks` says when not).
+pub fn write_all(
+    out: &std::path::Path,
+    c: &crate::targets::Confessed,
+    root: &crate::emit::engine_dhall::EngineRoot,
+) -> crate::error::Result<()> {
+    use crate::emit::engine_dhall::{self, EngineRoot};
     use crate::error::Error;
     let write = |p: &std::path::Path, text: &str| -> crate::error::Result<()> {
         if let Some(parent) = p.parent() {
@@ -470,10 +523,31 @@ pub fn write_all(out: &std::path::Path, c: &crate::targets::Confessed) -> crate:
     };
     let dir = out.join("dhall");
     write(&dir.join("schema.dhall"), SCHEMA)?;
-    for p in &c.packages {
-        write(&dir.join(build_file(&p.dir)), &render_package(p))?;
+    let engine = c.engine_lacks.is_none();
+    if engine && *root == EngineRoot::Bundled {
+        for (name, text) in crate::engine::DECLARATION {
+            write(&dir.join("engine").join(name), text)?;
+        }
     }
-    write(&dir.join("packages.dhall"), &render_index(&c.packages))?;
+    for (k, p) in c.packages.iter().enumerate() {
+        write(&dir.join(companion_file(&p.dir)), &render_package(p))?;
+        if let (true, Some(e)) = (engine, c.engine.get(k)) {
+            let about = |name: &str| -> String {
+                match p.targets.iter().find(|t| t.name == name) {
+                    Some(t) => format!("{}, output {}", t.kind.as_str(), t.output),
+                    None => String::new(),
+                }
+            };
+            write(
+                &dir.join(build_file(&p.dir)),
+                &engine_dhall::render_package(e, root, &about),
+            )?;
+        }
+    }
+    write(
+        &dir.join("packages.dhall"),
+        &render_index(&c.packages, engine.then_some(root)),
+    )?;
     let mut json = serde_json::to_string_pretty(c).unwrap_or_default();
     json.push('\n');
     write(&out.join("targets.json"), &json)?;
@@ -489,28 +563,47 @@ mod tests {
         assert_eq!(text("a\"b${c}\\"), "\"a\\\"b\\${c}\\\\\"");
     }
 
-    /// Every alternative of every union, rendered and read back with serde_dhall (the
-    /// reference checker runs on the same files in tests/dhall.rs).
+    /// Every alternative of every union of both forms, rendered and read back with serde_dhall,
+    /// the engine form with its type checked against the engine's types (the reference checker
+    /// runs on the same files in tests/dhall.rs).
     #[test]
     fn every_alternative_reads_back() {
         let tmp = tempfile::tempdir().expect("tmp");
         let p = crate::targets::model::every_alternative();
+        let e = crate::engine::Package {
+            dir: p.dir.clone(),
+            targets: crate::engine::model::every_alternative(),
+        };
         let c = crate::targets::Confessed {
             schema: crate::targets::SCHEMA.into(),
             packages: vec![p.clone()],
-            commands: Default::default(),
-            transient: Vec::new(),
+            engine: vec![e.clone()],
+            ..Default::default()
         };
-        write_all(tmp.path(), &c).expect("write");
-        let back: Vec<Target> =
-            serde_dhall::from_file(tmp.path().join("dhall/every alternative/BUILD.dhall"))
-                .parse()
-                .expect("serde_dhall reads it");
+        let root = crate::emit::engine_dhall::EngineRoot::Bundled;
+        write_all(tmp.path(), &c, &root).expect("write");
+        let dir = tmp.path().join("dhall/every alternative");
+        let back: Vec<Target> = serde_dhall::from_file(dir.join(COMPANION))
+            .parse()
+            .expect("serde_dhall reads the companion");
         assert_eq!(back, p.targets);
-        let all: Vec<Package> = serde_dhall::from_file(tmp.path().join("dhall/packages.dhall"))
+        let back: Vec<crate::engine::model::Target> =
+            serde_dhall::from_file(dir.join("BUILD.dhall"))
+                .static_type_annotation()
+                .parse()
+                .expect("serde_dhall reads the engine form as exactly the engine's List Target");
+        assert_eq!(back, e.targets);
+        let all: Vec<IndexEntry> = serde_dhall::from_file(tmp.path().join("dhall/packages.dhall"))
             .parse()
             .expect("serde_dhall reads the index");
-        assert_eq!(all, vec![p]);
+        assert_eq!(
+            all,
+            vec![IndexEntry {
+                dir: p.dir.clone(),
+                targets: e.targets,
+                confess: p.targets
+            }]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod compdb;
 pub mod dhall;
 pub mod dot;
+pub mod engine_dhall;
 pub mod graph_json;
 pub mod report;
 pub mod summary;

@@ -52,12 +52,42 @@ pub fn raw_flags(c: &Confessed) -> Vec<RawFlag> {
     out
 }
 
+/// The engine form's Raw flags (the words the engine's vocabulary has no constructor for), by
+/// kind (`engine::raw_kind`): how many, and the distinct words.
+pub fn engine_raw(c: &Confessed) -> std::collections::BTreeMap<String, (usize, Vec<String>)> {
+    use crate::engine::model as e;
+    let mut out: std::collections::BTreeMap<String, (usize, Vec<String>)> = Default::default();
+    let mut add = |w: &str| {
+        let entry = out.entry(crate::engine::raw_kind(w)).or_default();
+        entry.0 += 1;
+        if !entry.1.iter().any(|x| x == w) {
+            entry.1.push(w.to_string());
+        }
+    };
+    for p in &c.engine {
+        for t in &p.targets {
+            let tc = &t.toolchain;
+            for f in tc.cflags.iter().chain(&tc.cxxflags) {
+                if let e::CFlag::Raw(w) = f {
+                    add(w);
+                }
+            }
+            for f in &tc.ldflags {
+                if let e::LDFlag::Raw(w) = f {
+                    add(w);
+                }
+            }
+        }
+    }
+    out
+}
+
 pub fn render(c: &Confessed) -> String {
     let mut s = String::from("# confess report\n\n");
     let targets: Vec<_> = c.targets().collect();
     let _ = writeln!(
         s,
-        "{} targets in {} BUILD.dhall files (under `dhall/`; index `dhall/packages.dhall`).\n",
+        "{} targets in {} directories (under `dhall/`: `BUILD.dhall` for the engine, `BUILD.confess.dhall` in confess's own form; index `dhall/packages.dhall`).\n",
         targets.len(),
         c.packages.len()
     );
@@ -77,8 +107,42 @@ pub fn render(c: &Confessed) -> String {
             t.output
         );
     }
+    match &c.engine_lacks {
+        Some(l) => {
+            let _ = writeln!(
+                s,
+                "\n## The engine form: not written\n\n{l}. Every BUILD.dhall would be rejected, so there is none: the targets are in confess's own form only (`BUILD.confess.dhall`).",
+            );
+        }
+        None => {
+            let raw = engine_raw(c);
+            let total: usize = raw.values().map(|(n, _)| *n).sum();
+            let _ = writeln!(
+                s,
+                "\n## The engine form: {total} Raw flags\n\nEach `BUILD.dhall` is exactly the engine's `List Target`. Words the engine's flag vocabulary has no constructor for are its `Raw`, exactly as the compiler received them, in order. By kind:\n"
+            );
+            if raw.is_empty() {
+                s.push_str("None: every flag has an engine constructor.\n");
+            } else {
+                s.push_str("| kind | count | words |\n| --- | --- | --- |\n");
+                for (kind, (n, words)) in &raw {
+                    let shown: Vec<String> = words
+                        .iter()
+                        .take(8)
+                        .map(|w| format!("`{}`", w.replace('|', "\\|")))
+                        .collect();
+                    let more = if words.len() > 8 {
+                        format!(" and {} more", words.len() - 8)
+                    } else {
+                        String::new()
+                    };
+                    let _ = writeln!(s, "| {kind} | {n} | {}{more} |", shown.join(" "));
+                }
+            }
+        }
+    }
     let raws = raw_flags(c);
-    let _ = writeln!(s, "\n## Raw flags: {}\n", raws.len());
+    let _ = writeln!(s, "\n## Raw flags in confess's own form: {}\n", raws.len());
     if raws.is_empty() {
         s.push_str("Every flag has a typed alternative.\n");
     } else {

@@ -8,7 +8,7 @@ use confess_shims::flags::Meaning;
 
 /// How a compile or link call is built: the words that say where outputs go, what is an
 /// input, and which step to stop at are the engine's business, not flags.
-fn plumbing(m: Meaning) -> bool {
+pub(crate) fn plumbing(m: Meaning) -> bool {
     m.names_output()
         || m.is_stop()
         || matches!(

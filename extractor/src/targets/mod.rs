@@ -35,6 +35,12 @@ pub struct Confessed {
     /// Programs and libraries the build made and deleted again, used by nothing (probes run
     /// from a Makefile): not targets.
     pub transient: Vec<String>,
+    /// The engine's form of the packages (BUILD.dhall), in the order of `packages`; empty when
+    /// the engine cannot express a toolchain (then `engine_lacks` says what).
+    #[serde(default)]
+    pub engine: Vec<crate::engine::Package>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine_lacks: Option<crate::engine::Lacks>,
 }
 
 pub const SCHEMA: &str = "confess-targets/1";
@@ -112,6 +118,8 @@ impl Paths<'_> {
 struct Facts {
     compiler: Compiler,
     triple: Triple,
+    /// What `-dumpmachine` says, for the engine's triple.
+    machine: String,
 }
 
 /// What the compiler the build named says of itself (its version and machine): the same
@@ -155,6 +163,7 @@ fn ask_compiler(tool: &str) -> Facts {
     Facts {
         compiler,
         triple: parse_triple(&machine),
+        machine,
     }
 }
 
@@ -210,6 +219,8 @@ struct Unit {
     src: String,
     cxx: bool,
     flags: Vec<CFlag>,
+    /// The same compile in the engine's vocabulary.
+    engine: Vec<crate::engine::model::CFlag>,
     sysroot: Option<String>,
     tool: String,
     action: usize,
@@ -555,7 +566,11 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         drafts[i].name = name;
     }
     // Who runs what: programs that generated files.
-    let mut packages: BTreeMap<String, Vec<Target>> = BTreeMap::new();
+    type Projected = (
+        Target,
+        Result<crate::engine::model::Target, crate::engine::Lacks>,
+    );
+    let mut packages: BTreeMap<String, Vec<Projected>> = BTreeMap::new();
     let mut commands = BTreeMap::new();
     let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
     let pkg_dirs: Vec<(String, String)> = g
@@ -659,6 +674,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
             .map(|i| &g.actions[i])
             .filter(|a| a.kind == ActionKind::Link);
         let mut ldflags = Vec::new();
+        let mut engine_ldflags = Vec::new();
         let mut sysroot = us.iter().find_map(|u| u.sysroot.clone());
         let mut tool = us.first().map(|u| u.tool.clone());
         if let Some(a) = link {
@@ -667,6 +683,14 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
                 if let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), &cwd) {
                     let pf = |p: &str| paths.word(&cwd, p);
                     ldflags = flags::ldflags(&cmd, &pf);
+                    let tf = |w: &str| paths.text(g, w);
+                    let words = crate::engine::flags::Words {
+                        path: &pf,
+                        text: &tf,
+                    };
+                    engine_ldflags = crate::engine::flags::ldflags(&cmd, &words, &|l| {
+                        outside_library(&d.deps, l)
+                    });
                     sysroot = sysroot.or_else(|| flags::sysroot(&cmd, &pf));
                 }
                 tool = Some(map.map_tool(a0));
@@ -725,23 +749,81 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
             },
             origin: d.named.as_ref().and_then(|n| n.origin.clone()),
         };
+        let engine_flags = crate::engine::Flags {
+            cflags: engine_of(us.iter().filter(|u| !u.cxx), &target.toolchain.cflags),
+            cxxflags: engine_of(us.iter().filter(|u| u.cxx), &target.toolchain.cxxflags),
+            ldflags: engine_ldflags,
+        };
+        let file = |p: &str| -> PathBuf {
+            match p.strip_prefix("[out]") {
+                Some(rest) => out.join(rest.trim_start_matches('/')),
+                None => PathBuf::from(p),
+            }
+        };
+        let engine = crate::engine::project(&target, engine_flags, &f.machine, &file);
         cmds.dedup();
         commands.insert(format!("{}:{}", d.dir, d.name), cmds);
-        packages.entry(d.dir.clone()).or_default().push(target);
+        packages
+            .entry(d.dir.clone())
+            .or_default()
+            .push((target, engine));
     }
+    let mut engine_lacks = None;
+    let mut engine = Vec::new();
     let packages = packages
         .into_iter()
         .map(|(dir, mut targets)| {
-            targets.sort_by(|a, b| a.name.cmp(&b.name));
-            Package { dir, targets }
+            targets.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+            let mut e = Vec::new();
+            let mut own = Vec::new();
+            for (t, et) in targets {
+                match et {
+                    Ok(x) => e.push(x),
+                    Err(l) => {
+                        engine_lacks.get_or_insert(l);
+                    }
+                }
+                own.push(t);
+            }
+            engine.push(crate::engine::Package {
+                dir: dir.clone(),
+                targets: e,
+            });
+            Package { dir, targets: own }
         })
         .collect();
+    if engine_lacks.is_some() {
+        engine.clear();
+    }
     Confessed {
         schema: SCHEMA.into(),
         packages,
         commands,
         transient,
+        engine,
+        engine_lacks,
     }
+}
+
+/// Whether an `-l` library of a link comes from outside the project (a library of the system
+/// or of a package), rather than being one of the project's targets.
+fn outside_library(deps: &[Dep], name: &str) -> bool {
+    deps.iter().any(|d| match d {
+        Dep::Library(l) => l == name,
+        Dep::Package(p) => p.libraries.iter().any(|l| l == name),
+        _ => false,
+    })
+}
+
+/// The engine's flags of the compile whose flags are the target's (`common_flags`).
+fn engine_of<'a>(
+    mut units: impl Iterator<Item = &'a Unit>,
+    best: &[CFlag],
+) -> Vec<crate::engine::model::CFlag> {
+    units
+        .find(|u| u.flags == best)
+        .map(|u| u.engine.clone())
+        .unwrap_or_default()
 }
 
 /// A library or file the project does not build, used by path.
@@ -823,7 +905,17 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
     let cmd = confess_shims::args::parse(rest, a0.contains("clang"), &cwd).ok()?;
     let pf = |p: &str| paths.word(&cwd, p);
     let flags = flags::cflags(&cmd, &pf);
+    let tf = |w: &str| paths.text(g, w);
+    let words = crate::engine::flags::Words {
+        path: &pf,
+        text: &tf,
+    };
+    let engine = crate::engine::flags::cflags(&cmd, &words)
+        .into_iter()
+        .map(|s| s.flag)
+        .collect();
     Some(Unit {
+        engine,
         cxx: a.role == "c++" || is_cxx_source(&src),
         sysroot: flags::sysroot(&cmd, &pf),
         src,

@@ -194,6 +194,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         jobs: opts.jobs,
         keep_scratch: opts.keep_scratch,
         progress: false,
+        engine_root: Default::default(),
     };
     // The real build first; then its trees move away, and the manifest build takes the same
     // paths.

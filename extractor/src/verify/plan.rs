@@ -1,11 +1,16 @@
-//! The manifest build: every target of the BUILD.dhall manifests (read back through
-//! serde_dhall), as a build.ninja for the real toolchain.
+//! The manifest build: every target of the manifests, as a build.ninja for the real toolchain.
+//! The engine form (BUILD.dhall, read back through serde_dhall as exactly the engine's
+//! `List Target`) gives each target's sources, compiler, compile and link flags and deps; its
+//! companion (BUILD.confess.dhall) what the engine's Target cannot say: the kind, the output
+//! and its aliases, and the flags of sources whose compile differs from their target's.
 //!
-//! Flags, sources, kinds and dependencies come from the manifests alone. Two things come from
+//! Flags, sources, kinds and dependencies come from the manifests alone. Three things come from
 //! the confession's graph.json, because a manifest does not say them and they change the bytes
 //! of an object without changing what it means: the directory each compile ran in and how it
 //! spelled its source (both end up in `__FILE__` and in debug information), and where the
-//! build put each object (an archive's member names). Generated sources are the files the
+//! build put each object (an archive's member names), and how the compile spelled a flag the
+//! engine renders otherwise (`-g` is the engine's `Debug g2`, which it renders `-g2`; gcc
+//! records the spelling in the object's debug information). Generated sources are the files the
 //! confession kept (their producing commands are listed in the manifests, and not re-run).
 
 use super::render;
@@ -16,17 +21,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-/// One manifest target, with the package that declares it.
+/// One manifest target, with the package that declares it: its engine form and confess's own.
 #[derive(Clone, Debug)]
 pub struct Declared {
     /// `//dir:name`.
     pub label: String,
     pub dir: String,
+    pub engine: crate::engine::model::Target,
     pub target: Target,
 }
 
-/// Reads every BUILD.dhall under `dhall/` of the output directory.
+/// Reads every BUILD.dhall under `dhall/` of the output directory, each with its companion.
 pub fn load(out: &Path) -> Result<Vec<Declared>> {
+    use crate::emit::dhall::COMPANION;
     let root = out.join("dhall");
     if !root.join("schema.dhall").is_file() {
         return Err(Error::Input {
@@ -36,7 +43,7 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
     }
     let mut files: Vec<PathBuf> = crate::pathmap::files_below(&root)
         .into_iter()
-        .filter(|p| p.file_name().is_some_and(|n| n == "BUILD.dhall"))
+        .filter(|p| p.file_name().is_some_and(|n| n == COMPANION))
         .collect();
     files.sort();
     let mut all = Vec::new();
@@ -52,18 +59,54 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
                 .parse()
                 .map_err(|e| Error::Store {
                     path: f.clone(),
-                    reason: format!("the manifest does not read as a list of targets: {e}"),
+                    reason: format!(
+                        "the manifest does not read as a list of confess's targets: {e}"
+                    ),
                 })?;
+        let ef = f.with_file_name("BUILD.dhall");
+        if !ef.is_file() {
+            return Err(Error::Input {
+                path: ef,
+                reason: "no engine form beside the companion: verify rebuilds from the engine form (confess writes none when the engine's types cannot express the toolchain)".into(),
+            });
+        }
+        let engine: Vec<crate::engine::model::Target> = serde_dhall::from_file(&ef)
+            .static_type_annotation()
+            .parse()
+            .map_err(|e| Error::Store {
+                path: ef.clone(),
+                reason: format!(
+                    "the manifest does not read as exactly the engine's List Target: {e}"
+                ),
+            })?;
+        let mut engine: BTreeMap<String, crate::engine::model::Target> =
+            engine.into_iter().map(|t| (t.name.clone(), t)).collect();
         for t in targets {
             let label = if dir == "." {
                 format!("//:{}", t.name)
             } else {
                 format!("//{dir}:{}", t.name)
             };
+            let Some(e) = engine.remove(&t.name) else {
+                return Err(Error::Store {
+                    path: ef.clone(),
+                    reason: format!(
+                        "no engine target {} for the companion's target {label}",
+                        t.name
+                    ),
+                });
+            };
             all.push(Declared {
                 label,
                 dir: dir.clone(),
+                engine: e,
                 target: t,
+            });
+        }
+        if let Some(name) = engine.keys().next() {
+            return Err(Error::Store {
+                path: f.clone(),
+                reason: format!("the engine target {name} of BUILD.dhall has no entry here"),
             });
         }
     }
@@ -106,6 +149,9 @@ struct Compile {
     /// Include directories as the compile spelled them (`./include`), by the directory they
     /// name: gcc writes the spelling into the line table, the manifests name it canonically.
     include_words: BTreeMap<PathBuf, String>,
+    /// Flags the compile spelled otherwise than the engine renders them, by the engine's
+    /// words: gcc records the spelling in the object's producer string.
+    spelling: BTreeMap<Vec<String>, Vec<String>>,
 }
 
 /// The facts of the confession's graph the plan uses.
@@ -218,12 +264,14 @@ impl Recorded {
                     .cloned()
                     .unwrap_or_else(|| src_abs.display().to_string());
                 let include_words = include_words(&argv, &cwd);
+                let spelling = spelling(&argv, &cwd);
                 for o in outputs {
                     rec.compiles.entry(src.clone()).or_default().push(Compile {
                         cwd: cwd.clone(),
                         src_word: src_word.clone(),
                         object: o,
                         include_words: include_words.clone(),
+                        spelling: spelling.clone(),
                     });
                 }
             } else if kind == "archive" || kind == "link" {
@@ -306,12 +354,29 @@ fn shell(words: &[String]) -> String {
     shlex::try_join(words.iter().map(String::as_str)).unwrap_or_else(|_| words.join(" "))
 }
 
+/// A file of a target's sources that goes to its link as it is (a prebuilt object or library
+/// of the project), not to a compiler.
+fn is_link_input(p: &str) -> bool {
+    let file = p.rsplit('/').next().unwrap_or(p);
+    [".o", ".obj", ".a", ".so", ".lo"]
+        .iter()
+        .any(|x| file.ends_with(x))
+        || file.contains(".so.")
+}
+
+/// The group brackets of a link (`-Wl,--start-group` ... `-Wl,--end-group`): the engine has no
+/// constructor for them, and they stand around the link's libraries.
+const START_GROUP: &str = "-Wl,--start-group";
+const END_GROUP: &str = "-Wl,--end-group";
+
 /// Writes the build.ninja of the manifest build and says what it builds.
 pub fn ninja(
     declared: &[Declared],
     rec: &Recorded,
     roots: &Roots,
 ) -> Result<(String, Vec<Planned>)> {
+    use crate::engine::model as e;
+    use crate::engine::render as er;
     let by_label: BTreeMap<&str, &Declared> =
         declared.iter().map(|d| (d.label.as_str(), d)).collect();
     let resolve = |from: &Declared, r: &str| -> Option<&Declared> {
@@ -327,14 +392,10 @@ pub fn ninja(
         by_label.get(label.as_str()).copied()
     };
     let path = |p: &str| roots.path(p).display().to_string();
-    // A library the project does not build: a file outside the project (meson links
-    // pkg-config's libraries by path; find_package gives paths too), or an `-l` name.
-    let library = |l: &str| {
-        if l.contains('/') {
-            path(l)
-        } else {
-            format!("-l{l}")
-        }
+    // Raw words name the build tree and the output directory as the manifests write them.
+    let text = |w: &str| -> String {
+        w.replace("[build]", &roots.build.display().to_string())
+            .replace("[out]", &roots.out.display().to_string())
     };
     let mut n = String::from(
         "# The manifest build of `confess verify`: every target of the BUILD.dhall manifests.\n\
@@ -349,30 +410,25 @@ pub fn ninja(
     let mut written: BTreeSet<String> = BTreeSet::new();
     for d in declared {
         let t = &d.target;
-        let Src::Files(srcs) = &t.srcs else {
+        let tc = &d.engine.toolchain;
+        let e::Src::Files(files) = &d.engine.srcs else {
             continue;
         };
+        let srcs: Vec<&String> = files.iter().filter(|f| !is_link_input(f)).collect();
         let artifact = (t.kind != TargetKind::ObjectLibrary).then_some(t.output.as_str());
         let mut objs = Vec::new();
         for (k, src) in srcs.iter().enumerate() {
+            let src = src.as_str();
             let cxx = is_cxx(src);
-            let flags = t
-                .overrides
-                .iter()
-                .find(|o| &o.src == src)
-                .map(|o| &o.flags)
-                .unwrap_or(if cxx {
-                    &t.toolchain.cxxflags
-                } else {
-                    &t.toolchain.cflags
-                });
             let no_words = BTreeMap::new();
-            let (cwd, word, obj, spelled) = match rec.compile_for(src, artifact) {
+            let no_spelling = BTreeMap::new();
+            let (cwd, word, obj, spelled, respelled) = match rec.compile_for(src, artifact) {
                 Some(c) => (
                     c.cwd.clone(),
                     c.src_word.clone(),
                     c.object.clone(),
                     &c.include_words,
+                    &c.spelling,
                 ),
                 None => (
                     roots.src.clone(),
@@ -383,10 +439,11 @@ pub fn ninja(
                         src.rsplit('/').next().unwrap_or(src)
                     ),
                     &no_words,
+                    &no_spelling,
                 ),
             };
             objs.push(Object {
-                src: src.clone(),
+                src: src.to_string(),
                 path: obj.clone(),
             });
             if !written.insert(obj.clone()) {
@@ -407,9 +464,29 @@ pub fn ninja(
                     abs.display().to_string()
                 }
             };
-            let mut cmd = vec![compiler(&t.toolchain.compiler, cxx)];
-            cmd.extend(flags.iter().flat_map(|f| render::cflag(f, &cpath)));
-            if let Some(s) = &t.toolchain.sysroot {
+            let mut cmd = vec![compiler(&tc.compiler, cxx)];
+            match t.overrides.iter().find(|o| o.src == src) {
+                // A source whose compile differs from its target's: the companion's flags.
+                Some(o) => cmd.extend(o.flags.iter().flat_map(|f| render::cflag(f, &cpath))),
+                None => {
+                    let same = |w: &str| w.to_string();
+                    let canonical = er::Places {
+                        path: &same,
+                        text: &same,
+                    };
+                    let here = er::Places {
+                        path: &cpath,
+                        text: &text,
+                    };
+                    for f in if cxx { &tc.cxxflags } else { &tc.cflags } {
+                        match respelled.get(&er::cflag(f, &canonical)) {
+                            Some(words) => cmd.extend(words.iter().cloned()),
+                            None => cmd.extend(er::cflag(f, &here)),
+                        }
+                    }
+                }
+            }
+            if let Some(s) = &tc.sysroot {
                 cmd.push(format!("--sysroot={}", path(s)));
             }
             cmd.extend(["-c".to_string(), word, "-o".into(), path(&obj)]);
@@ -435,17 +512,21 @@ pub fn ninja(
     }
     for (d, p) in declared.iter().zip(planned.iter_mut()) {
         let t = &d.target;
+        let tc = &d.engine.toolchain;
         if t.kind == TargetKind::ObjectLibrary {
             continue;
         }
         let mut objs: Vec<String> = p.objects.iter().map(|o| path(&o.path)).collect();
+        if let e::Src::Files(files) = &d.engine.srcs {
+            objs.extend(files.iter().filter(|f| is_link_input(f)).map(|f| path(f)));
+        }
         let mut libs: Vec<String> = Vec::new();
         let mut implicit: Vec<String> = Vec::new();
         // C++ anywhere in what is linked makes it a C++ link (libstdc++).
         let mut cxx = cxx_of.get(&d.label).copied().unwrap_or(false);
-        for dep in &t.deps {
+        for dep in &d.engine.deps {
             match dep {
-                Dep::Local(r) => match resolve(d, r) {
+                e::Dep::Local(r) => match resolve(d, r) {
                     Some(u) if u.target.kind == TargetKind::ObjectLibrary => {
                         cxx |= cxx_of.get(&u.label).copied().unwrap_or(false);
                         objs.extend(
@@ -487,22 +568,31 @@ pub fn ninja(
                         .unresolved
                         .push(format!("{r} is not a target of the manifests")),
                 },
-                Dep::Library(l) if t.kind != TargetKind::StaticLibrary => libs.push(library(l)),
-                Dep::File(f) if t.kind != TargetKind::StaticLibrary => libs.push(path(f)),
-                Dep::PkgConfig(m) if t.kind != TargetKind::StaticLibrary => {
+                // Content from outside, named by its path: linked from there when it is still
+                // the content the confession hashed.
+                e::Dep::External(x) if x.name.contains('/') => {
+                    if t.kind == TargetKind::StaticLibrary {
+                        continue;
+                    }
+                    let file = roots.path(&x.name);
+                    match crate::engine::content_hash(&file) {
+                        Ok(h) if h == x.hash => libs.push(file.display().to_string()),
+                        Ok(h) => p.unresolved.push(format!(
+                            "{} has changed since the confession ({h}, not {})",
+                            x.name, x.hash
+                        )),
+                        Err(err) => p
+                            .unresolved
+                            .push(format!("{} cannot be read: {err}", x.name)),
+                    }
+                }
+                e::Dep::PkgConfig(m) if t.kind != TargetKind::StaticLibrary => {
                     match pkg_config_libs(m) {
                         Some(words) => libs.extend(words),
                         None => p
                             .unresolved
                             .push(format!("pkg-config knows no module {m} here")),
                     }
-                }
-                Dep::Package(pk) if t.kind != TargetKind::StaticLibrary => {
-                    if pk.libraries.is_empty() {
-                        p.unresolved
-                            .push(format!("package {} names no library to link", pk.name));
-                    }
-                    libs.extend(pk.libraries.iter().map(|l| library(l)));
                 }
                 _ => {}
             }
@@ -521,29 +611,42 @@ pub fn ninja(
                 );
             }
             _ => {
-                let mut cmd = vec![compiler(&t.toolchain.compiler, cxx)];
-                if t.kind == TargetKind::SharedLibrary {
+                let here = er::Places {
+                    path: &path,
+                    text: &text,
+                };
+                // The link's options come first; its libraries (the `-l` flags and the group
+                // brackets) after the objects and the deps, in their order.
+                let is_library = |f: &&e::LDFlag| match f {
+                    e::LDFlag::Lib(_) => true,
+                    e::LDFlag::Raw(r) => r == START_GROUP || r == END_GROUP,
+                    _ => false,
+                };
+                let mut cmd = vec![compiler(&tc.compiler, cxx)];
+                if t.kind == TargetKind::SharedLibrary && !tc.ldflags.contains(&e::LDFlag::Shared) {
                     cmd.push("-shared".into());
                 }
                 cmd.extend(
-                    t.toolchain
-                        .ldflags
+                    tc.ldflags
                         .iter()
-                        .flat_map(|f| render::ldflag(f, &path)),
+                        .filter(|f| !is_library(f))
+                        .flat_map(|f| er::ldflag(f, &here)),
                 );
-                if let Some(s) = &t.toolchain.sysroot {
+                if let Some(s) = &tc.sysroot {
                     cmd.push(format!("--sysroot={}", path(s)));
                 }
                 cmd.extend(["-o".to_string(), out.clone()]);
                 cmd.extend(objs.iter().cloned());
-                // The linker searches the libraries as a group (meson's links ask for it).
-                let group = t.toolchain.ldflags.contains(&LDFlag::GroupDeps) && !libs.is_empty();
-                if group {
-                    cmd.push("-Wl,--start-group".into());
+                let library_flags: Vec<&e::LDFlag> =
+                    tc.ldflags.iter().filter(|f| is_library(f)).collect();
+                let starts =
+                    matches!(library_flags.first(), Some(e::LDFlag::Raw(r)) if r == START_GROUP);
+                if starts {
+                    cmd.push(START_GROUP.into());
                 }
                 cmd.extend(libs);
-                if group {
-                    cmd.push("-Wl,--end-group".into());
+                for f in library_flags.iter().skip(usize::from(starts)) {
+                    cmd.extend(er::ldflag(f, &here));
                 }
                 let implicit: Vec<String> = implicit.iter().map(|o| ninja_escape(o)).collect();
                 // Where the real link ran: relative words in its flags are relative to it.
@@ -571,7 +674,8 @@ pub fn ninja(
 }
 
 /// The compiler driver of a toolchain, for C or C++.
-fn compiler(c: &Compiler, cxx: bool) -> String {
+fn compiler(c: &crate::engine::model::Compiler, cxx: bool) -> String {
+    use crate::engine::model::Compiler;
     match (c, cxx) {
         (Compiler::Clang(_), false) => "clang",
         (Compiler::Clang(_), true) => "clang++",
@@ -613,6 +717,35 @@ fn include_words(argv: &[String], cwd: &Path) -> BTreeMap<PathBuf, String> {
         if let Some(v) = value {
             let abs = confess_shims::headers::lexical(&cwd.join(&v));
             out.entry(abs).or_insert(v);
+        }
+    }
+    out
+}
+
+/// The words of a recorded compile whose engine flag the engine renders otherwise, by the
+/// engine's rendering.
+fn spelling(argv: &[String], cwd: &Path) -> BTreeMap<Vec<String>, Vec<String>> {
+    use crate::engine::{flags, render};
+    let mut out = BTreeMap::new();
+    let Some((a0, rest)) = argv.split_first() else {
+        return out;
+    };
+    let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), cwd) else {
+        return out;
+    };
+    let same = |w: &str| w.to_string();
+    let words = flags::Words {
+        path: &same,
+        text: &same,
+    };
+    let places = render::Places {
+        path: &same,
+        text: &same,
+    };
+    for s in flags::cflags(&cmd, &words) {
+        let engine = render::cflag(&s.flag, &places);
+        if engine != s.words {
+            out.entry(engine).or_insert(s.words);
         }
     }
     out
