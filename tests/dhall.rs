@@ -366,3 +366,151 @@ fn every_alternative_of_the_schema_type_checks() {
         assert!(json.contains(word), "{word} missing from {json}");
     }
 }
+
+/// The engine's interface as facts: every type of the engine's `src/armitage/dhall/` that a
+/// BUILD.dhall uses, with its constructors and fields, written out here (not taken from
+/// confess's declaration) so that a declaration that drifts from them fails.
+const ENGINE_FACTS: &str = r#"
+let Arch = < x86_64 | aarch64 | riscv64 | wasm32 | armv7 >
+let Vendor = < unknown | pc | apple | nvidia >
+let OS = < linux | darwin | windows | wasi | none >
+let ABI = < gnu | musl | eabi | eabihf | msvc | none >
+let Cpu = < generic | native | x86_64_v2 | x86_64_v3 | x86_64_v4 | znver3 | znver4 | znver5 | sapphirerapids | alderlake | neoverse_v2 | neoverse_n2 | cortex_a78ae | cortex_a78c | apple_m1 | apple_m2 | apple_m3 | apple_m4 >
+let Gpu = < none | sm_80 | sm_86 | sm_89 | sm_90 | sm_90a | sm_87 | sm_100 | sm_100a | sm_120 >
+let Triple = { arch : Arch, vendor : Vendor, os : OS, abi : ABI, cpu : Cpu, gpu : Gpu }
+let OptLevel = < O0 | O1 | O2 | O3 | Os | Oz | Og >
+let LTOMode = < off | thin | full >
+let CStd = < c89 | c99 | c11 | c17 | c23 >
+let CxxStd = < cxx11 | cxx14 | cxx17 | cxx20 | cxx23 >
+let Sanitizer = < address | memory | thread | undefined | leak >
+let DebugLevel = < g0 | g1 | g2 | g3 >
+let CFlag = < Opt : OptLevel | LTO : LTOMode | StdC : CStd | StdCxx : CxxStd | Wall | Wextra | Werror | Wpedantic | Wno : Text | Define : { name : Text, value : Optional Text } | Undef : Text | Include : Text | System : Text | PIC | PIE | Static | Shared | March : Text | Mtune : Text | Native | Debug : DebugLevel | Sanitize : Sanitizer | FunctionSections | DataSections | NoExceptions | NoRTTI | Pthread | Raw : Text >
+let LDFlag = < Static | Shared | Pie | NoPie | Relocatable | Lib : Text | LibPath : Text | Rpath : Text | RpathLink : Text | Strip | StripDebug | ExportDynamic | AsNeeded | NoAsNeeded | GcSections | NoGcSections | PrintGcSections | Soname : Text | VersionScript : Text | LTOJobs : Natural | Raw : Text >
+let Compiler = < Clang : { version : Text } | NVClang : { version : Text } | GCC : { version : Text } | NVCC : { version : Text } | Rustc : { version : Text } | GHC : { version : Text } | Lean : { version : Text } >
+let Toolchain = { compiler : Compiler, host : Triple, target : Triple, cflags : List CFlag, cxxflags : List CFlag, ldflags : List LDFlag, sysroot : Optional Text }
+let Resource = < Pure | Network | Auth : Text | Sandbox : Text | Filesystem : Text >
+let Resources = List Resource
+let Src = < Files : List Text | Fetch : { url : Text, hash : Text } | Git : { url : Text, rev : Text, hash : Text } >
+let Dep = < Local : Text | External : { hash : Text, name : Text } | PkgConfig : Text | Flake : Text >
+let Target = { name : Text, srcs : Src, deps : List Dep, toolchain : Toolchain, requires : Resources }
+"#;
+
+/// Each fact against the type a declaration exports under the same name: an annotation the
+/// reference implementation accepts only when the two types are the same.
+fn engine_check(engine: &str) -> String {
+    let declared = [
+        ("Arch", "Triple.Arch"),
+        ("Vendor", "Triple.Vendor"),
+        ("OS", "Triple.OS"),
+        ("ABI", "Triple.ABI"),
+        ("Cpu", "Triple.Cpu"),
+        ("Gpu", "Triple.Gpu"),
+        ("Triple", "Triple.Triple"),
+        ("OptLevel", "CFlags.OptLevel"),
+        ("LTOMode", "CFlags.LTOMode"),
+        ("CStd", "CFlags.CStd"),
+        ("CxxStd", "CFlags.CxxStd"),
+        ("Sanitizer", "CFlags.Sanitizer"),
+        ("DebugLevel", "CFlags.DebugLevel"),
+        ("CFlag", "CFlags.CFlag"),
+        ("LDFlag", "LDFlags.LDFlag"),
+        ("Compiler", "Toolchain.Compiler"),
+        ("Toolchain", "Toolchain.Toolchain"),
+        ("Resource", "Resource.Resource"),
+        ("Resources", "Resource.Resources"),
+        ("Src", "Build.Src"),
+        ("Dep", "Build.Dep"),
+        ("Target", "Build.Target"),
+        // Build.dhall re-exports the modules it is made of, as the engine's does.
+        ("Triple", "Build.Triple.Triple"),
+        ("Toolchain", "Build.Toolchain.Toolchain"),
+        ("Resource", "Build.Resource.Resource"),
+    ];
+    let mut s = String::new();
+    for m in [
+        "Build",
+        "Toolchain",
+        "Triple",
+        "CFlags",
+        "LDFlags",
+        "Resource",
+    ] {
+        // Bound under other names than the facts' types (`Triple` is both a file and a type).
+        s.push_str(&format!("let Declared{m} = {engine}/{m}.dhall\n"));
+    }
+    s.push_str(ENGINE_FACTS);
+    for (k, (fact, decl)) in declared.iter().enumerate() {
+        s.push_str(&format!(
+            "let check{k} = ([] : List {fact}) : List Declared{decl}\n"
+        ));
+    }
+    s.push_str("in  {=}\n");
+    s
+}
+
+#[test]
+fn the_engine_declaration_is_the_engines_interface() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let engine = tmp.path().join("engine");
+    std::fs::create_dir_all(&engine).expect("mkdir");
+    for (name, text) in confess::engine::DECLARATION {
+        std::fs::write(engine.join(name), text).expect("write the declaration");
+    }
+    // confess's declaration (what every output directory's dhall/engine/ holds) is the facts.
+    dhall::reference_accepts(
+        tmp.path(),
+        &engine_check("./engine"),
+        "confess's declaration of the engine's types against the facts",
+    );
+    // The Rust types the engine form is read back into are the facts too (serde_dhall checks
+    // the expression's type against them), and so is every alternative the renderer writes.
+    let back: Vec<confess::engine::model::Target> =
+        serde_dhall::from_str(&format!("{ENGINE_FACTS} in [] : List Target"))
+            .static_type_annotation()
+            .parse()
+            .expect("the engine's Rust types are the facts' Target");
+    assert!(back.is_empty());
+    // The check can fail: a declaration with one alternative renamed (the engine's `Opt`
+    // spelled `Optimize`), one field too many, or one constructor missing is refused.
+    for (file, from, to) in [
+        ("CFlags.dhall", "Opt : OptLevel", "Optimize : OptLevel"),
+        (
+            "Build.dhall",
+            "requires : Resource.Resources",
+            "requires : Resource.Resources, kind : Text",
+        ),
+        ("Triple.dhall", "| armv7 ", " "),
+    ] {
+        let drifted = tmp.path().join("drifted");
+        let _ = std::fs::remove_dir_all(&drifted);
+        std::fs::create_dir_all(&drifted).expect("mkdir");
+        for (name, text) in confess::engine::DECLARATION {
+            let text = if name == file {
+                assert!(text.contains(from), "{file} has no {from}");
+                text.replace(from, to)
+            } else {
+                text.to_string()
+            };
+            std::fs::write(drifted.join(name), text).expect("write");
+        }
+        let st = Command::new(dhall::reference_checker())
+            .current_dir(tmp.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .and_then(|mut c| {
+                use std::io::Write;
+                c.stdin
+                    .take()
+                    .expect("stdin")
+                    .write_all(engine_check("./drifted").as_bytes())?;
+                c.wait()
+            })
+            .expect("dhall-to-json");
+        assert!(
+            !st.success(),
+            "a drifted {file} ({from} -> {to}) passed the check"
+        );
+    }
+}
