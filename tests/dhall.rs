@@ -514,3 +514,160 @@ fn the_engine_declaration_is_the_engines_interface() {
         );
     }
 }
+
+/// A cross compiler whose triple the engine's types cannot say (i686: the engine's Arch has
+/// no such alternative): confess writes its own form and no engine form, says which part of
+/// the triple the engine lacks, and exits 8.
+#[test]
+fn a_toolchain_the_engine_cannot_say_gets_no_engine_form_and_exit_8() {
+    require("make", "make");
+    require("i686-linux-gnu-gcc", "gcc-i686-linux-gnu");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fx = fixture("make/static-lib");
+    let run = confess(
+        tmp.path(),
+        &[
+            "make",
+            fx.to_str().expect("utf-8"),
+            "--",
+            "CC=i686-linux-gnu-gcc",
+        ],
+    );
+    assert_eq!(run.code(), 8, "{}", run.stderr());
+    let err = run.stderr();
+    assert!(
+        err.contains("the engine's Arch has no alternative for `i686`")
+            && err.contains("i686-linux-gnu")
+            && err.contains("BUILD.confess.dhall"),
+        "{err}"
+    );
+    // The summary still came out: the confession itself is whole.
+    assert!(
+        run.stdout().contains("translation units     3"),
+        "{}",
+        run.stdout()
+    );
+    let mut files = Vec::new();
+    fn walk(d: &Path, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(d).expect("read").flatten() {
+            if e.path().is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.push(e.file_name().to_string_lossy().into_owned());
+            }
+        }
+    }
+    walk(&run.out.join("dhall"), &mut files);
+    files.sort();
+    assert_eq!(
+        files,
+        [
+            "BUILD.confess.dhall",
+            "BUILD.confess.dhall",
+            "packages.dhall",
+            "schema.dhall"
+        ],
+        "no engine form and no engine declaration"
+    );
+    // confess's own form says the triple as it is, and type-checks.
+    let own = run.read("dhall/BUILD.confess.dhall");
+    assert!(own.contains("arch = S.Arch.i686"), "{own}");
+    for f in [
+        "dhall/BUILD.confess.dhall",
+        "dhall/lib/BUILD.confess.dhall",
+        "dhall/packages.dhall",
+    ] {
+        let o = Command::new(dhall::reference_checker())
+            .arg("--file")
+            .arg(run.out.join(f))
+            .output()
+            .expect("dhall-to-json");
+        assert!(
+            o.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let report = run.read("report.md");
+    assert!(
+        report.contains("## The engine form: not written") && report.contains("`i686`"),
+        "{report}"
+    );
+}
+
+/// `--engine-schema DIR`: the manifests import the engine's types from the user's checkout of
+/// the engine's folder, and confess writes no declaration of its own. A directory without the
+/// engine's files is refused before anything runs.
+#[test]
+fn engine_schema_points_the_imports_at_a_checkout() {
+    require("make", "make");
+    let tmp = tempfile::tempdir().expect("tmp");
+    // A stand-in for a checkout of the engine's src/armitage/dhall (the tests have no network):
+    // files of the engine's names holding its types.
+    let checkout = tmp.path().join("engine checkout/src/armitage/dhall");
+    std::fs::create_dir_all(&checkout).expect("mkdir");
+    for (name, text) in confess::engine::DECLARATION {
+        std::fs::write(checkout.join(name), text).expect("write");
+    }
+    let fx = fixture("make/static-lib");
+    let run = confess(
+        &tmp.path().join("c"),
+        &[
+            "make",
+            fx.to_str().expect("utf-8"),
+            "--engine-schema",
+            checkout.to_str().expect("utf-8"),
+        ],
+    );
+    run.assert_ok();
+    assert!(!run.out.join("dhall/engine").exists());
+    let text = run.read("dhall/lib/BUILD.dhall");
+    let abs = std::fs::canonicalize(&checkout).expect("canonical");
+    let quoted = abs
+        .display()
+        .to_string()
+        .replace("engine checkout", "\"engine checkout\"");
+    assert!(
+        text.contains(&format!("let Build = {quoted}/Build.dhall")),
+        "{text}"
+    );
+    for f in [
+        "dhall/lib/BUILD.dhall",
+        "dhall/BUILD.dhall",
+        "dhall/packages.dhall",
+    ] {
+        let o = Command::new(dhall::reference_checker())
+            .arg("--file")
+            .arg(run.out.join(f))
+            .output()
+            .expect("dhall-to-json");
+        assert!(
+            o.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let back: Vec<confess::engine::model::Target> =
+        serde_dhall::from_file(run.out.join("dhall/lib/BUILD.dhall"))
+            .static_type_annotation()
+            .parse()
+            .expect("the engine's List Target");
+    assert_eq!(back.len(), 1);
+    // Not the engine's folder: exit 3, naming the file it lacks.
+    std::fs::remove_file(checkout.join("Build.dhall")).expect("rm");
+    let bad = confess(
+        &tmp.path().join("d"),
+        &[
+            "make",
+            fx.to_str().expect("utf-8"),
+            "--engine-schema",
+            checkout.to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(bad.code(), 3, "{}", bad.stderr());
+    assert!(
+        bad.stderr().contains("Build.dhall") && bad.stderr().contains("src/armitage/dhall"),
+        "{}",
+        bad.stderr()
+    );
+}

@@ -126,8 +126,12 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
         t.kind.as_str(),
         t.output
     );
-    let file = crate::emit::dhall::build_file(dir);
-    let _ = writeln!(s, "manifest: dhall/{file}");
+    let _ = writeln!(
+        s,
+        "manifests: dhall/{} (the engine's form), dhall/{} (confess's own)",
+        crate::emit::dhall::build_file(dir),
+        crate::emit::dhall::companion_file(dir)
+    );
     if let Some(o) = &t.origin {
         let _ = writeln!(s, "defined at: {}:{}", o.file, o.line);
     }

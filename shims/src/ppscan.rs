@@ -177,8 +177,8 @@ pub fn scan(
         if seen.contains(&c) {
             continue;
         }
+        chain.push(shorter(d, &c));
         seen.push(c);
-        chain.push(d);
     }
     let mut forced = forced_macros;
     forced.extend(forced_includes);
@@ -301,6 +301,23 @@ fn append_line(path: &Path, line: &str) {
         .open(path)
     {
         let _ = f.write_all(line.as_bytes());
+    }
+}
+
+/// How gcc spells a header found in a system directory: by its canonical path when that is
+/// shorter (`-fcanonical-system-headers`, on in Debian's gcc; libcpp's `maybe_shorter_path`). A
+/// cross compiler's own directories are spelled with `..`
+/// (`/usr/lib/gcc-cross/i686-linux-gnu/12/../../../../i686-linux-gnu/include`), and its headers
+/// are listed under the canonical `/usr/i686-linux-gnu/include`.
+fn shorter(d: SearchDir, canonical: &Path) -> SearchDir {
+    let c = canonical.to_string_lossy();
+    if d.system && c.len() < d.spelled.len() {
+        SearchDir {
+            spelled: c.into_owned(),
+            ..d
+        }
+    } else {
+        d
     }
 }
 
