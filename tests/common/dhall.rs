@@ -436,6 +436,14 @@ pub fn check_project(project: &str, out: &Path, src: &Path) -> usize {
     if !project.starts_with("zlib") {
         check_headers(out, src, &c);
     }
+    let engine_raw = confess::emit::report::engine_raw(&c);
+    eprintln!(
+        "dhall: {project}: engine form accepted; its Raw flags by kind: {:?}",
+        engine_raw
+            .iter()
+            .map(|(k, (n, _))| format!("{k}: {n}"))
+            .collect::<Vec<_>>()
+    );
     let raws = confess::emit::report::raw_flags(&c);
     eprintln!(
         "dhall: {project}: {} targets in {} BUILD.dhall files, {} Raw flags {:?}",
