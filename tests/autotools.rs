@@ -632,7 +632,9 @@ fn against_bear(pkg: &str, tmp: &Path, args: &[&str]) -> (Run, PathBuf, usize) {
     let theirs = normalized(&bear_db, &copy, &build);
     let mine = ours(&run, &src, false);
     assert_eq!(mine, theirs, "{pkg}: compile database differs from Bear's");
-    // The manifests rebuild what the real build makes.
+    // Both forms of the manifests type-check and read back; they rebuild what the real build
+    // makes.
+    dhall::check_manifests(pkg, &run.out);
     let (objects, identical) = assert_verified(pkg, &run.out);
     eprintln!(
         "{pkg}: verify: {identical} of {objects} objects identical in bytes, every target agrees"
@@ -793,6 +795,7 @@ fn libuv_autotools_and_cmake_agree() {
     assert_eq!(tree_digest(&src), before, "confess changed the source tree");
     // Both confessions' manifests rebuild what their build makes.
     for (what, run) in [("libuv (autotools)", &at), ("libuv (cmake)", &cm)] {
+        dhall::check_manifests(what, &run.out);
         let (objects, identical) = assert_verified(what, &run.out);
         eprintln!("{what}: verify: {identical} of {objects} objects identical in bytes, every target agrees");
     }

@@ -419,6 +419,7 @@ fn pixman_matches_introspect_and_bear() {
     );
     // The manifests rebuild the library, the SIMD archives (thin, as meson makes them) and the
     // test programs (libpng by path, libraries searched as a group) as the real build does.
+    dhall::check_manifests("pixman", &run.out);
     let (objects, identical) = assert_verified("pixman", &run.out);
     assert!(objects >= 70, "{objects} objects verified");
     assert_eq!(identical, objects, "objects differ in bytes");

@@ -426,16 +426,13 @@ pub fn check_headers_against_graph(out: &Path, c: &Confessed) {
     }
 }
 
-/// Every check on a confession of a real project, with its Raw flags listed on stderr (the
-/// figures the report quotes). Returns the Raw flag count.
-pub fn check_project(project: &str, out: &Path, src: &Path) -> usize {
+/// The manifest checks on a confession of a real project (every check of `check`, and each
+/// target's headers against its compiles'), with the engine form's Raw flags by kind and
+/// confess's own Raw flags listed on stderr (the figures the report quotes). Returns the count
+/// of confess's own Raw flags.
+pub fn check_manifests(project: &str, out: &Path) -> usize {
     let c = check(out);
     check_headers_against_graph(out, &c);
-    // zlib's configure renames zconf.h in its (scratch) source tree: gcc -M re-run against the
-    // user's tree finds the original, which the build never read.
-    if !project.starts_with("zlib") {
-        check_headers(out, src, &c);
-    }
     let engine_raw = confess::emit::report::engine_raw(&c);
     eprintln!(
         "dhall: {project}: engine form accepted; its Raw flags by kind: {:?}",
@@ -446,7 +443,7 @@ pub fn check_project(project: &str, out: &Path, src: &Path) -> usize {
     );
     let raws = confess::emit::report::raw_flags(&c);
     eprintln!(
-        "dhall: {project}: {} targets in {} BUILD.dhall files, {} Raw flags {:?}",
+        "dhall: {project}: {} targets in {} directories, {} Raw flags in confess's own form {:?}",
         c.targets().count(),
         c.packages.len(),
         raws.len(),
@@ -455,4 +452,16 @@ pub fn check_project(project: &str, out: &Path, src: &Path) -> usize {
             .collect::<std::collections::BTreeSet<_>>()
     );
     raws.len()
+}
+
+/// Every check on a confession of a real project: `check_manifests`, and the headers against
+/// gcc -M run again. Returns the count of confess's own Raw flags.
+pub fn check_project(project: &str, out: &Path, src: &Path) -> usize {
+    let raws = check_manifests(project, out);
+    // zlib's configure renames zconf.h in its (scratch) source tree: gcc -M re-run against the
+    // user's tree finds the original, which the build never read.
+    if !project.starts_with("zlib") {
+        check_headers(out, src, &check(out));
+    }
+    raws
 }
