@@ -232,6 +232,7 @@ impl Common {
 
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    crate::interrupt::install();
     match execute(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -305,7 +306,6 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         return Ok(0);
     };
     let outcome = confession::run(driver.as_ref(), &common.options()?)?;
-    crate::verify::record_invocation(&common.out)?;
     print!("{}", outcome.summary);
     if let Some((p, why)) = &outcome.scratch_kept {
         eprintln!("confess: scratch directory kept at {} ({why})", p.display());

@@ -27,29 +27,6 @@ pub struct Options {
     pub engine_root: crate::emit::engine_dhall::EngineRoot,
 }
 
-/// Marks a directory as confess's own, so a later run may replace what it wrote there.
-const MARKER: &str = ".confess-out";
-/// What confess writes into the output directory (and so may replace on a later run).
-const OWNED: &[&str] = &[
-    "compile_commands.json",
-    "graph.json",
-    "graph.dot",
-    "graph.txt",
-    "summary.txt",
-    "build.log",
-    "generated",
-    "build",
-    "cmake-file-api",
-    "config.log",
-    "meson-info",
-    "fake",
-    "confession",
-    "dhall",
-    "targets.json",
-    "report.md",
-    "verify",
-];
-
 /// What a finished confession leaves for the caller.
 pub struct Outcome {
     pub graph: Graph,
@@ -82,50 +59,23 @@ pub fn shim_path() -> Result<PathBuf> {
     })
 }
 
-/// Prepares the output directory: creates it, or clears what an earlier confession wrote.
-/// Refuses a non-empty directory that confess did not make.
-fn prepare_out(out: &Path, src: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(out).map_err(|e| Error::io("creating the output directory", out, e))?;
-    let out = std::fs::canonicalize(out).map_err(|e| Error::io("reading", out, e))?;
-    if out == src || src.starts_with(&out) {
-        return Err(Error::Usage(format!(
-            "the output directory {} contains the sources {}: choose another --out",
-            out.display(),
-            src.display()
-        )));
-    }
-    let marker = out.join(MARKER);
-    let empty = std::fs::read_dir(&out)
-        .map(|mut d| d.next().is_none())
-        .unwrap_or(false);
-    if !empty && !marker.exists() {
-        return Err(Error::Usage(format!(
-            "{} is not empty and was not written by confess; choose another --out or empty it",
-            out.display()
-        )));
-    }
-    for name in OWNED {
-        let p = out.join(name);
-        if p.is_dir() {
-            std::fs::remove_dir_all(&p).map_err(|e| Error::io("removing", &p, e))?;
-        } else if p.exists() {
-            std::fs::remove_file(&p).map_err(|e| Error::io("removing", &p, e))?;
-        }
-    }
-    std::fs::write(&marker, "This directory holds the output of confess.\n")
-        .map_err(|e| Error::io("writing", &marker, e))?;
-    Ok(out)
-}
-
+/// Confesses a build. Everything is written into a staging directory beside `--out`
+/// (`outdir::Staged`) and put in place in one step when it is complete: a run that fails
+/// before that, or is stopped by a signal, leaves `--out` as it was. A build that fails still
+/// gives a confession of what was recorded (its error comes back in `Outcome`).
 pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let src = driver.source().to_path_buf();
     opts.engine_root.check()?;
-    let out = prepare_out(&opts.out, &src)?;
+    check_jobs(opts.jobs)?;
+    let staged = crate::outdir::Staged::begin(&opts.out, &src)?;
+    // Paths in the outputs name the output directory; files are written into the stage.
+    let out = staged.out.clone();
+    let stage = staged.stage.clone();
     let scratch = Scratch::new(opts.keep_scratch, shim_path()?, &src)?;
     let skip = out.starts_with(&src).then_some(out.as_path());
     scratch::copy_tree(&src, &scratch.src, skip)?;
     let steps = driver.steps(&scratch, opts)?;
-    let log_path = out.join("build.log");
+    let log_path = stage.join("build.log");
     let mut build_secs = 0.0;
     let mut build_cpu = 0.0;
     let mut build_started_ns = i64::MAX;
@@ -149,6 +99,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     eprintln!("build phase: {build_secs:.3}s");
     eprintln!("build phase cpu: {build_cpu:.2}s");
     let t = Instant::now();
+    crate::interrupt::check()?;
     let mut conf = load(&scratch.session)?;
     conf.build_started_ns = build_started_ns;
     let build_dir = if driver.out_of_tree() {
@@ -161,30 +112,34 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // Stub directories of made-up packages are kept in the output directory.
     map.extra = vec![(scratch.session.join("fake"), out.join("fake"))];
     let graph = graph::build(&conf, &map);
-    write_outputs(&graph, &map, &out, &scratch, driver.out_of_tree())?;
+    crate::interrupt::check()?;
+    write_outputs(&graph, &map, &staged, &scratch, driver.out_of_tree())?;
     let fake = scratch.session.join("fake");
     if fake.exists() {
-        crate::scratch::copy_tree(&fake, &out.join("fake"), None)?;
+        crate::scratch::copy_tree(&fake, &stage.join("fake"), None)?;
     }
     for (from, name) in driver.keep(&scratch) {
         if from.is_file() {
-            std::fs::copy(&from, out.join(name)).map_err(|e| Error::io("copying", &from, e))?;
+            std::fs::copy(&from, stage.join(name)).map_err(|e| Error::io("copying", &from, e))?;
         } else if from.exists() {
-            crate::scratch::copy_tree(&from, &out.join(name), None)?;
+            crate::scratch::copy_tree(&from, &stage.join(name), None)?;
         }
     }
     // Targets and manifests come last: they read what the build system said of its targets
     // (CMake's File API reply, kept just above).
-    let names = driver.names(&out);
-    let confessed = crate::targets::build(&graph, &map, &out, &names);
-    emit::dhall::write_all(&out, &confessed, &opts.engine_root)?;
+    let names = driver.names(&stage);
+    let confessed = crate::targets::build(&graph, &map, &out, &stage, &names);
+    emit::dhall::write_all(&stage, &confessed, &opts.engine_root)?;
     let timing = emit::summary::Timing {
         build_secs,
         extract_secs: t.elapsed().as_secs_f64(),
     };
     let what = format!("{} in {}", driver.name(), src.display());
     let summary = emit::summary::render(&graph, &what, &timing, &out);
-    write(&out.join("summary.txt"), &summary)?;
+    write(&stage.join("summary.txt"), &summary)?;
+    crate::verify::record_invocation(&stage)?;
+    crate::interrupt::check()?;
+    staged.commit()?;
     if let Some(kib) = peak_memory_kib() {
         eprintln!("peak memory: {kib} KiB");
     }
@@ -197,6 +152,20 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
             .keep_scratch
             .then(|| (scratch.root.clone(), scratch.placed.clone())),
     })
+}
+
+/// The most parallel jobs confess passes on: far more than any machine has cores, and few
+/// enough that a typo (`-j 99999999999`) is an error, not a build that forks until it hangs.
+pub const MAX_JOBS: usize = 4096;
+
+/// `-j N` is 1 to `MAX_JOBS`.
+pub fn check_jobs(jobs: Option<usize>) -> Result<()> {
+    match jobs {
+        Some(n) if n == 0 || n > MAX_JOBS => Err(Error::Usage(format!(
+            "-j {n}: give a number of parallel jobs from 1 to {MAX_JOBS}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// This process's peak resident memory (VmHWM), for the benchmark.
@@ -246,10 +215,13 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
         c.args(&step.args);
         c
     };
+    // Its own process group, so that a signal stops the step's whole process tree.
+    use std::os::unix::process::CommandExt;
     cmd.current_dir(&step.cwd)
         .stdin(Stdio::null())
         .stdout(log)
-        .stderr(log2);
+        .stderr(log2)
+        .process_group(0);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -271,14 +243,12 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
         let label = format!("{} ({})", step.label, step.phase.as_str());
         std::thread::spawn(move || progress_loop(&db, &label, &done))
     });
-    let status = child
-        .wait()
-        .map_err(|e| Error::io("waiting for", &step.program, e))?;
+    let status = crate::interrupt::wait(&mut child, &step.program);
     done.store(true, Ordering::Relaxed);
     if let Some(t) = ticker {
         let _ = t.join();
     }
-    Ok(confess_shims::ctx::exit_code(status))
+    Ok(confess_shims::ctx::exit_code(status?))
 }
 
 /// Counts the events the shims append to the log while the build runs, reading only what is
@@ -445,17 +415,18 @@ fn write(path: &Path, text: &str) -> Result<()> {
 fn write_outputs(
     g: &Graph,
     map: &PathMap,
-    out: &Path,
+    staged: &crate::outdir::Staged,
     scratch: &Scratch,
     out_of_tree: bool,
 ) -> Result<()> {
+    let out = &staged.stage;
     // Generated files are kept, so that outputs never point into the scratch directory.
     for rel in &g.generated {
         let from = map.scratch_root_join(&crate::pathmap::Loc {
             root: crate::pathmap::Root::Build,
             path: rel.clone(),
         });
-        let to = map.generated_dir.join(rel);
+        let to = staged.place(&map.generated_dir.join(rel));
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
         }
@@ -483,7 +454,7 @@ fn write_outputs(
         // that compile_commands.json's `directory` entries exist.
         for a in &g.actions {
             if a.cwd.root == crate::pathmap::Root::Build {
-                let d = map.generated_dir.join(&a.cwd.path);
+                let d = staged.place(&map.generated_dir.join(&a.cwd.path));
                 std::fs::create_dir_all(&d).map_err(|e| Error::io("creating", &d, e))?;
             }
         }

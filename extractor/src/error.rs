@@ -40,6 +40,17 @@ pub enum Error {
     /// written, confess's own form is.
     #[error("the engine's types cannot express this build: {lacks}. confess wrote its own form of the targets (dhall/**/BUILD.confess.dhall, targets.json) and no engine form (BUILD.dhall)")]
     EngineForm { lacks: crate::engine::Lacks },
+    /// Another confess run holds the output directory.
+    #[error("{out} is in use by another confess run (pid {holder}; lock {lock}): wait for it to finish, or choose another --out")]
+    Busy {
+        out: PathBuf,
+        holder: String,
+        lock: PathBuf,
+    },
+    /// A signal stopped the run: the build's processes were stopped, the scratch directory
+    /// removed, and the output directory left as it was.
+    #[error("interrupted by {name}: the build's processes were stopped and the scratch directory removed; the output directory holds what it held before")]
+    Interrupted { signal: i32, name: &'static str },
     /// The event store or a token is unreadable.
     #[error("confession store {path}: {reason}")]
     Store { path: PathBuf, reason: String },
@@ -67,6 +78,8 @@ impl Error {
             Error::Store { .. } => 6,
             Error::Mismatch { .. } => 7,
             Error::EngineForm { .. } => 8,
+            Error::Busy { .. } => 9,
+            Error::Interrupted { signal, .. } => 128 + signal,
         }
     }
 }

@@ -12,6 +12,8 @@ pub mod engine;
 pub mod error;
 pub mod explain;
 pub mod graph;
+pub mod interrupt;
+pub mod outdir;
 pub mod pathmap;
 pub mod scratch;
 pub mod targets;

@@ -9,8 +9,6 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 pub struct Scratch {
-    /// Kept alive so the directory lives as long as the confession (unless `--keep-scratch`).
-    _tmp: Option<tempfile::TempDir>,
     pub root: PathBuf,
     /// The copy of the user's source tree.
     pub src: PathBuf,
@@ -26,6 +24,97 @@ pub struct Scratch {
     pub shim: PathBuf,
     /// Why the scratch lives where it does (see [`parent_for`]).
     pub placed: String,
+    /// `ROOT.lock` beside the scratch root, locked while this run lives: a scratch whose lock
+    /// no process holds was left by a run that died, and the next run removes it.
+    owner: Option<std::fs::File>,
+    kept: bool,
+}
+
+/// The owner lock of a scratch root: beside it, so that it outlives a removal cut short.
+fn lock_path(root: &Path) -> PathBuf {
+    let mut p = root.as_os_str().to_owned();
+    p.push(".lock");
+    PathBuf::from(p)
+}
+
+/// Stops what a dead run left running: every process whose environment names `root` as its
+/// scratch (CONFESS_ROOT), which would otherwise go on writing into it.
+fn kill_orphans(root: &Path) {
+    let want = {
+        let mut w = format!("{}=", confess_shims::session::ENV_ROOT).into_bytes();
+        w.extend_from_slice(root.as_os_str().as_encoded_bytes());
+        w
+    };
+    let Ok(rd) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for e in rd.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(env) = std::fs::read(e.path().join("environ")) else {
+            continue;
+        };
+        if env.split(|b| *b == 0).any(|v| v == want.as_slice()) {
+            if let Some(pid) = rustix::process::Pid::from_raw(pid) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+        }
+    }
+}
+
+/// Removes the scratch directories runs left when they died (SIGKILL, a power cut), in the
+/// places confess puts them: those whose owner lock no process holds. What such a run left
+/// running is stopped first. A kept scratch (`--keep-scratch`) has no owner lock once its run
+/// is over, and stays.
+pub fn remove_dead() {
+    let mut places = vec![PathBuf::from(TMPFS), std::env::temp_dir()];
+    if let Some(d) = std::env::var_os(ENV_SCRATCH) {
+        places.push(PathBuf::from(d));
+    }
+    for place in places {
+        let Ok(place) = std::fs::canonicalize(&place) else {
+            continue;
+        };
+        let Ok(rd) = std::fs::read_dir(&place) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let Some(stem) = name
+                .strip_prefix("confess-")
+                .and_then(|n| n.strip_suffix(".lock"))
+            else {
+                continue;
+            };
+            let Ok(f) = std::fs::File::open(e.path()) else {
+                continue;
+            };
+            if f.try_lock().is_err() {
+                continue;
+            }
+            let root = place.join(format!("confess-{stem}"));
+            kill_orphans(&root);
+            match std::fs::remove_dir_all(&root) {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                Err(_) => continue,
+            }
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        // The lock goes last, once the directory is gone; a kept scratch is the user's now, and
+        // loses its lock so that no later run takes it for dead.
+        if !self.kept {
+            let _ = std::fs::remove_dir_all(&self.root);
+        }
+        let _ = std::fs::remove_file(lock_path(&self.root));
+        self.owner.take();
+    }
 }
 
 /// Names linked in the shim directory whatever is installed.
@@ -143,26 +232,36 @@ pub fn tree_bytes(dir: &Path) -> u64 {
 impl Scratch {
     /// A scratch area for a copy of `src` (see [`parent_for`] for where it lives).
     pub fn new(keep: bool, shim: PathBuf, src: &Path) -> Result<Scratch> {
+        remove_dead();
         let (parent, placed) = parent_for(tree_bytes(src))?;
+        // The owner lock is taken before the directory exists, and gets its name (which
+        // `remove_dead` looks for) only once the directory does: no other run sees a live
+        // scratch unlocked.
+        let lock = tempfile::Builder::new()
+            .prefix(".confess-lock-")
+            .tempfile_in(&parent)
+            .map_err(|e| Error::io("creating the scratch directory's lock", &parent, e))?;
+        lock.as_file()
+            .lock()
+            .map_err(|e| Error::io("locking", lock.path(), e))?;
         let tmp = tempfile::Builder::new()
             .prefix("confess-")
             .tempdir_in(&parent)
             .map_err(|e| Error::io("creating the scratch directory", &parent, e))?;
-        let root = std::fs::canonicalize(tmp.path())
-            .map_err(|e| Error::io("reading the scratch directory", tmp.path(), e))?;
+        let root = std::fs::canonicalize(tmp.keep())
+            .map_err(|e| Error::io("reading the scratch directory", &parent, e))?;
+        let owner = lock
+            .persist(lock_path(&root))
+            .map_err(|e| Error::io("creating", lock_path(&root), e.error))?;
         let s = Scratch {
+            owner: Some(owner),
+            kept: keep,
             src: root.join("src"),
             build: root.join("build"),
             session: root.join("session"),
             bin: root.join("bin"),
             bin_private: root.join("bin-private"),
             root,
-            _tmp: if keep {
-                let _ = tmp.keep();
-                None
-            } else {
-                Some(tmp)
-            },
             shim,
             placed,
         };

@@ -270,8 +270,9 @@ fn name_from_output(output: &str, kind: TargetKind) -> String {
 }
 
 /// Builds the targets of a confession. `out` is the output directory (for paths confess keeps
-/// there); `names` what the build system calls its targets.
-pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
+/// there), `written` where its files are while the confession is written (the staging
+/// directory); `names` what the build system calls its targets.
+pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names) -> Confessed {
     let paths = Paths {
         map,
         out: out.to_path_buf(),
@@ -756,7 +757,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, names: &Names) -> Confessed {
         };
         let file = |p: &str| -> PathBuf {
             match p.strip_prefix("[out]") {
-                Some(rest) => out.join(rest.trim_start_matches('/')),
+                Some(rest) => written.join(rest.trim_start_matches('/')),
                 None => PathBuf::from(p),
             }
         };

@@ -22,7 +22,10 @@ pub struct Invocation {
 /// Writes this process's command line into the output directory.
 pub fn record_invocation(out: &Path) -> Result<()> {
     let inv = Invocation {
-        argv: std::env::args().collect(),
+        // A word that is not UTF-8 is kept as near as text allows, rather than panicking.
+        argv: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
         cwd: std::env::current_dir().map_err(|e| Error::io("reading", ".", e))?,
     };
     let path = out.join(INVOCATION);
@@ -178,6 +181,9 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         path: opts.out.clone(),
         reason: format!("no confession here ({e}): confess a project with this --out first"),
     })?;
+    // One run at a time writes into an output directory.
+    let _lock = crate::outdir::lock(&out)?;
+    crate::confession::check_jobs(opts.jobs)?;
     let declared = plan::load(&out)?;
     let vdir = out.join("verify");
     if vdir.exists() {
@@ -257,12 +263,14 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         cmd.arg(format!("-j{j}"));
     }
     // ninja keeps its log beside the build file's directory it runs in.
-    let st = cmd
+    use std::os::unix::process::CommandExt;
+    let mut child = cmd
         .current_dir(&scratch.root)
         .stdin(std::process::Stdio::null())
         .stdout(logf)
         .stderr(logf2)
-        .status()
+        .process_group(0)
+        .spawn()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => Error::MissingTool {
                 tool: "ninja".into(),
@@ -270,7 +278,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
             },
             _ => Error::io("running", "ninja", e),
         })?;
-    let build_failed = !st.success();
+    let build_failed = !crate::interrupt::wait(&mut child, "ninja")?.success();
     let mut targets = Vec::new();
     for p in &planned {
         targets.push(judge(p, &real, &ours, build_failed, &log));

@@ -520,11 +520,37 @@ pub fn ninja(
         if let e::Src::Files(files) = &d.engine.srcs {
             objs.extend(files.iter().filter(|f| is_link_input(f)).map(|f| path(f)));
         }
-        let mut libs: Vec<String> = Vec::new();
+        // The link's libraries, each with its place on the recorded link line: the engine form
+        // keeps deps and `-l` flags apart, its companion keeps them in command-line order (the
+        // order decides what a program needs first, DT_NEEDED, and what a static link finds).
+        let mut libs: Vec<(usize, Vec<String>)> = Vec::new();
+        let place = |e: &e::Dep| -> usize {
+            t.deps
+                .iter()
+                .position(|o| match (e, o) {
+                    (e::Dep::Local(a), Dep::Local(b))
+                    | (e::Dep::PkgConfig(a), Dep::PkgConfig(b)) => a == b,
+                    (e::Dep::External(x), Dep::Library(b) | Dep::File(b)) => x.name == *b,
+                    (e::Dep::External(x), Dep::Package(pk)) => pk.libraries.contains(&x.name),
+                    _ => false,
+                })
+                .unwrap_or(usize::MAX)
+        };
+        let lib_place = |name: &str| -> usize {
+            t.deps
+                .iter()
+                .position(|o| match o {
+                    Dep::Library(b) => b == name,
+                    Dep::Package(pk) => pk.libraries.iter().any(|l| l == name),
+                    _ => false,
+                })
+                .unwrap_or(usize::MAX)
+        };
         let mut implicit: Vec<String> = Vec::new();
         // C++ anywhere in what is linked makes it a C++ link (libstdc++).
         let mut cxx = cxx_of.get(&d.label).copied().unwrap_or(false);
         for dep in &d.engine.deps {
+            let at = place(dep);
             match dep {
                 e::Dep::Local(r) => match resolve(d, r) {
                     Some(u) if u.target.kind == TargetKind::ObjectLibrary => {
@@ -548,20 +574,25 @@ pub fn ninja(
                             // As -l: the program records the library's SONAME (or its file
                             // name), not the path it was linked from.
                             let fp = Path::new(&file);
-                            libs.push(format!(
-                                "-L{}",
-                                fp.parent()
-                                    .map(|p| p.display().to_string())
-                                    .unwrap_or_default()
-                            ));
-                            libs.push(format!(
-                                "-l:{}",
-                                fp.file_name()
-                                    .map(|n| n.to_string_lossy().into_owned())
-                                    .unwrap_or_default()
+                            libs.push((
+                                at,
+                                vec![
+                                    format!(
+                                        "-L{}",
+                                        fp.parent()
+                                            .map(|p| p.display().to_string())
+                                            .unwrap_or_default()
+                                    ),
+                                    format!(
+                                        "-l:{}",
+                                        fp.file_name()
+                                            .map(|n| n.to_string_lossy().into_owned())
+                                            .unwrap_or_default()
+                                    ),
+                                ],
                             ));
                         } else {
-                            libs.push(file);
+                            libs.push((at, vec![file]));
                         }
                     }
                     None => p
@@ -576,7 +607,7 @@ pub fn ninja(
                     }
                     let file = roots.path(&x.name);
                     match crate::engine::content_hash(&file) {
-                        Ok(h) if h == x.hash => libs.push(file.display().to_string()),
+                        Ok(h) if h == x.hash => libs.push((at, vec![file.display().to_string()])),
                         Ok(h) => p.unresolved.push(format!(
                             "{} has changed since the confession ({h}, not {})",
                             x.name, x.hash
@@ -588,7 +619,7 @@ pub fn ninja(
                 }
                 e::Dep::PkgConfig(m) if t.kind != TargetKind::StaticLibrary => {
                     match pkg_config_libs(m) {
-                        Some(words) => libs.extend(words),
+                        Some(words) => libs.push((at, words)),
                         None => p
                             .unresolved
                             .push(format!("pkg-config knows no module {m} here")),
@@ -615,8 +646,8 @@ pub fn ninja(
                     path: &path,
                     text: &text,
                 };
-                // The link's options come first; its libraries (the `-l` flags and the group
-                // brackets) after the objects and the deps, in their order.
+                // The link's options come first, then the objects, then its libraries (deps and
+                // `-l` flags, in the link's order, in the group brackets if it had them).
                 let is_library = |f: &&e::LDFlag| match f {
                     e::LDFlag::Lib(_) => true,
                     e::LDFlag::Raw(r) => r == START_GROUP || r == END_GROUP,
@@ -637,16 +668,20 @@ pub fn ninja(
                 }
                 cmd.extend(["-o".to_string(), out.clone()]);
                 cmd.extend(objs.iter().cloned());
-                let library_flags: Vec<&e::LDFlag> =
-                    tc.ldflags.iter().filter(|f| is_library(f)).collect();
-                let starts =
-                    matches!(library_flags.first(), Some(e::LDFlag::Raw(r)) if r == START_GROUP);
-                if starts {
+                for f in &tc.ldflags {
+                    if let e::LDFlag::Lib(name) = f {
+                        libs.push((lib_place(name), er::ldflag(f, &here)));
+                    }
+                }
+                libs.sort_by_key(|(at, _)| *at);
+                // The group brackets stand around the libraries, as the link had them.
+                let group = tc.ldflags.contains(&e::LDFlag::Raw(START_GROUP.into()));
+                if group {
                     cmd.push(START_GROUP.into());
                 }
-                cmd.extend(libs);
-                for f in library_flags.iter().skip(usize::from(starts)) {
-                    cmd.extend(er::ldflag(f, &here));
+                cmd.extend(libs.into_iter().flat_map(|(_, w)| w));
+                if group {
+                    cmd.push(END_GROUP.into());
                 }
                 let implicit: Vec<String> = implicit.iter().map(|o| ninja_escape(o)).collect();
                 // Where the real link ran: relative words in its flags are relative to it.

@@ -28,14 +28,16 @@ pub fn build(driver: &dyn Driver, scratch: &Scratch, opts: &Options, log: &Path)
             .open(log)
             .map_err(|e| Error::io("writing", log, e))?;
         let err = out.try_clone().map_err(|e| Error::io("writing", log, e))?;
-        let status = Command::new(&step.program)
+        use std::os::unix::process::CommandExt;
+        let mut child = Command::new(&step.program)
             .args(&step.args)
             .current_dir(&step.cwd)
             .envs(step.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
-            .status()
+            .process_group(0)
+            .spawn()
             .map_err(|e| match e.kind() {
                 std::io::ErrorKind::NotFound => Error::MissingTool {
                     tool: step.program.clone(),
@@ -43,6 +45,7 @@ pub fn build(driver: &dyn Driver, scratch: &Scratch, opts: &Options, log: &Path)
                 },
                 _ => Error::io("running", &step.program, e),
             })?;
+        let status = crate::interrupt::wait(&mut child, &step.program)?;
         if !status.success() {
             let text = std::fs::read_to_string(log).unwrap_or_default();
             let tail: Vec<&str> = text.lines().rev().take(15).collect();
