@@ -577,16 +577,7 @@ fn a_toolchain_the_engine_cannot_say_gets_no_engine_form_and_exit_8() {
         "dhall/lib/BUILD.confess.dhall",
         "dhall/packages.dhall",
     ] {
-        let o = Command::new(dhall::reference_checker())
-            .arg("--file")
-            .arg(run.out.join(f))
-            .output()
-            .expect("dhall-to-json");
-        assert!(
-            o.status.success(),
-            "{f}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        dhall::reference_accepts_file(&run.out.join(f));
     }
     let report = run.read("report.md");
     assert!(
@@ -636,16 +627,7 @@ fn engine_schema_points_the_imports_at_a_checkout() {
         "dhall/BUILD.dhall",
         "dhall/packages.dhall",
     ] {
-        let o = Command::new(dhall::reference_checker())
-            .arg("--file")
-            .arg(run.out.join(f))
-            .output()
-            .expect("dhall-to-json");
-        assert!(
-            o.status.success(),
-            "{f}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        dhall::reference_accepts_file(&run.out.join(f));
     }
     let back: Vec<confess::engine::model::Target> =
         serde_dhall::from_file(run.out.join("dhall/lib/BUILD.dhall"))

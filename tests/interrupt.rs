@@ -122,18 +122,27 @@ fn beside_out(p: &Place) -> Vec<String> {
         .collect()
 }
 
+/// A confession in `--out` and, over it, a run of the slow project that has reached its
+/// `sleep`: the run, the file holding the sleep's pid, and `--out` as the confession left it.
+fn slow_run_over_a_confession(
+    p: &Place,
+) -> (Child, PathBuf, std::collections::BTreeMap<String, String>) {
+    let first = confess_into(p, &fixture("make/static-lib"));
+    assert!(first.status.success(), "{first:?}");
+    let before = tree_digest(&p.out);
+    let pidfile = p.root.join("sleep.pid");
+    let slow = slow_project(&p.root, &pidfile);
+    let mut child = command(p, &slow, &[]).spawn().expect("spawn confess");
+    wait_for(&pidfile, &mut child);
+    (child, pidfile, before)
+}
+
 #[test]
 fn a_signal_stops_the_build_and_leaves_the_previous_confession_as_it_was() {
     require("make", "make");
     for (signal, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
         let p = place();
-        let first = confess_into(&p, &fixture("make/static-lib"));
-        assert!(first.status.success(), "{first:?}");
-        let before = tree_digest(&p.out);
-        let pidfile = p.root.join("sleep.pid");
-        let slow = slow_project(&p.root, &pidfile);
-        let mut child = command(&p, &slow, &[]).spawn().expect("spawn confess");
-        wait_for(&pidfile, &mut child);
+        let (child, pidfile, before) = slow_run_over_a_confession(&p);
         assert_eq!(beside_out(&p).len(), 1, "a staging directory while it runs");
         kill(child.id(), signal);
         let o = child.wait_with_output().expect("wait");
@@ -163,13 +172,7 @@ fn a_signal_stops_the_build_and_leaves_the_previous_confession_as_it_was() {
 fn a_second_run_into_the_same_out_is_told_who_holds_it() {
     require("make", "make");
     let p = place();
-    let first = confess_into(&p, &fixture("make/static-lib"));
-    assert!(first.status.success(), "{first:?}");
-    let before = tree_digest(&p.out);
-    let pidfile = p.root.join("sleep.pid");
-    let slow = slow_project(&p.root, &pidfile);
-    let mut child = command(&p, &slow, &[]).spawn().expect("spawn confess");
-    wait_for(&pidfile, &mut child);
+    let (child, _, before) = slow_run_over_a_confession(&p);
     let second = confess_into(&p, &fixture("make/static-lib"));
     let err = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(9), "{err}");
@@ -305,4 +308,31 @@ fn sigkill_at_random_moments_loses_nothing_and_the_next_run_removes_what_it_left
         running.is_empty(),
         "processes of dead runs still run: {running:?}"
     );
+}
+
+#[test]
+fn a_build_that_deletes_the_event_log_is_an_error_and_changes_nothing() {
+    require("make", "make");
+    let p = place();
+    let first = confess_into(&p, &fixture("make/static-lib"));
+    assert!(first.status.success(), "{first:?}");
+    let before = tree_digest(&p.out);
+    let d = p.root.join("eraser");
+    std::fs::create_dir_all(&d).expect("mkdir");
+    std::fs::write(d.join("main.c"), "int main(void) { return 0; }\n").expect("write");
+    std::fs::write(
+        d.join("Makefile"),
+        "app: main.c\n\t$(CC) -o app main.c\n\trm -f \"$$CONFESS_DIR/events.log\"\n",
+    )
+    .expect("write");
+    let o = confess_into(&p, &d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(6), "{err}");
+    assert!(
+        err.contains("events.log") && err.contains("the build deleted it"),
+        "{err}"
+    );
+    assert_eq!(tree_digest(&p.out), before);
+    assert!(beside_out(&p).is_empty());
+    assert!(entries(&p.scratch).is_empty(), "{:?}", entries(&p.scratch));
 }

@@ -33,7 +33,8 @@ confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
 confess autotools ./src --vpath -- --disable-static\n  confess meson ./src -- -Dtests=disabled\n  confess ninja ./build\n  confess run -- ./build.sh\n  confess verify\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
 written), 2 usage, 3 bad source directory, 4 missing tool, 5 I/O error, 6 unreadable confession, \
 7 verify found a difference, 8 the engine's types cannot express the build's toolchain (confess's \
-own form is written, the engine form is not)."
+own form is written, the engine form is not), 9 another run holds --out, 128+N a signal N \
+stopped the run (--out is left as it was)."
 )]
 pub struct Cli {
     #[command(subcommand)]

@@ -72,8 +72,14 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let out = staged.out.clone();
     let stage = staged.stage.clone();
     let scratch = Scratch::new(opts.keep_scratch, shim_path()?, &src)?;
-    let skip = out.starts_with(&src).then_some(out.as_path());
-    scratch::copy_tree(&src, &scratch.src, skip)?;
+    // An output directory inside the sources is not part of them, nor is what sits beside it.
+    let beside = [out.clone(), stage.clone(), crate::outdir::lock_path(&out)?];
+    let skip: Vec<&Path> = beside
+        .iter()
+        .map(PathBuf::as_path)
+        .filter(|p| p.starts_with(&src))
+        .collect();
+    scratch::copy_tree(&src, &scratch.src, &skip)?;
     let steps = driver.steps(&scratch, opts)?;
     let log_path = stage.join("build.log");
     let mut build_secs = 0.0;
@@ -116,13 +122,13 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     write_outputs(&graph, &map, &staged, &scratch, driver.out_of_tree())?;
     let fake = scratch.session.join("fake");
     if fake.exists() {
-        crate::scratch::copy_tree(&fake, &stage.join("fake"), None)?;
+        crate::scratch::copy_tree(&fake, &stage.join("fake"), &[])?;
     }
     for (from, name) in driver.keep(&scratch) {
         if from.is_file() {
             std::fs::copy(&from, stage.join(name)).map_err(|e| Error::io("copying", &from, e))?;
         } else if from.exists() {
-            crate::scratch::copy_tree(&from, &stage.join(name), None)?;
+            crate::scratch::copy_tree(&from, &stage.join(name), &[])?;
         }
     }
     // Targets and manifests come last: they read what the build system said of its targets
@@ -370,7 +376,15 @@ pub fn load(session: &Path) -> Result<Confession> {
                 path: db.clone(),
                 reason: e.to_string(),
             })?;
-    // The shims appended their events to the log; they join the store here.
+    // The shims appended their events to the log; they join the store here. The log is made
+    // before the build starts: gone now, the build deleted it, and what it held is lost.
+    let log = confess_shims::events::log_path(&db);
+    if !log.is_file() {
+        return Err(Error::Store {
+            path: log,
+            reason: "the event log is gone: the build deleted it, and with it every call the shims recorded; nothing was written (the previous confession in --out is as it was)".into(),
+        });
+    }
     confess_shims::events::import(&mut conn, &db).map_err(|e| Error::Store {
         path: confess_shims::events::log_path(&db),
         reason: e.to_string(),

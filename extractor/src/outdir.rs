@@ -80,9 +80,14 @@ fn beside(out: &Path, what: &str) -> Result<PathBuf> {
         .join(format!(".{name}.confess-{what}")))
 }
 
+/// The lock file of an output directory.
+pub fn lock_path(out: &Path) -> Result<PathBuf> {
+    beside(out, "lock")
+}
+
 /// Takes `out`'s lock, or says which run holds it.
 pub fn lock(out: &Path) -> Result<Lock> {
-    let path = beside(out, "lock")?;
+    let path = lock_path(out)?;
     let mut f = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
@@ -307,7 +312,7 @@ mod tests {
             Err(Error::Busy { holder, .. }) => {
                 assert_eq!(holder, std::process::id().to_string())
             }
-            other => panic!("expected Busy, got {:?}", other.map(|s| s.stage)),
+            other => panic!("expected Busy, got {:?}", other.map(|s| s.stage.clone())),
         }
         drop(first);
         Staged::begin(&out, &src).expect("free again");

@@ -82,6 +82,23 @@ pub fn reference_accepts(dir: &Path, expr: &str, what: &str) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// The reference implementation type-checks (and converts) a file; panics with what it says
+/// when it refuses.
+pub fn reference_accepts_file(f: &Path) {
+    let o = Command::new(reference_checker())
+        .arg("--file")
+        .arg(f)
+        .arg("--compact")
+        .output()
+        .expect("run dhall-to-json");
+    assert!(
+        o.status.success(),
+        "{} does not type-check with the reference implementation:\n{}",
+        f.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
 /// Runs every check on an output directory; returns what confess wrote.
 ///
 /// Every manifest type-checks with the reference implementation; each BUILD.dhall, annotated
@@ -102,7 +119,6 @@ pub fn check(out: &Path) -> Confessed {
     let mut files = Vec::new();
     dhall_files(&dir, &mut files);
     files.sort();
-    let checker = reference_checker();
     let (mut builds, mut companions) = (0, 0);
     for f in &files {
         let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -110,18 +126,7 @@ pub fn check(out: &Path) -> Confessed {
         if name == "schema.dhall" || f.parent() == Some(&dir.join("engine")) {
             continue;
         }
-        let o = Command::new(&checker)
-            .arg("--file")
-            .arg(f)
-            .arg("--compact")
-            .output()
-            .expect("run dhall-to-json");
-        assert!(
-            o.status.success(),
-            "{} does not type-check with the reference implementation:\n{}",
-            f.display(),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        reference_accepts_file(f);
         if name == "BUILD.dhall" {
             builds += 1;
             let depth = f

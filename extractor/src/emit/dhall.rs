@@ -62,6 +62,34 @@ pub(crate) fn list(items: &[String], ty: &str, indent: usize) -> String {
     }
 }
 
+/// A target's record, one field per line, appended to `s` (its comment lines already there).
+pub(crate) fn record(s: &mut String, fields: &[(&str, String)]) {
+    for (k, (name, value)) in fields.iter().enumerate() {
+        let lead = if k == 0 { "      { " } else { "      , " };
+        let _ = writeln!(s, "{lead}{name} = {value}");
+    }
+    s.push_str("      }");
+}
+
+/// A toolchain record whose fields are rendered already; `i` is the indentation of what
+/// continues the field it is the value of.
+pub(crate) fn toolchain_record(fields: [&str; 7], i: usize) -> String {
+    let names = [
+        "compiler", "host", "target", "cflags", "cxxflags", "ldflags", "sysroot",
+    ];
+    let p = " ".repeat(i);
+    let mut s = String::new();
+    for (k, (name, value)) in names.iter().zip(fields).enumerate() {
+        if k == 0 {
+            let _ = write!(s, "{{ {name} = {value}");
+        } else {
+            let _ = write!(s, "\n{p}  , {name} = {value}");
+        }
+    }
+    let _ = write!(s, "\n{p}  }}");
+    s
+}
+
 fn alt<T: std::fmt::Debug>(union: &str, v: T) -> String {
     format!("S.{union}.{v:?}")
 }
@@ -281,13 +309,21 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         .unwrap_or_else(|| compiler(&tc.compiler));
     let fl =
         |v: &[CFlag], ind: usize| list(&v.iter().map(cflag).collect::<Vec<_>>(), "S.CFlag", ind);
-    let toolchain = format!(
-        "{{ compiler = {comp}\n{p}  , host = {host}\n{p}  , target = {target_triple}\n{p}  , cflags = {}\n{p}  , cxxflags = {}\n{p}  , ldflags = {}\n{p}  , sysroot = {}\n{p}  }}",
-        fl(&tc.cflags, i + 4),
-        fl(&tc.cxxflags, i + 4),
-        list(&tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(), "S.LDFlag", i + 4),
-        opt_text(&tc.sysroot),
-        p = " ".repeat(i),
+    let toolchain = toolchain_record(
+        [
+            &comp,
+            &host,
+            &target_triple,
+            &fl(&tc.cflags, i + 4),
+            &fl(&tc.cxxflags, i + 4),
+            &list(
+                &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
+                "S.LDFlag",
+                i + 4,
+            ),
+            &opt_text(&tc.sysroot),
+        ],
+        i,
     );
     let overrides: Vec<String> = t
         .overrides
@@ -347,11 +383,7 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         ("visibility", alt("Visibility", t.visibility)),
         ("origin", origin),
     ];
-    for (k, (name, value)) in fields.iter().enumerate() {
-        let lead = if k == 0 { "      { " } else { "      , " };
-        let _ = writeln!(s, "{lead}{name} = {value}");
-    }
-    s.push_str("      }");
+    record(&mut s, &fields);
     s
 }
 

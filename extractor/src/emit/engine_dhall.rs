@@ -3,7 +3,7 @@
 //! with `--engine-schema DIR`, from the user's checkout of the engine's own folder. Pure text
 //! rendering in a fixed order.
 
-use super::dhall::{build_file, import_path, list, opt_text, text};
+use super::dhall::{build_file, import_path, list, opt_text, record, text, toolchain_record};
 use crate::engine::model::*;
 use crate::engine::Package;
 use std::fmt::Write;
@@ -214,17 +214,21 @@ fn target(t: &Target, about: &str, triple_let: bool, compiler_let: bool) -> Stri
             i + 4,
         )
     };
-    let toolchain = format!(
-        "{{ compiler = {comp}\n{p}  , host = {host}\n{p}  , target = {target_triple}\n{p}  , cflags = {}\n{p}  , cxxflags = {}\n{p}  , ldflags = {}\n{p}  , sysroot = {}\n{p}  }}",
-        fl(&tc.cflags),
-        fl(&tc.cxxflags),
-        list(
-            &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
-            "LDFlags.LDFlag",
-            i + 4
-        ),
-        opt_text(&tc.sysroot),
-        p = " ".repeat(i),
+    let toolchain = toolchain_record(
+        [
+            &comp,
+            &host,
+            &target_triple,
+            &fl(&tc.cflags),
+            &fl(&tc.cxxflags),
+            &list(
+                &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
+                "LDFlags.LDFlag",
+                i + 4,
+            ),
+            &opt_text(&tc.sysroot),
+        ],
+        i,
     );
     let fields = [
         ("name", text(&t.name)),
@@ -247,11 +251,7 @@ fn target(t: &Target, about: &str, triple_let: bool, compiler_let: bool) -> Stri
             ),
         ),
     ];
-    for (k, (name, value)) in fields.iter().enumerate() {
-        let lead = if k == 0 { "      { " } else { "      , " };
-        let _ = writeln!(s, "{lead}{name} = {value}");
-    }
-    s.push_str("      }");
+    record(&mut s, &fields);
     s
 }
 

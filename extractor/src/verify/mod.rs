@@ -222,7 +222,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
             out: out.clone(),
         }
     };
-    crate::scratch::copy_tree(driver.source(), &scratch.src, None)?;
+    crate::scratch::copy_tree(driver.source(), &scratch.src, &[])?;
     let ours = Roots {
         src: scratch.src.clone(),
         build: if driver.out_of_tree() {

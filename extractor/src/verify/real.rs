@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 /// `log`. Fails with the command and the log's tail when a step fails.
 pub fn build(driver: &dyn Driver, scratch: &Scratch, opts: &Options, log: &Path) -> Result<()> {
     // The copy first: a driver's steps may depend on what is in it (autogen.sh or not).
-    crate::scratch::copy_tree(driver.source(), &scratch.src, None)?;
+    crate::scratch::copy_tree(driver.source(), &scratch.src, &[])?;
     let steps = driver.real_steps(scratch, opts)?.ok_or_else(|| {
         Error::Usage(format!(
             "confess verify cannot run a {} build for real yet",
