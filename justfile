@@ -16,3 +16,8 @@ lint:
 # Benchmark: confess build phase vs the build system's traversal vs the real build.
 bench *ARGS: build
     python3 bench/run.py {{ARGS}}
+
+# Every fixture's BUILD.dhall against the engine's own types: DIR is a checkout of the engine's
+# src/armitage/dhall (the tests use confess's declaration of them, having no network).
+engine-check DIR: build
+    bash scripts/check-engine.sh {{DIR}}
