@@ -37,29 +37,42 @@ fn lock_path(root: &Path) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Stops what a dead run left running: every process whose environment names `root` as its
-/// scratch (CONFESS_ROOT), which would otherwise go on writing into it.
-fn kill_orphans(root: &Path) {
+/// The processes whose environment names `root` as their scratch (CONFESS_ROOT).
+fn orphans(root: &Path) -> Vec<rustix::process::Pid> {
     let want = {
         let mut w = format!("{}=", confess_shims::session::ENV_ROOT).into_bytes();
         w.extend_from_slice(root.as_os_str().as_encoded_bytes());
         w
     };
     let Ok(rd) = std::fs::read_dir("/proc") else {
-        return;
+        return Vec::new();
     };
-    for e in rd.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()) else {
-            continue;
-        };
-        let Ok(env) = std::fs::read(e.path().join("environ")) else {
-            continue;
-        };
-        if env.split(|b| *b == 0).any(|v| v == want.as_slice()) {
-            if let Some(pid) = rustix::process::Pid::from_raw(pid) {
-                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
-            }
+    rd.flatten()
+        .filter_map(|e| {
+            let pid = e.file_name().to_str()?.parse::<i32>().ok()?;
+            let env = std::fs::read(e.path().join("environ")).ok()?;
+            env.split(|b| *b == 0)
+                .any(|v| v == want.as_slice())
+                .then(|| rustix::process::Pid::from_raw(pid))
+                .flatten()
+        })
+        .collect()
+}
+
+/// Stops what a dead run left running: every process whose environment names `root` as its
+/// scratch, which would otherwise go on writing into it. Again until none is left (one may
+/// fork while the first are stopped), and each gone before this returns (a process stopped
+/// inside a system call finishes it).
+fn kill_orphans(root: &Path) {
+    for _ in 0..50 {
+        let found = orphans(root);
+        if found.is_empty() {
+            return;
         }
+        for pid in &found {
+            let _ = rustix::process::kill_process(*pid, rustix::process::Signal::KILL);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
     }
 }
 

@@ -57,8 +57,8 @@ pub fn raw_flags(c: &Confessed) -> Vec<RawFlag> {
 pub fn engine_raw(c: &Confessed) -> std::collections::BTreeMap<String, (usize, Vec<String>)> {
     use crate::engine::model as e;
     let mut out: std::collections::BTreeMap<String, (usize, Vec<String>)> = Default::default();
-    let mut add = |w: &str| {
-        let entry = out.entry(crate::engine::raw_kind(w)).or_default();
+    let mut add = |w: &str, link: bool| {
+        let entry = out.entry(crate::engine::raw_kind(w, link)).or_default();
         entry.0 += 1;
         if !entry.1.iter().any(|x| x == w) {
             entry.1.push(w.to_string());
@@ -69,12 +69,12 @@ pub fn engine_raw(c: &Confessed) -> std::collections::BTreeMap<String, (usize, V
             let tc = &t.toolchain;
             for f in tc.cflags.iter().chain(&tc.cxxflags) {
                 if let e::CFlag::Raw(w) = f {
-                    add(w);
+                    add(w, false);
                 }
             }
             for f in &tc.ldflags {
                 if let e::LDFlag::Raw(w) = f {
-                    add(w);
+                    add(w, true);
                 }
             }
         }

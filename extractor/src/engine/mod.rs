@@ -272,8 +272,13 @@ pub struct Package {
 }
 
 /// What a Raw flag of the engine form is, for report.md's count per kind: the family of the
-/// word (`-f`, `-W`, `-std=`, `-Wl,`), so a reader sees what the engine's vocabulary lacks.
-pub fn raw_kind(word: &str) -> String {
+/// word (`-f`, `-W`, `-std=`, `-Wl,`), so a reader sees what the engine's vocabulary lacks. On a
+/// link line (`link`), a compiler option the driver passes on (`-O2`, `-g`, `-fPIC`) is one
+/// kind: the engine's LDFlag has no compiler options.
+pub fn raw_kind(word: &str, link: bool) -> String {
+    if link && !word.starts_with("-Wl,") && !word.starts_with("-Xlinker") && word.starts_with('-') {
+        return "compiler option on a link line".to_string();
+    }
     let kinds = [
         ("-Wl,", "-Wl, (linker option)"),
         ("-Wa,", "-Wa, (assembler option)"),
@@ -283,6 +288,7 @@ pub fn raw_kind(word: &str) -> String {
         ("-fstack-protector", "-fstack-protector"),
         ("-f", "-f (code generation or language feature)"),
         ("-W", "-W (warning)"),
+        ("-pedantic", "-W (warning)"),
         ("-m", "-m (machine option)"),
         ("-O", "-O (optimization level the engine lacks)"),
         ("-g", "-g (debug format)"),
@@ -363,6 +369,23 @@ mod tests {
                 version: "12.2.0".into()
             }))
         );
+    }
+
+    #[test]
+    fn raw_words_are_counted_by_family() {
+        assert_eq!(
+            raw_kind("-std=gnu99", false),
+            "-std= (a standard the engine lacks)"
+        );
+        assert_eq!(raw_kind("-fvisibility=hidden", false), "-fvisibility=");
+        assert_eq!(raw_kind("-Wshadow", false), "-W (warning)");
+        assert_eq!(raw_kind("-pedantic-errors", false), "-W (warning)");
+        assert_eq!(
+            raw_kind("config.h", false),
+            "a value of the option before it"
+        );
+        assert_eq!(raw_kind("-Wl,-z,relro", true), "-Wl, (linker option)");
+        assert_eq!(raw_kind("-O2", true), "compiler option on a link line");
     }
 
     #[test]
