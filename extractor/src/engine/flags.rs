@@ -210,16 +210,7 @@ fn linker_option(o: &str, value: Option<&str>, w: &Words) -> Option<LDFlag> {
 /// An rpath list: each directory as the manifests write paths, `$ORIGIN` and the like as
 /// written.
 fn rpath(v: &str, w: &Words) -> String {
-    v.split(':')
-        .map(|d| {
-            if d.is_empty() || d.starts_with('$') {
-                d.to_string()
-            } else {
-                (w.path)(d)
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(":")
+    super::map_dirs(v, w.path)
 }
 
 /// The engine's link flags of a parsed link call, in command-line order. `-l` libraries the

@@ -149,6 +149,22 @@ pub fn compiler(c: &own::Compiler) -> Result<model::Compiler, Lacks> {
     })
 }
 
+/// A colon-separated list of directories (an rpath) with each directory passed through `path`;
+/// `$ORIGIN` and the like, and empty entries, as written. Used both ways: recorded paths to
+/// manifest paths (`flags`), and back (`render`).
+pub fn map_dirs(v: &str, path: &dyn Fn(&str) -> String) -> String {
+    v.split(':')
+        .map(|d| {
+            if d.is_empty() || d.starts_with('$') {
+                d.to_string()
+            } else {
+                path(d)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
 /// The engine's requirements: a pure build is the empty list.
 pub fn requires(r: &[own::Resource]) -> Vec<model::Resource> {
     r.iter()

@@ -86,18 +86,7 @@ pub fn cflag(f: &CFlag, p: &Places) -> Vec<String> {
 
 pub fn ldflag(f: &LDFlag, p: &Places) -> Vec<String> {
     let one = |s: &str| vec![s.to_string()];
-    let list = |v: &str| {
-        v.split(':')
-            .map(|d| {
-                if d.is_empty() || d.starts_with('$') {
-                    d.to_string()
-                } else {
-                    (p.path)(d)
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(":")
-    };
+    let list = |v: &str| super::map_dirs(v, p.path);
     match f {
         LDFlag::Static => one("-static"),
         LDFlag::Shared => one("-shared"),
