@@ -66,6 +66,13 @@ pub struct Common {
     /// engine's src/armitage/dhall, instead of from the dhall/engine/ confess writes.
     #[arg(long, value_name = "DIR", env = "CONFESS_ENGINE_SCHEMA")]
     pub engine_schema: Option<PathBuf>,
+    /// Run the build without its seal (no namespaces): where namespaces are not available.
+    /// Writes through absolute paths and installs then reach your real files.
+    #[arg(long)]
+    pub unsealed: bool,
+    /// Let the sealed build reach the network (it has none by default).
+    #[arg(long)]
+    pub network: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -186,6 +193,10 @@ pub enum Cmd {
         /// Keep the scratch directory (both builds' trees) and print where it is.
         #[arg(long)]
         keep_scratch: bool,
+        /// Run the real build without its seal (as the confession did if it was given
+        /// --unsealed).
+        #[arg(long)]
+        unsealed: bool,
     },
     /// List the targets of a confession already in the output directory (no build runs).
     Targets {
@@ -227,6 +238,10 @@ impl Common {
                 Some(d) => crate::emit::engine_dhall::EngineRoot::from_dir(d)?,
                 None => Default::default(),
             },
+            seal: crate::seal::SealOptions {
+                unsealed: self.unsealed,
+                network: self.network,
+            },
         })
     }
 }
@@ -244,7 +259,12 @@ pub fn main() -> i32 {
 }
 
 /// `confess verify`: the confession's own command line gives the build to run for real.
-fn verify(out: PathBuf, jobs: Option<usize>, keep_scratch: bool) -> Result<i32, Error> {
+fn verify(
+    out: PathBuf,
+    jobs: Option<usize>,
+    keep_scratch: bool,
+    unsealed: bool,
+) -> Result<i32, Error> {
     let inv = crate::verify::read_invocation(&out)?;
     let out = std::fs::canonicalize(&out).map_err(|e| Error::io("reading", &out, e))?;
     let cli = Cli::try_parse_from(&inv.argv).map_err(|e| Error::Input {
@@ -267,6 +287,10 @@ fn verify(out: PathBuf, jobs: Option<usize>, keep_scratch: bool) -> Result<i32, 
             out,
             jobs: jobs.or(common.jobs),
             keep_scratch,
+            seal: crate::seal::SealOptions {
+                unsealed: unsealed || common.unsealed,
+                network: common.network,
+            },
         },
     )?;
     print!("{}", report.render());
@@ -290,7 +314,8 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             out,
             jobs,
             keep_scratch,
-        } => return verify(out, jobs, keep_scratch),
+            unsealed,
+        } => return verify(out, jobs, keep_scratch, unsealed),
         Cmd::Targets { out } => {
             print!("{}", crate::explain::targets(&crate::explain::load(&out)?));
             return Ok(0);

@@ -7,10 +7,12 @@ use crate::error::{Error, Result};
 use crate::graph::{self, Confession, Graph};
 use crate::pathmap::PathMap;
 use crate::scratch::{self, Scratch};
+use crate::seal::{OutsideWrite, Seal};
 use confess_shims::session::{self as ss, Phase};
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,6 +27,8 @@ pub struct Options {
     pub progress: bool,
     /// Where the engine form imports the engine's types from.
     pub engine_root: crate::emit::engine_dhall::EngineRoot,
+    /// Whether the build runs sealed, and with network.
+    pub seal: crate::seal::SealOptions,
 }
 
 /// What a finished confession leaves for the caller.
@@ -80,19 +84,33 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         .filter(|p| p.starts_with(&src))
         .collect();
     scratch::copy_tree(&src, &scratch.src, &skip)?;
+    // Inside the seal, the user's sources are the copy.
+    let seal = Seal::new(
+        opts.seal,
+        &scratch.root,
+        vec![(src.clone(), scratch.src.clone())],
+    )?;
     let steps = driver.steps(&scratch, opts)?;
     let log_path = stage.join("build.log");
     let mut build_secs = 0.0;
     let mut build_cpu = 0.0;
     let mut build_started_ns = i64::MAX;
     let mut failure = None;
+    let mut outside = Vec::new();
     for step in &steps {
         let t = Instant::now();
         if step.phase == Phase::Build {
             build_started_ns = build_started_ns.min(confess_shims::ctx::now_ns());
         }
         let cpu = children_cpu_secs();
-        let status = run_step(step, &scratch, &log_path, opts.progress)?;
+        let status = run_step(
+            step,
+            &scratch,
+            &seal,
+            &log_path,
+            opts.progress,
+            &mut outside,
+        )?;
         if step.phase == Phase::Build {
             build_secs += t.elapsed().as_secs_f64();
             build_cpu += children_cpu_secs() - cpu;
@@ -117,7 +135,8 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     map.tool_dirs = vec![scratch.bin.clone(), scratch.bin_private.clone()];
     // Stub directories of made-up packages are kept in the output directory.
     map.extra = vec![(scratch.session.join("fake"), out.join("fake"))];
-    let graph = graph::build(&conf, &map);
+    let mut graph = graph::build(&conf, &map);
+    graph.outside = outside;
     crate::interrupt::check()?;
     write_outputs(&graph, &map, &staged, &scratch, driver.out_of_tree())?;
     let fake = scratch.session.join("fake");
@@ -181,8 +200,16 @@ fn peak_memory_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Runs one step with the shims in place; output goes to build.log.
-fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> Result<i32> {
+/// Runs one step with the shims in place, sealed when the run is; output goes to build.log,
+/// and what the step wrote outside the tree is added to `outside`.
+fn run_step(
+    step: &Step,
+    scratch: &Scratch,
+    seal: &Seal,
+    log_path: &Path,
+    progress: bool,
+    outside: &mut Vec<OutsideWrite>,
+) -> Result<i32> {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -212,22 +239,27 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
     let as_top = step.phase == Phase::Build
         && confess_shims::phase::configure_ancestor(&argv).is_none()
         && which::which_in(&step.program, path, &step.cwd).is_ok();
-    let mut cmd = if as_top {
-        let mut c = Command::new(&scratch.shim);
-        c.arg("--confess-top").args(&argv);
-        c
+    let (program, args): (OsString, Vec<OsString>) = if as_top {
+        (
+            scratch.shim.clone().into_os_string(),
+            std::iter::once(OsString::from("--confess-top"))
+                .chain(argv.iter().map(OsString::from))
+                .collect(),
+        )
     } else {
-        let mut c = Command::new(&step.program);
-        c.args(&step.args);
-        c
+        (
+            OsString::from(&step.program),
+            step.args.iter().map(OsString::from).collect(),
+        )
     };
+    let mut sealed = seal.command(&program, &args, &step.cwd)?;
+    let cmd = &mut sealed.command;
+    if !seal.is_sealed() {
+        cmd.stdin(Stdio::null());
+    }
     // Its own process group, so that a signal stops the step's whole process tree.
     use std::os::unix::process::CommandExt;
-    cmd.current_dir(&step.cwd)
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log2)
-        .process_group(0);
+    cmd.stdout(log).stderr(log2).process_group(0);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -254,7 +286,12 @@ fn run_step(step: &Step, scratch: &Scratch, log_path: &Path, progress: bool) -> 
     if let Some(t) = ticker {
         let _ = t.join();
     }
-    Ok(confess_shims::ctx::exit_code(status?))
+    let status = status?;
+    for mut w in sealed.report()?.writes {
+        w.step = format!("{} ({})", step.label, step.phase.as_str());
+        outside.push(w);
+    }
+    Ok(confess_shims::ctx::exit_code(status))
 }
 
 /// Counts the events the shims append to the log while the build runs, reading only what is

@@ -51,6 +51,9 @@ pub enum Error {
     /// removed, and the output directory left as it was.
     #[error("interrupted by {name}: the build's processes were stopped and the scratch directory removed; the output directory holds what it held before")]
     Interrupted { signal: i32, name: &'static str },
+    /// The build cannot be sealed here (no namespaces) and `--unsealed` was not given.
+    #[error("cannot run the build sealed here: {why}. Without the seal, a build that writes through an absolute path or installs writes into your real files; give --unsealed to run it so anyway")]
+    Unsealable { why: String },
     /// The event store or a token is unreadable.
     #[error("confession store {path}: {reason}")]
     Store { path: PathBuf, reason: String },
@@ -79,6 +82,7 @@ impl Error {
             Error::Mismatch { .. } => 7,
             Error::EngineForm { .. } => 8,
             Error::Busy { .. } => 9,
+            Error::Unsealable { .. } => 10,
             Error::Interrupted { signal, .. } => 128 + signal,
         }
     }

@@ -149,6 +149,9 @@ pub struct Graph {
     pub passthrough: BTreeMap<String, usize>,
     pub unknown_flags: BTreeMap<String, usize>,
     pub packages: Vec<Package>,
+    /// What the sealed build wrote outside the tree (installs, absolute paths): it went to a
+    /// throwaway layer, and is listed here with the step that wrote it.
+    pub outside: Vec<crate::seal::OutsideWrite>,
 }
 
 impl Graph {

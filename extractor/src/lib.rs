@@ -16,5 +16,6 @@ pub mod interrupt;
 pub mod outdir;
 pub mod pathmap;
 pub mod scratch;
+pub mod seal;
 pub mod targets;
 pub mod verify;

@@ -18,6 +18,20 @@ struct Doc<'a> {
     actions: Actions<'a>,
     edges: Edges<'a>,
     packages: &'a [crate::graph::Package],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    outside_writes: Vec<OutsideWrite<'a>>,
+}
+
+/// A file the sealed build wrote outside the trees, with the node it is a copy of.
+#[derive(Serialize)]
+struct OutsideWrite<'a> {
+    path: &'a str,
+    kind: &'a str,
+    step: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    node: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -174,6 +188,17 @@ pub fn write(
         actions: Actions(&g.actions, g, map),
         edges: Edges(&g.actions),
         packages: &g.packages,
+        outside_writes: g
+            .outside
+            .iter()
+            .map(|w| OutsideWrite {
+                path: &w.path,
+                kind: &w.kind,
+                step: &w.step,
+                node: w.token.as_deref().and_then(|t| g.by_token(t)).map(|n| n.0),
+                target: w.target.as_deref(),
+            })
+            .collect(),
     };
     let mut w = std::io::BufWriter::new(w);
     serde_json::to_writer_pretty(&mut w, &doc)?;

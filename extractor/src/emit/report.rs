@@ -180,6 +180,32 @@ pub fn render(c: &Confessed) -> String {
             }
         }
     }
+    let _ = writeln!(
+        s,
+        "\n## Writes outside the source and build trees: {}\n",
+        c.outside.len()
+    );
+    if c.outside.is_empty() {
+        s.push_str("None: the build wrote only into its own trees.\n");
+    } else {
+        s.push_str("The sealed build wrote these outside its trees (an install, an absolute path). They went to a throwaway layer; your files are untouched. An installed artifact is named by the target output it is a copy of:\n\n| path | what | copy of | step |\n| --- | --- | --- | --- |\n");
+        for w in &c.outside {
+            let what = match &w.target {
+                Some(t) => format!("{} → `{}`", w.kind, t.replace('|', "\\|")),
+                None => w.kind.clone(),
+            };
+            let _ = writeln!(
+                s,
+                "| `{}` | {what} | {} | {} |",
+                w.path.replace('|', "\\|"),
+                w.artifact
+                    .as_deref()
+                    .map(|a| format!("`{a}`"))
+                    .unwrap_or_default(),
+                w.step
+            );
+        }
+    }
     let _ = writeln!(s, "\n## Filesystem requirements: {}\n", fs.len());
     if fs.is_empty() {
         s.push_str("No target reads files outside the source and build trees, the toolchain and its declared packages.\n");

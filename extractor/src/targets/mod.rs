@@ -41,6 +41,27 @@ pub struct Confessed {
     pub engine: Vec<crate::engine::Package>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engine_lacks: Option<crate::engine::Lacks>,
+    /// What the sealed build wrote outside the source and build trees (installs, absolute
+    /// paths), kept from the user's files by the seal: the install layout, with the graph node
+    /// each installed artifact is a copy of.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outside: Vec<Outside>,
+}
+
+/// A file the sealed build wrote outside the trees.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Outside {
+    pub path: String,
+    /// `file`, `symlink`, `deleted` or `directory`.
+    pub kind: String,
+    /// The step (command of the driver, and its phase) that wrote it.
+    pub step: String,
+    /// For an installed artifact: the output (as the targets name it) it is a copy of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
+    /// For a symbolic link: where it points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 pub const SCHEMA: &str = "confess-targets/1";
@@ -803,6 +824,22 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
         transient,
         engine,
         engine_lacks,
+        outside: g
+            .outside
+            .iter()
+            .map(|w| Outside {
+                path: w.path.clone(),
+                kind: w.kind.clone(),
+                step: w.step.clone(),
+                artifact: w
+                    .token
+                    .as_deref()
+                    .and_then(|t| g.by_token(t))
+                    .and_then(|n| g.node(n).loc.as_ref())
+                    .map(|l| paths.loc(l)),
+                target: w.target.clone(),
+            })
+            .collect(),
     }
 }
 

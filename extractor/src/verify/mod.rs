@@ -60,6 +60,8 @@ use std::fmt::Write as _;
 /// What `confess verify` is asked.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// How the real build runs: sealed (the default) or not.
+    pub seal: crate::seal::SealOptions,
     pub out: PathBuf,
     pub jobs: Option<usize>,
     pub keep_scratch: bool,
@@ -201,6 +203,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         keep_scratch: opts.keep_scratch,
         progress: false,
         engine_root: Default::default(),
+        seal: opts.seal,
     };
     // The real build first; then its trees move away, and the manifest build takes the same
     // paths.

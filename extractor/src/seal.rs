@@ -1,0 +1,679 @@
+//! The sealed build: every command a confession or a verification runs (configure, build,
+//! install, the real builds of `confess verify`) runs in its own mount, PID and network
+//! namespaces, made by util-linux's `unshare` with confess's own small init inside
+//! (`confess __seal PLAN`).
+//!
+//! Inside, the file system is the machine's, with three differences:
+//! - the user's source directory shows the scratch copy (a bind mount), so a build that
+//!   writes through an absolute path into its own tree writes into the copy;
+//! - every other file system is an overlay whose lower layer is the real one and whose upper
+//!   layer is a tmpfs the init made: whatever the build writes outside the tree (an install
+//!   with an absolute prefix, a file in $HOME) lands in that throwaway layer, and the init
+//!   lists it, with the token a written file carries, before the layer is gone;
+//! - /proc is the namespace's own, and the network is a loopback that is down, unless
+//!   `--network` is given.
+//!
+//! The namespace's init is PID 1 there: when it exits the kernel kills everything else in the
+//! namespace, daemons a build left behind included. It exits when the build does, when
+//! confess dies (its standard input is a pipe only confess holds the other end of), or when
+//! killed with confess's process group.
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The hidden subcommand the namespace's init runs as.
+pub const INIT: &str = "__seal";
+
+/// Exit status of the init when it could not set the namespace up; its reason is on stderr.
+pub const SETUP_FAILED: i32 = 125;
+
+/// What the user asked of the seal.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SealOptions {
+    /// Run the build without namespaces (`--unsealed`).
+    pub unsealed: bool,
+    /// Let the build reach the network (`--network`).
+    pub network: bool,
+}
+
+/// How commands of one run are sealed.
+pub struct Seal {
+    how: How,
+    /// The scratch root, bound into the namespace as itself.
+    scratch_root: PathBuf,
+    /// Where plans and reports go (in the scratch).
+    dir: PathBuf,
+    /// Directories of the user's machine that show a scratch copy inside: (at, copy).
+    binds: Vec<(PathBuf, PathBuf)>,
+    network: bool,
+    count: AtomicUsize,
+}
+
+enum How {
+    Unsealed,
+    Sealed {
+        unshare: PathBuf,
+        exe: PathBuf,
+        user: bool,
+    },
+}
+
+/// One command's plan, as the init reads it. Paths and words are bytes: non-UTF-8 names pass
+/// through unchanged.
+#[derive(Serialize, Deserialize, Debug, Default)]
+struct Plan {
+    scratch_root: Vec<u8>,
+    binds: Vec<(Vec<u8>, Vec<u8>)>,
+    cwd: Vec<u8>,
+    program: Vec<u8>,
+    args: Vec<Vec<u8>>,
+    report: Vec<u8>,
+    /// In a user namespace (confess does not run as root): overlay keeps its own metadata in
+    /// user.* extended attributes.
+    user: bool,
+}
+
+/// A file the sealed build wrote outside the tree (it went to the throwaway layer).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct OutsideWrite {
+    /// The absolute path the build wrote.
+    pub path: String,
+    /// `file`, `symlink`, `deleted` (the build removed a file that was there) or `directory`
+    /// (a directory that replaced what was there).
+    pub kind: String,
+    /// For a file that is a confess token: the id of the graph node it is a copy of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// For a symbolic link: where it points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// The step that wrote it (filled in by confess, not by the init).
+    #[serde(default)]
+    pub step: String,
+}
+
+/// What the init reports of one sealed command.
+#[derive(Serialize, Deserialize, Debug, Default)]
+pub struct Report {
+    pub writes: Vec<OutsideWrite>,
+    /// File systems that could not be layered and were shown read-only instead.
+    #[serde(default)]
+    pub read_only: Vec<String>,
+}
+
+/// A started command's tie to the namespace: while it lives, the init's standard input stays
+/// open; dropped (confess is done with the command, or dies), the init sees end of file.
+pub struct Lifeline(#[allow(dead_code)] Option<std::io::PipeWriter>);
+
+/// One command to run, sealed or not.
+pub struct Sealed {
+    pub command: Command,
+    pub lifeline: Lifeline,
+    /// Where the init writes its report, when sealed.
+    report: Option<PathBuf>,
+}
+
+impl Sealed {
+    /// What the command wrote outside the tree, once it has finished. Nothing when unsealed.
+    pub fn report(&self) -> Result<Report> {
+        let Some(p) = &self.report else {
+            return Ok(Report::default());
+        };
+        match std::fs::read(p) {
+            Ok(b) => serde_json::from_slice(&b).map_err(|e| Error::Store {
+                path: p.clone(),
+                reason: format!("the sealed build's report does not parse: {e}"),
+            }),
+            // The init died before writing it (killed); nothing is known.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Report::default()),
+            Err(e) => Err(Error::io("reading", p, e)),
+        }
+    }
+}
+
+fn bytes(p: &Path) -> Vec<u8> {
+    p.as_os_str().as_bytes().to_vec()
+}
+
+fn path(b: &[u8]) -> PathBuf {
+    PathBuf::from(OsStr::from_bytes(b))
+}
+
+impl Seal {
+    /// The seal of a run whose scratch root is `scratch_root`. `binds` are (path on the
+    /// machine, its scratch copy). Checks once that namespaces work here: where they do not,
+    /// the run is refused unless `--unsealed` was given.
+    pub fn new(
+        opts: SealOptions,
+        scratch_root: &Path,
+        binds: Vec<(PathBuf, PathBuf)>,
+    ) -> Result<Seal> {
+        let dir = scratch_root.join("seal-plans");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        let how = if opts.unsealed {
+            How::Unsealed
+        } else {
+            let unshare = which::which("unshare").map_err(|_| Error::Unsealable {
+                why: "util-linux's `unshare` is not on PATH (Debian: apt-get install util-linux)"
+                    .into(),
+            })?;
+            let exe = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
+            let user = !rustix::process::geteuid().is_root();
+            How::Sealed { unshare, exe, user }
+        };
+        let seal = Seal {
+            how,
+            scratch_root: scratch_root.to_path_buf(),
+            dir,
+            binds,
+            network: opts.network,
+            count: AtomicUsize::new(0),
+        };
+        seal.probe()?;
+        Ok(seal)
+    }
+
+    /// Whether commands run sealed.
+    pub fn is_sealed(&self) -> bool {
+        matches!(self.how, How::Sealed { .. })
+    }
+
+    fn unshare_args(&self, user: bool) -> Vec<OsString> {
+        let mut a: Vec<OsString> = ["--mount", "--pid", "--fork", "--kill-child"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        a.push("--propagation".into());
+        a.push("private".into());
+        if !self.network {
+            a.push("--net".into());
+        }
+        if user {
+            a.push("--user".into());
+            a.push("--map-root-user".into());
+        }
+        a
+    }
+
+    /// Sets a namespace up once and takes it down, so that a machine without namespaces is
+    /// told so before the build starts.
+    fn probe(&self) -> Result<()> {
+        let How::Sealed { unshare, exe, user } = &self.how else {
+            return Ok(());
+        };
+        let out = Command::new(unshare)
+            .args(self.unshare_args(*user))
+            .arg(exe)
+            .arg(INIT)
+            .arg("--probe")
+            .arg(&self.scratch_root)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .map_err(|e| Error::io("running", unshare, e))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(Error::Unsealable {
+            why: if why.is_empty() {
+                format!("`unshare` exited with {}", out.status)
+            } else {
+                why
+            },
+        })
+    }
+
+    /// The command to run `program args` in `cwd`, sealed when the run is.
+    pub fn command(&self, program: &OsStr, args: &[OsString], cwd: &Path) -> Result<Sealed> {
+        let How::Sealed { unshare, exe, user } = &self.how else {
+            let mut c = Command::new(program);
+            c.args(args).current_dir(cwd);
+            return Ok(Sealed {
+                command: c,
+                lifeline: Lifeline(None),
+                report: None,
+            });
+        };
+        let n = self.count.fetch_add(1, Ordering::SeqCst);
+        let report = self.dir.join(format!("{n}.report.json"));
+        let plan = Plan {
+            scratch_root: bytes(&self.scratch_root),
+            binds: self
+                .binds
+                .iter()
+                .map(|(at, from)| (bytes(at), bytes(from)))
+                .collect(),
+            cwd: bytes(cwd),
+            program: program.as_bytes().to_vec(),
+            args: args.iter().map(|a| a.as_bytes().to_vec()).collect(),
+            report: bytes(&report),
+            user: *user,
+        };
+        let plan_path = self.dir.join(format!("{n}.plan.json"));
+        let text = serde_json::to_vec(&plan).map_err(|e| Error::Store {
+            path: plan_path.clone(),
+            reason: e.to_string(),
+        })?;
+        std::fs::write(&plan_path, text).map_err(|e| Error::io("writing", &plan_path, e))?;
+        let (reader, writer) = std::io::pipe().map_err(|e| Error::io("creating", "a pipe", e))?;
+        let mut c = Command::new(unshare);
+        c.args(self.unshare_args(*user))
+            .arg(exe)
+            .arg(INIT)
+            .arg(&plan_path)
+            .current_dir(cwd)
+            .stdin(reader);
+        Ok(Sealed {
+            command: c,
+            lifeline: Lifeline(Some(writer)),
+            report: Some(report),
+        })
+    }
+}
+
+/// `confess __seal PLAN` (or `__seal --probe SCRATCH`): the namespace's init. Returns the
+/// process's exit status.
+pub fn init(args: &[OsString]) -> i32 {
+    let r = match args {
+        [flag, root] if flag == "--probe" => probe(Path::new(root)).map(|()| 0),
+        [plan] => run_init(Path::new(plan)),
+        _ => Err(format!("usage: confess {INIT} PLAN")),
+    };
+    match r {
+        Ok(code) => code,
+        Err(why) => {
+            eprintln!("confess: cannot seal the build: {why}");
+            SETUP_FAILED
+        }
+    }
+}
+
+fn probe(scratch_root: &Path) -> std::result::Result<(), String> {
+    let user = !rustix::process::geteuid().is_root();
+    let seal = scratch_root.join("seal");
+    layer_fs(&seal)?;
+    let lower = seal.join("probe-lower");
+    let at = seal.join("probe-at");
+    for d in [&lower, &at] {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    overlay(&lower, &seal, 0, &at, user)?;
+    Ok(())
+}
+
+/// Mounts the tmpfs that holds the upper layers at `seal`.
+fn layer_fs(seal: &Path) -> std::result::Result<(), String> {
+    std::fs::create_dir_all(seal).map_err(|e| format!("{}: {e}", seal.display()))?;
+    rustix::mount::mount(
+        "confess-seal",
+        seal,
+        "tmpfs",
+        rustix::mount::MountFlags::empty(),
+        c"mode=0700",
+    )
+    .map_err(|e| {
+        format!(
+            "mounting a tmpfs at {}: {e} (namespaces are not available here: run confess \
+                 as root, allow unprivileged user namespaces (sysctl \
+                 kernel.unprivileged_userns_clone=1), or give --unsealed)",
+            seal.display()
+        )
+    })?;
+    for d in ["u", "w", "root"] {
+        let p = seal.join(d);
+        std::fs::create_dir_all(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+    }
+    Ok(())
+}
+
+/// Escapes a directory for overlay's mount options.
+fn escape(p: &Path) -> Vec<u8> {
+    let mut out = Vec::new();
+    for &b in p.as_os_str().as_bytes() {
+        if matches!(b, b',' | b':' | b'\\') {
+            out.push(b'\\');
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// Mounts an overlay at `at` with `lower` below and layer `n` of `seal` above.
+fn overlay(
+    lower: &Path,
+    seal: &Path,
+    n: usize,
+    at: &Path,
+    user: bool,
+) -> std::result::Result<(), String> {
+    let upper = seal.join("u").join(n.to_string());
+    let work = seal.join("w").join(n.to_string());
+    for d in [&upper, &work] {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    let mut data = b"lowerdir=".to_vec();
+    data.extend(escape(lower));
+    data.extend(b",upperdir=");
+    data.extend(escape(&upper));
+    data.extend(b",workdir=");
+    data.extend(escape(&work));
+    if user {
+        data.extend(b",userxattr");
+    }
+    let data = std::ffi::CString::new(data).map_err(|_| "a path holds a NUL byte".to_string())?;
+    rustix::mount::mount(
+        "overlay",
+        at,
+        "overlay",
+        rustix::mount::MountFlags::empty(),
+        data.as_c_str(),
+    )
+    .map_err(|e| format!("overlay of {} at {}: {e}", lower.display(), at.display()))
+}
+
+/// One line of /proc/self/mountinfo: the mount point and the file system type.
+struct MountInfo {
+    point: PathBuf,
+    fstype: String,
+}
+
+fn unescape_octal(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'\\' && i + 3 < s.len() && s[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
+            let v = u32::from(s[i + 1] - b'0') * 64
+                + u32::from(s[i + 2] - b'0') * 8
+                + u32::from(s[i + 3] - b'0');
+            out.push(v as u8);
+            i += 4;
+        } else {
+            out.push(s[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+fn mounts() -> std::result::Result<Vec<MountInfo>, String> {
+    let text =
+        std::fs::read("/proc/self/mountinfo").map_err(|e| format!("/proc/self/mountinfo: {e}"))?;
+    let mut out: Vec<MountInfo> = Vec::new();
+    for line in text.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        let fields: Vec<&[u8]> = line.split(|b| *b == b' ').collect();
+        let Some(dash) = fields.iter().position(|f| *f == b"-") else {
+            continue;
+        };
+        let (Some(point), Some(fstype)) = (fields.get(4), fields.get(dash + 1)) else {
+            continue;
+        };
+        let point = path(&unescape_octal(point));
+        // A later mount on the same point hides the earlier one.
+        out.retain(|m| m.point != point);
+        out.push(MountInfo {
+            point,
+            fstype: String::from_utf8_lossy(fstype).into_owned(),
+        });
+    }
+    Ok(out)
+}
+
+/// `p` seen under `root`.
+fn under(root: &Path, p: &Path) -> PathBuf {
+    root.join(p.strip_prefix("/").unwrap_or(p))
+}
+
+fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
+    let text = std::fs::read(plan_path).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+    let plan: Plan =
+        serde_json::from_slice(&text).map_err(|e| format!("{}: {e}", plan_path.display()))?;
+    let scratch_root = path(&plan.scratch_root);
+    let seal = scratch_root.join("seal");
+    let mounts = mounts()?;
+    layer_fs(&seal)?;
+    let root = seal.join("root");
+    let mut layers: Vec<PathBuf> = Vec::new();
+    let mut read_only: Vec<String> = Vec::new();
+    let is_under = |p: &Path, dir: &str| p.starts_with(dir) && p != Path::new(dir);
+    for m in &mounts {
+        let p = &m.point;
+        if is_under(p, "/proc")
+            || p == Path::new("/proc")
+            || p.starts_with("/sys")
+            || is_under(p, "/dev") && p != Path::new("/dev/shm")
+            || p.starts_with(&scratch_root)
+        {
+            continue;
+        }
+        if p == Path::new("/dev") {
+            let at = under(&root, p);
+            rustix::mount::mount_bind_recursive(p, &at)
+                .map_err(|e| format!("binding /dev: {e}"))?;
+            continue;
+        }
+        let at = under(&root, p);
+        if p != Path::new("/") && !at.is_dir() {
+            // A file mounted on a file (a container's /etc/hosts): shown as it is, read-only.
+            if rustix::mount::mount_bind(p, &at).is_ok() {
+                let _ = rustix::mount::mount_remount(
+                    &at,
+                    rustix::mount::MountFlags::BIND | rustix::mount::MountFlags::RDONLY,
+                    "",
+                );
+            }
+            read_only.push(p.to_string_lossy().into_owned());
+            continue;
+        }
+        let n = layers.len();
+        match overlay(p, &seal, n, &at, plan.user) {
+            Ok(()) => layers.push(p.clone()),
+            Err(why) => {
+                if p == Path::new("/") {
+                    return Err(why);
+                }
+                // Some file systems cannot be an overlay's lower layer: shown read-only.
+                layers.push(PathBuf::new());
+                rustix::mount::mount_bind(p, &at)
+                    .map_err(|e| format!("binding {}: {e} (after {why})", p.display()))?;
+                let _ = rustix::mount::mount_remount(
+                    &at,
+                    rustix::mount::MountFlags::BIND | rustix::mount::MountFlags::RDONLY,
+                    "",
+                );
+                read_only.push(format!("{} ({})", p.display(), m.fstype));
+            }
+        }
+    }
+    let sys = under(&root, Path::new("/sys"));
+    if sys.is_dir() {
+        let _ = rustix::mount::mount_bind_recursive("/sys", &sys);
+    }
+    let proc_at = under(&root, Path::new("/proc"));
+    rustix::mount::mount(
+        "proc",
+        &proc_at,
+        "proc",
+        rustix::mount::MountFlags::empty(),
+        None,
+    )
+    .or_else(|_| rustix::mount::mount_bind_recursive("/proc", &proc_at))
+    .map_err(|e| format!("mounting /proc: {e}"))?;
+    // The scratch itself, real and writable; then the user's directories, showing the copies.
+    let at = under(&root, &scratch_root);
+    rustix::mount::mount_bind(&scratch_root, &at)
+        .map_err(|e| format!("binding {}: {e}", scratch_root.display()))?;
+    for (at, from) in &plan.binds {
+        let (at, from) = (path(at), path(from));
+        let inside = under(&root, &at);
+        std::fs::create_dir_all(&inside).map_err(|e| format!("{}: {e}", inside.display()))?;
+        rustix::mount::mount_bind(&from, &inside)
+            .map_err(|e| format!("binding {} at {}: {e}", from.display(), at.display()))?;
+    }
+    // The layers stay reachable through this descriptor once the old root is gone.
+    let layers_fd = rustix::fs::open(
+        seal.join("u"),
+        rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .map_err(|e| format!("{}: {e}", seal.display()))?;
+    rustix::process::chdir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    rustix::process::pivot_root(".", ".").map_err(|e| format!("pivot_root: {e}"))?;
+    rustix::mount::unmount(".", rustix::mount::UnmountFlags::DETACH)
+        .map_err(|e| format!("detaching the old root: {e}"))?;
+    let cwd = path(&plan.cwd);
+    rustix::process::chdir(&cwd).map_err(|e| format!("{}: {e}", cwd.display()))?;
+
+    // confess's end of the lifeline: when it closes, confess is gone, and so is the build.
+    std::thread::spawn(|| {
+        use std::io::Read;
+        let mut sink = [0u8; 64];
+        let mut stdin = std::io::stdin();
+        while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+        std::process::exit(SETUP_FAILED + 12);
+    });
+    let child = Command::new(OsStr::from_bytes(&plan.program))
+        .args(plan.args.iter().map(|a| OsStr::from_bytes(a)))
+        .stdin(std::process::Stdio::null())
+        .spawn();
+    let status = match child {
+        Ok(child) => reap(child.id() as i32),
+        Err(e) => {
+            eprintln!(
+                "confess: cannot run {}: {e}",
+                String::from_utf8_lossy(&plan.program)
+            );
+            127
+        }
+    };
+    stop_the_rest();
+    // What the build left outside the tree.
+    rustix::process::fchdir(&layers_fd).map_err(|e| format!("the layers: {e}"))?;
+    let mut writes = Vec::new();
+    for (n, mount) in layers.iter().enumerate() {
+        if mount.as_os_str().is_empty() {
+            continue;
+        }
+        list_layer(Path::new(&n.to_string()), mount, plan.user, &mut writes);
+    }
+    writes.sort_by(|a, b| a.path.cmp(&b.path));
+    let report = Report { writes, read_only };
+    let text = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
+    let report_path = path(&plan.report);
+    std::fs::write(&report_path, text).map_err(|e| format!("{}: {e}", report_path.display()))?;
+    Ok(status)
+}
+
+/// As PID 1, reaps every process that ends until `main` does; returns its exit status in the
+/// shell's form.
+fn reap(main: i32) -> i32 {
+    use rustix::process::{wait, WaitOptions};
+    loop {
+        match wait(WaitOptions::empty()) {
+            Ok(Some((pid, st))) if pid.as_raw_nonzero().get() == main => {
+                return match (st.exit_status(), st.terminating_signal()) {
+                    (Some(code), _) => code,
+                    (None, Some(sig)) => 128 + sig,
+                    _ => 1,
+                };
+            }
+            Ok(_) => {}
+            Err(rustix::io::Errno::INTR) => {}
+            Err(_) => return 1,
+        }
+    }
+}
+
+/// Kills what the build left running (a daemon, a server a test started) and reaps it.
+fn stop_the_rest() {
+    for _ in 0..50 {
+        let pids: Vec<i32> = std::fs::read_dir("/proc")
+            .map(|rd| {
+                rd.flatten()
+                    .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
+                    .filter(|p| *p != 1)
+                    .collect()
+            })
+            .unwrap_or_default();
+        if pids.is_empty() {
+            return;
+        }
+        for p in pids {
+            if let Some(pid) = rustix::process::Pid::from_raw(p) {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+            }
+        }
+        while let Ok(Some(_)) = rustix::process::wait(rustix::process::WaitOptions::NOHANG) {}
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// Lists one upper layer (`dir`, relative to the layers' directory) as writes under `mount`.
+fn list_layer(dir: &Path, mount: &Path, user: bool, out: &mut Vec<OutsideWrite>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let opaque = if user {
+        "user.overlay.opaque"
+    } else {
+        "trusted.overlay.opaque"
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        let shown = mount.join(e.file_name());
+        let Ok(md) = std::fs::symlink_metadata(&p) else {
+            continue;
+        };
+        let ft = md.file_type();
+        let shown_s = String::from_utf8_lossy(shown.as_os_str().as_bytes()).into_owned();
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        if ft.is_dir() {
+            let mut buf = [0u8; 4];
+            if rustix::fs::lgetxattr(&p, opaque, &mut buf).is_ok() {
+                out.push(OutsideWrite {
+                    path: shown_s,
+                    kind: "directory".into(),
+                    token: None,
+                    target: None,
+                    step: String::new(),
+                });
+            }
+            list_layer(&p, &shown, user, out);
+        } else if ft.is_char_device() && md.rdev() == 0 {
+            out.push(OutsideWrite {
+                path: shown_s,
+                kind: "deleted".into(),
+                token: None,
+                target: None,
+                step: String::new(),
+            });
+        } else if ft.is_symlink() {
+            let target = std::fs::read_link(&p)
+                .ok()
+                .map(|t| String::from_utf8_lossy(t.as_os_str().as_bytes()).into_owned());
+            out.push(OutsideWrite {
+                path: shown_s,
+                kind: "symlink".into(),
+                token: None,
+                target,
+                step: String::new(),
+            });
+        } else if ft.is_file() {
+            let token = confess_shims::token::Token::read(&p)
+                .ok()
+                .flatten()
+                .map(|t| t.id);
+            out.push(OutsideWrite {
+                path: shown_s,
+                kind: "file".into(),
+                token,
+                target: None,
+                step: String::new(),
+            });
+        }
+    }
+}
