@@ -237,3 +237,99 @@ fn header_scan_lists_what_gcc_lists() {
         assert!(g.contains(&format!("  header {h}\n")), "{g}");
     }
 }
+
+/// The scratch directory of a confession kept for running shims by hand in its build phase;
+/// removed when dropped.
+struct Kept(std::path::PathBuf);
+
+impl Drop for Kept {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Kept {
+    /// A confession of a project that builds nothing, kept.
+    fn new(tmp: &Path) -> Kept {
+        require("make", "make");
+        let src = tmp.join("src");
+        std::fs::create_dir_all(&src).expect("mkdir");
+        std::fs::write(src.join("Makefile"), "all:\n\t@true\n").expect("write");
+        let (run, scratch) =
+            confess_keeping_scratch(&tmp.join("c"), &["make", src.to_str().expect("utf-8")]);
+        let kept = Kept(scratch);
+        run.assert_ok();
+        kept
+    }
+
+    /// The copy of the sources, where the shims run.
+    fn src(&self) -> std::path::PathBuf {
+        self.0.join("src")
+    }
+
+    /// The shim called as `tool` in the copy of the sources, in the build phase.
+    fn shim(&self, tool: &str) -> std::process::Command {
+        let mut c = under_shims(&self.0, tool);
+        // Headers are not checked against gcc -M here: gcc cannot run some of these commands
+        // (40,000 `-I` make cc1's command line too long for the kernel).
+        c.current_dir(self.src())
+            .env_remove("CONFESS_VERIFY_HEADERS");
+        c
+    }
+
+    /// Runs the shim as `tool` with `args`: exit code and standard error.
+    fn run<S: AsRef<std::ffi::OsStr>>(&self, tool: &str, args: &[S]) -> (i32, String) {
+        let o = self.shim(tool).args(args).output().expect("run the shim");
+        (
+            o.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    }
+}
+
+#[test]
+fn forty_thousand_include_directories_are_one_compile() {
+    // 39,999 directories that do not exist, then the one that holds the header: the shim
+    // finds it, records every word, and takes time linear in the words (it was quadratic: 66 s
+    // here). gcc itself cannot run this command (cc1's command line is too long).
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kept = Kept::new(tmp.path());
+    let src = kept.src();
+    std::fs::create_dir_all(src.join("inc/last")).expect("mkdir");
+    std::fs::write(src.join("inc/last/deep.h"), "#define DEEP 1\n").expect("write");
+    std::fs::write(src.join("a.c"), "#include <deep.h>\nint a = DEEP;\n").expect("write");
+    let mut args: Vec<String> = ["-c", "a.c", "-o", "a.o"].map(String::from).to_vec();
+    args.extend((0..39_999).map(|i| format!("-Inone/d{i}")));
+    args.push("-Iinc/last".into());
+    let (code, err) = kept.run("cc", &args);
+    assert_eq!(code, 0, "{err}");
+    let tok = std::fs::read_to_string(src.join("a.o")).expect("a.o");
+    assert!(tok.starts_with("CONFESS-TOKEN 1\n"), "{tok:.200}");
+    let lines: Vec<&str> = tok.lines().collect();
+    let words: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("arg "))
+        .collect();
+    assert_eq!(words.len(), 1 + args.len());
+    assert_eq!(
+        words[1..],
+        args.iter().map(String::as_str).collect::<Vec<_>>()[..]
+    );
+    let deep = format!("{}/inc/last/deep.h", src.display());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("in header ") && l.ends_with(&deep)),
+        "the header in the last directory is not an input"
+    );
+    let conn = scratch_events(&kept.0);
+    let argv: String = conn
+        .query_row(
+            "SELECT argv FROM events WHERE decision = 'confessed'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("the compile's event");
+    let argv: Vec<String> = serde_json::from_str(&argv).expect("argv");
+    assert_eq!(argv.len(), 1 + args.len());
+}

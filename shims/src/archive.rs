@@ -8,6 +8,7 @@
 use crate::ctx::{err, write_atomic, Ctx, Result, ShimError};
 use crate::realize::OPAQUE_ROLE;
 use crate::token::{self, Edge, Input, Kind, Token};
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -141,10 +142,15 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     let mut ev = ctx.event("confessed");
     match call.op {
         'r' | 'q' => {
+            // Where the first member of each name is: `r` replaces it.
+            let mut first: HashMap<String, usize> = HashMap::new();
+            for (i, (n, _)) in members.iter().enumerate() {
+                first.entry(n.clone()).or_insert(i);
+            }
             for m in &call.members {
                 let tok = member_token(ctx, m)?;
                 let name = member_name(&call, m);
-                let pos = members.iter().position(|(n, _)| *n == name);
+                let pos = first.get(&name).copied();
                 let path = ctx.abs(m).display().to_string();
                 match pos {
                     Some(i) if call.op == 'r' => {
@@ -152,6 +158,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                         paths[i] = path;
                     }
                     _ => {
+                        first.entry(name.clone()).or_insert(members.len());
                         members.push((name, tok));
                         paths.push(path);
                     }
@@ -160,7 +167,8 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
             }
         }
         'd' => {
-            let names: Vec<String> = call.members.iter().map(|m| member_name(&call, m)).collect();
+            let names: HashSet<String> =
+                call.members.iter().map(|m| member_name(&call, m)).collect();
             let keep: Vec<bool> = members.iter().map(|(n, _)| !names.contains(n)).collect();
             let mut k = keep.iter();
             members.retain(|_| *k.next().unwrap_or(&true));
@@ -172,7 +180,8 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                 eprintln!("ar: '{}': No such file", call.archive);
                 return Ok(1);
             }
-            let wanted = |n: &str| call.members.is_empty() || call.members.iter().any(|m| m == n);
+            let named: HashSet<&str> = call.members.iter().map(String::as_str).collect();
+            let wanted = |n: &str| named.is_empty() || named.contains(n);
             let mut stdout = std::io::stdout().lock();
             for (name, tok) in members.iter().filter(|(n, _)| wanted(n)) {
                 match call.op {

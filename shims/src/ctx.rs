@@ -198,15 +198,15 @@ pub fn fill_ids(tok: &mut Token, norm: &dyn Fn(&str) -> String) {
         fill_ids(m, norm);
     }
     // Inputs that name embedded members carry the member's id.
-    let ids: Vec<(String, String)> = tok
-        .members
-        .iter()
-        .map(|(n, m)| (n.clone(), m.id.clone()))
-        .collect();
+    // The first member of a name, as a search in member order would find it.
+    let mut ids: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for (n, m) in &tok.members {
+        ids.entry(n.as_str()).or_insert(m.id.as_str());
+    }
     for i in tok.inputs.iter_mut() {
         if i.hash.is_empty() {
-            if let Some((_, id)) = ids.iter().find(|(n, _)| *n == i.path) {
-                i.hash = id.clone();
+            if let Some(id) = ids.get(i.path.as_str()) {
+                i.hash = id.to_string();
             }
         }
     }

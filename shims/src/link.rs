@@ -83,8 +83,10 @@ impl LinkSpec {
             }
         }
         let mut order = Vec::new();
+        // Inputs are listed in argument order: one pass over both.
+        let mut inputs = cmd.inputs.iter().peekable();
         for (k, a) in cmd.args.iter().enumerate() {
-            if let Some(i) = cmd.inputs.iter().find(|i| i.arg == k) {
+            if let Some(i) = inputs.next_if(|i| i.arg == k) {
                 order.push(LinkItem::File(i.path.clone()));
             } else if a.kind == ArgKind::Flag(Meaning::Lib) {
                 if let Some(v) = &a.value {
@@ -214,6 +216,7 @@ fn in_project(ctx: &Ctx, p: &Path) -> bool {
 /// The inputs of a link, in command-line order: files by token id or content hash, and
 /// libraries.
 pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec<Input>> {
+    let members: std::collections::HashSet<&String> = members.iter().collect();
     let mut inputs = Vec::new();
     for item in &spec.order {
         let f = match item {
