@@ -50,25 +50,40 @@ fn confess_into(p: &Place, src: &Path) -> std::process::Output {
     command(p, src, &[]).output().expect("run confess")
 }
 
-/// A project whose build runs a long `sleep` after it writes the sleep's pid to `pidfile`.
-fn slow_project(root: &Path, pidfile: &Path) -> PathBuf {
+/// A project whose build runs a long `sleep`, marked by `mark` in its environment (the build
+/// runs sealed, in its own PID namespace: the test finds the sleep from outside by its mark).
+fn slow_project(root: &Path, mark: &str) -> PathBuf {
     let d = root.join("slow");
     std::fs::create_dir_all(&d).expect("mkdir");
     std::fs::write(d.join("main.c"), "int main(void) { return 0; }\n").expect("write");
     std::fs::write(
         d.join("Makefile"),
-        format!(
-            "all: app\napp: main.o\n\tsleep 120 & echo $$! > {}; wait\n\t$(CC) -o app main.o\n",
-            pidfile.display()
-        ),
+        format!("all: app\napp: main.o\n\tCONFESS_TEST_MARK={mark} sleep 120 & wait\n\t$(CC) -o app main.o\n"),
     )
     .expect("write");
     d
 }
 
-fn wait_for(path: &Path, child: &mut Child) {
+/// The pid (as the machine sees it) of the process whose environment holds the mark.
+fn marked(mark: &str) -> Option<String> {
+    let want = format!("CONFESS_TEST_MARK={mark}").into_bytes();
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let name = e.file_name().to_string_lossy().into_owned();
+        name.parse::<u32>().ok()?;
+        let env = std::fs::read(e.path().join("environ")).ok()?;
+        env.split(|b| *b == 0)
+            .any(|v| v == want.as_slice())
+            .then_some(name)
+    })
+}
+
+/// Waits until the build's marked `sleep` runs; returns its pid.
+fn wait_for(mark: &str, child: &mut Child) -> String {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while std::fs::read_to_string(path).map_or(true, |t| t.trim().is_empty()) {
+    loop {
+        if let Some(pid) = marked(mark) {
+            return pid;
+        }
         if let Ok(Some(st)) = child.try_wait() {
             panic!("confess ended ({st}) before the build got going");
         }
@@ -123,18 +138,23 @@ fn beside_out(p: &Place) -> Vec<String> {
 }
 
 /// A confession in `--out` and, over it, a run of the slow project that has reached its
-/// `sleep`: the run, the file holding the sleep's pid, and `--out` as the confession left it.
+/// `sleep`: the run, the sleep's pid, and `--out` as the confession left it.
 fn slow_run_over_a_confession(
     p: &Place,
-) -> (Child, PathBuf, std::collections::BTreeMap<String, String>) {
+) -> (Child, String, std::collections::BTreeMap<String, String>) {
     let first = confess_into(p, &fixture("make/static-lib"));
     assert!(first.status.success(), "{first:?}");
     let before = tree_digest(&p.out);
-    let pidfile = p.root.join("sleep.pid");
-    let slow = slow_project(&p.root, &pidfile);
+    let mark = p
+        .root
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    let slow = slow_project(&p.root, &mark);
     let mut child = command(p, &slow, &[]).spawn().expect("spawn confess");
-    wait_for(&pidfile, &mut child);
-    (child, pidfile, before)
+    let sleep = wait_for(&mark, &mut child);
+    (child, sleep, before)
 }
 
 #[test]
@@ -142,7 +162,7 @@ fn a_signal_stops_the_build_and_leaves_the_previous_confession_as_it_was() {
     require("make", "make");
     for (signal, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
         let p = place();
-        let (child, pidfile, before) = slow_run_over_a_confession(&p);
+        let (child, sleep, before) = slow_run_over_a_confession(&p);
         assert_eq!(beside_out(&p).len(), 1, "a staging directory while it runs");
         kill(child.id(), signal);
         let o = child.wait_with_output().expect("wait");
@@ -159,9 +179,8 @@ fn a_signal_stops_the_build_and_leaves_the_previous_confession_as_it_was() {
             "SIG{signal}: scratch left: {:?}",
             entries(&p.scratch)
         );
-        let sleep = std::fs::read_to_string(&pidfile).expect("pid");
         assert!(
-            !alive(sleep.trim()),
+            !alive(&sleep),
             "SIG{signal}: the build's sleep {} still runs",
             sleep.trim()
         );
@@ -335,4 +354,134 @@ fn a_build_that_deletes_the_event_log_is_an_error_and_changes_nothing() {
     assert_eq!(tree_digest(&p.out), before);
     assert!(beside_out(&p).is_empty());
     assert!(entries(&p.scratch).is_empty(), "{:?}", entries(&p.scratch));
+}
+
+#[test]
+fn an_event_log_cut_in_the_middle_of_a_record_is_an_error_naming_it() {
+    // A command of the build cuts the log inside the record of the call before it, and the
+    // shims append after the cut: the import refuses the log (exit 6) naming it, the line and
+    // the byte the line starts at, and --out keeps the previous confession.
+    require("make", "make");
+    let p = place();
+    let first = confess_into(&p, &fixture("make/static-lib"));
+    assert!(first.status.success(), "{first:?}");
+    let before = tree_digest(&p.out);
+    let d = p.root.join("cutter");
+    std::fs::create_dir_all(&d).expect("mkdir");
+    std::fs::write(d.join("a.c"), "int a(void) { return 1; }\n").expect("write");
+    std::fs::write(d.join("b.c"), "int b(void) { return 2; }\n").expect("write");
+    std::fs::write(
+        d.join("Makefile"),
+        "all: a.o b.o\n\
+         a.o: a.c\n\t$(CC) -c a.c\n\ttruncate -s -9 \"$$CONFESS_DIR/events.log\"\n\
+         b.o: a.o b.c\n\t$(CC) -c b.c\n",
+    )
+    .expect("write");
+    let o = confess_into(&p, &d);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(6), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("events.log"))
+        .unwrap_or_else(|| panic!("no line names the log: {err}"));
+    // The first record lost its last bytes; the second was appended to what was left of it.
+    assert!(
+        line.contains("line 1 (from byte 0) is not a whole event")
+            && line.contains("cut short")
+            && line.contains("run confess again"),
+        "{line}"
+    );
+    assert_eq!(tree_digest(&p.out), before);
+    assert!(beside_out(&p).is_empty());
+    assert!(entries(&p.scratch).is_empty(), "{:?}", entries(&p.scratch));
+}
+
+#[test]
+fn a_read_only_tree_confesses_for_a_user_who_cannot_write_to_it() {
+    // The sources are another user's and read-only, files and directories: confess, run as
+    // an unprivileged user (root would write anyway), copies them, builds the copy (which it
+    // makes writable by its owner), confesses every translation unit, and leaves the tree as
+    // it was, modes and times included.
+    require("make", "make");
+    require("setpriv", "util-linux");
+    use std::os::unix::fs::PermissionsExt;
+    let p = place();
+    let nobody = 65534;
+    std::fs::set_permissions(&p.root, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let src = p.root.join("read-only");
+    copy_dir(&fixture("make/static-lib"), &src);
+    let st = Command::new("chmod")
+        .args(["-R", "a-w"])
+        .arg(&src)
+        .status()
+        .expect("chmod");
+    assert!(st.success());
+    let before = tree_digest(&src);
+    assert!(before.values().any(|d| d.starts_with("file 100444")), "{before:?}");
+    assert!(before.values().any(|d| d.starts_with("dir 40555")), "{before:?}");
+    // What the user owns: a home, the scratch area, and where the outputs go.
+    let home = p.root.join("home");
+    for d in [&home, &home.join("scratch"), &home.join("tmp")] {
+        std::fs::create_dir_all(d).expect("mkdir");
+        std::os::unix::fs::chown(d, Some(nobody), Some(nobody)).expect("chown");
+    }
+    let out = home.join("out");
+    let o = Command::new("setpriv")
+        .arg(format!("--reuid={nobody}"))
+        .arg(format!("--regid={nobody}"))
+        .arg("--clear-groups")
+        .arg(confess_bin())
+        .args(["make", "--quiet", "--keep-scratch", "--out"])
+        .arg(&out)
+        .arg(&src)
+        .env("HOME", &home)
+        .env("TMPDIR", home.join("tmp"))
+        .env("CONFESS_SCRATCH", home.join("scratch"))
+        .env("CONFESS_VERIFY_HEADERS", "1")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run confess");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "confess as an unprivileged user failed:\n{}\n{err}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    let db: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("compile_commands.json")).expect("compile db"),
+    )
+    .expect("json");
+    let mut files: Vec<String> = db
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            let f = e["file"].as_str().expect("file");
+            let abs = Path::new(e["directory"].as_str().expect("directory")).join(f);
+            confess_shims::headers::lexical(&abs)
+                .strip_prefix(&src)
+                .unwrap_or_else(|_| panic!("{f} is not in {}", src.display()))
+                .display()
+                .to_string()
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, ["lib/add.c", "lib/twice.c", "main.c"]);
+    assert_eq!(tree_digest(&src), before, "the read-only tree changed");
+    // The copy was the user's to write: files u+rw, directories u+rwx, other bits kept.
+    let scratch = err
+        .lines()
+        .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
+        .map(|l| PathBuf::from(l.rsplit_once(" (").map_or(l, |(p, _)| p)))
+        .unwrap_or_else(|| panic!("no scratch kept:\n{err}"));
+    let mode = |p: &Path| {
+        std::fs::symlink_metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o7777
+    };
+    assert_eq!(mode(&scratch.join("src/lib/add.c")), 0o644);
+    assert_eq!(mode(&scratch.join("src/lib")), 0o755);
+    std::fs::remove_dir_all(&scratch).expect("remove the kept scratch");
 }

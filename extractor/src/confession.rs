@@ -238,7 +238,7 @@ fn run_step(
         });
     let as_top = step.phase == Phase::Build
         && confess_shims::phase::configure_ancestor(&argv).is_none()
-        && which::which_in(&step.program, path, &step.cwd).is_ok();
+        && which::which_in(&step.program, path.clone(), &step.cwd).is_ok();
     let (program, args): (OsString, Vec<OsString>) = if as_top {
         (
             scratch.shim.clone().into_os_string(),
@@ -252,6 +252,9 @@ fn run_step(
             step.args.iter().map(OsString::from).collect(),
         )
     };
+    if seal.is_sealed() && !as_top {
+        crate::seal::check_program(&step.program, path.as_deref(), &step.cwd)?;
+    }
     let mut sealed = seal.command(&program, &args, &step.cwd)?;
     let cmd = &mut sealed.command;
     if !seal.is_sealed() {
@@ -404,6 +407,29 @@ fn children_cpu_secs() -> f64 {
     (tick(16) + tick(17)) / 100.0
 }
 
+/// The event log did not import: for a line that is not a whole event (the log was cut or
+/// written into), which line, the byte it starts at, and what to do.
+fn log_unreadable(log: &Path, e: confess_shims::events::ImportError) -> Error {
+    let reason = match e {
+        confess_shims::events::ImportError::Line(n, why) => {
+            let offset: usize = std::fs::read(log)
+                .unwrap_or_default()
+                .split(|b| *b == b'\n')
+                .take(n.saturating_sub(1))
+                .map(|l| l.len() + 1)
+                .sum();
+            format!(
+                "line {n} (from byte {offset}) is not a whole event ({why}): the log was cut short or written into during the build (a full disk, or a command that writes to or truncates files in $CONFESS_DIR), and the calls recorded from there on are lost; nothing was written (the previous confession in --out is as it was): free some space or change that command, and run confess again"
+            )
+        }
+        e => e.to_string(),
+    };
+    Error::Store {
+        path: log.to_path_buf(),
+        reason,
+    }
+}
+
 /// Reads the event store and every token of a session (or of a saved confession).
 pub fn load(session: &Path) -> Result<Confession> {
     let db = ss::events_path(session);
@@ -422,10 +448,7 @@ pub fn load(session: &Path) -> Result<Confession> {
             reason: "the event log is gone: the build deleted it, and with it every call the shims recorded; nothing was written (the previous confession in --out is as it was)".into(),
         });
     }
-    confess_shims::events::import(&mut conn, &db).map_err(|e| Error::Store {
-        path: confess_shims::events::log_path(&db),
-        reason: e.to_string(),
-    })?;
+    confess_shims::events::import(&mut conn, &db).map_err(|e| log_unreadable(&log, e))?;
     let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
         path: db.clone(),
         reason: e.to_string(),

@@ -276,6 +276,21 @@ impl Seal {
     }
 }
 
+/// A sealed command starts as `unshare`, which is always found: so that a missing program is
+/// still named as such, it is looked up first (on `path`, the PATH the command gets).
+pub fn check_program(program: &str, path: Option<&OsStr>, cwd: &Path) -> Result<()> {
+    let path = path
+        .map(OsStr::to_os_string)
+        .or_else(|| std::env::var_os("PATH"));
+    match which::which_in(program, path, cwd) {
+        Ok(_) => Ok(()),
+        Err(_) => Err(Error::MissingTool {
+            tool: program.to_string(),
+            hint: "install it, or check the command".into(),
+        }),
+    }
+}
+
 /// `confess __seal PLAN` (or `__seal --probe SCRATCH`): the namespace's init. Returns the
 /// process's exit status.
 pub fn init(args: &[OsString]) -> i32 {

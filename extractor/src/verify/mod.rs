@@ -1,7 +1,9 @@
 //! `confess verify`: rebuild from the manifests with the real toolchain, run the legacy build
 //! for real, and compare the two, artifact by artifact.
 
+pub mod confine;
 pub mod elf;
+pub mod imports;
 pub mod plan;
 pub mod real;
 pub mod render;
@@ -187,6 +189,8 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     let _lock = crate::outdir::lock(&out)?;
     crate::confession::check_jobs(opts.jobs)?;
     let declared = plan::load(&out)?;
+    // Nothing runs before every path the manifests give is known to stay in its place.
+    confine::check(&out, &declared)?;
     let vdir = out.join("verify");
     if vdir.exists() {
         std::fs::remove_dir_all(&vdir).map_err(|e| Error::io("removing", &vdir, e))?;
@@ -207,7 +211,20 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     };
     // The real build first; then its trees move away, and the manifest build takes the same
     // paths.
-    real::build(driver, &scratch, &copts, &vdir.join("real-build.log"))?;
+    // The real build runs sealed as the confession did: an install or an absolute path
+    // reaches the copy or a throwaway layer, never the user's files.
+    let seal = crate::seal::Seal::new(
+        opts.seal,
+        &scratch.root,
+        vec![(driver.source().to_path_buf(), scratch.src.clone())],
+    )?;
+    real::build(
+        driver,
+        &scratch,
+        &seal,
+        &copts,
+        &vdir.join("real-build.log"),
+    )?;
     let real_src = scratch.root.join("real-src");
     rename(&scratch.src, &real_src)?;
     let real = if driver.out_of_tree() {
@@ -260,16 +277,28 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     let logf2 = logf
         .try_clone()
         .map_err(|e| Error::io("writing", &log, e))?;
-    let mut cmd = std::process::Command::new("ninja");
-    cmd.arg("-f").arg(&ninja_file).args(["-k", "0"]);
+    let mut ninja_args: Vec<std::ffi::OsString> = vec![
+        "-f".into(),
+        ninja_file.clone().into(),
+        "-k".into(),
+        "0".into(),
+    ];
     if let Some(j) = opts.jobs {
-        cmd.arg(format!("-j{j}"));
+        ninja_args.push(format!("-j{j}").into());
     }
+    which::which("ninja").map_err(|_| Error::MissingTool {
+        tool: "ninja".into(),
+        hint: "install Ninja (Debian: apt-get install ninja-build): verify builds the manifests with it".into(),
+    })?;
+    // The manifests' build is sealed too: a hand-edited manifest reaches nothing outside.
+    let mut sealed = seal.command("ninja".as_ref(), &ninja_args, &scratch.root)?;
+    if !seal.is_sealed() {
+        sealed.command.stdin(std::process::Stdio::null());
+    }
+    let cmd = &mut sealed.command;
     // ninja keeps its log beside the build file's directory it runs in.
     use std::os::unix::process::CommandExt;
     let mut child = cmd
-        .current_dir(&scratch.root)
-        .stdin(std::process::Stdio::null())
         .stdout(logf)
         .stderr(logf2)
         .process_group(0)

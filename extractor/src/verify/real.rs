@@ -6,11 +6,17 @@ use crate::drivers::Driver;
 use crate::error::{Error, Result};
 use crate::scratch::Scratch;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 /// Copies the sources into the scratch area and runs the real build there; its output goes to
 /// `log`. Fails with the command and the log's tail when a step fails.
-pub fn build(driver: &dyn Driver, scratch: &Scratch, opts: &Options, log: &Path) -> Result<()> {
+pub fn build(
+    driver: &dyn Driver,
+    scratch: &Scratch,
+    seal: &crate::seal::Seal,
+    opts: &Options,
+    log: &Path,
+) -> Result<()> {
     // The copy first: a driver's steps may depend on what is in it (autogen.sh or not).
     crate::scratch::copy_tree(driver.source(), &scratch.src, &[])?;
     let steps = driver.real_steps(scratch, opts)?.ok_or_else(|| {
@@ -29,11 +35,18 @@ pub fn build(driver: &dyn Driver, scratch: &Scratch, opts: &Options, log: &Path)
             .map_err(|e| Error::io("writing", log, e))?;
         let err = out.try_clone().map_err(|e| Error::io("writing", log, e))?;
         use std::os::unix::process::CommandExt;
-        let mut child = Command::new(&step.program)
-            .args(&step.args)
-            .current_dir(&step.cwd)
+        let args: Vec<std::ffi::OsString> = step.args.iter().map(Into::into).collect();
+        if seal.is_sealed() {
+            let path = step.env.iter().rev().find(|(k, _)| k == "PATH");
+            crate::seal::check_program(&step.program, path.map(|(_, v)| v.as_ref()), &step.cwd)?;
+        }
+        let mut sealed = seal.command(step.program.as_ref(), &args, &step.cwd)?;
+        if !seal.is_sealed() {
+            sealed.command.stdin(Stdio::null());
+        }
+        let mut child = sealed
+            .command
             .envs(step.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
             .process_group(0)
