@@ -257,3 +257,193 @@ fn verify_needs_a_confession_and_says_so() {
         "{text}"
     );
 }
+
+/// `confess verify` with `XDG_CACHE_HOME` set: exit code and what it printed.
+fn verify_with_cache(out: &std::path::Path, cache: &std::path::Path) -> (i32, String) {
+    let o = std::process::Command::new(confess_bin())
+        .args(["verify", "--out"])
+        .arg(out)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("run confess verify");
+    (
+        o.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+    )
+}
+
+#[test]
+fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
+    // Manifests are text anyone can edit: verify refuses, before running anything, a path that
+    // leaves the trees it builds in and any import but a relative one inside the output
+    // directory (exit 6, naming the file, the target or import, and the path); nothing outside
+    // the output directory is created or deleted, Dhall's cache directory included.
+    require("make", "make");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = std::fs::canonicalize(tmp.path()).expect("canonical");
+    let run = confess(
+        &root.join("c"),
+        &["make", fixture("make/static-lib").to_str().expect("utf-8")],
+    );
+    run.assert_ok();
+    // Outside the output directory: a sentinel, and a place where nothing may appear.
+    let outside = root.join("outside");
+    std::fs::create_dir_all(&outside).expect("mkdir");
+    let sentinel = outside.join("sentinel.a");
+    std::fs::write(&sentinel, "not an archive\n").expect("write");
+    std::fs::write(
+        outside.join("Build.dhall"),
+        confess::engine::DECLARATION[0].1,
+    )
+    .expect("write");
+    let before = tree_digest(&outside);
+    let cache = root.join("xdg-cache");
+    let companion = run.out.join("dhall/lib/BUILD.confess.dhall");
+    let engine = run.out.join("dhall/lib/BUILD.dhall");
+    let (companion_text, engine_text) = (
+        std::fs::read_to_string(&companion).expect("read"),
+        std::fs::read_to_string(&engine).expect("read"),
+    );
+    let edited = |file: &std::path::Path, from: &str, to: &str| {
+        let text = std::fs::read_to_string(file).expect("read");
+        assert!(text.contains(from), "{from} not in {text}");
+        std::fs::write(file, text.replacen(from, to, 1)).expect("edit");
+    };
+    let restore = || {
+        std::fs::write(&companion, &companion_text).expect("restore");
+        std::fs::write(&engine, &engine_text).expect("restore");
+    };
+    let refused = |what: &str, words: &[&str]| {
+        let (code, text) = verify_with_cache(&run.out, &cache);
+        assert_eq!(code, 6, "{what}: {text}");
+        for w in words {
+            assert!(text.contains(w), "{what}: {w:?} not in {text}");
+        }
+        assert!(
+            text.contains("confess the project again with this --out"),
+            "{what}: {text}"
+        );
+        assert_eq!(tree_digest(&outside), before, "{what}: outside was touched");
+        assert!(!cache.exists(), "{what}: Dhall's cache directory was made");
+        // Nothing ran: neither build left its log.
+        assert!(
+            !run.out.join("verify/real-build.log").exists(),
+            "{what}: a build ran"
+        );
+        restore();
+    };
+    let abs_out = sentinel.display().to_string();
+
+    // An output at an absolute path (the archive rule starts with `rm -f`).
+    edited(
+        &companion,
+        "output = \"[build]/lib/libutil.a\"",
+        &format!("output = \"{abs_out}\""),
+    );
+    refused(
+        "absolute output",
+        &[
+            "BUILD.confess.dhall",
+            "//lib:util",
+            &abs_out,
+            "absolute path",
+        ],
+    );
+
+    // A source that leaves the source tree.
+    let up = "../../../../../../../../../../../../etc/passwd";
+    edited(&engine, "\"lib/add.c\"", &format!("\"{up}\""));
+    refused(
+        "escaping source",
+        &[
+            "lib/BUILD.dhall",
+            "//lib:util",
+            up,
+            "leaves the source tree",
+        ],
+    );
+
+    // An object graph.json places outside.
+    let graph = run.out.join("graph.json");
+    let graph_text = std::fs::read_to_string(&graph).expect("read");
+    let g: serde_json::Value = serde_json::from_str(&graph_text).expect("json");
+    let obj = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .position(|n| n["path"] == "lib/add.o")
+        .expect("lib/add.o");
+    let mut g2 = g.clone();
+    g2["nodes"][obj]["path"] = serde_json::json!("lib/../../../../../../../../../tmp/add.o");
+    std::fs::write(&graph, serde_json::to_string(&g2).expect("json")).expect("edit");
+    refused(
+        "escaping object",
+        &["graph.json", "//lib:util", "leaves the"],
+    );
+    std::fs::write(&graph, &graph_text).expect("restore");
+
+    // An environment variable.
+    edited(
+        &engine,
+        "let Build = ../engine/Build.dhall",
+        "let Build = ../engine/Build.dhall\n\nlet home = env:HOME as Text",
+    );
+    refused(
+        "env import",
+        &[
+            "lib/BUILD.dhall",
+            "line 8",
+            "`env:HOME`",
+            "environment variable",
+        ],
+    );
+
+    // An absolute import, and a relative one that leaves the output directory.
+    let abs_import = outside.join("Build.dhall").display().to_string();
+    edited(
+        &engine,
+        "let Build = ../engine/Build.dhall",
+        &format!("let Build = {abs_import}"),
+    );
+    refused(
+        "absolute import",
+        &[
+            "lib/BUILD.dhall",
+            &format!("`{abs_import}`"),
+            "absolute path",
+        ],
+    );
+    edited(
+        &engine,
+        "let Build = ../engine/Build.dhall",
+        "let Build = ../../../outside/Build.dhall",
+    );
+    refused(
+        "escaping import",
+        &[
+            "`../../../outside/Build.dhall`",
+            "outside the output directory",
+        ],
+    );
+    // Imports hidden in comments and texts are no imports; one in an interpolation is.
+    edited(
+        &engine,
+        "let Build = ../engine/Build.dhall",
+        "{- env:HOME {- /etc/x -} -}\nlet Build = ../engine/Build.dhall\n\nlet t = \"env:HOME ${env:USER as Text}\"",
+    );
+    refused("interpolated import", &["`env:USER`"]);
+    edited(
+        &engine,
+        "let Build = ../engine/Build.dhall",
+        "{- env:HOME {- /etc/x -} -}\nlet Build = ../engine/Build.dhall -- /etc/y\n\nlet t = ''\n  env:HOME ''${/etc/z}\n  ''",
+    );
+    let (code, text) = verify_with_cache(&run.out, &cache);
+    assert_eq!(code, 0, "{text}");
+    assert!(!cache.exists(), "Dhall's cache directory was made");
+    assert_eq!(tree_digest(&outside), before);
+}

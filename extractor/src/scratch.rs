@@ -399,6 +399,13 @@ impl Scratch {
 /// Copies a tree with its symlinks, permissions and modification times (make decides what to
 /// rebuild from mtimes, so a copy must keep them). `skip` names a directory to leave out (the
 /// output directory when it lies inside the sources).
+///
+/// The copy is readable and writable by its owner whatever the source's modes: files get
+/// `u+rw`, directories `u+rwx`, every other bit is kept. A read-only tree (a release tarball
+/// unpacked read-only, a checkout on a read-only mount, another user's files) then copies for
+/// any user, and the build writes beside its sources as it does in a writable checkout; a
+/// build that tests whether a source is writable sees it writable there. The user's tree keeps
+/// its modes.
 pub fn copy_tree(from: &Path, to: &Path, skip: &[&Path]) -> Result<u64> {
     let mut n = 0;
     std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
@@ -416,9 +423,11 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &[&Path]) -> Result<u64> {
             std::os::unix::fs::symlink(&target, &dst).map_err(|e| Error::io("linking", &dst, e))?;
         } else if ft.is_dir() {
             n += copy_tree(&src, &dst, skip)?;
+            writable_copy(&src, &dst, 0o700)?;
             copy_times(&src, &dst)?;
         } else if ft.is_file() {
             std::fs::copy(&src, &dst).map_err(|e| Error::io("copying", &src, e))?;
+            writable_copy(&src, &dst, 0o600)?;
             copy_times(&src, &dst)?;
             n += 1;
         }
@@ -426,12 +435,26 @@ pub fn copy_tree(from: &Path, to: &Path, skip: &[&Path]) -> Result<u64> {
     Ok(n)
 }
 
+/// Gives `dst` the permission bits of `src` with `owner` (`u+rw`, `u+rwx`) added.
+fn writable_copy(src: &Path, dst: &Path, owner: u32) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(src)
+        .map_err(|e| Error::io("reading", src, e))?
+        .permissions()
+        .mode();
+    std::fs::set_permissions(
+        dst,
+        std::fs::Permissions::from_mode((mode & 0o7777) | owner),
+    )
+    .map_err(|e| Error::io("setting the permissions of", dst, e))
+}
+
 fn copy_times(src: &Path, dst: &Path) -> Result<()> {
     let meta = std::fs::metadata(src).map_err(|e| Error::io("reading", src, e))?;
     let mtime = meta.modified().map_err(|e| Error::io("reading", src, e))?;
     let atime = meta.accessed().unwrap_or(mtime);
+    // Read-only: the owner sets times without write permission (a read-only source's copy).
     let f = std::fs::File::options()
-        .write(meta.is_file())
         .read(true)
         .open(dst)
         .map_err(|e| Error::io("opening", dst, e))?;

@@ -46,6 +46,23 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
         .filter(|p| p.file_name().is_some_and(|n| n == COMPANION))
         .collect();
     files.sort();
+    // Before serde_dhall resolves anything: every file it will read imports only files of the
+    // output directory (imports.rs).
+    let mut read: Vec<PathBuf> = Vec::new();
+    for f in &files {
+        read.push(f.clone());
+        let ef = f.with_file_name("BUILD.dhall");
+        if ef.exists() || ef.is_symlink() {
+            read.push(ef);
+        }
+    }
+    for top in ["packages.dhall", "schema.dhall"] {
+        if root.join(top).exists() {
+            read.push(root.join(top));
+        }
+    }
+    super::imports::check(out, &read)?;
+    let _cache = NoDhallCache::new();
     let mut all = Vec::new();
     for f in files {
         let rel = f
@@ -113,6 +130,32 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
     Ok(all)
 }
 
+/// serde_dhall opens Dhall's cache directory (`$XDG_CACHE_HOME/dhall`, else `~/.cache/dhall`)
+/// whenever it resolves imports, and makes it when it is not there: verify makes nothing outside
+/// the output directory, and reads no hashed import (imports.rs refuses them), so while it reads
+/// the manifests the cache is pointed at a place that cannot be a directory, and serde_dhall goes
+/// without one. The variable is as it was again before any build runs.
+struct NoDhallCache(Option<std::ffi::OsString>);
+
+impl NoDhallCache {
+    const VAR: &'static str = "XDG_CACHE_HOME";
+
+    fn new() -> NoDhallCache {
+        let old = std::env::var_os(Self::VAR);
+        std::env::set_var(Self::VAR, "/dev/null");
+        NoDhallCache(old)
+    }
+}
+
+impl Drop for NoDhallCache {
+    fn drop(&mut self) {
+        match &self.0 {
+            Some(v) => std::env::set_var(Self::VAR, v),
+            None => std::env::remove_var(Self::VAR),
+        }
+    }
+}
+
 /// Where the two builds live: the same paths for both (the real build's trees are moved away
 /// before the manifest build starts), so that paths recorded in objects agree.
 #[derive(Clone, Debug)]
@@ -163,7 +206,7 @@ pub struct Recorded {
     link_cwd: BTreeMap<String, PathBuf>,
 }
 
-fn node_path(g: &Value, id: &Value) -> Option<String> {
+pub(super) fn node_path(g: &Value, id: &Value) -> Option<String> {
     let n = &g["nodes"][usize::try_from(id.as_u64()?).ok()?];
     let p = n["path"].as_str()?;
     Some(match n["root"].as_str()? {

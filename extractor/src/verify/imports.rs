@@ -1,0 +1,611 @@
+//! The imports of the Dhall files `confess verify` reads, found and judged before serde_dhall
+//! resolves any of them. A manifest is text anyone can edit, and serde_dhall resolves what it
+//! imports: environment variables (`env:HOME`), any file (`/etc/x`, `~/x`), the network, and
+//! Dhall's cache for imports with a hash. verify reads only the output directory: the only
+//! imports it lets through are relative ones (`./x`, `../x`) of files inside it, and the files
+//! they import are held to the same rule.
+//!
+//! serde_dhall has no public syntax tree, so this is a lexer of Dhall's grammar (the standard's
+//! `dhall.abnf`, which serde_dhall's parser is generated from) for what can hide or be an
+//! import: line comments (`--`), nested block comments (`{-` `-}`), double-quoted texts with
+//! their escapes, `''` texts with `'''` and `''${`, interpolations (`${ ... }`, code again, in
+//! either kind of text), quoted labels, labels (which may hold `-` and `/`: `a--b` is one
+//! label, `List/length` one builtin), numbers, and the operators that begin with `/` (`//`,
+//! `/\`). Outside comments and texts, every import form is recognised: local paths (`./`,
+//! `../`, `~/`, `/`, with quoted components), `env:`, `http://` and `https://`, `missing`, and
+//! `sha256:` hashes. Where it is unsure it errs towards seeing an import: a false alarm refuses
+//! a hand-written manifest, a miss would let one reach outside.
+
+use crate::error::{Error, Result};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// What an import reaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `./x` or `../x`: a file relative to the importing file (the path as written, quotes
+    /// removed).
+    Relative(PathBuf),
+    /// `~/x`.
+    Home,
+    /// `/x`.
+    Absolute,
+    /// `env:NAME`.
+    Env,
+    /// `http://...`, `https://...`.
+    Remote,
+    /// `missing`.
+    Missing,
+    /// `sha256:...`: the import may be read from or written into Dhall's cache.
+    Hash,
+}
+
+/// One import of a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    pub kind: Kind,
+    /// As written.
+    pub text: String,
+    /// 1-based.
+    pub line: usize,
+    /// `as Text`, `as Bytes` or `as Location`: not Dhall code, not scanned in turn.
+    pub not_code: bool,
+}
+
+/// A file that does not lex as Dhall.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScanError {
+    pub line: usize,
+    pub what: String,
+}
+
+/// Characters of an unquoted path component (`path-character` of the standard).
+fn is_path_char(c: u8) -> bool {
+    matches!(c, 0x21 | 0x24..=0x27 | 0x2A..=0x2B | 0x2D..=0x2E | 0x30..=0x3B | 0x3D | 0x40..=0x5A | 0x5E..=0x7A | 0x7C | 0x7E)
+}
+
+fn is_label_start(c: u8) -> bool {
+    c.is_ascii_alphabetic() || c == b'_'
+}
+
+fn is_label_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'-' | b'/' | b'_')
+}
+
+enum Ctx {
+    /// Code; `depth` counts the braces opened in it; `interpolation` when it ends at a `}`
+    /// that closes a `${`.
+    Code {
+        depth: usize,
+        interpolation: bool,
+    },
+    DoubleQuoted,
+    SingleQuoted,
+}
+
+struct Lexer<'a> {
+    text: &'a str,
+    b: &'a [u8],
+}
+
+impl Lexer<'_> {
+    fn at(&self, i: usize, s: &str) -> bool {
+        self.b.get(i..i + s.len()) == Some(s.as_bytes())
+    }
+
+    fn line(&self, i: usize) -> usize {
+        1 + self.b[..i.min(self.b.len())]
+            .iter()
+            .filter(|c| **c == b'\n')
+            .count()
+    }
+
+    /// The end of a block comment that starts at `i` (`{-`), nested ones included.
+    fn block_comment(&self, i: usize) -> std::result::Result<usize, ScanError> {
+        let (mut j, mut depth) = (i + 2, 1usize);
+        while j < self.b.len() {
+            if self.at(j, "{-") {
+                depth += 1;
+                j += 2;
+            } else if self.at(j, "-}") {
+                depth -= 1;
+                j += 2;
+                if depth == 0 {
+                    return Ok(j);
+                }
+            } else {
+                j += 1;
+            }
+        }
+        Err(ScanError {
+            line: self.line(i),
+            what: "a block comment `{-` is not closed".into(),
+        })
+    }
+
+    /// Past spaces and comments from `i`.
+    fn whitespace(&self, mut i: usize) -> usize {
+        loop {
+            match self.b.get(i) {
+                Some(b' ' | b'\t' | b'\n' | b'\r') => i += 1,
+                Some(b'-') if self.at(i, "--") => {
+                    while i < self.b.len() && self.b[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                Some(b'{') if self.at(i, "{-") => match self.block_comment(i) {
+                    Ok(j) => i = j,
+                    Err(_) => return i,
+                },
+                _ => return i,
+            }
+        }
+    }
+
+    /// The components of a path whose first `/` is at `i`, and where it ends.
+    fn path(&self, mut i: usize) -> std::result::Result<(Vec<String>, usize), ScanError> {
+        let mut parts = Vec::new();
+        while self.b.get(i) == Some(&b'/') {
+            if self.b.get(i + 1) == Some(&b'"') {
+                let start = i + 2;
+                let Some(len) = self.b[start..].iter().position(|c| *c == b'"') else {
+                    return Err(ScanError {
+                        line: self.line(i),
+                        what: "a quoted path component is not closed".into(),
+                    });
+                };
+                parts.push(self.text[start..start + len].to_string());
+                i = start + len + 1;
+            } else {
+                let start = i + 1;
+                let mut j = start;
+                while j < self.b.len() && is_path_char(self.b[j]) {
+                    j += 1;
+                }
+                if j == start {
+                    break;
+                }
+                parts.push(self.text[start..j].to_string());
+                i = j;
+            }
+        }
+        Ok((parts, i))
+    }
+
+    /// Whether the import that ends at `i` is read `as Text`, `as Bytes` or `as Location`.
+    fn not_code(&self, i: usize) -> bool {
+        let j = self.whitespace(i);
+        if !self.at(j, "as") || self.b.get(j + 2).is_some_and(|c| is_label_char(*c)) {
+            return false;
+        }
+        let k = self.whitespace(j + 2);
+        if k == j + 2 {
+            return false;
+        }
+        ["Text", "Bytes", "Location"]
+            .iter()
+            .any(|w| self.at(k, w) && !self.b.get(k + w.len()).is_some_and(|c| is_label_char(*c)))
+    }
+}
+
+/// Every import of a Dhall file's text, in order.
+pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
+    let lx = Lexer {
+        text,
+        b: text.as_bytes(),
+    };
+    let b = lx.b;
+    let mut found = Vec::new();
+    let mut stack = vec![Ctx::Code {
+        depth: 0,
+        interpolation: false,
+    }];
+    let mut i = 0;
+    let local = |found: &mut Vec<Import>, start: usize, slash: usize, kind: Kind| {
+        let (parts, end) = lx.path(slash)?;
+        if parts.is_empty() {
+            return Ok(None);
+        }
+        let kind = match kind {
+            Kind::Relative(prefix) => {
+                let mut p = prefix;
+                for c in &parts {
+                    p.push(c);
+                }
+                Kind::Relative(p)
+            }
+            k => k,
+        };
+        found.push(Import {
+            kind,
+            text: text[start..end].to_string(),
+            line: lx.line(start),
+            not_code: lx.not_code(end),
+        });
+        Ok::<_, ScanError>(Some(end))
+    };
+    while i < b.len() {
+        let Some(ctx) = stack.last_mut() else {
+            break;
+        };
+        match ctx {
+            Ctx::DoubleQuoted => match b[i] {
+                b'\\' => i += 2,
+                b'"' => {
+                    stack.pop();
+                    i += 1;
+                }
+                b'$' if lx.at(i, "${") => {
+                    stack.push(Ctx::Code {
+                        depth: 0,
+                        interpolation: true,
+                    });
+                    i += 2;
+                }
+                _ => i += 1,
+            },
+            Ctx::SingleQuoted => {
+                // The standard's order: an escaped pair of quotes, an escaped interpolation,
+                // then the end.
+                if lx.at(i, "'''") {
+                    i += 3;
+                } else if lx.at(i, "''${") {
+                    i += 4;
+                } else if lx.at(i, "''") {
+                    stack.pop();
+                    i += 2;
+                } else if lx.at(i, "${") {
+                    stack.push(Ctx::Code {
+                        depth: 0,
+                        interpolation: true,
+                    });
+                    i += 2;
+                } else {
+                    i += 1;
+                }
+            }
+            Ctx::Code {
+                depth,
+                interpolation,
+            } => {
+                let c = b[i];
+                if lx.at(i, "--") {
+                    while i < b.len() && b[i] != b'\n' {
+                        i += 1;
+                    }
+                } else if lx.at(i, "{-") {
+                    i = lx.block_comment(i)?;
+                } else if c == b'"' {
+                    stack.push(Ctx::DoubleQuoted);
+                    i += 1;
+                } else if lx.at(i, "''") {
+                    stack.push(Ctx::SingleQuoted);
+                    i += 2;
+                } else if c == b'`' {
+                    let Some(len) = b[i + 1..].iter().position(|c| *c == b'`') else {
+                        return Err(ScanError {
+                            line: lx.line(i),
+                            what: "a quoted label is not closed".into(),
+                        });
+                    };
+                    i += len + 2;
+                } else if c == b'{' {
+                    *depth += 1;
+                    i += 1;
+                } else if c == b'}' {
+                    if *depth > 0 {
+                        *depth -= 1;
+                    } else if *interpolation {
+                        stack.pop();
+                    }
+                    i += 1;
+                } else if is_label_start(c) {
+                    let start = i;
+                    while i < b.len() && is_label_char(b[i]) {
+                        i += 1;
+                    }
+                    let label = &text[start..i];
+                    let colon = b.get(i) == Some(&b':');
+                    let kind = match label {
+                        "missing" => Some(Kind::Missing),
+                        "env" if colon => Some(Kind::Env),
+                        "http" | "https" if lx.at(i, "://") => Some(Kind::Remote),
+                        "sha256" if colon => Some(Kind::Hash),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        // The whole of it, for the message: up to a space or a bracket,
+                        // a quoted variable name whole.
+                        let mut end = i;
+                        if kind != Kind::Missing {
+                            while end < b.len()
+                                && !matches!(
+                                    b[end],
+                                    b' ' | b'\t' | b'\n' | b'\r' | b')' | b',' | b']' | b'}'
+                                )
+                            {
+                                if b[end] == b'"' {
+                                    end += b[end + 1..]
+                                        .iter()
+                                        .position(|c| *c == b'"')
+                                        .map_or(b.len() - end, |n| n + 1);
+                                }
+                                end += 1;
+                            }
+                        }
+                        let end = end.min(b.len());
+                        found.push(Import {
+                            kind,
+                            text: text[start..end].to_string(),
+                            line: lx.line(start),
+                            not_code: false,
+                        });
+                        i = end;
+                    }
+                } else if c.is_ascii_digit() {
+                    let start = i;
+                    while i < b.len()
+                        && (b[i].is_ascii_alphanumeric()
+                            || b[i] == b'_'
+                            || (b[i] == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+                            || (matches!(b[i], b'+' | b'-')
+                                && i > start
+                                && matches!(b[i - 1], b'e' | b'E')))
+                    {
+                        i += 1;
+                    }
+                } else if c == b'/' {
+                    if lx.at(i, "//") || lx.at(i, "/\\") {
+                        i += 2;
+                    } else {
+                        i = local(&mut found, i, i, Kind::Absolute)?.unwrap_or(i + 1);
+                    }
+                } else if lx.at(i, "../") {
+                    i = local(&mut found, i, i + 2, Kind::Relative("..".into()))?.unwrap_or(i + 1);
+                } else if lx.at(i, "./") {
+                    i = local(&mut found, i, i + 1, Kind::Relative(".".into()))?.unwrap_or(i + 1);
+                } else if lx.at(i, "~/") {
+                    i = local(&mut found, i, i + 1, Kind::Home)?.unwrap_or(i + 1);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+    match stack.last() {
+        Some(Ctx::Code {
+            interpolation: false,
+            ..
+        }) if stack.len() == 1 => Ok(found),
+        _ => Err(ScanError {
+            line: lx.line(b.len()),
+            what: "a text literal or an interpolation is not closed at the end of the file".into(),
+        }),
+    }
+}
+
+/// Checks the imports of `files` (each inside `out`, the canonical output directory) and of
+/// every file they import, before anything reads them as Dhall. Only relative imports of files
+/// inside `out` are let through; anything else is an error (exit 6) naming the file, the line
+/// and the import.
+pub fn check(out: &Path, files: &[PathBuf]) -> Result<()> {
+    let refuse = |file: &Path, line: usize, what: String| {
+        Error::Store {
+        path: file.to_path_buf(),
+        reason: format!(
+            "line {line}: {what}. confess verify resolves no import but relative ones (./x, ../x) of files inside the output directory {}, so that a manifest reads nothing else: restore the file as confess wrote it (confess the project again with this --out)",
+            out.display()
+        ),
+    }
+    };
+    let mut todo: Vec<PathBuf> = Vec::new();
+    for f in files {
+        if let Some(why) = outside(out, f) {
+            return Err(Error::Store {
+                path: f.clone(),
+                reason: format!(
+                    "{why}: confess verify reads only files inside the output directory {}; restore the file as confess wrote it (confess the project again with this --out)",
+                    out.display()
+                ),
+            });
+        }
+        todo.push(f.clone());
+    }
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    while let Some(file) = todo.pop() {
+        if !seen.insert(file.clone()) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).map_err(|e| Error::io("reading", &file, e))?;
+        let imports = scan(&text).map_err(|e| Error::Store {
+            path: file.clone(),
+            reason: format!(
+                "line {}: {}: the file does not read as Dhall; restore it as confess wrote it (confess the project again with this --out)",
+                e.line, e.what
+            ),
+        })?;
+        for imp in imports {
+            let t = &imp.text;
+            let why = match &imp.kind {
+                Kind::Env => format!("the import `{t}` reads an environment variable"),
+                Kind::Remote => format!("the import `{t}` reaches the network"),
+                Kind::Missing => format!("the import `{t}` is not a file of the output directory"),
+                Kind::Hash => format!("the integrity check `{t}` makes Dhall read and write its cache outside the output directory"),
+                Kind::Home => format!("the import `{t}` names a file of the home directory"),
+                Kind::Absolute => {
+                    let engine = if t.ends_with("/Build.dhall") || t.ends_with("/Toolchain.dhall") {
+                        " (a confession made with --engine-schema imports the engine's types from that directory: confess without it to verify)"
+                    } else {
+                        ""
+                    };
+                    format!("the import `{t}` is an absolute path{engine}")
+                }
+                Kind::Relative(rel) => {
+                    let base = file.parent().unwrap_or(out);
+                    let target = base.join(rel);
+                    match outside(out, &target) {
+                        Some(why) => format!("the import `{t}` {why}"),
+                        None => {
+                            let clean = confess_shims::headers::lexical(&target);
+                            if !imp.not_code && clean.is_file() {
+                                todo.push(clean);
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+            return Err(refuse(&file, imp.line, why));
+        }
+    }
+    Ok(())
+}
+
+/// Why `p` (absolute) is not a place inside `out`, if it is not: lexically, and as the file
+/// system resolves it (symbolic links).
+fn outside(out: &Path, p: &Path) -> Option<String> {
+    let clean = confess_shims::headers::lexical(p);
+    if !clean.starts_with(out) {
+        return Some(format!(
+            "leads to {}, outside the output directory",
+            clean.display()
+        ));
+    }
+    for q in [p, clean.as_path()] {
+        if let Ok(real) = std::fs::canonicalize(q) {
+            if !real.starts_with(out) {
+                return Some(format!(
+                    "leads through a symbolic link to {}, outside the output directory",
+                    real.display()
+                ));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(Kind, String)> {
+        scan(text)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+            .into_iter()
+            .map(|i| (i.kind, i.text))
+            .collect()
+    }
+
+    fn rel(p: &str, t: &str) -> (Kind, String) {
+        (Kind::Relative(PathBuf::from(p)), t.to_string())
+    }
+
+    #[test]
+    fn relative_imports_and_what_is_not_one() {
+        let text = "-- a comment with ./not/an/import and env:HOME\n\
+                    let Build = ../engine/Build.dhall\n\
+                    let S = ./schema.dhall\n\
+                    let x = S.CFlag.Include \"./a/../../../b\"\n\
+                    let f = List/length\n\
+                    let y = { a = 1 } // { b = 2.5e-3 } /\\ {=}\n\
+                    let z = a--b\n\
+                    in  [ x, f, y, z, `./x`, 1 ]\n";
+        assert_eq!(
+            kinds(text),
+            vec![
+                rel("../engine/Build.dhall", "../engine/Build.dhall"),
+                rel("./schema.dhall", "./schema.dhall"),
+            ]
+        );
+    }
+
+    #[test]
+    fn comments_nest_and_texts_hide_nothing_but_interpolations() {
+        let text = "{- outer {- inner ./a -} still a comment /etc/passwd -}\n\
+                    let t = ''\n  text ./b and ''' and ''${./c} and env:X\n  ${./d.dhall}\n  ''\n\
+                    let u = \"quoted \\\" ./e ${ let r = { a = 1 } in ./f.dhall } ./g\"\n\
+                    in  ./h\n";
+        assert_eq!(
+            kinds(text),
+            vec![
+                rel("./d.dhall", "./d.dhall"),
+                rel("./f.dhall", "./f.dhall"),
+                rel("./h", "./h"),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_other_import_is_seen() {
+        let text =
+            "[ env:HOME, env:\"A B\" as Text, /etc/x.dhall, /\"engine checkout\"/Build.dhall\n\
+                    , ~/x.dhall, https://example.com/x.dhall, missing, ./a sha256:0000 ]\n";
+        let got = kinds(text);
+        let ks: Vec<&Kind> = got.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            ks,
+            vec![
+                &Kind::Env,
+                &Kind::Env,
+                &Kind::Absolute,
+                &Kind::Absolute,
+                &Kind::Home,
+                &Kind::Remote,
+                &Kind::Missing,
+                &Kind::Relative(PathBuf::from("./a")),
+                &Kind::Hash,
+            ]
+        );
+        assert_eq!(got[0].1, "env:HOME");
+        assert_eq!(got[1].1, "env:\"A B\"");
+        assert_eq!(got[3].1, "/\"engine checkout\"/Build.dhall");
+        assert_eq!(got[5].1, "https://example.com/x.dhall");
+        // Labels that start like a keyword are labels; a path after a closing bracket is a path.
+        assert!(kinds("let missingX = 1 let envy = 2 in (x)/etc/y").len() == 1);
+    }
+
+    #[test]
+    fn quoted_components_and_text_imports() {
+        let i = scan("./\"a b\"/../c.txt as Text").expect("scan");
+        assert_eq!(i[0].kind, Kind::Relative(PathBuf::from("./a b/../c.txt")));
+        assert!(i[0].not_code);
+        let i = scan("./c.dhall -- as Text\n").expect("scan");
+        assert!(!i[0].not_code);
+    }
+
+    #[test]
+    fn unclosed_things_are_errors() {
+        for t in ["{- {- -}", "\"abc", "''\nabc", "\"${ ./a \"", "`abc"] {
+            assert!(scan(t).is_err(), "{t}");
+        }
+    }
+
+    #[test]
+    fn imports_are_followed_inside_the_output_directory_and_refused_outside() {
+        let t = tempfile::tempdir().expect("tmp");
+        let out = std::fs::canonicalize(t.path())
+            .expect("canonical")
+            .join("out");
+        std::fs::create_dir_all(out.join("dhall/engine")).expect("mkdir");
+        std::fs::write(out.join("dhall/engine/T.dhall"), "Text").expect("write");
+        let m = out.join("dhall/BUILD.dhall");
+        std::fs::write(&m, "let T = ./engine/T.dhall in [] : List T").expect("write");
+        check(&out, std::slice::from_ref(&m)).expect("inside");
+        // A file it imports is held to the same rule.
+        std::fs::write(out.join("dhall/engine/T.dhall"), "env:HOME as Text").expect("write");
+        let e = check(&out, std::slice::from_ref(&m)).expect_err("env");
+        assert!(
+            e.to_string().contains("engine/T.dhall") && e.to_string().contains("env:HOME"),
+            "{e}"
+        );
+        std::fs::write(&m, "../../x.dhall").expect("write");
+        let e = check(&out, std::slice::from_ref(&m)).expect_err("outside");
+        assert!(e.to_string().contains("`../../x.dhall`"), "{e}");
+        // Through a symbolic link out of the directory.
+        std::os::unix::fs::symlink(t.path(), out.join("dhall/up")).expect("symlink");
+        std::fs::write(t.path().join("x.dhall"), "1").expect("write");
+        std::fs::write(&m, "./up/x.dhall").expect("write");
+        let e = check(&out, std::slice::from_ref(&m)).expect_err("link");
+        assert!(e.to_string().contains("symbolic link"), "{e}");
+    }
+}
