@@ -16,6 +16,10 @@ for each measurement, so peaks from different measurements never mix).
 
 With --reps R every measurement is repeated R times and the median is reported.
 
+Unless --no-unsealed, the same confess binary is also measured with CONFESS_UNSEALED=1 (the
+build without its namespaces), right after the sealed run in every repetition: the `unsealed`
+row of the second table against the main row is what the seal costs.
+
 With --also LABEL=PATH (repeatable), other confess binaries (an earlier commit's, or one whose
 confess-shim is linked another way) are measured in the same run, each right after the main
 one in every repetition, on their own fresh copies, and a second table compares their build
@@ -385,6 +389,9 @@ def main():
     ap.add_argument("--also", action="append", default=[], metavar="LABEL=PATH",
                     help="another confess binary to measure in the same run (repeatable); "
                          "'LABEL=PATH NAME=VALUE...' also sets environment variables for it")
+    ap.add_argument("--no-unsealed", action="store_true",
+                    help="skip the `unsealed` row (the same confess with CONFESS_UNSEALED=1: what "
+                         "the sealed build costs, side by side)")
     ap.add_argument("--no-real", action="store_true", help="skip the real build")
     ap.add_argument("--real-all", action="store_true", help=f"real builds above N={REAL_MAX_N} too")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -414,6 +421,9 @@ def main():
                 ap.error(f"--also {v}: {kv} is not NAME=VALUE")
             env.append((k, val))
         also.append((label, path, env))
+    if not a.no_confess and not a.no_unsealed:
+        # The seal's cost: the same binary without namespaces, measured in the same run.
+        also.insert(0, ("unsealed", os.path.abspath(a.confess), [("CONFESS_UNSEALED", "1")]))
     a.also = also
 
     if shutil.which("make") is None:

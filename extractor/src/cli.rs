@@ -23,7 +23,7 @@ use std::path::PathBuf;
 archiver and linker. The shims write small GraphNode tokens instead of machine code, so the build \
 system itself works out the exact graph: which sources, which flags, which objects in which \
 library, which libraries in which program. No real compilation happens, and the build runs from a \
-scratch copy: your source tree is never written to.\n\n\
+scratch copy, sealed in namespaces of its own: your source tree and the rest of your files are never written to (what the build writes outside its tree goes to a throwaway layer and is listed in report.md).\n\n\
 Outputs (in --out, default ./confess-out): compile_commands.json, graph.json, graph.dot, \
 graph.txt, summary.txt, build.log, generated/ (copies of generated sources), confession/ (the \
 recorded events and tokens), dhall/ (BUILD.dhall manifests of the targets, with their schema), \
@@ -33,7 +33,7 @@ confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
 confess autotools ./src --vpath -- --disable-static\n  confess meson ./src -- -Dtests=disabled\n  confess ninja ./build\n  confess run -- ./build.sh\n  confess verify\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
 written), 2 usage, 3 bad source directory, 4 missing tool, 5 I/O error, 6 unreadable confession, \
 7 verify found a difference, 8 the engine's types cannot express the build's toolchain (confess's \
-own form is written, the engine form is not), 9 another run holds --out, 128+N a signal N \
+own form is written, the engine form is not), 9 another run holds --out, 10 the build cannot be sealed here (see --unsealed), 128+N a signal N \
 stopped the run (--out is left as it was)."
 )]
 pub struct Cli {
@@ -68,7 +68,7 @@ pub struct Common {
     pub engine_schema: Option<PathBuf>,
     /// Run the build without its seal (no namespaces): where namespaces are not available.
     /// Writes through absolute paths and installs then reach your real files.
-    #[arg(long)]
+    #[arg(long, env = "CONFESS_UNSEALED")]
     pub unsealed: bool,
     /// Let the sealed build reach the network (it has none by default).
     #[arg(long)]

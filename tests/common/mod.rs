@@ -319,7 +319,7 @@ fn expand(words: &[String], dir: &Path, out: &mut Vec<String>) {
         match w.strip_prefix('@') {
             Some(f) if dir.join(f).is_file() => {
                 let text = std::fs::read_to_string(dir.join(f)).expect("rsp");
-                let inner = confess_shims::args::split_response_file(&text);
+                let inner = confess_shims::args::split_response_file(text.as_bytes());
                 expand(&inner, dir, out);
             }
             _ => out.push(w.clone()),

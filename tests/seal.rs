@@ -1,0 +1,279 @@
+//! The sealed build: what a build writes outside its tree (an install with an absolute prefix,
+//! a path into the tree spelled absolutely, a symlink out of the tree, `make -C /abs/dir`)
+//! reaches the scratch copy or a throwaway layer, never the user's files, and is listed in
+//! report.md and graph.json; the build has no network unless `--network` is given; what it
+//! leaves running dies with its step; where it cannot be sealed, confess says so (exit 10)
+//! unless `--unsealed` is given.
+
+mod common;
+use common::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Case {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    src: PathBuf,
+    /// A directory outside the tree the build aims at; it holds a file of the user's.
+    outside: PathBuf,
+}
+
+fn case(makefile: &str) -> Case {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().canonicalize().expect("canonical");
+    let src = root.join("src");
+    let outside = root.join("outside");
+    std::fs::create_dir_all(src.join("sub")).expect("mkdir");
+    std::fs::create_dir_all(outside.join("bin")).expect("mkdir");
+    std::fs::write(outside.join("bin/hello"), "the user's real program\n").expect("write");
+    std::fs::write(src.join("hello.c"), "int main(void) { return 0; }\n").expect("write");
+    std::fs::write(src.join("sub/x.c"), "int x(void) { return 1; }\n").expect("write");
+    std::fs::write(
+        src.join("Makefile"),
+        makefile
+            .replace("@OUTSIDE@", &outside.display().to_string())
+            .replace("@SRC@", &src.display().to_string()),
+    )
+    .expect("write");
+    Case {
+        _tmp: tmp,
+        root,
+        src,
+        outside,
+    }
+}
+
+fn run(c: &Case, options: &[&str], make_args: &[&str]) -> (Run, std::process::Output) {
+    // The output directory and its lock beside it are confess's; the rest is the user's.
+    let out = c.root.join("out");
+    let o = Command::new(confess_bin())
+        .arg("make")
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .args(options)
+        .arg(&c.src)
+        .arg("--")
+        .args(make_args)
+        .output()
+        .expect("run confess");
+    (
+        Run {
+            out,
+            output: o.clone(),
+        },
+        o,
+    )
+}
+
+fn report(out: &Path) -> String {
+    std::fs::read_to_string(out.join("report.md")).expect("report.md")
+}
+
+fn outside_writes(out: &Path) -> Vec<serde_json::Value> {
+    let g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("graph.json")).expect("graph"))
+            .expect("json");
+    g["outside_writes"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn an_install_with_an_absolute_prefix_lands_in_the_throwaway_layer_and_is_listed() {
+    require("make", "make");
+    require("unshare", "util-linux");
+    let c = case(
+        "PREFIX=@OUTSIDE@\n\
+         all: hello\n\
+         hello: hello.o\n\t$(CC) -o $@ $^\n\
+         install: all\n\tmkdir -p $(PREFIX)/bin $(PREFIX)/share\n\tcp hello $(PREFIX)/bin/hello\n\
+         \tln -sf bin/hello $(PREFIX)/share/link\n\trm -f $(PREFIX)/bin/gone\n",
+    );
+    std::fs::write(c.outside.join("bin/gone"), "a file the install removes\n").expect("write");
+    let before = tree_digest(&c.root);
+    let (r, o) = run(&c, &[], &["install"]);
+    assert!(o.status.success(), "{}", r.stderr());
+    // The user's files, outside and in the tree, are as they were.
+    let mut after = tree_digest(&c.root);
+    after.retain(|k, _| k != "out" && !k.starts_with("out/") && !k.starts_with(".out"));
+    assert_eq!(after, before, "files outside the output directory changed");
+    let writes = outside_writes(&r.out);
+    let at = |p: &str| {
+        let want = c.outside.join(p).display().to_string();
+        writes
+            .iter()
+            .find(|w| w["path"] == want.as_str())
+            .unwrap_or_else(|| panic!("no write of {want} listed: {writes:?}"))
+            .clone()
+    };
+    let hello = at("bin/hello");
+    assert_eq!(hello["kind"], "file");
+    // The installed program is a copy of the linked one: its node is the link's output.
+    let g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(r.out.join("graph.json")).expect("graph"))
+            .expect("json");
+    let node = hello["node"]
+        .as_u64()
+        .expect("installed file names its node") as usize;
+    assert_eq!(
+        g["nodes"][node]["kind"], "executable",
+        "{}",
+        g["nodes"][node]
+    );
+    assert_eq!(at("share/link")["kind"], "symlink");
+    assert_eq!(at("share/link")["target"], "bin/hello");
+    assert_eq!(at("bin/gone")["kind"], "deleted");
+    let rep = report(&r.out);
+    assert!(
+        rep.contains("## Writes outside the source and build trees: 3"),
+        "{rep}"
+    );
+    assert!(rep.contains("`[build]/hello`"), "{rep}");
+}
+
+#[test]
+fn absolute_paths_into_the_tree_reach_the_copy() {
+    require("make", "make");
+    // The tree written through its absolute path, `make -C` with an absolute directory, and a
+    // symlink in the tree that leads out of it.
+    let c = case(
+        "all: hello\n\
+         hello: hello.o sub/x.o\n\t$(CC) -o $@ $^\n\
+         \techo written > @SRC@/written.txt\n\
+         \t$(MAKE) -C @SRC@/sub -f ../Makefile sub-all\n\
+         \techo through > escape/through.txt\n\
+         sub-all:\n\techo sub > made-in-sub.txt\n",
+    );
+    std::os::unix::fs::symlink(&c.outside, c.src.join("escape")).expect("symlink");
+    let before = tree_digest(&c.root);
+    let (r, o) = run(&c, &[], &[]);
+    assert!(o.status.success(), "{}", r.stderr());
+    let mut after = tree_digest(&c.root);
+    after.retain(|k, _| k != "out" && !k.starts_with("out/") && !k.starts_with(".out"));
+    assert_eq!(after, before, "files outside the output directory changed");
+    let db = r.json("compile_commands.json");
+    assert_eq!(db.as_array().map(Vec::len), Some(2), "{db}");
+    // Written into the copy: the confession keeps them as generated files.
+    let generated = r.out.join("generated");
+    assert!(generated.join("written.txt").is_file(), "{}", r.stderr());
+    assert!(generated.join("sub/made-in-sub.txt").is_file());
+    // Through the symlink: outside the tree, so the throwaway layer, listed.
+    let through = c.outside.join("through.txt").display().to_string();
+    assert!(
+        outside_writes(&r.out)
+            .iter()
+            .any(|w| w["path"] == through.as_str()),
+        "{:?}",
+        outside_writes(&r.out)
+    );
+}
+
+#[test]
+fn the_build_has_no_network_unless_asked() {
+    require("make", "make");
+    require("bash", "bash");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("addr").port();
+    let c = case(&format!(
+        "all: hello\n\
+         hello: hello.o\n\t$(CC) -o $@ $^\n\
+         \tbash -c 'echo hi > /dev/tcp/127.0.0.1/{port}' && echo reached > net.txt || echo unreachable > net.txt\n"
+    ));
+    let accepted = |l: &std::net::TcpListener| {
+        let mut n = 0;
+        while l.accept().is_ok() {
+            n += 1;
+        }
+        n
+    };
+    let (r, o) = run(&c, &[], &[]);
+    assert!(o.status.success(), "{}", r.stderr());
+    assert_eq!(
+        std::fs::read_to_string(r.out.join("generated/net.txt")).expect("net.txt"),
+        "unreachable\n"
+    );
+    assert_eq!(
+        accepted(&listener),
+        0,
+        "the sealed build reached the machine's network"
+    );
+    let (r, o) = run(&c, &["--network"], &[]);
+    assert!(o.status.success(), "{}", r.stderr());
+    assert_eq!(
+        std::fs::read_to_string(r.out.join("generated/net.txt")).expect("net.txt"),
+        "reached\n"
+    );
+    assert_eq!(accepted(&listener), 1);
+}
+
+/// Whether a process whose environment holds `mark` runs on the machine.
+fn marked_alive(mark: &str) -> bool {
+    let want = format!("CONFESS_TEST_MARK={mark}").into_bytes();
+    std::fs::read_dir("/proc")
+        .map(|rd| {
+            rd.flatten().any(|e| {
+                std::fs::read(e.path().join("environ")).is_ok_and(|env| {
+                    env.split(|b| *b == 0).any(|v| v == want.as_slice())
+                        && std::fs::read_to_string(e.path().join("stat")).is_ok_and(|s| {
+                            !s.rsplit(')')
+                                .next()
+                                .unwrap_or("")
+                                .trim_start()
+                                .starts_with('Z')
+                        })
+                })
+            })
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn what_the_build_leaves_running_dies_with_its_step() {
+    require("make", "make");
+    let mark = format!("daemon-{}", std::process::id());
+    let c = case(&format!(
+        "all: hello\n\
+         hello: hello.o\n\t$(CC) -o $@ $^\n\
+         \t(CONFESS_TEST_MARK={mark} setsid sleep 300 > /dev/null 2>&1 &)\n"
+    ));
+    let (r, o) = run(&c, &[], &[]);
+    assert!(o.status.success(), "{}", r.stderr());
+    assert!(!marked_alive(&mark), "the build's daemon outlived confess");
+}
+
+#[test]
+fn unsealed_runs_as_asked_and_without_namespaces_the_run_is_refused() {
+    require("make", "make");
+    let c = case(
+        "all: hello\n\
+         hello: hello.o\n\t$(CC) -o $@ $^\n\techo unsealed > @OUTSIDE@/unsealed.txt\n",
+    );
+    // No `unshare` on PATH: the build cannot be sealed, and confess says so before it runs.
+    let bin = c.root.join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    for tool in ["make", "cc", "gcc", "sh"] {
+        let real = which::which(tool).expect("tool");
+        std::os::unix::fs::symlink(real, bin.join(tool)).expect("link");
+    }
+    let before = tree_digest(&c.root);
+    let o = Command::new(confess_bin())
+        .args(["make", "--quiet", "--out"])
+        .arg(c.root.join("out"))
+        .arg(&c.src)
+        .env("PATH", &bin)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(10), "{err}");
+    assert!(err.contains("cannot run the build sealed here"), "{err}");
+    assert!(err.contains("unshare"), "{err}");
+    assert!(err.contains("--unsealed"), "{err}");
+    let mut after = tree_digest(&c.root);
+    after.retain(|k, _| !k.starts_with(".out"));
+    assert_eq!(after, before, "a refused run changed files");
+    // --unsealed: the build runs as it would without confess, writes outside included.
+    let (r, o) = run(&c, &["--unsealed"], &[]);
+    assert!(o.status.success(), "{}", r.stderr());
+    assert!(c.outside.join("unsealed.txt").is_file());
+    assert!(outside_writes(&r.out).is_empty());
+}
