@@ -133,7 +133,7 @@ fn refuse(file: &Path, target: &str, what: &str, p: &str, why: &str) -> Error {
     Error::Store {
         path: file.to_path_buf(),
         reason: format!(
-            "target {target}: {what} `{p}` {why}. confess verify writes only inside the trees of its scratch directory and reads only them, the output directory and the machine's own directories, so a manifest cannot make it write or delete anything else: restore the manifest as confess wrote it (confess the project again with this --out)"
+            "target {target}: {what} `{p}` {why}. confess verify builds only inside its scratch copy of the source and build trees and compiles sources only from them and the output directory, so that no manifest makes it write or delete anything else: restore the manifest as confess wrote it (confess the project again with this --out)"
         ),
     }
 }
@@ -257,7 +257,7 @@ fn graph(out: &Path, declared: &[Declared]) -> Result<()> {
         Error::Store {
         path: path.clone(),
         reason: format!(
-            "{what} {why}, and target {target} uses it. confess verify writes only inside the trees of its scratch directory: restore graph.json as confess wrote it (confess the project again with this --out)"
+            "{what} {why}, and target {target} uses it. confess verify builds only inside its scratch copy of the source and build trees, so that no edited file makes it write or delete anything else: restore graph.json as confess wrote it (confess the project again with this --out)"
         ),
     }
     };
