@@ -333,3 +333,211 @@ fn forty_thousand_include_directories_are_one_compile() {
     let argv: Vec<String> = serde_json::from_str(&argv).expect("argv");
     assert_eq!(argv.len(), 1 + args.len());
 }
+
+/// An OS string of bytes.
+fn os(b: &[u8]) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::OsStr::from_bytes(b).to_os_string()
+}
+
+const LIB_C_NAMED: &str =
+    "const char *confess_name = NAME;\nint confess_answer(void) { return 42; }\n";
+
+#[test]
+fn a_response_file_with_bytes_that_are_not_utf8_is_read_as_gcc_reads_it() {
+    // The response file's name, the source's directory and name, the output and a macro's
+    // value hold 0xFF and 0xE9: the compile is confessed (not passed through), the token keeps
+    // every word in its text form, and realizing it gives the real compiler the exact bytes
+    // (the string's bytes are in the object).
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kept = Kept::new(tmp.path());
+    let src = kept.src();
+    let dir = src.join(os(b"sub\xff"));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    std::fs::write(dir.join(os(b"a\xff.c")), LIB_C_NAMED).expect("write");
+    std::fs::write(
+        src.join(os(b"r\xff.rsp")),
+        b"-c 'sub\xff/a\xff.c' -o a\xff.o \"-DNAME=\\\"caf\xe9\\\"\"\n",
+    )
+    .expect("write");
+    let (code, err) = kept.run("cc", &[os(b"@r\xff.rsp")]);
+    assert_eq!(code, 0, "{err}");
+    let tok = std::fs::read_to_string(src.join(os(b"a\xff.o"))).expect("a token, valid UTF-8");
+    assert!(tok.starts_with("CONFESS-TOKEN 1\n"), "{tok}");
+    assert!(!tok.contains('\u{fffd}'), "{tok}");
+    assert!(tok.contains("\narg sub\u{efff}/a\u{efff}.c\n"), "{tok}");
+    assert!(tok.contains("\narg -DNAME=\"caf\u{efe9}\"\n"), "{tok}");
+    let conn = scratch_events(&kept.0);
+    let (decision, argv): (String, String) = conn
+        .query_row(
+            "SELECT decision, argv FROM events WHERE role = 'cc'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the compile's event");
+    assert_eq!(decision, "confessed");
+    assert!(
+        argv.contains("a\u{efff}.o") && !argv.contains('\u{fffd}'),
+        "{argv}"
+    );
+    // objdump reads the realized object: the compiler got the bytes.
+    let out = kept
+        .shim("objdump")
+        .args(["-s", "-j", ".rodata"])
+        .arg(os(b"a\xff.o"))
+        .output()
+        .expect("objdump");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("636166e9"),
+        "caf\\xe9 is not in the object:\n{text}"
+    );
+}
+
+/// A compiled object token in a kept session: its path.
+fn object_in(kept: &Kept) -> std::path::PathBuf {
+    let src = kept.src();
+    std::fs::write(src.join("lib.c"), LIB_C).expect("write");
+    let (code, err) = kept.run("cc", &["-c", "lib.c", "-o", "lib.o"]);
+    assert_eq!(code, 0, "{err}");
+    src.join("lib.o")
+}
+
+#[test]
+fn a_damaged_token_is_refused_naming_the_file() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kept = Kept::new(tmp.path());
+    let obj = object_in(&kept);
+    let good = std::fs::read_to_string(&obj).expect("token");
+    // Cut short, an input changed under the same id, bytes that are not text: each is refused
+    // by every tool that reads it, with the file named and what to do.
+    let cut = good[..good.len() - 4].to_string();
+    let changed = good.replacen("\nin source ", "\nin source 0", 1);
+    assert_ne!(changed, good);
+    let mut not_text = good.clone().into_bytes();
+    not_text.extend_from_slice(b"\xff\n");
+    for (what, bytes) in [
+        ("cut short", cut.into_bytes()),
+        ("changed", changed.into_bytes()),
+        ("not text", not_text),
+    ] {
+        std::fs::write(&obj, &bytes).expect("damage");
+        for (tool, args) in [
+            ("cc", vec!["-o", "app", "lib.o"]),
+            ("ar", vec!["rcs", "libx.a", "lib.o"]),
+            ("nm", vec!["lib.o"]),
+            ("strip", vec!["lib.o"]),
+        ] {
+            let (code, err) = kept.run(tool, &args);
+            assert_eq!(code, 125, "{what}, {tool}: {err}");
+            assert!(
+                err.contains(&format!(
+                    "{} starts like a confess token but is damaged",
+                    obj.display()
+                )) && err.contains("make clean"),
+                "{what}, {tool}: {err}"
+            );
+        }
+    }
+    assert!(!kept.src().join("app").exists() && !kept.src().join("libx.a").exists());
+}
+
+#[test]
+fn a_token_of_another_confession_is_refused_and_nothing_is_written_where_it_points() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let a = Kept::new(&tmp.path().join("a"));
+    let b = Kept::new(&tmp.path().join("b"));
+    // A program token of confession A, copied into B's tree.
+    std::fs::write(a.src().join("lib.c"), LIB_C).expect("write");
+    std::fs::write(a.src().join("main.c"), MAIN_C).expect("write");
+    let (code, err) = a.run("cc", &["-o", "app", "main.c", "lib.c"]);
+    assert_eq!(code, 0, "{err}");
+    let obj = object_in(&a);
+    for f in ["app", "lib.o"] {
+        std::fs::copy(a.src().join(f), b.src().join(f)).expect("copy");
+    }
+    let a_realized = a.0.join("session/realized");
+    let refused = |err: &str, what: &str| {
+        assert!(
+            err.contains("is a token of another confession") && err.contains("make clean"),
+            "{what}: {err}"
+        );
+    };
+    for (tool, args) in [
+        ("cc", vec!["-o", "app2", "lib.o"]),
+        ("ar", vec!["rcs", "libx.a", "lib.o"]),
+        ("nm", vec!["lib.o"]),
+    ] {
+        let (code, err) = b.run(tool, &args);
+        assert_eq!(code, 125, "{tool}: {err}");
+        refused(&err, tool);
+    }
+    // Run in B, A's program is refused too, and realizes nothing in A's session.
+    let o = b.shim("./app").output().expect("run app");
+    assert_eq!(o.status.code(), Some(125));
+    refused(&String::from_utf8_lossy(&o.stderr), "./app");
+    assert!(!a_realized.exists(), "B realized into A's session");
+    // A token whose store line names a directory: it is foreign, and that directory is not
+    // made (the token's text never decides where anything is written).
+    let elsewhere = tmp.path().join("elsewhere");
+    let text = std::fs::read_to_string(&obj).expect("token");
+    let store = text
+        .lines()
+        .find_map(|l| l.strip_prefix("store "))
+        .expect("store line")
+        .to_string();
+    std::fs::write(
+        b.src().join("lib.o"),
+        text.replace(&store, elsewhere.to_str().expect("utf-8")),
+    )
+    .expect("write");
+    let (code, err) = b.run("nm", &["lib.o"]);
+    assert_eq!(code, 125, "{err}");
+    refused(&err, "nm on a token with another store");
+    assert!(
+        !elsewhere.exists(),
+        "the token's store line decided where to write"
+    );
+}
+
+#[test]
+fn a_program_token_run_after_its_confession_is_refused_and_recreates_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let kept = Kept::new(tmp.path());
+    std::fs::write(kept.src().join("lib.c"), LIB_C).expect("write");
+    std::fs::write(kept.src().join("main.c"), MAIN_C).expect("write");
+    let (code, err) = kept.run("cc", &["-o", "app", "main.c", "lib.c"]);
+    assert_eq!(code, 0, "{err}");
+    // Inside the confession the program runs.
+    let o = kept.shim("./app").output().expect("run app");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "answer 42\n");
+    let app = tmp.path().join("app");
+    std::fs::copy(kept.src().join("app"), &app).expect("copy");
+    let session = kept.0.join("session");
+    drop(kept);
+    // No confession running: refused, with what to do.
+    let o = std::process::Command::new(&app)
+        .env_remove("CONFESS_DIR")
+        .output()
+        .expect("run app");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(err.contains("no confession is running"), "{err}");
+    // Its confession's directory gone: refused, and not made again.
+    let o = std::process::Command::new(&app)
+        .env("CONFESS_DIR", &session)
+        .output()
+        .expect("run app");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(125), "{err}");
+    assert!(err.contains("is gone"), "{err}");
+    assert!(
+        !session.exists(),
+        "running the token made its session directory again"
+    );
+}

@@ -5,7 +5,7 @@
 //! a b i N; a leading `--plugin`. Thin archives (T) embed their members too: builds delete
 //! objects after archiving, and the graph must survive that.
 
-use crate::ctx::{err, write_atomic, Ctx, Result, ShimError};
+use crate::ctx::{write_atomic, Ctx, Result, ShimError};
 use crate::realize::OPAQUE_ROLE;
 use crate::token::{self, Edge, Input, Kind, Token};
 use std::collections::{HashMap, HashSet};
@@ -86,9 +86,9 @@ fn member_name(call: &ArCall, path: &str) -> String {
 /// file by content.
 fn member_token(ctx: &Ctx, path: &str) -> Result<Token> {
     let abs = ctx.abs(path);
-    match Token::read(&abs) {
-        Ok(Some(t)) => Ok(t),
-        Ok(None) => {
+    match ctx.read_token(&abs)? {
+        Some(t) => Ok(t),
+        None => {
             let hash = token::hash_file(&abs).map_err(|e| ShimError(format!("ar: {path}: {e}")))?;
             let mut t = Token {
                 kind: Some(Kind::Object),
@@ -96,15 +96,14 @@ fn member_token(ctx: &Ctx, path: &str) -> Result<Token> {
                 inputs: vec![Input {
                     edge: Edge::File,
                     hash,
-                    path: abs.display().to_string(),
+                    path: crate::raw::text_path(&abs).into_owned(),
                 }],
-                output: abs.display().to_string(),
+                output: crate::raw::text_path(&abs).into_owned(),
                 ..Token::default()
             };
             crate::ctx::fill_ids(&mut t, &|p| ctx.session.normalize(p));
             Ok(t)
         }
-        Err(e) => err(format!("ar: {path}: {e}")),
     }
 }
 
@@ -115,10 +114,9 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     };
     let ar_abs = ctx.abs(&call.archive);
     let existing = if ar_abs.exists() {
-        match Token::read(&ar_abs) {
-            Ok(Some(t)) => Some(t),
-            Ok(None) => return ctx.pass_through("real-archive"),
-            Err(e) => return err(format!("ar: {}: {e}", call.archive)),
+        match ctx.read_token(&ar_abs)? {
+            Some(t) => Some(t),
+            None => return ctx.pass_through("real-archive"),
         }
     } else {
         None
@@ -151,7 +149,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                 let tok = member_token(ctx, m)?;
                 let name = member_name(&call, m);
                 let pos = first.get(&name).copied();
-                let path = ctx.abs(m).display().to_string();
+                let path = crate::raw::text_path(&ctx.abs(m)).into_owned();
                 match pos {
                     Some(i) if call.op == 'r' => {
                         members[i] = (name, tok);
@@ -186,11 +184,13 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
             for (name, tok) in members.iter().filter(|(n, _)| wanted(n)) {
                 match call.op {
                     't' => {
-                        let _ = writeln!(stdout, "{name}");
+                        // Member names are bytes, as ar prints them.
+                        let _ = stdout.write_all(&crate::raw::bytes(name));
+                        let _ = stdout.write_all(b"\n");
                     }
                     'p' => {
                         let _ = stdout.write_all(
-                            tok.render(&ctx.shim_exe()?.display().to_string())
+                            tok.render(&crate::raw::text_path(ctx.shim_exe()?))
                                 .as_bytes(),
                         );
                     }
@@ -203,10 +203,10 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                         );
                         write_atomic(
                             &out,
-                            tok.render(&ctx.shim_exe()?.display().to_string())
+                            tok.render(&crate::raw::text_path(ctx.shim_exe()?))
                                 .as_bytes(),
                         )?;
-                        ev.outputs.push(out.display().to_string());
+                        ev.outputs.push(crate::raw::text_path(&out).into_owned());
                     }
                 }
             }
@@ -228,7 +228,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     let mut tok = Token {
         kind: Some(Kind::Archive),
         role: ctx.role.as_str().to_string(),
-        cwd: ctx.cwd.display().to_string(),
+        cwd: ctx.cwd_text(),
         argv: ctx.argv.clone(),
         action: if thin { vec!["thin".into()] } else { vec![] },
         inputs: members
@@ -240,7 +240,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                 path: p.clone(),
             })
             .collect(),
-        output: ar_abs.display().to_string(),
+        output: crate::raw::text_path(&ar_abs).into_owned(),
         members,
         ..Token::default()
     };

@@ -5,6 +5,7 @@
 //! the table does not know are kept verbatim and listed in `Command::unknown`.
 
 use crate::flags::{self, Meaning, Take};
+use crate::raw;
 use std::path::Path;
 
 /// Source languages, from `-x` or the file extension (gcc's rules).
@@ -211,7 +212,8 @@ impl Command {
 /// Errors a command line can have that stop classification.
 #[derive(Debug, PartialEq, Eq)]
 pub enum ParseError {
-    /// `@file` could not be read (gcc then passes the word on literally; so do we, but say so).
+    /// `@file` names a directory, or too many `@file`s were met: gcc stops with an error,
+    /// which the real tool gives in its own words.
     ResponseFile { path: String, reason: String },
     /// A flag that needs a following word was last.
     MissingValue { flag: String },
@@ -220,7 +222,7 @@ pub enum ParseError {
 /// Parses `argv[1..]` of a compiler driver. `cwd` resolves relative response files.
 pub fn parse(words: &[String], clang: bool, cwd: &Path) -> Result<Command, ParseError> {
     let mut cmd = Command::default();
-    let expanded = expand_response_files(words, cwd, &mut cmd.response_files, 0)?;
+    let expanded = expand_response_files(words, cwd, &mut cmd.response_files)?;
     let mut lang: Option<Lang> = None;
     let mut it = expanded.into_iter().peekable();
     while let Some(word) = it.next() {
@@ -353,96 +355,124 @@ fn apply_wp(cmd: &mut Command, v: &str) {
     }
 }
 
-/// The most nested response file gcc reads before giving up; guards against `@a` naming itself.
-const MAX_RESPONSE_DEPTH: usize = 32;
+/// How many `@file` words gcc reads for one command before it gives up (libiberty's
+/// `expandargv`: "too many @-files encountered"); it also stops a file that names itself.
+const MAX_RESPONSE_FILES: usize = 2000;
 
+/// Expands `@file` words as gcc does (libiberty's `expandargv`): the file's words (see
+/// [`split_response_file`]) take the word's place and are expanded in turn; a file that
+/// cannot be read (missing, unreadable, `@` alone) leaves the word as it is, an argument like
+/// any other. Each word is moved once, whatever the nesting.
 fn expand_response_files(
     words: &[String],
     cwd: &Path,
     seen: &mut Vec<String>,
-    depth: usize,
 ) -> Result<Vec<String>, ParseError> {
     let mut out = Vec::with_capacity(words.len());
-    for w in words {
-        let Some(name) = w.strip_prefix('@').filter(|n| !n.is_empty()) else {
-            out.push(w.clone());
+    // The words still to read: the command line's, then each file's, innermost last.
+    let mut pending: Vec<Box<dyn Iterator<Item = String> + '_>> =
+        vec![Box::new(words.iter().cloned())];
+    let mut left = MAX_RESPONSE_FILES;
+    while let Some(top) = pending.last_mut() {
+        let Some(w) = top.next() else {
+            pending.pop();
             continue;
         };
-        if depth >= MAX_RESPONSE_DEPTH {
+        let Some(name) = w.strip_prefix('@') else {
+            out.push(w);
+            continue;
+        };
+        left -= 1;
+        if left == 0 {
             return Err(ParseError::ResponseFile {
                 path: name.to_string(),
-                reason: "response files nest too deeply (a file includes itself?)".into(),
+                reason: "too many @-files (a file that names itself?)".into(),
             });
         }
-        let path = cwd.join(name);
-        let text = std::fs::read_to_string(&path).map_err(|e| ParseError::ResponseFile {
-            path: name.to_string(),
-            reason: e.to_string(),
-        })?;
+        let path = cwd.join(raw::path(name));
+        let readable = !name.is_empty()
+            && match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => {
+                    return Err(ParseError::ResponseFile {
+                        path: name.to_string(),
+                        reason: "@-file refers to a directory".into(),
+                    })
+                }
+                Ok(_) => true,
+                Err(_) => false,
+            };
+        let Some(bytes) = readable.then(|| std::fs::read(&path).ok()).flatten() else {
+            out.push(w);
+            continue;
+        };
         seen.push(name.to_string());
-        let inner = split_response_file(&text);
-        out.extend(expand_response_files(&inner, cwd, seen, depth + 1)?);
+        pending.push(Box::new(split_response_file(&bytes).into_iter()));
     }
     Ok(out)
 }
 
-/// libiberty's `buildargv`: whitespace separates words; single and double quotes group;
-/// a backslash escapes the next character, inside double quotes too.
-pub fn split_response_file(text: &str) -> Vec<String> {
+/// libiberty's `buildargv`, on bytes, as gcc reads a response file: the text ends at its first
+/// NUL; whitespace (space, tab, newline, vertical tab, form feed, carriage return) separates
+/// words; single and double quotes group and are dropped; a backslash takes the next byte as
+/// it is, inside quotes too (a backslash at the very end makes an empty word); a file of
+/// whitespace only has no words. Words come back as text (see `raw`), every byte kept.
+pub fn split_response_file(content: impl AsRef<[u8]>) -> Vec<String> {
+    let content = content.as_ref();
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    let b = &content[..content
+        .iter()
+        .position(|&c| c == 0)
+        .unwrap_or(content.len())];
     let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let (mut sq, mut dq) = (false, false);
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' && !sq {
-            if let Some(n) = chars.next() {
-                cur.push(n);
-                in_word = true;
-            }
-            continue;
+    if b.iter().all(|&c| space(c)) {
+        return words;
+    }
+    let (mut sq, mut dq, mut bs) = (false, false, false);
+    let mut i = 0;
+    let skip_space = |i: &mut usize| {
+        while *i < b.len() && space(b[*i]) {
+            *i += 1;
         }
-        if sq {
-            if c == '\'' {
-                sq = false;
-            } else {
-                cur.push(c);
+    };
+    loop {
+        skip_space(&mut i);
+        let mut arg = Vec::new();
+        while let Some(&c) = b.get(i) {
+            if space(c) && !sq && !dq && !bs {
+                break;
             }
-            continue;
-        }
-        if dq {
-            if c == '"' {
-                dq = false;
-            } else {
-                cur.push(c);
-            }
-            continue;
-        }
-        match c {
-            '\'' => {
-                sq = true;
-                in_word = true;
-            }
-            '"' => {
-                dq = true;
-                in_word = true;
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
+            if bs {
+                bs = false;
+                arg.push(c);
+            } else if c == b'\\' {
+                bs = true;
+            } else if sq {
+                if c == b'\'' {
+                    sq = false;
+                } else {
+                    arg.push(c);
                 }
+            } else if dq {
+                if c == b'"' {
+                    dq = false;
+                } else {
+                    arg.push(c);
+                }
+            } else if c == b'\'' {
+                sq = true;
+            } else if c == b'"' {
+                dq = true;
+            } else {
+                arg.push(c);
             }
-            c => {
-                cur.push(c);
-                in_word = true;
-            }
+            i += 1;
+        }
+        words.push(raw::text(&arg).into_owned());
+        skip_space(&mut i);
+        if i >= b.len() {
+            return words;
         }
     }
-    if in_word {
-        words.push(cur);
-    }
-    words
 }
 
 #[cfg(test)]
@@ -546,10 +576,57 @@ mod tests {
         );
     }
 
+    fn split(text: &[u8]) -> Vec<String> {
+        split_response_file(text)
+    }
+
     #[test]
     fn response_file_quoting() {
-        let words = split_response_file("-DMSG=\"two words\" 'single q' a\\ b\n-c\t\"\"");
+        let words = split(b"-DMSG=\"two words\" 'single q' a\\ b\n-c\t\"\"");
         assert_eq!(words, ["-DMSG=two words", "single q", "a b", "-c", ""]);
+    }
+
+    #[test]
+    fn response_files_split_as_buildargv_does() {
+        // A backslash escapes inside single quotes too (libiberty's own test case).
+        assert_eq!(
+            split(b"arg 'Jack said \\'hi\\'' has single quotes"),
+            ["arg", "Jack said 'hi'", "has", "single", "quotes"]
+        );
+        assert_eq!(
+            split(b"arg 'Jack said \\\"hi\\\"' has double quotes"),
+            ["arg", "Jack said \"hi\"", "has", "double", "quotes"]
+        );
+        // Quotes join with what touches them; an escaped quote is a character.
+        assert_eq!(split(b"a'b c'd \"e\"f \\\"g"), ["ab cd", "ef", "\"g"]);
+        // Whitespace is the six of C's isspace, vertical tab and form feed included; other
+        // characters, U+00A0 among them, are part of words.
+        assert_eq!(split(b"a\x0bb\x0cc\rd"), ["a", "b", "c", "d"]);
+        assert_eq!(split("a\u{a0}b".as_bytes()), ["a\u{a0}b"]);
+        // Newlines inside quotes and after a backslash are kept.
+        assert_eq!(split(b"'x\ny' a\\\nb"), ["x\ny", "a\nb"]);
+        // A backslash at the end makes an empty word; unclosed quotes end at the end.
+        assert_eq!(split(b"a \\"), ["a", ""]);
+        assert_eq!(split(b"a 'b c"), ["a", "b c"]);
+        assert_eq!(split(b"a \"b c"), ["a", "b c"]);
+        // Only whitespace: no words (not one empty word); empty quotes: one empty word.
+        assert!(split(b"").is_empty());
+        assert!(split(b" \n\t ").is_empty());
+        assert_eq!(split(b"''"), [""]);
+        assert_eq!(split(b"  x  "), ["x"]);
+        // The file is a C string: it ends at its first NUL.
+        assert_eq!(split(b"a b\0c d"), ["a", "b"]);
+        assert!(split(b"\0a").is_empty());
+    }
+
+    #[test]
+    fn response_files_keep_every_byte() {
+        // Bytes that are not UTF-8 stay, in their text form; quoting works around them.
+        let words = split(b"-DN=caf\xe9 'dir\xff/a b.c' \\\xff");
+        assert_eq!(words, ["-DN=caf\u{efe9}", "dir\u{efff}/a b.c", "\u{efff}"]);
+        let back: Vec<Vec<u8>> = words.iter().map(|w| raw::bytes(w).into_owned()).collect();
+        assert_eq!(back, [&b"-DN=caf\xe9"[..], b"dir\xff/a b.c", b"\xff"]);
+        assert!(words.iter().all(|w| !w.contains('\u{fffd}')));
     }
 
     #[test]
@@ -561,13 +638,65 @@ mod tests {
         let words = vec!["@a.rsp".to_string(), "-c".to_string(), "x.c".to_string()];
         let c = parse(&words, false, &dir).expect("parses");
         assert_eq!(c.values(Meaning::Define).collect::<Vec<_>>(), ["X=1 2"]);
+        assert_eq!(c.values(Meaning::Include).collect::<Vec<_>>(), ["inc"]);
         assert_eq!(c.response_files, ["a.rsp", "b.rsp"]);
+        // A file that names itself: gcc gives up after 2,000 files, and so do we.
         std::fs::write(dir.join("loop.rsp"), "@loop.rsp").expect("write");
         let words = vec!["@loop.rsp".to_string()];
         assert!(matches!(
             parse(&words, false, &dir),
             Err(ParseError::ResponseFile { .. })
         ));
+        // A directory is an error (gcc says so).
+        std::fs::create_dir_all(dir.join("d")).expect("mkdir");
+        assert!(matches!(
+            parse(&["@d".to_string()], false, &dir),
+            Err(ParseError::ResponseFile { .. })
+        ));
         std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+
+    #[test]
+    fn a_response_file_that_cannot_be_read_is_a_word() {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("ok.rsp"), "-DOK @missing.rsp").expect("write");
+        let words: Vec<String> = ["-c", "a.c", "@", "@missing", "@ok.rsp"]
+            .map(String::from)
+            .to_vec();
+        let c = parse(&words, false, dir.path()).expect("parses");
+        let all: Vec<&str> = c
+            .args
+            .iter()
+            .flat_map(|a| a.words.iter().map(String::as_str))
+            .collect();
+        assert_eq!(all, ["-c", "a.c", "@", "@missing", "-DOK", "@missing.rsp"]);
+        // They are inputs for the linker, as gcc has them; the source is still compiled.
+        assert_eq!(c.sources().count(), 1);
+        assert_eq!(c.response_files, ["ok.rsp"]);
+    }
+
+    #[test]
+    fn response_files_with_names_and_contents_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let name = std::ffi::OsStr::from_bytes(b"r\xff.rsp");
+        std::fs::write(dir.path().join(name), b"-c 'src\xff/a\xff.c' -o a\xff.o").expect("write");
+        let words = vec![format!("@{}", raw::text_os(name))];
+        let c = parse(&words, false, dir.path()).expect("parses");
+        let srcs: Vec<&str> = c.sources().map(|i| i.path.as_str()).collect();
+        assert_eq!(srcs, ["src\u{efff}/a\u{efff}.c"]);
+        assert_eq!(c.output.as_deref(), Some("a\u{efff}.o"));
+        assert_eq!(c.response_files, ["r\u{efff}.rsp"]);
+    }
+
+    #[test]
+    fn many_response_files_and_words_expand_in_linear_time() {
+        // 40,000 words through 2 levels of files: each word is moved once.
+        let dir = tempfile::tempdir().expect("tmp");
+        let inner: String = (0..40_000).map(|i| format!("-Id{i} ")).collect();
+        std::fs::write(dir.path().join("in.rsp"), inner).expect("write");
+        std::fs::write(dir.path().join("out.rsp"), "-c a.c @in.rsp").expect("write");
+        let c = parse(&["@out.rsp".to_string()], false, dir.path()).expect("parses");
+        assert_eq!(c.values(Meaning::Include).count(), 40_000);
     }
 }

@@ -70,21 +70,23 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     }
 }
 
-fn all_tokens(ctx: &Ctx, files: &[String]) -> Option<Vec<Token>> {
+/// The tokens the files are, when every one is a token; a damaged or foreign token is refused.
+fn all_tokens(ctx: &Ctx, files: &[String]) -> Result<Option<Vec<Token>>> {
     let mut toks = Vec::new();
+    let mut all = true;
     for f in files {
-        match Token::read(&ctx.abs(f)) {
-            Ok(Some(t)) => toks.push(t),
-            _ => return None,
+        match ctx.read_token(&ctx.abs(f))? {
+            Some(t) => toks.push(t),
+            None => all = false,
         }
     }
-    (!toks.is_empty()).then_some(toks)
+    Ok((all && !toks.is_empty()).then_some(toks))
 }
 
 /// ranlib and strip: tokens stay as they are (or are copied to `-o`); real files get the real tool.
 fn rewrite_in_place(ctx: &Ctx) -> Result<i32> {
     let (files, out) = files_and_output(ctx.args());
-    let Some(toks) = all_tokens(ctx, &files) else {
+    let Some(toks) = all_tokens(ctx, &files)? else {
         return ctx.pass_through("real-file");
     };
     let mut ev = ctx.event("confessed");
@@ -101,10 +103,11 @@ fn rewrite_in_place(ctx: &Ctx) -> Result<i32> {
 /// `objcopy [opts] in [out]`: a token input is copied to the output unchanged.
 fn objcopy(ctx: &Ctx) -> Result<i32> {
     let (files, _) = files_and_output(ctx.args());
-    let Some(toks) = files
-        .first()
-        .and_then(|f| all_tokens(ctx, std::slice::from_ref(f)))
-    else {
+    let toks = match files.first() {
+        Some(f) => all_tokens(ctx, std::slice::from_ref(f))?,
+        None => None,
+    };
+    let Some(toks) = toks else {
         return ctx.pass_through("real-file");
     };
     let mut ev = ctx.event("confessed");
@@ -134,19 +137,19 @@ fn copy_token(ctx: &Ctx, from: &str, to: &str) -> Result<()> {
 
 /// nm, readelf, objdump: realize every token argument, then run the real tool on the results.
 fn read_realized(ctx: &Ctx) -> Result<i32> {
-    let (words, ids) = realize::realize_file_args(ctx.args(), &ctx.cwd, ctx.shim_exe()?)?;
+    let (words, ids) = realize::realize_file_args(ctx, ctx.args())?;
     if ids.is_empty() {
         return ctx.pass_through("real-file");
     }
     let tool = ctx.real_tool()?;
     let status = ctx
         .real_command(&tool)
-        .args(&words)
+        .args(words.iter().map(|w| crate::raw::os(w)))
         .status()
-        .map_err(|e| ShimError(format!("cannot run {}: {e}", tool.display())))?;
+        .map_err(|e| ShimError(format!("cannot run {}: {e}", crate::raw::text_path(&tool))))?;
     let code = crate::ctx::exit_code(status);
     let mut ev = ctx.event("realized");
-    ev.real_tool = Some(tool.display().to_string());
+    ev.real_tool = Some(crate::raw::text_path(&tool).into_owned());
     ev.tokens = ids;
     ev.exit_status = code;
     ctx.record(ev)?;

@@ -1,7 +1,7 @@
 //! Compiler-driver calls in the build phase: object tokens, depfiles, compile-and-link.
 
 use crate::args::{ArgKind, Command, Input as CmdInput, Lang, Stop};
-use crate::ctx::{err, write_atomic, Ctx, Result, ShimError};
+use crate::ctx::{write_atomic, Ctx, Result, ShimError};
 use crate::flags::Meaning;
 use crate::headers::Header;
 use crate::link;
@@ -20,10 +20,7 @@ pub fn normalized_action(ctx: &Ctx, cmd: &Command, lang: Option<Lang>) -> Vec<St
     let mut act = vec![
         format!("role={}", ctx.role.as_str()),
         format!("tool={}", ctx.tool_name()),
-        format!(
-            "cwd={}",
-            ctx.session.normalize(&ctx.cwd.display().to_string())
-        ),
+        format!("cwd={}", ctx.session.normalize(&ctx.cwd_text())),
     ];
     if let Some(l) = lang {
         act.push(format!("lang={}", l.as_str()));
@@ -100,7 +97,7 @@ pub fn run(ctx: &Ctx, cmd: &Command) -> Result<i32> {
             continue;
         }
         let out_abs = ctx.abs(&out);
-        tok.output = out_abs.display().to_string();
+        tok.output = crate::raw::text_path(&out_abs).into_owned();
         let id = ctx.write_token(&mut tok, Some(&out_abs))?;
         if cmd.dep.side {
             let dep = write_depfile(ctx, cmd, &src.path, &out, &headers)?;
@@ -129,42 +126,49 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
     let mut inputs = Vec::new();
     let mut headers = Vec::new();
     // A source that is itself a token (assembly from `-S`) is an edge to that node.
-    let bytes = crate::files::read(&src_abs)
-        .map_err(|e| ShimError(format!("cannot read source {}: {e}", src_abs.display())))?;
+    let bytes = crate::files::read(&src_abs).map_err(|e| {
+        ShimError(format!(
+            "cannot read source {}: {e}",
+            crate::raw::text_path(&src_abs)
+        ))
+    })?;
     match Token::from_bytes(&bytes) {
-        Ok(Some(t)) => inputs.push(Input {
-            edge: Edge::Token,
-            hash: t.id,
-            path: src_abs.display().to_string(),
-        }),
+        Ok(Some(t)) => {
+            crate::ctx::check_token(&ctx.session, &src_abs, &t)?;
+            inputs.push(Input {
+                edge: Edge::Token,
+                hash: t.id,
+                path: crate::raw::text_path(&src_abs).into_owned(),
+            })
+        }
         Ok(None) => {
             inputs.push(Input {
                 edge: Edge::Source,
                 hash: token::sha256_hex(&bytes),
-                path: src_abs.display().to_string(),
+                path: crate::raw::text_path(&src_abs).into_owned(),
             });
             if src.lang.is_some_and(Lang::preprocessed) {
                 headers = crate::headers::scan(ctx, cmd, src)?;
                 inputs.extend(headers.iter().map(|h| h.input.clone()));
             }
         }
-        Err(e) => return err(format!("cannot read {}: {e}", src_abs.display())),
+        Err(e) => return Err(crate::ctx::damaged(&src_abs, &e.to_string())),
     }
     // `-include x.h` next to a token `x.h.gch`: the precompiled header is an input.
     for inc in cmd.values(Meaning::IncludeFile) {
         let gch = ctx.abs(&format!("{inc}.gch"));
-        if let Ok(Some(t)) = Token::read(&gch) {
+        if let Some(t) = ctx.read_token(&gch)? {
             inputs.push(Input {
                 edge: Edge::Token,
                 hash: t.id,
-                path: gch.display().to_string(),
+                path: crate::raw::text_path(&gch).into_owned(),
             });
         }
     }
     let tok = Token {
         kind: Some(kind),
         role: ctx.role.as_str().to_string(),
-        cwd: ctx.cwd.display().to_string(),
+        cwd: ctx.cwd_text(),
         argv: ctx.argv.clone(),
         action: normalized_action(ctx, cmd, src.lang),
         inputs,
@@ -181,10 +185,7 @@ pub fn run_as(ctx: &Ctx) -> Result<i32> {
     let mut srcs = Vec::new();
     let mut action = vec![
         "role=as".to_string(),
-        format!(
-            "cwd={}",
-            ctx.session.normalize(&ctx.cwd.display().to_string())
-        ),
+        format!("cwd={}", ctx.session.normalize(&ctx.cwd_text())),
     ];
     let mut it = ctx.args().iter();
     while let Some(w) = it.next() {
@@ -204,17 +205,17 @@ pub fn run_as(ctx: &Ctx) -> Result<i32> {
     let mut inputs = Vec::new();
     for s in &srcs {
         let abs = ctx.abs(s);
-        let input = match Token::read(&abs) {
-            Ok(Some(t)) => Input {
+        let input = match ctx.read_token(&abs)? {
+            Some(t) => Input {
                 edge: Edge::Token,
                 hash: t.id,
-                path: abs.display().to_string(),
+                path: crate::raw::text_path(&abs).into_owned(),
             },
-            _ => Input {
+            None => Input {
                 edge: Edge::Source,
                 hash: token::hash_file(&abs)
                     .map_err(|e| ShimError(format!("{}: {s}: {e}", ctx.tool_name())))?,
-                path: abs.display().to_string(),
+                path: crate::raw::text_path(&abs).into_owned(),
             },
         };
         inputs.push(input);
@@ -223,11 +224,11 @@ pub fn run_as(ctx: &Ctx) -> Result<i32> {
     let mut tok = Token {
         kind: Some(Kind::Object),
         role: ctx.role.as_str().to_string(),
-        cwd: ctx.cwd.display().to_string(),
+        cwd: ctx.cwd_text(),
         argv: ctx.argv.clone(),
         action,
         inputs,
-        output: out_abs.display().to_string(),
+        output: crate::raw::text_path(&out_abs).into_owned(),
         ..Token::default()
     };
     let id = ctx.write_token(&mut tok, Some(&out_abs))?;
@@ -251,8 +252,9 @@ fn write_depfile(
     let path = match &cmd.dep.file {
         Some(f) => f.clone(),
         None => {
-            let p = Path::new(out);
-            p.with_extension("d").display().to_string()
+            // Text in, text out: `out` is a word of the command line.
+            let p = Path::new(out).with_extension("d");
+            p.to_str().unwrap_or(out).to_string()
         }
     };
     let targets: Vec<String> = if cmd.dep.targets.is_empty() {
@@ -283,7 +285,8 @@ fn write_depfile(
             text.push_str(":\n");
         }
     }
-    write_atomic(&ctx.abs(&path), text.as_bytes())?;
+    // The depfile names files by their bytes, as gcc writes them.
+    write_atomic(&ctx.abs(&path), &crate::raw::bytes(&text))?;
     Ok(path)
 }
 

@@ -2,9 +2,11 @@
 //! tokens and events.
 
 use crate::events::{self, Event};
+use crate::raw;
 use crate::role::Role;
 use crate::session::{self, Session};
 use crate::token::Token;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -82,14 +84,19 @@ impl Ctx {
         self.argv.get(1..).unwrap_or(&[])
     }
 
-    /// An absolute path for a word of the command line.
+    /// An absolute path for a word of the command line (text, see `raw`): the real path.
     pub fn abs(&self, p: &str) -> PathBuf {
-        let p = Path::new(p);
+        let p = raw::path(p);
         if p.is_absolute() {
-            p.to_path_buf()
+            p.into_owned()
         } else {
             self.cwd.join(p)
         }
+    }
+
+    /// The working directory as text.
+    pub fn cwd_text(&self) -> String {
+        raw::text_path(&self.cwd).into_owned()
     }
 
     /// The real tool this shim stands in for: same name, found on PATH without the shim
@@ -116,12 +123,12 @@ impl Ctx {
         let tool = self.real_tool()?;
         let status = self
             .real_command(&tool)
-            .args(self.args())
+            .args(self.args().iter().map(|a| raw::os(a)))
             .status()
-            .map_err(|e| ShimError(format!("cannot run {}: {e}", tool.display())))?;
+            .map_err(|e| ShimError(format!("cannot run {}: {e}", raw::text_path(&tool))))?;
         let code = exit_code(status);
         let mut ev = self.event(&format!("passthrough:{reason}"));
-        ev.real_tool = Some(tool.display().to_string());
+        ev.real_tool = Some(raw::text_path(&tool).into_owned());
         ev.exit_status = code;
         self.record(ev)?;
         Ok(code)
@@ -137,7 +144,7 @@ impl Ctx {
             tool: self.argv.first().cloned().unwrap_or_default(),
             phase: self.session.phase.as_str().to_string(),
             decision: decision.to_string(),
-            cwd: self.cwd.display().to_string(),
+            cwd: self.cwd_text(),
             argv: self.argv.clone(),
             ..Event::default()
         }
@@ -149,7 +156,7 @@ impl Ctx {
         events::record(&self.session.events(), &ev).map_err(|e| {
             ShimError(format!(
                 "cannot record this call in {}: {e}; the confession would be incomplete",
-                events::log_path(&self.session.events()).display()
+                raw::text_path(&events::log_path(&self.session.events()))
             ))
         })
     }
@@ -159,10 +166,10 @@ impl Ctx {
     pub fn write_token(&self, tok: &mut Token, out: Option<&Path>) -> Result<String> {
         let session = &self.session;
         fill_ids(tok, &|p| session.normalize(p));
-        set_store(tok, &session.dir.display().to_string());
+        set_store(tok, &raw::text_path(&session.dir));
         // Only an executable's token names the shim (its `exec` line).
         let shim = match tok.kind() {
-            crate::token::Kind::Executable => self.shim_exe()?.display().to_string(),
+            crate::token::Kind::Executable => raw::text_path(self.shim_exe()?).into_owned(),
             _ => String::new(),
         };
         let text = tok.render(&shim);
@@ -172,7 +179,7 @@ impl Ctx {
             ShimError(format!(
                 "cannot store token {} in {}: {e}; the confession would be incomplete",
                 tok.id,
-                store.display()
+                raw::text_path(&store)
             ))
         })?;
         if let Some(out) = out {
@@ -183,6 +190,73 @@ impl Ctx {
         }
         Ok(tok.id.clone())
     }
+}
+
+impl Ctx {
+    /// The token a file of the build holds, checked (see [`read_token`]).
+    pub fn read_token(&self, path: &Path) -> Result<Option<Token>> {
+        read_token(&self.session, path)
+    }
+}
+
+/// The token a file holds: `None` when the file is not a token (or cannot be opened). A file
+/// that starts like a token but does not read as one is damaged, and so is a token whose ids
+/// do not match its content; a token whose store is not this session's is another
+/// confession's. Both are refused (the call fails, naming the file): the shim never follows
+/// what such a token says.
+pub fn read_token(session: &Session, path: &Path) -> Result<Option<Token>> {
+    match Token::read(path) {
+        Ok(None) => Ok(None),
+        Ok(Some(tok)) => check_token(session, path, &tok).map(|()| Some(tok)),
+        Err(e) => Err(damaged(path, &e.to_string())),
+    }
+}
+
+/// Refuses a token (read from `path`) that is damaged or another confession's.
+pub fn check_token(session: &Session, path: &Path, tok: &Token) -> Result<()> {
+    let here = raw::text_path(&session.dir);
+    if tok.store != here {
+        return err(format!(
+            "{} is a token of another confession (its session directory {}, this one's {}): \
+             confess does not follow another confession's tokens. Remove it (`make clean`, or \
+             delete the file) so that this build makes it again",
+            raw::text_path(path),
+            tok.store,
+            here
+        ));
+    }
+    for t in tok.embedded() {
+        let id_ok =
+            t.id.len() == 64 && t.id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !id_ok || t.compute_id(&|p| session.normalize(p)) != t.id {
+            return Err(damaged(
+                path,
+                &format!("the id {} does not match its content", t.id),
+            ));
+        }
+        if let Some(so) = t.soname.as_deref().filter(|so| !plain_name(so)) {
+            return Err(damaged(
+                path,
+                &format!("its soname {so} is not a file name"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether a name names a file in a directory, not a path elsewhere.
+pub fn plain_name(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.contains('/')
+}
+
+/// The refusal of a damaged token read from `path`.
+pub fn damaged(path: &Path, why: &str) -> ShimError {
+    ShimError(format!(
+        "{} starts like a confess token but is damaged ({why}): it was cut short or changed \
+         after a shim wrote it. Remove it (`make clean`, or delete the file) so that the build \
+         makes it again",
+        raw::text_path(path)
+    ))
 }
 
 fn set_store(tok: &mut Token, store: &str) {
@@ -250,24 +324,21 @@ pub fn real_tool_named(
     // Outside a session (`session.dir` empty) there is no cache to keep the answer in.
     let cacheable = !session.dir.as_os_str().is_empty()
         && std::env::split_paths(&path).all(|d| d.is_absolute());
-    let cached = session.cache().join(format!(
-        "tool-{}",
-        crate::token::sha256_hex(
-            format!(
-                "{name}\0{}\0{}",
-                path.to_string_lossy(),
-                session
-                    .shim_dir
-                    .as_deref()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_default(),
-            )
-            .as_bytes()
-        )
-    ));
+    let key = [
+        name.as_bytes(),
+        path.as_bytes(),
+        session
+            .shim_dir
+            .as_deref()
+            .map_or(&[][..], |p| p.as_os_str().as_bytes()),
+    ]
+    .join(&0u8);
+    let cached = session
+        .cache()
+        .join(format!("tool-{}", crate::token::sha256_hex(&key)));
     if cacheable {
-        if let Ok(p) = std::fs::read_to_string(&cached) {
-            let p = PathBuf::from(p);
+        if let Ok(p) = std::fs::read(&cached) {
+            let p = PathBuf::from(std::ffi::OsString::from_vec(p));
             if p.is_file() {
                 return Ok(p);
             }
@@ -277,7 +348,7 @@ pub fn real_tool_named(
         .filter(|d| session.shim_dir.as_deref().is_none_or(|s| !same_dir(d, s)));
     let search = std::env::join_paths(dirs).unwrap_or_default();
     let me = me()?;
-    let found = which::which_in_all(name, Some(search), cwd)
+    let found = which::which_in_all(raw::os(name), Some(search), cwd)
         .map_err(|e| ShimError(format!("cannot look for the real `{name}`: {e}")))?
         .find(|p| std::fs::canonicalize(p).map(|c| c != me).unwrap_or(true));
     match found {
@@ -327,13 +398,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         && !dir.as_os_str().is_empty()
     {
         std::fs::create_dir_all(dir)
-            .map_err(|e| ShimError(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", raw::text_path(dir))))?;
         written = std::fs::write(&tmp, bytes);
     }
-    written.map_err(|e| ShimError(format!("cannot write {}: {e}", tmp.display())))?;
+    written.map_err(|e| ShimError(format!("cannot write {}: {e}", raw::text_path(&tmp))))?;
     // A real compiler replaces its output; a symlink or read-only file in the way is replaced too.
     std::fs::rename(&tmp, path)
-        .map_err(|e| ShimError(format!("cannot write {}: {e}", path.display())))
+        .map_err(|e| ShimError(format!("cannot write {}: {e}", raw::text_path(path))))
 }
 
 /// Writes a build output. A new file is written where it goes, as the real tool would write
@@ -350,7 +421,7 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
     match created {
         Ok(mut f) => f.write_all(bytes).map_err(|e| {
             let _ = std::fs::remove_file(path);
-            ShimError(format!("cannot write {}: {e}", path.display()))
+            ShimError(format!("cannot write {}: {e}", raw::text_path(path)))
         }),
         Err(_) => write_atomic(path, bytes),
     }
@@ -358,6 +429,10 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
 
 pub fn set_executable(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
-        .map_err(|e| ShimError(format!("cannot make {} executable: {e}", path.display())))
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).map_err(|e| {
+        ShimError(format!(
+            "cannot make {} executable: {e}",
+            raw::text_path(path)
+        ))
+    })
 }

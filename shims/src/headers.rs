@@ -84,22 +84,27 @@ pub fn scan_real(
     args.push(src.path.clone());
     let out = ctx
         .real_command(driver)
-        .args(&args)
+        .args(args.iter().map(|a| crate::raw::os(a)))
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
         .output()
-        .map_err(|e| ShimError(format!("cannot run {} -M: {e}", driver.display())))?;
+        .map_err(|e| {
+            ShimError(format!(
+                "cannot run {} -M: {e}",
+                crate::raw::text_path(driver)
+            ))
+        })?;
     if !out.status.success() {
         // The real compile would fail the same way: show gcc's words and fail like it.
-        let msg = String::from_utf8_lossy(&out.stderr);
+        let msg = crate::raw::text(&out.stderr);
         return Err(ShimError(format!(
             "the preprocessor rejected {} (the real compile would fail too):\n{}",
             src.path,
             msg.trim_end()
         )));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = crate::raw::text(&out.stdout);
     let deps = parse_make_rule(&text);
     let sys = system_dirs(ctx, driver, lang, cmd)?;
     // A header under a user directory (-I, -iquote) inside a system one (pkg-config's
@@ -136,7 +141,8 @@ pub fn scan_real(
 /// which a build does not change: they are named by path, marked `toolchain`, not hashed
 /// (hashing glibc's headers on every compile would cost more than the rest of the shim).
 pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -> Header {
-    let root = root.filter(|r| !r.is_empty()).map(Path::new);
+    let root = root.filter(|r| !r.is_empty()).map(crate::raw::path);
+    let root = root.as_deref();
     let hash = if hashed(&abs, system, root) {
         crate::files::read(&abs).map_or_else(|_| "missing".to_string(), |b| token::sha256_hex(&b))
     } else {
@@ -146,7 +152,7 @@ pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -
         input: Input {
             edge: Edge::Header,
             hash,
-            path: abs.display().to_string(),
+            path: crate::raw::text_path(&abs).into_owned(),
         },
         spelled,
         system,
@@ -240,7 +246,12 @@ pub fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Resul
         "c"
     };
     let key = token::hex(&Sha256::digest(
-        format!("{}\0{family}", driver.display()).as_bytes(),
+        [
+            driver.as_os_str().as_encoded_bytes(),
+            b"\0",
+            family.as_bytes(),
+        ]
+        .concat(),
     ));
     let cache = ctx.session.cache().join(format!("sysdirs-{}", &key[..16]));
     let text = match std::fs::read_to_string(&cache) {
@@ -253,8 +264,13 @@ pub fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Resul
                 .stdout(Stdio::null())
                 .stderr(Stdio::piped())
                 .output()
-                .map_err(|e| ShimError(format!("cannot run {} -E -v: {e}", driver.display())))?;
-            let t = parse_search_list(&String::from_utf8_lossy(&out.stderr)).join("\n");
+                .map_err(|e| {
+                    ShimError(format!(
+                        "cannot run {} -E -v: {e}",
+                        crate::raw::text_path(driver)
+                    ))
+                })?;
+            let t = parse_search_list(&crate::raw::text(&out.stderr)).join("\n");
             write_atomic(&cache, t.as_bytes())?;
             t
         }
@@ -262,7 +278,7 @@ pub fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Resul
     dirs.extend(
         text.lines()
             .filter(|l| !l.is_empty())
-            .map(|l| lexical(Path::new(l))),
+            .map(|l| lexical(&crate::raw::path(l))),
     );
     Ok(dirs)
 }

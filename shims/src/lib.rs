@@ -15,6 +15,7 @@ pub mod phase;
 pub mod pkgconfig;
 pub mod pp;
 pub mod ppscan;
+pub mod raw;
 pub mod realize;
 pub mod role;
 pub mod session;

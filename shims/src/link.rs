@@ -196,7 +196,7 @@ pub fn resolve_lib(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Option<PathBuf> {
     };
     for dir in &spec.lib_dirs {
         for c in &candidates {
-            let p = ctx.abs(dir).join(c);
+            let p = ctx.abs(dir).join(crate::raw::path(c));
             if p.exists() {
                 return Some(p);
             }
@@ -208,7 +208,7 @@ pub fn resolve_lib(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Option<PathBuf> {
 /// Whether a path lies inside the scratch tree (the project's own files).
 fn in_project(ctx: &Ctx, p: &Path) -> bool {
     match &ctx.session.root {
-        Some(root) if !root.is_empty() => p.starts_with(root),
+        Some(root) if !root.is_empty() => p.starts_with(crate::raw::path(root)),
         _ => p.starts_with(&ctx.cwd),
     }
 }
@@ -222,12 +222,12 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
         let f = match item {
             LinkItem::File(f) => f,
             LinkItem::Lib(name) => {
-                inputs.push(lib_input(ctx, spec, name));
+                inputs.push(lib_input(ctx, spec, name)?);
                 continue;
             }
         };
         let abs = ctx.abs(f);
-        let path = abs.display().to_string();
+        let path = crate::raw::text_path(&abs).into_owned();
         if members.contains(f) {
             inputs.push(Input {
                 edge: Edge::Member,
@@ -236,13 +236,13 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
             });
             continue;
         }
-        match Token::read(&abs) {
-            Ok(Some(t)) => inputs.push(Input {
+        match ctx.read_token(&abs)? {
+            Some(t) => inputs.push(Input {
                 edge: Edge::Token,
                 hash: t.id,
                 path,
             }),
-            _ => {
+            None => {
                 let hash = token::hash_file(&abs)
                     .map_err(|e| crate::ctx::ShimError(format!("{}: {f}: {e}", ctx.tool_name())))?;
                 inputs.push(Input {
@@ -257,23 +257,23 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
 }
 
 /// An `-l` input: the project's library by its token, a project file, or an external name.
-fn lib_input(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Input {
-    match resolve_lib(ctx, spec, name) {
-        Some(p) => match Token::read(&p) {
-            Ok(Some(t)) => Input {
+fn lib_input(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Result<Input> {
+    Ok(match resolve_lib(ctx, spec, name) {
+        Some(p) => match ctx.read_token(&p)? {
+            Some(t) => Input {
                 edge: Edge::Lib,
                 hash: t.id,
-                path: p.display().to_string(),
+                path: crate::raw::text_path(&p).into_owned(),
             },
             _ if in_project(ctx, &p) => Input {
                 edge: Edge::File,
                 hash: token::hash_file(&p).unwrap_or_default(),
-                path: p.display().to_string(),
+                path: crate::raw::text_path(&p).into_owned(),
             },
             _ => external(name),
         },
         None => external(name),
-    }
+    })
 }
 
 fn external(name: &str) -> Input {
@@ -307,11 +307,11 @@ pub fn run_driver_link(
     let mut tok = Token {
         kind: Some(kind_of(spec.kind.unwrap_or(LinkKind::Executable))),
         role: ctx.role.as_str().to_string(),
-        cwd: ctx.cwd.display().to_string(),
+        cwd: ctx.cwd_text(),
         argv: ctx.argv.clone(),
         action: normalized_action(ctx, cmd, None),
         inputs,
-        output: out_abs.display().to_string(),
+        output: crate::raw::text_path(&out_abs).into_owned(),
         soname: spec.soname.clone(),
         members: objects,
         store: String::new(),
@@ -333,10 +333,7 @@ pub fn run_ld(ctx: &Ctx) -> Result<i32> {
     let out_abs = ctx.abs(&out);
     let mut action = vec![
         "role=ld".to_string(),
-        format!(
-            "cwd={}",
-            ctx.session.normalize(&ctx.cwd.display().to_string())
-        ),
+        format!("cwd={}", ctx.session.normalize(&ctx.cwd_text())),
     ];
     let mut it = ctx.args().iter();
     while let Some(w) = it.next() {
@@ -352,11 +349,11 @@ pub fn run_ld(ctx: &Ctx) -> Result<i32> {
     let mut tok = Token {
         kind: Some(kind_of(spec.kind.unwrap_or(LinkKind::Executable))),
         role: ctx.role.as_str().to_string(),
-        cwd: ctx.cwd.display().to_string(),
+        cwd: ctx.cwd_text(),
         argv: ctx.argv.clone(),
         action,
         inputs,
-        output: out_abs.display().to_string(),
+        output: crate::raw::text_path(&out_abs).into_owned(),
         soname: spec.soname.clone(),
         ..Token::default()
     };

@@ -19,8 +19,9 @@ extern "C" fn main(
     _argc: std::ffi::c_int,
     _argv: *const *const std::ffi::c_char,
 ) -> std::ffi::c_int {
+    // Arguments are bytes: a word that is not UTF-8 is carried in its text form (`raw`).
     let argv: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
+        .map(|a| confess_shims::raw::text_os(&a).into_owned())
         .collect();
     let code = match confess_shims::shim::main(argv) {
         Ok(code) => code,

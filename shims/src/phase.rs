@@ -81,7 +81,7 @@ pub fn decide_context<'a>(
         }
     }
     for comp in cwd.components() {
-        let c = comp.as_os_str().to_string_lossy();
+        let c = crate::raw::text_os(comp.as_os_str());
         if let Some(d) = PROBE_DIRS.iter().find(|d| c == **d) {
             return Decision::Passthrough(format!("probe-dir:{d}"));
         }
@@ -181,7 +181,7 @@ pub fn cmdline(pid: u32) -> Option<Vec<String>> {
     Some(
         raw.split(|b| *b == 0)
             .filter(|s| !s.is_empty())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .map(|s| crate::raw::text(s).into_owned())
             .collect(),
     )
 }

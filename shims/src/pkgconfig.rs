@@ -124,7 +124,13 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     let real_has = |m: &str| -> bool {
         ctx.real_tool()
             .ok()
-            .and_then(|t| ctx.real_command(&t).args(["--exists", m]).status().ok())
+            .and_then(|t| {
+                ctx.real_command(&t)
+                    .arg("--exists")
+                    .arg(crate::raw::os(m))
+                    .status()
+                    .ok()
+            })
             .is_some_and(|s| s.success())
     };
     let all_real = mode == "auto" && q.modules.iter().all(|m| real_has(m));
@@ -137,9 +143,13 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     let mut out = String::new();
     let fake = ctx.session.dir.join("fake").join("pkg-config");
     for m in &q.modules {
-        let inc = fake.join(m).join("include");
-        std::fs::create_dir_all(&inc)
-            .map_err(|e| ShimError(format!("cannot create {}: {e}", inc.display())))?;
+        let inc = fake.join(crate::raw::path(m)).join("include");
+        std::fs::create_dir_all(&inc).map_err(|e| {
+            ShimError(format!(
+                "cannot create {}: {e}",
+                crate::raw::text_path(&inc)
+            ))
+        })?;
         if q.modversion {
             out.push_str(&version_of(&q, m));
             out.push('\n');
@@ -147,18 +157,17 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         if let Some(v) = &q.variable {
             // A directory-like variable points at the stub; others are empty.
             if v.ends_with("dir") {
-                out.push_str(&fake.join(m).display().to_string());
+                out.push_str(&crate::raw::text_path(&fake.join(crate::raw::path(m))));
             }
             out.push('\n');
         }
     }
     let mut flags = Vec::new();
     if q.cflags {
-        flags.extend(
-            q.modules
-                .iter()
-                .map(|m| format!("-I{}", fake.join(m).join("include").display())),
-        );
+        flags.extend(q.modules.iter().map(|m| {
+            let inc = fake.join(crate::raw::path(m)).join("include");
+            format!("-I{}", crate::raw::text_path(&inc))
+        }));
     }
     if q.libs {
         flags.extend(q.modules.iter().map(|m| format!("-l{}", lib_name(m))));
@@ -167,7 +176,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         out.push_str(&flags.join(" "));
         out.push('\n');
     }
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    let _ = std::io::stdout().write_all(&crate::raw::bytes(&out));
     let mut ev = ctx.event("confessed");
     ev.note = Some("pkg-config: made up".into());
     ctx.record(ev)?;
@@ -190,13 +199,14 @@ fn real_version(ctx: &Ctx, m: &str) -> String {
         .ok()
         .and_then(|t| {
             ctx.real_command(&t)
-                .args(["--modversion", m])
+                .arg("--modversion")
+                .arg(crate::raw::os(m))
                 .stderr(std::process::Stdio::null())
                 .output()
                 .ok()
         })
         .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .map(|o| crate::raw::text(&o.stdout).trim().to_string())
         .unwrap_or_default()
 }
 
@@ -210,7 +220,7 @@ fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
         .map_err(|e| {
             ShimError(format!(
                 "cannot record the pkg-config query in {}: {e}",
-                path.display()
+                crate::raw::text_path(&path)
             ))
         })?;
     let fake = ctx.session.dir.join("fake").join("pkg-config");
@@ -218,9 +228,9 @@ fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
         let args: Vec<String> = ctx.args().iter().map(|a| escape_json(a)).collect();
         let (incs, libs) = if resolved == "fake" {
             (
-                vec![escape_json(
-                    &fake.join(m).join("include").display().to_string(),
-                )],
+                vec![escape_json(&crate::raw::text_path(
+                    &fake.join(crate::raw::path(m)).join("include"),
+                ))],
                 vec![escape_json(&lib_name(m))],
             )
         } else {
@@ -244,7 +254,7 @@ fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
         f.write_all(line.as_bytes()).map_err(|e| {
             ShimError(format!(
                 "cannot record the pkg-config query in {}: {e}",
-                path.display()
+                crate::raw::text_path(&path)
             ))
         })?;
     }
@@ -257,7 +267,8 @@ fn caller(ctx: &Ctx) -> String {
     let base = |a: &String| {
         Path::new(a)
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .and_then(|n| n.to_str())
+            .map(String::from)
             .unwrap_or_default()
     };
     for argv in crate::phase::Ancestors::new(ctx.session.driver_pid) {

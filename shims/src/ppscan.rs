@@ -80,7 +80,7 @@ pub fn scan(
     }
     let key = {
         let mut h = Sha256::new();
-        h.update(driver.display().to_string().as_bytes());
+        h.update(driver.as_os_str().as_encoded_bytes());
         h.update(b"\0");
         h.update(lang.as_str().as_bytes());
         for a in &key_args {
@@ -107,7 +107,7 @@ pub fn scan(
             v.to_string()
         };
         SearchDir {
-            abs: lexical(&ctx.cwd.join(&spelled)),
+            abs: lexical(&ctx.cwd.join(crate::raw::path(&spelled))),
             spelled,
             system,
         }
@@ -142,10 +142,10 @@ pub fn scan(
     let user = existing(user)?;
     let isystem = existing(isystem)?;
     let after = existing(after)?;
-    let system_canon: HashSet<&Path> = isystem
+    let system_canon: HashSet<std::borrow::Cow<Path>> = isystem
         .iter()
-        .map(|(_, c)| c.as_path())
-        .chain(facts.sysdirs_canonical.iter().map(Path::new))
+        .map(|(_, c)| std::borrow::Cow::Borrowed(c.as_path()))
+        .chain(facts.sysdirs_canonical.iter().map(|c| crate::raw::path(c)))
         .collect();
     let mut chain: Vec<SearchDir> = Vec::new();
     let mut seen: HashSet<PathBuf> = HashSet::new();
@@ -156,9 +156,12 @@ pub fn scan(
         seen.insert(c);
         chain.push(d);
     }
-    let sys_with_canon = sys
-        .into_iter()
-        .zip(facts.sysdirs_canonical.iter().map(PathBuf::from));
+    let sys_with_canon = sys.into_iter().zip(
+        facts
+            .sysdirs_canonical
+            .iter()
+            .map(|c| crate::raw::path(c).into_owned()),
+    );
     for (d, c) in isystem.into_iter().chain(sys_with_canon).chain(after) {
         if seen.contains(&c) {
             continue;
@@ -207,11 +210,11 @@ pub fn scan(
         .implicit
         .iter()
         .map(|p| {
-            let abs = lexical(Path::new(p));
+            let abs = lexical(&crate::raw::path(p));
             chain
                 .iter()
                 .find_map(|d| abs.strip_prefix(&d.abs).ok())
-                .map(|rel| rel.display().to_string())
+                .map(|rel| crate::raw::text_path(rel).into_owned())
                 .unwrap_or_else(|| p.clone())
         })
         .collect();
@@ -247,13 +250,17 @@ pub fn scan(
             || pp::Memo {
                 dir: ctx.session.cache(),
                 salt: memo_salt(&key, cmd),
-                live: ctx.session.root.as_ref().map(PathBuf::from),
+                live: ctx
+                    .session
+                    .root
+                    .as_deref()
+                    .map(|r| crate::raw::path(r).into_owned()),
             },
         ),
         // The root `headers::header` is given (below).
         hashed_below: (ctx.session.root.as_deref())
             .filter(|r| !r.is_empty())
-            .map(PathBuf::from),
+            .map(|r| crate::raw::path(r).into_owned()),
     };
     let found = pp::Scanner::new(cfg).scan(&src.path)?;
     let root = ctx.session.root.as_deref();
@@ -323,7 +330,7 @@ fn existing(dirs: Vec<SearchDir>) -> Result<Vec<(SearchDir, PathBuf)>, Fallback>
 /// (`/usr/lib/gcc-cross/i686-linux-gnu/12/../../../../i686-linux-gnu/include`), and its headers
 /// are listed under the canonical `/usr/i686-linux-gnu/include`.
 fn shorter(d: SearchDir, canonical: &Path) -> SearchDir {
-    let c = canonical.to_string_lossy();
+    let c = crate::raw::text_path(canonical);
     if d.system && c.len() < d.spelled.len() {
         SearchDir {
             spelled: c.into_owned(),
@@ -352,7 +359,12 @@ fn facts(
     };
     // The macros come first and are most of the file. They stay where they lie, for a scan
     // that does not start from a snapshot; the sections after them are read line by line.
-    let damaged = || Fallback::new(format!("{}: not a facts file", path.display()));
+    let damaged = || {
+        Fallback::new(format!(
+            "{}: not a facts file",
+            crate::raw::text_path(&path)
+        ))
+    };
     let body = text.strip_prefix("[macros]\n").ok_or_else(damaged)?;
     let end = if body.starts_with("[sysdirs]\n") {
         0
@@ -392,13 +404,15 @@ fn ask_facts(
 ) -> Result<String, Fallback> {
     let run = |extra: &[&str]| -> Result<std::process::Output, Fallback> {
         ctx.real_command(driver)
-            .args(key_args)
+            .args(key_args.iter().map(|a| crate::raw::os(a)))
             .args(["-x", lang.as_str()])
             .args(extra)
             .arg("/dev/null")
             .stdin(Stdio::null())
             .output()
-            .map_err(|e| Fallback::new(format!("cannot ask {}: {e}", driver.display())))
+            .map_err(|e| {
+                Fallback::new(format!("cannot ask {}: {e}", crate::raw::text_path(driver)))
+            })
     };
     let dm = run(&["-E", "-dM", "-v"])?;
     if !dm.status.success() {
@@ -409,8 +423,8 @@ fn ask_facts(
         return Err(Fallback::new("the compiler refused -M"));
     }
     let mut t = String::from("[macros]\n");
-    t.push_str(&String::from_utf8_lossy(&dm.stdout));
-    let dirs = crate::headers::parse_search_list(&String::from_utf8_lossy(&dm.stderr));
+    t.push_str(&crate::raw::text(&dm.stdout));
+    let dirs = crate::headers::parse_search_list(&crate::raw::text(&dm.stderr));
     t.push_str("[sysdirs]\n");
     for d in &dirs {
         t.push_str(d);
@@ -418,12 +432,13 @@ fn ask_facts(
     }
     t.push_str("[canonical]\n");
     for d in &dirs {
-        let c = std::fs::canonicalize(d).unwrap_or_else(|_| PathBuf::from(d));
-        t.push_str(&c.display().to_string());
+        let d = crate::raw::path(d);
+        let c = std::fs::canonicalize(&d).unwrap_or_else(|_| d.into_owned());
+        t.push_str(&crate::raw::text_path(&c));
         t.push('\n');
     }
     t.push_str("[implicit]\n");
-    for d in crate::headers::parse_make_rule(&String::from_utf8_lossy(&deps.stdout))
+    for d in crate::headers::parse_make_rule(&crate::raw::text(&deps.stdout))
         .into_iter()
         .skip(1)
     {
@@ -478,13 +493,13 @@ fn ask_builtins(
     use std::io::Write;
     let mut child = ctx
         .real_command(driver)
-        .args(key_args)
+        .args(key_args.iter().map(|a| crate::raw::os(a)))
         .args(["-x", lang.as_str(), "-E", "-P", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| Fallback::new(format!("cannot ask {}: {e}", driver.display())))?;
+        .map_err(|e| Fallback::new(format!("cannot ask {}: {e}", crate::raw::text_path(driver))))?;
     if let Some(mut stdin) = child.stdin.take() {
         let mut text = String::new();
         for (i, q) in qs.iter().enumerate() {
@@ -497,7 +512,7 @@ fn ask_builtins(
     let out = child
         .wait_with_output()
         .map_err(|e| Fallback::new(e.to_string()))?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = crate::raw::text(&out.stdout);
     let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
     Ok((0..qs.len())
         .map(|i| {

@@ -10,6 +10,7 @@
 use crate::args::{self, ArgKind, Lang};
 use crate::ctx::{self, err, Result, ShimError};
 use crate::flags::Meaning;
+use crate::raw;
 use crate::session::Session;
 use crate::token::{Edge, Kind, Token};
 use std::collections::BTreeSet;
@@ -39,11 +40,9 @@ pub struct Realized {
 }
 
 impl Realizer {
-    pub fn for_token(tok: &Token, shim_exe: PathBuf) -> Realizer {
-        let mut session = Session::from_env()
-            .filter(|s| s.dir == Path::new(&tok.store))
-            .unwrap_or_else(|| Session::from_store(Path::new(&tok.store)));
-        session.dir = PathBuf::from(&tok.store);
+    /// Realization in `session`, the one the shim runs in (from its environment): what is
+    /// realized, and where it is written, is decided by the session, never by a token's text.
+    pub fn new(session: Session, shim_exe: PathBuf) -> Realizer {
         Realizer {
             session,
             shim_exe,
@@ -61,30 +60,35 @@ impl Realizer {
                 ShimError(format!(
                     "cannot read the session's token store {}: {e}; was the confession's \
                      session directory removed?",
-                    store.display()
+                    raw::text_path(&store)
                 ))
             })?;
         tokens
             .get(id)
-            .map_err(|e| ShimError(format!("{}: {e}", store.display())))?
+            .map_err(|e| ShimError(format!("{}: {e}", raw::text_path(&store))))?
             .ok_or_else(|| {
                 ShimError(format!(
                     "token {id} is not in the session's token store {}",
-                    store.display()
+                    raw::text_path(&store)
                 ))
             })
     }
 
     /// Builds `tok` for real (once per id, under a lock) and returns the artifact.
     pub fn realize(&self, tok: &Token) -> Result<Realized> {
+        // The id names the directory: a token's id is 64 hex digits (checked when the token
+        // was read), never a path.
+        if !crate::ctx::plain_name(&tok.id) {
+            return err(format!("token id {} is not a name", tok.id));
+        }
         let dir = self.session.realized().join(&tok.id);
         std::fs::create_dir_all(self.session.realized())
             .map_err(|e| ShimError(format!("cannot create realization cache: {e}")))?;
         let lock_path = self.session.realized().join(format!("{}.lock", tok.id));
         let lock = File::create(&lock_path)
-            .map_err(|e| ShimError(format!("cannot create {}: {e}", lock_path.display())))?;
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", raw::text_path(&lock_path))))?;
         lock.lock()
-            .map_err(|e| ShimError(format!("cannot lock {}: {e}", lock_path.display())))?;
+            .map_err(|e| ShimError(format!("cannot lock {}: {e}", raw::text_path(&lock_path))))?;
         let done = dir.join(".done");
         if let Ok(text) = std::fs::read_to_string(&done) {
             return Ok(decode_done(&text));
@@ -120,6 +124,7 @@ impl Realizer {
     }
 
     fn real(&self, argv0: &str, cwd: &Path) -> Result<PathBuf> {
+        // argv0 is text: its file name is text too.
         let name = Path::new(argv0)
             .file_name()
             .and_then(|n| n.to_str())
@@ -134,12 +139,10 @@ impl Realizer {
             .iter()
             .find(|i| i.edge == Edge::File)
             .ok_or_else(|| ShimError(format!("token {} names no file", tok.id)))?;
-        let base = Path::new(&file.path)
-            .file_name()
-            .map(PathBuf::from)
-            .unwrap_or_default();
+        let src = raw::path(&file.path);
+        let base = src.file_name().map(PathBuf::from).unwrap_or_default();
         let dst = dir.join(base);
-        std::fs::copy(&file.path, &dst)
+        std::fs::copy(&src, &dst)
             .map_err(|e| ShimError(format!("cannot copy {}: {e}", file.path)))?;
         Ok(Realized {
             path: dst,
@@ -148,7 +151,7 @@ impl Realizer {
     }
 
     fn compile(&self, tok: &Token, dir: &Path) -> Result<Realized> {
-        let cwd = PathBuf::from(&tok.cwd);
+        let cwd = raw::path(&tok.cwd).into_owned();
         let (argv0, rest) = tok
             .argv
             .split_first()
@@ -161,7 +164,7 @@ impl Realizer {
         let src_path = if src.edge == Edge::Token {
             self.realize(&self.load(&src.hash)?)?.path
         } else {
-            PathBuf::from(&src.path)
+            raw::path(&src.path).into_owned()
         };
         let lang = tok
             .action
@@ -173,11 +176,10 @@ impl Realizer {
             Kind::PrecompiledHeader => ("-c", "gch"),
             _ => ("-c", "o"),
         };
-        let base = Path::new(&tok.output)
+        let base = raw::path(&tok.output)
             .file_name()
-            .and_then(|n| n.to_str())
-            .map(String::from)
-            .unwrap_or_else(|| format!("out.{ext}"));
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(format!("out.{ext}")));
         let out = dir.join(base);
         let cmd = args::parse(rest, argv0.contains("clang"), &cwd)
             .map_err(|e| ShimError(format!("token {}: recorded command: {e:?}", tok.id)))?;
@@ -198,8 +200,8 @@ impl Realizer {
         if let Some(l) = lang {
             words.extend(["-x".to_string(), l.as_str().to_string()]);
         }
-        words.push(src_path.display().to_string());
-        words.extend(["-o".to_string(), out.display().to_string()]);
+        words.push(raw::text_path(&src_path).into_owned());
+        words.extend(["-o".to_string(), raw::text_path(&out).into_owned()]);
         run_logged(&self.real(argv0, &cwd)?, &words, &cwd, dir, &tok.id)?;
         Ok(Realized {
             path: out,
@@ -211,26 +213,25 @@ impl Realizer {
         let members: Vec<Token> = tok.members.iter().map(|(_, m)| m.clone()).collect();
         let built = self.realize_all(&members)?;
         let mut words = vec!["rcs".to_string()];
-        let base = Path::new(&tok.output)
+        let base = raw::path(&tok.output)
             .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("lib.a")
-            .to_string();
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("lib.a"));
         let out = dir.join(&base);
-        words.push(out.display().to_string());
+        words.push(raw::text_path(&out).into_owned());
         for (i, ((name, _), r)) in tok.members.iter().zip(&built).enumerate() {
             // Keep the member's own name inside the archive, as `ar t` would show it.
             let mdir = dir.join("m").join(i.to_string());
             std::fs::create_dir_all(&mdir)
-                .map_err(|e| ShimError(format!("cannot create {}: {e}", mdir.display())))?;
-            let mname = Path::new(name)
+                .map_err(|e| ShimError(format!("cannot create {}: {e}", raw::text_path(&mdir))))?;
+            let mname = raw::path(name)
                 .file_name()
                 .map(PathBuf::from)
                 .unwrap_or_default();
             let dst = mdir.join(mname);
             std::fs::copy(&r.path, &dst)
-                .map_err(|e| ShimError(format!("cannot copy {}: {e}", r.path.display())))?;
-            words.push(dst.display().to_string());
+                .map_err(|e| ShimError(format!("cannot copy {}: {e}", raw::text_path(&r.path))))?;
+            words.push(raw::text_path(&dst).into_owned());
         }
         let ar = self.real("ar", dir)?;
         run_logged(&ar, &words, dir, dir, &tok.id)?;
@@ -242,7 +243,7 @@ impl Realizer {
     }
 
     fn link(&self, tok: &Token, dir: &Path) -> Result<Realized> {
-        let cwd = PathBuf::from(&tok.cwd);
+        let cwd = raw::path(&tok.cwd).into_owned();
         let (argv0, rest) = tok
             .argv
             .split_first()
@@ -265,7 +266,7 @@ impl Realizer {
         let mut by_path: Vec<(String, PathBuf)> = Vec::new();
         let libs_dir = dir.join("libs");
         std::fs::create_dir_all(&libs_dir)
-            .map_err(|e| ShimError(format!("cannot create {}: {e}", libs_dir.display())))?;
+            .map_err(|e| ShimError(format!("cannot create {}: {e}", raw::text_path(&libs_dir))))?;
         let mut k = 0;
         for i in &tok.inputs {
             if !matches!(i.edge, Edge::Token | Edge::Lib | Edge::Member) {
@@ -276,7 +277,7 @@ impl Realizer {
             lib_dirs.extend(r.lib_dirs.iter().cloned());
             if i.edge == Edge::Lib {
                 // `-lname` found this file: put the realized one under the same name first on -L.
-                let name = Path::new(&i.path)
+                let name = raw::path(&i.path)
                     .file_name()
                     .map(PathBuf::from)
                     .unwrap_or_default();
@@ -287,32 +288,36 @@ impl Realizer {
                 by_path.push((i.path.clone(), r.path.clone()));
             }
             if r.path.extension().is_some_and(|e| e == "so")
-                || r.path.to_string_lossy().contains(".so.")
+                || r.path
+                    .as_os_str()
+                    .as_encoded_bytes()
+                    .windows(4)
+                    .any(|w| w == b".so.")
             {
                 if let Some(p) = r.path.parent() {
                     lib_dirs.insert(p.to_path_buf());
                 }
             }
         }
-        let base = Path::new(&tok.output)
+        let base = raw::path(&tok.output)
             .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("a.out")
-            .to_string();
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("a.out"));
         let out = dir.join(&base);
         let substitute = |w: &str| -> Option<PathBuf> {
-            let abs = if Path::new(w).is_absolute() {
-                PathBuf::from(w)
+            let p = raw::path(w);
+            let abs = if p.is_absolute() {
+                p.into_owned()
             } else {
-                cwd.join(w)
+                cwd.join(p)
             };
-            let abs_s = abs.display().to_string();
+            let abs_s = raw::text_path(&abs);
             by_path
                 .iter()
-                .find(|(p, _)| *p == w || *p == abs_s)
+                .find(|(p, _)| *p == w || *p == abs_s.as_ref())
                 .map(|(_, r)| r.clone())
         };
-        let mut words: Vec<String> = vec!["-L".to_string(), libs_dir.display().to_string()];
+        let mut words: Vec<String> = vec!["-L".to_string(), raw::text_path(&libs_dir).into_owned()];
         if tok.role == "ld" {
             let mut it = rest.iter();
             while let Some(w) = it.next() {
@@ -321,7 +326,7 @@ impl Realizer {
                     continue;
                 }
                 match substitute(w) {
-                    Some(r) if !w.starts_with('-') => words.push(r.display().to_string()),
+                    Some(r) if !w.starts_with('-') => words.push(raw::text_path(&r).into_owned()),
                     _ => words.push(w.clone()),
                 }
             }
@@ -331,7 +336,7 @@ impl Realizer {
             for a in &cmd.args {
                 match &a.kind {
                     ArgKind::Input => match substitute(&a.words[0]) {
-                        Some(r) => words.push(r.display().to_string()),
+                        Some(r) => words.push(raw::text_path(&r).into_owned()),
                         None => words.push(a.words[0].clone()),
                     },
                     ArgKind::Flag(m) if drop_for_realize(*m) || *m == Meaning::StopAtObject => {}
@@ -339,11 +344,17 @@ impl Realizer {
                 }
             }
         }
-        words.extend(["-o".to_string(), out.display().to_string()]);
+        words.extend(["-o".to_string(), raw::text_path(&out).into_owned()]);
         run_logged(&self.real(argv0, &cwd)?, &words, &cwd, dir, &tok.id)?;
-        if let Some(so) = &tok.soname {
-            if *so != base {
-                let _ = symlink(Path::new(&base), &dir.join(so));
+        // The soname is a file name (checked when the token was read): the link stays in `dir`.
+        if let Some(so) = tok
+            .soname
+            .as_deref()
+            .filter(|so| crate::ctx::plain_name(so))
+        {
+            let so = raw::path(so);
+            if so.as_ref() != base.as_path() {
+                let _ = symlink(&base, &dir.join(so));
             }
         }
         if tok.kind() == Kind::SharedLibrary {
@@ -368,64 +379,86 @@ fn drop_for_realize(m: Meaning) -> bool {
 
 fn symlink(target: &Path, link: &Path) -> Result<()> {
     std::os::unix::fs::symlink(target, link)
-        .map_err(|e| ShimError(format!("cannot link {}: {e}", link.display())))
+        .map_err(|e| ShimError(format!("cannot link {}: {e}", raw::text_path(link))))
 }
 
 /// Runs a real tool with its chatter in `dir/log`; a failure quotes the log.
 fn run_logged(tool: &Path, words: &[String], cwd: &Path, dir: &Path, id: &str) -> Result<()> {
     let log_path = dir.join("log");
     let log = File::create(&log_path)
-        .map_err(|e| ShimError(format!("cannot create {}: {e}", log_path.display())))?;
+        .map_err(|e| ShimError(format!("cannot create {}: {e}", raw::text_path(&log_path))))?;
     let log2 = log
         .try_clone()
-        .map_err(|e| ShimError(format!("cannot open {}: {e}", log_path.display())))?;
+        .map_err(|e| ShimError(format!("cannot open {}: {e}", raw::text_path(&log_path))))?;
     let status = Command::new(tool)
-        .args(words)
+        .args(words.iter().map(|w| raw::os(w)))
         .current_dir(cwd)
         .env(crate::session::ENV_DEPTH, (ctx::depth() + 1).to_string())
         .stdin(Stdio::null())
         .stdout(log)
         .stderr(log2)
         .status()
-        .map_err(|e| ShimError(format!("cannot run {}: {e}", tool.display())))?;
+        .map_err(|e| ShimError(format!("cannot run {}: {e}", raw::text_path(tool))))?;
     if !status.success() {
-        let text = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let text = std::fs::read(&log_path).unwrap_or_default();
         return Err(ShimError(format!(
             "realizing {id} failed: {} {} (in {}):\n{}",
-            tool.display(),
+            raw::text_path(tool),
             words.join(" "),
-            cwd.display(),
-            text.trim_end()
+            raw::text_path(cwd),
+            raw::text(&text).trim_end()
         )));
     }
     Ok(())
 }
 
+/// A realized node's `.done` file: its path, then its library directories, a line each (text).
 fn encode_done(r: &Realized) -> String {
-    let mut s = format!("{}\n", r.path.display());
+    let mut s = format!("{}\n", raw::text_path(&r.path));
     for d in &r.lib_dirs {
-        s.push_str(&format!("{}\n", d.display()));
+        s.push_str(&format!("{}\n", raw::text_path(d)));
     }
     s
 }
 
 fn decode_done(text: &str) -> Realized {
     let mut lines = text.lines();
-    let path = PathBuf::from(lines.next().unwrap_or(""));
+    let path = raw::path(lines.next().unwrap_or("")).into_owned();
     Realized {
         path,
-        lib_dirs: lines.map(PathBuf::from).collect(),
+        lib_dirs: lines.map(|l| raw::path(l).into_owned()).collect(),
     }
 }
 
 /// Runs an executable token: realize it, then exec the real program with the given arguments.
-pub fn exec_token(token_path: &Path, args: &[String], shim_exe: PathBuf) -> Result<i32> {
-    let text = std::fs::read_to_string(token_path)
-        .map_err(|e| ShimError(format!("cannot read {}: {e}", token_path.display())))?;
-    let tok =
-        Token::parse(&text).map_err(|e| ShimError(format!("{}: {e}", token_path.display())))?;
+/// `token` is the token's path as the build called it (text). It runs only inside the
+/// confession that wrote it: the session is the shim's environment's, and a token of another
+/// confession, a damaged one, or one run when no confession is running (its session directory
+/// gone) is refused.
+pub fn exec_token(token: &str, args: &[String], shim_exe: PathBuf) -> Result<i32> {
+    let token_path = raw::path(token);
+    let Some(session) = Session::from_env() else {
+        return err(format!(
+            "{token} stands for a program a confession built (a confess token), and no \
+             confession is running: it runs only inside the confession that made it. Build \
+             the program for real (run the build without confess) to run it"
+        ));
+    };
+    if !session.dir.is_dir() {
+        return err(format!(
+            "{token} cannot run: the session directory of its confession, {}, is gone (the \
+             confession has finished). Build the program for real (run the build without \
+             confess) to run it",
+            raw::text_path(&session.dir)
+        ));
+    }
+    let tok = match ctx::read_token(&session, &token_path)? {
+        Some(t) => t,
+        None if token_path.is_file() => return err(format!("{token} is not a confess token")),
+        None => return err(format!("cannot read {token}")),
+    };
     let start = ctx::now_ns();
-    let rz = Realizer::for_token(&tok, shim_exe);
+    let rz = Realizer::new(session, shim_exe);
     let r = rz.realize(&tok)?;
     let mut ld_path: Vec<PathBuf> = r.lib_dirs.iter().cloned().collect();
     if let Some(old) = std::env::var_os("LD_LIBRARY_PATH") {
@@ -435,43 +468,42 @@ pub fn exec_token(token_path: &Path, args: &[String], shim_exe: PathBuf) -> Resu
     let cwd = std::env::current_dir().unwrap_or_default();
     let before = written_candidates(args, &cwd);
     let mut cmd = Command::new(&r.path);
-    cmd.args(args).env("LD_LIBRARY_PATH", &joined);
+    cmd.args(args.iter().map(|a| raw::os(a)))
+        .env("LD_LIBRARY_PATH", &joined);
     {
         use std::os::unix::process::CommandExt;
-        cmd.arg0(token_path);
+        cmd.arg0(token_path.as_os_str());
     }
     let status = cmd
         .status()
-        .map_err(|e| ShimError(format!("cannot run {}: {e}", r.path.display())))?;
+        .map_err(|e| ShimError(format!("cannot run {}: {e}", raw::text_path(&r.path))))?;
     let code = ctx::exit_code(status);
     let outputs = written_files(&before, &cwd);
-    if rz.session.events().exists() {
-        let mut argv = vec![token_path.display().to_string()];
-        argv.extend(args.iter().cloned());
-        let ev = crate::events::Event {
-            pid: std::process::id(),
-            ppid: std::os::unix::process::parent_id(),
-            start_ns: start,
-            end_ns: ctx::now_ns(),
-            role: "exec".into(),
-            tool: token_path.display().to_string(),
-            phase: rz.session.phase.as_str().into(),
-            decision: "realized".into(),
-            cwd: cwd.display().to_string(),
-            argv,
-            tokens: vec![tok.id.clone()],
-            outputs,
-            real_tool: Some(r.path.display().to_string()),
-            exit_status: code,
-            ..Default::default()
-        };
-        crate::events::record(&rz.session.events(), &ev).map_err(|e| {
-            ShimError(format!(
-                "cannot record the run of {}: {e}",
-                token_path.display()
-            ))
-        })?;
-    }
+    let mut argv = vec![token.to_string()];
+    argv.extend(args.iter().cloned());
+    let ev = crate::events::Event {
+        pid: std::process::id(),
+        ppid: std::os::unix::process::parent_id(),
+        start_ns: start,
+        end_ns: ctx::now_ns(),
+        role: "exec".into(),
+        tool: token.to_string(),
+        phase: rz.session.phase.as_str().into(),
+        decision: "realized".into(),
+        cwd: raw::text_path(&cwd).into_owned(),
+        argv,
+        tokens: vec![tok.id.clone()],
+        outputs,
+        real_tool: Some(raw::text_path(&r.path).into_owned()),
+        exit_status: code,
+        ..Default::default()
+    };
+    crate::events::record(&rz.session.events(), &ev).map_err(|e| {
+        ShimError(format!(
+            "cannot record the run of {token} in {}: {e}",
+            raw::text_path(&crate::events::log_path(&rz.session.events()))
+        ))
+    })?;
     Ok(code)
 }
 
@@ -497,7 +529,7 @@ fn written_candidates(
         if word.is_empty() || word.starts_with('-') {
             continue;
         }
-        let p = cwd.join(word);
+        let p = cwd.join(raw::path(word));
         if p.parent().is_some_and(Path::is_dir) {
             let mtime = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
             out.push((p, Some(mtime.unwrap_or(std::time::UNIX_EPOCH))));
@@ -522,7 +554,7 @@ fn written_files(before: &[(PathBuf, Option<std::time::SystemTime>)], cwd: &Path
         if wrote {
             let p = crate::headers::lexical(p);
             let shown = p.strip_prefix(cwd).map(Path::to_path_buf).unwrap_or(p);
-            out.push(shown.display().to_string());
+            out.push(raw::text_path(&shown).into_owned());
         }
     }
     out.sort();
@@ -530,26 +562,22 @@ fn written_files(before: &[(PathBuf, Option<std::time::SystemTime>)], cwd: &Path
     out
 }
 
-/// Realizes every token among `words` (file arguments) and returns the words with realized paths.
+/// Realizes every token among `words` (file arguments) and returns the words with realized
+/// paths, and the tokens' ids. Tokens are read as every shim reads them (`ctx::read_token`) and
+/// realized in the shim's own session.
 pub fn realize_file_args(
+    ctx: &crate::ctx::Ctx,
     words: &[String],
-    cwd: &Path,
-    shim_exe: &Path,
 ) -> Result<(Vec<String>, Vec<String>)> {
     let mut out = Vec::with_capacity(words.len());
     let mut ids = Vec::new();
+    let rz = Realizer::new(ctx.session.clone(), ctx.shim_exe()?.to_path_buf());
     for w in words {
-        let p = if Path::new(w).is_absolute() {
-            PathBuf::from(w)
-        } else {
-            cwd.join(w)
-        };
         if !w.starts_with('-') {
-            if let Ok(Some(tok)) = Token::read(&p) {
-                let rz = Realizer::for_token(&tok, shim_exe.to_path_buf());
+            if let Some(tok) = ctx.read_token(&ctx.abs(w))? {
                 let r = rz.realize(&tok)?;
                 ids.push(tok.id.clone());
-                out.push(r.path.display().to_string());
+                out.push(raw::text_path(&r.path).into_owned());
                 continue;
             }
         }

@@ -34,6 +34,7 @@ pub struct Session {
     pub dir: PathBuf,
     pub phase: Phase,
     pub shim_dir: Option<PathBuf>,
+    /// The scratch root, as text (see `raw`): words and paths are normalised as text.
     pub root: Option<String>,
     pub driver_pid: Option<u32>,
     pub top_pid: Option<u32>,
@@ -66,23 +67,12 @@ impl Session {
             dir,
             phase,
             shim_dir: std::env::var_os(ENV_SHIM_DIR).map(PathBuf::from),
-            root: std::env::var(ENV_ROOT).ok(),
+            root: std::env::var_os(ENV_ROOT).map(|r| crate::raw::text_os(&r).into_owned()),
             driver_pid: std::env::var(ENV_DRIVER_PID)
                 .ok()
                 .and_then(|s| s.parse().ok()),
             top_pid: std::env::var(ENV_TOP_PID).ok().and_then(|s| s.parse().ok()),
         })
-    }
-
-    pub fn from_store(store: &Path) -> Session {
-        Session {
-            dir: store.to_path_buf(),
-            phase: Phase::Build,
-            shim_dir: None,
-            root: None,
-            driver_pid: None,
-            top_pid: None,
-        }
     }
 
     pub fn events(&self) -> PathBuf {

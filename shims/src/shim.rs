@@ -5,7 +5,7 @@ use crate::ctx::{self, err, Ctx, Result, ShimError};
 use crate::phase::{self, Ancestors, Decision};
 use crate::role::Role;
 use crate::session::{Phase, Session};
-use crate::{archive, binutils, compile, link, realize};
+use crate::{archive, binutils, compile, link, raw, realize};
 use std::path::{Path, PathBuf};
 
 const USAGE: &str =
@@ -21,7 +21,7 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
         let Some(token) = argv.get(2) else {
             return err("--confess-exec needs a token path");
         };
-        return realize::exec_token(Path::new(token), &argv[3..], ctx::this_exe()?);
+        return realize::exec_token(token, &argv[3..], ctx::this_exe()?);
     }
     let argv0 = argv.first().cloned().unwrap_or_default();
     let Some(role) = Role::from_argv0(&argv0) else {
@@ -67,6 +67,9 @@ fn dispatch(ctx: &Ctx) -> Result<i32> {
             };
             match phase::decide_driver(&cmd, &ctx.cwd, &mut ancestors(ctx)) {
                 Decision::Passthrough(r) => ctx.pass_through(&r),
+                Decision::Confess if missing_input(&cmd, &ctx.cwd) => {
+                    ctx.pass_through("missing-input")
+                }
                 Decision::Confess => {
                     let ctx = ctx.with_expanded_argv(&cmd);
                     if cmd.sources().next().is_some() {
@@ -111,11 +114,21 @@ fn dispatch(ctx: &Ctx) -> Result<i32> {
     }
 }
 
+/// gcc fails on an input that does not exist, a linker input of a `-c` compile too (an `@file`
+/// that cannot be read is such an input): the real tool then says so in its own words.
+fn missing_input(cmd: &args::Command, cwd: &Path) -> bool {
+    cmd.inputs
+        .iter()
+        .any(|i| std::fs::metadata(cwd.join(raw::path(&i.path))).is_err())
+}
+
 fn base(p: &str) -> String {
+    // Text: the file name of a text form is text too.
     Path::new(p)
         .file_name()
-        .map(|b| b.to_string_lossy().into_owned())
+        .and_then(|b| b.to_str())
         .unwrap_or_default()
+        .to_string()
 }
 
 /// The context checks for tools other than the driver: probe files and directories, and
@@ -136,8 +149,8 @@ fn exec_as_top(argv: &[String]) -> Result<i32> {
     let Some(program) = argv.first() else {
         return err("--confess-top needs a command");
     };
-    let e = std::process::Command::new(program)
-        .args(&argv[1..])
+    let e = std::process::Command::new(raw::os(program))
+        .args(argv[1..].iter().map(|a| raw::os(a)))
         .env(crate::session::ENV_TOP_PID, std::process::id().to_string())
         .exec();
     eprintln!("confess-shim: error: cannot run {program}: {e}");
@@ -158,8 +171,8 @@ fn exec_real_outside_session(argv: &[String], me: &Path, cwd: &Path) -> Result<i
     let name = base(argv.first().map(String::as_str).unwrap_or(""));
     let real = ctx::real_tool_named(&session, &name, &|| Ok(me.to_path_buf()), cwd)?;
     let e = std::process::Command::new(&real)
-        .args(&argv[1..])
+        .args(argv.get(1..).unwrap_or(&[]).iter().map(|a| raw::os(a)))
         .env(crate::session::ENV_DEPTH, (ctx::depth() + 1).to_string())
         .exec();
-    err(format!("cannot run {}: {e}", real.display()))
+    err(format!("cannot run {}: {e}", raw::text_path(&real)))
 }

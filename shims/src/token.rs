@@ -215,7 +215,7 @@ impl Token {
         s.push('\n');
         if self.kind() == Kind::Executable {
             // Everything below `exec` is data the shell never reaches.
-            let _ = writeln!(s, "exec {} --confess-exec \"$0\" \"$@\"", sh_quote(shim));
+            let _ = writeln!(s, "exec {} --confess-exec \"$0\" \"$@\"", sh_word(shim));
         }
         self.render_body(&mut s);
         s
@@ -427,14 +427,48 @@ fn unesc(s: &str) -> String {
     if !s.contains('%') {
         return s.to_string();
     }
-    s.replace("%0A", "\n")
-        .replace("%0D", "\r")
-        .replace("%25", "%")
+    // One pass, left to right: each escape is read once (`%250A` is `%0A`, not a newline).
+    let mut o = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('%') {
+        o.push_str(&rest[..i]);
+        let esc = &rest[i..];
+        let (c, n) = match esc.get(..3) {
+            Some("%25") => ('%', 3),
+            Some("%0A") => ('\n', 3),
+            Some("%0D") => ('\r', 3),
+            _ => ('%', 1),
+        };
+        o.push(c);
+        rest = &esc[n..];
+    }
+    o.push_str(rest);
+    o
 }
 
 /// Quotes a word for `/bin/sh`.
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// A word (text, see `raw`) as `/bin/sh` reads it, its bytes exactly. A word whose bytes are
+/// UTF-8 is quoted; one with other bytes is made by `printf` from octal escapes, so the token
+/// stays text: `"$(printf '/opt/caf\351/bin/confess-shim')"`.
+pub fn sh_word(s: &str) -> String {
+    if !crate::raw::has_reserved(s) {
+        return sh_quote(s);
+    }
+    let mut fmt = String::new();
+    for &b in crate::raw::bytes(s).iter() {
+        match b {
+            b'%' => fmt.push_str("%%"),
+            0x20..=0x7e if b != b'\\' && b != b'\'' => fmt.push(char::from(b)),
+            _ => {
+                let _ = write!(fmt, "\\{b:03o}");
+            }
+        }
+    }
+    format!("\"$(printf '{fmt}')\"")
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -534,6 +568,29 @@ mod tests {
         assert_eq!(t.compute_id(&norm_a), u.compute_id(&norm_b));
         u.inputs[0].hash = "other".into();
         assert_ne!(t.compute_id(&norm_a), u.compute_id(&norm_b));
+    }
+
+    #[test]
+    fn escapes_read_back_in_one_pass() {
+        for v in ["%0A", "%250A", "a%\nb", "%%0D%", "100%", "\r\n%25"] {
+            assert_eq!(unesc(&esc(v)), v, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn a_shim_path_that_is_not_utf8_reaches_the_shell_as_its_bytes() {
+        let bytes = b"/opt/caf\xe9 it's 100%\\/confess-shim";
+        let text = crate::raw::text(bytes);
+        let word = sh_word(&text);
+        assert!(word.is_ascii(), "{word}");
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(format!("printf %s {word}"))
+            .output()
+            .expect("sh");
+        assert_eq!(out.stdout, bytes);
+        // A UTF-8 path is quoted as before.
+        assert_eq!(sh_word("/usr/bin/confess-shim"), "'/usr/bin/confess-shim'");
     }
 
     #[test]

@@ -211,7 +211,7 @@ impl<'a> Scanner<'a> {
     /// Scans a source (spelled as on the command line) and returns its headers in the order
     /// `gcc -M` lists them (the source itself left out).
     pub fn scan(mut self, source: &str) -> Result<Vec<Found>, Fallback> {
-        let abs = lexical(&self.cfg.cwd.join(source));
+        let abs = lexical(&self.cfg.cwd.join(crate::raw::path(source)));
         let main = Frame {
             spelled: source.to_string(),
             abs,
@@ -331,11 +331,10 @@ impl<'a> Scanner<'a> {
         } else {
             std::fs::read(abs).map(Rc::from)
         }
-        .map_err(|e| Fallback::new(format!("{}: {e}", abs.display())))?;
-        let text = match std::str::from_utf8(&bytes) {
-            Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(_) => String::from_utf8_lossy(&bytes),
-        };
+        .map_err(|e| Fallback::new(format!("{}: {e}", crate::raw::text_path(abs))))?;
+        // Bytes that are not UTF-8 (a Latin-1 comment, a header name) keep their text form, so
+        // an include name comes back as the bytes it was.
+        let text = crate::raw::text(&bytes);
         let d = Rc::new(lex::directives(&text));
         self.files.insert(abs.to_path_buf(), d.clone());
         Ok(d)
@@ -457,7 +456,7 @@ impl<'a> Scanner<'a> {
                             if self.listed.insert(name.clone()) {
                                 self.deps.push(Found {
                                     spelled: name.clone(),
-                                    abs: lexical(&self.cfg.cwd.join(&name)),
+                                    abs: lexical(&self.cfg.cwd.join(crate::raw::path(&name))),
                                     system: false,
                                     missing: true,
                                 });
@@ -616,7 +615,7 @@ impl<'a> Scanner<'a> {
                 let (mut saw_bracket, mut saw_quote) = (false, false);
                 let mut found_in_cache = None;
                 let file = loop {
-                    let abs = lexical(&self.dirs[d].abs.join(name));
+                    let abs = lexical(&self.dirs[d].abs.join(crate::raw::path(name)));
                     if self.is_file(&abs) {
                         self.entries.push(Entry {
                             dir: d,
@@ -659,7 +658,7 @@ impl<'a> Scanner<'a> {
             join_spelled(&d.spelled, name)
         };
         Some(Frame {
-            abs: lexical(&d.abs.join(name)),
+            abs: lexical(&d.abs.join(crate::raw::path(name))),
             spelled,
             system: d.system,
             dir,
