@@ -356,3 +356,64 @@ fn not_a_build_directory_is_refused() {
     assert_eq!(run.code(), 3, "{}", run.stderr());
     assert!(run.stderr().contains("no build.ninja"), "{}", run.stderr());
 }
+
+#[test]
+fn build_directories_far_from_their_sources() {
+    // The build directory neither inside nor beside its sources: the two are copied alone, at
+    // their places below their common ancestor, so meson's relative paths and CMake's
+    // absolute ones both still lead from one to the other; nothing else is copied.
+    require("meson", "meson");
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let root = tmp.path().canonicalize().expect("canonical");
+    // Something big beside them that must not be copied.
+    std::fs::create_dir_all(root.join("elsewhere")).expect("mkdir");
+    std::fs::write(root.join("elsewhere/big"), vec![0u8; 1 << 20]).expect("write");
+    for (system, fixture_dir, target) in [
+        ("meson", "meson/generator", "src/app"),
+        ("cmake", "cmake/basic", "app"),
+    ] {
+        let src = root.join(format!("{system}/checkouts/proj"));
+        let build = root.join(format!("builds/{system}/out/proj"));
+        std::fs::create_dir_all(src.parent().expect("parent")).expect("mkdir");
+        copy_dir(&fixture(fixture_dir), &src);
+        std::fs::create_dir_all(&build).expect("mkdir");
+        let st = if system == "meson" {
+            Command::new("meson")
+                .arg("setup")
+                .arg(&build)
+                .arg(&src)
+                .output()
+                .expect("meson setup")
+        } else {
+            Command::new("cmake")
+                .arg("-S")
+                .arg(&src)
+                .arg("-B")
+                .arg(&build)
+                .args(["-G", "Ninja"])
+                .output()
+                .expect("cmake")
+        };
+        assert!(st.status.success(), "{system} setup failed: {st:?}");
+        let before = tree_digest(&root);
+        let run = confess(
+            &root.join(format!("c-{system}")),
+            &["ninja", build.to_str().expect("utf-8")],
+        );
+        run.assert_ok();
+        let mut after = tree_digest(&root);
+        after.retain(|k, _| !k.starts_with("c-"));
+        let mut was = before.clone();
+        was.retain(|k, _| !k.starts_with("c-"));
+        assert_eq!(after, was, "{system}: confess changed the user's files");
+        check_against_ninja(&build, &root, &run, target);
+        let db = run.read("compile_commands.json");
+        assert!(db.contains(&src.display().to_string()), "{system}: {db}");
+        let (objects, identical) =
+            assert_verified(&format!("{system} far build directory"), &run.out);
+        assert!(objects >= 2, "{system}: {objects} objects verified");
+        assert_eq!(identical, objects, "{system}: objects differ in bytes");
+    }
+}

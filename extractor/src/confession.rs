@@ -6,7 +6,7 @@ use crate::emit;
 use crate::error::{Error, Result};
 use crate::graph::{self, Confession, Graph};
 use crate::pathmap::PathMap;
-use crate::scratch::{self, Scratch};
+use crate::scratch::Scratch;
 use crate::seal::{OutsideWrite, Seal};
 use confess_shims::session::{self as ss, Phase};
 use std::ffi::OsString;
@@ -75,7 +75,11 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // Paths in the outputs name the output directory; files are written into the stage.
     let out = staged.out.clone();
     let stage = staged.stage.clone();
-    let scratch = Scratch::new(opts.keep_scratch, shim_path()?, &src)?;
+    let scratch = Scratch::new(
+        opts.keep_scratch,
+        shim_path()?,
+        crate::drivers::source_bytes(driver),
+    )?;
     // An output directory inside the sources is not part of them, nor is what sits beside it.
     let beside = [out.clone(), stage.clone(), crate::outdir::lock_path(&out)?];
     let skip: Vec<&Path> = beside
@@ -83,12 +87,12 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         .map(PathBuf::as_path)
         .filter(|p| p.starts_with(&src))
         .collect();
-    scratch::copy_tree(&src, &scratch.src, &skip)?;
+    crate::drivers::copy_source(driver, &scratch.src, &skip)?;
     // Inside the seal, the user's sources are the copy.
     let seal = Seal::new(
         opts.seal,
         &scratch.root,
-        vec![(src.clone(), scratch.src.clone())],
+        crate::drivers::copies(driver, &scratch.src),
     )?;
     let steps = driver.steps(&scratch, opts)?;
     let log_path = stage.join("build.log");
@@ -138,7 +142,15 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let mut graph = graph::build(&conf, &map);
     graph.outside = outside;
     crate::interrupt::check()?;
-    write_outputs(&graph, &map, &staged, &scratch, driver.out_of_tree())?;
+    let copies = crate::drivers::copies(driver, &scratch.src);
+    write_outputs(
+        &graph,
+        &map,
+        &staged,
+        &scratch,
+        driver.out_of_tree(),
+        &copies,
+    )?;
     let fake = scratch.session.join("fake");
     if fake.exists() {
         crate::scratch::copy_tree(&fake, &stage.join("fake"), &[])?;
@@ -377,10 +389,14 @@ fn failure_of(
     }
     detail.push_str("  what was recorded up to the failure has been extracted.");
     // Name places the user can open: the sources, not their scratch copy (which is removed).
-    let user = driver.source().display().to_string();
+    let mut pairs = crate::drivers::copies(driver, &scratch.src);
+    pairs.sort_by_key(|(_, copy)| std::cmp::Reverse(copy.as_os_str().len()));
     let unscratch = |t: &str| {
-        t.replace(&scratch.src.display().to_string(), &user)
-            .replace(&scratch.root.display().to_string(), "<scratch>")
+        let mut t = t.to_string();
+        for (user, copy) in &pairs {
+            t = t.replace(&copy.display().to_string(), &user.display().to_string());
+        }
+        t.replace(&scratch.root.display().to_string(), "<scratch>")
     };
     Error::BuildFailed {
         command: unscratch(&format!("{} {}", step.program, step.args.join(" "))),
@@ -492,6 +508,7 @@ fn write_outputs(
     staged: &crate::outdir::Staged,
     scratch: &Scratch,
     out_of_tree: bool,
+    copies: &[(PathBuf, PathBuf)],
 ) -> Result<()> {
     let out = &staged.stage;
     // Generated files are kept, so that outputs never point into the scratch directory.
@@ -514,6 +531,12 @@ fn write_outputs(
             if !out_of_tree {
                 pairs.remove(1);
             }
+            // Each copied directory to its own (the longest replacement applies first).
+            pairs.extend(
+                copies
+                    .iter()
+                    .map(|(user, copy)| (copy.clone(), user.clone())),
+            );
             crate::scratch::copy_mapped(&from, &to, &pairs)?;
         }
     }

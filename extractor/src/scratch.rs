@@ -244,9 +244,9 @@ pub fn tree_bytes(dir: &Path) -> u64 {
 
 impl Scratch {
     /// A scratch area for a copy of `src` (see [`parent_for`] for where it lives).
-    pub fn new(keep: bool, shim: PathBuf, src: &Path) -> Result<Scratch> {
+    pub fn new(keep: bool, shim: PathBuf, src_bytes: u64) -> Result<Scratch> {
         remove_dead();
-        let (parent, placed) = parent_for(tree_bytes(src))?;
+        let (parent, placed) = parent_for(src_bytes)?;
         // The owner lock is taken before the directory exists, and gets its name (which
         // `remove_dead` looks for) only once the directory does: no other run sees a live
         // scratch unlocked.

@@ -155,6 +155,11 @@ impl Seal {
     ) -> Result<Seal> {
         let dir = scratch_root.join("seal-plans");
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+        // The copies are bound where the user's directories are: they exist from the start
+        // (the copying may come later, as in verify).
+        for (_, copy) in &binds {
+            std::fs::create_dir_all(copy).map_err(|e| Error::io("creating", copy, e))?;
+        }
         let how = if opts.unsealed {
             How::Unsealed
         } else {
@@ -200,21 +205,20 @@ impl Seal {
         a
     }
 
-    /// Sets a namespace up once and takes it down, so that a machine without namespaces is
-    /// told so before the build starts.
+    /// Seals one command that does nothing (`true`) before the build starts, so that a
+    /// machine where the seal cannot be made is told so, and why, before anything runs.
     fn probe(&self) -> Result<()> {
-        let How::Sealed { unshare, exe, user } = &self.how else {
+        if !self.is_sealed() {
             return Ok(());
-        };
-        let out = Command::new(unshare)
-            .args(self.unshare_args(*user))
-            .arg(exe)
-            .arg(INIT)
-            .arg("--probe")
-            .arg(&self.scratch_root)
-            .stdin(std::process::Stdio::null())
+        }
+        let mut sealed = self.command("true".as_ref(), &[], &self.scratch_root)?;
+        let out = sealed
+            .command
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
             .output()
-            .map_err(|e| Error::io("running", unshare, e))?;
+            .map_err(|e| Error::io("running", "unshare", e))?;
+        drop(sealed.lifeline);
         if out.status.success() {
             return Ok(());
         }
@@ -291,11 +295,10 @@ pub fn check_program(program: &str, path: Option<&OsStr>, cwd: &Path) -> Result<
     }
 }
 
-/// `confess __seal PLAN` (or `__seal --probe SCRATCH`): the namespace's init. Returns the
+/// `confess __seal PLAN`: the namespace's init. Returns the
 /// process's exit status.
 pub fn init(args: &[OsString]) -> i32 {
     let r = match args {
-        [flag, root] if flag == "--probe" => probe(Path::new(root)).map(|()| 0),
         [plan] => run_init(Path::new(plan)),
         _ => Err(format!("usage: confess {INIT} PLAN")),
     };
@@ -306,19 +309,6 @@ pub fn init(args: &[OsString]) -> i32 {
             SETUP_FAILED
         }
     }
-}
-
-fn probe(scratch_root: &Path) -> std::result::Result<(), String> {
-    let user = !rustix::process::geteuid().is_root();
-    let seal = scratch_root.join("seal");
-    layer_fs(&seal)?;
-    let lower = seal.join("probe-lower");
-    let at = seal.join("probe-at");
-    for d in [&lower, &at] {
-        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
-    }
-    overlay(&lower, &seal, 0, &at, user)?;
-    Ok(())
 }
 
 /// Mounts the tmpfs that holds the upper layers at `seal`.
@@ -370,6 +360,13 @@ fn overlay(
     let work = seal.join("w").join(n.to_string());
     for d in [&upper, &work] {
         std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    // The overlay's root takes the upper directory's owner and mode: the lower one's mode
+    // (/tmp's sticky 1777), owned by whoever confess runs as (mapped to root inside).
+    if let Ok(md) = std::fs::metadata(lower) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = md.permissions().mode() & 0o7777;
+        let _ = std::fs::set_permissions(&upper, std::fs::Permissions::from_mode(mode));
     }
     let mut data = b"lowerdir=".to_vec();
     data.extend(escape(lower));
@@ -452,8 +449,12 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
     let mounts = mounts()?;
     layer_fs(&seal)?;
     let root = seal.join("root");
+    // pivot_root wants a mount point, which the root is not when it is built piece by piece.
+    rustix::mount::mount_bind(&root, &root)
+        .map_err(|e| format!("binding {}: {e}", root.display()))?;
     let mut layers: Vec<PathBuf> = Vec::new();
     let mut read_only: Vec<String> = Vec::new();
+    let mut dev_done = false;
     let is_under = |p: &Path, dir: &str| p.starts_with(dir) && p != Path::new(dir);
     for m in &mounts {
         let p = &m.point;
@@ -469,6 +470,7 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
             let at = under(&root, p);
             rustix::mount::mount_bind_recursive(p, &at)
                 .map_err(|e| format!("binding /dev: {e}"))?;
+            dev_done = true;
             continue;
         }
         let at = under(&root, p);
@@ -487,10 +489,33 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         let n = layers.len();
         match overlay(p, &seal, n, &at, plan.user) {
             Ok(()) => layers.push(p.clone()),
+            Err(_) if p == Path::new("/") => {
+                // In a user namespace the machine's root cannot be a lower layer: its
+                // submounts are locked. The tree is rebuilt from the largest directories with
+                // no mount below them, each its own overlay.
+                let special: Vec<&Path> = mounts
+                    .iter()
+                    .map(|m| m.point.as_path())
+                    .filter(|q| {
+                        !(q.starts_with("/proc")
+                            || q.starts_with("/sys")
+                            || q.starts_with("/dev")
+                            || q.starts_with(&scratch_root)
+                            || *q == Path::new("/"))
+                    })
+                    .collect();
+                let mut b = Skeleton {
+                    mounts: special,
+                    seal: &seal,
+                    user: plan.user,
+                    scratch_root: &scratch_root,
+                    layers: &mut layers,
+                    read_only: &mut read_only,
+                };
+                b.build(Path::new("/"), &root)?;
+                break;
+            }
             Err(why) => {
-                if p == Path::new("/") {
-                    return Err(why);
-                }
                 // Some file systems cannot be an overlay's lower layer: shown read-only.
                 layers.push(PathBuf::new());
                 rustix::mount::mount_bind(p, &at)
@@ -501,6 +526,17 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
                     "",
                 );
                 read_only.push(format!("{} ({})", p.display(), m.fstype));
+            }
+        }
+    }
+    // /dev is the machine's; its shared memory, a layer of its own where it is a mount.
+    let dev = under(&root, Path::new("/dev"));
+    if !dev_done && dev.is_dir() {
+        let _ = rustix::mount::mount_bind_recursive("/dev", &dev);
+        if let Some(shm) = mounts.iter().find(|m| m.point == Path::new("/dev/shm")) {
+            let n = layers.len();
+            if overlay(&shm.point, &seal, n, &dev.join("shm"), plan.user).is_ok() {
+                layers.push(shm.point.clone());
             }
         }
     }
@@ -581,6 +617,79 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
     let report_path = path(&plan.report);
     std::fs::write(&report_path, text).map_err(|e| format!("{}: {e}", report_path.display()))?;
     Ok(status)
+}
+
+/// Rebuilds the machine's tree under a new root where the root itself cannot be one overlay
+/// (a user namespace): directories with a mount below them are made anew, each directory with
+/// none is an overlay of its own, files beside them are bound read-only, symbolic links made
+/// again. /proc, /sys and /dev are made empty (mounted afterwards); the scratch is bound.
+struct Skeleton<'a> {
+    /// Mount points to keep out of one overlay (not /proc, /sys, /dev, the scratch).
+    mounts: Vec<&'a Path>,
+    seal: &'a Path,
+    user: bool,
+    scratch_root: &'a Path,
+    layers: &'a mut Vec<PathBuf>,
+    read_only: &'a mut Vec<String>,
+}
+
+impl Skeleton<'_> {
+    fn build(&mut self, dir: &Path, at: &Path) -> std::result::Result<(), String> {
+        let special = ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|d| dir == Path::new(d))
+            || dir == self.scratch_root;
+        let below = self.mounts.iter().any(|m| m.starts_with(dir) && *m != dir)
+            || self.scratch_root.starts_with(dir);
+        if special {
+            return Ok(());
+        }
+        if !below {
+            let n = self.layers.len();
+            match overlay(dir, self.seal, n, at, self.user) {
+                Ok(()) => self.layers.push(dir.to_path_buf()),
+                Err(why) => {
+                    self.layers.push(PathBuf::new());
+                    if rustix::mount::mount_bind(dir, at).is_err() {
+                        return Err(why);
+                    }
+                    let _ = rustix::mount::mount_remount(
+                        at,
+                        rustix::mount::MountFlags::BIND | rustix::mount::MountFlags::RDONLY,
+                        "",
+                    );
+                    self.read_only.push(dir.to_string_lossy().into_owned());
+                }
+            }
+            return Ok(());
+        }
+        let rd = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        for e in rd.flatten() {
+            let from = e.path();
+            let to = at.join(e.file_name());
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_symlink() {
+                if let Ok(t) = std::fs::read_link(&from) {
+                    let _ = std::os::unix::fs::symlink(t, &to);
+                }
+            } else if ft.is_dir() {
+                std::fs::create_dir_all(&to).map_err(|e| format!("{}: {e}", to.display()))?;
+                self.build(&from, &to)?;
+            } else {
+                // A file beside directories that hold mounts: shown read-only.
+                if std::fs::File::create(&to).is_ok()
+                    && rustix::mount::mount_bind(&from, &to).is_ok()
+                {
+                    let _ = rustix::mount::mount_remount(
+                        &to,
+                        rustix::mount::MountFlags::BIND | rustix::mount::MountFlags::RDONLY,
+                        "",
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// As PID 1, reaps every process that ends until `main` does; returns its exit status in the

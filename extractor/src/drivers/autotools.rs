@@ -243,13 +243,14 @@ mod tests {
             keep_scratch: false,
             progress: false,
             engine_root: Default::default(),
+            seal: Default::default(),
         }
     }
 
     #[test]
     fn steps_bootstrap_configure_and_make() {
         let exe = std::env::current_exe().expect("exe");
-        let scratch = Scratch::new(false, exe, Path::new(".")).expect("scratch");
+        let scratch = Scratch::new(false, exe, 0).expect("scratch");
         std::fs::create_dir_all(&scratch.src).expect("mkdir");
         let steps = driver(false, true, Deps::Auto)
             .steps(&scratch, &opts())

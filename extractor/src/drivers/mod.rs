@@ -33,6 +33,12 @@ pub trait Driver {
     fn out_of_tree(&self) -> bool {
         false
     }
+    /// The directories below `source()` that are copied (relative; empty: all of it).
+    /// `confess ninja` on a build directory far from its sources copies the two alone, each
+    /// at its place below their common ancestor.
+    fn subtrees(&self) -> Vec<PathBuf> {
+        vec![PathBuf::new()]
+    }
     /// The commands to run, in order, against the scratch copy.
     fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>>;
     /// Files or directories of the scratch area to keep in the output directory (under the
@@ -79,4 +85,42 @@ pub fn require_tool(name: &str, hint: &str) -> Result<PathBuf> {
         tool: name.into(),
         hint: hint.into(),
     })
+}
+
+/// Each copied directory of the user's and its copy below `copy` (a copy of `source()`):
+/// (the user's, the copy).
+pub fn copies(driver: &dyn Driver, copy: &Path) -> Vec<(PathBuf, PathBuf)> {
+    let join = |root: &Path, rel: &Path| {
+        if rel.as_os_str().is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(rel)
+        }
+    };
+    driver
+        .subtrees()
+        .iter()
+        .map(|rel| (join(driver.source(), rel), join(copy, rel)))
+        .collect()
+}
+
+/// Copies what the driver builds from into `copy`, skipping `skip`.
+pub fn copy_source(driver: &dyn Driver, copy: &Path, skip: &[&Path]) -> Result<()> {
+    std::fs::create_dir_all(copy).map_err(|e| crate::error::Error::io("creating", copy, e))?;
+    for (from, to) in copies(driver, copy) {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| crate::error::Error::io("creating", parent, e))?;
+        }
+        crate::scratch::copy_tree(&from, &to, skip)?;
+    }
+    Ok(())
+}
+
+/// The bytes of what the driver copies.
+pub fn source_bytes(driver: &dyn Driver) -> u64 {
+    copies(driver, Path::new("/"))
+        .iter()
+        .map(|(from, _)| crate::scratch::tree_bytes(from))
+        .sum()
 }

@@ -14,10 +14,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub struct Ninja {
-    /// What is copied: the build directory, or the directory holding it and its sources.
+    /// What is copied: the build directory, the directory holding it and its sources, or
+    /// (when they are far apart) their common ancestor, of which only the two are copied.
     root: PathBuf,
     /// The build directory, relative to `root`.
     build_rel: PathBuf,
+    /// The directories of `root` copied: all of it (one empty path), or the sources and the
+    /// build directory.
+    subtrees: Vec<PathBuf>,
     targets: Vec<String>,
 }
 
@@ -38,7 +42,22 @@ impl Ninja {
             "install Ninja (Debian: apt-get install ninja-build)",
         )?;
         let src = recorded_source(&build)?;
-        let root = copy_root(&build, src.as_deref())?;
+        let (root, subtrees) = match copy_root(&build, src.as_deref()) {
+            Some(root) => (root, vec![PathBuf::new()]),
+            None => {
+                // Far apart: the two alone, at their places below their common ancestor, so
+                // that relative paths between them (meson's) still lead from one to the other.
+                let src = src.unwrap_or_default();
+                let root = common_ancestor(&build, &src);
+                let rel = |p: &Path| {
+                    p.strip_prefix(&root)
+                        .map(Path::to_path_buf)
+                        .unwrap_or_default()
+                };
+                let subtrees = vec![rel(&src), rel(&build)];
+                (root, subtrees)
+            }
+        };
         let build_rel = build
             .strip_prefix(&root)
             .map(Path::to_path_buf)
@@ -46,6 +65,7 @@ impl Ninja {
         Ok(Ninja {
             root,
             build_rel,
+            subtrees,
             targets,
         })
     }
@@ -85,34 +105,39 @@ fn recorded_source(build: &Path) -> Result<Option<PathBuf>> {
     }
 }
 
-/// The directory to copy so that the build directory keeps its place relative to its sources
-/// (meson names sources by relative paths, CMake by absolute ones).
-fn copy_root(build: &Path, src: Option<&Path>) -> Result<PathBuf> {
+/// The directory to copy whole so that the build directory keeps its place relative to its
+/// sources (meson names sources by relative paths, CMake by absolute ones): the build
+/// directory, the sources around it, or the project directory holding both side by side.
+/// `None` when they are farther apart.
+fn copy_root(build: &Path, src: Option<&Path>) -> Option<PathBuf> {
     let Some(src) = src else {
-        return Ok(build.to_path_buf());
+        return Some(build.to_path_buf());
     };
     if build.starts_with(src) {
-        return Ok(src.to_path_buf());
+        return Some(src.to_path_buf());
     }
     if src.starts_with(build) {
-        return Ok(build.to_path_buf());
+        return Some(build.to_path_buf());
     }
     let home = std::env::var_os("HOME").map(PathBuf::from);
     match (build.parent(), src.parent()) {
         (Some(a), Some(b)) if a == b && a != Path::new("/") && home.as_deref() != Some(a) => {
-            Ok(a.to_path_buf())
+            Some(a.to_path_buf())
         }
-        _ => Err(Error::Input {
-            path: build.to_path_buf(),
-            reason: format!(
-                "its sources are at {}, neither around it nor beside it in a project \
-                 directory; confess ninja copies the directory holding both: put the build \
-                 directory inside the source directory or beside it (PROJECT/src and \
-                 PROJECT/build), or use `confess cmake` / `confess meson` on the sources",
-                src.display()
-            ),
-        }),
+        _ => None,
     }
+}
+
+/// The deepest directory holding both.
+fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for (x, y) in a.components().zip(b.components()) {
+        if x != y {
+            break;
+        }
+        out.push(x);
+    }
+    out
 }
 
 /// The tools a command line calls by absolute path: the words in command position (the first
@@ -199,6 +224,10 @@ impl Driver for Ninja {
         &self.root
     }
 
+    fn subtrees(&self) -> Vec<PathBuf> {
+        self.subtrees.clone()
+    }
+
     fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>> {
         self.prepare(scratch, opts, true)
     }
@@ -230,10 +259,11 @@ impl Ninja {
                 tools.extend(absolute_tools(line));
             }
         }
-        let mut subst: Vec<(String, String)> = vec![(
-            self.root.display().to_string(),
-            scratch.src.display().to_string(),
-        )];
+        // Each copied directory's own path, pointed at its copy.
+        let mut subst: Vec<(String, String)> = super::copies(self, &scratch.src)
+            .into_iter()
+            .map(|(user, copy)| (user.display().to_string(), copy.display().to_string()))
+            .collect();
         for t in &tools {
             let name = Path::new(t)
                 .file_name()
@@ -332,6 +362,8 @@ mod tests {
             copy_root(p("/w/p/build"), Some(p("/w/p/src"))).expect("root"),
             p("/w/p")
         );
-        assert!(copy_root(p("/x/build"), Some(p("/y/src"))).is_err());
+        assert!(copy_root(p("/x/build"), Some(p("/y/src"))).is_none());
+        assert_eq!(common_ancestor(p("/x/build"), p("/y/src")), p("/"));
+        assert_eq!(common_ancestor(p("/w/a/b/build"), p("/w/c/src")), p("/w"));
     }
 }

@@ -199,7 +199,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     let scratch = Scratch::new(
         opts.keep_scratch,
         crate::confession::shim_path()?,
-        driver.source(),
+        crate::drivers::source_bytes(driver),
     )?;
     let copts = crate::confession::Options {
         out: out.clone(),
@@ -216,7 +216,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     let seal = crate::seal::Seal::new(
         opts.seal,
         &scratch.root,
-        vec![(driver.source().to_path_buf(), scratch.src.clone())],
+        crate::drivers::copies(driver, &scratch.src),
     )?;
     real::build(
         driver,
@@ -242,7 +242,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
             out: out.clone(),
         }
     };
-    crate::scratch::copy_tree(driver.source(), &scratch.src, &[])?;
+    crate::drivers::copy_source(driver, &scratch.src, &[])?;
     let ours = Roots {
         src: scratch.src.clone(),
         build: if driver.out_of_tree() {
@@ -262,10 +262,8 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     if kept.is_dir() {
         // They name the user's tree and the output directory (see confession.rs): here, the
         // verify scratch's.
-        let pairs = [
-            (driver.source().to_path_buf(), ours.src.clone()),
-            (kept.clone(), ours.build.clone()),
-        ];
+        let mut pairs = crate::drivers::copies(driver, &ours.src);
+        pairs.push((kept.clone(), ours.build.clone()));
         crate::scratch::copy_tree_mapped(&kept, &ours.build, &pairs)?;
     }
     let rec = plan::Recorded::read(&out, &ours)?;

@@ -18,7 +18,7 @@ pub fn build(
     log: &Path,
 ) -> Result<()> {
     // The copy first: a driver's steps may depend on what is in it (autogen.sh or not).
-    crate::scratch::copy_tree(driver.source(), &scratch.src, &[])?;
+    crate::drivers::copy_source(driver, &scratch.src, &[])?;
     let steps = driver.real_steps(scratch, opts)?.ok_or_else(|| {
         Error::Usage(format!(
             "confess verify cannot run a {} build for real yet",
