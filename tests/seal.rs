@@ -277,3 +277,59 @@ fn unsealed_runs_as_asked_and_without_namespaces_the_run_is_refused() {
     assert!(c.outside.join("unsealed.txt").is_file());
     assert!(outside_writes(&r.out).is_empty());
 }
+
+#[test]
+fn an_unprivileged_user_is_sealed_too() {
+    // Not root: the seal is made in a user namespace, the machine's root rebuilt from
+    // overlays of directories with no mount below them. Writes to the user's own directories
+    // outside the tree go to the throwaway layer as they do for root.
+    require("make", "make");
+    require("setpriv", "util-linux");
+    let c = case(
+        "PREFIX=@OUTSIDE@\n\
+         all: hello\n\
+         hello: hello.o\n\t$(CC) -o $@ $^\n\techo home > $$HOME/.written-by-the-build\n\
+         \techo tmp > /tmp/confess-seal-unprivileged-$$PPID\n\
+         install: all\n\tcp hello $(PREFIX)/bin/hello\n",
+    );
+    let st = Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&c.root)
+        .status()
+        .expect("chown");
+    assert!(st.success());
+    let before = tree_digest(&c.root);
+    let out = c.root.join("out");
+    let o = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(confess_bin())
+        .args(["make", "--quiet", "--out"])
+        .arg(&out)
+        .arg(&c.src)
+        .args(["--", "install"])
+        .env("HOME", &c.outside)
+        .env("CONFESS_SCRATCH", &c.root)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let mut after = tree_digest(&c.root);
+    after.retain(|k, _| k != "out" && !k.starts_with("out/") && !k.starts_with(".out"));
+    assert_eq!(after, before, "files outside the output directory changed");
+    let writes = outside_writes(&out);
+    let paths: Vec<&str> = writes.iter().filter_map(|w| w["path"].as_str()).collect();
+    let hello = c.outside.join("bin/hello").display().to_string();
+    let home = c
+        .outside
+        .join(".written-by-the-build")
+        .display()
+        .to_string();
+    assert!(paths.contains(&hello.as_str()), "{paths:?}");
+    assert!(paths.contains(&home.as_str()), "{paths:?}");
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with("/tmp/confess-seal-unprivileged-")),
+        "{paths:?}"
+    );
+}

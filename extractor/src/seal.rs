@@ -19,7 +19,9 @@
 //! killed with confess's process group.
 
 use crate::error::{Error, Result};
+use confess_shims::raw;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
@@ -81,7 +83,8 @@ struct Plan {
 /// A file the sealed build wrote outside the tree (it went to the throwaway layer).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct OutsideWrite {
-    /// The absolute path the build wrote.
+    /// The absolute path the build wrote (bytes that are not UTF-8 in confess's lossless
+    /// text form, `confess_shims::raw`).
     pub path: String,
     /// `file`, `symlink`, `deleted` (the build removed a file that was there) or `directory`
     /// (a directory that replaced what was there).
@@ -455,6 +458,8 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
     let mut layers: Vec<PathBuf> = Vec::new();
     let mut read_only: Vec<String> = Vec::new();
     let mut dev_done = false;
+    // Directories the skeleton made anew (a user namespace), with what they held.
+    let mut made: Vec<(PathBuf, BTreeSet<OsString>)> = Vec::new();
     let is_under = |p: &Path, dir: &str| p.starts_with(dir) && p != Path::new(dir);
     for m in &mounts {
         let p = &m.point;
@@ -483,7 +488,7 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
                     "",
                 );
             }
-            read_only.push(p.to_string_lossy().into_owned());
+            read_only.push(raw::text_path(p).into_owned());
             continue;
         }
         let n = layers.len();
@@ -511,6 +516,7 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
                     scratch_root: &scratch_root,
                     layers: &mut layers,
                     read_only: &mut read_only,
+                    made: &mut made,
                 };
                 b.build(Path::new("/"), &root)?;
                 break;
@@ -602,9 +608,20 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         }
     };
     stop_the_rest();
-    // What the build left outside the tree.
-    rustix::process::fchdir(&layers_fd).map_err(|e| format!("the layers: {e}"))?;
+    // What the build left outside the tree: in the directories the skeleton made, whatever
+    // they did not hold; then the layers.
     let mut writes = Vec::new();
+    for (dir, had) in &made {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            if !had.contains(&e.file_name()) {
+                list_new(&e.path(), &mut writes);
+            }
+        }
+    }
+    rustix::process::fchdir(&layers_fd).map_err(|e| format!("the layers: {e}"))?;
     for (n, mount) in layers.iter().enumerate() {
         if mount.as_os_str().is_empty() {
             continue;
@@ -631,6 +648,8 @@ struct Skeleton<'a> {
     scratch_root: &'a Path,
     layers: &'a mut Vec<PathBuf>,
     read_only: &'a mut Vec<String>,
+    /// Directories made anew (as the build sees them) and the names they held.
+    made: &'a mut Vec<(PathBuf, BTreeSet<OsString>)>,
 }
 
 impl Skeleton<'_> {
@@ -658,13 +677,15 @@ impl Skeleton<'_> {
                         rustix::mount::MountFlags::BIND | rustix::mount::MountFlags::RDONLY,
                         "",
                     );
-                    self.read_only.push(dir.to_string_lossy().into_owned());
+                    self.read_only.push(raw::text_path(dir).into_owned());
                 }
             }
             return Ok(());
         }
         let rd = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let mut had = BTreeSet::new();
         for e in rd.flatten() {
+            had.insert(e.file_name());
             let from = e.path();
             let to = at.join(e.file_name());
             let Ok(ft) = e.file_type() else { continue };
@@ -688,7 +709,41 @@ impl Skeleton<'_> {
                 }
             }
         }
+        self.made.push((dir.to_path_buf(), had));
         Ok(())
+    }
+}
+
+/// A file, link or directory the build made (as the build sees it), listed with what is in it.
+fn list_new(p: &Path, out: &mut Vec<OutsideWrite>) {
+    let Ok(md) = std::fs::symlink_metadata(p) else {
+        return;
+    };
+    let shown = raw::text_path(p).into_owned();
+    let write = |kind: &str, token: Option<String>, target: Option<String>| OutsideWrite {
+        path: shown.clone(),
+        kind: kind.into(),
+        token,
+        target,
+        step: String::new(),
+    };
+    if md.file_type().is_symlink() {
+        let target = std::fs::read_link(p)
+            .ok()
+            .map(|t| raw::text_path(&t).into_owned());
+        out.push(write("symlink", None, target));
+    } else if md.is_dir() {
+        if let Ok(rd) = std::fs::read_dir(p) {
+            for e in rd.flatten() {
+                list_new(&e.path(), out);
+            }
+        }
+    } else if md.is_file() {
+        let token = confess_shims::token::Token::read(p)
+            .ok()
+            .flatten()
+            .map(|t| t.id);
+        out.push(write("file", token, None));
     }
 }
 
@@ -753,7 +808,7 @@ fn list_layer(dir: &Path, mount: &Path, user: bool, out: &mut Vec<OutsideWrite>)
             continue;
         };
         let ft = md.file_type();
-        let shown_s = String::from_utf8_lossy(shown.as_os_str().as_bytes()).into_owned();
+        let shown_s = raw::text_path(&shown).into_owned();
         use std::os::unix::fs::{FileTypeExt, MetadataExt};
         if ft.is_dir() {
             let mut buf = [0u8; 4];
@@ -778,7 +833,7 @@ fn list_layer(dir: &Path, mount: &Path, user: bool, out: &mut Vec<OutsideWrite>)
         } else if ft.is_symlink() {
             let target = std::fs::read_link(&p)
                 .ok()
-                .map(|t| String::from_utf8_lossy(t.as_os_str().as_bytes()).into_owned());
+                .map(|t| raw::text_path(&t).into_owned());
             out.push(OutsideWrite {
                 path: shown_s,
                 kind: "symlink".into(),
