@@ -197,6 +197,26 @@ fn the_build_has_no_network_unless_asked() {
         0,
         "the sealed build reached the machine's network"
     );
+    // The attempt is counted, and makes the targets declare the network.
+    let g = r.json("graph.json");
+    let attempts = g["network_attempts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    assert_eq!(attempts[0]["step"], "make (build)");
+    assert!(
+        attempts[0]["attempts"].as_u64().unwrap_or(0) >= 1,
+        "{attempts:?}"
+    );
+    let t = r.json("targets.json");
+    let hello = &t["packages"][0]["targets"][0];
+    assert!(
+        hello["requires"].to_string().contains("Network"),
+        "{}",
+        hello["requires"]
+    );
+    assert!(r.read("report.md").contains("## Network attempts: "));
     let (r, o) = run(&c, &["--network"], &[]);
     assert!(o.status.success(), "{}", r.stderr());
     assert_eq!(
@@ -204,6 +224,7 @@ fn the_build_has_no_network_unless_asked() {
         "reached\n"
     );
     assert_eq!(accepted(&listener), 1);
+    assert!(r.json("graph.json").get("network_attempts").is_none());
 }
 
 /// Whether a process whose environment holds `mark` runs on the machine.

@@ -101,6 +101,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let mut build_started_ns = i64::MAX;
     let mut failure = None;
     let mut outside = Vec::new();
+    let mut network = Vec::new();
     for step in &steps {
         let t = Instant::now();
         if step.phase == Phase::Build {
@@ -114,6 +115,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
             &log_path,
             opts.progress,
             &mut outside,
+            &mut network,
         )?;
         if step.phase == Phase::Build {
             build_secs += t.elapsed().as_secs_f64();
@@ -141,6 +143,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     map.extra = vec![(scratch.session.join("fake"), out.join("fake"))];
     let mut graph = graph::build(&conf, &map);
     graph.outside = outside;
+    graph.network = network;
     crate::interrupt::check()?;
     let copies = crate::drivers::copies(driver, &scratch.src);
     write_outputs(
@@ -171,7 +174,11 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         build_secs,
         extract_secs: t.elapsed().as_secs_f64(),
     };
-    let what = format!("{} in {}", driver.name(), src.display());
+    let what = format!(
+        "{} in {}",
+        driver.name(),
+        confess_shims::raw::text_path(&src)
+    );
     let summary = emit::summary::render(&graph, &what, &timing, &out);
     write(&stage.join("summary.txt"), &summary)?;
     crate::verify::record_invocation(&stage)?;
@@ -221,6 +228,7 @@ fn run_step(
     log_path: &Path,
     progress: bool,
     outside: &mut Vec<OutsideWrite>,
+    network: &mut Vec<crate::seal::NetworkAttempts>,
 ) -> Result<i32> {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -302,8 +310,17 @@ fn run_step(
         let _ = t.join();
     }
     let status = status?;
-    for mut w in sealed.report()?.writes {
-        w.step = format!("{} ({})", step.label, step.phase.as_str());
+    let report = sealed.report()?;
+    let what = format!("{} ({})", step.label, step.phase.as_str());
+    if report.network_attempts > 0 {
+        network.push(crate::seal::NetworkAttempts {
+            step: what.clone(),
+            build: step.phase == Phase::Build,
+            attempts: report.network_attempts,
+        });
+    }
+    for mut w in report.writes {
+        w.step = what.clone();
         outside.push(w);
     }
     Ok(confess_shims::ctx::exit_code(status))
@@ -517,7 +534,7 @@ fn write_outputs(
             root: crate::pathmap::Root::Build,
             path: rel.clone(),
         });
-        let to = staged.place(&map.generated_dir.join(rel));
+        let to = staged.place(&map.generated_dir.join(confess_shims::raw::path(rel)));
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
         }

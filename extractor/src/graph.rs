@@ -4,6 +4,7 @@
 
 use crate::pathmap::{Loc, PathMap, Root};
 use confess_shims::events::Event;
+use confess_shims::raw;
 use confess_shims::token::{Edge, Kind, Token};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -152,6 +153,8 @@ pub struct Graph {
     /// What the sealed build wrote outside the tree (installs, absolute paths): it went to a
     /// throwaway layer, and is listed here with the step that wrote it.
     pub outside: Vec<crate::seal::OutsideWrite>,
+    /// The sealed build's network attempts, per step (none with --network).
+    pub network: Vec<crate::seal::NetworkAttempts>,
 }
 
 impl Graph {
@@ -330,7 +333,7 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
             let loc = ev
                 .outputs
                 .get(k)
-                .map(|o| map.locate(&Path::new(&ev.cwd).join(o)));
+                .map(|o| map.locate(&raw::path(&ev.cwd).join(raw::path(o))));
             // The event's own argv names this output; a response file is expanded only in the token.
             let argv = (!ev.argv.iter().any(|w| w.starts_with('@'))).then(|| ev.argv.clone());
             insts.push(Instance {
@@ -427,18 +430,18 @@ fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
             // The provider is called from CMake's FetchContent module: the request itself is
             // the project's FetchContent_Declare.
             if let Some((file, lines)) = find_declare(&map.user_src, &p.name) {
-                p.file = file.display().to_string();
+                p.file = raw::text_path(&file).into_owned();
                 p.lines = lines;
             }
         } else if p.method != "pkg-config" {
-            let file = map.user_path(Path::new(&p.file), &g.generated);
-            let text = std::fs::read_to_string(&p.file).unwrap_or_default();
+            let file = map.user_text(&raw::path(&p.file), &g.generated);
+            let text = std::fs::read_to_string(raw::path(&p.file)).unwrap_or_default();
             p.lines = if p.method == "ExternalProject" {
                 command_lines(&text, "externalproject_add", &p.name)
             } else {
                 find_package_lines(&text, &p.name)
             };
-            p.file = file.display().to_string();
+            p.file = file;
         }
         p.include_dirs = p
             .include_dirs
@@ -529,7 +532,7 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap, since_ns: i64
     let mut shim_written: BTreeSet<std::path::PathBuf> = BTreeSet::new();
     for ev in events.iter().filter(|e| e.decision == "confessed") {
         for o in &ev.outputs {
-            let p = Path::new(&ev.cwd).join(o);
+            let p = raw::path(&ev.cwd).join(raw::path(o));
             shim_written.insert(confess_shims::headers::lexical(&p));
         }
     }
@@ -623,7 +626,7 @@ fn count_unknown(g: &mut Graph, t: &Token) {
     let Some((a0, rest)) = t.argv.split_first() else {
         return;
     };
-    if let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), Path::new(&t.cwd)) {
+    if let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), &raw::path(&t.cwd)) {
         for u in cmd.unknown {
             *g.unknown_flags.entry(u).or_default() += 1;
         }
@@ -672,25 +675,25 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
     for i in &t.inputs {
         let (edge, node) = match i.edge {
             Edge::Source => {
-                let loc = map.locate(Path::new(&i.path));
+                let loc = map.locate(&raw::path(&i.path));
                 (
                     EdgeKind::Source,
                     g.file_node(NodeKind::Source, loc, &i.hash),
                 )
             }
             Edge::Header if i.hash == "missing" => {
-                let loc = map.locate(Path::new(&i.path));
+                let loc = map.locate(&raw::path(&i.path));
                 (EdgeKind::Header, g.missing_header(loc))
             }
             Edge::Header => {
-                let loc = map.locate(Path::new(&i.path));
+                let loc = map.locate(&raw::path(&i.path));
                 (
                     EdgeKind::Header,
                     g.file_node(NodeKind::Header, loc, &i.hash),
                 )
             }
             Edge::File => {
-                let loc = map.locate(Path::new(&i.path));
+                let loc = map.locate(&raw::path(&i.path));
                 if loc.root == Root::System && is_library_path(&loc.path) {
                     // A library outside the project, named by path: an external.
                     (EdgeKind::Library, g.external(&loc.path))
@@ -701,7 +704,7 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
             Edge::ExternalLib => (EdgeKind::Library, g.external(&i.path)),
             Edge::Token | Edge::Lib | Edge::Member => {
                 // The artifact at the path the action named, with the id it read there.
-                let at = Some(map.locate(Path::new(&t.cwd).join(&i.path).as_path()));
+                let at = Some(map.locate(&raw::path(&t.cwd).join(raw::path(&i.path))));
                 let node = match g.by_loc_token.get(&(at.clone(), i.hash.clone())) {
                     Some(n) => *n,
                     None => match g.by_token.get(&i.hash) {
@@ -710,7 +713,7 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
                         None => match conf.tokens.get(&i.hash) {
                             Some(tt) => add_token_node(g, tt, at),
                             None => {
-                                let loc = map.locate(Path::new(&i.path));
+                                let loc = map.locate(&raw::path(&i.path));
                                 g.file_node(NodeKind::File, loc, &i.hash)
                             }
                         },
@@ -731,7 +734,7 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
         id,
         kind,
         role: t.role.clone(),
-        cwd: map.locate(Path::new(&t.cwd)),
+        cwd: map.locate(&raw::path(&t.cwd)),
         argv: inst.argv.clone().unwrap_or_else(|| t.argv.clone()),
         inputs,
         outputs: vec![out],
@@ -752,11 +755,11 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
         let id = ActionId(g.actions.len() as u32);
         let mut argv = ev.argv.clone();
         if let Some(a0) = argv.first_mut() {
-            *a0 = map.locate(Path::new(a0.as_str())).path;
+            *a0 = map.locate(&raw::path(a0)).path;
         }
         let mut outputs = Vec::new();
         for o in &ev.outputs {
-            let loc = map.locate(&Path::new(&ev.cwd).join(o));
+            let loc = map.locate(&raw::path(&ev.cwd).join(raw::path(o)));
             if loc.root == Root::Build {
                 outputs.push(g.file_node(NodeKind::Generated, loc, ""));
             }
@@ -765,7 +768,7 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
             id,
             kind: ActionKind::Run,
             role: "exec".into(),
-            cwd: map.locate(Path::new(&ev.cwd)),
+            cwd: map.locate(&raw::path(&ev.cwd)),
             argv,
             inputs: vec![(EdgeKind::Program, prog)],
             outputs,

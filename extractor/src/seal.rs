@@ -78,6 +78,9 @@ struct Plan {
     /// In a user namespace (confess does not run as root): overlay keeps its own metadata in
     /// user.* extended attributes.
     user: bool,
+    /// The build has the machine's network (`--network`).
+    #[serde(default)]
+    network: bool,
 }
 
 /// A file the sealed build wrote outside the tree (it went to the throwaway layer).
@@ -100,6 +103,18 @@ pub struct OutsideWrite {
     pub step: String,
 }
 
+/// Network attempts of one step of a sealed build.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct NetworkAttempts {
+    /// The step, with its phase: `make (build)`.
+    pub step: String,
+    /// Whether it was a build step (its attempts are the targets' coeffect) rather than a
+    /// configure step.
+    pub build: bool,
+    /// Packets that found no route.
+    pub attempts: u64,
+}
+
 /// What the init reports of one sealed command.
 #[derive(Serialize, Deserialize, Debug, Default)]
 pub struct Report {
@@ -107,6 +122,11 @@ pub struct Report {
     /// File systems that could not be layered and were shown read-only instead.
     #[serde(default)]
     pub read_only: Vec<String>,
+    /// Packets the build tried to send that found no route (the namespace's only network is
+    /// a loopback that is down): its network attempts, from the namespace's own counters
+    /// (/proc/net/snmp `Ip: OutNoRoutes`, /proc/net/snmp6 `Ip6OutNoRoutes`). 0 with --network.
+    #[serde(default)]
+    pub network_attempts: u64,
 }
 
 /// A started command's tie to the namespace: while it lives, the init's standard input stays
@@ -260,6 +280,7 @@ impl Seal {
             args: args.iter().map(|a| a.as_bytes().to_vec()).collect(),
             report: bytes(&report),
             user: *user,
+            network: self.network,
         };
         let plan_path = self.dir.join(format!("{n}.plan.json"));
         let text = serde_json::to_vec(&plan).map_err(|e| Error::Store {
@@ -629,7 +650,11 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         list_layer(Path::new(&n.to_string()), mount, plan.user, &mut writes);
     }
     writes.sort_by(|a, b| a.path.cmp(&b.path));
-    let report = Report { writes, read_only };
+    let report = Report {
+        writes,
+        read_only,
+        network_attempts: if plan.network { 0 } else { no_routes() },
+    };
     let text = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
     let report_path = path(&plan.report);
     std::fs::write(&report_path, text).map_err(|e| format!("{}: {e}", report_path.display()))?;
@@ -745,6 +770,31 @@ fn list_new(p: &Path, out: &mut Vec<OutsideWrite>) {
             .map(|t| t.id);
         out.push(write("file", token, None));
     }
+}
+
+/// The namespace's packets that found no route, IPv4 and IPv6: each is a network attempt of
+/// the build (a connect, a datagram, a DNS query), since the namespace has no route at all.
+fn no_routes() -> u64 {
+    let v4 = std::fs::read_to_string("/proc/net/snmp")
+        .ok()
+        .and_then(|t| {
+            let mut lines = t.lines().filter(|l| l.starts_with("Ip: "));
+            let names: Vec<&str> = lines.next()?.split_whitespace().collect();
+            let values: Vec<&str> = lines.next()?.split_whitespace().collect();
+            let i = names.iter().position(|n| *n == "OutNoRoutes")?;
+            values.get(i)?.parse::<u64>().ok()
+        })
+        .unwrap_or(0);
+    let v6 = std::fs::read_to_string("/proc/net/snmp6")
+        .ok()
+        .and_then(|t| {
+            t.lines().find_map(|l| {
+                let mut w = l.split_whitespace();
+                (w.next()? == "Ip6OutNoRoutes").then(|| w.next()?.parse::<u64>().ok())?
+            })
+        })
+        .unwrap_or(0);
+    v4 + v6
 }
 
 /// As PID 1, reaps every process that ends until `main` does; returns its exit status in the

@@ -4,6 +4,7 @@
 
 use crate::graph::{Action, EdgeKind, Graph, Node, NodeKind};
 use crate::pathmap::{Loc, PathMap, Root};
+use confess_shims::raw;
 use serde::ser::{SerializeSeq, Serializer};
 use serde::Serialize;
 use std::io::Write;
@@ -20,6 +21,8 @@ struct Doc<'a> {
     packages: &'a [crate::graph::Package],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     outside_writes: Vec<OutsideWrite<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    network_attempts: &'a [crate::seal::NetworkAttempts],
 }
 
 /// A file the sealed build wrote outside the trees, with the node it is a copy of.
@@ -80,7 +83,12 @@ impl Serialize for Nodes<'_> {
                 hash: n.hash.as_deref(),
                 written: (n.kind.is_artifact() && n.loc.is_none()).then_some(false),
                 kept_at: (n.kind == NodeKind::Generated)
-                    .then(|| loc.map(|l| self.1.generated_dir.join(&l.path).display().to_string()))
+                    .then(|| {
+                        loc.map(|l| {
+                            let kept = self.1.generated_dir.join(raw::path(&l.path));
+                            raw::text_path(&kept).into_owned()
+                        })
+                    })
                     .flatten(),
                 aliases: &n.aliases,
             })?;
@@ -180,9 +188,9 @@ pub fn write(
     let doc = Doc {
         schema: SCHEMA_ID,
         roots: Roots {
-            source: map.user_src.display().to_string(),
-            build: build_root.map(|p| p.display().to_string()),
-            generated: map.generated_dir.display().to_string(),
+            source: raw::text_path(&map.user_src).into_owned(),
+            build: build_root.map(|p| raw::text_path(p).into_owned()),
+            generated: raw::text_path(&map.generated_dir).into_owned(),
         },
         nodes: Nodes(&g.nodes, map),
         actions: Actions(&g.actions, g, map),
@@ -199,6 +207,7 @@ pub fn write(
                 target: w.target.as_deref(),
             })
             .collect(),
+        network_attempts: &g.network,
     };
     let mut w = std::io::BufWriter::new(w);
     serde_json::to_writer_pretty(&mut w, &doc)?;

@@ -206,6 +206,16 @@ pub fn render(c: &Confessed) -> String {
             );
         }
     }
+    let attempts: u64 = c.network.iter().map(|n| n.attempts).sum();
+    let _ = writeln!(s, "\n## Network attempts: {attempts}\n");
+    if c.network.is_empty() {
+        s.push_str("None: the sealed build did not try the network (or it ran with --network, and nothing was counted).\n");
+    } else {
+        s.push_str("The sealed build has no network; these steps tried it anyway (packets that found no route). A build step's attempts make every target declare `Network` in its requirements, since the count is per step; a configure step's are only listed here.\n\n| step | attempts |\n| --- | --- |\n");
+        for n in &c.network {
+            let _ = writeln!(s, "| {} | {} |", n.step, n.attempts);
+        }
+    }
     let _ = writeln!(s, "\n## Filesystem requirements: {}\n", fs.len());
     if fs.is_empty() {
         s.push_str("No target reads files outside the source and build trees, the toolchain and its declared packages.\n");

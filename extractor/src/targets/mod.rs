@@ -46,6 +46,9 @@ pub struct Confessed {
     /// each installed artifact is a copy of.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outside: Vec<Outside>,
+    /// The sealed build's network attempts, per step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network: Vec<crate::seal::NetworkAttempts>,
 }
 
 /// A file the sealed build wrote outside the trees.
@@ -105,8 +108,8 @@ impl Paths<'_> {
 
     fn system(&self, p: &str) -> String {
         let mapped = self.map.map_word(p, &BTreeSet::new());
-        match Path::new(&mapped).strip_prefix(&self.out) {
-            Ok(rel) => format!("[out]/{}", rel.display()),
+        match confess_shims::raw::path(&mapped).strip_prefix(&self.out) {
+            Ok(rel) => format!("[out]/{}", confess_shims::raw::text_path(rel)),
             Err(_) => mapped,
         }
     }
@@ -116,19 +119,18 @@ impl Paths<'_> {
     pub fn text(&self, g: &Graph, w: &str) -> String {
         let mapped = self.map.map_word(w, &g.generated);
         // What map_word leaves of the scratch directory (inside a list such as an rpath).
+        let text = |p: &Path| confess_shims::raw::text_path(p).into_owned();
         mapped
-            .replace(&self.out.display().to_string(), "[out]")
-            .replace(&self.map.scratch_build.display().to_string(), "[build]")
-            .replace(
-                &self.map.scratch_src.display().to_string(),
-                &self.map.user_src.display().to_string(),
-            )
+            .replace(&text(&self.out), "[out]")
+            .replace(&text(&self.map.scratch_build), "[build]")
+            .replace(&text(&self.map.scratch_src), &text(&self.map.user_src))
     }
 
     /// A path a command named, relative to the directory it ran in.
     pub fn word(&self, cwd: &Path, p: &str) -> String {
-        let abs = if Path::new(p).is_absolute() {
-            PathBuf::from(p)
+        let p = confess_shims::raw::path(p);
+        let abs = if p.is_absolute() {
+            p.into_owned()
         } else {
             cwd.join(p)
         };
@@ -735,10 +737,17 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
                 .map(|u| u.src.clone())
                 .collect()
         };
-        let requires: Vec<Resource> = if requires.is_empty() {
+        // A build step that tried the network: each target it built may need it (the seal
+        // counts attempts per step, not per command), so each declares it.
+        let network = g.network.iter().any(|n| n.build);
+        let requires: Vec<Resource> = if requires.is_empty() && !network {
             vec![Resource::Pure]
         } else {
-            requires.into_iter().map(Resource::Filesystem).collect()
+            network
+                .then_some(Resource::Network)
+                .into_iter()
+                .chain(requires.into_iter().map(Resource::Filesystem))
+                .collect()
         };
         let target = Target {
             name: d.name.clone(),
@@ -840,6 +849,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
                 target: w.target.clone(),
             })
             .collect(),
+        network: g.network.clone(),
     }
 }
 
@@ -914,7 +924,12 @@ fn package_dir(map: &PathMap, output: &str, first_src: Option<&str>) -> String {
     if let Some(rel) = output.strip_prefix("[build]/") {
         let top = parent(rel);
         let mut d = top.clone();
-        while d != "." && map.locate(&map.scratch_src.join(&d)).root != Root::Source {
+        while d != "."
+            && map
+                .locate(&map.scratch_src.join(confess_shims::raw::path(&d)))
+                .root
+                != Root::Source
+        {
             d = parent(&d);
         }
         if d != "." || top == "." {
