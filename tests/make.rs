@@ -414,3 +414,117 @@ fn a_build_command_runs_as_itself_under_its_own_pid_and_a_missing_one_is_named()
         run.stderr()
     );
 }
+
+#[test]
+fn names_that_are_not_utf8_are_confessed_whole() {
+    // The source directory's name and a source's name hold 0xFF, and a response file holds
+    // 0xFF and 0xE9: every translation unit is in compile_commands.json and the graph, with
+    // each such byte written as its character of U+EF80..U+EFFF (docs/outputs.md), and no
+    // output holds U+FFFD.
+    use std::os::unix::ffi::OsStrExt;
+    require("make", "make");
+    let os = |b: &[u8]| std::ffi::OsStr::from_bytes(b).to_os_string();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join(os(b"src\xff"));
+    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::write(src.join(os(b"a\xff.c")), "int a(void) { return 1; }\n").expect("write");
+    std::fs::write(
+        src.join("b.c"),
+        "const char *b_name = NAME;\nint b(void) { return 2; }\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("main.c"),
+        "int a(void);\nint b(void);\nint main(void) { return a() + b() - 3; }\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join(os(b"b\xff.rsp")),
+        b"-c b.c -o b.o '-DNAME=\"caf\xe9\"'\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("Makefile"),
+        b"app: a\xff.o b.o main.o\n\t$(CC) -o app a\xff.o b.o main.o\n\
+a\xff.o: a\xff.c\n\t$(CC) -c a\xff.c -o a\xff.o\n\
+b.o: b.c\n\t$(CC) @b\xff.rsp\n\
+main.o: main.c\n\t$(CC) -c main.c -o main.o\n",
+    )
+    .expect("write");
+    let out = tmp.path().join("confess-out");
+    let output = std::process::Command::new(confess_bin())
+        .arg("make")
+        .arg("--out")
+        .arg(&out)
+        .arg("--quiet")
+        .arg(&src)
+        .env("CONFESS_VERIFY_HEADERS", "1")
+        .output()
+        .expect("run confess");
+    let run = Run { out, output };
+    run.assert_ok();
+    let text = |p: &Path| confess_shims::raw::text_path(p).into_owned();
+    let src_text = text(&src);
+    assert!(src_text.ends_with("/src\u{efff}"), "{src_text}");
+
+    let db = run.json("compile_commands.json");
+    let entries = db.as_array().expect("entries");
+    let files: Vec<&str> = entries
+        .iter()
+        .map(|e| e["file"].as_str().expect("file"))
+        .collect();
+    for name in ["a\u{efff}.c", "b.c", "main.c"] {
+        let want = format!("{src_text}/{name}");
+        assert!(files.contains(&want.as_str()), "{want} is not in {files:?}");
+        // The text names the file itself.
+        assert!(confess_shims::raw::path(&want).is_file(), "{want}");
+    }
+    for e in entries {
+        assert_eq!(e["directory"], src_text.as_str(), "{e}");
+    }
+    let b = entries
+        .iter()
+        .find(|e| e["file"].as_str().is_some_and(|f| f.ends_with("/b.c")))
+        .expect("b.c");
+    assert!(
+        strs(&b["arguments"]).contains(&"-DNAME=\"caf\u{efe9}\""),
+        "the response file is expanded with its bytes: {b}"
+    );
+
+    let graph = run.read("graph.txt");
+    assert!(graph.contains("\n  source a\u{efff}.c\n"), "{graph}");
+    assert!(
+        graph.contains("compile cc -> [build]/a\u{efff}.o\n"),
+        "{graph}"
+    );
+    let g = run.json("graph.json");
+    assert_eq!(g["roots"]["source"], src_text.as_str());
+    let sources: Vec<&str> = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .filter(|n| n["kind"] == "source")
+        .filter_map(|n| n["path"].as_str())
+        .collect();
+    assert!(sources.contains(&"a\u{efff}.c"), "{sources:?}");
+    // A source of the tree is not mistaken for a generated file.
+    assert!(
+        !run.out.join("generated").exists()
+            || std::fs::read_dir(run.out.join("generated"))
+                .expect("generated")
+                .next()
+                .is_none()
+    );
+    for f in [
+        "compile_commands.json",
+        "graph.json",
+        "graph.txt",
+        "graph.dot",
+        "summary.txt",
+        "targets.json",
+        "report.md",
+    ] {
+        assert!(!run.read(f).contains('\u{fffd}'), "{f} holds U+FFFD");
+        assert_no_scratch_paths_in(f, &run.read(f));
+    }
+}

@@ -1,6 +1,12 @@
 //! Mapping paths seen in the scratch copy back to places that outlive the confession: the
 //! user's source tree for sources, the output directory for generated files.
+//!
+//! As in the shims (`confess_shims::raw`): a `Path` holds a path's real bytes, a `String` its
+//! text form. The confession's words and paths are text; they become paths through
+//! `raw::path` to be located, and located paths (`Loc`) and every path written out are text
+//! again (`raw::text_path`), so a name that is not UTF-8 comes out whole.
 
+use confess_shims::raw;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -22,6 +28,7 @@ pub enum Root {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Loc {
     pub root: Root,
+    /// Text (see `confess_shims::raw`).
     pub path: String,
 }
 
@@ -64,7 +71,7 @@ impl PathMap {
                 return false;
             }
             if let Ok(rel) = p.strip_prefix(user_src) {
-                let rel = rel.to_string_lossy();
+                let rel = raw::text_path(rel);
                 user_files.insert(if ft.is_dir() {
                     format!("{rel}/")
                 } else {
@@ -92,7 +99,7 @@ impl PathMap {
     /// argv[0] as the user would run it: a shim link becomes the real tool of that name found
     /// on PATH (as Bear records it); anything else stays as the build wrote it.
     pub fn map_tool(&self, argv0: &str) -> String {
-        let p = Path::new(argv0);
+        let p = raw::path(argv0);
         if p.is_absolute()
             && self
                 .tool_dirs
@@ -101,19 +108,20 @@ impl PathMap {
         {
             if let Some(name) = p.file_name() {
                 if let Ok(real) = which::which(name) {
-                    return real.display().to_string();
+                    return raw::text_path(&real).into_owned();
                 }
-                return name.to_string_lossy().into_owned();
+                return raw::text_os(name).into_owned();
             }
         }
         self.map_word(argv0, &BTreeSet::new())
     }
 
-    /// Where an absolute path seen during the build belongs.
+    /// Where an absolute path seen during the build belongs (a real path: a word of the
+    /// confession becomes one through `raw::path`).
     pub fn locate(&self, abs: &Path) -> Loc {
         let abs = confess_shims::headers::lexical(abs);
         if let Ok(rel) = abs.strip_prefix(&self.scratch_src) {
-            let rel = rel.to_string_lossy().into_owned();
+            let rel = raw::text_path(rel).into_owned();
             if rel.is_empty()
                 || self.user_files.contains(&rel)
                 || self.user_files.contains(&format!("{rel}/"))
@@ -138,21 +146,22 @@ impl PathMap {
         if let Ok(rel) = abs.strip_prefix(&self.scratch_build) {
             return Loc {
                 root: Root::Build,
-                path: rel.to_string_lossy().into_owned(),
+                path: raw::text_path(rel).into_owned(),
             };
         }
         Loc {
             root: Root::System,
-            path: abs.to_string_lossy().into_owned(),
+            path: raw::text_path(&abs).into_owned(),
         }
     }
 
     /// The scratch path a location stands for (the inverse of `locate`).
     pub fn scratch_root_join(&self, loc: &Loc) -> PathBuf {
+        let rel = raw::path(&loc.path);
         match loc.root {
-            Root::Source => self.scratch_src.join(&loc.path),
-            Root::Build => confess_shims::headers::lexical(&self.scratch_build.join(&loc.path)),
-            Root::System => PathBuf::from(&loc.path),
+            Root::Source => self.scratch_src.join(rel),
+            Root::Build => confess_shims::headers::lexical(&self.scratch_build.join(rel)),
+            Root::System => rel.into_owned(),
         }
     }
 
@@ -160,31 +169,38 @@ impl PathMap {
     /// or (for build outputs that are not kept) where the file lies in an in-source build.
     pub fn user_path(&self, abs: &Path, generated: &BTreeSet<String>) -> PathBuf {
         let loc = self.locate(abs);
+        let rel = raw::path(&loc.path);
         match loc.root {
             Root::Source if loc.path.is_empty() => self.user_src.clone(),
-            Root::Source => self.user_src.join(&loc.path),
+            Root::Source => self.user_src.join(rel),
             Root::Build if generated.contains(&loc.path) || self.out_of_tree() => {
-                confess_shims::headers::lexical(&self.generated_dir.join(&loc.path))
+                confess_shims::headers::lexical(&self.generated_dir.join(rel))
             }
-            Root::Build => self.user_src.join(&loc.path),
-            Root::System => PathBuf::from(loc.path),
+            Root::Build => self.user_src.join(rel),
+            Root::System => rel.into_owned(),
         }
     }
 
+    /// `user_path` as text, as every output writes it.
+    pub fn user_text(&self, abs: &Path, generated: &BTreeSet<String>) -> String {
+        raw::text_path(&self.user_path(abs, generated)).into_owned()
+    }
+
     /// Rewrites every scratch path inside a word (`-I/tmp/confess-x/src/inc` and the like).
+    /// The word and the result are text.
     pub fn map_word(&self, word: &str, generated: &BTreeSet<String>) -> String {
         for (from, to) in &self.extra {
-            let f = from.to_string_lossy();
+            let f = raw::text_path(from);
             if word.contains(f.as_ref()) {
-                return word.replace(f.as_ref(), &to.to_string_lossy());
+                return word.replace(f.as_ref(), &raw::text_path(to));
             }
         }
         for base in [&self.scratch_build, &self.scratch_src] {
-            let b = base.to_string_lossy();
+            let b = raw::text_path(base);
             if let Some(pos) = word.find(b.as_ref()) {
                 let (head, tail) = word.split_at(pos);
-                let mapped = self.user_path(Path::new(tail), generated);
-                return format!("{head}{}", mapped.display());
+                let mapped = self.user_text(&raw::path(tail), generated);
+                return format!("{head}{mapped}");
             }
         }
         word.to_string()
@@ -196,6 +212,7 @@ impl PathMap {
     /// `-I../src/inc`, run from the build directory): those point at the user's tree, since the
     /// scratch copy they resolve to is gone. Other words are left as they are.
     pub fn map_relative(&self, word: &str, cwd: &Path, generated: &BTreeSet<String>) -> String {
+        // `word` is text, `cwd` a real path.
         if !self.out_of_tree() {
             return word.to_string();
         }
@@ -213,9 +230,9 @@ impl PathMap {
             let Some(rest) = word.strip_prefix(p).filter(|r| r.starts_with("../")) else {
                 continue;
             };
-            let abs = confess_shims::headers::lexical(&cwd.join(rest));
+            let abs = confess_shims::headers::lexical(&cwd.join(raw::path(rest)));
             if abs.starts_with(&self.scratch_src) && !abs.starts_with(&self.scratch_build) {
-                return format!("{p}{}", self.user_path(&abs, generated).display());
+                return format!("{p}{}", self.user_text(&abs, generated));
             }
             break;
         }
@@ -223,7 +240,8 @@ impl PathMap {
     }
 }
 
-/// `path` relative to `base` (both absolute and lexically clean), with `..` where needed.
+/// `path` relative to `base` (both absolute and lexically clean), with `..` where needed, as
+/// text.
 pub fn relative(path: &Path, base: &Path) -> String {
     let p: Vec<_> = path.components().collect();
     let b: Vec<_> = base.components().collect();
@@ -235,7 +253,7 @@ pub fn relative(path: &Path, base: &Path) -> String {
     for c in &p[common..] {
         out.push(c.as_os_str());
     }
-    out.to_string_lossy().into_owned()
+    raw::text_path(&out).into_owned()
 }
 
 /// Visits every entry below `dir`, depth first, without following symbolic links: each path

@@ -1,12 +1,13 @@
 //! `compile_commands.json` in clang's format: one entry per translation unit, with `arguments`,
 //! `directory`, `file` and `output`, paths pointing at the user's tree (or at the kept copies of
-//! generated sources), response files expanded. Usable by clangd and clang-tidy.
+//! generated sources), response files expanded. Usable by clangd and clang-tidy. Paths and words
+//! are text (`confess_shims::raw`): a byte that is not UTF-8 is one character of U+EF80..U+EFFF.
 
 use crate::graph::{ActionKind, EdgeKind, Graph};
 use crate::pathmap::{PathMap, Root};
 use confess_shims::args::{self, ArgKind, Stop};
+use confess_shims::raw;
 use serde::Serialize;
-use std::path::Path;
 
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
@@ -44,10 +45,11 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
         let src_abs = map.scratch_root_join(src_loc);
         // The source's own word on the command line.
         let own = cmd.inputs.iter().find(|i| {
-            let p = if Path::new(&i.path).is_absolute() {
-                Path::new(&i.path).to_path_buf()
+            let p = raw::path(&i.path);
+            let p = if p.is_absolute() {
+                p.into_owned()
             } else {
-                cwd.join(&i.path)
+                cwd.join(p)
             };
             confess_shims::headers::lexical(&p) == src_abs
         });
@@ -62,7 +64,7 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
                 ArgKind::Input if i != own.arg => continue,
                 // A generated source is kept in the output directory: name the kept copy.
                 ArgKind::Input if src_loc.root == Root::Build => {
-                    argv.push(map.user_path(&src_abs, &g.generated).display().to_string())
+                    argv.push(map.user_text(&src_abs, &g.generated))
                 }
                 // Link-only flags are left out when a compile-and-link call is split into its
                 // compiles (as Bear does).
@@ -79,15 +81,15 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
             (Some(l), _) => map.user_path(&map.scratch_root_join(l), &g.generated),
             (None, true) => {
                 let o = cmd.output.clone().unwrap_or_else(|| "a.out".into());
-                map.user_path(&cwd.join(o), &g.generated)
+                map.user_path(&cwd.join(raw::path(&o)), &g.generated)
             }
             (None, false) => continue,
         };
         out.push(Entry {
-            directory: map.user_path(&cwd, &g.generated).display().to_string(),
-            file: map.user_path(&src_abs, &g.generated).display().to_string(),
+            directory: map.user_text(&cwd, &g.generated),
+            file: map.user_text(&src_abs, &g.generated),
             arguments: argv,
-            output: output.display().to_string(),
+            output: raw::text_path(&output).into_owned(),
         });
     }
     out.sort();

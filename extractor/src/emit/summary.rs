@@ -111,7 +111,11 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
             format!(" ({})", unknown.join(", "))
         }
     );
-    let _ = writeln!(s, "  output                {}", out_dir.display());
+    let _ = writeln!(
+        s,
+        "  output                {}",
+        confess_shims::raw::text_path(out_dir)
+    );
     s
 }
 

@@ -26,8 +26,8 @@ fn loc_text(g: &Graph, n: crate::graph::NodeId) -> Option<String> {
 }
 
 pub fn render(g: &Graph, map: &PathMap) -> String {
-    let src = map.scratch_src.display().to_string();
-    let build = map.scratch_build.display().to_string();
+    let src = confess_shims::raw::text_path(&map.scratch_src);
+    let build = confess_shims::raw::text_path(&map.scratch_build);
     let mut paras: Vec<String> = Vec::new();
     for a in &g.actions {
         let kind = match a.kind {
@@ -50,10 +50,11 @@ pub fn render(g: &Graph, map: &PathMap) -> String {
             .into_iter()
             .chain(a.argv.iter().skip(1).map(|w| {
                 // Stub directories of made-up packages, named where the output keeps them.
-                let mut w = w.replace(&build, "$BUILD").replace(&src, "$SRC");
+                let mut w = w.replace(&*build, "$BUILD").replace(&*src, "$SRC");
                 for (from, to) in &map.extra {
-                    let name = to.file_name().unwrap_or_default().to_string_lossy();
-                    w = w.replace(&*from.to_string_lossy(), &format!("$OUT/{name}"));
+                    let name = confess_shims::raw::text_os(to.file_name().unwrap_or_default());
+                    let from = confess_shims::raw::text_path(from);
+                    w = w.replace(&*from, &format!("$OUT/{name}"));
                 }
                 w
             }))
