@@ -21,3 +21,7 @@ bench *ARGS: build
 # src/armitage/dhall (the tests use confess's declaration of them, having no network).
 engine-check DIR: build
     bash scripts/check-engine.sh {{DIR}}
+
+# What the seal costs on one project: `confess DRIVER SRC` sealed and unsealed, alternated.
+bench-seal DRIVER SRC *ARGS: build
+    python3 bench/seal.py {{DRIVER}} {{SRC}} {{ARGS}}

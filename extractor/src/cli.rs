@@ -53,7 +53,12 @@ pub struct Common {
     )]
     pub out: PathBuf,
     /// Parallel jobs for the build (passed to make as -jN).
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    #[arg(
+        short = 'j',
+        long = "jobs",
+        value_name = "N",
+        allow_negative_numbers = true
+    )]
     pub jobs: Option<usize>,
     /// Keep the scratch directory (the copy of the sources, events, tokens, realized programs)
     /// and print where it is.
@@ -68,7 +73,7 @@ pub struct Common {
     pub engine_schema: Option<PathBuf>,
     /// Run the build without its seal (no namespaces): where namespaces are not available.
     /// Writes through absolute paths and installs then reach your real files.
-    #[arg(long, env = "CONFESS_UNSEALED")]
+    #[arg(long, env = "CONFESS_UNSEALED", value_parser = clap::builder::FalseyValueParser::new())]
     pub unsealed: bool,
     /// Let the sealed build reach the network (it has none by default).
     #[arg(long)]
@@ -188,7 +193,12 @@ pub enum Cmd {
         )]
         out: PathBuf,
         /// Parallel jobs for both builds.
-        #[arg(short = 'j', long = "jobs", value_name = "N")]
+        #[arg(
+            short = 'j',
+            long = "jobs",
+            value_name = "N",
+            allow_negative_numbers = true
+        )]
         jobs: Option<usize>,
         /// Keep the scratch directory (both builds' trees) and print where it is.
         #[arg(long)]

@@ -122,7 +122,15 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
             build_cpu += children_cpu_secs() - cpu;
         }
         if status != 0 {
-            failure = Some(failure_of(driver, step, status, &scratch, &log_path));
+            // The log is read where it is written, and named where it will be.
+            failure = Some(failure_of(
+                driver,
+                step,
+                status,
+                &scratch,
+                &log_path,
+                &out.join("build.log"),
+            ));
             break;
         }
     }
@@ -142,6 +150,13 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // Stub directories of made-up packages are kept in the output directory.
     map.extra = vec![(scratch.session.join("fake"), out.join("fake"))];
     let mut graph = graph::build(&conf, &map);
+    // A build that removes everything it can reach removes confess's own lock and stage
+    // beside --out too (in the throwaway layer): they are not the build's writes.
+    let own = [crate::outdir::lock_path(&out)?, stage.clone(), out.clone()];
+    outside.retain(|w| {
+        let p = confess_shims::raw::path(&w.path);
+        !own.iter().any(|o| p.starts_with(o))
+    });
     graph.outside = outside;
     graph.network = network;
     crate::interrupt::check()?;
@@ -367,6 +382,7 @@ fn failure_of(
     status: i32,
     scratch: &Scratch,
     log: &Path,
+    shown: &Path,
 ) -> Error {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let mut detail = String::new();
@@ -400,7 +416,7 @@ fn failure_of(
         }
     }
     let tail: Vec<&str> = text.lines().rev().take(15).collect();
-    detail.push_str(&format!("\n  last lines of {}:\n", log.display()));
+    detail.push_str(&format!("\n  last lines of {}:\n", shown.display()));
     for l in tail.into_iter().rev() {
         detail.push_str(&format!("    {l}\n"));
     }

@@ -108,10 +108,8 @@ pub fn remove_dead() {
             }
             let root = place.join(format!("confess-{stem}"));
             kill_orphans(&root);
-            match std::fs::remove_dir_all(&root) {
-                Ok(()) => {}
-                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
-                Err(_) => continue,
+            if remove_tree(&root).is_err() {
+                continue;
             }
             let _ = std::fs::remove_file(e.path());
         }
@@ -122,11 +120,47 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         // The lock goes last, once the directory is gone; a kept scratch is the user's now, and
         // loses its lock so that no later run takes it for dead.
-        if !self.kept {
-            let _ = std::fs::remove_dir_all(&self.root);
+        if !self.kept && remove_tree(&self.root).is_err() {
+            // Not removable even so: the lock stays unheld, and the next run tries again.
+            self.owner.take();
+            return;
         }
         let _ = std::fs::remove_file(lock_path(&self.root));
         self.owner.take();
+    }
+}
+
+/// Removes a tree the build may have locked down (`chmod -R 000` on its copy): where removal
+/// fails, its directories are made the owner's again (u+rwx) and removal tried once more.
+pub fn remove_tree(root: &Path) -> std::io::Result<()> {
+    match std::fs::remove_dir_all(root) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(_) => {
+            unlock_dirs(root);
+            std::fs::remove_dir_all(root)
+        }
+    }
+}
+
+fn unlock_dirs(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(md) = std::fs::symlink_metadata(dir) else {
+        return;
+    };
+    if !md.is_dir() {
+        return;
+    }
+    let mode = md.permissions().mode();
+    if mode & 0o700 != 0o700 {
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode | 0o700));
+    }
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                unlock_dirs(&e.path());
+            }
+        }
     }
 }
 

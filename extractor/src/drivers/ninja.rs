@@ -291,8 +291,9 @@ impl Ninja {
             }
         }
         // The whole build, whatever the user's directory had already built: ninja's own clean
-        // (outputs of every edge but the generator's), and no log of earlier commands.
-        ninja_tool(&work, &["-t", "clean"])?;
+        // (outputs of every edge but the generator's, run as a step of its own so that it is
+        // sealed: an output named by an absolute path outside the copy is removed in the
+        // throwaway layer, not on the machine), and no log of earlier commands.
         for f in [".ninja_log", ".ninja_deps"] {
             let p = work.join(f);
             if p.exists() {
@@ -304,14 +305,30 @@ impl Ninja {
             build.push(format!("-j{j}"));
         }
         build.extend(self.targets.iter().cloned());
-        Ok(vec![Step {
-            label: "ninja".into(),
-            phase: Phase::Build,
+        let clean = Step {
+            label: "ninja -t clean".into(),
+            phase: Phase::Configure,
             program: "ninja".into(),
-            args: build,
-            cwd: work,
+            args: vec![
+                "-C".into(),
+                work.display().to_string(),
+                "-t".into(),
+                "clean".into(),
+            ],
+            cwd: work.clone(),
             env: Vec::new(),
-        }])
+        };
+        Ok(vec![
+            clean,
+            Step {
+                label: "ninja".into(),
+                phase: Phase::Build,
+                program: "ninja".into(),
+                args: build,
+                cwd: work,
+                env: Vec::new(),
+            },
+        ])
     }
 }
 
