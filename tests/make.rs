@@ -523,8 +523,26 @@ main.o: main.c\n\t$(CC) -c main.c -o main.o\n",
         "summary.txt",
         "targets.json",
         "report.md",
+        "confession/invocation.json",
     ] {
         assert!(!run.read(f).contains('\u{fffd}'), "{f} holds U+FFFD");
         assert_no_scratch_paths_in(f, &run.read(f));
     }
+
+    // Run from inside that directory: the invocation keeps it (confess failed to write
+    // invocation.json there, exit 2), and verify reads it back as the directory's bytes.
+    let out = tmp.path().join("confess-out-2");
+    let output = std::process::Command::new(confess_bin())
+        .args(["make", ".", "--quiet", "--out"])
+        .arg(&out)
+        .current_dir(&src)
+        .env("CONFESS_VERIFY_HEADERS", "1")
+        .output()
+        .expect("run confess");
+    let run = Run { out, output };
+    run.assert_ok();
+    let inv = run.json("confession/invocation.json");
+    assert_eq!(inv["cwd"], src_text.as_str(), "{inv}");
+    let back = confess::verify::read_invocation(&run.out).expect("read back");
+    assert_eq!(back.cwd, src);
 }

@@ -277,7 +277,7 @@ fn verify(
 ) -> Result<i32, Error> {
     let inv = crate::verify::read_invocation(&out)?;
     let out = std::fs::canonicalize(&out).map_err(|e| Error::io("reading", &out, e))?;
-    let cli = Cli::try_parse_from(&inv.argv).map_err(|e| Error::Input {
+    let cli = Cli::try_parse_from(inv.args_os()).map_err(|e| Error::Input {
         path: out.join(crate::verify::INVOCATION),
         reason: format!("the recorded command line does not parse: {e}"),
     })?;

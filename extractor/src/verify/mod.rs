@@ -14,19 +14,47 @@ use std::path::{Path, PathBuf};
 /// Where a confession keeps the command that made it, for verify to run the same build.
 pub const INVOCATION: &str = "confession/invocation.json";
 
-/// The `confess` command line of a confession and the directory it ran in.
+/// The `confess` command line of a confession and the directory it ran in. Both are written in
+/// confess's text form (`confess_shims::raw`): a word or a directory that is not UTF-8 comes back
+/// as its bytes.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Invocation {
     pub argv: Vec<String>,
+    #[serde(with = "text_path")]
     pub cwd: PathBuf,
+}
+
+impl Invocation {
+    /// The command line's words as the process had them.
+    pub fn args_os(&self) -> Vec<std::ffi::OsString> {
+        self.argv
+            .iter()
+            .map(|a| confess_shims::raw::os(a).into_owned())
+            .collect()
+    }
+}
+
+/// A path as its text form in JSON.
+mod text_path {
+    use serde::Deserialize;
+    use std::path::{Path, PathBuf};
+
+    pub fn serialize<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&confess_shims::raw::text_path(p))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        let t = String::deserialize(d)?;
+        Ok(confess_shims::raw::path(&t).into_owned())
+    }
 }
 
 /// Writes this process's command line into the output directory.
 pub fn record_invocation(out: &Path) -> Result<()> {
     let inv = Invocation {
-        // A word that is not UTF-8 is kept as near as text allows, rather than panicking.
+        // A word that is not UTF-8 is kept in its text form, every byte.
         argv: std::env::args_os()
-            .map(|a| a.to_string_lossy().into_owned())
+            .map(|a| confess_shims::raw::text_os(&a).into_owned())
             .collect(),
         cwd: std::env::current_dir().map_err(|e| Error::io("reading", ".", e))?,
     };
