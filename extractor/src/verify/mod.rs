@@ -297,7 +297,9 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     let rec = plan::Recorded::read(&out, &ours)?;
     let (ninja, planned) = plan::ninja(&declared, &rec, &ours)?;
     let ninja_file = vdir.join("build.ninja");
-    std::fs::write(&ninja_file, &ninja).map_err(|e| Error::io("writing", &ninja_file, e))?;
+    // Names that are not UTF-8 are in confess's text form in the manifests: ninja gets bytes.
+    std::fs::write(&ninja_file, confess_shims::raw::bytes(&ninja))
+        .map_err(|e| Error::io("writing", &ninja_file, e))?;
     let log = vdir.join("manifest-build.log");
     let logf = std::fs::File::create(&log).map_err(|e| Error::io("writing", &log, e))?;
     let logf2 = logf
@@ -399,7 +401,7 @@ fn judge(
             v.difference = Some(why);
         }
     };
-    let read = |r: &Roots, path: &str| std::fs::read(r.path(path)).ok();
+    let read = |r: &Roots, path: &str| std::fs::read(r.file(path)).ok();
     for o in &p.objects {
         let (Some(a), Some(b)) = (read(real, &o.path), read(ours, &o.path)) else {
             if read(ours, &o.path).is_none() {
@@ -469,7 +471,7 @@ fn judge(
                 format!(
                     "the manifest names {alias} as a copy of {}, and the real build left {} there",
                     p.output,
-                    if real.path(alias).exists() {
+                    if real.file(alias).exists() {
                         "a different file"
                     } else {
                         "nothing"
@@ -480,7 +482,7 @@ fn judge(
     }
     let cmp = match p.kind {
         TargetKind::StaticLibrary => {
-            let (ra, ob) = (real.path(&p.output), ours.path(&p.output));
+            let (ra, ob) = (real.file(&p.output), ours.file(&p.output));
             let parent = |q: &Path| q.parent().map(Path::to_path_buf).unwrap_or_default();
             elf::compare_archives(&a, &b, (&parent(&ra), &parent(&ob)))
         }

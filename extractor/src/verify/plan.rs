@@ -181,6 +181,16 @@ impl Roots {
             self.src.join(p)
         }
     }
+
+    /// `path`, with names that are not UTF-8 (in confess's text form, `confess_shims::raw`)
+    /// as their bytes: the file itself.
+    pub fn file(&self, p: &str) -> PathBuf {
+        let text = self.path(p);
+        match text.to_str() {
+            Some(t) => confess_shims::raw::path(t).into_owned(),
+            None => text,
+        }
+    }
 }
 
 /// What graph.json says of one compile: where it ran, how it named its source, what it wrote.
