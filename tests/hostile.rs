@@ -237,7 +237,7 @@ fn run(e: &Env, cmd: Cmd) -> Outcome {
         c.arg(format!("--reuid={NOBODY}"))
             .arg(format!("--regid={NOBODY}"))
             .arg("--clear-groups")
-            .arg(confess_bin());
+            .arg(confess_bin_for_anyone());
         c
     } else {
         Command::new(confess_bin())

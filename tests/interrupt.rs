@@ -436,7 +436,7 @@ fn a_read_only_tree_confesses_for_a_user_who_cannot_write_to_it() {
         .arg(format!("--reuid={nobody}"))
         .arg(format!("--regid={nobody}"))
         .arg("--clear-groups")
-        .arg(confess_bin())
+        .arg(confess_bin_for_anyone())
         // Unsealed: what is tested is the copy, and the seal's namespaces are not every
         // user's to make.
         .args(["make", "--quiet", "--keep-scratch", "--unsealed", "--out"])

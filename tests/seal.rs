@@ -323,7 +323,7 @@ fn an_unprivileged_user_is_sealed_too() {
     let out = c.root.join("out");
     let o = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(confess_bin())
+        .arg(confess_bin_for_anyone())
         .args(["make", "--quiet", "--out"])
         .arg(&out)
         .arg(&c.src)

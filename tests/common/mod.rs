@@ -398,3 +398,25 @@ pub fn assert_verified(what: &str, out: &Path) -> (usize, usize) {
     }
     (objects, identical)
 }
+
+/// confess and confess-shim where any user can run them: copies in a directory of mode 755
+/// (the build's own target directory may sit below one only its owner can enter, as a
+/// `mktemp -d` clone does). For tests that run confess as an unprivileged user.
+pub fn confess_bin_for_anyone() -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("confess-bin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let me = confess_bin();
+        for name in ["confess", "confess-shim"] {
+            let from = me.with_file_name(name);
+            let to = dir.join(name);
+            std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        }
+        dir
+    })
+    .join("confess")
+}
