@@ -25,3 +25,30 @@ engine-check DIR: build
 # What the seal costs on one project: `confess DRIVER SRC` sealed and unsealed, alternated.
 bench-seal DRIVER SRC *ARGS: build
     python3 bench/seal.py {{DRIVER}} {{SRC}} {{ARGS}}
+
+# The fuzz targets (docs/design_notes.md, "Fuzzing").
+fuzz_targets := "args response_file response_file_expand token events dhall"
+
+# Fuzz one target with cargo-fuzz (installs nightly and cargo-fuzz if missing) for RUNS
+# executions, with libFuzzer's ARGS after (`-max_total_time=900`, `-max_len=1024`); new inputs go
+# to fuzz/corpus/TARGET, crashes and timeouts to fuzz/artifacts/TARGET.
+fuzz TARGET RUNS="10000000" *ARGS:
+    rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+    cargo fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz
+    cd fuzz && cargo +nightly fuzz run --sanitizer none {{TARGET}} -- -dict=dict/{{TARGET}}.dict -runs={{RUNS}} -rss_limit_mb=2048 -timeout=60 -print_final_stats=1 {{ARGS}}
+
+# Every fuzz target, one after the other (the slow two for 15 minutes each), then the corpora
+# minimized.
+fuzz-all RUNS="10000000":
+    -for t in args response_file token events; do just fuzz $t {{RUNS}}; done
+    -just fuzz response_file_expand {{RUNS}} -max_total_time=900
+    -just fuzz dhall {{RUNS}} -max_len=1024 -max_total_time=900
+    just fuzz-cmin
+
+# Minimize the saved corpora (keeps the inputs that add coverage).
+fuzz-cmin:
+    cd fuzz && for t in {{fuzz_targets}}; do cargo +nightly fuzz cmin --sanitizer none $t -- -rss_limit_mb=2048 -timeout=60; done
+
+# Replay the saved corpora and regressions on stable, as CI does (no fuzzing).
+fuzz-replay:
+    bash scripts/fuzz-replay.sh

@@ -183,6 +183,23 @@ pub fn import(conn: &mut Connection, store: &Path) -> Result<usize, ImportError>
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
         Err(e) => return Err(ImportError::Io(e)),
     };
+    let events = parse_log(&text)?;
+    let tx = conn.transaction().map_err(ImportError::Store)?;
+    for ev in &events {
+        insert(&tx, ev).map_err(ImportError::Store)?;
+    }
+    tx.commit().map_err(ImportError::Store)?;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(&log)
+        .map_err(ImportError::Io)?;
+    Ok(events.len())
+}
+
+/// The events of a log's text, in order: one JSON object a line, each line ended by a newline.
+/// The text-level half of [`import`] (the fuzz target `events` feeds it arbitrary text).
+pub fn parse_log(text: &str) -> Result<Vec<Event>, ImportError> {
     let mut events = Vec::new();
     let mut lines = text.split('\n').enumerate().peekable();
     while let Some((i, line)) = lines.next() {
@@ -199,17 +216,7 @@ pub fn import(conn: &mut Connection, store: &Path) -> Result<usize, ImportError>
             from_json(&v).ok_or_else(|| ImportError::Line(i + 1, "a field is missing".into()))?;
         events.push(ev);
     }
-    let tx = conn.transaction().map_err(ImportError::Store)?;
-    for ev in &events {
-        insert(&tx, ev).map_err(ImportError::Store)?;
-    }
-    tx.commit().map_err(ImportError::Store)?;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(&log)
-        .map_err(ImportError::Io)?;
-    Ok(events.len())
+    Ok(events)
 }
 
 fn insert(conn: &Connection, ev: &Event) -> rusqlite::Result<()> {
