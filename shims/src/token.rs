@@ -388,9 +388,9 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
                     .split_once(' ')
                     .ok_or_else(|| bad(line_no, "malformed member"))?;
                 let len: usize = len.parse().map_err(|_| bad(line_no, "bad member length"))?;
-                let end = pos + len;
-                let chunk = body
-                    .get(pos..end)
+                let chunk = pos
+                    .checked_add(len)
+                    .and_then(|end| body.get(pos..end))
                     .ok_or_else(|| bad(line_no, "member runs past the end"))?;
                 let inner = chunk
                     .strip_prefix(MAGIC)
@@ -399,7 +399,7 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
                 let (m, _) = parse_body(inner, line_no)?;
                 line_no += chunk.matches('\n').count();
                 t.members.push((unesc(name), m));
-                pos = end;
+                pos += chunk.len();
             }
             _ => {} // Unknown keys from a newer minor version are ignored.
         }
