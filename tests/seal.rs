@@ -227,27 +227,6 @@ fn the_build_has_no_network_unless_asked() {
     assert!(r.json("graph.json").get("network_attempts").is_none());
 }
 
-/// Whether a process whose environment holds `mark` runs on the machine.
-fn marked_alive(mark: &str) -> bool {
-    let want = format!("CONFESS_TEST_MARK={mark}").into_bytes();
-    std::fs::read_dir("/proc")
-        .map(|rd| {
-            rd.flatten().any(|e| {
-                std::fs::read(e.path().join("environ")).is_ok_and(|env| {
-                    env.split(|b| *b == 0).any(|v| v == want.as_slice())
-                        && std::fs::read_to_string(e.path().join("stat")).is_ok_and(|s| {
-                            !s.rsplit(')')
-                                .next()
-                                .unwrap_or("")
-                                .trim_start()
-                                .starts_with('Z')
-                        })
-                })
-            })
-        })
-        .unwrap_or(false)
-}
-
 #[test]
 fn what_the_build_leaves_running_dies_with_its_step() {
     require("make", "make");

@@ -420,3 +420,25 @@ pub fn confess_bin_for_anyone() -> PathBuf {
     })
     .join("confess")
 }
+
+/// Whether a process (not a zombie) whose environment holds `CONFESS_TEST_MARK=mark` runs on
+/// the machine: how tests find a sealed build's processes from outside its PID namespace.
+pub fn marked_alive(mark: &str) -> bool {
+    let want = format!("CONFESS_TEST_MARK={mark}").into_bytes();
+    std::fs::read_dir("/proc")
+        .map(|rd| {
+            rd.flatten().any(|e| {
+                std::fs::read(e.path().join("environ")).is_ok_and(|env| {
+                    env.split(|b| *b == 0).any(|v| v == want.as_slice())
+                        && std::fs::read_to_string(e.path().join("stat")).is_ok_and(|s| {
+                            !s.rsplit(')')
+                                .next()
+                                .unwrap_or("")
+                                .trim_start()
+                                .starts_with('Z')
+                        })
+                })
+            })
+        })
+        .unwrap_or(false)
+}
