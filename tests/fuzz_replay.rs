@@ -85,3 +85,16 @@ fn events_corpus() {
 fn dhall_corpus() {
     replay("dhall", dhall::run);
 }
+
+/// The inputs that held serde_dhall's parser for minutes (nested brackets: its time triples with
+/// each level) are refused by verify's lexer before the parser sees them.
+#[test]
+fn dhall_nesting_timeouts_are_refused_before_parsing() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/dhall");
+    for name in ["nested-parentheses", "timeout-found"] {
+        let data = std::fs::read(dir.join(name)).expect("read a saved input");
+        let text = String::from_utf8_lossy(&data);
+        let e = confess::verify::imports::scan(&text).expect_err(name);
+        assert!(e.what.contains("nest more than"), "{name}: {e:?}");
+    }
+}

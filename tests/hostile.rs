@@ -1575,6 +1575,23 @@ fn cases() -> Vec<Case> {
             then: Kept,
         },
         Case {
+            name: "verify: brackets nested deeper than Dhall's parser takes in time",
+            root_only: false,
+            input: |e| {
+                // Sixteen parentheses: serde_dhall's parser would take minutes (its time
+                // triples with each level).
+                edit(
+                    &engine_form(e),
+                    IMPORT,
+                    &format!("{IMPORT}\n\nlet n = {}1{}", "(".repeat(16), ")".repeat(16)),
+                );
+                on_out(e, "verify", &[])
+            },
+            codes: &[6],
+            message: "line 8: brackets nest more than 10 deep",
+            then: Kept,
+        },
+        Case {
             name: "verify: an absolute import",
             root_only: false,
             input: |e| {

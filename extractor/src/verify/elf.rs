@@ -54,22 +54,64 @@ fn type_name(t: u8) -> &'static str {
     }
 }
 
+/// Parses an ELF file. goblin reads every string table as UTF-8 and refuses the whole file when
+/// a name is not (a C++ or assembler symbol may hold any byte but NUL); every name is read here
+/// from the file's bytes instead ([`name_at`]), so such a file is parsed again permissively,
+/// which tolerates exactly that.
 fn parse(bytes: &[u8]) -> Result<Elf<'_>, String> {
-    Elf::parse(bytes).map_err(|e| format!("not an ELF file ({e})"))
+    match Elf::parse(bytes) {
+        Ok(elf) => Ok(elf),
+        Err(e) if e.to_string().contains("utf8") => {
+            Elf::parse_with_opts(bytes, &goblin::options::ParseOptions::permissive())
+                .map_err(|e| format!("not an ELF file ({e})"))
+        }
+        Err(e) => Err(format!("not an ELF file ({e})")),
+    }
+}
+
+/// Where a string table is in the file: offset and size.
+type Table = (usize, usize);
+
+/// The string at `at` of a string table: its bytes up to the NUL, in confess's lossless text
+/// form (`shims::raw::text`: bytes that are not UTF-8 become private-use characters, never
+/// U+FFFD). `None` for an empty string or one outside the table.
+fn name_at(bytes: &[u8], (offset, size): Table, at: usize) -> Option<String> {
+    let table = bytes.get(offset..offset.checked_add(size)?)?;
+    let rest = table.get(at..)?;
+    let end = rest.iter().position(|c| *c == 0).unwrap_or(rest.len());
+    (end > 0).then(|| confess_shims::raw::text(&rest[..end]).into_owned())
+}
+
+/// The string tables of the symbol table, the section names and the dynamic section.
+fn tables(elf: &Elf<'_>) -> (Option<Table>, Option<Table>, Option<Table>) {
+    let section = |i: usize| {
+        elf.section_headers
+            .get(i)
+            .map(|sh| (sh.sh_offset as usize, sh.sh_size as usize))
+    };
+    let symtab = elf
+        .section_headers
+        .iter()
+        .rfind(|sh| sh.sh_type == goblin::elf::section_header::SHT_SYMTAB)
+        .and_then(|sh| section(sh.sh_link as usize));
+    let shstr = section(elf.header.e_shstrndx as usize);
+    let dynstr = elf.dynamic.as_ref().map(|d| (d.info.strtab, d.info.strsz));
+    (symtab, shstr, dynstr)
 }
 
 pub fn object_facts(bytes: &[u8]) -> Result<ObjectFacts, String> {
     let elf = parse(bytes)?;
+    let (symtab, shstr, _) = tables(&elf);
     let mut f = ObjectFacts::default();
     for s in elf.syms.iter() {
         if matches!(s.st_type(), STT_SECTION | STT_FILE) {
             continue;
         }
-        let Some(name) = elf.strtab.get_at(s.st_name).filter(|n| !n.is_empty()) else {
+        let Some(name) = symtab.and_then(|t| name_at(bytes, t, s.st_name)) else {
             continue;
         };
         if s.st_shndx == SHN_UNDEF as usize {
-            f.undefined.insert(name.to_string());
+            f.undefined.insert(name);
         } else {
             f.defined.push(format!(
                 "{name} ({} {})",
@@ -83,11 +125,9 @@ pub fn object_facts(bytes: &[u8]) -> Result<ObjectFacts, String> {
         if sh.sh_flags & u64::from(SHF_ALLOC) == 0 {
             continue;
         }
-        let name = elf
-            .shdr_strtab
-            .get_at(sh.sh_name)
-            .unwrap_or("?")
-            .to_string();
+        let name = shstr
+            .and_then(|t| name_at(bytes, t, sh.sh_name))
+            .unwrap_or_else(|| "?".to_string());
         *f.sections.entry(name).or_default() += sh.sh_size;
     }
     Ok(f)
@@ -95,20 +135,29 @@ pub fn object_facts(bytes: &[u8]) -> Result<ObjectFacts, String> {
 
 pub fn linked_facts(bytes: &[u8]) -> Result<LinkedFacts, String> {
     let elf = parse(bytes)?;
-    let mut f = LinkedFacts {
-        soname: elf.soname.map(String::from),
-        needed: elf.libraries.iter().map(|s| s.to_string()).collect(),
-        ..LinkedFacts::default()
-    };
+    let (_, _, dynstr) = tables(&elf);
+    let dyn_name = |at: u64| dynstr.and_then(|t| name_at(bytes, t, usize::try_from(at).ok()?));
+    let mut f = LinkedFacts::default();
+    if let Some(d) = &elf.dynamic {
+        if d.info.soname != 0 {
+            f.soname = dyn_name(d.info.soname as u64);
+        }
+        f.needed = d
+            .dyns
+            .iter()
+            .filter(|e| e.d_tag == goblin::elf::dynamic::DT_NEEDED)
+            .filter_map(|e| dyn_name(e.d_val))
+            .collect();
+    }
     for s in elf.dynsyms.iter() {
         if matches!(s.st_type(), STT_SECTION | STT_FILE) || s.st_bind() == STB_LOCAL {
             continue;
         }
-        let Some(name) = elf.dynstrtab.get_at(s.st_name).filter(|n| !n.is_empty()) else {
+        let Some(name) = dyn_name(s.st_name as u64) else {
             continue;
         };
         if s.st_shndx == SHN_UNDEF as usize {
-            f.undefined.insert(name.to_string());
+            f.undefined.insert(name);
         } else {
             f.defined.insert(format!(
                 "{name} ({} {})",
@@ -460,6 +509,63 @@ mod tests {
         let err = compare_archives(&tw, &x, (&t.path().join("w"), &t.path().join("x")))
             .expect_err("a member differs");
         assert!(err.starts_with("member e.o: "), "{err}");
+    }
+
+    #[test]
+    fn symbol_names_that_are_not_utf8_are_read_and_compared() {
+        // gcc passes an asm label's bytes through; goblin alone refuses such a file.
+        let t = tempfile::tempdir().expect("tmp");
+        let text = |v: &str| {
+            format!("int v __asm__(\"caf\\x{v}\") = 1;\nextern int u __asm__(\"ext\\xff\");\nint g(void) {{ return u; }}\n")
+        };
+        let one = cc(&t.path().join("one"), "n", &text("e9"), &[]);
+        let same = cc(&t.path().join("two"), "n", &text("e9"), &["-g"]);
+        let other = cc(&t.path().join("three"), "n", &text("e8"), &[]);
+        let f = object_facts(&one).expect("an object with a non-UTF-8 symbol");
+        let cafe = confess_shims::raw::text(b"caf\xe9").into_owned();
+        assert!(!cafe.contains('\u{FFFD}'));
+        assert!(
+            f.defined.contains(&format!("{cafe} (global object)")),
+            "{f:?}"
+        );
+        assert!(
+            f.undefined
+                .contains(confess_shims::raw::text(b"ext\xff").as_ref()),
+            "{f:?}"
+        );
+        assert!(f.sections.contains_key(".text"), "{f:?}");
+        assert_eq!(compare_objects(&one, &same), Ok(Agreement::Equivalent));
+        let e = compare_objects(&one, &other).expect_err("another name");
+        assert!(e.contains("defined symbol caf"), "{e}");
+        // A shared library: dynamic symbols, its SONAME.
+        let d = t.path().join("so");
+        std::fs::write(d.with_extension("c"), text("e9")).expect("write");
+        let src = d.with_extension("c");
+        let so = t.path().join("libn.so");
+        run(
+            t.path(),
+            &[
+                "gcc",
+                "-shared",
+                "-fPIC",
+                src.to_str().expect("utf-8 temp path"),
+                "-o",
+                so.to_str().expect("utf-8"),
+                "-Wl,-soname,libn.so.1",
+            ],
+        );
+        let lib = std::fs::read(&so).expect("library");
+        let f = linked_facts(&lib).expect("a library with a non-UTF-8 symbol");
+        assert_eq!(f.soname.as_deref(), Some("libn.so.1"));
+        assert!(
+            f.defined.contains(&format!("{cafe} (global object)")),
+            "{f:?}"
+        );
+        assert!(
+            f.undefined
+                .contains(confess_shims::raw::text(b"ext\xff").as_ref()),
+            "{f:?}"
+        );
     }
 
     #[test]

@@ -15,6 +15,14 @@
 //! `../`, `~/`, `/`, with quoted components), `env:`, `http://` and `https://`, `missing`, and
 //! `sha256:` hashes. Where it is unsure it errs towards seeing an import: a false alarm refuses
 //! a hand-written manifest, a miss would let one reach outside.
+//!
+//! The same pass bounds how deeply brackets nest. serde_dhall's parser (a pest grammar without
+//! memoization) parses the inside of every `(`, `[`, `{` and `${` about three times over, so
+//! its time grows threefold with each level: twelve parentheses around `1` take seconds,
+//! sixteen take minutes, and a manifest of a few dozen bytes would hold `confess verify` for
+//! hours. The lexer charges each opening bracket 3^depth and refuses a file nested deeper than
+//! [`MAX_NESTING`] or charged more than [`cost_budget`] before serde_dhall sees it. confess
+//! writes at most six levels, charged about two a byte.
 
 use crate::error::{Error, Result};
 use std::collections::BTreeSet;
@@ -57,6 +65,17 @@ pub struct Import {
 pub struct ScanError {
     pub line: usize,
     pub what: String,
+}
+
+/// The deepest bracket nesting a file verify reads may have (confess writes at most 6).
+pub const MAX_NESTING: u32 = 10;
+
+/// The most a file of `len` bytes may be charged (each opening bracket costs 3^depth): two lone
+/// chains of [`MAX_NESTING`] levels (3^11, about 4 s of parsing), plus 64 a byte (confess's
+/// manifests cost under 2 a byte). serde_dhall parses about 40,000 units a second, so a file
+/// within budget parses in at most a few seconds and 2 ms a byte.
+pub fn cost_budget(len: usize) -> u64 {
+    3u64.pow(MAX_NESTING + 1) + 64 * len as u64
 }
 
 /// Characters of an unquoted path component (`path-character` of the standard).
@@ -201,6 +220,22 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
         interpolation: false,
     }];
     let mut i = 0;
+    // Brackets open now (across interpolations), and what they were charged.
+    let mut nest = 0u32;
+    let mut cost = 0u64;
+    let open = |nest: &mut u32, cost: &mut u64, i: usize| {
+        *nest += 1;
+        *cost = cost.saturating_add(3u64.saturating_pow(*nest));
+        if *nest > MAX_NESTING {
+            return Err(ScanError {
+                line: lx.line(i),
+                what: format!(
+                    "brackets nest more than {MAX_NESTING} deep (confess writes at most 6); Dhall's parser takes three times longer for each level, so verify does not read it"
+                ),
+            });
+        }
+        Ok(())
+    };
     let local = |found: &mut Vec<Import>, start: usize, slash: usize, kind: Kind| {
         let (parts, end) = lx.path(slash)?;
         if parts.is_empty() {
@@ -236,6 +271,7 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                     i += 1;
                 }
                 b'$' if lx.at(i, "${") => {
+                    open(&mut nest, &mut cost, i)?;
                     stack.push(Ctx::Code {
                         depth: 0,
                         interpolation: true,
@@ -255,6 +291,7 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                     stack.pop();
                     i += 2;
                 } else if lx.at(i, "${") {
+                    open(&mut nest, &mut cost, i)?;
                     stack.push(Ctx::Code {
                         depth: 0,
                         interpolation: true,
@@ -291,13 +328,20 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                     i += len + 2;
                 } else if c == b'{' {
                     *depth += 1;
+                    open(&mut nest, &mut cost, i)?;
                     i += 1;
-                } else if c == b'}' {
-                    if *depth > 0 {
-                        *depth -= 1;
-                    } else if *interpolation {
-                        stack.pop();
+                } else if c == b'(' || c == b'[' {
+                    open(&mut nest, &mut cost, i)?;
+                    i += 1;
+                } else if c == b'}' || c == b')' || c == b']' {
+                    if c == b'}' {
+                        if *depth > 0 {
+                            *depth -= 1;
+                        } else if *interpolation {
+                            stack.pop();
+                        }
                     }
+                    nest = nest.saturating_sub(1);
                     i += 1;
                 } else if is_label_start(c) {
                     let start = i;
@@ -376,7 +420,19 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
         Some(Ctx::Code {
             interpolation: false,
             ..
-        }) if stack.len() == 1 => Ok(found),
+        }) if stack.len() == 1 => {
+            if cost > cost_budget(b.len()) {
+                return Err(ScanError {
+                    line: 1,
+                    what: format!(
+                        "its brackets nest so often that Dhall's parser would take too long (charged {cost} where a file of {} bytes may have {}: each bracket costs three times more than the one around it)",
+                        b.len(),
+                        cost_budget(b.len())
+                    ),
+                });
+            }
+            Ok(found)
+        }
         _ => Err(ScanError {
             line: lx.line(b.len()),
             what: "a text literal or an interpolation is not closed at the end of the file".into(),
@@ -420,7 +476,7 @@ pub fn check(out: &Path, files: &[PathBuf]) -> Result<()> {
         let imports = scan(&text).map_err(|e| Error::Store {
             path: file.clone(),
             reason: format!(
-                "line {}: {}: the file does not read as Dhall; restore it as confess wrote it (confess the project again with this --out)",
+                "line {}: {}: verify does not read it; restore it as confess wrote it (confess the project again with this --out)",
                 e.line, e.what
             ),
         })?;
@@ -578,6 +634,26 @@ mod tests {
         for t in ["{- {- -}", "\"abc", "''\nabc", "\"${ ./a \"", "`abc"] {
             assert!(scan(t).is_err(), "{t}");
         }
+    }
+
+    #[test]
+    fn nesting_is_bounded_before_dhall_parses_it() {
+        let chain = |d: usize| format!("{}1{}", "(".repeat(d), ")".repeat(d));
+        scan(&chain(MAX_NESTING as usize)).expect("ten levels");
+        let e = scan(&chain(MAX_NESTING as usize + 1)).expect_err("eleven");
+        assert!(e.what.contains("nest more than 10 deep"), "{e:?}");
+        // Every kind of bracket counts, interpolations too; a text's brackets do not.
+        let mixed = "[ { a = (Some [ \"${ let x = { b = ([ 1 ]) } in \"((((((((((((\" }\" ]) } ]";
+        assert_eq!(scan(mixed).map(|_| ()), Ok(()));
+        let deeper = mixed.replace("([ 1 ])", "([ ([ { c = 1 } ]) ])");
+        assert!(scan(&deeper).is_err());
+        // Many chains of nine levels are charged 3^k for each level k: within the budget a few
+        // times, refused when they fill the file.
+        let nine = chain(9);
+        scan(&format!("[ {} ]", [nine.as_str(); 2].join(", "))).expect("two chains");
+        let e = scan(&format!("[ {} ]", vec![nine.as_str(); 400].join(", ")))
+            .expect_err("four hundred chains");
+        assert!(e.what.contains("would take too long"), "{e:?}");
     }
 
     #[test]
