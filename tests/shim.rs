@@ -541,3 +541,53 @@ fn a_program_token_run_after_its_confession_is_refused_and_recreates_nothing() {
         "running the token made its session directory again"
     );
 }
+
+/// ar, ld, nm and objcopy read `@file` as gcc does (binutils call libiberty's `expandargv`
+/// first thing): an archive's members, a relocatable link's inputs and the files nm and objcopy
+/// read, all given in response files, are in the graph and realize.
+#[test]
+fn binutils_read_response_files_as_gcc_does() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let makefile = "\
+all: syms.txt out.txt
+lib.o: lib.c
+\t$(CC) -c lib.c -o lib.o
+libx.a: lib.o
+\techo 'lib.o' > ar.rsp
+\t$(AR) rcs libx.a @ar.rsp
+both.o: main.o
+\techo '-r main.o' > ld.rsp
+\t$(LD) @ld.rsp -o both.o
+main.o: main.c
+\t$(CC) -c main.c -o main.o
+syms.txt: libx.a
+\techo 'libx.a' > nm.rsp
+\tnm @nm.rsp > syms.txt
+app: both.o libx.a
+\t$(CC) -o app main.o libx.a
+\techo 'app app.copy' > objcopy.rsp
+\tobjcopy @objcopy.rsp
+out.txt: app
+\t./app.copy > out.txt
+";
+    let run = confess_project(
+        tmp.path(),
+        &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)],
+    );
+    let g = run.read("graph.txt");
+    assert!(
+        g.contains(
+            "archive ar -> [build]/libx.a\n  argv ar rcs libx.a @ar.rsp\n  member [build]/lib.o\n"
+        ),
+        "{g}"
+    );
+    assert!(
+        g.contains(
+            "link ld -> [build]/both.o\n  argv ld @ld.rsp -o both.o\n  input [build]/main.o\n"
+        ),
+        "{g}"
+    );
+    let syms = generated(&run, "syms.txt");
+    assert!(syms.contains("T confess_answer"), "{syms}");
+    assert_eq!(generated(&run, "out.txt"), "answer 42\n");
+}

@@ -109,7 +109,10 @@ fn member_token(ctx: &Ctx, path: &str) -> Result<Token> {
 
 /// Build-phase `ar`. A real (non-token) archive that already exists goes to the real `ar`.
 pub fn run(ctx: &Ctx) -> Result<i32> {
-    let Some(call) = parse(ctx.args()) else {
+    let Some(args) = ctx.expanded_args() else {
+        return ctx.pass_through("response-file");
+    };
+    let Some(call) = parse(&args) else {
         return ctx.pass_through("unparsed");
     };
     let ar_abs = ctx.abs(&call.archive);

@@ -355,6 +355,12 @@ fn apply_wp(cmd: &mut Command, v: &str) {
     }
 }
 
+/// `words` with their `@file`s expanded as gcc expands them, which is also how binutils' ar,
+/// ld, nm, objcopy and strip expand theirs (each calls libiberty's `expandargv` first thing).
+pub fn expand_at_files(words: &[String], cwd: &Path) -> Result<Vec<String>, ParseError> {
+    expand_response_files(words, cwd, &mut Vec::new())
+}
+
 /// How many `@file` words gcc reads for one command before it gives up (libiberty's
 /// `expandargv`: "too many @-files encountered"); it also stops a file that names itself.
 const MAX_RESPONSE_FILES: usize = 2000;

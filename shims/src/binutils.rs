@@ -85,7 +85,10 @@ fn all_tokens(ctx: &Ctx, files: &[String]) -> Result<Option<Vec<Token>>> {
 
 /// ranlib and strip: tokens stay as they are (or are copied to `-o`); real files get the real tool.
 fn rewrite_in_place(ctx: &Ctx) -> Result<i32> {
-    let (files, out) = files_and_output(ctx.args());
+    let Some(args) = ctx.expanded_args() else {
+        return ctx.pass_through("response-file");
+    };
+    let (files, out) = files_and_output(&args);
     let Some(toks) = all_tokens(ctx, &files)? else {
         return ctx.pass_through("real-file");
     };
@@ -102,7 +105,10 @@ fn rewrite_in_place(ctx: &Ctx) -> Result<i32> {
 
 /// `objcopy [opts] in [out]`: a token input is copied to the output unchanged.
 fn objcopy(ctx: &Ctx) -> Result<i32> {
-    let (files, _) = files_and_output(ctx.args());
+    let Some(args) = ctx.expanded_args() else {
+        return ctx.pass_through("response-file");
+    };
+    let (files, _) = files_and_output(&args);
     let toks = match files.first() {
         Some(f) => all_tokens(ctx, std::slice::from_ref(f))?,
         None => None,
@@ -137,7 +143,10 @@ fn copy_token(ctx: &Ctx, from: &str, to: &str) -> Result<()> {
 
 /// nm, readelf, objdump: realize every token argument, then run the real tool on the results.
 fn read_realized(ctx: &Ctx) -> Result<i32> {
-    let (words, ids) = realize::realize_file_args(ctx, ctx.args())?;
+    let Some(args) = ctx.expanded_args() else {
+        return ctx.pass_through("response-file");
+    };
+    let (words, ids) = realize::realize_file_args(ctx, &args)?;
     if ids.is_empty() {
         return ctx.pass_through("real-file");
     }

@@ -84,6 +84,13 @@ impl Ctx {
         self.argv.get(1..).unwrap_or(&[])
     }
 
+    /// The arguments with their `@file`s expanded, as binutils (ar, ld, nm, objcopy, strip)
+    /// expand them; `None` when the expansion fails (a directory, a file that names itself),
+    /// for the real tool to say why in its own words.
+    pub fn expanded_args(&self) -> Option<Vec<String>> {
+        crate::args::expand_at_files(self.args(), &self.cwd).ok()
+    }
+
     /// An absolute path for a word of the command line (text, see `raw`): the real path.
     pub fn abs(&self, p: &str) -> PathBuf {
         let p = raw::path(p);

@@ -327,7 +327,10 @@ pub fn run_driver_link(
 
 /// `ld` called by the build itself (never by collect2: see `main.rs`).
 pub fn run_ld(ctx: &Ctx) -> Result<i32> {
-    let spec = LinkSpec::from_ld(ctx.args());
+    let Some(args) = ctx.expanded_args() else {
+        return ctx.pass_through("response-file");
+    };
+    let spec = LinkSpec::from_ld(&args);
     let inputs = link_inputs(ctx, &spec, &[])?;
     let out = spec.output.clone().unwrap_or_else(|| "a.out".into());
     let out_abs = ctx.abs(&out);
@@ -335,7 +338,7 @@ pub fn run_ld(ctx: &Ctx) -> Result<i32> {
         "role=ld".to_string(),
         format!("cwd={}", ctx.session.normalize(&ctx.cwd_text())),
     ];
-    let mut it = ctx.args().iter();
+    let mut it = args.iter();
     while let Some(w) = it.next() {
         if w == "-o" || w == "--output" {
             it.next();
