@@ -419,11 +419,25 @@ fn a_damaged_token_is_refused_naming_the_file() {
     let cut = good[..good.len() - 4].to_string();
     let changed = good.replacen("\nin source ", "\nin source 0", 1);
     assert_ne!(changed, good);
+    // Lines the id does not cover are covered by the `sum` line, which must be there.
+    let arg = good.replacen("\narg lib.c\n", "\narg /etc/passwd\n", 1);
+    let output = good.replacen("\noutput ", "\noutput /tmp", 1);
+    let unsummed: String = good
+        .lines()
+        .filter(|l| !l.starts_with("sum "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    for edited in [&arg, &output, &unsummed] {
+        assert_ne!(edited, &good);
+    }
     let mut not_text = good.clone().into_bytes();
     not_text.extend_from_slice(b"\xff\n");
     for (what, bytes) in [
         ("cut short", cut.into_bytes()),
         ("changed", changed.into_bytes()),
+        ("an argument changed", arg.into_bytes()),
+        ("its output changed", output.into_bytes()),
+        ("without its sum", unsummed.into_bytes()),
         ("not text", not_text),
     ] {
         std::fs::write(&obj, &bytes).expect("damage");

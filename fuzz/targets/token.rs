@@ -1,6 +1,7 @@
 //! Fuzz body: the token reader, `confess_shims::token::Token::from_bytes` (and `Token::parse`
 //! on the same text). A token that reads must survive a round trip: rendered again
-//! (`Token::render`) it reads back as the same token, its kind made explicit.
+//! (`Token::render`) it reads back as the same token, its kind made explicit and its `sum`
+//! line written.
 
 use confess_shims::token::Token;
 
@@ -8,6 +9,7 @@ use confess_shims::token::Token;
 fn explicit(t: &Token) -> Token {
     let mut t = t.clone();
     t.kind = Some(t.kind());
+    t.summed = true;
     t.members = t
         .members
         .iter()

@@ -233,6 +233,12 @@ pub fn check_token(session: &Session, path: &Path, tok: &Token) -> Result<()> {
         ));
     }
     for t in tok.embedded() {
+        if !t.summed {
+            return Err(damaged(
+                path,
+                "it has no `sum` line (the sha256 of its lines, which every token confess writes ends with)",
+            ));
+        }
         let id_ok =
             t.id.len() == 64 && t.id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
         if !id_ok || t.compute_id(&|p| session.normalize(p)) != t.id {

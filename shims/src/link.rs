@@ -316,6 +316,7 @@ pub fn run_driver_link(
         members: objects,
         store: String::new(),
         id: String::new(),
+        summed: false,
     };
     let id = ctx.write_token(&mut tok, Some(&out_abs))?;
     ev.inputs.extend(cmd.inputs.iter().map(|i| i.path.clone()));

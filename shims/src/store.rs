@@ -215,6 +215,8 @@ mod tests {
                 hash: "ab".into(),
                 path: "/w/x.c".into(),
             }],
+            // As it reads back from its rendered text.
+            summed: true,
             ..Token::default()
         }
     }

@@ -137,6 +137,10 @@ pub struct Token {
     pub members: Vec<(String, Token)>,
     /// Where the session keeps its token store and realization cache.
     pub store: String,
+    /// Read from a text whose `sum` line (sha256 of the lines before it) matched: every line
+    /// is as the shim wrote it. `render` always writes the line; the reader refuses a wrong
+    /// one, and the shims refuse a token without one (`ctx::check_token`).
+    pub summed: bool,
 }
 
 #[derive(Debug)]
@@ -222,6 +226,7 @@ impl Token {
     }
 
     fn render_body(&self, s: &mut String) {
+        let start = s.len();
         let _ = writeln!(s, "id {}", self.id);
         let _ = writeln!(s, "kind {}", self.kind().as_str());
         let _ = writeln!(s, "role {}", esc(&self.role));
@@ -249,6 +254,7 @@ impl Token {
             let _ = writeln!(s, "member {} {}", body.len(), esc(name));
             s.push_str(&body);
         }
+        let _ = writeln!(s, "sum {}", body_sum(&s[start..]));
         s.push_str("end\n");
     }
 
@@ -335,6 +341,11 @@ fn strip_preamble(text: &str) -> Option<&str> {
     Some(&rest[nl + 1..])
 }
 
+/// The `sum` of a token's lines (from `id` up to the `sum` line): sha256, hex.
+fn body_sum(lines: &str) -> String {
+    hex(&Sha256::digest(lines.as_bytes()))
+}
+
 /// Parses `key value` lines up to `end`; returns the token and the bytes consumed.
 fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError> {
     let mut t = Token::default();
@@ -349,13 +360,26 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
             return Err(bad(line_no, "token ends without `end`"));
         };
         let line = &body[pos..pos + nl];
+        let line_start = pos;
         pos += nl + 1;
         line_no += 1;
         if line == "end" {
             return Ok((t, pos));
         }
+        if t.summed {
+            return Err(bad(line_no, "a line follows `sum`"));
+        }
         let (key, val) = line.split_once(' ').unwrap_or((line, ""));
         match key {
+            "sum" => {
+                if body_sum(&body[..line_start]) != val {
+                    return Err(bad(
+                        line_no,
+                        "its lines are not those its `sum` was made from (the token was edited)",
+                    ));
+                }
+                t.summed = true;
+            }
             "id" => t.id = val.to_string(),
             "kind" => t.kind = Some(Kind::parse(val).ok_or_else(|| bad(line_no, "unknown kind"))?),
             "role" => t.role = unesc(val),
@@ -518,6 +542,7 @@ mod tests {
                 path: "/b/a b.c".into(),
             }],
             output: "/b/a b.o".into(),
+            summed: true,
             ..Token::default()
         };
         Token {
@@ -536,6 +561,7 @@ mod tests {
             soname: None,
             members: vec![("a b.o".into(), member)],
             store: "/s".into(),
+            summed: true,
         }
     }
 
@@ -591,6 +617,41 @@ mod tests {
         assert_eq!(out.stdout, bytes);
         // A UTF-8 path is quoted as before.
         assert_eq!(sh_word("/usr/bin/confess-shim"), "'/usr/bin/confess-shim'");
+    }
+
+    #[test]
+    fn every_line_is_covered_by_the_sum() {
+        let text = sample().render("/shim");
+        // Lines the id does not cover: an argument, the working directory, the output, a
+        // member's output.
+        for (from, to) in [
+            ("arg rcs\n", "arg rcx\n"),
+            ("cwd /b\n", "cwd /c\n"),
+            ("output /b/libx.a\n", "output /etc/libx.a\n"),
+            ("output /b/a b.o\n", "output /b/a c.o\n"),
+        ] {
+            assert!(text.contains(from), "{from}");
+            let edited = text.replacen(from, to, 1);
+            match Token::parse(&edited) {
+                Err(ReadError::Malformed { reason, .. }) => {
+                    assert!(reason.contains("(the token was edited)"), "{reason}")
+                }
+                other => panic!("{from:?} edited: {other:?}"),
+            }
+        }
+        // A line after `sum` is refused; without the line the token reads, not summed.
+        let after = text.replacen("end\n", "arg more\nend\n", 1);
+        assert!(Token::parse(&after).is_err());
+        let mut one = sample();
+        one.members.clear();
+        let cut: String = one
+            .render("/shim")
+            .lines()
+            .filter(|l| !l.starts_with("sum "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let t = Token::parse(&cut).expect("reads without its sum line");
+        assert!(!t.summed);
     }
 
     #[test]
