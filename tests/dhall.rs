@@ -277,6 +277,73 @@ fn cmake_manifests_are_byte_identical_across_runs_and_jobs() {
     }
 }
 
+/// Rust's debug syntax (`GCC(Version { version: "12.2.0" })`, `Local(":cjson")`,
+/// `Some("1")`) or the manifests' Dhall (`S.CFlag.Warn "all"`) in what a person reads.
+fn debug_syntax(text: &str) -> Option<&str> {
+    [
+        "Version {",
+        "GCC(",
+        "Local(",
+        "Library(",
+        "PkgConfig(",
+        "Package(",
+        "Some(",
+        "Some \"",
+        "None",
+        "Pure",
+        "S.CFlag",
+        "S.LDFlag",
+        "S.Dep",
+        "Define {",
+    ]
+    .into_iter()
+    .find(|d| text.contains(d))
+}
+
+/// `confess explain TARGET` on a confession, with the lines that depend on the machine (the
+/// compiler's version, the target triple, the number of the C library's headers) checked and
+/// replaced by `@COMPILER@`, `@TRIPLE@` and `@N@`.
+fn explain(out: &Path, target: &str) -> String {
+    let o = Command::new(confess_bin())
+        .args(["explain", target, "--out"])
+        .arg(out)
+        .output()
+        .expect("confess explain");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        o.status.success(),
+        "confess explain {target}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    if let Some(d) = debug_syntax(&text) {
+        panic!("explain {target} shows {d:?}:\n{text}");
+    }
+    text.lines()
+        .map(|l| {
+            if let Some(rest) = l.strip_prefix("toolchain: ") {
+                let (compiler, triple) = rest.split_once(" for ").expect("toolchain: X for Y");
+                let (name, version) = compiler.split_once(' ').expect("compiler and version");
+                assert!(matches!(name, "gcc" | "clang"), "{l}");
+                assert!(
+                    version.chars().all(|c| c.is_ascii_digit() || c == '.'),
+                    "{l}"
+                );
+                assert!(
+                    triple.starts_with(std::env::consts::ARCH) && triple.ends_with("-linux-gnu"),
+                    "{l}"
+                );
+                "toolchain: @COMPILER@ for @TRIPLE@".to_string()
+            } else if let Some(n) = l.strip_prefix("toolchain headers: ") {
+                assert!(n.parse::<usize>().is_ok(), "{l}");
+                "toolchain headers: @N@".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .map(|l| l + "\n")
+        .collect()
+}
+
 #[test]
 fn targets_and_explain_read_the_confession() {
     let (_c, _tmp, run) = make_fixture("static-lib");
@@ -291,22 +358,40 @@ fn targets_and_explain_read_the_confession() {
         text.contains("//lib:util") && text.contains("static library"),
         "{text}"
     );
-    let explain = Command::new(confess_bin())
-        .args(["explain", "//lib:util", "--out"])
-        .arg(&run.out)
-        .output()
-        .expect("confess explain");
-    assert!(explain.status.success());
-    let text = String::from_utf8_lossy(&explain.stdout);
-    for want in [
-        "lib/add.c",
-        "include/util.h",
-        "S.CFlag.Warn \"all\"",
-        "archive",
-        "-c",
-    ] {
-        assert!(text.contains(want), "explain lacks {want}:\n{text}");
-    }
+    assert_eq!(
+        explain(&run.out, "//lib:util"),
+        "\
+//lib:util (static library) -> [build]/lib/libutil.a
+manifests: dhall/lib/BUILD.dhall (the engine's form), dhall/lib/BUILD.confess.dhall (confess's own)
+toolchain: @COMPILER@ for @TRIPLE@
+sources (2):
+  lib/add.c
+  lib/twice.c
+headers (1):
+  include/util.h
+toolchain headers: @N@
+cflags (3):
+  -O2
+  -Wall
+  -Iinclude
+cxxflags (0):
+ldflags (0):
+raw flags (0):
+deps (0):
+generated (0):
+requires (1):
+  nothing outside the source and build trees
+commands (3):
+  compile [build]/lib/add.o (in .):
+    cc -O2 -Wall -Iinclude -c lib/add.c -o lib/add.o
+  compile [build]/lib/twice.o (in .):
+    cc -O2 -Wall -Iinclude -c lib/twice.c -o lib/twice.o
+  archive [build]/lib/libutil.a (in .):
+    ar rcs lib/libutil.a lib/add.o lib/twice.o
+"
+    );
+    let app = explain(&run.out, "app");
+    assert!(app.contains("\ndeps (1):\n  //lib:util\n"), "{app}");
     // An unknown target is a usage error naming the ones there are.
     let bad = Command::new(confess_bin())
         .args(["explain", "nosuch", "--out"])
@@ -323,6 +408,49 @@ fn targets_and_explain_read_the_confession() {
         .output()
         .expect("confess targets");
     assert_eq!(none.status.code(), Some(3));
+}
+
+/// Flags as the command-line words they stand for, shell-quoted where a shell would change
+/// them; dependencies as labels; a shared library's link flags.
+#[test]
+fn explain_writes_flags_and_deps_as_a_command_line_does() {
+    let (_c, _tmp, run) = make_fixture("shared-lib");
+    let greet = explain(&run.out, "greet");
+    for section in [
+        "cflags (3):\n  -O2\n  -fPIC\n  '-DGREETING=\"hello\"'\n",
+        "ldflags (1):\n  -Wl,-soname,libgreet.so.1\n",
+        "deps (0):\n",
+    ] {
+        assert!(
+            greet.contains(section),
+            "explain greet lacks {section:?}:\n{greet}"
+        );
+    }
+    let app = explain(&run.out, "//:app");
+    for section in [
+        "cflags (1):\n  -O2\n",
+        "ldflags (1):\n  -L.\n",
+        "deps (1):\n  :greet\n",
+    ] {
+        assert!(
+            app.contains(section),
+            "explain app lacks {section:?}:\n{app}"
+        );
+    }
+    let (_c, _tmp, run) = make_fixture("response-file");
+    let app = explain(&run.out, "app");
+    for section in [
+        "cflags (5):\n  -O2\n  -Iinclude\n  '-DMSG=\"two words\"'\n  -DLEVEL=3\n  \
+         '-DQUOTED=\"back slashed\"'\n",
+        "deps (1):\n  :msg\n",
+        "    cc -O2 -Iinclude '-DMSG=\"two words\"' -DLEVEL=3 '-DQUOTED=\"back slashed\"' \
+         -c main.c -o main.o\n",
+    ] {
+        assert!(
+            app.contains(section),
+            "explain app lacks {section:?}:\n{app}"
+        );
+    }
 }
 
 #[test]
