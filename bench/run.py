@@ -5,8 +5,8 @@ For each size N, generates a synthetic plain-Make project once (gen_make_project
 measures, side by side in one run, each measurement on a fresh copy of the generated tree:
 
   floor    make -jJ CC=true AR=true: the build system's traversal with every tool a no-op
-  confess  CONFESS make SRC --out OUT -jJ: its build phase (the `build phase: X.XXXs` line it
-           prints on stderr) and the wall time of the whole command
+  confess  CONFESS make SRC --out OUT -jJ --verbose: its build phase (the `build phase: X.XXXs`
+           line it prints on stderr) and the wall time of the whole command
   real     make -jJ: the real build (skipped above N=2000 unless --real-all)
 
 then prints the ratios confess build / floor and real / confess build, the shim's cost per tool
@@ -47,6 +47,18 @@ REAL_MAX_N = 2000
 BUILD_PHASE = re.compile(r"^build phase: ([0-9]+(?:\.[0-9]+)?)s\s*$", re.M)
 BUILD_CPU = re.compile(r"^build phase cpu: ([0-9]+(?:\.[0-9]+)?)s\s*$", re.M)
 SELF_PEAK = re.compile(r"^peak memory: ([0-9]+) KiB\s*$", re.M)
+
+_VERBOSE = {}
+
+
+def timing_args(binary):
+    """The argument that makes BINARY print its timing lines: `--verbose`, or nothing for a
+    confess from before the flag (it printed them on every run). Asked once per binary."""
+    if binary not in _VERBOSE:
+        p = subprocess.run([binary, "make", "--help"], stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+        _VERBOSE[binary] = ["--verbose"] if "--verbose" in p.stdout else []
+    return _VERBOSE[binary]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,7 +162,7 @@ def confess_run(binary, label, proj, work, logs, jobs, env=()):
     d = fresh_copy(proj, work, "confess-src")
     out = os.path.join(work, "confess-out")
     shutil.rmtree(out, ignore_errors=True)
-    r, err = measure(label, [binary, "make", d, "--out", out, "-j", str(jobs), "--quiet"], work, logs, env)
+    r, err = measure(label, [binary, "make", d, "--out", out, "-j", str(jobs), "--quiet"] + timing_args(binary), work, logs, env)
     stderr = tail(err, 1 << 20)
     shutil.rmtree(d)
     shutil.rmtree(out, ignore_errors=True)

@@ -16,6 +16,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from run import timing_args  # noqa: E402
+
 BUILD_PHASE = re.compile(r"^build phase: ([0-9.]+)s$", re.M)
 
 
@@ -38,7 +41,7 @@ def main():
                     env["CONFESS_UNSEALED"] = "1"
                 out = os.path.join(work, "out")
                 shutil.rmtree(out, ignore_errors=True)
-                cmd = [a.confess, a.driver, a.src, "--out", out, "--quiet"] + (["--"] + rest if rest else [])
+                cmd = [a.confess, a.driver, a.src, "--out", out, "--quiet"] + timing_args(a.confess) + (["--"] + rest if rest else [])
                 t = time.perf_counter()
                 p = subprocess.run(cmd, env=env, capture_output=True, text=True)
                 wall = time.perf_counter() - t

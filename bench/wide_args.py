@@ -23,7 +23,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from run import BUILD_PHASE, clean_env, default_confess  # noqa: E402
+from run import BUILD_PHASE, clean_env, default_confess, timing_args  # noqa: E402
 
 
 def project(k, d):
@@ -41,7 +41,7 @@ def project(k, d):
 
 def build_phase(confess, src, out):
     shutil.rmtree(out, ignore_errors=True)
-    p = subprocess.run([confess, "make", src, "--out", out, "--quiet"], env=clean_env(),
+    p = subprocess.run([confess, "make", src, "--out", out, "--quiet"] + timing_args(confess), env=clean_env(),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     if p.returncode != 0:
         sys.exit(f"bench: error: confess make exited with {p.returncode}:\n{p.stderr[-3000:]}")

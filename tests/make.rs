@@ -112,6 +112,50 @@ fn run_gives_the_same_graph_as_make() {
     assert_eq!(a.read("graph.txt"), b.read("graph.txt"));
 }
 
+/// The build phase's times and confess's peak memory are printed on stderr with --verbose
+/// only, --quiet or not.
+#[test]
+fn timing_lines_only_with_verbose() {
+    require("make", "make");
+    let fx = fixture("make/static-lib");
+    let tmp = tempfile::tempdir().expect("tmp");
+    for (options, printed) in [
+        (&[][..], false),
+        (&["--quiet"][..], false),
+        (&["--verbose"][..], true),
+        (&["-q", "-v"][..], true),
+    ] {
+        let out = tmp.path().join("confess-out");
+        let output = std::process::Command::new(confess_bin())
+            .arg("make")
+            .arg("--out")
+            .arg(&out)
+            .args(options)
+            .arg(&fx)
+            .output()
+            .expect("run confess");
+        let run = Run { out, output };
+        run.assert_ok();
+        let kinds: Vec<String> = run
+            .stderr()
+            .lines()
+            .filter_map(|l| {
+                let (kind, value) = l.split_once(": ")?;
+                let number = value.trim_end_matches(['s', ' ', 'K', 'i', 'B']);
+                (matches!(kind, "build phase" | "build phase cpu" | "peak memory")
+                    && number.parse::<f64>().is_ok())
+                .then(|| kind.to_string())
+            })
+            .collect();
+        let want: &[&str] = if printed {
+            &["build phase", "build phase cpu", "peak memory"]
+        } else {
+            &[]
+        };
+        assert_eq!(kinds, want, "{options:?}:\n{}", run.stderr());
+    }
+}
+
 #[test]
 fn output_is_deterministic_across_runs_and_jobs() {
     let fx = fixture("make/subdirs");

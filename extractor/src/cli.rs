@@ -67,6 +67,9 @@ pub struct Common {
     /// No progress line while the build runs.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the build phase's wall and CPU time and confess's peak memory on stderr.
+    #[arg(long, short)]
+    pub verbose: bool,
     /// Import the engine's types in the BUILD.dhall manifests from DIR, a checkout of the
     /// engine's src/armitage/dhall, instead of from the dhall/engine/ confess writes.
     #[arg(long, value_name = "DIR", env = "CONFESS_ENGINE_SCHEMA")]
@@ -244,6 +247,7 @@ impl Common {
             jobs: self.jobs,
             keep_scratch: self.keep_scratch,
             progress: !self.quiet,
+            verbose: self.verbose,
             engine_root: match &self.engine_schema {
                 Some(d) => crate::emit::engine_dhall::EngineRoot::from_dir(d)?,
                 None => Default::default(),

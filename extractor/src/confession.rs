@@ -25,6 +25,8 @@ pub struct Options {
     pub keep_scratch: bool,
     /// Show a progress line on a terminal.
     pub progress: bool,
+    /// Print the timing lines (build phase wall and CPU time, peak memory) on stderr.
+    pub verbose: bool,
     /// Where the engine form imports the engine's types from.
     pub engine_root: crate::emit::engine_dhall::EngineRoot,
     /// Whether the build runs sealed, and with network.
@@ -134,8 +136,10 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
             break;
         }
     }
-    eprintln!("build phase: {build_secs:.3}s");
-    eprintln!("build phase cpu: {build_cpu:.2}s");
+    if opts.verbose {
+        eprintln!("build phase: {build_secs:.3}s");
+        eprintln!("build phase cpu: {build_cpu:.2}s");
+    }
     let t = Instant::now();
     crate::interrupt::check()?;
     let mut conf = load(&scratch.session)?;
@@ -199,7 +203,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     crate::verify::record_invocation(&stage)?;
     crate::interrupt::check()?;
     staged.commit()?;
-    if let Some(kib) = peak_memory_kib() {
+    if let Some(kib) = opts.verbose.then(peak_memory_kib).flatten() {
         eprintln!("peak memory: {kib} KiB");
     }
     Ok(Outcome {

@@ -242,6 +242,7 @@ mod tests {
             jobs: Some(3),
             keep_scratch: false,
             progress: false,
+            verbose: false,
             engine_root: Default::default(),
             seal: Default::default(),
         }

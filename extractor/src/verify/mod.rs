@@ -234,6 +234,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         jobs: opts.jobs,
         keep_scratch: opts.keep_scratch,
         progress: false,
+        verbose: false,
         engine_root: Default::default(),
         seal: opts.seal,
     };
