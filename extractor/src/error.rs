@@ -1,5 +1,5 @@
 //! Errors of the confess CLI and library, each with the exit code it maps to.
-//! The codes are documented in README.md ("Exit codes") and docs/cli.md.
+//! The codes are documented in README.md ("Exit codes").
 
 use std::path::{Path, PathBuf};
 
