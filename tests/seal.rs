@@ -332,4 +332,99 @@ fn an_unprivileged_user_is_sealed_too() {
             .any(|p| p.starts_with("/tmp/confess-seal-unprivileged-")),
         "{paths:?}"
     );
+    // fanotify needs root: the reads were not watched, and the outputs say so.
+    let g: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("graph.json")).expect("graph"))
+            .expect("json");
+    let unobserved = g["reads_unobserved"].to_string();
+    assert!(
+        unobserved.contains("make (build): confess ran unprivileged"),
+        "{unobserved}"
+    );
+    assert!(report(&out).contains("Reads were not observed for these steps"));
+}
+
+#[test]
+fn reads_from_outside_are_observed_and_required_but_not_the_toolchain_or_the_builds_own() {
+    // Root only (fanotify marks on mounts): the build reads a file of the user's outside the
+    // tree, runs a tool installed outside that reads its own data, and reads a temporary file
+    // it wrote itself.
+    require("make", "make");
+    require("bash", "bash");
+    let c = case(
+        "all: hello table.h\n\
+         hello: hello.o\n\t$(CC) -o $@ $^\n\
+         table.h: hello\n\
+         \tcat @OUTSIDE@/data.txt > table.h\n\
+         \t@OUTSIDE@/tool/bin/gen >> table.h\n\
+         \techo temp > /tmp/confess-seal-reads-$$PPID && cat /tmp/confess-seal-reads-$$PPID >> table.h\n",
+    );
+    std::fs::write(c.outside.join("data.txt"), "#define DATA 1\n").expect("write");
+    std::fs::create_dir_all(c.outside.join("tool/bin")).expect("mkdir");
+    std::fs::create_dir_all(c.outside.join("tool/share")).expect("mkdir");
+    std::fs::write(c.outside.join("tool/share/gen.dat"), "#define GEN 2\n").expect("write");
+    let gen = c.outside.join("tool/bin/gen");
+    std::fs::write(
+        &gen,
+        format!(
+            "#!/bin/sh\ncat {}/tool/share/gen.dat\n",
+            c.outside.display()
+        ),
+    )
+    .expect("write");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&gen, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (r, o) = run(&c, &[], &[]);
+    assert!(o.status.success(), "{}", r.stderr());
+    let g = r.json("graph.json");
+    let reads = g["outside_reads"].as_array().cloned().unwrap_or_default();
+    let data = c.outside.join("data.txt").display().to_string();
+    let listed: Vec<(&str, &str, &str, bool)> = reads
+        .iter()
+        .map(|x| {
+            (
+                x["path"].as_str().unwrap_or(""),
+                x["program"].as_str().unwrap_or(""),
+                x["step"].as_str().unwrap_or(""),
+                x["build"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    // The user's file, read by cat in the build step; not the tool's own data (its
+    // installation), not the temporary file (the build's own), nothing of the system's.
+    assert!(
+        listed.contains(&(data.as_str(), "cat", "make (build)", true)),
+        "{listed:?}"
+    );
+    for (p, ..) in &listed {
+        assert!(
+            !p.contains("gen.dat") && !p.contains("confess-seal-reads-"),
+            "{p} listed: {listed:?}"
+        );
+        assert!(
+            !["/usr/", "/lib", "/bin/", "/sbin/", "/etc/"]
+                .iter()
+                .any(|s| p.starts_with(s) && !p.starts_with("/usr/local/")),
+            "{p} listed: {listed:?}"
+        );
+    }
+    assert!(
+        g.get("reads_unobserved").is_none(),
+        "{}",
+        g["reads_unobserved"]
+    );
+    // Every target requires the file, in the engine form too.
+    let t = r.json("targets.json");
+    let hello = &t["packages"][0]["targets"][0];
+    assert!(
+        hello["requires"].to_string().contains(&data),
+        "{}",
+        hello["requires"]
+    );
+    let engine = r.read("dhall/BUILD.dhall");
+    assert!(
+        engine.contains(&format!("Resource.Resource.Filesystem \"{data}\"")),
+        "{engine}"
+    );
+    assert!(report(&r.out).contains(&format!("| `{data}` | cat | make (build) |")));
 }

@@ -102,23 +102,14 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let mut build_cpu = 0.0;
     let mut build_started_ns = i64::MAX;
     let mut failure = None;
-    let mut outside = Vec::new();
-    let mut network = Vec::new();
+    let mut seen = Observed::default();
     for step in &steps {
         let t = Instant::now();
         if step.phase == Phase::Build {
             build_started_ns = build_started_ns.min(confess_shims::ctx::now_ns());
         }
         let cpu = children_cpu_secs();
-        let status = run_step(
-            step,
-            &scratch,
-            &seal,
-            &log_path,
-            opts.progress,
-            &mut outside,
-            &mut network,
-        )?;
+        let status = run_step(step, &scratch, &seal, &log_path, opts.progress, &mut seen)?;
         if step.phase == Phase::Build {
             build_secs += t.elapsed().as_secs_f64();
             build_cpu += children_cpu_secs() - cpu;
@@ -157,12 +148,14 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // A build that removes everything it can reach removes confess's own lock and stage
     // beside --out too (in the throwaway layer): they are not the build's writes.
     let own = [crate::outdir::lock_path(&out)?, stage.clone(), out.clone()];
-    outside.retain(|w| {
+    seen.outside.retain(|w| {
         let p = confess_shims::raw::path(&w.path);
         !own.iter().any(|o| p.starts_with(o))
     });
-    graph.outside = outside;
-    graph.network = network;
+    graph.outside = seen.outside;
+    graph.network = seen.network;
+    graph.reads = seen.reads;
+    graph.reads_unobserved = seen.unobserved;
     crate::interrupt::check()?;
     let copies = crate::drivers::copies(driver, &scratch.src);
     write_outputs(
@@ -238,16 +231,25 @@ fn peak_memory_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// What the seal observed of the steps: writes outside the trees, network attempts, reads
+/// from outside, and the steps whose reads were not observed.
+#[derive(Default)]
+struct Observed {
+    outside: Vec<OutsideWrite>,
+    network: Vec<crate::seal::NetworkAttempts>,
+    reads: Vec<crate::seal::OutsideRead>,
+    unobserved: Vec<String>,
+}
+
 /// Runs one step with the shims in place, sealed when the run is; output goes to build.log,
-/// and what the step wrote outside the tree is added to `outside`.
+/// and what the seal observed of it is added to `seen`.
 fn run_step(
     step: &Step,
     scratch: &Scratch,
     seal: &Seal,
     log_path: &Path,
     progress: bool,
-    outside: &mut Vec<OutsideWrite>,
-    network: &mut Vec<crate::seal::NetworkAttempts>,
+    seen: &mut Observed,
 ) -> Result<i32> {
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -332,7 +334,7 @@ fn run_step(
     let report = sealed.report()?;
     let what = format!("{} ({})", step.label, step.phase.as_str());
     if report.network_attempts > 0 {
-        network.push(crate::seal::NetworkAttempts {
+        seen.network.push(crate::seal::NetworkAttempts {
             step: what.clone(),
             build: step.phase == Phase::Build,
             attempts: report.network_attempts,
@@ -340,7 +342,22 @@ fn run_step(
     }
     for mut w in report.writes {
         w.step = what.clone();
-        outside.push(w);
+        seen.outside.push(w);
+    }
+    if !seal.is_sealed() {
+        seen.unobserved.push(format!("{what}: unsealed"));
+    } else if let Some(why) = report.reads_unobserved {
+        seen.unobserved.push(format!("{what}: {why}"));
+    }
+    let own: Vec<std::path::PathBuf> = [Some(scratch.shim.clone()), std::env::current_exe().ok()]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .collect();
+    for mut r in crate::watch::outside_reads(&report.reads, &own) {
+        r.step = what.clone();
+        r.build = step.phase == Phase::Build;
+        seen.reads.push(r);
     }
     Ok(confess_shims::ctx::exit_code(status))
 }

@@ -155,6 +155,11 @@ pub struct Graph {
     pub outside: Vec<crate::seal::OutsideWrite>,
     /// The sealed build's network attempts, per step (none with --network).
     pub network: Vec<crate::seal::NetworkAttempts>,
+    /// The machine's files the sealed build read from outside its trees, the system and the
+    /// programs it ran (`watch::outside_reads`), per step.
+    pub reads: Vec<crate::seal::OutsideRead>,
+    /// Steps whose reads were not observed, and why (unsealed, unprivileged, events lost).
+    pub reads_unobserved: Vec<String>,
 }
 
 impl Graph {

@@ -19,3 +19,4 @@ pub mod scratch;
 pub mod seal;
 pub mod targets;
 pub mod verify;
+pub mod watch;

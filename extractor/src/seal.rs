@@ -103,6 +103,24 @@ pub struct OutsideWrite {
     pub step: String,
 }
 
+/// A file a sealed step opened outside the source and build trees that was the machine's
+/// (it existed before the build; see `watch`).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutsideRead {
+    /// The absolute path (bytes that are not UTF-8 in confess's lossless text form).
+    pub path: String,
+    /// The program that opened it first (the file its process last ran, else its `comm`;
+    /// empty when neither is known).
+    pub program: String,
+    /// The step that read it, with its phase (filled in by confess, not by the init).
+    #[serde(default)]
+    pub step: String,
+    /// Whether that step was a build step (its reads are the targets' coeffect) rather than
+    /// a configure step.
+    #[serde(default)]
+    pub build: bool,
+}
+
 /// Network attempts of one step of a sealed build.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct NetworkAttempts {
@@ -127,6 +145,14 @@ pub struct Report {
     /// (/proc/net/snmp `Ip: OutNoRoutes`, /proc/net/snmp6 `Ip6OutNoRoutes`). 0 with --network.
     #[serde(default)]
     pub network_attempts: u64,
+    /// The machine's files the build opened outside its trees (observed with fanotify), before
+    /// they are told apart from the toolchain (`watch::outside_reads`).
+    #[serde(default)]
+    pub reads: Vec<crate::watch::Opened>,
+    /// Why reads were not observed (an unprivileged seal, no fanotify), or that some were lost;
+    /// `None` when every read was seen.
+    #[serde(default)]
+    pub reads_unobserved: Option<String>,
 }
 
 /// A started command's tie to the namespace: while it lives, the init's standard input stays
@@ -592,6 +618,25 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         rustix::mount::mount_bind(&from, &inside)
             .map_err(|e| format!("binding {} at {}: {e}", from.display(), at.display()))?;
     }
+    // Each layer's lower file system, reachable after the pivot: the reads' witness.
+    let lowers: Vec<crate::watch::Layer> = layers
+        .iter()
+        .filter(|m| !m.as_os_str().is_empty())
+        .filter_map(|m| {
+            let fd = rustix::fs::open(
+                m,
+                rustix::fs::OFlags::PATH
+                    | rustix::fs::OFlags::DIRECTORY
+                    | rustix::fs::OFlags::CLOEXEC,
+                rustix::fs::Mode::empty(),
+            )
+            .ok()?;
+            Some(crate::watch::Layer {
+                mount: m.clone(),
+                lower: fd,
+            })
+        })
+        .collect();
     // The layers stay reachable through this descriptor once the old root is gone.
     let layers_fd = rustix::fs::open(
         seal.join("u"),
@@ -614,6 +659,13 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
         std::process::exit(SETUP_FAILED + 12);
     });
+    // The machine's files the build opens, from its first exec on; not in a user namespace,
+    // where marks on mounts are not allowed.
+    let watch = if plan.user {
+        Err("confess ran unprivileged (fanotify, which observes them, needs root)".to_string())
+    } else {
+        crate::watch::Watch::start(lowers)
+    };
     let child = Command::new(OsStr::from_bytes(&plan.program))
         .args(plan.args.iter().map(|a| OsStr::from_bytes(a)))
         .stdin(std::process::Stdio::null())
@@ -629,6 +681,16 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         }
     };
     stop_the_rest();
+    let (reads, reads_unobserved) = match watch {
+        Ok(w) => {
+            let r = w.finish();
+            let lost = r
+                .lost
+                .then(|| "fanotify lost events: the list may be incomplete".to_string());
+            (r.files, lost)
+        }
+        Err(why) => (Vec::new(), Some(why)),
+    };
     // What the build left outside the tree: in the directories the skeleton made, whatever
     // they did not hold; then the layers.
     let mut writes = Vec::new();
@@ -654,6 +716,8 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         writes,
         read_only,
         network_attempts: if plan.network { 0 } else { no_routes() },
+        reads,
+        reads_unobserved,
     };
     let text = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
     let report_path = path(&plan.report);

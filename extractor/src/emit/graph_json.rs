@@ -23,6 +23,10 @@ struct Doc<'a> {
     outside_writes: Vec<OutsideWrite<'a>>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     network_attempts: &'a [crate::seal::NetworkAttempts],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    outside_reads: &'a [crate::seal::OutsideRead],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    reads_unobserved: &'a [String],
 }
 
 /// A file the sealed build wrote outside the trees, with the node it is a copy of.
@@ -208,6 +212,8 @@ pub fn write(
             })
             .collect(),
         network_attempts: &g.network,
+        outside_reads: &g.reads,
+        reads_unobserved: &g.reads_unobserved,
     };
     let mut w = std::io::BufWriter::new(w);
     serde_json::to_writer_pretty(&mut w, &doc)?;

@@ -216,6 +216,37 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "| {} | {} |", n.step, n.attempts);
         }
     }
+    let _ = writeln!(
+        s,
+        "\n## Reads from outside the source and build trees: {}\n",
+        c.reads.len()
+    );
+    if c.reads.is_empty() {
+        s.push_str("None: the sealed build read only its own trees, the system's files (`/usr` but `/usr/local`, `/lib*`, `/bin`, `/sbin`, `/etc`) and the installations of the programs it ran.\n");
+    } else {
+        s.push_str("The sealed build opened these files of the machine's, which are neither the system's (`/usr` but `/usr/local`, `/lib*`, `/bin`, `/sbin`, `/etc`) nor part of the installation of a program it ran. A build step's reads make every target declare the file in its requirements (`Filesystem`), since reads are seen per step; a configure step's are only listed here.\n\n| path | read by | step |\n| --- | --- | --- |\n");
+        for r in &c.reads {
+            let _ = writeln!(
+                s,
+                "| `{}` | {} | {} |",
+                r.path.replace('|', "\\|"),
+                if r.program.is_empty() {
+                    "?"
+                } else {
+                    &r.program
+                },
+                r.step
+            );
+        }
+    }
+    if !c.reads_unobserved.is_empty() {
+        s.push_str(
+            "\nReads were not observed for these steps, so the list above may be incomplete:\n\n",
+        );
+        for u in &c.reads_unobserved {
+            let _ = writeln!(s, "- {u}");
+        }
+    }
     let _ = writeln!(s, "\n## Filesystem requirements: {}\n", fs.len());
     if fs.is_empty() {
         s.push_str("No target reads files outside the source and build trees, the toolchain and its declared packages.\n");

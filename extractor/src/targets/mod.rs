@@ -49,6 +49,13 @@ pub struct Confessed {
     /// The sealed build's network attempts, per step.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub network: Vec<crate::seal::NetworkAttempts>,
+    /// The machine's files the sealed build read from outside its trees, the system and the
+    /// programs it ran, per step.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads: Vec<crate::seal::OutsideRead>,
+    /// Steps whose reads were not observed, and why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reads_unobserved: Vec<String>,
 }
 
 /// A file the sealed build wrote outside the trees.
@@ -299,6 +306,23 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
     let paths = Paths {
         map,
         out: out.to_path_buf(),
+    };
+    // The build steps' reads from outside: every target may depend on them (the seal sees
+    // reads per step, not per command). A file the graph has as a node of its own (a header a
+    // compile read, a library a link took) is judged where it is used instead.
+    let step_reads: BTreeSet<String> = {
+        let known: BTreeSet<String> = g
+            .nodes
+            .iter()
+            .filter_map(|n| n.loc.as_ref())
+            .filter(|l| l.root == Root::System)
+            .map(|l| paths.loc(l))
+            .collect();
+        g.reads
+            .iter()
+            .filter(|r| r.build && !known.contains(&r.path))
+            .map(|r| r.path.clone())
+            .collect()
     };
     let mut producer: BTreeMap<NodeId, usize> = BTreeMap::new();
     for (i, a) in g.actions.iter().enumerate() {
@@ -740,6 +764,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
         // A build step that tried the network: each target it built may need it (the seal
         // counts attempts per step, not per command), so each declares it.
         let network = g.network.iter().any(|n| n.build);
+        requires.extend(step_reads.iter().cloned());
         let requires: Vec<Resource> = if requires.is_empty() && !network {
             vec![Resource::Pure]
         } else {
@@ -850,6 +875,8 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
             })
             .collect(),
         network: g.network.clone(),
+        reads: g.reads.clone(),
+        reads_unobserved: g.reads_unobserved.clone(),
     }
 }
 
