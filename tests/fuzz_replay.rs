@@ -91,7 +91,11 @@ fn dhall_corpus() {
 #[test]
 fn dhall_nesting_timeouts_are_refused_before_parsing() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/regressions/dhall");
-    for name in ["nested-parentheses", "timeout-found"] {
+    for name in [
+        "nested-parentheses",
+        "timeout-found",
+        "timeout-nested-let-and-unions",
+    ] {
         let data = std::fs::read(dir.join(name)).expect("read a saved input");
         let text = String::from_utf8_lossy(&data);
         let e = confess::verify::imports::scan(&text).expect_err(name);

@@ -17,7 +17,7 @@
 //! a hand-written manifest, a miss would let one reach outside.
 //!
 //! The same pass bounds how deeply brackets nest. serde_dhall's parser (a pest grammar without
-//! memoization) parses the inside of every `(`, `[`, `{` and `${` about three times over, so
+//! memoization) parses the inside of every `(`, `[`, `{`, `<` and `${` about three times over, so
 //! its time grows threefold with each level: twelve parentheses around `1` take seconds,
 //! sixteen take minutes, and a manifest of a few dozen bytes would hold `confess verify` for
 //! hours. The lexer charges each opening bracket 3^depth and refuses a file nested deeper than
@@ -220,13 +220,16 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
         interpolation: false,
     }];
     let mut i = 0;
-    // Brackets open now (across interpolations), and what they were charged.
-    let mut nest = 0u32;
+    // The brackets open now (across interpolations; `$` for `${`), and what they were charged.
+    // A closing bracket closes the innermost open one only if it is of its kind, so that a
+    // stray `)` or `>` cannot hide a level.
+    let mut nest: Vec<u8> = Vec::new();
     let mut cost = 0u64;
-    let open = |nest: &mut u32, cost: &mut u64, i: usize| {
-        *nest += 1;
-        *cost = cost.saturating_add(3u64.saturating_pow(*nest));
-        if *nest > MAX_NESTING {
+    let open = |nest: &mut Vec<u8>, cost: &mut u64, kind: u8, i: usize| {
+        nest.push(kind);
+        let depth = u32::try_from(nest.len()).unwrap_or(u32::MAX);
+        *cost = cost.saturating_add(3u64.saturating_pow(depth));
+        if depth > MAX_NESTING {
             return Err(ScanError {
                 line: lx.line(i),
                 what: format!(
@@ -271,7 +274,7 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                     i += 1;
                 }
                 b'$' if lx.at(i, "${") => {
-                    open(&mut nest, &mut cost, i)?;
+                    open(&mut nest, &mut cost, b'$', i)?;
                     stack.push(Ctx::Code {
                         depth: 0,
                         interpolation: true,
@@ -291,7 +294,7 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                     stack.pop();
                     i += 2;
                 } else if lx.at(i, "${") {
-                    open(&mut nest, &mut cost, i)?;
+                    open(&mut nest, &mut cost, b'$', i)?;
                     stack.push(Ctx::Code {
                         depth: 0,
                         interpolation: true,
@@ -328,12 +331,22 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                     i += len + 2;
                 } else if c == b'{' {
                     *depth += 1;
-                    open(&mut nest, &mut cost, i)?;
+                    open(&mut nest, &mut cost, b'{', i)?;
                     i += 1;
-                } else if c == b'(' || c == b'[' {
-                    open(&mut nest, &mut cost, i)?;
+                } else if c == b'(' || c == b'[' || c == b'<' {
+                    // `<` opens a union (Dhall has no comparison operators).
+                    open(&mut nest, &mut cost, c, i)?;
                     i += 1;
-                } else if c == b'}' || c == b')' || c == b']' {
+                } else if lx.at(i, "->") {
+                    i += 2;
+                } else if c == b'}' || c == b')' || c == b']' || c == b'>' {
+                    let kind = match c {
+                        b'}' if *depth == 0 && *interpolation => b'$',
+                        b'}' => b'{',
+                        b')' => b'(',
+                        b']' => b'[',
+                        _ => b'<',
+                    };
                     if c == b'}' {
                         if *depth > 0 {
                             *depth -= 1;
@@ -341,7 +354,9 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                             stack.pop();
                         }
                     }
-                    nest = nest.saturating_sub(1);
+                    if nest.last() == Some(&kind) {
+                        nest.pop();
+                    }
                     i += 1;
                 } else if is_label_start(c) {
                     let start = i;
@@ -647,6 +662,14 @@ mod tests {
         assert_eq!(scan(mixed).map(|_| ()), Ok(()));
         let deeper = mixed.replace("([ 1 ])", "([ ([ { c = 1 } ]) ])");
         assert!(scan(&deeper).is_err());
+        // Unions are brackets too; an arrow's `>` closes nothing, and neither does a closing
+        // bracket of another kind.
+        let unions = format!("{}A{}", "< A : ".repeat(11), " >".repeat(11));
+        assert!(scan(&unions).is_err(), "{unions}");
+        let arrows = format!("{}1{}", "(\\(x : Bool) -> ".repeat(11), ")".repeat(11));
+        assert!(scan(&arrows).is_err(), "{arrows}");
+        let stray = format!("{}1{}", "(( > ]".repeat(6), "))".repeat(6));
+        assert!(scan(&stray).is_err(), "{stray}");
         // Many chains of nine levels are charged 3^k for each level k: within the budget a few
         // times, refused when they fill the file.
         let nine = chain(9);
