@@ -1,7 +1,7 @@
 //! The sealed build's reads outside its trees, observed rather than assumed. The namespace's
 //! init marks each overlay it made (the machine's file systems, not the scratch, /proc, /sys or
-//! /dev) with fanotify `FAN_OPEN` and notes every file opened through them, with the program
-//! that opened it, while the build runs. When the build ends, a file that does not exist in
+//! /dev) with fanotify `FAN_OPEN` and `FAN_OPEN_EXEC` and notes every file opened through
+//! them, with the program that opened it and whether it was run, while the build runs. When the build ends, a file that does not exist in
 //! the overlay's lower layer (the machine's own file system, reached through a descriptor
 //! opened before the pivot) was made by the build itself (a compiler's temporary file) and is
 //! not a read from outside.
@@ -176,7 +176,7 @@ fn collect(group: &Fanotify, stop: &AtomicBool) -> Seen {
                     if exec {
                         // execve opens the program, then its ELF interpreter (the dynamic
                         // loader), which is not the program.
-                        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+                        let name = p.file_name().map(|n| raw::text_os(n).into_owned());
                         if let Some(name) = name.filter(|n| !loader(n)) {
                             ran.insert(ev.pid(), name);
                         }
