@@ -105,16 +105,7 @@ fn kill(pid: u32, signal: &str) {
 }
 
 fn alive(pid: &str) -> bool {
-    // A zombie has exited; only its entry is left until its parent reaps it.
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| {
-            !s.rsplit(')')
-                .next()
-                .unwrap_or("")
-                .trim_start()
-                .starts_with('Z')
-        })
-        .unwrap_or(false)
+    running(&Path::new("/proc").join(pid))
 }
 
 fn entries(dir: &Path) -> Vec<String> {

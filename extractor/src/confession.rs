@@ -102,7 +102,15 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let mut build_cpu = 0.0;
     let mut build_started_ns = i64::MAX;
     let mut failure = None;
-    let mut seen = Observed::default();
+    let mut seen = Observed {
+        // confess's own programs: neither reads from outside nor a toolchain's installation.
+        own: [Some(scratch.shim.clone()), std::env::current_exe().ok()]
+            .into_iter()
+            .flatten()
+            .filter_map(|p| std::fs::canonicalize(p).ok())
+            .collect(),
+        ..Observed::default()
+    };
     for step in &steps {
         let t = Instant::now();
         if step.phase == Phase::Build {
@@ -239,6 +247,8 @@ struct Observed {
     network: Vec<crate::seal::NetworkAttempts>,
     reads: Vec<crate::seal::OutsideRead>,
     unobserved: Vec<String>,
+    /// confess's own programs (the shim, confess), canonical.
+    own: Vec<std::path::PathBuf>,
 }
 
 /// Runs one step with the shims in place, sealed when the run is; output goes to build.log,
@@ -349,12 +359,7 @@ fn run_step(
     } else if let Some(why) = report.reads_unobserved {
         seen.unobserved.push(format!("{what}: {why}"));
     }
-    let own: Vec<std::path::PathBuf> = [Some(scratch.shim.clone()), std::env::current_exe().ok()]
-        .into_iter()
-        .flatten()
-        .filter_map(|p| std::fs::canonicalize(p).ok())
-        .collect();
-    for mut r in crate::watch::outside_reads(&report.reads, &own) {
+    for mut r in crate::watch::outside_reads(&report.reads, &seen.own) {
         r.step = what.clone();
         r.build = step.phase == Phase::Build;
         seen.reads.push(r);

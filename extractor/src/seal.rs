@@ -618,9 +618,11 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         rustix::mount::mount_bind(&from, &inside)
             .map_err(|e| format!("binding {} at {}: {e}", from.display(), at.display()))?;
     }
-    // Each layer's lower file system, reachable after the pivot: the reads' witness.
+    // Each layer's lower file system, reachable after the pivot: the reads' witness (not in a
+    // user namespace, where reads are not watched).
     let lowers: Vec<crate::watch::Layer> = layers
         .iter()
+        .filter(|_| !plan.user)
         .filter(|m| !m.as_os_str().is_empty())
         .filter_map(|m| {
             let fd = rustix::fs::open(

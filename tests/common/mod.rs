@@ -421,6 +421,18 @@ pub fn confess_bin_for_anyone() -> PathBuf {
     .join("confess")
 }
 
+/// Whether the process of `/proc/PID` (`proc_dir`) still runs: a zombie has exited, and only
+/// its entry is left until its parent reaps it.
+pub fn running(proc_dir: &Path) -> bool {
+    std::fs::read_to_string(proc_dir.join("stat")).is_ok_and(|s| {
+        !s.rsplit(')')
+            .next()
+            .unwrap_or("")
+            .trim_start()
+            .starts_with('Z')
+    })
+}
+
 /// Whether a process (not a zombie) whose environment holds `CONFESS_TEST_MARK=mark` runs on
 /// the machine: how tests find a sealed build's processes from outside its PID namespace.
 pub fn marked_alive(mark: &str) -> bool {
@@ -429,14 +441,7 @@ pub fn marked_alive(mark: &str) -> bool {
         .map(|rd| {
             rd.flatten().any(|e| {
                 std::fs::read(e.path().join("environ")).is_ok_and(|env| {
-                    env.split(|b| *b == 0).any(|v| v == want.as_slice())
-                        && std::fs::read_to_string(e.path().join("stat")).is_ok_and(|s| {
-                            !s.rsplit(')')
-                                .next()
-                                .unwrap_or("")
-                                .trim_start()
-                                .starts_with('Z')
-                        })
+                    env.split(|b| *b == 0).any(|v| v == want.as_slice()) && running(&e.path())
                 })
             })
         })

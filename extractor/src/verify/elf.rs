@@ -524,23 +524,17 @@ mod tests {
         let f = object_facts(&one).expect("an object with a non-UTF-8 symbol");
         let cafe = confess_shims::raw::text(b"caf\xe9").into_owned();
         assert!(!cafe.contains('\u{FFFD}'));
-        assert!(
-            f.defined.contains(&format!("{cafe} (global object)")),
-            "{f:?}"
-        );
-        assert!(
-            f.undefined
-                .contains(confess_shims::raw::text(b"ext\xff").as_ref()),
-            "{f:?}"
-        );
+        let defined = format!("{cafe} (global object)");
+        let ext = confess_shims::raw::text(b"ext\xff").into_owned();
+        assert!(f.defined.contains(&defined), "{f:?}");
+        assert!(f.undefined.contains(&ext), "{f:?}");
         assert!(f.sections.contains_key(".text"), "{f:?}");
         assert_eq!(compare_objects(&one, &same), Ok(Agreement::Equivalent));
         let e = compare_objects(&one, &other).expect_err("another name");
         assert!(e.contains("defined symbol caf"), "{e}");
         // A shared library: dynamic symbols, its SONAME.
-        let d = t.path().join("so");
-        std::fs::write(d.with_extension("c"), text("e9")).expect("write");
-        let src = d.with_extension("c");
+        let src = t.path().join("so.c");
+        std::fs::write(&src, text("e9")).expect("write");
         let so = t.path().join("libn.so");
         run(
             t.path(),
@@ -557,15 +551,8 @@ mod tests {
         let lib = std::fs::read(&so).expect("library");
         let f = linked_facts(&lib).expect("a library with a non-UTF-8 symbol");
         assert_eq!(f.soname.as_deref(), Some("libn.so.1"));
-        assert!(
-            f.defined.contains(&format!("{cafe} (global object)")),
-            "{f:?}"
-        );
-        assert!(
-            f.undefined
-                .contains(confess_shims::raw::text(b"ext\xff").as_ref()),
-            "{f:?}"
-        );
+        assert!(f.defined.contains(&defined), "{f:?}");
+        assert!(f.undefined.contains(&ext), "{f:?}");
     }
 
     #[test]
