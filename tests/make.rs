@@ -60,6 +60,20 @@ fn check_fixture(name: &str) {
         ours, theirs,
         "compile database of {name} differs from Bear's"
     );
+
+    // clangd and clang-tidy see through confess's database what they see through Bear's,
+    // generated headers included.
+    let to_real = |f: &Path| match f.strip_prefix(&generated) {
+        Ok(rel) => copy.join(rel),
+        Err(_) => copy.join(f.strip_prefix(&fx).expect("a file of the fixture")),
+    };
+    clangd::parity(
+        &format!("make/{name}"),
+        &run.out,
+        &bear_db,
+        &to_real,
+        &[(&fx, "$SRC"), (&copy, "$SRC"), (&generated, "$SRC")],
+    );
 }
 
 macro_rules! fixtures {

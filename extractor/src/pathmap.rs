@@ -96,6 +96,14 @@ impl PathMap {
         self.scratch_src != self.scratch_build
     }
 
+    /// Whether `rel` (text, relative to the source root) is a file or directory of the user's
+    /// tree.
+    pub fn user_has(&self, rel: &str) -> bool {
+        rel.is_empty()
+            || self.user_files.contains(rel)
+            || self.user_files.contains(&format!("{rel}/"))
+    }
+
     /// argv[0] as the user would run it: a shim link becomes the real tool of that name found
     /// on PATH (as Bear records it); anything else stays as the build wrote it.
     pub fn map_tool(&self, argv0: &str) -> String {

@@ -2,6 +2,7 @@
 //! real projects in temporary directories, and compare with real tools (Bear, make, gcc).
 #![allow(dead_code)]
 
+pub mod clangd;
 pub mod corpus;
 pub mod dhall;
 
@@ -286,9 +287,22 @@ pub fn compile_affecting(entry: &serde_json::Value, roots: &[&Path], expand_rsp:
         words = out;
     }
     let root_s = root.display().to_string();
+    // In an in-source build, confess's entry searches each directory's generated half (kept
+    // under the other roots) right after the directory itself: the same search as the real
+    // compile's, which the comparison leaves out.
+    let other_half = |p: &str| roots[1..].iter().any(|r| Path::new(p).starts_with(r));
     let mut flags = Vec::new();
-    let mut it = words.into_iter();
+    let mut it = words.into_iter().peekable();
     while let Some(w) = it.next() {
+        if w.strip_prefix("-I").is_some_and(&other_half) {
+            continue;
+        }
+        if ["-iquote", "-isystem", "-idirafter"].contains(&w.as_str())
+            && it.peek().is_some_and(|p| other_half(p))
+        {
+            it.next();
+            continue;
+        }
         match w.as_str() {
             "-c" | "-MD" | "-MMD" | "-MP" | "-MG" => {}
             "-o" | "-MF" | "-MT" | "-MQ" => {

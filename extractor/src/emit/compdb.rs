@@ -2,12 +2,22 @@
 //! `directory`, `file` and `output`, paths pointing at the user's tree (or at the kept copies of
 //! generated sources), response files expanded. Usable by clangd and clang-tidy. Paths and words
 //! are text (`confess_shims::raw`): a byte that is not UTF-8 is one character of U+EF80..U+EFFF.
+//!
+//! An in-source build (make, autotools) writes its generated files among the sources; after the
+//! run they are kept under `<out>/generated` at the same relative paths, and the user's tree has
+//! none of them. Each directory the real compile searched was the union of its two halves, so
+//! the entry searches both, in the real order (see `Halves`): `clangd` and `clang-tidy` find every
+//! header the real compile found, generated ones included, and a generated file never shadows a
+//! source one.
 
 use crate::graph::{ActionKind, EdgeKind, Graph};
 use crate::pathmap::{PathMap, Root};
-use confess_shims::args::{self, ArgKind, Stop};
+use confess_shims::args::{self, ArgKind, Command, Stop};
+use confess_shims::flags::Meaning;
 use confess_shims::raw;
 use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::Path;
 
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
@@ -18,6 +28,7 @@ pub struct Entry {
 }
 
 pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
+    let halves = (!map.out_of_tree()).then(|| Halves::new(g, map));
     let mut out = Vec::new();
     for a in &g.actions {
         let compiles = matches!(a.kind, ActionKind::Compile | ActionKind::Assemble);
@@ -59,8 +70,55 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
         if linked {
             argv.push("-c".to_string());
         }
+        let chain = halves
+            .as_ref()
+            .map(|h| h.chain(&cmd, &cwd))
+            .unwrap_or_default();
+        if let Some(h) = &halves {
+            for dir in h.front(g, a, src_loc, &chain) {
+                argv.push("-iquote".to_string());
+                argv.push(dir);
+            }
+        }
         for (i, arg) in cmd.args.iter().enumerate() {
             match &arg.kind {
+                // A search directory of the build tree: its generated half right after it.
+                ArgKind::Flag(m) if halves.is_some() && search_flag(*m).is_some() => {
+                    argv.extend(arg.words.iter().map(|w| map.map_word(w, &g.generated)));
+                    let h = halves.as_ref().expect("checked");
+                    if let Some(dir) = arg.value.as_deref().and_then(|v| h.generated_half(v, &cwd))
+                    {
+                        let flag = search_flag(*m).expect("checked");
+                        if flag == "-I" {
+                            argv.push(format!("-I{dir}"));
+                        } else {
+                            argv.push(flag.to_string());
+                            argv.push(dir);
+                        }
+                    }
+                }
+                // `-include config.h`, found in the working directory: the kept copy.
+                ArgKind::Flag(m @ (Meaning::IncludeFile | Meaning::IMacros))
+                    if halves.is_some() =>
+                {
+                    let h = halves.as_ref().expect("checked");
+                    match arg.value.as_deref().and_then(|v| h.generated_file(v, &cwd)) {
+                        Some(kept) => {
+                            argv.push(
+                                if *m == Meaning::IncludeFile {
+                                    "-include"
+                                } else {
+                                    "-imacros"
+                                }
+                                .to_string(),
+                            );
+                            argv.push(kept);
+                        }
+                        None => {
+                            argv.extend(arg.words.iter().map(|w| map.map_word(w, &g.generated)))
+                        }
+                    }
+                }
                 ArgKind::Input if i != own.arg => continue,
                 // A generated source is kept in the output directory: name the kept copy.
                 ArgKind::Input if src_loc.root == Root::Build => {
@@ -95,6 +153,215 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
     out.sort();
     out.dedup();
     out
+}
+
+/// The flag that adds a directory to the include search, by its meaning.
+fn search_flag(m: Meaning) -> Option<&'static str> {
+    match m {
+        Meaning::Include => Some("-I"),
+        Meaning::IQuote => Some("-iquote"),
+        Meaning::ISystem => Some("-isystem"),
+        Meaning::IDirAfter => Some("-idirafter"),
+        _ => None,
+    }
+}
+
+/// The two halves of an in-source build's tree after the run: the user's tree (sources) and
+/// `<out>/generated` (generated files, at the same relative paths). A directory the real compile
+/// searched held both; the entry searches both, the user's half first, so that a name found in
+/// the real directory is found in the half that holds it:
+/// - a search directory (`-I`, `-iquote`, `-isystem`, `-idirafter`) of the tree is followed by
+///   its generated half, with the same flag;
+/// - a quoted include is first looked for in the including file's own directory, which clangd
+///   sees in one half only. Where the translation unit, or a header it read, lies in one half of
+///   a directory and a file it read lies below the other half of that directory, the other half
+///   is searched first (`-iquote`, before every other directory), unless a search directory
+///   already pairs it.
+///
+/// A front directory is added only when it cannot shadow: no file below it has the same
+/// trailing path as a header the real compile read elsewhere (which a quoted include of that
+/// spelling would find there first).
+struct Halves<'a> {
+    map: &'a PathMap,
+    generated: &'a BTreeSet<String>,
+    /// Every directory with a generated file below it ("" is the root).
+    generated_dirs: BTreeSet<String>,
+}
+
+/// A file or directory of the tree: its path relative to the root and whether it is the
+/// generated half's.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Half {
+    generated: bool,
+    rel: String,
+}
+
+fn parent_of(rel: &str) -> &str {
+    rel.rfind('/').map_or("", |i| &rel[..i])
+}
+
+/// Whether `rel` is `dir` or lies below it.
+fn below(rel: &str, dir: &str) -> bool {
+    dir.is_empty() || rel == dir || rel.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+impl<'a> Halves<'a> {
+    fn new(g: &'a Graph, map: &'a PathMap) -> Halves<'a> {
+        let mut generated_dirs = BTreeSet::new();
+        for f in &g.generated {
+            let mut d = parent_of(f);
+            loop {
+                if !generated_dirs.insert(d.to_string()) || d.is_empty() {
+                    break;
+                }
+                d = parent_of(d);
+            }
+        }
+        Halves {
+            map,
+            generated: &g.generated,
+            generated_dirs,
+        }
+    }
+
+    /// A path of the tree (relative to the root), for a path of the build (absolute in the
+    /// scratch copy, or relative to the working directory `cwd`).
+    fn rel(&self, word: &str, cwd: &Path) -> Option<String> {
+        let p = raw::path(word);
+        let abs = confess_shims::headers::lexical(&cwd.join(p));
+        let loc = self.map.locate(&abs);
+        (loc.root != Root::System).then_some(loc.path)
+    }
+
+    fn kept(&self, rel: &str) -> String {
+        raw::text_path(&confess_shims::headers::lexical(
+            &self.map.generated_dir.join(raw::path(rel)),
+        ))
+        .into_owned()
+    }
+
+    /// The generated half of a search directory, when it has one.
+    fn generated_half(&self, dir: &str, cwd: &Path) -> Option<String> {
+        let rel = self.rel(dir, cwd)?;
+        self.generated_dirs.contains(&rel).then(|| self.kept(&rel))
+    }
+
+    /// The kept copy of a generated file named relative to the working directory.
+    fn generated_file(&self, file: &str, cwd: &Path) -> Option<String> {
+        if raw::path(file).is_absolute() {
+            return None;
+        }
+        let rel = self.rel(file, cwd)?;
+        self.generated.contains(&rel).then(|| self.kept(&rel))
+    }
+
+    /// The search directories of the tree the command names, both halves.
+    fn chain(&self, cmd: &Command, cwd: &Path) -> BTreeSet<String> {
+        cmd.args
+            .iter()
+            .filter(|a| matches!(a.kind, ArgKind::Flag(m) if search_flag(m).is_some()))
+            .filter_map(|a| self.rel(a.value.as_deref()?, cwd))
+            .collect()
+    }
+
+    fn has(&self, h: &Half) -> bool {
+        if h.generated {
+            self.generated.contains(&h.rel) || self.generated_dirs.contains(&h.rel)
+        } else {
+            self.map.user_has(&h.rel)
+        }
+    }
+
+    /// The directories to search first (see the type), as absolute paths.
+    fn front(
+        &self,
+        g: &Graph,
+        a: &crate::graph::Action,
+        src: &crate::pathmap::Loc,
+        chain: &BTreeSet<String>,
+    ) -> Vec<String> {
+        let half = |loc: &crate::pathmap::Loc| match loc.root {
+            Root::System => None,
+            Root::Build if self.generated.contains(&loc.path) => Some(Half {
+                generated: true,
+                rel: loc.path.clone(),
+            }),
+            _ => Some(Half {
+                generated: false,
+                rel: loc.path.clone(),
+            }),
+        };
+        let headers: Vec<&crate::pathmap::Loc> = a
+            .inputs
+            .iter()
+            .filter(|(e, _)| *e == EdgeKind::Header)
+            .filter_map(|(_, n)| g.node(*n).loc.as_ref())
+            .collect();
+        let read: Vec<Half> = headers.iter().filter_map(|l| half(l)).collect();
+        // The translation unit first: its directory is searched before any other.
+        let mut files: Vec<Half> = half(src).into_iter().collect();
+        files.extend(read.iter().cloned());
+        let mut out: Vec<Half> = Vec::new();
+        for f in &files {
+            let dir = parent_of(&f.rel);
+            if chain.contains(dir) {
+                continue;
+            }
+            let other = Half {
+                generated: !f.generated,
+                rel: dir.to_string(),
+            };
+            if out.contains(&other) || !self.has(&other) {
+                continue;
+            }
+            let needed = read
+                .iter()
+                .any(|r| r.generated == other.generated && below(&r.rel, dir));
+            if needed && !self.shadows(&other, &headers) {
+                out.push(other);
+            }
+        }
+        out.into_iter()
+            .map(|h| {
+                if h.generated {
+                    self.kept(&h.rel)
+                } else {
+                    raw::text_path(&self.map.user_src.join(raw::path(&h.rel))).into_owned()
+                }
+            })
+            .collect()
+    }
+
+    /// Whether searching `dir` could find a file other than the one the real compile read: a
+    /// file below it ends with the trailing components of a header read from elsewhere.
+    fn shadows(&self, dir: &Half, headers: &[&crate::pathmap::Loc]) -> bool {
+        headers.iter().any(|h| {
+            let mine = h.root != Root::System
+                && (h.root == Root::Build && self.generated.contains(&h.path)) == dir.generated
+                && below(&h.path, &dir.rel);
+            if mine {
+                return false;
+            }
+            let parts: Vec<&str> = h.path.split('/').filter(|c| !c.is_empty()).collect();
+            (1..=parts.len()).any(|k| {
+                let tail = parts[parts.len() - k..].join("/");
+                let candidate = join(&dir.rel, &tail);
+                if dir.generated {
+                    self.generated.contains(&candidate)
+                } else {
+                    self.map.user_has(&candidate)
+                }
+            })
+        })
+    }
 }
 
 pub fn render(entries: &[Entry]) -> String {
