@@ -103,11 +103,14 @@ fn normalized(db: &Value, src: &Path, build: &Path) -> Vec<(String, Vec<String>)
 /// Our translation units, named as `normalized` names Bear's: the user's tree is $SRC, and the
 /// build tree (the sources for in-tree builds, `build/` of the output otherwise) is $BUILD; the
 /// generated files of an in-tree build (kept in `generated/`) are $BUILD's too.
+/// In tree, confess's entries also search each directory's generated half (kept in
+/// `generated/`) right after the directory: those are left out here, as the same search.
 fn ours(run: &Run, src: &Path, vpath: bool) -> Vec<(String, Vec<String>)> {
     let db = run.json("compile_commands.json");
     if vpath {
         return normalized(&db, src, &run.out.join("build"));
     }
+    let db = without_generated_halves(&db, &run.out.join("generated"));
     let text = serde_json::to_string(&db)
         .expect("json")
         .replace(s(&run.out.join("generated")), s(src));
@@ -292,6 +295,7 @@ fn libtool_shared_convenience_and_generator() {
         theirs,
         "compile database differs from Bear's"
     );
+    clangd::parity_trees("libtool fixture", &run.out, &fx, &copy, &build, &bear_db);
     // The real library's dynamic symbols come from the same sources.
     let nm = Command::new("nm")
         .args(["-D", "--defined-only"])
@@ -332,6 +336,14 @@ fn libtool_fixture_builds_out_of_tree_with_vpath() {
         ours(&run, &fx, true),
         theirs,
         "VPATH compile database differs from Bear's"
+    );
+    clangd::parity_trees(
+        "libtool fixture (VPATH)",
+        &run.out,
+        &fx,
+        &copy,
+        &build,
+        &bear_db,
     );
     let (objects, identical) = assert_verified("libtool fixture (VPATH)", &run.out);
     assert_eq!(identical, objects, "objects differ in bytes");
@@ -632,6 +644,7 @@ fn against_bear(pkg: &str, tmp: &Path, args: &[&str]) -> (Run, PathBuf, usize) {
     let theirs = normalized(&bear_db, &copy, &build);
     let mine = ours(&run, &src, false);
     assert_eq!(mine, theirs, "{pkg}: compile database differs from Bear's");
+    clangd::parity_trees(pkg, &run.out, &src, &copy, &build, &bear_db);
     // Both forms of the manifests type-check and read back; they rebuild what the real build
     // makes.
     dhall::check_manifests(pkg, &run.out);

@@ -62,6 +62,14 @@ fn basic_fixture_compile_database_matches_bear() {
     let theirs = normalized_tus(&bear_db, &real_src, &real_build);
     assert_eq!(ours.len(), 10);
     assert_eq!(ours, theirs);
+    clangd::parity_trees(
+        "cmake/basic",
+        &run.out,
+        &fx,
+        &real_src,
+        &real_build,
+        &bear_db,
+    );
 }
 
 #[test]

@@ -63,16 +63,13 @@ fn check_fixture(name: &str) {
 
     // clangd and clang-tidy see through confess's database what they see through Bear's,
     // generated headers included.
-    let to_real = |f: &Path| match f.strip_prefix(&generated) {
-        Ok(rel) => copy.join(rel),
-        Err(_) => copy.join(f.strip_prefix(&fx).expect("a file of the fixture")),
-    };
-    clangd::parity(
+    clangd::parity_trees(
         &format!("make/{name}"),
         &run.out,
+        &fx,
+        &copy,
+        &copy,
         &bear_db,
-        &to_real,
-        &[(&fx, "$SRC"), (&copy, "$SRC"), (&generated, "$SRC")],
     );
 }
 

@@ -239,6 +239,14 @@ fn generator_fixture() {
     let theirs = resolved_tus(&bear_db, &real, &real.join("b"));
     assert_eq!(ours.len(), 7);
     assert_eq!(ours, theirs, "compile database differs from Bear's");
+    clangd::parity_trees(
+        "meson/generator",
+        &run.out,
+        &fx,
+        &real,
+        &real.join("b"),
+        &bear_db,
+    );
     // The manifests rebuild the generator, the shared library and the program.
     let (objects, identical) = assert_verified("meson generator fixture", &run.out);
     assert_eq!(identical, objects, "objects differ in bytes");
@@ -413,6 +421,7 @@ fn pixman_matches_introspect_and_bear() {
         theirs.len()
     );
     assert_eq!(ours, theirs, "translation units differ from Bear's");
+    clangd::parity_trees("pixman", &run.out, &src, &real, &real.join("b"), &bear_db);
     eprintln!(
         "pixman: {} translation units equal Bear's, {n} targets equal meson introspect's",
         ours.len()

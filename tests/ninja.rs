@@ -268,6 +268,7 @@ fn handwritten_build_ninja() {
     let ours = tus(&run.json("compile_commands.json"), &[fx.as_path()], false);
     let theirs = tus(&bear_db, &[copy.as_path()], true);
     assert_eq!(ours, theirs, "compile database differs from Bear's");
+    clangd::parity_trees("ninja/handwritten", &run.out, &fx, &copy, &copy, &bear_db);
     // The manifests rebuild what ninja builds for real from the same build.ninja.
     let (objects, identical) = assert_verified("handwritten", &run.out);
     assert!(objects >= 3, "{objects} objects verified");

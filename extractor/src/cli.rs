@@ -81,6 +81,23 @@ pub struct Common {
     /// Let the sealed build reach the network (it has none by default).
     #[arg(long)]
     pub network: bool,
+    /// Also write compile_commands.json to PATH (a file, or a directory to hold one), such as
+    /// your project root, where clangd looks: the one write confess makes outside --out, and
+    /// only when asked.
+    #[arg(long, value_name = "PATH")]
+    pub compdb: Option<PathBuf>,
+    /// With --compdb: merge with the database already at PATH; for each file and output, this
+    /// run's entry replaces the old one.
+    #[arg(long, requires = "compdb")]
+    pub append: bool,
+    /// Leave out of compile_commands.json the entries whose file matches GLOB (its absolute path,
+    /// or its path in the source tree: `tests/*`, `*/vendor/*`). Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// In compile_commands.json, name files, outputs and path arguments below an entry's
+    /// directory relative to it.
+    #[arg(long)]
+    pub relative: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -255,6 +272,13 @@ impl Common {
             seal: crate::seal::SealOptions {
                 unsealed: self.unsealed,
                 network: self.network,
+            },
+            compdb: crate::emit::compdb::Options {
+                path: self.compdb.clone(),
+                append: self.append,
+                exclude: crate::emit::compdb::Options::patterns(&self.exclude)
+                    .map_err(Error::Usage)?,
+                relative: self.relative,
             },
         })
     }

@@ -31,6 +31,8 @@ pub struct Options {
     pub engine_root: crate::emit::engine_dhall::EngineRoot,
     /// Whether the build runs sealed, and with network.
     pub seal: crate::seal::SealOptions,
+    /// compile_commands.json's shape, and where else it goes.
+    pub compdb: emit::compdb::Options,
 }
 
 /// What a finished confession leaves for the caller.
@@ -166,25 +168,21 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     graph.reads_unobserved = seen.unobserved;
     crate::interrupt::check()?;
     let copies = crate::drivers::copies(driver, &scratch.src);
-    write_outputs(
-        &graph,
-        &map,
-        &staged,
-        &scratch,
-        driver.out_of_tree(),
-        &copies,
-    )?;
+    let pairs = text_pairs(&map, &scratch, driver.out_of_tree(), &copies);
+    let entries = write_outputs(&graph, &map, &staged, &scratch, &pairs, &opts.compdb)?;
     let fake = scratch.session.join("fake");
     if fake.exists() {
         crate::scratch::copy_tree(&fake, &stage.join("fake"), &[])?;
     }
+    // What the build system and the build said, with no scratch path in it.
     for (from, name) in driver.keep(&scratch) {
         if from.is_file() {
-            std::fs::copy(&from, stage.join(name)).map_err(|e| Error::io("copying", &from, e))?;
+            crate::scratch::copy_mapped(&from, &stage.join(name), &pairs)?;
         } else if from.exists() {
-            crate::scratch::copy_tree(&from, &stage.join(name), &[])?;
+            crate::scratch::copy_tree_mapped(&from, &stage.join(name), &pairs)?;
         }
     }
+    crate::scratch::map_in_place(&log_path, &pairs)?;
     // Targets and manifests come last: they read what the build system said of its targets
     // (CMake's File API reply, kept just above).
     let names = driver.names(&stage);
@@ -204,6 +202,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     crate::verify::record_invocation(&stage)?;
     crate::interrupt::check()?;
     staged.commit()?;
+    write_compdb(&opts.compdb, &entries)?;
     if let Some(kib) = opts.verbose.then(peak_memory_kib).flatten() {
         eprintln!("peak memory: {kib} KiB");
     }
@@ -561,14 +560,51 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io("writing", path, e))
 }
 
+/// Where each scratch path of a kept text (generated files, build.log, config.log, the File
+/// API reply, meson-info) goes, for `scratch::copy_mapped`: the source copy to the user's tree,
+/// an out-of-tree build directory to the output's `build/`, made-up packages' stubs to `fake/`,
+/// each copied directory to its own, a shim link to the real tool of its name (as on PATH), and
+/// what remains of the scratch root to `[scratch]`, which names no place that exists. (The
+/// longest replacement applies first.)
+fn text_pairs(
+    map: &PathMap,
+    scratch: &Scratch,
+    out_of_tree: bool,
+    copies: &[(PathBuf, PathBuf)],
+) -> Vec<(PathBuf, PathBuf)> {
+    let mut pairs = vec![(map.scratch_src.clone(), map.user_src.clone())];
+    if out_of_tree {
+        pairs.push((map.scratch_build.clone(), map.generated_dir.clone()));
+    }
+    pairs.extend(map.extra.iter().cloned());
+    pairs.extend(
+        copies
+            .iter()
+            .map(|(user, copy)| (copy.clone(), user.clone())),
+    );
+    for dir in [&scratch.bin, &scratch.bin_private] {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let real = which::which(&name).unwrap_or_else(|_| PathBuf::from(&name));
+            pairs.push((e.path(), real));
+        }
+    }
+    pairs.push((scratch.root.clone(), PathBuf::from("[scratch]")));
+    pairs
+}
+
 fn write_outputs(
     g: &Graph,
     map: &PathMap,
     staged: &crate::outdir::Staged,
     scratch: &Scratch,
-    out_of_tree: bool,
-    copies: &[(PathBuf, PathBuf)],
-) -> Result<()> {
+    pairs: &[(PathBuf, PathBuf)],
+    compdb: &emit::compdb::Options,
+) -> Result<Vec<emit::compdb::Entry>> {
+    let out_of_tree = map.out_of_tree();
     let out = &staged.stage;
     // Generated files are kept, so that outputs never point into the scratch directory.
     for rel in &g.generated {
@@ -582,27 +618,17 @@ fn write_outputs(
         }
         if from.is_file() && !confess_shims::token::is_token_file(&from) {
             // Their text names the user's tree and the output directory, not the scratch copy.
-            let mut pairs = vec![
-                (map.scratch_src.clone(), map.user_src.clone()),
-                (map.scratch_build.clone(), map.generated_dir.clone()),
-            ];
-            pairs.extend(map.extra.iter().cloned());
-            if !out_of_tree {
-                pairs.remove(1);
-            }
-            // Each copied directory to its own (the longest replacement applies first).
-            pairs.extend(
-                copies
-                    .iter()
-                    .map(|(user, copy)| (copy.clone(), user.clone())),
-            );
-            crate::scratch::copy_mapped(&from, &to, &pairs)?;
+            crate::scratch::copy_mapped(&from, &to, pairs)?;
         }
     }
-    let entries = emit::compdb::entries(g, map);
+    let entries = compdb.shape(emit::compdb::entries(g, map), &map.user_src);
     write(
         &out.join("compile_commands.json"),
         &emit::compdb::render(&entries),
+    )?;
+    write(
+        &out.join("link_commands.json"),
+        &emit::compdb::render_links(&emit::compdb::links(g, map)),
     )?;
     let build_root = (!out_of_tree).then_some(map.user_src.as_path());
     if out_of_tree {
@@ -621,7 +647,44 @@ fn write_outputs(
         .map_err(|e| Error::io("writing", &graph_json, e))?;
     write(&out.join("graph.dot"), &emit::dot::render(g))?;
     write(&out.join("graph.txt"), &emit::text::render(g, map))?;
-    save_store(&scratch.session, &out.join("confession"))
+    save_store(&scratch.session, &out.join("confession"))?;
+    Ok(entries)
+}
+
+/// `--compdb PATH`: the database written where the user asked (the project root, where clangd
+/// looks), merged with what is there under `--append`. Written beside and renamed into place,
+/// so a reader never sees half of it. The one write confess makes outside `--out`.
+fn write_compdb(opts: &emit::compdb::Options, entries: &[emit::compdb::Entry]) -> Result<()> {
+    let Some(dest) = opts.destination() else {
+        return Ok(());
+    };
+    let text = if opts.append && dest.exists() {
+        let existing =
+            std::fs::read_to_string(&dest).map_err(|e| Error::io("reading", &dest, e))?;
+        let merged =
+            emit::compdb::merge(&existing, &dest, entries).map_err(|reason| Error::Input {
+                path: dest.clone(),
+                reason,
+            })?;
+        let mut t = serde_json::to_string_pretty(&merged).unwrap_or_else(|_| "[]".into());
+        t.push('\n');
+        t
+    } else {
+        emit::compdb::render(entries)
+    };
+    let dir = match dest.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".compile_commands.")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io("writing", &dest, e))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes())
+        .map_err(|e| Error::io("writing", &dest, e))?;
+    tmp.persist(&dest)
+        .map_err(|e| Error::io("writing", &dest, e.error))?;
+    Ok(())
 }
 
 /// Keeps the facts: a compacted copy of the event store and the token store.

@@ -18,6 +18,7 @@ pub const MARKER: &str = ".confess-out";
 pub const OWNED: &[&str] = &[
     MARKER,
     "compile_commands.json",
+    "link_commands.json",
     "graph.json",
     "graph.dot",
     "graph.txt",

@@ -203,15 +203,30 @@ impl PathMap {
                 return word.replace(f.as_ref(), &raw::text_path(to));
             }
         }
-        for base in [&self.scratch_build, &self.scratch_src] {
-            let b = raw::text_path(base);
-            if let Some(pos) = word.find(b.as_ref()) {
-                let (head, tail) = word.split_at(pos);
-                let mapped = self.user_text(&raw::path(tail), generated);
-                return format!("{head}{mapped}");
-            }
+        // Every scratch path in the word, each up to the end of the word or of its list item
+        // (`-Wl,-rpath,/s/build:/s/build/lib`, `--flag=/s/a,/s/b`).
+        let bases: Vec<String> = [&self.scratch_build, &self.scratch_src]
+            .iter()
+            .map(|b| raw::text_path(b).into_owned())
+            .collect();
+        let mut out = String::new();
+        let mut rest = word;
+        loop {
+            let hit = bases
+                .iter()
+                .filter_map(|b| rest.find(b.as_str()).map(|i| (i, b.len())))
+                .min_by_key(|&(i, len)| (i, std::cmp::Reverse(len)));
+            let Some((pos, len)) = hit else {
+                out.push_str(rest);
+                return out;
+            };
+            let end = rest[pos + len..]
+                .find([':', ',', ';'])
+                .map_or(rest.len(), |e| pos + len + e);
+            out.push_str(&rest[..pos]);
+            out.push_str(&self.user_text(&raw::path(&rest[pos..end]), generated));
+            rest = &rest[end..];
         }
-        word.to_string()
     }
 }
 
@@ -334,6 +349,15 @@ mod tests {
         assert_eq!(
             m.map_word("/s/src/table.c", &generated),
             t.path().join("out/generated/table.c").display().to_string()
+        );
+        // Every scratch path of a list, each up to its separator.
+        assert_eq!(
+            m.map_word("-Wl,-rpath,/s/src/inc:/s/src:/usr/lib", &generated),
+            format!(
+                "-Wl,-rpath,{}:{}:/usr/lib",
+                user.join("inc").display(),
+                user.display()
+            )
         );
     }
 

@@ -526,6 +526,19 @@ pub fn copy_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Resu
     copy_times(from, to)
 }
 
+/// `copy_mapped` of a file onto itself (through a sibling, renamed into place). A file that is
+/// not there is left alone.
+pub fn map_in_place(path: &Path, pairs: &[(PathBuf, PathBuf)]) -> Result<()> {
+    if !path.is_file() {
+        return Ok(());
+    }
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".mapping");
+    let tmp = PathBuf::from(tmp);
+    copy_mapped(path, &tmp, pairs)?;
+    std::fs::rename(&tmp, path).map_err(|e| Error::io("renaming", &tmp, e))
+}
+
 /// `copy_tree` with `copy_mapped` for every file.
 pub fn copy_tree_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Result<u64> {
     let mut n = 0;

@@ -173,3 +173,42 @@ pub fn parity(
         tidy: n_tidy,
     }
 }
+
+/// `parity` for a confession in `out` of the tree `src`, against Bear's database of a real build
+/// of its copy `copy` in `build` (`copy` itself for an in-source build): confess's generated
+/// files (kept in `generated/`, or laid out in `build/` for an out-of-tree build) are the real
+/// build directory's.
+pub fn parity_trees(
+    what: &str,
+    out: &Path,
+    src: &Path,
+    copy: &Path,
+    build: &Path,
+    bear_db: &serde_json::Value,
+) -> Parity {
+    let generated = out.join("generated");
+    let laid_out = out.join("build");
+    let to_real = |f: &Path| {
+        if let Ok(rel) = f.strip_prefix(&generated) {
+            build.join(rel)
+        } else if let Ok(rel) = f.strip_prefix(&laid_out) {
+            build.join(rel)
+        } else {
+            copy.join(f.strip_prefix(src).expect("a file of the source tree"))
+        }
+    };
+    let b = if copy == build { "$SRC" } else { "$BUILD" };
+    parity(
+        what,
+        out,
+        bear_db,
+        &to_real,
+        &[
+            (src, "$SRC"),
+            (copy, "$SRC"),
+            (&generated, b),
+            (&laid_out, b),
+            (build, b),
+        ],
+    )
+}

@@ -79,8 +79,39 @@ impl Run {
             self.stderr(),
             std::fs::read_to_string(self.out.join("build.log")).unwrap_or_default()
         );
+        assert_no_scratch_paths_below(&self.out);
         self
     }
+}
+
+/// Fails when any file below the output directory `out` names a scratch directory, read as
+/// bytes (logs, the File API reply, meson-info, generated files, verify's files included).
+/// `confession/` is left out: it is the record of the build as it ran, where it ran (the
+/// event store and the token store, whose lines are checksummed), which re-extraction reads.
+pub fn assert_no_scratch_paths_below(out: &Path) {
+    fn walk(dir: &Path, out: &Path) {
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            let Ok(ft) = e.file_type() else { continue };
+            if ft.is_dir() {
+                if p != out.join("confession") {
+                    walk(&p, out);
+                }
+            } else if ft.is_file() {
+                let bytes = std::fs::read(&p).unwrap_or_default();
+                let rel = p.strip_prefix(out).unwrap_or(&p).display().to_string();
+                assert_no_scratch_paths_in(&rel, &String::from_utf8_lossy(&bytes));
+            } else if ft.is_symlink() {
+                let target = std::fs::read_link(&p).unwrap_or_default();
+                let rel = p.strip_prefix(out).unwrap_or(&p).display().to_string();
+                assert_no_scratch_paths_in(&rel, &target.display().to_string());
+            }
+        }
+    }
+    walk(out, out);
 }
 
 /// How the paths of scratch directories start, in every place confess may put them.
@@ -287,22 +318,9 @@ pub fn compile_affecting(entry: &serde_json::Value, roots: &[&Path], expand_rsp:
         words = out;
     }
     let root_s = root.display().to_string();
-    // In an in-source build, confess's entry searches each directory's generated half (kept
-    // under the other roots) right after the directory itself: the same search as the real
-    // compile's, which the comparison leaves out.
-    let other_half = |p: &str| roots[1..].iter().any(|r| Path::new(p).starts_with(r));
     let mut flags = Vec::new();
-    let mut it = words.into_iter().peekable();
+    let mut it = words.into_iter();
     while let Some(w) = it.next() {
-        if w.strip_prefix("-I").is_some_and(&other_half) {
-            continue;
-        }
-        if ["-iquote", "-isystem", "-idirafter"].contains(&w.as_str())
-            && it.peek().is_some_and(|p| other_half(p))
-        {
-            it.next();
-            continue;
-        }
         match w.as_str() {
             "-c" | "-MD" | "-MMD" | "-MP" | "-MG" => {}
             "-o" | "-MF" | "-MT" | "-MQ" => {
@@ -341,8 +359,56 @@ fn expand(words: &[String], dir: &Path, out: &mut Vec<String>) {
     }
 }
 
+/// A compile database of an in-source build without the search directories confess adds for
+/// the two halves of its tree (`generated` and the user's): the generated half of each search
+/// directory (`-I`, `-iquote`, `-isystem`, `-idirafter` naming a directory below `generated`),
+/// and the other half of a file's own directory, searched first (`-iquote` and an absolute
+/// path, before the real command's words). What remains is the real compile's command.
+pub fn without_generated_halves(db: &serde_json::Value, generated: &Path) -> serde_json::Value {
+    let mut db = db.clone();
+    for e in db.as_array_mut().expect("array") {
+        let mut words: Vec<String> = e["arguments"]
+            .as_array()
+            .expect("arguments")
+            .iter()
+            .map(|w| w.as_str().expect("string").to_string())
+            .collect();
+        let front = 1 + usize::from(words.get(1).is_some_and(|w| w == "-c"));
+        while words.get(front).is_some_and(|w| w == "-iquote")
+            && words.get(front + 1).is_some_and(|p| p.starts_with('/'))
+        {
+            words.drain(front..front + 2);
+        }
+        let mut kept = Vec::new();
+        let mut it = words.into_iter().peekable();
+        while let Some(w) = it.next() {
+            if w.strip_prefix("-I")
+                .is_some_and(|p| Path::new(p).starts_with(generated))
+            {
+                continue;
+            }
+            if ["-iquote", "-isystem", "-idirafter"].contains(&w.as_str())
+                && it
+                    .peek()
+                    .is_some_and(|p| Path::new(p).starts_with(generated))
+            {
+                it.next();
+                continue;
+            }
+            kept.push(w);
+        }
+        e["arguments"] = kept.into();
+    }
+    db
+}
+
 /// Translation units of a compile database, sorted, as a multiset.
+/// The roots after the first hold generated files of an in-source build (confess's `generated/`):
+/// the search directories confess adds for them are left out (`without_generated_halves`).
 pub fn tus(db: &serde_json::Value, roots: &[&Path], expand_rsp: bool) -> Vec<Tu> {
+    let db = roots[1..]
+        .iter()
+        .fold(db.clone(), |d, r| without_generated_halves(&d, r));
     let mut v: Vec<Tu> = db
         .as_array()
         .expect("array")
@@ -398,6 +464,7 @@ pub fn verify(out: &Path) -> (i32, String, serde_json::Value) {
 pub fn assert_verified(what: &str, out: &Path) -> (usize, usize) {
     let (code, text, report) = verify(out);
     assert_eq!(code, 0, "{what}: verify failed:\n{text}");
+    assert_no_scratch_paths_below(out);
     assert_eq!(report["verdict"], "match", "{what}: {report}");
     let targets = report["targets"].as_array().expect("targets");
     assert!(!targets.is_empty(), "{what}: no targets");

@@ -245,6 +245,7 @@ mod tests {
             verbose: false,
             engine_root: Default::default(),
             seal: Default::default(),
+            compdb: Default::default(),
         }
     }
 

@@ -155,6 +155,73 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
     out
 }
 
+/// One link or archive command, for `link_commands.json`: where it ran, its words (response
+/// files expanded, paths out of the scratch as in compile_commands.json), what it made and
+/// what it read (sources of a compile-and-link call, objects, archives, libraries by path; a
+/// library the project does not build as `-lNAME`).
+#[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LinkEntry {
+    pub directory: String,
+    pub arguments: Vec<String>,
+    pub output: String,
+    pub inputs: Vec<String>,
+}
+
+/// The link and archive commands of the build (a compile-and-link call too: its whole command).
+pub fn links(g: &Graph, map: &PathMap) -> Vec<LinkEntry> {
+    let mut out = Vec::new();
+    for a in &g.actions {
+        if !matches!(a.kind, ActionKind::Link | ActionKind::Archive) {
+            continue;
+        }
+        let Some((a0, rest)) = a.argv.split_first() else {
+            continue;
+        };
+        let cwd = map.scratch_root_join(&a.cwd);
+        let mut arguments = vec![map.map_tool(a0)];
+        arguments.extend(
+            rest.iter()
+                .map(|w| map.map_relative(&map.map_word(w, &g.generated), &cwd, &g.generated)),
+        );
+        let path_of = |n: crate::graph::NodeId| -> Option<String> {
+            let node = g.node(n);
+            match &node.loc {
+                Some(l) => Some(map.user_text(&map.scratch_root_join(l), &g.generated)),
+                None => node.name.as_ref().map(|name| format!("-l{name}")),
+            }
+        };
+        let Some(output) = a.outputs.first().and_then(|o| path_of(*o)) else {
+            continue;
+        };
+        let inputs = a
+            .inputs
+            .iter()
+            .filter(|(e, _)| {
+                matches!(
+                    e,
+                    EdgeKind::Source | EdgeKind::Input | EdgeKind::Library | EdgeKind::Member
+                )
+            })
+            .filter_map(|(_, n)| path_of(*n))
+            .collect();
+        out.push(LinkEntry {
+            directory: map.user_text(&cwd, &g.generated),
+            arguments,
+            output,
+            inputs,
+        });
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn render_links(entries: &[LinkEntry]) -> String {
+    let mut s = serde_json::to_string_pretty(entries).unwrap_or_else(|_| "[]".into());
+    s.push('\n');
+    s
+}
+
 /// The flag that adds a directory to the include search, by its meaning.
 fn search_flag(m: Meaning) -> Option<&'static str> {
     match m {
@@ -368,4 +435,143 @@ pub fn render(entries: &[Entry]) -> String {
     let mut s = serde_json::to_string_pretty(entries).unwrap_or_else(|_| "[]".into());
     s.push('\n');
     s
+}
+
+/// Where the database goes besides the output directory, and how it is shaped for its reader
+/// (`--compdb`, `--append`, `--exclude`, `--relative`).
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Also write the database here (`--compdb PATH`: a file, or a directory to hold
+    /// `compile_commands.json`).
+    pub path: Option<std::path::PathBuf>,
+    /// Merge with the database already at `path` (`--append`).
+    pub append: bool,
+    /// Entries whose file matches one of these are left out (`--exclude GLOB`).
+    pub exclude: Vec<glob::Pattern>,
+    /// Files, outputs and path arguments below an entry's directory are relative to it
+    /// (`--relative`).
+    pub relative: bool,
+}
+
+impl Options {
+    /// `--exclude` patterns, each checked here so that a bad one is a usage error naming it.
+    pub fn patterns(globs: &[String]) -> Result<Vec<glob::Pattern>, String> {
+        globs
+            .iter()
+            .map(|g| {
+                glob::Pattern::new(g)
+                    .map_err(|e| format!("--exclude {g:?}: not a glob pattern: {e}"))
+            })
+            .collect()
+    }
+
+    /// Where `--compdb PATH` writes: PATH itself, or `PATH/compile_commands.json` when PATH
+    /// is a directory.
+    pub fn destination(&self) -> Option<std::path::PathBuf> {
+        let p = self.path.as_ref()?;
+        Some(if p.is_dir() {
+            p.join("compile_commands.json")
+        } else {
+            p.clone()
+        })
+    }
+
+    /// The entries this database keeps: excluded files left out (a pattern matches the file's
+    /// absolute path or its path relative to the user's source tree `src`), paths made
+    /// relative when asked.
+    pub fn shape(&self, entries: Vec<Entry>, src: &Path) -> Vec<Entry> {
+        entries
+            .into_iter()
+            .filter(|e| {
+                let file = Path::new(&e.file);
+                let rel = file.strip_prefix(src).ok();
+                !self
+                    .exclude
+                    .iter()
+                    .any(|p| p.matches_path(file) || rel.is_some_and(|r| p.matches_path(r)))
+            })
+            .map(|e| if self.relative { relative(e) } else { e })
+            .collect()
+    }
+}
+
+/// An entry with its file, output and path arguments below its directory made relative to it
+/// (a glued `-I/dir/inc` too). Paths elsewhere (the output directory's generated files, the
+/// system's) stay absolute.
+fn relative(mut e: Entry) -> Entry {
+    let dir = std::path::PathBuf::from(&e.directory);
+    let rel = |w: &str| -> Option<String> {
+        let r = Path::new(w).strip_prefix(&dir).ok()?;
+        Some(if r.as_os_str().is_empty() {
+            ".".to_string()
+        } else {
+            r.to_string_lossy().into_owned()
+        })
+    };
+    if let Some(r) = rel(&e.file) {
+        e.file = r;
+    }
+    if let Some(r) = rel(&e.output) {
+        e.output = r;
+    }
+    for w in e.arguments.iter_mut().skip(1) {
+        if let Some(r) = rel(w) {
+            *w = r;
+            continue;
+        }
+        for flag in ["-I", "-iquote", "-isystem", "-idirafter"] {
+            if let Some(r) = w
+                .strip_prefix(flag)
+                .filter(|p| p.starts_with('/'))
+                .and_then(rel)
+            {
+                *w = format!("{flag}{r}");
+                break;
+            }
+        }
+    }
+    e
+}
+
+/// The database at `path` with `ours` merged in: an entry already there stays unless one of
+/// ours has the same file and output (resolved against its directory), which replaces it.
+/// Entries are kept as they were written (`command` or `arguments`).
+pub fn merge(
+    existing: &str,
+    path: &Path,
+    ours: &[Entry],
+) -> Result<Vec<serde_json::Value>, String> {
+    let old: Vec<serde_json::Value> = serde_json::from_str(existing).map_err(|e| {
+        format!(
+            "{}: not a compilation database ({e}): --append merges with a JSON array of entries; remove the file or leave out --append",
+            path.display()
+        )
+    })?;
+    let key = |v: &serde_json::Value| -> (std::path::PathBuf, Option<std::path::PathBuf>) {
+        let dir = Path::new(v["directory"].as_str().unwrap_or(""));
+        let abs = |p: &str| confess_shims::headers::lexical(&dir.join(p));
+        (
+            abs(v["file"].as_str().unwrap_or("")),
+            v["output"].as_str().map(abs),
+        )
+    };
+    let mut out: Vec<serde_json::Value> = ours
+        .iter()
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    let new_keys: BTreeSet<_> = out.iter().map(key).collect();
+    out.extend(old.into_iter().filter(|v| !new_keys.contains(&key(v))));
+    out.sort_by(|a, b| {
+        (
+            a["directory"].as_str(),
+            a["file"].as_str(),
+            a["output"].as_str(),
+        )
+            .cmp(&(
+                b["directory"].as_str(),
+                b["file"].as_str(),
+                b["output"].as_str(),
+            ))
+    });
+    Ok(out)
 }

@@ -237,6 +237,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         verbose: false,
         engine_root: Default::default(),
         seal: opts.seal,
+        compdb: Default::default(),
     };
     // The real build first; then its trees move away, and the manifest build takes the same
     // paths.
@@ -364,6 +365,11 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     } else {
         "mismatch".into()
     };
+    // The scratch is gone after the run: its files name it `[scratch]`.
+    let pairs = [(scratch.root.clone(), PathBuf::from("[scratch]"))];
+    for f in ["build.ninja", "manifest-build.log", "real-build.log"] {
+        crate::scratch::map_in_place(&vdir.join(f), &pairs)?;
+    }
     let json = vdir.join("verify.json");
     let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?;
     std::fs::write(&json, text + "\n").map_err(|e| Error::io("writing", &json, e))?;
