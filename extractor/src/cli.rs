@@ -23,8 +23,8 @@ use std::path::PathBuf;
 archiver and linker. The shims write small GraphNode tokens instead of machine code, so the build \
 system itself works out the exact graph: which sources, which flags, which objects in which \
 library, which libraries in which program. No real compilation happens, and the build runs from a \
-scratch copy, sealed in namespaces of its own: your source tree and the rest of your files are never written to (what the build writes outside its tree goes to a throwaway layer and is listed in report.md).\n\n\
-Outputs (in --out, default ./confess-out): compile_commands.json, graph.json, graph.dot, \
+scratch copy, sealed in namespaces of its own: your source tree and the rest of your files are never written to (what the build writes outside its tree goes to a throwaway layer and is listed in report.md); only --compdb writes where you ask.\n\n\
+Outputs (in --out, default ./confess-out): compile_commands.json, link_commands.json, graph.json, graph.dot, \
 graph.txt, summary.txt, build.log, generated/ (copies of generated sources), confession/ (the \
 recorded events and tokens), dhall/ (BUILD.dhall manifests of the targets, with their schema), \
 targets.json and report.md.",
