@@ -454,3 +454,83 @@ fn a_toolchain_file_of_the_users_is_loaded_first() {
         "{g}"
     );
 }
+
+/// CMake's own compile database of a real configure of a copy of `fx` (its `command` strings
+/// split into `arguments`), with the copy and the build directory.
+fn cmake_export(fx: &Path, tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf, Value) {
+    let src = tmp.join("real-src");
+    copy_dir(fx, &src);
+    let build = tmp.join("real-build");
+    let st = std::process::Command::new("cmake")
+        .arg("-S")
+        .arg(&src)
+        .arg("-B")
+        .arg(&build)
+        .args(["-G", "Ninja", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"])
+        .output()
+        .expect("cmake");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let mut db: Value = serde_json::from_str(
+        &std::fs::read_to_string(build.join("compile_commands.json")).expect("export"),
+    )
+    .expect("json");
+    for e in db.as_array_mut().expect("array") {
+        let words = shlex::split(e["command"].as_str().expect("command")).expect("words");
+        e["arguments"] = words.into();
+    }
+    (src, build, db)
+}
+
+#[test]
+fn all_targets_confesses_every_entry_of_cmakes_own_export() {
+    // A test program (EXCLUDE_FROM_ALL) and an examples directory added EXCLUDE_FROM_ALL:
+    // outside the default build, in CMake's export.
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let fx = fixture("cmake/excluded");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (real_src, real_build, export) = cmake_export(&fx, tmp.path());
+    let theirs = normalized_tus(&export, &real_src, &real_build);
+    assert_eq!(theirs.len(), 4, "{theirs:?}");
+
+    let default = confess_cmake(&tmp.path().join("d"), &fx, "ninja");
+    let files = |run: &Run| -> BTreeSet<String> {
+        run.json("compile_commands.json")
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|e| e["file"].as_str().expect("file").to_string())
+            .collect()
+    };
+    let f = files(&default);
+    assert!(
+        !f.iter()
+            .any(|p| p.ends_with("core_test.c") || p.ends_with("demo.c")),
+        "the default build made the excluded targets: {f:?}"
+    );
+
+    let all = confess(
+        &tmp.path().join("a"),
+        &["cmake", fx.to_str().expect("utf-8"), "--all-targets"],
+    );
+    all.assert_ok();
+    let ours = normalized_tus(
+        &all.json("compile_commands.json"),
+        &fx,
+        &all.out.join("build"),
+    );
+    // Every entry of CMake's export has its twin: the same file and the same flags.
+    assert_eq!(ours, theirs, "--all-targets differs from CMake's export");
+    let t = all.json("targets.json");
+    for name in ["core_test", "demo", "tool", "core"] {
+        target_of(&t, None, name);
+    }
+    // The manifests rebuild them all as a real build of every target makes them.
+    let (objects, identical) = assert_verified("cmake/excluded --all-targets", &all.out);
+    assert_eq!(objects, 4, "objects verified");
+    assert_eq!(identical, objects, "objects differ in bytes");
+}

@@ -64,7 +64,7 @@ fn lua54_upstream_plain_make() {
     let bear_db = bear(&real, &["make", "-j2", "linux"]);
     let generated = run.out.join("generated");
     let ours = tus(
-        &run.json("compile_commands.json"),
+        &without_generated_halves(&run.json("compile_commands.json"), &generated),
         &[src.as_path(), generated.as_path()],
         false,
     );
@@ -153,7 +153,7 @@ fn zstd_plain_makefiles() {
     let bear_db = bear(&real, &["make", "-j2"]);
     let generated = run.out.join("generated");
     let ours = tus(
-        &run.json("compile_commands.json"),
+        &without_generated_halves(&run.json("compile_commands.json"), &generated),
         &[src.as_path(), generated.as_path()],
         false,
     );

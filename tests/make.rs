@@ -50,7 +50,7 @@ fn check_fixture(name: &str) {
     let bear_db = bear(&copy, &["make"]);
     let generated = run.out.join("generated");
     let ours = tus(
-        &run.json("compile_commands.json"),
+        &without_generated_halves(&run.json("compile_commands.json"), &generated),
         &[fx.as_path(), generated.as_path()],
         false,
     );

@@ -437,3 +437,62 @@ fn pixman_matches_introspect_and_bear() {
     );
     std::fs::remove_dir_all(&scratch).expect("cleanup");
 }
+
+#[test]
+fn all_targets_confesses_what_is_not_built_by_default() {
+    // An example with `build_by_default: false`: in meson's own compile database, made only
+    // when named.
+    require("meson", "meson");
+    require("ninja", "ninja-build");
+    let fx = fixture("meson/excluded");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let real = tmp.path().join("real");
+    copy_dir(&fx, &real);
+    let st = Command::new("meson")
+        .args(["setup", "b"])
+        .current_dir(&real)
+        .output()
+        .expect("meson setup");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stdout)
+    );
+    let theirs: Value = serde_json::from_str(
+        &std::fs::read_to_string(real.join("b/compile_commands.json")).expect("meson's database"),
+    )
+    .expect("json");
+    let files = |db: &Value, dir: &Path| -> BTreeSet<String> {
+        db.as_array()
+            .expect("array")
+            .iter()
+            .map(|e| {
+                let f = Path::new(e["file"].as_str().expect("file"));
+                let abs = Path::new(e["directory"].as_str().expect("directory")).join(f);
+                let abs = confess_shims::headers::lexical(&abs);
+                abs.strip_prefix(dir).unwrap_or(&abs).display().to_string()
+            })
+            .collect()
+    };
+    let theirs = files(&theirs, &real);
+    assert!(theirs.contains("examples/demo.c"), "{theirs:?}");
+
+    let default = confess(tmp.path(), &["meson", fx.to_str().expect("utf-8")]);
+    default.assert_ok();
+    let d = files(&default.json("compile_commands.json"), &fx);
+    assert!(!d.contains("examples/demo.c"), "{d:?}");
+
+    let all = confess(
+        &tmp.path().join("a"),
+        &["meson", fx.to_str().expect("utf-8"), "--all-targets"],
+    );
+    all.assert_ok();
+    assert_eq!(
+        files(&all.json("compile_commands.json"), &fx),
+        theirs,
+        "--all-targets differs from meson's own database"
+    );
+    target_of(&all.json("targets.json"), None, "demo");
+    let (objects, identical) = assert_verified("meson/excluded --all-targets", &all.out);
+    assert_eq!(identical, objects, "objects differ in bytes");
+}

@@ -121,6 +121,10 @@ pub enum Cmd {
         src: PathBuf,
         #[command(flatten)]
         common: Common,
+        /// Build every target the project defines, those outside the default build too
+        /// (EXCLUDE_FROM_ALL: tests, examples), so that they are confessed.
+        #[arg(long)]
+        all_targets: bool,
         /// The CMake generator to build with.
         #[arg(long, short = 'G', value_enum, default_value = "ninja")]
         generator: Generator,
@@ -169,6 +173,10 @@ pub enum Cmd {
         /// dependencies everywhere (fake).
         #[arg(long, value_enum, default_value = "auto")]
         deps: Deps,
+        /// Build every target the project defines, those not built by default too
+        /// (build_by_default: false: tests, examples), so that they are confessed.
+        #[arg(long)]
+        all_targets: bool,
         /// Arguments for meson setup (-Dopt=value, --buildtype=release), after `--`.
         #[arg(last = true, value_name = "MESON ARGS")]
         meson_args: Vec<String>,
@@ -414,8 +422,12 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
             src,
             common,
             deps,
+            all_targets,
             meson_args,
-        } => (Box::new(Meson::new(&src, deps, meson_args)?), common),
+        } => (
+            Box::new(Meson::new(&src, deps, meson_args)?.all_targets(all_targets)),
+            common,
+        ),
         Cmd::Ninja {
             build_dir,
             common,
@@ -426,11 +438,12 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
         Cmd::Cmake {
             src,
             common,
+            all_targets,
             generator,
             deps,
             cmake_args,
         } => (
-            Box::new(Cmake::new(&src, generator, deps, cmake_args)?),
+            Box::new(Cmake::new(&src, generator, deps, cmake_args)?.all_targets(all_targets)),
             common,
         ),
     }))

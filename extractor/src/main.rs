@@ -7,5 +7,12 @@ fn main() {
     if args.get(1).is_some_and(|a| a == confess::seal::INIT) {
         std::process::exit(confess::seal::init(&args[2..]));
     }
+    // So is the build step of `--all-targets` (see drivers/all_targets.rs).
+    if args
+        .get(1)
+        .is_some_and(|a| a == confess::drivers::all_targets::BUILD_ALL)
+    {
+        std::process::exit(confess::drivers::all_targets::main(&args[2..]));
+    }
     std::process::exit(confess::cli::main());
 }

@@ -403,12 +403,7 @@ pub fn without_generated_halves(db: &serde_json::Value, generated: &Path) -> ser
 }
 
 /// Translation units of a compile database, sorted, as a multiset.
-/// The roots after the first hold generated files of an in-source build (confess's `generated/`):
-/// the search directories confess adds for them are left out (`without_generated_halves`).
 pub fn tus(db: &serde_json::Value, roots: &[&Path], expand_rsp: bool) -> Vec<Tu> {
-    let db = roots[1..]
-        .iter()
-        .fold(db.clone(), |d, r| without_generated_halves(&d, r));
     let mut v: Vec<Tu> = db
         .as_array()
         .expect("array")

@@ -50,12 +50,23 @@ impl Generator {
     }
 }
 
+/// Asks for the File API's codemodel in the build directory `build` (before configure).
+fn query_codemodel(build: &Path) -> Result<()> {
+    let query = build.join(".cmake/api/v1/query/codemodel-v2");
+    if let Some(p) = query.parent() {
+        std::fs::create_dir_all(p).map_err(|e| Error::io("creating", p, e))?;
+    }
+    std::fs::write(&query, "").map_err(|e| Error::io("writing", &query, e))
+}
+
 pub struct Cmake {
     src: PathBuf,
     generator: Generator,
     deps: Deps,
     args: Vec<String>,
     user_toolchain: Option<PathBuf>,
+    /// Build every target, those outside the default build too (`--all-targets`).
+    all_targets: bool,
 }
 
 impl Cmake {
@@ -106,7 +117,31 @@ impl Cmake {
             deps,
             args: rest,
             user_toolchain,
+            all_targets: false,
         })
+    }
+
+    /// Builds every target, those outside the default build too.
+    pub fn all_targets(mut self, on: bool) -> Cmake {
+        self.all_targets = on;
+        self
+    }
+
+    /// The build step's program and arguments: `cmake --build`, or under `--all-targets`
+    /// confess naming every target (see `all_targets`).
+    fn build_command(&self, build: &Path, jobs: Option<usize>) -> Result<(String, Vec<String>)> {
+        if self.all_targets {
+            let me = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
+            return Ok((
+                me.display().to_string(),
+                super::all_targets::step_args("cmake", build, jobs),
+            ));
+        }
+        let mut args = vec!["--build".to_string(), build.display().to_string()];
+        if let Some(j) = jobs {
+            args.extend(["-j".to_string(), j.to_string()]);
+        }
+        Ok(("cmake".to_string(), args))
     }
 }
 
@@ -147,12 +182,7 @@ impl Driver for Cmake {
     fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>> {
         let toolchain = scratch.root.join("confess-toolchain.cmake");
         std::fs::write(&toolchain, TOOLCHAIN).map_err(|e| Error::io("writing", &toolchain, e))?;
-        // Ask for the File API's codemodel in the same build directory.
-        let query = scratch.build.join(".cmake/api/v1/query/codemodel-v2");
-        if let Some(p) = query.parent() {
-            std::fs::create_dir_all(p).map_err(|e| Error::io("creating", p, e))?;
-        }
-        std::fs::write(&query, "").map_err(|e| Error::io("writing", &query, e))?;
+        query_codemodel(&scratch.build)?;
         let deps = scratch.root.join("confess-deps.cmake");
         std::fs::write(&deps, DEPS).map_err(|e| Error::io("writing", &deps, e))?;
         let mut env = vec![("CONFESS_DEPS".to_string(), self.deps.as_str().to_string())];
@@ -199,10 +229,7 @@ impl Driver for Cmake {
                 includes.join(";")
             ));
         }
-        let mut build = vec!["--build".to_string(), scratch.build.display().to_string()];
-        if let Some(j) = opts.jobs {
-            build.extend(["-j".to_string(), j.to_string()]);
-        }
+        let (program, build) = self.build_command(&scratch.build, opts.jobs)?;
         Ok(vec![
             Step {
                 label: "cmake configure".into(),
@@ -215,7 +242,7 @@ impl Driver for Cmake {
             Step {
                 label: "cmake build".into(),
                 phase: Phase::Build,
-                program: "cmake".into(),
+                program,
                 args: build,
                 cwd: scratch.build.clone(),
                 env,
@@ -224,6 +251,10 @@ impl Driver for Cmake {
     }
 
     fn real_steps(&self, scratch: &Scratch, opts: &Options) -> Result<Option<Vec<Step>>> {
+        if self.all_targets {
+            // The build step lists the targets from the codemodel.
+            query_codemodel(&scratch.build)?;
+        }
         let mut configure = vec![
             "-S".to_string(),
             scratch.src.display().to_string(),
@@ -236,21 +267,18 @@ impl Driver for Cmake {
             configure.push(format!("-DCMAKE_TOOLCHAIN_FILE={}", t.display()));
         }
         configure.extend(self.args.iter().cloned());
-        let mut build = vec!["--build".to_string(), scratch.build.display().to_string()];
-        if let Some(j) = opts.jobs {
-            build.extend(["-j".to_string(), j.to_string()]);
-        }
-        let step = |label: &str, args: Vec<String>| Step {
+        let (program, build) = self.build_command(&scratch.build, opts.jobs)?;
+        let step = |label: &str, program: String, args: Vec<String>| Step {
             label: label.into(),
             phase: Phase::Configure,
-            program: "cmake".into(),
+            program,
             args,
             cwd: scratch.build.clone(),
             env: Vec::new(),
         };
         Ok(Some(vec![
-            step("cmake configure", configure),
-            step("cmake build", build),
+            step("cmake configure", "cmake".into(), configure),
+            step("cmake build", program, build),
         ]))
     }
 

@@ -14,6 +14,8 @@ pub struct Meson {
     src: PathBuf,
     deps: Deps,
     args: Vec<String>,
+    /// Build every target, those outside the default build too (`--all-targets`).
+    all_targets: bool,
 }
 
 impl Meson {
@@ -39,7 +41,35 @@ impl Meson {
                  options it sets as -Dopt=value instead"
             )));
         }
-        Ok(Meson { src, deps, args })
+        Ok(Meson {
+            src,
+            deps,
+            args,
+            all_targets: false,
+        })
+    }
+
+    /// Builds every target, those outside the default build too.
+    pub fn all_targets(mut self, on: bool) -> Meson {
+        self.all_targets = on;
+        self
+    }
+
+    /// The build step's program and arguments: `ninja -C BUILD`, or under `--all-targets`
+    /// confess naming every target's outputs (see `all_targets`).
+    fn build_command(&self, build: &Path, jobs: Option<usize>) -> Result<(String, Vec<String>)> {
+        if self.all_targets {
+            let me = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
+            return Ok((
+                me.display().to_string(),
+                super::all_targets::step_args("meson", build, jobs),
+            ));
+        }
+        let mut args = vec!["-C".to_string(), build.display().to_string()];
+        if let Some(j) = jobs {
+            args.push(format!("-j{j}"));
+        }
+        Ok(("ninja".to_string(), args))
     }
 }
 
@@ -112,10 +142,7 @@ impl Driver for Meson {
         setup.extend(self.args.iter().cloned());
         setup.push(scratch.build.display().to_string());
         setup.push(scratch.src.display().to_string());
-        let mut build = vec!["-C".to_string(), scratch.build.display().to_string()];
-        if let Some(j) = opts.jobs {
-            build.push(format!("-j{j}"));
-        }
+        let (program, build) = self.build_command(&scratch.build, opts.jobs)?;
         Ok(Some(vec![
             Step {
                 label: "meson setup".into(),
@@ -128,7 +155,7 @@ impl Driver for Meson {
             Step {
                 label: "ninja".into(),
                 phase: Phase::Configure,
-                program: "ninja".into(),
+                program,
                 args: build,
                 cwd: scratch.build.clone(),
                 env: Vec::new(),
@@ -173,10 +200,7 @@ impl Driver for Meson {
         setup.extend(self.args.iter().cloned());
         setup.push(scratch.build.display().to_string());
         setup.push(scratch.src.display().to_string());
-        let mut build = vec!["-C".to_string(), scratch.build.display().to_string()];
-        if let Some(j) = opts.jobs {
-            build.push(format!("-j{j}"));
-        }
+        let (program, build) = self.build_command(&scratch.build, opts.jobs)?;
         Ok(vec![
             Step {
                 label: "meson setup".into(),
@@ -189,7 +213,7 @@ impl Driver for Meson {
             Step {
                 label: "ninja".into(),
                 phase: Phase::Build,
-                program: "ninja".into(),
+                program,
                 args: build,
                 cwd: scratch.build.clone(),
                 env: deps_env,

@@ -1,5 +1,6 @@
 //! Drivers: one per build system, each a small plan of steps run under the shims.
 
+pub mod all_targets;
 pub mod autotools;
 pub mod cmake;
 pub mod make;

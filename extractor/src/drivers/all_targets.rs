@@ -1,0 +1,164 @@
+//! `--all-targets` for CMake and Meson: the build step builds every target the project defines,
+//! those outside the default build too (CMake's `EXCLUDE_FROM_ALL`, Meson's
+//! `build_by_default: false`: tests, examples, benchmarks). Which targets there are is known
+//! only once the project is configured, so the build step is this binary
+//! (`confess __build-all cmake|meson BUILD_DIR [-j N]`), run where the build command would run:
+//! it reads what the build system said of its targets (CMake's File API codemodel, Meson's
+//! `meson-info/intro-targets.json`) and becomes the build command, naming every one of them
+//! (`cmake --build BUILD_DIR --target a b c`, `ninja -C BUILD_DIR a b c`).
+
+use serde_json::Value;
+use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+
+/// The first argument that makes this binary the build step.
+pub const BUILD_ALL: &str = "__build-all";
+
+/// The step's program and arguments for a build directory (`jobs` as given to confess).
+pub fn step_args(system: &str, build: &Path, jobs: Option<usize>) -> Vec<String> {
+    let mut args = vec![
+        BUILD_ALL.to_string(),
+        system.to_string(),
+        build.display().to_string(),
+    ];
+    if let Some(j) = jobs {
+        args.extend(["-j".to_string(), j.to_string()]);
+    }
+    args
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Every target of CMake's File API codemodel (its first configuration) that makes a file:
+/// executables and libraries, object libraries included. Custom targets (`UTILITY`) are built
+/// when a target needs them, as in a real build.
+pub fn cmake_targets(build: &Path) -> Result<Vec<String>, String> {
+    let reply = build.join(".cmake/api/v1/reply");
+    let mut index = None;
+    for e in std::fs::read_dir(&reply)
+        .map_err(|e| format!("{}: {e}", reply.display()))?
+        .flatten()
+    {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("index-") && name.ends_with(".json") {
+            // The newest index is the one CMake wrote last (names sort by time).
+            if index.as_ref().is_none_or(|i: &String| name > *i) {
+                index = Some(name);
+            }
+        }
+    }
+    let index = index.ok_or_else(|| format!("{}: no index file", reply.display()))?;
+    let index = read_json(&reply.join(index))?;
+    let codemodel = index["objects"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["kind"] == "codemodel"))
+        .and_then(|o| o["jsonFile"].as_str())
+        .ok_or_else(|| format!("{}: no codemodel in the File API reply", reply.display()))?;
+    let cm = read_json(&reply.join(codemodel))?;
+    let mut out = Vec::new();
+    let configs = cm["configurations"].as_array().cloned().unwrap_or_default();
+    let Some(config) = configs.first() else {
+        return Ok(out);
+    };
+    for t in config["targets"].as_array().into_iter().flatten() {
+        let (Some(name), Some(file)) = (t["name"].as_str(), t["jsonFile"].as_str()) else {
+            continue;
+        };
+        let target = read_json(&reply.join(file))?;
+        if matches!(
+            target["type"].as_str(),
+            Some(
+                "EXECUTABLE"
+                    | "STATIC_LIBRARY"
+                    | "SHARED_LIBRARY"
+                    | "MODULE_LIBRARY"
+                    | "OBJECT_LIBRARY"
+            )
+        ) {
+            out.push(name.to_string());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Every file Meson's targets make (`meson-info/intro-targets.json`), relative to the build
+/// directory as build.ninja names them: executables, libraries, custom targets' outputs.
+pub fn meson_outputs(build: &Path) -> Result<Vec<String>, String> {
+    let targets = read_json(&build.join("meson-info/intro-targets.json"))?;
+    let mut out = Vec::new();
+    for t in targets.as_array().into_iter().flatten() {
+        // `run` targets run a command when asked; they make nothing.
+        if t["type"] == "run" || t["type"] == "alias" {
+            continue;
+        }
+        for f in t["filename"].as_array().into_iter().flatten() {
+            let Some(f) = f.as_str() else { continue };
+            let p = Path::new(f);
+            let rel = p.strip_prefix(build).unwrap_or(p);
+            out.push(rel.display().to_string());
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// `confess __build-all SYSTEM BUILD_DIR [-j N]`: becomes the build command for every target.
+/// Returns only when it cannot (the exit status then).
+pub fn main(args: &[OsString]) -> i32 {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let (Some(system), Some(build)) = (args.first(), args.get(1)) else {
+        eprintln!("confess: {BUILD_ALL} needs a build system and a build directory");
+        return 2;
+    };
+    let build = Path::new(build);
+    let jobs: Vec<String> = match args.get(2..) {
+        Some([flag, n]) if flag == "-j" => vec![format!("-j{n}")],
+        _ => Vec::new(),
+    };
+    let (program, words) = match system.as_str() {
+        "cmake" => match cmake_targets(build) {
+            Ok(targets) => {
+                let mut w = vec!["--build".to_string(), build.display().to_string()];
+                w.extend(jobs);
+                if !targets.is_empty() {
+                    w.push("--target".to_string());
+                    w.extend(targets);
+                }
+                ("cmake", w)
+            }
+            Err(e) => {
+                eprintln!("confess: --all-targets: cannot list CMake's targets: {e}");
+                return 1;
+            }
+        },
+        "meson" => match meson_outputs(build) {
+            Ok(outputs) => {
+                let mut w = vec!["-C".to_string(), build.display().to_string()];
+                w.extend(jobs);
+                w.extend(outputs);
+                ("ninja", w)
+            }
+            Err(e) => {
+                eprintln!("confess: --all-targets: cannot list Meson's targets: {e}");
+                return 1;
+            }
+        },
+        other => {
+            eprintln!("confess: {BUILD_ALL}: unknown build system {other}");
+            return 2;
+        }
+    };
+    let err = std::process::Command::new(program).args(&words).exec();
+    eprintln!("confess: --all-targets: running {program}: {err}");
+    127
+}
