@@ -628,7 +628,7 @@ fn write_outputs(
     )?;
     write(
         &out.join("link_commands.json"),
-        &emit::compdb::render_links(&emit::compdb::links(g, map)),
+        &emit::compdb::render(&emit::compdb::links(g, map)),
     )?;
     let build_root = (!out_of_tree).then_some(map.user_src.as_path());
     if out_of_tree {

@@ -216,12 +216,6 @@ pub fn links(g: &Graph, map: &PathMap) -> Vec<LinkEntry> {
     out
 }
 
-pub fn render_links(entries: &[LinkEntry]) -> String {
-    let mut s = serde_json::to_string_pretty(entries).unwrap_or_else(|_| "[]".into());
-    s.push('\n');
-    s
-}
-
 /// The flag that adds a directory to the include search, by its meaning.
 fn search_flag(m: Meaning) -> Option<&'static str> {
     match m {
@@ -431,7 +425,8 @@ impl<'a> Halves<'a> {
     }
 }
 
-pub fn render(entries: &[Entry]) -> String {
+/// compile_commands.json or link_commands.json as written: pretty JSON and a final newline.
+pub fn render<T: Serialize>(entries: &[T]) -> String {
     let mut s = serde_json::to_string_pretty(entries).unwrap_or_else(|_| "[]".into());
     s.push('\n');
     s
