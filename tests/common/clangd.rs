@@ -55,7 +55,27 @@ fn clangd(file: &Path, db_dir: &Path, roots: &[(&Path, &str)]) -> BTreeSet<Diag>
 
 /// clang-tidy's diagnostics (bugprone checks and the compiler's own) for `file` through the
 /// database in `db_dir`.
-fn tidy(file: &Path, db_dir: &Path, roots: &[(&Path, &str)]) -> BTreeSet<Diag> {
+/// The `directory` of the entry of `db` that compiles `file`: clang-tidy names files as the
+/// entry spells them, relative to it or not.
+fn directory_of(db: &serde_json::Value, file: &Path) -> PathBuf {
+    db.as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|e| {
+            let dir = Path::new(e["directory"].as_str()?);
+            let f = confess_shims::headers::lexical(&dir.join(e["file"].as_str()?));
+            (f == file).then(|| dir.to_path_buf())
+        })
+        .unwrap_or_else(|| file.parent().unwrap_or(file).to_path_buf())
+}
+
+fn tidy(
+    file: &Path,
+    db_dir: &Path,
+    db: &serde_json::Value,
+    roots: &[(&Path, &str)],
+) -> BTreeSet<Diag> {
+    let dir = directory_of(db, file);
     let out = Command::new("clang-tidy")
         .arg("-p")
         .arg(db_dir)
@@ -76,10 +96,16 @@ fn tidy(file: &Path, db_dir: &Path, roots: &[(&Path, &str)]) -> BTreeSet<Diag> {
                 return None;
             }
             let (msg, check) = msg.rsplit_once(" [")?;
+            // A path as the entry spelled it: resolved, so that both sides name it alike.
+            let path = confess_shims::headers::lexical(&dir.join(path));
             Some((
                 check.trim_end_matches(']').to_string(),
                 line.parse().ok()?,
-                format!("{}: {}", normalize(path, roots), normalize(msg, roots)),
+                format!(
+                    "{}: {}",
+                    normalize(&path.display().to_string(), roots),
+                    normalize(msg, roots)
+                ),
             ))
         })
         .collect()
@@ -153,7 +179,10 @@ pub fn parity(
             "{what}: clangd on {} gives diagnostics that Bear's database does not:\n{extra:#?}\n(Bear's: {b:#?})",
             f.display()
         );
-        let (c, d) = (tidy(f, out, roots), tidy(&real, theirs.path(), roots));
+        let (c, d) = (
+            tidy(f, out, &ours, roots),
+            tidy(&real, theirs.path(), bear_db, roots),
+        );
         let extra: Vec<&Diag> = c.difference(&d).collect();
         assert!(
             extra.is_empty(),
