@@ -8,6 +8,15 @@ build:
 test:
     bash scripts/test.sh
 
+# The real-world corpus (Debian source packages, fetched and cached under target/corpus): the
+# tests that confess them, with their figures printed (translation units against Bear, clangd and
+# clang-tidy diagnostics, verify). They are part of `just test` too.
+corpus:
+    bash scripts/install-deps.sh
+    cargo test --release --test debian_make --test debian_cmake -- --nocapture
+    cargo test --release --test autotools -- --nocapture jq_ libyaml gnu_hello libuv
+    cargo test --release --test meson -- --nocapture pixman
+
 # Formatting and lints, as CI runs them.
 lint:
     cargo fmt --all -- --check
