@@ -56,6 +56,12 @@ fn compdb_in_the_project_root_is_where_clangd_finds_it() {
     assert!(!db.is_empty());
     let written = std::fs::read_to_string(proj.join("compile_commands.json")).expect("read");
     assert_eq!(written, run.read("compile_commands.json"));
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(proj.join("compile_commands.json"))
+            .expect("stat")
+            .permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o644, "readable as any file the user writes");
     // clangd finds it by itself and resolves the generated table.h.
     let text = clangd_finds(&proj.join("main.c"));
     assert!(

@@ -682,6 +682,16 @@ fn write_compdb(opts: &emit::compdb::Options, entries: &[emit::compdb::Entry]) -
         .map_err(|e| Error::io("writing", &dest, e))?;
     std::io::Write::write_all(&mut tmp, text.as_bytes())
         .map_err(|e| Error::io("writing", &dest, e))?;
+    // Readable as a file the user wrote would be (a temporary file is the owner's alone), or
+    // as the database it replaces was.
+    let mode = std::fs::metadata(&dest).map_or(0o644, |m| {
+        std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777
+    });
+    std::fs::set_permissions(
+        tmp.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(mode),
+    )
+    .map_err(|e| Error::io("writing", &dest, e))?;
     tmp.persist(&dest)
         .map_err(|e| Error::io("writing", &dest, e.error))?;
     Ok(())
