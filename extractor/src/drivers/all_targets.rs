@@ -15,8 +15,42 @@ use std::path::Path;
 /// The first argument that makes this binary the build step.
 pub const BUILD_ALL: &str = "__build-all";
 
-/// The step's program and arguments for a build directory (`jobs` as given to confess).
-pub fn step_args(system: &str, build: &Path, jobs: Option<usize>) -> Vec<String> {
+/// The build command of a configured build directory, default targets only: `cmake --build
+/// BUILD [-j N]` or `ninja -C BUILD [-jN]`.
+fn default_command(system: &str, build: &Path, jobs: Option<usize>) -> (String, Vec<String>) {
+    let build = build.display().to_string();
+    match system {
+        "cmake" => {
+            let mut args = vec!["--build".to_string(), build];
+            if let Some(j) = jobs {
+                args.extend(["-j".to_string(), j.to_string()]);
+            }
+            ("cmake".to_string(), args)
+        }
+        _ => {
+            let mut args = vec!["-C".to_string(), build];
+            if let Some(j) = jobs {
+                args.push(format!("-j{j}"));
+            }
+            ("ninja".to_string(), args)
+        }
+    }
+}
+
+/// The build step's program and arguments for `system` (`cmake` or `meson`): the default build
+/// command, or under `--all-targets` this binary (`confess __build-all SYSTEM BUILD [-j N]`),
+/// which lists the targets once they are configured and runs that command naming them all.
+pub fn build_step(
+    system: &str,
+    build: &Path,
+    jobs: Option<usize>,
+    all: bool,
+) -> crate::error::Result<(String, Vec<String>)> {
+    if !all {
+        return Ok(default_command(system, build, jobs));
+    }
+    let me =
+        std::env::current_exe().map_err(|e| crate::error::Error::io("finding", "confess", e))?;
     let mut args = vec![
         BUILD_ALL.to_string(),
         system.to_string(),
@@ -25,7 +59,7 @@ pub fn step_args(system: &str, build: &Path, jobs: Option<usize>) -> Vec<String>
     if let Some(j) = jobs {
         args.extend(["-j".to_string(), j.to_string()]);
     }
-    args
+    Ok((me.display().to_string(), args))
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {
@@ -121,33 +155,25 @@ pub fn main(args: &[OsString]) -> i32 {
         return 2;
     };
     let build = Path::new(build);
-    let jobs: Vec<String> = match args.get(2..) {
-        Some([flag, n]) if flag == "-j" => vec![format!("-j{n}")],
-        _ => Vec::new(),
+    let jobs = match args.get(2..) {
+        Some([flag, n]) if flag == "-j" => n.parse().ok(),
+        _ => None,
     };
-    let (program, words) = match system.as_str() {
+    let (program, mut words) = default_command(system, build, jobs);
+    match system.as_str() {
         "cmake" => match cmake_targets(build) {
-            Ok(targets) => {
-                let mut w = vec!["--build".to_string(), build.display().to_string()];
-                w.extend(jobs);
-                if !targets.is_empty() {
-                    w.push("--target".to_string());
-                    w.extend(targets);
-                }
-                ("cmake", w)
+            Ok(targets) if !targets.is_empty() => {
+                words.push("--target".to_string());
+                words.extend(targets);
             }
+            Ok(_) => {}
             Err(e) => {
                 eprintln!("confess: --all-targets: cannot list CMake's targets: {e}");
                 return 1;
             }
         },
         "meson" => match meson_outputs(build) {
-            Ok(outputs) => {
-                let mut w = vec!["-C".to_string(), build.display().to_string()];
-                w.extend(jobs);
-                w.extend(outputs);
-                ("ninja", w)
-            }
+            Ok(outputs) => words.extend(outputs),
             Err(e) => {
                 eprintln!("confess: --all-targets: cannot list Meson's targets: {e}");
                 return 1;
@@ -157,8 +183,8 @@ pub fn main(args: &[OsString]) -> i32 {
             eprintln!("confess: {BUILD_ALL}: unknown build system {other}");
             return 2;
         }
-    };
-    let err = std::process::Command::new(program).args(&words).exec();
+    }
+    let err = std::process::Command::new(&program).args(&words).exec();
     eprintln!("confess: --all-targets: running {program}: {err}");
     127
 }

@@ -127,21 +127,9 @@ impl Cmake {
         self
     }
 
-    /// The build step's program and arguments: `cmake --build`, or under `--all-targets`
-    /// confess naming every target (see `all_targets`).
+    /// The build step's program and arguments (see `all_targets::build_step`).
     fn build_command(&self, build: &Path, jobs: Option<usize>) -> Result<(String, Vec<String>)> {
-        if self.all_targets {
-            let me = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
-            return Ok((
-                me.display().to_string(),
-                super::all_targets::step_args("cmake", build, jobs),
-            ));
-        }
-        let mut args = vec!["--build".to_string(), build.display().to_string()];
-        if let Some(j) = jobs {
-            args.extend(["-j".to_string(), j.to_string()]);
-        }
-        Ok(("cmake".to_string(), args))
+        super::all_targets::build_step("cmake", build, jobs, self.all_targets)
     }
 }
 

@@ -55,21 +55,9 @@ impl Meson {
         self
     }
 
-    /// The build step's program and arguments: `ninja -C BUILD`, or under `--all-targets`
-    /// confess naming every target's outputs (see `all_targets`).
+    /// The build step's program and arguments (see `all_targets::build_step`).
     fn build_command(&self, build: &Path, jobs: Option<usize>) -> Result<(String, Vec<String>)> {
-        if self.all_targets {
-            let me = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
-            return Ok((
-                me.display().to_string(),
-                super::all_targets::step_args("meson", build, jobs),
-            ));
-        }
-        let mut args = vec!["-C".to_string(), build.display().to_string()];
-        if let Some(j) = jobs {
-            args.push(format!("-j{j}"));
-        }
-        Ok(("ninja".to_string(), args))
+        super::all_targets::build_step("meson", build, jobs, self.all_targets)
     }
 }
 
