@@ -458,22 +458,7 @@ fn a_toolchain_file_of_the_users_is_loaded_first() {
 /// CMake's own compile database of a real configure of a copy of `fx` (its `command` strings
 /// split into `arguments`), with the copy and the build directory.
 fn cmake_export(fx: &Path, tmp: &Path) -> (std::path::PathBuf, std::path::PathBuf, Value) {
-    let src = tmp.join("real-src");
-    copy_dir(fx, &src);
-    let build = tmp.join("real-build");
-    let st = std::process::Command::new("cmake")
-        .arg("-S")
-        .arg(&src)
-        .arg("-B")
-        .arg(&build)
-        .args(["-G", "Ninja", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"])
-        .output()
-        .expect("cmake");
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    let (src, build) = real_configure(fx, tmp, &["-DCMAKE_EXPORT_COMPILE_COMMANDS=ON"]);
     let mut db: Value = serde_json::from_str(
         &std::fs::read_to_string(build.join("compile_commands.json")).expect("export"),
     )

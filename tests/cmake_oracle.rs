@@ -364,9 +364,9 @@ pub fn normalized_tus(db: &Value, src: &Path, build: &Path) -> Vec<(String, Vec<
     v
 }
 
-/// A real configure (Ninja) of a copy of `src` in `tmp`, and a real build under Bear: the copy,
-/// the build directory and Bear's compile database.
-pub fn real_build_with_bear(src: &Path, tmp: &Path, extra: &[&str]) -> (PathBuf, PathBuf, Value) {
+/// A real configure (Ninja, with `extra`) of a copy of `src` in `tmp`: the copy and the build
+/// directory.
+pub fn real_configure(src: &Path, tmp: &Path, extra: &[&str]) -> (PathBuf, PathBuf) {
     let real_src = tmp.join("real-src");
     copy_dir(src, &real_src);
     let real_build = tmp.join("real-build");
@@ -384,6 +384,13 @@ pub fn real_build_with_bear(src: &Path, tmp: &Path, extra: &[&str]) -> (PathBuf,
         "{}",
         String::from_utf8_lossy(&st.stderr)
     );
+    (real_src, real_build)
+}
+
+/// A real configure (Ninja) of a copy of `src` in `tmp`, and a real build under Bear: the copy,
+/// the build directory and Bear's compile database.
+pub fn real_build_with_bear(src: &Path, tmp: &Path, extra: &[&str]) -> (PathBuf, PathBuf, Value) {
+    let (real_src, real_build) = real_configure(src, tmp, extra);
     let db = bear(&real_build, &["cmake", "--build", "."]);
     (real_src, real_build, db)
 }
