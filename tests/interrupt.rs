@@ -262,11 +262,16 @@ fn sigkill_at_random_moments_loses_nothing_and_the_next_run_removes_what_it_left
         .unwrap_or(1)
         | 1;
     let (mut kept, mut replaced) = (0, 0);
-    for round in 0..50 {
+    for round in 0..60 {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let delay = seed % (whole + whole / 4);
+        // Every other kill falls in the first eighth, where the scratch and its lock are made.
+        let delay = if round % 2 == 0 {
+            seed % (whole / 8 + 1)
+        } else {
+            seed % (whole + whole / 4)
+        };
         let mut child = command(&p, &src, &[]).spawn().expect("spawn confess");
         std::thread::sleep(Duration::from_millis(delay));
         let _ = child.kill();
@@ -285,7 +290,7 @@ fn sigkill_at_random_moments_loses_nothing_and_the_next_run_removes_what_it_left
             previous = now;
         }
     }
-    eprintln!("sigkill: 50 runs killed at random; {kept} left the previous confession, {replaced} a whole new one");
+    eprintln!("sigkill: 60 runs killed at random; {kept} left the previous confession, {replaced} a whole new one");
     // The next run removes every staging and scratch directory the dead runs left.
     let last = confess_into(&p, &src);
     assert!(last.status.success(), "{last:?}");

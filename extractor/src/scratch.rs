@@ -276,30 +276,113 @@ pub fn tree_bytes(dir: &Path) -> u64 {
     n
 }
 
+/// Creates `parent/confess-NAME` with its owner lock `confess-NAME.lock` held. The lock is
+/// created unnamed (`O_TMPFILE`), locked, and only then linked under its name, before the
+/// directory exists: a run killed at any moment leaves either nothing, or a lock no process holds
+/// (with or without its directory), which [`remove_dead`] removes. On a filesystem without
+/// unnamed files the lock is created under its name and locked at once.
+fn create_locked(parent: &Path) -> Result<(PathBuf, std::fs::File)> {
+    use rustix::fs::{Mode, OFlags};
+    let parent = std::fs::canonicalize(parent)
+        .map_err(|e| Error::io("reading the scratch directory's parent", parent, e))?;
+    let unnamed = rustix::fs::open(
+        &parent,
+        OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o600),
+    )
+    .ok()
+    .map(std::fs::File::from);
+    if let Some(f) = &unnamed {
+        f.lock()
+            .map_err(|e| Error::io("locking the scratch directory's lock", &parent, e))?;
+    }
+    for _ in 0..100 {
+        let root = parent.join(format!("confess-{}", random_name()));
+        let lock = lock_path(&root);
+        let named = match &unnamed {
+            Some(f) => {
+                use std::os::fd::AsRawFd;
+                let fd = format!("/proc/self/fd/{}", f.as_raw_fd());
+                match rustix::fs::linkat(
+                    rustix::fs::CWD,
+                    fd.as_str(),
+                    rustix::fs::CWD,
+                    &lock,
+                    rustix::fs::AtFlags::SYMLINK_FOLLOW,
+                ) {
+                    Ok(()) => None,
+                    Err(rustix::io::Errno::EXIST) => continue,
+                    Err(e) => return Err(Error::io("creating", &lock, e.into())),
+                }
+            }
+            None => {
+                let f = match std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&lock)
+                {
+                    Ok(f) => f,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                    Err(e) => return Err(Error::io("creating", &lock, e)),
+                };
+                f.lock().map_err(|e| Error::io("locking", &lock, e))?;
+                Some(f)
+            }
+        };
+        match std::fs::create_dir(&root) {
+            Ok(()) => {}
+            Err(e) => {
+                let _ = std::fs::remove_file(&lock);
+                if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    // A directory left without its lock has the name: take another.
+                    continue;
+                }
+                return Err(Error::io("creating the scratch directory", &root, e));
+            }
+        }
+        return match named.or(unnamed) {
+            Some(owner) => Ok((root, owner)),
+            None => Err(Error::io(
+                "creating",
+                &lock,
+                std::io::Error::other("the lock was made in neither way"),
+            )),
+        };
+    }
+    Err(Error::io(
+        "creating the scratch directory",
+        &parent,
+        std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "100 names in a row were taken",
+        ),
+    ))
+}
+
+/// Thirteen random characters (64 bits in base 32).
+fn random_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567";
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    h.write_u32(std::process::id());
+    let n = h.finish();
+    (0..13)
+        .map(|i| CHARS[((n >> (5 * i)) & 31) as usize] as char)
+        .collect()
+}
+
 impl Scratch {
     /// A scratch area for a copy of `src` (see [`parent_for`] for where it lives).
     pub fn new(keep: bool, shim: PathBuf, src_bytes: u64) -> Result<Scratch> {
         remove_dead();
         let (parent, placed) = parent_for(src_bytes)?;
-        // The owner lock is taken before the directory exists, and gets its name (which
-        // `remove_dead` looks for) only once the directory does: no other run sees a live
-        // scratch unlocked.
-        let lock = tempfile::Builder::new()
-            .prefix(".confess-lock-")
-            .tempfile_in(&parent)
-            .map_err(|e| Error::io("creating the scratch directory's lock", &parent, e))?;
-        lock.as_file()
-            .lock()
-            .map_err(|e| Error::io("locking", lock.path(), e))?;
-        let tmp = tempfile::Builder::new()
-            .prefix("confess-")
-            .tempdir_in(&parent)
-            .map_err(|e| Error::io("creating the scratch directory", &parent, e))?;
-        let root = std::fs::canonicalize(tmp.keep())
-            .map_err(|e| Error::io("reading the scratch directory", &parent, e))?;
-        let owner = lock
-            .persist(lock_path(&root))
-            .map_err(|e| Error::io("creating", lock_path(&root), e.error))?;
+        let (root, owner) = create_locked(&parent)?;
         let s = Scratch {
             owner: Some(owner),
             kept: keep,
