@@ -13,6 +13,15 @@ use std::path::{Path, PathBuf};
 /// Marks a directory as confess's own, so a later run may replace it.
 pub const MARKER: &str = ".confess-out";
 
+/// The start of the names of confess's temporary files in a confession being written: never
+/// the user's, whatever a killed run left.
+pub const TEMP_PREFIX: &str = ".confess-tmp-";
+
+/// Whether a name in the output directory is confess's: one of [`OWNED`], or a temporary file.
+pub fn owned(name: &std::ffi::OsStr) -> bool {
+    OWNED.iter().any(|o| name == *o) || name.as_encoded_bytes().starts_with(TEMP_PREFIX.as_bytes())
+}
+
 /// What confess writes into the output directory. Anything else in it (a file the user put
 /// there) is carried into the next confession.
 pub const OWNED: &[&str] = &[
@@ -123,7 +132,7 @@ fn carry_foreign(from: &Path, to: &Path) -> Result<()> {
     };
     for e in rd.flatten() {
         let name = e.file_name();
-        if OWNED.iter().any(|o| name == *o) {
+        if owned(&name) {
             continue;
         }
         let dest = to.join(&name);
@@ -331,6 +340,8 @@ mod tests {
         std::fs::create_dir(&dead).expect("dead");
         std::fs::write(dead.join("report.md"), "partial").expect("w");
         std::fs::write(dead.join("notes.txt"), "mine").expect("w");
+        // A temporary file of confess's own, as a run killed while rewriting build.log leaves.
+        std::fs::write(dead.join(".confess-tmp-build.log"), "half").expect("w");
         let s = Staged::begin(&out, &src).expect("begin");
         assert!(!dead.exists());
         assert_eq!(
@@ -338,6 +349,7 @@ mod tests {
             "mine"
         );
         assert!(!out.join("report.md").exists());
+        assert!(!out.join(".confess-tmp-build.log").exists());
         drop(s);
     }
 }

@@ -615,9 +615,11 @@ pub fn map_in_place(path: &Path, pairs: &[(PathBuf, PathBuf)]) -> Result<()> {
     if !path.is_file() {
         return Ok(());
     }
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".mapping");
-    let tmp = PathBuf::from(tmp);
+    // Named as confess's own (`.confess-` first), so that a run killed here does not leave a
+    // file the next run takes for the user's and carries into the output directory.
+    let mut name = OsString::from(crate::outdir::TEMP_PREFIX);
+    name.push(path.file_name().unwrap_or_default());
+    let tmp = path.with_file_name(name);
     copy_mapped(path, &tmp, pairs)?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io("renaming", &tmp, e))
 }
