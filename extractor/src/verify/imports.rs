@@ -20,9 +20,11 @@
 //! memoization) parses the inside of every `(`, `[`, `{`, `<` and `${` about three times over, so
 //! its time grows threefold with each level: twelve parentheses around `1` take seconds,
 //! sixteen take minutes, and a manifest of a few dozen bytes would hold `confess verify` for
-//! hours. The lexer charges each opening bracket 3^depth and refuses a file nested deeper than
-//! [`MAX_NESTING`] or charged more than [`cost_budget`] before serde_dhall sees it. confess
-//! writes at most six levels, charged about two a byte.
+//! hours. What the brackets hold is read as often: a long text ten brackets deep takes as long.
+//! The lexer charges each opening bracket 3^depth and each byte 3^n, where n brackets are open
+//! around it, and refuses a file nested deeper than [`MAX_NESTING`] or charged more than
+//! [`cost_budget`] or [`byte_budget`] before serde_dhall sees it. confess writes at most six
+//! levels.
 
 use crate::error::{Error, Result};
 use std::collections::BTreeSet;
@@ -70,12 +72,23 @@ pub struct ScanError {
 /// The deepest bracket nesting a file verify reads may have (confess writes at most 6).
 pub const MAX_NESTING: u32 = 10;
 
-/// The most a file of `len` bytes may be charged (each opening bracket costs 3^depth): two lone
-/// chains of [`MAX_NESTING`] levels (3^11, about 4 s of parsing), plus 64 a byte (confess's
-/// manifests cost under 2 a byte). serde_dhall parses about 40,000 units a second, so a file
-/// within budget parses in at most a few seconds and 2 ms a byte.
+/// The most a file of `len` bytes may be charged for its brackets (each opening bracket costs
+/// 3^depth): two lone chains of [`MAX_NESTING`] levels (3^11, about 4 s of parsing), plus 64 a
+/// byte (confess's manifests cost under 2 a byte). serde_dhall parses chains at about 40,000
+/// units a second, so within budget a file's brackets take at most a few seconds and 2 ms a byte.
 pub fn cost_budget(len: usize) -> u64 {
     3u64.pow(MAX_NESTING + 1) + 64 * len as u64
+}
+
+/// The most a file of `len` bytes may be charged for what its brackets hold, each byte 3^n inside
+/// n open brackets (the parser reads it about that often: a 4,000-byte text inside eight
+/// parentheses takes 2.6 s, inside six 0.29 s): 3^6 a byte, within which any file nested at most
+/// six deep stays whatever it holds (confess writes at most six levels; its manifests of real
+/// projects cost 40 to 150 a byte), plus 3^11. serde_dhall reads 1.9 to 10 million units a second
+/// (measured on the manifests of jq, pixman and libuv, 9 to 386 KB, and on long texts), so
+/// within budget a file's contents take at most 0.1 s plus 0.4 ms a byte.
+pub fn byte_budget(len: usize) -> u64 {
+    3u64.pow(MAX_NESTING + 1) + 3u64.pow(6) * len as u64
 }
 
 /// Characters of an unquoted path component (`path-character` of the standard).
@@ -220,11 +233,13 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
         interpolation: false,
     }];
     let mut i = 0;
-    // The brackets open now (across interpolations; `$` for `${`), and what they were charged.
-    // A closing bracket closes the innermost open one only if it is of its kind, so that a
-    // stray `)` or `>` cannot hide a level.
+    // The brackets open now (across interpolations; `$` for `${`). A closing bracket closes the
+    // innermost open one only if it is of its kind, so that a stray `)` or `>` cannot hide a
+    // level. Each opening bracket is charged 3^depth, and each byte 3^(the brackets open around
+    // it) (see [`cost_budget`] and [`byte_budget`]).
     let mut nest: Vec<u8> = Vec::new();
     let mut cost = 0u64;
+    let mut bytes = 0u64;
     let open = |nest: &mut Vec<u8>, cost: &mut u64, kind: u8, i: usize| {
         nest.push(kind);
         let depth = u32::try_from(nest.len()).unwrap_or(u32::MAX);
@@ -263,6 +278,7 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
         Ok::<_, ScanError>(Some(end))
     };
     while i < b.len() {
+        let (at, level) = (i, nest.len());
         let Some(ctx) = stack.last_mut() else {
             break;
         };
@@ -430,6 +446,10 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                 }
             }
         }
+        let step = i.min(b.len()).saturating_sub(at) as u64;
+        bytes = bytes.saturating_add(
+            step.saturating_mul(3u64.saturating_pow(u32::try_from(level).unwrap_or(u32::MAX))),
+        );
     }
     match stack.last() {
         Some(Ctx::Code {
@@ -443,6 +463,16 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
                         "its brackets nest so often that Dhall's parser would take too long (charged {cost} where a file of {} bytes may have {}: each bracket costs three times more than the one around it)",
                         b.len(),
                         cost_budget(b.len())
+                    ),
+                });
+            }
+            if bytes > byte_budget(b.len()) {
+                return Err(ScanError {
+                    line: 1,
+                    what: format!(
+                        "it holds so much inside deep brackets that Dhall's parser would take too long (charged {bytes} where a file of {} bytes may have {}: each byte costs 3^n inside n brackets)",
+                        b.len(),
+                        byte_budget(b.len())
                     ),
                 });
             }
@@ -672,11 +702,24 @@ mod tests {
         assert!(scan(&stray).is_err(), "{stray}");
         // Many chains of nine levels are charged 3^k for each level k: within the budget a few
         // times, refused when they fill the file.
-        let nine = chain(9);
-        scan(&format!("[ {} ]", [nine.as_str(); 2].join(", "))).expect("two chains");
-        let e = scan(&format!("[ {} ]", vec![nine.as_str(); 400].join(", ")))
+        let eight = chain(8);
+        scan(&format!("[ {} ]", [eight.as_str(); 2].join(", "))).expect("two chains");
+        let e = scan(&format!("[ {} ]", vec![eight.as_str(); 400].join(", ")))
             .expect_err("four hundred chains");
         assert!(e.what.contains("would take too long"), "{e:?}");
+        // What deep brackets hold is charged too: a long text eight deep (2.6 s of parsing for
+        // 4,000 bytes) is refused, the same text six deep is not, and neither is any file six
+        // deep throughout.
+        let text =
+            |d: usize, n: usize| format!("{}\"{}\"{}", "(".repeat(d), "x".repeat(n), ")".repeat(d));
+        scan(&text(6, 4000)).expect("six deep");
+        let e = scan(&text(8, 4000)).expect_err("eight deep");
+        assert!(e.what.contains("inside deep brackets"), "{e:?}");
+        let six = format!(
+            "[ {{ a = [ {{ b = ( Some [ {} ] ) }} ] }} ]",
+            "\"-DX=1\", ".repeat(5000)
+        );
+        scan(&six).expect("six deep throughout");
     }
 
     #[test]
