@@ -27,7 +27,7 @@ scratch copy, sealed in namespaces of its own: your source tree and the rest of 
 Outputs (in --out, default ./confess-out): compile_commands.json, link_commands.json, graph.json, graph.dot, \
 graph.txt, summary.txt, build.log, generated/ (copies of generated sources), confession/ (the \
 recorded events and tokens), dhall/ (BUILD.dhall manifests of the targets, with their schema), \
-targets.json and report.md.",
+targets.json and report.md; with --log-format json, log.jsonl (the run's events).",
     after_help = "Examples:\n  confess make ./src\n  confess make ./src -j8 -- CFLAGS=-O2 all\n  \
 confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
 confess autotools ./src --vpath -- --disable-static\n  confess meson ./src -- -Dtests=disabled\n  confess ninja ./build\n  confess run -- ./build.sh\n  confess verify\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \
@@ -64,12 +64,22 @@ pub struct Common {
     /// and print where it is.
     #[arg(long)]
     pub keep_scratch: bool,
-    /// No progress line while the build runs.
+    /// No progress line while the build runs, and with --verbose, no build output.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Print the build phase's wall and CPU time and confess's peak memory on stderr.
+    /// Stream the build's own output onto stderr (above the progress line), and print the build
+    /// phase's wall and CPU time and confess's peak memory there.
     #[arg(long, short)]
     pub verbose: bool,
+    /// `json`: also write a log of the run, one JSON object a line (its start and end, each
+    /// phase's start and end, each call the shims recorded with their decision, each warning),
+    /// to log.jsonl in the output directory or to --log-file. `text` (the default) writes none.
+    #[arg(long, value_name = "FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+    /// With --log-format json: write the log to PATH instead of the output directory (in one
+    /// step, once the confession is in place).
+    #[arg(long, value_name = "PATH")]
+    pub log_file: Option<PathBuf>,
     /// Import the engine's types in the BUILD.dhall manifests from DIR, a checkout of the
     /// engine's src/armitage/dhall, instead of from the dhall/engine/ confess writes.
     #[arg(long, value_name = "DIR", env = "CONFESS_ENGINE_SCHEMA")]
@@ -98,6 +108,13 @@ pub struct Common {
     /// directory relative to it.
     #[arg(long)]
     pub relative: bool,
+}
+
+/// `--log-format`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -287,6 +304,19 @@ impl Common {
                 exclude: crate::emit::compdb::Options::patterns(&self.exclude)
                     .map_err(Error::Usage)?,
                 relative: self.relative,
+            },
+            json_log: match (self.log_format, &self.log_file) {
+                (LogFormat::Text, None) => None,
+                (LogFormat::Text, Some(p)) => {
+                    return Err(Error::Usage(format!(
+                        "--log-file {} needs --log-format json",
+                        p.display()
+                    )))
+                }
+                (LogFormat::Json, None) => Some(confession::JsonLog::InOut),
+                (LogFormat::Json, Some(p)) => Some(confession::JsonLog::File(
+                    std::path::absolute(p).map_err(|e| Error::io("reading", p, e))?,
+                )),
             },
         })
     }

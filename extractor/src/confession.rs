@@ -10,11 +10,8 @@ use crate::scratch::Scratch;
 use crate::seal::{OutsideWrite, Seal};
 use confess_shims::session::{self as ss, Phase};
 use std::ffi::OsString;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Options shared by every driver.
@@ -33,6 +30,18 @@ pub struct Options {
     pub seal: crate::seal::SealOptions,
     /// compile_commands.json's shape, and where else it goes.
     pub compdb: emit::compdb::Options,
+    /// `--log-format json`: where the JSON event log goes (`log.jsonl` in the output directory,
+    /// or `--log-file`).
+    pub json_log: Option<JsonLog>,
+}
+
+/// Where `--log-format json` writes its log.
+#[derive(Clone, Debug)]
+pub enum JsonLog {
+    /// `log.jsonl` in the output directory.
+    InOut,
+    /// `--log-file PATH`.
+    File(PathBuf),
 }
 
 /// What a finished confession leaves for the caller.
@@ -100,6 +109,18 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     )?;
     let steps = driver.steps(&scratch, opts)?;
     let log_path = stage.join("build.log");
+    let display = crate::progress::Display::new(opts.progress);
+    let mut events = crate::progress::EventLog::new();
+    events.push(
+        "start",
+        0.0,
+        serde_json::json!({
+            "command": driver.name(),
+            "source": confess_shims::raw::text_path(&src),
+            "out": confess_shims::raw::text_path(&out),
+            "confess": env!("CARGO_PKG_VERSION"),
+        }),
+    );
     let mut build_secs = 0.0;
     let mut build_cpu = 0.0;
     let mut build_started_ns = i64::MAX;
@@ -119,7 +140,29 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
             build_started_ns = build_started_ns.min(confess_shims::ctx::now_ns());
         }
         let cpu = children_cpu_secs();
-        let status = run_step(step, &scratch, &seal, &log_path, opts.progress, &mut seen)?;
+        let started = events.now();
+        let phase = serde_json::json!({"phase": step.phase.as_str(), "step": step.label});
+        events.push("phase-start", started, phase.clone());
+        let (status, counts) = run_step(
+            step,
+            &scratch,
+            &seal,
+            &log_path,
+            &display,
+            opts.verbose && opts.progress,
+            &mut seen,
+        )?;
+        let mut end = phase;
+        end["status"] = status.into();
+        end["secs"] = crate::progress::secs(t).into();
+        match step.phase {
+            Phase::Configure => end["configure_phase_calls"] = counts.configure.into(),
+            Phase::Build => {
+                end["confessed_calls"] = counts.confessed.into();
+                end["real_tool_calls"] = counts.real.into();
+            }
+        }
+        events.push("phase-end", events.now(), end);
         if step.phase == Phase::Build {
             build_secs += t.elapsed().as_secs_f64();
             build_cpu += children_cpu_secs() - cpu;
@@ -142,6 +185,12 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         eprintln!("build phase cpu: {build_cpu:.2}s");
     }
     let t = Instant::now();
+    let extraction = display.extraction();
+    events.push(
+        "phase-start",
+        events.now(),
+        serde_json::json!({"phase": "extraction"}),
+    );
     crate::interrupt::check()?;
     let mut conf = load(&scratch.session)?;
     conf.build_started_ns = build_started_ns;
@@ -200,9 +249,41 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let summary = emit::summary::render(&graph, &what, &timing, &out);
     write(&stage.join("summary.txt"), &summary)?;
     crate::verify::record_invocation(&stage)?;
+    events.push(
+        "phase-end",
+        events.now(),
+        serde_json::json!({"phase": "extraction", "secs": crate::progress::secs(t)}),
+    );
+    let mut log_file = None;
+    if let Some(where_) = &opts.json_log {
+        log_calls(&mut events, &conf, &pairs);
+        log_warnings(&mut events, &graph, &confessed);
+        let exit = match (&failure, &confessed.engine_lacks) {
+            (Some(e), _) => {
+                events.push(
+                    "error",
+                    events.now(),
+                    serde_json::json!({"message": e.to_string()}),
+                );
+                e.exit_code()
+            }
+            (None, Some(_)) => 8,
+            (None, None) => 0,
+        };
+        events.push("end", events.now(), end_counts(&graph, exit));
+        let text = events.render();
+        match where_ {
+            JsonLog::InOut => write(&stage.join("log.jsonl"), &text)?,
+            JsonLog::File(p) => log_file = Some((p.clone(), text)),
+        }
+    }
+    drop(extraction);
     crate::interrupt::check()?;
     staged.commit()?;
     write_compdb(&opts.compdb, &entries)?;
+    if let Some((p, text)) = log_file {
+        write_atomically(&p, text.as_bytes())?;
+    }
     if let Some(kib) = opts.verbose.then(peak_memory_kib).flatten() {
         eprintln!("peak memory: {kib} KiB");
     }
@@ -257,9 +338,10 @@ fn run_step(
     scratch: &Scratch,
     seal: &Seal,
     log_path: &Path,
-    progress: bool,
+    display: &crate::progress::Display,
+    stream: bool,
     seen: &mut Observed,
-) -> Result<i32> {
+) -> Result<(i32, crate::progress::Counts)> {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -312,33 +394,49 @@ fn run_step(
     }
     // Its own process group, so that a signal stops the step's whole process tree.
     use std::os::unix::process::CommandExt;
-    cmd.stdout(log).stderr(log2).process_group(0);
+    let progress = display.step(
+        step.phase,
+        &step.label,
+        &confess_shims::events::log_path(&ss::events_path(&scratch.session)),
+        log_path,
+    );
+    // `--verbose`: the build's output goes through a pipe, into build.log and onto stderr.
+    let streamed = if stream {
+        let (reader, writer) =
+            std::io::pipe().map_err(|e| Error::io("opening a pipe for", log_path, e))?;
+        let writer2 = writer
+            .try_clone()
+            .map_err(|e| Error::io("opening a pipe for", log_path, e))?;
+        cmd.stdout(writer).stderr(writer2);
+        Some(stream_output(reader, log, progress.bar().clone()))
+    } else {
+        cmd.stdout(log).stderr(log2);
+        None
+    };
+    // The steps's ninja tells how far it is as `[done/total]`, whatever the user's NINJA_STATUS.
+    cmd.process_group(0).env("NINJA_STATUS", "[%f/%t] ");
     for (k, v) in env {
         cmd.env(k, v);
     }
     for (k, v) in &step.env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+    let spawned = cmd.spawn();
+    // The pipe's writing ends go with the command, so that the reader sees the end.
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = spawned.map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::MissingTool {
             tool: step.program.clone(),
             hint: "install it, or check the command".into(),
         },
         _ => Error::io("running", &step.program, e),
     })?;
-    let done = Arc::new(AtomicBool::new(false));
-    let show = progress && std::io::stderr().is_terminal();
-    let ticker = show.then(|| {
-        let done = done.clone();
-        let db = ss::events_path(&scratch.session);
-        let label = format!("{} ({})", step.label, step.phase.as_str());
-        std::thread::spawn(move || progress_loop(&db, &label, &done))
-    });
     let status = crate::interrupt::wait(&mut child, &step.program);
-    done.store(true, Ordering::Relaxed);
-    if let Some(t) = ticker {
-        let _ = t.join();
+    if let Some(done) = streamed {
+        // What the build left running may hold the pipe open: its output is not waited for.
+        let _ = done.recv_timeout(Duration::from_secs(2));
     }
+    let counts = progress.finish();
     let status = status?;
     let report = sealed.report()?;
     let what = format!("{} ({})", step.label, step.phase.as_str());
@@ -363,40 +461,41 @@ fn run_step(
         r.build = step.phase == Phase::Build;
         seen.reads.push(r);
     }
-    Ok(confess_shims::ctx::exit_code(status))
+    Ok((confess_shims::ctx::exit_code(status), counts))
 }
 
-/// Counts the events the shims append to the log while the build runs, reading only what is
-/// new each time.
-fn progress_loop(db: &Path, label: &str, done: &AtomicBool) {
-    use std::io::Read;
-    let log = confess_shims::events::log_path(db);
-    let started = Instant::now();
-    let (mut confessed, mut other) = (0u64, 0u64);
-    // Bytes, not text: a read may end inside a line that is still being written.
-    let mut pending: Vec<u8> = Vec::new();
-    let mut file = std::fs::File::open(&log).ok();
-    let mark: &[u8] = b"\"decision\":\"confessed\"";
-    while !done.load(Ordering::Relaxed) {
-        std::thread::sleep(Duration::from_millis(250));
-        let Some(f) = file.as_mut() else { continue };
-        if f.read_to_end(&mut pending).is_err() {
-            continue;
-        }
-        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
-            if pending[..end].windows(mark.len()).any(|w| w == mark) {
-                confessed += 1;
-            } else {
-                other += 1;
+/// Copies the build's output from `reader` into `log` and, line by line, onto stderr above the
+/// progress line. The receiver hears when the output has ended.
+fn stream_output(
+    mut reader: std::io::PipeReader,
+    mut log: std::fs::File,
+    bar: crate::progress::Bar,
+) -> std::sync::mpsc::Receiver<()> {
+    use std::io::{Read, Write};
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut line: Vec<u8> = Vec::new();
+        loop {
+            let n = match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let _ = log.write_all(&buf[..n]);
+            line.extend_from_slice(&buf[..n]);
+            let mut start = 0;
+            while let Some(end) = line[start..].iter().position(|b| *b == b'\n') {
+                bar.println(&String::from_utf8_lossy(&line[start..start + end]));
+                start += end + 1;
             }
-            pending.drain(..=end);
+            line.drain(..start);
         }
-        eprint!(
-            "\r\x1b[2K[confess] {label}: {:.0}s, {confessed} calls confessed, {other} real",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    eprint!("\r\x1b[2K");
+        if !line.is_empty() {
+            bar.println(&String::from_utf8_lossy(&line));
+        }
+        let _ = tx.send(());
+    });
+    rx
 }
 
 /// Says which command failed: the last recorded call that failed, shim errors from the log,
@@ -672,28 +771,33 @@ fn write_compdb(opts: &emit::compdb::Options, entries: &[emit::compdb::Entry]) -
     } else {
         emit::compdb::render(entries)
     };
+    write_atomically(&dest, text.as_bytes())
+}
+
+/// Writes a file outside the output directory in one step: a temporary file beside it, renamed
+/// over it, readable as the file it replaces was (0644 when new).
+fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match dest.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
     let mut tmp = tempfile::Builder::new()
-        .prefix(".compile_commands.")
+        .prefix(".confess-tmp-")
         .tempfile_in(&dir)
-        .map_err(|e| Error::io("writing", &dest, e))?;
-    std::io::Write::write_all(&mut tmp, text.as_bytes())
-        .map_err(|e| Error::io("writing", &dest, e))?;
+        .map_err(|e| Error::io("writing", dest, e))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| Error::io("writing", dest, e))?;
     // Readable as a file the user wrote would be (a temporary file is the owner's alone), or
     // as the database it replaces was.
-    let mode = std::fs::metadata(&dest).map_or(0o644, |m| {
+    let mode = std::fs::metadata(dest).map_or(0o644, |m| {
         std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o7777
     });
     std::fs::set_permissions(
         tmp.path(),
         std::os::unix::fs::PermissionsExt::from_mode(mode),
     )
-    .map_err(|e| Error::io("writing", &dest, e))?;
-    tmp.persist(&dest)
-        .map_err(|e| Error::io("writing", &dest, e.error))?;
+    .map_err(|e| Error::io("writing", dest, e))?;
+    tmp.persist(dest)
+        .map_err(|e| Error::io("writing", dest, e.error))?;
     Ok(())
 }
 
@@ -715,4 +819,117 @@ fn save_store(session: &Path, to: &Path) -> Result<()> {
     std::fs::copy(&tokens, confess_shims::store::path(to))
         .map_err(|e| Error::io("copying", &tokens, e))?;
     Ok(())
+}
+
+/// Every call the shims recorded, with its decision, for the JSON log: paths as every output
+/// names them (the user's tree, `[scratch]` for what was only in the scratch directory).
+fn log_calls(
+    events: &mut crate::progress::EventLog,
+    conf: &Confession,
+    pairs: &[(PathBuf, PathBuf)],
+) {
+    let m = |t: &str| crate::scratch::map_text(t, pairs);
+    let started = events.started_ns();
+    let mut calls: Vec<&confess_shims::events::Event> =
+        conf.events.iter().map(|(_, e)| e).collect();
+    calls.sort_by_key(|e| (e.start_ns, e.pid));
+    for e in calls {
+        let t = ((e.start_ns - started).max(0) as f64 / 1e6).round() / 1e3;
+        events.push(
+            "call",
+            t,
+            serde_json::json!({
+                "phase": e.phase,
+                "decision": e.decision,
+                "role": e.role,
+                "tool": m(&e.tool),
+                "cwd": m(&e.cwd),
+                "argv": e.argv.iter().map(|a| m(a)).collect::<Vec<_>>(),
+                "outputs": e.outputs.iter().map(|a| m(a)).collect::<Vec<_>>(),
+                "exit_status": e.exit_status,
+                "secs": ((e.end_ns - e.start_ns).max(0) as f64 / 1e6).round() / 1e3,
+            }),
+        );
+    }
+}
+
+/// What report.md lists as needing a person's eye, one warning each, for the JSON log.
+fn log_warnings(
+    events: &mut crate::progress::EventLog,
+    graph: &Graph,
+    confessed: &crate::targets::Confessed,
+) {
+    let t = events.now();
+    let mut warn = |kind: &str, message: String, detail: serde_json::Value| {
+        events.push(
+            "warning",
+            t,
+            serde_json::json!({"kind": kind, "message": message, "detail": detail}),
+        );
+    };
+    for (flag, n) in &graph.unknown_flags {
+        warn(
+            "unknown-flag",
+            format!("the flag {flag} is not known to confess ({n} uses); it is kept as written"),
+            serde_json::json!({"flag": flag, "uses": n}),
+        );
+    }
+    for f in emit::report::raw_flags(confessed) {
+        warn(
+            "raw-flag",
+            format!(
+                "{}: {} `{}` has no typed form and is kept as a Raw flag",
+                f.target, f.place, f.word
+            ),
+            serde_json::json!({"target": f.target, "place": f.place, "word": f.word}),
+        );
+    }
+    for w in &graph.outside {
+        warn(
+            "outside-write",
+            format!(
+                "{}: wrote {} outside its tree (kept in a throwaway layer)",
+                w.step, w.path
+            ),
+            serde_json::to_value(w).unwrap_or_default(),
+        );
+    }
+    for n in &graph.network {
+        warn(
+            "network",
+            format!(
+                "{}: {} attempts to reach the network (it has none)",
+                n.step, n.attempts
+            ),
+            serde_json::to_value(n).unwrap_or_default(),
+        );
+    }
+    for why in &graph.reads_unobserved {
+        warn(
+            "reads-unobserved",
+            format!("{why}: its reads from outside the trees were not observed"),
+            serde_json::Value::Null,
+        );
+    }
+    if let Some(l) = &confessed.engine_lacks {
+        warn(
+            "engine-form",
+            format!("no engine form was written: {l}"),
+            serde_json::json!({"part": l.part, "value": l.value, "source": l.source}),
+        );
+    }
+}
+
+/// The last event of the JSON log: the exit code and the summary's counts.
+fn end_counts(g: &Graph, exit: i32) -> serde_json::Value {
+    use crate::graph::ActionKind;
+    let count = |k: ActionKind| g.actions.iter().filter(|a| a.kind == k).count();
+    serde_json::json!({
+        "exit": exit,
+        "translation_units": count(ActionKind::Compile) + count(ActionKind::Assemble),
+        "archives": count(ActionKind::Archive),
+        "links": count(ActionKind::Link),
+        "programs_run": count(ActionKind::Run),
+        "generated_files": g.generated.len(),
+    })
 }

@@ -148,6 +148,8 @@ pub struct Graph {
     pub generated: BTreeSet<String>,
     /// Configure-phase and pass-through calls (count), unknown flags (count per flag).
     pub passthrough: BTreeMap<String, usize>,
+    /// Build-phase calls the shims answered with a token.
+    pub confessed_calls: usize,
     pub unknown_flags: BTreeMap<String, usize>,
     pub packages: Vec<Package>,
     /// What the sealed build wrote outside the tree (installs, absolute paths): it went to a
@@ -307,6 +309,10 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     events.sort_by(|a, b| {
         (&a.phase, &a.decision, &a.cwd, &a.argv).cmp(&(&b.phase, &b.decision, &b.cwd, &b.argv))
     });
+    g.confessed_calls = events
+        .iter()
+        .filter(|e| e.phase == "build" && e.decision == "confessed")
+        .count();
     for ev in &events {
         if ev.decision.starts_with("passthrough") {
             *g.passthrough

@@ -15,6 +15,7 @@ pub mod graph;
 pub mod interrupt;
 pub mod outdir;
 pub mod pathmap;
+pub mod progress;
 pub mod scratch;
 pub mod seal;
 pub mod targets;

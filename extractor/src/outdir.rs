@@ -43,6 +43,7 @@ pub const OWNED: &[&str] = &[
     "dhall",
     "targets.json",
     "report.md",
+    "log.jsonl",
     "verify",
 ];
 

@@ -582,6 +582,20 @@ fn copy_times(src: &Path, dst: &Path) -> Result<()> {
         .map_err(|e| Error::io("setting times of", dst, e))
 }
 
+/// `text` with each path of `pairs` replaced by its counterpart, the longest first.
+pub fn map_text(text: &str, pairs: &[(PathBuf, PathBuf)]) -> String {
+    let mut t = text.to_string();
+    let mut pairs: Vec<&(PathBuf, PathBuf)> = pairs.iter().collect();
+    pairs.sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
+    for (f, r) in pairs {
+        let (f, r) = (f.display().to_string(), r.display().to_string());
+        if !f.is_empty() && f != r {
+            t = t.replace(&f, &r);
+        }
+    }
+    t
+}
+
 /// Copies a file, and when it is text, replaces the path prefixes of `pairs` in it (longest
 /// first): generated files name where they were generated (a precompiled header's wrapper
 /// includes the header by absolute path), and that place is a scratch directory.
@@ -591,16 +605,8 @@ pub fn copy_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Resu
         .then(|| String::from_utf8(bytes.clone()).ok())
         .flatten();
     match text {
-        Some(mut t) => {
-            let mut pairs: Vec<&(PathBuf, PathBuf)> = pairs.iter().collect();
-            pairs.sort_by_key(|(f, _)| std::cmp::Reverse(f.as_os_str().len()));
-            for (f, r) in pairs {
-                let (f, r) = (f.display().to_string(), r.display().to_string());
-                if !f.is_empty() && f != r {
-                    t = t.replace(&f, &r);
-                }
-            }
-            std::fs::write(to, t).map_err(|e| Error::io("writing", to, e))?;
+        Some(t) => {
+            std::fs::write(to, map_text(&t, pairs)).map_err(|e| Error::io("writing", to, e))?;
         }
         None => {
             std::fs::write(to, bytes).map_err(|e| Error::io("writing", to, e))?;

@@ -246,6 +246,7 @@ mod tests {
             engine_root: Default::default(),
             seal: Default::default(),
             compdb: Default::default(),
+            json_log: None,
         }
     }
 

@@ -87,6 +87,7 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
         .map(|(_, v)| v)
         .sum();
     let _ = writeln!(s, "  configure-phase calls {configure}");
+    let _ = writeln!(s, "  confessed calls       {}", g.confessed_calls);
     let _ = writeln!(
         s,
         "  real-tool calls       {passed_n}{}",
