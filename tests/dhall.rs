@@ -42,11 +42,13 @@ fn make_fixture(name: &str) -> (Confessed, tempfile::TempDir, Run) {
     let tmp = tempfile::tempdir().expect("tmp");
     let run = confess(tmp.path(), &["make", fx.to_str().expect("utf-8")]);
     let c = confessed(&run, &fx);
+    let report = run.read("report.md");
+    assert_eq!(raw_count(&c), 0, "{name}: Raw flags\n{report}");
+    // The report says what the `[build]/` of its paths is, once, right after the targets.
     assert_eq!(
-        raw_count(&c),
-        0,
-        "{name}: Raw flags\n{}",
-        run.read("report.md")
+        report.matches("`[build]/` marks the build tree").count(),
+        1,
+        "{report}"
     );
     (c, tmp, run)
 }

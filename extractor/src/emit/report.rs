@@ -107,6 +107,12 @@ pub fn render(c: &Confessed) -> String {
             t.output
         );
     }
+    s.push_str(
+        "\nPaths are relative to the source root. `[build]/` marks the build tree: a file the build \
+         makes, which exists once the project is built (for an in-source build the build tree is \
+         the source tree). Generated sources and headers are kept in this directory: under \
+         `build/` for an out-of-tree build, under `generated/` for an in-source one.\n",
+    );
     match &c.engine_lacks {
         Some(l) => {
             let _ = writeln!(
@@ -148,12 +154,21 @@ pub fn render(c: &Confessed) -> String {
     } else {
         s.push_str("Flags with no typed alternative, kept verbatim (`S.CFlag.Raw`, `S.LDFlag.Raw`):\n\n| flag | target | where | from the command |\n| --- | --- | --- | --- |\n");
         for r in &raws {
+            // A link flag comes from a link command, a compile flag from a compile: the same
+            // word may be on both (`-fPIC`, `-pthread`).
+            let kinds: &[&str] = if r.place == "ldflags" {
+                &["link", "archive"]
+            } else {
+                &["compile", "assemble"]
+            };
             let cmd = c
                 .commands
                 .get(&r.target)
                 .and_then(|cmds| {
-                    cmds.iter()
-                        .find(|k| k.argv.iter().any(|w| r.word.split(' ').any(|x| x == w)))
+                    cmds.iter().find(|k| {
+                        kinds.contains(&k.what.as_str())
+                            && k.argv.iter().any(|w| r.word.split(' ').any(|x| x == w))
+                    })
                 })
                 .map(|k| format!("{} of `{}` in `{}`", k.what, k.output, k.cwd))
                 .unwrap_or_default();
