@@ -137,6 +137,7 @@ fn assert_no_scratch_paths(run: &Run) {
         "compile_commands.json",
         "graph.json",
         "graph.dot",
+        "graph-files.dot",
         "graph.txt",
     ] {
         assert_no_scratch_paths_in(f, &run.read(f));

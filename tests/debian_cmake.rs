@@ -67,6 +67,7 @@ fn check(pkg: &str, subdir: &str, fix: impl Fn(&Path), extra: &[&str]) {
             assert!(objects >= 5, "{pkg}: {objects} objects verified");
             assert_eq!(identical, objects, "{pkg}: objects differ in bytes");
             eprintln!("{pkg}: verify: {identical} of {objects} objects identical in bytes, every target agrees");
+            html::check(pkg, &run.out);
             // The Unix Makefiles generator gives the same graph as Ninja.
             let mut make_args = vec![
                 "cmake",

@@ -40,7 +40,12 @@ fn check_fixture(name: &str) {
     );
 
     // Nothing may point into the scratch directory, which is gone.
-    for f in ["compile_commands.json", "graph.json", "graph.dot"] {
+    for f in [
+        "compile_commands.json",
+        "graph.json",
+        "graph.dot",
+        "graph-files.dot",
+    ] {
         assert_no_scratch_paths_in(f, &run.read(f));
     }
 
@@ -185,6 +190,8 @@ fn output_is_deterministic_across_runs_and_jobs() {
         "graph.json",
         "compile_commands.json",
         "graph.dot",
+        "graph-files.dot",
+        "report.html",
         "graph.txt",
     ] {
         let fix = |s: String| {
@@ -575,6 +582,8 @@ main.o: main.c\n\t$(CC) -c main.c -o main.o\n",
         "graph.json",
         "graph.txt",
         "graph.dot",
+        "graph-files.dot",
+        "report.html",
         "summary.txt",
         "targets.json",
         "report.md",

@@ -24,10 +24,10 @@ archiver and linker. The shims write small GraphNode tokens instead of machine c
 system itself works out the exact graph: which sources, which flags, which objects in which \
 library, which libraries in which program. No real compilation happens, and the build runs from a \
 scratch copy, sealed in namespaces of its own: your source tree and the rest of your files are never written to (what the build writes outside its tree goes to a throwaway layer and is listed in report.md); only --compdb writes where you ask.\n\n\
-Outputs (in --out, default ./confess-out): compile_commands.json, link_commands.json, graph.json, graph.dot, \
-graph.txt, summary.txt, build.log, generated/ (copies of generated sources), confession/ (the \
+Outputs (in --out, default ./confess-out): compile_commands.json, link_commands.json, graph.json, graph.dot (the target graph), \
+graph-files.dot, graph.txt, summary.txt, build.log, generated/ (copies of generated sources), confession/ (the \
 recorded events and tokens), dhall/ (BUILD.dhall manifests of the targets, with their schema), \
-targets.json and report.md; with --log-format json, log.jsonl (the run's events).",
+targets.json, report.md and report.html; with --log-format json, log.jsonl (the run's events).",
     after_help = "Examples:\n  confess make ./src\n  confess make ./src -j8 -- CFLAGS=-O2 all\n  \
 confess cmake ./src -- -DBUILD_SHARED_LIBS=ON\n  \
 confess autotools ./src --vpath -- --disable-static\n  confess meson ./src -- -Dtests=disabled\n  confess ninja ./build\n  confess run -- ./build.sh\n  confess verify\n\nExit codes: 0 success, 1 the build failed (what was recorded is still \

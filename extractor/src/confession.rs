@@ -237,6 +237,8 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let names = driver.names(&stage);
     let confessed = crate::targets::build(&graph, &map, &out, &stage, &names);
     emit::dhall::write_all(&stage, &confessed, &opts.engine_root)?;
+    let target_dot = emit::dot::targets(&confessed);
+    write(&stage.join("graph.dot"), &target_dot)?;
     let timing = emit::summary::Timing {
         build_secs,
         extract_secs: t.elapsed().as_secs_f64(),
@@ -248,6 +250,20 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     );
     let summary = emit::summary::render(&graph, &what, &timing, &out);
     write(&stage.join("summary.txt"), &summary)?;
+    let warnings: Vec<(String, String)> = emit::report::warnings(&graph, &confessed)
+        .into_iter()
+        .map(|w| (w.kind, w.message))
+        .collect();
+    write(
+        &stage.join("report.html"),
+        &emit::html::render(
+            &confessed,
+            &what,
+            &summary,
+            &emit::html::svg(&target_dot),
+            &warnings,
+        ),
+    )?;
     crate::verify::record_invocation(&stage)?;
     events.push(
         "phase-end",
@@ -744,7 +760,7 @@ fn write_outputs(
     let f = std::fs::File::create(&graph_json).map_err(|e| Error::io("writing", &graph_json, e))?;
     emit::graph_json::write(f, g, map, build_root)
         .map_err(|e| Error::io("writing", &graph_json, e))?;
-    write(&out.join("graph.dot"), &emit::dot::render(g))?;
+    write(&out.join("graph-files.dot"), &emit::dot::render(g))?;
     write(&out.join("graph.txt"), &emit::text::render(g, map))?;
     save_store(&scratch.session, &out.join("confession"))?;
     Ok(entries)
@@ -853,69 +869,18 @@ fn log_calls(
     }
 }
 
-/// What report.md lists as needing a person's eye, one warning each, for the JSON log.
+/// What needs a person's eye, one warning each, for the JSON log.
 fn log_warnings(
     events: &mut crate::progress::EventLog,
     graph: &Graph,
     confessed: &crate::targets::Confessed,
 ) {
     let t = events.now();
-    let mut warn = |kind: &str, message: String, detail: serde_json::Value| {
+    for w in emit::report::warnings(graph, confessed) {
         events.push(
             "warning",
             t,
-            serde_json::json!({"kind": kind, "message": message, "detail": detail}),
-        );
-    };
-    for (flag, n) in &graph.unknown_flags {
-        warn(
-            "unknown-flag",
-            format!("the flag {flag} is not known to confess ({n} uses); it is kept as written"),
-            serde_json::json!({"flag": flag, "uses": n}),
-        );
-    }
-    for f in emit::report::raw_flags(confessed) {
-        warn(
-            "raw-flag",
-            format!(
-                "{}: {} `{}` has no typed form and is kept as a Raw flag",
-                f.target, f.place, f.word
-            ),
-            serde_json::json!({"target": f.target, "place": f.place, "word": f.word}),
-        );
-    }
-    for w in &graph.outside {
-        warn(
-            "outside-write",
-            format!(
-                "{}: wrote {} outside its tree (kept in a throwaway layer)",
-                w.step, w.path
-            ),
-            serde_json::to_value(w).unwrap_or_default(),
-        );
-    }
-    for n in &graph.network {
-        warn(
-            "network",
-            format!(
-                "{}: {} attempts to reach the network (it has none)",
-                n.step, n.attempts
-            ),
-            serde_json::to_value(n).unwrap_or_default(),
-        );
-    }
-    for why in &graph.reads_unobserved {
-        warn(
-            "reads-unobserved",
-            format!("{why}: its reads from outside the trees were not observed"),
-            serde_json::Value::Null,
-        );
-    }
-    if let Some(l) = &confessed.engine_lacks {
-        warn(
-            "engine-form",
-            format!("no engine form was written: {l}"),
-            serde_json::json!({"part": l.part, "value": l.value, "source": l.source}),
+            serde_json::json!({"kind": w.kind, "message": w.message, "detail": w.detail}),
         );
     }
 }

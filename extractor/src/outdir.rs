@@ -30,6 +30,7 @@ pub const OWNED: &[&str] = &[
     "link_commands.json",
     "graph.json",
     "graph.dot",
+    "graph-files.dot",
     "graph.txt",
     "summary.txt",
     "build.log",
@@ -43,6 +44,7 @@ pub const OWNED: &[&str] = &[
     "dhall",
     "targets.json",
     "report.md",
+    "report.html",
     "log.jsonl",
     "verify",
 ];

@@ -5,6 +5,7 @@
 pub mod clangd;
 pub mod corpus;
 pub mod dhall;
+pub mod html;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -5,6 +5,7 @@ pub mod dhall;
 pub mod dot;
 pub mod engine_dhall;
 pub mod graph_json;
+pub mod html;
 pub mod report;
 pub mod summary;
 pub mod text;

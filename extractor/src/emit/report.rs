@@ -295,3 +295,96 @@ pub fn render(c: &Confessed) -> String {
     }
     s
 }
+
+/// The HTML anchor of a target (`t-lib-greet`): letters, digits, `-` and `_` only, any other
+/// byte as `.XX`.
+pub fn anchor(dir: &str, name: &str) -> String {
+    let mut s = String::from("t");
+    let dir = if dir == "." { None } else { Some(dir) };
+    for part in dir.into_iter().chain([name]) {
+        s.push('-');
+        for b in part.bytes() {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                s.push(b as char);
+            } else {
+                s.push_str(&format!(".{b:02X}"));
+            }
+        }
+    }
+    s
+}
+
+/// One thing that needs a person's eye (the JSON log's warnings, report.html's).
+pub struct Warning {
+    /// `unknown-flag`, `raw-flag`, `outside-write`, `network`, `reads-unobserved`,
+    /// `engine-form`.
+    pub kind: String,
+    /// A sentence.
+    pub message: String,
+    /// The fields, as graph.json and report.md give them.
+    pub detail: serde_json::Value,
+}
+
+/// Every warning of a confession, by kind.
+pub fn warnings(graph: &crate::graph::Graph, confessed: &Confessed) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let mut warn = |kind: &str, message: String, detail: serde_json::Value| {
+        out.push(Warning {
+            kind: kind.to_string(),
+            message,
+            detail,
+        });
+    };
+    for (flag, n) in &graph.unknown_flags {
+        warn(
+            "unknown-flag",
+            format!("the flag {flag} is not known to confess ({n} uses); it is kept as written"),
+            serde_json::json!({"flag": flag, "uses": n}),
+        );
+    }
+    for f in raw_flags(confessed) {
+        warn(
+            "raw-flag",
+            format!(
+                "{}: {} `{}` has no typed form and is kept as a Raw flag",
+                f.target, f.place, f.word
+            ),
+            serde_json::json!({"target": f.target, "place": f.place, "word": f.word}),
+        );
+    }
+    for w in &graph.outside {
+        warn(
+            "outside-write",
+            format!(
+                "{}: wrote {} outside its tree (kept in a throwaway layer)",
+                w.step, w.path
+            ),
+            serde_json::to_value(w).unwrap_or_default(),
+        );
+    }
+    for n in &graph.network {
+        warn(
+            "network",
+            format!(
+                "{}: {} attempts to reach the network (it has none)",
+                n.step, n.attempts
+            ),
+            serde_json::to_value(n).unwrap_or_default(),
+        );
+    }
+    for why in &graph.reads_unobserved {
+        warn(
+            "reads-unobserved",
+            format!("{why}: its reads from outside the trees were not observed"),
+            serde_json::Value::Null,
+        );
+    }
+    if let Some(l) = &confessed.engine_lacks {
+        warn(
+            "engine-form",
+            format!("no engine form was written: {l}"),
+            serde_json::json!({"part": l.part, "value": l.value, "source": l.source}),
+        );
+    }
+    out
+}
