@@ -447,3 +447,32 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
     assert!(!cache.exists(), "Dhall's cache directory was made");
     assert_eq!(tree_digest(&outside), before);
 }
+
+/// serde_dhall's parser backtracks without bound on some texts the lexer's budget does not see
+/// (tests/data/dhall-slow-text.dhall: 989 bytes, a multi-line text with interpolations, found by
+/// the fuzzer; over 500 s in a release build). verify reads each manifest within a deadline and
+/// refuses it when the deadline passes, naming the file (exit 6).
+#[test]
+fn a_manifest_dhall_cannot_read_in_time_is_refused_at_the_deadline() {
+    require("make", "make");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fx = fixture("make/static-lib");
+    let run = confess(tmp.path(), &["make", fx.to_str().expect("utf-8")]);
+    run.assert_ok();
+    let slow = repo().join("tests/data/dhall-slow-text.dhall");
+    std::fs::copy(&slow, run.out.join("dhall/BUILD.confess.dhall")).expect("copy");
+    let t = std::time::Instant::now();
+    let o = std::process::Command::new(confess_bin())
+        .args(["verify", "--out"])
+        .arg(&run.out)
+        .env("CONFESS_DHALL_SECONDS", "3")
+        .output()
+        .expect("run confess verify");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(6), "{err}");
+    assert!(
+        err.contains("BUILD.confess.dhall") && err.contains("did not finish reading it within 3 s"),
+        "{err}"
+    );
+    assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
+}

@@ -71,15 +71,11 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
         let dir = if rel.is_empty() { ".".to_string() } else { rel };
-        let targets: Vec<Target> =
-            serde_dhall::from_file(&f)
-                .parse()
-                .map_err(|e| Error::Store {
-                    path: f.clone(),
-                    reason: format!(
-                        "the manifest does not read as a list of confess's targets: {e}"
-                    ),
-                })?;
+        let targets: Vec<Target> = within_deadline(&f, |p| serde_dhall::from_file(p).parse())?
+            .map_err(|e| Error::Store {
+                path: f.clone(),
+                reason: format!("the manifest does not read as a list of confess's targets: {e}"),
+            })?;
         let ef = f.with_file_name("BUILD.dhall");
         if !ef.is_file() {
             return Err(Error::Input {
@@ -87,15 +83,13 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
                 reason: "no engine form beside the companion: verify rebuilds from the engine form (confess writes none when the engine's types cannot express the toolchain)".into(),
             });
         }
-        let engine: Vec<crate::engine::model::Target> = serde_dhall::from_file(&ef)
-            .static_type_annotation()
-            .parse()
-            .map_err(|e| Error::Store {
-                path: ef.clone(),
-                reason: format!(
-                    "the manifest does not read as exactly the engine's List Target: {e}"
-                ),
-            })?;
+        let engine: Vec<crate::engine::model::Target> = within_deadline(&ef, |p| {
+            serde_dhall::from_file(p).static_type_annotation().parse()
+        })?
+        .map_err(|e| Error::Store {
+            path: ef.clone(),
+            reason: format!("the manifest does not read as exactly the engine's List Target: {e}"),
+        })?;
         let mut engine: BTreeMap<String, crate::engine::model::Target> =
             engine.into_iter().map(|t| (t.name.clone(), t)).collect();
         for t in targets {
@@ -128,6 +122,49 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
         }
     }
     Ok(all)
+}
+
+/// How long serde_dhall may take to read a manifest of `len` bytes: 30 s plus 0.2 ms a byte
+/// (confess's manifests of real projects take 0.03 to 0.04 ms a byte: 16 s for pixman's
+/// 386 KB), or `CONFESS_DHALL_SECONDS` seconds when set.
+pub fn deadline(len: u64) -> std::time::Duration {
+    match std::env::var("CONFESS_DHALL_SECONDS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        Some(s) => std::time::Duration::from_secs(s),
+        None => std::time::Duration::from_millis(30_000 + len / 5),
+    }
+}
+
+/// Runs serde_dhall's reading of `path` on a thread of its own and waits at most
+/// [`deadline`]: its pest parser backtracks without memoization, and on some inputs (a text
+/// with interpolations, found by the fuzzer; bracket nesting the lexer does not bound) it runs
+/// for minutes or hours. A reading that misses the deadline is an error naming the file (exit
+/// 6); the thread is left to the process's exit, which follows.
+fn within_deadline<T: Send + 'static>(
+    path: &Path,
+    read: impl FnOnce(&Path) -> T + Send + 'static,
+) -> Result<T> {
+    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let limit = deadline(len);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.to_path_buf();
+    std::thread::Builder::new()
+        .name("dhall".into())
+        .spawn(move || {
+            let _ = tx.send(read(&p));
+        })
+        .map_err(|e| Error::io("starting a thread to read", path, e))?;
+    rx.recv_timeout(limit).map_err(|_| Error::Store {
+        path: path.to_path_buf(),
+        reason: format!(
+            "Dhall's parser did not finish reading it within {} s (serde_dhall backtracks without \
+             bound on some texts; confess's own manifests take well under that): restore the \
+             file as confess wrote it (confess the project again with this --out)",
+            limit.as_secs()
+        ),
+    })
 }
 
 /// serde_dhall opens Dhall's cache directory (`$XDG_CACHE_HOME/dhall`, else `~/.cache/dhall`)
