@@ -71,11 +71,13 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
         let dir = if rel.is_empty() { ".".to_string() } else { rel };
-        let targets: Vec<Target> = within_deadline(&f, |p| serde_dhall::from_file(p).parse())?
-            .map_err(|e| Error::Store {
-                path: f.clone(),
-                reason: format!("the manifest does not read as a list of confess's targets: {e}"),
-            })?;
+        let targets: Vec<Target> = within_deadline(&f, |p| {
+            serde_dhall::from_file(p).parse().map_err(|e| e.to_string())
+        })?
+        .map_err(|e| Error::Store {
+            path: f.clone(),
+            reason: format!("the manifest does not read as a list of confess's targets: {e}"),
+        })?;
         let ef = f.with_file_name("BUILD.dhall");
         if !ef.is_file() {
             return Err(Error::Input {
@@ -84,7 +86,10 @@ pub fn load(out: &Path) -> Result<Vec<Declared>> {
             });
         }
         let engine: Vec<crate::engine::model::Target> = within_deadline(&ef, |p| {
-            serde_dhall::from_file(p).static_type_annotation().parse()
+            serde_dhall::from_file(p)
+                .static_type_annotation()
+                .parse()
+                .map_err(|e| e.to_string())
         })?
         .map_err(|e| Error::Store {
             path: ef.clone(),
