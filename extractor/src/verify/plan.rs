@@ -152,16 +152,8 @@ fn within_deadline<T: Send + 'static>(
     read: impl FnOnce(&Path) -> T + Send + 'static,
 ) -> Result<T> {
     let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-    let limit = deadline(len);
-    let (tx, rx) = std::sync::mpsc::channel();
     let p = path.to_path_buf();
-    std::thread::Builder::new()
-        .name("dhall".into())
-        .spawn(move || {
-            let _ = tx.send(read(&p));
-        })
-        .map_err(|e| Error::io("starting a thread to read", path, e))?;
-    rx.recv_timeout(limit).map_err(|_| Error::Store {
+    within(len, move || read(&p)).map_err(|limit| Error::Store {
         path: path.to_path_buf(),
         reason: format!(
             "Dhall's parser did not finish reading it within {} s (serde_dhall backtracks without \
@@ -170,6 +162,25 @@ fn within_deadline<T: Send + 'static>(
             limit.as_secs()
         ),
     })
+}
+
+/// Runs `read` (a reading of `len` bytes) on a thread of its own and waits at most
+/// [`deadline`]; past it, the deadline comes back and the thread is left running.
+pub fn within<T: Send + 'static>(
+    len: u64,
+    read: impl FnOnce() -> T + Send + 'static,
+) -> std::result::Result<T, std::time::Duration> {
+    let limit = deadline(len);
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("dhall".into())
+        .spawn(move || {
+            let _ = tx.send(read());
+        });
+    if spawned.is_err() {
+        return Err(limit);
+    }
+    rx.recv_timeout(limit).map_err(|_| limit)
 }
 
 /// serde_dhall opens Dhall's cache directory (`$XDG_CACHE_HOME/dhall`, else `~/.cache/dhall`)
