@@ -429,7 +429,7 @@ fn run_step(
         cmd.stdout(log).stderr(log2);
         None
     };
-    // The steps's ninja tells how far it is as `[done/total]`, whatever the user's NINJA_STATUS.
+    // The step's ninja tells how far it is as `[done/total]`, whatever the user's NINJA_STATUS.
     cmd.process_group(0).env("NINJA_STATUS", "[%f/%t] ");
     for (k, v) in env {
         cmd.env(k, v);
