@@ -109,7 +109,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     )?;
     let steps = driver.steps(&scratch, opts)?;
     let log_path = stage.join("build.log");
-    let display = crate::progress::Display::new(opts.progress);
+    let display = crate::progress::Display::new(opts.progress, opts.json_log.is_some());
     let mut events = crate::progress::EventLog::new();
     events.push(
         "start",
