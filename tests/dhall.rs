@@ -84,6 +84,74 @@ make_fixtures! {
     make_recursive => "recursive",
     make_codegen => "codegen",
     make_moved => "moved",
+    make_same_source_twice => "same-source-twice",
+}
+
+#[test]
+fn a_source_compiled_twice_is_two_compiles_in_the_manifests() {
+    // area.c and names.c go plainly into libshape.a and again, with -fPIC, hidden visibility
+    // and a define, into libshape.so in one compile-and-link call.
+    let (c, _tmp, _run) = make_fixture("same-source-twice");
+    let shared = target(&c, ".", "shape_shared");
+    let stat = target(&c, ".", "shape");
+    assert_eq!(stat.toolchain.cflags, vec![CFlag::Optimize(OptLevel::O2)]);
+    assert!(
+        shared.toolchain.cflags.contains(&CFlag::PIC)
+            && shared
+                .toolchain
+                .cflags
+                .contains(&CFlag::Visibility(SymbolVisibility::Hidden)),
+        "{:?}",
+        shared.toolchain.cflags
+    );
+    // Each links its own objects, in the recorded order.
+    for t in [shared, stat] {
+        assert_eq!(
+            t.link,
+            vec![
+                LinkItem::Source("area.c".into()),
+                LinkItem::Source("names.c".into())
+            ],
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn meson_variants_type_check_with_their_objects_and_link_lines() {
+    require("meson", "meson");
+    require("ninja", "ninja-build");
+    let fx = fixture("meson/variants");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess(tmp.path(), &["meson", fx.to_str().expect("utf-8")]);
+    let c = confessed(&run, &fx);
+    let pixel = target(&c, ".", "pixel");
+    let objects: Vec<&str> = pixel
+        .overrides
+        .iter()
+        .filter_map(|o| o.object.as_deref())
+        .collect();
+    assert_eq!(
+        objects,
+        vec![
+            "[build]/libpixel_16.a.p/src_pixel_tmpl.c.o",
+            "[build]/libpixel_8.a.p/src_pixel_tmpl.c.o"
+        ]
+    );
+    assert_eq!(
+        pixel.link[..3],
+        [
+            LinkItem::Object("[build]/libpixel_8.a.p/src_pixel_tmpl.c.o".into()),
+            LinkItem::Object("[build]/libpixel_16.a.p/src_pixel_tmpl.c.o".into()),
+            LinkItem::Source("src/pixel.c".into()),
+        ]
+    );
+    assert!(
+        pixel.link.contains(&LinkItem::Option(LinkOption::AsNeeded)),
+        "{:?}",
+        pixel.link
+    );
 }
 
 #[test]
@@ -171,6 +239,8 @@ fn cmake_fixtures_are_named_by_cmake() {
         ("basic", &[][..]),
         ("features", &["--", "-DFEATURES_FAST=ON"][..]),
         ("packages", &["--deps", "fake"][..]),
+        ("link-order", &[][..]),
+        ("configure-checks", &[][..]),
     ] {
         let fx = fixture(&format!("cmake/{name}"));
         let tmp = tempfile::tempdir().expect("tmp");

@@ -109,6 +109,7 @@ fixtures! {
     hardcoded_gcc => "hardcoded-gcc",
     cxx => "cxx",
     moved => "moved",
+    same_source_twice => "same-source-twice",
 }
 
 #[test]

@@ -496,3 +496,81 @@ fn all_targets_confesses_what_is_not_built_by_default() {
     let (objects, identical) = assert_verified("meson/excluded --all-targets", &all.out);
     assert_eq!(identical, objects, "objects differ in bytes");
 }
+
+#[test]
+fn a_source_compiled_once_per_variant_is_two_compiles_rebuilt_each_with_its_flags() {
+    // One template source compiled for 8 and 16 bits into objects of one shared library
+    // (extract_all_objects of two static libraries that are not built by default): two
+    // compiles, each with its own define and include directory, in the graph, the database,
+    // the manifests, and verify's build.
+    require("meson", "meson");
+    require("ninja", "ninja-build");
+    let fx = fixture("meson/variants");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess(
+        &tmp.path().join("c"),
+        &["meson", fx.to_str().expect("utf-8")],
+    );
+    run.assert_ok();
+    let got = run.read("graph.txt");
+    let expected = fx.join("expected.graph");
+    if std::env::var_os("CONFESS_BLESS").is_some() {
+        std::fs::write(&expected, &got).expect("bless");
+    }
+    let want =
+        std::fs::read_to_string(&expected).expect("expected.graph (CONFESS_BLESS=1 writes it)");
+    assert_eq!(got, want, "graph differs from {}", expected.display());
+    // compile_commands.json: one entry per variant, each with its define.
+    let db = run.json("compile_commands.json");
+    let mut variants: Vec<(String, String)> = db
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| {
+            e["file"]
+                .as_str()
+                .is_some_and(|f| f.ends_with("pixel_tmpl.c"))
+        })
+        .map(|e| {
+            let args = strs(&e["arguments"]);
+            let define = args
+                .iter()
+                .find(|a| a.starts_with("-DBITDEPTH="))
+                .expect("BITDEPTH")
+                .to_string();
+            (define, e["output"].as_str().expect("output").to_string())
+        })
+        .collect();
+    variants.sort();
+    assert_eq!(variants.len(), 2, "{variants:?}");
+    assert_eq!(variants[0].0, "-DBITDEPTH=16");
+    assert_eq!(variants[1].0, "-DBITDEPTH=8");
+    // The companion lists the source once per compile, each override naming its object.
+    let t = run.json("targets.json");
+    let pixel = target_of(&t, None, "pixel");
+    let srcs = strs(&pixel["srcs"]["Files"]);
+    assert_eq!(
+        srcs.iter().filter(|s| s.ends_with("pixel_tmpl.c")).count(),
+        2,
+        "{srcs:?}"
+    );
+    let overrides = pixel["overrides"].as_array().expect("overrides");
+    for (depth, dir) in [("16", "libpixel_16.a.p"), ("8", "libpixel_8.a.p")] {
+        let o = overrides
+            .iter()
+            .find(|o| o["object"].as_str().is_some_and(|p| p.contains(dir)))
+            .unwrap_or_else(|| panic!("no override for the {depth}-bit object: {overrides:?}"));
+        assert!(
+            o["flags"].to_string().contains(&format!("\"{depth}\"")),
+            "the {depth}-bit override lacks its define: {o}"
+        );
+    }
+    let manifest = run.read("dhall/BUILD.confess.dhall");
+    assert!(
+        manifest.contains("object = Some \"[build]/libpixel_8.a.p/src_pixel_tmpl.c.o\""),
+        "{manifest}"
+    );
+    // Both variants rebuilt from the manifests, each object the same bytes as the real one.
+    let (objects, identical) = assert_verified("meson/variants", &run.out);
+    assert_eq!((objects, identical), (4, 4));
+}

@@ -476,3 +476,119 @@ fn a_manifest_dhall_cannot_read_in_time_is_refused_at_the_deadline() {
     );
     assert!(t.elapsed().as_secs() < 20, "{:?}", t.elapsed());
 }
+
+/// Every compile the manifests declare, rendered as `confess verify` would run it, against the
+/// compile the confession recorded for the same object: the same words in the same order
+/// (the words that decide the object; where outputs go and what a link takes left out).
+fn assert_compiles_rendered_as_recorded(what: &str, out: &std::path::Path) -> usize {
+    let checks = confess::verify::plan::compiles(out)
+        .unwrap_or_else(|e| panic!("{what}: the manifests do not plan: {e}"));
+    for c in &checks {
+        let rendered = confess::verify::plan::compile_words(&c.rendered);
+        let recorded = confess::verify::plan::compile_words(&c.recorded);
+        assert_eq!(
+            rendered, recorded,
+            "{what}: {} of {} is rendered otherwise than recorded:\n  rendered {:?}\n  recorded {:?}",
+            c.object, c.target, c.rendered, c.recorded
+        );
+    }
+    checks.len()
+}
+
+#[test]
+fn every_manifest_compile_renders_as_the_recorded_compile_before_anything_runs() {
+    require("make", "make");
+    require("cmake", "cmake");
+    require("meson", "meson");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut runs: Vec<(String, Vec<String>)> = Vec::new();
+    let mut make: Vec<_> = std::fs::read_dir(fixture("make"))
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("Makefile").is_file())
+        .collect();
+    make.sort();
+    for d in make {
+        runs.push((
+            format!("make/{}", d.file_name().expect("name").to_string_lossy()),
+            vec!["make".into(), d.display().to_string()],
+        ));
+    }
+    for fx in ["basic", "features", "link-order", "excluded"] {
+        runs.push((
+            format!("cmake/{fx}"),
+            vec![
+                "cmake".into(),
+                fixture(&format!("cmake/{fx}")).display().to_string(),
+            ],
+        ));
+    }
+    for fx in ["generator", "variants"] {
+        runs.push((
+            format!("meson/{fx}"),
+            vec![
+                "meson".into(),
+                fixture(&format!("meson/{fx}")).display().to_string(),
+            ],
+        ));
+    }
+    let mut total = 0;
+    for (what, args) in &runs {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let run = confess(&tmp.path().join(what.replace('/', "-")), &args);
+        run.assert_ok();
+        let n = assert_compiles_rendered_as_recorded(what, &run.out);
+        assert!(n > 0, "{what}: no compile to compare");
+        total += n;
+    }
+    // Each fixture's compiles, the two variants of meson/variants and the plain and -fPIC
+    // compiles of make/same-source-twice among them.
+    assert!(total >= 60, "{total} compiles compared");
+}
+
+#[test]
+fn link_lines_keep_the_recorded_order_and_repetitions() {
+    // cmake/link-order: two archives that need each other, linked `libring.a libchain.a
+    // libring.a libchain.a`, and a program whose sources are listed zmain.c before alpha.c.
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let run = confess(
+        &tmp.path().join("c"),
+        &[
+            "cmake",
+            fixture("cmake/link-order").to_str().expect("utf-8"),
+        ],
+    );
+    run.assert_ok();
+    let t = run.json("targets.json");
+    let link = &target_of(&t, None, "loop")["link"];
+    assert_eq!(
+        link,
+        &serde_json::json!([
+            {"Source": "zmain.c"},
+            {"Source": "alpha.c"},
+            {"Dep": {"Local": ":ring"}},
+            {"Dep": {"Local": ":chain"}},
+            {"Dep": {"Local": ":ring"}},
+            {"Dep": {"Local": ":chain"}}
+        ]),
+        "{link}"
+    );
+    let manifest = run.read("dhall/BUILD.confess.dhall");
+    assert!(
+        manifest.contains("S.LinkItem.Dep (S.Dep.Local \":ring\")"),
+        "{manifest}"
+    );
+    // Without the repetition the program does not link; in the recorded order it is the
+    // same bytes as the real one.
+    let (code, text, report) = verify(&run.out);
+    assert_eq!(code, 0, "{text}");
+    let lp = targets(&report)
+        .iter()
+        .find(|x| x["target"] == "//:loop")
+        .expect("//:loop");
+    assert_eq!(lp["verdict"], "identical", "{lp}");
+}

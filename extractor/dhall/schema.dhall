@@ -165,7 +165,21 @@ let Resources = List Resource
 
 let TargetKind = < Executable | StaticLibrary | SharedLibrary | ObjectLibrary >
 
-let Override = { src : Text, flags : List CFlag }
+let Override = { src : Text, object : Optional Text, flags : List CFlag }
+
+let LinkOption =
+      < StartGroup
+      | EndGroup
+      | WholeArchive
+      | NoWholeArchive
+      | StaticLibs
+      | SharedLibs
+      | AsNeeded
+      | NoAsNeeded
+      >
+
+let LinkItem =
+      < Source : Text | Object : Text | Dep : Dep | Option : LinkOption >
 
 let Producer =
       < Program : { tool : Text, argv : List Text, cwd : Text }
@@ -193,6 +207,7 @@ let Target =
       , deps : List Dep
       , toolchain : Toolchain
       , overrides : List Override
+      , link : List LinkItem
       , generated : List Generated
       , requires : Resources
       , visibility : Visibility
@@ -225,6 +240,8 @@ in  { Arch
     , Resources
     , TargetKind
     , Override
+    , LinkOption
+    , LinkItem
     , Producer
     , Generated
     , Owner

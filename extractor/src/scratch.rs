@@ -448,7 +448,9 @@ impl Scratch {
 
     /// The environment a build runs in: shims first on PATH, the session variables, and the
     /// usual tool variables naming shims (a user's `CC=/usr/bin/clang-16` becomes `clang-16`, found
-    /// first on PATH).
+    /// first on PATH). `CC` and `CXX` are set only when the user set them: a configure step then
+    /// picks the compiler it picks without confess (autoconf's `gcc`, CMake's and Meson's `cc`),
+    /// and finds its shim first on PATH.
     pub fn env(&self, phase: Phase) -> Result<Vec<(String, OsString)>> {
         let old_path = std::env::var_os("PATH").unwrap_or_default();
         let mut path = vec![self.bin.clone()];
@@ -480,6 +482,9 @@ impl Scratch {
         ];
         for (var, default) in tools {
             let user = std::env::var(var).ok();
+            if user.is_none() && matches!(var, "CC" | "CXX") {
+                continue;
+            }
             let name = user
                 .as_deref()
                 .and_then(shlex::split)

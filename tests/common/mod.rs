@@ -329,6 +329,11 @@ pub fn compile_affecting(entry: &serde_json::Value, roots: &[&Path], expand_rsp:
             }
             w if w.starts_with("-MF") || w.starts_with("-MT") || w.starts_with("-MQ") => {}
             w if w.starts_with("-Wp,-MD,") || w.starts_with("-Wp,-MMD,") => {}
+            // A compile-and-link call's libraries and objects (`cc -o app main.c libx.a`): Bear
+            // keeps them among a source's arguments, confess keeps them for the link; they do
+            // not affect the compile.
+            w if !w.starts_with('-')
+                && [".a", ".so", ".o", ".lo"].iter().any(|x| w.ends_with(x)) => {}
             w => {
                 let abs = if Path::new(w).is_absolute() {
                     PathBuf::from(w)

@@ -78,32 +78,15 @@ impl Autotools {
     }
 }
 
-/// The environment of configure (and of make, which may re-run it): every tool variable names
-/// a shim, so configure bakes shims into the Makefiles and libtool.
-fn tool_env(scratch: &Scratch, deps: Deps) -> Result<Vec<(String, String)>> {
-    let base = scratch.env(Phase::Configure)?;
-    let get = |k: &str, d: &str| {
-        base.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.to_string_lossy().into_owned())
-            .unwrap_or_else(|| d.to_string())
-    };
-    let cc = get("CC", "cc");
-    let cxx = get("CXX", "c++");
-    let mut env = vec![
-        ("CONFESS_DEPS".to_string(), deps.as_str().to_string()),
-        ("CPP".to_string(), format!("{cc} -E")),
-        ("CXXCPP".to_string(), format!("{cxx} -E")),
-        // Host tools (code generators run during the build) go through the shims as well:
-        // their tokens realize themselves when run.
-        ("CC_FOR_BUILD".to_string(), cc.clone()),
-        ("CXX_FOR_BUILD".to_string(), cxx.clone()),
-        ("CPP_FOR_BUILD".to_string(), format!("{cc} -E")),
-    ];
-    if std::env::var_os("CC_FOR_BUILD").is_some() {
-        env.retain(|(k, _)| !k.ends_with("_FOR_BUILD"));
-    }
-    Ok(env)
+/// The environment of configure (and of make, which may re-run it) beyond the shims' own.
+/// configure sees what it sees without confess: no compiler, preprocessor or build-machine
+/// compiler is named for it (it finds `gcc`, `gcc -E`, the shims first on PATH, and bakes
+/// those names into the Makefiles and libtool), so its answers are a plain configure's.
+fn tool_env(_scratch: &Scratch, deps: Deps) -> Result<Vec<(String, String)>> {
+    Ok(vec![(
+        "CONFESS_DEPS".to_string(),
+        deps.as_str().to_string(),
+    )])
 }
 
 impl Driver for Autotools {

@@ -197,8 +197,14 @@ impl Driver for Cmake {
             scratch.build.display().to_string(),
             "-G".to_string(),
             self.generator.cmake_name().to_string(),
-            format!("-DCMAKE_TOOLCHAIN_FILE={}", toolchain.display()),
         ];
+        // The project sees what a plain configure sees: CMake finds the compilers on PATH, where
+        // the shims come first (and binutils beside the compiler it found), and the recorder
+        // comes in as a top-level include. `CMAKE_TOOLCHAIN_FILE` is defined only when the user
+        // gave one (then confess's file loads it), or on a CMake without dependency providers.
+        if self.user_toolchain.is_some() || override_find_package {
+            configure.push(format!("-DCMAKE_TOOLCHAIN_FILE={}", toolchain.display()));
+        }
         // The provider is loaded with the user's own top-level includes, if any.
         let mut includes: Vec<String> = Vec::new();
         if !override_find_package {
@@ -256,17 +262,22 @@ impl Driver for Cmake {
         }
         configure.extend(self.args.iter().cloned());
         let (program, build) = self.build_command(&scratch.build, opts.jobs)?;
-        let step = |label: &str, program: String, args: Vec<String>| Step {
+        let step = |label: &str, phase: Phase, program: String, args: Vec<String>| Step {
             label: label.into(),
-            phase: Phase::Configure,
+            phase,
             program,
             args,
             cwd: scratch.build.clone(),
             env: Vec::new(),
         };
         Ok(Some(vec![
-            step("cmake configure", "cmake".into(), configure),
-            step("cmake build", program, build),
+            step(
+                "cmake configure",
+                Phase::Configure,
+                "cmake".into(),
+                configure,
+            ),
+            step("cmake build", Phase::Build, program, build),
         ]))
     }
 

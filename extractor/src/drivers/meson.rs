@@ -75,7 +75,7 @@ fn entry(name: &str, value: &Path) -> String {
 /// it in build.ninja), and CMake, which dependency() may ask, goes through `cmake`.
 pub fn native_file(scratch: &Scratch, cc: &str, cxx: &str, cmake: &Path) -> Result<String> {
     let mut text = String::from(
-        "# Written by confess: the tools meson runs are confess's shims.\n[binaries]\n",
+        "# Written by confess: the tools meson runs are confess's shims, first on PATH.\n[binaries]\n",
     );
     let tools = [
         ("c", cc),
@@ -91,9 +91,11 @@ pub fn native_file(scratch: &Scratch, cc: &str, cxx: &str, cmake: &Path) -> Resu
         ("pkgconfig", "pkg-config"),
         ("pkg-config", "pkg-config"),
     ];
+    // By name, as meson finds them itself: the shims come first on PATH, and the project's
+    // `get_compiler('c').cmd_array()` and meson's log name `cc`, as in a plain setup.
     for (key, name) in tools {
-        let link = scratch.link(&scratch.bin, name)?;
-        text.push_str(&entry(key, &link));
+        scratch.link(&scratch.bin, name)?;
+        text.push_str(&entry(key, Path::new(name)));
     }
     text.push_str(&entry("cmake", cmake));
     Ok(text)
@@ -142,7 +144,7 @@ impl Driver for Meson {
             },
             Step {
                 label: "ninja".into(),
-                phase: Phase::Configure,
+                phase: Phase::Build,
                 program,
                 args: build,
                 cwd: scratch.build.clone(),

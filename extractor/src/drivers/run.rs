@@ -51,13 +51,20 @@ impl Driver for Run {
                 }
             })
             .collect();
+        // A command that is not a configure names its compilers by CC and CXX (a build script's
+        // `$CC -c a.c`): they name shims, `cc` and `c++` unless the user chose others.
+        let env = [("CC", "cc"), ("CXX", "c++")]
+            .into_iter()
+            .filter(|(k, _)| std::env::var_os(k).is_none())
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Ok(vec![Step {
             label: words[0].clone(),
             phase: Phase::Build,
             program: words[0].clone(),
             args: words[1..].to_vec(),
             cwd: scratch.src.clone(),
-            env: Vec::new(),
+            env,
         }])
     }
 

@@ -243,6 +243,15 @@ fn dep(d: &Dep) -> String {
     }
 }
 
+fn link_item(l: &LinkItem) -> String {
+    match l {
+        LinkItem::Source(s) => format!("S.LinkItem.Source {}", text(s)),
+        LinkItem::Object(s) => format!("S.LinkItem.Object {}", text(s)),
+        LinkItem::Dep(d) => format!("S.LinkItem.Dep ({})", dep(d)),
+        LinkItem::Option(o) => format!("S.LinkItem.Option S.LinkOption.{o:?}"),
+    }
+}
+
 fn resource(r: &Resource) -> String {
     match r {
         Resource::Pure => "S.Resource.Pure".into(),
@@ -330,8 +339,9 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         .iter()
         .map(|o| {
             format!(
-                "{{ src = {}\n{p}  , flags = {}\n{p}  }}",
+                "{{ src = {}\n{p}  , object = {}\n{p}  , flags = {}\n{p}  }}",
                 text(&o.src),
+                opt_text(&o.object),
                 fl(&o.flags, i + 6),
                 p = " ".repeat(i + 2)
             )
@@ -371,6 +381,14 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         ),
         ("toolchain", toolchain),
         ("overrides", list(&overrides, "S.Override", i + 2)),
+        (
+            "link",
+            list(
+                &t.link.iter().map(link_item).collect::<Vec<_>>(),
+                "S.LinkItem",
+                i + 2,
+            ),
+        ),
         ("generated", list(&generated, "S.Generated", i + 2)),
         (
             "requires",

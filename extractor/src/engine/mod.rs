@@ -227,8 +227,13 @@ pub fn project(
             name: p.into(),
         }))
     };
+    // Each file once: the engine compiles a file once per target, with the target's flags (a
+    // source compiled twice, once per variant, is a companion's matter).
     let mut srcs: Vec<String> = match &t.srcs {
-        own::Src::Files(f) => f.clone(),
+        own::Src::Files(f) => {
+            let mut seen = std::collections::BTreeSet::new();
+            f.iter().filter(|s| seen.insert(*s)).cloned().collect()
+        }
         _ => Vec::new(),
     };
     let mut deps = Vec::new();

@@ -8,6 +8,8 @@ pub mod names;
 
 use crate::graph::{Action, ActionKind, EdgeKind, Graph, NodeId, NodeKind};
 use crate::pathmap::{Loc, PathMap, Root};
+use confess_shims::args::ArgKind;
+use confess_shims::flags::Meaning;
 use model::*;
 use names::Names;
 use serde::{Deserialize, Serialize};
@@ -74,7 +76,7 @@ pub struct Outside {
     pub target: Option<String>,
 }
 
-pub const SCHEMA: &str = "confess-targets/1";
+pub const SCHEMA: &str = "confess-targets/2";
 
 impl Confessed {
     pub fn targets(&self) -> impl Iterator<Item = (&str, &Target)> {
@@ -247,6 +249,9 @@ pub fn parse_triple(s: &str) -> Triple {
 /// One compiled source of a target.
 struct Unit {
     src: String,
+    /// The object the compile wrote, where the build named it (a compile-and-link call's
+    /// objects have no name).
+    object: Option<String>,
     cxx: bool,
     flags: Vec<CFlag>,
     /// The same compile in the engine's vocabulary.
@@ -754,12 +759,22 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
             .map(|u| Dep::Local(target_ref(&d.dir, &drafts[*u].dir, &drafts[*u].name)))
             .collect();
         deps.extend(d.deps.iter().cloned());
-        let srcs: Vec<String> = {
-            let mut seen = BTreeSet::new();
-            us.iter()
-                .filter(|u| seen.insert(u.src.clone()))
-                .map(|u| u.src.clone())
-                .collect()
+        // One entry per compile: a source compiled twice into the target (once per variant,
+        // with its own flags) is listed twice, and its overrides name their objects.
+        let srcs: Vec<String> = us.iter().map(|u| u.src.clone()).collect();
+        let link = match d.kind {
+            TargetKind::ObjectLibrary => Vec::new(),
+            _ => link_line(&Linked {
+                g,
+                map,
+                paths: &paths,
+                drafts: &drafts,
+                me: ti,
+                producer: &producer,
+                node_target: &node_target,
+                srcs: &srcs,
+                deps: &deps,
+            }),
         };
         // A build step that tried the network: each target it built may need it (the seal
         // counts attempts per step, not per command), so each declares it.
@@ -796,6 +811,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
                 sysroot,
             },
             overrides,
+            link,
             generated: gens,
             requires,
             visibility: if d.kind == TargetKind::ObjectLibrary {
@@ -882,6 +898,156 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
 
 /// Whether an `-l` library of a link comes from outside the project (a library of the system
 /// or of a package), rather than being one of the project's targets.
+/// What the link line of one target is read against.
+struct Linked<'a> {
+    g: &'a Graph,
+    map: &'a PathMap,
+    paths: &'a Paths<'a>,
+    drafts: &'a [Draft],
+    me: usize,
+    producer: &'a BTreeMap<NodeId, usize>,
+    node_target: &'a BTreeMap<NodeId, usize>,
+    /// The target's sources, one entry per compile.
+    srcs: &'a [String],
+    deps: &'a [Dep],
+}
+
+/// The link line (or the archive's members) of a target as recorded: each input in its place,
+/// repeated where the build repeated it, with the linker options whose place matters.
+fn link_line(l: &Linked) -> Vec<LinkItem> {
+    let d = &l.drafts[l.me];
+    let Some(a) = d.action.map(|i| &l.g.actions[i]) else {
+        return Vec::new();
+    };
+    let inputs: Vec<NodeId> = a
+        .inputs
+        .iter()
+        .filter(|(e, _)| matches!(e, EdgeKind::Input | EdgeKind::Library | EdgeKind::Member))
+        .map(|(_, n)| *n)
+        .collect();
+    let mut items = Vec::new();
+    let mut placed_groups: BTreeSet<usize> = BTreeSet::new();
+    let mut item_of = |n: NodeId, items: &mut Vec<LinkItem>| {
+        let node = l.g.node(n);
+        let here = node.loc.as_ref().map(|loc| l.paths.loc(loc));
+        if matches!(
+            node.kind,
+            NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
+        ) {
+            // An object of an object library: the library, where its first object is.
+            if let Some(u) = d.uses.iter().find(|u| {
+                l.drafts[**u].kind == TargetKind::ObjectLibrary
+                    && l.drafts[**u].objects.contains(&n)
+            }) {
+                if placed_groups.insert(*u) {
+                    items.push(LinkItem::Dep(Dep::Local(target_ref(
+                        &d.dir,
+                        &l.drafts[*u].dir,
+                        &l.drafts[*u].name,
+                    ))));
+                }
+                return;
+            }
+            let src = l.producer.get(&n).and_then(|ai| {
+                let c = &l.g.actions[*ai];
+                c.inputs
+                    .iter()
+                    .find(|(e, _)| *e == EdgeKind::Source)
+                    .and_then(|(_, s)| l.g.node(*s).loc.as_ref())
+                    .map(|loc| l.paths.loc(loc))
+            });
+            if let Some(src) = src.filter(|s| l.srcs.contains(s)) {
+                let twice = l.srcs.iter().filter(|s| **s == src).count() > 1;
+                items.push(match here {
+                    Some(p) if twice => LinkItem::Object(p),
+                    _ => LinkItem::Source(src),
+                });
+                return;
+            }
+        }
+        if let Some(u) = l.node_target.get(&n).filter(|u| **u != l.me) {
+            let u = &l.drafts[*u];
+            items.push(LinkItem::Dep(Dep::Local(target_ref(
+                &d.dir, &u.dir, &u.name,
+            ))));
+            return;
+        }
+        if node.kind == NodeKind::External {
+            let name = node.name.clone().unwrap_or_default();
+            let dep = match package_dep(l.g, n) {
+                Some(Dep::Package(pk)) => l
+                    .deps
+                    .iter()
+                    .find(|x| matches!(x, Dep::Package(q) if q.name == pk.name))
+                    .cloned()
+                    .unwrap_or(Dep::Package(pk)),
+                Some(other) => other,
+                None => Dep::Library(name),
+            };
+            items.push(LinkItem::Dep(dep));
+            return;
+        }
+        match here {
+            // A file of the project or from outside, taken as it is.
+            Some(p) if matches!(node.kind, NodeKind::Object | NodeKind::Relocatable) => {
+                items.push(LinkItem::Object(p))
+            }
+            Some(p) => items.push(LinkItem::Dep(Dep::File(p))),
+            None => {}
+        }
+    };
+    // The driver's arguments give the options' places: each file input and `-l` is the next
+    // recorded input. When the two do not line up, the inputs alone keep their order.
+    let parsed = a.argv.split_first().and_then(|(a0, rest)| {
+        let cwd = l.map.scratch_root_join(&a.cwd);
+        confess_shims::args::parse(rest, a0.contains("clang"), &cwd).ok()
+    });
+    let aligned = a.kind == ActionKind::Link
+        && parsed.as_ref().is_some_and(|cmd| {
+            let files = cmd.inputs.len()
+                + cmd
+                    .args
+                    .iter()
+                    .filter(|x| x.kind == ArgKind::Flag(Meaning::Lib))
+                    .count();
+            files == inputs.len()
+        });
+    match parsed.filter(|_| aligned) {
+        Some(cmd) => {
+            let mut next = inputs.iter();
+            let mut at_input = cmd.inputs.iter().map(|i| i.arg).peekable();
+            for (k, x) in cmd.args.iter().enumerate() {
+                if at_input.next_if(|i| *i == k).is_some() || x.kind == ArgKind::Flag(Meaning::Lib)
+                {
+                    if let Some(n) = next.next() {
+                        item_of(*n, &mut items);
+                    }
+                    continue;
+                }
+                let words: Vec<&str> = match x.kind {
+                    ArgKind::Flag(Meaning::LinkerArg) => {
+                        x.value.as_deref().unwrap_or("").split(',').collect()
+                    }
+                    ArgKind::Flag(Meaning::Xlinker) => x.value.as_deref().into_iter().collect(),
+                    _ => Vec::new(),
+                };
+                items.extend(
+                    words
+                        .into_iter()
+                        .filter_map(LinkOption::of_word)
+                        .map(LinkItem::Option),
+                );
+            }
+        }
+        None => {
+            for n in inputs {
+                item_of(n, &mut items);
+            }
+        }
+    }
+    items
+}
+
 fn outside_library(deps: &[Dep], name: &str) -> bool {
     deps.iter().any(|d| match d {
         Dep::Library(l) => l == name,
@@ -994,7 +1160,13 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
         .into_iter()
         .map(|s| s.flag)
         .collect();
+    let object = a
+        .outputs
+        .iter()
+        .find_map(|o| g.node(*o).loc.as_ref())
+        .map(|l| paths.loc(l));
     Some(Unit {
+        object,
         engine,
         cxx: a.role == "c++" || is_cxx_source(&src),
         sysroot: flags::sysroot(&cmd, &pf),
@@ -1024,11 +1196,17 @@ fn common_flags<'a>(units: impl Iterator<Item = &'a Unit>) -> (Vec<CFlag>, Vec<O
             best = f.clone();
         }
     }
+    let compiles = |src: &str| units.iter().filter(|u| u.src == src).count();
     let overrides = units
         .iter()
         .filter(|u| u.flags != best)
         .map(|u| Override {
             src: u.src.clone(),
+            object: if compiles(&u.src) > 1 {
+                u.object.clone()
+            } else {
+                None
+            },
             flags: u.flags.clone(),
         })
         .collect();

@@ -354,6 +354,9 @@ impl TargetKind {
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Override {
     pub src: String,
+    /// The object this compile made, when the target compiles `src` more than once (each
+    /// compile is its own object, with its own flags); `None`: every compile of `src`.
+    pub object: Option<String>,
     pub flags: Vec<CFlag>,
 }
 
@@ -392,6 +395,73 @@ pub struct OutsideHeader {
     pub owner: Owner,
 }
 
+/// One place on a target's link line (or in its archive), in the recorded order, repetitions
+/// kept: a link of `a.o libx.a liby.a libx.a` needs the second `libx.a`, and the order of
+/// objects decides the layout of what is linked (and, with LTO, what it needs).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum LinkItem {
+    /// The object of this target's compile of a source (named by the source).
+    Source(String),
+    /// An object named by where the build put it: one of several compiles of a source, or an
+    /// object file the target takes as it is.
+    Object(String),
+    /// One of `deps`, at this place.
+    Dep(Dep),
+    /// A linker option that applies to what follows it.
+    Option(LinkOption),
+}
+
+/// The linker options whose place on the link line is their meaning.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum LinkOption {
+    /// `--start-group`: the archives up to `--end-group` are searched again until nothing new
+    /// is found.
+    StartGroup,
+    EndGroup,
+    /// `--whole-archive`: every member of the archives that follow is linked (CMake's
+    /// `$<LINK_LIBRARY:WHOLE_ARCHIVE,...>`, Meson's `link_whole`).
+    WholeArchive,
+    NoWholeArchive,
+    /// `-Bstatic`: `-l` finds only archives from here on.
+    StaticLibs,
+    /// `-Bdynamic`.
+    SharedLibs,
+    /// `--as-needed`: a shared library that follows is recorded only if it is used.
+    AsNeeded,
+    NoAsNeeded,
+}
+
+impl LinkOption {
+    /// The linker's word for the option.
+    pub fn word(self) -> &'static str {
+        match self {
+            LinkOption::StartGroup => "--start-group",
+            LinkOption::EndGroup => "--end-group",
+            LinkOption::WholeArchive => "--whole-archive",
+            LinkOption::NoWholeArchive => "--no-whole-archive",
+            LinkOption::StaticLibs => "-Bstatic",
+            LinkOption::SharedLibs => "-Bdynamic",
+            LinkOption::AsNeeded => "--as-needed",
+            LinkOption::NoAsNeeded => "--no-as-needed",
+        }
+    }
+
+    /// The option a linker word spells, if it is one of these.
+    pub fn of_word(w: &str) -> Option<LinkOption> {
+        Some(match w {
+            "--start-group" | "-(" => LinkOption::StartGroup,
+            "--end-group" | "-)" => LinkOption::EndGroup,
+            "--whole-archive" => LinkOption::WholeArchive,
+            "--no-whole-archive" => LinkOption::NoWholeArchive,
+            "-Bstatic" | "-dn" | "-non_shared" => LinkOption::StaticLibs,
+            "-Bdynamic" | "-dy" | "-call_shared" => LinkOption::SharedLibs,
+            "--as-needed" => LinkOption::AsNeeded,
+            "--no-as-needed" => LinkOption::NoAsNeeded,
+            _ => return None,
+        })
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Origin {
     pub file: String,
@@ -418,6 +488,9 @@ pub struct Target {
     pub deps: Vec<Dep>,
     pub toolchain: Toolchain,
     pub overrides: Vec<Override>,
+    /// The link line (or the archive's members) in the recorded order, repetitions kept:
+    /// objects, deps and the linker options whose place matters. Empty for an object library.
+    pub link: Vec<LinkItem>,
     pub generated: Vec<Generated>,
     pub requires: Vec<Resource>,
     pub visibility: Visibility,
@@ -761,10 +834,44 @@ pub fn every_alternative() -> Package {
                 sysroot: (i == 2).then(|| "/sysroot".into()),
             },
             overrides: if i == 0 {
-                vec![Override {
-                    src: "a.c".into(),
-                    flags: vec![CFlag::Optimize(OptLevel::O0)],
-                }]
+                vec![
+                    Override {
+                        src: "a.c".into(),
+                        object: None,
+                        flags: vec![CFlag::Optimize(OptLevel::O0)],
+                    },
+                    Override {
+                        src: "b.c".into(),
+                        object: Some("[build]/b16.o".into()),
+                        flags: vec![CFlag::Define(Define {
+                            name: "BITS".into(),
+                            value: Some("16".into()),
+                        })],
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
+            link: if i == 0 {
+                let mut items = vec![
+                    LinkItem::Source("a.c".into()),
+                    LinkItem::Object("[build]/b16.o".into()),
+                    LinkItem::Dep(Dep::Local(":other".into())),
+                ];
+                items.extend(
+                    [
+                        LinkOption::StartGroup,
+                        LinkOption::EndGroup,
+                        LinkOption::WholeArchive,
+                        LinkOption::NoWholeArchive,
+                        LinkOption::StaticLibs,
+                        LinkOption::SharedLibs,
+                        LinkOption::AsNeeded,
+                        LinkOption::NoAsNeeded,
+                    ]
+                    .map(LinkItem::Option),
+                );
+                items
             } else {
                 Vec::new()
             },

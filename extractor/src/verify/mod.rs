@@ -249,12 +249,21 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         &scratch.root,
         crate::drivers::copies(driver, &scratch.src),
     )?;
-    real::build(
+    let configured = real::build(
         driver,
         &scratch,
         &seal,
         &copts,
         &vdir.join("real-build.log"),
+        &Roots {
+            src: scratch.src.clone(),
+            build: if driver.out_of_tree() {
+                scratch.build.clone()
+            } else {
+                scratch.src.clone()
+            },
+            out: out.clone(),
+        },
     )?;
     let real_src = scratch.root.join("real-src");
     rename(&scratch.src, &real_src)?;
@@ -351,9 +360,13 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         .flat_map(|p| std::iter::once(&p.output).chain(&p.aliases))
         .cloned()
         .collect();
+    // What configure made and the build left as it was (a try_run program copied into the
+    // build tree, a project's own check program) is configure's, not a target's.
+    let now = made(&real, driver.source());
     let unclaimed = real_artifacts(&real, driver.source())
         .into_iter()
         .filter(|a| !claimed.contains(a))
+        .filter(|a| configured.get(a).is_none_or(|f| now.get(a) != Some(f)))
         .collect();
     let mut report = Report {
         schema: "confess-verify/1",
@@ -513,7 +526,31 @@ use crate::targets::model::TargetKind;
 /// The programs, shared libraries and archives the real build left in its trees that the
 /// user's tree did not have, as manifest paths. Left out: what configure steps make to probe
 /// the compiler and the system (CMakeFiles/, meson-private/).
+/// Artifacts by manifest path, with the length and modification time they had.
+pub(crate) type Made = BTreeMap<String, (u64, Option<std::time::SystemTime>)>;
+
+/// The artifacts in a build's trees now (as `real_artifacts` finds them), fingerprinted.
+pub(crate) fn made(roots: &Roots, user_src: &Path) -> Made {
+    artifact_files(roots, user_src)
+        .into_iter()
+        .map(|(m, f)| {
+            let meta = std::fs::metadata(&f).ok();
+            (
+                m,
+                (
+                    meta.as_ref().map_or(0, |m| m.len()),
+                    meta.and_then(|m| m.modified().ok()),
+                ),
+            )
+        })
+        .collect()
+}
+
 fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
+    artifact_files(real, user_src).into_keys().collect()
+}
+
+fn artifact_files(real: &Roots, user_src: &Path) -> BTreeMap<String, PathBuf> {
     let is_artifact = |p: &Path| -> bool {
         use std::io::Read;
         let mut head = [0u8; 18];
@@ -538,7 +575,7 @@ fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
     if real.build != real.src {
         files.extend(crate::pathmap::files_below(&real.src));
     }
-    let mut out = BTreeSet::new();
+    let mut out = BTreeMap::new();
     for f in files {
         let (rel, manifest) = if let Ok(r) = f.strip_prefix(&real.build) {
             let r = r.display().to_string();
@@ -552,9 +589,9 @@ fn real_artifacts(real: &Roots, user_src: &Path) -> BTreeSet<String> {
         if probe(&rel) || user_src.join(&rel).exists() || !is_artifact(&f) {
             continue;
         }
-        out.insert(manifest);
+        out.insert(manifest, f);
     }
     out
 }
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};

@@ -249,9 +249,15 @@ impl Roots {
 /// What graph.json says of one compile: where it ran, how it named its source, what it wrote.
 #[derive(Clone, Debug)]
 struct Compile {
+    /// The object's node in graph.json: the compile's identity (a compile-and-link call's
+    /// objects have no path, and two compiles of one source are two nodes).
+    node: u64,
     cwd: PathBuf,
     src_word: String,
-    object: String,
+    /// Where the build put the object (`None`: inside a compile-and-link call).
+    object: Option<String>,
+    /// The compile's argv as recorded, its paths in the verify roots.
+    argv: Vec<String>,
     /// Include directories as the compile spelled them (`./include`), by the directory they
     /// name: gcc writes the spelling into the line table, the manifests name it canonically.
     include_words: BTreeMap<PathBuf, String>,
@@ -263,8 +269,9 @@ struct Compile {
 /// The facts of the confession's graph the plan uses.
 pub struct Recorded {
     compiles: BTreeMap<String, Vec<Compile>>,
-    /// Objects each artifact was made from (inputs and members), by manifest path.
-    inputs: BTreeMap<String, BTreeSet<String>>,
+    /// The object nodes each artifact was made from (inputs and members), in command-line
+    /// order, by the artifact's manifest path.
+    inputs: BTreeMap<String, Vec<u64>>,
     /// Where each artifact's link ran (relative words in link flags are relative to it).
     link_cwd: BTreeMap<String, PathBuf>,
 }
@@ -302,12 +309,18 @@ impl Recorded {
             }
         }
         prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        // A word that is such a path, or a flag with such a path glued to it (`-I/src/inc`,
+        // `-Wl,-rpath,/build`, `--sysroot=/x`).
         let unmap = |w: &str| -> String {
             for (from, to) in &prefixes {
-                if let Some(rest) = w.strip_prefix(from.as_str()) {
-                    if rest.is_empty() || rest.starts_with('/') {
-                        return format!("{}{rest}", to.display());
+                let mut at = 0;
+                while let Some(i) = w[at..].find(from.as_str()).map(|i| i + at) {
+                    let rest = &w[i + from.len()..];
+                    let starts = i == 0 || (w.starts_with('-') && !w[..i].ends_with('/'));
+                    if starts && (rest.is_empty() || rest.starts_with('/')) {
+                        return format!("{}{}{rest}", &w[..i], to.display());
                     }
+                    at = i + 1;
                 }
             }
             w.to_string()
@@ -371,28 +384,30 @@ impl Recorded {
                     .unwrap_or_else(|| src_abs.display().to_string());
                 let include_words = include_words(&argv, &cwd);
                 let spelling = spelling(&argv, &cwd);
-                for o in outputs {
+                for o in a["outputs"].as_array().unwrap_or(&empty) {
+                    let Some(node) = o.as_u64() else { continue };
                     rec.compiles.entry(src.clone()).or_default().push(Compile {
+                        node,
                         cwd: cwd.clone(),
                         src_word: src_word.clone(),
-                        object: o,
+                        object: node_path(&g, o),
+                        argv: argv.clone(),
                         include_words: include_words.clone(),
                         spelling: spelling.clone(),
                     });
                 }
             } else if kind == "archive" || kind == "link" {
-                let objs: BTreeSet<String> = a["inputs"]
+                let objs: Vec<u64> = a["inputs"]
                     .as_array()
                     .unwrap_or(&empty)
                     .iter()
-                    .filter(|i| {
-                        let n = &g["nodes"][i["node"].as_u64().unwrap_or(u64::MAX) as usize];
+                    .filter_map(|i| i["node"].as_u64())
+                    .filter(|n| {
                         matches!(
-                            n["kind"].as_str(),
+                            g["nodes"][*n as usize]["kind"].as_str(),
                             Some("object" | "assembly" | "relocatable")
                         )
                     })
-                    .filter_map(|i| node_path(&g, &i["node"]))
                     .collect();
                 for o in outputs {
                     if kind == "link" {
@@ -408,17 +423,32 @@ impl Recorded {
         Ok(rec)
     }
 
-    /// The compile of `src` whose object went into `artifact` (or, for an object library,
-    /// into any artifact), if the graph has one.
-    fn compile_for(&self, src: &str, artifact: Option<&str>) -> Option<&Compile> {
-        let cs = self.compiles.get(src)?;
+    /// The compiles of `src` whose objects went into `artifact`, in its command-line order
+    /// (for an object library, or an artifact the graph does not know: the first compile of
+    /// `src` whose object any artifact used, else its first compile).
+    fn compiles_for(&self, src: &str, artifact: Option<&str>) -> Vec<&Compile> {
+        let Some(cs) = self.compiles.get(src) else {
+            return Vec::new();
+        };
         if let Some(ins) = artifact.and_then(|a| self.inputs.get(a)) {
-            if let Some(c) = cs.iter().find(|c| ins.contains(&c.object)) {
-                return Some(c);
+            let mut mine: Vec<&Compile> = Vec::new();
+            for n in ins {
+                if let Some(c) = cs.iter().find(|c| c.node == *n) {
+                    if !mine.iter().any(|m| m.node == c.node) {
+                        mine.push(c);
+                    }
+                }
+            }
+            if !mine.is_empty() {
+                return mine;
             }
         }
-        let used: BTreeSet<&String> = self.inputs.values().flatten().collect();
-        cs.iter().find(|c| used.contains(&c.object)).or(cs.first())
+        let used: BTreeSet<u64> = self.inputs.values().flatten().copied().collect();
+        cs.iter()
+            .find(|c| used.contains(&c.node))
+            .or(cs.first())
+            .into_iter()
+            .collect()
     }
 }
 
@@ -436,6 +466,10 @@ pub struct Object {
     pub src: String,
     /// Manifest path of the object (the same place as in the real build).
     pub path: String,
+    /// The compile the manifest build runs for it (empty when another target's compile makes
+    /// it), and the compile the confession recorded for it, if any.
+    pub argv: Vec<String>,
+    pub recorded: Option<Vec<String>>,
 }
 
 /// What the plan builds for one target.
@@ -520,90 +554,136 @@ pub fn ninja(
         let e::Src::Files(files) = &d.engine.srcs else {
             continue;
         };
-        let srcs: Vec<&String> = files.iter().filter(|f| !is_link_input(f)).collect();
+        // Each source once; the confess form lists a source once per compile of it.
+        let mut srcs: Vec<&String> = Vec::new();
+        for f in files.iter().filter(|f| !is_link_input(f)) {
+            if !srcs.contains(&f) {
+                srcs.push(f);
+            }
+        }
+        let listed = |src: &str| match &t.srcs {
+            Src::Files(fs) => fs.iter().filter(|f| *f == src).count().max(1),
+            _ => 1,
+        };
         let artifact = (t.kind != TargetKind::ObjectLibrary).then_some(t.output.as_str());
         let mut objs = Vec::new();
-        for (k, src) in srcs.iter().enumerate() {
+        let mut k = 0;
+        for src in &srcs {
             let src = src.as_str();
-            let cxx = is_cxx(src);
-            let no_words = BTreeMap::new();
-            let no_spelling = BTreeMap::new();
-            let (cwd, word, obj, spelled, respelled) = match rec.compile_for(src, artifact) {
-                Some(c) => (
-                    c.cwd.clone(),
-                    c.src_word.clone(),
-                    c.object.clone(),
-                    &c.include_words,
-                    &c.spelling,
-                ),
-                None => (
-                    roots.src.clone(),
-                    path(src),
+            // The compiles the manifest declares for `src`: one per override naming its
+            // object, the others with the source's override or the target's flags; each
+            // rendered where the recorded compile of that object ran.
+            let recorded = rec.compiles_for(src, artifact);
+            let mut claimed: BTreeSet<u64> = BTreeSet::new();
+            let mut jobs: Vec<(Option<&Compile>, Option<&Override>)> = Vec::new();
+            for o in t
+                .overrides
+                .iter()
+                .filter(|o| o.src == src && o.object.is_some())
+            {
+                let c = recorded.iter().find(|c| c.object == o.object).copied();
+                claimed.extend(c.map(|c| c.node));
+                jobs.push((c, Some(o)));
+            }
+            let plain = t
+                .overrides
+                .iter()
+                .find(|o| o.src == src && o.object.is_none());
+            let mut rest = recorded.iter().filter(|c| !claimed.contains(&c.node));
+            while jobs.len() < listed(src) {
+                jobs.push((rest.next().copied(), plain));
+            }
+            for (c, over) in jobs {
+                let cxx = is_cxx(src);
+                let no_words = BTreeMap::new();
+                let no_spelling = BTreeMap::new();
+                let at = k;
+                let synthetic = || {
                     format!(
-                        "[build]/confess-verify/{}/{}.{k}.o",
+                        "[build]/confess-verify/{}/{}.{at}.o",
                         d.label.replace([':', '/'], "_"),
                         src.rsplit('/').next().unwrap_or(src)
+                    )
+                };
+                k += 1;
+                let (cwd, word, obj, spelled, respelled) = match c {
+                    Some(c) => (
+                        c.cwd.clone(),
+                        c.src_word.clone(),
+                        c.object.clone().unwrap_or_else(synthetic),
+                        &c.include_words,
+                        &c.spelling,
                     ),
-                    &no_words,
-                    &no_spelling,
-                ),
-            };
-            objs.push(Object {
-                src: src.to_string(),
-                path: obj.clone(),
-            });
-            if !written.insert(obj.clone()) {
-                // One compile that two targets both use: built once.
-                continue;
-            }
-            // A build that named its source relative to where it compiled names its include
-            // directories so too, and debug information records them as named.
-            let relative = !Path::new(&word).is_absolute();
-            let cpath = |p: &str| -> String {
-                let abs = roots.path(p);
-                if let Some(w) = spelled.get(&confess_shims::headers::lexical(&abs)) {
-                    return w.clone();
+                    None => (
+                        roots.src.clone(),
+                        path(src),
+                        synthetic(),
+                        &no_words,
+                        &no_spelling,
+                    ),
+                };
+                objs.push(Object {
+                    src: src.to_string(),
+                    path: obj.clone(),
+                    argv: Vec::new(),
+                    recorded: c.map(|c| c.argv.clone()),
+                });
+                if !written.insert(obj.clone()) {
+                    // One compile that two targets both use: built once.
+                    continue;
                 }
-                if relative && (abs.starts_with(&roots.src) || abs.starts_with(&roots.build)) {
-                    relative_to(&cwd, &abs)
-                } else {
-                    abs.display().to_string()
-                }
-            };
-            let mut cmd = vec![compiler(&tc.compiler, cxx)];
-            match t.overrides.iter().find(|o| o.src == src) {
-                // A source whose compile differs from its target's: the companion's flags.
-                Some(o) => cmd.extend(o.flags.iter().flat_map(|f| render::cflag(f, &cpath))),
-                None => {
-                    let same = |w: &str| w.to_string();
-                    let canonical = er::Places {
-                        path: &same,
-                        text: &same,
-                    };
-                    let here = er::Places {
-                        path: &cpath,
-                        text: &text,
-                    };
-                    for f in if cxx { &tc.cxxflags } else { &tc.cflags } {
-                        match respelled.get(&er::cflag(f, &canonical)) {
-                            Some(words) => cmd.extend(words.iter().cloned()),
-                            None => cmd.extend(er::cflag(f, &here)),
+                // A build that named its source relative to where it compiled names its include
+                // directories so too, and debug information records them as named.
+                let relative = !Path::new(&word).is_absolute();
+                let cpath = |p: &str| -> String {
+                    let abs = roots.path(p);
+                    if let Some(w) = spelled.get(&confess_shims::headers::lexical(&abs)) {
+                        return w.clone();
+                    }
+                    if relative && (abs.starts_with(&roots.src) || abs.starts_with(&roots.build)) {
+                        relative_to(&cwd, &abs)
+                    } else {
+                        abs.display().to_string()
+                    }
+                };
+                let mut cmd = vec![compiler(&tc.compiler, cxx)];
+                match over {
+                    // A compile that differs from its target's: the companion's flags.
+                    Some(o) => cmd.extend(o.flags.iter().flat_map(|f| render::cflag(f, &cpath))),
+                    None => {
+                        let same = |w: &str| w.to_string();
+                        let canonical = er::Places {
+                            path: &same,
+                            text: &same,
+                        };
+                        let here = er::Places {
+                            path: &cpath,
+                            text: &text,
+                        };
+                        for f in if cxx { &tc.cxxflags } else { &tc.cflags } {
+                            match respelled.get(&er::cflag(f, &canonical)) {
+                                Some(words) => cmd.extend(words.iter().cloned()),
+                                None => cmd.extend(er::cflag(f, &here)),
+                            }
                         }
                     }
                 }
+                if let Some(s) = &tc.sysroot {
+                    cmd.push(format!("--sysroot={}", path(s)));
+                }
+                cmd.extend(["-c".to_string(), word, "-o".into(), path(&obj)]);
+                if let Some(o) = objs.last_mut() {
+                    o.argv = cmd.clone();
+                }
+                let _ = writeln!(
+                    n,
+                    "build {}: cc {}\n  cwd = {}\n  cmd = {}",
+                    ninja_escape(&path(&obj)),
+                    ninja_escape(&path(src)),
+                    shell(&[cwd.display().to_string()]),
+                    shell(&cmd).replace('$', "$$")
+                );
             }
-            if let Some(s) = &tc.sysroot {
-                cmd.push(format!("--sysroot={}", path(s)));
-            }
-            cmd.extend(["-c".to_string(), word, "-o".into(), path(&obj)]);
-            let _ = writeln!(
-                n,
-                "build {}: cc {}\n  cwd = {}\n  cmd = {}",
-                ninja_escape(&path(&obj)),
-                ninja_escape(&path(src)),
-                shell(&[cwd.display().to_string()]),
-                shell(&cmd).replace('$', "$$")
-            );
         }
         cxx_of.insert(d.label.clone(), srcs.iter().any(|s| is_cxx(s)));
         objects_of.insert(d.label.clone(), objs.clone());
@@ -734,14 +814,117 @@ pub fn ninja(
                 _ => {}
             }
         }
+        {
+            let here = er::Places {
+                path: &path,
+                text: &text,
+            };
+            for f in &tc.ldflags {
+                if let e::LDFlag::Lib(name) = f {
+                    libs.push((lib_place(name), er::ldflag(f, &here)));
+                }
+            }
+        }
+        libs.sort_by_key(|(at, _)| *at);
+        // The manifest's link line, when it has one: objects, deps and position-dependent
+        // options in the recorded order, repetitions kept. Otherwise the order above.
+        let line: Option<Vec<String>> = (!t.link.is_empty()).then(|| {
+            let mut line = Vec::new();
+            let mut used = vec![false; p.objects.len()];
+            let named: BTreeSet<&str> = t
+                .link
+                .iter()
+                .filter_map(|i| match i {
+                    LinkItem::Object(o) => Some(o.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let mut placed: BTreeSet<usize> = BTreeSet::new();
+            for item in &t.link {
+                match item {
+                    LinkItem::Source(src) => {
+                        let k = (0..p.objects.len())
+                            .find(|k| {
+                                !used[*k]
+                                    && p.objects[*k].src == *src
+                                    && !named.contains(p.objects[*k].path.as_str())
+                            })
+                            .or_else(|| {
+                                (0..p.objects.len())
+                                    .find(|k| !used[*k] && p.objects[*k].src == *src)
+                            });
+                        if let Some(k) = k {
+                            used[k] = true;
+                            line.push(path(&p.objects[k].path));
+                        }
+                    }
+                    LinkItem::Object(o) => {
+                        match (0..p.objects.len()).find(|k| !used[*k] && p.objects[*k].path == *o) {
+                            Some(k) => {
+                                used[k] = true;
+                                line.push(path(o));
+                            }
+                            None => line.push(path(o)),
+                        }
+                    }
+                    LinkItem::Dep(dep) => {
+                        let Some(i) = t.deps.iter().position(|x| x == dep) else {
+                            continue;
+                        };
+                        placed.insert(i);
+                        if let Dep::Local(r) = dep {
+                            if let Some(u) =
+                                resolve(d, r).filter(|u| u.target.kind == TargetKind::ObjectLibrary)
+                            {
+                                line.extend(
+                                    objects_of
+                                        .get(&u.label)
+                                        .into_iter()
+                                        .flatten()
+                                        .map(|o| path(&o.path)),
+                                );
+                                continue;
+                            }
+                        }
+                        if t.kind != TargetKind::StaticLibrary {
+                            line.extend(
+                                libs.iter()
+                                    .filter(|(at, _)| *at == i)
+                                    .flat_map(|(_, w)| w.iter().cloned()),
+                            );
+                        }
+                    }
+                    LinkItem::Option(o) if t.kind != TargetKind::StaticLibrary => {
+                        line.push(format!("-Wl,{}", o.word()))
+                    }
+                    LinkItem::Option(_) => {}
+                }
+            }
+            // What the line does not place still goes to the link, after it.
+            for (k, o) in p.objects.iter().enumerate() {
+                if !used[k] {
+                    line.push(path(&o.path));
+                }
+            }
+            if t.kind != TargetKind::StaticLibrary {
+                line.extend(
+                    libs.iter()
+                        .filter(|(at, _)| !placed.contains(at))
+                        .flat_map(|(_, w)| w.iter().cloned()),
+                );
+            }
+            line
+        });
         let out = path(&t.output);
         match t.kind {
             TargetKind::StaticLibrary => {
+                let members = line.as_ref().unwrap_or(&objs);
                 let _ = writeln!(
                     n,
                     "build {}: ar {}",
                     ninja_escape(&out),
-                    objs.iter()
+                    members
+                        .iter()
                         .map(|o| ninja_escape(o))
                         .collect::<Vec<_>>()
                         .join(" ")
@@ -754,10 +937,22 @@ pub fn ninja(
                 };
                 // The link's options come first, then the objects, then its libraries (deps and
                 // `-l` flags, in the link's order, in the group brackets if it had them).
+                // With a link line, the options it places are not repeated in front.
+                let placed = |f: &e::LDFlag| {
+                    line.is_some() && {
+                        let words = er::ldflag(f, &here);
+                        !words.is_empty()
+                            && words.iter().all(|w| {
+                                w.strip_prefix("-Wl,").is_some_and(|v| {
+                                    v.split(',').all(|x| LinkOption::of_word(x).is_some())
+                                })
+                            })
+                    }
+                };
                 let is_library = |f: &&e::LDFlag| match f {
                     e::LDFlag::Lib(_) => true,
-                    e::LDFlag::Raw(r) => r == START_GROUP || r == END_GROUP,
-                    _ => false,
+                    e::LDFlag::Raw(r) => r == START_GROUP || r == END_GROUP || placed(f),
+                    f => placed(f),
                 };
                 let mut cmd = vec![compiler(&tc.compiler, cxx)];
                 if t.kind == TargetKind::SharedLibrary && !tc.ldflags.contains(&e::LDFlag::Shared) {
@@ -773,21 +968,20 @@ pub fn ninja(
                     cmd.push(format!("--sysroot={}", path(s)));
                 }
                 cmd.extend(["-o".to_string(), out.clone()]);
-                cmd.extend(objs.iter().cloned());
-                for f in &tc.ldflags {
-                    if let e::LDFlag::Lib(name) = f {
-                        libs.push((lib_place(name), er::ldflag(f, &here)));
+                match line {
+                    Some(line) => cmd.extend(line),
+                    None => {
+                        cmd.extend(objs.iter().cloned());
+                        // The group brackets stand around the libraries, as the link had them.
+                        let group = tc.ldflags.contains(&e::LDFlag::Raw(START_GROUP.into()));
+                        if group {
+                            cmd.push(START_GROUP.into());
+                        }
+                        cmd.extend(libs.into_iter().flat_map(|(_, w)| w));
+                        if group {
+                            cmd.push(END_GROUP.into());
+                        }
                     }
-                }
-                libs.sort_by_key(|(at, _)| *at);
-                // The group brackets stand around the libraries, as the link had them.
-                let group = tc.ldflags.contains(&e::LDFlag::Raw(START_GROUP.into()));
-                if group {
-                    cmd.push(START_GROUP.into());
-                }
-                cmd.extend(libs.into_iter().flat_map(|(_, w)| w));
-                if group {
-                    cmd.push(END_GROUP.into());
                 }
                 let implicit: Vec<String> = implicit.iter().map(|o| ninja_escape(o)).collect();
                 // Where the real link ran: relative words in its flags are relative to it.
@@ -812,6 +1006,94 @@ pub fn ninja(
         }
     }
     Ok((n, planned))
+}
+
+/// The words of a compile call that decide what it compiles to, in order: every flag but
+/// those that say where outputs go, where the driver stops, or what the link takes (a
+/// compile-and-link call's `-shared` and libraries); the driver, inputs and `-o` left out.
+pub fn compile_words(argv: &[String]) -> Vec<String> {
+    use confess_shims::args::ArgKind;
+    let Some((a0, rest)) = argv.split_first() else {
+        return Vec::new();
+    };
+    let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), Path::new("/")) else {
+        return rest.to_vec();
+    };
+    cmd.args
+        .iter()
+        .filter(|a| match &a.kind {
+            ArgKind::Input => false,
+            ArgKind::Unknown => true,
+            ArgKind::Flag(m) => !(crate::targets::flags::plumbing(*m) || m.is_link_only()),
+        })
+        .flat_map(|a| a.words.iter().cloned())
+        .collect()
+}
+
+/// One compile of the manifest build beside the compile the confession recorded for it.
+#[derive(Clone, Debug)]
+pub struct CompileCheck {
+    pub target: String,
+    pub object: String,
+    pub rendered: Vec<String>,
+    pub recorded: Vec<String>,
+}
+
+/// Renders every compile of a confession's manifests, without running anything, beside the
+/// compile recorded for the same object (paths in both as the confession's graph names them).
+/// Compiles the graph has no record of (none in a confession of this version) are left out.
+pub fn compiles(out: &Path) -> Result<Vec<CompileCheck>> {
+    let declared = load(out)?;
+    let path = out.join("graph.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
+    let g: Value = serde_json::from_str(&text).map_err(|e| Error::Store {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    // The layout verify's scratch has: the sources in `src`, an out-of-tree build tree (one
+    // graph.json gives no build root of its own) in `build` beside it, where relative words of
+    // the recorded compiles (`-I../src/include`) name what they named. Nothing is read there.
+    let base = Path::new("/confess-verify-plan");
+    let roots = Roots {
+        src: base.join("src"),
+        build: if g["roots"]["build"].is_null() {
+            base.join("build")
+        } else {
+            base.join("src")
+        },
+        out: out.to_path_buf(),
+    };
+    let rec = Recorded::read(out, &roots)?;
+    let (_, planned) = ninja(&declared, &rec, &roots)?;
+    // The engine form names the build tree by the output directory's copy of it (`[out]/build`,
+    // `[out]/generated` for an in-tree build): the same files as the build tree's.
+    let copies: Vec<String> = ["build", "generated"]
+        .iter()
+        .map(|d| out.join(d).display().to_string())
+        .collect();
+    let build = roots.build.display().to_string();
+    let same = |w: &String| -> String {
+        let mut w = w.clone();
+        for c in &copies {
+            w = w.replace(c.as_str(), &build);
+        }
+        w
+    };
+    Ok(planned
+        .into_iter()
+        .flat_map(|p| {
+            let label = p.label.clone();
+            p.objects.into_iter().filter_map(move |o| {
+                Some(CompileCheck {
+                    target: label.clone(),
+                    object: o.path,
+                    recorded: o.recorded?,
+                    rendered: o.argv.iter().map(same).collect(),
+                })
+            })
+        })
+        .filter(|c| !c.rendered.is_empty())
+        .collect())
 }
 
 /// The compiler driver of a toolchain, for C or C++.

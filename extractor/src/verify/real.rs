@@ -9,14 +9,17 @@ use std::path::Path;
 use std::process::Stdio;
 
 /// Copies the sources into the scratch area and runs the real build there; its output goes to
-/// `log`. Fails with the command and the log's tail when a step fails.
+/// `log`. Fails with the command and the log's tail when a step fails. Returns the programs,
+/// libraries and archives that were in the trees (`roots`) when the configure steps ended, with
+/// their fingerprints: configure's own test programs, which the build does not make.
 pub fn build(
     driver: &dyn Driver,
     scratch: &Scratch,
     seal: &crate::seal::Seal,
     opts: &Options,
     log: &Path,
-) -> Result<()> {
+    roots: &super::plan::Roots,
+) -> Result<super::Made> {
     // The copy first: a driver's steps may depend on what is in it (autogen.sh or not).
     crate::drivers::copy_source(driver, &scratch.src, &[])?;
     let steps = driver.real_steps(scratch, opts)?.ok_or_else(|| {
@@ -27,7 +30,8 @@ pub fn build(
     })?;
     std::fs::create_dir_all(&scratch.build)
         .map_err(|e| Error::io("creating", &scratch.build, e))?;
-    for step in &steps {
+    let mut configured = super::Made::new();
+    for (k, step) in steps.iter().enumerate() {
         let out = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -75,6 +79,13 @@ pub fn build(
                 detail,
             });
         }
+        let last_configure = step.phase == confess_shims::session::Phase::Configure
+            && steps
+                .get(k + 1)
+                .is_some_and(|n| n.phase != confess_shims::session::Phase::Configure);
+        if last_configure {
+            configured = super::made(roots, driver.source());
+        }
     }
-    Ok(())
+    Ok(configured)
 }
