@@ -592,3 +592,61 @@ fn link_lines_keep_the_recorded_order_and_repetitions() {
         .expect("//:loop");
     assert_eq!(lp["verdict"], "identical", "{lp}");
 }
+
+#[test]
+fn sources_outside_the_project_tree_are_targets_under_outside() {
+    // cmake/outside/project adds ../vendor/minitest by absolute path (as Debian adds
+    // /usr/src/googletest): its library gets a package of its own under _outside/, a valid
+    // label, manifests that type-check, and is rebuilt from them.
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let vendor = fixture("cmake/outside/vendor/minitest");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let define = format!("-DMINITEST_DIR={}", vendor.display());
+    let run = confess(
+        &tmp.path().join("c"),
+        &[
+            "cmake",
+            fixture("cmake/outside/project").to_str().expect("utf-8"),
+            "--",
+            &define,
+        ],
+    );
+    run.assert_ok();
+    let c = common::dhall::check(&run.out);
+    let (dir, minitest) = c
+        .targets()
+        .find(|(_, t)| t.name == "minitest")
+        .expect("a minitest target");
+    assert_eq!(dir, "_outside/minitest");
+    assert!(run
+        .out
+        .join("dhall/_outside/minitest/BUILD.dhall")
+        .is_file());
+    // Its sources are named where they are, and it says it needs them.
+    let src = format!("{}/src/minitest.c", vendor.display());
+    match &minitest.srcs {
+        confess::targets::model::Src::Files(f) => assert!(f.contains(&src), "{f:?}"),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        minitest
+            .requires
+            .contains(&confess::targets::model::Resource::Filesystem(src.clone())),
+        "{:?}",
+        minitest.requires
+    );
+    let (_, test) = c
+        .targets()
+        .find(|(_, t)| t.name == "calc_test")
+        .expect("calc_test");
+    assert!(
+        test.deps.contains(&confess::targets::model::Dep::Local(
+            "//_outside/minitest:minitest".into()
+        )),
+        "{:?}",
+        test.deps
+    );
+    let (objects, identical) = assert_verified("cmake/outside", &run.out);
+    assert_eq!((objects, identical), (4, 4));
+}

@@ -236,6 +236,19 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // (CMake's File API reply, kept just above).
     let names = driver.names(&stage);
     let confessed = crate::targets::build(&graph, &map, &out, &stage, &names);
+    // Labels are checked as they are written: a ref that names no target is confess's fault,
+    // and no manifest with one is written.
+    let dangling = confessed.dangling_labels();
+    if !dangling.is_empty() {
+        return Err(Error::Store {
+            path: out.join("dhall"),
+            reason: format!(
+                "confess made refs that name no target: {}; this is a bug in confess: please \
+                 report it with graph.json and build.log of this output directory",
+                dangling.join(", ")
+            ),
+        });
+    }
     emit::dhall::write_all(&stage, &confessed, &opts.engine_root)?;
     let target_dot = emit::dot::targets(&confessed);
     write(&stage.join("graph.dot"), &target_dot)?;

@@ -110,6 +110,11 @@ pub fn check(out: &Path) -> Confessed {
     use confess::emit::dhall::{IndexEntry, COMPANION};
     let text = std::fs::read_to_string(out.join("targets.json")).expect("targets.json");
     let written: Confessed = serde_json::from_str(&text).expect("targets.json parses");
+    assert_eq!(
+        written.dangling_labels(),
+        Vec::<String>::new(),
+        "refs that name no target"
+    );
     assert!(
         written.engine_lacks.is_none(),
         "the engine cannot express this build: {:?}",

@@ -79,6 +79,46 @@ pub struct Outside {
 pub const SCHEMA: &str = "confess-targets/2";
 
 impl Confessed {
+    /// The refs to local targets (deps and link lines) that name no target of the packages,
+    /// each with the target that holds it: none, in any confession confess writes.
+    pub fn dangling_labels(&self) -> Vec<String> {
+        let known: BTreeSet<(&str, &str)> = self
+            .packages
+            .iter()
+            .flat_map(|p| p.targets.iter().map(|t| (p.dir.as_str(), t.name.as_str())))
+            .collect();
+        let mut bad = Vec::new();
+        for p in &self.packages {
+            for t in &p.targets {
+                let refs = t.deps.iter().chain(t.link.iter().filter_map(|l| match l {
+                    LinkItem::Dep(d) => Some(d),
+                    _ => None,
+                }));
+                for d in refs {
+                    let Dep::Local(r) = d else { continue };
+                    let resolved = match (r.strip_prefix("//"), r.strip_prefix(':')) {
+                        (Some(rest), _) => rest
+                            .split_once(':')
+                            .map(|(dir, n)| (if dir.is_empty() { "." } else { dir }, n)),
+                        (None, Some(n)) => Some((p.dir.as_str(), n)),
+                        _ => None,
+                    };
+                    let valid = resolved.is_some_and(|(dir, n)| {
+                        !dir.starts_with('/')
+                            && !dir.split('/').any(|c| c.is_empty() || c == "..")
+                            && known.contains(&(dir, n))
+                    });
+                    if !valid {
+                        bad.push(format!("{r} (in {}:{})", p.dir, t.name));
+                    }
+                }
+            }
+        }
+        bad.sort();
+        bad.dedup();
+        bad
+    }
+
     pub fn targets(&self) -> impl Iterator<Item = (&str, &Target)> {
         self.packages
             .iter()
@@ -581,6 +621,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
         d.dir = dir;
         d.name = name;
     }
+    outside_packages(&mut drafts, map);
     // Names are unique within a package: a clash gets the kind, then a number.
     let mut order: Vec<usize> = (0..drafts.len()).collect();
     order.sort_by(|a, b| {
@@ -652,8 +693,15 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
                 let Some(loc) = &node.loc else { continue };
                 let p = paths.loc(loc);
                 if *e == EdgeKind::Source {
-                    if loc.root == Root::Build {
-                        generated.insert(p.clone(), *n);
+                    match loc.root {
+                        Root::Build => {
+                            generated.insert(p.clone(), *n);
+                        }
+                        // A source from outside the project tree: the target needs that file.
+                        Root::System => {
+                            requires.insert(p.clone());
+                        }
+                        Root::Source => {}
                     }
                     continue;
                 }
@@ -898,6 +946,74 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
 
 /// Whether an `-l` library of a link comes from outside the project (a library of the system
 /// or of a package), rather than being one of the project's targets.
+/// The package directory under which targets whose sources lie outside the project tree are
+/// written (`//_outside/minitest:minitest`): a Debian build's `add_subdirectory(/usr/src/
+/// googletest ...)` compiles googletest's sources, and its targets need labels and manifests
+/// like the project's own.
+pub const OUTSIDE: &str = "_outside";
+
+/// Moves the targets whose package is a directory outside the project tree (an absolute path)
+/// under `_outside/`, each directory named by the fewest of its last components that tell it
+/// from the others (`/usr/src/googletest/googletest` is `_outside/googletest`).
+fn outside_packages(drafts: &mut [Draft], map: &PathMap) {
+    let mut dirs: Vec<String> = drafts
+        .iter()
+        .filter(|d| d.dir.starts_with('/'))
+        .map(|d| d.dir.clone())
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    if dirs.is_empty() {
+        return;
+    }
+    // A project directory of that name would clash: then another underscore.
+    let mut top = OUTSIDE.to_string();
+    while map.scratch_src.join(&top).exists() {
+        top.push('_');
+    }
+    let parts = |d: &str| -> Vec<String> {
+        d.split('/')
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                c.chars()
+                    .map(|ch| {
+                        if ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.' | '+') {
+                            ch
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    let mut named: BTreeMap<String, String> = BTreeMap::new();
+    for d in &dirs {
+        let mine = parts(d);
+        let mut k = 1;
+        let name = loop {
+            let tail = mine[mine.len().saturating_sub(k)..].join("/");
+            let clash = dirs.iter().any(|o| {
+                o != d && {
+                    let theirs = parts(o);
+                    theirs[theirs.len().saturating_sub(k)..].join("/") == tail
+                }
+            });
+            if !clash || k >= mine.len() {
+                break tail;
+            }
+            k += 1;
+        };
+        let name = if name.is_empty() { "root".into() } else { name };
+        named.insert(d.clone(), format!("{top}/{name}"));
+    }
+    for d in drafts.iter_mut() {
+        if let Some(n) = named.get(&d.dir) {
+            d.dir = n.clone();
+        }
+    }
+}
+
 /// What the link line of one target is read against.
 struct Linked<'a> {
     g: &'a Graph,
