@@ -441,7 +441,7 @@ mod tests {
         assert_eq!(
             t0.deps.iter().map(dep).collect::<Vec<_>>(),
             [
-                ":a",
+                ":t1",
                 "fmt (fetched, SHA256=00)",
                 "pkg-config zlib",
                 "flake nixpkgs#zlib",

@@ -740,7 +740,7 @@ pub fn every_alternative() -> Package {
         }),
     ];
     let deps = vec![
-        Dep::Local(":a".into()),
+        Dep::Local(":t1".into()),
         Dep::External(ExternalRef {
             hash: "SHA256=00".into(),
             name: "fmt".into(),
@@ -856,7 +856,7 @@ pub fn every_alternative() -> Package {
                 let mut items = vec![
                     LinkItem::Source("a.c".into()),
                     LinkItem::Object("[build]/b16.o".into()),
-                    LinkItem::Dep(Dep::Local(":other".into())),
+                    LinkItem::Dep(Dep::Local(":t2".into())),
                 ];
                 items.extend(
                     [

@@ -840,6 +840,13 @@ pub fn ninja(
                 })
                 .collect();
             let mut placed: BTreeSet<usize> = BTreeSet::new();
+            // The project's files a link takes as they are (the engine form lists them among
+            // its sources): placed where the line names them.
+            let as_is: Vec<&String> = match &d.engine.srcs {
+                e::Src::Files(files) => files.iter().filter(|f| is_link_input(f)).collect(),
+                _ => Vec::new(),
+            };
+            let mut placed_files: BTreeSet<&str> = BTreeSet::new();
             for item in &t.link {
                 match item {
                     LinkItem::Source(src) => {
@@ -872,6 +879,15 @@ pub fn ninja(
                             continue;
                         };
                         placed.insert(i);
+                        if let Dep::File(f) = dep {
+                            if as_is.contains(&f) {
+                                // A prebuilt object is an archive's member, as it is a link's
+                                // input.
+                                placed_files.insert(f.as_str());
+                                line.push(path(f));
+                                continue;
+                            }
+                        }
                         if let Dep::Local(r) = dep {
                             if let Some(u) =
                                 resolve(d, r).filter(|u| u.target.kind == TargetKind::ObjectLibrary)
@@ -906,6 +922,12 @@ pub fn ninja(
                     line.push(path(&o.path));
                 }
             }
+            line.extend(
+                as_is
+                    .iter()
+                    .filter(|f| !placed_files.contains(f.as_str()))
+                    .map(|f| path(f)),
+            );
             if t.kind != TargetKind::StaticLibrary {
                 line.extend(
                     libs.iter()
