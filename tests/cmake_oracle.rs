@@ -276,7 +276,12 @@ pub fn check_against_file_api(fx: &Path, run: &Run) {
                 .unwrap_or_default()
             {
                 let frag = f["fragment"].as_str().expect("fragment");
-                if f["role"] != "libraries" || frag.starts_with("-Wl") || frag.is_empty() {
+                // Flags among the libraries (`-pthread` from Threads::Threads, `-Wl,...`) are
+                // options of the link, not inputs.
+                if f["role"] != "libraries"
+                    || frag.is_empty()
+                    || (frag.starts_with('-') && !frag.starts_with("-l"))
+                {
                     continue;
                 }
                 // A relative library path is relative to where the link runs (the top build

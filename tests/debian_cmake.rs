@@ -1,5 +1,5 @@
-//! Real CMake projects from Debian source packages (zlib, cjson, expat, and double-conversion
-//! in C++ with LTO), confessed with
+//! Real CMake projects from Debian source packages (zlib, cjson, expat, double-conversion in
+//! C++ with LTO, snappy with googletest added from /usr/src/googletest), confessed with
 //! `--deps real` and `--deps fake`, checked against CMake's File API from the same build
 //! directory, and (real) against Bear on a real build and across the Ninja and Unix Makefiles
 //! generators. The user's tree stays untouched even where the project's configure writes into
@@ -130,6 +130,37 @@ fn double_conversion_cxx_with_lto() {
             "-DBUILD_TESTING=ON",
         ],
         false,
+    );
+}
+
+#[test]
+fn snappy_with_googletest_from_outside_its_tree() {
+    // Debian builds link googletest's sources from /usr/src/googletest (the googletest
+    // package), added with add_subdirectory: snappy's tests are built that way here (its
+    // bundled third_party/googletest swapped for /usr/src/googletest in the unpacked copy).
+    // googletest's and googlemock's libraries are targets under _outside/, with valid refs,
+    // rebuilt from their manifests.
+    assert!(
+        Path::new("/usr/src/googletest/CMakeLists.txt").is_file(),
+        "/usr/src/googletest is missing: install the googletest package (scripts/install-deps.sh)"
+    );
+    check(
+        "snappy",
+        "",
+        |src| {
+            let cm = src.join("CMakeLists.txt");
+            let text = std::fs::read_to_string(&cm).expect("CMakeLists.txt");
+            let swapped = text.replace(
+                "add_subdirectory(\"third_party/googletest\")",
+                "add_subdirectory(/usr/src/googletest googletest)",
+            );
+            assert_ne!(
+                swapped, text,
+                "snappy's CMakeLists.txt no longer adds googletest"
+            );
+            std::fs::write(&cm, swapped).expect("write");
+        },
+        &["-DSNAPPY_BUILD_BENCHMARKS=OFF"],
     );
 }
 
