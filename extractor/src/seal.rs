@@ -761,6 +761,12 @@ impl Skeleton<'_> {
                 Err(why) => {
                     self.layers.push(PathBuf::new());
                     if rustix::mount::mount_bind(dir, at).is_err() {
+                        // Removed since its parent was listed (another program's temporary
+                        // directory in /tmp): there is nothing to show, and an empty
+                        // directory stands where it was.
+                        if std::fs::symlink_metadata(dir).is_err() {
+                            return Ok(());
+                        }
                         return Err(why);
                     }
                     let _ = rustix::mount::mount_remount(
