@@ -944,8 +944,6 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
     }
 }
 
-/// Whether an `-l` library of a link comes from outside the project (a library of the system
-/// or of a package), rather than being one of the project's targets.
 /// The package directory under which targets whose sources lie outside the project tree are
 /// written (`//_outside/minitest:minitest`): a Debian build's `add_subdirectory(/usr/src/
 /// googletest ...)` compiles googletest's sources, and its targets need labels and manifests
@@ -1164,6 +1162,8 @@ fn link_line(l: &Linked) -> Vec<LinkItem> {
     items
 }
 
+/// Whether an `-l` library of a link comes from outside the project (a library of the system
+/// or of a package), rather than being one of the project's targets.
 fn outside_library(deps: &[Dep], name: &str) -> bool {
     deps.iter().any(|d| match d {
         Dep::Library(l) => l == name,

@@ -320,7 +320,7 @@ impl Recorded {
                     if starts && (rest.is_empty() || rest.starts_with('/')) {
                         return format!("{}{}{rest}", &w[..i], to.display());
                     }
-                    at = i + 1;
+                    at = i + from.chars().next().map_or(1, char::len_utf8);
                 }
             }
             w.to_string()
