@@ -4,7 +4,7 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-PACKAGES=(make gcc g++ binutils bear googletest clangd clang-tidy tmux graphviz chromium fonts-dejavu-core autoconf automake libtool pkg-config dpkg-dev python3-jsonschema cmake ninja-build zlib1g-dev coq libonig-dev meson gcc-i686-linux-gnu)
+PACKAGES=(make gcc g++ binutils nasm yasm bear googletest clangd clang-tidy tmux graphviz chromium fonts-dejavu-core autoconf automake libtool pkg-config dpkg-dev python3-jsonschema cmake ninja-build zlib1g-dev coq libonig-dev meson gcc-i686-linux-gnu)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then

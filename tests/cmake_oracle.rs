@@ -103,7 +103,10 @@ pub fn check_against_file_api(fx: &Path, run: &Run) {
     let actions = g["actions"].as_array().expect("actions");
     // Compiles grouped by the target that owns their object.
     let mut compiles: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
-    for a in actions.iter().filter(|a| a["kind"] == "compile") {
+    for a in actions
+        .iter()
+        .filter(|a| a["kind"] == "compile" || a["kind"] == "assemble")
+    {
         let out = node_loc(&g, &a["outputs"][0]);
         if let Some(t) = owner(&out) {
             compiles.entry(t).or_default().push(a);

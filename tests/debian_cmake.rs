@@ -1,5 +1,6 @@
 //! Real CMake projects from Debian source packages (zlib, cjson, expat, double-conversion in
-//! C++ with LTO, snappy with googletest added from /usr/src/googletest), confessed with
+//! C++ with LTO, snappy with googletest added from /usr/src/googletest, libjpeg-turbo with its
+//! SIMD code in nasm), confessed with
 //! `--deps real` and `--deps fake`, checked against CMake's File API from the same build
 //! directory, and (real) against Bear on a real build and across the Ninja and Unix Makefiles
 //! generators. The user's tree stays untouched even where the project's configure writes into
@@ -162,6 +163,15 @@ fn snappy_with_googletest_from_outside_its_tree() {
         },
         &["-DSNAPPY_BUILD_BENCHMARKS=OFF"],
     );
+}
+
+#[test]
+fn libjpeg_turbo_with_nasm() {
+    // 27 of its objects are nasm's (CMake's ASM_NASM language), in an object library linked
+    // into both libjpeg and libturbojpeg, static and shared; the shared libjpeg is linked with a
+    // version script configure writes into the build tree.
+    require("nasm", "nasm");
+    check("libjpeg-turbo", "", |_| {}, &[]);
 }
 
 #[test]

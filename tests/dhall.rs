@@ -85,6 +85,89 @@ make_fixtures! {
     make_codegen => "codegen",
     make_moved => "moved",
     make_same_source_twice => "same-source-twice",
+    make_assemblers => "assemblers",
+}
+
+#[test]
+fn assembled_sources_are_typed_with_their_assembler_and_options() {
+    require("nasm", "nasm");
+    require("yasm", "yasm");
+    let (c, _tmp, _run) = make_fixture("assemblers");
+    let fast = target(&c, ".", "fast");
+    let app = target(&c, ".", "app");
+    assert_eq!(
+        fast.srcs,
+        Src::Files(vec!["sum.asm".into(), "twice.asm".into()])
+    );
+    let by_src = |t: &Target, s: &str| -> Assembly {
+        t.assembled
+            .iter()
+            .find(|a| a.src == s)
+            .unwrap_or_else(|| panic!("{}: no assembly of {s}: {:?}", t.name, t.assembled))
+            .clone()
+    };
+    let def = |n: &str, v: &str| {
+        AsmFlag::Define(Define {
+            name: n.into(),
+            value: Some(v.into()),
+        })
+    };
+    let sum = by_src(fast, "sum.asm");
+    assert!(
+        matches!(&sum.assembler, Assembler::Nasm(v) if v.version.starts_with('2')),
+        "{sum:?}"
+    );
+    assert_eq!(
+        sum.flags,
+        vec![
+            AsmFlag::Format("elf64".into()),
+            AsmFlag::Include("inc".into()),
+            def("SCALE", "3")
+        ]
+    );
+    let twice = by_src(fast, "twice.asm");
+    assert!(matches!(twice.assembler, Assembler::Yasm(_)), "{twice:?}");
+    assert_eq!(
+        twice.flags,
+        vec![AsmFlag::Format("elf64".into()), def("DOUBLE", "2")]
+    );
+    let tag = by_src(app, "tag.s");
+    assert!(matches!(tag.assembler, Assembler::GnuAs(_)), "{tag:?}");
+    assert_eq!(
+        tag.flags,
+        vec![
+            AsmFlag::Raw("--64".into()),
+            AsmFlag::Include("inc".into()),
+            def("TAG", "42")
+        ]
+    );
+    // What the assemblers' preprocessors read are the targets' headers; the raw image nasm
+    // includes is a generated file of the build.
+    assert!(
+        fast.headers.contains(&"inc/macros.inc".to_string()),
+        "{:?}",
+        fast.headers
+    );
+    assert!(
+        app.headers.contains(&"inc/tag.inc".to_string()),
+        "{:?}",
+        app.headers
+    );
+    assert!(
+        fast.generated.iter().any(|g| g.path == "[build]/blob.bin"),
+        "{:?}",
+        fast.generated
+    );
+    // The C flags are the C compile's alone; the link places the assembled object.
+    assert_eq!(app.toolchain.cflags, vec![CFlag::Optimize(OptLevel::O2)]);
+    assert_eq!(
+        app.link,
+        vec![
+            LinkItem::Source("main.c".into()),
+            LinkItem::Source("tag.s".into()),
+            LinkItem::Dep(Dep::Local(":fast".into()))
+        ]
+    );
 }
 
 #[test]

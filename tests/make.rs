@@ -10,6 +10,10 @@ use std::path::Path;
 
 fn check_fixture(name: &str) {
     require("make", "make");
+    if name == "assemblers" {
+        require("nasm", "nasm");
+        require("yasm", "yasm");
+    }
     let fx = fixture(&format!("make/{name}"));
     let before = tree_digest(&fx);
     let tmp = tempfile::tempdir().expect("tmp");
@@ -110,6 +114,7 @@ fixtures! {
     cxx => "cxx",
     moved => "moved",
     same_source_twice => "same-source-twice",
+    assemblers => "assemblers",
 }
 
 #[test]

@@ -15,6 +15,8 @@ fn targets(report: &Value) -> &Vec<Value> {
 fn every_make_fixture_rebuilds_from_its_manifests_as_the_real_build() {
     require("make", "make");
     require("ninja", "ninja-build");
+    require("nasm", "nasm");
+    require("yasm", "yasm");
     let tmp = tempfile::tempdir().expect("tmp");
     let mut dirs: Vec<_> = std::fs::read_dir(fixture("make"))
         .expect("fixtures")
@@ -511,6 +513,8 @@ fn assert_compiles_rendered_as_recorded(what: &str, out: &std::path::Path) -> us
 #[test]
 fn every_manifest_compile_renders_as_the_recorded_compile_before_anything_runs() {
     require("make", "make");
+    require("nasm", "nasm");
+    require("yasm", "yasm");
     require("cmake", "cmake");
     require("meson", "meson");
     require("ninja", "ninja-build");
@@ -625,6 +629,7 @@ fn sources_outside_the_project_tree_are_targets_under_outside() {
     require("cmake", "cmake");
     require("ninja", "ninja-build");
     let vendor = fixture("cmake/outside/vendor/minitest");
+    let before = tree_digest(&vendor);
     let tmp = tempfile::tempdir().expect("tmp");
     let define = format!("-DMINITEST_DIR={}", vendor.display());
     let run = confess(
@@ -637,6 +642,13 @@ fn sources_outside_the_project_tree_are_targets_under_outside() {
         ],
     );
     run.assert_ok();
+    // Nothing is written where the outside sources are: their manifests go under --out.
+    assert_eq!(
+        tree_digest(&vendor),
+        before,
+        "confess wrote into {}",
+        vendor.display()
+    );
     let c = common::dhall::check(&run.out);
     let (dir, minitest) = c
         .targets()
@@ -673,4 +685,79 @@ fn sources_outside_the_project_tree_are_targets_under_outside() {
     );
     let (objects, identical) = assert_verified("cmake/outside", &run.out);
     assert_eq!((objects, identical), (4, 4));
+}
+
+#[test]
+fn sources_outside_the_tree_become_an_external_dependency_by_choice() {
+    // `--outside external`: minitest, built from ../vendor/minitest by absolute path, is no
+    // target; calc_test depends on it as External, named by its directory and pinned by what
+    // its compiles read: an edit of one of its sources changes the pin.
+    require("cmake", "cmake");
+    require("ninja", "ninja-build");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let vendor = tmp.path().join("vendor/minitest");
+    std::fs::create_dir_all(tmp.path().join("vendor")).expect("mkdir");
+    copy_dir(&fixture("cmake/outside/vendor/minitest"), &vendor);
+    let define = format!("-DMINITEST_DIR={}", vendor.display());
+    let project = fixture("cmake/outside/project");
+    let confess_external = |out: &str| {
+        let run = confess(
+            &tmp.path().join(out),
+            &[
+                "cmake",
+                project.to_str().expect("utf-8"),
+                "--outside",
+                "external",
+                "--",
+                &define,
+            ],
+        );
+        run.assert_ok();
+        let c = common::dhall::check(&run.out);
+        assert!(
+            c.targets().all(|(dir, _)| !dir.starts_with("_outside")),
+            "targets under _outside with --outside external"
+        );
+        assert!(!run.out.join("dhall/_outside").exists());
+        let (_, test) = c
+            .targets()
+            .find(|(_, t)| t.name == "calc_test")
+            .expect("calc_test");
+        let ext: Vec<&confess::targets::model::ExternalRef> = test
+            .deps
+            .iter()
+            .filter_map(|d| match d {
+                confess::targets::model::Dep::External(x) => Some(x),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ext.len(), 1, "{:?}", test.deps);
+        assert_eq!(ext[0].name, format!("{}:minitest", vendor.display()));
+        assert!(
+            ext[0].hash.starts_with("sha256:") && ext[0].hash.len() == 71,
+            "{}",
+            ext[0].hash
+        );
+        // The link line names it where the build linked minitest.
+        assert!(
+            test.link.iter().any(|i| matches!(
+                i,
+                confess::targets::model::LinkItem::Dep(confess::targets::model::Dep::External(x))
+                    if x == ext[0]
+            )),
+            "{:?}",
+            test.link
+        );
+        ext[0].hash.clone()
+    };
+    let first = confess_external("a");
+    assert_eq!(first, confess_external("b"), "the pin is not stable");
+    let src = vendor.join("src/minitest.c");
+    let text = std::fs::read_to_string(&src).expect("minitest.c");
+    std::fs::write(&src, format!("{text}\n/* edited */\n")).expect("edit");
+    assert_ne!(
+        first,
+        confess_external("c"),
+        "an edited source left the pin as it was"
+    );
 }

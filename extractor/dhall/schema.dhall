@@ -167,6 +167,31 @@ let TargetKind = < Executable | StaticLibrary | SharedLibrary | ObjectLibrary >
 
 let Override = { src : Text, object : Optional Text, flags : List CFlag }
 
+let Assembler =
+      < Nasm : { version : Text }
+      | Yasm : { version : Text }
+      | GnuAs : { version : Text }
+      >
+
+let AsmFlag =
+      < Format : Text
+      | Include : Text
+      | Define : Define
+      | Undefine : Text
+      | PreInclude : Text
+      | Debug : Optional Text
+      | Optimize : Text
+      | Warn : Text
+      | Raw : Text
+      >
+
+let Assembly =
+      { src : Text
+      , object : Optional Text
+      , assembler : Assembler
+      , flags : List AsmFlag
+      }
+
 let LinkOption =
       < StartGroup
       | EndGroup
@@ -207,6 +232,7 @@ let Target =
       , deps : List Dep
       , toolchain : Toolchain
       , overrides : List Override
+      , assembled : List Assembly
       , link : List LinkItem
       , generated : List Generated
       , requires : Resources
@@ -240,6 +266,9 @@ in  { Arch
     , Resources
     , TargetKind
     , Override
+    , Assembler
+    , AsmFlag
+    , Assembly
     , LinkOption
     , LinkItem
     , Producer

@@ -108,6 +108,12 @@ pub struct Common {
     /// directory relative to it.
     #[arg(long)]
     pub relative: bool,
+    /// What targets built from sources outside the project tree become (a Debian build's
+    /// add_subdirectory(/usr/src/googletest)): targets of their own under `_outside/`
+    /// (targets), or an External dependency of the targets that use them, named by where
+    /// their sources are and pinned by the content the build read (external).
+    #[arg(long, value_enum, default_value = "targets")]
+    pub outside: crate::targets::OutsideAs,
 }
 
 /// `--log-format`.
@@ -298,6 +304,7 @@ impl Common {
                 unsealed: self.unsealed,
                 network: self.network,
             },
+            outside: self.outside,
             compdb: crate::emit::compdb::Options {
                 path: self.compdb.clone(),
                 append: self.append,

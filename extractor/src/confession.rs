@@ -30,6 +30,8 @@ pub struct Options {
     pub seal: crate::seal::SealOptions,
     /// compile_commands.json's shape, and where else it goes.
     pub compdb: emit::compdb::Options,
+    /// What targets built from sources outside the project tree become.
+    pub outside: crate::targets::OutsideAs,
     /// `--log-format json`: where the JSON event log goes (`log.jsonl` in the output directory,
     /// or `--log-file`).
     pub json_log: Option<JsonLog>,
@@ -235,7 +237,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // Targets and manifests come last: they read what the build system said of its targets
     // (CMake's File API reply, kept just above).
     let names = driver.names(&stage);
-    let confessed = crate::targets::build(&graph, &map, &out, &stage, &names);
+    let confessed = crate::targets::build(&graph, &map, &out, &stage, &names, opts.outside);
     // Labels are checked as they are written: a ref that names no target is confess's fault,
     // and no manifest with one is written.
     let dangling = confessed.dangling_labels();

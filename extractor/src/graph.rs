@@ -325,7 +325,10 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     // made by its own action. Objects a compile-and-link call never wrote stand alone.
     let mut insts: Vec<Instance> = Vec::new();
     for ev in events.iter().filter(|e| e.decision == "confessed") {
-        if !matches!(ev.role.as_str(), "cc" | "c++" | "as" | "ar" | "ld") {
+        if !matches!(
+            ev.role.as_str(),
+            "cc" | "c++" | "as" | "nasm" | "yasm" | "ar" | "ld"
+        ) {
             continue;
         }
         for (k, id) in ev.tokens.iter().enumerate() {
@@ -374,6 +377,7 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
         }
     }
     scan_generated(&mut g, &events, map, conf.build_started_ns);
+    keep_link_scripts(&mut g, map);
     add_runs(&mut g, &events, map);
     add_packages(&mut g, &conf.packages, map);
     g
@@ -605,6 +609,41 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap, since_ns: i64
     }
 }
 
+/// Files of the build tree a link reads through its flags (a version script, a linker script)
+/// count as generated: the manifests name them and a rebuild needs them, though no compile
+/// reads them (libjpeg-turbo's configure writes the `libjpeg.map` its shared library is linked
+/// with).
+fn keep_link_scripts(g: &mut Graph, map: &PathMap) {
+    let mut found = Vec::new();
+    for a in g
+        .actions
+        .iter()
+        .filter(|a| a.kind == ActionKind::Link && matches!(a.role.as_str(), "cc" | "c++"))
+    {
+        let Some((a0, rest)) = a.argv.split_first() else {
+            continue;
+        };
+        let cwd = map.scratch_root_join(&a.cwd);
+        let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), &cwd) else {
+            continue;
+        };
+        let abs = |p: &str| raw::text_path(&cwd.join(raw::path(p))).into_owned();
+        for f in crate::targets::flags::ldflags(&cmd, &abs) {
+            if let crate::targets::model::LDFlag::VersionScript(p)
+            | crate::targets::model::LDFlag::Script(p) = f
+            {
+                found.push(confess_shims::headers::lexical(&raw::path(&p)));
+            }
+        }
+    }
+    for f in found {
+        let loc = map.locate(&f);
+        if loc.root == Root::Build && f.is_file() && !confess_shims::token::is_token_file(&f) {
+            g.generated.insert(loc.path);
+        }
+    }
+}
+
 fn is_library_path(p: &str) -> bool {
     let name = p.rsplit('/').next().unwrap_or(p);
     name.ends_with(".a") || name.ends_with(".so") || name.contains(".so.")
@@ -678,7 +717,7 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
     }
     let kind = match (t.kind(), t.role.as_str()) {
         (Kind::Archive, _) => ActionKind::Archive,
-        (Kind::Object, "as") => ActionKind::Assemble,
+        (Kind::Object, "as" | "nasm" | "yasm") => ActionKind::Assemble,
         (Kind::Object | Kind::Assembly | Kind::PrecompiledHeader, _) => ActionKind::Compile,
         _ => ActionKind::Link,
     };

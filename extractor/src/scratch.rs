@@ -18,8 +18,8 @@ pub struct Scratch {
     pub session: PathBuf,
     /// Shim links put first on PATH.
     pub bin: PathBuf,
-    /// Shim links that are not on PATH (ld, as): reached through $LD and $AS only, since gcc's
-    /// collect2 looks for ld on PATH.
+    /// Shim links that are not on PATH (ld): reached through $LD only, since gcc's collect2
+    /// looks for ld on PATH.
     pub bin_private: PathBuf,
     pub shim: PathBuf,
     /// Why the scratch lives where it does (see [`parent_for`]).
@@ -409,7 +409,7 @@ impl Scratch {
     }
 
     /// Links the shim under every name a build may call: the base names, and every versioned or
-    /// prefixed compiler and binutil on PATH (gcc-12, x86_64-linux-gnu-gcc), except ld and as.
+    /// prefixed compiler and binutil on PATH (gcc-12, x86_64-linux-gnu-gcc), except ld.
     fn install_shims(&self) -> Result<()> {
         let mut names: Vec<String> = BASE_NAMES.iter().map(|s| s.to_string()).collect();
         if let Some(path) = std::env::var_os("PATH") {
@@ -420,7 +420,7 @@ impl Scratch {
                 for e in rd.flatten() {
                     let name = e.file_name().to_string_lossy().into_owned();
                     match Role::from_argv0(&name) {
-                        Some(Role::Ld | Role::As) | None => {}
+                        Some(Role::Ld) | None => {}
                         Some(_) => names.push(name),
                     }
                 }
@@ -431,9 +431,7 @@ impl Scratch {
         for n in &names {
             self.link(&self.bin, n)?;
         }
-        for n in ["ld", "as"] {
-            self.link(&self.bin_private, n)?;
-        }
+        self.link(&self.bin_private, "ld")?;
         Ok(())
     }
 
@@ -479,10 +477,11 @@ impl Scratch {
             ("OBJDUMP", "objdump"),
             ("READELF", "readelf"),
             ("PKG_CONFIG", "pkg-config"),
+            ("AS", "as"),
         ];
         for (var, default) in tools {
             let user = std::env::var(var).ok();
-            if user.is_none() && matches!(var, "CC" | "CXX") {
+            if user.is_none() && matches!(var, "CC" | "CXX" | "AS") {
                 continue;
             }
             let name = user
@@ -513,7 +512,6 @@ impl Scratch {
                 env.push((conf.into(), name));
             }
         }
-        env.push(("AS".into(), self.bin_private.join("as").into()));
         Ok(env)
     }
 }

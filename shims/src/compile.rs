@@ -177,69 +177,6 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
     Ok((tok, headers))
 }
 
-/// `as` called by the build: an object token from an assembly source (or assembly token).
-pub fn run_as(ctx: &Ctx) -> Result<i32> {
-    // Flags of GNU as that take the next word.
-    const SEPARATE: &[&str] = &["-o", "-I", "--defsym", "-MD", "--MD"];
-    let mut out = "a.out".to_string();
-    let mut srcs = Vec::new();
-    let mut action = vec![
-        "role=as".to_string(),
-        format!("cwd={}", ctx.session.normalize(&ctx.cwd_text())),
-    ];
-    let mut it = ctx.args().iter();
-    while let Some(w) = it.next() {
-        if w == "-o" {
-            out = it.next().cloned().unwrap_or(out);
-        } else if SEPARATE.contains(&w.as_str()) {
-            action.push(w.clone());
-            if let Some(v) = it.next() {
-                action.push(ctx.session.normalize(v));
-            }
-        } else if w.starts_with('-') && w.len() > 1 {
-            action.push(ctx.session.normalize(w));
-        } else {
-            srcs.push(w.clone());
-        }
-    }
-    let mut inputs = Vec::new();
-    for s in &srcs {
-        let abs = ctx.abs(s);
-        let input = match ctx.read_token(&abs)? {
-            Some(t) => Input {
-                edge: Edge::Token,
-                hash: t.id,
-                path: crate::raw::text_path(&abs).into_owned(),
-            },
-            None => Input {
-                edge: Edge::Source,
-                hash: token::hash_file(&abs)
-                    .map_err(|e| ShimError(format!("{}: {s}: {e}", ctx.tool_name())))?,
-                path: crate::raw::text_path(&abs).into_owned(),
-            },
-        };
-        inputs.push(input);
-    }
-    let out_abs = ctx.abs(&out);
-    let mut tok = Token {
-        kind: Some(Kind::Object),
-        role: ctx.role.as_str().to_string(),
-        cwd: ctx.cwd_text(),
-        argv: ctx.argv.clone(),
-        action,
-        inputs,
-        output: crate::raw::text_path(&out_abs).into_owned(),
-        ..Token::default()
-    };
-    let id = ctx.write_token(&mut tok, Some(&out_abs))?;
-    let mut ev = ctx.event("confessed");
-    ev.inputs = srcs;
-    ev.outputs.push(out);
-    ev.tokens.push(id);
-    ctx.record(ev)?;
-    Ok(0)
-}
-
 /// Writes the depfile a `-MD`/`-MMD` compile asked for, as gcc would: targets from `-MT`/`-MQ`
 /// or the output, the source, then each header; `-MP` adds a phony rule per header.
 fn write_depfile(

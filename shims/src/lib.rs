@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod args;
+pub mod asm;
 pub mod binutils;
 pub mod compile;
 pub mod ctx;

@@ -98,6 +98,7 @@ impl Realizer {
             .map_err(|e| ShimError(format!("cannot create {}: {e}", dir.display())))?;
         let r = match tok.kind() {
             _ if tok.role == OPAQUE_ROLE => self.opaque(tok, &dir)?,
+            _ if crate::asm::Assembler::of_role(&tok.role).is_some() => self.assemble(tok, &dir)?,
             Kind::Object | Kind::Assembly | Kind::PrecompiledHeader => self.compile(tok, &dir)?,
             Kind::Archive => self.archive(tok, &dir)?,
             Kind::Executable | Kind::SharedLibrary | Kind::Relocatable => self.link(tok, &dir)?,
@@ -201,6 +202,55 @@ impl Realizer {
             words.extend(["-x".to_string(), l.as_str().to_string()]);
         }
         words.push(raw::text_path(&src_path).into_owned());
+        words.extend(["-o".to_string(), raw::text_path(&out).into_owned()]);
+        run_logged(&self.real(argv0, &cwd)?, &words, &cwd, dir, &tok.id)?;
+        Ok(Realized {
+            path: out,
+            lib_dirs: BTreeSet::new(),
+        })
+    }
+
+    /// An assembler's object: the recorded command again, in its working directory, with its
+    /// own `-o`, no depfile or listing, and sources that are tokens (`gcc -S` output) realized.
+    fn assemble(&self, tok: &Token, dir: &Path) -> Result<Realized> {
+        let cwd = raw::path(&tok.cwd).into_owned();
+        let (argv0, rest) = tok
+            .argv
+            .split_first()
+            .ok_or_else(|| ShimError(format!("token {} has no recorded command", tok.id)))?;
+        let tool = crate::asm::Assembler::of_role(&tok.role)
+            .ok_or_else(|| ShimError(format!("token {} is not an assembler's", tok.id)))?;
+        let cmd = crate::asm::parse(tool, rest)
+            .map_err(|e| ShimError(format!("token {}: recorded command: {e}", tok.id)))?;
+        let mut words: Vec<String> = Vec::new();
+        for a in &cmd.args {
+            match &a.opt {
+                crate::asm::Opt::Output(_)
+                | crate::asm::Opt::Depend(_)
+                | crate::asm::Opt::SideOutput => {}
+                crate::asm::Opt::Input => {
+                    let w = a.words.last().cloned().unwrap_or_default();
+                    let abs = raw::text_path(&cwd.join(raw::path(&w))).into_owned();
+                    match tok
+                        .inputs
+                        .iter()
+                        .find(|i| i.edge == Edge::Token && i.path == abs)
+                    {
+                        Some(i) => {
+                            let r = self.realize(&self.load(&i.hash)?)?;
+                            words.push(raw::text_path(&r.path).into_owned());
+                        }
+                        None => words.push(w),
+                    }
+                }
+                _ => words.extend(a.words.iter().cloned()),
+            }
+        }
+        let base = raw::path(&tok.output)
+            .file_name()
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("out.o"));
+        let out = dir.join(base);
         words.extend(["-o".to_string(), raw::text_path(&out).into_owned()]);
         run_logged(&self.real(argv0, &cwd)?, &words, &cwd, dir, &tok.id)?;
         Ok(Realized {

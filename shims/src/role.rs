@@ -11,8 +11,12 @@ pub enum Role {
     Cxx,
     /// The C preprocessor (cpp).
     Cpp,
-    /// The assembler (as).
+    /// GNU as, called by the build by name (gcc's own calls of it pass straight through).
     As,
+    /// The Netwide Assembler.
+    Nasm,
+    /// The Yasm assembler (nasm's syntax, and GNU's).
+    Yasm,
     /// The linker (ld, ld.bfd, ld.gold, ld.lld).
     Ld,
     /// The archiver (ar, gcc-ar, llvm-ar).
@@ -29,11 +33,13 @@ pub enum Role {
 
 impl Role {
     /// Every role, in a fixed order.
-    pub const ALL: [Role; 13] = [
+    pub const ALL: [Role; 15] = [
         Role::Cc,
         Role::Cxx,
         Role::Cpp,
         Role::As,
+        Role::Nasm,
+        Role::Yasm,
         Role::Ld,
         Role::Ar,
         Role::Ranlib,
@@ -52,6 +58,8 @@ impl Role {
             Role::Cxx => "c++",
             Role::Cpp => "cpp",
             Role::As => "as",
+            Role::Nasm => "nasm",
+            Role::Yasm => "yasm",
             Role::Ld => "ld",
             Role::Ar => "ar",
             Role::Ranlib => "ranlib",
@@ -71,6 +79,11 @@ impl Role {
     /// Compiler drivers: the roles whose command lines follow gcc's flag table.
     pub fn is_driver(self) -> bool {
         matches!(self, Role::Cc | Role::Cxx | Role::Cpp)
+    }
+
+    /// Assemblers: GNU as, nasm and yasm (see `asm`).
+    pub fn is_assembler(self) -> bool {
+        matches!(self, Role::As | Role::Nasm | Role::Yasm)
     }
 
     /// Works out the role from argv[0]: the directory is dropped, then a target-triple prefix
@@ -110,6 +123,8 @@ const NAMES: &[(&str, Role)] = &[
     ("gcc", Role::Cc),
     ("cpp", Role::Cpp),
     ("cc", Role::Cc),
+    ("nasm", Role::Nasm),
+    ("yasm", Role::Yasm),
     ("as", Role::As),
     ("ld", Role::Ld),
     ("ar", Role::Ar),
@@ -183,6 +198,9 @@ mod tests {
             ("ld.gold", Role::Ld),
             ("ld.lld", Role::Ld),
             ("as", Role::As),
+            ("x86_64-linux-gnu-as", Role::As),
+            ("nasm", Role::Nasm),
+            ("yasm", Role::Yasm),
             ("nm", Role::Nm),
             ("strip", Role::Strip),
             ("objcopy", Role::Objcopy),

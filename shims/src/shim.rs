@@ -9,7 +9,7 @@ use crate::{archive, binutils, compile, link, raw, realize};
 use std::path::{Path, PathBuf};
 
 const USAGE: &str =
-    "confess-shim: stands in for cc, c++, gcc, g++, clang, clang++, cpp, as, ld, ar, \
+    "confess-shim: stands in for cc, c++, gcc, g++, clang, clang++, cpp, as, nasm, yasm, ld, ar, \
 ranlib, nm, strip, objcopy, readelf and objdump when called by one of those names (a link in a \
 directory that `confess` puts first on PATH). It is not meant to be run by hand.";
 
@@ -41,6 +41,11 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
         start_ns: ctx::now_ns(),
         exe: Default::default(),
     };
+    // gcc finds `as` on PATH: its own call of the assembler, in either phase, is the real one
+    // (the compile it belongs to is the call confess records), and costs one exec here.
+    if ctx.role == Role::As && parent_is_driver() {
+        return exec_real(&ctx);
+    }
     // pkg-config answers in both phases (configure is where it is asked), per --deps.
     if ctx.role == Role::PkgConfig {
         return crate::pkgconfig::run(&ctx);
@@ -93,19 +98,10 @@ fn dispatch(ctx: &Ctx) -> Result<i32> {
                 Decision::Confess => link::run_ld(ctx),
             }
         }
-        Role::As => {
-            let parent = phase::cmdline(std::os::unix::process::parent_id()).unwrap_or_default();
-            if parent
-                .first()
-                .is_some_and(|p| base(p).contains("gcc") || base(p).contains("clang"))
-            {
-                return ctx.pass_through("driver-internal");
-            }
-            match context(ctx) {
-                Decision::Passthrough(r) => ctx.pass_through(&r),
-                Decision::Confess => compile::run_as(ctx),
-            }
-        }
+        Role::As | Role::Nasm | Role::Yasm => match context(ctx) {
+            Decision::Passthrough(r) => ctx.pass_through(&r),
+            Decision::Confess => crate::asm::run(ctx),
+        },
         Role::Ar => match context(ctx) {
             Decision::Passthrough(r) => ctx.pass_through(&r),
             Decision::Confess => archive::run(ctx),
@@ -140,6 +136,26 @@ fn context(ctx: &Ctx) -> Decision {
         .filter(|a| !a.starts_with('-'))
         .map(String::as_str);
     phase::decide_context(files, &ctx.cwd, &mut ancestors(ctx))
+}
+
+/// Whether the parent process is a compiler driver (gcc, clang, or a prefixed or versioned one).
+fn parent_is_driver() -> bool {
+    let parent = phase::cmdline(std::os::unix::process::parent_id()).unwrap_or_default();
+    parent
+        .first()
+        .and_then(|p| Role::from_argv0(p))
+        .is_some_and(Role::is_driver)
+}
+
+/// Becomes the real tool, with the same arguments, recording nothing.
+fn exec_real(ctx: &Ctx) -> Result<i32> {
+    use std::os::unix::process::CommandExt;
+    let real = ctx.real_tool()?;
+    let e = ctx
+        .real_command(&real)
+        .args(ctx.args().iter().map(|a| raw::os(a)))
+        .exec();
+    err(format!("cannot run {}: {e}", raw::text_path(&real)))
 }
 
 /// `confess-shim --confess-top PROGRAM ARGS...`: becomes PROGRAM (same process, so the same pid)

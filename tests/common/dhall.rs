@@ -286,12 +286,24 @@ pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
         let cmds = &c.commands[&format!("{dir}:{}", t.name)];
         let mut inside = BTreeSet::new();
         let mut outside = BTreeSet::new();
-        for k in cmds.iter().filter(|k| k.what == "compile") {
+        for k in cmds
+            .iter()
+            .filter(|k| k.what == "compile" || k.what == "assemble")
+        {
             let cwd = place(&k.cwd);
             let mut argv: Vec<String> = Vec::new();
-            let mut it = k.argv.iter().skip(1);
+            let mut it = k.argv.iter().skip(1).peekable();
+            let tool = Path::new(&k.argv[0])
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let assembler = k.what == "assemble";
             while let Some(w) = it.next() {
                 match w.as_str() {
+                    // nasm's `-MD FILE`, as's `--MD FILE`.
+                    "-MD" | "--MD" if assembler => {
+                        it.next_if(|n| !n.starts_with('-'));
+                    }
                     "-c" | "-MD" | "-MMD" | "-MP" | "-MG" => {}
                     "-o" | "-MF" | "-MT" | "-MQ" => {
                         it.next();
@@ -314,9 +326,16 @@ pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
                     && (w.starts_with('-')
                         || ![".a", ".so", ".o", ".lo"].iter().any(|x| w.ends_with(x)))
             });
+            // The real tool's dependency output: gcc's `-M`, nasm's and yasm's `-M`, and as's
+            // `--MD` (as has no mode without an object: it assembles into /dev/null).
+            let dep_args: &[&str] = match (assembler, tool.as_str()) {
+                (false, _) => &["-M", "-MG", "-MF", "-"],
+                (true, "as") => &["--MD", "/dev/stdout", "-o", "/dev/null"],
+                (true, _) => &["-M"],
+            };
             let o = Command::new(&k.argv[0])
                 .args(&argv)
-                .args(["-M", "-MG", "-MF", "-"])
+                .args(dep_args)
                 .current_dir(&cwd)
                 .output()
                 .expect("run gcc -M");
@@ -353,8 +372,13 @@ pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
                 if !cur.is_empty() {
                     words.push(cur);
                 }
-                // The first is the source itself.
-                for w in words.into_iter().skip(1) {
+                // The first is the source itself (as names it last).
+                if assembler && tool == "as" {
+                    words.pop();
+                } else if !words.is_empty() {
+                    words.remove(0);
+                }
+                for w in words {
                     // Generated files the build wrote name the scratch copy of the sources
                     // (CMake's precompiled-header wrapper includes the header by absolute
                     // path); the copy is gone, and -MG lists the path as written.

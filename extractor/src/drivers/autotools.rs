@@ -229,6 +229,7 @@ mod tests {
             engine_root: Default::default(),
             seal: Default::default(),
             compdb: Default::default(),
+            outside: Default::default(),
             json_log: None,
         }
     }

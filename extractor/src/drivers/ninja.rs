@@ -270,8 +270,8 @@ impl Ninja {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
             let dir = match Role::from_argv0(&name) {
-                // gcc's collect2 finds ld on PATH: ld and as are shimmed only where named.
-                Some(Role::Ld | Role::As) => &scratch.bin_private,
+                // gcc's collect2 finds ld on PATH: ld is shimmed only where named.
+                Some(Role::Ld) => &scratch.bin_private,
                 _ => &scratch.bin,
             };
             let link = scratch.link(dir, &name)?;

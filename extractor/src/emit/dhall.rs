@@ -243,6 +243,25 @@ fn dep(d: &Dep) -> String {
     }
 }
 
+fn asm_flag(f: &AsmFlag) -> String {
+    let t1 = |alt: &str, v: &str| format!("S.AsmFlag.{alt} {}", text(v));
+    match f {
+        AsmFlag::Format(v) => t1("Format", v),
+        AsmFlag::Include(v) => t1("Include", v),
+        AsmFlag::Define(d) => format!(
+            "S.AsmFlag.Define {{ name = {}, value = {} }}",
+            text(&d.name),
+            opt_text(&d.value)
+        ),
+        AsmFlag::Undefine(v) => t1("Undefine", v),
+        AsmFlag::PreInclude(v) => t1("PreInclude", v),
+        AsmFlag::Debug(v) => format!("S.AsmFlag.Debug ({})", opt_text(v)),
+        AsmFlag::Optimize(v) => t1("Optimize", v),
+        AsmFlag::Warn(v) => t1("Warn", v),
+        AsmFlag::Raw(v) => t1("Raw", v),
+    }
+}
+
 fn link_item(l: &LinkItem) -> String {
     match l {
         LinkItem::Source(s) => format!("S.LinkItem.Source {}", text(s)),
@@ -347,6 +366,29 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
             )
         })
         .collect();
+    let assembled: Vec<String> = t
+        .assembled
+        .iter()
+        .map(|a| {
+            let (alt, v) = match &a.assembler {
+                Assembler::Nasm(v) => ("Nasm", v),
+                Assembler::Yasm(v) => ("Yasm", v),
+                Assembler::GnuAs(v) => ("GnuAs", v),
+            };
+            format!(
+                "{{ src = {}\n{p}  , object = {}\n{p}  , assembler = S.Assembler.{alt} {{ version = {} }}\n{p}  , flags = {}\n{p}  }}",
+                text(&a.src),
+                opt_text(&a.object),
+                text(&v.version),
+                list(
+                    &a.flags.iter().map(asm_flag).collect::<Vec<_>>(),
+                    "S.AsmFlag",
+                    i + 6
+                ),
+                p = " ".repeat(i + 2)
+            )
+        })
+        .collect();
     let generated: Vec<String> = t
         .generated
         .iter()
@@ -381,6 +423,7 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         ),
         ("toolchain", toolchain),
         ("overrides", list(&overrides, "S.Override", i + 2)),
+        ("assembled", list(&assembled, "S.Assembly", i + 2)),
         (
             "link",
             list(

@@ -76,7 +76,7 @@ pub struct Outside {
     pub target: Option<String>,
 }
 
-pub const SCHEMA: &str = "confess-targets/2";
+pub const SCHEMA: &str = "confess-targets/3";
 
 impl Confessed {
     /// The refs to local targets (deps and link lines) that name no target of the packages,
@@ -196,6 +196,80 @@ struct Facts {
 
 /// What the compiler the build named says of itself (its version and machine): the same
 /// binary the configure phase ran.
+/// The version an assembler reports: nasm's `NASM version 2.16.01 ...`, yasm's `yasm 1.3.0`,
+/// as's `GNU assembler (GNU Binutils for Debian) 2.40`.
+fn ask_assembler(program: &str, tool: &str) -> Assembler {
+    let flag = if program == "nasm" { "-v" } else { "--version" };
+    let banner = std::process::Command::new(tool)
+        .arg(flag)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        .unwrap_or_default();
+    let line = banner.lines().next().unwrap_or_default();
+    let version = match program {
+        "nasm" => line
+            .split_whitespace()
+            .skip_while(|w| *w != "version")
+            .nth(1),
+        _ => line.split_whitespace().last(),
+    }
+    .unwrap_or_default()
+    .to_string();
+    let v = Version { version };
+    match program {
+        "nasm" => Assembler::Nasm(v),
+        "yasm" => Assembler::Yasm(v),
+        _ => Assembler::GnuAs(v),
+    }
+}
+
+/// The manifest's assembler for a tool, with no version.
+pub fn assembler_of(tool: confess_shims::asm::Assembler) -> Assembler {
+    let v = Version {
+        version: String::new(),
+    };
+    match tool {
+        confess_shims::asm::Assembler::Nasm => Assembler::Nasm(v),
+        confess_shims::asm::Assembler::Yasm => Assembler::Yasm(v),
+        confess_shims::asm::Assembler::Gas => Assembler::GnuAs(v),
+    }
+}
+
+/// An assembler's options, typed (paths as the manifests write them).
+pub fn asm_flags(cmd: &confess_shims::asm::Command, path: &dyn Fn(&str) -> String) -> Vec<AsmFlag> {
+    use confess_shims::asm::Opt;
+    let mut out = Vec::new();
+    for a in &cmd.args {
+        match &a.opt {
+            Opt::Input | Opt::Output(_) | Opt::Depend(_) | Opt::SideOutput => {}
+            Opt::Format(f) => out.push(AsmFlag::Format(f.clone())),
+            Opt::Include(d) => out.push(AsmFlag::Include(path(d))),
+            Opt::Define(d) => out.push(AsmFlag::Define(match d.split_once('=') {
+                Some((n, v)) => Define {
+                    name: n.into(),
+                    value: Some(v.into()),
+                },
+                None => Define {
+                    name: d.clone(),
+                    value: None,
+                },
+            })),
+            Opt::Undefine(u) => out.push(AsmFlag::Undefine(u.clone())),
+            Opt::PreInclude(f) => out.push(AsmFlag::PreInclude(path(f))),
+            Opt::Debug(f) => out.push(AsmFlag::Debug(f.clone())),
+            Opt::Optimize(o) => out.push(AsmFlag::Optimize(o.clone())),
+            Opt::Warn(_) => out.push(AsmFlag::Warn(a.words.join(" "))),
+            Opt::NotAssembling | Opt::Other => {
+                out.extend(a.words.iter().map(|w| AsmFlag::Raw(w.clone())))
+            }
+        }
+    }
+    out
+}
+
 fn ask_compiler(tool: &str) -> Facts {
     let run = |arg: &str| {
         std::process::Command::new(tool)
@@ -299,6 +373,9 @@ struct Unit {
     sysroot: Option<String>,
     tool: String,
     action: usize,
+    /// An assembler's call (nasm, yasm, as): its program and typed options. Such a unit has
+    /// no C flags and stays out of the target's.
+    assembly: Option<(String, Vec<AsmFlag>)>,
 }
 
 /// A target before its name and package are settled.
@@ -316,6 +393,21 @@ struct Draft {
     requires: BTreeSet<String>,
     dir: String,
     name: String,
+    /// The directory outside the project tree that holds its sources (its package then lives
+    /// under `_outside/`).
+    outside_dir: Option<String>,
+}
+
+/// What targets built from sources outside the project tree become (`--outside`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutsideAs {
+    /// Targets of their own, in packages under `_outside/`.
+    #[default]
+    Targets,
+    /// An `External` dependency of the targets that use them: named `DIR:NAME` by the
+    /// directory of their sources, and pinned by a sha256 over the path and content hash of
+    /// every source and header their compiles read.
+    External,
 }
 
 fn is_cxx_source(p: &str) -> bool {
@@ -347,7 +439,14 @@ fn name_from_output(output: &str, kind: TargetKind) -> String {
 /// Builds the targets of a confession. `out` is the output directory (for paths confess keeps
 /// there), `written` where its files are while the confession is written (the staging
 /// directory); `names` what the build system calls its targets.
-pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names) -> Confessed {
+pub fn build(
+    g: &Graph,
+    map: &PathMap,
+    out: &Path,
+    written: &Path,
+    names: &Names,
+    outside: OutsideAs,
+) -> Confessed {
     let paths = Paths {
         map,
         out: out.to_path_buf(),
@@ -465,6 +564,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
             requires: BTreeSet::new(),
             dir: String::new(),
             name: String::new(),
+            outside_dir: None,
         });
     }
     // Inputs of each artifact: objects, libraries of the project, externals, other files.
@@ -582,6 +682,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
             requires: BTreeSet::new(),
             dir: String::new(),
             name: String::new(),
+            outside_dir: None,
         });
     }
     // Compiled units per target.
@@ -594,8 +695,10 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
                 .filter_map(|o| producer.get(o))
                 .filter_map(|ai| unit(g, map, &paths, *ai))
                 .collect();
-            us.sort_by(|a, b| (&a.src, &a.flags).cmp(&(&b.src, &b.flags)));
-            us.dedup_by(|a, b| a.src == b.src && a.flags == b.flags);
+            us.sort_by(|a, b| {
+                (&a.src, &a.flags, &a.assembly).cmp(&(&b.src, &b.flags, &b.assembly))
+            });
+            us.dedup_by(|a, b| a.src == b.src && a.flags == b.flags && a.assembly == b.assembly);
             us
         })
         .collect();
@@ -667,6 +770,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
     let mut packages: BTreeMap<String, Vec<Projected>> = BTreeMap::new();
     let mut commands = BTreeMap::new();
     let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
+    let mut assemblers: BTreeMap<String, Assembler> = BTreeMap::new();
     let pkg_dirs: Vec<(String, String)> = g
         .packages
         .iter()
@@ -678,7 +782,42 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
         })
         .map(|(d, n)| (paths.system(&d), n))
         .collect();
+    // `--outside external`: the targets outside the tree are dependencies, not targets.
+    let externals: BTreeMap<String, ExternalRef> = drafts
+        .iter()
+        .enumerate()
+        .filter(|_| outside == OutsideAs::External)
+        .filter_map(|(ti, d)| {
+            let dir = d.outside_dir.as_ref()?;
+            let mut read: Vec<String> = units[ti]
+                .iter()
+                .flat_map(|u| g.actions[u.action].inputs.iter())
+                .filter(|(e, _)| matches!(e, EdgeKind::Source | EdgeKind::Header))
+                .filter_map(|(_, n)| {
+                    let node = g.node(*n);
+                    Some(format!(
+                        "{} {}",
+                        paths.loc(node.loc.as_ref()?),
+                        node.hash.as_deref().unwrap_or("toolchain")
+                    ))
+                })
+                .collect();
+            read.sort();
+            read.dedup();
+            let hash = confess_shims::token::sha256_hex(read.join("\n").as_bytes());
+            Some((
+                format!("//{}:{}", d.dir, d.name),
+                ExternalRef {
+                    name: format!("{dir}:{}", d.name),
+                    hash: format!("sha256:{hash}"),
+                },
+            ))
+        })
+        .collect();
     for (ti, d) in drafts.iter().enumerate() {
+        if externals.contains_key(&format!("//{}:{}", d.dir, d.name)) {
+            continue;
+        }
         let us = &units[ti];
         let mut cmds = Vec::new();
         let mut headers = BTreeSet::new();
@@ -766,8 +905,9 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
             });
         }
         // The flags most sources share are the target's; the others are overrides.
-        let (cflags, mut overrides) = common_flags(us.iter().filter(|u| !u.cxx));
-        let (cxxflags, o2) = common_flags(us.iter().filter(|u| u.cxx));
+        let c_units = || us.iter().filter(|u| u.assembly.is_none());
+        let (cflags, mut overrides) = common_flags(c_units().filter(|u| !u.cxx));
+        let (cxxflags, o2) = common_flags(c_units().filter(|u| u.cxx));
         overrides.extend(o2);
         overrides.sort();
         let link = d
@@ -777,7 +917,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
         let mut ldflags = Vec::new();
         let mut engine_ldflags = Vec::new();
         let mut sysroot = us.iter().find_map(|u| u.sysroot.clone());
-        let mut tool = us.first().map(|u| u.tool.clone());
+        let mut tool = c_units().next().map(|u| u.tool.clone());
         if let Some(a) = link {
             if let Some((a0, rest)) = a.argv.split_first() {
                 let cwd = map.scratch_root_join(&a.cwd);
@@ -810,6 +950,25 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
         // One entry per compile: a source compiled twice into the target (once per variant,
         // with its own flags) is listed twice, and its overrides name their objects.
         let srcs: Vec<String> = us.iter().map(|u| u.src.clone()).collect();
+        let assembled: Vec<Assembly> = us
+            .iter()
+            .filter_map(|u| {
+                let (program, flags) = u.assembly.as_ref()?;
+                Some(Assembly {
+                    src: u.src.clone(),
+                    object: if srcs.iter().filter(|s| **s == u.src).count() > 1 {
+                        u.object.clone()
+                    } else {
+                        None
+                    },
+                    assembler: assemblers
+                        .entry(u.tool.clone())
+                        .or_insert_with(|| ask_assembler(program, &u.tool))
+                        .clone(),
+                    flags: flags.clone(),
+                })
+            })
+            .collect();
         let link = match d.kind {
             TargetKind::ObjectLibrary => Vec::new(),
             _ => link_line(&Linked {
@@ -824,6 +983,28 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
                 deps: &deps,
             }),
         };
+        // Refs to targets outside the tree that are external dependencies now.
+        let external = |dep: &Dep| -> Dep {
+            if let Dep::Local(r) = dep {
+                let label = match r.strip_prefix(':') {
+                    Some(n) => format!("//{}:{n}", d.dir),
+                    None => r.clone(),
+                };
+                if let Some(x) = externals.get(&label) {
+                    return Dep::External(x.clone());
+                }
+            }
+            dep.clone()
+        };
+        let mut deps: Vec<Dep> = deps.iter().map(external).collect();
+        dedup_deps(&mut deps);
+        let link: Vec<LinkItem> = link
+            .into_iter()
+            .map(|i| match i {
+                LinkItem::Dep(dep) => LinkItem::Dep(external(&dep)),
+                other => other,
+            })
+            .collect();
         // A build step that tried the network: each target it built may need it (the seal
         // counts attempts per step, not per command), so each declares it.
         let network = g.network.iter().any(|n| n.build);
@@ -859,6 +1040,7 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
                 sysroot,
             },
             overrides,
+            assembled,
             link,
             generated: gens,
             requires,
@@ -870,8 +1052,8 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
             origin: d.named.as_ref().and_then(|n| n.origin.clone()),
         };
         let engine_flags = crate::engine::Flags {
-            cflags: engine_of(us.iter().filter(|u| !u.cxx), &target.toolchain.cflags),
-            cxxflags: engine_of(us.iter().filter(|u| u.cxx), &target.toolchain.cxxflags),
+            cflags: engine_of(c_units().filter(|u| !u.cxx), &target.toolchain.cflags),
+            cxxflags: engine_of(c_units().filter(|u| u.cxx), &target.toolchain.cxxflags),
             ldflags: engine_ldflags,
         };
         let file = |p: &str| -> PathBuf {
@@ -944,6 +1126,20 @@ pub fn build(g: &Graph, map: &PathMap, out: &Path, written: &Path, names: &Names
     }
 }
 
+/// Drops repeated deps, keeping the first of each (two refs to targets of one outside directory
+/// can become one external).
+fn dedup_deps(deps: &mut Vec<Dep>) {
+    let mut seen: Vec<Dep> = Vec::new();
+    deps.retain(|d| {
+        if seen.contains(d) {
+            false
+        } else {
+            seen.push(d.clone());
+            true
+        }
+    });
+}
+
 /// The package directory under which targets whose sources lie outside the project tree are
 /// written (`//_outside/minitest:minitest`): a Debian build's `add_subdirectory(/usr/src/
 /// googletest ...)` compiles googletest's sources, and its targets need labels and manifests
@@ -1007,7 +1203,7 @@ fn outside_packages(drafts: &mut [Draft], map: &PathMap) {
     }
     for d in drafts.iter_mut() {
         if let Some(n) = named.get(&d.dir) {
-            d.dir = n.clone();
+            d.outside_dir = Some(std::mem::replace(&mut d.dir, n.clone()));
         }
     }
 }
@@ -1264,6 +1460,26 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
     let src = paths.loc(g.node(src_node).loc.as_ref()?);
     let (a0, rest) = a.argv.split_first()?;
     let cwd = map.scratch_root_join(&a.cwd);
+    let object = a
+        .outputs
+        .iter()
+        .find_map(|o| g.node(*o).loc.as_ref())
+        .map(|l| paths.loc(l));
+    if let Some(tool) = confess_shims::asm::Assembler::of_role(&a.role) {
+        let cmd = confess_shims::asm::parse(tool, rest).ok()?;
+        let pf = |p: &str| paths.word(&cwd, p);
+        return Some(Unit {
+            object,
+            engine: Vec::new(),
+            cxx: false,
+            sysroot: None,
+            src,
+            flags: Vec::new(),
+            tool: map.map_tool(a0),
+            action: ai,
+            assembly: Some((tool.role().to_string(), asm_flags(&cmd, &pf))),
+        });
+    }
     let cmd = confess_shims::args::parse(rest, a0.contains("clang"), &cwd).ok()?;
     let pf = |p: &str| paths.word(&cwd, p);
     let flags = flags::cflags(&cmd, &pf);
@@ -1276,11 +1492,6 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
         .into_iter()
         .map(|s| s.flag)
         .collect();
-    let object = a
-        .outputs
-        .iter()
-        .find_map(|o| g.node(*o).loc.as_ref())
-        .map(|l| paths.loc(l));
     Some(Unit {
         object,
         engine,
@@ -1290,6 +1501,7 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
         flags,
         tool: map.map_tool(a0),
         action: ai,
+        assembly: None,
     })
 }
 

@@ -360,6 +360,59 @@ pub struct Override {
     pub flags: Vec<CFlag>,
 }
 
+/// The assembler a source is assembled with, and its version (`nasm -v`, `yasm --version`,
+/// `as --version`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Assembler {
+    Nasm(Version),
+    Yasm(Version),
+    GnuAs(Version),
+}
+
+impl Assembler {
+    /// The program's name: what the build called.
+    pub fn program(&self) -> &'static str {
+        match self {
+            Assembler::Nasm(_) => "nasm",
+            Assembler::Yasm(_) => "yasm",
+            Assembler::GnuAs(_) => "as",
+        }
+    }
+}
+
+/// An assembler's option, typed where nasm, yasm and as agree on what it means.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AsmFlag {
+    /// The object format: `-f elf64`.
+    Format(String),
+    /// An include directory: `-I`.
+    Include(String),
+    /// A macro defined before the source (`-D`; as's `--defsym name=value`).
+    Define(Define),
+    Undefine(String),
+    /// A file read before the source: nasm's and yasm's `-P`.
+    PreInclude(String),
+    /// Debug information, in the named format when there is one.
+    Debug(Option<String>),
+    /// nasm's optimization level (`-O0`, `-Ox`).
+    Optimize(String),
+    /// A warning option, as written after `-w` or `-W`.
+    Warn(String),
+    /// Any other option, as written.
+    Raw(String),
+}
+
+/// A source that an assembler, not the C compiler, turns into an object: nasm, yasm or as,
+/// called by the build by name. Its flags are its own (a target's `cflags` do not apply).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Assembly {
+    pub src: String,
+    /// The object this call made, when the target assembles `src` more than once.
+    pub object: Option<String>,
+    pub assembler: Assembler,
+    pub flags: Vec<AsmFlag>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Program {
     /// The program run: a target ref (`":gen"`, `"//tools:gen"`) or a path.
@@ -488,6 +541,8 @@ pub struct Target {
     pub deps: Vec<Dep>,
     pub toolchain: Toolchain,
     pub overrides: Vec<Override>,
+    /// The sources an assembler makes objects of (listed in `srcs` too), with its options.
+    pub assembled: Vec<Assembly>,
     /// The link line (or the archive's members) in the recorded order, repetitions kept:
     /// objects, deps and the linker options whose place matters. Empty for an object library.
     pub link: Vec<LinkItem>,
@@ -847,6 +902,45 @@ pub fn every_alternative() -> Package {
                             name: "BITS".into(),
                             value: Some("16".into()),
                         })],
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
+            assembled: if i == 0 {
+                let v = |s: &str| Version { version: s.into() };
+                vec![
+                    Assembly {
+                        src: "x.asm".into(),
+                        object: None,
+                        assembler: Assembler::Nasm(v("2.16.01")),
+                        flags: vec![
+                            AsmFlag::Format("elf64".into()),
+                            AsmFlag::Include("inc".into()),
+                            AsmFlag::Define(Define {
+                                name: "PIC".into(),
+                                value: None,
+                            }),
+                            AsmFlag::Undefine("X".into()),
+                            AsmFlag::PreInclude("[build]/config.asm".into()),
+                            AsmFlag::Debug(None),
+                            AsmFlag::Debug(Some("dwarf".into())),
+                            AsmFlag::Optimize("x".into()),
+                            AsmFlag::Warn("+all".into()),
+                            AsmFlag::Raw("--prefix _".into()),
+                        ],
+                    },
+                    Assembly {
+                        src: "y.asm".into(),
+                        object: Some("[build]/y8.o".into()),
+                        assembler: Assembler::Yasm(v("1.3.0")),
+                        flags: Vec::new(),
+                    },
+                    Assembly {
+                        src: "z.s".into(),
+                        object: None,
+                        assembler: Assembler::GnuAs(v("2.40")),
+                        flags: Vec::new(),
                     },
                 ]
             } else {

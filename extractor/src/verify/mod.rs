@@ -238,6 +238,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         engine_root: Default::default(),
         seal: opts.seal,
         compdb: Default::default(),
+        outside: Default::default(),
         json_log: None,
     };
     // The real build first; then its trees move away, and the manifest build takes the same

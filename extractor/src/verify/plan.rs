@@ -346,7 +346,7 @@ impl Recorded {
                 "source" => roots.src.join(cwd_rel),
                 _ => PathBuf::from(cwd_rel),
             };
-            if kind == "compile" {
+            if kind == "compile" || kind == "assemble" {
                 let Some(src) = a["inputs"]
                     .as_array()
                     .unwrap_or(&empty)
@@ -584,6 +584,75 @@ pub fn ninja(
                 let c = recorded.iter().find(|c| c.object == o.object).copied();
                 claimed.extend(c.map(|c| c.node));
                 jobs.push((c, Some(o)));
+            }
+            let assembled: Vec<&Assembly> = t.assembled.iter().filter(|a| a.src == src).collect();
+            if !assembled.is_empty() {
+                let mut rest = recorded.iter().filter(|c| {
+                    !assembled
+                        .iter()
+                        .any(|a| a.object.is_some() && a.object == c.object)
+                });
+                for a in &assembled {
+                    let c = match &a.object {
+                        Some(_) => recorded.iter().find(|c| c.object == a.object).copied(),
+                        None => rest.next().copied(),
+                    };
+                    let at = k;
+                    k += 1;
+                    let synthetic = format!(
+                        "[build]/confess-verify/{}/{}.{at}.o",
+                        d.label.replace([':', '/'], "_"),
+                        src.rsplit('/').next().unwrap_or(src)
+                    );
+                    let no_words = BTreeMap::new();
+                    let (cwd, word, obj, spelled) = match c {
+                        Some(c) => (
+                            c.cwd.clone(),
+                            c.src_word.clone(),
+                            c.object.clone().unwrap_or(synthetic),
+                            &c.include_words,
+                        ),
+                        None => (roots.src.clone(), path(src), synthetic, &no_words),
+                    };
+                    objs.push(Object {
+                        src: src.to_string(),
+                        path: obj.clone(),
+                        argv: Vec::new(),
+                        recorded: c.map(|c| c.argv.clone()),
+                    });
+                    if !written.insert(obj.clone()) {
+                        continue;
+                    }
+                    let relative = !Path::new(&word).is_absolute();
+                    let apath = |p: &str| -> String {
+                        let abs = roots.path(p);
+                        if let Some(w) = spelled.get(&confess_shims::headers::lexical(&abs)) {
+                            return w.clone();
+                        }
+                        if relative
+                            && (abs.starts_with(&roots.src) || abs.starts_with(&roots.build))
+                        {
+                            relative_to(&cwd, &abs)
+                        } else {
+                            abs.display().to_string()
+                        }
+                    };
+                    let mut cmd = vec![a.assembler.program().to_string()];
+                    cmd.extend(render::asm_flags(&a.assembler, &a.flags, &apath));
+                    cmd.extend([word, "-o".into(), path(&obj)]);
+                    if let Some(o) = objs.last_mut() {
+                        o.argv = cmd.clone();
+                    }
+                    let _ = writeln!(
+                        n,
+                        "build {}: cc {}\n  cwd = {}\n  cmd = {}",
+                        ninja_escape(&path(&obj)),
+                        ninja_escape(&path(src)),
+                        shell(&[cwd.display().to_string()]),
+                        shell(&cmd).replace('$', "$$")
+                    );
+                }
+                continue;
             }
             let plain = t
                 .overrides
@@ -1038,6 +1107,20 @@ pub fn compile_words(argv: &[String]) -> Vec<String> {
     let Some((a0, rest)) = argv.split_first() else {
         return Vec::new();
     };
+    // An assembler's: the words that decide its object (see `asm::Command::deciding_words`).
+    let role = confess_shims::role::Role::from_argv0(a0).filter(|r| r.is_assembler());
+    if let Some(tool) = role.and_then(|r| confess_shims::asm::Assembler::of_role(r.as_str())) {
+        // Typed and rendered again: `-I inc` and `-Iinc`, `-F dwarf` and `-gdwarf` say the same.
+        return match confess_shims::asm::parse(tool, rest) {
+            Ok(cmd) => {
+                let same = |w: &str| w.to_string();
+                let flags = crate::targets::asm_flags(&cmd, &same);
+                let asm = crate::targets::assembler_of(tool);
+                render::asm_flags(&asm, &flags, &same)
+            }
+            Err(_) => rest.to_vec(),
+        };
+    }
     let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), Path::new("/")) else {
         return rest.to_vec();
     };

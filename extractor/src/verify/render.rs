@@ -91,6 +91,41 @@ pub fn cflag(f: &CFlag, path: &dyn Fn(&str) -> String) -> Vec<String> {
 }
 
 /// The words of one link flag, as given to the compiler driver that links.
+/// An assembler's options as that assembler spells them.
+pub fn asm_flags(asm: &Assembler, flags: &[AsmFlag], path: &dyn Fn(&str) -> String) -> Vec<String> {
+    let gas = matches!(asm, Assembler::GnuAs(_));
+    let mut out = Vec::new();
+    for f in flags {
+        match f {
+            AsmFlag::Format(v) => out.extend(["-f".to_string(), v.clone()]),
+            AsmFlag::Include(d) => out.push(format!("-I{}", path(d))),
+            AsmFlag::Define(d) => {
+                let def = match &d.value {
+                    Some(v) => format!("{}={v}", d.name),
+                    None => d.name.clone(),
+                };
+                if gas {
+                    out.extend(["--defsym".to_string(), def]);
+                } else {
+                    out.push(format!("-D{def}"));
+                }
+            }
+            AsmFlag::Undefine(u) => out.push(format!("-U{u}")),
+            AsmFlag::PreInclude(p) => out.extend(["-P".to_string(), path(p)]),
+            AsmFlag::Debug(None) => out.push("-g".into()),
+            AsmFlag::Debug(Some(fmt)) => match asm {
+                Assembler::Nasm(_) => out.push(format!("-g{fmt}")),
+                Assembler::Yasm(_) => out.extend(["-g".to_string(), fmt.clone()]),
+                Assembler::GnuAs(_) => out.push(format!("--g{fmt}")),
+            },
+            AsmFlag::Optimize(o) => out.push(format!("-O{o}")),
+            AsmFlag::Warn(w) => out.extend(w.split(' ').map(str::to_string)),
+            AsmFlag::Raw(r) => out.push(r.clone()),
+        }
+    }
+    out
+}
+
 pub fn ldflag(f: &LDFlag, path: &dyn Fn(&str) -> String) -> Vec<String> {
     let one = |s: String| vec![s];
     match f {
