@@ -223,6 +223,16 @@ pub fn check_against_file_api(fx: &Path, run: &Run) {
                     .replace(&api_src, "$SRC")
                     .replace(&api_build, "$BUILD")
             };
+            // Include directories CMake knows as such, and -I flags given as compile options
+            // (libjpeg-turbo's CMAKE_ASM_NASM_FLAGS).
+            let fragment_incs: BTreeSet<String> = group["compileCommandFragments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|f| f["fragment"].as_str())
+                .flat_map(|f| shlex::split(f).unwrap_or_default())
+                .filter_map(|w| w.strip_prefix("-I").map(|p| norm(p.trim_end_matches('/'))))
+                .collect();
             let want_inc: BTreeSet<String> = group["includes"]
                 .as_array()
                 .map(|d| {
@@ -231,6 +241,7 @@ pub fn check_against_file_api(fx: &Path, run: &Run) {
                         .collect()
                 })
                 .unwrap_or_default();
+            let want_inc: BTreeSet<String> = want_inc.union(&fragment_incs).cloned().collect();
             let got_inc: BTreeSet<String> = flag_values(argv, "-I")
                 .iter()
                 .chain(flag_values(argv, "-isystem").iter())

@@ -448,11 +448,14 @@ pub fn check_headers_against_graph(out: &Path, c: &Confessed) {
     for (dir, t) in c.targets() {
         let cmds = &c.commands[&format!("{dir}:{}", t.name)];
         let mut expected = BTreeSet::new();
-        for k in cmds.iter().filter(|k| k.what == "compile") {
+        for k in cmds
+            .iter()
+            .filter(|k| k.what == "compile" || k.what == "assemble")
+        {
             let a = actions
                 .iter()
                 .find(|a| {
-                    a["kind"] == "compile"
+                    a["kind"] == k.what.as_str()
                         && a["outputs"]
                             .as_array()
                             .is_some_and(|o| o.iter().any(|o| loc(o).as_deref() == Some(&k.output)))
