@@ -92,7 +92,7 @@ make_fixtures! {
 fn assembled_sources_are_typed_with_their_assembler_and_options() {
     require("nasm", "nasm");
     require("yasm", "yasm");
-    let (c, _tmp, _run) = make_fixture("assemblers");
+    let (c, _tmp, run) = make_fixture("assemblers");
     let fast = target(&c, ".", "fast");
     let app = target(&c, ".", "app");
     assert_eq!(
@@ -157,6 +157,14 @@ fn assembled_sources_are_typed_with_their_assembler_and_options() {
         fast.generated.iter().any(|g| g.path == "[build]/blob.bin"),
         "{:?}",
         fast.generated
+    );
+    // explain shows each assembler call as the manifest build runs it.
+    let shown = explain(&run.out, "fast");
+    assert!(
+        shown.contains("\nassembled (2):\n  sum.asm: nasm 2.")
+            && shown.contains(" -f elf64 -Iinc -DSCALE=3\n  twice.asm: yasm 1.")
+            && shown.contains(" -f elf64 -DDOUBLE=2\n"),
+        "{shown}"
     );
     // The C flags are the C compile's alone; the link places the assembled object.
     assert_eq!(app.toolchain.cflags, vec![CFlag::Optimize(OptLevel::O2)]);
@@ -534,8 +542,12 @@ cflags (3):
   -Iinclude
 cxxflags (0):
 ldflags (0):
+assembled (0):
 raw flags (0):
 deps (0):
+link line (2):
+  (object of lib/add.c)
+  (object of lib/twice.c)
 generated (0):
 requires (1):
   nothing outside the source and build trees

@@ -241,6 +241,34 @@ fn library(l: &str) -> String {
 /// A dependency as a person names it: a target's label (`:cjson`, `//lib:util`), a library
 /// (`-lm`, `/usr/lib/x86_64-linux-gnu/libz.so`), a file, a pkg-config module
 /// (`pkg-config zlib`), or a package and the libraries of it the target links.
+/// One assembler call as a line: `tag.s: as 2.40 --64 -Iinc --defsym TAG=42`.
+pub fn assembly(a: &Assembly) -> String {
+    let version = match &a.assembler {
+        Assembler::Nasm(v) | Assembler::Yasm(v) | Assembler::GnuAs(v) => &v.version,
+    };
+    let flags = crate::verify::render::asm_flags(&a.assembler, &a.flags, &|p: &str| p.to_string());
+    let mut line = format!("{}: {} {version}", a.src, a.assembler.program());
+    if let Some(o) = &a.object {
+        line.push_str(&format!(" (object {o})"));
+    }
+    for f in flags {
+        line.push(' ');
+        line.push_str(&f);
+    }
+    line
+}
+
+/// One place of a link line as a word: the source whose object it is, an object, a dep, or the
+/// linker option.
+pub fn link_item(i: &LinkItem) -> String {
+    match i {
+        LinkItem::Source(s) => format!("(object of {s})"),
+        LinkItem::Object(o) => o.clone(),
+        LinkItem::Dep(d) => dep(d),
+        LinkItem::Option(o) => o.word().to_string(),
+    }
+}
+
 pub fn dep(d: &Dep) -> String {
     match d {
         Dep::Local(label) => label.clone(),
@@ -347,6 +375,11 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
     for o in &t.overrides {
         list(&mut s, &format!("override for {}", o.src), &show(&o.flags));
     }
+    list(
+        &mut s,
+        "assembled",
+        &t.assembled.iter().map(assembly).collect::<Vec<_>>(),
+    );
     let raws: Vec<String> = tc
         .cflags
         .iter()
@@ -363,6 +396,11 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
         .collect();
     list(&mut s, "raw flags", &raws);
     list(&mut s, "deps", &t.deps.iter().map(dep).collect::<Vec<_>>());
+    list(
+        &mut s,
+        "link line",
+        &t.link.iter().map(link_item).collect::<Vec<_>>(),
+    );
     list(
         &mut s,
         "generated",

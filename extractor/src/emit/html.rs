@@ -263,6 +263,28 @@ fn target_section(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
     for o in &t.overrides {
         row(s, &format!("flags for {}", o.src), &cf(&o.flags));
     }
+    for a in &t.assembled {
+        row(
+            s,
+            &format!("assembled {}", a.src),
+            &format!("<code>{}</code>", esc(&crate::explain::assembly(a))),
+        );
+    }
+    if !t.link.is_empty() {
+        row(
+            s,
+            "link line",
+            &format!(
+                "<code>{}</code>",
+                esc(&t
+                    .link
+                    .iter()
+                    .map(crate::explain::link_item)
+                    .collect::<Vec<_>>()
+                    .join(" "))
+            ),
+        );
+    }
     let deps: Vec<String> = t
         .deps
         .iter()
