@@ -36,7 +36,7 @@ bench-seal DRIVER SRC *ARGS: build
     python3 bench/seal.py {{DRIVER}} {{SRC}} {{ARGS}}
 
 # The fuzz targets (docs/design_notes.md, "Fuzzing").
-fuzz_targets := "args response_file response_file_expand token events dhall"
+fuzz_targets := "args asm response_file response_file_expand token events dhall"
 
 # Fuzz one target with cargo-fuzz (installs nightly and cargo-fuzz if missing) for RUNS
 # executions, with libFuzzer's ARGS after (`-max_total_time=900`, `-max_len=1024`); new inputs go

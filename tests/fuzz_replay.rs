@@ -6,6 +6,8 @@
 
 #[path = "../fuzz/targets/args.rs"]
 mod args;
+#[path = "../fuzz/targets/asm.rs"]
+mod asm;
 #[path = "../fuzz/targets/dhall.rs"]
 mod dhall;
 #[path = "../fuzz/targets/events.rs"]
@@ -59,6 +61,11 @@ fn replay(target: &str, body: fn(&[u8])) {
 #[test]
 fn args_corpus() {
     replay("args", args::run);
+}
+
+#[test]
+fn asm_corpus() {
+    replay("asm", asm::run);
 }
 
 #[test]
