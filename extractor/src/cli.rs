@@ -271,6 +271,19 @@ pub enum Cmd {
         )]
         out: PathBuf,
     },
+    /// Compare two confessions, or a confession and a directory of manifests you committed:
+    /// targets added and removed, and for the others their sources, headers, flags, deps,
+    /// externals, toolchain and link line. Exit 1 when they differ (drift), 0 when not.
+    Diff {
+        /// The old side: a confess --out directory, or a directory of manifests (its
+        /// schema.dhall and BUILD.confess.dhall files, as confess wrote them under dhall/).
+        a: PathBuf,
+        /// The new side, likewise.
+        b: PathBuf,
+        /// Write the differences as JSON on stdout instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show one target of a confession already in the output directory: its sources, headers,
     /// typed flags (and any raw ones), dependencies and the commands they came from.
     Explain {
@@ -403,6 +416,21 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             print!("{}", crate::explain::targets(&crate::explain::load(&out)?));
             return Ok(0);
         }
+        Cmd::Diff { a, b, json } => {
+            let d = crate::diff::diff(&crate::diff::load(&a)?, &crate::diff::load(&b)?);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&d).map_err(|e| Error::Store {
+                        path: b.clone(),
+                        reason: e.to_string(),
+                    })?
+                );
+            } else {
+                print!("{}", d.render());
+            }
+            return Ok(i32::from(d.drift()));
+        }
         Cmd::Explain { target, out } => {
             let c = crate::explain::load(&out)?;
             let (dir, t) = crate::explain::find(&c, &target)?;
@@ -471,7 +499,9 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
             targets,
         } => (Box::new(Ninja::new(&build_dir, targets)?), common),
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
-        Cmd::Verify { .. } | Cmd::Targets { .. } | Cmd::Explain { .. } => return Ok(None),
+        Cmd::Verify { .. } | Cmd::Targets { .. } | Cmd::Explain { .. } | Cmd::Diff { .. } => {
+            return Ok(None)
+        }
         Cmd::Cmake {
             src,
             common,

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod confession;
+pub mod diff;
 pub mod drivers;
 pub mod emit;
 pub mod engine;

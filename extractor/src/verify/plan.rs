@@ -33,8 +33,15 @@ pub struct Declared {
 
 /// Reads every BUILD.dhall under `dhall/` of the output directory, each with its companion.
 pub fn load(out: &Path) -> Result<Vec<Declared>> {
+    load_manifests(out, &out.join("dhall"))
+}
+
+/// Reads the manifests below `root` (a confession's `dhall/`, or a copy of it committed to a
+/// repository), every import kept inside `confine`.
+pub fn load_manifests(confine: &Path, root: &Path) -> Result<Vec<Declared>> {
     use crate::emit::dhall::COMPANION;
-    let root = out.join("dhall");
+    let out = confine;
+    let root = root.to_path_buf();
     if !root.join("schema.dhall").is_file() {
         return Err(Error::Input {
             path: root,

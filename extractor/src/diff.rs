@@ -1,0 +1,326 @@
+//! `confess diff A B`: what changed between two confessions, or between a confession and a
+//! directory of committed manifests. Targets are matched by label (`//dir:name`); for a target
+//! on both sides each field that decides what is built is compared: kind, output and aliases,
+//! sources, headers (inside and outside the trees), flags (C, C++, link, per-source overrides,
+//! assembler calls), the toolchain (compiler, triples, sysroot), deps (the project's targets and
+//! everything from outside: libraries, packages, pkg-config modules, externals), the link line,
+//! generated files and their producers, requirements and visibility. Where a target is defined
+//! (`origin`) is not compared: moving a line in a CMakeLists.txt changes no build.
+
+use crate::error::{Error, Result};
+use crate::explain::{assembly, cflag, compiler, dep, ldflag, link_item, owner, triple};
+use crate::targets::model::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One field of a target that differs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Change {
+    pub field: String,
+    /// Entries only B has.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    /// Entries only A has.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed: Vec<String>,
+    /// For a value (or a list whose order matters), A's and B's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TargetChanges {
+    pub target: String,
+    pub changes: Vec<Change>,
+}
+
+/// What differs between A and B.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Diff {
+    /// Targets only B has (label and kind).
+    pub added: Vec<String>,
+    /// Targets only A has.
+    pub removed: Vec<String>,
+    pub changed: Vec<TargetChanges>,
+    /// Targets on both sides with nothing changed.
+    pub same: usize,
+}
+
+impl Diff {
+    pub fn drift(&self) -> bool {
+        !(self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty())
+    }
+
+    /// The text form: `+ label (kind)`, `- label (kind)`, `~ label` and its changes indented.
+    pub fn render(&self) -> String {
+        let mut s = String::new();
+        for a in &self.added {
+            s.push_str(&format!("+ {a}\n"));
+        }
+        for r in &self.removed {
+            s.push_str(&format!("- {r}\n"));
+        }
+        for t in &self.changed {
+            s.push_str(&format!("~ {}\n", t.target));
+            for c in &t.changes {
+                match (&c.old, &c.new) {
+                    (Some(o), Some(n)) => s.push_str(&format!("    {}: {o} -> {n}\n", c.field)),
+                    _ => {
+                        let mut parts: Vec<String> =
+                            c.added.iter().map(|a| format!("+ {a}")).collect();
+                        parts.extend(c.removed.iter().map(|r| format!("- {r}")));
+                        s.push_str(&format!("    {}: {}\n", c.field, parts.join(", ")));
+                    }
+                }
+            }
+        }
+        if self.drift() {
+            s.push_str(&format!(
+                "drift: {} added, {} removed, {} changed, {} the same\n",
+                self.added.len(),
+                self.removed.len(),
+                self.changed.len(),
+                self.same
+            ));
+        } else {
+            s.push_str(&format!("no drift: {} targets the same\n", self.same));
+        }
+        s
+    }
+}
+
+/// The targets of one side, by label.
+pub fn load(p: &Path) -> Result<BTreeMap<String, Target>> {
+    let mut out = BTreeMap::new();
+    if p.join("targets.json").is_file() {
+        let c = crate::explain::load(p)?;
+        for (dir, t) in c.targets() {
+            out.insert(crate::targets::target_ref("//", dir, &t.name), t.clone());
+        }
+    } else if p.join("dhall/schema.dhall").is_file() || p.join("schema.dhall").is_file() {
+        let root = if p.join("schema.dhall").is_file() {
+            p.to_path_buf()
+        } else {
+            p.join("dhall")
+        };
+        for d in crate::verify::plan::load_manifests(p, &root)? {
+            out.insert(d.label, d.target);
+        }
+    } else {
+        return Err(Error::Input {
+            path: p.to_path_buf(),
+            reason: "neither a confession (targets.json) nor a directory of manifests (schema.dhall, or dhall/schema.dhall): give a confess --out directory or the manifests you committed".into(),
+        });
+    }
+    Ok(out)
+}
+
+/// Compares A with B.
+pub fn diff(a: &BTreeMap<String, Target>, b: &BTreeMap<String, Target>) -> Diff {
+    let mut d = Diff::default();
+    for (label, t) in b {
+        if !a.contains_key(label) {
+            d.added.push(format!("{label} ({})", t.kind.as_str()));
+        }
+    }
+    for (label, t) in a {
+        match b.get(label) {
+            None => d.removed.push(format!("{label} ({})", t.kind.as_str())),
+            Some(n) => {
+                let changes = target_changes(t, n);
+                if changes.is_empty() {
+                    d.same += 1;
+                } else {
+                    d.changed.push(TargetChanges {
+                        target: label.clone(),
+                        changes,
+                    });
+                }
+            }
+        }
+    }
+    d
+}
+
+/// Entries of `new` not in `old` and of `old` not in `new`, counted (a source listed twice is
+/// two entries), in their order.
+fn multiset(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
+    let minus = |x: &[String], y: &[String]| -> Vec<String> {
+        let mut left: Vec<&String> = y.iter().collect();
+        let mut out = Vec::new();
+        for e in x {
+            match left.iter().position(|l| *l == e) {
+                Some(i) => {
+                    left.remove(i);
+                }
+                None => out.push(e.clone()),
+            }
+        }
+        out
+    };
+    (minus(new, old), minus(old, new))
+}
+
+fn target_changes(a: &Target, b: &Target) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut value = |field: &str, old: String, new: String| {
+        if old != new {
+            out.push(Change {
+                field: field.into(),
+                added: Vec::new(),
+                removed: Vec::new(),
+                old: Some(old),
+                new: Some(new),
+            });
+        }
+    };
+    value("kind", a.kind.as_str().into(), b.kind.as_str().into());
+    value("output", a.output.clone(), b.output.clone());
+    let (ta, tb) = (&a.toolchain, &b.toolchain);
+    value("compiler", compiler(&ta.compiler), compiler(&tb.compiler));
+    value("host", triple(&ta.host), triple(&tb.host));
+    value("target", triple(&ta.target), triple(&tb.target));
+    value(
+        "sysroot",
+        ta.sysroot.clone().unwrap_or_else(|| "none".into()),
+        tb.sysroot.clone().unwrap_or_else(|| "none".into()),
+    );
+    value(
+        "visibility",
+        format!("{:?}", a.visibility),
+        format!("{:?}", b.visibility),
+    );
+    let words = |v: Vec<String>| v.join(" ");
+    // Sets (or multisets) of entries.
+    let mut set = |field: &str, old: Vec<String>, new: Vec<String>| {
+        let (added, removed) = multiset(&old, &new);
+        if !added.is_empty() || !removed.is_empty() {
+            out.push(Change {
+                field: field.into(),
+                added,
+                removed,
+                old: None,
+                new: None,
+            });
+        }
+    };
+    let files = |s: &Src| match s {
+        Src::Files(f) => f.clone(),
+        Src::Fetch(f) => vec![format!("{} ({})", f.url, f.hash)],
+        Src::Git(g) => vec![format!("{}@{} ({})", g.url, g.rev, g.hash)],
+    };
+    set("srcs", files(&a.srcs), files(&b.srcs));
+    set("aliases", a.aliases.clone(), b.aliases.clone());
+    set("headers", a.headers.clone(), b.headers.clone());
+    let outside = |t: &Target| -> Vec<String> {
+        t.outside_headers
+            .iter()
+            .map(|h| format!("{} ({})", h.path, owner(&h.owner)))
+            .collect()
+    };
+    set("outside_headers", outside(a), outside(b));
+    set(
+        "deps",
+        a.deps.iter().map(dep).collect(),
+        b.deps.iter().map(dep).collect(),
+    );
+    let over = |t: &Target| -> Vec<String> {
+        t.overrides
+            .iter()
+            .map(|o| {
+                let flags: Vec<String> = o.flags.iter().map(cflag).collect();
+                match &o.object {
+                    Some(obj) => format!("{} ({obj}): {}", o.src, flags.join(" ")),
+                    None => format!("{}: {}", o.src, flags.join(" ")),
+                }
+            })
+            .collect()
+    };
+    set("overrides", over(a), over(b));
+    set(
+        "assembled",
+        a.assembled.iter().map(assembly).collect(),
+        b.assembled.iter().map(assembly).collect(),
+    );
+    let gen = |t: &Target| -> Vec<String> {
+        t.generated
+            .iter()
+            .map(|g| match &g.producer {
+                Producer::Program(p) => format!(
+                    "{} <- {} {} (in {})",
+                    g.path,
+                    p.tool,
+                    p.argv.join(" "),
+                    p.cwd
+                ),
+                Producer::Unrecorded => format!("{} (unrecorded)", g.path),
+            })
+            .collect()
+    };
+    set("generated", gen(a), gen(b));
+    let req = |t: &Target| -> Vec<String> {
+        t.requires
+            .iter()
+            .map(|r| match r {
+                Resource::Pure => "pure".to_string(),
+                Resource::Network => "network".to_string(),
+                Resource::Auth(x) => format!("auth {x}"),
+                Resource::Sandbox(x) => format!("sandbox {x}"),
+                Resource::Filesystem(x) => format!("file {x}"),
+            })
+            .collect()
+    };
+    set("requires", req(a), req(b));
+    // Lists whose order is their meaning: the whole list, before and after.
+    let mut ordered = |field: &str, old: Vec<String>, new: Vec<String>| {
+        if old != new {
+            let (added, removed) = multiset(&old, &new);
+            out.push(Change {
+                field: field.into(),
+                added,
+                removed,
+                old: Some(words(old)),
+                new: Some(words(new)),
+            });
+        }
+    };
+    ordered(
+        "cflags",
+        ta.cflags.iter().map(cflag).collect(),
+        tb.cflags.iter().map(cflag).collect(),
+    );
+    ordered(
+        "cxxflags",
+        ta.cxxflags.iter().map(cflag).collect(),
+        tb.cxxflags.iter().map(cflag).collect(),
+    );
+    ordered(
+        "ldflags",
+        ta.ldflags.iter().map(ldflag).collect(),
+        tb.ldflags.iter().map(ldflag).collect(),
+    );
+    ordered(
+        "link",
+        a.link.iter().map(link_item).collect(),
+        b.link.iter().map(link_item).collect(),
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counted_entries() {
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            multiset(&s(&["a", "b", "b"]), &s(&["b", "c"])),
+            (s(&["c"]), s(&["a", "b"]))
+        );
+        assert_eq!(multiset(&s(&["a"]), &s(&["a"])), (Vec::new(), Vec::new()));
+    }
+}
