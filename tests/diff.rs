@@ -17,8 +17,7 @@ fn diff(a: &Path, b: &Path, json: bool) -> (i32, String) {
     let o = c.output().expect("confess diff");
     (
         o.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&o.stdout).into_owned()
-            + &String::from_utf8_lossy(&o.stderr),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
     )
 }
 
@@ -57,6 +56,26 @@ fn each_edit_is_reported_as_exactly_that_change() {
     let (code, text) = diff(&committed, &again, false);
     assert_eq!((code, text.as_str()), (0, "no drift: 2 targets the same\n"));
 
+    // `--against`: the source confessed and compared in one command, the diff alone on
+    // stdout.
+    let o = Command::new(confess_bin())
+        .args(["diff", "--json", "--against"])
+        .arg(&committed)
+        .arg(&src)
+        .arg("--out")
+        .arg(tmp.path().join("against"))
+        .output()
+        .expect("confess diff --against");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("the diff alone on stdout");
+    assert_eq!(v["same"], 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("translation units"));
+
     // A flag: both targets compile with it.
     let o3 = run("o3", &["CFLAGS=-O3 -Wall -Iinclude"]);
     let (code, text) = diff(&a, &o3, false);
@@ -81,7 +100,11 @@ drift: 0 added, 0 removed, 2 changed, 0 the same
     assert_eq!(v["same"], 0);
 
     // A source added to the library: its sources and its archive's members.
-    std::fs::write(src.join("lib/third.c"), "int third(int x) { return 3 * x; }\n").expect("write");
+    std::fs::write(
+        src.join("lib/third.c"),
+        "int third(int x) { return 3 * x; }\n",
+    )
+    .expect("write");
     edit(
         &src.join("Makefile"),
         "lib/libutil.a: lib/add.o lib/twice.o",
@@ -100,6 +123,48 @@ drift: 0 added, 0 removed, 1 changed, 1 the same
 "
     );
 
+    // A header more, read by one source of the library.
+    std::fs::write(src.join("include/extra.h"), "#define EXTRA 1\n").expect("write");
+    edit(
+        &src.join("lib/add.c"),
+        "#include",
+        "#include \"extra.h\"\n#include",
+    );
+    let header = run("header", &[]);
+    let (code, text) = diff(&third, &header, false);
+    assert_eq!(
+        (code, text.as_str()),
+        (
+            1,
+            "~ //lib:util\n    headers: + include/extra.h\ndrift: 0 added, 0 removed, 1 changed, 1 the same\n"
+        )
+    );
+
+    // Another toolchain: a cross compiler for i686 (the engine has no triple for it, exit 8;
+    // confess's own form is written).
+    require("i686-linux-gnu-gcc", "gcc-i686-linux-gnu");
+    let r = confess(
+        &tmp.path().join("i686"),
+        &[
+            "make",
+            src.to_str().expect("utf-8"),
+            "--",
+            "CC=i686-linux-gnu-gcc",
+        ],
+    );
+    assert_eq!(r.output.status.code(), Some(8), "{}", r.stderr());
+    let (code, text) = diff(&header, &r.out, false);
+    assert_eq!(code, 1, "{text}");
+    for t in ["//:app", "//lib:util"] {
+        assert!(
+            text.contains(&format!(
+                "~ {t}\n    host: x86_64-unknown-linux-gnu -> i686-unknown-linux-gnu\n    target: x86_64-unknown-linux-gnu -> i686-unknown-linux-gnu\n"
+            )),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("outside_headers"), "{text}");
+
     // A new program, and a library from outside linked into app.
     std::fs::write(src.join("tool.c"), "int main(void) { return 0; }\n").expect("write");
     edit(&src.join("Makefile"), "all: app", "all: app tool");
@@ -115,7 +180,7 @@ drift: 0 added, 0 removed, 1 changed, 1 the same
     )
     .expect("write");
     let more = run("more", &[]);
-    let (code, text) = diff(&third, &more, false);
+    let (code, text) = diff(&header, &more, false);
     assert_eq!(code, 1, "{text}");
     assert_eq!(
         text,
@@ -128,9 +193,12 @@ drift: 1 added, 0 removed, 1 changed, 1 the same
 "
     );
     // And the other way: the program removed, the library no longer linked.
-    let (code, text) = diff(&more, &third, false);
+    let (code, text) = diff(&more, &header, false);
     assert_eq!(code, 1);
-    assert!(text.starts_with("- //:tool (executable)\n~ //:app\n    deps: - -lm\n"), "{text}");
+    assert!(
+        text.starts_with("- //:tool (executable)\n~ //:app\n    deps: - -lm\n"),
+        "{text}"
+    );
 }
 
 #[test]

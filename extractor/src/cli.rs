@@ -12,7 +12,7 @@ use crate::drivers::{
 };
 use crate::error::Error;
 use clap::{Args, Parser, Subcommand};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -277,9 +277,19 @@ pub enum Cmd {
     Diff {
         /// The old side: a confess --out directory, or a directory of manifests (its
         /// schema.dhall and BUILD.confess.dhall files, as confess wrote them under dhall/).
+        /// With --against: the source directory to confess.
         a: PathBuf,
-        /// The new side, likewise.
-        b: PathBuf,
+        /// The new side, likewise (not with --against).
+        #[arg(required_unless_present = "against")]
+        b: Option<PathBuf>,
+        /// Confess A first (its build system found by its files: CMakeLists.txt, meson.build,
+        /// configure or configure.ac, a Makefile, build.ninja) into --out, and compare DIR (the
+        /// old side: committed manifests, or an earlier confession) with it.
+        #[arg(long, value_name = "DIR", conflicts_with = "b")]
+        against: Option<PathBuf>,
+        /// With --against: where the confession of A goes.
+        #[arg(long, short, value_name = "DIR", default_value = "confess-out")]
+        out: PathBuf,
         /// Write the differences as JSON on stdout instead of text.
         #[arg(long)]
         json: bool,
@@ -416,7 +426,21 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             print!("{}", crate::explain::targets(&crate::explain::load(&out)?));
             return Ok(0);
         }
-        Cmd::Diff { a, b, json } => {
+        Cmd::Diff {
+            a,
+            b,
+            against,
+            out,
+            json,
+        } => {
+            let (a, b) = match (against, b) {
+                (Some(old), _) => {
+                    confess_for_diff(&a, &out)?;
+                    (old, out)
+                }
+                (None, Some(b)) => (a, b),
+                (None, None) => return Err(Error::Usage("confess diff needs A and B".into())),
+            };
             let d = crate::diff::diff(&crate::diff::load(&a)?, &crate::diff::load(&b)?);
             if json {
                 println!(
@@ -451,6 +475,47 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         (Some(e), _) => Err(e),
         (None, Some(lacks)) => Err(Error::EngineForm { lacks }),
         (None, None) => Ok(0),
+    }
+}
+
+/// `confess diff --against DIR SRC`: confesses SRC with the driver its files call for, into
+/// `out`, the summary on stderr (stdout is the diff's).
+fn confess_for_diff(src: &Path, out: &Path) -> Result<(), Error> {
+    let has = |names: &[&str]| names.iter().any(|n| src.join(n).is_file());
+    let sub = if has(&["CMakeLists.txt"]) {
+        "cmake"
+    } else if has(&["meson.build"]) {
+        "meson"
+    } else if has(&["configure.ac", "configure.in", "configure"]) {
+        "autotools"
+    } else if has(&["GNUmakefile", "makefile", "Makefile"]) {
+        "make"
+    } else if has(&["build.ninja"]) {
+        "ninja"
+    } else {
+        return Err(Error::Input {
+            path: src.to_path_buf(),
+            reason: "no build system found to confess (no CMakeLists.txt, meson.build, configure, configure.ac, Makefile or build.ninja): confess it with its command, then `confess diff DIR OUT`".into(),
+        });
+    };
+    let args: Vec<std::ffi::OsString> = vec![
+        "confess".into(),
+        sub.into(),
+        src.as_os_str().to_owned(),
+        "--out".into(),
+        out.as_os_str().to_owned(),
+        "--quiet".into(),
+    ];
+    let cli = Cli::try_parse_from(args).map_err(|e| Error::Usage(e.to_string()))?;
+    let Some((driver, common)) = driver_of(cli.command)? else {
+        return Ok(());
+    };
+    let outcome = confession::run(driver.as_ref(), &common.options()?)?;
+    eprint!("{}", outcome.summary);
+    match outcome.build_failure {
+        Some(e) => Err(e),
+        // Without the engine form, confess's own form (targets.json) is written: diff reads it.
+        None => Ok(()),
     }
 }
 

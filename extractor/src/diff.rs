@@ -1,7 +1,8 @@
 //! `confess diff A B`: what changed between two confessions, or between a confession and a
 //! directory of committed manifests. Targets are matched by label (`//dir:name`); for a target
 //! on both sides each field that decides what is built is compared: kind, output and aliases,
-//! sources, headers (inside and outside the trees), flags (C, C++, link, per-source overrides,
+//! sources, headers (inside the trees, and outside them unless the toolchain's: those follow
+//! from the toolchain, which is compared), flags (C, C++, link, per-source overrides,
 //! assembler calls), the toolchain (compiler, triples, sysroot), deps (the project's targets and
 //! everything from outside: libraries, packages, pkg-config modules, externals), the link line,
 //! generated files and their producers, requirements and visibility. Where a target is defined
@@ -215,9 +216,12 @@ fn target_changes(a: &Target, b: &Target) -> Vec<Change> {
     set("srcs", files(&a.srcs), files(&b.srcs));
     set("aliases", a.aliases.clone(), b.aliases.clone());
     set("headers", a.headers.clone(), b.headers.clone());
+    // Headers from outside the trees that a package or the file system owns; the toolchain's
+    // follow from the toolchain, which is compared above.
     let outside = |t: &Target| -> Vec<String> {
         t.outside_headers
             .iter()
+            .filter(|h| h.owner != Owner::Toolchain)
             .map(|h| format!("{} ({})", h.path, owner(&h.owner)))
             .collect()
     };
