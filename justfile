@@ -31,6 +31,11 @@ bench *ARGS: build
 engine-check DIR: build
     bash scripts/check-engine.sh {{DIR}}
 
+# The corpus benchmark: each Debian corpus project confessed side by side with its plain build,
+# its build under Bear and the floor, in one run (bench/corpus.py; ONLY=name,... for some).
+bench-corpus *ARGS: build
+    python3 bench/corpus.py {{ARGS}}
+
 # What the seal costs on one project: `confess DRIVER SRC` sealed and unsealed, alternated.
 bench-seal DRIVER SRC *ARGS: build
     python3 bench/seal.py {{DRIVER}} {{SRC}} {{ARGS}}

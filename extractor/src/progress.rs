@@ -159,6 +159,7 @@ impl Display {
         let prefix = prefix(phase, label);
         let done = Arc::new(AtomicBool::new(false));
         let counts = Arc::new(Mutex::new(Counts::default()));
+        let (wake, woken) = std::sync::mpsc::channel::<()>();
         let thread = self.counting.then(|| {
             let (bar, done, counts) = (bar.clone(), done.clone(), counts.clone());
             let (mut ev, mut out) = (Tail::new(events), Tail::new(log));
@@ -194,13 +195,15 @@ impl Display {
                     if last {
                         break;
                     }
-                    std::thread::sleep(TICK);
+                    // A tick, or the step's end, whichever comes first.
+                    let _ = woken.recv_timeout(TICK);
                 }
             })
         });
         StepProgress {
             bar,
             done,
+            wake: Some(wake),
             counts,
             thread,
         }
@@ -337,6 +340,9 @@ pub fn render_line(
 pub struct StepProgress {
     bar: Bar,
     done: Arc<AtomicBool>,
+    /// Wakes the counting thread from its tick when the step ends (dropped: it wakes too), so
+    /// that finishing never waits out a tick.
+    wake: Option<std::sync::mpsc::Sender<()>>,
     counts: Arc<Mutex<Counts>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -355,6 +361,7 @@ impl StepProgress {
 
     fn stop(&mut self) {
         self.done.store(true, Ordering::Release);
+        self.wake.take();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
