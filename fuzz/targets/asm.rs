@@ -28,7 +28,10 @@ pub fn run(data: &[u8]) {
     // Every word is in exactly one option, in order.
     let back: Vec<&String> = cmd.args.iter().flat_map(|a| a.words.iter()).collect();
     assert_eq!(back.len(), words.len(), "words lost or invented: {words:?}");
-    assert!(back.iter().zip(&words).all(|(a, b)| *a == b), "words reordered: {words:?}");
+    assert!(
+        back.iter().zip(&words).all(|(a, b)| *a == b),
+        "words reordered: {words:?}"
+    );
     // What the shim asks next: the inputs, the output, the format, the depfile, the words
     // that decide the object.
     let inputs: Vec<&str> = cmd.inputs().collect();
