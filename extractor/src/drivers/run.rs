@@ -52,8 +52,9 @@ impl Driver for Run {
             })
             .collect();
         // A command that is not a configure names its compilers by CC and CXX (a build script's
-        // `$CC -c a.c`): they name shims, `cc` and `c++` unless the user chose others.
-        let env = [("CC", "cc"), ("CXX", "c++")]
+        // `$CC -c a.c`), and its assembler by AS: they name shims, `cc`, `c++` and `as` unless
+        // the user chose others.
+        let env = [("CC", "cc"), ("CXX", "c++"), ("AS", "as")]
             .into_iter()
             .filter(|(k, _)| std::env::var_os(k).is_none())
             .map(|(k, v)| (k.to_string(), v.to_string()))
