@@ -41,6 +41,47 @@ fn nm_on_an_object_token_reads_the_real_symbols() {
         syms.contains("T confess_answer") && syms.contains("T confess_twice"),
         "{syms}"
     );
+    // The summary says what was built for real, and for which inspection.
+    let summary = run.stdout();
+    assert!(
+        summary.contains("\n  realized              1 artifacts, ")
+            && summary.contains(" s of real tools (inspections: nm 1)\n"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn as_called_by_name_on_compiler_output_is_confessed_and_realizes() {
+    // `as` on the assembly a `gcc -S` wrote (a token): an object token whose input is that
+    // token, realized by running the recorded `as` on the realized assembly.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let makefile = "\
+all: out.txt
+app: lib.c main.c
+\t$(CC) -O2 -S lib.c -o lib.s
+\tas --64 lib.s -o lib.o
+\t$(CC) -o app main.c lib.o
+out.txt: app
+\t./app > out.txt
+";
+    let run = confess_project(
+        tmp.path(),
+        &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)],
+    );
+    assert_eq!(generated(&run, "out.txt"), "answer 42\n");
+    let g = run.read("graph.txt");
+    assert!(g.contains("assemble as -> [build]/lib.o\n"), "{g}");
+    assert!(g.contains("  input [build]/lib.s\n"), "{g}");
+    let summary = run.stdout();
+    assert!(
+        summary.contains("\n  programs run          1\n"),
+        "{summary}"
+    );
+    // app, main.c's object, lib.o and lib.s: built for real to run app.
+    assert!(
+        summary.contains("\n  realized              4 artifacts, "),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -162,6 +162,55 @@ pub struct Graph {
     pub reads: Vec<crate::seal::OutsideRead>,
     /// Steps whose reads were not observed, and why (unsealed, unprivileged, events lost).
     pub reads_unobserved: Vec<String>,
+    /// What the build inspected and what building it for real cost.
+    pub realized: Realization,
+}
+
+/// Realization: artifacts built for real because the build looked inside them or ran them.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Realization {
+    /// Artifacts built for real (each once per content).
+    pub artifacts: usize,
+    /// Seconds their real tools took, summed (they may have run in parallel).
+    pub secs: f64,
+    /// Calls that looked inside an artifact, by tool (`nm`, `readelf`, `objdump`).
+    pub inspections: BTreeMap<String, usize>,
+}
+
+impl Realization {
+    /// Counts what the session's realization cache holds (`realized/<id>/.done` and `.secs`).
+    pub fn read(dir: &std::path::Path, inspections: BTreeMap<String, usize>) -> Realization {
+        let mut r = Realization {
+            inspections,
+            ..Realization::default()
+        };
+        let Ok(rd) = std::fs::read_dir(dir) else {
+            return r;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.join(".done").is_file() {
+                r.artifacts += 1;
+                r.secs += std::fs::read_to_string(p.join(confess_shims::realize::SECS_FILE))
+                    .ok()
+                    .and_then(|t| t.trim().parse::<f64>().ok())
+                    .unwrap_or(0.0);
+            }
+        }
+        r
+    }
+}
+
+/// Calls that looked inside an artifact, by tool: the `realized` events of every tool but a
+/// program run.
+pub fn inspections(conf: &Confession) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    for (_, e) in &conf.events {
+        if e.decision == "realized" && e.role != "exec" {
+            *out.entry(e.role.clone()).or_insert(0) += 1;
+        }
+    }
+    out
 }
 
 impl Graph {

@@ -19,6 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+/// Beside a realized node: the seconds its real tool took (text).
+pub const SECS_FILE: &str = ".secs";
+
 /// The role of archive members that are real files rather than tokens.
 pub const OPAQUE_ROLE: &str = "file";
 
@@ -440,6 +443,7 @@ fn run_logged(tool: &Path, words: &[String], cwd: &Path, dir: &Path, id: &str) -
     let log2 = log
         .try_clone()
         .map_err(|e| ShimError(format!("cannot open {}: {e}", raw::text_path(&log_path))))?;
+    let started = std::time::Instant::now();
     let status = Command::new(tool)
         .args(words.iter().map(|w| raw::os(w)))
         .current_dir(cwd)
@@ -449,6 +453,11 @@ fn run_logged(tool: &Path, words: &[String], cwd: &Path, dir: &Path, id: &str) -
         .stderr(log2)
         .status()
         .map_err(|e| ShimError(format!("cannot run {}: {e}", raw::text_path(tool))))?;
+    // What the real tool took, for the summary's account of realization (`SECS_FILE`).
+    let _ = std::fs::write(
+        dir.join(SECS_FILE),
+        format!("{:.3}\n", started.elapsed().as_secs_f64()),
+    );
     if !status.success() {
         let text = std::fs::read(&log_path).unwrap_or_default();
         return Err(ShimError(format!(

@@ -68,6 +68,23 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
         );
     }
     let _ = writeln!(s, "  programs run          {}", count(ActionKind::Run));
+    let r = &g.realized;
+    let looked: Vec<String> = r
+        .inspections
+        .iter()
+        .map(|(tool, n)| format!("{tool} {n}"))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  realized              {} artifacts, {:.1} s of real tools{}",
+        r.artifacts,
+        r.secs,
+        if looked.is_empty() {
+            String::new()
+        } else {
+            format!(" (inspections: {})", looked.join(", "))
+        }
+    );
     let configure: usize = g
         .passthrough
         .iter()
