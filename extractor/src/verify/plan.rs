@@ -606,11 +606,7 @@ pub fn ninja(
                     };
                     let at = k;
                     k += 1;
-                    let synthetic = format!(
-                        "[build]/confess-verify/{}/{}.{at}.o",
-                        d.label.replace([':', '/'], "_"),
-                        src.rsplit('/').next().unwrap_or(src)
-                    );
+                    let synthetic = synthetic_object(&d.label, src, at);
                     let no_words = BTreeMap::new();
                     let (cwd, word, obj, spelled) = match c {
                         Some(c) => (
@@ -631,19 +627,7 @@ pub fn ninja(
                         continue;
                     }
                     let relative = !Path::new(&word).is_absolute();
-                    let apath = |p: &str| -> String {
-                        let abs = roots.path(p);
-                        if let Some(w) = spelled.get(&confess_shims::headers::lexical(&abs)) {
-                            return w.clone();
-                        }
-                        if relative
-                            && (abs.starts_with(&roots.src) || abs.starts_with(&roots.build))
-                        {
-                            relative_to(&cwd, &abs)
-                        } else {
-                            abs.display().to_string()
-                        }
-                    };
+                    let apath = |p: &str| spelled_path(roots, spelled, relative, &cwd, p);
                     let mut cmd = vec![a.assembler.program().to_string()];
                     cmd.extend(render::asm_flags(&a.assembler, &a.flags, &apath));
                     cmd.extend([word, "-o".into(), path(&obj)]);
@@ -674,13 +658,7 @@ pub fn ninja(
                 let no_words = BTreeMap::new();
                 let no_spelling = BTreeMap::new();
                 let at = k;
-                let synthetic = || {
-                    format!(
-                        "[build]/confess-verify/{}/{}.{at}.o",
-                        d.label.replace([':', '/'], "_"),
-                        src.rsplit('/').next().unwrap_or(src)
-                    )
-                };
+                let synthetic = || synthetic_object(&d.label, src, at);
                 k += 1;
                 let (cwd, word, obj, spelled, respelled) = match c {
                     Some(c) => (
@@ -711,17 +689,7 @@ pub fn ninja(
                 // A build that named its source relative to where it compiled names its include
                 // directories so too, and debug information records them as named.
                 let relative = !Path::new(&word).is_absolute();
-                let cpath = |p: &str| -> String {
-                    let abs = roots.path(p);
-                    if let Some(w) = spelled.get(&confess_shims::headers::lexical(&abs)) {
-                        return w.clone();
-                    }
-                    if relative && (abs.starts_with(&roots.src) || abs.starts_with(&roots.build)) {
-                        relative_to(&cwd, &abs)
-                    } else {
-                        abs.display().to_string()
-                    }
-                };
+                let cpath = |p: &str| spelled_path(roots, spelled, relative, &cwd, p);
                 let mut cmd = vec![compiler(&tc.compiler, cxx)];
                 match over {
                     // A compile that differs from its target's: the companion's flags.
@@ -1284,6 +1252,36 @@ fn spelling(argv: &[String], cwd: &Path) -> BTreeMap<Vec<String>, Vec<String>> {
         }
     }
     out
+}
+
+/// Where the manifest build puts the object of a compile the confession has no path for.
+fn synthetic_object(label: &str, src: &str, at: usize) -> String {
+    format!(
+        "[build]/confess-verify/{}/{}.{at}.o",
+        label.replace([':', '/'], "_"),
+        src.rsplit('/').next().unwrap_or(src)
+    )
+}
+
+/// A manifest path as a recorded compile (or assembler call) in `cwd` named it: its own
+/// spelling of an include directory, else relative to `cwd` when the call named its source
+/// relatively and the path is in the trees, else absolute.
+fn spelled_path(
+    roots: &Roots,
+    spelled: &BTreeMap<PathBuf, String>,
+    relative: bool,
+    cwd: &Path,
+    p: &str,
+) -> String {
+    let abs = roots.path(p);
+    if let Some(w) = spelled.get(&confess_shims::headers::lexical(&abs)) {
+        return w.clone();
+    }
+    if relative && (abs.starts_with(&roots.src) || abs.starts_with(&roots.build)) {
+        relative_to(cwd, &abs)
+    } else {
+        abs.display().to_string()
+    }
 }
 
 /// `to` as a path relative to the directory `from` (both absolute): `../include`.
