@@ -4,7 +4,7 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-PACKAGES=(make gcc g++ binutils nasm yasm bear googletest clangd clang-tidy tmux graphviz chromium fonts-dejavu-core autoconf automake libtool pkg-config dpkg-dev python3-jsonschema cmake ninja-build zlib1g-dev coq libonig-dev meson gcc-i686-linux-gnu)
+PACKAGES=(make gcc g++ binutils nasm yasm bear googletest clangd clang-tidy tmux graphviz chromium fonts-dejavu-core autoconf automake libtool pkg-config dpkg-dev python3-jsonschema python3-venv cmake ninja-build zlib1g-dev coq libonig-dev meson gcc-i686-linux-gnu)
 
 SUDO=""
 if [ "$(id -u)" != 0 ]; then
@@ -65,4 +65,17 @@ fi
 dhall_bin="$(dirname "$(readlink -f "$(command -v dhall-to-json)")")/builds/dhall-to-json-$DHALL_CLI_VERSION-x86_64-linux"
 if [ "$(echo '{ ok = True }' | "$dhall_bin" --compact)" != '{"ok":true}' ]; then
     echo "install-deps: $dhall_bin does not work" >&2; exit 1
+fi
+
+# The SBOM validators of the two formats' own ecosystems (PyPI), in a virtual environment of
+# their own (Debian's python3 takes no pip installs outside one): cyclonedx-python-lib's
+# JSON-schema validator for CycloneDX 1.5, spdx-tools' pyspdxtools for SPDX 2.3. tests/sbom.rs
+# runs them from here (CONFESS_SBOM_VENV moves it).
+SBOM_VENV="${CONFESS_SBOM_VENV:-$HOME/.cache/confess/sbom-venv}"
+if ! "$SBOM_VENV/bin/python" -c 'import cyclonedx.validation.json, spdx_tools' >/dev/null 2>&1; then
+    echo "install-deps: pip install cyclonedx-python-lib spdx-tools into $SBOM_VENV" >&2
+    rm -rf "$SBOM_VENV"
+    /usr/bin/python3 -m venv "$SBOM_VENV"
+    "$SBOM_VENV/bin/pip" install -q --disable-pip-version-check \
+        'cyclonedx-python-lib[json-validation]==11.12.0' 'spdx-tools==0.8.5'
 fi

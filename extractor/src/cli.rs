@@ -294,6 +294,24 @@ pub enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Write a software bill of materials of a confession already in the output directory:
+    /// the packages the build asked for (find_package, pkg-config, FetchContent) with their
+    /// versions, the files outside the project its targets link (with the sha256 taken while
+    /// confessing), the libraries the linker found by -l, and the targets that use each.
+    Sbom {
+        /// The output directory of an earlier confession.
+        #[arg(
+            long,
+            short,
+            value_name = "DIR",
+            default_value = "confess-out",
+            env = "CONFESS_OUT"
+        )]
+        out: PathBuf,
+        /// CycloneDX 1.5 JSON or SPDX 2.3 JSON, on stdout.
+        #[arg(long, value_enum, default_value = "cyclonedx")]
+        format: crate::sbom::Format,
+    },
     /// Show one target of a confession already in the output directory: its sources, headers,
     /// typed flags (and any raw ones), dependencies and the commands they came from.
     Explain {
@@ -455,6 +473,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             }
             return Ok(i32::from(d.drift()));
         }
+        Cmd::Sbom { out, format } => {
+            print!("{}", crate::sbom::render(&out, format)?);
+            return Ok(0);
+        }
         Cmd::Explain { target, out } => {
             let c = crate::explain::load(&out)?;
             let (dir, t) = crate::explain::find(&c, &target)?;
@@ -564,9 +586,11 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
             targets,
         } => (Box::new(Ninja::new(&build_dir, targets)?), common),
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
-        Cmd::Verify { .. } | Cmd::Targets { .. } | Cmd::Explain { .. } | Cmd::Diff { .. } => {
-            return Ok(None)
-        }
+        Cmd::Verify { .. }
+        | Cmd::Targets { .. }
+        | Cmd::Explain { .. }
+        | Cmd::Diff { .. }
+        | Cmd::Sbom { .. } => return Ok(None),
         Cmd::Cmake {
             src,
             common,

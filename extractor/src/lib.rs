@@ -17,6 +17,7 @@ pub mod interrupt;
 pub mod outdir;
 pub mod pathmap;
 pub mod progress;
+pub mod sbom;
 pub mod scratch;
 pub mod seal;
 pub mod targets;
