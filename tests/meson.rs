@@ -184,6 +184,29 @@ fn resolved_tus(db: &Value, src: &Path, build: &Path) -> Vec<Tu> {
     v
 }
 
+/// The outputs of the edges `file` is an input of (`ninja -t query`).
+fn symbols_consumers(build: &Path, file: &str) -> Vec<String> {
+    let o = Command::new("ninja")
+        .args(["-t", "query", file])
+        .current_dir(build)
+        .output()
+        .expect("ninja -t query");
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "ninja -t query {file}: {text}");
+    let mut out = Vec::new();
+    let mut in_outputs = false;
+    for line in text.lines() {
+        match line.trim() {
+            "outputs:" => in_outputs = true,
+            "input:" => in_outputs = false,
+            l if l.starts_with("input:") => in_outputs = false,
+            l if in_outputs && !l.is_empty() => out.push(l.to_string()),
+            _ => {}
+        }
+    }
+    out
+}
+
 #[test]
 fn generator_fixture() {
     require("meson", "meson");
@@ -217,20 +240,70 @@ fn generator_fixture() {
         config.contains("#undef HAVE_CONFESS_NO_SUCH_HEADER_H"),
         "{config}"
     );
-    // meson read the shared library's symbols (readelf and nm on the realized library).
+    // meson's symbol extractor read the shared library's soname and symbols (readelf and nm)
+    // from the token, and nothing was realized for it: its answer only decides ninja's
+    // restat (below, from the real build: no command reads the file).
     let symbols = std::fs::read_to_string(
         scratch.join("build/src/libshapes.so.1.2.0.p/libshapes.so.1.2.0.symbols"),
     )
     .expect("symbols file");
-    assert!(
-        symbols.contains("libshapes.so.1") && symbols.contains("shape_area"),
+    let lib_token = run.json("graph.json")["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| n["path"] == "src/libshapes.so.1.2.0")
+        .and_then(|n| n["token"].as_str())
+        .expect("the library's token")
+        .to_string();
+    assert_eq!(
+        symbols,
+        format!(
+            " 0x000000000000000e (SONAME)             Library soname: [libshapes.so.1]\n\
+             confess.token.{lib_token} T\n"
+        ),
         "{symbols}"
     );
+    let summary = run.read("summary.txt");
+    assert!(
+        summary.contains("(answered from tokens: nm 1, readelf 1)"),
+        "{summary}"
+    );
+    // What was realized is the two generators the build runs and their objects, not the
+    // library.
+    let realized: Vec<String> = std::fs::read_dir(scratch.join("session/realized"))
+        .expect("realized/")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".lock"))
+        .collect();
+    assert_eq!(realized.len(), 4, "{realized:?}");
+    assert!(!realized.contains(&lib_token), "{realized:?}");
     let n = check_against_introspect(&run, &scratch);
     assert_eq!(n, 5, "targets compared with meson introspect");
 
     // The compile database equals Bear's from a real build.
     let (real, bear_db) = bear_meson(tmp.path(), &fx, &[]);
+    // In the real build, the symbols file is an input of the links that use the library and
+    // of nothing else, and no command names it: only ninja's restat reads it.
+    let sym = "src/libshapes.so.1.2.0.p/libshapes.so.1.2.0.symbols";
+    let consumers = symbols_consumers(&real.join("b"), sym);
+    assert_eq!(
+        consumers,
+        ["src/app"],
+        "what the symbols file is an input of"
+    );
+    for c in &consumers {
+        let o = Command::new("ninja")
+            .args(["-t", "commands", "-s", c])
+            .current_dir(real.join("b"))
+            .output()
+            .expect("ninja -t commands");
+        let cmd = String::from_utf8_lossy(&o.stdout);
+        assert!(cmd.contains("libshapes.so.1.2.0"), "{cmd}");
+        assert!(
+            !cmd.contains(".symbols"),
+            "{c}'s command reads the symbols file: {cmd}"
+        );
+    }
     let ours = resolved_tus(
         &run.json("compile_commands.json"),
         &fx,

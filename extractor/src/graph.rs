@@ -175,13 +175,21 @@ pub struct Realization {
     pub secs: f64,
     /// Calls that looked inside an artifact, by tool (`nm`, `readelf`, `objdump`).
     pub inspections: BTreeMap<String, usize>,
+    /// Inspections answered from the token without realizing, by tool: Meson's symbol
+    /// extractor, whose answer only decides ninja's restat (shims/src/binutils.rs).
+    pub answered: BTreeMap<String, usize>,
 }
 
 impl Realization {
     /// Counts what the session's realization cache holds (`realized/<id>/.done` and `.secs`).
-    pub fn read(dir: &std::path::Path, inspections: BTreeMap<String, usize>) -> Realization {
+    pub fn read(
+        dir: &std::path::Path,
+        inspections: BTreeMap<String, usize>,
+        answered: BTreeMap<String, usize>,
+    ) -> Realization {
         let mut r = Realization {
             inspections,
+            answered,
             ..Realization::default()
         };
         let Ok(rd) = std::fs::read_dir(dir) else {
@@ -204,9 +212,18 @@ impl Realization {
 /// Calls that looked inside an artifact, by tool: the `realized` events of every tool but a
 /// program run.
 pub fn inspections(conf: &Confession) -> BTreeMap<String, usize> {
+    by_role(conf, "realized")
+}
+
+/// Inspections answered from the token, by tool (the `answered` events).
+pub fn answered(conf: &Confession) -> BTreeMap<String, usize> {
+    by_role(conf, "answered")
+}
+
+fn by_role(conf: &Confession, decision: &str) -> BTreeMap<String, usize> {
     let mut out = BTreeMap::new();
     for (_, e) in &conf.events {
-        if e.decision == "realized" && e.role != "exec" {
+        if e.decision == decision && e.role != "exec" {
             *out.entry(e.role.clone()).or_insert(0) += 1;
         }
     }

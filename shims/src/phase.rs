@@ -138,6 +138,21 @@ pub fn configure_ancestor(argv: &[String]) -> Option<&'static str> {
     None
 }
 
+/// Whether a process is `meson --internal NAME` (meson run as `meson`, `meson.py`, or by an
+/// interpreter: `python3 /usr/bin/meson --internal NAME ...`).
+pub fn meson_internal(argv: &[String], name: &str) -> bool {
+    (0..2).any(|i| {
+        let base = argv
+            .get(i)
+            .and_then(|a| Path::new(a).file_name())
+            .and_then(|b| b.to_str())
+            .unwrap_or("");
+        matches!(base, "meson" | "meson.py")
+            && argv.get(i + 1).map(String::as_str) == Some("--internal")
+            && argv.get(i + 2).map(String::as_str) == Some(name)
+    })
+}
+
 /// Walks up the process tree from the parent: each ancestor's argv, nearest first, stopping at
 /// the driver (or init) and after a fixed depth.
 pub struct Ancestors {
@@ -220,6 +235,29 @@ fn read_proc(path: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::args::parse;
+
+    #[test]
+    fn meson_internal_scripts_are_known_however_meson_is_run() {
+        let v = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert!(meson_internal(
+            &v("/usr/bin/python3 /usr/bin/meson --internal symbolextractor /b lib.so lib.so lib.so.symbols"),
+            "symbolextractor"
+        ));
+        assert!(meson_internal(
+            &v("meson --internal symbolextractor /b x"),
+            "symbolextractor"
+        ));
+        assert!(!meson_internal(
+            &v("meson --internal regenerate /s /b"),
+            "symbolextractor"
+        ));
+        assert!(!meson_internal(&v("meson setup b"), "symbolextractor"));
+        assert!(!meson_internal(
+            &v("python3 x.py --internal symbolextractor"),
+            "symbolextractor"
+        ));
+        assert!(!meson_internal(&[], "symbolextractor"));
+    }
 
     #[test]
     fn proc_files_are_read_whole() {

@@ -74,15 +74,27 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
         .iter()
         .map(|(tool, n)| format!("{tool} {n}"))
         .collect();
+    let answered: Vec<String> = r
+        .answered
+        .iter()
+        .map(|(tool, n)| format!("{tool} {n}"))
+        .collect();
+    let mut said = Vec::new();
+    if !looked.is_empty() {
+        said.push(format!("inspections: {}", looked.join(", ")));
+    }
+    if !answered.is_empty() {
+        said.push(format!("answered from tokens: {}", answered.join(", ")));
+    }
     let _ = writeln!(
         s,
         "  realized              {} artifacts, {:.1} s of real tools{}",
         r.artifacts,
         r.secs,
-        if looked.is_empty() {
+        if said.is_empty() {
             String::new()
         } else {
-            format!(" (inspections: {})", looked.join(", "))
+            format!(" ({})", said.join("; "))
         }
     );
     let configure: usize = g
