@@ -641,6 +641,11 @@ fn against_bear(pkg: &str, tmp: &Path, args: &[&str]) -> (Run, PathBuf, usize) {
         "{pkg}: confess changed the source tree"
     );
     assert_no_scratch_paths(&run);
+    let (cdx, _) = common::sbom::checked(&run.out, tmp);
+    eprintln!(
+        "{pkg}: SBOM valid (CycloneDX 1.5, SPDX 2.3): {} components",
+        cdx["components"].as_array().map_or(0, Vec::len)
+    );
     let (copy, build, bear_db) = real_build(&src, tmp, args, false);
     let theirs = normalized(&bear_db, &copy, &build);
     let mine = ours(&run, &src, false);

@@ -50,6 +50,11 @@ fn check_with(pkg: &str, subdir: &str, fix: impl Fn(&Path), extra: &[&str], same
             "{pkg}: confess changed the source tree"
         );
         cmake_oracle::check_against_file_api(&src, &run);
+        sbom_figures(
+            &format!("{pkg} --deps {deps}"),
+            &run.out,
+            &tmp.path().join(deps),
+        );
         assert_eq!(
             dhall::check_project(&format!("{pkg} --deps {deps}"), &run.out, &src),
             0,
@@ -184,4 +189,24 @@ fn expat() {
     // The upstream tarball (Debian's security patches do not build with CMake); the CMake
     // project is its expat/ directory.
     check("expat", "expat", |_| {}, &[]);
+}
+
+/// Both SBOMs of a confession, valid by their formats' validators; prints what they list.
+fn sbom_figures(what: &str, out: &Path, dir: &Path) {
+    let (cdx, spdx) = common::sbom::checked(out, dir);
+    let refs: Vec<&str> = cdx["components"]
+        .as_array()
+        .expect("components")
+        .iter()
+        .filter_map(|c| c["bom-ref"].as_str())
+        .collect();
+    let count = |p: &str| refs.iter().filter(|r| r.starts_with(p)).count();
+    eprintln!(
+        "{what}: SBOM valid (CycloneDX 1.5, SPDX 2.3): {} targets, {} packages, {} outside files, {} -l libraries; {} SPDX relationships",
+        count("//"),
+        count("package:"),
+        count("file:"),
+        count("lib:"),
+        spdx["relationships"].as_array().map_or(0, Vec::len)
+    );
 }

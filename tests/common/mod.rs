@@ -6,6 +6,7 @@ pub mod clangd;
 pub mod corpus;
 pub mod dhall;
 pub mod html;
+pub mod sbom;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
