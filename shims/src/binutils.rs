@@ -186,8 +186,8 @@ const SYMBOL_EXTRACTOR_CALLS: [&[&str]; 2] = [
 /// bytes but ninja's restat, and in confess's build, which starts from a clean build tree, every
 /// edge runs once whatever restat sees: the answer cannot change what the build does, and the
 /// library is not realized for it. The answer is taken from the token instead: readelf gives the
-/// recorded soname, nm one symbol named after the token id (so the file changes exactly when
-/// the library's content does, as the real list would at most). Any other call, or a file that
+/// recorded soname, nm one symbol named after the token id (so the file changes whenever the
+/// library's content does: at least as often as the real list would). Any other call, or a file that
 /// is not a shared library's token, is realized as usual. docs/design_notes.md, "Meson".
 fn symbol_extractor(ctx: &Ctx, args: &[String]) -> Result<Option<i32>> {
     let Some((file, opts)) = args.split_last() else {
@@ -213,8 +213,9 @@ fn symbol_extractor(ctx: &Ctx, args: &[String]) -> Result<Option<i32>> {
     }
     let text = match ctx.role {
         Role::Readelf => {
-            let mut t = String::from(
-                "\nDynamic section at offset 0x0 contains 1 entry:\n  Tag        Type                         Name/Value\n",
+            let mut t = format!(
+                "\nDynamic section at offset 0x0 contains {} entries:\n  Tag        Type                         Name/Value\n",
+                usize::from(tok.soname.is_some())
             );
             if let Some(so) = &tok.soname {
                 t.push_str(&format!(
