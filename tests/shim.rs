@@ -51,6 +51,52 @@ fn nm_on_an_object_token_reads_the_real_symbols() {
 }
 
 #[test]
+fn report_md_says_what_each_inspection_realized() {
+    // nm twice on an archive of two objects, once on one of the objects: report.md counts the
+    // calls by what they read and how much each takes to realize (the archive and its two
+    // members; the object alone), and targets.json carries the same.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let makefile = "\
+all: a.txt b.txt c.txt
+lib.o: lib.c
+\t$(CC) -c lib.c -o lib.o
+main.o: main.c
+\t$(CC) -c main.c -o main.o
+libx.a: lib.o main.o
+\tar rcs libx.a lib.o main.o
+a.txt: libx.a
+\tnm libx.a > a.txt
+b.txt: libx.a
+\tnm libx.a > b.txt
+c.txt: lib.o
+\tnm lib.o > c.txt
+";
+    let run = confess_project(
+        tmp.path(),
+        &[("lib.c", LIB_C), ("main.c", MAIN_C), ("Makefile", makefile)],
+    );
+    let report = run.read("report.md");
+    let section = report
+        .split("\n## Inspections: ")
+        .nth(1)
+        .expect("an Inspections section");
+    assert!(section.starts_with("3 calls\n"), "{section}");
+    assert!(
+        section.contains("\n| nm | realized | `[build]/lib.o` | 1 | 1 |\n")
+            && section.contains("\n| nm | realized | `[build]/libx.a` | 3 | 2 |\n"),
+        "{section}"
+    );
+    let t = run.json("targets.json");
+    let calls: Vec<u64> = t["inspections"]
+        .as_array()
+        .expect("inspections")
+        .iter()
+        .map(|i| i["calls"].as_u64().expect("calls"))
+        .collect();
+    assert_eq!(calls, [1, 2]);
+}
+
+#[test]
 fn as_called_by_name_on_compiler_output_is_confessed_and_realizes() {
     // `as` on the assembly a `gcc -S` wrote (a token): an object token whose input is that
     // token, realized by running the recorded `as` on the realized assembly.

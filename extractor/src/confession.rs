@@ -211,6 +211,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         graph::inspections(&conf),
         graph::answered(&conf),
     );
+    graph.realized.looks = graph::looks(&conf);
     // A build that removes everything it can reach removes confess's own lock and stage
     // beside --out too (in the throwaway layer): they are not the build's writes.
     let own = [crate::outdir::lock_path(&out)?, stage.clone(), out.clone()];

@@ -178,6 +178,32 @@ pub struct Realization {
     /// Inspections answered from the token without realizing, by tool: Meson's symbol
     /// extractor, whose answer only decides ninja's restat (shims/src/binutils.rs).
     pub answered: BTreeMap<String, usize>,
+    /// Each such call, in the order recorded.
+    pub looks: Vec<Look>,
+}
+
+/// One call that looked inside artifacts of the build.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Look {
+    /// The tool's role (`nm`, `readelf`, `objdump`).
+    pub tool: String,
+    /// `realized` (built for real, then the real tool read it) or `answered` (from the token).
+    pub how: String,
+    /// The token ids of what it looked inside.
+    pub tokens: Vec<String>,
+}
+
+/// Every call that looked inside artifacts (`realized` and `answered` events but program runs).
+pub fn looks(conf: &Confession) -> Vec<Look> {
+    conf.events
+        .iter()
+        .filter(|(_, e)| (e.decision == "realized" || e.decision == "answered") && e.role != "exec")
+        .map(|(_, e)| Look {
+            tool: e.role.clone(),
+            how: e.decision.clone(),
+            tokens: e.tokens.clone(),
+        })
+        .collect()
 }
 
 impl Realization {

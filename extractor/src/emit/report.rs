@@ -293,6 +293,23 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "- `{t}`");
         }
     }
+    let calls: usize = c.inspections.iter().map(|i| i.calls).sum();
+    let _ = writeln!(s, "\n## Inspections: {calls} calls\n");
+    if !c.inspections.is_empty() {
+        s.push_str("Calls that looked inside artifacts of the build. `realized`: the artifact and every artifact it is made from (the count) were built for real, each once per content however many calls need it, and the real tool read the result. `answered`: answered from the token, nothing built (Meson's symbol extractor, whose answer only feeds ninja's restat).\n\n| tool | how | inspected | artifacts | calls |\n| --- | --- | --- | ---: | ---: |\n");
+        for i in &c.inspections {
+            let what: Vec<String> = i.inspected.iter().map(|p| format!("`{p}`")).collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                i.tool,
+                i.how,
+                what.join(", "),
+                i.artifacts,
+                i.calls
+            );
+        }
+    }
     s
 }
 

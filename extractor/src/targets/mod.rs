@@ -58,6 +58,27 @@ pub struct Confessed {
     /// Steps whose reads were not observed, and why.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reads_unobserved: Vec<String>,
+    /// The calls that looked inside artifacts of the build (nm, readelf, objdump), alike calls
+    /// counted together.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inspections: Vec<Inspection>,
+}
+
+/// Calls of one tool that looked inside the same artifacts, answered the same way.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Inspection {
+    /// `nm`, `readelf`, `objdump`.
+    pub tool: String,
+    /// `realized`: the artifacts were built for real and the real tool read them; `answered`:
+    /// answered from the token, nothing built (Meson's symbol extractor).
+    pub how: String,
+    /// What it looked inside, as the targets name outputs (`[build]/libx.a`).
+    pub inspected: Vec<String>,
+    /// Artifacts realizing them takes: each inspected one and every artifact it is made from
+    /// (0 when answered). Each is built once per content, however many calls need it.
+    pub artifacts: usize,
+    /// How many such calls the build made.
+    pub calls: usize,
 }
 
 /// A file the sealed build wrote outside the trees.
@@ -1123,7 +1144,57 @@ pub fn build(
         network: g.network.clone(),
         reads: g.reads.clone(),
         reads_unobserved: g.reads_unobserved.clone(),
+        inspections: inspections(g, &paths),
     }
+}
+
+/// The calls that looked inside artifacts, alike ones counted together, sorted.
+fn inspections(g: &Graph, paths: &Paths) -> Vec<Inspection> {
+    let producer: std::collections::HashMap<NodeId, &Action> = g
+        .actions
+        .iter()
+        .flat_map(|a| a.outputs.iter().map(move |o| (*o, a)))
+        .collect();
+    let mut counted: BTreeMap<(String, String, Vec<String>), (usize, usize)> = BTreeMap::new();
+    for look in &g.realized.looks {
+        let nodes: Vec<NodeId> = look.tokens.iter().filter_map(|t| g.by_token(t)).collect();
+        let inspected: Vec<String> = nodes
+            .iter()
+            .map(|n| match &g.node(*n).loc {
+                Some(l) => paths.loc(l),
+                None => g.node(*n).token.clone().unwrap_or_default(),
+            })
+            .collect();
+        let artifacts = if look.how == "answered" {
+            0
+        } else {
+            let mut seen = BTreeSet::new();
+            let mut todo = nodes.clone();
+            while let Some(n) = todo.pop() {
+                if g.node(n).token.is_none() || !seen.insert(n) {
+                    continue;
+                }
+                if let Some(a) = producer.get(&n) {
+                    todo.extend(a.inputs.iter().map(|(_, i)| *i));
+                }
+            }
+            seen.len()
+        };
+        let e = counted
+            .entry((look.tool.clone(), look.how.clone(), inspected))
+            .or_insert((artifacts, 0));
+        e.1 += 1;
+    }
+    counted
+        .into_iter()
+        .map(|((tool, how, inspected), (artifacts, calls))| Inspection {
+            tool,
+            how,
+            inspected,
+            artifacts,
+            calls,
+        })
+        .collect()
 }
 
 /// Drops repeated deps, keeping the first of each (two refs to targets of one outside directory
