@@ -234,15 +234,8 @@ pub enum Cmd {
     /// and programs by SONAME, needed libraries and dynamic symbols. Writes verify/ in the
     /// output directory (verify.json, build.ninja, both build logs); exits 7 on a difference.
     Verify {
-        /// The output directory of an earlier confession.
-        #[arg(
-            long,
-            short,
-            value_name = "DIR",
-            default_value = "confess-out",
-            env = "CONFESS_OUT"
-        )]
-        out: PathBuf,
+        #[command(flatten)]
+        earlier: Earlier,
         /// Parallel jobs for both builds.
         #[arg(
             short = 'j',
@@ -261,15 +254,8 @@ pub enum Cmd {
     },
     /// List the targets of a confession already in the output directory (no build runs).
     Targets {
-        /// The output directory of an earlier confession.
-        #[arg(
-            long,
-            short,
-            value_name = "DIR",
-            default_value = "confess-out",
-            env = "CONFESS_OUT"
-        )]
-        out: PathBuf,
+        #[command(flatten)]
+        earlier: Earlier,
     },
     /// Compare two confessions, or a confession and a directory of manifests you committed:
     /// targets added and removed, and for the others their sources, headers, flags, deps,
@@ -299,15 +285,8 @@ pub enum Cmd {
     /// versions, the files outside the project its targets link (with the sha256 taken while
     /// confessing), the libraries the linker found by -l, and the targets that use each.
     Sbom {
-        /// The output directory of an earlier confession.
-        #[arg(
-            long,
-            short,
-            value_name = "DIR",
-            default_value = "confess-out",
-            env = "CONFESS_OUT"
-        )]
-        out: PathBuf,
+        #[command(flatten)]
+        earlier: Earlier,
         /// CycloneDX 1.5 JSON or SPDX 2.3 JSON, on stdout.
         #[arg(long, value_enum, default_value = "cyclonedx")]
         format: crate::sbom::Format,
@@ -317,16 +296,23 @@ pub enum Cmd {
     Explain {
         /// The target: NAME, DIR:NAME or //DIR:NAME (`confess targets` lists them).
         target: String,
-        /// The output directory of an earlier confession.
-        #[arg(
-            long,
-            short,
-            value_name = "DIR",
-            default_value = "confess-out",
-            env = "CONFESS_OUT"
-        )]
-        out: PathBuf,
+        #[command(flatten)]
+        earlier: Earlier,
     },
+}
+
+/// `--out` of a command that reads an earlier confession (verify, targets, explain, sbom).
+#[derive(clap::Args, Debug)]
+pub struct Earlier {
+    /// The output directory of an earlier confession.
+    #[arg(
+        long,
+        short,
+        value_name = "DIR",
+        default_value = "confess-out",
+        env = "CONFESS_OUT"
+    )]
+    pub out: PathBuf,
 }
 
 impl Common {
@@ -435,12 +421,14 @@ fn verify(
 fn execute(cli: Cli) -> Result<i32, Error> {
     let command = match cli.command {
         Cmd::Verify {
-            out,
+            earlier: Earlier { out },
             jobs,
             keep_scratch,
             unsealed,
         } => return verify(out, jobs, keep_scratch, unsealed),
-        Cmd::Targets { out } => {
+        Cmd::Targets {
+            earlier: Earlier { out },
+        } => {
             print!("{}", crate::explain::targets(&crate::explain::load(&out)?));
             return Ok(0);
         }
@@ -473,11 +461,17 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             }
             return Ok(i32::from(d.drift()));
         }
-        Cmd::Sbom { out, format } => {
+        Cmd::Sbom {
+            earlier: Earlier { out },
+            format,
+        } => {
             print!("{}", crate::sbom::render(&out, format)?);
             return Ok(0);
         }
-        Cmd::Explain { target, out } => {
+        Cmd::Explain {
+            target,
+            earlier: Earlier { out },
+        } => {
             let c = crate::explain::load(&out)?;
             let (dir, t) = crate::explain::find(&c, &target)?;
             print!("{}", crate::explain::explain(&c, dir, t));
