@@ -70,6 +70,21 @@ impl Error {
         }
     }
 
+    /// A file confess wrote that does not parse as what it should be.
+    pub fn parse_json<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
+        serde_json::from_str(text).map_err(|e| Error::Store {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })
+    }
+
+    /// Reads and parses a JSON file confess wrote: unreadable is `Io`, not parsing is `Store`,
+    /// both naming the file.
+    pub fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("reading", path, e))?;
+        Error::parse_json(path, &text)
+    }
+
     /// The process exit code for this error.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -9,6 +9,11 @@ use std::fmt::Write;
 use std::path::Path;
 
 pub fn load(out: &Path) -> Result<Confessed> {
+    load_with_text(out).map(|(c, _)| c)
+}
+
+/// The confession's targets, with targets.json's text as read.
+pub fn load_with_text(out: &Path) -> Result<(Confessed, String)> {
     let p = out.join("targets.json");
     let text = std::fs::read_to_string(&p).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Input {
@@ -17,10 +22,7 @@ pub fn load(out: &Path) -> Result<Confessed> {
         },
         _ => Error::io("reading", &p, e),
     })?;
-    let c: Confessed = serde_json::from_str(&text).map_err(|e| Error::Store {
-        path: p.clone(),
-        reason: e.to_string(),
-    })?;
+    let c: Confessed = Error::parse_json(&p, &text)?;
     if c.schema != SCHEMA {
         return Err(Error::Store {
             path: p,
@@ -30,7 +32,7 @@ pub fn load(out: &Path) -> Result<Confessed> {
             ),
         });
     }
-    Ok(c)
+    Ok((c, text))
 }
 
 /// The table of targets.

@@ -17,7 +17,6 @@
 
 use crate::error::{Error, Result};
 use crate::targets::model::{Dep, Owner, Target, TargetKind};
-use crate::targets::Confessed;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -108,16 +107,11 @@ fn package_key(method: &str, name: &str) -> String {
 
 /// Reads the confession in `out`.
 fn inventory(out: &Path) -> Result<Inventory> {
-    let confessed: Confessed = crate::explain::load(out)?;
+    let (confessed, text) = crate::explain::load_with_text(out)?;
     let tpath = out.join("targets.json");
-    let bytes = std::fs::read(&tpath).map_err(|e| Error::io("reading", &tpath, e))?;
-    let digest = confess_shims::token::sha256_hex(&bytes);
+    let digest = confess_shims::token::sha256_hex(text.as_bytes());
     let gpath = out.join("graph.json");
-    let gtext = std::fs::read_to_string(&gpath).map_err(|e| Error::io("reading", &gpath, e))?;
-    let graph: GraphDoc = serde_json::from_str(&gtext).map_err(|e| Error::Store {
-        path: gpath.clone(),
-        reason: e.to_string(),
-    })?;
+    let graph: GraphDoc = Error::read_json(&gpath)?;
     if graph.schema != crate::emit::graph_json::SCHEMA_ID {
         return Err(Error::Store {
             path: gpath,

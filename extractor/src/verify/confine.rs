@@ -247,11 +247,7 @@ pub fn check(out: &Path, declared: &[Declared]) -> Result<()> {
 /// of what the manifest build writes.
 fn graph(out: &Path, declared: &[Declared]) -> Result<()> {
     let path = out.join("graph.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
-    let g: Value = serde_json::from_str(&text).map_err(|e| Error::Store {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
+    let g: Value = Error::read_json(&path)?;
     // Which target compiles each source, and which makes each output.
     let mut by_src: BTreeMap<&str, &str> = BTreeMap::new();
     let mut by_output: BTreeMap<&str, &str> = BTreeMap::new();

@@ -75,10 +75,7 @@ pub fn read_invocation(out: &Path) -> Result<Invocation> {
             "cannot read how this confession was made ({e}): run confess on the project first, with this --out"
         ),
     })?;
-    serde_json::from_str(&text).map_err(|e| Error::Store {
-        path,
-        reason: e.to_string(),
-    })
+    Error::parse_json(&path, &text)
 }
 
 use crate::drivers::Driver;

@@ -299,11 +299,7 @@ impl Recorded {
     /// turned into the verify scratch's.
     pub fn read(out: &Path, roots: &Roots) -> Result<Recorded> {
         let path = out.join("graph.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
-        let g: Value = serde_json::from_str(&text).map_err(|e| Error::Store {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
+        let g: Value = Error::read_json(&path)?;
         // graph.json names the user's sources and confess's copies of the build tree.
         let mut prefixes: Vec<(String, PathBuf)> = Vec::new();
         for (k, to) in [
@@ -1125,11 +1121,7 @@ pub struct CompileCheck {
 pub fn compiles(out: &Path) -> Result<Vec<CompileCheck>> {
     let declared = load(out)?;
     let path = out.join("graph.json");
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::io("reading", &path, e))?;
-    let g: Value = serde_json::from_str(&text).map_err(|e| Error::Store {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
+    let g: Value = Error::read_json(&path)?;
     // The layout verify's scratch has: the sources in `src`, an out-of-tree build tree (one
     // graph.json gives no build root of its own) in `build` beside it, where relative words of
     // the recorded compiles (`-I../src/include`) name what they named. Nothing is read there.
