@@ -206,12 +206,8 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // Stub directories of made-up packages are kept in the output directory.
     map.extra = vec![(scratch.session.join("fake"), out.join("fake"))];
     let mut graph = graph::build(&conf, &map);
-    graph.realized = graph::Realization::read(
-        &scratch.session.join("realized"),
-        graph::inspections(&conf),
-        graph::answered(&conf),
-    );
-    graph.realized.looks = graph::looks(&conf);
+    graph.realized =
+        graph::Realization::read(&scratch.session.join("realized"), graph::looks(&conf));
     // A build that removes everything it can reach removes confess's own lock and stage
     // beside --out too (in the throwaway layer): they are not the build's writes.
     let own = [crate::outdir::lock_path(&out)?, stage.clone(), out.clone()];

@@ -173,12 +173,7 @@ pub struct Realization {
     pub artifacts: usize,
     /// Seconds their real tools took, summed (they may have run in parallel).
     pub secs: f64,
-    /// Calls that looked inside an artifact, by tool (`nm`, `readelf`, `objdump`).
-    pub inspections: BTreeMap<String, usize>,
-    /// Inspections answered from the token without realizing, by tool: Meson's symbol
-    /// extractor, whose answer only decides ninja's restat (shims/src/binutils.rs).
-    pub answered: BTreeMap<String, usize>,
-    /// Each such call, in the order recorded.
+    /// Each call that looked inside artifacts, in the order recorded.
     pub looks: Vec<Look>,
 }
 
@@ -208,14 +203,9 @@ pub fn looks(conf: &Confession) -> Vec<Look> {
 
 impl Realization {
     /// Counts what the session's realization cache holds (`realized/<id>/.done` and `.secs`).
-    pub fn read(
-        dir: &std::path::Path,
-        inspections: BTreeMap<String, usize>,
-        answered: BTreeMap<String, usize>,
-    ) -> Realization {
+    pub fn read(dir: &std::path::Path, looks: Vec<Look>) -> Realization {
         let mut r = Realization {
-            inspections,
-            answered,
+            looks,
             ..Realization::default()
         };
         let Ok(rd) = std::fs::read_dir(dir) else {
@@ -233,27 +223,16 @@ impl Realization {
         }
         r
     }
-}
 
-/// Calls that looked inside an artifact, by tool: the `realized` events of every tool but a
-/// program run.
-pub fn inspections(conf: &Confession) -> BTreeMap<String, usize> {
-    by_role(conf, "realized")
-}
-
-/// Inspections answered from the token, by tool (the `answered` events).
-pub fn answered(conf: &Confession) -> BTreeMap<String, usize> {
-    by_role(conf, "answered")
-}
-
-fn by_role(conf: &Confession, decision: &str) -> BTreeMap<String, usize> {
-    let mut out = BTreeMap::new();
-    for (_, e) in &conf.events {
-        if e.decision == decision && e.role != "exec" {
-            *out.entry(e.role.clone()).or_insert(0) += 1;
+    /// The calls answered `how` (`realized`: inspections that realized; `answered`: from the
+    /// token, Meson's symbol extractor), by tool.
+    pub fn by_tool(&self, how: &str) -> BTreeMap<String, usize> {
+        let mut out = BTreeMap::new();
+        for l in self.looks.iter().filter(|l| l.how == how) {
+            *out.entry(l.tool.clone()).or_insert(0) += 1;
         }
+        out
     }
-    out
 }
 
 impl Graph {

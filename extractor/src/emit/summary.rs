@@ -69,22 +69,19 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
     }
     let _ = writeln!(s, "  programs run          {}", count(ActionKind::Run));
     let r = &g.realized;
-    let looked: Vec<String> = r
-        .inspections
-        .iter()
-        .map(|(tool, n)| format!("{tool} {n}"))
-        .collect();
-    let answered: Vec<String> = r
-        .answered
-        .iter()
-        .map(|(tool, n)| format!("{tool} {n}"))
-        .collect();
     let mut said = Vec::new();
-    if !looked.is_empty() {
-        said.push(format!("inspections: {}", looked.join(", ")));
-    }
-    if !answered.is_empty() {
-        said.push(format!("answered from tokens: {}", answered.join(", ")));
+    for (how, words) in [
+        ("realized", "inspections"),
+        ("answered", "answered from tokens"),
+    ] {
+        let by_tool: Vec<String> = r
+            .by_tool(how)
+            .iter()
+            .map(|(tool, n)| format!("{tool} {n}"))
+            .collect();
+        if !by_tool.is_empty() {
+            said.push(format!("{words}: {}", by_tool.join(", ")));
+        }
     }
     let _ = writeln!(
         s,
