@@ -14,11 +14,14 @@ the deb-src entries), in one run and each on a fresh copy of the unpacked tree:
             traversal with no tool run), plus as many no-op processes (`sh -c :`) as the dry
             run lists commands, J at a time: what a build phase of no-op tools would cost
   confess   `confess DRIVER SRC -jJ --log-format json`: its configure, build and extraction
-            phases as its JSON log times them, and the wall time of the whole command
+            phases as its JSON log times them, and the wall time of the whole command; twice,
+            on a work cache of the benchmark's own (CONFESS_CACHE), empty the first time
+            (cold) and as the first run left it the second (warm). The two confessions'
+            outputs are compared (all but the summary, the logs and confession/): `same`
 
 and prints per project: configure plain and under confess, build phase against floor, plain
-and Bear, with the ratios and their geometric means. The work cache of issue 18 does not exist
-yet: there is no warm column.
+and Bear, cold and warm, with the ratios and their geometric means, and how many artifacts
+each confession realized and how many of those came from the cache.
 """
 import argparse
 import glob
@@ -151,7 +154,7 @@ def configure(driver, src, args, logs, label):
     return t, (src, ["make"] + j), (src, ["make", "-n"])
 
 
-def confess(binary, driver, src, cargs, bargs, out, logs, name):
+def confess(binary, driver, src, cargs, bargs, out, logs, name, cache):
     jl = os.path.join(logs, f"{name}.confess.jsonl")
     cmd = [binary, driver, src, "--out", out, "-j", str(JOBS), "--quiet", "--log-format", "json",
            "--log-file", jl]
@@ -160,16 +163,38 @@ def confess(binary, driver, src, cargs, bargs, out, logs, name):
     extra = cargs if driver != "make" else bargs
     if extra:
         cmd += ["--"] + extra
-    wall = run(cmd, src, f"{name} confess", os.path.join(logs, f"{name}.confess"))
+    os.environ["CONFESS_CACHE"] = cache
+    try:
+        wall = run(cmd, src, f"{name} confess", os.path.join(logs, f"{name}.confess"))
+    finally:
+        del os.environ["CONFESS_CACHE"]
     phases = {"configure": 0.0, "build": 0.0, "extraction": 0.0}
+    end = {}
     with open(jl) as fh:
         for line in fh:
             e = json.loads(line)
-            if e.get("event") == "phase-end" or e.get("kind") == "phase-end":
+            kind = e.get("event") or e.get("kind")
+            if kind == "phase-end":
                 p = e.get("phase")
                 if p in phases:
                     phases[p] += float(e.get("secs", 0))
-    return wall, phases
+            elif kind == "end":
+                end = e
+    return wall, phases, (end.get("realized", 0), end.get("realized_from_cache", 0))
+
+
+def outputs(out):
+    """Every output file but those that say how long things took, by path, with its bytes."""
+    files = {}
+    for d, _, names in os.walk(out):
+        for n in names:
+            p = os.path.join(d, n)
+            rel = os.path.relpath(p, out)
+            if rel in ("summary.txt", "log.jsonl", "build.log") or rel.startswith("confession/"):
+                continue
+            with open(p, "rb") as fh:
+                files[rel] = fh.read()
+    return files
 
 
 def commands(listed, driver):
@@ -245,12 +270,24 @@ def main():
                         listed, check=False)
             r["commands"] = commands(listed, driver)
             r["floor_s"] = dry_s + spawn(r["commands"])
-            wall, ph = confess(a.confess, driver, src, cargs, bargs, os.path.join(work, f"{name}-out"),
-                               logs, name)
+            out = os.path.join(work, f"{name}-out")
+            cache = os.path.join(work, f"{name}-cache")
+            wall, ph, r["realized_cold"] = confess(a.confess, driver, src, cargs, bargs, out, logs,
+                                                   f"{name}-cold", cache)
+            cold = outputs(out)
             r["confess_total_s"] = wall
             r["configure_confess_s"] = ph["configure"]
             r["build_confess_s"] = ph["build"]
             r["extraction_s"] = ph["extraction"]
+            wall, ph, r["realized_warm"] = confess(a.confess, driver, src, cargs, bargs, out, logs,
+                                                   f"{name}-warm", cache)
+            r["confess_total_warm_s"] = wall
+            r["configure_warm_s"] = ph["configure"]
+            r["build_warm_s"] = ph["build"]
+            r["same"] = cold == outputs(out)
+            r["bear_over_warm"] = r["build_bear_s"] / r["build_warm_s"] if r["build_warm_s"] else None
+            r["configure_plain_over_warm"] = (r["configure_plain_s"] / r["configure_warm_s"]
+                                              if r["configure_warm_s"] else None)
             r["bear_over_confess"] = r["build_bear_s"] / r["build_confess_s"] if r["build_confess_s"] else None
             r["plain_over_confess"] = r["build_plain_s"] / r["build_confess_s"] if r["build_confess_s"] else None
             r["confess_over_floor"] = r["build_confess_s"] / r["floor_s"] if r["floor_s"] else None
@@ -275,16 +312,36 @@ def main():
               f"{f(r['build_confess_s'])} s | {f(r['extraction_s'])} s | {f(r['confess_total_s'])} s | "
               f"{f(r['bear_over_confess'], '{:.1f}x')} | {f(r['plain_over_confess'], '{:.1f}x')} | "
               f"{f(r['confess_over_floor'], '{:.1f}x')} | {f(r['configure_confess_over_plain'], '{:.2f}x')} |")
+    print()
+    print("cold and warm work cache (the table above is the cold run):")
+    print("| project | realized cold (from cache) | realized warm (from cache) | configure cold | configure warm | "
+          "build cold | build warm | total cold | total warm | Bear / build cold | Bear / build warm | "
+          "configure plain / warm | outputs |")
+    print("| --- | " + " | ".join(["---:"] * 11) + " | --- |")
+    for r in rows:
+        if "error" in r:
+            continue
+        rc, rw = r["realized_cold"], r["realized_warm"]
+        print(f"| {r['project']} | {rc[0]} ({rc[1]}) | {rw[0]} ({rw[1]}) | {f(r['configure_confess_s'])} s | "
+              f"{f(r['configure_warm_s'])} s | {f(r['build_confess_s'])} s | {f(r['build_warm_s'])} s | "
+              f"{f(r['confess_total_s'])} s | {f(r['confess_total_warm_s'])} s | "
+              f"{f(r['bear_over_confess'], '{:.1f}x')} | {f(r['bear_over_warm'], '{:.1f}x')} | "
+              f"{f(r['configure_plain_over_warm'], '{:.2f}x')} | {'same' if r['same'] else 'DIFFER'} |")
     ok = [r for r in rows if "error" not in r]
     print(f"geometric means over {len(ok)} projects: Bear / confess build "
-          f"{f(geomean([r['bear_over_confess'] for r in ok]), '{:.1f}x')}, plain / confess build "
+          f"{f(geomean([r['bear_over_confess'] for r in ok]), '{:.1f}x')} cold, "
+          f"{f(geomean([r['bear_over_warm'] for r in ok]), '{:.1f}x')} warm; plain / confess build "
           f"{f(geomean([r['plain_over_confess'] for r in ok]), '{:.1f}x')}, confess build / floor "
           f"{f(geomean([r['confess_over_floor'] for r in ok]), '{:.1f}x')}, configure confess / plain "
-          f"{f(geomean([r['configure_confess_over_plain'] for r in ok]), '{:.2f}x')}")
+          f"{f(geomean([r['configure_confess_over_plain'] for r in ok]), '{:.2f}x')} cold, plain / confess "
+          f"{f(geomean([r['configure_plain_over_warm'] for r in ok]), '{:.2f}x')} warm")
+    differ = [r["project"] for r in ok if not r["same"]]
+    if differ:
+        print(f"outputs differ between the cold and the warm cache: {', '.join(differ)}")
     if a.json:
         with open(a.json, "w") as fh:
             json.dump(rows, fh, indent=2)
-    return 1 if len(ok) != len(rows) else 0
+    return 1 if len(ok) != len(rows) or differ else 0
 
 
 JOBS = 2

@@ -470,7 +470,7 @@ fn debug_syntax(text: &str) -> Option<&str> {
 /// compiler's version, the target triple, the number of the C library's headers) checked and
 /// replaced by `@COMPILER@`, `@TRIPLE@` and `@N@`.
 fn explain(out: &Path, target: &str) -> String {
-    let o = Command::new(confess_bin())
+    let o = confess_command()
         .args(["explain", target, "--out"])
         .arg(out)
         .output()
@@ -513,7 +513,7 @@ fn explain(out: &Path, target: &str) -> String {
 #[test]
 fn targets_and_explain_read_the_confession() {
     let (_c, _tmp, run) = make_fixture("static-lib");
-    let targets = Command::new(confess_bin())
+    let targets = confess_command()
         .args(["targets", "--out"])
         .arg(&run.out)
         .output()
@@ -563,7 +563,7 @@ commands (3):
     let app = explain(&run.out, "app");
     assert!(app.contains("\ndeps (1):\n  //lib:util\n"), "{app}");
     // An unknown target is a usage error naming the ones there are.
-    let bad = Command::new(confess_bin())
+    let bad = confess_command()
         .args(["explain", "nosuch", "--out"])
         .arg(&run.out)
         .output()
@@ -572,7 +572,7 @@ commands (3):
     assert!(String::from_utf8_lossy(&bad.stderr).contains("//lib:util"));
     // No confession there: exit 3, saying what to run.
     let empty = tempfile::tempdir().expect("tmp");
-    let none = Command::new(confess_bin())
+    let none = confess_command()
         .args(["targets", "--out"])
         .arg(empty.path())
         .output()

@@ -6,10 +6,9 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::Path;
-use std::process::Command;
 
 fn diff(a: &Path, b: &Path, json: bool) -> (i32, String) {
-    let mut c = Command::new(confess_bin());
+    let mut c = confess_command();
     c.arg("diff").arg(a).arg(b);
     if json {
         c.arg("--json");
@@ -58,7 +57,7 @@ fn each_edit_is_reported_as_exactly_that_change() {
 
     // `--against`: the source confessed and compared in one command, the diff alone on
     // stdout.
-    let o = Command::new(confess_bin())
+    let o = confess_command()
         .args(["diff", "--json", "--against"])
         .arg(&committed)
         .arg(&src)

@@ -128,7 +128,7 @@ impl Env {
 
 /// The good confession every case starts from.
 fn previous(e: &Env) {
-    let o = Command::new(confess_bin())
+    let o = confess_command()
         .args(["make", "--quiet", "--out"])
         .arg(&e.out)
         .arg(&e.src)
@@ -237,10 +237,12 @@ fn run(e: &Env, cmd: Cmd) -> Outcome {
         c.arg(format!("--reuid={NOBODY}"))
             .arg(format!("--regid={NOBODY}"))
             .arg("--clear-groups")
-            .arg(confess_bin_for_anyone());
+            .arg(confess_bin_for_anyone())
+            // The tests' cache is root's.
+            .env("CONFESS_CACHE", "off");
         c
     } else {
-        Command::new(confess_bin())
+        confess_command()
     };
     c.args(&cmd.args)
         .current_dir(&e.root)

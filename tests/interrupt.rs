@@ -32,7 +32,7 @@ fn place() -> Place {
 }
 
 fn command(p: &Place, src: &Path, extra: &[&str]) -> Command {
-    let mut c = Command::new(confess_bin());
+    let mut c = confess_command();
     c.arg("make")
         .arg("--out")
         .arg(&p.out)

@@ -148,7 +148,7 @@ fn timing_lines_only_with_verbose() {
         (&["-q", "-v"][..], true),
     ] {
         let out = tmp.path().join("confess-out");
-        let output = std::process::Command::new(confess_bin())
+        let output = confess_command()
             .arg("make")
             .arg("--out")
             .arg(&out)
@@ -520,7 +520,7 @@ main.o: main.c\n\t$(CC) -c main.c -o main.o\n",
     )
     .expect("write");
     let out = tmp.path().join("confess-out");
-    let output = std::process::Command::new(confess_bin())
+    let output = confess_command()
         .arg("make")
         .arg("--out")
         .arg(&out)
@@ -602,7 +602,7 @@ main.o: main.c\n\t$(CC) -c main.c -o main.o\n",
     // Run from inside that directory: the invocation keeps it (confess failed to write
     // invocation.json there, exit 2), and verify reads it back as the directory's bytes.
     let out = tmp.path().join("confess-out-2");
-    let output = std::process::Command::new(confess_bin())
+    let output = confess_command()
         .args(["make", ".", "--quiet", "--out"])
         .arg(&out)
         .current_dir(&src)

@@ -169,7 +169,7 @@ fn no_progress_line_off_a_terminal_and_verbose_streams_the_build_output() {
     let tmp = tempfile::tempdir().expect("tmp");
     let run = |options: &[&str]| {
         let out = tmp.path().join("out");
-        let output = Command::new(confess_bin())
+        let output = confess_command()
             .arg("make")
             .arg("--out")
             .arg(&out)

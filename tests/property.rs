@@ -521,7 +521,7 @@ fn confess_and_check(label: &str, args: &[&str], cases: &[Case], seed: u64, tmp:
     // As common::confess, without checking every header scan against gcc -M (the fixtures'
     // tests do that; here it would double the cost and the sources include nothing).
     let out = tmp.join("confess-out");
-    let output = std::process::Command::new(confess_bin())
+    let output = confess_command()
         .arg(args[0])
         .arg("--out")
         .arg(&out)

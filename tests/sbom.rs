@@ -214,7 +214,7 @@ fn pkg_config_modules_and_linked_libraries_of_an_autotools_build() {
 #[test]
 fn no_confession_no_sbom() {
     let tmp = tempfile::tempdir().expect("tmp");
-    let o = Command::new(confess_bin())
+    let o = confess_command()
         .args(["sbom", "--out"])
         .arg(tmp.path())
         .output()
@@ -227,7 +227,7 @@ fn no_confession_no_sbom() {
         "{err}"
     );
 
-    let o = Command::new(confess_bin())
+    let o = confess_command()
         .args(["sbom", "--format", "swid"])
         .output()
         .expect("confess sbom");
@@ -244,7 +244,7 @@ fn a_bad_source_date_epoch_is_a_usage_error() {
         &["make", fixture("make/static-lib").to_str().expect("utf-8")],
     );
     r.assert_ok();
-    let o = Command::new(confess_bin())
+    let o = confess_command()
         .args(["sbom", "--out"])
         .arg(&r.out)
         .env("SOURCE_DATE_EPOCH", "yesterday")

@@ -275,7 +275,7 @@ fn verify_needs_a_confession_and_says_so() {
 
 /// `confess verify` with `XDG_CACHE_HOME` set: exit code and what it printed.
 fn verify_with_cache(out: &std::path::Path, cache: &std::path::Path) -> (i32, String) {
-    let o = std::process::Command::new(confess_bin())
+    let o = confess_command()
         .args(["verify", "--out"])
         .arg(out)
         .env("XDG_CACHE_HOME", cache)
@@ -477,7 +477,7 @@ fn a_manifest_dhall_cannot_read_in_time_is_refused_at_the_deadline() {
     let slow = repo().join("tests/data/dhall-slow-text.dhall");
     std::fs::copy(&slow, run.out.join("dhall/BUILD.confess.dhall")).expect("copy");
     let t = std::time::Instant::now();
-    let o = std::process::Command::new(confess_bin())
+    let o = confess_command()
         .args(["verify", "--out"])
         .arg(&run.out)
         .env("CONFESS_DHALL_SECONDS", "3")

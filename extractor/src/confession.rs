@@ -90,11 +90,13 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     // Paths in the outputs name the output directory; files are written into the stage.
     let out = staged.out.clone();
     let stage = staged.stage.clone();
-    let scratch = Scratch::new(
+    let mut scratch = Scratch::new(
         opts.keep_scratch,
         shim_path()?,
         crate::drivers::source_bytes(driver),
     )?;
+    let cache = crate::workcache::open()?;
+    scratch.shim_env = shim_env(driver, &scratch, &src, &out, cache.as_ref());
     // An output directory inside the sources is not part of them, nor is what sits beside it.
     let beside = [out.clone(), stage.clone(), crate::outdir::lock_path(&out)?];
     let skip: Vec<&Path> = beside
@@ -104,11 +106,10 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         .collect();
     crate::drivers::copy_source(driver, &scratch.src, &skip)?;
     // Inside the seal, the user's sources are the copy.
-    let seal = Seal::new(
-        opts.seal,
-        &scratch.root,
-        crate::drivers::copies(driver, &scratch.src),
-    )?;
+    // The work cache is written from inside the seal: it is bound in as itself.
+    let mut binds = crate::drivers::copies(driver, &scratch.src);
+    binds.extend(cache.as_ref().map(|c| (c.dir.clone(), c.dir.clone())));
+    let seal = Seal::new(opts.seal, &scratch.root, binds)?;
     let steps = driver.steps(&scratch, opts)?;
     let log_path = stage.join("build.log");
     let display = crate::progress::Display::new(opts.progress, opts.json_log.is_some());
@@ -222,7 +223,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     crate::interrupt::check()?;
     let copies = crate::drivers::copies(driver, &scratch.src);
     let pairs = text_pairs(&map, &scratch, driver.out_of_tree(), &copies);
-    let entries = write_outputs(&graph, &map, &staged, &scratch, &pairs, &opts.compdb)?;
+    let entries = write_outputs(&mut graph, &map, &staged, &scratch, &pairs, &opts.compdb)?;
     let fake = scratch.session.join("fake");
     if fake.exists() {
         crate::scratch::copy_tree(&fake, &stage.join("fake"), &[])?;
@@ -265,7 +266,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         driver.name(),
         confess_shims::raw::text_path(&src)
     );
-    let summary = emit::summary::render(&graph, &what, &timing, &out);
+    let summary = emit::summary::render(&graph, &what, Some(&timing), &out);
     write(&stage.join("summary.txt"), &summary)?;
     let warnings: Vec<(String, String)> = emit::report::warnings(&graph, &confessed)
         .into_iter()
@@ -276,7 +277,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         &emit::html::render(
             &confessed,
             &what,
-            &summary,
+            &emit::summary::render(&graph, &what, None, &out),
             &emit::html::svg(&target_dot),
             &warnings,
         ),
@@ -313,6 +314,16 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     drop(extraction);
     crate::interrupt::check()?;
     staged.commit()?;
+    if let Some(c) = cache {
+        let (n, bytes) = c.finish();
+        if n > 0 && opts.verbose {
+            eprintln!(
+                "work cache: {n} least recently used entries removed ({} MiB), to stay within {} MiB",
+                bytes >> 20,
+                crate::workcache::limit().unwrap_or(0) >> 20
+            );
+        }
+    }
     write_compdb(&opts.compdb, &entries)?;
     if let Some((p, text)) = log_file {
         write_atomically(&p, text.as_bytes())?;
@@ -698,6 +709,41 @@ fn write(path: &Path, text: &str) -> Result<()> {
 /// each copied directory to its own, a shim link to the real tool of its name (as on PATH), and
 /// what remains of the scratch root to `[scratch]`, which names no place that exists. (The
 /// longest replacement applies first.)
+/// What the shims get besides the session: the work cache's directory (empty when it is off)
+/// and the path map realization compiles with, from the scratch to where its paths stand for
+/// in outputs, general before specific (the last match applies).
+fn shim_env(
+    driver: &dyn Driver,
+    scratch: &Scratch,
+    src: &Path,
+    out: &Path,
+    cache: Option<&crate::workcache::Held>,
+) -> Vec<(String, std::ffi::OsString)> {
+    let mut map = vec![(scratch.root.clone(), PathBuf::from("[scratch]"))];
+    if driver.out_of_tree() {
+        map.push((
+            scratch.build.clone(),
+            crate::pathmap::generated_dir(out, true),
+        ));
+    }
+    map.push((scratch.src.clone(), src.to_path_buf()));
+    map.extend(
+        crate::drivers::copies(driver, &scratch.src)
+            .into_iter()
+            .map(|(user, copy)| (copy, user)),
+    );
+    vec![
+        (
+            confess_shims::workcache::ENV_DIR.into(),
+            cache.map(|c| c.dir.clone().into()).unwrap_or_default(),
+        ),
+        (
+            confess_shims::workcache::ENV_FILE_MAP.into(),
+            confess_shims::workcache::file_map_text(&map).into(),
+        ),
+    ]
+}
+
 fn text_pairs(
     map: &PathMap,
     scratch: &Scratch,
@@ -729,7 +775,7 @@ fn text_pairs(
 }
 
 fn write_outputs(
-    g: &Graph,
+    g: &mut Graph,
     map: &PathMap,
     staged: &crate::outdir::Staged,
     scratch: &Scratch,
@@ -738,12 +784,15 @@ fn write_outputs(
 ) -> Result<Vec<emit::compdb::Entry>> {
     let out_of_tree = map.out_of_tree();
     let out = &staged.stage;
-    // Generated files are kept, so that outputs never point into the scratch directory.
+    // Generated files are kept, so that outputs never point into the scratch directory. A
+    // generated file's hash is its kept copy's: the file as it is found, with no scratch path.
+    let mut kept = Vec::new();
     for rel in &g.generated {
-        let from = map.scratch_root_join(&crate::pathmap::Loc {
+        let loc = crate::pathmap::Loc {
             root: crate::pathmap::Root::Build,
             path: rel.clone(),
-        });
+        };
+        let from = map.scratch_root_join(&loc);
         let to = staged.place(&map.generated_dir.join(confess_shims::raw::path(rel)));
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
@@ -751,8 +800,17 @@ fn write_outputs(
         if from.is_file() && !confess_shims::token::is_token_file(&from) {
             // Their text names the user's tree and the output directory, not the scratch copy.
             crate::scratch::copy_mapped(&from, &to, pairs)?;
+            if let Some(id) = g.node_at(&loc) {
+                let hash = confess_shims::token::hash_file(&to)
+                    .map_err(|e| Error::io("reading", &to, e))?;
+                kept.push((id, hash));
+            }
         }
     }
+    for (id, hash) in kept {
+        g.set_hash(id, hash);
+    }
+    let g = &*g;
     let entries = compdb.shape(emit::compdb::entries(g, map), &map.user_src);
     write(
         &out.join("compile_commands.json"),
@@ -913,5 +971,7 @@ fn end_counts(g: &Graph, exit: i32) -> serde_json::Value {
         "links": count(ActionKind::Link),
         "programs_run": count(ActionKind::Run),
         "generated_files": g.generated.len(),
+        "realized": g.realized.artifacts,
+        "realized_from_cache": g.realized.cached,
     })
 }

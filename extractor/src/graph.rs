@@ -169,8 +169,12 @@ pub struct Graph {
 /// Realization: artifacts built for real because the build looked inside them or ran them.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct Realization {
-    /// Artifacts built for real (each once per content).
+    /// Artifacts built for real (each once per content), or taken from the work cache.
     pub artifacts: usize,
+    /// Of those, the ones taken from the work cache (not in graph.json: a confession's outputs
+    /// are the same with a cold cache and a warm one).
+    #[serde(skip)]
+    pub cached: usize,
     /// Seconds their real tools took, summed (they may have run in parallel).
     pub secs: f64,
     /// Each call that looked inside artifacts, in the order recorded.
@@ -215,6 +219,9 @@ impl Realization {
             let p = e.path();
             if p.join(".done").is_file() {
                 r.artifacts += 1;
+                if p.join(confess_shims::workcache::CACHED_MARK).is_file() {
+                    r.cached += 1;
+                }
                 r.secs += std::fs::read_to_string(p.join(confess_shims::realize::SECS_FILE))
                     .ok()
                     .and_then(|t| t.trim().parse::<f64>().ok())
@@ -236,6 +243,16 @@ impl Realization {
 }
 
 impl Graph {
+    /// The node of a file at `loc`, if the graph has one.
+    pub fn node_at(&self, loc: &Loc) -> Option<NodeId> {
+        self.by_loc.get(loc).copied()
+    }
+
+    /// Sets the content hash of a file node (a generated file, once its kept copy is written).
+    pub fn set_hash(&mut self, id: NodeId, hash: String) {
+        self.nodes[id.0 as usize].hash = Some(hash);
+    }
+
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.0 as usize]
     }

@@ -23,3 +23,4 @@ pub mod seal;
 pub mod targets;
 pub mod verify;
 pub mod watch;
+pub mod workcache;

@@ -42,6 +42,11 @@ impl std::fmt::Display for Loc {
     }
 }
 
+/// Where generated files are kept in the output directory `out` ([`PathMap::generated_dir`]).
+pub fn generated_dir(out: &Path, out_of_tree: bool) -> PathBuf {
+    out.join(if out_of_tree { "build" } else { "generated" })
+}
+
 pub struct PathMap {
     /// The scratch copy of the sources.
     pub scratch_src: PathBuf,
@@ -85,7 +90,7 @@ impl PathMap {
             scratch_src: scratch_src.to_path_buf(),
             scratch_build: scratch_build.to_path_buf(),
             user_src: user_src.to_path_buf(),
-            generated_dir: out.join(if out_of_tree { "build" } else { "generated" }),
+            generated_dir: generated_dir(out, out_of_tree),
             tool_dirs: Vec::new(),
             extra: Vec::new(),
             user_files,

@@ -28,6 +28,8 @@ pub struct Scratch {
     /// no process holds was left by a run that died, and the next run removes it.
     owner: Option<std::fs::File>,
     kept: bool,
+    /// More variables for the shims (the work cache and the path map realization uses).
+    pub shim_env: Vec<(String, OsString)>,
 }
 
 /// The owner lock of a scratch root: beside it, so that it outlives a removal cut short.
@@ -394,6 +396,7 @@ impl Scratch {
             root,
             shim,
             placed,
+            shim_env: Vec::new(),
         };
         for d in [&s.session, &s.bin, &s.bin_private] {
             std::fs::create_dir_all(d).map_err(|e| Error::io("creating", d, e))?;
@@ -466,6 +469,7 @@ impl Scratch {
                 std::process::id().to_string().into(),
             ),
         ];
+        env.extend(self.shim_env.iter().cloned());
         let tools = [
             ("CC", "cc"),
             ("CXX", "c++"),

@@ -23,3 +23,4 @@ pub mod session;
 pub mod shim;
 pub mod store;
 pub mod token;
+pub mod workcache;

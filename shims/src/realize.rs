@@ -13,6 +13,7 @@ use crate::flags::Meaning;
 use crate::raw;
 use crate::session::Session;
 use crate::token::{Edge, Kind, Token};
+use crate::workcache::{Check, WorkCache};
 use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,10 @@ pub struct Realizer {
     /// The session's token store, read when a node is first looked up. Inputs are written
     /// before the nodes that read them, so what a realization needs is in the store already.
     tokens: OnceLock<std::result::Result<crate::store::Lookup, String>>,
+    /// The path map compiles are realized with (`workcache::ENV_FILE_MAP`): debug information
+    /// and `__FILE__` name the user's tree, not the scratch, so a realization is the same in
+    /// every confession.
+    file_map: Vec<(String, String)>,
 }
 
 /// A realized node: the real artifact, and the directories of shared libraries it needs at run
@@ -50,6 +55,7 @@ impl Realizer {
             session,
             shim_exe,
             tokens: OnceLock::new(),
+            file_map: crate::workcache::file_map(),
         }
     }
 
@@ -96,9 +102,21 @@ impl Realizer {
         if let Ok(text) = std::fs::read_to_string(&done) {
             return Ok(decode_done(&text));
         }
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| ShimError(format!("cannot create {}: {e}", dir.display())))?;
+        let fresh = || {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| ShimError(format!("cannot create {}: {e}", dir.display())))
+        };
+        fresh()?;
+        let cached = self.cache_key(tok);
+        if let Some((wc, key, _)) = &cached {
+            if let Some(r) = self.restore(wc, key, tok, &dir)? {
+                let _ = std::fs::write(dir.join(crate::workcache::CACHED_MARK), b"");
+                ctx::write_atomic(&done, encode_done(&r).as_bytes())?;
+                return Ok(r);
+            }
+            fresh()?;
+        }
         let r = match tok.kind() {
             _ if tok.role == OPAQUE_ROLE => self.opaque(tok, &dir)?,
             _ if crate::asm::Assembler::of_role(&tok.role).is_some() => self.assemble(tok, &dir)?,
@@ -106,8 +124,146 @@ impl Realizer {
             Kind::Archive => self.archive(tok, &dir)?,
             Kind::Executable | Kind::SharedLibrary | Kind::Relocatable => self.link(tok, &dir)?,
         };
+        if let Some((wc, key, tool)) = &cached {
+            // A cache that cannot be written costs the next confession this realization.
+            let _ = self.store(wc, key, tok, tool, &dir, &r);
+        }
         ctx::write_atomic(&done, encode_done(&r).as_bytes())?;
         Ok(r)
+    }
+
+    /// The work cache's key for `tok` and the real tool that realizes it; `None` without a
+    /// cache, and for what is not worth keeping or cannot be kept exactly: a file the build put
+    /// into an archive (a copy), and an assembler's object (its debug information names the
+    /// scratch, and `as` takes no path map).
+    fn cache_key(&self, tok: &Token) -> Option<(WorkCache, String, PathBuf)> {
+        let wc = WorkCache::from_env()?;
+        if tok.role == OPAQUE_ROLE || crate::asm::Assembler::of_role(&tok.role).is_some() {
+            return None;
+        }
+        let tool = match tok.kind() {
+            Kind::Archive => self.real("ar", &self.session.dir).ok()?,
+            _ => self.real(tok.argv.first()?, &raw::path(&tok.cwd)).ok()?,
+        };
+        let tool = std::fs::canonicalize(&tool).unwrap_or(tool);
+        let key = WorkCache::key(&tok.id, &tool, &self.session, &self.file_map);
+        Some((wc, key, tool))
+    }
+
+    /// A realization from the work cache, in `dir`: the realized nodes its library directories
+    /// name are realized first (from the cache or anew). `None` when there is no entry, it is
+    /// stale, or it went away while it was copied.
+    fn restore(
+        &self,
+        wc: &WorkCache,
+        key: &str,
+        tok: &Token,
+        dir: &Path,
+    ) -> Result<Option<Realized>> {
+        let Some(entry) = wc.lookup(key).filter(|e| e.id == tok.id) else {
+            return Ok(None);
+        };
+        let mut lib_dirs = BTreeSet::new();
+        for (id, rel) in &entry.lib_dirs {
+            if id == &tok.id {
+                lib_dirs.insert(dir.join(rel));
+                continue;
+            }
+            if !crate::ctx::plain_name(id) {
+                return Ok(None);
+            }
+            let Ok(dep) = self.load(id) else {
+                return Ok(None);
+            };
+            self.realize(&dep)?;
+            lib_dirs.insert(self.session.realized().join(id).join(rel));
+        }
+        if !wc.copy_out(&entry, dir) {
+            return Ok(None);
+        }
+        Ok(Some(Realized {
+            path: dir.join(&entry.artifact),
+            lib_dirs,
+        }))
+    }
+
+    /// Keeps a realization in the work cache, with the machine's files it was made with: the
+    /// tool, the programs a compiler driver runs, and what a linker's trace names.
+    fn store(
+        &self,
+        wc: &WorkCache,
+        key: &str,
+        tok: &Token,
+        tool: &Path,
+        dir: &Path,
+        r: &Realized,
+    ) -> Result<()> {
+        let realized = self.session.realized();
+        let artifact = r
+            .path
+            .strip_prefix(dir)
+            .map_err(|_| ShimError("realized outside its directory".into()))?;
+        let mut lib_dirs = Vec::new();
+        for d in &r.lib_dirs {
+            let rel = d
+                .strip_prefix(&realized)
+                .map_err(|_| ShimError("a library directory outside the session".into()))?;
+            let mut parts = rel.components();
+            let id = parts
+                .next()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .unwrap_or_default();
+            lib_dirs.push((id, parts.as_path().to_path_buf()));
+        }
+        let mut files = vec![tool.to_path_buf()];
+        let linked = matches!(
+            tok.kind(),
+            Kind::Executable | Kind::SharedLibrary | Kind::Relocatable
+        );
+        if tok.kind() != Kind::Archive && tok.role != "ld" {
+            // The programs the driver runs for this node: the compiler proper and the
+            // assembler, the linker, LTO's.
+            let cxx = tok.role == "c++"
+                || tok.action.iter().any(|a| a == "lang=c++")
+                || tok.inputs.iter().any(|i| {
+                    i.edge == Edge::Source
+                        && matches!(Lang::from_path(&i.path), Some(Lang::Cxx | Lang::CxxHeader))
+                });
+            let mut progs = vec![if cxx { "cc1plus" } else { "cc1" }, "as"];
+            if linked {
+                progs.extend(["collect2", "ld"]);
+            }
+            if tok.argv.iter().any(|a| a.starts_with("-flto")) {
+                progs.extend(["lto-wrapper", "lto1"]);
+            }
+            files.extend(crate::workcache::driver_programs(
+                tool,
+                &progs,
+                &raw::path(&tok.cwd),
+            ));
+        }
+        if linked {
+            let log = std::fs::read(dir.join("log")).unwrap_or_default();
+            files.extend(crate::workcache::traced_files(&raw::text(&log)));
+        }
+        let root = self.session.root.as_deref().map(raw::path);
+        let mut checks: Vec<Check> = Vec::new();
+        for f in files {
+            let f = std::fs::canonicalize(&f).unwrap_or(f);
+            if f.starts_with(&self.session.dir)
+                || root.as_deref().is_some_and(|r| f.starts_with(r))
+                || checks.iter().any(|c| c.path == f)
+            {
+                continue;
+            }
+            match Check::of(&f, Some(&self.session.cache())) {
+                Some(c) => checks.push(c),
+                // A file that cannot be checked: the entry could not be trusted.
+                None => return Ok(()),
+            }
+        }
+        wc.store(key, &tok.id, dir, artifact, &lib_dirs, &checks)
+            .map_err(|e| ShimError(format!("work cache {}: {e}", raw::text_path(&wc.root))))
     }
 
     /// Realizes several tokens at once, in parallel, keeping their order.
@@ -201,6 +357,9 @@ impl Realizer {
             }
         }
         words.push(stop.to_string());
+        for (from, to) in &self.file_map {
+            words.push(format!("-ffile-prefix-map={from}={to}"));
+        }
         if let Some(l) = lang {
             words.extend(["-x".to_string(), l.as_str().to_string()]);
         }
@@ -395,6 +554,16 @@ impl Realizer {
                     ArgKind::Flag(m) if drop_for_realize(*m) || *m == Meaning::StopAtObject => {}
                     _ => words.extend(a.words.iter().cloned()),
                 }
+            }
+        }
+        // The linker names every file it opens (for the work cache's checks); sources a
+        // compile-and-link compiles get the path map.
+        if tok.role == "ld" {
+            words.push("-t".to_string());
+        } else {
+            words.push("-Wl,-t".to_string());
+            for (from, to) in &self.file_map {
+                words.push(format!("-ffile-prefix-map={from}={to}"));
             }
         }
         words.extend(["-o".to_string(), raw::text_path(&out).into_owned()]);

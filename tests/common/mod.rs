@@ -23,6 +23,22 @@ pub fn confess_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_confess"))
 }
 
+/// The work cache the tests share: one per build of the tests, cold in a fresh checkout, so a
+/// test run never reads what another version of confess realized (the user's own cache is
+/// not touched).
+pub fn test_cache() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("work-cache")
+}
+
+/// `confess` as the tests run it: with the tests' work cache unless the environment names one.
+pub fn confess_command() -> Command {
+    let mut c = Command::new(confess_bin());
+    if std::env::var_os("CONFESS_CACHE").is_none() {
+        c.env("CONFESS_CACHE", test_cache());
+    }
+    c
+}
+
 /// Tests need real tools; a missing one fails the test with what to install.
 pub fn require(tool: &str, package: &str) {
     assert!(
@@ -221,7 +237,7 @@ fn confess_with(tmp: &Path, args: &[&str], options: &[&str]) -> Run {
 /// Runs `confess ARGS` with `options` right after the subcommand and extra environment variables.
 pub fn confess_full(tmp: &Path, args: &[&str], options: &[&str], env: &[(&str, &str)]) -> Run {
     let out = tmp.join("confess-out");
-    let mut cmd = Command::new(confess_bin());
+    let mut cmd = confess_command();
     // Options go right after the subcommand, before any `--`.
     cmd.arg(args[0])
         .arg("--out")
@@ -445,7 +461,7 @@ pub fn bear(dir: &Path, build: &[&str]) -> serde_json::Value {
 
 /// Runs `confess verify --out OUT`: exit code, what it printed, verify.json.
 pub fn verify(out: &Path) -> (i32, String, serde_json::Value) {
-    let o = Command::new(confess_bin())
+    let o = confess_command()
         .args(["verify", "--out"])
         .arg(out)
         .output()

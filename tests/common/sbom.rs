@@ -2,7 +2,7 @@
 //! validator for CycloneDX 1.5, spdx-tools' pyspdxtools for SPDX 2.3), installed by
 //! scripts/install-deps.sh in a virtual environment.
 
-use super::confess_bin;
+use super::confess_command;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -24,7 +24,7 @@ pub fn venv() -> PathBuf {
 }
 
 pub fn sbom(out: &Path, format: &str) -> String {
-    let o = Command::new(confess_bin())
+    let o = confess_command()
         .args(["sbom", "--format", format, "--out"])
         .arg(out)
         .env("SOURCE_DATE_EPOCH", EPOCH)

@@ -92,25 +92,9 @@ pub fn render(
         "<nav><a href=\"#graph\">target graph</a> · <a href=\"#targets\">targets</a> · \
          <a href=\"#externals\">externals</a> · <a href=\"#warnings\">warnings</a></nav>"
     );
-    // Without its times (the timing line, realization's seconds): the page is the same for the
-    // same sources, as every output is.
-    let summary: Vec<String> = summary
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("build phase"))
-        .map(
-            |l| match (l.find(" artifacts, "), l.find(" s of real tools")) {
-                (Some(a), Some(b)) if l.trim_start().starts_with("realized") && a < b => {
-                    format!(
-                        "{}{}",
-                        &l[..a + " artifacts".len()],
-                        &l[b + " s of real tools".len()..]
-                    )
-                }
-                _ => l.to_string(),
-            },
-        )
-        .collect();
-    let _ = writeln!(s, "<pre id=\"summary\">{}</pre>", esc(&summary.join("\n")));
+    // The summary without what the run took (`summary::render` without its work): the page
+    // is the same for the same sources, as every output is.
+    let _ = writeln!(s, "<pre id=\"summary\">{}</pre>", esc(summary.trim_end()));
     let _ = writeln!(s, "<h2 id=\"graph\">Target graph</h2>");
     match graph {
         Ok(svg) => {

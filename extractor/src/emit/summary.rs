@@ -8,7 +8,10 @@ pub struct Timing {
     pub extract_secs: f64,
 }
 
-pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> String {
+/// The summary. `work` is what this run took (its times, and how much it realized and took
+/// from the work cache); without it, the summary says only what the confession is, the same
+/// for the same sources (report.html's).
+pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path::Path) -> String {
     let count = |k: ActionKind| g.actions.iter().filter(|a| a.kind == k).count();
     let links = |k: NodeKind| {
         g.actions
@@ -26,11 +29,13 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
         .collect();
     let mut s = String::new();
     let _ = writeln!(s, "confess: {what}");
-    let _ = writeln!(
-        s,
-        "  build phase           {:.3} s, extraction {:.3} s",
-        t.build_secs, t.extract_secs
-    );
+    if let Some(t) = work {
+        let _ = writeln!(
+            s,
+            "  build phase           {:.3} s, extraction {:.3} s",
+            t.build_secs, t.extract_secs
+        );
+    }
     let _ = writeln!(
         s,
         "  translation units     {}",
@@ -83,17 +88,29 @@ pub fn render(g: &Graph, what: &str, t: &Timing, out_dir: &std::path::Path) -> S
             said.push(format!("{words}: {}", by_tool.join(", ")));
         }
     }
-    let _ = writeln!(
-        s,
-        "  realized              {} artifacts, {:.1} s of real tools{}",
-        r.artifacts,
-        r.secs,
-        if said.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", said.join("; "))
+    let said = if said.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", said.join("; "))
+    };
+    match work {
+        Some(_) => {
+            let _ = writeln!(
+                s,
+                "  realized              {} artifacts{}, {:.1} s of real tools{said}",
+                r.artifacts,
+                if r.cached > 0 {
+                    format!(" ({} from the work cache)", r.cached)
+                } else {
+                    String::new()
+                },
+                r.secs,
+            );
         }
-    );
+        None => {
+            let _ = writeln!(s, "  inspected             {}{said}", r.looks.len());
+        }
+    }
     let configure: usize = g
         .passthrough
         .iter()

@@ -1,0 +1,360 @@
+//! The work cache: a second confession of an unchanged project realizes nothing and writes the
+//! same outputs; what realization reads from the machine (a library outside the tree, a header,
+//! an environment variable the compiler reads) makes an entry stale when it changes; concurrent
+//! confessions share one cache; the size bound evicts.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A project outside the tree: `ext.h` and `libext.a`, whose values a generator prints.
+fn write_ext(ext: &Path, header: i32, lib: i32) {
+    std::fs::create_dir_all(ext).expect("mkdir");
+    std::fs::write(ext.join("ext.h"), format!("#define EXT_HEADER {header}\n")).expect("write");
+    std::fs::write(
+        ext.join("ext.c"),
+        format!("int ext_value(void) {{ return {lib}; }}\n"),
+    )
+    .expect("write");
+    let run = |args: &[&str]| {
+        let st = std::process::Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(ext)
+            .status()
+            .expect("run");
+        assert!(st.success(), "{args:?}");
+    };
+    run(&["gcc", "-c", "ext.c", "-o", "ext.o"]);
+    let _ = std::fs::remove_file(ext.join("libext.a"));
+    run(&["ar", "rcs", "libext.a", "ext.o"]);
+}
+
+/// A Make project whose generator is built against `ext` and prints the date the compiler
+/// gives it, the header's value and the library's.
+fn write_project(src: &Path) {
+    std::fs::create_dir_all(src).expect("mkdir");
+    std::fs::write(
+        src.join("Makefile"),
+        "all: prog\n\
+         gen: gen.c\n\t$(CC) -I$(EXT) -o gen gen.c -L$(EXT) -lext\n\
+         table.c: gen\n\t./gen > table.c\n\
+         prog: main.c table.c\n\t$(CC) -o prog main.c table.c\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("gen.c"),
+        "#include <stdio.h>\n#include <ext.h>\nint ext_value(void);\n\
+         int main(void) {\n  printf(\"const char *built = \\\"%s\\\";\\n\", __DATE__);\n  \
+         printf(\"int header = %d;\\nint lib = %d;\\n\", EXT_HEADER, ext_value());\n  \
+         return 0;\n}\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("main.c"),
+        "extern const char *built;\nextern int header, lib;\n\
+         int main(void) { return built[0] == 0 || header + lib < 0; }\n",
+    )
+    .expect("write");
+}
+
+/// Realized artifacts and those from the cache, as the summary says them.
+fn realized(run: &Run) -> (usize, usize) {
+    let s = run.read("summary.txt");
+    let line = s
+        .lines()
+        .find(|l| l.trim_start().starts_with("realized"))
+        .unwrap_or_else(|| panic!("no realized line in the summary:\n{s}"));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let n = words[1].parse().expect("count");
+    let cached = line
+        .split_once(" (")
+        .and_then(|(_, r)| r.split_once(" from the work cache"))
+        .map_or(0, |(n, _)| n.parse().expect("cached count"));
+    (n, cached)
+}
+
+fn run_in(tmp: &Path, src: &Path, ext: &Path, cache: &Path, env: &[(&str, &str)]) -> Run {
+    let mut all = vec![("CONFESS_CACHE", cache.to_str().expect("utf-8"))];
+    all.extend_from_slice(env);
+    let ext_arg = format!("EXT={}", ext.display());
+    let run = confess_env(
+        tmp,
+        &["make", src.to_str().expect("utf-8"), "--", &ext_arg],
+        &all,
+    );
+    run.assert_ok();
+    run
+}
+
+fn table(run: &Run) -> String {
+    std::fs::read_to_string(run.out.join("generated/table.c")).expect("generated table.c")
+}
+
+/// Every output that does not say how long things took, by path.
+fn outputs(out: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, into: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let p = e.path();
+            let rel = p
+                .strip_prefix(root)
+                .expect("under")
+                .to_string_lossy()
+                .into_owned();
+            if ["summary.txt", "log.jsonl", "build.log", "confession"].contains(&rel.as_str()) {
+                continue;
+            }
+            if p.is_dir() {
+                walk(root, &p, into);
+            } else {
+                into.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    let mut m = BTreeMap::new();
+    walk(out, out, &mut m);
+    m
+}
+
+fn entries(cache: &Path) -> usize {
+    std::fs::read_dir(cache.join("work-v1/entries")).map_or(0, |rd| rd.count())
+}
+
+#[test]
+fn a_warm_cache_realizes_nothing_and_changes_no_output() {
+    for (driver, fx) in [
+        ("make", "make/codegen"),
+        ("make", "make/shared-lib"),
+        ("autotools", "autotools/libtool"),
+    ] {
+        let fx = fixture(fx);
+        let tmp = tempfile::tempdir().expect("tmp");
+        let cache = tmp.path().join("cache");
+        let c = cache.to_str().expect("utf-8");
+        let args = [driver, fx.to_str().expect("utf-8")];
+        let cold = confess_env(tmp.path(), &args, &[("CONFESS_CACHE", c)]);
+        cold.assert_ok();
+        let (n, from_cache) = realized(&cold);
+        let before = outputs(&cold.out);
+        let warm = confess_env(tmp.path(), &args, &[("CONFESS_CACHE", c)]);
+        warm.assert_ok();
+        let (m, warm_cached) = realized(&warm);
+        assert_eq!(
+            from_cache,
+            0,
+            "{}: a cold cache gave artifacts",
+            fx.display()
+        );
+        if n == 0 {
+            // Nothing to realize: nothing to keep either.
+            assert_eq!((m, entries(&cache)), (0, 0), "{}", fx.display());
+        } else {
+            assert!(
+                m > 0 && warm_cached == m,
+                "{}: warm run realized {m}, {warm_cached} of them from the cache (cold: {n})",
+                fx.display()
+            );
+        }
+        let after = outputs(&warm.out);
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            after.keys().collect::<Vec<_>>(),
+            "{}",
+            fx.display()
+        );
+        for (k, v) in &before {
+            assert!(
+                after[k] == *v,
+                "{}: {k} differs between a cold and a warm cache",
+                fx.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn what_realization_reads_from_the_machine_makes_an_entry_stale() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (src, ext, cache) = (
+        tmp.path().join("src"),
+        tmp.path().join("ext"),
+        tmp.path().join("cache"),
+    );
+    write_project(&src);
+    write_ext(&ext, 1, 10);
+    fn day(y: &str) -> [(&'static str, &str); 1] {
+        [("SOURCE_DATE_EPOCH", y)]
+    }
+    let y1970 = "0";
+    let y1971 = "31536000";
+
+    let cold = run_in(tmp.path(), &src, &ext, &cache, &day(y1970));
+    let t = table(&cold);
+    assert!(
+        t.contains("\"Jan  1 1970\"") && t.contains("header = 1;") && t.contains("lib = 10;"),
+        "{t}"
+    );
+    let (n, cached) = realized(&cold);
+    assert!(
+        n >= 2 && cached == 0,
+        "cold: {n} realized, {cached} from the cache"
+    );
+    // The sealed build writes the cache through a bind of its own: neither a write nor a read
+    // outside the trees.
+    let g = cold.json("graph.json");
+    for field in ["outside_writes", "outside_reads"] {
+        let text = g[field].to_string();
+        assert!(
+            !text.contains(cache.to_str().expect("utf-8")),
+            "{field} lists the work cache: {text}"
+        );
+    }
+    assert!(
+        entries(&cache) >= 2,
+        "the sealed build's realizations were not kept"
+    );
+
+    // Unchanged: the generator comes from the cache, and says the same.
+    let warm = run_in(tmp.path(), &src, &ext, &cache, &day(y1970));
+    assert_eq!(table(&warm), t);
+    let (n, cached) = realized(&warm);
+    assert!(
+        n >= 1 && cached == n,
+        "warm: {n} realized, {cached} from the cache"
+    );
+
+    // The library outside the tree: its id is its name, the linker's trace sees the file.
+    write_ext(&ext, 1, 20);
+    let lib = run_in(tmp.path(), &src, &ext, &cache, &day(y1970));
+    assert!(table(&lib).contains("lib = 20;"), "{}", table(&lib));
+    let (n, cached) = realized(&lib);
+    assert!(
+        cached < n,
+        "a changed library was not realized anew: {n} realized, {cached} from the cache"
+    );
+
+    // The header outside the tree: part of the compile's id.
+    write_ext(&ext, 2, 20);
+    let header = run_in(tmp.path(), &src, &ext, &cache, &day(y1970));
+    assert!(table(&header).contains("header = 2;"), "{}", table(&header));
+    let (n, cached) = realized(&header);
+    assert!(cached < n, "a changed header was not realized anew");
+
+    // An environment variable the compiler reads: part of the key.
+    let date = run_in(tmp.path(), &src, &ext, &cache, &day(y1971));
+    assert!(table(&date).contains("\"Jan  1 1971\""), "{}", table(&date));
+    let (n, cached) = realized(&date);
+    assert!(cached < n, "SOURCE_DATE_EPOCH did not reach the key");
+
+    // And back: both keys are kept.
+    let back = run_in(tmp.path(), &src, &ext, &cache, &day(y1970));
+    assert!(table(&back).contains("\"Jan  1 1970\"") && table(&back).contains("header = 2;"));
+    let (n, cached) = realized(&back);
+    assert_eq!(cached, n, "the earlier key's entries were lost");
+}
+
+#[test]
+fn concurrent_confessions_share_one_cache() {
+    let fx = fixture("make/codegen");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cache = tmp.path().join("cache");
+    let runs: Vec<std::process::Child> = (0..3)
+        .map(|i| {
+            confess_command()
+                .args(["make", "--quiet", "--out"])
+                .arg(tmp.path().join(format!("out{i}")))
+                .arg(&fx)
+                .env("CONFESS_CACHE", &cache)
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for mut c in runs {
+        assert!(c.wait().expect("wait").success());
+    }
+    let first = outputs(&tmp.path().join("out0"));
+    for i in 1..3 {
+        let other = outputs(&tmp.path().join(format!("out{i}")));
+        for (k, v) in &first {
+            let mine = String::from_utf8_lossy(v).replace("/out0", "/outN");
+            let theirs = String::from_utf8_lossy(&other[k]).replace(&format!("/out{i}"), "/outN");
+            assert!(
+                mine == theirs,
+                "{k} differs between concurrent runs 0 and {i}"
+            );
+        }
+    }
+    let warm = confess_env(
+        tmp.path(),
+        &["make", fx.to_str().expect("utf-8")],
+        &[("CONFESS_CACHE", cache.to_str().expect("utf-8"))],
+    );
+    warm.assert_ok();
+    let (n, cached) = realized(&warm);
+    assert!(
+        n > 0 && cached == n,
+        "after concurrent runs: {n} realized, {cached} cached"
+    );
+}
+
+#[test]
+fn the_size_bound_evicts_and_off_keeps_nothing() {
+    let fx = fixture("make/codegen");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let cache: PathBuf = tmp.path().join("cache");
+    let c = cache.to_str().expect("utf-8");
+    let args = ["make", fx.to_str().expect("utf-8")];
+    let run = confess_env(tmp.path(), &args, &[("CONFESS_CACHE", c)]);
+    run.assert_ok();
+    let kept = entries(&cache);
+    assert!(kept > 0, "nothing kept");
+    // A bound of one byte: the run's own entries go at its end.
+    let run = confess_env(
+        tmp.path(),
+        &args,
+        &[("CONFESS_CACHE", c), ("CONFESS_CACHE_SIZE", "1")],
+    );
+    run.assert_ok();
+    assert_eq!(entries(&cache), 0, "the bound was not kept");
+    let run = confess_env(tmp.path(), &args, &[("CONFESS_CACHE", c)]);
+    run.assert_ok();
+    let (n, cached) = realized(&run);
+    assert!(
+        n > 0 && cached == 0,
+        "evicted entries were used: {n}, {cached}"
+    );
+    // Off: nothing is written anywhere (the tests' own cache included).
+    let other = tmp.path().join("unused");
+    let run = confess_env(
+        tmp.path(),
+        &args,
+        &[
+            ("CONFESS_CACHE", "off"),
+            ("XDG_CACHE_HOME", other.to_str().expect("utf-8")),
+        ],
+    );
+    run.assert_ok();
+    assert_eq!(realized(&run).1, 0);
+    assert!(!other.exists());
+    // A bound that is not a size, and a cache that cannot be made: usage errors, named.
+    let bad = confess_env(
+        tmp.path(),
+        &args,
+        &[("CONFESS_CACHE", c), ("CONFESS_CACHE_SIZE", "lots")],
+    );
+    assert_eq!(bad.code(), 2, "{}", bad.stderr());
+    assert!(
+        bad.stderr().contains("CONFESS_CACHE_SIZE"),
+        "{}",
+        bad.stderr()
+    );
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, b"").expect("write");
+    let bad = confess_env(
+        tmp.path(),
+        &args,
+        &[("CONFESS_CACHE", file.join("below").to_str().expect("utf-8"))],
+    );
+    assert_eq!(bad.code(), 2, "{}", bad.stderr());
+    assert!(bad.stderr().contains("CONFESS_CACHE="), "{}", bad.stderr());
+}
