@@ -214,9 +214,19 @@ fn what_realization_reads_from_the_machine_makes_an_entry_stale() {
         "the sealed build's realizations were not kept"
     );
 
-    // Unchanged: the generator comes from the cache, and says the same.
+    // Unchanged: the generator comes from the cache, and says the same; so does every output
+    // (the library outside the tree the realized link read is a read of the build's either
+    // way).
+    let cold_outputs = outputs(&cold.out);
     let warm = run_in(tmp.path(), &src, &ext, &cache, &day(y1970));
     assert_eq!(table(&warm), t);
+    let warm_outputs = outputs(&warm.out);
+    for (k, v) in &cold_outputs {
+        assert!(
+            warm_outputs.get(k) == Some(v),
+            "{k} differs between a cold and a warm cache"
+        );
+    }
     let (n, cached) = realized(&warm);
     assert!(
         n >= 1 && cached == n,
@@ -357,4 +367,183 @@ fn the_size_bound_evicts_and_off_keeps_nothing() {
     );
     assert_eq!(bad.code(), 2, "{}", bad.stderr());
     assert!(bad.stderr().contains("CONFESS_CACHE="), "{}", bad.stderr());
+}
+
+/// A CMake project whose configure checks read a header and a library outside the tree and a
+/// directory that only `CPATH` puts on the include path.
+fn write_checks_project(src: &Path, ext: &Path, cpath: &Path) {
+    std::fs::create_dir_all(src).expect("mkdir");
+    std::fs::create_dir_all(ext).expect("mkdir");
+    std::fs::create_dir_all(cpath).expect("mkdir");
+    std::fs::write(
+        src.join("CMakeLists.txt"),
+        format!(
+            "cmake_minimum_required(VERSION 3.16)\nproject(probes C)\n\
+             include(CheckIncludeFile)\ninclude(CheckSymbolExists)\ninclude(CheckLibraryExists)\n\
+             set(CMAKE_REQUIRED_INCLUDES {ext})\n\
+             check_include_file(probe_ext.h HAVE_PROBE_EXT_H)\n\
+             check_symbol_exists(EXT_FEATURE probe_ext.h HAVE_EXT_FEATURE)\n\
+             check_library_exists(pext pext_fn {ext} HAVE_PEXT)\n\
+             check_include_file(cpath_only.h HAVE_CPATH_ONLY)\n\
+             configure_file(config.h.in config.h)\n\
+             add_executable(app main.c)\n\
+             target_include_directories(app PRIVATE ${{CMAKE_BINARY_DIR}})\n",
+            ext = ext.display()
+        ),
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("config.h.in"),
+        "#cmakedefine HAVE_PROBE_EXT_H 1\n#cmakedefine HAVE_EXT_FEATURE 1\n\
+         #cmakedefine HAVE_PEXT 1\n#cmakedefine HAVE_CPATH_ONLY 1\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("main.c"),
+        "#include \"config.h\"\nint main(void) { return 0; }\n",
+    )
+    .expect("write");
+    std::fs::write(ext.join("probe_ext.h"), "#define EXT_OTHER 1\n").expect("write");
+    std::fs::write(cpath.join("cpath_only.h"), "#define CPATH_ONLY 1\n").expect("write");
+}
+
+/// The `end` event of a run's JSON log.
+fn end_event(run: &Run) -> serde_json::Value {
+    run.read("log.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json line"))
+        .find(|e| e["event"] == "end" || e["kind"] == "end")
+        .expect("an end event")
+}
+
+#[test]
+fn configure_probes_rerun_exactly_when_what_they_read_changes() {
+    require("cmake", "cmake");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (src, ext, cpath, cache) = (
+        tmp.path().join("src"),
+        tmp.path().join("ext"),
+        tmp.path().join("cpath"),
+        tmp.path().join("cache"),
+    );
+    write_checks_project(&src, &ext, &cpath);
+    let c = cache.to_str().expect("utf-8");
+    let confess_checks = |env: &[(&str, &str)]| {
+        let mut all = vec![("CONFESS_CACHE", c)];
+        all.extend_from_slice(env);
+        let run = confess_full(
+            tmp.path(),
+            &["cmake", src.to_str().expect("utf-8")],
+            &["--log-format", "json"],
+            &all,
+        );
+        run.assert_ok();
+        let config = std::fs::read_to_string(run.out.join("build/config.h")).expect("config.h");
+        let have: Vec<String> = config
+            .lines()
+            .filter_map(|l| l.strip_prefix("#define "))
+            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+            .collect();
+        let end = end_event(&run);
+        let (hits, stored) = (
+            end["probes_from_cache"]
+                .as_u64()
+                .expect("probes_from_cache"),
+            end["probes_stored"].as_u64().expect("probes_stored"),
+        );
+        (run, have, hits, stored)
+    };
+    let none: [(&str, &str); 0] = [];
+
+    let (cold, have, _, stored) = confess_checks(&none);
+    assert_eq!(have, ["HAVE_PROBE_EXT_H"], "cold");
+    assert!(stored >= 4, "cold: {stored} probes stored");
+    let cold_outputs = outputs(&cold.out);
+
+    let (warm, have, hits, stored) = confess_checks(&none);
+    assert_eq!(have, ["HAVE_PROBE_EXT_H"], "warm");
+    assert!(
+        hits >= 4 && stored == 0,
+        "warm: {hits} from the cache, {stored} stored"
+    );
+    let warm_outputs = outputs(&warm.out);
+    for (k, v) in &cold_outputs {
+        if k.starts_with("cmake-file-api/") {
+            // CMake's own reply names its files by time and hash.
+            continue;
+        }
+        assert!(
+            warm_outputs.get(k) == Some(v),
+            "{k} differs between a cold and a warm cache"
+        );
+    }
+
+    // The header's content: the symbol check runs again, the others are answered.
+    std::fs::write(
+        ext.join("probe_ext.h"),
+        "#define EXT_OTHER 1\n#define EXT_FEATURE 1\n",
+    )
+    .expect("write");
+    let (_, have, hits, stored) = confess_checks(&none);
+    assert_eq!(
+        have,
+        ["HAVE_PROBE_EXT_H", "HAVE_EXT_FEATURE"],
+        "header changed"
+    );
+    assert!(
+        stored >= 1 && hits >= 1,
+        "header changed: {hits} hits, {stored} stored"
+    );
+
+    // A library where the link looked for one and found none.
+    std::fs::write(ext.join("pext.c"), "int pext_fn(void) { return 0; }\n").expect("write");
+    for args in [
+        &["gcc", "-c", "pext.c", "-o", "pext.o"][..],
+        &["ar", "rcs", "libpext.a", "pext.o"][..],
+    ] {
+        let st = std::process::Command::new(args[0])
+            .args(&args[1..])
+            .current_dir(&ext)
+            .status()
+            .expect("run");
+        assert!(st.success());
+    }
+    let (_, have, hits, stored) = confess_checks(&none);
+    assert_eq!(
+        have,
+        ["HAVE_PROBE_EXT_H", "HAVE_EXT_FEATURE", "HAVE_PEXT"],
+        "library added"
+    );
+    assert!(
+        stored >= 1 && hits >= 1,
+        "library added: {hits} hits, {stored} stored"
+    );
+
+    // An environment variable the compiler reads.
+    let cp = cpath.to_str().expect("utf-8");
+    let (_, have, _, stored) = confess_checks(&[("CPATH", cp)]);
+    assert_eq!(
+        have,
+        [
+            "HAVE_PROBE_EXT_H",
+            "HAVE_EXT_FEATURE",
+            "HAVE_PEXT",
+            "HAVE_CPATH_ONLY"
+        ],
+        "CPATH set"
+    );
+    assert!(stored >= 1, "CPATH set: nothing ran again");
+
+    // A header found before is gone.
+    std::fs::remove_file(ext.join("probe_ext.h")).expect("rm");
+    let (_, have, _, stored) = confess_checks(&[("CPATH", cp)]);
+    assert_eq!(have, ["HAVE_PEXT", "HAVE_CPATH_ONLY"], "header removed");
+    assert!(stored >= 1, "header removed: nothing ran again");
+
+    // Nothing changed since: all answered.
+    let (_, _, hits, stored) = confess_checks(&[("CPATH", cp)]);
+    assert!(
+        hits >= 4 && stored == 0,
+        "unchanged: {hits} hits, {stored} stored"
+    );
 }

@@ -135,6 +135,13 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
             .flatten()
             .filter_map(|p| std::fs::canonicalize(p).ok())
             .collect(),
+        unwatched: [Some(scratch.root.clone()), Some(src.clone())]
+            .into_iter()
+            .chain([cache.as_ref().map(|c| c.dir.clone())])
+            .flatten()
+            .flat_map(|p| [std::fs::canonicalize(&p).ok(), Some(p)])
+            .flatten()
+            .collect(),
         ..Observed::default()
     };
     for step in &steps {
@@ -209,6 +216,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let mut graph = graph::build(&conf, &map);
     graph.realized =
         graph::Realization::read(&scratch.session.join("realized"), graph::looks(&conf));
+    graph.probes = graph::Probes::read(&scratch.session);
     // A build that removes everything it can reach removes confess's own lock and stage
     // beside --out too (in the throwaway layer): they are not the build's writes.
     let own = [crate::outdir::lock_path(&out)?, stage.clone(), out.clone()];
@@ -373,6 +381,45 @@ struct Observed {
     unobserved: Vec<String>,
     /// confess's own programs (the shim, confess), canonical.
     own: Vec<std::path::PathBuf>,
+    /// Where reads are never observed (the scratch, the sources, the work cache): what an
+    /// answer from the work cache says was opened there is left out too.
+    unwatched: Vec<std::path::PathBuf>,
+}
+
+/// What answers taken from the work cache say the real tools would have opened
+/// (`workcache::REPLAYED_OPENS`), added to what the step's watch saw as the watch would have
+/// seen it: a file already seen keeps how it was first opened. The log is emptied for the next
+/// step.
+fn add_replayed(
+    session: &Path,
+    opened: &mut Vec<crate::watch::Opened>,
+    unwatched: &[std::path::PathBuf],
+) {
+    let log = session.join(confess_shims::workcache::REPLAYED_OPENS);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    for line in text.lines() {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let (path, exec) = match (v["exec"].as_str(), v["read"].as_str()) {
+            (Some(p), _) => (p, true),
+            (None, Some(p)) => (p, false),
+            _ => continue,
+        };
+        let p = confess_shims::raw::path(path);
+        if unwatched.iter().any(|u| p.starts_with(u)) {
+            continue;
+        }
+        match opened.iter_mut().find(|o| o.path == path) {
+            Some(o) => o.exec |= exec,
+            None => opened.push(crate::watch::Opened {
+                path: path.to_string(),
+                program: v["program"].as_str().unwrap_or_default().to_string(),
+                exec,
+            }),
+        }
+    }
 }
 
 /// Runs one step with the shims in place, sealed when the run is; output goes to build.log,
@@ -497,10 +544,21 @@ fn run_step(
     }
     if !seal.is_sealed() {
         seen.unobserved.push(format!("{what}: unsealed"));
-    } else if let Some(why) = report.reads_unobserved {
+    } else if let Some(why) = &report.reads_unobserved {
         seen.unobserved.push(format!("{what}: {why}"));
     }
-    for mut r in crate::watch::outside_reads(&report.reads, &seen.own) {
+    let observed = seal.is_sealed() && report.reads_unobserved.is_none();
+    let mut opened = report.reads;
+    if observed {
+        add_replayed(&scratch.session, &mut opened, &seen.unwatched);
+    } else {
+        let _ = std::fs::remove_file(
+            scratch
+                .session
+                .join(confess_shims::workcache::REPLAYED_OPENS),
+        );
+    }
+    for mut r in crate::watch::outside_reads(&opened, &seen.own) {
         r.step = what.clone();
         r.build = step.phase == Phase::Build;
         seen.reads.push(r);
@@ -973,5 +1031,7 @@ fn end_counts(g: &Graph, exit: i32) -> serde_json::Value {
         "generated_files": g.generated.len(),
         "realized": g.realized.artifacts,
         "realized_from_cache": g.realized.cached,
+        "probes_from_cache": g.probes.hits,
+        "probes_stored": g.probes.stored,
     })
 }

@@ -164,6 +164,37 @@ pub struct Graph {
     pub reads_unobserved: Vec<String>,
     /// What the build inspected and what building it for real cost.
     pub realized: Realization,
+    /// Configure-phase compiler calls and the work cache.
+    pub probes: Probes,
+}
+
+/// Configure-phase compiler calls and the work cache (`confess_shims::probecache`), from the
+/// session's `probes.log`: what the run did, not what the build is (in the summary only).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Probes {
+    /// Answered from the cache.
+    pub hits: usize,
+    /// Run, and their answers stored.
+    pub stored: usize,
+    /// Run, and not cached (a call the cache does not take, a scan that fell back).
+    pub uncached: usize,
+}
+
+impl Probes {
+    pub fn read(session: &std::path::Path) -> Probes {
+        let text = std::fs::read_to_string(session.join(confess_shims::probecache::LOG))
+            .unwrap_or_default();
+        let mut p = Probes::default();
+        for l in text.lines() {
+            match l.split_whitespace().next() {
+                Some("hit") => p.hits += 1,
+                Some("stored") => p.stored += 1,
+                Some("uncached") => p.uncached += 1,
+                _ => {}
+            }
+        }
+        p
+    }
 }
 
 /// Realization: artifacts built for real because the build looked inside them or ran them.

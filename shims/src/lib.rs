@@ -16,6 +16,7 @@ pub mod phase;
 pub mod pkgconfig;
 pub mod pp;
 pub mod ppscan;
+pub mod probecache;
 pub mod raw;
 pub mod realize;
 pub mod role;

@@ -57,6 +57,19 @@ pub fn scan(
     driver: &Path,
     lang: Lang,
 ) -> Result<Vec<Header>, Fallback> {
+    scan_probed(ctx, cmd, src, driver, lang, false).map(|(h, _)| h)
+}
+
+/// [`scan`], and with `probes`, every path the scan asked about and whether a file was there
+/// (`pp::Scanner::scan_with_probes`).
+pub fn scan_probed(
+    ctx: &Ctx,
+    cmd: &Command,
+    src: &CmdInput,
+    driver: &Path,
+    lang: Lang,
+    probes: bool,
+) -> Result<(Vec<Header>, pp::Probed), Fallback> {
     if matches!(lang, Lang::ObjC | Lang::ObjCxx) {
         return Err(Fallback::new("Objective-C"));
     }
@@ -262,12 +275,19 @@ pub fn scan(
             .filter(|r| !r.is_empty())
             .map(|r| crate::raw::path(r).into_owned()),
     };
-    let found = pp::Scanner::new(cfg).scan(&src.path)?;
+    let (found, probed) = if probes {
+        pp::Scanner::new(cfg).scan_with_probes(&src.path)?
+    } else {
+        (pp::Scanner::new(cfg).scan(&src.path)?, Vec::new())
+    };
     let root = ctx.session.root.as_deref();
-    Ok(found
-        .into_iter()
-        .map(|f| header(f.spelled, f.abs, f.system, root))
-        .collect())
+    Ok((
+        found
+            .into_iter()
+            .map(|f| header(f.spelled, f.abs, f.system, root))
+            .collect(),
+        probed,
+    ))
 }
 
 /// What a scan's starting macros were made from: the facts key (the compiler's predefined

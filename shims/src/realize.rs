@@ -181,6 +181,7 @@ impl Realizer {
         if !wc.copy_out(&entry, dir) {
             return Ok(None);
         }
+        crate::workcache::replay_opens(&self.session.dir, &entry.checks);
         Ok(Some(Realized {
             path: dir.join(&entry.artifact),
             lib_dirs,
@@ -215,11 +216,17 @@ impl Realizer {
                 .unwrap_or_default();
             lib_dirs.push((id, parts.as_path().to_path_buf()));
         }
-        let mut files = vec![tool.to_path_buf()];
+        // The tool (run), and confess's own shim (how a node is realized is decided there).
+        // Each file with how the real tools open it: run, or read by a program.
+        let mut files: Vec<(PathBuf, bool, Option<String>)> = vec![
+            (tool.to_path_buf(), true, None),
+            (self.shim_exe.clone(), false, None),
+        ];
         let linked = matches!(
             tok.kind(),
             Kind::Executable | Kind::SharedLibrary | Kind::Relocatable
         );
+        let mut linker = (tok.role == "ld").then(|| tool.to_path_buf());
         if tok.kind() != Kind::Archive && tok.role != "ld" {
             // The programs the driver runs for this node: the compiler proper and the
             // assembler, the linker, LTO's.
@@ -236,19 +243,26 @@ impl Realizer {
             if tok.argv.iter().any(|a| a.starts_with("-flto")) {
                 progs.extend(["lto-wrapper", "lto1"]);
             }
-            files.extend(crate::workcache::driver_programs(
-                tool,
-                &progs,
-                &raw::path(&tok.cwd),
-            ));
+            let run = crate::workcache::driver_programs(tool, &progs, &raw::path(&tok.cwd));
+            if linked {
+                linker = crate::workcache::driver_programs(tool, &["ld"], &raw::path(&tok.cwd))
+                    .into_iter()
+                    .next();
+            }
+            files.extend(run.into_iter().map(|p| (p, true, None)));
         }
         if linked {
             let log = std::fs::read(dir.join("log")).unwrap_or_default();
-            files.extend(crate::workcache::traced_files(&raw::text(&log)));
+            let reader = linker.as_deref().and_then(crate::workcache::program_name);
+            files.extend(
+                crate::workcache::traced_files(&raw::text(&log))
+                    .into_iter()
+                    .map(|p| (p, false, reader.clone())),
+            );
         }
         let root = self.session.root.as_deref().map(raw::path);
         let mut checks: Vec<Check> = Vec::new();
-        for f in files {
+        for (f, exec, program) in files {
             let f = std::fs::canonicalize(&f).unwrap_or(f);
             if f.starts_with(&self.session.dir)
                 || root.as_deref().is_some_and(|r| f.starts_with(r))
@@ -257,7 +271,7 @@ impl Realizer {
                 continue;
             }
             match Check::of(&f, Some(&self.session.cache())) {
-                Some(c) => checks.push(c),
+                Some(c) => checks.push(c.opened(exec, program)),
                 // A file that cannot be checked: the entry could not be trusted.
                 None => return Ok(()),
             }

@@ -51,6 +51,12 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
         return crate::pkgconfig::run(&ctx);
     }
     if ctx.session.phase == Phase::Configure {
+        // A compiler probe may be answered from the work cache (`probecache`).
+        if matches!(ctx.role, Role::Cc | Role::Cxx) {
+            if let Some(code) = crate::probecache::run(&ctx)? {
+                return Ok(code);
+            }
+        }
         return ctx.pass_through("configure-phase");
     }
     dispatch(&ctx)

@@ -67,7 +67,10 @@ const TOOL_ENV: &[&str] = &[
     "LD_",
 ];
 
-/// A file an entry was made with, as it was then.
+/// A file an entry was made with, as it was then, and how the real tools opened it: run
+/// (`exec`), or read by `program` (the file name of the program, as the sealed build's watch
+/// names it). An answer taken from the cache opens nothing; what the tools would have opened
+/// is told to confess instead ([`replay_opens`]), so the reads it observes are the same.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Check {
     pub path: PathBuf,
@@ -75,6 +78,44 @@ pub struct Check {
     pub mtime_ns: i64,
     pub ino: u64,
     pub sha256: String,
+    pub exec: bool,
+    pub program: Option<String>,
+}
+
+/// The session file where answers taken from the cache say what the real tools would have
+/// opened: a JSON object a line, `{"exec": PATH}` or `{"read": PATH, "program": NAME}`.
+pub const REPLAYED_OPENS: &str = "replayed-opens.log";
+
+/// Tells confess what the real tools would have opened for an answer taken from the cache.
+pub fn replay_opens(session_dir: &Path, checks: &[Check]) {
+    use std::io::Write;
+    let mut text = String::new();
+    for c in checks {
+        let path = raw::text_path(&c.path);
+        let line = match (&c.program, c.exec) {
+            (_, true) => json!({ "exec": path }),
+            (Some(p), false) => json!({ "read": path, "program": p }),
+            (None, false) => continue,
+        };
+        text.push_str(&line.to_string());
+        text.push('\n');
+    }
+    if text.is_empty() {
+        return;
+    }
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(session_dir.join(REPLAYED_OPENS))
+    {
+        let _ = f.write_all(text.as_bytes());
+    }
+}
+
+/// The file name of a program as the watch names it (its canonical path's), for [`Check`].
+pub fn program_name(p: &Path) -> Option<String> {
+    let c = std::fs::canonicalize(p).ok()?;
+    c.file_name().map(|n| raw::text_os(n).into_owned())
 }
 
 impl Check {
@@ -109,12 +150,21 @@ impl Check {
             mtime_ns,
             ino,
             sha256,
+            exec: false,
+            program: None,
         })
+    }
+
+    /// The check, opened as `exec` or by `program`.
+    pub fn opened(mut self, exec: bool, program: Option<String>) -> Check {
+        self.exec = exec;
+        self.program = program;
+        self
     }
 
     /// Whether the file still has the content it had: the same size, time and inode, or the
     /// same hash.
-    fn holds(&self) -> bool {
+    pub fn holds(&self) -> bool {
         let Ok(m) = std::fs::metadata(&self.path) else {
             return false;
         };
@@ -127,23 +177,27 @@ impl Check {
         hash_file(&self.path).is_ok_and(|h| h == self.sha256)
     }
 
-    fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         json!({
             "path": raw::text_path(&self.path),
             "size": self.size,
             "mtime_ns": self.mtime_ns,
             "ino": self.ino,
             "sha256": self.sha256,
+            "exec": self.exec,
+            "program": self.program,
         })
     }
 
-    fn from_json(v: &Value) -> Option<Check> {
+    pub fn from_json(v: &Value) -> Option<Check> {
         Some(Check {
             path: raw::path(v["path"].as_str()?).into_owned(),
             size: v["size"].as_u64()?,
             mtime_ns: v["mtime_ns"].as_i64()?,
             ino: v["ino"].as_u64()?,
             sha256: v["sha256"].as_str()?.to_string(),
+            exec: v["exec"].as_bool().unwrap_or(false),
+            program: v["program"].as_str().map(str::to_string),
         })
     }
 }
@@ -225,9 +279,7 @@ impl WorkCache {
 
     /// The entry under `key` when its files are all still as they were.
     pub fn lookup(&self, key: &str) -> Option<Entry> {
-        let dir = self.entries().join(key);
-        let text = std::fs::read(dir.join("meta.json")).ok()?;
-        let v: Value = serde_json::from_slice(&text).ok()?;
+        let (dir, v) = self.get(key)?;
         let entry = Entry {
             id: v["id"].as_str()?.to_string(),
             artifact: raw::path(v["artifact"].as_str()?).into_owned(),
@@ -258,11 +310,7 @@ impl WorkCache {
         if copy_dir(&entry.dir.join("files"), to, false).is_err() {
             return false;
         }
-        // Eviction goes by this time; an entry in use is the last to go.
-        let _ = std::fs::File::options()
-            .write(true)
-            .open(entry.dir.join("used"))
-            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+        self.touch(&entry.dir);
         true
     }
 
@@ -277,16 +325,9 @@ impl WorkCache {
         lib_dirs: &[(String, PathBuf)],
         checks: &[Check],
     ) -> std::io::Result<()> {
-        self.create()?;
-        let tmp = self.root.join("tmp").join(format!(
-            "{key}.{}.{}",
-            std::process::id(),
-            crate::ctx::now_ns()
-        ));
-        let result = (|| {
-            std::fs::create_dir_all(&tmp)?;
+        self.put(key, |tmp| {
             let bytes = copy_dir(from, &tmp.join("files"), true)?;
-            let meta = json!({
+            Ok(json!({
                 "id": id,
                 "artifact": raw::text_path(artifact),
                 "lib_dirs": lib_dirs
@@ -295,7 +336,27 @@ impl WorkCache {
                     .collect::<Vec<_>>(),
                 "checks": checks.iter().map(Check::to_json).collect::<Vec<_>>(),
                 "bytes": bytes,
-            });
+            }))
+        })
+    }
+
+    /// Makes the entry `key`: `fill` writes its files into a new directory and returns its
+    /// `meta.json` (with `bytes`, the size eviction counts); the directory is renamed into
+    /// place whole, replacing an entry that is there.
+    pub fn put(
+        &self,
+        key: &str,
+        fill: impl FnOnce(&Path) -> std::io::Result<Value>,
+    ) -> std::io::Result<()> {
+        self.create()?;
+        let tmp = self.root.join("tmp").join(format!(
+            "{key}.{}.{}",
+            std::process::id(),
+            crate::ctx::now_ns()
+        ));
+        let result = (|| {
+            std::fs::create_dir_all(&tmp)?;
+            let meta = fill(&tmp)?;
             std::fs::write(tmp.join("meta.json"), meta.to_string())?;
             std::fs::write(tmp.join("used"), b"")?;
             let at = self.entries().join(key);
@@ -311,6 +372,22 @@ impl WorkCache {
             let _ = std::fs::remove_dir_all(&tmp);
         }
         result
+    }
+
+    /// An entry's directory and its `meta.json`, if it is there.
+    pub fn get(&self, key: &str) -> Option<(PathBuf, Value)> {
+        let dir = self.entries().join(key);
+        let text = std::fs::read(dir.join("meta.json")).ok()?;
+        let v = serde_json::from_slice(&text).ok()?;
+        Some((dir, v))
+    }
+
+    /// Marks an entry used now (eviction goes by it: an entry in use is the last to go).
+    pub fn touch(&self, dir: &Path) {
+        let _ = std::fs::File::options()
+            .write(true)
+            .open(dir.join("used"))
+            .and_then(|f| f.set_modified(std::time::SystemTime::now()));
     }
 
     /// Removes an entry: one rename out of `entries/`, then the files.
@@ -377,7 +454,7 @@ impl WorkCache {
 }
 
 /// Whether an environment variable reaches what a tool makes (`TOOL_ENV`).
-fn tool_env(name: &str) -> bool {
+pub fn tool_env(name: &str) -> bool {
     TOOL_ENV.iter().any(|k| {
         if k.ends_with('_') {
             name.starts_with(k)

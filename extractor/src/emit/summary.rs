@@ -129,7 +129,12 @@ pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path:
         .filter(|(k, _)| k.starts_with("build:"))
         .map(|(_, v)| v)
         .sum();
-    let _ = writeln!(s, "  configure-phase calls {configure}");
+    let from_cache = if work.is_some() && g.probes.hits > 0 {
+        format!(" ({} answered from the work cache)", g.probes.hits)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(s, "  configure-phase calls {configure}{from_cache}");
     let _ = writeln!(s, "  confessed calls       {}", g.confessed_calls);
     let _ = writeln!(
         s,

@@ -156,6 +156,17 @@ impl Probes {
         self.over.insert(p, v);
     }
 
+    /// Every path probed, with whether a file was there.
+    pub(super) fn all(&self) -> Vec<(PathBuf, bool)> {
+        self.records()
+            .into_iter()
+            .filter_map(|(p, v)| {
+                let found = decode_probe(&v)?.is_some();
+                Some((PathBuf::from(OsStr::from_bytes(&p)), found))
+            })
+            .collect()
+    }
+
     fn records(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
         let over = self.over.iter();
         (self.base).merged(over.map(|(p, id)| (path_bytes(p).to_vec(), encode_probe(id))))

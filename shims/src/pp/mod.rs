@@ -137,6 +137,9 @@ struct Cond {
     outer: bool,
 }
 
+/// Every path a scan asked about, with whether a file was there.
+pub type Probed = Vec<(PathBuf, bool)>;
+
 pub struct Scanner<'a> {
     cfg: Config<'a>,
     dirs: Vec<Dir>,
@@ -211,6 +214,27 @@ impl<'a> Scanner<'a> {
     /// Scans a source (spelled as on the command line) and returns its headers in the order
     /// `gcc -M` lists them (the source itself left out).
     pub fn scan(mut self, source: &str) -> Result<Vec<Found>, Fallback> {
+        let deps = self.run(source);
+        // The scanner lives in a shim that exits right after: its tables (hundreds of macros,
+        // every path probed) are left to the exit rather than freed one by one, which cost a
+        // tenth of a compile call.
+        std::mem::forget(self);
+        deps
+    }
+
+    /// [`Scanner::scan`], and every path the scan asked about, with whether a file was there
+    /// (a snapshot's included): what the scan's answer depends on, besides the files' content.
+    pub fn scan_with_probes(
+        mut self,
+        source: &str,
+    ) -> Result<(Vec<Found>, Probed), Fallback> {
+        let deps = self.run(source)?;
+        let probes = self.exists.borrow().all();
+        std::mem::forget(self);
+        Ok((deps, probes))
+    }
+
+    fn run(&mut self, source: &str) -> Result<Vec<Found>, Fallback> {
         let abs = lexical(&self.cfg.cwd.join(crate::raw::path(source)));
         let main = Frame {
             spelled: source.to_string(),
@@ -262,12 +286,7 @@ impl<'a> Scanner<'a> {
             start = run;
         }
         self.process_directives(&main, &body[start..])?;
-        let deps = std::mem::take(&mut self.deps);
-        // The scanner lives in a shim that exits right after: its tables (hundreds of macros,
-        // every path probed) are left to the exit rather than freed one by one, which cost a
-        // tenth of a compile call.
-        std::mem::forget(self);
-        Ok(deps)
+        Ok(std::mem::take(&mut self.deps))
     }
 
     fn state(&self) -> memo::State {
