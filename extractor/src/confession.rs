@@ -96,7 +96,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         crate::drivers::source_bytes(driver),
     )?;
     let cache = crate::workcache::open()?;
-    scratch.shim_env = shim_env(driver, &scratch, &src, &out, cache.as_ref());
+    scratch.shim_env = shim_env(driver, &scratch, &src, &out, cache.as_ref(), opts.jobs);
     // An output directory inside the sources is not part of them, nor is what sits beside it.
     let beside = [out.clone(), stage.clone(), crate::outdir::lock_path(&out)?];
     let skip: Vec<&Path> = beside
@@ -776,6 +776,7 @@ fn shim_env(
     src: &Path,
     out: &Path,
     cache: Option<&crate::workcache::Held>,
+    jobs: Option<usize>,
 ) -> Vec<(String, std::ffi::OsString)> {
     let mut map = vec![(scratch.root.clone(), PathBuf::from("[scratch]"))];
     if driver.out_of_tree() {
@@ -790,7 +791,14 @@ fn shim_env(
             .into_iter()
             .map(|(user, copy)| (copy, user)),
     );
+    let jobs = jobs
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1);
     vec![
+        (
+            confess_shims::realize::ENV_JOBS.into(),
+            jobs.to_string().into(),
+        ),
         (
             confess_shims::workcache::ENV_DIR.into(),
             cache.map(|c| c.dir.clone().into()).unwrap_or_default(),

@@ -20,6 +20,19 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
+/// The build's parallel jobs, which realization keeps to (set by confess).
+pub const ENV_JOBS: &str = "CONFESS_JOBS";
+
+/// How many realizations run at once: the build's jobs, else the machine's processors.
+fn jobs() -> usize {
+    std::env::var(ENV_JOBS)
+        .ok()
+        .and_then(|j| j.parse().ok())
+        .filter(|&j: &usize| j > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .unwrap_or(1)
+}
+
 /// Beside a realized node: the seconds its real tool took (text).
 pub const SECS_FILE: &str = ".secs";
 
@@ -280,21 +293,42 @@ impl Realizer {
             .map_err(|e| ShimError(format!("work cache {}: {e}", raw::text_path(&wc.root))))
     }
 
-    /// Realizes several tokens at once, in parallel, keeping their order.
-    fn realize_all(&self, toks: &[Token]) -> Result<Vec<Realized>> {
+    /// Realizes several tokens at once, as many at a time as the build's jobs
+    /// ([`ENV_JOBS`]), keeping their order.
+    pub fn realize_all(&self, toks: &[Token]) -> Result<Vec<Realized>> {
+        let jobs = jobs().min(toks.len()).max(1);
+        if jobs == 1 {
+            return toks.iter().map(|t| self.realize(t)).collect();
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let done: Vec<std::sync::Mutex<Option<Result<Realized>>>> =
+            toks.iter().map(|_| std::sync::Mutex::new(None)).collect();
         std::thread::scope(|s| {
-            let handles: Vec<_> = toks
-                .iter()
-                .map(|t| s.spawn(move || self.realize(t)))
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| err("realization thread panicked"))
+            let workers: Vec<_> = (0..jobs)
+                .map(|_| {
+                    s.spawn(|| loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(t) = toks.get(i) else { break };
+                        let r = self.realize(t);
+                        if let Ok(mut slot) = done[i].lock() {
+                            *slot = Some(r);
+                        }
+                    })
                 })
-                .collect()
-        })
+                .collect();
+            // Joined here: a worker that panicked leaves its slot empty (an error below).
+            for w in workers {
+                let _ = w.join();
+            }
+        });
+        done.into_iter()
+            .map(|m| {
+                m.into_inner()
+                    .ok()
+                    .flatten()
+                    .unwrap_or_else(|| err("realization thread panicked"))
+            })
+            .collect()
     }
 
     fn real(&self, argv0: &str, cwd: &Path) -> Result<PathBuf> {
@@ -811,19 +845,24 @@ pub fn realize_file_args(
     ctx: &crate::ctx::Ctx,
     words: &[String],
 ) -> Result<(Vec<String>, Vec<String>)> {
-    let mut out = Vec::with_capacity(words.len());
-    let mut ids = Vec::new();
     let rz = Realizer::new(ctx.session.clone(), ctx.shim_exe()?.to_path_buf());
-    for w in words {
+    // The tokens first, then all of them realized at once (libtool's `nm` of every object of
+    // a library is one call).
+    let mut toks: Vec<(usize, Token)> = Vec::new();
+    for (i, w) in words.iter().enumerate() {
         if !w.starts_with('-') {
             if let Some(tok) = ctx.read_token(&ctx.abs(w))? {
-                let r = rz.realize(&tok)?;
-                ids.push(tok.id.clone());
-                out.push(raw::text_path(&r.path).into_owned());
-                continue;
+                toks.push((i, tok));
             }
         }
-        out.push(w.clone());
+    }
+    let only: Vec<Token> = toks.iter().map(|(_, t)| t.clone()).collect();
+    let built = rz.realize_all(&only)?;
+    let mut out = words.to_vec();
+    let mut ids = Vec::with_capacity(toks.len());
+    for ((i, tok), r) in toks.iter().zip(built) {
+        out[*i] = raw::text_path(&r.path).into_owned();
+        ids.push(tok.id.clone());
     }
     Ok((out, ids))
 }

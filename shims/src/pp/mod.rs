@@ -224,10 +224,7 @@ impl<'a> Scanner<'a> {
 
     /// [`Scanner::scan`], and every path the scan asked about, with whether a file was there
     /// (a snapshot's included): what the scan's answer depends on, besides the files' content.
-    pub fn scan_with_probes(
-        mut self,
-        source: &str,
-    ) -> Result<(Vec<Found>, Probed), Fallback> {
+    pub fn scan_with_probes(mut self, source: &str) -> Result<(Vec<Found>, Probed), Fallback> {
         let deps = self.run(source)?;
         let probes = self.exists.borrow().all();
         std::mem::forget(self);
