@@ -514,7 +514,19 @@ impl<'a> Probe<'a> {
             .values(Meaning::LibPath)
             .map(|d| self.ctx.cwd.join(raw::path(d)))
             .collect();
-        dirs.extend(search_dirs(&self.ctx.session.cache(), &self.tool));
+        let target: Vec<String> = self
+            .cmd
+            .args
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a.kind,
+                    ArgKind::Flag(Meaning::Machine | Meaning::Sysroot | Meaning::Target)
+                )
+            })
+            .flat_map(|a| a.words.iter().cloned())
+            .collect();
+        dirs.extend(search_dirs(&self.ctx.session.cache(), &self.tool, &target));
         let mut names: Vec<String> = self.cmd.values(Meaning::Lib).map(str::to_string).collect();
         names.extend(["c", "gcc", "gcc_s", "m"].map(String::from));
         let (mut found, mut missing) = (Vec::new(), Vec::new());
@@ -588,15 +600,20 @@ impl<'a> Probe<'a> {
 }
 
 /// The compiler's library search directories (`-print-search-dirs`), asked once per session.
-fn search_dirs(memo: &Path, tool: &Path) -> Vec<PathBuf> {
-    let file = memo.join(format!(
-        "search-dirs-{}",
-        &sha256_hex(tool.as_os_str().as_encoded_bytes())[..20]
-    ));
+/// `flags` are the call's words that choose the target (`-m32`, `--sysroot`, `--target`):
+/// they choose the directories too.
+fn search_dirs(memo: &Path, tool: &Path, flags: &[String]) -> Vec<PathBuf> {
+    let mut key = tool.as_os_str().as_encoded_bytes().to_vec();
+    for f in flags {
+        key.push(0);
+        key.extend(f.as_bytes());
+    }
+    let file = memo.join(format!("search-dirs-{}", &sha256_hex(&key)[..20]));
     let text = match std::fs::read_to_string(&file) {
         Ok(t) => t,
         Err(_) => {
             let Ok(o) = std::process::Command::new(tool)
+                .args(flags.iter().map(|f| raw::os(f)))
                 .arg("-print-search-dirs")
                 .env(crate::session::ENV_DEPTH, (ctx::depth() + 1).to_string())
                 .stdin(Stdio::null())
