@@ -649,7 +649,61 @@ fn map_loads(text: &str) -> Vec<PathBuf> {
 
 #[cfg(test)]
 mod tests {
-    use super::map_loads;
+    use super::{map_loads, Probe};
+    use crate::ctx::Ctx;
+    use crate::role::Role;
+    use crate::session::{Phase, Session};
+
+    /// Which calls the cache takes: one whose every effect it knows.
+    #[test]
+    fn only_calls_with_known_effects_are_taken() {
+        let t = tempfile::tempdir().expect("tmp");
+        std::fs::write(t.path().join("conftest.c"), "int x;\n").expect("write");
+        std::fs::write(t.path().join("b.c"), "int y;\n").expect("write");
+        let ctx = |args: &[&str]| Ctx {
+            session: Session {
+                dir: t.path().join("session"),
+                phase: Phase::Configure,
+                shim_dir: None,
+                root: None,
+                driver_pid: None,
+                top_pid: None,
+            },
+            role: Role::Cc,
+            argv: std::iter::once("gcc")
+                .chain(args.iter().copied())
+                .map(String::from)
+                .collect(),
+            cwd: t.path().to_path_buf(),
+            start_ns: 0,
+            exe: Default::default(),
+        };
+        let taken = |args: &[&str]| Probe::of(&ctx(args)).map(|p| p.output);
+        assert_eq!(
+            taken(&["-c", "conftest.c"]).expect("a compile"),
+            Some(t.path().join("conftest.o"))
+        );
+        assert_eq!(taken(&["-E", "conftest.c"]).expect("a preprocess"), None);
+        assert_eq!(
+            taken(&["-o", "conftest", "conftest.c", "-lm"]).expect("a link"),
+            Some(t.path().join("conftest"))
+        );
+        for refused in [
+            &["-c", "conftest.c", "-o", "/dev/null"][..],
+            &["-c", "conftest.c", "-MD", "-MF", "c.d"],
+            &["-c", "conftest.c", "b.c"],
+            &["-E", "-"],
+            &["-c", "missing.c"],
+            &["-c", "conftest.c", "-save-temps"],
+            &["-c", "conftest.c", "-fdump-tree-all"],
+            &["-c", "conftest.c", "--coverage"],
+            &["-o", "c", "conftest.c", "-Wl,-Map=c.map"],
+            &["--version"],
+            &["@args.rsp"],
+        ] {
+            assert!(taken(refused).is_err(), "{refused:?} was taken");
+        }
+    }
 
     #[test]
     fn try_compile_names_are_marked() {
