@@ -318,6 +318,47 @@ fn the_size_bound_evicts_and_off_keeps_nothing() {
     run.assert_ok();
     let kept = entries(&cache);
     assert!(kept > 0, "nothing kept");
+    // `confess cache` says what it holds; `--clear` is refused while a confession holds the
+    // cache (here: the test, as a running confession does), and empties it otherwise.
+    let cache_cmd = |args: &[&str]| {
+        confess_command()
+            .arg("cache")
+            .args(args)
+            .env("CONFESS_CACHE", &cache)
+            .output()
+            .expect("confess cache")
+    };
+    let o = cache_cmd(&[]);
+    let said = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{said}");
+    assert!(
+        said.contains(&format!("work cache: {c} (CONFESS_CACHE)"))
+            && said.contains(&format!("entries  {kept} (")),
+        "{said}"
+    );
+    let held = std::fs::File::open(cache.join("work-v1/lock")).expect("lock file");
+    held.lock_shared().expect("lock");
+    let o = cache_cmd(&["--clear"]);
+    assert_eq!(
+        o.status.code(),
+        Some(9),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("in use by a running confession"));
+    assert_eq!(entries(&cache), kept, "a refused clear removed entries");
+    drop(held);
+    let o = cache_cmd(&["--clear"]);
+    assert!(o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains(&format!("removed {kept} entries")),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(entries(&cache), 0);
+    let run = confess_env(tmp.path(), &args, &[("CONFESS_CACHE", c)]);
+    run.assert_ok();
+    assert_eq!(entries(&cache), kept, "the same run keeps the same entries");
     // A bound of one byte: the run's own entries go at its end.
     let run = confess_env(
         tmp.path(),

@@ -291,6 +291,14 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value = "cyclonedx")]
         format: crate::sbom::Format,
     },
+    /// Say where the work cache is (CONFESS_CACHE), what it holds (realized artifacts and
+    /// configure probes) and its size against its bound (CONFESS_CACHE_SIZE); --clear empties
+    /// it.
+    Cache {
+        /// Remove every entry (refused while a confession is running on the cache: exit 9).
+        #[arg(long)]
+        clear: bool,
+    },
     /// Show one target of a confession already in the output directory: its sources, headers,
     /// typed flags (and any raw ones), dependencies and the commands they came from.
     Explain {
@@ -468,6 +476,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             print!("{}", crate::sbom::render(&out, format)?);
             return Ok(0);
         }
+        Cmd::Cache { clear } => {
+            print!("{}", crate::workcache::describe(clear)?);
+            return Ok(0);
+        }
         Cmd::Explain {
             target,
             earlier: Earlier { out },
@@ -584,6 +596,7 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
         | Cmd::Targets { .. }
         | Cmd::Explain { .. }
         | Cmd::Diff { .. }
+        | Cmd::Cache { .. }
         | Cmd::Sbom { .. } => return Ok(None),
         Cmd::Cmake {
             src,

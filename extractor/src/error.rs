@@ -47,6 +47,9 @@ pub enum Error {
         holder: String,
         lock: PathBuf,
     },
+    /// A confession is running on the work cache `confess cache --clear` would empty.
+    #[error("the work cache {dir} is in use by a running confession (it holds {lock}): clear it when none runs")]
+    CacheBusy { dir: PathBuf, lock: PathBuf },
     /// A signal stopped the run: the build's processes were stopped, the scratch directory
     /// removed, and the output directory left as it was.
     #[error("interrupted by {name}: the build's processes were stopped and the scratch directory removed; the output directory holds what it held before")]
@@ -96,7 +99,7 @@ impl Error {
             Error::Store { .. } => 6,
             Error::Mismatch { .. } => 7,
             Error::EngineForm { .. } => 8,
-            Error::Busy { .. } => 9,
+            Error::Busy { .. } | Error::CacheBusy { .. } => 9,
             Error::Unsealable { .. } => 10,
             Error::Interrupted { signal, .. } => 128 + signal,
         }

@@ -142,6 +142,58 @@ impl Held {
     }
 }
 
+/// `confess cache [--clear]`: where the cache is, what it holds, its size against its bound;
+/// with `clear`, everything removed first (only when no confession holds the cache).
+pub fn describe(clear: bool) -> Result<String> {
+    let limit = limit()?;
+    let Some(dir) = dir()? else {
+        return Ok(format!("work cache: off ({ENV_DIR}=off)\n"));
+    };
+    let cache = WorkCache::at(&dir);
+    let mut out = String::new();
+    if clear && cache.root.is_dir() {
+        let lock = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(cache.lock_path())
+            .map_err(|e| Error::io("opening", cache.lock_path(), e))?;
+        if lock.try_lock().is_err() {
+            return Err(Error::CacheBusy {
+                dir: dir.clone(),
+                lock: cache.lock_path(),
+            });
+        }
+        let (n, bytes) = cache.evict(0);
+        out.push_str(&format!(
+            "removed {n} entries ({:.1} MiB)\n",
+            bytes as f64 / (1 << 20) as f64
+        ));
+    }
+    let (mut realized, mut probes, mut bytes) = (0usize, 0usize, 0u64);
+    for (key, b, _) in cache.list() {
+        bytes += b;
+        match cache.get(&key) {
+            Some((_, meta)) if meta["probe"].as_bool() == Some(true) => probes += 1,
+            _ => realized += 1,
+        }
+    }
+    let source = if std::env::var_os(ENV_DIR).is_some() {
+        ENV_DIR
+    } else {
+        "default"
+    };
+    out.push_str(&format!(
+        "work cache: {} ({source})\n  entries  {} ({realized} realized artifacts, {probes} configure probes)\n  size     {:.1} MiB of {:.1} MiB ({ENV_SIZE})\n",
+        dir.display(),
+        realized + probes,
+        bytes as f64 / (1 << 20) as f64,
+        limit as f64 / (1 << 20) as f64,
+    ));
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_size;
