@@ -17,7 +17,8 @@ the deb-src entries), in one run and each on a fresh copy of the unpacked tree:
             phases as its JSON log times them, and the wall time of the whole command; twice,
             on a work cache of the benchmark's own (CONFESS_CACHE), empty the first time
             (cold) and as the first run left it the second (warm). The two confessions'
-            outputs are compared (all but the summary, the logs and confession/): `same`
+            outputs are compared (all but the summary, the logs, confession/ and CMake's File
+            API reply, whose file names hold a time): `same`
 
 and prints per project: configure plain and under confess, build phase against floor, plain
 and Bear, cold and warm, with the ratios and their geometric means, and how many artifacts
@@ -190,7 +191,9 @@ def outputs(out):
         for n in names:
             p = os.path.join(d, n)
             rel = os.path.relpath(p, out)
-            if rel in ("summary.txt", "log.jsonl", "build.log") or rel.startswith("confession/"):
+            # CMake's own File API reply names its files by time and content hash.
+            if (rel in ("summary.txt", "log.jsonl", "build.log")
+                    or rel.startswith(("confession/", "cmake-file-api/"))):
                 continue
             with open(p, "rb") as fh:
                 files[rel] = fh.read()
