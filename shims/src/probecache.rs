@@ -451,7 +451,7 @@ impl<'a> Probe<'a> {
         if links {
             progs.extend(["collect2", "ld"]);
         }
-        let run = workcache::driver_programs(&self.tool, &progs, &self.ctx.cwd);
+        let run = workcache::driver_programs(&self.tool, &progs, &self.ctx.cwd, Some(&memo));
         let named = |name: &str| {
             run.iter()
                 .find(|p| p.file_name().is_some_and(|n| n == name))

@@ -256,11 +256,26 @@ impl Realizer {
             if tok.argv.iter().any(|a| a.starts_with("-flto")) {
                 progs.extend(["lto-wrapper", "lto1"]);
             }
-            let run = crate::workcache::driver_programs(tool, &progs, &raw::path(&tok.cwd));
+            let memo = self.session.cache();
+            let run =
+                crate::workcache::driver_programs(tool, &progs, &raw::path(&tok.cwd), Some(&memo));
             if linked {
-                linker = crate::workcache::driver_programs(tool, &["ld"], &raw::path(&tok.cwd))
-                    .into_iter()
-                    .next();
+                // The linker is among the programs asked for; only a driver that names it
+                // otherwise costs a second (memoized) question.
+                linker = run
+                    .iter()
+                    .find(|p| p.file_name().is_some_and(|n| n == "ld"))
+                    .cloned()
+                    .or_else(|| {
+                        crate::workcache::driver_programs(
+                            tool,
+                            &["ld"],
+                            &raw::path(&tok.cwd),
+                            Some(&memo),
+                        )
+                        .into_iter()
+                        .next()
+                    });
             }
             files.extend(run.into_iter().map(|p| (p, true, None)));
         }

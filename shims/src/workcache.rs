@@ -32,6 +32,7 @@ use crate::raw;
 use crate::session::Session;
 use crate::token::{hash_file, sha256_hex};
 use serde_json::{json, Value};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -519,10 +520,51 @@ fn copy_dir(from: &Path, to: &Path, skip_own: bool) -> std::io::Result<u64> {
 
 /// The programs `progs` a compiler driver runs (gcc's `cc1`, `as`, `collect2`, `ld`), as it
 /// names them, found on the real PATH when it gives a bare name; those that exist.
-pub fn driver_programs(tool: &Path, progs: &[&str], cwd: &Path) -> Vec<PathBuf> {
+///
+/// With `memo` (the session's cache directory), the answer is asked once per confession: each
+/// name costs the driver a run.
+pub fn driver_programs(
+    tool: &Path,
+    progs: &[&str],
+    cwd: &Path,
+    memo: Option<&Path>,
+) -> Vec<PathBuf> {
     let path = std::env::var_os(crate::session::ENV_REAL_PATH)
         .or_else(|| std::env::var_os("PATH"))
         .unwrap_or_default();
+    let file = memo.map(|d| {
+        let mut key = tool.as_os_str().as_encoded_bytes().to_vec();
+        for p in progs {
+            key.push(0);
+            key.extend(p.as_bytes());
+        }
+        key.push(0);
+        key.extend(path.as_encoded_bytes());
+        d.join(format!("programs-{}", &sha256_hex(&key)[..20]))
+    });
+    if let Some(text) = file.as_ref().and_then(|f| std::fs::read(f).ok()) {
+        let found: Vec<PathBuf> = text
+            .split(|b| *b == 0)
+            .filter(|p| !p.is_empty())
+            .map(|p| PathBuf::from(std::ffi::OsStr::from_bytes(p)))
+            .collect();
+        if found.iter().all(|p| p.is_file()) {
+            return found;
+        }
+    }
+    let found = ask_driver(tool, progs, cwd, &path);
+    if let Some(f) = &file {
+        let mut text = Vec::new();
+        for p in &found {
+            text.extend(p.as_os_str().as_encoded_bytes());
+            text.push(0);
+        }
+        let _ = crate::ctx::write_atomic(f, &text);
+    }
+    found
+}
+
+fn ask_driver(tool: &Path, progs: &[&str], cwd: &Path, path: &std::ffi::OsStr) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for prog in progs {
         let Ok(o) = std::process::Command::new(tool)
@@ -545,7 +587,7 @@ pub fn driver_programs(tool: &Path, progs: &[&str], cwd: &Path) -> Vec<PathBuf> 
         let found = if p.is_absolute() {
             Some(p)
         } else if !name.contains('/') {
-            which::which_in(&name, Some(&path), cwd).ok()
+            which::which_in(&name, Some(path), cwd).ok()
         } else {
             None
         };
