@@ -835,6 +835,18 @@ pub fn build(
             ))
         })
         .collect();
+    // How many different compiles each source has in the whole project: an object library's
+    // unit of a source compiled more than once names its object, so a reader knows which
+    // compile the library means even when it compiles the source once.
+    let mut compiles_of: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    for u in units.iter().flatten().filter(|u| u.assembly.is_none()) {
+        compiles_of
+            .entry(u.src.as_str())
+            .or_default()
+            .insert(u.action);
+    }
+    let project_compiles = |src: &str| compiles_of.get(src).map_or(0, BTreeSet::len);
+    let in_target_only = |_: &str| 0;
     for (ti, d) in drafts.iter().enumerate() {
         if externals.contains_key(&format!("//{}:{}", d.dir, d.name)) {
             continue;
@@ -927,8 +939,14 @@ pub fn build(
         }
         // The flags most sources share are the target's; the others are overrides.
         let c_units = || us.iter().filter(|u| u.assembly.is_none());
-        let (cflags, mut overrides) = common_flags(c_units().filter(|u| !u.cxx));
-        let (cxxflags, o2) = common_flags(c_units().filter(|u| u.cxx));
+        // An object library is the one kind whose objects no artifact of its own names.
+        let elsewhere: &dyn Fn(&str) -> usize = if d.kind == TargetKind::ObjectLibrary {
+            &project_compiles
+        } else {
+            &in_target_only
+        };
+        let (cflags, mut overrides) = common_flags(c_units().filter(|u| !u.cxx), elsewhere);
+        let (cxxflags, o2) = common_flags(c_units().filter(|u| u.cxx), elsewhere);
         overrides.extend(o2);
         overrides.sort();
         let link = d
@@ -1577,8 +1595,13 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
 }
 
 /// The flag list most units share (the first such in source order on a tie), and overrides
-/// for the units that differ.
-fn common_flags<'a>(units: impl Iterator<Item = &'a Unit>) -> (Vec<CFlag>, Vec<Override>) {
+/// for the units that differ. A unit whose source the project compiles more than once
+/// (`project_compiles`) names its object, with an override of the target's own flags when it
+/// has no other: which compile of the source the target takes is then written down.
+fn common_flags<'a>(
+    units: impl Iterator<Item = &'a Unit>,
+    project_compiles: &dyn Fn(&str) -> usize,
+) -> (Vec<CFlag>, Vec<Override>) {
     let units: Vec<&Unit> = units.collect();
     let mut counts: Vec<(&Vec<CFlag>, usize)> = Vec::new();
     for u in &units {
@@ -1596,16 +1619,17 @@ fn common_flags<'a>(units: impl Iterator<Item = &'a Unit>) -> (Vec<CFlag>, Vec<O
         }
     }
     let compiles = |src: &str| units.iter().filter(|u| u.src == src).count();
+    let named = |u: &Unit| {
+        (compiles(&u.src) > 1 || project_compiles(&u.src) > 1)
+            .then(|| u.object.clone())
+            .flatten()
+    };
     let overrides = units
         .iter()
-        .filter(|u| u.flags != best)
+        .filter(|u| u.flags != best || named(u).is_some())
         .map(|u| Override {
             src: u.src.clone(),
-            object: if compiles(&u.src) > 1 {
-                u.object.clone()
-            } else {
-                None
-            },
+            object: named(u),
             flags: u.flags.clone(),
         })
         .collect();

@@ -426,6 +426,14 @@ impl Recorded {
         Ok(rec)
     }
 
+    /// The compile of `src` that wrote `object`.
+    fn compile_writing(&self, src: &str, object: &Option<String>) -> Option<&Compile> {
+        self.compiles
+            .get(src)?
+            .iter()
+            .find(|c| object.is_some() && c.object == *object)
+    }
+
     /// The compiles of `src` whose objects went into `artifact`, in its command-line order
     /// (for an object library, or an artifact the graph does not know: the first compile of
     /// `src` whose object any artifact used, else its first compile).
@@ -551,6 +559,20 @@ pub fn ninja(
     let mut objects_of: BTreeMap<String, Vec<Object>> = BTreeMap::new();
     let mut cxx_of: BTreeMap<String, bool> = BTreeMap::new();
     let mut written: BTreeSet<String> = BTreeSet::new();
+    // The objects object libraries stand for: a target that compiles one of their sources
+    // itself means another compile of it.
+    let owned: BTreeSet<&str> = declared
+        .iter()
+        .filter(|d| d.target.kind == TargetKind::ObjectLibrary)
+        .flat_map(|d| {
+            let named = d
+                .target
+                .overrides
+                .iter()
+                .filter_map(|o| o.object.as_deref());
+            std::iter::once(d.target.output.as_str()).chain(named)
+        })
+        .collect();
     for d in declared {
         let t = &d.target;
         let tc = &d.engine.toolchain;
@@ -576,7 +598,17 @@ pub fn ninja(
             // The compiles the manifest declares for `src`: one per override naming its
             // object, the others with the source's override or the target's flags; each
             // rendered where the recorded compile of that object ran.
-            let recorded = rec.compiles_for(src, artifact);
+            let mut recorded = rec.compiles_for(src, artifact);
+            if artifact.is_some() {
+                let own: Vec<&Compile> = recorded
+                    .iter()
+                    .filter(|c| c.object.as_deref().is_none_or(|o| !owned.contains(o)))
+                    .copied()
+                    .collect();
+                if !own.is_empty() {
+                    recorded = own;
+                }
+            }
             let mut claimed: BTreeSet<u64> = BTreeSet::new();
             let mut jobs: Vec<(Option<&Compile>, Option<&Override>)> = Vec::new();
             for o in t
@@ -584,7 +616,12 @@ pub fn ninja(
                 .iter()
                 .filter(|o| o.src == src && o.object.is_some())
             {
-                let c = recorded.iter().find(|c| c.object == o.object).copied();
+                // An object library names the compile it means among all of the source's.
+                let c = recorded
+                    .iter()
+                    .find(|c| c.object == o.object)
+                    .copied()
+                    .or_else(|| rec.compile_writing(src, &o.object));
                 claimed.extend(c.map(|c| c.node));
                 jobs.push((c, Some(o)));
             }
