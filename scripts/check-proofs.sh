@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Checks the formal development (docs/theorems.md):
-#  - coq/Parametricity.v compiles with coqc and passes coqchk, with no axioms;
-#  - Print Assumptions (coq/Assumptions.v) says "Closed under the global context" for every
-#    main theorem;
+#  - coq/Builds.v (the model of real builds) and coq/Parametricity.v compile with coqc and pass
+#    coqchk, with no axioms;
+#  - Print Assumptions (coq/BuildsAssumptions.v, coq/Assumptions.v) says "Closed under the
+#    global context" for every main theorem;
 #  - every theorem and definition of the Lean development (lean/) has its Coq twin by name, and
 #    every Coq theorem its Lean twin;
 #  - neither side has sorry/admit/Admitted/axioms, and no theorem concludes something empty
@@ -17,9 +18,10 @@ for t in coqc coqchk python3; do
     command -v "$t" >/dev/null || fail "\`$t\` not found: install the Debian package coq (scripts/install-deps.sh does)"
 done
 
-python3 - lean/Confess/Parametricity.lean coq/Parametricity.v coq/Assumptions.v <<'PY'
+python3 - lean/Confess/Parametricity.lean coq/Parametricity.v coq/Assumptions.v \
+    coq/Builds.v coq/BuildsAssumptions.v <<'PY'
 import re, sys
-lean_path, coq_path, assm_path = sys.argv[1:4]
+lean_path, coq_path, assm_path, builds_path, bassm_path = sys.argv[1:6]
 lean = open(lean_path, encoding="utf-8").read()
 coq = open(coq_path, encoding="utf-8").read()
 assm = open(assm_path, encoding="utf-8").read()
@@ -128,17 +130,54 @@ for t in main:
     if t not in lean_thms:
         errors.append(f"main theorem {t} missing from {lean_path}")
 
+# coq/Builds.v: the same forbidden words and empty conclusions; every main theorem listed.
+B = strip_coq(open(builds_path, encoding="utf-8").read())
+bassm = open(bassm_path, encoding="utf-8").read()
+for word in ["Admitted", "admit", "Axiom", "Axioms", "Parameter", "Parameters", "Conjecture",
+             "Hypothesis", "Hypotheses", "Variable", "Variables", "Abort", "Unset", "Bypass",
+             "Section", "Context", "Classical", "FunctionalExtensionality"]:
+    if re.search(r"(?<![\w.])" + word + r"(?![\w])", B):
+        errors.append(f"{builds_path}: forbidden `{word}`")
+for m in re.finditer(r"^\s*(?:Theorem|Lemma|Corollary)\s+([\w']+)(.*?)(?=\bProof\.)", B,
+                     flags=re.M | re.S):
+    st1 = " ".join(m.group(2).split())
+    if any(re.search(p, st1) for p in empty) or re.search(r"[:,>]\s*True\s*\.?$", st1):
+        errors.append(f"Coq theorem {m.group(1)} has an empty conclusion: {st1}")
+bmain = ["factorisation", "soundness_direct", "soundness_path", "completeness",
+         "completeness_dep", "encode_injective", "id_collision", "id_eq_cases", "id_content",
+         "migration", "migration_checkable", "graph_stable", "migration_needs_trace",
+         "configure_phase", "codegen_phase", "unused_member_example"]
+blisted = re.findall(r"Print Assumptions\s+(?:Confess\.Builds\.)?([\w']+)\.", bassm)
+for t in bmain:
+    if not re.search(r"^\s*(?:Theorem|Lemma|Corollary)\s+" + t + r"\b", B, flags=re.M):
+        errors.append(f"{builds_path}: main theorem {t} is missing")
+    if t not in blisted:
+        errors.append(f"{bassm_path}: main theorem {t} is not checked with Print Assumptions")
+
 if errors:
     print("\n".join("check-proofs: " + e for e in errors), file=sys.stderr)
     sys.exit(1)
 print(f"check-proofs: {len(lean_thms)} Lean theorems, each with its Coq twin; "
       f"{len(lean_defs)} definitions twinned; no sorry/admit/axiom")
 PY
+# The twins state the same things: every pair compared after normalization (scripts/twins.py).
+python3 scripts/twins.py lean/Confess/Parametricity.lean coq/Parametricity.v ||
+    fail "a Lean declaration and its Coq twin state different things (scripts/twins.py)"
 
 # Compile in a scratch copy so the tree gets no build products.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp coq/Parametricity.v coq/Assumptions.v "$work/"
+cp coq/Parametricity.v coq/Assumptions.v coq/Builds.v coq/BuildsAssumptions.v "$work/"
+(cd "$work" && coqc -Q . Confess Builds.v) || fail "coqc rejected coq/Builds.v"
+bassumptions=$(cd "$work" && coqc -Q . Confess BuildsAssumptions.v) ||
+    fail "coqc rejected coq/BuildsAssumptions.v"
+bexpected=$(grep -c '^Print Assumptions' coq/BuildsAssumptions.v)
+bclosed=$(grep -c '^Closed under the global context$' <<<"$bassumptions" || true)
+if [ "$bclosed" != "$bexpected" ]; then
+    echo "$bassumptions" >&2
+    fail "Print Assumptions (coq/Builds.v): $bclosed of $bexpected theorems are closed under the global context"
+fi
+echo "check-proofs: coq/Builds.v: Print Assumptions: all $bexpected theorems closed under the global context"
 (cd "$work" && coqc -Q . Confess Parametricity.v) || fail "coqc rejected coq/Parametricity.v"
 assumptions=$(cd "$work" && coqc -Q . Confess Assumptions.v) || fail "coqc rejected coq/Assumptions.v"
 expected=$(grep -c '^Print Assumptions' coq/Assumptions.v)
@@ -155,6 +194,13 @@ for what in 'Axioms:' 'type-in-type:' 'unsafe (co)fixpoints:' 'positivity is ass
         echo "$chk" >&2; fail "coqchk: the development relies on something under \"$what\""; }
 done
 echo "check-proofs: coqchk: Confess.Parametricity checked; axioms: none"
+chk=$(cd "$work" && coqchk -silent -o -Q . Confess Confess.Builds 2>&1) || {
+    echo "$chk" >&2; fail "coqchk rejected Confess.Builds"; }
+for what in 'Axioms:' 'type-in-type:' 'unsafe (co)fixpoints:' 'positivity is assumed:'; do
+    grep -F "$what" <<<"$chk" | grep -q '<none>' || {
+        echo "$chk" >&2; fail "coqchk (Confess.Builds): the development relies on something under \"$what\""; }
+done
+echo "check-proofs: coqchk: Confess.Builds checked; axioms: none"
 
 if command -v lake >/dev/null; then
     (cd lean && lake build) || fail "lake build failed in lean/"
