@@ -1,1 +1,2 @@
 import Confess.Parametricity
+import Confess.Builds

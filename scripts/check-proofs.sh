@@ -5,7 +5,9 @@
 #  - Print Assumptions (coq/BuildsAssumptions.v, coq/Assumptions.v) says "Closed under the
 #    global context" for every main theorem;
 #  - every theorem and definition of the Lean development (lean/) has its Coq twin by name, and
-#    every Coq theorem its Lean twin;
+#    every Coq theorem its Lean twin (lean/Confess/Builds.lean: every Coq theorem and definition
+#    too, except the Lean-only helpers listed in scripts/twins.py);
+#  - scripts/twins.py: every twin pair of both developments states the same thing;
 #  - neither side has sorry/admit/Admitted/axioms, and no theorem concludes something empty
 #    (True, `∨ True`, `≥ 0`).
 # When a Lean toolchain is on PATH, `lake build` runs too (none can be installed from the
@@ -19,9 +21,9 @@ for t in coqc coqchk python3; do
 done
 
 python3 - lean/Confess/Parametricity.lean coq/Parametricity.v coq/Assumptions.v \
-    coq/Builds.v coq/BuildsAssumptions.v <<'PY'
+    coq/Builds.v coq/BuildsAssumptions.v lean/Confess/Builds.lean <<'PY'
 import re, sys
-lean_path, coq_path, assm_path, builds_path, bassm_path = sys.argv[1:6]
+lean_path, coq_path, assm_path, builds_path, bassm_path, blean_path = sys.argv[1:7]
 lean = open(lean_path, encoding="utf-8").read()
 coq = open(coq_path, encoding="utf-8").read()
 assm = open(assm_path, encoding="utf-8").read()
@@ -154,15 +156,73 @@ for t in bmain:
     if t not in blisted:
         errors.append(f"{bassm_path}: main theorem {t} is not checked with Print Assumptions")
 
+# lean/Confess/Builds.lean against coq/Builds.v: the same name check, and the Lean forbidden
+# words plus funext. The Lean-only helpers (Coq stdlib names, list halves of nested recursions)
+# are the LEAN_ONLY list of scripts/twins.py, each there with its reason.
+sys.dont_write_bytecode = True   # no __pycache__ in the tree
+sys.path.insert(0, "scripts")
+import twins
+blean_only = twins.PAIRS["Builds"]["LEAN_ONLY"]
+BL = strip_lean(open(blean_path, encoding="utf-8").read())
+for word in ["sorry", "admit", "axiom", "unsafe", "implemented_by", "extern", "native_decide",
+             "opaque", "partial", "decreasing_by", "funext"]:
+    if re.search(r"(?<![\w.])" + word + r"(?![\w])", BL):
+        errors.append(f"{blean_path}: forbidden `{word}`")
+bl_thms = re.findall(r"^\s*theorem\s+([\w']+)", BL, flags=re.M)
+bl_defs = re.findall(r"^\s*(?:def|abbrev|inductive|structure)\s+([\w']+)", BL, flags=re.M)
+bc_thms = re.findall(r"^\s*(?:Theorem|Lemma|Corollary)\s+([\w']+)", B, flags=re.M)
+bc_defs = re.findall(r"^\s*(?:Definition|Inductive|Record)\s+([\w']+)", B, flags=re.M)
+for m in re.finditer(r"^\s*Fixpoint\s+([\w']+)", B, flags=re.M):
+    rest = B[m.end():]
+    proof_at, def_at = rest.find("Proof."), rest.find(":=")
+    nxt = re.search(r"^\s*(?:Fixpoint|Lemma|Theorem|Definition|Inductive|Record|Corollary)\b",
+                    rest, flags=re.M)
+    block = rest[:nxt.start() if nxt else len(rest)]
+    names = [m.group(1)] + re.findall(r"^\s*with\s+([\w']+)", block, flags=re.M)
+    if proof_at != -1 and (def_at == -1 or proof_at < def_at):
+        bc_thms += names
+    else:
+        bc_defs += names
+bc_defs += re.findall(r"^\s*with\s+([\w']+)\s*:\s*(?:Set|Type|Prop)\s*:=", B, flags=re.M)
+for side, xs in [("Builds.lean theorems", bl_thms), ("Builds.v theorems", bc_thms),
+                 ("Builds.lean definitions", bl_defs), ("Builds.v definitions", bc_defs)]:
+    if dupes(xs):
+        errors.append(f"{side} declared twice: {dupes(xs)}")
+bl_all, bc_all = bl_thms + bl_defs, bc_thms + bc_defs
+missing = [t for t in bl_thms if t not in bc_thms and t not in blean_only]
+extra = [t for t in bc_thms if t not in bl_thms]
+dmissing = [d for d in bl_defs if d not in bc_defs and d not in blean_only]
+dextra = [d for d in bc_defs if d not in bl_defs]
+if missing:
+    errors.append(f"{blean_path}: Lean theorems without a Coq twin: {missing}")
+if extra:
+    errors.append(f"{blean_path}: Coq theorems without a Lean twin: {extra}")
+if dmissing:
+    errors.append(f"{blean_path}: Lean definitions without a Coq twin: {dmissing}")
+if dextra:
+    errors.append(f"{blean_path}: Coq definitions without a Lean twin: {dextra}")
+stale = [n for n in blean_only if n not in bl_all or n in bc_all]
+if stale:
+    errors.append(f"scripts/twins.py LEAN_ONLY: not Lean-only declarations of {blean_path}: {stale}")
+for t in bmain:
+    if t not in bl_thms:
+        errors.append(f"main theorem {t} missing from {blean_path}")
+
 if errors:
     print("\n".join("check-proofs: " + e for e in errors), file=sys.stderr)
     sys.exit(1)
-print(f"check-proofs: {len(lean_thms)} Lean theorems, each with its Coq twin; "
+print(f"check-proofs: {lean_path}: {len(lean_thms)} Lean theorems, each with its Coq twin; "
       f"{len(lean_defs)} definitions twinned; no sorry/admit/axiom")
+bl_helpers = [n for n in bl_all if n in blean_only]
+print(f"check-proofs: {blean_path}: {len(bc_thms)} Coq theorems and {len(bc_defs)} definitions, "
+      f"each with its Lean twin ({len(bl_thms) + len(bl_defs) - len(bl_helpers)} twinned; "
+      f"{len(bl_helpers)} Lean-only helpers); no sorry/admit/axiom/funext")
 PY
 # The twins state the same things: every pair compared after normalization (scripts/twins.py).
 python3 scripts/twins.py lean/Confess/Parametricity.lean coq/Parametricity.v ||
-    fail "a Lean declaration and its Coq twin state different things (scripts/twins.py)"
+    fail "a Lean declaration and its Coq twin state different things (scripts/twins.py, Parametricity)"
+python3 scripts/twins.py lean/Confess/Builds.lean coq/Builds.v ||
+    fail "a Lean declaration and its Coq twin state different things (scripts/twins.py, Builds)"
 
 # Compile in a scratch copy so the tree gets no build products.
 work=$(mktemp -d)

@@ -2,6 +2,7 @@
 """Compare the statements of twin declarations in a Lean 4 file and a Coq file.
 
     python3 scripts/twins.py lean/Confess/Parametricity.lean coq/Parametricity.v [--dump]
+    python3 scripts/twins.py lean/Confess/Builds.lean coq/Builds.v [--dump]
 
 scripts/check-proofs.sh already checks that every Lean theorem and definition has a Coq twin of
 the same name. This script checks that the twins *say the same thing*: it parses
@@ -32,11 +33,23 @@ THE NORMAL FORM (the rules; each is an identity of the two languages, not a fing
     `[a; b]` cons cells, `(a, b)` Prod.mk, `×` (Lean) / `*` (Coq, used only on types in the Coq
     file) Prod, Lean `b || c` / Coq `orb b c` or. `∀`/`forall`, `∃`/`exists`, `fun ... =>` are
     the same binders in both. Coq `if c then a else b` is `match c with | true => a | false =>
-    b`. Lean structure instances `{ f := x, g := y }` become the structure's constructor applied
+    b`, and so is Lean `cond c a b` (core Lean's `cond` is that match). Lean `Option.getD o d`
+    is `match o with | some x => x | none => d` (its definition), the match Coq writes. Coq
+    `{P} + {~P}` (or `{a = b} + {a <> b}`) is Lean `Decidable P`: both are the decision of P,
+    one constructor carrying a proof of P and the other one of ~P. Coq scope delimiters
+    (`(nat * nat)%type`) are dropped. Lean `p.1`/`p.2` are `fst p`/`snd p`. Lean structure
+    instances `{ f := x, g := y }` become the structure's constructor applied
     to the fields in declaration order (`X.mk x y`); a Coq `Record X ... := mkX {...}` has its
-    constructor renamed `X.mk` to match.
+    constructor renamed `X.mk` to match; so is a Lean `structure X where mkX ::` constructor
+    (`X.mkX`, or `mkX` after `open X (mkX)`). Inductive constructors may be written with
+    binders (`| Leaf (k : rkind) (p : path) : node`, Coq `| Leaf (k : rkind) (p : path)`) and
+    without their type (Coq `RSource | RHeader`): the type is the binders over the inductive.
  3. Names (table NAMES below, built from what the two files use). Coq `nat list option bool
-    Some None map orb S O` are Lean `Nat List Option Bool some none List.map or Nat.succ 0`.
+    Some None map orb S O` are Lean `Nat List Option Bool some none List.map or Nat.succ 0`;
+    Coq's library names of Lean core functions are Lean's (coq/Builds.v): `Nat.eqb` Nat.beq,
+    `option_map` Option.map, `length` List.length, `filter` List.filter, `firstn` List.take,
+    `tl` List.tail, `fst`/`snd` Prod.fst/Prod.snd, `andb` and (`&&`), `list_eq_dec` decEq;
+    Coq's `+` on nat is Lean's `+` (HAdd.hAdd).
     Lean qualified constructors `Term.src`, `Args.acons`, `Code.CSrc`... are the Coq unqualified
     ones (the Coq file declares them unqualified); Lean `x.f` / `(e).f` with `f` a structure
     field is Coq's projection `f x` / `f (e)`. A Lean pattern or term `n + 1` is `Nat.succ n`.
@@ -62,6 +75,16 @@ THE NORMAL FORM (the rules; each is an identity of the two languages, not a fing
     the same file whose parameter type there is closed (e.g. `eqn m n` gives `Nat`, `Mono m1
     m2` gives `List (Prod Nat Code)`). If no such use exists the type stays `_` and is compared
     as `_` (so an untyped binder only equals an untyped one, or one whose type infers the same).
+    Then, for the binders still untyped, the types are inferred by unification, again the way
+    Coq elaborates them: a constant's type (the file's definitions, constructors, structure
+    projections and constructors, and the library constants of BUILTIN_TYPES) with its
+    implicit type parameters instantiated by what the other arguments or the expected type
+    say gives the type of a variable used as its argument (`Sim DA DB h fsA fsB` gives `h : A
+    -> B`; `In (p, h) (lvs n)` gives `h : list nat`); `=`/`<>` give both sides one type; a
+    `fun` checked against a function type gives its binders the parameter types; a variable of
+    an abbreviated function type (`fs : FS`) applied to an argument gives the argument the
+    parameter type. A `_` binder's type is inferred too (it still prints as `_ →`/`fun _`).
+    Only closed types (no unsolved parameter) are recorded; nothing else changes.
  9. Implicit arguments. `{x : T}` stays implicit and `(x : T)` explicit: the two files mark the
     same binders implicit (Coq with `forall {A : Type}` / `{A B : Type}` binders, Lean with
     `{A : Type}` groups), so no rule drops the marker; a difference in implicitness is a
@@ -79,8 +102,22 @@ THE NORMAL FORM (the rules; each is an identity of the two languages, not a fing
     order); structures and records as their parameters, sort and fields (name and type, in
     order).
 
-ALLOW-LIST: ALLOWED below names the pairs that may differ, each with its reason. It is empty:
-every twin pair of the two files compares equal under the rules above.
+11. `let`. Coq `let x := e in b` (and Lean `let x := e; b`) is b with e for x.
+12. As-patterns. Coq `p as x` and Lean `x@p` are the same pattern (`as x p`), x bound by it.
+13. Notations. Coq `Notation x := e (only parsing).` and Lean `local notation "x" => e` are
+    expanded where x is used (a type ascription `((1, 30) : path)` is the term `(1, 30)`).
+14. Type abbreviations. A definition with no parameters whose type is `Type`/`Set` and whose
+    body is a type (`content := list nat`, `FS := path -> option content`, Lean `abbrev`) is
+    unfolded wherever it is used, on both sides: the abbreviation and its body are the same
+    type in both provers (`abbrev` and a transparent `Definition`).
+
+ALLOW-LISTS. ALLOWED below names the pairs that may differ, each with its reason. It is empty:
+every twin pair of the two files compares equal under the rules above. PAIRS below holds, per
+development (the Lean file's name), LEAN_ONLY: Lean declarations with no Coq twin (Coq
+standard-library names re-proved in core Lean, and the `List node` halves of nested
+recursions), and BODY_ALLOWED: definitions whose signatures are compared but whose bodies are
+not (never a theorem), each with its reason. Parametricity has no entries; Builds has 24
+Lean-only helpers and 9 definition bodies not compared.
 """
 
 import re
@@ -90,6 +127,60 @@ import sys
 # why the two statements legitimately differ (e.g. a lemma one prover needs and the other
 # states differently). Every entry is still printed when it differs.
 ALLOWED = {}
+
+# The allow-lists of one pair, chosen by the Lean file's name (lean/Confess/NAME.lean against
+# coq/NAME.v). Parametricity has none.
+#  - LEAN_ONLY: Lean declarations with no Coq twin, each with its reason: Coq standard library
+#    functions and lemmas re-proved under Coq's names (core Lean 4 has no such library), and the
+#    `List node` halves of nested recursions (Lean needs a mutual function where Coq writes
+#    `map`/`flat_map` or an inner `fix`).
+#  - BODY_ALLOWED: definitions whose signatures are compared but whose bodies are not, each
+#    with its reason. Never a theorem.
+PAIRS = {
+    "Builds": {
+        "LEAN_ONLY": {
+            "In": "Coq's List.In (Coq stdlib; core Lean has no List.In of this shape)",
+            "Forall": "Coq's List.Forall (Coq stdlib)",
+            "nth_error": "Coq's List.nth_error (Coq stdlib)",
+            "nth": "Coq's List.nth (Coq stdlib)",
+            "hd": "Coq's List.hd (Coq stdlib)",
+            "flat_map": "Coq's List.flat_map (Coq stdlib)",
+            "combine": "Coq's List.combine (Coq stdlib)",
+            "nat_eqb_refl": "Coq's Nat.eqb_refl (Coq stdlib)",
+            "in_or_app": "Coq's List.in_or_app (Coq stdlib)",
+            "in_app_or": "Coq's List.in_app_or (Coq stdlib)",
+            "in_map_iff": "Coq's List.in_map_iff (Coq stdlib)",
+            "in_flat_map": "Coq's List.in_flat_map (Coq stdlib)",
+            "nth_error_In": "Coq's List.nth_error_In (Coq stdlib)",
+            "Forall_forall": "Coq's List.Forall_forall (Coq stdlib)",
+            "realizeList": "list half of the nested recursion realize (Coq: map (realize T fs))",
+            "lvsList": "list half of the nested recursion lvs (Coq: flat_map lvs)",
+            "rehashList": "list half of the nested recursion rehash (Coq: map (rehash hash fs))",
+            "midList": "list half of the nested recursion mid (Coq: map (mid hash))",
+            "InjPathList": "list half of InjPath (Coq: its inner `fix all`)",
+            "node_ind2_list": "list half of node_ind2 (Coq: its inner `fix go`)",
+            "realizeList_map": "states realizeList = map (realize T fs), Coq needs no such lemma",
+            "lvsList_flat_map": "states lvsList = flat_map lvs, Coq needs no such lemma",
+            "rehashList_map": "states rehashList = map (rehash hash fs), Coq needs no such lemma",
+            "midList_map": "states midList = map (mid hash), Coq needs no such lemma",
+        },
+        "BODY_ALLOWED": {
+            "realize": "Lean recurses through the mutual realizeList where Coq maps realize",
+            "lvs": "Lean recurses through the mutual lvsList where Coq flat_maps lvs",
+            "rehash": "Lean recurses through the mutual rehashList where Coq maps rehash",
+            "mid": "Lean recurses through the mutual midList where Coq maps mid",
+            "InjPath": "Lean recurses through the mutual InjPathList where Coq has an inner fix",
+            "node_ind2": "Lean recurses through the mutual node_ind2_list where Coq has an "
+                         "inner fix",
+            "obs_eqb": "Lean spells out the two cases Coq's catch-all clause `| _, _ => false` "
+                       "covers ([], _ :: _ and _ :: _, [])",
+            "path_eq_dec": "a proof-relevant decision: Coq builds it by tactics (Defined), Lean "
+                           "by a term",
+            "node_eq_dec": "a proof-relevant decision: Coq builds it by tactics (Defined), Lean "
+                           "by a term",
+        },
+    },
+}
 
 # ---------------------------------------------------------------------------------------------
 # Names (rule 3): what the two files spell differently. Built from the identifiers the files
@@ -106,6 +197,17 @@ NAMES = {
         "map": "List.map",
         "orb": "or",
         "S": "Nat.succ",
+        # coq/Builds.v: Coq's stdlib names of Lean core functions (the same functions)
+        "Nat.eqb": "Nat.beq",
+        "option_map": "Option.map",
+        "length": "List.length",
+        "filter": "List.filter",
+        "firstn": "List.take",
+        "tl": "List.tail",
+        "fst": "Prod.fst",
+        "snd": "Prod.snd",
+        "andb": "and",
+        "list_eq_dec": "decEq",
     },
     # The canonical spellings are Lean's; Lean's own renamings (qualified constructors,
     # projections, `n + 1`, structure instances) are rules in `Ctx.const` and `resolve`.
@@ -140,7 +242,8 @@ INFIX = {
         "<": ("LT.lt", 130, "n"), "<=": ("LE.le", 130, "n"),
         "++": ("List.append", 140, "r"), "::": ("List.cons", 140, "r"),
         "||": ("or", 150, "l"), "&&": ("and", 160, "l"),
-        "+": ("Nat.add", 150, "l"),
+        # `+` on nat: Lean's `+` on Nat (rule 2)
+        "+": ("HAdd.hAdd", 150, "l"),
         # `*` is used by the Coq file only in type position (`list (nat * Code)`): Prod.
         "*": ("Prod", 160, "l"),
     },
@@ -289,6 +392,26 @@ class Parser:
             return ("fun", bs, self.expr(0))
         if t.text == "match":
             return self.match()
+        if t.text == "let":
+            # `let x := e in b` (Coq) / `let x := e; b` or a new line (Lean): rule 11
+            self.next()
+            name = self.next().text
+            self.expect(":=")
+            e = self.expr(0)
+            if self.at("in", ";"):
+                self.next()
+            return ("let", name, e, self.expr(0))
+        if t.text == "fix" and self.lang == "coq":
+            # Coq `fix go (l : T) : U := body` (the inner recursion of a nested Fixpoint)
+            self.next()
+            name = self.next().text
+            bs = self.decl_binders()
+            ty = None
+            if self.at(":"):
+                self.next()
+                ty = self.expr(0)
+            self.expect(":=")
+            return ("fix", name, bs, ty, self.expr(0))
         if t.text == "if":
             self.next()
             c = self.expr(0)
@@ -360,12 +483,16 @@ class Parser:
         while True:
             d, f = self.peek(), self.peek(1)
             prev = self.toks[self.i - 1]
-            if (d is not None and f is not None and d.text == "." and f.kind == "id"
+            if (d is not None and f is not None and d.text == "." and f.kind in ("id", "num")
                     and d.start == prev.end and f.start == d.end):
                 self.next()
                 self.next()
                 for part in f.text.split("."):
                     e = ("proj", e, part)
+            elif (self.lang == "lean" and d is not None and d.text == "@" and e[0] == "id"
+                  and d.start == prev.end):
+                self.next()     # a Lean as-pattern `x@p` (rule 12)
+                e = ("as", self.arg(), e[1])
             else:
                 return e
 
@@ -375,6 +502,10 @@ class Parser:
             return ("num", int(t.text))
         if t.kind == "id":
             return ("id", t.text)
+        if t.text == "{" and self.lang == "coq":
+            e = self.expr(0)
+            self.expect("}")
+            return ("braced", e)
         if t.text == "(":
             if self.at(")"):
                 self.next()
@@ -396,10 +527,10 @@ class Parser:
             sep = "," if self.lang == "lean" else ";"
             items = []
             if not self.at("]"):
-                items.append(self.expr(0))
+                items.append(self.as_pat(self.expr(0)))
                 while self.at(sep):
                     self.next()
-                    items.append(self.expr(0))
+                    items.append(self.as_pat(self.expr(0)))
             self.expect("]")
             return ("list", items)
         if t.text == "{" and self.lang == "lean":
@@ -470,6 +601,18 @@ class Parser:
             else:
                 return bs
 
+    def constructor(self, ind, params):
+        """`C binders : T` / `C binders` (type: the inductive on its parameters), both files."""
+        c = self.next().text
+        bs = self.decl_binders()
+        if self.at(":"):
+            self.next()
+            ty = self.expr(0)
+        else:
+            ps = [("id", n) for n, _, _ in params if n is not None]
+            ty = ("app", ("id", ind), ps) if ps else ("id", ind)
+        return (c, ("forall", bs, ty) if bs else ty)
+
     def clauses(self):
         cls = []
         if self.lang == "coq" and not self.at("|", "end"):
@@ -479,16 +622,25 @@ class Parser:
             cls.append(self.clause())
         return cls
 
+    def as_pat(self, e):
+        while self.lang == "coq" and self.at("as"):
+            self.next()
+            e = ("as", e, self.next().text)     # Coq `p as x` (rule 12)
+        return e
+
     def clause(self):
-        pats = [self.expr(0)]
+        pats = [self.as_pat(self.expr(0))]
         while self.at(","):
             self.next()
-            pats.append(self.expr(0))
+            pats.append(self.as_pat(self.expr(0)))
         self.expect("=>")
         return (pats, self.expr(0))
 
     def match(self):
         self.expect("match")
+        if self.lang == "lean" and self.peek(1) is not None and self.peek(1).text == ":":
+            self.next()     # `match h : e with`: h names the equation; the match is the same
+            self.next()
         scrut = [self.expr(0)]
         while self.at(","):
             self.next()
@@ -514,17 +666,27 @@ class Decl:
         self.clauses = None     # def: Lean equations [(pats, rhs)]
         self.items = []         # inductive constructors / structure fields: [(name, raw type)]
         self.ctor = None        # structure/record constructor name
+        self.tactics = False    # Coq: a definition given by a tactic proof
+        self.body_error = None  # a body that does not parse
+
+
+# Rule 13: notations (Coq `Notation x := e (only parsing).`, Lean `local notation "x" => e`),
+# expanded where they are used: {lang: {name: raw AST}}.
+NOTATIONS = {"lean": {}, "coq": {}}
 
 
 def parse_lean(src):
     text = strip_lean(src)
+    for m in re.finditer(r'^[ \t]*(?:local[ \t]+)?notation[ \t]+"([\w\']+)"[ \t]*=>[ \t]*([^\n]*)',
+                         text, flags=re.M):
+        NOTATIONS["lean"][m.group(1)] = Parser(tokenize(m.group(2)), "lean").expr(0)
     # A declaration starts a line (after attributes and modifiers); so do the commands that
     # end one.
     decl_re = (r"^[ \t]*(?:@\[[^\]\n]*\][ \t]*\n?[ \t]*)?"
                r"(?:(?:private|protected|noncomputable|unsafe|partial)\s+)*"
                r"(theorem|lemma|def|abbrev|inductive|structure)\s")
     other_re = (r"^(?:mutual|end|namespace|open|section|instance|set_option|variable|universe|"
-                r"example|#\w+)\b")
+                r"example|local|notation|#\w+)\b")
     found = [(m.start(), m.group(1), m.end()) for m in re.finditer(decl_re, text, flags=re.M)]
     found += [(m.start(), None, m.end()) for m in re.finditer(other_re, text, flags=re.M)]
     found.sort()
@@ -546,13 +708,15 @@ def parse_lean_decl(chunk, kw, name):
     toks = tokenize(chunk)
     if kw in ("theorem", "lemma"):
         # the statement: up to `:=` or the first `|` of an equation-compiler proof
-        depth, end = 0, len(toks)
+        depth, end, in_match = 0, len(toks), False
         for j, t in enumerate(toks):
             if t.text in ("(", "{", "[", "⟨"):
                 depth += 1
             elif t.text in (")", "}", "]", "⟩"):
                 depth -= 1
-            elif depth == 0 and t.text in (":=", "|"):
+            elif depth == 0 and t.text == "match":
+                in_match = True     # its `|` are the statement's own
+            elif depth == 0 and (t.text == ":=" or t.text == "|" and not in_match):
                 end = j
                 break
         d = Decl("theorem", name, "lean", chunk[:toks[end].start] if end < len(toks) else chunk)
@@ -570,13 +734,19 @@ def parse_lean_decl(chunk, kw, name):
         if p.at(":"):
             p.next()
             d.type = p.expr(0)
-        if p.at(":="):
-            p.next()
-            d.body = p.expr(0)
-        elif p.at("|"):
-            d.clauses = p.clauses()
-        else:
-            raise ParseError("definition without `:=` or equations")
+        try:
+            if p.at(":="):
+                p.next()
+                d.body = p.expr(0)
+            elif p.at("|"):
+                d.clauses = p.clauses()
+            else:
+                raise ParseError("definition without `:=` or equations")
+            if not p.done():
+                raise ParseError(f"declaration continues with {p.peek().text!r}")
+        except ParseError as e:
+            d.body_error = str(e)   # an error unless the body is not compared (BODY_ALLOWED)
+            return d
     elif kw == "inductive":
         d = Decl("inductive", name, "lean", chunk)
         d.params = p.decl_binders()
@@ -586,9 +756,7 @@ def parse_lean_decl(chunk, kw, name):
         p.expect("where")
         while p.at("|"):
             p.next()
-            c = p.next().text
-            p.expect(":")
-            d.items.append((c, p.expr(0)))
+            d.items.append(p.constructor(name, d.params))
     else:  # structure
         d = Decl("structure", name, "lean", chunk)
         d.params = p.decl_binders()
@@ -597,6 +765,9 @@ def parse_lean_decl(chunk, kw, name):
             d.type = p.expr(0)
         d.ctor = name + ".mk"
         p.expect("where")
+        if p.peek(1) is not None and p.peek(1).text == "::":
+            d.ctor = name + "." + p.next().text     # `where mkX ::` names the constructor
+            p.next()
         p.fields_mode = True
         while not p.done():
             f = p.next().text
@@ -630,6 +801,11 @@ def parse_coq(src):
     sentences = [s.strip() for s in re.split(r"\.(?=\s|$)", text)]
     decls, errors = [], []
     for k, s in enumerate(sentences):
+        n = re.match(r"(?:Local\s+)?Notation\s+([\w']+)\s*:=\s*(.*?)\s*\(only parsing\)\s*$", s,
+                     flags=re.S)
+        if n:
+            NOTATIONS["coq"][n.group(1)] = Parser(tokenize(n.group(2)), "coq").expr(0)
+            continue
         m = re.match(r"(?:#\[[^\]]*\]\s*)?(?:(?:Local|Global|Polymorphic)\s+)*"
                      r"(Theorem|Lemma|Corollary|Fixpoint|Definition|Inductive|Record)\s+([\w']+)",
                      s)
@@ -647,6 +823,7 @@ def parse_coq(src):
 
 def parse_coq_sentence(s, kw, proof_follows):
     s = re.sub(r"\{\s*struct\s+[\w']+\s*\}", " ", s)
+    s = re.sub(r"\)%\w+", ")", s)     # scope delimiters `(nat * nat)%type`: notation only
     toks = tokenize(s)
     out = []
     if kw in ("Theorem", "Lemma", "Corollary"):
@@ -695,9 +872,7 @@ def parse_coq_sentence(s, kw, proof_follows):
                 p.toks.insert(p.i, Tok("sym", "|", 0, 0))
             while p.at("|"):
                 p.next()
-                c = p.next().text
-                p.expect(":")
-                d.items.append((c, p.expr(0)))
+                d.items.append(p.constructor(name, d.params))
         elif kw == "Fixpoint" and proof_follows:
             d = Decl("theorem", name, "coq", span)
             d.params = p.decl_binders()
@@ -709,8 +884,18 @@ def parse_coq_sentence(s, kw, proof_follows):
             if p.at(":"):
                 p.next()
                 d.type = p.expr(0)
-            p.expect(":=")
-            d.body = p.expr(0)
+            if p.done() and proof_follows and kw == "Definition":
+                d.tactics = True    # `Definition x : T. Proof. ... Defined.`: no term to compare
+            else:
+                p.expect(":=")
+                try:
+                    d.body = p.expr(0)
+                    if not p.done():
+                        raise ParseError(f"{name} continues with {p.peek().text!r}")
+                except ParseError as e:
+                    d.body_error = str(e)
+                    out.append(d)
+                    continue
         if not p.done():
             raise ParseError(f"{name} continues with {p.peek().text!r}")
         out.append(d)
@@ -749,10 +934,21 @@ class Ctx:
         for d in decls:
             if d.kind == "structure" and d.ctor and d.ctor != d.name + ".mk":
                 self.record_ctor[d.ctor] = d.name + ".mk"
+                if lang == "lean":  # `where mkX ::`: `X.mkX`, and `mkX` after `open X (mkX)`
+                    self.record_ctor[d.ctor.rsplit(".", 1)[1]] = d.name + ".mk"
         self.fields = {f for _, fs in self.structs.values() for f in fs}
+        # rule 14: type abbreviations (`content := list nat`) are unfolded where used
+        self.aliases = {}
+        for d in decls:
+            ty = d.type[1] if d.type is not None and d.type[0] == "app" else d.type
+            if (d.kind == "def" and not d.params and ty is not None and ty[0] == "id"
+                    and SORTS[lang].get(ty[1]) == "Type" and d.body is not None):
+                self.aliases[d.name] = d.body
 
     def const(self, name):
         lang = self.lang
+        if name in self.aliases:
+            return resolve(self.aliases[name], {}, self)
         if name in SORTS[lang]:
             return ("sort", SORTS[lang][name])
         if name in NUMERAL_NAMES[lang]:
@@ -790,6 +986,8 @@ def resolve(node, scope, ctx, pat=None):
             return ("v", u)
         if name in scope:
             return ("v", scope[name])
+        if name in NOTATIONS[ctx.lang]:
+            return resolve(NOTATIONS[ctx.lang][name], {}, ctx)     # rule 13
         if ctx.lang == "lean" and "." in name:
             parts = name.split(".")
             if parts[0] in scope:
@@ -808,6 +1006,19 @@ def resolve(node, scope, ctx, pat=None):
         if (ctx.lang == "lean" and f == ("c", "HAdd.hAdd") and len(args) == 2
                 and args[1] == ("n", 1)):
             return ("app", ("c", "Nat.succ"), [args[0]])   # n + 1 is Nat.succ n
+        if pat is None and ctx.lang == "lean" and f == ("c", "cond") and len(args) >= 3:
+            # Lean `cond c a b` is Coq `if c then a else b` (rule 2)
+            m = ("match", [args[0]], [([], [("c", "true")], args[1]),
+                                      ([], [("c", "false")], args[2])])
+            return mk_app(m, args[3:]) if args[3:] else m
+        if pat is None and ctx.lang == "lean" and f == ("c", "Option.getD") and len(args) == 2:
+            # Lean `Option.getD o d` is `match o with some x => x | none => d` (its definition)
+            u = fresh()
+            return ("match", [args[0]], [([u], [("app", ("c", "some"), [("v", u)])], ("v", u)),
+                                         ([], [("c", "none")], args[1])])
+        if (ctx.lang == "coq" and f == ("c", "HAdd.hAdd") and len(args) == 2
+                and all(a[0] == "braced" for a in node[2])):
+            return sumbool(args[0], args[1])
         return mk_app(f, args)
     if k == "arrow":
         return mk_bind("pi", [(None, resolve(node[1], scope, ctx), False)],
@@ -845,19 +1056,44 @@ def resolve(node, scope, ctx, pat=None):
                 return mk_app(("c", ctor), [resolve(given[f], scope, ctx) for f in fields])
         raise ParseError(f"no structure has exactly the fields {sorted(given)}")
     if k == "proj":
-        return mk_app(("c", node[2]), [resolve(node[1], scope, ctx, pat)])
+        field = {"1": "Prod.fst", "2": "Prod.snd"}.get(node[2], node[2])  # Lean `p.1`: `fst p`
+        return mk_app(("c", field), [resolve(node[1], scope, ctx, pat)])
+    if k == "let":
+        # rule 11: `let x := e in b` is b with e for x
+        e = resolve(node[2], scope, ctx)
+        u = fresh()
+        inner = dict(scope)
+        inner[node[1]] = u
+        return subst(resolve(node[3], inner, ctx), u, e)
+    if k == "as":
+        # rule 12: Coq `p as x` and Lean `x@p` are the pattern `as x p`
+        sub = resolve(node[1], scope, ctx, pat)
+        u = fresh()
+        if pat is not None:
+            pat.append(u)
+        scope[node[2]] = u
+        return ("app", ("c", "as"), [("v", u), sub])
+    if k == "braced":
+        return ("braced", resolve(node[1], scope, ctx))
     raise ParseError(f"cannot resolve {k}")
+
+
+def sumbool(a, b):
+    """Coq `{P} + {~P}` is Lean `Decidable P` (rule 2): the same decision of P, `left`/`isTrue`
+    carrying a proof of P and `right`/`isFalse` one of ~P. Anything else stays `sumbool`."""
+    p, q = a[1], b[1]
+    if q == ("app", ("c", "Not"), [p]) or (
+            p[0] == "app" and p[1] == ("c", "Eq") and q == ("app", ("c", "Ne"), p[2])):
+        return ("app", ("c", "Decidable"), [p])
+    return ("app", ("c", "sumbool"), [p, q])
 
 
 def resolve_binders(bs, scope, ctx):
     inner, out = dict(scope), []
     for name, ty, impl in bs:
         rt = resolve(ty, inner, ctx) if ty is not None else None
-        if name is None:
-            out.append((None, rt, impl))
-        else:
-            u = fresh()
-            out.append((u, rt, impl))
+        u = fresh()     # `_` too: never used, it prints as `_`, but its type can be inferred
+        out.append((u, rt, impl))
         if name is not None:
             inner[name] = u
     return out, inner
@@ -953,14 +1189,19 @@ def uses(node):
 
 
 def infer(node, sigs):
+    """Rule 8: first the closed-parameter rule (infer_closed), then unification (infer_unify)."""
+    return infer_unify(infer_closed(node, sigs), sigs)
+
+
+def infer_closed(node, sigs):
     """Rule 8: give an unwritten binder type from the variable's first use as an explicit
     argument of a constant whose parameter type there is closed."""
     k = node[0]
     if k == "app":
-        return mk_app(infer(node[1], sigs), [infer(a, sigs) for a in node[2]])
+        return mk_app(infer_closed(node[1], sigs), [infer_closed(a, sigs) for a in node[2]])
     if k in ("pi", "lam", "ex"):
-        bs = [(u, infer(t, sigs) if t is not None else None, i) for u, t, i in node[1]]
-        body = infer(node[2], sigs)
+        bs = [(u, infer_closed(t, sigs) if t is not None else None, i) for u, t, i in node[1]]
+        body = infer_closed(node[2], sigs)
         out = []
         for j, (u, t, i) in enumerate(bs):
             if t is None and u is not None:
@@ -976,8 +1217,8 @@ def infer(node, sigs):
             out.append((u, t, i))
         return (k, out, body)
     if k == "match":
-        return ("match", [infer(x, sigs) for x in node[1]],
-                [(pv, pats, infer(rhs, sigs)) for pv, pats, rhs in node[2]])
+        return ("match", [infer_closed(x, sigs) for x in node[1]],
+                [(pv, pats, infer_closed(rhs, sigs)) for pv, pats, rhs in node[2]])
     return node
 
 
@@ -1101,8 +1342,9 @@ def telescope(ctx, params, ty, default=("sort", "Type")):
     return mk_bind("pi", bs, body) if bs else body, bs, inner
 
 
-def normalize(d, ctx, sigs):
-    """The normal form of one declaration, as a list of lines."""
+def normalize(d, ctx, sigs, sig_only=False):
+    """The normal form of one declaration, as a list of lines (only the first, the signature,
+    when sig_only: a definition in BODY_ALLOWED)."""
     if d.kind == "theorem":
         t, _, _ = telescope(ctx, d.params, d.type)
         return [Printer().show(infer(t, sigs))]
@@ -1118,6 +1360,12 @@ def normalize(d, ctx, sigs):
     # definitions (a result type not written is `_`)
     sig, bs, inner = telescope(ctx, d.params, d.type, ("hole",))
     lines = [f"def : {Printer().show(infer(sig, sigs))}"]
+    if sig_only:
+        return lines
+    if d.body_error:
+        raise ParseError(f"its body: {d.body_error}")
+    if d.tactics:
+        raise ParseError("a definition given by a tactic proof has no equations to compare")
     implicit = [u for u, _, i in bs if i]
     explicit = [u for u, _, i in bs if not i]
     eqns = []   # (pattern vars, lhs args, rhs)
@@ -1160,20 +1408,348 @@ def normalize(d, ctx, sigs):
     return lines
 
 
+class Sigs(dict):
+    """Explicit closed parameter types per constant (rule 8, first part); `full`: the whole
+    type of each constant (rule 8, second part); `aliases`: type abbreviations."""
+
+    def __init__(self):
+        super().__init__()
+        self.full, self.aliases = {}, {}
+
+
 def signatures(decls, ctx):
-    sigs = {}
+    sigs = Sigs()
     for d in decls:
         try:
             if d.kind == "def":
                 sig, _, _ = telescope(ctx, d.params, d.type)
                 sigs[d.name] = signature_params(sig)
+                sigs.full[d.name] = sig
+                if (not d.params and sig[0] == "sort" and d.body is not None
+                        and d.clauses is None):
+                    sigs.aliases[d.name] = resolve(d.body, {}, ctx)   # `content := list nat`
             elif d.kind == "inductive":
                 _, bs, inner = telescope(ctx, d.params, d.type)
+                imp = [(u, t, True) for u, t, _ in bs]
                 for c, ty in d.items:
-                    sigs[c] = signature_params(resolve(ty, dict(inner), ctx))
+                    rt = resolve(ty, dict(inner), ctx)
+                    sigs[c] = signature_params(rt)
+                    sigs.full[c] = mk_bind("pi", imp, rt) if imp else rt
+            elif d.kind == "structure":
+                _, bs, inner = telescope(ctx, d.params, d.type)
+                imp = [(u, t, True) for u, t, _ in bs]
+                me = mk_app(("c", d.name), [("v", u) for u, _, _ in bs])
+                fields = []
+                for f, ty in d.items:
+                    ft = resolve(ty, dict(inner), ctx)
+                    fields.append((None, ft, False))
+                    sigs.full[f] = mk_bind("pi", imp + [(None, me, False)], ft)
+                sigs.full[d.name + ".mk"] = mk_bind("pi", imp + fields, me)
         except ParseError:
             pass
+    for name, ty in BUILTIN_TYPES.items():
+        sigs.full[name] = builtin_type(ty)
     return sigs
+
+
+# Types of the library constants both files use (rule 8), in the canonical names; `A`, `B` are
+# implicit type parameters.
+BUILTIN_TYPES = {
+    "Eq": "{A} A -> A -> Prop", "Ne": "{A} A -> A -> Prop",
+    "And": "Prop -> Prop -> Prop", "Or": "Prop -> Prop -> Prop", "Not": "Prop -> Prop",
+    "Iff": "Prop -> Prop -> Prop",
+    "Prod.mk": "{A B} A -> B -> Prod A B", "Prod.fst": "{A B} Prod A B -> A",
+    "Prod.snd": "{A B} Prod A B -> B",
+    "some": "{A} A -> Option A", "true": "Bool", "false": "Bool",
+    "List.cons": "{A} A -> List A -> List A", "List.append": "{A} List A -> List A -> List A",
+    "List.map": "{A B} (A -> B) -> List A -> List B",
+    "Option.map": "{A B} (A -> B) -> Option A -> Option B",
+    "List.length": "{A} List A -> Nat", "In": "{A} A -> List A -> Prop",
+    "nth_error": "{A} List A -> Nat -> Option A", "nth": "{A} Nat -> List A -> A -> A",
+    "hd": "{A} A -> List A -> A", "List.tail": "{A} List A -> List A",
+    "flat_map": "{A B} (A -> List B) -> List A -> List B",
+    "combine": "{A B} List A -> List B -> List (Prod A B)",
+    "Forall": "{A} (A -> Prop) -> List A -> Prop",
+    "Nat.beq": "Nat -> Nat -> Bool", "Nat.succ": "Nat -> Nat",
+    "and": "Bool -> Bool -> Bool", "or": "Bool -> Bool -> Bool",
+    "HAdd.hAdd": "{A} A -> A -> A", "LT.lt": "{A} A -> A -> Prop",
+    "LE.le": "{A} A -> A -> Prop",
+}
+
+
+def builtin_type(text):
+    m = re.match(r"\{([\w ]+)\}\s*(.*)$", text)
+    if m:
+        text = "∀ {" + m.group(1) + " : Type}, " + m.group(2)
+    return resolve(Parser(tokenize(text), "lean").expr(0), {}, Ctx("lean", []))
+
+
+def infer_unify(node, sigs):
+    """Rule 8, second part: binder types still unwritten are inferred by unification, the way
+    Coq elaborates them: each constant's type (its implicit type parameters instantiated by
+    what its other arguments, or the expected type, say) gives the type of a variable used as
+    its argument; `=`/`<>` make both sides one type; a variable of an abbreviated function
+    type (`fs : FS`) applied to an argument gives the argument the parameter type. Only closed
+    types are recorded; the walk is repeated until nothing new is found."""
+    if not isinstance(sigs, Sigs):
+        return node
+    targets = set()
+
+    def collect(n):
+        k = n[0]
+        if k == "app":
+            collect(n[1])
+            for a in n[2]:
+                collect(a)
+        elif k in ("pi", "lam", "ex"):
+            for u, t, _ in n[1]:
+                if t is None and u is not None:
+                    targets.add(u)
+                elif t is not None:
+                    collect(t)
+            collect(n[2])
+        elif k == "match":
+            for x in n[1]:
+                collect(x)
+            for _, _, rhs in n[2]:
+                collect(rhs)
+    collect(node)
+    if not targets:
+        return node
+    found = {}
+    for _ in range(6):
+        before = len(found)
+        un = Unifier(sigs, targets, found)
+        un.synth(node, {})
+        un.settle()
+        if len(found) == before:
+            break
+    if not found:
+        return node
+
+    def fill(n):
+        k = n[0]
+        if k == "app":
+            return mk_app(fill(n[1]), [fill(a) for a in n[2]])
+        if k in ("pi", "lam", "ex"):
+            return (k, [(u, fill(t) if t is not None else found.get(u), i) for u, t, i in n[1]],
+                    fill(n[2]))
+        if k == "match":
+            return ("match", [fill(x) for x in n[1]],
+                    [(pv, pats, fill(rhs)) for pv, pats, rhs in n[2]])
+        return n
+    return fill(node)
+
+
+class Unifier:
+    def __init__(self, sigs, targets, found):
+        self.sigs, self.targets, self.found = sigs, targets, found
+        self.metas = {}
+        self.pending = []   # (variable, expected type): recorded once the type is closed
+
+    def settle(self):
+        for u, t in self.pending:
+            c = self.closed(t)
+            if c is not None and u not in self.found:
+                self.found[u] = c
+
+    def meta(self):
+        m = ("meta", fresh())
+        return m
+
+    def walk(self, t):
+        while t is not None and t[0] == "meta" and t[1] in self.metas:
+            t = self.metas[t[1]]
+        return t
+
+    def zonk(self, t):
+        t = self.walk(t)
+        if t is None:
+            return None
+        if t[0] == "app":
+            return mk_app(self.zonk(t[1]), [self.zonk(a) for a in t[2]])
+        if t[0] == "pi":
+            return ("pi", [(u, self.zonk(ty) if ty is not None else None, i)
+                           for u, ty, i in t[1]], self.zonk(t[2]))
+        return t
+
+    def closed(self, t):
+        t = self.zonk(t)
+        if t is None:
+            return None
+        bad = []
+
+        def scan(n):
+            if n[0] in ("meta", "hole"):
+                bad.append(n)
+            elif n[0] == "app":
+                scan(n[1])
+                for a in n[2]:
+                    scan(a)
+            elif n[0] == "pi":
+                for _, ty, _ in n[1]:
+                    if ty is None:
+                        bad.append(n)
+                    else:
+                        scan(ty)
+                scan(n[2])
+        scan(t)
+        return None if bad else t
+
+    def unfold(self, t):
+        t = self.walk(t)
+        if t is not None and t[0] == "c" and t[1] in self.sigs.aliases:
+            return self.sigs.aliases[t[1]]
+        return None
+
+    def unify(self, a, b):
+        a, b = self.walk(a), self.walk(b)
+        if a is None or b is None:
+            return False
+        if a == b:
+            return True
+        if a[0] == "meta":
+            self.metas[a[1]] = b
+            return True
+        if b[0] == "meta":
+            self.metas[b[1]] = a
+            return True
+        if a[0] == "app" and b[0] == "app" and len(a[2]) == len(b[2]) and \
+                self.unify(a[1], b[1]):
+            return all(self.unify(x, y) for x, y in zip(a[2], b[2]))
+        if a[0] == "pi" and b[0] == "pi" and len(a[1]) == len(b[1]):
+            return all(self.unify(x[1], y[1]) for x, y in zip(a[1], b[1])) and \
+                self.unify(a[2], b[2])
+        ua, ub = self.unfold(a), self.unfold(b)
+        if ua is not None:
+            return self.unify(ua, b)
+        if ub is not None:
+            return self.unify(a, ub)
+        return False
+
+    def as_pi(self, t):
+        """The type t as (param binders, result), unfolding abbreviations."""
+        t = self.walk(t)
+        for _ in range(4):
+            if t is None:
+                return None
+            if t[0] == "pi":
+                return t
+            t = self.unfold(t)
+        return None
+
+    def instantiate(self, ty):
+        """Fresh metas for the leading implicit binders of a constant's type."""
+        while ty[0] == "pi" and ty[1] and ty[1][0][2]:
+            u = ty[1][0][0]
+            rest = ty[1][1:]
+            m = self.meta()
+            body = (("pi", rest, ty[2]) if rest else ty[2])
+            ty = subst_type(body, u, m) if u is not None else body
+        return ty
+
+    def synth(self, n, env, expected=None):
+        k = n[0]
+        if k == "v":
+            u = n[1]
+            if u in env:
+                t = env[u]
+            elif u in self.found:
+                t = self.found[u]
+            else:
+                if u in self.targets and expected is not None:
+                    self.pending.append((u, expected))
+                return None
+            if expected is not None:
+                self.unify(t, expected)
+            return t
+        if k == "n":
+            t = ("c", "Nat")
+            if expected is not None:
+                self.unify(t, expected)
+            return t
+        if k == "c":
+            ty = self.sigs.full.get(n[1])
+            if ty is None:
+                return None
+            t = self.instantiate(ty)
+            if expected is not None:
+                self.unify(t, expected)
+            return t
+        if k == "app":
+            head = n[1]
+            ft = self.synth(head, env) if head[0] in ("v", "c") else None
+            if head[0] not in ("v", "c"):
+                self.synth(head, env)
+            args = n[2]
+            if ft is None:
+                for a in args:
+                    self.synth(a, env)
+                return None
+            params = []
+            t = ft
+            while len(params) < len(args):
+                pt = self.as_pi(t)
+                if pt is None:
+                    break
+                for j, (u, ty, impl) in enumerate(pt[1]):
+                    if impl:
+                        continue
+                    params.append(ty)
+                    if len(params) == len(args):
+                        rest = [b for b in pt[1][j + 1:]]
+                        t = ("pi", rest, pt[2]) if rest else pt[2]
+                        break
+                else:
+                    t = pt[2]
+            if len(params) < len(args):
+                for a in args:
+                    self.synth(a, env)
+                return None
+            if expected is not None:
+                self.unify(t, expected)
+            # arguments whose types can be computed first, then the others
+            for a, pt in zip(args, params):
+                if not (a[0] == "v" and a[1] in self.targets and a[1] not in self.found):
+                    self.synth(a, env, pt)
+            for a, pt in zip(args, params):
+                if a[0] == "v" and a[1] in self.targets and a[1] not in self.found:
+                    self.synth(a, env, pt)
+            return t
+        if k in ("pi", "lam", "ex"):
+            inner = dict(env)
+            exp = self.as_pi(expected) if k == "lam" and expected is not None else None
+            eparams = [ty for _, ty, i in exp[1] if not i] if exp is not None else []
+            for j, (u, t, _) in enumerate(n[1]):
+                if t is not None:
+                    self.synth(t, inner)
+                    if u is not None:
+                        inner[u] = t
+                elif u is not None and u in self.found:
+                    inner[u] = self.found[u]
+                elif u is not None and j < len(eparams) and eparams[j] is not None:
+                    if u in self.targets:
+                        self.pending.append((u, eparams[j]))
+            self.synth(n[2], inner)
+            return ("sort", "Prop") if k in ("pi", "ex") else None
+        if k == "match":
+            for x in n[1]:
+                self.synth(x, env)
+            for _, _, rhs in n[2]:
+                self.synth(rhs, env, expected)
+            return None
+        return None
+
+
+def subst_type(t, u, repl):
+    if t[0] == "v":
+        return repl if t[1] == u else t
+    if t[0] == "app":
+        return mk_app(subst_type(t[1], u, repl), [subst_type(a, u, repl) for a in t[2]])
+    if t[0] == "pi":
+        return ("pi", [(v, subst_type(ty, u, repl) if ty is not None else None, i)
+                       for v, ty, i in t[1]], subst_type(t[2], u, repl))
+    return t
 
 
 def main(argv):
@@ -1184,6 +1760,9 @@ def main(argv):
               file=sys.stderr)
         return 2
     lean_path, coq_path = args
+    stem = re.sub(r"\.lean$", "", lean_path.replace("\\", "/").rsplit("/", 1)[-1])
+    pair = PAIRS.get(stem, {})
+    lean_only, body_allowed = pair.get("LEAN_ONLY", {}), pair.get("BODY_ALLOWED", {})
     lean_decls, lerr = parse_lean(open(lean_path, encoding="utf-8").read())
     coq_decls, cerr = parse_coq(open(coq_path, encoding="utf-8").read())
     errors = lerr + cerr
@@ -1194,19 +1773,27 @@ def main(argv):
         coq_by_name.setdefault(d.name, d)
     lean_names = {d.name for d in lean_decls}
     equal = {"theorem": 0, "definition": 0}
-    differ, allowed = [], []
+    differ, allowed, only, bodies = [], [], [], []
     for ld in lean_decls:
         cd = coq_by_name.get(ld.name)
         if cd is None:
-            errors.append(f"{ld.kind} {ld.name}: no Coq twin")
+            if ld.name in lean_only:
+                only.append(ld.name)
+            else:
+                errors.append(f"{ld.kind} {ld.name}: no Coq twin")
             continue
+        if ld.name in lean_only:
+            errors.append(f"{ld.name}: allowed to be Lean-only, but Coq has it")
         kind = "theorem" if ld.kind == "theorem" else "definition"
         if (cd.kind == "theorem") != (ld.kind == "theorem"):
             errors.append(f"{ld.name}: a {ld.kind} in Lean, a {cd.kind} in Coq")
             continue
+        sig_only = ld.name in body_allowed and kind == "definition"
+        if sig_only:
+            bodies.append(ld.name)
         try:
-            ln = normalize(ld, lctx, lsigs)
-            cn = normalize(cd, cctx, csigs)
+            ln = normalize(ld, lctx, lsigs, sig_only)
+            cn = normalize(cd, cctx, csigs, sig_only)
         except ParseError as e:
             errors.append(f"{ld.name}: cannot normalize: {e}")
             continue
@@ -1233,6 +1820,10 @@ def main(argv):
         print(f"twins: {e}", file=sys.stderr)
     for name in allowed:
         print(f"twins: {name}: differs, allowed: {ALLOWED[name]}", file=sys.stderr)
+    for name in [n for n in body_allowed if n not in bodies]:
+        errors.append(f"{name}: in BODY_ALLOWED but not a definition of both files")
+    for name in [n for n in lean_only if n not in only]:
+        errors.append(f"{name}: in LEAN_ONLY but not a Lean-only declaration")
     if differ or errors:
         names = ", ".join(ld.name for ld, _, _, _ in differ)
         print(f"twins: {len(differ)} twin pair(s) state different things"
@@ -1242,6 +1833,8 @@ def main(argv):
     print(f"check-proofs: {equal['theorem'] + equal['definition']} twin statements equal after "
           f"normalization ({equal['theorem']} theorems, {equal['definition']} definitions"
           + (f"; {len(allowed)} allowed to differ: {', '.join(allowed)}" if allowed else "")
+          + (f"; bodies not compared ({len(bodies)}): {', '.join(bodies)}" if bodies else "")
+          + (f"; Lean-only helpers ({len(only)})" if only else "")
           + ")")
     return 0
 
