@@ -49,62 +49,70 @@ def strip_coq(s):
 
 L, C = strip_lean(lean), strip_coq(coq)
 
-for word in ["sorry", "admit", "axiom", "unsafe", "implemented_by", "extern", "native_decide",
-             "opaque", "partial", "decreasing_by"]:
-    if re.search(r"(?<![\w.])" + word + r"(?![\w])", L):
-        errors.append(f"{lean_path}: forbidden `{word}`")
-for word in ["Admitted", "admit", "Axiom", "Axioms", "Parameter", "Parameters", "Conjecture",
-             "Hypothesis", "Hypotheses", "Variable", "Variables", "Abort", "Unset", "Bypass"]:
-    if re.search(r"(?<![\w.])" + word + r"(?![\w])", C):
-        errors.append(f"{coq_path}: forbidden `{word}`")
+LEAN_FORBIDDEN = ["sorry", "admit", "axiom", "unsafe", "implemented_by", "extern",
+                  "native_decide", "opaque", "partial", "decreasing_by"]
+COQ_FORBIDDEN = ["Admitted", "admit", "Axiom", "Axioms", "Parameter", "Parameters", "Conjecture",
+                 "Hypothesis", "Hypotheses", "Variable", "Variables", "Abort", "Unset", "Bypass"]
 
-# Lean: theorems and definitions.
-lean_thms = re.findall(r"^\s*theorem\s+([\w']+)", L, flags=re.M)
-lean_defs = re.findall(r"^\s*(?:def|abbrev|inductive|structure)\s+([\w']+)", L, flags=re.M)
-# Lean mutual inductives: `inductive Args` inside mutual is caught above.
+def forbidden(path, text, words):
+    for word in words:
+        if re.search(r"(?<![\w.])" + word + r"(?![\w])", text):
+            errors.append(f"{path}: forbidden `{word}`")
 
-# Coq: Theorem/Lemma/Corollary are theorems; Fixpoint blocks are proofs when `Proof.` comes
-# before the first `:=` of the block, definitions otherwise.
-coq_thms = re.findall(r"^\s*(?:Theorem|Lemma|Corollary)\s+([\w']+)", C, flags=re.M)
-coq_defs = re.findall(r"^\s*(?:Definition|Inductive|Record)\s+([\w']+)", C, flags=re.M)
-for m in re.finditer(r"^\s*Fixpoint\s+([\w']+)", C, flags=re.M):
-    rest = C[m.end():]
-    proof_at = rest.find("Proof.")
-    def_at = rest.find(":=")
-    # the end of this block: the next Fixpoint/Lemma/Theorem/Definition
-    nxt = re.search(r"^\s*(?:Fixpoint|Lemma|Theorem|Definition|Inductive|Record|Corollary)\b",
-                    rest, flags=re.M)
-    end = nxt.start() if nxt else len(rest)
-    block = rest[:end]
-    names = [m.group(1)] + re.findall(r"^\s*with\s+([\w']+)", block, flags=re.M)
-    if proof_at != -1 and (def_at == -1 or proof_at < def_at):
-        coq_thms += names
-    else:
-        coq_defs += names
-# mutual inductives declared with `with NAME : Set :=`
-for m in re.finditer(r"^\s*Inductive\s+[\w']+.*?\.\s*$", C, flags=re.M | re.S):
-    pass
-coq_defs += re.findall(r"^\s*with\s+([\w']+)\s*:\s*(?:Set|Type|Prop)\s*:=", C, flags=re.M)
+forbidden(lean_path, L, LEAN_FORBIDDEN)
+forbidden(coq_path, C, COQ_FORBIDDEN)
+
+def lean_decls(text):
+    """A Lean file's theorem names and definition names (inductives, structures included)."""
+    thms = re.findall(r"^\s*theorem\s+([\w']+)", text, flags=re.M)
+    defs = re.findall(r"^\s*(?:def|abbrev|inductive|structure)\s+([\w']+)", text, flags=re.M)
+    return thms, defs
+
+def coq_decls(text):
+    """A Coq file's theorem names and definition names. Theorem/Lemma/Corollary are theorems;
+    a Fixpoint block is a proof when `Proof.` comes before its first `:=`, a definition
+    otherwise; mutual inductives declared `with NAME : Set :=` are definitions."""
+    thms = re.findall(r"^\s*(?:Theorem|Lemma|Corollary)\s+([\w']+)", text, flags=re.M)
+    defs = re.findall(r"^\s*(?:Definition|Inductive|Record)\s+([\w']+)", text, flags=re.M)
+    for m in re.finditer(r"^\s*Fixpoint\s+([\w']+)", text, flags=re.M):
+        rest = text[m.end():]
+        proof_at, def_at = rest.find("Proof."), rest.find(":=")
+        nxt = re.search(r"^\s*(?:Fixpoint|Lemma|Theorem|Definition|Inductive|Record|Corollary)\b",
+                        rest, flags=re.M)
+        block = rest[:nxt.start() if nxt else len(rest)]
+        names = [m.group(1)] + re.findall(r"^\s*with\s+([\w']+)", block, flags=re.M)
+        if proof_at != -1 and (def_at == -1 or proof_at < def_at):
+            thms += names
+        else:
+            defs += names
+    defs += re.findall(r"^\s*with\s+([\w']+)\s*:\s*(?:Set|Type|Prop)\s*:=", text, flags=re.M)
+    return thms, defs
 
 def dupes(xs):
     return sorted({x for x in xs if xs.count(x) > 1})
 
-for side, xs in [("Lean theorems", lean_thms), ("Coq theorems", coq_thms)]:
-    if dupes(xs):
-        errors.append(f"{side} declared twice: {dupes(xs)}")
+def twin_names(where, lean, coq, lean_only=()):
+    """Every Lean theorem and definition has a Coq one of the same name and the other way
+    round, except the Lean-only helpers (which must be Lean-only declarations)."""
+    (lthms, ldefs), (cthms, cdefs) = lean, coq
+    for side, xs in [("Lean theorems", lthms), ("Coq theorems", cthms),
+                     ("Lean definitions", ldefs), ("Coq definitions", cdefs)]:
+        if dupes(xs):
+            errors.append(f"{where}: {side} declared twice: {dupes(xs)}")
+    for what, xs, ys in [("Lean theorems without a Coq twin", lthms, cthms),
+                         ("Coq theorems without a Lean twin", cthms, lthms),
+                         ("Lean definitions without a Coq twin", ldefs, cdefs),
+                         ("Coq definitions without a Lean twin", cdefs, ldefs)]:
+        gone = [x for x in xs if x not in ys and x not in lean_only]
+        if gone:
+            errors.append(f"{where}: {what}: {gone}")
+    stale = [n for n in lean_only if n not in lthms + ldefs or n in cthms + cdefs]
+    if stale:
+        errors.append(f"scripts/twins.py LEAN_ONLY: not Lean-only declarations of {where}: {stale}")
 
-missing = [t for t in lean_thms if t not in coq_thms]
-extra = [t for t in coq_thms if t not in lean_thms]
-if missing:
-    errors.append(f"Lean theorems without a Coq twin: {missing}")
-if extra:
-    errors.append(f"Coq theorems without a Lean twin: {extra}")
-dmissing = [d for d in lean_defs if d not in coq_defs]
-dextra = [d for d in coq_defs if d not in lean_defs]
-if dmissing:
-    errors.append(f"Lean definitions without a Coq twin: {dmissing}")
-if dextra:
-    errors.append(f"Coq definitions without a Lean twin: {dextra}")
+lean_thms, lean_defs = lean_decls(L)
+coq_thms, coq_defs = coq_decls(C)
+twin_names(lean_path, (lean_thms, lean_defs), (coq_thms, coq_defs))
 
 # Conclusions that say nothing.
 def statements_lean():
@@ -135,11 +143,8 @@ for t in main:
 # coq/Builds.v: the same forbidden words and empty conclusions; every main theorem listed.
 B = strip_coq(open(builds_path, encoding="utf-8").read())
 bassm = open(bassm_path, encoding="utf-8").read()
-for word in ["Admitted", "admit", "Axiom", "Axioms", "Parameter", "Parameters", "Conjecture",
-             "Hypothesis", "Hypotheses", "Variable", "Variables", "Abort", "Unset", "Bypass",
-             "Section", "Context", "Classical", "FunctionalExtensionality"]:
-    if re.search(r"(?<![\w.])" + word + r"(?![\w])", B):
-        errors.append(f"{builds_path}: forbidden `{word}`")
+forbidden(builds_path, B,
+          COQ_FORBIDDEN + ["Section", "Context", "Classical", "FunctionalExtensionality"])
 for m in re.finditer(r"^\s*(?:Theorem|Lemma|Corollary)\s+([\w']+)(.*?)(?=\bProof\.)", B,
                      flags=re.M | re.S):
     st1 = " ".join(m.group(2).split())
@@ -164,46 +169,10 @@ sys.path.insert(0, "scripts")
 import twins
 blean_only = twins.PAIRS["Builds"]["LEAN_ONLY"]
 BL = strip_lean(open(blean_path, encoding="utf-8").read())
-for word in ["sorry", "admit", "axiom", "unsafe", "implemented_by", "extern", "native_decide",
-             "opaque", "partial", "decreasing_by", "funext"]:
-    if re.search(r"(?<![\w.])" + word + r"(?![\w])", BL):
-        errors.append(f"{blean_path}: forbidden `{word}`")
-bl_thms = re.findall(r"^\s*theorem\s+([\w']+)", BL, flags=re.M)
-bl_defs = re.findall(r"^\s*(?:def|abbrev|inductive|structure)\s+([\w']+)", BL, flags=re.M)
-bc_thms = re.findall(r"^\s*(?:Theorem|Lemma|Corollary)\s+([\w']+)", B, flags=re.M)
-bc_defs = re.findall(r"^\s*(?:Definition|Inductive|Record)\s+([\w']+)", B, flags=re.M)
-for m in re.finditer(r"^\s*Fixpoint\s+([\w']+)", B, flags=re.M):
-    rest = B[m.end():]
-    proof_at, def_at = rest.find("Proof."), rest.find(":=")
-    nxt = re.search(r"^\s*(?:Fixpoint|Lemma|Theorem|Definition|Inductive|Record|Corollary)\b",
-                    rest, flags=re.M)
-    block = rest[:nxt.start() if nxt else len(rest)]
-    names = [m.group(1)] + re.findall(r"^\s*with\s+([\w']+)", block, flags=re.M)
-    if proof_at != -1 and (def_at == -1 or proof_at < def_at):
-        bc_thms += names
-    else:
-        bc_defs += names
-bc_defs += re.findall(r"^\s*with\s+([\w']+)\s*:\s*(?:Set|Type|Prop)\s*:=", B, flags=re.M)
-for side, xs in [("Builds.lean theorems", bl_thms), ("Builds.v theorems", bc_thms),
-                 ("Builds.lean definitions", bl_defs), ("Builds.v definitions", bc_defs)]:
-    if dupes(xs):
-        errors.append(f"{side} declared twice: {dupes(xs)}")
-bl_all, bc_all = bl_thms + bl_defs, bc_thms + bc_defs
-missing = [t for t in bl_thms if t not in bc_thms and t not in blean_only]
-extra = [t for t in bc_thms if t not in bl_thms]
-dmissing = [d for d in bl_defs if d not in bc_defs and d not in blean_only]
-dextra = [d for d in bc_defs if d not in bl_defs]
-if missing:
-    errors.append(f"{blean_path}: Lean theorems without a Coq twin: {missing}")
-if extra:
-    errors.append(f"{blean_path}: Coq theorems without a Lean twin: {extra}")
-if dmissing:
-    errors.append(f"{blean_path}: Lean definitions without a Coq twin: {dmissing}")
-if dextra:
-    errors.append(f"{blean_path}: Coq definitions without a Lean twin: {dextra}")
-stale = [n for n in blean_only if n not in bl_all or n in bc_all]
-if stale:
-    errors.append(f"scripts/twins.py LEAN_ONLY: not Lean-only declarations of {blean_path}: {stale}")
+forbidden(blean_path, BL, LEAN_FORBIDDEN + ["funext"])
+bl_thms, bl_defs = lean_decls(BL)
+bc_thms, bc_defs = coq_decls(B)
+twin_names(blean_path, (bl_thms, bl_defs), (bc_thms, bc_defs), blean_only)
 for t in bmain:
     if t not in bl_thms:
         errors.append(f"main theorem {t} missing from {blean_path}")
@@ -213,7 +182,7 @@ if errors:
     sys.exit(1)
 print(f"check-proofs: {lean_path}: {len(lean_thms)} Lean theorems, each with its Coq twin; "
       f"{len(lean_defs)} definitions twinned; no sorry/admit/axiom")
-bl_helpers = [n for n in bl_all if n in blean_only]
+bl_helpers = [n for n in bl_thms + bl_defs if n in blean_only]
 print(f"check-proofs: {blean_path}: {len(bc_thms)} Coq theorems and {len(bc_defs)} definitions, "
       f"each with its Lean twin ({len(bl_thms) + len(bl_defs) - len(bl_helpers)} twinned; "
       f"{len(bl_helpers)} Lean-only helpers); no sorry/admit/axiom/funext")
