@@ -188,48 +188,40 @@ print(f"check-proofs: {blean_path}: {len(bc_thms)} Coq theorems and {len(bc_defs
       f"{len(bl_helpers)} Lean-only helpers); no sorry/admit/axiom/funext")
 PY
 # The twins state the same things: every pair compared after normalization (scripts/twins.py).
-python3 scripts/twins.py lean/Confess/Parametricity.lean coq/Parametricity.v ||
-    fail "a Lean declaration and its Coq twin state different things (scripts/twins.py, Parametricity)"
-python3 scripts/twins.py lean/Confess/Builds.lean coq/Builds.v ||
-    fail "a Lean declaration and its Coq twin state different things (scripts/twins.py, Builds)"
+for dev in Parametricity Builds; do
+    python3 scripts/twins.py "lean/Confess/$dev.lean" "coq/$dev.v" ||
+        fail "a Lean declaration and its Coq twin state different things (scripts/twins.py, $dev)"
+done
 
 # Compile in a scratch copy so the tree gets no build products.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cp coq/Parametricity.v coq/Assumptions.v coq/Builds.v coq/BuildsAssumptions.v "$work/"
-(cd "$work" && coqc -Q . Confess Builds.v) || fail "coqc rejected coq/Builds.v"
-bassumptions=$(cd "$work" && coqc -Q . Confess BuildsAssumptions.v) ||
-    fail "coqc rejected coq/BuildsAssumptions.v"
-bexpected=$(grep -c '^Print Assumptions' coq/BuildsAssumptions.v)
-bclosed=$(grep -c '^Closed under the global context$' <<<"$bassumptions" || true)
-if [ "$bclosed" != "$bexpected" ]; then
-    echo "$bassumptions" >&2
-    fail "Print Assumptions (coq/Builds.v): $bclosed of $bexpected theorems are closed under the global context"
-fi
-echo "check-proofs: coq/Builds.v: Print Assumptions: all $bexpected theorems closed under the global context"
-(cd "$work" && coqc -Q . Confess Parametricity.v) || fail "coqc rejected coq/Parametricity.v"
-assumptions=$(cd "$work" && coqc -Q . Confess Assumptions.v) || fail "coqc rejected coq/Assumptions.v"
-expected=$(grep -c '^Print Assumptions' coq/Assumptions.v)
-closed=$(grep -c '^Closed under the global context$' <<<"$assumptions" || true)
-if [ "$closed" != "$expected" ]; then
-    echo "$assumptions" >&2
-    fail "Print Assumptions: $closed of $expected main theorems are closed under the global context"
-fi
-echo "check-proofs: Print Assumptions: all $expected main theorems closed under the global context"
-chk=$(cd "$work" && coqchk -silent -o -Q . Confess Confess.Parametricity 2>&1) || {
-    echo "$chk" >&2; fail "coqchk rejected Confess.Parametricity"; }
-for what in 'Axioms:' 'type-in-type:' 'unsafe (co)fixpoints:' 'positivity is assumed:'; do
-    grep -F "$what" <<<"$chk" | grep -q '<none>' || {
-        echo "$chk" >&2; fail "coqchk: the development relies on something under \"$what\""; }
-done
-echo "check-proofs: coqchk: Confess.Parametricity checked; axioms: none"
-chk=$(cd "$work" && coqchk -silent -o -Q . Confess Confess.Builds 2>&1) || {
-    echo "$chk" >&2; fail "coqchk rejected Confess.Builds"; }
-for what in 'Axioms:' 'type-in-type:' 'unsafe (co)fixpoints:' 'positivity is assumed:'; do
-    grep -F "$what" <<<"$chk" | grep -q '<none>' || {
-        echo "$chk" >&2; fail "coqchk (Confess.Builds): the development relies on something under \"$what\""; }
-done
-echo "check-proofs: coqchk: Confess.Builds checked; axioms: none"
+
+# check_coq DEV ASSUMPTIONS: coq/DEV.v compiles; every `Print Assumptions` of
+# coq/ASSUMPTIONS.v answers "Closed under the global context"; coqchk finds no axiom, no
+# type-in-type, no unsafe (co)fixpoint and no assumed positivity in Confess.DEV.
+check_coq() {
+    local dev=$1 assm=$2 out expected closed chk what
+    (cd "$work" && coqc -Q . Confess "$dev.v") || fail "coqc rejected coq/$dev.v"
+    out=$(cd "$work" && coqc -Q . Confess "$assm.v") || fail "coqc rejected coq/$assm.v"
+    expected=$(grep -c '^Print Assumptions' "coq/$assm.v")
+    closed=$(grep -c '^Closed under the global context$' <<<"$out" || true)
+    if [ "$closed" != "$expected" ]; then
+        echo "$out" >&2
+        fail "Print Assumptions (coq/$dev.v): $closed of $expected theorems are closed under the global context"
+    fi
+    echo "check-proofs: coq/$dev.v: Print Assumptions: all $expected theorems closed under the global context"
+    chk=$(cd "$work" && coqchk -silent -o -Q . Confess "Confess.$dev" 2>&1) || {
+        echo "$chk" >&2; fail "coqchk rejected Confess.$dev"; }
+    for what in 'Axioms:' 'type-in-type:' 'unsafe (co)fixpoints:' 'positivity is assumed:'; do
+        grep -F "$what" <<<"$chk" | grep -q '<none>' || {
+            echo "$chk" >&2; fail "coqchk (Confess.$dev): the development relies on something under \"$what\""; }
+    done
+    echo "check-proofs: coqchk: Confess.$dev checked; axioms: none"
+}
+check_coq Builds BuildsAssumptions
+check_coq Parametricity Assumptions
 
 if command -v lake >/dev/null; then
     (cd lean && lake build) || fail "lake build failed in lean/"
