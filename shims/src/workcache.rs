@@ -126,25 +126,16 @@ impl Check {
     pub fn of(path: &Path, memo: Option<&Path>) -> Option<Check> {
         let m = std::fs::metadata(path).ok()?;
         let (size, mtime_ns, ino) = (m.len(), m.mtime() * 1_000_000_000 + m.mtime_nsec(), m.ino());
-        let memo = memo.map(|d| {
-            let mut key = path.as_os_str().as_encoded_bytes().to_vec();
-            key.extend(format!("\0{size}\0{mtime_ns}\0{ino}").bytes());
-            d.join(format!("check-{}", sha256_hex(&key)))
-        });
-        let known = memo
-            .as_deref()
-            .and_then(|p| std::fs::read_to_string(p).ok())
-            .filter(|h| h.len() == 64);
-        let sha256 = match known {
-            Some(h) => h,
-            None => {
-                let h = hash_file(path).ok()?;
-                if let Some(p) = &memo {
-                    let _ = crate::ctx::write_atomic(p, h.as_bytes());
-                }
-                h
-            }
-        };
+        let mut key = path.as_os_str().as_encoded_bytes().to_vec();
+        key.extend(format!("\0{size}\0{mtime_ns}\0{ino}").bytes());
+        let sha256 = memoized(
+            memo,
+            "check",
+            &key,
+            |h| h.len() == 64,
+            || hash_file(path).ok().map(String::into_bytes),
+        )?;
+        let sha256 = String::from_utf8(sha256).ok()?;
         Some(Check {
             path: path.to_path_buf(),
             size,
@@ -532,36 +523,57 @@ pub fn driver_programs(
     let path = std::env::var_os(crate::session::ENV_REAL_PATH)
         .or_else(|| std::env::var_os("PATH"))
         .unwrap_or_default();
-    let file = memo.map(|d| {
-        let mut key = tool.as_os_str().as_encoded_bytes().to_vec();
-        for p in progs {
-            key.push(0);
-            key.extend(p.as_bytes());
-        }
+    let mut key = tool.as_os_str().as_encoded_bytes().to_vec();
+    for p in progs {
         key.push(0);
-        key.extend(path.as_encoded_bytes());
-        d.join(format!("programs-{}", &sha256_hex(&key)[..20]))
-    });
-    if let Some(text) = file.as_ref().and_then(|f| std::fs::read(f).ok()) {
-        let found: Vec<PathBuf> = text
-            .split(|b| *b == 0)
+        key.extend(p.as_bytes());
+    }
+    key.push(0);
+    key.extend(path.as_encoded_bytes());
+    let decode = |text: &[u8]| -> Vec<PathBuf> {
+        text.split(|b| *b == 0)
             .filter(|p| !p.is_empty())
             .map(|p| PathBuf::from(std::ffi::OsStr::from_bytes(p)))
-            .collect();
-        if found.iter().all(|p| p.is_file()) {
-            return found;
+            .collect()
+    };
+    let text = memoized(
+        memo,
+        "programs",
+        &key,
+        |text| decode(text).iter().all(|p| p.is_file()),
+        || {
+            let mut text = Vec::new();
+            for p in ask_driver(tool, progs, cwd, &path) {
+                text.extend(p.as_os_str().as_encoded_bytes());
+                text.push(0);
+            }
+            Some(text)
+        },
+    );
+    text.map_or_else(Vec::new, |t| decode(&t))
+}
+
+/// A value computed once per confession: kept in the session's cache directory `memo` under
+/// `NAME-sha256(key)` and used again while `valid` accepts it; without `memo`, computed each
+/// time. `None` when `compute` has no answer (nothing is kept then).
+fn memoized(
+    memo: Option<&Path>,
+    name: &str,
+    key: &[u8],
+    valid: impl Fn(&[u8]) -> bool,
+    compute: impl FnOnce() -> Option<Vec<u8>>,
+) -> Option<Vec<u8>> {
+    let file = memo.map(|d| d.join(format!("{name}-{}", sha256_hex(key))));
+    if let Some(known) = file.as_ref().and_then(|f| std::fs::read(f).ok()) {
+        if valid(&known) {
+            return Some(known);
         }
     }
-    let found = ask_driver(tool, progs, cwd, &path);
+    let value = compute()?;
     if let Some(f) = &file {
-        let mut text = Vec::new();
-        for p in &found {
-            text.extend(p.as_os_str().as_encoded_bytes());
-            text.push(0);
-        }
-        let _ = crate::ctx::write_atomic(f, &text);
+        let _ = crate::ctx::write_atomic(f, &value);
     }
-    found
+    Some(value)
 }
 
 fn ask_driver(tool: &Path, progs: &[&str], cwd: &Path, path: &std::ffi::OsStr) -> Vec<PathBuf> {
