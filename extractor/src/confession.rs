@@ -126,7 +126,12 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     );
     let mut build_secs = 0.0;
     let mut build_cpu = 0.0;
-    let mut build_started_ns = i64::MAX;
+    let build_dirs: Vec<&Path> = if driver.out_of_tree() {
+        vec![&scratch.build, &scratch.src]
+    } else {
+        vec![&scratch.src]
+    };
+    let mut before_build = None;
     let mut failure = None;
     let mut seen = Observed {
         // confess's own programs: neither reads from outside nor a toolchain's installation.
@@ -146,8 +151,8 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     };
     for step in &steps {
         let t = Instant::now();
-        if step.phase == Phase::Build {
-            build_started_ns = build_started_ns.min(confess_shims::ctx::now_ns());
+        if step.phase == Phase::Build && before_build.is_none() {
+            before_build = Some(crate::buildtree::Before::take(&build_dirs));
         }
         let cpu = children_cpu_secs();
         let started = events.now();
@@ -203,7 +208,8 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     );
     crate::interrupt::check()?;
     let mut conf = load(&scratch.session)?;
-    conf.build_started_ns = build_started_ns;
+    // With no build step run, the build wrote nothing.
+    conf.before_build = before_build.unwrap_or_else(|| crate::buildtree::Before::take(&build_dirs));
     let build_dir = if driver.out_of_tree() {
         &scratch.build
     } else {
@@ -752,7 +758,7 @@ pub fn load(session: &Path) -> Result<Confession> {
     Ok(Confession {
         events,
         tokens,
-        build_started_ns: 0,
+        before_build: crate::buildtree::Before::default(),
         packages,
     })
 }

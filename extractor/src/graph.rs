@@ -412,9 +412,9 @@ pub struct PkgQuery {
 pub struct Confession {
     pub events: Vec<(i64, Event)>,
     pub tokens: BTreeMap<String, Token>,
-    /// When the build phase started (ns since the epoch): build-tree files older than that
-    /// were made by configure, and count as generated only when the build reads them.
-    pub build_started_ns: i64,
+    /// The build tree when the build phase started: files the build phase did not make or
+    /// change were made by configure, and count as generated only when the build reads them.
+    pub before_build: crate::buildtree::Before,
     /// find_package requests, in the order they were made.
     pub packages: Vec<Package>,
 }
@@ -495,7 +495,7 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
             count_unknown(&mut g, t);
         }
     }
-    scan_generated(&mut g, &events, map, conf.build_started_ns);
+    scan_generated(&mut g, &events, map, &conf.before_build);
     keep_link_scripts(&mut g, map);
     add_runs(&mut g, &events, map);
     add_packages(&mut g, &conf.packages, map);
@@ -660,9 +660,15 @@ fn command_lines(text: &str, command: &str, name: &str) -> Vec<usize> {
     out
 }
 
-/// Every real file the build left in the build tree that the user's tree does not have is
-/// generated (objects and libraries are tokens, and depfiles are the shims' own writing).
-fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap, since_ns: i64) {
+/// Every real file the build phase made or changed in the build tree is generated (objects and
+/// libraries are tokens, and depfiles are the shims' own writing). What configure made is not,
+/// unless the build reads it: [`crate::buildtree::Before`] tells the two apart.
+fn scan_generated(
+    g: &mut Graph,
+    events: &[&Event],
+    map: &PathMap,
+    before: &crate::buildtree::Before,
+) {
     let mut shim_written: BTreeSet<std::path::PathBuf> = BTreeSet::new();
     for ev in events.iter().filter(|e| e.decision == "confessed") {
         for o in &ev.outputs {
@@ -713,14 +719,7 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap, since_ns: i64
         if loc.root != Root::Build || is_bookkeeping(&loc.path) {
             continue;
         }
-        let mtime = std::fs::metadata(&f)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_nanos() as i64)
-            .unwrap_or(i64::MAX);
-        // The kernel's file times are coarse (up to a clock tick behind): allow 10 ms.
-        if mtime < since_ns.saturating_sub(10_000_000) {
+        if !before.changed(&f) {
             continue;
         }
         let hash = confess_shims::token::hash_file(&f).unwrap_or_default();

@@ -4,6 +4,7 @@
 //! toolchain; the shims record events and write GraphNode tokens; this crate reads those facts
 //! back into a graph and writes compile_commands.json, graph.json, graph.dot and a summary.
 
+pub mod buildtree;
 pub mod cli;
 pub mod confession;
 pub mod diff;
