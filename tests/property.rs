@@ -664,7 +664,8 @@ impl<'a> GraphView<'a> {
                 let mut parts: Vec<String> =
                     of(&["source"]).into_iter().map(|s| self.sid(s)).collect();
                 // The case's own headers; the system's are the toolchain's.
-                for h in of(&["header"]) {
+                let headers = a["headers"].as_array().into_iter().flatten();
+                for h in headers.map(|h| h.as_u64().expect("header")) {
                     if !self.path(h).starts_with('/') {
                         parts.push(self.sid(h));
                     }

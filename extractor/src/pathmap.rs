@@ -42,6 +42,18 @@ impl std::fmt::Display for Loc {
     }
 }
 
+/// Where the absolute path `path` first occurs in `word`: at a slash, so only the slashes are
+/// searched for (a search for the whole path sets up a searcher on every call, and words are
+/// mapped by the hundred thousand).
+fn find_absolute(word: &str, path: &str) -> Option<usize> {
+    if !path.starts_with('/') {
+        return word.find(path);
+    }
+    word.match_indices('/')
+        .map(|(i, _)| i)
+        .find(|&i| word[i..].starts_with(path))
+}
+
 /// Where generated files are kept in the output directory `out` ([`PathMap::generated_dir`]).
 pub fn generated_dir(out: &Path, out_of_tree: bool) -> PathBuf {
     out.join(if out_of_tree { "build" } else { "generated" })
@@ -64,6 +76,9 @@ pub struct PathMap {
     pub extra: Vec<(PathBuf, PathBuf)>,
     /// Files that exist in the user's tree (relative paths), read once.
     user_files: BTreeSet<String>,
+    /// What [`PathMap::locate`] answered, by the path it was asked: most paths are asked
+    /// again and again (a header by every compile that reads it).
+    located: std::sync::Mutex<std::collections::HashMap<PathBuf, Loc>>,
 }
 
 impl PathMap {
@@ -94,6 +109,7 @@ impl PathMap {
             tool_dirs: Vec::new(),
             extra: Vec::new(),
             user_files,
+            located: Default::default(),
         }
     }
 
@@ -132,6 +148,17 @@ impl PathMap {
     /// Where an absolute path seen during the build belongs (a real path: a word of the
     /// confession becomes one through `raw::path`).
     pub fn locate(&self, abs: &Path) -> Loc {
+        // The scratch roots and the user's files do not change: an answer stays true.
+        let mut memo = self.located.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(loc) = memo.get(abs) {
+            return loc.clone();
+        }
+        let loc = self.locate_uncached(abs);
+        memo.insert(abs.to_path_buf(), loc.clone());
+        loc
+    }
+
+    fn locate_uncached(&self, abs: &Path) -> Loc {
         let abs = confess_shims::headers::lexical(abs);
         if let Ok(rel) = abs.strip_prefix(&self.scratch_src) {
             let rel = raw::text_path(rel).into_owned();
@@ -202,24 +229,28 @@ impl PathMap {
     /// Rewrites every scratch path inside a word (`-I/tmp/confess-x/src/inc` and the like).
     /// The word and the result are text.
     pub fn map_word(&self, word: &str, generated: &BTreeSet<String>) -> String {
+        // Every path this maps is absolute: a word with no slash (most flags) stays as it is.
+        if !word.contains('/') {
+            return word.to_string();
+        }
         for (from, to) in &self.extra {
             let f = raw::text_path(from);
-            if word.contains(f.as_ref()) {
+            if find_absolute(word, &f).is_some() {
                 return word.replace(f.as_ref(), &raw::text_path(to));
             }
         }
         // Every scratch path in the word, each up to the end of the word or of its list item
         // (`-Wl,-rpath,/s/build:/s/build/lib`, `--flag=/s/a,/s/b`).
-        let bases: Vec<String> = [&self.scratch_build, &self.scratch_src]
-            .iter()
-            .map(|b| raw::text_path(b).into_owned())
-            .collect();
+        let bases = [
+            raw::text_path(&self.scratch_build),
+            raw::text_path(&self.scratch_src),
+        ];
         let mut out = String::new();
         let mut rest = word;
         loop {
             let hit = bases
                 .iter()
-                .filter_map(|b| rest.find(b.as_str()).map(|i| (i, b.len())))
+                .filter_map(|b| find_absolute(rest, b).map(|i| (i, b.len())))
                 .min_by_key(|&(i, len)| (i, std::cmp::Reverse(len)));
             let Some((pos, len)) = hit else {
                 out.push_str(rest);

@@ -461,11 +461,9 @@ pub fn check_headers_against_graph(out: &Path, c: &Confessed) {
                             .is_some_and(|o| o.iter().any(|o| loc(o).as_deref() == Some(&k.output)))
                 })
                 .unwrap_or_else(|| panic!("no compile makes {}", k.output));
-            for i in a["inputs"].as_array().expect("inputs") {
-                if i["edge"] == "header" {
-                    if let Some(p) = loc(&i["node"]) {
-                        expected.insert(p);
-                    }
+            for h in a["headers"].as_array().into_iter().flatten() {
+                if let Some(p) = loc(h) {
+                    expected.insert(p);
                 }
             }
         }

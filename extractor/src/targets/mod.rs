@@ -518,19 +518,29 @@ pub fn build(
         .iter()
         .flat_map(|a| a.inputs.iter().map(|(_, i)| *i))
         .collect();
+    // Versions that an action reads and writes again at the same place (`ar` adding to an
+    // archive): not the last one. One pass over the actions, not one per artifact.
+    let versioned: BTreeSet<NodeId> = by_loc.values().flatten().copied().collect();
+    let rewritten: BTreeSet<NodeId> = g
+        .actions
+        .iter()
+        .flat_map(|a| {
+            a.inputs
+                .iter()
+                .map(|(_, i)| *i)
+                .filter(|i| versioned.contains(i))
+                .filter(|i| {
+                    let at = g.node(*i).loc.as_ref();
+                    a.outputs.iter().any(|o| g.node(*o).loc.as_ref() == at)
+                })
+        })
+        .collect();
     let mut node_target: BTreeMap<NodeId, usize> = BTreeMap::new();
     for (loc, versions) in &by_loc {
         let last = versions
             .iter()
             .copied()
-            .find(|v| {
-                !g.actions.iter().any(|a| {
-                    a.inputs.iter().any(|(_, i)| i == v)
-                        && a.outputs
-                            .iter()
-                            .any(|o| g.node(*o).loc.as_ref() == Some(loc))
-                })
-            })
+            .find(|v| !rewritten.contains(v))
             .unwrap_or(versions[versions.len() - 1]);
         // Made and deleted again during the build, and used by nothing: a probe (zstd's
         // Makefile links have_zlib.c in `$(shell)` to see whether zlib is there), not a target.
