@@ -85,11 +85,17 @@ impl std::fmt::Display for StoreError {
 pub fn index(path: &Path) -> Result<BTreeMap<String, Token>, StoreError> {
     let text = read_locked(path).map_err(StoreError::Io)?;
     let mut out = BTreeMap::new();
-    for tok in records(&text)? {
+    // One record at a time, the record itself moved in (its members are copies: the record
+    // keeps its own), so that no second copy of the whole store is held.
+    for r in headers(&text) {
+        let tok = r?.token()?;
         for t in tok.embedded() {
-            if !out.contains_key(&t.id) {
+            if !std::ptr::eq(t, &tok) && !out.contains_key(&t.id) {
                 out.insert(t.id.clone(), t.clone());
             }
+        }
+        if !out.contains_key(&tok.id) {
+            out.insert(tok.id.clone(), tok);
         }
     }
     Ok(out)
@@ -157,11 +163,6 @@ fn headers(text: &str) -> impl Iterator<Item = Result<Record<'_>, StoreError>> {
             body,
         }))
     })
-}
-
-/// The tokens of the store's text, in the order they were written.
-fn records(text: &str) -> Result<Vec<Token>, StoreError> {
-    headers(text).map(|r| r?.token()).collect()
 }
 
 /// The store as realization reads it: its text, and where the record naming each id starts.
