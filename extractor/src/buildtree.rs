@@ -85,16 +85,6 @@ impl Before {
             None => false,
         }
     }
-
-    /// How many files the snapshot holds.
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    /// Whether the snapshot holds no file.
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
 }
 
 #[cfg(test)]
@@ -114,7 +104,7 @@ mod tests {
             std::fs::write(p, "x").expect("write");
         }
         let before = Before::take(&[d.path()]);
-        assert_eq!(before.len(), 4);
+        assert_eq!(before.files.len(), 4);
         // Written again at once: same length, and perhaps the same coarse times.
         std::fs::write(&log, "y").expect("write");
         std::fs::write(d.path().join("new.c"), "z").expect("write");

@@ -126,11 +126,16 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     );
     let mut build_secs = 0.0;
     let mut build_cpu = 0.0;
-    let build_dirs: Vec<&Path> = if driver.out_of_tree() {
-        vec![&scratch.build, &scratch.src]
+    let build_dir = if driver.out_of_tree() {
+        &scratch.build
     } else {
-        vec![&scratch.src]
+        &scratch.src
     };
+    // The trees the build writes into, as graph::scan_generated walks them.
+    let mut build_dirs: Vec<&Path> = vec![build_dir];
+    if build_dir != &scratch.src {
+        build_dirs.push(&scratch.src);
+    }
     let mut before_build = None;
     let mut failure = None;
     let mut seen = Observed {
@@ -210,11 +215,6 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
     let mut conf = load(&scratch.session)?;
     // With no build step run, the build wrote nothing.
     conf.before_build = before_build.unwrap_or_else(|| crate::buildtree::Before::take(&build_dirs));
-    let build_dir = if driver.out_of_tree() {
-        &scratch.build
-    } else {
-        &scratch.src
-    };
     let mut map = PathMap::new(&scratch.src, build_dir, &src, &out);
     map.tool_dirs = vec![scratch.bin.clone(), scratch.bin_private.clone()];
     // Stub directories of made-up packages are kept in the output directory.
