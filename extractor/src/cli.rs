@@ -252,6 +252,18 @@ pub enum Cmd {
         #[arg(long)]
         unsealed: bool,
     },
+    /// Interpret a kept confession again, with this confess, from its confession/ directory
+    /// alone (no build runs; neither the sources nor the scratch directory are read): every
+    /// output is derived anew, the same bytes as the run that made it gave (log.jsonl aside).
+    /// Exits as that run did.
+    Extract {
+        /// The output directory of an earlier confession.
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Where the outputs go (default: FROM itself, replaced whole).
+        #[arg(long, short, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// List the targets of a confession already in the output directory (no build runs).
     Targets {
         #[command(flatten)]
@@ -440,6 +452,15 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             print!("{}", crate::explain::targets(&crate::explain::load(&out)?));
             return Ok(0);
         }
+        Cmd::Extract { from, out } => {
+            let outcome = crate::interpret::extract(&from, out.as_deref())?;
+            print!("{}", outcome.summary);
+            return match (outcome.build_failure, outcome.engine_lacks) {
+                (Some(e), _) => Err(e),
+                (None, Some(lacks)) => Err(Error::EngineForm { lacks }),
+                (None, None) => Ok(0),
+            };
+        }
         Cmd::Diff {
             a,
             b,
@@ -594,6 +615,7 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
         Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
         Cmd::Verify { .. }
         | Cmd::Targets { .. }
+        | Cmd::Extract { .. }
         | Cmd::Explain { .. }
         | Cmd::Diff { .. }
         | Cmd::Cache { .. }

@@ -5,7 +5,6 @@ use crate::drivers::{Driver, Step};
 use crate::emit;
 use crate::error::{Error, Result};
 use crate::graph::{self, Confession, Graph};
-use crate::pathmap::PathMap;
 use crate::scratch::Scratch;
 use crate::seal::{OutsideWrite, Seal};
 use confess_shims::session::{self as ss, Phase};
@@ -212,17 +211,9 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         serde_json::json!({"phase": "extraction"}),
     );
     crate::interrupt::check()?;
-    let mut conf = load(&scratch.session)?;
+    let conf = load(&scratch.session)?;
     // With no build step run, the build wrote nothing.
-    conf.before_build = before_build.unwrap_or_else(|| crate::buildtree::Before::take(&build_dirs));
-    let mut map = PathMap::new(&scratch.src, build_dir, &src, &out);
-    map.tool_dirs = vec![scratch.bin.clone(), scratch.bin_private.clone()];
-    // Stub directories of made-up packages are kept in the output directory.
-    map.extra = vec![(scratch.session.join("fake"), out.join("fake"))];
-    let mut graph = graph::build(&conf, &map);
-    graph.realized =
-        graph::Realization::read(&scratch.session.join("realized"), graph::looks(&conf));
-    graph.probes = graph::Probes::read(&scratch.session);
+    let before = before_build.unwrap_or_else(|| crate::buildtree::Before::take(&build_dirs));
     // A build that removes everything it can reach removes confess's own lock and stage
     // beside --out too (in the throwaway layer): they are not the build's writes.
     let own = [crate::outdir::lock_path(&out)?, stage.clone(), out.clone()];
@@ -230,72 +221,89 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         let p = confess_shims::raw::path(&w.path);
         !own.iter().any(|o| p.starts_with(o))
     });
-    graph.outside = seen.outside;
-    graph.network = seen.network;
-    graph.reads = seen.reads;
-    graph.reads_unobserved = seen.unobserved;
-    crate::interrupt::check()?;
-    let copies = crate::drivers::copies(driver, &scratch.src);
-    let pairs = text_pairs(&map, &scratch, driver.out_of_tree(), &copies);
-    let entries = write_outputs(&mut graph, &map, &staged, &scratch, &pairs, &opts.compdb)?;
-    let fake = scratch.session.join("fake");
-    if fake.exists() {
-        crate::scratch::copy_tree(&fake, &stage.join("fake"), &[])?;
-    }
-    // What the build system and the build said, with no scratch path in it.
-    for (from, name) in driver.keep(&scratch) {
-        if from.is_file() {
-            crate::scratch::copy_mapped(&from, &stage.join(name), &pairs)?;
-        } else if from.exists() {
-            crate::scratch::copy_tree_mapped(&from, &stage.join(name), &pairs)?;
-        }
-    }
-    crate::scratch::map_in_place(&log_path, &pairs)?;
-    // Targets and manifests come last: they read what the build system said of its targets
-    // (CMake's File API reply, kept just above).
-    let names = driver.names(&stage);
-    let confessed = crate::targets::build(&graph, &map, &out, &stage, &names, opts.outside);
-    // Labels are checked as they are written: a ref that names no target is confess's fault,
-    // and no manifest with one is written.
-    let dangling = confessed.dangling_labels();
-    if !dangling.is_empty() {
-        return Err(Error::Store {
-            path: out.join("dhall"),
-            reason: format!(
-                "confess made refs that name no target: {}; this is a bug in confess: please \
-                 report it with graph.json and build.log of this output directory",
-                dangling.join(", ")
-            ),
-        });
-    }
-    emit::dhall::write_all(&stage, &confessed, &opts.engine_root)?;
-    let target_dot = emit::dot::targets(&confessed);
-    write(&stage.join("graph.dot"), &target_dot)?;
-    let timing = emit::summary::Timing {
+    let text = |p: &Path| confess_shims::raw::text_path(p).into_owned();
+    let realization = graph::Realization::read(&scratch.session.join("realized"), Vec::new());
+    let mut record = crate::interpret::Record {
+        schema: crate::interpret::SCHEMA.into(),
+        confess: env!("CARGO_PKG_VERSION").into(),
+        driver: driver.name().into(),
+        source: text(&src),
+        out: text(&out),
+        scratch: crate::interpret::Layout {
+            root: text(&scratch.root),
+            src: text(&scratch.src),
+            build: text(build_dir),
+            session: text(&scratch.session),
+            bin: text(&scratch.bin),
+            bin_private: text(&scratch.bin_private),
+        },
+        copies: crate::drivers::copies(driver, &scratch.src)
+            .iter()
+            .map(|(u, c)| (text(u), text(c)))
+            .collect(),
+        keep: driver
+            .keep(&scratch)
+            .iter()
+            .map(|(from, name)| (text(from), (*name).to_string()))
+            .collect(),
+        options: crate::interpret::Shape {
+            outside: opts.outside,
+            exclude: opts
+                .compdb
+                .exclude
+                .iter()
+                .map(|g| g.as_str().to_string())
+                .collect(),
+            relative: opts.compdb.relative,
+            engine_schema: match &opts.engine_root {
+                emit::engine_dhall::EngineRoot::Bundled => None,
+                emit::engine_dhall::EngineRoot::Dir(d) => Some(text(d)),
+            },
+        },
         build_secs,
-        extract_secs: t.elapsed().as_secs_f64(),
+        extract_secs: 0.0,
+        realized: crate::interpret::Realized {
+            artifacts: realization.artifacts,
+            cached: realization.cached,
+            secs: realization.secs,
+        },
+        probes: graph::Probes::read(&scratch.session),
+        outside_writes: seen.outside,
+        network: seen.network,
+        reads: seen.reads,
+        reads_unobserved: seen.unobserved,
+        failure: failure.as_ref().and_then(crate::interpret::Failure::of),
     };
-    let what = format!(
-        "{} in {}",
-        driver.name(),
-        confess_shims::raw::text_path(&src)
-    );
-    let summary = emit::summary::render(&graph, &what, Some(&timing), &out);
-    write(&stage.join("summary.txt"), &summary)?;
-    let warnings: Vec<(String, String)> = emit::report::warnings(&graph, &confessed)
-        .into_iter()
-        .map(|w| (w.kind, w.message))
-        .collect();
-    write(
-        &stage.join("report.html"),
-        &emit::html::render(
-            &confessed,
-            &what,
-            &emit::summary::render(&graph, &what, None, &out),
-            &emit::html::svg(&target_dot),
-            &warnings,
-        ),
+    // The build's log as it was written, for interpretation to keep (mapped) like any other.
+    if log_path.is_file() {
+        let raw_log = scratch.session.join("build.log");
+        std::fs::copy(&log_path, &raw_log).map_err(|e| Error::io("copying", &log_path, e))?;
+    }
+    let kept = stage.join("confession");
+    let tree = crate::tree::Tree::live(before, &kept.join(crate::tree::FILES))?;
+    let done = crate::interpret::interpret(
+        &record,
+        conf,
+        tree,
+        &staged,
+        &crate::interpret::Writing {
+            compdb: &opts.compdb,
+            engine_root: &opts.engine_root,
+            clock: crate::interpret::Clock::Since(t),
+        },
     )?;
+    crate::interpret::save_session(&scratch.session, &kept)?;
+    record.extract_secs = done.extract_secs;
+    crate::interpret::write_record(&kept, &record)?;
+    let crate::interpret::Interpreted {
+        graph,
+        confessed,
+        summary,
+        conf,
+        pairs,
+        entries,
+        ..
+    } = done;
     crate::verify::record_invocation(&stage)?;
     events.push(
         "phase-end",
@@ -711,7 +719,24 @@ fn log_unreadable(log: &Path, e: confess_shims::events::ImportError) -> Error {
     }
 }
 
-/// Reads the event store and every token of a session (or of a saved confession).
+/// Reads the event store and every token of a kept confession (`OUT/confession`): its events
+/// joined the store when it was kept.
+pub fn load_kept(dir: &Path) -> Result<Confession> {
+    let db = ss::events_path(dir);
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| Error::Store {
+                path: db.clone(),
+                reason: e.to_string(),
+            })?;
+    let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
+        path: db.clone(),
+        reason: e.to_string(),
+    })?;
+    facts(dir, events)
+}
+
+/// Reads the event store and every token of a session.
 pub fn load(session: &Path) -> Result<Confession> {
     let db = ss::events_path(session);
     let mut conn =
@@ -734,13 +759,18 @@ pub fn load(session: &Path) -> Result<Confession> {
         path: db.clone(),
         reason: e.to_string(),
     })?;
+    facts(session, events)
+}
+
+/// The tokens and package requests of a session or a kept confession, with its events.
+fn facts(session: &Path, events: Vec<(i64, confess_shims::events::Event)>) -> Result<Confession> {
     let store = confess_shims::store::path(session);
     let tokens = confess_shims::store::index(&store).map_err(|e| Error::Store {
         path: store.clone(),
         reason: e.to_string(),
     })?;
     let mut packages = Vec::new();
-    let plog = session.join("packages.jsonl");
+    let plog = session.join(crate::interpret::PACKAGES);
     if let Ok(text) = std::fs::read_to_string(&plog) {
         for (n, line) in text
             .lines()
@@ -758,7 +788,6 @@ pub fn load(session: &Path) -> Result<Confession> {
     Ok(Confession {
         events,
         tokens,
-        before_build: crate::buildtree::Before::default(),
         packages,
     })
 }
@@ -767,12 +796,6 @@ fn write(path: &Path, text: &str) -> Result<()> {
     std::fs::write(path, text).map_err(|e| Error::io("writing", path, e))
 }
 
-/// Where each scratch path of a kept text (generated files, build.log, config.log, the File
-/// API reply, meson-info) goes, for `scratch::copy_mapped`: the source copy to the user's tree,
-/// an out-of-tree build directory to the output's `build/`, made-up packages' stubs to `fake/`,
-/// each copied directory to its own, a shim link to the real tool of its name (as on PATH), and
-/// what remains of the scratch root to `[scratch]`, which names no place that exists. (The
-/// longest replacement applies first.)
 /// What the shims get besides the session: the work cache's directory (empty when it is off)
 /// and the path map realization compiles with, from the scratch to where its paths stand for
 /// in outputs, general before specific (the last match applies).
@@ -814,103 +837,6 @@ fn shim_env(
             confess_shims::workcache::file_map_text(&map).into(),
         ),
     ]
-}
-
-fn text_pairs(
-    map: &PathMap,
-    scratch: &Scratch,
-    out_of_tree: bool,
-    copies: &[(PathBuf, PathBuf)],
-) -> Vec<(PathBuf, PathBuf)> {
-    let mut pairs = vec![(map.scratch_src.clone(), map.user_src.clone())];
-    if out_of_tree {
-        pairs.push((map.scratch_build.clone(), map.generated_dir.clone()));
-    }
-    pairs.extend(map.extra.iter().cloned());
-    pairs.extend(
-        copies
-            .iter()
-            .map(|(user, copy)| (copy.clone(), user.clone())),
-    );
-    for dir in [&scratch.bin, &scratch.bin_private] {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let name = e.file_name();
-            let real = which::which(&name).unwrap_or_else(|_| PathBuf::from(&name));
-            pairs.push((e.path(), real));
-        }
-    }
-    pairs.push((scratch.root.clone(), PathBuf::from("[scratch]")));
-    pairs
-}
-
-fn write_outputs(
-    g: &mut Graph,
-    map: &PathMap,
-    staged: &crate::outdir::Staged,
-    scratch: &Scratch,
-    pairs: &[(PathBuf, PathBuf)],
-    compdb: &emit::compdb::Options,
-) -> Result<Vec<emit::compdb::Entry>> {
-    let out_of_tree = map.out_of_tree();
-    let out = &staged.stage;
-    // Generated files are kept, so that outputs never point into the scratch directory. A
-    // generated file's hash is its kept copy's: the file as it is found, with no scratch path.
-    let mut kept = Vec::new();
-    for rel in &g.generated {
-        let loc = crate::pathmap::Loc {
-            root: crate::pathmap::Root::Build,
-            path: rel.clone(),
-        };
-        let from = map.scratch_root_join(&loc);
-        let to = staged.place(&map.generated_dir.join(confess_shims::raw::path(rel)));
-        if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
-        }
-        if from.is_file() && !confess_shims::token::is_token_file(&from) {
-            // Their text names the user's tree and the output directory, not the scratch copy.
-            crate::scratch::copy_mapped(&from, &to, pairs)?;
-            if let Some(id) = g.node_at(&loc) {
-                let hash = confess_shims::token::hash_file(&to)
-                    .map_err(|e| Error::io("reading", &to, e))?;
-                kept.push((id, hash));
-            }
-        }
-    }
-    for (id, hash) in kept {
-        g.set_hash(id, hash);
-    }
-    let g = &*g;
-    let entries = compdb.shape(emit::compdb::entries(g, map), &map.user_src);
-    write(
-        &out.join("compile_commands.json"),
-        &emit::compdb::render(&entries),
-    )?;
-    write(
-        &out.join("link_commands.json"),
-        &emit::compdb::render(&emit::compdb::links(g, map)),
-    )?;
-    let build_root = (!out_of_tree).then_some(map.user_src.as_path());
-    if out_of_tree {
-        // The build tree exists only here: lay out the directories build commands ran in, so
-        // that compile_commands.json's `directory` entries exist.
-        for a in &g.actions {
-            if a.cwd.root == crate::pathmap::Root::Build {
-                let d = staged.place(&map.generated_dir.join(&a.cwd.path));
-                std::fs::create_dir_all(&d).map_err(|e| Error::io("creating", &d, e))?;
-            }
-        }
-    }
-    let graph_json = out.join("graph.json");
-    let f = std::fs::File::create(&graph_json).map_err(|e| Error::io("writing", &graph_json, e))?;
-    emit::graph_json::write(f, g, map, build_root)
-        .map_err(|e| Error::io("writing", &graph_json, e))?;
-    write(&out.join("graph-files.dot"), &emit::dot::render(g))?;
-    write(&out.join("graph.txt"), &emit::text::render(g, map))?;
-    save_store(&scratch.session, &out.join("confession"))?;
-    Ok(entries)
 }
 
 /// `--compdb PATH`: the database written where the user asked (the project root, where clangd
@@ -961,26 +887,6 @@ fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<()> {
     .map_err(|e| Error::io("writing", dest, e))?;
     tmp.persist(dest)
         .map_err(|e| Error::io("writing", dest, e.error))?;
-    Ok(())
-}
-
-/// Keeps the facts: a compacted copy of the event store and the token store.
-fn save_store(session: &Path, to: &Path) -> Result<()> {
-    std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
-    let db = ss::events_path(session);
-    let dst = ss::events_path(to);
-    let conn = rusqlite::Connection::open(&db).map_err(|e| Error::Store {
-        path: db.clone(),
-        reason: e.to_string(),
-    })?;
-    conn.execute("VACUUM INTO ?1", [dst.display().to_string()])
-        .map_err(|e| Error::Store {
-            path: dst.clone(),
-            reason: e.to_string(),
-        })?;
-    let tokens = confess_shims::store::path(session);
-    std::fs::copy(&tokens, confess_shims::store::path(to))
-        .map_err(|e| Error::io("copying", &tokens, e))?;
     Ok(())
 }
 

@@ -170,7 +170,8 @@ pub struct Graph {
 
 /// Configure-phase compiler calls and the work cache (`confess_shims::probecache`), from the
 /// session's `probes.log`: what the run did, not what the build is (in the summary only).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Probes {
     /// Answered from the cache.
     pub hits: usize,
@@ -412,9 +413,6 @@ pub struct PkgQuery {
 pub struct Confession {
     pub events: Vec<(i64, Event)>,
     pub tokens: BTreeMap<String, Token>,
-    /// The build tree when the build phase started: files the build phase did not make or
-    /// change were made by configure, and count as generated only when the build reads them.
-    pub before_build: crate::buildtree::Before,
     /// find_package requests, in the order they were made.
     pub packages: Vec<Package>,
 }
@@ -495,7 +493,7 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
             count_unknown(&mut g, t);
         }
     }
-    scan_generated(&mut g, &events, map, &conf.before_build);
+    scan_generated(&mut g, &events, map);
     keep_link_scripts(&mut g, map);
     add_runs(&mut g, &events, map);
     add_packages(&mut g, &conf.packages, map);
@@ -563,13 +561,16 @@ fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
         if p.method == "FetchContent" {
             // The provider is called from CMake's FetchContent module: the request itself is
             // the project's FetchContent_Declare.
-            if let Some((file, lines)) = find_declare(&map.user_src, &p.name) {
+            if let Some((file, lines)) = find_declare(map, &p.name) {
                 p.file = raw::text_path(&file).into_owned();
                 p.lines = lines;
             }
         } else if p.method != "pkg-config" {
             let file = map.user_text(&raw::path(&p.file), &g.generated);
-            let text = std::fs::read_to_string(raw::path(&p.file)).unwrap_or_default();
+            let text = map
+                .tree
+                .read_to_string(&raw::path(&p.file))
+                .unwrap_or_default();
             p.lines = if p.method == "ExternalProject" {
                 command_lines(&text, "externalproject_add", &p.name)
             } else {
@@ -613,10 +614,10 @@ fn dedup_keep_order(v: &mut Vec<String>) {
 
 /// The project list file (CMakeLists.txt or *.cmake) that declares FetchContent content NAME,
 /// with the lines of the declaration.
-fn find_declare(root: &Path, name: &str) -> Option<(std::path::PathBuf, Vec<usize>)> {
+fn find_declare(map: &PathMap, name: &str) -> Option<(std::path::PathBuf, Vec<usize>)> {
     let mut files = Vec::new();
     let mut links = Vec::new();
-    list_files(root, &mut files, &mut links);
+    list_files(&map.tree, &map.user_src, &mut files, &mut links);
     files.sort();
     files
         .into_iter()
@@ -625,7 +626,7 @@ fn find_declare(root: &Path, name: &str) -> Option<(std::path::PathBuf, Vec<usiz
                 || f.extension().is_some_and(|e| e == "cmake")
         })
         .find_map(|f| {
-            let text = std::fs::read_to_string(&f).ok()?;
+            let text = map.tree.read_to_string(&f)?;
             let lines = command_lines(&text, "fetchcontent_declare", name);
             (!lines.is_empty()).then_some((f, lines))
         })
@@ -663,12 +664,7 @@ fn command_lines(text: &str, command: &str, name: &str) -> Vec<usize> {
 /// Every real file the build phase made or changed in the build tree is generated (objects and
 /// libraries are tokens, and depfiles are the shims' own writing). What configure made is not,
 /// unless the build reads it: [`crate::buildtree::Before`] tells the two apart.
-fn scan_generated(
-    g: &mut Graph,
-    events: &[&Event],
-    map: &PathMap,
-    before: &crate::buildtree::Before,
-) {
+fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
     let mut shim_written: BTreeSet<std::path::PathBuf> = BTreeSet::new();
     for ev in events.iter().filter(|e| e.decision == "confessed") {
         for o in &ev.outputs {
@@ -678,15 +674,15 @@ fn scan_generated(
     }
     let mut files = Vec::new();
     let mut links = Vec::new();
-    list_files(&map.scratch_build, &mut files, &mut links);
+    list_files(&map.tree, &map.scratch_build, &mut files, &mut links);
     if map.scratch_build != map.scratch_src {
-        list_files(&map.scratch_src, &mut files, &mut links);
+        list_files(&map.tree, &map.scratch_src, &mut files, &mut links);
     }
     files.sort();
     links.sort();
     // Symbolic links to artifacts (soname links, namelinks) are aliases of their node.
     for l in links {
-        let Ok(target) = std::fs::canonicalize(&l) else {
+        let Some(target) = map.tree.canonical(&l) else {
             continue;
         };
         let (from, to) = (map.locate(&l), map.locate(&target));
@@ -701,12 +697,12 @@ fn scan_generated(
         if shim_written.contains(&f) {
             continue;
         }
-        if let Ok(Some(t)) = Token::read(&f) {
+        if let crate::tree::TokenFile::Id(id) = map.tree.token(&f) {
             // A token where the shims did not write one: the build copied an artifact (zstd's
             // Makefile copies libzstd.a out of its object directory). The copy is an alias.
             let loc = map.locate(&f);
             if loc.root == Root::Build && !g.by_loc.contains_key(&loc) {
-                if let Some(id) = g.by_token(&t.id) {
+                if let Some(id) = g.by_token(&id) {
                     let n = &mut g.nodes[id.0 as usize];
                     if n.kind.is_artifact() && n.loc.as_ref() != Some(&loc) {
                         n.aliases.push(loc.path);
@@ -719,10 +715,10 @@ fn scan_generated(
         if loc.root != Root::Build || is_bookkeeping(&loc.path) {
             continue;
         }
-        if !before.changed(&f) {
+        if !map.tree.changed(&f) {
             continue;
         }
-        let hash = confess_shims::token::hash_file(&f).unwrap_or_default();
+        let hash = map.tree.hash(&f).unwrap_or_default();
         g.file_node(NodeKind::Generated, loc, &hash);
     }
 }
@@ -756,7 +752,10 @@ fn keep_link_scripts(g: &mut Graph, map: &PathMap) {
     }
     for f in found {
         let loc = map.locate(&f);
-        if loc.root == Root::Build && f.is_file() && !confess_shims::token::is_token_file(&f) {
+        if loc.root == Root::Build
+            && map.tree.is_file(&f)
+            && map.tree.token(&f) == crate::tree::TokenFile::No
+        {
             g.generated.insert(loc.path);
         }
     }
@@ -776,15 +775,19 @@ fn is_bookkeeping(rel: &str) -> bool {
 }
 
 /// The regular files and the symbolic links below `dir`.
-fn list_files(dir: &Path, out: &mut Vec<std::path::PathBuf>, links: &mut Vec<std::path::PathBuf>) {
-    crate::pathmap::walk(dir, &mut |p, ft| {
-        if ft.is_file() {
-            out.push(p.to_path_buf());
-        } else if ft.is_symlink() {
-            links.push(p.to_path_buf());
+fn list_files(
+    tree: &crate::tree::Tree,
+    dir: &Path,
+    out: &mut Vec<std::path::PathBuf>,
+    links: &mut Vec<std::path::PathBuf>,
+) {
+    for (p, kind) in tree.list(dir, None) {
+        match kind {
+            crate::tree::Kind::File => out.push(p),
+            crate::tree::Kind::Symlink => links.push(p),
+            crate::tree::Kind::Dir | crate::tree::Kind::Other => {}
         }
-        true
-    });
+    }
 }
 
 fn count_unknown(g: &mut Graph, t: &Token) {

@@ -76,30 +76,39 @@ pub struct PathMap {
     pub extra: Vec<(PathBuf, PathBuf)>,
     /// Files that exist in the user's tree (relative paths), read once.
     user_files: BTreeSet<String>,
+    /// What interpretation reads of the machine, answered and recorded (`tree`).
+    pub tree: crate::tree::Tree,
     /// What [`PathMap::locate`] answered, by the path it was asked: most paths are asked
     /// again and again (a header by every compile that reads it).
     located: std::sync::Mutex<std::collections::HashMap<PathBuf, Loc>>,
 }
 
 impl PathMap {
-    pub fn new(scratch_src: &Path, scratch_build: &Path, user_src: &Path, out: &Path) -> PathMap {
+    /// The map of a confession whose scratch copy is `scratch_src` and build directory
+    /// `scratch_build`, of the sources in `user_src`, written to `out`. The user's tree is
+    /// listed through `tree`, without `listed_out` (the output directory the confession was
+    /// made into: the same as `out`, but when a confession is interpreted again elsewhere).
+    pub fn new(
+        scratch_src: &Path,
+        scratch_build: &Path,
+        user_src: &Path,
+        out: &Path,
+        tree: crate::tree::Tree,
+        listed_out: &Path,
+    ) -> PathMap {
         // Directories are listed too (with a trailing slash) so that working directories that
         // exist in the user's tree map back to it.
         let mut user_files = BTreeSet::new();
-        walk(user_src, &mut |p, ft| {
-            if p == out {
-                return false;
-            }
+        for (p, kind) in tree.list(user_src, Some(listed_out)) {
             if let Ok(rel) = p.strip_prefix(user_src) {
                 let rel = raw::text_path(rel);
-                user_files.insert(if ft.is_dir() {
+                user_files.insert(if kind == crate::tree::Kind::Dir {
                     format!("{rel}/")
                 } else {
                     rel.into_owned()
                 });
             }
-            true
-        });
+        }
         let out_of_tree = scratch_src != scratch_build;
         PathMap {
             scratch_src: scratch_src.to_path_buf(),
@@ -109,6 +118,7 @@ impl PathMap {
             tool_dirs: Vec::new(),
             extra: Vec::new(),
             user_files,
+            tree,
             located: Default::default(),
         }
     }
@@ -136,7 +146,7 @@ impl PathMap {
                 .any(|d| p.parent() == Some(d.as_path()))
         {
             if let Some(name) = p.file_name() {
-                if let Ok(real) = which::which(name) {
+                if let Some(real) = self.tree.which(name) {
                     return raw::text_path(&real).into_owned();
                 }
                 return raw::text_os(name).into_owned();
@@ -358,6 +368,8 @@ mod tests {
             Path::new("/s/src"),
             &user,
             &t.path().join("out"),
+            crate::tree::Tree::for_test(),
+            &t.path().join("out"),
         );
         assert_eq!(
             m.locate(Path::new("/s/src/inc/a.h")),
@@ -406,6 +418,8 @@ mod tests {
             Path::new("/s/src"),
             Path::new("/s/build"),
             &user,
+            &t.path().join("out"),
+            crate::tree::Tree::for_test(),
             &t.path().join("out"),
         );
         let none = BTreeSet::new();

@@ -608,18 +608,20 @@ pub fn map_text(text: &str, pairs: &[(PathBuf, PathBuf)]) -> String {
 /// includes the header by absolute path), and that place is a scratch directory.
 pub fn copy_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Result<()> {
     let bytes = std::fs::read(from).map_err(|e| Error::io("reading", from, e))?;
-    let text = (!bytes.contains(&0))
-        .then(|| String::from_utf8(bytes.clone()).ok())
-        .flatten();
-    match text {
-        Some(t) => {
-            std::fs::write(to, map_text(&t, pairs)).map_err(|e| Error::io("writing", to, e))?;
-        }
-        None => {
-            std::fs::write(to, bytes).map_err(|e| Error::io("writing", to, e))?;
-        }
-    }
+    std::fs::write(to, mapped_bytes(bytes, pairs)).map_err(|e| Error::io("writing", to, e))?;
     copy_times(from, to)
+}
+
+/// A file's bytes with the path prefixes of `pairs` replaced (longest first) when it is text
+/// (UTF-8 with no NUL byte); other bytes as they are.
+pub fn mapped_bytes(bytes: Vec<u8>, pairs: &[(PathBuf, PathBuf)]) -> Vec<u8> {
+    if bytes.contains(&0) {
+        return bytes;
+    }
+    match String::from_utf8(bytes) {
+        Ok(t) => map_text(&t, pairs).into_bytes(),
+        Err(e) => e.into_bytes(),
+    }
 }
 
 /// `copy_mapped` of a file onto itself (through a sibling, renamed into place). A file that is

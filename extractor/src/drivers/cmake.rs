@@ -285,10 +285,6 @@ impl Driver for Cmake {
         vec![(scratch.build.join(".cmake/api/v1/reply"), "cmake-file-api")]
     }
 
-    fn names(&self, out: &Path) -> crate::targets::names::Names {
-        crate::targets::names::cmake(&out.join("cmake-file-api"))
-    }
-
     fn explain_failure(&self, log: &str) -> Option<String> {
         // CMake names the file and line: "CMake Error at CMakeLists.txt:12 (find_package):".
         // The first error in the project's own files (errors inside confess's toolchain or

@@ -56,9 +56,6 @@ pub trait Driver {
     /// What the build system calls its targets, read from what the confession kept in the
     /// output directory (CMake's File API reply). Targets with no name here are named after
     /// their output file.
-    fn names(&self, _out: &Path) -> crate::targets::names::Names {
-        crate::targets::names::Names::default()
-    }
     /// Words for the user when a step fails: the file and line the build system named.
     fn explain_failure(&self, _log: &str) -> Option<String> {
         None
@@ -103,6 +100,15 @@ pub fn copies(driver: &dyn Driver, copy: &Path) -> Vec<(PathBuf, PathBuf)> {
         .iter()
         .map(|rel| (join(driver.source(), rel), join(copy, rel)))
         .collect()
+}
+
+/// What the build system said of its targets' names, from what the output directory `out`
+/// keeps of it (CMake's File API reply); nothing for the build systems that say nothing.
+pub fn names(driver: &str, out: &Path) -> crate::targets::names::Names {
+    match driver {
+        "cmake" => crate::targets::names::cmake(&out.join("cmake-file-api")),
+        _ => crate::targets::names::Names::default(),
+    }
 }
 
 /// Copies what the driver builds from into `copy`, skipping `skip`.

@@ -199,8 +199,8 @@ fn in_project(p: &str) -> bool {
 }
 
 /// The engine's form of one of confess's targets. `machine` is the compiler's triple
-/// (`-dumpmachine`); `file` finds a manifest path on this machine (to hash what the project
-/// takes from outside). Sources are the compiled sources, then prebuilt files of the project
+/// (`-dumpmachine`); `hash_of` gives the content hash (`sha256:HEX`) of a file a manifest
+/// names (what the project takes from outside). Sources are the compiled sources, then prebuilt files of the project
 /// the link reads; deps are the project's targets (`Local`), then what comes from outside:
 /// libraries named by a path and other outside files as `External` (sha256 and path),
 /// pkg-config modules, and content the build fetched. `-l` libraries from outside are `Lib`
@@ -209,12 +209,12 @@ pub fn project(
     t: &own::Target,
     flags: Flags,
     machine: &str,
-    file: &dyn Fn(&str) -> std::path::PathBuf,
+    hash_of: &dyn Fn(&str) -> std::io::Result<String>,
 ) -> Result<model::Target, Lacks> {
     let compiler = compiler(&t.toolchain.compiler)?;
     let triple = triple(machine)?;
     let external = |p: &str| -> Result<model::Dep, Lacks> {
-        let hash = content_hash(&file(p)).map_err(|e| Lacks {
+        let hash = hash_of(p).map_err(|e| Lacks {
             part: "Dep.External".into(),
             value: p.into(),
             source: format!(

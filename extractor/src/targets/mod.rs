@@ -219,16 +219,9 @@ struct Facts {
 /// binary the configure phase ran.
 /// The version an assembler reports: nasm's `NASM version 2.16.01 ...`, yasm's `yasm 1.3.0`,
 /// as's `GNU assembler (GNU Binutils for Debian) 2.40`.
-fn ask_assembler(program: &str, tool: &str) -> Assembler {
+fn ask_assembler(tree: &crate::tree::Tree, program: &str, tool: &str) -> Assembler {
     let flag = if program == "nasm" { "-v" } else { "--version" };
-    let banner = std::process::Command::new(tool)
-        .arg(flag)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-        .unwrap_or_default();
+    let banner = tree.run(tool, &[flag]).unwrap_or_default();
     let line = banner.lines().next().unwrap_or_default();
     let version = match program {
         "nasm" => line
@@ -291,15 +284,10 @@ pub fn asm_flags(cmd: &confess_shims::asm::Command, path: &dyn Fn(&str) -> Strin
     out
 }
 
-fn ask_compiler(tool: &str) -> Facts {
+fn ask_compiler(tree: &crate::tree::Tree, tool: &str) -> Facts {
     let run = |arg: &str| {
-        std::process::Command::new(tool)
-            .arg(arg)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        tree.run(tool, &[arg])
+            .map(|o| o.trim().to_string())
             .unwrap_or_default()
     };
     let banner = run("--version");
@@ -420,7 +408,18 @@ struct Draft {
 }
 
 /// What targets built from sources outside the project tree become (`--outside`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum OutsideAs {
     /// Targets of their own, in packages under `_outside/`.
     #[default]
@@ -544,7 +543,7 @@ pub fn build(
             .unwrap_or(versions[versions.len() - 1]);
         // Made and deleted again during the build, and used by nothing: a probe (zstd's
         // Makefile links have_zlib.c in `$(shell)` to see whether zlib is there), not a target.
-        let gone = std::fs::symlink_metadata(map.scratch_root_join(loc)).is_err();
+        let gone = !map.tree.exists(&map.scratch_root_join(loc));
         if gone && g.node(last).aliases.is_empty() && !consumed.contains(&last) {
             transient.push(paths.loc(loc));
             continue;
@@ -989,7 +988,7 @@ pub fn build(
         let tool = tool.unwrap_or_else(|| "cc".into());
         let f = facts
             .entry(tool.clone())
-            .or_insert_with(|| ask_compiler(&tool));
+            .or_insert_with(|| ask_compiler(&map.tree, &tool));
         let mut deps: Vec<Dep> = d
             .uses
             .iter()
@@ -1012,7 +1011,7 @@ pub fn build(
                     },
                     assembler: assemblers
                         .entry(u.tool.clone())
-                        .or_insert_with(|| ask_assembler(program, &u.tool))
+                        .or_insert_with(|| ask_assembler(&map.tree, program, &u.tool))
                         .clone(),
                     flags: flags.clone(),
                 })
@@ -1105,13 +1104,23 @@ pub fn build(
             cxxflags: engine_of(c_units().filter(|u| u.cxx), &target.toolchain.cxxflags),
             ldflags: engine_ldflags,
         };
-        let file = |p: &str| -> PathBuf {
+        // A file of the output directory is read where it is written; any other, as the
+        // confession found it.
+        let hash_of = |p: &str| -> std::io::Result<String> {
             match p.strip_prefix("[out]") {
-                Some(rest) => written.join(rest.trim_start_matches('/')),
-                None => PathBuf::from(p),
+                Some(rest) => {
+                    crate::engine::content_hash(&written.join(rest.trim_start_matches('/')))
+                }
+                None => map
+                    .tree
+                    .hash(&confess_shims::raw::path(p))
+                    .map(|h| format!("sha256:{h}"))
+                    .ok_or_else(|| {
+                        std::io::Error::new(std::io::ErrorKind::NotFound, "cannot be read")
+                    }),
             }
         };
-        let engine = crate::engine::project(&target, engine_flags, &f.machine, &file);
+        let engine = crate::engine::project(&target, engine_flags, &f.machine, &hash_of);
         cmds.dedup();
         commands.insert(format!("{}:{}", d.dir, d.name), cmds);
         packages
@@ -1261,7 +1270,7 @@ fn outside_packages(drafts: &mut [Draft], map: &PathMap) {
     }
     // A project directory of that name would clash: then another underscore.
     let mut top = OUTSIDE.to_string();
-    while map.scratch_src.join(&top).exists() {
+    while map.tree.exists(&map.scratch_src.join(&top)) {
         top.push('_');
     }
     let parts = |d: &str| -> Vec<String> {

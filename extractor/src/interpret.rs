@@ -1,0 +1,570 @@
+//! Interpretation: from a confession's record to every output. The record is the shims' facts
+//! (the event store, the token store, the package requests), `run.json` (the run: where its
+//! scratch directory was, the driver's configuration as data, what the run did and what the
+//! seal observed) and the tree's record (`tree`: what interpretation read of the machine).
+//! A confession interprets right after its build; `confess extract --from` interprets a kept
+//! confession again, from those files alone, into the same outputs.
+
+use crate::emit;
+use crate::error::{Error, Result};
+use crate::graph::{self, Confession, Graph};
+use crate::pathmap::PathMap;
+use crate::tree::{Kind, Tree};
+use confess_shims::raw;
+use confess_shims::session as ss;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The run's record in a confession directory.
+pub const RUN: &str = "run.json";
+/// The package requests (find_package, pkg-config, ...) in a confession directory.
+pub const PACKAGES: &str = "packages.jsonl";
+/// `run.json`'s schema.
+pub const SCHEMA: &str = "confess-run/1";
+
+/// What a confession records of its run, besides the shims' facts (`confession/run.json`).
+/// Paths are text (`confess_shims::raw`).
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Record {
+    /// [`SCHEMA`].
+    pub schema: String,
+    /// The confess that made it.
+    pub confess: String,
+    /// The build system's name, as in `confess NAME`.
+    pub driver: String,
+    /// The user's source directory.
+    pub source: String,
+    /// The output directory the confession was made into.
+    pub out: String,
+    /// Where the scratch directory's parts were.
+    pub scratch: Layout,
+    /// Each copied directory of the user's (`confess ninja` far from its sources) and its
+    /// copy in the scratch.
+    pub copies: Vec<(String, String)>,
+    /// What the build system wrote that the output keeps (config.log, CMake's File API reply,
+    /// meson-info), and its name there.
+    pub keep: Vec<(String, String)>,
+    /// How the outputs are shaped.
+    pub options: Shape,
+    /// The build phase's wall time.
+    pub build_secs: f64,
+    /// Interpretation's wall time, as the summary gives it.
+    pub extract_secs: f64,
+    /// Artifacts built for real because the build looked inside them or ran them.
+    pub realized: Realized,
+    /// Configure-phase compiler calls and the work cache.
+    pub probes: graph::Probes,
+    /// What the seal observed: writes outside the build's trees, network attempts, reads from
+    /// outside, and the steps whose reads were not observed.
+    pub outside_writes: Vec<crate::seal::OutsideWrite>,
+    pub network: Vec<crate::seal::NetworkAttempts>,
+    pub reads: Vec<crate::seal::OutsideRead>,
+    pub reads_unobserved: Vec<String>,
+    /// The step that failed, when one did.
+    pub failure: Option<Failure>,
+}
+
+/// The scratch directory's parts.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Layout {
+    pub root: String,
+    /// The copy of the sources.
+    pub src: String,
+    /// Where the build wrote (`src` for in-source builds).
+    pub build: String,
+    /// Events, tokens, made-up packages.
+    pub session: String,
+    /// Shim links.
+    pub bin: String,
+    pub bin_private: String,
+}
+
+/// How the outputs are shaped: the options of the confessing command that interpretation
+/// reads.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Shape {
+    /// `--outside`.
+    pub outside: crate::targets::OutsideAs,
+    /// `--exclude`, each glob.
+    pub exclude: Vec<String>,
+    /// `--relative`.
+    pub relative: bool,
+    /// `--engine-schema DIR`.
+    pub engine_schema: Option<String>,
+}
+
+/// Realization's counts (`graph::Realization` without the calls, which the events give).
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Realized {
+    pub artifacts: usize,
+    pub cached: usize,
+    pub secs: f64,
+}
+
+/// A failed step, as `Error::BuildFailed` says it.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Failure {
+    pub command: String,
+    pub status: i32,
+    pub detail: String,
+}
+
+impl Failure {
+    /// The record of a failed step's error (`Error::BuildFailed`; any other is not a step's).
+    pub fn of(e: &Error) -> Option<Failure> {
+        match e {
+            Error::BuildFailed {
+                command,
+                status,
+                detail,
+            } => Some(Failure {
+                command: command.clone(),
+                status: *status,
+                detail: detail.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    pub fn error(&self) -> Error {
+        Error::BuildFailed {
+            command: self.command.clone(),
+            status: self.status,
+            detail: self.detail.clone(),
+        }
+    }
+}
+
+impl Shape {
+    fn compdb(&self) -> Result<emit::compdb::Options> {
+        Ok(emit::compdb::Options {
+            exclude: emit::compdb::Options::patterns(&self.exclude).map_err(Error::Usage)?,
+            relative: self.relative,
+            ..Default::default()
+        })
+    }
+
+    fn engine_root(&self) -> emit::engine_dhall::EngineRoot {
+        match &self.engine_schema {
+            Some(d) => emit::engine_dhall::EngineRoot::Dir(raw::path(d).into_owned()),
+            None => emit::engine_dhall::EngineRoot::Bundled,
+        }
+    }
+}
+
+/// What interpretation gives its caller.
+pub struct Interpreted {
+    pub graph: Graph,
+    pub confessed: crate::targets::Confessed,
+    pub summary: String,
+    pub conf: Confession,
+    /// Where each scratch path of a kept text goes (`confession::text_pairs`).
+    pub pairs: Vec<(PathBuf, PathBuf)>,
+    /// compile_commands.json's entries.
+    pub entries: Vec<emit::compdb::Entry>,
+    /// The interpretation's time, as the summary gives it.
+    pub extract_secs: f64,
+}
+
+fn path(t: &str) -> PathBuf {
+    raw::path(t).into_owned()
+}
+
+/// How the outputs are written: compile_commands.json's shape, where the manifests import
+/// the engine's types from, and the time the summary gives.
+pub struct Writing<'a> {
+    pub compdb: &'a emit::compdb::Options,
+    pub engine_root: &'a emit::engine_dhall::EngineRoot,
+    pub clock: Clock,
+}
+
+/// The interpretation's time in the summary.
+pub enum Clock {
+    /// Measured from this instant.
+    Since(Instant),
+    /// As recorded (a replay gives the time of the run that made the confession).
+    Recorded(f64),
+}
+
+/// Interprets a confession into the staged output directory: every output but the JSON log
+/// and the confession's own files (the caller's to write), with `confession/tree.jsonl`.
+pub fn interpret(
+    record: &Record,
+    conf: Confession,
+    tree: Tree,
+    staged: &crate::outdir::Staged,
+    how: &Writing,
+) -> Result<Interpreted> {
+    let out = staged.out.clone();
+    let stage = staged.stage.clone();
+    let s = &record.scratch;
+    let session = path(&s.session);
+    let src = path(&record.source);
+    let mut map = PathMap::new(
+        &path(&s.src),
+        &path(&s.build),
+        &src,
+        &out,
+        tree,
+        &path(&record.out),
+    );
+    map.tool_dirs = vec![path(&s.bin), path(&s.bin_private)];
+    // Stub directories of made-up packages are kept in the output directory.
+    map.extra = vec![(session.join("fake"), out.join("fake"))];
+    let mut graph = graph::build(&conf, &map);
+    graph.realized = graph::Realization {
+        artifacts: record.realized.artifacts,
+        cached: record.realized.cached,
+        secs: record.realized.secs,
+        looks: graph::looks(&conf),
+    };
+    graph.probes = record.probes.clone();
+    graph.outside = record.outside_writes.clone();
+    graph.network = record.network.clone();
+    graph.reads = record.reads.clone();
+    graph.reads_unobserved = record.reads_unobserved.clone();
+    crate::interrupt::check()?;
+    let copies: Vec<(PathBuf, PathBuf)> = record
+        .copies
+        .iter()
+        .map(|(u, c)| (path(u), path(c)))
+        .collect();
+    let pairs = text_pairs(&map, s, &copies);
+    let entries = write_outputs(&mut graph, &map, staged, &pairs, how.compdb)?;
+    copy_from_tree(&map.tree, &session.join("fake"), &stage.join("fake"), None)?;
+    // What the build system and the build said, with no scratch path in it.
+    for (from, name) in &record.keep {
+        copy_from_tree(&map.tree, &path(from), &stage.join(name), Some(&pairs))?;
+    }
+    copy_from_tree(
+        &map.tree,
+        &session.join("build.log"),
+        &stage.join("build.log"),
+        Some(&pairs),
+    )?;
+    // Targets and manifests come last: they read what the build system said of its targets
+    // (CMake's File API reply, kept just above).
+    let names = crate::drivers::names(&record.driver, &stage);
+    let confessed =
+        crate::targets::build(&graph, &map, &out, &stage, &names, record.options.outside);
+    // Labels are checked as they are written: a ref that names no target is confess's fault,
+    // and no manifest with one is written.
+    let dangling = confessed.dangling_labels();
+    if !dangling.is_empty() {
+        return Err(Error::Store {
+            path: out.join("dhall"),
+            reason: format!(
+                "confess made refs that name no target: {}; this is a bug in confess: please \
+                 report it with graph.json and build.log of this output directory",
+                dangling.join(", ")
+            ),
+        });
+    }
+    emit::dhall::write_all(&stage, &confessed, how.engine_root)?;
+    let target_dot = emit::dot::targets(&confessed);
+    write(&stage.join("graph.dot"), &target_dot)?;
+    let extract_secs = match how.clock {
+        Clock::Since(t) => t.elapsed().as_secs_f64(),
+        Clock::Recorded(secs) => secs,
+    };
+    let timing = emit::summary::Timing {
+        build_secs: record.build_secs,
+        extract_secs,
+    };
+    let what = format!("{} in {}", record.driver, record.source);
+    let summary = emit::summary::render(&graph, &what, Some(&timing), &out);
+    write(&stage.join("summary.txt"), &summary)?;
+    let warnings: Vec<(String, String)> = emit::report::warnings(&graph, &confessed)
+        .into_iter()
+        .map(|w| (w.kind, w.message))
+        .collect();
+    write(
+        &stage.join("report.html"),
+        &emit::html::render(
+            &confessed,
+            &what,
+            &emit::summary::render(&graph, &what, None, &out),
+            &emit::html::svg(&target_dot),
+            &warnings,
+        ),
+    )?;
+    let dir = stage.join("confession");
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
+    map.tree.save(&dir)?;
+    Ok(Interpreted {
+        graph,
+        confessed,
+        summary,
+        conf,
+        pairs,
+        entries,
+        extract_secs,
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).map_err(|e| Error::io("writing", path, e))
+}
+
+/// Copies the file or the tree at `from`, as the tree answers, to `to`; with `pairs`, each
+/// text file with its scratch paths replaced (`scratch::map_text`). Nothing there: nothing
+/// copied.
+fn copy_from_tree(
+    tree: &Tree,
+    from: &Path,
+    to: &Path,
+    pairs: Option<&[(PathBuf, PathBuf)]>,
+) -> Result<()> {
+    let put = |bytes: Vec<u8>, to: &Path| -> Result<()> {
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
+        }
+        let bytes = match pairs {
+            Some(p) => crate::scratch::mapped_bytes(bytes, p),
+            None => bytes,
+        };
+        std::fs::write(to, bytes).map_err(|e| Error::io("writing", to, e))
+    };
+    if tree.is_file(from) {
+        let bytes = tree.read(from).ok_or_else(|| Error::Store {
+            path: from.to_path_buf(),
+            reason: "the file cannot be read".into(),
+        })?;
+        return put(bytes, to);
+    }
+    if !tree.exists(from) {
+        return Ok(());
+    }
+    std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
+    for (p, kind) in tree.list(from, None) {
+        let Ok(rel) = p.strip_prefix(from) else {
+            continue;
+        };
+        match kind {
+            Kind::Dir => {
+                let d = to.join(rel);
+                std::fs::create_dir_all(&d).map_err(|e| Error::io("creating", &d, e))?;
+            }
+            Kind::File => {
+                if let Some(bytes) = tree.read(&p) {
+                    put(bytes, &to.join(rel))?;
+                }
+            }
+            Kind::Symlink | Kind::Other => {}
+        }
+    }
+    Ok(())
+}
+
+/// Where each scratch path of a kept text (generated files, build.log, config.log, the File
+/// API reply, meson-info) goes, for `scratch::map_text`: the source copy to the user's tree,
+/// an out-of-tree build directory to the output's `build/`, made-up packages' stubs to `fake/`,
+/// each copied directory to its own, a shim link to the real tool of its name (as on PATH), and
+/// what remains of the scratch root to `[scratch]`, which names no place that exists. (The
+/// longest replacement applies first.)
+fn text_pairs(map: &PathMap, s: &Layout, copies: &[(PathBuf, PathBuf)]) -> Vec<(PathBuf, PathBuf)> {
+    let mut pairs = vec![(map.scratch_src.clone(), map.user_src.clone())];
+    if map.out_of_tree() {
+        pairs.push((map.scratch_build.clone(), map.generated_dir.clone()));
+    }
+    pairs.extend(map.extra.iter().cloned());
+    pairs.extend(
+        copies
+            .iter()
+            .map(|(user, copy)| (copy.clone(), user.clone())),
+    );
+    for dir in [&s.bin, &s.bin_private] {
+        let dir = path(dir);
+        for (link, _) in map.tree.list(&dir, None) {
+            let Some(name) = link.file_name() else {
+                continue;
+            };
+            let real = map.tree.which(name).unwrap_or_else(|| PathBuf::from(name));
+            pairs.push((link, real));
+        }
+    }
+    pairs.push((path(&s.root), PathBuf::from("[scratch]")));
+    pairs
+}
+
+fn write_outputs(
+    g: &mut Graph,
+    map: &PathMap,
+    staged: &crate::outdir::Staged,
+    pairs: &[(PathBuf, PathBuf)],
+    compdb: &emit::compdb::Options,
+) -> Result<Vec<emit::compdb::Entry>> {
+    let out_of_tree = map.out_of_tree();
+    let out = &staged.stage;
+    // Generated files are kept, so that outputs never point into the scratch directory. A
+    // generated file's hash is its kept copy's: the file as it is found, with no scratch path.
+    let mut kept = Vec::new();
+    for rel in &g.generated {
+        let loc = crate::pathmap::Loc {
+            root: crate::pathmap::Root::Build,
+            path: rel.clone(),
+        };
+        let from = map.scratch_root_join(&loc);
+        let to = staged.place(&map.generated_dir.join(raw::path(rel)));
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
+        }
+        if map.tree.is_file(&from) && map.tree.token(&from) == crate::tree::TokenFile::No {
+            // Their text names the user's tree and the output directory, not the scratch copy.
+            copy_from_tree(&map.tree, &from, &to, Some(pairs))?;
+            if let Some(id) = g.node_at(&loc) {
+                let hash = confess_shims::token::hash_file(&to)
+                    .map_err(|e| Error::io("reading", &to, e))?;
+                kept.push((id, hash));
+            }
+        }
+    }
+    for (id, hash) in kept {
+        g.set_hash(id, hash);
+    }
+    let g = &*g;
+    let entries = compdb.shape(emit::compdb::entries(g, map), &map.user_src);
+    write(
+        &out.join("compile_commands.json"),
+        &emit::compdb::render(&entries),
+    )?;
+    write(
+        &out.join("link_commands.json"),
+        &emit::compdb::render(&emit::compdb::links(g, map)),
+    )?;
+    let build_root = (!out_of_tree).then_some(map.user_src.as_path());
+    if out_of_tree {
+        // The build tree exists only here: lay out the directories build commands ran in, so
+        // that compile_commands.json's `directory` entries exist.
+        for a in &g.actions {
+            if a.cwd.root == crate::pathmap::Root::Build {
+                let d = staged.place(&map.generated_dir.join(&a.cwd.path));
+                std::fs::create_dir_all(&d).map_err(|e| Error::io("creating", &d, e))?;
+            }
+        }
+    }
+    let graph_json = out.join("graph.json");
+    let f = std::fs::File::create(&graph_json).map_err(|e| Error::io("writing", &graph_json, e))?;
+    emit::graph_json::write(f, g, map, build_root)
+        .map_err(|e| Error::io("writing", &graph_json, e))?;
+    write(&out.join("graph-files.dot"), &emit::dot::render(g))?;
+    write(&out.join("graph.txt"), &emit::text::render(g, map))?;
+    Ok(entries)
+}
+
+/// Reads a kept confession's record (`DIR/confession/run.json`).
+pub fn read_record(dir: &Path) -> Result<Record> {
+    let p = dir.join("confession").join(RUN);
+    let text = std::fs::read_to_string(&p).map_err(|e| Error::Input {
+        path: p.clone(),
+        reason: format!(
+            "cannot read the run's record ({e}): {} is not a confession an extraction can run \
+             from (made by an earlier confess, or not a confess --out directory); confess the \
+             project again",
+            dir.display()
+        ),
+    })?;
+    let r: Record = serde_json::from_str(&text).map_err(|e| Error::Store {
+        path: p.clone(),
+        reason: format!("{e}: confess the project again with this version"),
+    })?;
+    if r.schema != SCHEMA {
+        return Err(Error::Store {
+            path: p,
+            reason: format!(
+                "schema {:?}, and this confess reads {SCHEMA:?}: confess the project again",
+                r.schema
+            ),
+        });
+    }
+    Ok(r)
+}
+
+/// Writes the run's record into the confession directory `dir`.
+pub fn write_record(dir: &Path, r: &Record) -> Result<()> {
+    let p = dir.join(RUN);
+    let text = serde_json::to_string_pretty(r).map_err(|e| Error::Store {
+        path: p.clone(),
+        reason: e.to_string(),
+    })?;
+    write(&p, &(text + "\n"))
+}
+
+/// The files of a confession directory that interpretation does not write: the stores, the
+/// package requests, the run's record, the command line, the contents the tree read.
+const KEPT: &[&str] = &[RUN, PACKAGES, "invocation.json", crate::tree::FILES];
+
+/// `confess extract --from FROM [--out OUT]`: interprets the confession kept in FROM again,
+/// with this confess, into OUT (FROM itself when not given). Needs nothing but FROM's
+/// `confession/`: not the scratch directory, not the sources.
+pub fn extract(from: &Path, out: Option<&Path>) -> Result<crate::confession::Outcome> {
+    let record = read_record(from)?;
+    let dir = from.join("confession");
+    let conf = crate::confession::load_kept(&dir)?;
+    let tree = Tree::replay(&dir)?;
+    let staged = crate::outdir::Staged::begin(out.unwrap_or(from), &path(&record.source))?;
+    let done = interpret(
+        &record,
+        conf,
+        tree,
+        &staged,
+        &Writing {
+            compdb: &record.options.compdb()?,
+            engine_root: &record.options.engine_root(),
+            clock: Clock::Recorded(record.extract_secs),
+        },
+    )?;
+    let to = staged.stage.join("confession");
+    let stores = [ss::events_path(&dir), confess_shims::store::path(&dir)];
+    for p in stores.into_iter().chain(KEPT.iter().map(|n| dir.join(n))) {
+        let Some(name) = p.file_name() else {
+            continue;
+        };
+        if p.is_dir() {
+            crate::scratch::copy_tree(&p, &to.join(name), &[])?;
+        } else if p.is_file() {
+            std::fs::copy(&p, to.join(name)).map_err(|e| Error::io("copying", &p, e))?;
+        }
+    }
+    crate::interrupt::check()?;
+    staged.commit()?;
+    Ok(crate::confession::Outcome {
+        summary: done.summary,
+        graph: done.graph,
+        build_failure: record.failure.as_ref().map(Failure::error),
+        engine_lacks: done.confessed.engine_lacks.clone(),
+        scratch_kept: None,
+    })
+}
+
+/// Keeps the stores of a session in the confession directory `to`: a compacted copy of the
+/// event store, the token store and the package requests.
+pub fn save_session(session: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
+    let db = ss::events_path(session);
+    let dst = ss::events_path(to);
+    let conn = rusqlite::Connection::open(&db).map_err(|e| Error::Store {
+        path: db.clone(),
+        reason: e.to_string(),
+    })?;
+    conn.execute("VACUUM INTO ?1", [dst.display().to_string()])
+        .map_err(|e| Error::Store {
+            path: dst.clone(),
+            reason: e.to_string(),
+        })?;
+    let tokens = confess_shims::store::path(session);
+    std::fs::copy(&tokens, confess_shims::store::path(to))
+        .map_err(|e| Error::io("copying", &tokens, e))?;
+    let packages = session.join(PACKAGES);
+    if packages.is_file() {
+        std::fs::copy(&packages, to.join(PACKAGES))
+            .map_err(|e| Error::io("copying", &packages, e))?;
+    }
+    Ok(())
+}
