@@ -95,8 +95,12 @@ struct Line {
 }
 
 enum Mode {
-    /// Asks the machine; file contents are kept in this directory as they are read.
-    Live { before: Before, files: PathBuf },
+    /// Asks the machine; file contents are kept in this directory as they are read (not at
+    /// all in a unit test's tree).
+    Live {
+        before: Before,
+        files: Option<PathBuf>,
+    },
     /// Answers from a record; file contents come from this directory.
     Replay { files: PathBuf },
 }
@@ -121,7 +125,7 @@ impl Tree {
         Ok(Tree {
             mode: Mode::Live {
                 before,
-                files: files.to_path_buf(),
+                files: Some(files.to_path_buf()),
             },
             answers: Mutex::default(),
             unanswered: Mutex::default(),
@@ -159,18 +163,24 @@ impl Tree {
     /// made by the build.
     #[cfg(test)]
     pub fn for_test() -> Tree {
-        let files = std::env::temp_dir().join(format!("confess-tree-test-{}", std::process::id()));
-        Tree::live(Before::default(), &files).expect("temp dir")
+        Tree {
+            mode: Mode::Live {
+                before: Before::default(),
+                files: None,
+            },
+            answers: Mutex::default(),
+            unanswered: Mutex::default(),
+        }
     }
 
-    fn ask(&self, q: Query, live: impl FnOnce(&Before, &Path) -> Answer) -> Option<Answer> {
+    fn ask(&self, q: Query, live: impl FnOnce(&Before, Option<&Path>) -> Answer) -> Option<Answer> {
         let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(a) = answers.get(&q) {
             return Some(a.clone());
         }
         match &self.mode {
             Mode::Live { before, files } => {
-                let a = live(before, files);
+                let a = live(before, files.as_deref());
                 answers.insert(q, a.clone());
                 Some(a)
             }
@@ -227,9 +237,10 @@ impl Tree {
                 return Answer::Content(None);
             };
             let sha = confess_shims::token::sha256_hex(&bytes);
-            let keep = files.join(&sha);
-            if !keep.exists() && std::fs::write(&keep, &bytes).is_err() {
-                return Answer::Content(None);
+            if let Some(keep) = files.map(|f| f.join(&sha)) {
+                if !keep.exists() && std::fs::write(&keep, &bytes).is_err() {
+                    return Answer::Content(None);
+                }
             }
             got = Some(bytes);
             Answer::Content(Some(sha))
@@ -240,8 +251,14 @@ impl Tree {
         match (a, &self.mode) {
             (
                 Some(Answer::Content(Some(sha))),
-                Mode::Live { files, .. } | Mode::Replay { files },
+                Mode::Live {
+                    files: Some(files), ..
+                }
+                | Mode::Replay { files },
             ) => std::fs::read(files.join(sha)).ok(),
+            (Some(Answer::Content(Some(_))), Mode::Live { files: None, .. }) => {
+                std::fs::read(p).ok()
+            }
             _ => None,
         }
     }
