@@ -276,3 +276,57 @@ fn a_record_that_cannot_answer_is_refused_naming_what_it_lacks() {
         "{said}"
     );
 }
+
+#[test]
+fn a_command_that_does_not_parse_is_kept_and_reported() {
+    require("make", "make");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fx = fixture("make/static-lib");
+    let run = confess(tmp.path(), &["make", fx.to_str().expect("utf-8")]);
+    run.assert_ok();
+    assert!(
+        !run.stdout().contains("commands not parsed"),
+        "{}",
+        run.stdout()
+    );
+    // The recorded words of main.c's compile, cut so that they do not parse: `-o` last.
+    let db = run.out.join("confession/events.sqlite");
+    let conn = rusqlite::Connection::open(&db).expect("store");
+    let (seq, argv): (i64, String) = conn
+        .query_row(
+            "SELECT seq, argv FROM events WHERE role = 'cc' AND decision = 'confessed' AND argv LIKE '%main.c%'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("main.c's compile");
+    let mut words: Vec<String> = serde_json::from_str(&argv).expect("argv");
+    words.push("-o".into());
+    conn.execute(
+        "UPDATE events SET argv = ?1 WHERE seq = ?2",
+        rusqlite::params![serde_json::to_string(&words).expect("json"), seq],
+    )
+    .expect("update");
+    drop(conn);
+    let x = extract(&run.out, None);
+    assert!(x.status.success(), "{}", String::from_utf8_lossy(&x.stderr));
+    let summary = String::from_utf8_lossy(&x.stdout);
+    assert!(summary.contains("commands not parsed   1"), "{summary}");
+    // Kept in the compile database, as it ran.
+    let cdb = run.json("compile_commands.json");
+    let entry = cdb
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|e| e["file"].as_str().is_some_and(|f| f.ends_with("/main.c")))
+        .unwrap_or_else(|| panic!("main.c is not in {cdb}"));
+    assert_eq!(strs(&entry["arguments"]).last(), Some(&"-o"), "{entry}");
+    // The source stays in its target; the command is reported.
+    let targets = run.json("targets.json");
+    let app = target_of(&targets, None, "app");
+    assert!(app.to_string().contains("main.c"), "{app}");
+    let html = run.read("report.html");
+    assert!(
+        html.contains("unparsed-command") && html.contains("-o is the last word and needs a value"),
+        "report.html does not report the command"
+    );
+}

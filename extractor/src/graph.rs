@@ -122,6 +122,57 @@ pub enum EdgeKind {
     Program,
 }
 
+/// An action's command line, parsed once, when the graph is built: every stage reads this, not
+/// the words again.
+#[derive(Clone, Debug)]
+pub enum Parsed {
+    /// A compiler driver's or the linker's words (roles `cc`, `c++`, `ld`), as gcc or clang
+    /// reads them.
+    Driver(Box<confess_shims::args::Command>),
+    /// An assembler's (`as`, `nasm`, `yasm`).
+    Assembler(Box<confess_shims::asm::Command>),
+    /// Words no stage reads as options (an archiver's, a program run).
+    Words,
+    /// A compiler's, linker's or assembler's words that do not parse: the action is kept with
+    /// its words, and reported (`report::warnings`); its flags are not taken.
+    Unparsed(String),
+}
+
+impl Parsed {
+    /// The command of a call in role `role`, with words `argv` run in `cwd` (a scratch path).
+    pub fn of(role: &str, argv: &[String], cwd: &Path) -> Parsed {
+        let Some((a0, rest)) = argv.split_first() else {
+            return Parsed::Words;
+        };
+        if let Some(tool) = confess_shims::asm::Assembler::of_role(role) {
+            return match confess_shims::asm::parse(tool, rest) {
+                Ok(c) => Parsed::Assembler(Box::new(c)),
+                Err(e) => Parsed::Unparsed(e),
+            };
+        }
+        if !matches!(role, "cc" | "c++" | "ld") {
+            return Parsed::Words;
+        }
+        match confess_shims::args::parse(rest, a0.contains("clang"), cwd) {
+            Ok(c) => Parsed::Driver(Box::new(c)),
+            Err(confess_shims::args::ParseError::MissingValue { flag }) => {
+                Parsed::Unparsed(format!("{flag} is the last word and needs a value"))
+            }
+            Err(confess_shims::args::ParseError::ResponseFile { path, reason }) => {
+                Parsed::Unparsed(format!("the response file {path}: {reason}"))
+            }
+        }
+    }
+
+    /// The driver's command, when it is one and parsed.
+    pub fn driver(&self) -> Option<&confess_shims::args::Command> {
+        match self {
+            Parsed::Driver(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Action {
     pub id: ActionId,
@@ -131,6 +182,9 @@ pub struct Action {
     pub cwd: Loc,
     /// argv as run (response files expanded), paths mapped out of the scratch copy.
     pub argv: Vec<String>,
+    /// `argv` parsed.
+    #[serde(skip)]
+    pub command: Parsed,
     pub inputs: Vec<(EdgeKind, NodeId)>,
     pub outputs: Vec<NodeId>,
 }
@@ -734,15 +788,12 @@ fn keep_link_scripts(g: &mut Graph, map: &PathMap) {
         .iter()
         .filter(|a| a.kind == ActionKind::Link && matches!(a.role.as_str(), "cc" | "c++"))
     {
-        let Some((a0, rest)) = a.argv.split_first() else {
+        let Some(cmd) = a.command.driver() else {
             continue;
         };
         let cwd = map.scratch_root_join(&a.cwd);
-        let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), &cwd) else {
-            continue;
-        };
         let abs = |p: &str| raw::text_path(&cwd.join(raw::path(p))).into_owned();
-        for f in crate::targets::flags::ldflags(&cmd, &abs) {
+        for f in crate::targets::flags::ldflags(cmd, &abs) {
             if let crate::targets::model::LDFlag::VersionScript(p)
             | crate::targets::model::LDFlag::Script(p) = f
             {
@@ -901,12 +952,15 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
         inputs.push((edge, node));
     }
     let id = ActionId(g.actions.len() as u32);
+    let argv = inst.argv.clone().unwrap_or_else(|| t.argv.clone());
+    let command = Parsed::of(&t.role, &argv, &raw::path(&t.cwd));
     g.actions.push(Action {
         id,
         kind,
         role: t.role.clone(),
         cwd: map.locate(&raw::path(&t.cwd)),
-        argv: inst.argv.clone().unwrap_or_else(|| t.argv.clone()),
+        argv,
+        command,
         inputs,
         outputs: vec![out],
     });
@@ -941,6 +995,7 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
             role: "exec".into(),
             cwd: map.locate(&raw::path(&ev.cwd)),
             argv,
+            command: Parsed::Words,
             inputs: vec![(EdgeKind::Program, prog)],
             outputs,
         });

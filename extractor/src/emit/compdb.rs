@@ -12,7 +12,7 @@
 
 use crate::graph::{ActionKind, EdgeKind, Graph};
 use crate::pathmap::{PathMap, Root};
-use confess_shims::args::{self, ArgKind, Command, Stop};
+use confess_shims::args::{ArgKind, Command, Stop};
 use confess_shims::flags::Meaning;
 use confess_shims::raw;
 use serde::Serialize;
@@ -46,14 +46,36 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
         let Some(src_loc) = g.node(src).loc.as_ref() else {
             continue;
         };
-        let Some((a0, rest)) = a.argv.split_first() else {
+        let Some(a0) = a.argv.first() else {
             continue;
         };
         let cwd = map.scratch_root_join(&a.cwd);
-        let Ok(cmd) = args::parse(rest, a0.contains("clang"), &cwd) else {
-            continue;
-        };
         let src_abs = map.scratch_root_join(src_loc);
+        let cmd = match &a.command {
+            crate::graph::Parsed::Driver(cmd) => cmd,
+            // Kept as the build ran it (report.md says it was not parsed): its words mapped
+            // as every other entry's are.
+            crate::graph::Parsed::Unparsed(_) => {
+                let Some(output) = a.outputs.first().and_then(|o| g.node(*o).loc.as_ref()) else {
+                    continue;
+                };
+                let output = map.user_path(&map.scratch_root_join(output), &g.generated);
+                let mut argv = vec![map.map_tool(a0)];
+                argv.extend(
+                    a.argv[1..].iter().map(|w| {
+                        map.map_relative(&map.map_word(w, &g.generated), &cwd, &g.generated)
+                    }),
+                );
+                out.push(Entry {
+                    directory: map.user_text(&cwd, &g.generated),
+                    file: map.user_text(&src_abs, &g.generated),
+                    arguments: argv,
+                    output: raw::text_path(&output).into_owned(),
+                });
+                continue;
+            }
+            _ => continue,
+        };
         // The source's own word on the command line.
         let own = cmd.inputs.iter().find(|i| {
             let p = raw::path(&i.path);
@@ -72,7 +94,7 @@ pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
         }
         let chain = halves
             .as_ref()
-            .map(|h| h.chain(&cmd, &cwd))
+            .map(|h| h.chain(cmd, &cwd))
             .unwrap_or_default();
         if let Some(h) = &halves {
             for dir in h.front(g, a, src_loc, &chain) {

@@ -369,6 +369,24 @@ pub fn warnings(graph: &crate::graph::Graph, confessed: &Confessed) -> Vec<Warni
             serde_json::json!({"target": f.target, "place": f.place, "word": f.word}),
         );
     }
+    for a in &graph.actions {
+        if let crate::graph::Parsed::Unparsed(why) = &a.command {
+            let words = shlex::try_join(a.argv.iter().map(String::as_str)).unwrap_or_default();
+            warn(
+                "unparsed-command",
+                format!(
+                    "the command `{words}` (in {}) does not parse ({why}): it is kept as it ran \
+                     (compile_commands.json, graph.json), and its flags are not in the targets",
+                    if a.cwd.path.is_empty() {
+                        ".".to_string()
+                    } else {
+                        a.cwd.to_string()
+                    }
+                ),
+                serde_json::json!({"argv": a.argv, "cwd": a.cwd.to_string(), "reason": why}),
+            );
+        }
+    }
     for w in &graph.outside {
         warn(
             "outside-write",

@@ -160,6 +160,18 @@ pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path:
             format!(" ({})", unknown.join(", "))
         }
     );
+    // Only when there are some: a command that does not parse is rare, and said.
+    let unparsed = g
+        .actions
+        .iter()
+        .filter(|a| matches!(a.command, crate::graph::Parsed::Unparsed(_)))
+        .count();
+    if unparsed > 0 {
+        let _ = writeln!(
+            s,
+            "  commands not parsed   {unparsed} (kept as they ran; report.html says which)"
+        );
+    }
     let _ = writeln!(
         s,
         "  output                {}",

@@ -967,20 +967,20 @@ pub fn build(
         let mut sysroot = us.iter().find_map(|u| u.sysroot.clone());
         let mut tool = c_units().next().map(|u| u.tool.clone());
         if let Some(a) = link {
-            if let Some((a0, rest)) = a.argv.split_first() {
+            if let Some(a0) = a.argv.first() {
                 let cwd = map.scratch_root_join(&a.cwd);
-                if let Ok(cmd) = confess_shims::args::parse(rest, a0.contains("clang"), &cwd) {
+                if let Some(cmd) = a.command.driver() {
                     let pf = |p: &str| paths.word(&cwd, p);
-                    ldflags = flags::ldflags(&cmd, &pf);
+                    ldflags = flags::ldflags(cmd, &pf);
                     let tf = |w: &str| paths.text(g, w);
                     let words = crate::engine::flags::Words {
                         path: &pf,
                         text: &tf,
                     };
-                    engine_ldflags = crate::engine::flags::ldflags(&cmd, &words, &|l| {
+                    engine_ldflags = crate::engine::flags::ldflags(cmd, &words, &|l| {
                         outside_library(&d.deps, l)
                     });
-                    sysroot = sysroot.or_else(|| flags::sysroot(&cmd, &pf));
+                    sysroot = sysroot.or_else(|| flags::sysroot(cmd, &pf));
                 }
                 tool = Some(map.map_tool(a0));
             }
@@ -1021,7 +1021,6 @@ pub fn build(
             TargetKind::ObjectLibrary => Vec::new(),
             _ => link_line(&Linked {
                 g,
-                map,
                 paths: &paths,
                 drafts: &drafts,
                 me: ti,
@@ -1319,7 +1318,6 @@ fn outside_packages(drafts: &mut [Draft], map: &PathMap) {
 /// What the link line of one target is read against.
 struct Linked<'a> {
     g: &'a Graph,
-    map: &'a PathMap,
     paths: &'a Paths<'a>,
     drafts: &'a [Draft],
     me: usize,
@@ -1416,10 +1414,7 @@ fn link_line(l: &Linked) -> Vec<LinkItem> {
     };
     // The driver's arguments give the options' places: each file input and `-l` is the next
     // recorded input. When the two do not line up, the inputs alone keep their order.
-    let parsed = a.argv.split_first().and_then(|(a0, rest)| {
-        let cwd = l.map.scratch_root_join(&a.cwd);
-        confess_shims::args::parse(rest, a0.contains("clang"), &cwd).ok()
-    });
+    let parsed = a.command.driver();
     let aligned = a.kind == ActionKind::Link
         && parsed.as_ref().is_some_and(|cmd| {
             let files = cmd.inputs.len()
@@ -1566,37 +1561,55 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
         .find(|(e, _)| *e == EdgeKind::Source)
         .map(|(_, n)| *n)?;
     let src = paths.loc(g.node(src_node).loc.as_ref()?);
-    let (a0, rest) = a.argv.split_first()?;
+    let a0 = a.argv.first()?;
     let cwd = map.scratch_root_join(&a.cwd);
     let object = a
         .outputs
         .iter()
         .find_map(|o| g.node(*o).loc.as_ref())
         .map(|l| paths.loc(l));
-    if let Some(tool) = confess_shims::asm::Assembler::of_role(&a.role) {
-        let cmd = confess_shims::asm::parse(tool, rest).ok()?;
-        let pf = |p: &str| paths.word(&cwd, p);
-        return Some(Unit {
-            object,
-            engine: Vec::new(),
-            cxx: false,
-            sysroot: None,
-            src,
-            flags: Vec::new(),
-            tool: map.map_tool(a0),
-            action: ai,
-            assembly: Some((tool.role().to_string(), asm_flags(&cmd, &pf))),
-        });
-    }
-    let cmd = confess_shims::args::parse(rest, a0.contains("clang"), &cwd).ok()?;
+    let assembler = confess_shims::asm::Assembler::of_role(&a.role);
+    let cmd = match &a.command {
+        crate::graph::Parsed::Driver(cmd) => cmd,
+        crate::graph::Parsed::Assembler(cmd) => {
+            let pf = |p: &str| paths.word(&cwd, p);
+            return Some(Unit {
+                object,
+                engine: Vec::new(),
+                cxx: false,
+                sysroot: None,
+                src,
+                flags: Vec::new(),
+                tool: map.map_tool(a0),
+                action: ai,
+                assembly: assembler.map(|t| (t.role().to_string(), asm_flags(cmd, &pf))),
+            });
+        }
+        // The source stays in its target, with no flags (report.md says the command was not
+        // parsed).
+        crate::graph::Parsed::Unparsed(_) => {
+            return Some(Unit {
+                object,
+                engine: Vec::new(),
+                cxx: a.role == "c++" || is_cxx_source(&src),
+                sysroot: None,
+                src,
+                flags: Vec::new(),
+                tool: map.map_tool(a0),
+                action: ai,
+                assembly: assembler.map(|t| (t.role().to_string(), Vec::new())),
+            });
+        }
+        crate::graph::Parsed::Words => return None,
+    };
     let pf = |p: &str| paths.word(&cwd, p);
-    let flags = flags::cflags(&cmd, &pf);
+    let flags = flags::cflags(cmd, &pf);
     let tf = |w: &str| paths.text(g, w);
     let words = crate::engine::flags::Words {
         path: &pf,
         text: &tf,
     };
-    let engine = crate::engine::flags::cflags(&cmd, &words)
+    let engine = crate::engine::flags::cflags(cmd, &words)
         .into_iter()
         .map(|s| s.flag)
         .collect();
@@ -1604,7 +1617,7 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
         object,
         engine,
         cxx: a.role == "c++" || is_cxx_source(&src),
-        sysroot: flags::sysroot(&cmd, &pf),
+        sysroot: flags::sysroot(cmd, &pf),
         src,
         flags,
         tool: map.map_tool(a0),
