@@ -7,12 +7,12 @@
 //! again (`raw::text_path`), so a name that is not UTF-8 comes out whole.
 
 use confess_shims::raw;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Which tree a path is relative to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Root {
     /// The user's source directory: files that exist there.
@@ -25,7 +25,7 @@ pub enum Root {
 }
 
 /// A path relative to a root.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Loc {
     pub root: Root,
     /// Text (see `confess_shims::raw`).

@@ -163,6 +163,87 @@ impl Serialize for Actions<'_> {
     }
 }
 
+/// graph.json read back (`confess verify` reads it): its roots, nodes and actions, typed as
+/// they are written (the fields no reader takes are passed over).
+#[derive(serde::Deserialize, Debug)]
+pub struct Read {
+    pub schema: String,
+    pub roots: RootsIn,
+    pub nodes: Vec<NodeIn>,
+    pub actions: Vec<ActionIn>,
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct RootsIn {
+    pub source: Option<String>,
+    /// The build root of an in-source build (laid over the sources); none out of tree.
+    pub build: Option<String>,
+    pub generated: Option<String>,
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct NodeIn {
+    pub id: u32,
+    pub kind: NodeKind,
+    pub root: Option<Root>,
+    pub path: Option<String>,
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct InputIn {
+    pub edge: EdgeKind,
+    pub node: u32,
+}
+
+#[derive(serde::Deserialize, Debug)]
+pub struct ActionIn {
+    pub id: u32,
+    pub kind: crate::graph::ActionKind,
+    pub role: String,
+    pub cwd: Loc,
+    pub argv: Vec<String>,
+    pub inputs: Vec<InputIn>,
+    #[serde(default)]
+    pub headers: Vec<u32>,
+    pub outputs: Vec<u32>,
+}
+
+impl Read {
+    /// Reads the graph.json at `path` (of this version's schema).
+    pub fn load(path: &std::path::Path) -> crate::error::Result<Read> {
+        let g: Read = crate::error::Error::read_json(path)?;
+        if g.schema != SCHEMA_ID {
+            return Err(crate::error::Error::Store {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "schema {:?}, and this confess reads {SCHEMA_ID:?}: confess the project \
+                     again (or `confess extract --from` its output directory)",
+                    g.schema
+                ),
+            });
+        }
+        Ok(g)
+    }
+
+    /// The node `id`.
+    pub fn node(&self, id: u32) -> Option<&NodeIn> {
+        self.nodes.get(id as usize).filter(|n| n.id == id)
+    }
+
+    /// The node's path as the manifests write it: `[build]/PATH` in the build tree, `.` for
+    /// the top of the sources, a source or system path as it is.
+    pub fn node_path(&self, id: u32) -> Option<String> {
+        let n = self.node(id)?;
+        let p = n.path.as_deref()?;
+        Some(match n.root? {
+            Root::Build if p.is_empty() => "[build]".to_string(),
+            Root::Build => format!("[build]/{p}"),
+            Root::Source if p.is_empty() => ".".to_string(),
+            _ => p.to_string(),
+        })
+    }
+}
+
 /// Writes graph.json to `w`.
 pub fn write(
     w: impl Write,

@@ -21,9 +21,10 @@
 use super::plan::Declared;
 use crate::engine::model as e;
 use crate::error::{Error, Result};
+use crate::graph::{ActionKind, EdgeKind};
+use crate::pathmap::Root;
 use crate::targets::model as own;
 use crate::targets::model::TargetKind;
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
 
@@ -247,7 +248,7 @@ pub fn check(out: &Path, declared: &[Declared]) -> Result<()> {
 /// of what the manifest build writes.
 fn graph(out: &Path, declared: &[Declared]) -> Result<()> {
     let path = out.join("graph.json");
-    let g: Value = Error::read_json(&path)?;
+    let g = crate::emit::graph_json::Read::load(&path)?;
     // Which target compiles each source, and which makes each output.
     let mut by_src: BTreeMap<&str, &str> = BTreeMap::new();
     let mut by_output: BTreeMap<&str, &str> = BTreeMap::new();
@@ -259,7 +260,6 @@ fn graph(out: &Path, declared: &[Declared]) -> Result<()> {
         }
         by_output.insert(&d.target.output, &d.label);
     }
-    let empty = Vec::new();
     let refuse_graph = |target: &str, what: String, why: String| {
         Error::Store {
         path: path.clone(),
@@ -269,23 +269,17 @@ fn graph(out: &Path, declared: &[Declared]) -> Result<()> {
     }
     };
     let mut seen: BTreeSet<String> = BTreeSet::new();
-    for a in g["actions"].as_array().unwrap_or(&empty) {
-        let kind = a["kind"].as_str().unwrap_or("");
-        let outputs: Vec<String> = a["outputs"]
-            .as_array()
-            .unwrap_or(&empty)
-            .iter()
-            .filter_map(|o| super::plan::node_path(&g, o))
-            .collect();
-        let user = match kind {
-            "compile" => a["inputs"]
-                .as_array()
-                .unwrap_or(&empty)
+    for a in &g.actions {
+        let kind = a.kind.as_str();
+        let outputs: Vec<String> = a.outputs.iter().filter_map(|o| g.node_path(*o)).collect();
+        let user = match a.kind {
+            ActionKind::Compile => a
+                .inputs
                 .iter()
-                .filter(|i| i["edge"] == "source")
-                .filter_map(|i| super::plan::node_path(&g, &i["node"]))
+                .filter(|i| i.edge == EdgeKind::Source)
+                .filter_map(|i| g.node_path(i.node))
                 .find_map(|s| by_src.get(s.as_str()).copied()),
-            "link" | "archive" => outputs
+            ActionKind::Link | ActionKind::Archive => outputs
                 .iter()
                 .find_map(|o| by_output.get(o.as_str()).copied()),
             _ => None,
@@ -293,13 +287,12 @@ fn graph(out: &Path, declared: &[Declared]) -> Result<()> {
         let Some(target) = user else {
             continue;
         };
-        let cwd_root = a["cwd"]["root"].as_str().unwrap_or("source");
-        let cwd = a["cwd"]["path"].as_str().unwrap_or("");
-        let cwd_word = match cwd_root {
-            "build" if cwd.is_empty() => "[build]".to_string(),
-            "build" => format!("[build]/{cwd}"),
-            "source" => cwd.to_string(),
-            _ => {
+        let cwd = a.cwd.path.as_str();
+        let cwd_word = match a.cwd.root {
+            Root::Build if cwd.is_empty() => "[build]".to_string(),
+            Root::Build => format!("[build]/{cwd}"),
+            Root::Source => cwd.to_string(),
+            Root::System => {
                 return Err(refuse_graph(
                     target,
                     format!("the {kind} of {} ran in {cwd}, which", outputs.join(", ")),
@@ -319,7 +312,7 @@ fn graph(out: &Path, declared: &[Declared]) -> Result<()> {
                 why,
             ));
         }
-        if kind == "compile" {
+        if a.kind == ActionKind::Compile {
             for o in outputs {
                 if seen.insert(o.clone()) {
                     if let Some(why) = judge(&o, Use::Written) {

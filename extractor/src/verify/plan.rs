@@ -15,8 +15,9 @@
 
 use super::render;
 use crate::error::{Error, Result};
+use crate::graph::{ActionKind, EdgeKind, NodeKind};
+use crate::pathmap::Root;
 use crate::targets::model::*;
-use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -283,32 +284,20 @@ pub struct Recorded {
     link_cwd: BTreeMap<String, PathBuf>,
 }
 
-pub(super) fn node_path(g: &Value, id: &Value) -> Option<String> {
-    let n = &g["nodes"][usize::try_from(id.as_u64()?).ok()?];
-    let p = n["path"].as_str()?;
-    Some(match n["root"].as_str()? {
-        "build" if p.is_empty() => "[build]".to_string(),
-        "build" => format!("[build]/{p}"),
-        "source" if p.is_empty() => ".".to_string(),
-        _ => p.to_string(),
-    })
-}
-
 impl Recorded {
     /// Reads graph.json; paths in it that name the user's tree or the output directory are
     /// turned into the verify scratch's.
     pub fn read(out: &Path, roots: &Roots) -> Result<Recorded> {
-        let path = out.join("graph.json");
-        let g: Value = Error::read_json(&path)?;
+        let g = crate::emit::graph_json::Read::load(&out.join("graph.json"))?;
         // graph.json names the user's sources and confess's copies of the build tree.
         let mut prefixes: Vec<(String, PathBuf)> = Vec::new();
-        for (k, to) in [
-            ("generated", &roots.build),
-            ("build", &roots.build),
-            ("source", &roots.src),
+        for (p, to) in [
+            (&g.roots.generated, &roots.build),
+            (&g.roots.build, &roots.build),
+            (&g.roots.source, &roots.src),
         ] {
-            if let Some(p) = g["roots"][k].as_str() {
-                prefixes.push((p.to_string(), to.clone()));
+            if let Some(p) = p {
+                prefixes.push((p.clone(), to.clone()));
             }
         }
         prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
@@ -333,40 +322,25 @@ impl Recorded {
             inputs: BTreeMap::new(),
             link_cwd: BTreeMap::new(),
         };
-        let empty = Vec::new();
-        for a in g["actions"].as_array().unwrap_or(&empty) {
-            let kind = a["kind"].as_str().unwrap_or("");
-            let outputs: Vec<String> = a["outputs"]
-                .as_array()
-                .unwrap_or(&empty)
-                .iter()
-                .filter_map(|o| node_path(&g, o))
-                .collect();
-            let cwd_root = a["cwd"]["root"].as_str().unwrap_or("source");
-            let cwd_rel = a["cwd"]["path"].as_str().unwrap_or("");
-            let cwd = match cwd_root {
-                "build" => roots.build.join(cwd_rel),
-                "source" => roots.src.join(cwd_rel),
-                _ => PathBuf::from(cwd_rel),
+        for a in &g.actions {
+            let outputs: Vec<String> = a.outputs.iter().filter_map(|o| g.node_path(*o)).collect();
+            let cwd_rel = PathBuf::from(&a.cwd.path);
+            let cwd = match a.cwd.root {
+                Root::Build => roots.build.join(cwd_rel),
+                Root::Source => roots.src.join(cwd_rel),
+                Root::System => cwd_rel,
             };
-            if kind == "compile" || kind == "assemble" {
-                let Some(src) = a["inputs"]
-                    .as_array()
-                    .unwrap_or(&empty)
+            if matches!(a.kind, ActionKind::Compile | ActionKind::Assemble) {
+                let Some(src) = a
+                    .inputs
                     .iter()
-                    .find(|i| i["edge"] == "source")
-                    .and_then(|i| node_path(&g, &i["node"]))
+                    .find(|i| i.edge == EdgeKind::Source)
+                    .and_then(|i| g.node_path(i.node))
                 else {
                     continue;
                 };
                 let src_abs = roots.path(&src);
-                let argv: Vec<String> = a["argv"]
-                    .as_array()
-                    .unwrap_or(&empty)
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(unmap)
-                    .collect();
+                let argv: Vec<String> = a.argv.iter().map(|w| unmap(w)).collect();
                 // The word that named the source, as the build spelled it.
                 let src_word = argv
                     .iter()
@@ -387,33 +361,34 @@ impl Recorded {
                     .unwrap_or_else(|| src_abs.display().to_string());
                 let include_words = include_words(&argv, &cwd);
                 let spelling = spelling(&argv, &cwd);
-                for o in a["outputs"].as_array().unwrap_or(&empty) {
-                    let Some(node) = o.as_u64() else { continue };
+                for &node in &a.outputs {
                     rec.compiles.entry(src.clone()).or_default().push(Compile {
-                        node,
+                        node: u64::from(node),
                         cwd: cwd.clone(),
                         src_word: src_word.clone(),
-                        object: node_path(&g, o),
+                        object: g.node_path(node),
                         argv: argv.clone(),
                         include_words: include_words.clone(),
                         spelling: spelling.clone(),
                     });
                 }
-            } else if kind == "archive" || kind == "link" {
-                let objs: Vec<u64> = a["inputs"]
-                    .as_array()
-                    .unwrap_or(&empty)
+            } else if matches!(a.kind, ActionKind::Archive | ActionKind::Link) {
+                let objs: Vec<u64> = a
+                    .inputs
                     .iter()
-                    .filter_map(|i| i["node"].as_u64())
+                    .map(|i| i.node)
                     .filter(|n| {
-                        matches!(
-                            g["nodes"][*n as usize]["kind"].as_str(),
-                            Some("object" | "assembly" | "relocatable")
-                        )
+                        g.node(*n).is_some_and(|n| {
+                            matches!(
+                                n.kind,
+                                NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
+                            )
+                        })
                     })
+                    .map(u64::from)
                     .collect();
                 for o in outputs {
-                    if kind == "link" {
+                    if a.kind == ActionKind::Link {
                         rec.link_cwd.insert(o.clone(), cwd.clone());
                     }
                     rec.inputs
@@ -1157,15 +1132,14 @@ pub struct CompileCheck {
 /// Compiles the graph has no record of (none in a confession of this version) are left out.
 pub fn compiles(out: &Path) -> Result<Vec<CompileCheck>> {
     let declared = load(out)?;
-    let path = out.join("graph.json");
-    let g: Value = Error::read_json(&path)?;
+    let g = crate::emit::graph_json::Read::load(&out.join("graph.json"))?;
     // The layout verify's scratch has: the sources in `src`, an out-of-tree build tree (one
     // graph.json gives no build root of its own) in `build` beside it, where relative words of
     // the recorded compiles (`-I../src/include`) name what they named. Nothing is read there.
     let base = Path::new("/confess-verify-plan");
     let roots = Roots {
         src: base.join("src"),
-        build: if g["roots"]["build"].is_null() {
+        build: if g.roots.build.is_none() {
             base.join("build")
         } else {
             base.join("src")
