@@ -1715,9 +1715,10 @@ fn cases() -> Vec<Case> {
             then: Kept,
         },
         Case {
-            name: "verify: a missing invocation record",
+            name: "verify: no record of the run nor of its command line",
             root_only: false,
             input: |e| {
+                std::fs::remove_file(e.out.join("confession/run.json")).expect("rm");
                 std::fs::remove_file(e.out.join("confession/invocation.json")).expect("rm");
                 on_out(e, "verify", &[])
             },
@@ -1726,14 +1727,37 @@ fn cases() -> Vec<Case> {
             then: Kept,
         },
         Case {
-            name: "verify: a garbled invocation record",
+            name: "verify: a garbled invocation record (a confession with no run record)",
             root_only: false,
             input: |e| {
+                std::fs::remove_file(e.out.join("confession/run.json")).expect("rm");
                 std::fs::write(e.out.join("confession/invocation.json"), "{").expect("write");
                 on_out(e, "verify", &[])
             },
             codes: &[6],
             message: "@OUT@/confession/invocation.json: EOF while parsing",
+            then: Kept,
+        },
+        Case {
+            name: "verify: a garbled run record",
+            root_only: false,
+            input: |e| {
+                std::fs::write(e.out.join("confession/run.json"), "{").expect("write");
+                on_out(e, "verify", &[])
+            },
+            codes: &[6],
+            message: "@OUT@/confession/run.json: EOF while parsing",
+            then: Kept,
+        },
+        Case {
+            name: "extract: a garbled run record",
+            root_only: false,
+            input: |e| {
+                std::fs::write(e.out.join("confession/run.json"), "{").expect("write");
+                Cmd::new(["extract", "--from"]).arg(&e.out)
+            },
+            codes: &[6],
+            message: "@OUT@/confession/run.json: EOF while parsing",
             then: Kept,
         },
     ]

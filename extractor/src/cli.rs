@@ -1,15 +1,7 @@
 //! Command-line interface: parsing is kept apart from what the commands do.
 
 use crate::confession::{self, Options};
-use crate::drivers::{
-    autotools::Autotools,
-    cmake::{Cmake, Deps, Generator},
-    make::Make,
-    meson::Meson,
-    ninja::Ninja,
-    run::Run,
-    Driver,
-};
+use crate::drivers::cmake::{Deps, Generator};
 use crate::error::Error;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -388,15 +380,16 @@ pub fn main() -> i32 {
     }
 }
 
-/// `confess verify`: the confession's own command line gives the build to run for real.
-fn verify(
-    out: PathBuf,
-    jobs: Option<usize>,
-    keep_scratch: bool,
-    unsealed: bool,
-) -> Result<i32, Error> {
-    let inv = crate::verify::read_invocation(&out)?;
-    let out = std::fs::canonicalize(&out).map_err(|e| Error::io("reading", &out, e))?;
+/// The build a confession ran, as its record keeps it (`run.json`), or as its command line
+/// says (a confession of an earlier confess, with no record).
+fn recorded_build(
+    out: &Path,
+) -> Result<(crate::drivers::Config, crate::interpret::BuildOptions), Error> {
+    if out.join("confession").join(crate::interpret::RUN).is_file() {
+        let r = crate::interpret::read_record(out)?;
+        return Ok((r.config, r.build));
+    }
+    let inv = crate::verify::read_invocation(out)?;
     let cli = Cli::try_parse_from(inv.args_os()).map_err(|e| Error::Input {
         path: out.join(crate::verify::INVOCATION),
         reason: format!("the recorded command line does not parse: {e}"),
@@ -406,20 +399,41 @@ fn verify(
         path: inv.cwd.clone(),
         reason: format!("the directory the confession ran in is gone ({e})"),
     })?;
-    let Some((driver, common)) = driver_of(cli.command)? else {
+    let Some((config, common)) = config_of(cli.command)? else {
         return Err(Error::Usage(
             "the recorded command is not a confession".into(),
         ));
     };
+    Ok((
+        config,
+        crate::interpret::BuildOptions {
+            jobs: common.jobs,
+            unsealed: common.unsealed,
+            network: common.network,
+        },
+    ))
+}
+
+/// `confess verify`: the confession's record (or its command line) gives the build to run for
+/// real.
+fn verify(
+    out: PathBuf,
+    jobs: Option<usize>,
+    keep_scratch: bool,
+    unsealed: bool,
+) -> Result<i32, Error> {
+    let (config, build) = recorded_build(&out)?;
+    let out = std::fs::canonicalize(&out).map_err(|e| Error::io("reading", &out, e))?;
+    let driver = config.driver()?;
     let report = crate::verify::run(
         driver.as_ref(),
         &crate::verify::Options {
             out,
-            jobs: jobs.or(common.jobs),
+            jobs: jobs.or(build.jobs),
             keep_scratch,
             seal: crate::seal::SealOptions {
-                unsealed: unsealed || common.unsealed,
-                network: common.network,
+                unsealed: unsealed || build.unsealed,
+                network: build.network,
             },
         },
     )?;
@@ -512,10 +526,10 @@ fn execute(cli: Cli) -> Result<i32, Error> {
         }
         c => c,
     };
-    let Some((driver, common)) = driver_of(command)? else {
+    let Some((config, common)) = config_of(command)? else {
         return Ok(0);
     };
-    let outcome = confession::run(driver.as_ref(), &common.options()?)?;
+    let outcome = confession::run(&config, &common.options()?)?;
     print!("{}", outcome.summary);
     if let Some((p, why)) = &outcome.scratch_kept {
         eprintln!("confess: scratch directory kept at {} ({why})", p.display());
@@ -556,10 +570,10 @@ fn confess_for_diff(src: &Path, out: &Path) -> Result<(), Error> {
         "--quiet".into(),
     ];
     let cli = Cli::try_parse_from(args).map_err(|e| Error::Usage(e.to_string()))?;
-    let Some((driver, common)) = driver_of(cli.command)? else {
+    let Some((config, common)) = config_of(cli.command)? else {
         return Ok(());
     };
-    let outcome = confession::run(driver.as_ref(), &common.options()?)?;
+    let outcome = confession::run(&config, &common.options()?)?;
     eprint!("{}", outcome.summary);
     match outcome.build_failure {
         Some(e) => Err(e),
@@ -568,18 +582,25 @@ fn confess_for_diff(src: &Path, out: &Path) -> Result<(), Error> {
     }
 }
 
-/// A driver and the options common to every confessing command.
-pub type Confessing = (Box<dyn Driver>, Common);
+/// A confessing command's driver configuration and its common options.
+pub type Confessing = (crate::drivers::Config, Common);
 
-/// The driver a confessing command runs, with its common options; `None` for the commands
-/// that read a confession instead of making one.
-pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
+/// The driver configuration a confessing command runs, with its common options; `None` for the
+/// commands that read a confession instead of making one.
+pub fn config_of(command: Cmd) -> Result<Option<Confessing>, Error> {
+    use crate::drivers::{absolute_text as abs, Config};
     Ok(Some(match command {
         Cmd::Make {
             src,
             common,
             make_args,
-        } => (Box::new(Make::new(&src, make_args)?), common),
+        } => (
+            Config::Make {
+                src: abs(&src),
+                make_args,
+            },
+            common,
+        ),
         Cmd::Autotools {
             src,
             common,
@@ -588,13 +609,13 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
             make_args,
             configure_args,
         } => (
-            Box::new(Autotools::new(
-                &src,
+            Config::Autotools {
+                src: abs(&src),
                 deps,
                 vpath,
                 configure_args,
                 make_args,
-            )?),
+            },
             common,
         ),
         Cmd::Meson {
@@ -604,15 +625,32 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
             all_targets,
             meson_args,
         } => (
-            Box::new(Meson::new(&src, deps, meson_args)?.all_targets(all_targets)),
+            Config::Meson {
+                src: abs(&src),
+                deps,
+                all_targets,
+                meson_args,
+            },
             common,
         ),
         Cmd::Ninja {
             build_dir,
             common,
             targets,
-        } => (Box::new(Ninja::new(&build_dir, targets)?), common),
-        Cmd::Run { dir, common, cmd } => (Box::new(Run::new(&dir, cmd)?), common),
+        } => (
+            Config::Ninja {
+                build_dir: abs(&build_dir),
+                targets,
+            },
+            common,
+        ),
+        Cmd::Run { dir, common, cmd } => (
+            Config::Run {
+                dir: abs(&dir),
+                cmd,
+            },
+            common,
+        ),
         Cmd::Verify { .. }
         | Cmd::Targets { .. }
         | Cmd::Extract { .. }
@@ -628,7 +666,13 @@ pub fn driver_of(command: Cmd) -> Result<Option<Confessing>, Error> {
             deps,
             cmake_args,
         } => (
-            Box::new(Cmake::new(&src, generator, deps, cmake_args)?.all_targets(all_targets)),
+            Config::Cmake {
+                src: abs(&src),
+                generator,
+                deps,
+                all_targets,
+                cmake_args,
+            },
             common,
         ),
     }))

@@ -81,7 +81,9 @@ pub fn shim_path() -> Result<PathBuf> {
 /// (`outdir::Staged`) and put in place in one step when it is complete: a run that fails
 /// before that, or is stopped by a signal, leaves `--out` as it was. A build that fails still
 /// gives a confession of what was recorded (its error comes back in `Outcome`).
-pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
+pub fn run(config: &crate::drivers::Config, opts: &Options) -> Result<Outcome> {
+    let driver = config.driver()?;
+    let driver = driver.as_ref();
     let src = driver.source().to_path_buf();
     opts.engine_root.check()?;
     check_jobs(opts.jobs)?;
@@ -227,6 +229,12 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Outcome> {
         schema: crate::interpret::SCHEMA.into(),
         confess: env!("CARGO_PKG_VERSION").into(),
         driver: driver.name().into(),
+        config: config.clone(),
+        build: crate::interpret::BuildOptions {
+            jobs: opts.jobs,
+            unsealed: opts.seal.unsealed,
+            network: opts.seal.network,
+        },
         source: text(&src),
         out: text(&out),
         scratch: crate::interpret::Layout {

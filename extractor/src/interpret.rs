@@ -34,6 +34,10 @@ pub struct Record {
     pub confess: String,
     /// The build system's name, as in `confess NAME`.
     pub driver: String,
+    /// The driver and its arguments (`confess verify` runs the same build for real from it).
+    pub config: crate::drivers::Config,
+    /// The build's options (`-j`, `--unsealed`, `--network`).
+    pub build: BuildOptions,
     /// The user's source directory.
     pub source: String,
     /// The output directory the confession was made into.
@@ -64,6 +68,18 @@ pub struct Record {
     pub reads_unobserved: Vec<String>,
     /// The step that failed, when one did.
     pub failure: Option<Failure>,
+}
+
+/// The options the build ran with.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct BuildOptions {
+    /// `-j`.
+    pub jobs: Option<usize>,
+    /// `--unsealed`.
+    pub unsealed: bool,
+    /// `--network`.
+    pub network: bool,
 }
 
 /// The scratch directory's parts.

@@ -15,7 +15,10 @@ pub const TOOLCHAIN: &str = include_str!("../../../toolchain-files/confess-toolc
 pub const DEPS: &str = include_str!("../../../toolchain-files/confess-deps.cmake");
 
 /// What find_package does under confess.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Deps {
     /// The real find_package where it finds the package, a made-up one otherwise.
     Auto,
@@ -35,7 +38,10 @@ impl Deps {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Generator {
     Ninja,
     Make,

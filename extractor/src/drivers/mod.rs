@@ -11,7 +11,13 @@ pub mod run;
 use crate::confession::Options;
 use crate::error::{Error, Result};
 use crate::scratch::Scratch;
+use autotools::Autotools;
+use cmake::Cmake;
 use confess_shims::session::Phase;
+use make::Make;
+use meson::Meson;
+use ninja::Ninja;
+use run::Run;
 use std::path::{Path, PathBuf};
 
 /// One command of a confession, run in the scratch copy.
@@ -100,6 +106,92 @@ pub fn copies(driver: &dyn Driver, copy: &Path) -> Vec<(PathBuf, PathBuf)> {
         .iter()
         .map(|rel| (join(driver.source(), rel), join(copy, rel)))
         .collect()
+}
+
+/// A confessing command's driver and its arguments, as data: what `run.json` keeps, so that
+/// `confess verify` runs the same build for real without parsing a command line again. Paths
+/// are absolute, in text form (`confess_shims::raw`).
+#[derive(serde::Serialize, serde::Deserialize, Clone, Debug, PartialEq)]
+#[serde(tag = "driver", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Config {
+    Make {
+        src: String,
+        make_args: Vec<String>,
+    },
+    Cmake {
+        src: String,
+        generator: cmake::Generator,
+        deps: cmake::Deps,
+        all_targets: bool,
+        cmake_args: Vec<String>,
+    },
+    Autotools {
+        src: String,
+        deps: cmake::Deps,
+        vpath: bool,
+        configure_args: Vec<String>,
+        make_args: Vec<String>,
+    },
+    Meson {
+        src: String,
+        deps: cmake::Deps,
+        all_targets: bool,
+        meson_args: Vec<String>,
+    },
+    Ninja {
+        build_dir: String,
+        targets: Vec<String>,
+    },
+    Run {
+        dir: String,
+        cmd: Vec<String>,
+    },
+}
+
+/// A directory of the command line, absolute (relative to the working directory), as text.
+pub fn absolute_text(p: &Path) -> String {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    confess_shims::raw::text_path(&abs).into_owned()
+}
+
+impl Config {
+    /// The driver this configuration names (its source directory checked as the command's is).
+    pub fn driver(&self) -> Result<Box<dyn Driver>> {
+        let p = |t: &str| confess_shims::raw::path(t).into_owned();
+        Ok(match self.clone() {
+            Config::Make { src, make_args } => Box::new(Make::new(&p(&src), make_args)?),
+            Config::Cmake {
+                src,
+                generator,
+                deps,
+                all_targets,
+                cmake_args,
+            } => Box::new(
+                Cmake::new(&p(&src), generator, deps, cmake_args)?.all_targets(all_targets),
+            ),
+            Config::Autotools {
+                src,
+                deps,
+                vpath,
+                configure_args,
+                make_args,
+            } => Box::new(Autotools::new(
+                &p(&src),
+                deps,
+                vpath,
+                configure_args,
+                make_args,
+            )?),
+            Config::Meson {
+                src,
+                deps,
+                all_targets,
+                meson_args,
+            } => Box::new(Meson::new(&p(&src), deps, meson_args)?.all_targets(all_targets)),
+            Config::Ninja { build_dir, targets } => Box::new(Ninja::new(&p(&build_dir), targets)?),
+            Config::Run { dir, cmd } => Box::new(Run::new(&p(&dir), cmd)?),
+        })
+    }
 }
 
 /// What the build system said of its targets' names, from what the output directory `out`
