@@ -778,19 +778,19 @@ fn facts(session: &Path, events: Vec<(i64, confess_shims::events::Event)>) -> Re
         reason: e.to_string(),
     })?;
     let mut packages = Vec::new();
-    let plog = session.join(crate::interpret::PACKAGES);
+    let plog = session.join(confess_shims::facts::PACKAGES);
     if let Ok(text) = std::fs::read_to_string(&plog) {
         for (n, line) in text
             .lines()
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
         {
-            let p: crate::graph::Package =
+            let p: confess_shims::facts::PackageRequest =
                 serde_json::from_str(line).map_err(|e| Error::Store {
                     path: plog.clone(),
                     reason: format!("line {}: {e}", n + 1),
                 })?;
-            packages.push(p);
+            packages.push(p.into());
         }
     }
     Ok(Confession {

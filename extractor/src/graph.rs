@@ -470,6 +470,27 @@ pub struct Package {
     pub queries: Vec<PkgQuery>,
 }
 
+impl From<confess_shims::facts::PackageRequest> for Package {
+    fn from(r: confess_shims::facts::PackageRequest) -> Package {
+        Package {
+            name: r.name,
+            method: r.method,
+            args: r.args,
+            file: r.file,
+            resolved: r.resolved,
+            found: r.found,
+            version: r.version,
+            targets: r.targets,
+            include_dirs: r.include_dirs,
+            libraries: r.libraries,
+            hook: r.hook,
+            url: r.url,
+            hash: r.hash,
+            ..Package::default()
+        }
+    }
+}
+
 /// One pkg-config call: its arguments as given, and the program that made it.
 #[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct PkgQuery {

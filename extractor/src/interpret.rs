@@ -19,7 +19,7 @@ use std::time::Instant;
 /// The run's record in a confession directory.
 pub const RUN: &str = "run.json";
 /// The package requests (find_package, pkg-config, ...) in a confession directory.
-pub const PACKAGES: &str = "packages.jsonl";
+pub const PACKAGES: &str = confess_shims::facts::PACKAGES;
 /// `run.json`'s schema.
 pub const SCHEMA: &str = "confess-run/1";
 

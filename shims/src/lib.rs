@@ -8,6 +8,7 @@ pub mod binutils;
 pub mod compile;
 pub mod ctx;
 pub mod events;
+pub mod facts;
 pub mod files;
 pub mod flags;
 pub mod headers;

@@ -103,10 +103,6 @@ pub fn lib_name(module: &str) -> String {
     module.strip_prefix("lib").unwrap_or(module).to_string()
 }
 
-fn escape_json(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
-}
-
 pub fn run(ctx: &Ctx) -> Result<i32> {
     let q = parse(ctx.args());
     let mode = std::env::var("CONFESS_DEPS").unwrap_or_else(|_| "auto".into());
@@ -212,7 +208,7 @@ fn real_version(ctx: &Ctx, m: &str) -> String {
 
 /// Appends the query to the session's package log, in the provider's format.
 fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
-    let path = ctx.session.dir.join("packages.jsonl");
+    let path = ctx.session.dir.join(crate::facts::PACKAGES);
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -225,32 +221,39 @@ fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
         })?;
     let fake = ctx.session.dir.join("fake").join("pkg-config");
     for m in &q.modules {
-        let args: Vec<String> = ctx.args().iter().map(|a| escape_json(a)).collect();
-        let (incs, libs) = if resolved == "fake" {
-            (
-                vec![escape_json(&crate::raw::text_path(
-                    &fake.join(crate::raw::path(m)).join("include"),
-                ))],
-                vec![escape_json(&lib_name(m))],
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
-        let line = format!(
-            "{{\"name\":{},\"method\":\"pkg-config\",\"args\":[{}],\"file\":{},\"resolved\":\"{resolved}\",\"found\":{found},\"version\":{},\"targets\":[],\"include_dirs\":[{}],\"libraries\":[{}]}}\n",
-            escape_json(m),
-            args.join(","),
-            escape_json(&caller(ctx)),
-            escape_json(&if resolved == "fake" {
+        let made_up = resolved == "fake";
+        let req = crate::facts::PackageRequest {
+            name: m.clone(),
+            method: "pkg-config".into(),
+            args: ctx.args().to_vec(),
+            file: caller(ctx),
+            resolved: resolved.into(),
+            found,
+            version: if made_up {
                 version_of(q, m)
             } else if found {
                 real_version(ctx, m)
             } else {
                 String::new()
-            }),
-            incs.join(","),
-            libs.join(","),
-        );
+            },
+            include_dirs: if made_up {
+                vec![
+                    crate::raw::text_path(&fake.join(crate::raw::path(m)).join("include"))
+                        .into_owned(),
+                ]
+            } else {
+                Vec::new()
+            },
+            libraries: if made_up {
+                vec![lib_name(m)]
+            } else {
+                Vec::new()
+            },
+            ..Default::default()
+        };
+        let mut line = serde_json::to_string(&req)
+            .map_err(|e| ShimError(format!("cannot record the pkg-config query: {e}")))?;
+        line.push('\n');
         f.write_all(line.as_bytes()).map_err(|e| {
             ShimError(format!(
                 "cannot record the pkg-config query in {}: {e}",
