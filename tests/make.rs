@@ -613,6 +613,6 @@ main.o: main.c\n\t$(CC) -c main.c -o main.o\n",
     run.assert_ok();
     let inv = run.json("confession/invocation.json");
     assert_eq!(inv["cwd"], src_text.as_str(), "{inv}");
-    let back = confess::verify::read_invocation(&run.out).expect("read back");
+    let back = confess::interpret::read_invocation(&run.out).expect("read back");
     assert_eq!(back.cwd, src);
 }

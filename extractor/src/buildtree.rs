@@ -49,7 +49,7 @@ impl Before {
         let now = i128::from(confess_shims::ctx::now_ns());
         let mut files = HashMap::new();
         for dir in dirs {
-            crate::pathmap::walk(dir, &mut |p, ft| {
+            crate::walk::walk(dir, &mut |p, ft| {
                 if ft.is_file() {
                     if let Ok(m) = std::fs::symlink_metadata(p) {
                         let s = Stamp::of(&m);

@@ -1,8 +1,9 @@
 //! Command-line interface: parsing is kept apart from what the commands do.
 
-use crate::confession::{self, Options};
+use crate::confession;
 use crate::drivers::cmake::{Deps, Generator};
 use crate::error::Error;
+use crate::options::Options;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -359,8 +360,8 @@ impl Common {
                         p.display()
                     )))
                 }
-                (LogFormat::Json, None) => Some(confession::JsonLog::InOut),
-                (LogFormat::Json, Some(p)) => Some(confession::JsonLog::File(
+                (LogFormat::Json, None) => Some(crate::options::JsonLog::InOut),
+                (LogFormat::Json, Some(p)) => Some(crate::options::JsonLog::File(
                     std::path::absolute(p).map_err(|e| Error::io("reading", p, e))?,
                 )),
             },
@@ -389,9 +390,9 @@ fn recorded_build(
         let r = crate::interpret::read_record(out)?;
         return Ok((r.config, r.build));
     }
-    let inv = crate::verify::read_invocation(out)?;
+    let inv = crate::interpret::read_invocation(out)?;
     let cli = Cli::try_parse_from(inv.args_os()).map_err(|e| Error::Input {
-        path: out.join(crate::verify::INVOCATION),
+        path: out.join(crate::interpret::INVOCATION),
         reason: format!("the recorded command line does not parse: {e}"),
     })?;
     // Relative paths of the command line are the directory it ran in's.

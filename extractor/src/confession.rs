@@ -5,6 +5,9 @@ use crate::drivers::{Driver, Step};
 use crate::emit;
 use crate::error::{Error, Result};
 use crate::graph::{self, Confession, Graph};
+use crate::interpret::{load, Outcome};
+use crate::options::{check_jobs, JsonLog, Options};
+use crate::scratch::shim_path;
 use crate::scratch::Scratch;
 use crate::seal::{OutsideWrite, Seal};
 use confess_shims::session::{self as ss, Phase};
@@ -12,70 +15,6 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
-
-/// Options shared by every driver.
-#[derive(Clone, Debug)]
-pub struct Options {
-    pub out: PathBuf,
-    pub jobs: Option<usize>,
-    pub keep_scratch: bool,
-    /// Show a progress line on a terminal.
-    pub progress: bool,
-    /// Print the timing lines (build phase wall and CPU time, peak memory) on stderr.
-    pub verbose: bool,
-    /// Where the engine form imports the engine's types from.
-    pub engine_root: crate::emit::engine_dhall::EngineRoot,
-    /// Whether the build runs sealed, and with network.
-    pub seal: crate::seal::SealOptions,
-    /// compile_commands.json's shape, and where else it goes.
-    pub compdb: emit::compdb::Options,
-    /// What targets built from sources outside the project tree become.
-    pub outside: crate::targets::OutsideAs,
-    /// `--log-format json`: where the JSON event log goes (`log.jsonl` in the output directory,
-    /// or `--log-file`).
-    pub json_log: Option<JsonLog>,
-}
-
-/// Where `--log-format json` writes its log.
-#[derive(Clone, Debug)]
-pub enum JsonLog {
-    /// `log.jsonl` in the output directory.
-    InOut,
-    /// `--log-file PATH`.
-    File(PathBuf),
-}
-
-/// What a finished confession leaves for the caller.
-pub struct Outcome {
-    pub graph: Graph,
-    pub summary: String,
-    pub build_failure: Option<Error>,
-    /// What the engine's types cannot express of the build (no engine form was written).
-    pub engine_lacks: Option<crate::engine::Lacks>,
-    /// The kept scratch directory (`--keep-scratch`), and why it is where it is.
-    pub scratch_kept: Option<(PathBuf, String)>,
-}
-
-pub fn shim_path() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("CONFESS_SHIM") {
-        return Ok(PathBuf::from(p));
-    }
-    let me = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
-    let p = me
-        .parent()
-        .map(|d| d.join("confess-shim"))
-        .unwrap_or_default();
-    if p.is_file() {
-        return std::fs::canonicalize(&p).map_err(|e| Error::io("reading", &p, e));
-    }
-    Err(Error::MissingTool {
-        tool: "confess-shim".into(),
-        hint: format!(
-            "it is built and installed with confess and must sit beside it ({}); or set CONFESS_SHIM",
-            p.display()
-        ),
-    })
-}
 
 /// Confesses a build. Everything is written into a staging directory beside `--out`
 /// (`outdir::Staged`) and put in place in one step when it is complete: a run that fails
@@ -312,7 +251,7 @@ pub fn run(config: &crate::drivers::Config, opts: &Options) -> Result<Outcome> {
         entries,
         ..
     } = done;
-    crate::verify::record_invocation(&stage)?;
+    crate::interpret::record_invocation(&stage)?;
     events.push(
         "phase-end",
         events.now(),
@@ -370,20 +309,6 @@ pub fn run(config: &crate::drivers::Config, opts: &Options) -> Result<Outcome> {
             .keep_scratch
             .then(|| (scratch.root.clone(), scratch.placed.clone())),
     })
-}
-
-/// The most parallel jobs confess passes on: far more than any machine has cores, and few
-/// enough that a typo (`-j 99999999999`) is an error, not a build that forks until it hangs.
-pub const MAX_JOBS: usize = 4096;
-
-/// `-j N` is 1 to `MAX_JOBS`.
-pub fn check_jobs(jobs: Option<usize>) -> Result<()> {
-    match jobs {
-        Some(n) if n == 0 || n > MAX_JOBS => Err(Error::Usage(format!(
-            "-j {n}: give a number of parallel jobs from 1 to {MAX_JOBS}"
-        ))),
-        _ => Ok(()),
-    }
 }
 
 /// This process's peak resident memory (VmHWM), for the benchmark.
@@ -702,102 +627,6 @@ fn children_cpu_secs() -> f64 {
             .unwrap_or(0.0)
     };
     (tick(16) + tick(17)) / 100.0
-}
-
-/// The event log did not import: for a line that is not a whole event (the log was cut or
-/// written into), which line, the byte it starts at, and what to do.
-fn log_unreadable(log: &Path, e: confess_shims::events::ImportError) -> Error {
-    let reason = match e {
-        confess_shims::events::ImportError::Line(n, why) => {
-            let offset: usize = std::fs::read(log)
-                .unwrap_or_default()
-                .split(|b| *b == b'\n')
-                .take(n.saturating_sub(1))
-                .map(|l| l.len() + 1)
-                .sum();
-            format!(
-                "line {n} (from byte {offset}) is not a whole event ({why}): the log was cut short or written into during the build (a full disk, or a command that writes to or truncates files in $CONFESS_DIR), and the calls recorded from there on are lost; nothing was written (the previous confession in --out is as it was): free some space or change that command, and run confess again"
-            )
-        }
-        e => e.to_string(),
-    };
-    Error::Store {
-        path: log.to_path_buf(),
-        reason,
-    }
-}
-
-/// Reads the event store and every token of a kept confession (`OUT/confession`): its events
-/// joined the store when it was kept.
-pub fn load_kept(dir: &Path) -> Result<Confession> {
-    let db = ss::events_path(dir);
-    let conn =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| Error::Store {
-                path: db.clone(),
-                reason: e.to_string(),
-            })?;
-    let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
-        path: db.clone(),
-        reason: e.to_string(),
-    })?;
-    facts(dir, events)
-}
-
-/// Reads the event store and every token of a session.
-pub fn load(session: &Path) -> Result<Confession> {
-    let db = ss::events_path(session);
-    let mut conn =
-        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(|e| Error::Store {
-                path: db.clone(),
-                reason: e.to_string(),
-            })?;
-    // The shims appended their events to the log; they join the store here. The log is made
-    // before the build starts: gone now, the build deleted it, and what it held is lost.
-    let log = confess_shims::events::log_path(&db);
-    if !log.is_file() {
-        return Err(Error::Store {
-            path: log,
-            reason: "the event log is gone: the build deleted it, and with it every call the shims recorded; nothing was written (the previous confession in --out is as it was)".into(),
-        });
-    }
-    confess_shims::events::import(&mut conn, &db).map_err(|e| log_unreadable(&log, e))?;
-    let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
-        path: db.clone(),
-        reason: e.to_string(),
-    })?;
-    facts(session, events)
-}
-
-/// The tokens and package requests of a session or a kept confession, with its events.
-fn facts(session: &Path, events: Vec<(i64, confess_shims::events::Event)>) -> Result<Confession> {
-    let store = confess_shims::store::path(session);
-    let tokens = confess_shims::store::index(&store).map_err(|e| Error::Store {
-        path: store.clone(),
-        reason: e.to_string(),
-    })?;
-    let mut packages = Vec::new();
-    let plog = session.join(confess_shims::facts::PACKAGES);
-    if let Ok(text) = std::fs::read_to_string(&plog) {
-        for (n, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            let p: confess_shims::facts::PackageRequest =
-                serde_json::from_str(line).map_err(|e| Error::Store {
-                    path: plog.clone(),
-                    reason: format!("line {}: {e}", n + 1),
-                })?;
-            packages.push(p.into());
-        }
-    }
-    Ok(Confession {
-        events,
-        tokens,
-        packages,
-    })
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {

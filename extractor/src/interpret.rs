@@ -4,6 +4,9 @@
 //! seal observed) and the tree's record (`tree`: what interpretation read of the machine).
 //! A confession interprets right after its build; `confess extract --from` interprets a kept
 //! confession again, from those files alone, into the same outputs.
+//!
+//! The record's files are read and written here too: `run.json`, the stores (`load`,
+//! `load_kept`, `save_session`) and the command line (`invocation.json`).
 
 use crate::emit;
 use crate::error::{Error, Result};
@@ -519,10 +522,10 @@ const KEPT: &[&str] = &[RUN, PACKAGES, "invocation.json", crate::tree::FILES];
 /// `confess extract --from FROM [--out OUT]`: interprets the confession kept in FROM again,
 /// with this confess, into OUT (FROM itself when not given). Needs nothing but FROM's
 /// `confession/`: not the scratch directory, not the sources.
-pub fn extract(from: &Path, out: Option<&Path>) -> Result<crate::confession::Outcome> {
+pub fn extract(from: &Path, out: Option<&Path>) -> Result<Outcome> {
     let record = read_record(from)?;
     let dir = from.join("confession");
-    let conf = crate::confession::load_kept(&dir)?;
+    let conf = load_kept(&dir)?;
     let tree = Tree::replay(&dir)?;
     let staged = crate::outdir::Staged::begin(out.unwrap_or(from), &path(&record.source))?;
     let done = interpret(
@@ -550,7 +553,7 @@ pub fn extract(from: &Path, out: Option<&Path>) -> Result<crate::confession::Out
     }
     crate::interrupt::check()?;
     staged.commit()?;
-    Ok(crate::confession::Outcome {
+    Ok(Outcome {
         summary: done.summary,
         graph: done.graph,
         build_failure: record.failure.as_ref().map(Failure::error),
@@ -583,4 +586,178 @@ pub fn save_session(session: &Path, to: &Path) -> Result<()> {
             .map_err(|e| Error::io("copying", &packages, e))?;
     }
     Ok(())
+}
+
+/// What a finished confession leaves for the caller.
+pub struct Outcome {
+    pub graph: Graph,
+    pub summary: String,
+    pub build_failure: Option<Error>,
+    /// What the engine's types cannot express of the build (no engine form was written).
+    pub engine_lacks: Option<crate::engine::Lacks>,
+    /// The kept scratch directory (`--keep-scratch`), and why it is where it is.
+    pub scratch_kept: Option<(PathBuf, String)>,
+}
+
+/// The event log did not import: for a line that is not a whole event (the log was cut or
+/// written into), which line, the byte it starts at, and what to do.
+fn log_unreadable(log: &Path, e: confess_shims::events::ImportError) -> Error {
+    let reason = match e {
+        confess_shims::events::ImportError::Line(n, why) => {
+            let offset: usize = std::fs::read(log)
+                .unwrap_or_default()
+                .split(|b| *b == b'\n')
+                .take(n.saturating_sub(1))
+                .map(|l| l.len() + 1)
+                .sum();
+            format!(
+                "line {n} (from byte {offset}) is not a whole event ({why}): the log was cut short or written into during the build (a full disk, or a command that writes to or truncates files in $CONFESS_DIR), and the calls recorded from there on are lost; nothing was written (the previous confession in --out is as it was): free some space or change that command, and run confess again"
+            )
+        }
+        e => e.to_string(),
+    };
+    Error::Store {
+        path: log.to_path_buf(),
+        reason,
+    }
+}
+
+/// Reads the event store and every token of a kept confession (`OUT/confession`): its events
+/// joined the store when it was kept.
+pub fn load_kept(dir: &Path) -> Result<Confession> {
+    let db = ss::events_path(dir);
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| Error::Store {
+                path: db.clone(),
+                reason: e.to_string(),
+            })?;
+    let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
+        path: db.clone(),
+        reason: e.to_string(),
+    })?;
+    facts(dir, events)
+}
+
+/// Reads the event store and every token of a session.
+pub fn load(session: &Path) -> Result<Confession> {
+    let db = ss::events_path(session);
+    let mut conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(|e| Error::Store {
+                path: db.clone(),
+                reason: e.to_string(),
+            })?;
+    // The shims appended their events to the log; they join the store here. The log is made
+    // before the build starts: gone now, the build deleted it, and what it held is lost.
+    let log = confess_shims::events::log_path(&db);
+    if !log.is_file() {
+        return Err(Error::Store {
+            path: log,
+            reason: "the event log is gone: the build deleted it, and with it every call the shims recorded; nothing was written (the previous confession in --out is as it was)".into(),
+        });
+    }
+    confess_shims::events::import(&mut conn, &db).map_err(|e| log_unreadable(&log, e))?;
+    let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
+        path: db.clone(),
+        reason: e.to_string(),
+    })?;
+    facts(session, events)
+}
+
+/// The tokens and package requests of a session or a kept confession, with its events.
+fn facts(session: &Path, events: Vec<(i64, confess_shims::events::Event)>) -> Result<Confession> {
+    let store = confess_shims::store::path(session);
+    let tokens = confess_shims::store::index(&store).map_err(|e| Error::Store {
+        path: store.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut packages = Vec::new();
+    let plog = session.join(confess_shims::facts::PACKAGES);
+    if let Ok(text) = std::fs::read_to_string(&plog) {
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let p: confess_shims::facts::PackageRequest =
+                serde_json::from_str(line).map_err(|e| Error::Store {
+                    path: plog.clone(),
+                    reason: format!("line {}: {e}", n + 1),
+                })?;
+            packages.push(p.into());
+        }
+    }
+    Ok(Confession {
+        events,
+        tokens,
+        packages,
+    })
+}
+
+/// Where a confession keeps the command that made it, for verify to run the same build.
+pub const INVOCATION: &str = "confession/invocation.json";
+
+/// The `confess` command line of a confession and the directory it ran in. Both are written in
+/// confess's text form (`confess_shims::raw`): a word or a directory that is not UTF-8 comes back
+/// as its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Invocation {
+    pub argv: Vec<String>,
+    #[serde(with = "text_path")]
+    pub cwd: PathBuf,
+}
+
+impl Invocation {
+    /// The command line's words as the process had them.
+    pub fn args_os(&self) -> Vec<std::ffi::OsString> {
+        self.argv
+            .iter()
+            .map(|a| confess_shims::raw::os(a).into_owned())
+            .collect()
+    }
+}
+
+/// A path as its text form in JSON.
+mod text_path {
+    use serde::Deserialize;
+    use std::path::{Path, PathBuf};
+
+    pub fn serialize<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&confess_shims::raw::text_path(p))
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        let t = String::deserialize(d)?;
+        Ok(confess_shims::raw::path(&t).into_owned())
+    }
+}
+
+/// Writes this process's command line into the output directory.
+pub fn record_invocation(out: &Path) -> Result<()> {
+    let inv = Invocation {
+        // A word that is not UTF-8 is kept in its text form, every byte.
+        argv: std::env::args_os()
+            .map(|a| confess_shims::raw::text_os(&a).into_owned())
+            .collect(),
+        cwd: std::env::current_dir().map_err(|e| Error::io("reading", ".", e))?,
+    };
+    let path = out.join(INVOCATION);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
+    }
+    let text = serde_json::to_string_pretty(&inv).map_err(|e| Error::Usage(e.to_string()))?;
+    std::fs::write(&path, text + "\n").map_err(|e| Error::io("writing", &path, e))
+}
+
+/// Reads the command line a confession was made with.
+pub fn read_invocation(out: &Path) -> Result<Invocation> {
+    let path = out.join(INVOCATION);
+    let text = std::fs::read_to_string(&path).map_err(|e| Error::Input {
+        path: path.clone(),
+        reason: format!(
+            "cannot read how this confession was made ({e}): run confess on the project first, with this --out"
+        ),
+    })?;
+    Error::parse_json(&path, &text)
 }

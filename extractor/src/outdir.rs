@@ -260,7 +260,7 @@ mod tests {
     use super::*;
 
     fn tree(d: &Path) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = crate::pathmap::files_below(d)
+        let mut v: Vec<(String, String)> = crate::walk::files_below(d)
             .into_iter()
             .map(|p| {
                 (

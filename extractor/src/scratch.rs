@@ -269,7 +269,7 @@ fn mem_available() -> Option<u64> {
 /// The bytes of the regular files below `dir`.
 pub fn tree_bytes(dir: &Path) -> u64 {
     let mut n = 0;
-    crate::pathmap::walk(dir, &mut |p, ft| {
+    crate::walk::walk(dir, &mut |p, ft| {
         if ft.is_file() {
             n += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
         }
@@ -657,6 +657,28 @@ pub fn copy_tree_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) ->
         }
     }
     Ok(n)
+}
+
+/// The shim binary: `CONFESS_SHIM`, or `confess-shim` beside this program.
+pub fn shim_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("CONFESS_SHIM") {
+        return Ok(PathBuf::from(p));
+    }
+    let me = std::env::current_exe().map_err(|e| Error::io("finding", "confess", e))?;
+    let p = me
+        .parent()
+        .map(|d| d.join("confess-shim"))
+        .unwrap_or_default();
+    if p.is_file() {
+        return std::fs::canonicalize(&p).map_err(|e| Error::io("reading", &p, e));
+    }
+    Err(Error::MissingTool {
+        tool: "confess-shim".into(),
+        hint: format!(
+            "it is built and installed with confess and must sit beside it ({}); or set CONFESS_SHIM",
+            p.display()
+        ),
+    })
 }
 
 #[cfg(test)]

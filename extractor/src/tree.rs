@@ -202,7 +202,7 @@ impl Tree {
         };
         match self.ask(q, |_, _| {
             let mut out = Vec::new();
-            crate::pathmap::walk(dir, &mut |p, ft| {
+            crate::walk::walk(dir, &mut |p, ft| {
                 if Some(p) == skip {
                     return false;
                 }

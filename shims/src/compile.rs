@@ -1,43 +1,12 @@
 //! Compiler-driver calls in the build phase: object tokens, depfiles, compile-and-link.
 
-use crate::args::{ArgKind, Command, Input as CmdInput, Lang, Stop};
+use crate::args::{Command, Input as CmdInput, Lang, Stop};
 use crate::ctx::{write_atomic, Ctx, Result, ShimError};
 use crate::flags::Meaning;
 use crate::headers::Header;
 use crate::link;
 use crate::token::{self, Edge, Input, Kind, Token};
 use std::path::Path;
-
-/// `-Wp,-MD,file` is a depfile request spelled as a preprocessor option.
-fn is_wp_depfile(a: &crate::args::Arg) -> bool {
-    a.kind == ArgKind::Flag(Meaning::PreprocArg)
-        && a.value.as_deref().is_some_and(crate::flags::is_wp_depfile)
-}
-
-/// The action words that identify a compile: flags as given, minus outputs and inputs, with
-/// scratch paths normalised; plus the working directory (relative flags depend on it).
-pub fn normalized_action(ctx: &Ctx, cmd: &Command, lang: Option<Lang>) -> Vec<String> {
-    let mut act = vec![
-        format!("role={}", ctx.role.as_str()),
-        format!("tool={}", ctx.tool_name()),
-        format!("cwd={}", ctx.session.normalize(&ctx.cwd_text())),
-    ];
-    if let Some(l) = lang {
-        act.push(format!("lang={}", l.as_str()));
-    }
-    for a in &cmd.args {
-        match &a.kind {
-            ArgKind::Input => continue,
-            ArgKind::Flag(m) if m.names_output() || *m == Meaning::Language => continue,
-            _ if is_wp_depfile(a) => continue,
-            _ => {}
-        }
-        for w in &a.words {
-            act.push(ctx.session.normalize(w));
-        }
-    }
-    act
-}
 
 /// The output a driver writes for one source: `-o` when there is one source, otherwise the
 /// source's base name with the stop's suffix, in the working directory.
@@ -148,7 +117,7 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
                 path: crate::raw::text_path(&src_abs).into_owned(),
             });
             if src.lang.is_some_and(Lang::preprocessed) {
-                headers = crate::headers::scan(ctx, cmd, src)?;
+                headers = crate::ppscan::headers(ctx, cmd, src)?;
                 inputs.extend(headers.iter().map(|h| h.input.clone()));
             }
         }
@@ -170,7 +139,7 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
         role: ctx.role.as_str().to_string(),
         cwd: ctx.cwd_text(),
         argv: ctx.argv.clone(),
-        action: normalized_action(ctx, cmd, src.lang),
+        action: crate::action::normalized(ctx, cmd, src.lang),
         inputs,
         ..Token::default()
     };

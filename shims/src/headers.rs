@@ -19,46 +19,6 @@ pub struct Header {
     pub system: bool,
 }
 
-/// The headers of one compile: the in-process scanner when it can answer exactly (see
-/// `pp`), otherwise the real preprocessor. With CONFESS_VERIFY_HEADERS set, both run and any
-/// difference fails the call (the tests set it).
-pub fn scan(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<Vec<Header>> {
-    let driver = ctx.real_tool()?;
-    let lang = src.lang.unwrap_or(Lang::C);
-    let fast = crate::ppscan::scan(ctx, cmd, src, &driver, lang);
-    let verify = std::env::var_os("CONFESS_VERIFY_HEADERS").is_some();
-    match fast {
-        Ok(found) if !verify => Ok(found),
-        Ok(found) => {
-            let real = scan_real(ctx, cmd, src, &driver, lang)?;
-            let a: Vec<(&str, bool)> = found
-                .iter()
-                .map(|h| (h.spelled.as_str(), h.system))
-                .collect();
-            let b: Vec<(&str, bool)> = real
-                .iter()
-                .map(|h| (h.spelled.as_str(), h.system))
-                .collect();
-            if a != b {
-                return Err(ShimError(format!(
-                    "header scan of {} differs from the preprocessor's:\n  scanner: {a:?}\n  gcc -M:  {b:?}",
-                    src.path
-                )));
-            }
-            Ok(found)
-        }
-        Err(crate::pp::Fallback(reason)) => {
-            if verify {
-                eprintln!(
-                    "confess-shim: note: header scan of {} fell back to the preprocessor: {reason}",
-                    src.path
-                );
-            }
-            scan_real(ctx, cmd, src, &driver, lang)
-        }
-    }
-}
-
 /// Runs the real driver with the compile's preprocessor flags and `-M -MG` on one source.
 pub fn scan_real(
     ctx: &Ctx,

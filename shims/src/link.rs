@@ -3,7 +3,6 @@
 //! resolves each `-l` against the `-L` directories, as the linker would.
 
 use crate::args::{ArgKind, Command, LinkKind};
-use crate::compile::normalized_action;
 use crate::ctx::{Ctx, Result};
 use crate::events::Event;
 use crate::flags::Meaning;
@@ -56,17 +55,6 @@ impl LinkSpec {
             .filter_map(|i| match i {
                 LinkItem::File(f) => Some(f.clone()),
                 LinkItem::Lib(_) => None,
-            })
-            .collect()
-    }
-
-    /// The `-l` names, in order.
-    pub fn libs(&self) -> Vec<String> {
-        self.order
-            .iter()
-            .filter_map(|i| match i {
-                LinkItem::Lib(l) => Some(l.clone()),
-                LinkItem::File(_) => None,
             })
             .collect()
     }
@@ -309,7 +297,7 @@ pub fn run_driver_link(
         role: ctx.role.as_str().to_string(),
         cwd: ctx.cwd_text(),
         argv: ctx.argv.clone(),
-        action: normalized_action(ctx, cmd, None),
+        action: crate::action::normalized(ctx, cmd, None),
         inputs,
         output: crate::raw::text_path(&out_abs).into_owned(),
         soname: spec.soname.clone(),
@@ -384,7 +372,15 @@ mod tests {
             "-shared -soname libx.so.1 -o libx.so a.o b.o -L. -lfoo -lm -m elf_x86_64",
         ));
         assert_eq!(s.files(), ["a.o", "b.o"]);
-        assert_eq!(s.libs(), ["foo", "m"]);
+        let libs: Vec<&LinkItem> = s
+            .order
+            .iter()
+            .filter(|i| matches!(i, LinkItem::Lib(_)))
+            .collect();
+        assert_eq!(
+            libs,
+            [&LinkItem::Lib("foo".into()), &LinkItem::Lib("m".into())]
+        );
         assert_eq!(s.kind, Some(LinkKind::Shared));
         assert_eq!(s.soname.as_deref(), Some("libx.so.1"));
         assert_eq!(s.output.as_deref(), Some("libx.so"));

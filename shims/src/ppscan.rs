@@ -1,6 +1,7 @@
 //! The in-process header scan of one compile: the compile's flags turned into a `pp::Config`,
 //! with the compiler's own facts asked of the real compiler once per flag set and cached in
-//! the session (`cache/pp-KEY`, `cache/builtins-KEY`).
+//! the session (`cache/pp-KEY`, `cache/builtins-KEY`); and [`headers`], which takes its answer
+//! or, where it cannot answer exactly, the real preprocessor's (`headers::scan_real`).
 
 use crate::args::{ArgKind, Command, Input as CmdInput, Lang};
 use crate::ctx::{write_atomic, Ctx};
@@ -50,6 +51,47 @@ struct Facts {
     implicit: Vec<String>,
 }
 
+/// The headers of one compile: the in-process scanner when it can answer exactly (see
+/// `pp`), otherwise the real preprocessor. With CONFESS_VERIFY_HEADERS set, both run and any
+/// difference fails the call (the tests set it).
+pub fn headers(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> crate::ctx::Result<Vec<Header>> {
+    let driver = ctx.real_tool()?;
+    let lang = src.lang.unwrap_or(Lang::C);
+    let fast = scan(ctx, cmd, src, &driver, lang);
+    let verify = std::env::var_os("CONFESS_VERIFY_HEADERS").is_some();
+    match fast {
+        Ok(found) if !verify => Ok(found),
+        Ok(found) => {
+            let real = crate::headers::scan_real(ctx, cmd, src, &driver, lang)?;
+            let a: Vec<(&str, bool)> = found
+                .iter()
+                .map(|h| (h.spelled.as_str(), h.system))
+                .collect();
+            let b: Vec<(&str, bool)> = real
+                .iter()
+                .map(|h| (h.spelled.as_str(), h.system))
+                .collect();
+            if a != b {
+                return Err(crate::ctx::ShimError(format!(
+                    "header scan of {} differs from the preprocessor's:\n  scanner: {a:?}\n  gcc -M:  {b:?}",
+                    src.path
+                )));
+            }
+            Ok(found)
+        }
+        Err(Fallback(reason)) => {
+            if verify {
+                eprintln!(
+                    "confess-shim: note: header scan of {} fell back to the preprocessor: {reason}",
+                    src.path
+                );
+            }
+            crate::headers::scan_real(ctx, cmd, src, &driver, lang)
+        }
+    }
+}
+
+/// The in-process scan alone: the headers, or why it cannot answer exactly.
 pub fn scan(
     ctx: &Ctx,
     cmd: &Command,

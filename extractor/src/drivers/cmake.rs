@@ -3,8 +3,8 @@
 //! the same build directory and kept in the output directory (`cmake-file-api/`).
 
 use super::{require_tool, source_dir, Driver, Step};
-use crate::confession::Options;
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::scratch::Scratch;
 use confess_shims::session::Phase;
 use std::path::{Path, PathBuf};

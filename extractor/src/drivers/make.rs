@@ -2,8 +2,8 @@
 //! first on PATH and the usual tool variables naming them.
 
 use super::{require_tool, source_dir, Driver, Step};
-use crate::confession::Options;
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::scratch::Scratch;
 use confess_shims::session::Phase;
 use std::path::{Path, PathBuf};

@@ -4,8 +4,8 @@
 
 use super::cmake::{Deps, DEPS};
 use super::{require_tool, source_dir, Driver, Step};
-use crate::confession::Options;
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::scratch::Scratch;
 use confess_shims::session::Phase;
 use std::path::{Path, PathBuf};

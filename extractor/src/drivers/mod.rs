@@ -8,8 +8,8 @@ pub mod meson;
 pub mod ninja;
 pub mod run;
 
-use crate::confession::Options;
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::scratch::Scratch;
 use autotools::Autotools;
 use cmake::Cmake;

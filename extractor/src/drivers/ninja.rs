@@ -4,8 +4,8 @@
 //! exact paths, with the copied directory's own path, are pointed at the copy and the shims.
 
 use super::{require_tool, source_dir, Driver, Step};
-use crate::confession::Options;
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::scratch::Scratch;
 use confess_shims::role::Role;
 use confess_shims::session::Phase;
@@ -277,7 +277,7 @@ impl Ninja {
             let link = scratch.link(dir, &name)?;
             subst.push((t.clone(), link.display().to_string()));
         }
-        let files = crate::pathmap::files_below(&work)
+        let files = crate::walk::files_below(&work)
             .into_iter()
             .filter(|p| p.extension().is_some_and(|x| x == "ninja"));
         for f in files {

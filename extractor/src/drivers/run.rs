@@ -2,8 +2,8 @@
 //! directory with the shims first on PATH and CC, CXX, AR and friends naming them.
 
 use super::{source_dir, Driver, Step};
-use crate::confession::Options;
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::scratch::Scratch;
 use confess_shims::session::Phase;
 use std::path::{Path, PathBuf};

@@ -11,73 +11,6 @@ pub mod render;
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
-/// Where a confession keeps the command that made it, for verify to run the same build.
-pub const INVOCATION: &str = "confession/invocation.json";
-
-/// The `confess` command line of a confession and the directory it ran in. Both are written in
-/// confess's text form (`confess_shims::raw`): a word or a directory that is not UTF-8 comes back
-/// as its bytes.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Invocation {
-    pub argv: Vec<String>,
-    #[serde(with = "text_path")]
-    pub cwd: PathBuf,
-}
-
-impl Invocation {
-    /// The command line's words as the process had them.
-    pub fn args_os(&self) -> Vec<std::ffi::OsString> {
-        self.argv
-            .iter()
-            .map(|a| confess_shims::raw::os(a).into_owned())
-            .collect()
-    }
-}
-
-/// A path as its text form in JSON.
-mod text_path {
-    use serde::Deserialize;
-    use std::path::{Path, PathBuf};
-
-    pub fn serialize<S: serde::Serializer>(p: &Path, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&confess_shims::raw::text_path(p))
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
-        let t = String::deserialize(d)?;
-        Ok(confess_shims::raw::path(&t).into_owned())
-    }
-}
-
-/// Writes this process's command line into the output directory.
-pub fn record_invocation(out: &Path) -> Result<()> {
-    let inv = Invocation {
-        // A word that is not UTF-8 is kept in its text form, every byte.
-        argv: std::env::args_os()
-            .map(|a| confess_shims::raw::text_os(&a).into_owned())
-            .collect(),
-        cwd: std::env::current_dir().map_err(|e| Error::io("reading", ".", e))?,
-    };
-    let path = out.join(INVOCATION);
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating", dir, e))?;
-    }
-    let text = serde_json::to_string_pretty(&inv).map_err(|e| Error::Usage(e.to_string()))?;
-    std::fs::write(&path, text + "\n").map_err(|e| Error::io("writing", &path, e))
-}
-
-/// Reads the command line a confession was made with.
-pub fn read_invocation(out: &Path) -> Result<Invocation> {
-    let path = out.join(INVOCATION);
-    let text = std::fs::read_to_string(&path).map_err(|e| Error::Input {
-        path: path.clone(),
-        reason: format!(
-            "cannot read how this confession was made ({e}): run confess on the project first, with this --out"
-        ),
-    })?;
-    Error::parse_json(&path, &text)
-}
-
 use crate::drivers::Driver;
 use crate::scratch::Scratch;
 use plan::Roots;
@@ -212,7 +145,7 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     })?;
     // One run at a time writes into an output directory.
     let _lock = crate::outdir::lock(&out)?;
-    crate::confession::check_jobs(opts.jobs)?;
+    crate::options::check_jobs(opts.jobs)?;
     let declared = plan::load(&out)?;
     // Nothing runs before every path the manifests give is known to stay in its place.
     confine::check(&out, &declared)?;
@@ -223,10 +156,10 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     std::fs::create_dir_all(&vdir).map_err(|e| Error::io("creating", &vdir, e))?;
     let scratch = Scratch::new(
         opts.keep_scratch,
-        crate::confession::shim_path()?,
+        crate::scratch::shim_path()?,
         crate::drivers::source_bytes(driver),
     )?;
-    let copts = crate::confession::Options {
+    let copts = crate::options::Options {
         out: out.clone(),
         jobs: opts.jobs,
         keep_scratch: opts.keep_scratch,
@@ -569,9 +502,9 @@ fn artifact_files(real: &Roots, user_src: &Path) -> BTreeMap<String, PathBuf> {
             c == "CMakeFiles" || c == "meson-private" || c == "CMakeTmp" || c == "CMakeScratch"
         })
     };
-    let mut files = crate::pathmap::files_below(&real.build);
+    let mut files = crate::walk::files_below(&real.build);
     if real.build != real.src {
-        files.extend(crate::pathmap::files_below(&real.src));
+        files.extend(crate::walk::files_below(&real.src));
     }
     let mut out = BTreeMap::new();
     for f in files {

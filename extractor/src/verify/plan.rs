@@ -49,7 +49,7 @@ pub fn load_manifests(confine: &Path, root: &Path) -> Result<Vec<Declared>> {
             reason: "no manifests here: confess a project with this --out first".into(),
         });
     }
-    let mut files: Vec<PathBuf> = crate::pathmap::files_below(&root)
+    let mut files: Vec<PathBuf> = crate::walk::files_below(&root)
         .into_iter()
         .filter(|p| p.file_name().is_some_and(|n| n == COMPANION))
         .collect();

@@ -1,9 +1,9 @@
 //! The legacy build run for real, as the project runs it without confess: the driver's real
 //! steps against a scratch copy of the sources, with the real tools and the user's environment.
 
-use crate::confession::Options;
 use crate::drivers::Driver;
 use crate::error::{Error, Result};
+use crate::options::Options;
 use crate::scratch::Scratch;
 use std::path::Path;
 use std::process::Stdio;

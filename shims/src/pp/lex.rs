@@ -11,8 +11,6 @@ pub enum Tok {
     Char(String),
     /// A string literal, with its quotes and prefix.
     Str(String),
-    /// `<...>` of an #include, taken whole.
-    HeaderName(String),
     Punct(&'static str),
     /// A character that is no token (a stray `\`, `@`, `$` in some dialects).
     Other(char),
@@ -22,7 +20,6 @@ impl Tok {
     pub fn text(&self) -> String {
         match self {
             Tok::Ident(s) | Tok::Number(s) | Tok::Char(s) | Tok::Str(s) => s.clone(),
-            Tok::HeaderName(s) => format!("<{s}>"),
             Tok::Punct(p) => p.to_string(),
             Tok::Other(c) => c.to_string(),
         }
