@@ -166,6 +166,7 @@ pub fn run(config: &crate::drivers::Config, opts: &Options) -> Result<Outcome> {
     let realization = graph::Realization::read(&scratch.session.join("realized"), Vec::new());
     let mut record = crate::interpret::Record {
         schema: crate::interpret::SCHEMA.into(),
+        formats: crate::interpret::Formats::CURRENT,
         confess: env!("CARGO_PKG_VERSION").into(),
         driver: driver.name().into(),
         config: config.clone(),

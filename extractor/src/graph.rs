@@ -4,7 +4,9 @@
 
 use crate::pathmap::{Loc, PathMap, Root};
 use confess_shims::events::Event;
+use confess_shims::facts::{Actor, ContentRef, Decision, Phase};
 use confess_shims::raw;
+use confess_shims::role::Role;
 use confess_shims::token::{Edge, Kind, Token};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -296,10 +298,12 @@ pub struct Look {
 pub fn looks(conf: &Confession) -> Vec<Look> {
     conf.events
         .iter()
-        .filter(|(_, e)| (e.decision == "realized" || e.decision == "answered") && e.role != "exec")
+        .filter(|(_, e)| {
+            matches!(e.decision, Decision::Realized | Decision::Answered) && e.role != Actor::Exec
+        })
         .map(|(_, e)| Look {
-            tool: e.role.clone(),
-            how: e.decision.clone(),
+            tool: e.role.as_str().to_string(),
+            how: e.decision.kind().to_string(),
             tokens: e.tokens.clone(),
         })
         .collect()
@@ -376,7 +380,8 @@ impl Graph {
         id
     }
 
-    fn file_node(&mut self, kind: NodeKind, loc: Loc, hash: &str) -> NodeId {
+    /// The node of the file at `loc` (made once), with its content hash when it has one.
+    fn file_node(&mut self, kind: NodeKind, loc: Loc, sha: Option<&str>) -> NodeId {
         if let Some(id) = self.by_loc.get(&loc) {
             return *id;
         }
@@ -391,8 +396,8 @@ impl Graph {
             kind
         };
         let id = self.add_node(kind, Some(loc.clone()));
-        if !hash.is_empty() && hash != "missing" && hash != confess_shims::headers::TOOLCHAIN {
-            self.nodes[id.0 as usize].hash = Some(hash.to_string());
+        if let Some(sha) = sha {
+            self.nodes[id.0 as usize].hash = Some(sha.to_string());
         }
         self.by_loc.insert(loc, id);
         id
@@ -513,16 +518,21 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     let mut events: Vec<&Event> = conf.events.iter().map(|(_, e)| e).collect();
     // Parallel builds interleave events; sort by what they are so the output is deterministic.
     events.sort_by(|a, b| {
-        (&a.phase, &a.decision, &a.cwd, &a.argv).cmp(&(&b.phase, &b.decision, &b.cwd, &b.argv))
+        (a.phase.as_str(), &a.decision, &a.cwd, &a.argv).cmp(&(
+            b.phase.as_str(),
+            &b.decision,
+            &b.cwd,
+            &b.argv,
+        ))
     });
     g.confessed_calls = events
         .iter()
-        .filter(|e| e.phase == "build" && e.decision == "confessed")
+        .filter(|e| e.phase == Phase::Build && e.decision == Decision::Confessed)
         .count();
     for ev in &events {
-        if ev.decision.starts_with("passthrough") {
+        if let Decision::Passthrough(_) = ev.decision {
             *g.passthrough
-                .entry(format!("{}:{}", ev.phase, ev.decision))
+                .entry(format!("{}:{}", ev.phase.as_str(), ev.decision))
                 .or_default() += 1;
         }
     }
@@ -530,10 +540,12 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     // into two objects (one source in two targets) share a token id but are two files, each
     // made by its own action. Objects a compile-and-link call never wrote stand alone.
     let mut insts: Vec<Instance> = Vec::new();
-    for ev in events.iter().filter(|e| e.decision == "confessed") {
+    for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
         if !matches!(
-            ev.role.as_str(),
-            "cc" | "c++" | "as" | "nasm" | "yasm" | "ar" | "ld"
+            ev.role,
+            Actor::Tool(
+                Role::Cc | Role::Cxx | Role::As | Role::Nasm | Role::Yasm | Role::Ar | Role::Ld
+            )
         ) {
             continue;
         }
@@ -574,10 +586,7 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     for (inst, node) in insts.iter().zip(nodes) {
         add_token_action(&mut g, inst, node, map, conf);
     }
-    for ev in events
-        .iter()
-        .filter(|e| e.decision.starts_with("confessed"))
-    {
+    for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
         if let Some(t) = ev.tokens.first().and_then(|id| conf.tokens.get(id)) {
             count_unknown(&mut g, t);
         }
@@ -755,7 +764,7 @@ fn command_lines(text: &str, command: &str, name: &str) -> Vec<usize> {
 /// unless the build reads it: [`crate::buildtree::Before`] tells the two apart.
 fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
     let mut shim_written: BTreeSet<std::path::PathBuf> = BTreeSet::new();
-    for ev in events.iter().filter(|e| e.decision == "confessed") {
+    for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
         for o in &ev.outputs {
             let p = raw::path(&ev.cwd).join(raw::path(o));
             shim_written.insert(confess_shims::headers::lexical(&p));
@@ -807,8 +816,12 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
         if !map.tree.changed(&f) {
             continue;
         }
-        let hash = map.tree.hash(&f).unwrap_or_default();
-        g.file_node(NodeKind::Generated, loc, &hash);
+        let hash = map.tree.hash(&f);
+        g.file_node(
+            NodeKind::Generated,
+            loc,
+            hash.as_deref().filter(|s| !s.is_empty()),
+        );
     }
 }
 
@@ -935,10 +948,10 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
                 let loc = map.locate(&raw::path(&i.path));
                 (
                     EdgeKind::Source,
-                    g.file_node(NodeKind::Source, loc, &i.hash),
+                    g.file_node(NodeKind::Source, loc, i.content.sha()),
                 )
             }
-            Edge::Header if i.hash == "missing" => {
+            Edge::Header if i.content == ContentRef::Missing => {
                 let loc = map.locate(&raw::path(&i.path));
                 (EdgeKind::Header, g.missing_header(loc))
             }
@@ -946,7 +959,7 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
                 let loc = map.locate(&raw::path(&i.path));
                 (
                     EdgeKind::Header,
-                    g.file_node(NodeKind::Header, loc, &i.hash),
+                    g.file_node(NodeKind::Header, loc, i.content.sha()),
                 )
             }
             Edge::File => {
@@ -955,23 +968,28 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
                     // A library outside the project, named by path: an external.
                     (EdgeKind::Library, g.external(&loc.path))
                 } else {
-                    (EdgeKind::Input, g.file_node(NodeKind::File, loc, &i.hash))
+                    (
+                        EdgeKind::Input,
+                        g.file_node(NodeKind::File, loc, i.content.sha()),
+                    )
                 }
             }
             Edge::ExternalLib => (EdgeKind::Library, g.external(&i.path)),
             Edge::Token | Edge::Lib | Edge::Member => {
                 // The artifact at the path the action named, with the id it read there.
                 let at = Some(map.locate(&raw::path(&t.cwd).join(raw::path(&i.path))));
-                let node = match g.by_loc_token.get(&(at.clone(), i.hash.clone())) {
+                let id = i.content.as_str();
+                let node = match g.by_loc_token.get(&(at.clone(), id.to_string())) {
                     Some(n) => *n,
-                    None => match g.by_token.get(&i.hash) {
+                    None => match g.by_token.get(id) {
                         Some(n) => *n,
                         // A token made outside the recorded actions (copied in, say).
-                        None => match conf.tokens.get(&i.hash) {
+                        None => match conf.tokens.get(id) {
                             Some(tt) => add_token_node(g, tt, at),
                             None => {
+                                // Named by the id it was read with.
                                 let loc = map.locate(&raw::path(&i.path));
-                                g.file_node(NodeKind::File, loc, &i.hash)
+                                g.file_node(NodeKind::File, loc, Some(id).filter(|s| !s.is_empty()))
                             }
                         },
                     },
@@ -1006,7 +1024,7 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
 fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
     let runs: Vec<&&Event> = events
         .iter()
-        .filter(|e| e.decision == "realized" && e.role == "exec")
+        .filter(|e| e.decision == Decision::Realized && e.role == Actor::Exec)
         .collect();
     for ev in &runs {
         let Some(prog) = ev.tokens.first().and_then(|t| g.by_token(t)) else {
@@ -1021,7 +1039,7 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
         for o in &ev.outputs {
             let loc = map.locate(&raw::path(&ev.cwd).join(raw::path(o)));
             if loc.root == Root::Build {
-                outputs.push(g.file_node(NodeKind::Generated, loc, ""));
+                outputs.push(g.file_node(NodeKind::Generated, loc, None));
             }
         }
         g.actions.push(Action {

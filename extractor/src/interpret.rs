@@ -23,8 +23,71 @@ use std::time::Instant;
 pub const RUN: &str = "run.json";
 /// The package requests (find_package, pkg-config, ...) in a confession directory.
 pub const PACKAGES: &str = confess_shims::facts::PACKAGES;
-/// `run.json`'s schema.
-pub const SCHEMA: &str = "confess-run/1";
+/// `run.json`'s schema. 2 adds `formats`; a record of schema 1 is read too (its stored files
+/// are all of format 1).
+pub const SCHEMA: &str = "confess-run/2";
+const SCHEMAS: &[&str] = &["confess-run/1", SCHEMA];
+
+/// The format version of each file a confession stores; interpretation refuses a file of a
+/// version it does not read, naming it.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Formats {
+    /// events.sqlite (`confess_shims::events::SCHEMA_VERSION`, in the store's `meta` too).
+    pub events: i64,
+    /// tokens.log: each record's token says its format too (`CONFESS-TOKEN 1`).
+    pub tokens: u32,
+    /// packages.jsonl (`confess_shims::facts::PackageRequest`).
+    pub packages: u32,
+    /// tree.jsonl and files/ (`crate::tree`).
+    pub tree: u32,
+}
+
+impl Formats {
+    /// The formats this confess writes; it reads these and every earlier one.
+    pub const CURRENT: Formats = Formats {
+        events: confess_shims::events::SCHEMA_VERSION,
+        tokens: 1,
+        packages: 1,
+        tree: 1,
+    };
+
+    /// What a record of schema `confess-run/1` stored, which did not say.
+    fn first() -> Formats {
+        Formats {
+            events: 1,
+            tokens: 1,
+            packages: 1,
+            tree: 1,
+        }
+    }
+
+    /// Fails naming the first stored file of a format this confess does not read.
+    fn check(self, dir: &Path) -> Result<()> {
+        let now = Formats::CURRENT;
+        let files = [
+            ("events.sqlite", self.events, now.events),
+            ("tokens.log", i64::from(self.tokens), i64::from(now.tokens)),
+            (PACKAGES, i64::from(self.packages), i64::from(now.packages)),
+            (
+                crate::tree::JOURNAL,
+                i64::from(self.tree),
+                i64::from(now.tree),
+            ),
+        ];
+        match files.iter().find(|(_, v, known)| *v < 1 || v > known) {
+            Some((file, v, known)) => Err(Error::Store {
+                path: dir.join(file),
+                reason: format!(
+                    "format {v}, and this confess reads formats 1 to {known}: the confession \
+                     was made by a newer confess; extract it with that one, or confess the \
+                     project again"
+                ),
+            }),
+            None => Ok(()),
+        }
+    }
+}
 
 /// What a confession records of its run, besides the shims' facts (`confession/run.json`).
 /// Paths are text (`confess_shims::raw`).
@@ -33,6 +96,9 @@ pub const SCHEMA: &str = "confess-run/1";
 pub struct Record {
     /// [`SCHEMA`].
     pub schema: String,
+    /// The format of each stored file.
+    #[serde(default = "Formats::first")]
+    pub formats: Formats,
     /// The confess that made it.
     pub confess: String,
     /// The build system's name, as in `confess NAME`.
@@ -493,15 +559,16 @@ pub fn read_record(dir: &Path) -> Result<Record> {
         path: p.clone(),
         reason: format!("{e}: confess the project again with this version"),
     })?;
-    if r.schema != SCHEMA {
+    if !SCHEMAS.contains(&r.schema.as_str()) {
         return Err(Error::Store {
             path: p,
             reason: format!(
-                "schema {:?}, and this confess reads {SCHEMA:?}: confess the project again",
+                "schema {:?}, and this confess reads {SCHEMAS:?}: confess the project again",
                 r.schema
             ),
         });
     }
+    r.formats.check(&dir.join("confession"))?;
     Ok(r)
 }
 

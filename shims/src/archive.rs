@@ -6,6 +6,7 @@
 //! objects after archiving, and the graph must survive that.
 
 use crate::ctx::{write_atomic, Ctx, Result, ShimError};
+use crate::facts::{ContentRef, Decision, Reason};
 use crate::realize::OPAQUE_ROLE;
 use crate::token::{self, Edge, Input, Kind, Token};
 use std::collections::{HashMap, HashSet};
@@ -95,7 +96,7 @@ fn member_token(ctx: &Ctx, path: &str) -> Result<Token> {
                 role: OPAQUE_ROLE.to_string(),
                 inputs: vec![Input {
                     edge: Edge::File,
-                    hash,
+                    content: ContentRef::Hash(hash),
                     path: crate::raw::text_path(&abs).into_owned(),
                 }],
                 output: crate::raw::text_path(&abs).into_owned(),
@@ -110,16 +111,16 @@ fn member_token(ctx: &Ctx, path: &str) -> Result<Token> {
 /// Build-phase `ar`. A real (non-token) archive that already exists goes to the real `ar`.
 pub fn run(ctx: &Ctx) -> Result<i32> {
     let Some(args) = ctx.expanded_args() else {
-        return ctx.pass_through("response-file");
+        return ctx.pass_through(Reason::ResponseFile);
     };
     let Some(call) = parse(&args) else {
-        return ctx.pass_through("unparsed");
+        return ctx.pass_through(Reason::Unparsed(None));
     };
     let ar_abs = ctx.abs(&call.archive);
     let existing = if ar_abs.exists() {
         match ctx.read_token(&ar_abs)? {
             Some(t) => Some(t),
-            None => return ctx.pass_through("real-archive"),
+            None => return ctx.pass_through(Reason::RealArchive),
         }
     } else {
         None
@@ -140,7 +141,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         })
         .unwrap_or_default();
     paths.resize(members.len(), String::new());
-    let mut ev = ctx.event("confessed");
+    let mut ev = ctx.event(Decision::Confessed);
     match call.op {
         'r' | 'q' => {
             // Where the first member of each name is: `r` replaces it.
@@ -239,7 +240,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
             .zip(&paths)
             .map(|((_, m), p)| Input {
                 edge: Edge::Member,
-                hash: m.id.clone(),
+                content: ContentRef::Token(m.id.clone()),
                 path: p.clone(),
             })
             .collect(),

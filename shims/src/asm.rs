@@ -8,6 +8,7 @@
 //! command again with its own output.
 
 use crate::ctx::{self, Ctx, Result, ShimError};
+use crate::facts::{ContentRef, Decision, Reason};
 use crate::headers;
 use crate::raw;
 use crate::token::{self, Edge, Input, Kind, Token};
@@ -487,32 +488,32 @@ pub fn default_output(tool: Assembler, input: &str) -> String {
 /// Build-phase handling of an assembler call: an object token, and its depfile.
 pub fn run(ctx: &Ctx) -> Result<i32> {
     let Some(tool) = Assembler::of_role(ctx.role.as_str()) else {
-        return ctx.pass_through("not-an-assembler");
+        return ctx.pass_through(Reason::NotAnAssembler);
     };
     let cmd = match parse(tool, ctx.args()) {
         Ok(c) => c,
-        Err(e) => return ctx.pass_through(&format!("unparsed:{e}")),
+        Err(e) => return ctx.pass_through(Reason::Unparsed(Some(e.to_string()))),
     };
     if !cmd.assembles() {
-        return ctx.pass_through("not-assembling");
+        return ctx.pass_through(Reason::NotAssembling);
     }
     if !cmd.makes_object() {
         // A raw image (nasm's default `bin`): the build reads its bytes (`incbin`, a boot
         // sector), so it is made for real.
-        return ctx.pass_through("raw-image");
+        return ctx.pass_through(Reason::RawImage);
     }
     let inputs: Vec<String> = cmd.inputs().map(str::to_string).collect();
     if inputs.is_empty() || inputs.iter().any(|i| i == "-") {
-        return ctx.pass_through("stdin");
+        return ctx.pass_through(Reason::Stdin);
     }
     if tool != Assembler::Gas && inputs.len() > 1 {
-        return ctx.pass_through("several-inputs");
+        return ctx.pass_through(Reason::SeveralInputs);
     }
     if inputs
         .iter()
         .any(|i| std::fs::metadata(ctx.abs(i)).is_err())
     {
-        return ctx.pass_through("missing-input");
+        return ctx.pass_through(Reason::MissingInput);
     }
     let mut tok_inputs = Vec::new();
     let mut all_files = true;
@@ -526,13 +527,13 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                 all_files = false;
                 tok_inputs.push(Input {
                     edge: Edge::Token,
-                    hash: t.id,
+                    content: ContentRef::Token(t.id),
                     path: raw::text_path(&abs).into_owned(),
                 });
             }
             Ok(None) => tok_inputs.push(Input {
                 edge: Edge::Source,
-                hash: token::sha256_hex(&bytes),
+                content: ContentRef::Hash(token::sha256_hex(&bytes)),
                 path: raw::text_path(&abs).into_owned(),
             }),
             Err(e) => return Err(ctx::damaged(&abs, &e.to_string())),
@@ -544,7 +545,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         match includes(ctx, &cmd, &inputs)? {
             Ok(found) => found,
             // The real assembly fails the same way: let it say so in its own words.
-            Err(()) => return ctx.pass_through("include-scan-failed"),
+            Err(()) => return ctx.pass_through(Reason::IncludeScanFailed),
         }
     } else {
         Vec::new()
@@ -572,7 +573,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         ..Token::default()
     };
     let id = ctx.write_token(&mut tok, Some(&out_abs))?;
-    let mut ev = ctx.event("confessed");
+    let mut ev = ctx.event(Decision::Confessed);
     ev.inputs = inputs.clone();
     ev.outputs.push(out.clone());
     ev.tokens.push(id);

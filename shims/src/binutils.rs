@@ -6,6 +6,7 @@
 //! answer: the token is realized and the real tool reads the result.
 
 use crate::ctx::{write_atomic, Ctx, Result, ShimError};
+use crate::facts::{Decision, Reason};
 use crate::realize;
 use crate::role::Role;
 use crate::token::Token;
@@ -66,7 +67,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         Role::Ranlib | Role::Strip => rewrite_in_place(ctx),
         Role::Objcopy => objcopy(ctx),
         Role::Nm | Role::Readelf | Role::Objdump => read_realized(ctx),
-        _ => ctx.pass_through("not-a-binutil"),
+        _ => ctx.pass_through(Reason::NotABinutil),
     }
 }
 
@@ -86,13 +87,13 @@ fn all_tokens(ctx: &Ctx, files: &[String]) -> Result<Option<Vec<Token>>> {
 /// ranlib and strip: tokens stay as they are (or are copied to `-o`); real files get the real tool.
 fn rewrite_in_place(ctx: &Ctx) -> Result<i32> {
     let Some(args) = ctx.expanded_args() else {
-        return ctx.pass_through("response-file");
+        return ctx.pass_through(Reason::ResponseFile);
     };
     let (files, out) = files_and_output(&args);
     let Some(toks) = all_tokens(ctx, &files)? else {
-        return ctx.pass_through("real-file");
+        return ctx.pass_through(Reason::RealFile);
     };
-    let mut ev = ctx.event("confessed");
+    let mut ev = ctx.event(Decision::Confessed);
     if let (Some(out), [one]) = (&out, files.as_slice()) {
         copy_token(ctx, one, out)?;
         ev.outputs.push(out.clone());
@@ -106,7 +107,7 @@ fn rewrite_in_place(ctx: &Ctx) -> Result<i32> {
 /// `objcopy [opts] in [out]`: a token input is copied to the output unchanged.
 fn objcopy(ctx: &Ctx) -> Result<i32> {
     let Some(args) = ctx.expanded_args() else {
-        return ctx.pass_through("response-file");
+        return ctx.pass_through(Reason::ResponseFile);
     };
     let (files, _) = files_and_output(&args);
     let toks = match files.first() {
@@ -114,9 +115,9 @@ fn objcopy(ctx: &Ctx) -> Result<i32> {
         None => None,
     };
     let Some(toks) = toks else {
-        return ctx.pass_through("real-file");
+        return ctx.pass_through(Reason::RealFile);
     };
-    let mut ev = ctx.event("confessed");
+    let mut ev = ctx.event(Decision::Confessed);
     if let [input, output] = files.as_slice() {
         copy_token(ctx, input, output)?;
         ev.outputs.push(output.clone());
@@ -144,14 +145,14 @@ fn copy_token(ctx: &Ctx, from: &str, to: &str) -> Result<()> {
 /// nm, readelf, objdump: realize every token argument, then run the real tool on the results.
 fn read_realized(ctx: &Ctx) -> Result<i32> {
     let Some(args) = ctx.expanded_args() else {
-        return ctx.pass_through("response-file");
+        return ctx.pass_through(Reason::ResponseFile);
     };
     if let Some(code) = symbol_extractor(ctx, &args)? {
         return Ok(code);
     }
     let (words, ids) = realize::realize_file_args(ctx, &args)?;
     if ids.is_empty() {
-        return ctx.pass_through("real-file");
+        return ctx.pass_through(Reason::RealFile);
     }
     let tool = ctx.real_tool()?;
     let status = ctx
@@ -160,7 +161,7 @@ fn read_realized(ctx: &Ctx) -> Result<i32> {
         .status()
         .map_err(|e| ShimError(format!("cannot run {}: {e}", crate::raw::text_path(&tool))))?;
     let code = crate::ctx::exit_code(status);
-    let mut ev = ctx.event("realized");
+    let mut ev = ctx.event(Decision::Realized);
     ev.real_tool = Some(crate::raw::text_path(&tool).into_owned());
     ev.tokens = ids;
     ev.exit_status = code;
@@ -233,7 +234,7 @@ fn symbol_extractor(ctx: &Ctx, args: &[String]) -> Result<Option<i32>> {
             .and_then(|()| out.flush())
             .map_err(|e| ShimError(format!("writing the answer: {e}")))?;
     }
-    let mut ev = ctx.event("answered");
+    let mut ev = ctx.event(Decision::Answered);
     ev.inputs.push(file.clone());
     ev.tokens.push(tok.id);
     ev.note = Some("meson symbolextractor: answered from the token".into());

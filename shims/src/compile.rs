@@ -2,6 +2,7 @@
 
 use crate::args::{Command, Input as CmdInput, Lang, Stop};
 use crate::ctx::{write_atomic, Ctx, Result, ShimError};
+use crate::facts::{ContentRef, Decision, Reason};
 use crate::flags::Meaning;
 use crate::headers::Header;
 use crate::link;
@@ -39,9 +40,9 @@ pub fn run(ctx: &Ctx, cmd: &Command) -> Result<i32> {
     let stop = cmd.stop();
     if stop != Stop::Link && sources.len() > 1 && cmd.output.is_some() {
         // gcc refuses this; let it say so in its own words.
-        return ctx.pass_through("invalid:-o-with-several-sources");
+        return ctx.pass_through(Reason::SeveralSourcesOneOutput);
     }
-    let mut ev = ctx.event("confessed");
+    let mut ev = ctx.event(Decision::Confessed);
     let mut objects = Vec::new();
     // Outputs are listed in token order first (the extractor pairs them), side files after.
     let mut side = Vec::new();
@@ -54,9 +55,9 @@ pub fn run(ctx: &Ctx, cmd: &Command) -> Result<i32> {
     // so this holds only while nothing was made up.
     let missing = made
         .iter()
-        .any(|(_, hs)| hs.iter().any(|h| h.input.hash == "missing"));
+        .any(|(_, hs)| hs.iter().any(|h| h.input.content == ContentRef::Missing));
     if missing && !ctx.session.dir.join("fake").exists() {
-        return ctx.pass_through("missing-header");
+        return ctx.pass_through(Reason::MissingHeader);
     }
     for (src, (mut tok, headers)) in sources.iter().zip(made) {
         let out = output_for(cmd, src, sources.len() == 1);
@@ -106,14 +107,14 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
             crate::ctx::check_token(&ctx.session, &src_abs, &t)?;
             inputs.push(Input {
                 edge: Edge::Token,
-                hash: t.id,
+                content: ContentRef::Token(t.id),
                 path: crate::raw::text_path(&src_abs).into_owned(),
             })
         }
         Ok(None) => {
             inputs.push(Input {
                 edge: Edge::Source,
-                hash: token::sha256_hex(&bytes),
+                content: ContentRef::Hash(token::sha256_hex(&bytes)),
                 path: crate::raw::text_path(&src_abs).into_owned(),
             });
             if src.lang.is_some_and(Lang::preprocessed) {
@@ -129,7 +130,7 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
         if let Some(t) = ctx.read_token(&gch)? {
             inputs.push(Input {
                 edge: Edge::Token,
-                hash: t.id,
+                content: ContentRef::Token(t.id),
                 path: crate::raw::text_path(&gch).into_owned(),
             });
         }

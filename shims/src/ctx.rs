@@ -2,6 +2,7 @@
 //! tokens and events.
 
 use crate::events::{self, Event};
+use crate::facts::{Actor, ContentRef, Decision, Reason};
 use crate::raw;
 use crate::role::Role;
 use crate::session::{self, Session};
@@ -126,7 +127,7 @@ impl Ctx {
     }
 
     /// Runs the real tool with the original arguments, records the event, returns the status.
-    pub fn pass_through(&self, reason: &str) -> Result<i32> {
+    pub fn pass_through(&self, reason: Reason) -> Result<i32> {
         let tool = self.real_tool()?;
         let status = self
             .real_command(&tool)
@@ -134,26 +135,25 @@ impl Ctx {
             .status()
             .map_err(|e| ShimError(format!("cannot run {}: {e}", raw::text_path(&tool))))?;
         let code = exit_code(status);
-        let mut ev = self.event(&format!("passthrough:{reason}"));
+        let mut ev = self.event(Decision::Passthrough(reason));
         ev.real_tool = Some(raw::text_path(&tool).into_owned());
         ev.exit_status = code;
         self.record(ev)?;
         Ok(code)
     }
 
-    pub fn event(&self, decision: &str) -> Event {
+    /// The event of this call, decided `decision`; inputs, outputs and tokens are the caller's
+    /// to add.
+    pub fn event(&self, decision: Decision) -> Event {
         Event {
-            pid: std::process::id(),
-            ppid: std::os::unix::process::parent_id(),
             start_ns: self.start_ns,
-            end_ns: 0,
-            role: self.role.as_str().to_string(),
-            tool: self.argv.first().cloned().unwrap_or_default(),
-            phase: self.session.phase.as_str().to_string(),
-            decision: decision.to_string(),
-            cwd: self.cwd_text(),
-            argv: self.argv.clone(),
-            ..Event::default()
+            ..Event::new(
+                Actor::Tool(self.role),
+                self.session.phase,
+                decision,
+                self.cwd_text(),
+                self.argv.clone(),
+            )
         }
     }
 
@@ -291,9 +291,9 @@ pub fn fill_ids(tok: &mut Token, norm: &dyn Fn(&str) -> String) {
         ids.entry(n.as_str()).or_insert(m.id.as_str());
     }
     for i in tok.inputs.iter_mut() {
-        if i.hash.is_empty() {
+        if i.content == ContentRef::None {
             if let Some(id) = ids.get(i.path.as_str()) {
-                i.hash = id.to_string();
+                i.content = ContentRef::Token((*id).to_string());
             }
         }
     }

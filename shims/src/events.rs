@@ -9,13 +9,17 @@
 //! fails the import, naming the line. Rows hold what happened; what it means (compile, link,
 //! target) is worked out later by the extractor.
 
+use crate::facts::{Actor, Decision, Phase};
 use rusqlite::{params, Connection};
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub const SCHEMA_VERSION: i64 = 1;
+/// The store's version, in its `meta` table (`schema_version`). 2: the decision's reason has a
+/// column of its own (`passthrough` and `conftest`, not `passthrough:conftest`). 1 (confess
+/// before it) is read too.
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -29,6 +33,7 @@ CREATE TABLE IF NOT EXISTS events (
     tool        TEXT NOT NULL,
     phase       TEXT NOT NULL,
     decision    TEXT NOT NULL,
+    reason      TEXT,
     cwd         TEXT NOT NULL,
     argv        TEXT NOT NULL,
     inputs      TEXT NOT NULL,
@@ -40,20 +45,20 @@ CREATE TABLE IF NOT EXISTS events (
 );
 ";
 
-/// One invocation. JSON-encoded lists go into the TEXT columns.
-#[derive(Clone, Debug, Default)]
+/// One invocation: a line of the log (JSON, this struct's serde form) and a row of the store
+/// (lists JSON-encoded in TEXT columns).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Event {
     pub pid: u32,
     pub ppid: u32,
     pub start_ns: i64,
     pub end_ns: i64,
-    pub role: String,
+    pub role: Actor,
     /// argv[0] as called.
     pub tool: String,
-    /// `configure` or `build`.
-    pub phase: String,
-    /// `confessed`, `passthrough:<reason>`, `realized`, or `failed:<reason>`.
-    pub decision: String,
+    pub phase: Phase,
+    pub decision: Decision,
     pub cwd: String,
     pub argv: Vec<String>,
     pub inputs: Vec<String>,
@@ -63,6 +68,38 @@ pub struct Event {
     pub real_tool: Option<String>,
     pub exit_status: i32,
     pub note: Option<String>,
+}
+
+impl Event {
+    /// An event of `role` in `phase`, decided `decision`, for `argv` run in `cwd`; no inputs,
+    /// outputs or tokens yet, times and status zero.
+    #[must_use]
+    pub fn new(
+        role: Actor,
+        phase: Phase,
+        decision: Decision,
+        cwd: String,
+        argv: Vec<String>,
+    ) -> Event {
+        Event {
+            pid: std::process::id(),
+            ppid: std::os::unix::process::parent_id(),
+            start_ns: 0,
+            end_ns: 0,
+            role,
+            tool: argv.first().cloned().unwrap_or_default(),
+            phase,
+            decision,
+            cwd,
+            argv,
+            inputs: Vec::new(),
+            outputs: Vec::new(),
+            tokens: Vec::new(),
+            real_tool: None,
+            exit_status: 0,
+            note: None,
+        }
+    }
 }
 
 /// The append-only log the shims write beside the store.
@@ -93,7 +130,7 @@ pub fn create(path: &Path) -> rusqlite::Result<Connection> {
 /// it: a missing log means the session is broken, and the caller must fail loudly rather than
 /// lose the fact).
 pub fn record(path: &Path, ev: &Event) -> std::io::Result<()> {
-    let mut line = serde_json::to_string(&to_json(ev)).map_err(std::io::Error::other)?;
+    let mut line = serde_json::to_string(ev).map_err(std::io::Error::other)?;
     line.push('\n');
     let mut f = std::fs::OpenOptions::new()
         .append(true)
@@ -104,55 +141,6 @@ pub fn record(path: &Path, ev: &Event) -> std::io::Result<()> {
     let res = f.write_all(line.as_bytes());
     let _ = f.unlock();
     res
-}
-
-fn to_json(ev: &Event) -> Value {
-    json!({
-        "pid": ev.pid,
-        "ppid": ev.ppid,
-        "start_ns": ev.start_ns,
-        "end_ns": ev.end_ns,
-        "role": ev.role,
-        "tool": ev.tool,
-        "phase": ev.phase,
-        "decision": ev.decision,
-        "cwd": ev.cwd,
-        "argv": ev.argv,
-        "inputs": ev.inputs,
-        "outputs": ev.outputs,
-        "tokens": ev.tokens,
-        "real_tool": ev.real_tool,
-        "exit_status": ev.exit_status,
-        "note": ev.note,
-    })
-}
-
-fn from_json(v: &Value) -> Option<Event> {
-    let text = |k: &str| v[k].as_str().map(String::from);
-    let list = |k: &str| -> Option<Vec<String>> {
-        v[k].as_array()?
-            .iter()
-            .map(|w| w.as_str().map(String::from))
-            .collect()
-    };
-    Some(Event {
-        pid: u32::try_from(v["pid"].as_u64()?).ok()?,
-        ppid: u32::try_from(v["ppid"].as_u64()?).ok()?,
-        start_ns: v["start_ns"].as_i64()?,
-        end_ns: v["end_ns"].as_i64()?,
-        role: text("role")?,
-        tool: text("tool")?,
-        phase: text("phase")?,
-        decision: text("decision")?,
-        cwd: text("cwd")?,
-        argv: list("argv")?,
-        inputs: list("inputs")?,
-        outputs: list("outputs")?,
-        tokens: list("tokens")?,
-        real_tool: text("real_tool"),
-        exit_status: i32::try_from(v["exit_status"].as_i64()?).ok()?,
-        note: text("note"),
-    })
 }
 
 /// Why the log could not be imported.
@@ -210,10 +198,8 @@ pub fn parse_log(text: &str) -> Result<Vec<Event>, ImportError> {
             }
             break;
         }
-        let v: Value =
+        let ev: Event =
             serde_json::from_str(line).map_err(|e| ImportError::Line(i + 1, e.to_string()))?;
-        let ev =
-            from_json(&v).ok_or_else(|| ImportError::Line(i + 1, "a field is missing".into()))?;
         events.push(ev);
     }
     Ok(events)
@@ -222,18 +208,19 @@ pub fn parse_log(text: &str) -> Result<Vec<Event>, ImportError> {
 fn insert(conn: &Connection, ev: &Event) -> rusqlite::Result<()> {
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
     conn.execute(
-        "INSERT INTO events (pid, ppid, start_ns, end_ns, role, tool, phase, decision, cwd, argv,
-                             inputs, outputs, tokens, real_tool, exit_status, note)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "INSERT INTO events (pid, ppid, start_ns, end_ns, role, tool, phase, decision, reason,
+                             cwd, argv, inputs, outputs, tokens, real_tool, exit_status, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
         params![
             ev.pid,
             ev.ppid,
             ev.start_ns,
             ev.end_ns,
-            ev.role,
+            ev.role.as_str(),
             ev.tool,
-            ev.phase,
-            ev.decision,
+            ev.phase.as_str(),
+            ev.decision.kind(),
+            ev.decision.reason().map(|r| r.text()),
             ev.cwd,
             json(&ev.argv),
             json(&ev.inputs),
@@ -247,33 +234,80 @@ fn insert(conn: &Connection, ev: &Event) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Reads every event in insertion order.
-pub fn read_all(conn: &Connection) -> rusqlite::Result<Vec<(i64, Event)>> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, pid, ppid, start_ns, end_ns, role, tool, phase, decision, cwd, argv, inputs,
-                outputs, tokens, real_tool, exit_status, note FROM events ORDER BY seq",
+/// The store's version (`meta.schema_version`; a store without one is not an event store).
+pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+    let v: String = conn.query_row(
+        "SELECT value FROM meta WHERE key = 'schema_version'",
+        [],
+        |r| r.get(0),
     )?;
-    let list = |s: String| serde_json::from_str::<Vec<String>>(&s).unwrap_or_default();
+    v.parse()
+        .map_err(|_| bad(0, format!("schema_version {v:?} is not a number")))
+}
+
+/// A value of the store this version cannot read, as the error rusqlite's readers give.
+fn bad(column: usize, why: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, why.into())
+}
+
+/// Reads every event in insertion order, from a store of version 1 or 2; a store of another
+/// version is refused, naming it.
+pub fn read_all(conn: &Connection) -> rusqlite::Result<Vec<(i64, Event)>> {
+    let version = version(conn)?;
+    // Version 1 kept the reason inside the decision's text; its rows read with NULL reasons.
+    let reason = match version {
+        1 => "NULL",
+        2 => "reason",
+        v => {
+            return Err(bad(
+                0,
+                format!(
+                    "the event store has schema version {v}, and this confess reads versions 1 \
+                     to {SCHEMA_VERSION}: it was made by a newer confess"
+                ),
+            ))
+        }
+    };
+    let mut stmt = conn.prepare(&format!(
+        "SELECT seq, pid, ppid, start_ns, end_ns, role, tool, phase, decision, {reason}, cwd,
+                argv, inputs, outputs, tokens, real_tool, exit_status, note FROM events ORDER BY seq"
+    ))?;
     let rows = stmt.query_map([], |r| {
+        let seq: i64 = r.get(0)?;
+        let list = |i: usize| -> rusqlite::Result<Vec<String>> {
+            let text: String = r.get(i)?;
+            serde_json::from_str(&text).map_err(|e| bad(i, format!("event {seq}: {e}")))
+        };
+        let role: String = r.get(5)?;
+        let phase: String = r.get(7)?;
+        let kind: String = r.get(8)?;
+        let why: Option<String> = r.get(9)?;
+        let decision = match why {
+            Some(w) => Decision::from_parts(&kind, Some(&w)),
+            None => Decision::parse(&kind),
+        };
         Ok((
-            r.get::<_, i64>(0)?,
+            seq,
             Event {
                 pid: r.get(1)?,
                 ppid: r.get(2)?,
                 start_ns: r.get(3)?,
                 end_ns: r.get(4)?,
-                role: r.get(5)?,
+                role: Actor::parse(&role)
+                    .ok_or_else(|| bad(5, format!("event {seq}: unknown role {role:?}")))?,
                 tool: r.get(6)?,
-                phase: r.get(7)?,
-                decision: r.get(8)?,
-                cwd: r.get(9)?,
-                argv: list(r.get(10)?),
-                inputs: list(r.get(11)?),
-                outputs: list(r.get(12)?),
-                tokens: list(r.get(13)?),
-                real_tool: r.get(14)?,
-                exit_status: r.get(15)?,
-                note: r.get(16)?,
+                phase: Phase::parse(&phase)
+                    .ok_or_else(|| bad(7, format!("event {seq}: unknown phase {phase:?}")))?,
+                decision: decision
+                    .ok_or_else(|| bad(8, format!("event {seq}: unknown decision {kind:?}")))?,
+                cwd: r.get(10)?,
+                argv: list(11)?,
+                inputs: list(12)?,
+                outputs: list(13)?,
+                tokens: list(14)?,
+                real_tool: r.get(15)?,
+                exit_status: r.get(16)?,
+                note: r.get(17)?,
             },
         ))
     })?;
@@ -283,6 +317,18 @@ pub fn read_all(conn: &Connection) -> rusqlite::Result<Vec<(i64, Event)>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::facts::Reason;
+    use crate::role::Role;
+
+    fn event() -> Event {
+        Event::new(
+            Actor::Tool(Role::Cc),
+            Phase::Build,
+            Decision::Confessed,
+            "/".into(),
+            Vec::new(),
+        )
+    }
 
     #[test]
     fn concurrent_writers_lose_nothing() {
@@ -299,7 +345,7 @@ mod tests {
                         let ev = Event {
                             pid: t,
                             argv: vec![format!("cc-{t}-{i}")],
-                            ..Event::default()
+                            ..event()
                         };
                         record(&db, &ev).expect("record");
                     }
@@ -321,7 +367,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let db = dir.path().join("events.sqlite");
         let mut conn = create(&db).expect("create");
-        record(&db, &Event::default()).expect("record");
+        record(&db, &event()).expect("record");
         let whole = std::fs::read_to_string(log_path(&db)).expect("log");
         assert!(
             whole.ends_with('\n') && whole.matches('\n').count() == 1,
@@ -345,12 +391,13 @@ mod tests {
             ppid: 1,
             start_ns: -3,
             end_ns: 9,
-            role: "cc".into(),
+            role: Actor::Tool(Role::Cc),
+            decision: Decision::Passthrough(Reason::ProbeDir("CMakeScratch".into())),
             argv: vec!["gcc".into(), "a \"b\"\n".into()],
             real_tool: Some("/usr/bin/gcc".into()),
             exit_status: -1,
             note: None,
-            ..Event::default()
+            ..event()
         };
         std::fs::write(log_path(&db), "").expect("empty");
         record(&db, &ev).expect("record");
@@ -368,8 +415,16 @@ mod tests {
             ),
             (7, 1, -3, 9, -1)
         );
-        assert_eq!(back.argv, ev.argv);
-        assert_eq!(back.real_tool, ev.real_tool);
+        assert_eq!(back, &ev);
+        let (kind, reason): (String, Option<String>) = conn
+            .query_row("SELECT decision, reason FROM events", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .expect("row");
+        assert_eq!(
+            (kind.as_str(), reason.as_deref()),
+            ("passthrough", Some("probe-dir:CMakeScratch"))
+        );
         // The log is empty after an import: importing again adds nothing.
         assert_eq!(import(&mut conn, &db).expect("import"), 0);
     }
@@ -377,6 +432,60 @@ mod tests {
     #[test]
     fn record_refuses_a_missing_store() {
         let p = std::env::temp_dir().join("confess-no-such-dir/events.sqlite");
-        assert!(record(&p, &Event::default()).is_err());
+        assert!(record(&p, &event()).is_err());
+    }
+
+    /// A store as confess wrote it before version 2 (its schema and rows, written here by hand):
+    /// every event reads back typed, the reason taken out of the decision's text.
+    #[test]
+    fn a_version_1_store_reads_as_it_was_written() {
+        let conn = Connection::open_in_memory().expect("open");
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             INSERT INTO meta VALUES ('schema_version', '1');
+             CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, pid INTEGER NOT NULL,
+                 ppid INTEGER NOT NULL, start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL,
+                 role TEXT NOT NULL, tool TEXT NOT NULL, phase TEXT NOT NULL,
+                 decision TEXT NOT NULL, cwd TEXT NOT NULL, argv TEXT NOT NULL,
+                 inputs TEXT NOT NULL, outputs TEXT NOT NULL, tokens TEXT NOT NULL,
+                 real_tool TEXT, exit_status INTEGER NOT NULL, note TEXT);
+             INSERT INTO events VALUES (1, 10, 1, 5, 6, 'cc', 'gcc', 'configure',
+                 'passthrough:configure-ancestor:config.status', '/b', '[\"gcc\",\"-c\"]', '[]',
+                 '[]', '[]', '/usr/bin/gcc', 0, NULL);
+             INSERT INTO events VALUES (2, 11, 1, 7, 8, 'exec', './gen', 'build', 'realized',
+                 '/b', '[\"./gen\"]', '[]', '[\"t.h\"]', '[\"ab\"]', '/b/gen', 0, 'n');",
+        )
+        .expect("v1 store");
+        let all = read_all(&conn).expect("read");
+        assert_eq!(all.len(), 2);
+        let (a, b) = (&all[0].1, &all[1].1);
+        assert_eq!(
+            a.decision,
+            Decision::Passthrough(Reason::ConfigureAncestor("config.status".into()))
+        );
+        assert_eq!((a.role, a.phase), (Actor::Tool(Role::Cc), Phase::Configure));
+        assert_eq!(a.argv, ["gcc", "-c"]);
+        assert_eq!(
+            (b.role, b.phase, &b.decision),
+            (Actor::Exec, Phase::Build, &Decision::Realized)
+        );
+        assert_eq!(
+            (b.outputs.as_slice(), b.tokens.as_slice()),
+            (&["t.h".to_string()][..], &["ab".to_string()][..])
+        );
+        assert_eq!(b.note.as_deref(), Some("n"));
+        // A decision that version did not write is refused, naming the event.
+        conn.execute(
+            "UPDATE events SET decision = 'passthrough:nonsense' WHERE seq = 2",
+            [],
+        )
+        .expect("update");
+        let e = read_all(&conn).expect_err("unknown decision");
+        assert!(e.to_string().contains("event 2"), "{e}");
+        // A store of a version to come is refused, naming its version.
+        conn.execute("UPDATE meta SET value = '3'", [])
+            .expect("update");
+        let e = read_all(&conn).expect_err("version 3");
+        assert!(e.to_string().contains("schema version 3"), "{e}");
     }
 }

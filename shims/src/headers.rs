@@ -3,6 +3,7 @@
 
 use crate::args::{ArgKind, Command, Input as CmdInput, Lang};
 use crate::ctx::{write_atomic, Ctx, Result, ShimError};
+use crate::facts::ContentRef;
 use crate::flags::Meaning;
 use crate::token::{self, Edge, Input};
 use sha2::{Digest, Sha256};
@@ -103,15 +104,17 @@ pub fn scan_real(
 pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -> Header {
     let root = root.filter(|r| !r.is_empty()).map(crate::raw::path);
     let root = root.as_deref();
-    let hash = if hashed(&abs, system, root) {
-        crate::files::read(&abs).map_or_else(|_| "missing".to_string(), |b| token::sha256_hex(&b))
+    let content = if hashed(&abs, system, root) {
+        crate::files::read(&abs).map_or(ContentRef::Missing, |b| {
+            ContentRef::Hash(token::sha256_hex(&b))
+        })
     } else {
-        TOOLCHAIN.to_string()
+        ContentRef::Toolchain
     };
     Header {
         input: Input {
             edge: Edge::Header,
-            hash,
+            content,
             path: crate::raw::text_path(&abs).into_owned(),
         },
         spelled,
@@ -124,9 +127,6 @@ pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -
 pub fn hashed(abs: &Path, system: bool, root: Option<&Path>) -> bool {
     !system || root.is_some_and(|r| abs.starts_with(r))
 }
-
-/// The hash of a toolchain header (see `header`).
-pub const TOOLCHAIN: &str = "toolchain";
 
 /// Flags the header scan leaves out: outputs, stops, the language (given per source) and
 /// everything only the link reads.

@@ -5,6 +5,7 @@
 use crate::args::{ArgKind, Command, LinkKind};
 use crate::ctx::{Ctx, Result};
 use crate::events::Event;
+use crate::facts::{ContentRef, Decision, Reason};
 use crate::flags::Meaning;
 use crate::token::{self, Edge, Input, Kind, Token};
 use std::path::{Path, PathBuf};
@@ -219,7 +220,7 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
         if members.contains(f) {
             inputs.push(Input {
                 edge: Edge::Member,
-                hash: String::new(),
+                content: ContentRef::None,
                 path: f.clone(),
             });
             continue;
@@ -227,7 +228,7 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
         match ctx.read_token(&abs)? {
             Some(t) => inputs.push(Input {
                 edge: Edge::Token,
-                hash: t.id,
+                content: ContentRef::Token(t.id),
                 path,
             }),
             None => {
@@ -235,7 +236,7 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
                     .map_err(|e| crate::ctx::ShimError(format!("{}: {f}: {e}", ctx.tool_name())))?;
                 inputs.push(Input {
                     edge: Edge::File,
-                    hash,
+                    content: ContentRef::Hash(hash),
                     path,
                 });
             }
@@ -250,12 +251,12 @@ fn lib_input(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Result<Input> {
         Some(p) => match ctx.read_token(&p)? {
             Some(t) => Input {
                 edge: Edge::Lib,
-                hash: t.id,
+                content: ContentRef::Token(t.id),
                 path: crate::raw::text_path(&p).into_owned(),
             },
             _ if in_project(ctx, &p) => Input {
                 edge: Edge::File,
-                hash: token::hash_file(&p).unwrap_or_default(),
+                content: token::hash_file(&p).map_or(ContentRef::None, ContentRef::Hash),
                 path: crate::raw::text_path(&p).into_owned(),
             },
             _ => external(name),
@@ -267,7 +268,7 @@ fn lib_input(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Result<Input> {
 fn external(name: &str) -> Input {
     Input {
         edge: Edge::ExternalLib,
-        hash: String::new(),
+        content: ContentRef::None,
         path: name.to_string(),
     }
 }
@@ -317,7 +318,7 @@ pub fn run_driver_link(
 /// `ld` called by the build itself (never by collect2: see `main.rs`).
 pub fn run_ld(ctx: &Ctx) -> Result<i32> {
     let Some(args) = ctx.expanded_args() else {
-        return ctx.pass_through("response-file");
+        return ctx.pass_through(Reason::ResponseFile);
     };
     let spec = LinkSpec::from_ld(&args);
     let inputs = link_inputs(ctx, &spec, &[])?;
@@ -350,7 +351,7 @@ pub fn run_ld(ctx: &Ctx) -> Result<i32> {
         ..Token::default()
     };
     let id = ctx.write_token(&mut tok, Some(&out_abs))?;
-    let mut ev = ctx.event("confessed");
+    let mut ev = ctx.event(Decision::Confessed);
     ev.inputs = spec.files();
     ev.outputs.push(out);
     ev.tokens.push(id);

@@ -5,14 +5,15 @@
 //! real answers wherever they happen, or wrong answers end up cached in config.h.
 
 use crate::args::{Command, Stop};
+use crate::facts::Reason;
 use crate::flags::Meaning;
 use std::path::Path;
 
-/// Why a call runs the real tool instead of confessing.
+/// Whether a call is confessed, or runs the real tool and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
     Confess,
-    Passthrough(String),
+    Passthrough(Reason),
 }
 
 /// Directories where configure tools run their probes.
@@ -32,30 +33,30 @@ pub fn decide_driver(
     cwd: &Path,
     ancestors: &mut dyn Iterator<Item = Vec<String>>,
 ) -> Decision {
-    let pass = |r: &str| Decision::Passthrough(r.to_string());
+    let pass = Decision::Passthrough;
     if cmd.info {
-        return pass("info-query");
+        return pass(Reason::InfoQuery);
     }
     match cmd.stop() {
-        Stop::Preprocess => return pass("preprocess"),
-        Stop::DepsOnly => return pass("deps-only"),
+        Stop::Preprocess => return pass(Reason::Preprocess),
+        Stop::DepsOnly => return pass(Reason::DepsOnly),
         _ => {}
     }
     if cmd.inputs.is_empty() {
-        return pass("no-inputs");
+        return pass(Reason::NoInputs);
     }
     if cmd.args.iter().any(|a| {
         a.kind == crate::args::ArgKind::Flag(Meaning::Feature)
             && a.value.as_deref() == Some("syntax-only")
     }) {
-        return pass("syntax-only");
+        return pass(Reason::SyntaxOnly);
     }
     if cmd.reads_stdin() {
-        return pass("stdin");
+        return pass(Reason::Stdin);
     }
     let dev_null = |p: &str| p == "/dev/null";
     if cmd.inputs.iter().any(|i| dev_null(&i.path)) || cmd.output.as_deref().is_some_and(dev_null) {
-        return pass("dev-null");
+        return pass(Reason::DevNull);
     }
     let paths = cmd
         .inputs
@@ -77,18 +78,18 @@ pub fn decide_context<'a>(
             .and_then(|b| b.to_str())
             .unwrap_or("");
         if base.starts_with("conftest") {
-            return Decision::Passthrough("conftest".into());
+            return Decision::Passthrough(Reason::Conftest);
         }
     }
     for comp in cwd.components() {
         let c = crate::raw::text_os(comp.as_os_str());
         if let Some(d) = PROBE_DIRS.iter().find(|d| c == **d) {
-            return Decision::Passthrough(format!("probe-dir:{d}"));
+            return Decision::Passthrough(Reason::ProbeDir((*d).to_string()));
         }
     }
     for argv in ancestors {
         if let Some(name) = configure_ancestor(&argv) {
-            return Decision::Passthrough(format!("configure-ancestor:{name}"));
+            return Decision::Passthrough(Reason::ConfigureAncestor(name.to_string()));
         }
     }
     Decision::Confess
@@ -293,7 +294,7 @@ mod tests {
 
     fn passes(d: Decision) -> String {
         match d {
-            Decision::Passthrough(r) => r,
+            Decision::Passthrough(r) => r.text().into_owned(),
             Decision::Confess => "confess".into(),
         }
     }

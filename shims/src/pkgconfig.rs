@@ -6,6 +6,7 @@
 //! giving `-lNAME`, which the link records as an external library.
 
 use crate::ctx::{Ctx, Result, ShimError};
+use crate::facts::{Decision, Reason};
 use std::io::Write;
 use std::path::Path;
 
@@ -108,9 +109,9 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     let mode = std::env::var("CONFESS_DEPS").unwrap_or_else(|_| "auto".into());
     if q.other || q.modules.is_empty() || mode == "real" {
         let code = ctx.pass_through(if q.other || q.modules.is_empty() {
-            "query"
+            Reason::Query
         } else {
-            "deps-real"
+            Reason::DepsReal
         })?;
         if !q.modules.is_empty() {
             record(ctx, &q, "real", code == 0)?;
@@ -131,7 +132,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     };
     let all_real = mode == "auto" && q.modules.iter().all(|m| real_has(m));
     if all_real {
-        let code = ctx.pass_through("deps-auto-real")?;
+        let code = ctx.pass_through(Reason::DepsAutoReal)?;
         record(ctx, &q, "real", code == 0)?;
         return Ok(code);
     }
@@ -173,7 +174,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         out.push('\n');
     }
     let _ = std::io::stdout().write_all(&crate::raw::bytes(&out));
-    let mut ev = ctx.event("confessed");
+    let mut ev = ctx.event(Decision::Confessed);
     ev.note = Some("pkg-config: made up".into());
     ctx.record(ev)?;
     record(ctx, &q, "fake", true)?;

@@ -29,6 +29,7 @@
 
 use crate::args::{self, ArgKind, Command, Lang, Stop};
 use crate::ctx::{self, Ctx, Result, ShimError};
+use crate::facts::{Decision, Reason};
 use crate::flags::Meaning;
 use crate::raw;
 use crate::token::{hash_file, sha256_hex};
@@ -367,7 +368,9 @@ impl<'a> Probe<'a> {
     }
 
     fn record(&self, code: i32) -> Result<()> {
-        let mut ev = self.ctx.event("passthrough:configure-phase");
+        let mut ev = self
+            .ctx
+            .event(Decision::Passthrough(Reason::ConfigurePhase));
         ev.real_tool = Some(raw::text_path(&self.tool).into_owned());
         ev.exit_status = code;
         self.ctx.record(ev)

@@ -385,7 +385,7 @@ impl Realizer {
             .find(|i| matches!(i.edge, Edge::Source | Edge::Token))
             .ok_or_else(|| ShimError(format!("token {} has no source", tok.id)))?;
         let src_path = if src.edge == Edge::Token {
-            self.realize(&self.load(&src.hash)?)?.path
+            self.realize(&self.load(src.content.as_str())?)?.path
         } else {
             raw::path(&src.path).into_owned()
         };
@@ -462,7 +462,7 @@ impl Realizer {
                         .find(|i| i.edge == Edge::Token && i.path == abs)
                     {
                         Some(i) => {
-                            let r = self.realize(&self.load(&i.hash)?)?;
+                            let r = self.realize(&self.load(i.content.as_str())?)?;
                             words.push(raw::text_path(&r.path).into_owned());
                         }
                         None => words.push(w),
@@ -527,7 +527,7 @@ impl Realizer {
         let mut needed: Vec<Token> = Vec::new();
         for i in &tok.inputs {
             match i.edge {
-                Edge::Token | Edge::Lib => needed.push(self.load(&i.hash)?),
+                Edge::Token | Edge::Lib => needed.push(self.load(i.content.as_str())?),
                 Edge::Member => {
                     if let Some((_, m)) = tok.members.iter().find(|(n, _)| *n == i.path) {
                         needed.push(m.clone());
@@ -773,21 +773,19 @@ pub fn exec_token(token: &str, args: &[String], shim_exe: PathBuf) -> Result<i32
     let mut argv = vec![token.to_string()];
     argv.extend(args.iter().cloned());
     let ev = crate::events::Event {
-        pid: std::process::id(),
-        ppid: std::os::unix::process::parent_id(),
         start_ns: start,
         end_ns: ctx::now_ns(),
-        role: "exec".into(),
-        tool: token.to_string(),
-        phase: rz.session.phase.as_str().into(),
-        decision: "realized".into(),
-        cwd: raw::text_path(&cwd).into_owned(),
-        argv,
         tokens: vec![tok.id.clone()],
         outputs,
         real_tool: Some(raw::text_path(&r.path).into_owned()),
         exit_status: code,
-        ..Default::default()
+        ..crate::events::Event::new(
+            crate::facts::Actor::Exec,
+            rz.session.phase,
+            crate::facts::Decision::Realized,
+            raw::text_path(&cwd).into_owned(),
+            argv,
+        )
     };
     crate::events::record(&rz.session.events(), &ev).map_err(|e| {
         ShimError(format!(

@@ -40,20 +40,8 @@ pub struct Session {
     pub top_pid: Option<u32>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Phase {
-    Configure,
-    Build,
-}
-
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::Configure => "configure",
-            Phase::Build => "build",
-        }
-    }
-}
+/// The phase, as events record it.
+pub use crate::facts::Phase;
 
 impl Session {
     /// The session from the environment; `None` when the shim runs outside any session.

@@ -2,6 +2,7 @@
 
 use crate::args;
 use crate::ctx::{self, err, Ctx, Result, ShimError};
+use crate::facts::{Decision as FactDecision, Reason};
 use crate::phase::{self, Ancestors, Decision};
 use crate::role::Role;
 use crate::session::{Phase, Session};
@@ -57,7 +58,7 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
                 return Ok(code);
             }
         }
-        return ctx.pass_through("configure-phase");
+        return ctx.pass_through(Reason::ConfigurePhase);
     }
     dispatch(&ctx)
 }
@@ -74,42 +75,47 @@ fn dispatch(ctx: &Ctx) -> Result<i32> {
             let clang = ctx.tool_name().contains("clang");
             let cmd = match args::parse(ctx.args(), clang, &ctx.cwd) {
                 Ok(c) => c,
-                Err(e) => return ctx.pass_through(&format!("unparsed:{e:?}")),
+                Err(e) => return ctx.pass_through(Reason::Unparsed(Some(format!("{e:?}")))),
             };
             match phase::decide_driver(&cmd, &ctx.cwd, &mut ancestors(ctx)) {
-                Decision::Passthrough(r) => ctx.pass_through(&r),
+                Decision::Passthrough(r) => ctx.pass_through(r),
                 Decision::Confess if missing_input(&cmd, &ctx.cwd) => {
-                    ctx.pass_through("missing-input")
+                    ctx.pass_through(Reason::MissingInput)
                 }
                 Decision::Confess => {
                     let ctx = ctx.with_expanded_argv(&cmd);
                     if cmd.sources().next().is_some() {
                         compile::run(&ctx, &cmd)
                     } else {
-                        link::run_driver_link(&ctx, &cmd, Vec::new(), ctx.event("confessed"))
+                        link::run_driver_link(
+                            &ctx,
+                            &cmd,
+                            Vec::new(),
+                            ctx.event(FactDecision::Confessed),
+                        )
                     }
                 }
             }
         }
-        Role::Cpp => ctx.pass_through("preprocess"),
+        Role::Cpp => ctx.pass_through(Reason::Preprocess),
         Role::Ld => {
             // collect2 (gcc's link step) finds ld on PATH: a real link of a real build.
             let parent = phase::cmdline(std::os::unix::process::parent_id()).unwrap_or_default();
             let parent_name = parent.first().map(|p| base(p)).unwrap_or_default();
             if parent_name == "collect2" || parent_name.ends_with("-collect2") {
-                return ctx.pass_through("collect2");
+                return ctx.pass_through(Reason::Collect2);
             }
             match context(ctx) {
-                Decision::Passthrough(r) => ctx.pass_through(&r),
+                Decision::Passthrough(r) => ctx.pass_through(r),
                 Decision::Confess => link::run_ld(ctx),
             }
         }
         Role::As | Role::Nasm | Role::Yasm => match context(ctx) {
-            Decision::Passthrough(r) => ctx.pass_through(&r),
+            Decision::Passthrough(r) => ctx.pass_through(r),
             Decision::Confess => crate::asm::run(ctx),
         },
         Role::Ar => match context(ctx) {
-            Decision::Passthrough(r) => ctx.pass_through(&r),
+            Decision::Passthrough(r) => ctx.pass_through(r),
             Decision::Confess => archive::run(ctx),
         },
         _ => binutils::run(ctx),

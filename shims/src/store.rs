@@ -213,7 +213,7 @@ mod tests {
             argv: vec!["cc".into(), "-c".into(), "x.c".into()],
             inputs: vec![Input {
                 edge: Edge::Source,
-                hash: "ab".into(),
+                content: crate::facts::ContentRef::Hash("ab".into()),
                 path: "/w/x.c".into(),
             }],
             // As it reads back from its rendered text.

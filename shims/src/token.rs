@@ -8,6 +8,7 @@
 //! members, so the graph survives builds that delete objects after archiving. Values are
 //! percent-escaped for `%`, CR and LF only, so paths with spaces read back as they were.
 
+pub use crate::facts::ContentRef;
 use sha2::{Digest, Sha256};
 use std::fmt::Write as _;
 use std::io;
@@ -108,8 +109,9 @@ impl Edge {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Input {
     pub edge: Edge,
-    /// A token id or a sha256 of content, in hex; `missing` or empty where there is none.
-    pub hash: String,
+    /// What it is by content: a token id, a sha256 of content, a missing or toolchain header,
+    /// or nothing (see each [`Edge`]).
+    pub content: ContentRef,
     /// The path as the action saw it (absolute), or a library name for `ExternalLib`.
     pub path: String,
 }
@@ -194,7 +196,7 @@ impl Token {
                 h.update(norm(&i.path).as_bytes());
             }
             h.update(b"\0");
-            h.update(i.hash.as_bytes());
+            h.update(i.content.as_str().as_bytes());
             h.update(b"\0");
         }
         for (name, m) in &self.members {
@@ -243,7 +245,10 @@ impl Token {
             let _ = writeln!(s, "act {}", esc(a));
         }
         for i in &self.inputs {
-            let hash = if i.hash.is_empty() { "-" } else { &i.hash };
+            let hash = match i.content.as_str() {
+                "" => "-",
+                h => h,
+            };
             let _ = writeln!(s, "in {} {} {}", i.edge.as_str(), hash, esc(&i.path));
         }
         for (name, m) in &self.members {
@@ -397,11 +402,7 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
                 match (edge, hash, path) {
                     (Some(edge), Some(hash), Some(path)) => t.inputs.push(Input {
                         edge,
-                        hash: if hash == "-" {
-                            String::new()
-                        } else {
-                            hash.to_string()
-                        },
+                        content: content_of(edge, hash),
                         path: unesc(path),
                     }),
                     _ => return Err(bad(line_no, "malformed input line")),
@@ -508,6 +509,23 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
+/// An input's content from the word a token writes for it: `-` is none, `missing` and
+/// `toolchain` are headers named by path; otherwise a token id where the edge names a token, a
+/// content hash where it names a file.
+fn content_of(edge: Edge, word: &str) -> ContentRef {
+    match word {
+        "-" => ContentRef::None,
+        "missing" => ContentRef::Missing,
+        "toolchain" => ContentRef::Toolchain,
+        w => match edge {
+            Edge::Token | Edge::Lib | Edge::Member => ContentRef::Token(w.to_string()),
+            Edge::Source | Edge::Header | Edge::File | Edge::ExternalLib => {
+                ContentRef::Hash(w.to_string())
+            }
+        },
+    }
+}
+
 /// sha256 of a file's content, in hex.
 pub fn hash_file(path: &Path) -> io::Result<String> {
     use std::io::Read;
@@ -538,7 +556,7 @@ mod tests {
             action: vec!["-c".into()],
             inputs: vec![Input {
                 edge: Edge::Source,
-                hash: "abc".into(),
+                content: ContentRef::Hash("abc".into()),
                 path: "/b/a b.c".into(),
             }],
             output: "/b/a b.o".into(),
@@ -554,7 +572,7 @@ mod tests {
             action: vec!["rcs".into()],
             inputs: vec![Input {
                 edge: Edge::Member,
-                hash: "m1".into(),
+                content: ContentRef::Token("m1".into()),
                 path: "a b.o".into(),
             }],
             output: "/b/libx.a".into(),
@@ -592,7 +610,7 @@ mod tests {
         let mut u = t.clone();
         u.inputs[0].path = "/tmp/b/x.o".into();
         assert_eq!(t.compute_id(&norm_a), u.compute_id(&norm_b));
-        u.inputs[0].hash = "other".into();
+        u.inputs[0].content = ContentRef::Hash("other".into());
         assert_ne!(t.compute_id(&norm_a), u.compute_id(&norm_b));
     }
 
