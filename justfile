@@ -10,12 +10,14 @@ test:
 
 # The real-world corpus (Debian source packages, fetched and cached under target/corpus): the
 # tests that confess them, with their figures printed (translation units against Bear, clangd and
-# clang-tidy diagnostics, verify). They are part of `just test` too.
+# clang-tidy diagnostics, verify), which are part of `just test` too; then the replay check
+# (tests/replay.rs: each project extracted again from its confession alone), which is not.
 corpus:
     bash scripts/install-deps.sh
     cargo test --release --test debian_make --test debian_cmake -- --nocapture
     cargo test --release --test autotools -- --nocapture jq_ libyaml gnu_hello libuv
     cargo test --release --test meson -- --nocapture pixman
+    cargo test --release --test replay -- --ignored --nocapture
 
 # Formatting and lints, as CI runs them.
 lint:

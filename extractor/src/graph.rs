@@ -479,10 +479,10 @@ impl From<confess_shims::facts::PackageRequest> for Package {
     fn from(r: confess_shims::facts::PackageRequest) -> Package {
         Package {
             name: r.name,
-            method: r.method,
+            method: r.method.as_str().to_string(),
             args: r.args,
             file: r.file,
-            resolved: r.resolved,
+            resolved: r.resolved.as_str().to_string(),
             found: r.found,
             version: r.version,
             targets: r.targets,

@@ -349,17 +349,14 @@ pub const PACKAGES: &str = "packages.jsonl";
 #[serde(deny_unknown_fields)]
 pub struct PackageRequest {
     pub name: String,
-    /// `find_package`, `pkg-config`, `FetchContent` or `ExternalProject`.
-    pub method: String,
+    pub method: Method,
     /// The request's arguments as given.
     #[serde(default)]
     pub args: Vec<String>,
     /// The list file that asked (find_package), or the program that asked (pkg-config).
     #[serde(default)]
     pub file: String,
-    /// `real` (the machine answered) or `fake` (confess made it up).
-    #[serde(default)]
-    pub resolved: String,
+    pub resolved: Resolution,
     #[serde(default)]
     pub found: bool,
     #[serde(default)]
@@ -380,6 +377,50 @@ pub struct PackageRequest {
     pub url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
+}
+
+/// How a build asked for a package.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Method {
+    #[default]
+    #[serde(rename = "find_package")]
+    FindPackage,
+    #[serde(rename = "pkg-config")]
+    PkgConfig,
+    FetchContent,
+    ExternalProject,
+}
+
+impl Method {
+    /// The word packages.jsonl and the outputs use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::FindPackage => "find_package",
+            Method::PkgConfig => "pkg-config",
+            Method::FetchContent => "FetchContent",
+            Method::ExternalProject => "ExternalProject",
+        }
+    }
+}
+
+/// Who answered a package request.
+#[derive(Serialize, Deserialize, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Resolution {
+    /// The machine (the package is installed).
+    #[default]
+    Real,
+    /// confess made it up (`--deps fake`, or not installed under `--deps auto`).
+    Fake,
+}
+
+impl Resolution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Resolution::Real => "real",
+            Resolution::Fake => "fake",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -449,5 +490,19 @@ mod tests {
         // A field no writer writes is a mistake, not a fact to drop.
         let bad = line.replace("\"hook\"", "\"hooks\"");
         assert!(serde_json::from_str::<PackageRequest>(&bad).is_err());
+        // So is a method or an answer no writer gives.
+        assert_eq!(
+            (r.method, r.resolved),
+            (Method::FindPackage, Resolution::Fake)
+        );
+        for bad in [
+            line.replace("find_package", "find-package"),
+            line.replace("\"fake\"", "\"made-up\""),
+        ] {
+            assert!(
+                serde_json::from_str::<PackageRequest>(&bad).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

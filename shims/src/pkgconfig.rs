@@ -6,7 +6,7 @@
 //! giving `-lNAME`, which the link records as an external library.
 
 use crate::ctx::{Ctx, Result, ShimError};
-use crate::facts::{Decision, Reason};
+use crate::facts::{Decision, Method, Reason, Resolution};
 use std::io::Write;
 use std::path::Path;
 
@@ -114,7 +114,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
             Reason::DepsReal
         })?;
         if !q.modules.is_empty() {
-            record(ctx, &q, "real", code == 0)?;
+            record(ctx, &q, Resolution::Real, code == 0)?;
         }
         return Ok(code);
     }
@@ -133,7 +133,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     let all_real = mode == "auto" && q.modules.iter().all(|m| real_has(m));
     if all_real {
         let code = ctx.pass_through(Reason::DepsAutoReal)?;
-        record(ctx, &q, "real", code == 0)?;
+        record(ctx, &q, Resolution::Real, code == 0)?;
         return Ok(code);
     }
     // Made up: every module exists.
@@ -177,7 +177,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     let mut ev = ctx.event(Decision::Confessed);
     ev.note = Some("pkg-config: made up".into());
     ctx.record(ev)?;
-    record(ctx, &q, "fake", true)?;
+    record(ctx, &q, Resolution::Fake, true)?;
     Ok(0)
 }
 
@@ -208,7 +208,7 @@ fn real_version(ctx: &Ctx, m: &str) -> String {
 }
 
 /// Appends the query to the session's package log, in the provider's format.
-fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
+fn record(ctx: &Ctx, q: &Query, resolved: Resolution, found: bool) -> Result<()> {
     let path = ctx.session.dir.join(crate::facts::PACKAGES);
     let mut f = std::fs::OpenOptions::new()
         .create(true)
@@ -222,13 +222,13 @@ fn record(ctx: &Ctx, q: &Query, resolved: &str, found: bool) -> Result<()> {
         })?;
     let fake = ctx.session.dir.join("fake").join("pkg-config");
     for m in &q.modules {
-        let made_up = resolved == "fake";
+        let made_up = resolved == Resolution::Fake;
         let req = crate::facts::PackageRequest {
             name: m.clone(),
-            method: "pkg-config".into(),
+            method: Method::PkgConfig,
             args: ctx.args().to_vec(),
             file: caller(ctx),
-            resolved: resolved.into(),
+            resolved,
             found,
             version: if made_up {
                 version_of(q, m)

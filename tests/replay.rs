@@ -1,0 +1,112 @@
+//! The replay check on real projects (`just corpus`): each corpus project is confessed, its
+//! sources moved away, and `confess extract --from` derives every output again from the kept
+//! confession alone, byte for byte. The fixtures get the same check in the default run
+//! (tests/extract.rs); these take minutes, so they run with the corpus.
+
+mod common;
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every file and link below `root`, by path relative to it, with its bytes (a link by its
+/// target).
+fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).expect("below").display().to_string();
+            let ft = e.file_type().expect("file type");
+            if ft.is_symlink() {
+                let t = std::fs::read_link(&p).expect("link");
+                out.insert(rel, format!("-> {}", t.display()).into_bytes());
+            } else if ft.is_dir() {
+                walk(root, &p, out);
+            } else {
+                out.insert(rel, std::fs::read(&p).expect("read"));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Confesses the upstream tree of `pkg` with `args` (the driver first, the source directory
+/// put second), then extracts it again with the sources gone; fails naming every output that
+/// differs. Prints how many files were compared.
+fn replays(pkg: &str, args: &[&str]) {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = corpus::upstream(pkg, &tmp.path().join("src"));
+    let mut all = vec![args[0], src.to_str().expect("utf-8")];
+    all.extend(&args[1..]);
+    let run = confess(&tmp.path().join("c"), &all);
+    run.assert_ok();
+    let kept = tmp.path().join("kept");
+    std::fs::rename(&run.out, &kept).expect("rename");
+    std::fs::rename(&src, tmp.path().join("away")).expect("move the sources away");
+    let x = confess_command()
+        .args(["extract", "--from"])
+        .arg(&kept)
+        .arg("--out")
+        .arg(&run.out)
+        .output()
+        .expect("confess extract");
+    assert!(
+        x.status.success(),
+        "{pkg}: extract failed: {}",
+        String::from_utf8_lossy(&x.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&x.stdout),
+        run.stdout(),
+        "{pkg}: the summary"
+    );
+    let (want, got) = (contents(&kept), contents(&run.out));
+    let differs: Vec<&String> = want
+        .keys()
+        .chain(got.keys())
+        .filter(|k| want.get(*k) != got.get(*k))
+        .collect();
+    assert!(
+        differs.is_empty(),
+        "{pkg}: the extraction differs from the confession: {differs:?}"
+    );
+    eprintln!("replay {pkg}: {} files, every one identical", want.len());
+}
+
+#[test]
+#[ignore = "the corpus: `just corpus`"]
+fn lua54_replays() {
+    require("make", "make");
+    replays("lua5.4", &["make", "-j2", "--", "linux"]);
+}
+
+#[test]
+#[ignore = "the corpus: `just corpus`"]
+fn libyaml_replays() {
+    for tool in ["autoreconf", "libtoolize", "make"] {
+        require(tool, tool);
+    }
+    replays("libyaml", &["autotools", "-j2"]);
+}
+
+#[test]
+#[ignore = "the corpus: `just corpus`"]
+fn gnu_hello_replays() {
+    require("make", "make");
+    replays("hello", &["autotools", "-j2"]);
+}
+
+#[test]
+#[ignore = "the corpus: `just corpus`"]
+fn pixman_replays() {
+    require("meson", "meson");
+    replays("pixman", &["meson", "-j2"]);
+}
+
+#[test]
+#[ignore = "the corpus: `just corpus`"]
+fn libuv_replays() {
+    require("cmake", "cmake");
+    replays("libuv1", &["cmake", "-j2"]);
+}
