@@ -64,7 +64,8 @@ impl LinkSpec {
         for a in &cmd.args {
             match a.kind {
                 ArgKind::Flag(Meaning::LinkerArg) => {
-                    linker_words.extend(a.value.iter().flat_map(|v| v.split(',').map(String::from)))
+                    linker_words
+                        .extend(a.value.iter().flat_map(|v| v.split(',').map(String::from)));
                 }
                 ArgKind::Flag(Meaning::Xlinker) => linker_words.extend(a.value.clone()),
                 _ => {}
@@ -224,21 +225,20 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
             });
             continue;
         }
-        match ctx.read_token(&abs)? {
-            Some(t) => inputs.push(Input {
+        if let Some(t) = ctx.read_token(&abs)? {
+            inputs.push(Input {
                 edge: Edge::Token,
                 hash: t.id,
                 path,
-            }),
-            None => {
-                let hash = token::hash_file(&abs)
-                    .map_err(|e| crate::ctx::ShimError(format!("{}: {f}: {e}", ctx.tool_name())))?;
-                inputs.push(Input {
-                    edge: Edge::File,
-                    hash,
-                    path,
-                });
-            }
+            });
+        } else {
+            let hash = token::hash_file(&abs)
+                .map_err(|e| crate::ctx::ShimError(format!("{}: {f}: {e}", ctx.tool_name())))?;
+            inputs.push(Input {
+                edge: Edge::File,
+                hash,
+                path,
+            });
         }
     }
     Ok(inputs)
