@@ -87,24 +87,23 @@ fn member_name(call: &ArCall, path: &str) -> String {
 /// file by content.
 fn member_token(ctx: &Ctx, path: &str) -> Result<Token> {
     let abs = ctx.abs(path);
-    match ctx.read_token(&abs)? {
-        Some(t) => Ok(t),
-        None => {
-            let hash = token::hash_file(&abs).map_err(|e| ShimError(format!("ar: {path}: {e}")))?;
-            let mut t = Token {
-                kind: Some(Kind::Object),
-                role: OPAQUE_ROLE.to_string(),
-                inputs: vec![Input {
-                    edge: Edge::File,
-                    content: ContentRef::Hash(hash),
-                    path: crate::raw::text_path(&abs).into_owned(),
-                }],
-                output: crate::raw::text_path(&abs).into_owned(),
-                ..Token::default()
-            };
-            crate::ctx::fill_ids(&mut t, &|p| ctx.session.normalize(p));
-            Ok(t)
-        }
+    if let Some(t) = ctx.read_token(&abs)? {
+        Ok(t)
+    } else {
+        let hash = token::hash_file(&abs).map_err(|e| ShimError(format!("ar: {path}: {e}")))?;
+        let mut t = Token {
+            kind: Some(Kind::Object),
+            role: OPAQUE_ROLE.to_string(),
+            inputs: vec![Input {
+                edge: Edge::File,
+                content: ContentRef::Hash(hash),
+                path: crate::raw::text_path(&abs).into_owned(),
+            }],
+            output: crate::raw::text_path(&abs).into_owned(),
+            ..Token::default()
+        };
+        crate::ctx::fill_ids(&mut t, &|p| ctx.session.normalize(p));
+        Ok(t)
     }
 }
 
@@ -125,95 +124,17 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     } else {
         None
     };
-    let mut members: Vec<(String, Token)> = existing
-        .as_ref()
-        .map(|t| t.members.clone())
-        .unwrap_or_default();
-    // Where each member was read from (its input path), in member order.
-    let mut paths: Vec<String> = existing
-        .as_ref()
-        .map(|t| {
-            t.inputs
-                .iter()
-                .filter(|i| i.edge == Edge::Member)
-                .map(|i| i.path.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    paths.resize(members.len(), String::new());
+    let mut members = Membership::of(existing.as_ref());
     let mut ev = ctx.event(Decision::Confessed);
     match call.op {
-        'r' | 'q' => {
-            // Where the first member of each name is: `r` replaces it.
-            let mut first: HashMap<String, usize> = HashMap::new();
-            for (i, (n, _)) in members.iter().enumerate() {
-                first.entry(n.clone()).or_insert(i);
-            }
-            for m in &call.members {
-                let tok = member_token(ctx, m)?;
-                let name = member_name(&call, m);
-                let pos = first.get(&name).copied();
-                let path = crate::raw::text_path(&ctx.abs(m)).into_owned();
-                match pos {
-                    Some(i) if call.op == 'r' => {
-                        members[i] = (name, tok);
-                        paths[i] = path;
-                    }
-                    _ => {
-                        first.entry(name.clone()).or_insert(members.len());
-                        members.push((name, tok));
-                        paths.push(path);
-                    }
-                }
-                ev.inputs.push(m.clone());
-            }
-        }
-        'd' => {
-            let names: HashSet<String> =
-                call.members.iter().map(|m| member_name(&call, m)).collect();
-            let keep: Vec<bool> = members.iter().map(|(n, _)| !names.contains(n)).collect();
-            let mut k = keep.iter();
-            members.retain(|_| *k.next().unwrap_or(&true));
-            let mut k = keep.iter();
-            paths.retain(|_| *k.next().unwrap_or(&true));
-        }
+        'r' | 'q' => ev.inputs.extend(members.add(ctx, &call)?),
+        'd' => members.delete(&call),
         't' | 'x' | 'p' => {
             if existing.is_none() {
                 eprintln!("ar: '{}': No such file", call.archive);
                 return Ok(1);
             }
-            let named: HashSet<&str> = call.members.iter().map(String::as_str).collect();
-            let wanted = |n: &str| named.is_empty() || named.contains(n);
-            let mut stdout = std::io::stdout().lock();
-            for (name, tok) in members.iter().filter(|(n, _)| wanted(n)) {
-                match call.op {
-                    't' => {
-                        // Member names are bytes, as ar prints them.
-                        let _ = stdout.write_all(&crate::raw::bytes(name));
-                        let _ = stdout.write_all(b"\n");
-                    }
-                    'p' => {
-                        let _ = stdout.write_all(
-                            tok.render(&crate::raw::text_path(ctx.shim_exe()?))
-                                .as_bytes(),
-                        );
-                    }
-                    _ => {
-                        let out = ctx.abs(
-                            Path::new(name)
-                                .file_name()
-                                .and_then(|n| n.to_str())
-                                .unwrap_or(name),
-                        );
-                        write_atomic(
-                            &out,
-                            tok.render(&crate::raw::text_path(ctx.shim_exe()?))
-                                .as_bytes(),
-                        )?;
-                        ev.outputs.push(crate::raw::text_path(&out).into_owned());
-                    }
-                }
-            }
+            ev.outputs.extend(members.read_out(ctx, &call)?);
             ev.inputs.push(call.archive.clone());
             ctx.record(ev)?;
             return Ok(0);
@@ -229,6 +150,123 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         || existing
             .as_ref()
             .is_some_and(|t| t.action.iter().any(|a| a == "thin"));
+    let id = write_archive(ctx, &ar_abs, thin, members)?;
+    ev.outputs.push(call.archive.clone());
+    ev.tokens.push(id);
+    ctx.record(ev)?;
+    Ok(0)
+}
+
+/// An archive's members, each with where it was read from (its input path), in member order.
+struct Membership {
+    members: Vec<(String, Token)>,
+    paths: Vec<String>,
+}
+
+impl Membership {
+    /// The members of the archive token `existing`, none for a new archive.
+    fn of(existing: Option<&Token>) -> Membership {
+        let members: Vec<(String, Token)> = existing.map(|t| t.members.clone()).unwrap_or_default();
+        let mut paths: Vec<String> = existing
+            .map(|t| {
+                t.inputs
+                    .iter()
+                    .filter(|i| i.edge == Edge::Member)
+                    .map(|i| i.path.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        paths.resize(members.len(), String::new());
+        Membership { members, paths }
+    }
+
+    /// `r` (replace the first member of each name, else append) and `q` (append): returns the
+    /// files added, as the call named them.
+    fn add(&mut self, ctx: &Ctx, call: &ArCall) -> Result<Vec<String>> {
+        // Where the first member of each name is: `r` replaces it.
+        let mut first: HashMap<String, usize> = HashMap::new();
+        for (i, (n, _)) in self.members.iter().enumerate() {
+            first.entry(n.clone()).or_insert(i);
+        }
+        let mut added = Vec::new();
+        for m in &call.members {
+            let tok = member_token(ctx, m)?;
+            let name = member_name(call, m);
+            let pos = first.get(&name).copied();
+            let path = crate::raw::text_path(&ctx.abs(m)).into_owned();
+            match pos {
+                Some(i) if call.op == 'r' => {
+                    self.members[i] = (name, tok);
+                    self.paths[i] = path;
+                }
+                _ => {
+                    first.entry(name.clone()).or_insert(self.members.len());
+                    self.members.push((name, tok));
+                    self.paths.push(path);
+                }
+            }
+            added.push(m.clone());
+        }
+        Ok(added)
+    }
+
+    /// `d`: drops every member of the names the call gives.
+    fn delete(&mut self, call: &ArCall) {
+        let names: HashSet<String> = call.members.iter().map(|m| member_name(call, m)).collect();
+        let keep: Vec<bool> = self
+            .members
+            .iter()
+            .map(|(n, _)| !names.contains(n))
+            .collect();
+        let mut k = keep.iter();
+        self.members.retain(|_| *k.next().unwrap_or(&true));
+        let mut k = keep.iter();
+        self.paths.retain(|_| *k.next().unwrap_or(&true));
+    }
+
+    /// `t` (list), `p` (print) and `x` (extract) of the members the call names (all when it
+    /// names none): returns the files extracted.
+    fn read_out(&self, ctx: &Ctx, call: &ArCall) -> Result<Vec<String>> {
+        let named: HashSet<&str> = call.members.iter().map(String::as_str).collect();
+        let wanted = |n: &str| named.is_empty() || named.contains(n);
+        let mut stdout = std::io::stdout().lock();
+        let mut extracted = Vec::new();
+        for (name, tok) in self.members.iter().filter(|(n, _)| wanted(n)) {
+            match call.op {
+                't' => {
+                    // Member names are bytes, as ar prints them.
+                    let _ = stdout.write_all(&crate::raw::bytes(name));
+                    let _ = stdout.write_all(b"\n");
+                }
+                'p' => {
+                    let _ = stdout.write_all(
+                        tok.render(&crate::raw::text_path(ctx.shim_exe()?))
+                            .as_bytes(),
+                    );
+                }
+                _ => {
+                    let out = ctx.abs(
+                        Path::new(name)
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or(name),
+                    );
+                    write_atomic(
+                        &out,
+                        tok.render(&crate::raw::text_path(ctx.shim_exe()?))
+                            .as_bytes(),
+                    )?;
+                    extracted.push(crate::raw::text_path(&out).into_owned());
+                }
+            }
+        }
+        Ok(extracted)
+    }
+}
+
+/// Writes the archive token of `members` at `ar_abs` and returns its id.
+fn write_archive(ctx: &Ctx, ar_abs: &Path, thin: bool, members: Membership) -> Result<String> {
+    let Membership { members, paths } = members;
     let mut tok = Token {
         kind: Some(Kind::Archive),
         role: ctx.role.as_str().to_string(),
@@ -244,15 +282,11 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
                 path: p.clone(),
             })
             .collect(),
-        output: crate::raw::text_path(&ar_abs).into_owned(),
+        output: crate::raw::text_path(ar_abs).into_owned(),
         members,
         ..Token::default()
     };
-    let id = ctx.write_token(&mut tok, Some(&ar_abs))?;
-    ev.outputs.push(call.archive.clone());
-    ev.tokens.push(id);
-    ctx.record(ev)?;
-    Ok(0)
+    ctx.write_token(&mut tok, Some(ar_abs))
 }
 
 #[cfg(test)]

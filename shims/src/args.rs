@@ -26,6 +26,7 @@ pub enum Lang {
 }
 
 impl Lang {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Lang::C => "c",
@@ -42,6 +43,7 @@ impl Lang {
     }
 
     /// The `-x` spelling; `None` for `-x none` (back to extensions) and unknown languages.
+    #[must_use]
     pub fn from_x(name: &str) -> Option<Lang> {
         Some(match name {
             "c" => Lang::C,
@@ -59,6 +61,7 @@ impl Lang {
     }
 
     /// gcc's extension table; `None` means the file goes to the linker.
+    #[must_use]
     pub fn from_path(path: &str) -> Option<Lang> {
         let ext = Path::new(path).extension()?.to_str()?;
         Some(match ext {
@@ -77,6 +80,7 @@ impl Lang {
     }
 
     /// Whether compiling this language goes through the preprocessor (and so has headers).
+    #[must_use]
     pub fn preprocessed(self) -> bool {
         !matches!(
             self,
@@ -84,6 +88,7 @@ impl Lang {
         )
     }
 
+    #[must_use]
     pub fn is_header(self) -> bool {
         matches!(self, Lang::CHeader | Lang::CxxHeader)
     }
@@ -144,6 +149,7 @@ pub struct Input {
 
 /// The dependency-file options, however they were spelled (`-MD -MF x`, `-Wp,-MD,x`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // each is a gcc option of its own, given in any mix
 pub struct DepOpts {
     /// `-MD` or `-MMD`: write a depfile beside compiling.
     pub side: bool,
@@ -177,10 +183,12 @@ pub struct Command {
 
 impl Command {
     /// Where the driver stops (gcc runs to the link when nothing says otherwise).
+    #[must_use]
     pub fn stop(&self) -> Stop {
         self.stop.unwrap_or(Stop::Link)
     }
 
+    #[must_use]
     pub fn link_kind(&self) -> LinkKind {
         if self.relocatable {
             LinkKind::Relocatable
@@ -196,6 +204,7 @@ impl Command {
         self.inputs.iter().filter(|i| i.lang.is_some())
     }
 
+    #[must_use]
     pub fn reads_stdin(&self) -> bool {
         self.inputs.iter().any(|i| i.path == "-")
     }
@@ -267,9 +276,7 @@ pub fn parse(words: &[String], clang: bool, cwd: &Path) -> Result<Command, Parse
                     .strip_prefix('=')
                     .filter(|_| flag.spelling.starts_with("--"))
                     .unwrap_or(glued);
-                if !glued.is_empty() {
-                    Some(glued.to_string())
-                } else {
+                if glued.is_empty() {
                     match it.next() {
                         Some(v) => {
                             words_of_arg.push(v.clone());
@@ -277,6 +284,8 @@ pub fn parse(words: &[String], clang: bool, cwd: &Path) -> Result<Command, Parse
                         }
                         None => return Err(ParseError::MissingValue { flag: word.clone() }),
                     }
+                } else {
+                    Some(glued.to_string())
                 }
             }
         };
@@ -697,9 +706,13 @@ mod tests {
 
     #[test]
     fn many_response_files_and_words_expand_in_linear_time() {
+        use std::fmt::Write as _;
         // 40,000 words through 2 levels of files: each word is moved once.
         let dir = tempfile::tempdir().expect("tmp");
-        let inner: String = (0..40_000).map(|i| format!("-Id{i} ")).collect();
+        let inner: String = (0..40_000).fold(String::new(), |mut s, i| {
+            let _ = write!(s, "-Id{i} ");
+            s
+        });
         std::fs::write(dir.path().join("in.rsp"), inner).expect("write");
         std::fs::write(dir.path().join("out.rsp"), "-c a.c @in.rsp").expect("write");
         let c = parse(&["@out.rsp".to_string()], false, dir.path()).expect("parses");

@@ -12,6 +12,7 @@ use crate::facts::{ContentRef, Decision, Reason};
 use crate::headers;
 use crate::raw;
 use crate::token::{self, Edge, Input, Kind, Token};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -26,6 +27,7 @@ pub enum Assembler {
 
 impl Assembler {
     /// The assembler of a shim role (`nasm`, `yasm`, `as`), as stored in tokens and events.
+    #[must_use]
     pub fn of_role(role: &str) -> Option<Assembler> {
         match role {
             "nasm" => Some(Assembler::Nasm),
@@ -35,6 +37,7 @@ impl Assembler {
         }
     }
 
+    #[must_use]
     pub fn role(self) -> &'static str {
         match self {
             Assembler::Nasm => "nasm",
@@ -117,6 +120,7 @@ impl Command {
     }
 
     /// The `-o` file, if given.
+    #[must_use]
     pub fn output(&self) -> Option<&str> {
         self.args.iter().rev().find_map(|a| match &a.opt {
             Opt::Output(o) => Some(o.as_str()),
@@ -126,6 +130,7 @@ impl Command {
 
     /// The object format: the last `-f`, or the assembler's default (`bin` for nasm and yasm, a
     /// flat binary; ELF for as).
+    #[must_use]
     pub fn format(&self) -> Option<&str> {
         self.args.iter().rev().find_map(|a| match &a.opt {
             Opt::Format(f) => Some(f.as_str()),
@@ -135,6 +140,7 @@ impl Command {
 
     /// Whether the call writes an object file a linker takes: as always does; nasm and yasm when
     /// the format is one (not `bin`, Intel hex or S-records, which are raw images).
+    #[must_use]
     pub fn makes_object(&self) -> bool {
         match self.tool {
             Assembler::Gas => true,
@@ -145,12 +151,14 @@ impl Command {
         }
     }
 
+    #[must_use]
     pub fn assembles(&self) -> bool {
         !self.args.iter().any(|a| a.opt == Opt::NotAssembling)
     }
 
     /// The depfile the call writes while assembling, with its options: `None` when it writes
     /// none.
+    #[must_use]
     pub fn depfile(&self, out: &str) -> Option<DepRequest> {
         let mut write = None;
         let mut file = None;
@@ -458,6 +466,7 @@ fn parse_gas(args: &[String]) -> std::result::Result<Vec<Arg>, String> {
 }
 
 /// Make's escapes for a target or dependency name.
+#[must_use]
 pub fn escape_make(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -475,6 +484,7 @@ pub fn escape_make(s: &str) -> String {
 
 /// The object a call writes when it names none: nasm writes beside its source (`sub/a.asm` to
 /// `sub/a.o`), yasm in the working directory (`a.o`), as `a.out`.
+#[must_use]
 pub fn default_output(tool: Assembler, input: &str) -> String {
     let p = Path::new(input);
     let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("a");
@@ -494,30 +504,90 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
         Ok(c) => c,
         Err(e) => return ctx.pass_through(Reason::Unparsed(Some(e.to_string()))),
     };
+    let inputs: Vec<String> = cmd.inputs().map(str::to_string).collect();
+    if let Some(reason) = left_to_the_assembler(ctx, &cmd, &inputs) {
+        return ctx.pass_through(reason);
+    }
+    let (mut tok_inputs, all_files) = source_inputs(ctx, &inputs)?;
+    // What the assembler's preprocessor includes. A source made by the build (gcc -S) is a
+    // token, which includes nothing: there is nothing to ask.
+    let includes = if all_files {
+        match includes(ctx, &cmd, &inputs)? {
+            Ok(found) => found,
+            // The real assembly fails the same way: let it say so in its own words.
+            Err(()) => return ctx.pass_through(Reason::IncludeScanFailed),
+        }
+    } else {
+        Vec::new()
+    };
+    tok_inputs.extend(includes.iter().map(|h| h.input.clone()));
+    let out = cmd
+        .output()
+        .map_or_else(|| default_output(tool, &inputs[0]), str::to_string);
+    let out_abs = ctx.abs(&out);
+    let mut action = vec![
+        format!("role={}", tool.role()),
+        format!("tool={}", ctx.tool_name()),
+        format!("cwd={}", ctx.session.normalize(&ctx.cwd_text())),
+    ];
+    action.extend(cmd.deciding_words().map(|w| ctx.session.normalize(w)));
+    let mut tok = Token {
+        kind: Some(Kind::Object),
+        role: tool.role().to_string(),
+        cwd: ctx.cwd_text(),
+        argv: ctx.argv.clone(),
+        action,
+        inputs: tok_inputs,
+        output: raw::text_path(&out_abs).into_owned(),
+        ..Token::default()
+    };
+    let id = ctx.write_token(&mut tok, Some(&out_abs))?;
+    let mut ev = ctx.event(Decision::Confessed);
+    ev.inputs.clone_from(&inputs);
+    ev.outputs.push(out.clone());
+    ev.tokens.push(id);
+    if let Some(req) = cmd.depfile(&out) {
+        let text = depfile_text(&req, &inputs, &includes);
+        ctx::write_atomic(&ctx.abs(&req.path), text.as_bytes())?;
+        ev.outputs.push(req.path);
+    }
+    ctx.record(ev)?;
+    Ok(0)
+}
+
+/// Why a call that the shim does not model goes to the real assembler: it assembles nothing,
+/// makes a raw image, reads stdin, has several sources (nasm, yasm) or a source that is not
+/// there. `None`: the shim handles it.
+fn left_to_the_assembler(ctx: &Ctx, cmd: &Command, inputs: &[String]) -> Option<Reason> {
     if !cmd.assembles() {
-        return ctx.pass_through(Reason::NotAssembling);
+        return Some(Reason::NotAssembling);
     }
     if !cmd.makes_object() {
         // A raw image (nasm's default `bin`): the build reads its bytes (`incbin`, a boot
         // sector), so it is made for real.
-        return ctx.pass_through(Reason::RawImage);
+        return Some(Reason::RawImage);
     }
-    let inputs: Vec<String> = cmd.inputs().map(str::to_string).collect();
     if inputs.is_empty() || inputs.iter().any(|i| i == "-") {
-        return ctx.pass_through(Reason::Stdin);
+        return Some(Reason::Stdin);
     }
-    if tool != Assembler::Gas && inputs.len() > 1 {
-        return ctx.pass_through(Reason::SeveralInputs);
+    if cmd.tool != Assembler::Gas && inputs.len() > 1 {
+        return Some(Reason::SeveralInputs);
     }
     if inputs
         .iter()
         .any(|i| std::fs::metadata(ctx.abs(i)).is_err())
     {
-        return ctx.pass_through(Reason::MissingInput);
+        return Some(Reason::MissingInput);
     }
+    None
+}
+
+/// The token's inputs for the call's sources: a source the build made (a token) by its id,
+/// a file by its content; and whether every source is a file.
+fn source_inputs(ctx: &Ctx, inputs: &[String]) -> Result<(Vec<Input>, bool)> {
     let mut tok_inputs = Vec::new();
     let mut all_files = true;
-    for s in &inputs {
+    for s in inputs {
         let abs = ctx.abs(s);
         let bytes = crate::files::read(&abs)
             .map_err(|e| ShimError(format!("cannot read source {}: {e}", raw::text_path(&abs))))?;
@@ -539,58 +609,21 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
             Err(e) => return Err(ctx::damaged(&abs, &e.to_string())),
         }
     }
-    // What the assembler's preprocessor includes. A source made by the build (gcc -S) is a
-    // token, which includes nothing: there is nothing to ask.
-    let includes = if all_files {
-        match includes(ctx, &cmd, &inputs)? {
-            Ok(found) => found,
-            // The real assembly fails the same way: let it say so in its own words.
-            Err(()) => return ctx.pass_through(Reason::IncludeScanFailed),
+    Ok((tok_inputs, all_files))
+}
+
+/// The depfile the build asked for: the targets depend on the sources and the files they
+/// include, with an empty rule for each of those under `-MP`.
+fn depfile_text(req: &DepRequest, inputs: &[String], includes: &[headers::Header]) -> String {
+    let mut deps: Vec<String> = inputs.iter().map(|i| escape_make(i)).collect();
+    deps.extend(includes.iter().map(|h| escape_make(&h.spelled)));
+    let mut text = format!("{} : {}\n", req.targets.join(" "), deps.join(" "));
+    if req.phony {
+        for d in &deps {
+            let _ = writeln!(text, "\n{d} :");
         }
-    } else {
-        Vec::new()
-    };
-    tok_inputs.extend(includes.iter().map(|h| h.input.clone()));
-    let out = cmd
-        .output()
-        .map(str::to_string)
-        .unwrap_or_else(|| default_output(tool, &inputs[0]));
-    let out_abs = ctx.abs(&out);
-    let mut action = vec![
-        format!("role={}", tool.role()),
-        format!("tool={}", ctx.tool_name()),
-        format!("cwd={}", ctx.session.normalize(&ctx.cwd_text())),
-    ];
-    action.extend(cmd.deciding_words().map(|w| ctx.session.normalize(w)));
-    let mut tok = Token {
-        kind: Some(Kind::Object),
-        role: tool.role().to_string(),
-        cwd: ctx.cwd_text(),
-        argv: ctx.argv.clone(),
-        action,
-        inputs: tok_inputs,
-        output: raw::text_path(&out_abs).into_owned(),
-        ..Token::default()
-    };
-    let id = ctx.write_token(&mut tok, Some(&out_abs))?;
-    let mut ev = ctx.event(Decision::Confessed);
-    ev.inputs = inputs.clone();
-    ev.outputs.push(out.clone());
-    ev.tokens.push(id);
-    if let Some(req) = cmd.depfile(&out) {
-        let mut deps: Vec<String> = inputs.iter().map(|i| escape_make(i)).collect();
-        deps.extend(includes.iter().map(|h| escape_make(&h.spelled)));
-        let mut text = format!("{} : {}\n", req.targets.join(" "), deps.join(" "));
-        if req.phony {
-            for d in &deps {
-                text.push_str(&format!("\n{d} :\n"));
-            }
-        }
-        ctx::write_atomic(&ctx.abs(&req.path), text.as_bytes())?;
-        ev.outputs.push(req.path);
     }
-    ctx.record(ev)?;
-    Ok(0)
+    text
 }
 
 /// The files the assembler's preprocessor includes, asked of the real assembler: nasm and yasm

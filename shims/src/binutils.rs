@@ -10,6 +10,7 @@ use crate::facts::{Decision, Reason};
 use crate::realize;
 use crate::role::Role;
 use crate::token::Token;
+use std::fmt::Write as _;
 
 /// Flags of strip and objcopy that take the next word.
 const SEPARATE: &[&str] = &[
@@ -219,9 +220,10 @@ fn symbol_extractor(ctx: &Ctx, args: &[String]) -> Result<Option<i32>> {
                 usize::from(tok.soname.is_some())
             );
             if let Some(so) = &tok.soname {
-                t.push_str(&format!(
-                    " 0x000000000000000e (SONAME)             Library soname: [{so}]\n"
-                ));
+                let _ = writeln!(
+                    t,
+                    " 0x000000000000000e (SONAME)             Library soname: [{so}]"
+                );
             }
             t
         }

@@ -85,6 +85,7 @@ pub enum Meaning {
 
 impl Meaning {
     /// `-o` and the dependency-file flags: they name where things go, not what is made.
+    #[must_use]
     pub fn names_output(self) -> bool {
         matches!(
             self,
@@ -101,6 +102,7 @@ impl Meaning {
     }
 
     /// Where the driver stops (`-c`, `-S`, `-E`).
+    #[must_use]
     pub fn is_stop(self) -> bool {
         matches!(
             self,
@@ -109,6 +111,7 @@ impl Meaning {
     }
 
     /// Flags only the link step reads.
+    #[must_use]
     pub fn is_link_only(self) -> bool {
         matches!(
             self,
@@ -128,6 +131,7 @@ impl Meaning {
 }
 
 /// `-Wp,-MD,file` and `-Wp,-MMD,file`: a depfile request spelled as a preprocessor option.
+#[must_use]
 pub fn is_wp_depfile(value: &str) -> bool {
     value.starts_with("-MD,") || value.starts_with("-MMD,")
 }
@@ -251,11 +255,12 @@ pub static CLANG: &[Flag] = &[
 
 /// Finds the flag for one word: the longest matching spelling, clang's table first when asked.
 /// Returns the flag and, for `Joined`/`JoinedOrSeparate`, whether the argument is glued on.
+#[must_use]
 pub fn lookup(word: &str, clang: bool) -> Option<&'static Flag> {
     let mut best: Option<&'static Flag> = None;
     let tables: &[&'static [Flag]] = if clang { &[CLANG, GCC] } else { &[GCC] };
     for table in tables {
-        for flag in table.iter() {
+        for flag in *table {
             if !matches(flag, word) {
                 continue;
             }

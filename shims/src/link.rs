@@ -65,7 +65,8 @@ impl LinkSpec {
         for a in &cmd.args {
             match a.kind {
                 ArgKind::Flag(Meaning::LinkerArg) => {
-                    linker_words.extend(a.value.iter().flat_map(|v| v.split(',').map(String::from)))
+                    linker_words
+                        .extend(a.value.iter().flat_map(|v| v.split(',').map(String::from)));
                 }
                 ArgKind::Flag(Meaning::Xlinker) => linker_words.extend(a.value.clone()),
                 _ => {}
@@ -225,21 +226,20 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
             });
             continue;
         }
-        match ctx.read_token(&abs)? {
-            Some(t) => inputs.push(Input {
+        if let Some(t) = ctx.read_token(&abs)? {
+            inputs.push(Input {
                 edge: Edge::Token,
                 content: ContentRef::Token(t.id),
                 path,
-            }),
-            None => {
-                let hash = token::hash_file(&abs)
-                    .map_err(|e| crate::ctx::ShimError(format!("{}: {f}: {e}", ctx.tool_name())))?;
-                inputs.push(Input {
-                    edge: Edge::File,
-                    content: ContentRef::Hash(hash),
-                    path,
-                });
-            }
+            });
+        } else {
+            let hash = token::hash_file(&abs)
+                .map_err(|e| crate::ctx::ShimError(format!("{}: {f}: {e}", ctx.tool_name())))?;
+            inputs.push(Input {
+                edge: Edge::File,
+                content: ContentRef::Hash(hash),
+                path,
+            });
         }
     }
     Ok(inputs)

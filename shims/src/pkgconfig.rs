@@ -12,6 +12,7 @@ use std::path::Path;
 
 /// What the command line asks.
 #[derive(Debug, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // each is an option of its own, asked in any mix
 pub struct Query {
     pub modules: Vec<String>,
     /// Version constraints as given (`glib-2.0 >= 2.50` gives `>= 2.50` for glib-2.0).
@@ -37,8 +38,10 @@ pub fn parse(args: &[String]) -> Query {
             // module has; "-only-other" and "-only-L" parts are empty.
             "--cflags" | "--cflags-only-I" => q.cflags = true,
             "--libs" | "--libs-only-l" => q.libs = true,
-            "--cflags-only-other" | "--libs-only-L" | "--libs-only-other" => {}
-            "--static"
+            "--cflags-only-other"
+            | "--libs-only-L"
+            | "--libs-only-other"
+            | "--static"
             | "--print-errors"
             | "--short-errors"
             | "--silence-errors"
@@ -62,7 +65,7 @@ pub fn parse(args: &[String]) -> Query {
                 }
             }
             a if a.starts_with("--variable=") => {
-                q.variable = Some(a["--variable=".len()..].to_string())
+                q.variable = Some(a["--variable=".len()..].to_string());
             }
             a if a.starts_with("--atleast-version=") => {
                 q.atleast = Some(a["--atleast-version=".len()..].to_string());
@@ -70,7 +73,7 @@ pub fn parse(args: &[String]) -> Query {
             }
             a if a.starts_with("--define-variable=") => {}
             a if a.starts_with("--exact-version=") || a.starts_with("--max-version=") => {
-                q.exists = true
+                q.exists = true;
             }
             a if a.starts_with('-') => q.other = true,
             op @ (">=" | "<=" | "=" | ">" | "<" | "!=") => {
@@ -83,8 +86,7 @@ pub fn parse(args: &[String]) -> Query {
                 let spaced: String = ["!=", ">=", "<=", "=", ">", "<"]
                     .iter()
                     .find(|op| m.contains(**op))
-                    .map(|op| m.replacen(op, &format!(" {op} "), 1))
-                    .unwrap_or_else(|| m.to_string());
+                    .map_or_else(|| m.to_string(), |op| m.replacen(op, &format!(" {op} "), 1));
                 let mut parts = spaced.split_whitespace();
                 if let Some(name) = parts.next() {
                     q.modules.push(name.to_string());
@@ -281,9 +283,9 @@ fn caller(ctx: &Ctx) -> String {
             // A script run by a shell (`sh ./configure`) is named by the script.
             "sh" | "bash" | "dash" => match argv.get(1) {
                 Some(script) if !script.starts_with('-') => return base(script),
-                _ => continue,
+                _ => {}
             },
-            "" => continue,
+            "" => {}
             n if n.starts_with("python") || n.starts_with("perl") => {
                 return argv.get(1).map(base).unwrap_or(name)
             }

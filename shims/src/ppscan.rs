@@ -11,6 +11,7 @@ use crate::pp::{self, macros, Config, Fallback, SearchDir};
 use crate::token;
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -115,6 +116,56 @@ pub fn scan_probed(
     if matches!(lang, Lang::ObjC | Lang::ObjCxx) {
         return Err(Fallback::new("Objective-C"));
     }
+    let key_args = key_args(cmd)?;
+    let key = facts_key(driver, lang, &key_args);
+    let facts = facts(ctx, driver, lang, &key_args, &key)?;
+    let flags = ScanFlags::of(ctx, cmd);
+    let chain = search_chain(ctx, flags.user, flags.isystem, flags.after, &facts)?;
+    let mut builtins = Builtins {
+        ctx,
+        driver,
+        lang,
+        key_args: &key_args,
+        path: ctx.session.cache().join(format!("builtins-{key}")),
+        known: None,
+    };
+    let mut builtin = |q: &str| builtins.answer(q);
+    let implicit = implicit_includes(&facts, &chain);
+    let (text, predefined, defines) = (facts.text, facts.macros.clone(), flags.defines);
+    let make_macros = move || starting_macros(&text[predefined], &defines);
+    let cfg = Config {
+        cwd: ctx.cwd.clone(),
+        quote: flags.quote,
+        chain,
+        macros: macros::Table::default(),
+        make_macros: Some(Box::new(make_macros)),
+        implicit,
+        forced: flags.forced,
+        builtin: &mut builtin,
+        memo: snapshots(ctx, &key, cmd),
+        // The root `headers::header` is given (below).
+        hashed_below: (ctx.session.root.as_deref())
+            .filter(|r| !r.is_empty())
+            .map(|r| crate::raw::path(r).into_owned()),
+    };
+    let (found, asked) = if probes {
+        pp::Scanner::new(cfg).scan_with_probes(&src.path)?
+    } else {
+        (pp::Scanner::new(cfg).scan(&src.path)?, Vec::new())
+    };
+    let root = ctx.session.root.as_deref();
+    Ok((
+        found
+            .into_iter()
+            .map(|f| header(f.spelled, f.abs, f.system, root))
+            .collect(),
+        asked,
+    ))
+}
+
+/// The words of the flags that may change what the compiler predefines (the facts' key), or
+/// why the scan cannot model the command.
+fn key_args(cmd: &Command) -> Result<Vec<String>, Fallback> {
     let mut key_args: Vec<String> = Vec::new();
     for a in &cmd.args {
         match &a.kind {
@@ -133,67 +184,108 @@ pub fn scan_probed(
             _ => key_args.extend(a.words.iter().cloned()),
         }
     }
-    let key = {
-        let mut h = Sha256::new();
-        h.update(driver.as_os_str().as_encoded_bytes());
-        h.update(b"\0");
-        h.update(lang.as_str().as_bytes());
-        for a in &key_args {
-            h.update(b"\0");
-            h.update(a.as_bytes());
-        }
-        token::hex(&h.finalize())[..20].to_string()
-    };
-    let facts = facts(ctx, driver, lang, &key_args, &key)?;
+    Ok(key_args)
+}
 
-    // The starting macros: the compiler's, then -D and -U in order. Made only when the scan
-    // does not start from a snapshot (which holds its own).
-    let mut defines: Vec<(bool, String)> = Vec::new();
-    let mut forced_macros = Vec::new();
-    let mut forced_includes = Vec::new();
-    let mut quote = Vec::new();
-    let mut user = Vec::new();
-    let mut isystem = Vec::new();
-    let mut after = Vec::new();
-    let dir = |v: &str, system: bool| {
-        let spelled = if v.len() > 1 {
-            v.trim_end_matches('/').to_string()
-        } else {
-            v.to_string()
-        };
-        SearchDir {
-            abs: lexical(&ctx.cwd.join(crate::raw::path(&spelled))),
-            spelled,
-            system,
-        }
-    };
-    for a in &cmd.args {
-        let v = a.value.as_deref().unwrap_or("");
-        match a.kind {
-            ArgKind::Flag(Meaning::Define) => {
-                let text = match v.split_once('=') {
-                    Some((n, val)) => format!("{n} {val}"),
-                    None => format!("{v} 1"),
-                };
-                defines.push((true, text));
-            }
-            ArgKind::Flag(Meaning::Undef) => defines.push((false, v.to_string())),
-            ArgKind::Flag(Meaning::IQuote) => quote.push(dir(v, false)),
-            ArgKind::Flag(Meaning::Include) => user.push(dir(v, false)),
-            ArgKind::Flag(Meaning::ISystem) => isystem.push(dir(v, true)),
-            ArgKind::Flag(Meaning::IDirAfter) => after.push(dir(v, true)),
-            ArgKind::Flag(Meaning::IMacros) => forced_macros.push((v.to_string(), true)),
-            ArgKind::Flag(Meaning::IncludeFile) => forced_includes.push((v.to_string(), false)),
-            _ => {}
-        }
+/// The name of a flag set's cached facts: the driver, the language and the key's flags.
+fn facts_key(driver: &Path, lang: Lang, key_args: &[String]) -> String {
+    let mut h = Sha256::new();
+    h.update(driver.as_os_str().as_encoded_bytes());
+    h.update(b"\0");
+    h.update(lang.as_str().as_bytes());
+    for a in key_args {
+        h.update(b"\0");
+        h.update(a.as_bytes());
     }
-    let sys: Vec<SearchDir> = facts.sysdirs.iter().map(|d| dir(d, true)).collect();
-    // gcc (libcpp's `remove_duplicates`) drops a directory that does not exist, one given
-    // twice (the first wins), and a non-system directory that duplicates a system one (it
-    // stays a system directory, in its system place); directories are the same when their
-    // canonical paths are. The compiler's own directories were made canonical when the facts
-    // were cached. Each directory is looked at once and found in a set: a command with 40,000
-    // `-I` costs 40,000 `stat`s, not their square.
+    token::hex(&h.finalize())[..20].to_string()
+}
+
+/// What the scan takes from the command's own flags, in command-line order.
+struct ScanFlags {
+    /// `-D` (`true`, as `NAME BODY`) and `-U` (`false`, the name), which the starting macros
+    /// are made from when the scan does not start from a snapshot (which holds its own).
+    defines: Vec<(bool, String)>,
+    /// `-imacros` then `-include` files (`true` for -imacros).
+    forced: Vec<(String, bool)>,
+    quote: Vec<SearchDir>,
+    user: Vec<SearchDir>,
+    isystem: Vec<SearchDir>,
+    after: Vec<SearchDir>,
+}
+
+impl ScanFlags {
+    fn of(ctx: &Ctx, cmd: &Command) -> ScanFlags {
+        let mut f = ScanFlags {
+            defines: Vec::new(),
+            forced: Vec::new(),
+            quote: Vec::new(),
+            user: Vec::new(),
+            isystem: Vec::new(),
+            after: Vec::new(),
+        };
+        let mut forced_includes = Vec::new();
+        let dir = |v: &str, system: bool| search_dir(&ctx.cwd, v, system);
+        for a in &cmd.args {
+            let v = a.value.as_deref().unwrap_or("");
+            match a.kind {
+                ArgKind::Flag(Meaning::Define) => {
+                    let text = match v.split_once('=') {
+                        Some((n, val)) => format!("{n} {val}"),
+                        None => format!("{v} 1"),
+                    };
+                    f.defines.push((true, text));
+                }
+                ArgKind::Flag(Meaning::Undef) => f.defines.push((false, v.to_string())),
+                ArgKind::Flag(Meaning::IQuote) => f.quote.push(dir(v, false)),
+                ArgKind::Flag(Meaning::Include) => f.user.push(dir(v, false)),
+                ArgKind::Flag(Meaning::ISystem) => f.isystem.push(dir(v, true)),
+                ArgKind::Flag(Meaning::IDirAfter) => f.after.push(dir(v, true)),
+                ArgKind::Flag(Meaning::IMacros) => f.forced.push((v.to_string(), true)),
+                ArgKind::Flag(Meaning::IncludeFile) => {
+                    forced_includes.push((v.to_string(), false));
+                }
+                _ => {}
+            }
+        }
+        f.forced.extend(forced_includes);
+        f
+    }
+}
+
+/// A search directory as given (`v`, without a trailing `/`), found from `cwd`.
+fn search_dir(cwd: &Path, v: &str, system: bool) -> SearchDir {
+    let spelled = if v.len() > 1 {
+        v.trim_end_matches('/').to_string()
+    } else {
+        v.to_string()
+    };
+    SearchDir {
+        abs: lexical(&cwd.join(crate::raw::path(&spelled))),
+        spelled,
+        system,
+    }
+}
+
+/// The `<...>` search chain: `-I`, `-isystem`, the compiler's own directories, `-idirafter`.
+///
+/// gcc (libcpp's `remove_duplicates`) drops a directory that does not exist, one given twice
+/// (the first wins), and a non-system directory that duplicates a system one (it stays a system
+/// directory, in its system place); directories are the same when their canonical paths are.
+/// The compiler's own directories were made canonical when the facts were cached. Each
+/// directory is looked at once and found in a set: a command with 40,000 `-I` costs 40,000
+/// `stat`s, not their square.
+fn search_chain(
+    ctx: &Ctx,
+    user: Vec<SearchDir>,
+    isystem: Vec<SearchDir>,
+    after: Vec<SearchDir>,
+    facts: &Facts,
+) -> Result<Vec<SearchDir>, Fallback> {
+    let sys: Vec<SearchDir> = facts
+        .sysdirs
+        .iter()
+        .map(|d| search_dir(&ctx.cwd, d, true))
+        .collect();
     let user = existing(user)?;
     let isystem = existing(isystem)?;
     let after = existing(after)?;
@@ -224,15 +316,27 @@ pub fn scan_probed(
         chain.push(shorter(d, &c));
         seen.insert(c);
     }
-    let mut forced = forced_macros;
-    forced.extend(forced_includes);
-    let builtins_path = ctx.session.cache().join(format!("builtins-{key}"));
-    // The answers known so far, read when the first query comes (a scan that starts from a
-    // snapshot seldom asks one).
-    let mut known: Option<Vec<(String, bool)>> = None;
-    let mut builtin = |q: &str| -> Result<bool, Fallback> {
-        let known = known.get_or_insert_with(|| {
-            std::fs::read_to_string(&builtins_path)
+    Ok(chain)
+}
+
+/// Answers `__has_attribute(x)` and its kin for one flag set: from the session's cache
+/// (`cache/builtins-KEY`), else from the real compiler, whose answers are added to the cache.
+struct Builtins<'a> {
+    ctx: &'a Ctx,
+    driver: &'a Path,
+    lang: Lang,
+    key_args: &'a [String],
+    path: PathBuf,
+    /// The answers known so far, read when the first query comes (a scan that starts from a
+    /// snapshot seldom asks one).
+    known: Option<Vec<(String, bool)>>,
+}
+
+impl Builtins<'_> {
+    fn answer(&mut self, q: &str) -> Result<bool, Fallback> {
+        let path = &self.path;
+        let known = self.known.get_or_insert_with(|| {
+            std::fs::read_to_string(path)
                 .unwrap_or_default()
                 .lines()
                 .filter_map(|l| l.rsplit_once('\t').map(|(q, v)| (q.to_string(), v == "1")))
@@ -249,19 +353,23 @@ pub fn scan_probed(
                 .copied()
                 .filter(|l| *l != q && !known.iter().any(|(k, _)| k == l)),
         );
-        let answers = ask_builtins(ctx, driver, lang, &key_args, &batch)?;
+        let answers = ask_builtins(self.ctx, self.driver, self.lang, self.key_args, &batch)?;
         let mut lines = String::new();
         for (b, a) in batch.iter().zip(&answers) {
             if let Some(v) = a {
-                known.push((b.to_string(), *v));
-                lines.push_str(&format!("{b}\t{}\n", *v as u8));
+                known.push(((*b).to_string(), *v));
+                let _ = writeln!(lines, "{b}\t{}", u8::from(*v));
             }
         }
-        append_line(&builtins_path, &lines);
+        append_line(&self.path, &lines);
         answers[0].ok_or_else(|| Fallback::new(format!("the compiler cannot answer {q}")))
-    };
-    // Implicit pre-includes are searched for like `#include <name>`, so they are system headers.
-    let implicit = facts
+    }
+}
+
+/// The compiler's implicit pre-includes, spelled from the search directory that holds them:
+/// they are searched for like `#include <name>`, so they are system headers.
+fn implicit_includes(facts: &Facts, chain: &[SearchDir]) -> Vec<String> {
+    facts
         .implicit
         .iter()
         .map(|p| {
@@ -269,67 +377,48 @@ pub fn scan_probed(
             chain
                 .iter()
                 .find_map(|d| abs.strip_prefix(&d.abs).ok())
-                .map(|rel| crate::raw::text_path(rel).into_owned())
-                .unwrap_or_else(|| p.clone())
+                .map_or_else(|| p.clone(), |rel| crate::raw::text_path(rel).into_owned())
         })
-        .collect();
-    let (text, predefined) = (facts.text, facts.macros.clone());
-    let make_macros = move || -> Result<macros::Table, Fallback> {
-        let mut table = macros::Table::default();
-        for line in text[predefined].lines() {
-            if let Some(rest) = line.strip_prefix("#define ") {
-                let (name, m) = macros::parse_define_text(rest)?;
-                table.insert(name, m);
-            }
+        .collect()
+}
+
+/// The starting macros: the compiler's (`predefined`, its `#define` lines), then `-D` and `-U`
+/// in order.
+fn starting_macros(
+    predefined: &str,
+    defines: &[(bool, String)],
+) -> Result<macros::Table, Fallback> {
+    let mut table = macros::Table::default();
+    for line in predefined.lines() {
+        if let Some(rest) = line.strip_prefix("#define ") {
+            let (name, m) = macros::parse_define_text(rest)?;
+            table.insert(name, m);
         }
-        for (define, text) in &defines {
-            if *define {
-                let (name, m) = macros::parse_define_text(text)?;
-                table.insert(name, m);
-            } else {
-                table.remove(text.as_str());
-            }
+    }
+    for (define, text) in defines {
+        if *define {
+            let (name, m) = macros::parse_define_text(text)?;
+            table.insert(name, m);
+        } else {
+            table.remove(text.as_str());
         }
-        Ok(table)
-    };
-    let cfg = Config {
-        cwd: ctx.cwd.clone(),
-        quote,
-        chain,
-        macros: macros::Table::default(),
-        make_macros: Some(Box::new(make_macros)),
-        implicit,
-        forced,
-        builtin: &mut builtin,
-        memo: (std::env::var_os("CONFESS_SCAN_SNAPSHOTS").as_deref() != Some("0".as_ref())).then(
-            || pp::Memo {
-                dir: ctx.session.cache(),
-                salt: memo_salt(&key, cmd),
-                live: ctx
-                    .session
-                    .root
-                    .as_deref()
-                    .map(|r| crate::raw::path(r).into_owned()),
-            },
-        ),
-        // The root `headers::header` is given (below).
-        hashed_below: (ctx.session.root.as_deref())
-            .filter(|r| !r.is_empty())
-            .map(|r| crate::raw::path(r).into_owned()),
-    };
-    let (found, probed) = if probes {
-        pp::Scanner::new(cfg).scan_with_probes(&src.path)?
-    } else {
-        (pp::Scanner::new(cfg).scan(&src.path)?, Vec::new())
-    };
-    let root = ctx.session.root.as_deref();
-    Ok((
-        found
-            .into_iter()
-            .map(|f| header(f.spelled, f.abs, f.system, root))
-            .collect(),
-        probed,
-    ))
+    }
+    Ok(table)
+}
+
+/// Where the scan keeps its snapshots, unless CONFESS_SCAN_SNAPSHOTS=0 turns them off.
+fn snapshots(ctx: &Ctx, key: &str, cmd: &Command) -> Option<pp::Memo> {
+    (std::env::var_os("CONFESS_SCAN_SNAPSHOTS").as_deref() != Some("0".as_ref())).then(|| {
+        pp::Memo {
+            dir: ctx.session.cache(),
+            salt: memo_salt(key, cmd),
+            live: ctx
+                .session
+                .root
+                .as_deref()
+                .map(|r| crate::raw::path(r).into_owned()),
+        }
+    })
 }
 
 /// What a scan's starting macros were made from: the facts key (the compiler's predefined
@@ -411,13 +500,13 @@ fn facts(
     key: &str,
 ) -> Result<Facts, Fallback> {
     let path = ctx.session.cache().join(format!("pp-{key}"));
-    let text: &'static str = match crate::files::map(&path).map(std::str::from_utf8) {
-        Some(Ok(t)) => t,
-        _ => {
-            let t = ask_facts(ctx, driver, lang, key_args)?;
-            write_atomic(&path, t.as_bytes()).map_err(|e| Fallback::new(e.0))?;
-            Box::leak(t.into_boxed_str())
-        }
+    let text: &'static str = if let Some(Ok(t)) = crate::files::map(&path).map(std::str::from_utf8)
+    {
+        t
+    } else {
+        let t = ask_facts(ctx, driver, lang, key_args)?;
+        write_atomic(&path, t.as_bytes()).map_err(|e| Fallback::new(e.0))?;
+        Box::leak(t.into_boxed_str())
     };
     // The macros come first and are most of the file. They stay where they lie, for a scan
     // that does not start from a snapshot; the sections after them are read line by line.
@@ -565,9 +654,10 @@ fn ask_builtins(
     if let Some(mut stdin) = child.stdin.take() {
         let mut text = String::new();
         for (i, q) in qs.iter().enumerate() {
-            text.push_str(&format!(
-                "#if {q}\nconfess_yes_{i}\n#else\nconfess_no_{i}\n#endif\n"
-            ));
+            let _ = writeln!(
+                text,
+                "#if {q}\nconfess_yes_{i}\n#else\nconfess_no_{i}\n#endif"
+            );
         }
         let _ = stdin.write_all(text.as_bytes());
     }

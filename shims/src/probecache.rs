@@ -35,6 +35,7 @@ use crate::raw;
 use crate::token::{hash_file, sha256_hex};
 use crate::workcache::{self, Check, WorkCache};
 use serde_json::{json, Value};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -264,13 +265,13 @@ impl<'a> Probe<'a> {
             raw::text_path(&self.tool)
         );
         for w in self.ctx.args() {
-            text.push_str(&format!("arg {}\0", self.norm(w)));
+            let _ = write!(text, "arg {}\0", self.norm(w));
         }
         for i in &self.cmd.inputs {
             let p = self.ctx.cwd.join(raw::path(&i.path));
             let h = hash_file(&p)
                 .map_err(|e| ShimError(format!("cannot read {}: {e}", raw::text_path(&p))))?;
-            text.push_str(&format!("input {} {h}\0", self.norm(&i.path)));
+            let _ = write!(text, "input {} {h}\0", self.norm(&i.path));
         }
         let mut vars: Vec<(String, String)> = std::env::vars_os()
             .map(|(k, v)| (raw::text_os(&k).into_owned(), raw::text_os(&v).into_owned()))
@@ -284,7 +285,7 @@ impl<'a> Probe<'a> {
             .collect();
         vars.sort();
         for (k, v) in vars {
-            text.push_str(&format!("env {k}={}\0", self.norm(&v)));
+            let _ = write!(text, "env {k}={}\0", self.norm(&v));
         }
         Ok(sha256_hex(text.as_bytes()))
     }
@@ -294,7 +295,8 @@ impl<'a> Probe<'a> {
         let Some((dir, meta)) = wc.get(key) else {
             return Ok(None);
         };
-        let Some(code) = meta["exit"].as_i64() else {
+        // An exit status is an i32; another number is a damaged entry.
+        let Some(code) = meta["exit"].as_i64().and_then(|c| i32::try_from(c).ok()) else {
             return Ok(None);
         };
         let checks: Option<Vec<Check>> = meta["checks"].as_array().and_then(|cs| {
@@ -350,21 +352,12 @@ impl<'a> Probe<'a> {
         }
         wc.touch(&dir);
         workcache::replay_opens(&self.ctx.session.dir, &checks);
-        self.emit(
+        emit(
             &raw::bytes(&self.denorm(&raw::text(&stdout))),
             &raw::bytes(&self.denorm(&raw::text(&stderr))),
         );
-        let code = code as i32;
         self.record(code)?;
         Ok(Some(code))
-    }
-
-    /// Writes what the compiler printed.
-    fn emit(&self, stdout: &[u8], stderr: &[u8]) {
-        use std::io::Write;
-        let _ = std::io::stdout().write_all(stdout);
-        let _ = std::io::stdout().flush();
-        let _ = std::io::stderr().write_all(stderr);
     }
 
     fn record(&self, code: i32) -> Result<()> {
@@ -398,7 +391,7 @@ impl<'a> Probe<'a> {
             .stderr(Stdio::piped())
             .output()
             .map_err(|e| ShimError(format!("cannot run {}: {e}", raw::text_path(&self.tool))))?;
-        self.emit(&out.stdout, &out.stderr);
+        emit(&out.stdout, &out.stderr);
         let code = ctx::exit_code(out.status);
         self.record(code)?;
         let loaded = map
@@ -602,6 +595,14 @@ impl<'a> Probe<'a> {
     }
 }
 
+/// Writes what the compiler printed.
+fn emit(stdout: &[u8], stderr: &[u8]) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(stdout);
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().write_all(stderr);
+}
+
 /// The compiler's library search directories (`-print-search-dirs`), asked once per session.
 /// `flags` are the call's words that choose the target (`-m32`, `--sysroot`, `--target`):
 /// they choose the directories too.
@@ -612,23 +613,22 @@ fn search_dirs(memo: &Path, tool: &Path, flags: &[String]) -> Vec<PathBuf> {
         key.extend(f.as_bytes());
     }
     let file = memo.join(format!("search-dirs-{}", &sha256_hex(&key)[..20]));
-    let text = match std::fs::read_to_string(&file) {
-        Ok(t) => t,
-        Err(_) => {
-            let Ok(o) = std::process::Command::new(tool)
-                .args(flags.iter().map(|f| raw::os(f)))
-                .arg("-print-search-dirs")
-                .env(crate::session::ENV_DEPTH, (ctx::depth() + 1).to_string())
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .output()
-            else {
-                return Vec::new();
-            };
-            let t = String::from_utf8_lossy(&o.stdout).into_owned();
-            let _ = ctx::write_atomic(&file, t.as_bytes());
-            t
-        }
+    let text = if let Ok(t) = std::fs::read_to_string(&file) {
+        t
+    } else {
+        let Ok(o) = std::process::Command::new(tool)
+            .args(flags.iter().map(|f| raw::os(f)))
+            .arg("-print-search-dirs")
+            .env(crate::session::ENV_DEPTH, (ctx::depth() + 1).to_string())
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+        else {
+            return Vec::new();
+        };
+        let t = String::from_utf8_lossy(&o.stdout).into_owned();
+        let _ = ctx::write_atomic(&file, t.as_bytes());
+        t
     };
     text.lines()
         .find_map(|l| l.strip_prefix("libraries: ="))
@@ -679,7 +679,7 @@ mod tests {
                 .collect(),
             cwd: t.path().to_path_buf(),
             start_ns: 0,
-            exe: Default::default(),
+            exe: std::cell::OnceCell::default(),
         };
         let taken = |args: &[&str]| Probe::of(&ctx(args)).map(|p| p.output);
         assert_eq!(

@@ -31,9 +31,9 @@ pub const LAST: char = '\u{EFFF}';
 /// The escape of each byte 0x80..=0xFF, checked at compile time to be characters.
 const ESCAPES: [char; 128] = {
     let mut t = ['\0'; 128];
-    let mut i = 0;
+    let mut i: u32 = 0;
     while i < 128 {
-        t[i] = match char::from_u32(FIRST as u32 + i as u32) {
+        t[i as usize] = match char::from_u32(FIRST as u32 + i) {
             Some(c) => c,
             None => panic!("the reserved block is not made of characters"),
         };
@@ -48,6 +48,7 @@ fn escape(b: u8) -> char {
 }
 
 /// Whether a character is one of the reserved block's.
+#[must_use]
 pub fn reserved(c: char) -> bool {
     (FIRST..=LAST).contains(&c)
 }
@@ -75,17 +76,20 @@ pub fn text(b: &[u8]) -> Cow<'_, str> {
 }
 
 /// The text form of an OS string (an argument, an environment value).
+#[must_use]
 pub fn text_os(s: &OsStr) -> Cow<'_, str> {
     text(s.as_bytes())
 }
 
 /// The text form of a path: what confess writes wherever it records one (never
 /// `Path::display`, which replaces bytes that are not UTF-8 with U+FFFD).
+#[must_use]
 pub fn text_path(p: &Path) -> Cow<'_, str> {
     text(p.as_os_str().as_bytes())
 }
 
 /// The bytes a text form stands for.
+#[must_use]
 pub fn bytes(s: &str) -> Cow<'_, [u8]> {
     if !has_reserved(s) {
         return Cow::Borrowed(s.as_bytes());
@@ -104,6 +108,7 @@ pub fn bytes(s: &str) -> Cow<'_, [u8]> {
 }
 
 /// The OS string a text form stands for (an argument for a real tool).
+#[must_use]
 pub fn os(s: &str) -> Cow<'_, OsStr> {
     match bytes(s) {
         Cow::Borrowed(b) => Cow::Borrowed(OsStr::from_bytes(b)),
@@ -112,6 +117,7 @@ pub fn os(s: &str) -> Cow<'_, OsStr> {
 }
 
 /// The path a text form stands for (a file to open, a directory to run in).
+#[must_use]
 pub fn path(s: &str) -> Cow<'_, Path> {
     match os(s) {
         Cow::Borrowed(o) => Cow::Borrowed(Path::new(o)),
@@ -120,6 +126,7 @@ pub fn path(s: &str) -> Cow<'_, Path> {
 }
 
 /// Whether text holds a character of the reserved block (so it is not its own bytes).
+#[must_use]
 pub fn has_reserved(s: &str) -> bool {
     // Every character of U+EF80..U+EFFF is encoded as EE BE xx or EE BF xx.
     let b = s.as_bytes();

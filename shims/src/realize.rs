@@ -15,6 +15,7 @@ use crate::session::Session;
 use crate::token::{Edge, Kind, Token};
 use crate::workcache::{Check, WorkCache};
 use std::collections::BTreeSet;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -29,7 +30,11 @@ fn jobs() -> usize {
         .ok()
         .and_then(|j| j.parse().ok())
         .filter(|&j: &usize| j > 0)
-        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+        .or_else(|| {
+            std::thread::available_parallelism()
+                .ok()
+                .map(std::num::NonZero::get)
+        })
         .unwrap_or(1)
 }
 
@@ -63,6 +68,7 @@ pub struct Realized {
 impl Realizer {
     /// Realization in `session`, the one the shim runs in (from its environment): what is
     /// realized, and where it is written, is decided by the session, never by a token's text.
+    #[must_use]
     pub fn new(session: Session, shim_exe: PathBuf) -> Realizer {
         Realizer {
             session,
@@ -131,7 +137,7 @@ impl Realizer {
             fresh()?;
         }
         let r = match tok.kind() {
-            _ if tok.role == OPAQUE_ROLE => self.opaque(tok, &dir)?,
+            _ if tok.role == OPAQUE_ROLE => Self::opaque(tok, &dir)?,
             _ if crate::asm::Assembler::of_role(&tok.role).is_some() => self.assemble(tok, &dir)?,
             Kind::Object | Kind::Assembly | Kind::PrecompiledHeader => self.compile(tok, &dir)?,
             Kind::Archive => self.archive(tok, &dir)?,
@@ -212,74 +218,39 @@ impl Realizer {
         dir: &Path,
         r: &Realized,
     ) -> Result<()> {
-        let realized = self.session.realized();
         let artifact = r
             .path
             .strip_prefix(dir)
             .map_err(|_| ShimError("realized outside its directory".into()))?;
-        let mut lib_dirs = Vec::new();
-        for d in &r.lib_dirs {
-            let rel = d
-                .strip_prefix(&realized)
-                .map_err(|_| ShimError("a library directory outside the session".into()))?;
-            let mut parts = rel.components();
-            let id = parts
-                .next()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .unwrap_or_default();
-            lib_dirs.push((id, parts.as_path().to_path_buf()));
-        }
-        // The tool (run), and confess's own shim (how a node is realized is decided there).
-        // Each file with how the real tools open it: run, or read by a program.
-        let mut files: Vec<(PathBuf, bool, Option<String>)> = vec![
+        let lib_dirs = cached_lib_dirs(&self.session.realized(), &r.lib_dirs)?;
+        let Some(checks) = self.checks(self.used_files(tok, tool, dir)) else {
+            // A file that cannot be checked: the entry could not be trusted.
+            return Ok(());
+        };
+        wc.store(key, &tok.id, dir, artifact, &lib_dirs, &checks)
+            .map_err(|e| ShimError(format!("work cache {}: {e}", raw::text_path(&wc.root))))
+    }
+
+    /// The machine's files a realization of `tok` by `tool` in `dir` was made with. The tool
+    /// (run), and confess's own shim (how a node is realized is decided there).
+    fn used_files(&self, tok: &Token, tool: &Path, dir: &Path) -> Vec<Used> {
+        let mut files: Vec<Used> = vec![
             (tool.to_path_buf(), true, None),
             (self.shim_exe.clone(), false, None),
         ];
-        let linked = matches!(
+        let is_link = matches!(
             tok.kind(),
             Kind::Executable | Kind::SharedLibrary | Kind::Relocatable
         );
         let mut linker = (tok.role == "ld").then(|| tool.to_path_buf());
         if tok.kind() != Kind::Archive && tok.role != "ld" {
-            // The programs the driver runs for this node: the compiler proper and the
-            // assembler, the linker, LTO's.
-            let cxx = tok.role == "c++"
-                || tok.action.iter().any(|a| a == "lang=c++")
-                || tok.inputs.iter().any(|i| {
-                    i.edge == Edge::Source
-                        && matches!(Lang::from_path(&i.path), Some(Lang::Cxx | Lang::CxxHeader))
-                });
-            let mut progs = vec![if cxx { "cc1plus" } else { "cc1" }, "as"];
-            if linked {
-                progs.extend(["collect2", "ld"]);
-            }
-            if tok.argv.iter().any(|a| a.starts_with("-flto")) {
-                progs.extend(["lto-wrapper", "lto1"]);
-            }
-            let memo = self.session.cache();
-            let run =
-                crate::workcache::driver_programs(tool, &progs, &raw::path(&tok.cwd), Some(&memo));
-            if linked {
-                // The linker is among the programs asked for; only a driver that names it
-                // otherwise costs a second (memoized) question.
-                linker = run
-                    .iter()
-                    .find(|p| p.file_name().is_some_and(|n| n == "ld"))
-                    .cloned()
-                    .or_else(|| {
-                        crate::workcache::driver_programs(
-                            tool,
-                            &["ld"],
-                            &raw::path(&tok.cwd),
-                            Some(&memo),
-                        )
-                        .into_iter()
-                        .next()
-                    });
+            let (run, driver_linker) = self.driver_programs(tok, tool, is_link);
+            if is_link {
+                linker = driver_linker;
             }
             files.extend(run.into_iter().map(|p| (p, true, None)));
         }
-        if linked {
+        if is_link {
             let log = std::fs::read(dir.join("log")).unwrap_or_default();
             let reader = linker.as_deref().and_then(crate::workcache::program_name);
             files.extend(
@@ -288,6 +259,58 @@ impl Realizer {
                     .map(|p| (p, false, reader.clone())),
             );
         }
+        files
+    }
+
+    /// The programs the driver `tool` runs for `tok`: the compiler proper and the assembler,
+    /// the linker, LTO's; and, for a link (`is_link`), which of them is the linker.
+    fn driver_programs(
+        &self,
+        tok: &Token,
+        tool: &Path,
+        is_link: bool,
+    ) -> (Vec<PathBuf>, Option<PathBuf>) {
+        let cxx = tok.role == "c++"
+            || tok.action.iter().any(|a| a == "lang=c++")
+            || tok.inputs.iter().any(|i| {
+                i.edge == Edge::Source
+                    && matches!(Lang::from_path(&i.path), Some(Lang::Cxx | Lang::CxxHeader))
+            });
+        let mut progs = vec![if cxx { "cc1plus" } else { "cc1" }, "as"];
+        if is_link {
+            progs.extend(["collect2", "ld"]);
+        }
+        if tok.argv.iter().any(|a| a.starts_with("-flto")) {
+            progs.extend(["lto-wrapper", "lto1"]);
+        }
+        let memo = self.session.cache();
+        let run =
+            crate::workcache::driver_programs(tool, &progs, &raw::path(&tok.cwd), Some(&memo));
+        // The linker is among the programs asked for; only a driver that names it otherwise
+        // costs a second (memoized) question.
+        let linker = if is_link {
+            run.iter()
+                .find(|p| p.file_name().is_some_and(|n| n == "ld"))
+                .cloned()
+                .or_else(|| {
+                    crate::workcache::driver_programs(
+                        tool,
+                        &["ld"],
+                        &raw::path(&tok.cwd),
+                        Some(&memo),
+                    )
+                    .into_iter()
+                    .next()
+                })
+        } else {
+            None
+        };
+        (run, linker)
+    }
+
+    /// The work cache's checks of the files a realization was made with, leaving out those of
+    /// the session and of the scratch; `None` when a file cannot be checked.
+    fn checks(&self, files: Vec<Used>) -> Option<Vec<Check>> {
         let root = self.session.root.as_deref().map(raw::path);
         let mut checks: Vec<Check> = Vec::new();
         for (f, exec, program) in files {
@@ -298,14 +321,9 @@ impl Realizer {
             {
                 continue;
             }
-            match Check::of(&f, Some(&self.session.cache())) {
-                Some(c) => checks.push(c.opened(exec, program)),
-                // A file that cannot be checked: the entry could not be trusted.
-                None => return Ok(()),
-            }
+            checks.push(Check::of(&f, Some(&self.session.cache()))?.opened(exec, program));
         }
-        wc.store(key, &tok.id, dir, artifact, &lib_dirs, &checks)
-            .map_err(|e| ShimError(format!("work cache {}: {e}", raw::text_path(&wc.root))))
+        Some(checks)
     }
 
     /// Realizes several tokens at once, as many at a time as the build's jobs
@@ -356,7 +374,7 @@ impl Realizer {
     }
 
     /// A real file the build put into an archive: it is its own realization.
-    fn opaque(&self, tok: &Token, dir: &Path) -> Result<Realized> {
+    fn opaque(tok: &Token, dir: &Path) -> Result<Realized> {
         let file = tok
             .inputs
             .iter()
@@ -399,23 +417,16 @@ impl Realizer {
             Kind::PrecompiledHeader => ("-c", "gch"),
             _ => ("-c", "o"),
         };
-        let base = raw::path(&tok.output)
-            .file_name()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(format!("out.{ext}")));
-        let out = dir.join(base);
+        let out = dir.join(output_name(tok, &format!("out.{ext}")));
         let cmd = args::parse(rest, argv0.contains("clang"), &cwd)
             .map_err(|e| ShimError(format!("token {}: recorded command: {e:?}", tok.id)))?;
         let mut words: Vec<String> = Vec::new();
         for a in &cmd.args {
             match &a.kind {
-                ArgKind::Input => continue,
-                ArgKind::Flag(m) if drop_for_realize(*m) => continue,
+                ArgKind::Input => {}
+                ArgKind::Flag(m) if drop_for_realize(*m) => {}
                 ArgKind::Flag(Meaning::PreprocArg)
-                    if a.value.as_deref().is_some_and(crate::flags::is_wp_depfile) =>
-                {
-                    continue
-                }
+                    if a.value.as_deref().is_some_and(crate::flags::is_wp_depfile) => {}
                 _ => words.extend(a.words.iter().cloned()),
             }
         }
@@ -471,11 +482,7 @@ impl Realizer {
                 _ => words.extend(a.words.iter().cloned()),
             }
         }
-        let base = raw::path(&tok.output)
-            .file_name()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("out.o"));
-        let out = dir.join(base);
+        let out = dir.join(output_name(tok, "out.o"));
         words.extend(["-o".to_string(), raw::text_path(&out).into_owned()]);
         run_logged(&self.real(argv0, &cwd)?, &words, &cwd, dir, &tok.id)?;
         Ok(Realized {
@@ -488,11 +495,7 @@ impl Realizer {
         let members: Vec<Token> = tok.members.iter().map(|(_, m)| m.clone()).collect();
         let built = self.realize_all(&members)?;
         let mut words = vec!["rcs".to_string()];
-        let base = raw::path(&tok.output)
-            .file_name()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("lib.a"));
-        let out = dir.join(&base);
+        let out = dir.join(output_name(tok, "lib.a"));
         words.push(raw::text_path(&out).into_owned());
         for (i, ((name, _), r)) in tok.members.iter().zip(&built).enumerate() {
             // Keep the member's own name inside the archive, as `ar t` would show it.
@@ -524,106 +527,27 @@ impl Realizer {
             .split_first()
             .ok_or_else(|| ShimError(format!("token {} has no recorded command", tok.id)))?;
         // Realize every token input and embedded member in parallel.
-        let mut needed: Vec<Token> = Vec::new();
-        for i in &tok.inputs {
-            match i.edge {
-                Edge::Token | Edge::Lib => needed.push(self.load(i.content.as_str())?),
-                Edge::Member => {
-                    if let Some((_, m)) = tok.members.iter().find(|(n, _)| *n == i.path) {
-                        needed.push(m.clone());
-                    }
-                }
-                _ => {}
-            }
-        }
-        let built = self.realize_all(&needed)?;
-        let mut lib_dirs: BTreeSet<PathBuf> = BTreeSet::new();
-        let mut by_path: Vec<(String, PathBuf)> = Vec::new();
+        let built = self.realize_all(&self.link_inputs(tok)?)?;
         let libs_dir = dir.join("libs");
         std::fs::create_dir_all(&libs_dir)
             .map_err(|e| ShimError(format!("cannot create {}: {e}", raw::text_path(&libs_dir))))?;
-        let mut k = 0;
-        for i in &tok.inputs {
-            if !matches!(i.edge, Edge::Token | Edge::Lib | Edge::Member) {
-                continue;
-            }
-            let Some(r) = built.get(k) else { break };
-            k += 1;
-            lib_dirs.extend(r.lib_dirs.iter().cloned());
-            if i.edge == Edge::Lib {
-                // `-lname` found this file: put the realized one under the same name first on -L.
-                let name = raw::path(&i.path)
-                    .file_name()
-                    .map(PathBuf::from)
-                    .unwrap_or_default();
-                let link = libs_dir.join(&name);
-                let _ = std::fs::remove_file(&link);
-                symlink(&r.path, &link)?;
-            } else {
-                by_path.push((i.path.clone(), r.path.clone()));
-            }
-            if r.path.extension().is_some_and(|e| e == "so")
-                || r.path
-                    .as_os_str()
-                    .as_encoded_bytes()
-                    .windows(4)
-                    .any(|w| w == b".so.")
-            {
-                if let Some(p) = r.path.parent() {
-                    lib_dirs.insert(p.to_path_buf());
-                }
-            }
-        }
-        let base = raw::path(&tok.output)
-            .file_name()
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("a.out"));
+        let PlacedInputs {
+            mut lib_dirs,
+            by_path,
+        } = place_link_inputs(tok, &built, &libs_dir)?;
+        let base = output_name(tok, "a.out");
         let out = dir.join(&base);
-        let substitute = |w: &str| -> Option<PathBuf> {
-            let p = raw::path(w);
-            let abs = if p.is_absolute() {
-                p.into_owned()
-            } else {
-                cwd.join(p)
-            };
-            let abs_s = raw::text_path(&abs);
-            by_path
-                .iter()
-                .find(|(p, _)| *p == w || *p == abs_s.as_ref())
-                .map(|(_, r)| r.clone())
-        };
+        let realized_of = |w: &str| realized_input(&by_path, &cwd, w);
         let mut words: Vec<String> = vec!["-L".to_string(), raw::text_path(&libs_dir).into_owned()];
-        if tok.role == "ld" {
-            let mut it = rest.iter();
-            while let Some(w) = it.next() {
-                if w == "-o" || w == "--output" {
-                    it.next();
-                    continue;
-                }
-                match substitute(w) {
-                    Some(r) if !w.starts_with('-') => words.push(raw::text_path(&r).into_owned()),
-                    _ => words.push(w.clone()),
-                }
-            }
-        } else {
-            let cmd = args::parse(rest, argv0.contains("clang"), &cwd)
-                .map_err(|e| ShimError(format!("token {}: recorded command: {e:?}", tok.id)))?;
-            for a in &cmd.args {
-                match &a.kind {
-                    ArgKind::Input => match substitute(&a.words[0]) {
-                        Some(r) => words.push(raw::text_path(&r).into_owned()),
-                        None => words.push(a.words[0].clone()),
-                    },
-                    ArgKind::Flag(m) if drop_for_realize(*m) || *m == Meaning::StopAtObject => {}
-                    _ => words.extend(a.words.iter().cloned()),
-                }
-            }
-        }
         // The linker names every file it opens (for the work cache's checks); sources a
         // compile-and-link compiles get the path map.
         if tok.role == "ld" {
+            words.extend(ld_words(rest, &realized_of));
             words.push("-t".to_string());
         } else {
+            let cmd = args::parse(rest, argv0.contains("clang"), &cwd)
+                .map_err(|e| ShimError(format!("token {}: recorded command: {e:?}", tok.id)))?;
+            words.extend(driver_link_words(&cmd, &realized_of));
             words.push("-Wl,-t".to_string());
             for (from, to) in &self.file_map {
                 words.push(format!("-ffile-prefix-map={from}={to}"));
@@ -650,6 +574,155 @@ impl Realizer {
             lib_dirs,
         })
     }
+
+    /// What a link reads that is to be realized first: its token inputs and libraries, and the
+    /// members it embeds, in input order.
+    fn link_inputs(&self, tok: &Token) -> Result<Vec<Token>> {
+        let mut needed: Vec<Token> = Vec::new();
+        for i in &tok.inputs {
+            match i.edge {
+                Edge::Token | Edge::Lib => needed.push(self.load(i.content.as_str())?),
+                Edge::Member => {
+                    if let Some((_, m)) = tok.members.iter().find(|(n, _)| *n == i.path) {
+                        needed.push(m.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(needed)
+    }
+}
+
+/// A file a realization was made with: its path, whether it was run (else read), and the
+/// program that read it.
+type Used = (PathBuf, bool, Option<String>);
+
+/// A realization's library directories as the work cache keeps them: the id of the realized
+/// node each lies in, and the directory below it.
+fn cached_lib_dirs(
+    realized: &Path,
+    lib_dirs: &BTreeSet<PathBuf>,
+) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
+    for d in lib_dirs {
+        let rel = d
+            .strip_prefix(realized)
+            .map_err(|_| ShimError("a library directory outside the session".into()))?;
+        let mut parts = rel.components();
+        let id = parts
+            .next()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push((id, parts.as_path().to_path_buf()));
+    }
+    Ok(out)
+}
+
+/// A link's realized inputs as the link finds them.
+struct PlacedInputs {
+    /// The library directories the result needs at run time.
+    lib_dirs: BTreeSet<PathBuf>,
+    /// Each input other than a library, by its recorded path, with its realized one.
+    by_path: Vec<(String, PathBuf)>,
+}
+
+/// Puts a link's realized inputs (`built`, in the order of its token, library and member
+/// inputs) where the link finds them: a library `-lname` found under its name in `libs_dir`
+/// (first on the search path).
+fn place_link_inputs(tok: &Token, built: &[Realized], libs_dir: &Path) -> Result<PlacedInputs> {
+    let mut lib_dirs: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut by_path: Vec<(String, PathBuf)> = Vec::new();
+    let mut k = 0;
+    for i in &tok.inputs {
+        if !matches!(i.edge, Edge::Token | Edge::Lib | Edge::Member) {
+            continue;
+        }
+        let Some(r) = built.get(k) else { break };
+        k += 1;
+        lib_dirs.extend(r.lib_dirs.iter().cloned());
+        if i.edge == Edge::Lib {
+            // `-lname` found this file: put the realized one under the same name first on -L.
+            let name = raw::path(&i.path)
+                .file_name()
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            let link = libs_dir.join(&name);
+            let _ = std::fs::remove_file(&link);
+            symlink(&r.path, &link)?;
+        } else {
+            by_path.push((i.path.clone(), r.path.clone()));
+        }
+        if is_shared_object(&r.path) {
+            if let Some(p) = r.path.parent() {
+                lib_dirs.insert(p.to_path_buf());
+            }
+        }
+    }
+    Ok(PlacedInputs { lib_dirs, by_path })
+}
+
+/// Whether a path names a shared object (`x.so`, `x.so.1`).
+fn is_shared_object(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "so")
+        || p.as_os_str()
+            .as_encoded_bytes()
+            .windows(4)
+            .any(|w| w == b".so.")
+}
+
+/// The realized file standing for a link's word `w` (a path as recorded, or found from
+/// `cwd`), if `w` names one of the link's realized inputs (`by_path`).
+fn realized_input(by_path: &[(String, PathBuf)], cwd: &Path, w: &str) -> Option<PathBuf> {
+    let p = raw::path(w);
+    let abs = if p.is_absolute() {
+        p.into_owned()
+    } else {
+        cwd.join(p)
+    };
+    let abs_s = raw::text_path(&abs);
+    by_path
+        .iter()
+        .find(|(p, _)| *p == w || *p == abs_s.as_ref())
+        .map(|(_, r)| r.clone())
+}
+
+/// The recorded words of an `ld` call without its output, realized inputs in place of
+/// tokens.
+fn ld_words(rest: &[String], realized_of: &dyn Fn(&str) -> Option<PathBuf>) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut it = rest.iter();
+    while let Some(w) = it.next() {
+        if w == "-o" || w == "--output" {
+            it.next();
+            continue;
+        }
+        match realized_of(w) {
+            Some(r) if !w.starts_with('-') => words.push(raw::text_path(&r).into_owned()),
+            _ => words.push(w.clone()),
+        }
+    }
+    words
+}
+
+/// The words of a compiler driver's link without its output (and without what only a
+/// compile's output needs), realized inputs in place of tokens.
+fn driver_link_words(
+    cmd: &args::Command,
+    realized_of: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Vec<String> {
+    let mut words = Vec::new();
+    for a in &cmd.args {
+        match &a.kind {
+            ArgKind::Input => match realized_of(&a.words[0]) {
+                Some(r) => words.push(raw::text_path(&r).into_owned()),
+                None => words.push(a.words[0].clone()),
+            },
+            ArgKind::Flag(m) if drop_for_realize(*m) || *m == Meaning::StopAtObject => {}
+            _ => words.extend(a.words.iter().cloned()),
+        }
+    }
+    words
 }
 
 /// Flags that name outputs or choose the language of positional inputs: realization sets its
@@ -660,6 +733,13 @@ fn drop_for_realize(m: Meaning) -> bool {
             m,
             Meaning::Language | Meaning::StopAtAssembly | Meaning::SaveTemps
         )
+}
+
+/// The file name of a token's output, `default` when it has none.
+fn output_name(tok: &Token, default: &str) -> PathBuf {
+    raw::path(&tok.output)
+        .file_name()
+        .map_or_else(|| PathBuf::from(default), PathBuf::from)
 }
 
 fn symlink(target: &Path, link: &Path) -> Result<()> {
@@ -707,7 +787,7 @@ fn run_logged(tool: &Path, words: &[String], cwd: &Path, dir: &Path, id: &str) -
 fn encode_done(r: &Realized) -> String {
     let mut s = format!("{}\n", raw::text_path(&r.path));
     for d in &r.lib_dirs {
-        s.push_str(&format!("{}\n", raw::text_path(d)));
+        let _ = writeln!(s, "{}", raw::text_path(d));
     }
     s
 }
@@ -726,7 +806,7 @@ fn decode_done(text: &str) -> Realized {
 /// confession that wrote it: the session is the shim's environment's, and a token of another
 /// confession, a damaged one, or one run when no confession is running (its session directory
 /// gone) is refused.
-pub fn exec_token(token: &str, args: &[String], shim_exe: PathBuf) -> Result<i32> {
+pub fn exec_token(token: &str, program_args: &[String], shim_exe: PathBuf) -> Result<i32> {
     let token_path = raw::path(token);
     let Some(session) = Session::from_env() else {
         return err(format!(
@@ -757,9 +837,9 @@ pub fn exec_token(token: &str, args: &[String], shim_exe: PathBuf) -> Result<i32
     }
     let joined = std::env::join_paths(ld_path).unwrap_or_default();
     let cwd = std::env::current_dir().unwrap_or_default();
-    let before = written_candidates(args, &cwd);
+    let before = written_candidates(program_args, &cwd);
     let mut cmd = Command::new(&r.path);
-    cmd.args(args.iter().map(|a| raw::os(a)))
+    cmd.args(program_args.iter().map(|a| raw::os(a)))
         .env("LD_LIBRARY_PATH", &joined);
     {
         use std::os::unix::process::CommandExt;
@@ -771,7 +851,7 @@ pub fn exec_token(token: &str, args: &[String], shim_exe: PathBuf) -> Result<i32
     let code = ctx::exit_code(status);
     let outputs = written_files(&before, &cwd);
     let mut argv = vec![token.to_string()];
-    argv.extend(args.iter().cloned());
+    argv.extend(program_args.iter().cloned());
     let ev = crate::events::Event {
         start_ns: start,
         end_ns: ctx::now_ns(),
@@ -833,7 +913,7 @@ fn written_files(before: &[(PathBuf, Option<std::time::SystemTime>)], cwd: &Path
     for (p, old) in before {
         let now = std::fs::metadata(p)
             .ok()
-            .filter(|m| m.is_file())
+            .filter(std::fs::Metadata::is_file)
             .and_then(|m| m.modified().ok());
         let wrote = match (old, now) {
             (None, Some(_)) => true,

@@ -63,24 +63,29 @@ impl Session {
         })
     }
 
+    #[must_use]
     pub fn events(&self) -> PathBuf {
         events_path(&self.dir)
     }
 
     /// The token store (`tokens.log`, see [`crate::store`]).
+    #[must_use]
     pub fn tokens(&self) -> PathBuf {
         crate::store::path(&self.dir)
     }
 
+    #[must_use]
     pub fn realized(&self) -> PathBuf {
         self.dir.join("realized")
     }
 
+    #[must_use]
     pub fn cache(&self) -> PathBuf {
         self.dir.join("cache")
     }
 
     /// Replaces the scratch root in a path or word with `$ROOT`.
+    #[must_use]
     pub fn normalize(&self, s: &str) -> String {
         match &self.root {
             Some(root) if !root.is_empty() && s.contains(root.as_str()) => {
@@ -91,6 +96,7 @@ impl Session {
     }
 }
 
+#[must_use]
 pub fn events_path(dir: &Path) -> PathBuf {
     dir.join("events.sqlite")
 }

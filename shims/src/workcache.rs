@@ -32,6 +32,7 @@ use crate::raw;
 use crate::session::Session;
 use crate::token::{hash_file, sha256_hex};
 use serde_json::{json, Value};
+use std::fmt::Write as _;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -114,6 +115,7 @@ pub fn replay_opens(session_dir: &Path, checks: &[Check]) {
 }
 
 /// The file name of a program as the watch names it (its canonical path's), for [`Check`].
+#[must_use]
 pub fn program_name(p: &Path) -> Option<String> {
     let c = std::fs::canonicalize(p).ok()?;
     c.file_name().map(|n| raw::text_os(n).into_owned())
@@ -123,6 +125,7 @@ impl Check {
     /// The file as it is now, or `None` when it cannot be read. With `memo` (a directory), a
     /// file is hashed once for each size, time and inode it has: a compiler's programs are
     /// tens of megabytes, and every realization checks them.
+    #[must_use]
     pub fn of(path: &Path, memo: Option<&Path>) -> Option<Check> {
         let m = std::fs::metadata(path).ok()?;
         let (size, mtime_ns, ino) = (m.len(), m.mtime() * 1_000_000_000 + m.mtime_nsec(), m.ino());
@@ -148,6 +151,7 @@ impl Check {
     }
 
     /// The check, opened as `exec` or by `program`.
+    #[must_use]
     pub fn opened(mut self, exec: bool, program: Option<String>) -> Check {
         self.exec = exec;
         self.program = program;
@@ -156,6 +160,7 @@ impl Check {
 
     /// Whether the file still has the content it had: the same size, time and inode, or the
     /// same hash.
+    #[must_use]
     pub fn holds(&self) -> bool {
         let Ok(m) = std::fs::metadata(&self.path) else {
             return false;
@@ -169,6 +174,7 @@ impl Check {
         hash_file(&self.path).is_ok_and(|h| h == self.sha256)
     }
 
+    #[must_use]
     pub fn to_json(&self) -> Value {
         json!({
             "path": raw::text_path(&self.path),
@@ -214,6 +220,7 @@ pub struct WorkCache {
 }
 
 impl WorkCache {
+    #[must_use]
     pub fn at(dir: &Path) -> WorkCache {
         WorkCache {
             root: dir.join(LAYOUT),
@@ -221,15 +228,18 @@ impl WorkCache {
     }
 
     /// The cache confess gave the shims, if any.
+    #[must_use]
     pub fn from_env() -> Option<WorkCache> {
         let dir = PathBuf::from(std::env::var_os(ENV_DIR)?);
         dir.is_absolute().then(|| WorkCache::at(&dir))
     }
 
+    #[must_use]
     pub fn entries(&self) -> PathBuf {
         self.root.join("entries")
     }
 
+    #[must_use]
     pub fn lock_path(&self) -> PathBuf {
         self.root.join("lock")
     }
@@ -249,6 +259,7 @@ impl WorkCache {
     /// The key of a node realized with `tool`: its id, the tool's path, the environment the
     /// tool reads, the path map, and this version of confess (which decides how a node is
     /// realized). Scratch paths are normalised, so the key is the same in every confession.
+    #[must_use]
     pub fn key(id: &str, tool: &Path, session: &Session, file_map: &[(String, String)]) -> String {
         let mut text = format!(
             "confess-work-v1\0{}\0{id}\0{}\0",
@@ -261,10 +272,10 @@ impl WorkCache {
             .collect();
         vars.sort();
         for (k, v) in vars {
-            text.push_str(&format!("env {k}={}\0", session.normalize(&v)));
+            let _ = write!(text, "env {k}={}\0", session.normalize(&v));
         }
         for (from, to) in file_map {
-            text.push_str(&format!("map {}={to}\0", session.normalize(from)));
+            let _ = write!(text, "map {}={to}\0", session.normalize(from));
         }
         sha256_hex(text.as_bytes())
     }
@@ -298,6 +309,7 @@ impl WorkCache {
 
     /// Copies an entry's files into `to` (an empty directory) and marks its use. False when
     /// the entry went away meanwhile.
+    #[must_use]
     pub fn copy_out(&self, entry: &Entry, to: &Path) -> bool {
         if copy_dir(&entry.dir.join("files"), to, false).is_err() {
             return false;
@@ -367,6 +379,7 @@ impl WorkCache {
     }
 
     /// An entry's directory and its `meta.json`, if it is there.
+    #[must_use]
     pub fn get(&self, key: &str) -> Option<(PathBuf, Value)> {
         let dir = self.entries().join(key);
         let text = std::fs::read(dir.join("meta.json")).ok()?;
@@ -397,6 +410,7 @@ impl WorkCache {
     }
 
     /// Every entry's key, size and last use.
+    #[must_use]
     pub fn list(&self) -> Vec<(String, u64, std::time::SystemTime)> {
         let Ok(rd) = std::fs::read_dir(self.entries()) else {
             return Vec::new();
@@ -420,6 +434,7 @@ impl WorkCache {
     /// Removes the least recently used entries until the rest fit in `limit` bytes, and what
     /// unfinished writes and removals left. The caller holds the cache's lock alone: no
     /// confession is running. Returns the entries and bytes removed.
+    #[must_use]
     pub fn evict(&self, limit: u64) -> (usize, u64) {
         for d in ["tmp", "trash"] {
             if let Ok(rd) = std::fs::read_dir(self.root.join(d)) {
@@ -446,6 +461,7 @@ impl WorkCache {
 }
 
 /// Whether an environment variable reaches what a tool makes (`TOOL_ENV`).
+#[must_use]
 pub fn tool_env(name: &str) -> bool {
     TOOL_ENV.iter().any(|k| {
         if k.ends_with('_') {
@@ -457,6 +473,7 @@ pub fn tool_env(name: &str) -> bool {
 }
 
 /// The path map realization compiles with (`ENV_FILE_MAP`), general before specific.
+#[must_use]
 pub fn file_map() -> Vec<(String, String)> {
     let Some(text) = std::env::var_os(ENV_FILE_MAP) else {
         return Vec::new();
@@ -475,6 +492,7 @@ pub fn file_map() -> Vec<(String, String)> {
 }
 
 /// The text of [`ENV_FILE_MAP`] for `pairs` (scratch path, path it stands for).
+#[must_use]
 pub fn file_map_text(pairs: &[(PathBuf, PathBuf)]) -> String {
     Value::Array(
         pairs
@@ -612,6 +630,7 @@ fn ask_driver(tool: &Path, progs: &[&str], cwd: &Path, path: &std::ffi::OsStr) -
 
 /// The files a linker's trace (`-t`) names: one per line, `-lname (path)` for a library found
 /// by search, `(archive)member` for an archive's member; other lines (`ld: mode ...`) name none.
+#[must_use]
 pub fn traced_files(log: &str) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for line in log.lines() {

@@ -15,19 +15,32 @@ impl V {
     fn s(v: i128) -> V {
         V { v, unsigned: false }
     }
+    /// The value as the preprocessor's type holds it: wrapped to uintmax_t or intmax_t.
     fn wrap(self) -> V {
         if self.unsigned {
             V {
-                v: (self.v as u64) as i128,
+                v: as_uintmax(self.v),
                 unsigned: true,
             }
         } else {
             V {
-                v: (self.v as i64) as i128,
+                v: as_intmax(self.v),
                 unsigned: false,
             }
         }
     }
+}
+
+/// `v` converted to uintmax_t (64 bits), as C converts: modulo 2^64.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // the wrap is C's conversion
+fn as_uintmax(v: i128) -> i128 {
+    i128::from(v as u64)
+}
+
+/// `v` converted to intmax_t (64 bits), wrapping as gcc does.
+#[allow(clippy::cast_possible_truncation)] // the wrap is gcc's conversion to intmax_t
+fn as_intmax(v: i128) -> i128 {
+    i128::from(v as i64)
 }
 
 pub fn eval(toks: &[T]) -> Result<bool, Fallback> {
@@ -71,15 +84,15 @@ impl P<'_> {
         let c = self.binary(0)?;
         if self.eat("?") {
             let skip_a = c.v == 0;
-            self.skip += skip_a as u32;
+            self.skip += u32::from(skip_a);
             let a = self.cond()?;
-            self.skip -= skip_a as u32;
+            self.skip -= u32::from(skip_a);
             if !self.eat(":") {
                 return Err(Fallback::new("#if: ? without :"));
             }
-            self.skip += (!skip_a) as u32;
+            self.skip += u32::from(!skip_a);
             let b = self.cond()?;
-            self.skip -= (!skip_a) as u32;
+            self.skip -= u32::from(!skip_a);
             let unsigned = a.unsigned || b.unsigned;
             let r = if c.v != 0 { a } else { b };
             return Ok(V { v: r.v, unsigned }.wrap());
@@ -98,15 +111,15 @@ impl P<'_> {
             self.i += 1;
             // && and || short-circuit: the other side still parses, unevaluated.
             let short = (op == "&&" && lhs.v == 0) || (op == "||" && lhs.v != 0);
-            self.skip += short as u32;
+            self.skip += u32::from(short);
             let rhs = self.binary(prec + 1)?;
-            self.skip -= short as u32;
+            self.skip -= u32::from(short);
             lhs = match apply(op, lhs, rhs) {
                 Err(_) if self.skip > 0 || short => V::s(0),
                 r => r?,
             };
             if short {
-                lhs = V::s((op == "||") as i128);
+                lhs = V::s(i128::from(op == "||"));
             }
         }
         Ok(lhs)
@@ -115,7 +128,7 @@ impl P<'_> {
     fn unary(&mut self) -> Result<V, Fallback> {
         if self.eat("!") {
             let v = self.unary()?;
-            return Ok(V::s((v.v == 0) as i128));
+            return Ok(V::s(i128::from(v.v == 0)));
         }
         if self.eat("-") {
             let v = self.unary()?;
@@ -149,7 +162,7 @@ impl P<'_> {
             Some(Tok::Number(n)) => number(&n),
             Some(Tok::Char(c)) => character(&c),
             // Identifiers left after expansion are 0 (C); `true` is 1 in C++ and C23.
-            Some(Tok::Ident(id)) => Ok(V::s((id == "true") as i128)),
+            Some(Tok::Ident(id)) => Ok(V::s(i128::from(id == "true"))),
             Some(t) => Err(Fallback::new(format!("#if: unexpected `{}`", t.text()))),
             None => Err(Fallback::new("#if: expression ends early")),
         }
@@ -172,14 +185,14 @@ fn precedence(op: &str) -> Option<u8> {
     })
 }
 
-fn apply(op: &str, a: V, b: V) -> Result<V, Fallback> {
-    let unsigned = a.unsigned || b.unsigned;
+fn apply(op: &str, lhs: V, rhs: V) -> Result<V, Fallback> {
+    let unsigned = lhs.unsigned || rhs.unsigned;
     let (x, y) = if unsigned {
-        ((a.v as u64) as i128, (b.v as u64) as i128)
+        (as_uintmax(lhs.v), as_uintmax(rhs.v))
     } else {
-        (a.v, b.v)
+        (lhs.v, rhs.v)
     };
-    let bool_ = |c: bool| Ok(V::s(c as i128));
+    let bool_ = |c: bool| Ok(V::s(i128::from(c)));
     let r = match op {
         "||" => return bool_(x != 0 || y != 0),
         "&&" => return bool_(x != 0 && y != 0),
@@ -192,7 +205,10 @@ fn apply(op: &str, a: V, b: V) -> Result<V, Fallback> {
         "|" => x | y,
         "^" => x ^ y,
         "&" => x & y,
-        "<<" => x.checked_shl(y.clamp(0, 127) as u32).unwrap_or(0),
+        // The clamp keeps the count in u32's range.
+        "<<" => x
+            .checked_shl(u32::try_from(y.clamp(0, 127)).unwrap_or(127))
+            .unwrap_or(0),
         ">>" => x >> y.clamp(0, 127),
         "+" => x + y,
         "-" => x - y,
@@ -205,7 +221,7 @@ fn apply(op: &str, a: V, b: V) -> Result<V, Fallback> {
     Ok(V {
         v: r,
         unsigned: unsigned && !matches!(op, "<<" | ">>")
-            || (matches!(op, "<<" | ">>") && a.unsigned),
+            || (matches!(op, "<<" | ">>") && lhs.unsigned),
     }
     .wrap())
 }
@@ -225,7 +241,7 @@ fn number(n: &str) -> Result<V, Fallback> {
     }
     .map_err(|_| Fallback::new(format!("#if: not an integer: {n}")))?;
     // Decimal literals too big for intmax_t are unsigned, as in gcc.
-    let unsigned = unsigned || v > i64::MAX as i128;
+    let unsigned = unsigned || v > i128::from(i64::MAX);
     Ok(V { v, unsigned }.wrap())
 }
 
@@ -237,7 +253,7 @@ fn character(c: &str) -> Result<V, Fallback> {
         .unwrap_or("");
     let chars: Vec<char> = inner.chars().collect();
     let v = match chars.as_slice() {
-        [ch] => *ch as i128,
+        [ch] => i128::from(u32::from(*ch)),
         ['\\', 'n'] => 10,
         ['\\', 't'] => 9,
         ['\\', 'r'] => 13,

@@ -122,13 +122,14 @@ fn skip_text(b: &[u8], mut i: usize, line: &mut usize, in_comment: &mut bool) ->
                 *line += 1;
                 i += 2;
             }
-            b'/' if b.get(i + 1) == Some(&b'*') => match find_comment_end(b, i + 2, line) {
-                Some(j) => i = j,
-                None => {
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                if let Some(j) = find_comment_end(b, i + 2, line) {
+                    i = j;
+                } else {
                     *in_comment = true;
                     return b.len();
                 }
-            },
+            }
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 // To the end of the line, continuations included.
                 while i < b.len() && b[i] != b'\n' {
@@ -185,12 +186,12 @@ fn find_byte(b: &[u8], mut i: usize, set: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     while let Some(chunk) = b.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(w);
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes);
         let mut marks = 0;
         for &c in set {
-            let x = v ^ (ONES * u64::from(c));
+            let x = word ^ (ONES * u64::from(c));
             marks |= x.wrapping_sub(ONES) & !x & HIGH;
         }
         if marks != 0 {
@@ -241,15 +242,12 @@ fn directive_text(
             b'/' if b.get(i + 1) == Some(&b'*') => {
                 flush!();
                 text.push(b' ');
-                match find_comment_end(b, i + 2, line) {
-                    Some(j) => {
-                        i = j;
-                        run = i;
-                    }
-                    None => {
-                        *in_comment = true;
-                        return (String::from_utf8_lossy(&text).into_owned(), b.len());
-                    }
+                if let Some(j) = find_comment_end(b, i + 2, line) {
+                    i = j;
+                    run = i;
+                } else {
+                    *in_comment = true;
+                    return (String::from_utf8_lossy(&text).into_owned(), b.len());
                 }
             }
             b'/' if b.get(i + 1) == Some(&b'/') => {
@@ -344,8 +342,7 @@ pub fn tokens(text: &str) -> Vec<T> {
             } else {
                 Tok::Ident(word.to_string())
             }
-        } else if c.is_ascii_digit()
-            || (c == b'.' && b.get(i + 1).is_some_and(|d| d.is_ascii_digit()))
+        } else if c.is_ascii_digit() || (c == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
         {
             i += 1;
             while i < b.len() {

@@ -29,7 +29,7 @@ impl Macro {
             params,
             variadic,
             text: text.into(),
-            body: Default::default(),
+            body: std::cell::OnceCell::default(),
         }
     }
 
@@ -149,7 +149,7 @@ impl Base {
     fn find(&self, name: &str) -> Option<usize> {
         let (mut lo, mut hi) = (0, self.count());
         while lo < hi {
-            let mid = (lo + hi) / 2;
+            let mid = usize::midpoint(lo, hi);
             match self.name(mid).cmp(name.as_bytes()) {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
@@ -191,13 +191,12 @@ impl Table {
     }
 
     pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, Macro>> {
-        match self.over.get(name) {
-            Some(m) => m.as_ref().map(std::borrow::Cow::Borrowed),
-            None => {
-                let b = self.base.as_ref()?;
-                b.get(b.find(name)?)
-                    .map(|(_, m)| std::borrow::Cow::Owned(m))
-            }
+        if let Some(m) = self.over.get(name) {
+            m.as_ref().map(std::borrow::Cow::Borrowed)
+        } else {
+            let b = self.base.as_ref()?;
+            b.get(b.find(name)?)
+                .map(|(_, m)| std::borrow::Cow::Owned(m))
         }
     }
 
@@ -309,7 +308,7 @@ pub fn parse_define_text(text: &str) -> Result<(String, Macro), Fallback> {
                 params: None,
                 variadic: false,
                 text: rest.to_string().into(),
-                body: Default::default(),
+                body: std::cell::OnceCell::default(),
             },
         ));
     };
@@ -345,7 +344,7 @@ pub fn parse_define_text(text: &str) -> Result<(String, Macro), Fallback> {
             params: Some(params),
             variadic,
             text: after[close + 1..].to_string().into(),
-            body: Default::default(),
+            body: std::cell::OnceCell::default(),
         },
     ))
 }
@@ -364,13 +363,11 @@ pub fn expand(toks: &[T], table: &Table, depth: usize) -> Result<Vec<T>, Fallbac
         if steps > 100_000 {
             return Err(Fallback::new("macro expansion does not end"));
         }
-        let name = match &t.tok {
-            Tok::Ident(n) => n.clone(),
-            _ => {
-                out.push(t);
-                continue;
-            }
+        let Tok::Ident(name) = &t.tok else {
+            out.push(t);
+            continue;
         };
+        let name = name.clone();
         let hidden = t.hide.as_ref().is_some_and(|h| h.contains(&name));
         let Some(m) = table.get(name.as_str()).filter(|_| !hidden) else {
             out.push(t);
@@ -561,7 +558,7 @@ fn stringize(toks: &[T]) -> String {
         let text = t.tok.text();
         match t.tok {
             Tok::Str(_) | Tok::Char(_) => {
-                s.push_str(&text.replace('\\', "\\\\").replace('"', "\\\""))
+                s.push_str(&text.replace('\\', "\\\\").replace('"', "\\\""));
             }
             _ => s.push_str(&text),
         }

@@ -57,9 +57,9 @@ impl Sorted {
         Some(Sorted { offsets, records })
     }
 
-    fn write(w: &mut W, records: BTreeMap<Vec<u8>, Vec<u8>>) {
+    fn write(w: &mut W, records: &BTreeMap<Vec<u8>, Vec<u8>>) {
         let (mut offsets, mut body) = (W(Vec::new()), W(Vec::new()));
-        for (k, v) in &records {
+        for (k, v) in records {
             offsets.n(body.0.len() as u64);
             body.b(k);
             body.b(v);
@@ -83,7 +83,7 @@ impl Sorted {
     fn get(&self, key: &[u8]) -> Option<&'static [u8]> {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
-            let mid = (lo + hi) / 2;
+            let mid = usize::midpoint(lo, hi);
             let (k, v) = self.record(mid)?;
             match k.cmp(key) {
                 std::cmp::Ordering::Less => lo = mid + 1,
@@ -112,16 +112,25 @@ fn path_bytes(p: &Path) -> &[u8] {
 }
 
 /// A probe's value in a snapshot: empty for no file, else five u64s.
-fn encode_probe(id: &Option<Probe>) -> Vec<u8> {
+fn encode_probe(id: Option<&Probe>) -> Vec<u8> {
     let mut w = W(Vec::new());
     if let Some(id) = id {
-        for v in [id.dev, id.ino, id.size, id.mtime as u64, id.ctime as u64] {
+        for v in [
+            id.dev,
+            id.ino,
+            id.size,
+            id.mtime.cast_unsigned(),
+            id.ctime.cast_unsigned(),
+        ] {
             w.n(v);
         }
     }
     w.0
 }
 
+/// A probe's value read back: `None` for a damaged record, else whether a file was there (and
+/// which).
+#[allow(clippy::option_option)] // the outer `None` is a damaged snapshot, taken with `?`
 fn decode_probe(b: &[u8]) -> Option<Option<Probe>> {
     if b.is_empty() {
         return Some(None);
@@ -131,8 +140,8 @@ fn decode_probe(b: &[u8]) -> Option<Option<Probe>> {
         dev: r.n()?,
         ino: r.n()?,
         size: r.n()?,
-        mtime: r.n()? as i64,
-        ctime: r.n()? as i64,
+        mtime: r.n()?.cast_signed(),
+        ctime: r.n()?.cast_signed(),
     };
     r.0.is_empty().then_some(Some(id))
 }
@@ -145,10 +154,15 @@ pub(super) struct Probes {
 }
 
 impl Probes {
-    pub(super) fn get(&self, p: &Path) -> Option<Option<Probe>> {
+    /// Whether a file is at `p`; `None` when `p` was not probed.
+    pub(super) fn get(&self, p: &Path) -> Option<bool> {
         match self.over.get(p) {
-            Some(v) => Some(*v),
-            None => self.base.get(path_bytes(p)).and_then(decode_probe),
+            Some(v) => Some(v.is_some()),
+            None => self
+                .base
+                .get(path_bytes(p))
+                .and_then(decode_probe)
+                .map(|v| v.is_some()),
         }
     }
 
@@ -169,7 +183,7 @@ impl Probes {
 
     fn records(&self) -> BTreeMap<Vec<u8>, Vec<u8>> {
         let over = self.over.iter();
-        (self.base).merged(over.map(|(p, id)| (path_bytes(p).to_vec(), encode_probe(id))))
+        (self.base).merged(over.map(|(p, id)| (path_bytes(p).to_vec(), encode_probe(id.as_ref()))))
     }
 }
 
@@ -215,7 +229,9 @@ impl Lookups {
 /// The identity of a file as `stat` gives it.
 pub fn probe(p: &Path) -> Option<Probe> {
     use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(p).ok().filter(|m| m.is_file())?;
+    let m = std::fs::metadata(p)
+        .ok()
+        .filter(std::fs::Metadata::is_file)?;
     Some(Probe {
         dev: m.dev(),
         ino: m.ino(),
@@ -242,7 +258,7 @@ pub fn start_key(salt: &str, cfg: &super::Config) -> Sha256 {
         for d in dirs {
             put(d.spelled.as_bytes());
             put(d.abs.as_os_str().as_encoded_bytes());
-            put(&[d.system as u8]);
+            put(&[u8::from(d.system)]);
         }
     }
     put(b"i");
@@ -252,7 +268,7 @@ pub fn start_key(salt: &str, cfg: &super::Config) -> Sha256 {
     put(b"f");
     for (f, m) in &cfg.forced {
         put(f.as_bytes());
-        put(&[*m as u8]);
+        put(&[u8::from(*m)]);
     }
     h
 }
@@ -290,12 +306,12 @@ impl W {
 
 fn encode(st: &State) -> Vec<u8> {
     let mut w = W(MAGIC.to_vec());
-    Sorted::write(&mut w, st.probes.records());
+    Sorted::write(&mut w, &st.probes.records());
     w.n(st.dirs.len() as u64);
     for d in &st.dirs {
         w.s(&d.spelled);
         w.p(&d.abs);
-        w.n(d.system as u64);
+        w.n(u64::from(d.system));
         w.o(d.next);
     }
     w.n(st.curdirs.len() as u64);
@@ -303,11 +319,11 @@ fn encode(st: &State) -> Vec<u8> {
         w.s(k);
         w.n(*v as u64);
     }
-    Sorted::write(&mut w, st.cache.records());
+    Sorted::write(&mut w, &st.cache.records());
     w.n(st.entries.len() as u64);
     for e in &st.entries {
         w.n(e.dir as u64);
-        w.n(e.stacked as u64);
+        w.n(u64::from(e.stacked));
     }
     w.n(st.once.len() as u64);
     for p in &st.once {
@@ -317,7 +333,7 @@ fn encode(st: &State) -> Vec<u8> {
     for d in &st.deps {
         w.s(&d.spelled);
         w.p(&d.abs);
-        w.n(d.system as u64);
+        w.n(u64::from(d.system));
     }
     // The macros sorted by name, each record's offset first: a scan that starts here looks up
     // the few it needs by binary search in these bytes (`macros::Base`).
@@ -354,6 +370,8 @@ impl<'a> R<'a> {
     fn p(&mut self) -> Option<PathBuf> {
         Some(PathBuf::from(std::ffi::OsStr::from_bytes(self.b()?)))
     }
+    /// An optional index (`u64::MAX` for none); `None` when damaged.
+    #[allow(clippy::option_option)] // the outer `None` is a damaged snapshot, taken with `?`
     fn o(&mut self) -> Option<Option<usize>> {
         let v = self.n()?;
         Some((v != u64::MAX).then_some(usize::try_from(v).ok()?))
@@ -476,7 +494,7 @@ mod tests {
             cwd: root.to_path_buf(),
             quote: Vec::new(),
             chain: vec![dir("user", false), dir("sys", true)],
-            macros: Default::default(),
+            macros: super::super::macros::Table::default(),
             make_macros: None,
             implicit: Vec::new(),
             forced: Vec::new(),

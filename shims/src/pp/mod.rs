@@ -199,10 +199,10 @@ impl<'a> Scanner<'a> {
             curdirs: HashMap::new(),
             quote_head,
             bracket_head,
-            cache: Default::default(),
+            cache: memo::Lookups::default(),
             entries: Vec::new(),
             cfg,
-            exists: Default::default(),
+            exists: std::cell::RefCell::default(),
             files: HashMap::new(),
             once: HashSet::new(),
             deps: Vec::new(),
@@ -315,7 +315,7 @@ impl<'a> Scanner<'a> {
         let implicit = self.cfg.implicit.clone();
         for name in implicit {
             if let Some(frame) = self.resolve(&name, true, None, false) {
-                self.process(frame)?;
+                self.process(&frame)?;
             }
         }
         // -imacros and -include are searched first in the working directory.
@@ -331,7 +331,7 @@ impl<'a> Scanner<'a> {
                 file: None,
             };
             match self.resolve(&name, false, Some(&cwd_frame), false) {
-                Some(frame) => self.process(frame)?,
+                Some(frame) => self.process(&frame)?,
                 None => return Err(Fallback::new(format!("-include {name} not found"))),
             }
         }
@@ -357,7 +357,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Enters an included file: lists it (once), then follows its directives.
-    fn process(&mut self, frame: Frame) -> Result<(), Fallback> {
+    fn process(&mut self, frame: &Frame) -> Result<(), Fallback> {
         if self.once.contains(&frame.abs) {
             return Ok(());
         }
@@ -376,7 +376,7 @@ impl<'a> Scanner<'a> {
         if self.depth > 200 {
             return Err(Fallback::new("#include nested too deeply"));
         }
-        let r = self.process_body(&frame);
+        let r = self.process_body(frame);
         self.depth -= 1;
         r
     }
@@ -391,127 +391,17 @@ impl<'a> Scanner<'a> {
     fn process_directives(&mut self, frame: &Frame, dirs: &[Directive]) -> Result<(), Fallback> {
         let mut stack: Vec<Cond> = Vec::new();
         let mut system = frame.system;
-        for d in dirs.iter() {
-            let live = stack.last().is_none_or(|c| c.live);
+        for d in dirs {
             let text = d.text.trim_start();
             let kw = lex::keyword(text);
             let rest_text = &text[kw.len()..];
-            // Only the directives that need it are tokenized: most lines are #define (its body
-            // is tokenized on first use), conditionals in skipped groups, #endif and #else.
-            match kw {
-                "if" | "ifdef" | "ifndef" => {
-                    let v = if !live {
-                        false
-                    } else {
-                        match kw {
-                            "ifdef" => self.is_defined(first_word(rest_text)?),
-                            "ifndef" => !self.is_defined(first_word(rest_text)?),
-                            _ => self.eval_if(&lex::tokens(rest_text), frame)?,
-                        }
-                    };
-                    stack.push(Cond {
-                        live: live && v,
-                        taken: v,
-                        outer: live,
-                    });
-                }
-                "elif" | "elifdef" | "elifndef" => {
-                    let Some(c) = stack.last() else {
-                        return Err(Fallback::new("#elif without #if"));
-                    };
-                    let (outer, taken) = (c.outer, c.taken);
-                    let v = if !outer || taken {
-                        false
-                    } else {
-                        match kw {
-                            "elifdef" => self.is_defined(first_word(rest_text)?),
-                            "elifndef" => !self.is_defined(first_word(rest_text)?),
-                            _ => self.eval_if(&lex::tokens(rest_text), frame)?,
-                        }
-                    };
-                    if let Some(c) = stack.last_mut() {
-                        c.live = outer && !taken && v;
-                        c.taken = taken || v;
-                    }
-                }
-                "else" => {
-                    let Some(c) = stack.last_mut() else {
-                        return Err(Fallback::new("#else without #if"));
-                    };
-                    c.live = c.outer && !c.taken;
-                    c.taken = true;
-                }
-                "endif" => {
-                    if stack.pop().is_none() {
-                        return Err(Fallback::new("#endif without #if"));
-                    }
-                }
-                _ if !live => {}
-                "define" => {
-                    let (name, m) = macros::parse_define_text(rest_text)?;
-                    self.cfg.macros.insert(name, m);
-                }
-                "undef" => {
-                    self.cfg.macros.remove(first_word(rest_text)?);
-                }
-                "include" | "include_next" => {
-                    let rest = lex::tokens(rest_text);
-                    let (name, angled) = self.header_name(&rest)?;
-                    let next = kw == "include_next";
-                    let cur = Frame {
-                        spelled: frame.spelled.clone(),
-                        abs: frame.abs.clone(),
-                        system,
-                        dir: frame.dir,
-                        file: frame.file,
-                    };
-                    match self.resolve(&name, angled, Some(&cur), next) {
-                        Some(f) => self.process(f)?,
-                        None => {
-                            // -MG: a missing header is listed as written and not followed.
-                            if self.listed.insert(name.clone()) {
-                                self.deps.push(Found {
-                                    spelled: name.clone(),
-                                    abs: lexical(&self.cfg.cwd.join(crate::raw::path(&name))),
-                                    system: false,
-                                    missing: true,
-                                });
-                            }
-                        }
-                    }
-                }
-                "pragma" => {
-                    let rest = lex::tokens(rest_text);
-                    match rest.first().map(|t| t.tok.text()).as_deref() {
-                        Some("once") => {
-                            self.once.insert(frame.abs.clone());
-                        }
-                        Some("GCC")
-                            if rest.get(1).is_some_and(|t| t.tok.text() == "system_header") =>
-                        {
-                            system = true
-                        }
-                        _ => {}
-                    }
-                }
-                "line" | "ident" | "sccs" | "warning" | "assert" | "unassert" => {}
-                "error" => {
-                    return Err(Fallback::new(format!(
-                        "{}:{}: #error",
-                        frame.spelled, d.line
-                    )))
-                }
-                // The null directive, and `# 33 "file"` line markers of preprocessed input.
-                "" if rest_text.trim().is_empty()
-                    || rest_text
-                        .trim_start()
-                        .starts_with(|c: char| c.is_ascii_digit()) => {}
-                other => {
-                    return Err(Fallback::new(format!(
-                        "{}:{}: #{other}",
-                        frame.spelled, d.line
-                    )))
-                }
+            if matches!(
+                kw,
+                "if" | "ifdef" | "ifndef" | "elif" | "elifdef" | "elifndef" | "else" | "endif"
+            ) {
+                self.conditional(&mut stack, kw, rest_text, frame)?;
+            } else if stack.last().is_none_or(|c| c.live) {
+                self.directive(kw, rest_text, d.line, frame, &mut system)?;
             }
         }
         if !stack.is_empty() {
@@ -519,6 +409,142 @@ impl<'a> Scanner<'a> {
                 "{}: unterminated #if",
                 frame.spelled
             )));
+        }
+        Ok(())
+    }
+
+    /// A conditional directive (`#if` and its kin, `#else`, `#endif`), on the stack of the
+    /// file's open conditionals.
+    fn conditional(
+        &mut self,
+        stack: &mut Vec<Cond>,
+        kw: &str,
+        rest_text: &str,
+        frame: &Frame,
+    ) -> Result<(), Fallback> {
+        let live = stack.last().is_none_or(|c| c.live);
+        match kw {
+            "if" | "ifdef" | "ifndef" => {
+                let v = live && self.condition(kw, rest_text, frame)?;
+                stack.push(Cond {
+                    live: live && v,
+                    taken: v,
+                    outer: live,
+                });
+            }
+            "elif" | "elifdef" | "elifndef" => {
+                let Some(c) = stack.last() else {
+                    return Err(Fallback::new("#elif without #if"));
+                };
+                let (outer, taken) = (c.outer, c.taken);
+                let v = outer && !taken && self.condition(kw, rest_text, frame)?;
+                if let Some(c) = stack.last_mut() {
+                    c.live = outer && !taken && v;
+                    c.taken = taken || v;
+                }
+            }
+            "else" => {
+                let Some(c) = stack.last_mut() else {
+                    return Err(Fallback::new("#else without #if"));
+                };
+                c.live = c.outer && !c.taken;
+                c.taken = true;
+            }
+            _ => {
+                if stack.pop().is_none() {
+                    return Err(Fallback::new("#endif without #if"));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The value of a conditional's test: `#ifdef`, `#ifndef` (and their `#elif` forms), or an
+    /// `#if` expression. Only a test in a live region is evaluated.
+    fn condition(&mut self, kw: &str, rest_text: &str, frame: &Frame) -> Result<bool, Fallback> {
+        // Only the directives that need it are tokenized: most lines are #define (its body is
+        // tokenized on first use), conditionals in skipped groups, #endif and #else.
+        Ok(match kw {
+            "ifdef" | "elifdef" => self.is_defined(first_word(rest_text)?),
+            "ifndef" | "elifndef" => !self.is_defined(first_word(rest_text)?),
+            _ => self.eval_if(&lex::tokens(rest_text), frame)?,
+        })
+    }
+
+    /// A directive other than a conditional, in a live region. `system` is whether the file
+    /// is a system header (`#pragma GCC system_header` makes it one).
+    fn directive(
+        &mut self,
+        kw: &str,
+        rest_text: &str,
+        line: usize,
+        frame: &Frame,
+        system: &mut bool,
+    ) -> Result<(), Fallback> {
+        match kw {
+            "define" => {
+                let (name, m) = macros::parse_define_text(rest_text)?;
+                self.cfg.macros.insert(name, m);
+            }
+            "undef" => {
+                self.cfg.macros.remove(first_word(rest_text)?);
+            }
+            "include" | "include_next" => {
+                let cur = Frame {
+                    spelled: frame.spelled.clone(),
+                    abs: frame.abs.clone(),
+                    system: *system,
+                    dir: frame.dir,
+                    file: frame.file,
+                };
+                self.include(&lex::tokens(rest_text), kw == "include_next", &cur)?;
+            }
+            "pragma" => {
+                let rest = lex::tokens(rest_text);
+                match rest.first().map(|t| t.tok.text()).as_deref() {
+                    Some("once") => {
+                        self.once.insert(frame.abs.clone());
+                    }
+                    Some("GCC") if rest.get(1).is_some_and(|t| t.tok.text() == "system_header") => {
+                        *system = true;
+                    }
+                    _ => {}
+                }
+            }
+            "line" | "ident" | "sccs" | "warning" | "assert" | "unassert" => {}
+            "error" => return Err(Fallback::new(format!("{}:{}: #error", frame.spelled, line))),
+            // The null directive, and `# 33 "file"` line markers of preprocessed input.
+            "" if rest_text.trim().is_empty()
+                || rest_text
+                    .trim_start()
+                    .starts_with(|c: char| c.is_ascii_digit()) => {}
+            other => {
+                return Err(Fallback::new(format!(
+                    "{}:{}: #{other}",
+                    frame.spelled, line
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    /// `#include` (`#include_next` with `next`) of the header `rest` names, from the file
+    /// `cur`: the header is followed, or, missing, listed as written (`-MG`).
+    fn include(&mut self, rest: &[T], next: bool, cur: &Frame) -> Result<(), Fallback> {
+        let (name, angled) = self.header_name(rest)?;
+        match self.resolve(&name, angled, Some(cur), next) {
+            Some(f) => self.process(&f)?,
+            None => {
+                // -MG: a missing header is listed as written and not followed.
+                if self.listed.insert(name.clone()) {
+                    self.deps.push(Found {
+                        spelled: name.clone(),
+                        abs: lexical(&self.cfg.cwd.join(crate::raw::path(&name))),
+                        system: false,
+                        missing: true,
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -544,7 +570,7 @@ impl<'a> Scanner<'a> {
     /// The name of an #include: `<...>`, `"..."`, or macros that expand to one of them.
     fn header_name(&self, rest: &[T]) -> Result<(String, bool), Fallback> {
         let toks: Vec<T> = match rest.first().map(|t| &t.tok) {
-            Some(Tok::Str(_)) | Some(Tok::Punct("<")) => rest.to_vec(),
+            Some(Tok::Str(_) | Tok::Punct("<")) => rest.to_vec(),
             _ => macros::expand(rest, &self.cfg.macros, 0)?,
         };
         match toks.first().map(|t| &t.tok) {
@@ -569,8 +595,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn is_file(&self, p: &Path) -> bool {
-        if let Some(v) = self.exists.borrow().get(p) {
-            return v.is_some();
+        if let Some(found) = self.exists.borrow().get(p) {
+            return found;
         }
         let v = memo::probe(p);
         self.exists.borrow_mut().insert(p.to_path_buf(), v);
@@ -589,8 +615,7 @@ impl<'a> Scanner<'a> {
         }
         let abs = abs_file
             .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("/"));
+            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
         let id = self.dirs.len();
         self.dirs.push(Dir {
             spelled: name.clone(),
@@ -626,45 +651,7 @@ impl<'a> Scanner<'a> {
         };
         let file = match self.cache.get(start, name) {
             Some(f) => f,
-            None => {
-                let mut d = start;
-                let (mut saw_bracket, mut saw_quote) = (false, false);
-                let mut found_in_cache = None;
-                let file = loop {
-                    let abs = lexical(&self.dirs[d].abs.join(crate::raw::path(name)));
-                    if self.is_file(&abs) {
-                        self.entries.push(Entry {
-                            dir: d,
-                            stacked: false,
-                        });
-                        break self.entries.len() - 1;
-                    }
-                    d = self.dirs[d].next?;
-                    if Some(d) == self.bracket_head {
-                        saw_bracket = true;
-                    } else if Some(d) == self.quote_head {
-                        saw_quote = true;
-                    } else {
-                        continue;
-                    }
-                    if let Some(f) = self.cache.get(d, name) {
-                        found_in_cache = Some(d);
-                        break f;
-                    }
-                };
-                self.cache.insert(start, name.to_string(), file);
-                for (saw, head) in [
-                    (saw_bracket, self.bracket_head),
-                    (saw_quote, self.quote_head),
-                ] {
-                    if let Some(h) =
-                        head.filter(|h| saw && *h != start && found_in_cache != Some(*h))
-                    {
-                        self.cache.insert(h, name.to_string(), file);
-                    }
-                }
-                file
-            }
+            None => self.search(start, name)?,
         };
         let dir = self.entries[file].dir;
         let d = &self.dirs[dir];
@@ -680,6 +667,46 @@ impl<'a> Scanner<'a> {
             dir,
             file: Some(file),
         })
+    }
+
+    /// Looks `name` up along the chain from the directory entry `start` (`resolve` found no
+    /// cached file entry for it), and caches the file entry found.
+    fn search(&mut self, start: usize, name: &str) -> Option<usize> {
+        let mut d = start;
+        let (mut saw_bracket, mut saw_quote) = (false, false);
+        let mut found_in_cache = None;
+        let file = loop {
+            let abs = lexical(&self.dirs[d].abs.join(crate::raw::path(name)));
+            if self.is_file(&abs) {
+                self.entries.push(Entry {
+                    dir: d,
+                    stacked: false,
+                });
+                break self.entries.len() - 1;
+            }
+            d = self.dirs[d].next?;
+            if Some(d) == self.bracket_head {
+                saw_bracket = true;
+            } else if Some(d) == self.quote_head {
+                saw_quote = true;
+            } else {
+                continue;
+            }
+            if let Some(f) = self.cache.get(d, name) {
+                found_in_cache = Some(d);
+                break f;
+            }
+        };
+        self.cache.insert(start, name.to_string(), file);
+        for (saw, head) in [
+            (saw_bracket, self.bracket_head),
+            (saw_quote, self.quote_head),
+        ] {
+            if let Some(h) = head.filter(|h| saw && *h != start && found_in_cache != Some(*h)) {
+                self.cache.insert(h, name.to_string(), file);
+            }
+        }
+        Some(file)
     }
 
     /// Evaluates an #if: `defined`, `__has_include` and builtin queries first, then macros,
@@ -766,11 +793,7 @@ impl<'a> Scanner<'a> {
                     self.resolve(&hname, angled, Some(&cur), name == "__has_include_next")
                         .is_some()
                 } else {
-                    let text: String = arg
-                        .iter()
-                        .map(|t| t.tok.text())
-                        .collect::<Vec<_>>()
-                        .join("");
+                    let text: String = arg.iter().map(|t| t.tok.text()).collect();
                     (self.cfg.builtin)(&format!("{name}({text})"))?
                 };
                 out.push(one(v, t.space));
