@@ -354,49 +354,8 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
         list(&mut s, "sources", f);
     }
     list(&mut s, "headers", &t.headers);
-    let outside: Vec<String> = t
-        .outside_headers
-        .iter()
-        .filter(|h| h.owner != Owner::Toolchain)
-        .map(|h| format!("{} ({})", h.path, owner(&h.owner)))
-        .collect();
-    let toolchain_headers = t.outside_headers.len() - outside.len();
-    let _ = writeln!(s, "toolchain headers: {toolchain_headers}");
-    if !outside.is_empty() {
-        list(&mut s, "other headers outside the project", &outside);
-    }
-    let raw = |f: &&CFlag| matches!(f, CFlag::Raw(_));
-    let show = |flags: &[CFlag]| -> Vec<String> { flags.iter().map(cflag).collect() };
-    list(&mut s, "cflags", &show(&tc.cflags));
-    list(&mut s, "cxxflags", &show(&tc.cxxflags));
-    list(
-        &mut s,
-        "ldflags",
-        &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
-    );
-    for o in &t.overrides {
-        list(&mut s, &format!("override for {}", o.src), &show(&o.flags));
-    }
-    list(
-        &mut s,
-        "assembled",
-        &t.assembled.iter().map(assembly).collect::<Vec<_>>(),
-    );
-    let raws: Vec<String> = tc
-        .cflags
-        .iter()
-        .chain(&tc.cxxflags)
-        .chain(t.overrides.iter().flat_map(|o| &o.flags))
-        .filter(raw)
-        .map(cflag)
-        .chain(
-            tc.ldflags
-                .iter()
-                .filter(|f| matches!(f, LDFlag::Raw(_) | LDFlag::Compiler(CFlag::Raw(_))))
-                .map(ldflag),
-        )
-        .collect();
-    list(&mut s, "raw flags", &raws);
+    explain_outside_headers(&mut s, t);
+    explain_flags(&mut s, t);
     list(&mut s, "deps", &t.deps.iter().map(dep).collect::<Vec<_>>());
     list(
         &mut s,
@@ -406,26 +365,87 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
     list(
         &mut s,
         "generated",
-        &t.generated
-            .iter()
-            .map(|g| match &g.producer {
-                Producer::Program(p) => {
-                    format!(
-                        "{} by {} (in {})",
-                        g.path,
-                        words(&std::iter::once(&p.tool).chain(&p.argv).collect::<Vec<_>>()),
-                        p.cwd
-                    )
-                }
-                Producer::Unrecorded => format!("{} (producer not recorded)", g.path),
-            })
-            .collect::<Vec<_>>(),
+        &t.generated.iter().map(generated).collect::<Vec<_>>(),
     );
     list(
         &mut s,
         "requires",
         &t.requires.iter().map(resource).collect::<Vec<_>>(),
     );
+    explain_commands(&mut s, c, dir, t);
+    s
+}
+
+/// How many headers from outside the project the toolchain owns, and the others with their
+/// owners.
+fn explain_outside_headers(s: &mut String, t: &Target) {
+    let outside: Vec<String> = t
+        .outside_headers
+        .iter()
+        .filter(|h| h.owner != Owner::Toolchain)
+        .map(|h| format!("{} ({})", h.path, owner(&h.owner)))
+        .collect();
+    let toolchain_headers = t.outside_headers.len() - outside.len();
+    let _ = writeln!(s, "toolchain headers: {toolchain_headers}");
+    if !outside.is_empty() {
+        list(s, "other headers outside the project", &outside);
+    }
+}
+
+/// A target's flags (its toolchain's, its overrides', its assembler calls') and, again, the
+/// Raw ones among them.
+fn explain_flags(s: &mut String, t: &Target) {
+    let tc = &t.toolchain;
+    let show = |flags: &[CFlag]| -> Vec<String> { flags.iter().map(cflag).collect() };
+    list(s, "cflags", &show(&tc.cflags));
+    list(s, "cxxflags", &show(&tc.cxxflags));
+    list(
+        s,
+        "ldflags",
+        &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
+    );
+    for o in &t.overrides {
+        list(s, &format!("override for {}", o.src), &show(&o.flags));
+    }
+    list(
+        s,
+        "assembled",
+        &t.assembled.iter().map(assembly).collect::<Vec<_>>(),
+    );
+    let raws: Vec<String> = tc
+        .cflags
+        .iter()
+        .chain(&tc.cxxflags)
+        .chain(t.overrides.iter().flat_map(|o| &o.flags))
+        .filter(|f| matches!(f, CFlag::Raw(_)))
+        .map(cflag)
+        .chain(
+            tc.ldflags
+                .iter()
+                .filter(|f| matches!(f, LDFlag::Raw(_) | LDFlag::Compiler(CFlag::Raw(_))))
+                .map(ldflag),
+        )
+        .collect();
+    list(s, "raw flags", &raws);
+}
+
+/// A generated file and the command that made it.
+fn generated(g: &Generated) -> String {
+    match &g.producer {
+        Producer::Program(p) => {
+            format!(
+                "{} by {} (in {})",
+                g.path,
+                words(&std::iter::once(&p.tool).chain(&p.argv).collect::<Vec<_>>()),
+                p.cwd
+            )
+        }
+        Producer::Unrecorded => format!("{} (producer not recorded)", g.path),
+    }
+}
+
+/// The commands a target came from.
+fn explain_commands(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
     let cmds = c
         .commands
         .get(&format!("{dir}:{}", t.name))
@@ -442,7 +462,6 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
             words(&k.argv)
         );
     }
-    s
 }
 
 #[cfg(test)]

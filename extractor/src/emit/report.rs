@@ -91,8 +91,23 @@ pub fn render(c: &Confessed) -> String {
         targets.len(),
         c.packages.len()
     );
+    targets_table(&mut s, &targets);
+    engine_form(&mut s, c);
+    raw_flag_section(&mut s, c);
+    outside_writes(&mut s, c);
+    network_attempts(&mut s, c);
+    outside_reads(&mut s, c);
+    filesystem_requirements(&mut s, &targets);
+    unrecorded_producers(&mut s, &targets);
+    transient(&mut s, c);
+    inspections(&mut s, c);
+    s
+}
+
+/// The table of every target, and what its paths mean.
+fn targets_table(s: &mut String, targets: &[(&str, &Target)]) {
     s.push_str("| target | kind | sources | headers | deps | output |\n| --- | --- | --- | --- | --- | --- |\n");
-    for (dir, t) in &targets {
+    for (dir, t) in targets {
         let n = match &t.srcs {
             Src::Files(f) => f.len(),
             _ => 0,
@@ -113,6 +128,10 @@ pub fn render(c: &Confessed) -> String {
          the source tree). Generated sources and headers are kept in this directory: under \
          `build/` for an out-of-tree build, under `generated/` for an in-source one.\n",
     );
+}
+
+/// Whether the engine form was written, and its Raw flags by kind.
+fn engine_form(s: &mut String, c: &Confessed) {
     match &c.engine_lacks {
         Some(l) => {
             let _ = writeln!(
@@ -147,6 +166,10 @@ pub fn render(c: &Confessed) -> String {
             }
         }
     }
+}
+
+/// The Raw flags of confess's own form, each with the command it came from.
+fn raw_flag_section(s: &mut String, c: &Confessed) {
     let raws = raw_flags(c);
     let _ = writeln!(s, "\n## Raw flags in confess's own form: {}\n", raws.len());
     if raws.is_empty() {
@@ -181,20 +204,10 @@ pub fn render(c: &Confessed) -> String {
             );
         }
     }
-    let mut fs = Vec::new();
-    let mut unrecorded = Vec::new();
-    for (dir, t) in &targets {
-        for r in &t.requires {
-            if let Resource::Filesystem(p) = r {
-                fs.push(format!("| {dir}:{} | `{p}` |", t.name));
-            }
-        }
-        for g in &t.generated {
-            if g.producer == Producer::Unrecorded {
-                unrecorded.push(format!("| {dir}:{} | `{}` |", t.name, g.path));
-            }
-        }
-    }
+}
+
+/// What the sealed build wrote outside its trees.
+fn outside_writes(s: &mut String, c: &Confessed) {
     let _ = writeln!(
         s,
         "\n## Writes outside the source and build trees: {}\n",
@@ -221,6 +234,10 @@ pub fn render(c: &Confessed) -> String {
             );
         }
     }
+}
+
+/// The steps that tried the network.
+fn network_attempts(s: &mut String, c: &Confessed) {
     let attempts: u64 = c.network.iter().map(|n| n.attempts).sum();
     let _ = writeln!(s, "\n## Network attempts: {attempts}\n");
     if c.network.is_empty() {
@@ -231,6 +248,10 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "| {} | {} |", n.step, n.attempts);
         }
     }
+}
+
+/// The machine's files the sealed build read, and the steps whose reads were not observed.
+fn outside_reads(s: &mut String, c: &Confessed) {
     let _ = writeln!(
         s,
         "\n## Reads from outside the source and build trees: {}\n",
@@ -262,6 +283,18 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "- {u}");
         }
     }
+}
+
+/// The targets' `Filesystem` requirements.
+fn filesystem_requirements(s: &mut String, targets: &[(&str, &Target)]) {
+    let mut fs = Vec::new();
+    for (dir, t) in targets {
+        for r in &t.requires {
+            if let Resource::Filesystem(p) = r {
+                fs.push(format!("| {dir}:{} | `{p}` |", t.name));
+            }
+        }
+    }
     let _ = writeln!(s, "\n## Filesystem requirements: {}\n", fs.len());
     if fs.is_empty() {
         s.push_str("No target reads files outside the source and build trees, the toolchain and its declared packages.\n");
@@ -269,6 +302,18 @@ pub fn render(c: &Confessed) -> String {
         s.push_str("Files read from outside the source and build trees that belong to neither the toolchain nor a declared package:\n\n| target | path |\n| --- | --- |\n");
         for l in fs {
             let _ = writeln!(s, "{l}");
+        }
+    }
+}
+
+/// The generated files nothing confess saw produced.
+fn unrecorded_producers(s: &mut String, targets: &[(&str, &Target)]) {
+    let mut unrecorded = Vec::new();
+    for (dir, t) in targets {
+        for g in &t.generated {
+            if g.producer == Producer::Unrecorded {
+                unrecorded.push(format!("| {dir}:{} | `{}` |", t.name, g.path));
+            }
         }
     }
     let _ = writeln!(
@@ -282,6 +327,10 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "{l}");
         }
     }
+}
+
+/// Programs and libraries the build made and deleted again.
+fn transient(s: &mut String, c: &Confessed) {
     let _ = writeln!(
         s,
         "\n## Made and deleted during the build: {}\n",
@@ -293,6 +342,10 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "- `{t}`");
         }
     }
+}
+
+/// The calls that looked inside artifacts of the build.
+fn inspections(s: &mut String, c: &Confessed) {
     let calls: usize = c.inspections.iter().map(|i| i.calls).sum();
     let _ = writeln!(s, "\n## Inspections: {calls} calls\n");
     if !c.inspections.is_empty() {
@@ -310,7 +363,6 @@ pub fn render(c: &Confessed) -> String {
             );
         }
     }
-    s
 }
 
 /// The HTML anchor of a target (`t-lib-greet`): letters, digits, `-` and `_` only, any other

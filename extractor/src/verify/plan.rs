@@ -17,6 +17,7 @@ use super::render;
 
 mod ninja;
 
+use crate::emit::graph_json::{ActionIn, Read as GraphIn};
 use crate::error::{Error, Result};
 use crate::graph::{ActionKind, EdgeKind, NodeKind};
 use crate::pathmap::Root;
@@ -277,6 +278,44 @@ struct Compile {
     spelling: BTreeMap<Vec<String>, Vec<String>>,
 }
 
+/// Turns paths of the confession's trees in recorded words into the verify scratch's:
+/// graph.json names the user's sources and confess's copies of the build tree.
+struct Unmap(Vec<(String, PathBuf)>);
+
+impl Unmap {
+    fn new(recorded: &crate::emit::graph_json::RootsIn, roots: &Roots) -> Unmap {
+        let mut prefixes: Vec<(String, PathBuf)> = Vec::new();
+        for (p, to) in [
+            (&recorded.generated, &roots.build),
+            (&recorded.build, &roots.build),
+            (&recorded.source, &roots.src),
+        ] {
+            if let Some(p) = p {
+                prefixes.push((p.clone(), to.clone()));
+            }
+        }
+        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        Unmap(prefixes)
+    }
+
+    /// A word that is such a path, or a flag with such a path glued to it (`-I/src/inc`,
+    /// `-Wl,-rpath,/build`, `--sysroot=/x`), in the scratch.
+    fn word(&self, w: &str) -> String {
+        for (from, to) in &self.0 {
+            let mut at = 0;
+            while let Some(i) = w[at..].find(from.as_str()).map(|i| i + at) {
+                let rest = &w[i + from.len()..];
+                let starts = i == 0 || (w.starts_with('-') && !w[..i].ends_with('/'));
+                if starts && (rest.is_empty() || rest.starts_with('/')) {
+                    return format!("{}{}{rest}", &w[..i], to.display());
+                }
+                at = i + from.chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        w.to_string()
+    }
+}
+
 /// The facts of the confession's graph the plan uses.
 pub struct Recorded {
     compiles: BTreeMap<String, Vec<Compile>>,
@@ -292,41 +331,13 @@ impl Recorded {
     /// turned into the verify scratch's.
     pub fn read(out: &Path, roots: &Roots) -> Result<Recorded> {
         let g = crate::emit::graph_json::Read::load(&out.join("graph.json"))?;
-        // graph.json names the user's sources and confess's copies of the build tree.
-        let mut prefixes: Vec<(String, PathBuf)> = Vec::new();
-        for (p, to) in [
-            (&g.roots.generated, &roots.build),
-            (&g.roots.build, &roots.build),
-            (&g.roots.source, &roots.src),
-        ] {
-            if let Some(p) = p {
-                prefixes.push((p.clone(), to.clone()));
-            }
-        }
-        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
-        // A word that is such a path, or a flag with such a path glued to it (`-I/src/inc`,
-        // `-Wl,-rpath,/build`, `--sysroot=/x`).
-        let unmap = |w: &str| -> String {
-            for (from, to) in &prefixes {
-                let mut at = 0;
-                while let Some(i) = w[at..].find(from.as_str()).map(|i| i + at) {
-                    let rest = &w[i + from.len()..];
-                    let starts = i == 0 || (w.starts_with('-') && !w[..i].ends_with('/'));
-                    if starts && (rest.is_empty() || rest.starts_with('/')) {
-                        return format!("{}{}{rest}", &w[..i], to.display());
-                    }
-                    at = i + from.chars().next().map_or(1, char::len_utf8);
-                }
-            }
-            w.to_string()
-        };
+        let unmap = Unmap::new(&g.roots, roots);
         let mut rec = Recorded {
             compiles: BTreeMap::new(),
             inputs: BTreeMap::new(),
             link_cwd: BTreeMap::new(),
         };
         for a in &g.actions {
-            let outputs: Vec<String> = a.outputs.iter().filter_map(|o| g.node_path(*o)).collect();
             let cwd_rel = PathBuf::from(&a.cwd.path);
             let cwd = match a.cwd.root {
                 Root::Build => roots.build.join(cwd_rel),
@@ -334,74 +345,85 @@ impl Recorded {
                 Root::System => cwd_rel,
             };
             if matches!(a.kind, ActionKind::Compile | ActionKind::Assemble) {
-                let Some(src) = a
-                    .inputs
-                    .iter()
-                    .find(|i| i.edge == EdgeKind::Source)
-                    .and_then(|i| g.node_path(i.node))
-                else {
-                    continue;
-                };
-                let src_abs = roots.path(&src);
-                let argv: Vec<String> = a.argv.iter().map(|w| unmap(w)).collect();
-                // The word that named the source, as the build spelled it.
-                let src_word = argv
-                    .iter()
-                    .skip(1)
-                    .find(|w| {
-                        !w.starts_with('-') && {
-                            let p = Path::new(w.as_str());
-                            let abs = if p.is_absolute() {
-                                p.to_path_buf()
-                            } else {
-                                cwd.join(p)
-                            };
-                            confess_shims::headers::lexical(&abs)
-                                == confess_shims::headers::lexical(&src_abs)
-                        }
-                    })
-                    .cloned()
-                    .unwrap_or_else(|| src_abs.display().to_string());
-                let include_words = include_words(&argv, &cwd);
-                let spelling = spelling(&argv, &cwd);
-                for &node in &a.outputs {
-                    rec.compiles.entry(src.clone()).or_default().push(Compile {
-                        node: u64::from(node),
-                        cwd: cwd.clone(),
-                        src_word: src_word.clone(),
-                        object: g.node_path(node),
-                        argv: argv.clone(),
-                        include_words: include_words.clone(),
-                        spelling: spelling.clone(),
-                    });
-                }
+                rec.add_compile(&g, a, &cwd, roots, &unmap);
             } else if matches!(a.kind, ActionKind::Archive | ActionKind::Link) {
-                let objs: Vec<u64> = a
-                    .inputs
-                    .iter()
-                    .map(|i| i.node)
-                    .filter(|n| {
-                        g.node(*n).is_some_and(|n| {
-                            matches!(
-                                n.kind,
-                                NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
-                            )
-                        })
-                    })
-                    .map(u64::from)
-                    .collect();
-                for o in outputs {
-                    if a.kind == ActionKind::Link {
-                        rec.link_cwd.insert(o.clone(), cwd.clone());
-                    }
-                    rec.inputs
-                        .entry(o)
-                        .or_default()
-                        .extend(objs.iter().cloned());
-                }
+                rec.add_artifact(&g, a, &cwd);
             }
         }
         Ok(rec)
+    }
+
+    /// Records a compile (or assembler call) that ran in `cwd`: one per object it wrote.
+    fn add_compile(&mut self, g: &GraphIn, a: &ActionIn, cwd: &Path, roots: &Roots, unmap: &Unmap) {
+        let Some(src) = a
+            .inputs
+            .iter()
+            .find(|i| i.edge == EdgeKind::Source)
+            .and_then(|i| g.node_path(i.node))
+        else {
+            return;
+        };
+        let src_abs = roots.path(&src);
+        let argv: Vec<String> = a.argv.iter().map(|w| unmap.word(w)).collect();
+        // The word that named the source, as the build spelled it.
+        let src_word = argv
+            .iter()
+            .skip(1)
+            .find(|w| {
+                !w.starts_with('-') && {
+                    let p = Path::new(w.as_str());
+                    let abs = if p.is_absolute() {
+                        p.to_path_buf()
+                    } else {
+                        cwd.join(p)
+                    };
+                    confess_shims::headers::lexical(&abs)
+                        == confess_shims::headers::lexical(&src_abs)
+                }
+            })
+            .cloned()
+            .unwrap_or_else(|| src_abs.display().to_string());
+        let include_words = include_words(&argv, cwd);
+        let spelling = spelling(&argv, cwd);
+        for &node in &a.outputs {
+            self.compiles.entry(src.clone()).or_default().push(Compile {
+                node: u64::from(node),
+                cwd: cwd.to_path_buf(),
+                src_word: src_word.clone(),
+                object: g.node_path(node),
+                argv: argv.clone(),
+                include_words: include_words.clone(),
+                spelling: spelling.clone(),
+            });
+        }
+    }
+
+    /// Records the objects an archive or link (that ran in `cwd`) was made from.
+    fn add_artifact(&mut self, g: &GraphIn, a: &ActionIn, cwd: &Path) {
+        let outputs: Vec<String> = a.outputs.iter().filter_map(|o| g.node_path(*o)).collect();
+        let objs: Vec<u64> = a
+            .inputs
+            .iter()
+            .map(|i| i.node)
+            .filter(|n| {
+                g.node(*n).is_some_and(|n| {
+                    matches!(
+                        n.kind,
+                        NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
+                    )
+                })
+            })
+            .map(u64::from)
+            .collect();
+        for o in outputs {
+            if a.kind == ActionKind::Link {
+                self.link_cwd.insert(o.clone(), cwd.to_path_buf());
+            }
+            self.inputs
+                .entry(o)
+                .or_default()
+                .extend(objs.iter().copied());
+        }
     }
 
     /// The compile of `src` that wrote `object`.
