@@ -10,9 +10,10 @@
 
 use crate::error::{Error, Result};
 use crate::explain::{assembly, cflag, compiler, dep, ldflag, link_item, owner, triple};
-use crate::targets::model::*;
+use crate::targets::model::{Owner, Producer, Resource, Src, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// One field of a target that differs.
@@ -51,43 +52,44 @@ pub struct Diff {
 }
 
 impl Diff {
+    #[must_use]
     pub fn drift(&self) -> bool {
         !(self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty())
     }
 
     /// The text form: `+ label (kind)`, `- label (kind)`, `~ label` and its changes indented.
+    #[must_use]
     pub fn render(&self) -> String {
         let mut s = String::new();
         for a in &self.added {
-            s.push_str(&format!("+ {a}\n"));
+            let _ = writeln!(s, "+ {a}");
         }
         for r in &self.removed {
-            s.push_str(&format!("- {r}\n"));
+            let _ = writeln!(s, "- {r}");
         }
         for t in &self.changed {
-            s.push_str(&format!("~ {}\n", t.target));
+            let _ = writeln!(s, "~ {}", t.target);
             for c in &t.changes {
-                match (&c.old, &c.new) {
-                    (Some(o), Some(n)) => s.push_str(&format!("    {}: {o} -> {n}\n", c.field)),
-                    _ => {
-                        let mut parts: Vec<String> =
-                            c.added.iter().map(|a| format!("+ {a}")).collect();
-                        parts.extend(c.removed.iter().map(|r| format!("- {r}")));
-                        s.push_str(&format!("    {}: {}\n", c.field, parts.join(", ")));
-                    }
+                if let (Some(o), Some(n)) = (&c.old, &c.new) {
+                    let _ = writeln!(s, "    {}: {o} -> {n}", c.field);
+                } else {
+                    let mut parts: Vec<String> = c.added.iter().map(|a| format!("+ {a}")).collect();
+                    parts.extend(c.removed.iter().map(|r| format!("- {r}")));
+                    let _ = writeln!(s, "    {}: {}", c.field, parts.join(", "));
                 }
             }
         }
         if self.drift() {
-            s.push_str(&format!(
-                "drift: {} added, {} removed, {} changed, {} the same\n",
+            let _ = writeln!(
+                s,
+                "drift: {} added, {} removed, {} changed, {} the same",
                 self.added.len(),
                 self.removed.len(),
                 self.changed.len(),
                 self.same
-            ));
+            );
         } else {
-            s.push_str(&format!("no drift: {} targets the same\n", self.same));
+            let _ = writeln!(s, "no drift: {} targets the same", self.same);
         }
         s
     }
@@ -120,6 +122,7 @@ pub fn load(p: &Path) -> Result<BTreeMap<String, Target>> {
 }
 
 /// Compares A with B.
+#[must_use]
 pub fn diff(a: &BTreeMap<String, Target>, b: &BTreeMap<String, Target>) -> Diff {
     let mut d = Diff::default();
     for (label, t) in b {
@@ -359,7 +362,7 @@ mod tests {
 
     #[test]
     fn counted_entries() {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let s = |v: &[&str]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
         assert_eq!(
             multiset(&s(&["a", "b", "b"]), &s(&["b", "c"])),
             (s(&["c"]), s(&["a", "b"]))

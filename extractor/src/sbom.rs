@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::targets::model::{Dep, Owner, Target, TargetKind};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// The two document formats.
@@ -180,7 +181,7 @@ fn created_secs(tpath: &Path) -> Result<i64> {
             .and_then(|m| m.modified())
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_secs() as i64),
+            .map_or(0, |d| d.as_secs().cast_signed()),
     })
 }
 
@@ -224,10 +225,10 @@ impl Pkg {
     /// request's), who asked or where, its source and library files.
     fn add_request(&mut self, p: &crate::graph::Package) {
         if self.version.is_empty() {
-            self.version = p.version.clone();
+            self.version.clone_from(&p.version);
         }
         if self.resolved.is_empty() {
-            self.resolved = p.resolved.clone();
+            self.resolved.clone_from(&p.resolved);
         }
         if p.method == "pkg-config" {
             // pkg-config's `file` is the program that asked (`configure`, `cmake`, `meson`),
@@ -493,6 +494,8 @@ fn cyclonedx(inv: &Inventory) -> Value {
 }
 
 /// A package as a CycloneDX component, its library files its parts.
+// reason: `.git` is the end of a URL, not a file's extension, and spelled so by convention.
+#[allow(clippy::case_sensitive_file_extension_comparisons)]
 fn cdx_package(inv: &Inventory, key: &str, p: &Pkg) -> Value {
     let mut c = json!({
         "type": "library",
@@ -756,25 +759,23 @@ impl Spdx {
 fn spdx_package_comment(p: &Pkg) -> String {
     let mut comment = format!("Asked for with {}", p.method);
     if !p.resolved.is_empty() {
-        comment.push_str(&format!(
-            ", {}",
-            if p.resolved == "fake" {
-                "made up by confess (--deps fake), not found on the machine"
-            } else {
-                "found on the machine"
-            }
-        ));
+        comment.push_str(", ");
+        comment.push_str(if p.resolved == "fake" {
+            "made up by confess (--deps fake), not found on the machine"
+        } else {
+            "found on the machine"
+        });
     }
     if !p.requested_at.is_empty() {
-        comment.push_str(&format!(" (at {})", p.requested_at.join(", ")));
+        let _ = write!(comment, " (at {})", p.requested_at.join(", "));
     }
     if !p.asked_by.is_empty() {
-        comment.push_str(&format!(" (asked by {})", p.asked_by.join(", ")));
+        let _ = write!(comment, " (asked by {})", p.asked_by.join(", "));
     }
     comment.push('.');
     if !p.headers.is_empty() {
         let h: Vec<&str> = p.headers.iter().map(String::as_str).collect();
-        comment.push_str(&format!(" Headers read: {}.", h.join(", ")));
+        let _ = write!(comment, " Headers read: {}.", h.join(", "));
     }
     comment
 }

@@ -524,6 +524,7 @@ impl Options {
 
     /// Where `--compdb PATH` writes: PATH itself, or `PATH/compile_commands.json` when PATH
     /// is a directory.
+    #[must_use]
     pub fn destination(&self) -> Option<std::path::PathBuf> {
         let p = self.path.as_ref()?;
         Some(if p.is_dir() {
@@ -536,6 +537,7 @@ impl Options {
     /// The entries this database keeps: excluded files left out (a pattern matches the file's
     /// absolute path or its path relative to the user's source tree `src`), paths made
     /// relative when asked.
+    #[must_use]
     pub fn shape(&self, entries: Vec<Entry>, src: &Path) -> Vec<Entry> {
         entries
             .into_iter()

@@ -4,13 +4,18 @@
 //! confess's schema beside them (`dhall/schema.dhall`) imported by relative path. Pure text
 //! rendering in a fixed order: byte-identical output for the same targets.
 
-use crate::targets::model::*;
+use crate::targets::model::{
+    Arch, AsmFlag, Assembler, Assembly, CFlag, Compiler, Cpu, Dep, Generated, Gpu, LDFlag,
+    LinkItem, Lto, OutsideHeader, Override, Owner, Package, Producer, Resource, Src, Target,
+    Toolchain, Triple, Vendor, Version, ABI, OS,
+};
 use std::fmt::Write;
 
 /// The schema, as shipped in the output directory.
 pub const SCHEMA: &str = include_str!("../../dhall/schema.dhall");
 
 /// A Dhall text literal.
+#[must_use]
 pub fn text(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -31,7 +36,7 @@ pub fn text(s: &str) -> String {
     out
 }
 
-pub(crate) fn opt_text(o: &Option<String>) -> String {
+pub(crate) fn opt_text(o: Option<&String>) -> String {
     match o {
         Some(s) => format!("Some {}", text(s)),
         None => "None Text".into(),
@@ -148,6 +153,7 @@ fn compiler(c: &Compiler) -> String {
     }
 }
 
+#[must_use]
 pub fn cflag(f: &CFlag) -> String {
     let t = |label: &str, v: &str| format!("S.CFlag.{label} {}", text(v));
     match f {
@@ -161,7 +167,7 @@ pub fn cflag(f: &CFlag) -> String {
         CFlag::Define(d) => format!(
             "S.CFlag.Define {{ name = {}, value = {} }}",
             text(&d.name),
-            opt_text(&d.value)
+            opt_text(d.value.as_ref())
         ),
         CFlag::Undefine(s) => t("Undefine", s),
         CFlag::Include(s) => t("Include", s),
@@ -195,6 +201,7 @@ pub fn cflag(f: &CFlag) -> String {
     }
 }
 
+#[must_use]
 pub fn ldflag(f: &LDFlag) -> String {
     let t = |label: &str, v: &str| format!("S.LDFlag.{label} {}", text(v));
     match f {
@@ -206,7 +213,7 @@ pub fn ldflag(f: &LDFlag) -> String {
         LDFlag::VersionScript(s) => t("VersionScript", s),
         LDFlag::ZKeyword(s) => t("ZKeyword", s),
         LDFlag::LinkerOptimize(n) => format!("S.LDFlag.LinkerOptimize {n}"),
-        LDFlag::BuildId(o) => format!("S.LDFlag.BuildId ({})", opt_text(o)),
+        LDFlag::BuildId(o) => format!("S.LDFlag.BuildId ({})", opt_text(o.as_ref())),
         LDFlag::HashStyle(s) => t("HashStyle", s),
         LDFlag::Script(s) => t("Script", s),
         LDFlag::Entry(s) => t("Entry", s),
@@ -251,11 +258,11 @@ fn asm_flag(f: &AsmFlag) -> String {
         AsmFlag::Define(d) => format!(
             "S.AsmFlag.Define {{ name = {}, value = {} }}",
             text(&d.name),
-            opt_text(&d.value)
+            opt_text(d.value.as_ref())
         ),
         AsmFlag::Undefine(v) => t1("Undefine", v),
         AsmFlag::PreInclude(v) => t1("PreInclude", v),
-        AsmFlag::Debug(v) => format!("S.AsmFlag.Debug ({})", opt_text(v)),
+        AsmFlag::Debug(v) => format!("S.AsmFlag.Debug ({})", opt_text(v.as_ref())),
         AsmFlag::Optimize(v) => t1("Optimize", v),
         AsmFlag::Warn(v) => t1("Warn", v),
         AsmFlag::Raw(v) => t1("Raw", v),
@@ -408,7 +415,7 @@ fn toolchain(
                 "S.LDFlag",
                 i + 4,
             ),
-            &opt_text(&tc.sysroot),
+            &opt_text(tc.sysroot.as_ref()),
         ],
         i,
     )
@@ -419,7 +426,7 @@ fn override_value(o: &Override, i: usize) -> String {
     format!(
         "{{ src = {}\n{p}  , object = {}\n{p}  , flags = {}\n{p}  }}",
         text(&o.src),
-        opt_text(&o.object),
+        opt_text(o.object.as_ref()),
         cflags(&o.flags, i + 6),
         p = " ".repeat(i + 2)
     )
@@ -435,7 +442,7 @@ fn assembly(a: &Assembly, i: usize) -> String {
     format!(
         "{{ src = {}\n{p}  , object = {}\n{p}  , assembler = S.Assembler.{alt} {{ version = {} }}\n{p}  , flags = {}\n{p}  }}",
         text(&a.src),
-        opt_text(&a.object),
+        opt_text(a.object.as_ref()),
         text(&v.version),
         list(
             &a.flags.iter().map(asm_flag).collect::<Vec<_>>(),
@@ -481,6 +488,7 @@ pub(crate) fn import_path(dir: &str) -> String {
 }
 
 /// Where a package's BUILD.dhall goes, relative to `dhall/`.
+#[must_use]
 pub fn build_file(dir: &str) -> String {
     if dir == "." {
         "BUILD.dhall".into()
@@ -490,6 +498,7 @@ pub fn build_file(dir: &str) -> String {
 }
 
 /// Where a package's companion goes, relative to `dhall/`.
+#[must_use]
 pub fn companion_file(dir: &str) -> String {
     if dir == "." {
         COMPANION.into()
@@ -502,6 +511,7 @@ pub fn companion_file(dir: &str) -> String {
 pub const COMPANION: &str = "BUILD.confess.dhall";
 
 /// One BUILD.confess.dhall: confess's own form of a package's targets.
+#[must_use]
 pub fn render_package(p: &Package) -> String {
     let depth = if p.dir == "." {
         0
@@ -557,6 +567,7 @@ pub fn render_package(p: &Package) -> String {
 
 /// The index of every package: `dhall/packages.dhall`, each directory with its engine targets
 /// (when there is an engine form) and its own-form targets.
+#[must_use]
 pub fn render_index(
     packages: &[Package],
     engine: Option<&crate::emit::engine_dhall::EngineRoot>,

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Escapes text for HTML.
+#[must_use]
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
@@ -71,6 +72,7 @@ dt{font-weight:bold}dd{margin:0}.raw{background:#fff3cd}.graph svg{max-width:100
 
 /// `report.html`. `what` is the summary's first line, `summary` the summary, `graph` the SVG
 /// of graph.dot (or why there is none), `warnings` what report.md lists for a person's eye.
+#[must_use]
 pub fn render(
     c: &Confessed,
     what: &str,

@@ -3,7 +3,7 @@
 //! it came from; so are Filesystem requirements, generated files with no recorded producer, and
 //! the programs the build made and deleted again.
 
-use crate::targets::model::*;
+use crate::targets::model::{CFlag, LDFlag, Producer, Resource, Src, Target};
 use crate::targets::Confessed;
 use std::fmt::Write;
 
@@ -17,6 +17,7 @@ pub struct RawFlag {
 }
 
 /// Every Raw flag of the confession, in manifest order.
+#[must_use]
 pub fn raw_flags(c: &Confessed) -> Vec<RawFlag> {
     let mut out = Vec::new();
     for (dir, t) in c.targets() {
@@ -26,7 +27,7 @@ pub fn raw_flags(c: &Confessed) -> Vec<RawFlag> {
                 target: target.clone(),
                 place,
                 word: word.to_string(),
-            })
+            });
         };
         let tc = &t.toolchain;
         for (place, flags) in [("cflags", &tc.cflags), ("cxxflags", &tc.cxxflags)] {
@@ -54,9 +55,11 @@ pub fn raw_flags(c: &Confessed) -> Vec<RawFlag> {
 
 /// The engine form's Raw flags (the words the engine's vocabulary has no constructor for), by
 /// kind (`engine::raw_kind`): how many, and the distinct words.
+#[must_use]
 pub fn engine_raw(c: &Confessed) -> std::collections::BTreeMap<String, (usize, Vec<String>)> {
     use crate::engine::model as e;
-    let mut out: std::collections::BTreeMap<String, (usize, Vec<String>)> = Default::default();
+    let mut out: std::collections::BTreeMap<String, (usize, Vec<String>)> =
+        std::collections::BTreeMap::default();
     let mut add = |w: &str, link: bool| {
         let entry = out.entry(crate::engine::raw_kind(w, link)).or_default();
         entry.0 += 1;
@@ -82,6 +85,7 @@ pub fn engine_raw(c: &Confessed) -> std::collections::BTreeMap<String, (usize, V
     out
 }
 
+#[must_use]
 pub fn render(c: &Confessed) -> String {
     let mut s = String::from("# confess report\n\n");
     let targets: Vec<_> = c.targets().collect();
@@ -132,39 +136,36 @@ fn targets_table(s: &mut String, targets: &[(&str, &Target)]) {
 
 /// Whether the engine form was written, and its Raw flags by kind.
 fn engine_form(s: &mut String, c: &Confessed) {
-    match &c.engine_lacks {
-        Some(l) => {
-            let _ = writeln!(
-                s,
-                "\n## The engine form: not written\n\n{l}. Every BUILD.dhall would be rejected, so there is none: the targets are in confess's own form only (`BUILD.confess.dhall`).",
-            );
-        }
-        None => {
-            let raw = engine_raw(c);
-            let total: usize = raw.values().map(|(n, _)| *n).sum();
-            let _ = writeln!(
-                s,
-                "\n## The engine form: {total} Raw flags\n\nEach `BUILD.dhall` is exactly the engine's `List Target`. Words the engine's flag vocabulary has no constructor for are its `Raw`, exactly as the compiler received them, in order. By kind:\n"
-            );
-            if raw.is_empty() {
-                s.push_str("None: every flag has an engine constructor.\n");
-            } else {
-                s.push_str("| kind | count | words |\n| --- | --- | --- |\n");
-                for (kind, (n, words)) in &raw {
-                    let shown: Vec<String> = words
-                        .iter()
-                        .take(8)
-                        .map(|w| format!("`{}`", w.replace('|', "\\|")))
-                        .collect();
-                    let more = if words.len() > 8 {
-                        format!(" and {} more", words.len() - 8)
-                    } else {
-                        String::new()
-                    };
-                    let _ = writeln!(s, "| {kind} | {n} | {}{more} |", shown.join(" "));
-                }
-            }
-        }
+    if let Some(l) = &c.engine_lacks {
+        let _ = writeln!(
+            s,
+            "\n## The engine form: not written\n\n{l}. Every BUILD.dhall would be rejected, so there is none: the targets are in confess's own form only (`BUILD.confess.dhall`).",
+        );
+        return;
+    }
+    let raw = engine_raw(c);
+    let total: usize = raw.values().map(|(n, _)| *n).sum();
+    let _ = writeln!(
+        s,
+        "\n## The engine form: {total} Raw flags\n\nEach `BUILD.dhall` is exactly the engine's `List Target`. Words the engine's flag vocabulary has no constructor for are its `Raw`, exactly as the compiler received them, in order. By kind:\n"
+    );
+    if raw.is_empty() {
+        s.push_str("None: every flag has an engine constructor.\n");
+        return;
+    }
+    s.push_str("| kind | count | words |\n| --- | --- | --- |\n");
+    for (kind, (n, words)) in &raw {
+        let shown: Vec<String> = words
+            .iter()
+            .take(8)
+            .map(|w| format!("`{}`", w.replace('|', "\\|")))
+            .collect();
+        let more = if words.len() > 8 {
+            format!(" and {} more", words.len() - 8)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(s, "| {kind} | {n} | {}{more} |", shown.join(" "));
     }
 }
 
@@ -367,6 +368,7 @@ fn inspections(s: &mut String, c: &Confessed) {
 
 /// The HTML anchor of a target (`t-lib-greet`): letters, digits, `-` and `_` only, any other
 /// byte as `.XX`.
+#[must_use]
 pub fn anchor(dir: &str, name: &str) -> String {
     let mut s = String::from("t");
     let dir = if dir == "." { None } else { Some(dir) };
@@ -376,7 +378,7 @@ pub fn anchor(dir: &str, name: &str) -> String {
             if b.is_ascii_alphanumeric() || b == b'_' {
                 s.push(b as char);
             } else {
-                s.push_str(&format!(".{b:02X}"));
+                let _ = write!(s, ".{b:02X}");
             }
         }
     }

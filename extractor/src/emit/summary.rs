@@ -11,6 +11,7 @@ pub struct Timing {
 /// The summary. `work` is what this run took (its times, and how much it realized and took
 /// from the work cache); without it, the summary says only what the confession is, the same
 /// for the same sources (report.html's).
+#[must_use]
 pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path::Path) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "confess: {what}");
@@ -199,10 +200,10 @@ fn unknown_and_unparsed(s: &mut String, g: &Graph) {
 }
 
 fn list(items: &[&str]) -> String {
+    const MAX: usize = 6;
     if items.is_empty() {
         return String::new();
     }
-    const MAX: usize = 6;
     let shown: Vec<&str> = items.iter().take(MAX).copied().collect();
     let more = if items.len() > MAX {
         format!(", +{} more", items.len() - MAX)

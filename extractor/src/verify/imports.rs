@@ -76,6 +76,7 @@ pub const MAX_NESTING: u32 = 10;
 /// 3^depth): two lone chains of [`MAX_NESTING`] levels (3^11, about 4 s of parsing), plus 64 a
 /// byte (confess's manifests cost under 2 a byte). serde_dhall parses chains at about 40,000
 /// units a second, so within budget a file's brackets take at most a few seconds and 2 ms a byte.
+#[must_use]
 pub fn cost_budget(len: usize) -> u64 {
     3u64.pow(MAX_NESTING + 1) + 64 * len as u64
 }
@@ -87,6 +88,7 @@ pub fn cost_budget(len: usize) -> u64 {
 /// projects cost 40 to 150 a byte), plus 3^11. serde_dhall reads 1.9 to 10 million units a second
 /// (measured on the manifests of jq, pixman and libuv, 9 to 386 KB, and on long texts), so
 /// within budget a file's contents take at most 0.1 s plus 0.4 ms a byte.
+#[must_use]
 pub fn byte_budget(len: usize) -> u64 {
     3u64.pow(MAX_NESTING + 1) + 3u64.pow(6) * len as u64
 }
@@ -126,6 +128,8 @@ impl Lexer<'_> {
         self.b.get(i..i + s.len()) == Some(s.as_bytes())
     }
 
+    // reason: a file verify reads is small; a crate for counting its lines is not worth it.
+    #[allow(clippy::naive_bytecount)]
     fn line(&self, i: usize) -> usize {
         1 + self.b[..i.min(self.b.len())]
             .iter()
@@ -620,15 +624,14 @@ pub fn check(out: &Path, files: &[PathBuf]) -> Result<()> {
                 Kind::Relative(rel) => {
                     let base = file.parent().unwrap_or(out);
                     let target = base.join(rel);
-                    match outside(out, &target) {
-                        Some(why) => format!("the import `{t}` {why}"),
-                        None => {
-                            let clean = confess_shims::headers::lexical(&target);
-                            if !imp.not_code && clean.is_file() {
-                                todo.push(clean);
-                            }
-                            continue;
+                    if let Some(why) = outside(out, &target) {
+                        format!("the import `{t}` {why}")
+                    } else {
+                        let clean = confess_shims::headers::lexical(&target);
+                        if !imp.not_code && clean.is_file() {
+                            todo.push(clean);
                         }
+                        continue;
                     }
                 }
             };

@@ -51,6 +51,8 @@ pub struct TargetVerdict {
     pub unresolved: Vec<String>,
 }
 
+// reason: serde's `skip_serializing_if` passes the field by reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -69,6 +71,7 @@ pub struct Report {
 }
 
 impl Report {
+    #[must_use]
     pub fn failures(&self) -> usize {
         self.targets
             .iter()
@@ -78,6 +81,7 @@ impl Report {
     }
 
     /// The verdict table, one line per target, then the differences.
+    #[must_use]
     pub fn render(&self) -> String {
         let mut s = String::new();
         let w = self
@@ -223,10 +227,10 @@ fn build_options(opts: &Options, out: &Path) -> crate::options::Options {
         keep_scratch: opts.keep_scratch,
         progress: false,
         verbose: false,
-        engine_root: Default::default(),
+        engine_root: crate::emit::engine_dhall::EngineRoot::default(),
         seal: opts.seal,
-        compdb: Default::default(),
-        outside: Default::default(),
+        compdb: crate::emit::compdb::Options::default(),
+        outside: crate::targets::OutsideAs::default(),
         json_log: None,
     }
 }
@@ -460,7 +464,7 @@ impl TargetVerdict {
         match elf::compare_objects(&a, &b) {
             Ok(elf::Agreement::Identical) => self.objects_identical += 1,
             cmp => {
-                self.agree(cmp.map_err(|e| format!("the object of {} ({}): {e}", o.src, o.path)))
+                self.agree(cmp.map_err(|e| format!("the object of {} ({}): {e}", o.src, o.path)));
             }
         }
     }
@@ -531,7 +535,7 @@ pub(crate) fn made(roots: &Roots, user_src: &Path) -> Made {
             (
                 m,
                 (
-                    meta.as_ref().map_or(0, |m| m.len()),
+                    meta.as_ref().map_or(0, std::fs::Metadata::len),
                     meta.and_then(|m| m.modified().ok()),
                 ),
             )
@@ -570,7 +574,7 @@ fn artifact_files(real: &Roots, user_src: &Path) -> BTreeMap<String, PathBuf> {
     }
     let mut out = BTreeMap::new();
     for f in files {
-        let (rel, manifest) = if let Ok(r) = f.strip_prefix(&real.build) {
+        let (relative, manifest) = if let Ok(r) = f.strip_prefix(&real.build) {
             let r = r.display().to_string();
             (r.clone(), format!("[build]/{r}"))
         } else if let Ok(r) = f.strip_prefix(&real.src) {
@@ -579,7 +583,7 @@ fn artifact_files(real: &Roots, user_src: &Path) -> BTreeMap<String, PathBuf> {
         } else {
             continue;
         };
-        if probe(&rel) || user_src.join(&rel).exists() || !is_artifact(&f) {
+        if probe(&relative) || user_src.join(&relative).exists() || !is_artifact(&f) {
             continue;
         }
         out.insert(manifest, f);

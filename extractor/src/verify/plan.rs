@@ -21,7 +21,7 @@ use crate::emit::graph_json::{ActionIn, Read as GraphIn};
 use crate::error::{Error, Result};
 use crate::graph::{ActionKind, EdgeKind, NodeKind};
 use crate::pathmap::Root;
-use crate::targets::model::*;
+use crate::targets::model::{Target, TargetKind};
 pub use ninja::ninja;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -144,6 +144,7 @@ pub fn load_manifests(confine: &Path, root: &Path) -> Result<Vec<Declared>> {
 /// How long serde_dhall may take to read a manifest of `len` bytes: 30 s plus 0.2 ms a byte
 /// (confess's manifests of real projects take 0.03 to 0.04 ms a byte: 16 s for pixman's
 /// 386 KB), or `CONFESS_DHALL_SECONDS` seconds when set.
+#[must_use]
 pub fn deadline(len: u64) -> std::time::Duration {
     match std::env::var("CONFESS_DHALL_SECONDS")
         .ok()
@@ -163,7 +164,7 @@ fn within_deadline<T: Send + 'static>(
     path: &Path,
     read: impl FnOnce(&Path) -> T + Send + 'static,
 ) -> Result<T> {
-    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let len = std::fs::metadata(path).map_or(0, |m| m.len());
     let p = path.to_path_buf();
     within(len, move || read(&p)).map_err(|limit| Error::Store {
         path: path.to_path_buf(),
@@ -233,6 +234,7 @@ pub struct Roots {
 
 impl Roots {
     /// A manifest path (`lib/a.c`, `[build]/gen.c`, `[out]/fake/x`, `/usr/include`) as a path.
+    #[must_use]
     pub fn path(&self, p: &str) -> PathBuf {
         if let Some(rest) = p.strip_prefix("[build]") {
             self.build.join(rest.trim_start_matches('/'))
@@ -249,6 +251,7 @@ impl Roots {
 
     /// `path`, with names that are not UTF-8 (in confess's text form, `confess_shims::raw`)
     /// as their bytes: the file itself.
+    #[must_use]
     pub fn file(&self, p: &str) -> PathBuf {
         let text = self.path(p);
         match text.to_str() {
@@ -427,11 +430,11 @@ impl Recorded {
     }
 
     /// The compile of `src` that wrote `object`.
-    fn compile_writing(&self, src: &str, object: &Option<String>) -> Option<&Compile> {
+    fn compile_writing(&self, src: &str, object: Option<&String>) -> Option<&Compile> {
         self.compiles
             .get(src)?
             .iter()
-            .find(|c| object.is_some() && c.object == *object)
+            .find(|c| object.is_some() && c.object.as_ref() == object)
     }
 
     /// The compiles of `src` whose objects went into `artifact`, in its command-line order
@@ -523,6 +526,7 @@ const END_GROUP: &str = "-Wl,--end-group";
 /// The words of a compile call that decide what it compiles to, in order: every flag but
 /// those that say where outputs go, where the driver stops, or what the link takes (a
 /// compile-and-link call's `-shared` and libraries); the driver, inputs and `-o` left out.
+#[must_use]
 pub fn compile_words(argv: &[String]) -> Vec<String> {
     use confess_shims::args::ArgKind;
     let Some((a0, rest)) = argv.split_first() else {

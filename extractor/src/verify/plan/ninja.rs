@@ -264,7 +264,7 @@ impl<'a> Plan<'a> {
                 .iter()
                 .find(|c| c.object == o.object)
                 .copied()
-                .or_else(|| self.rec.compile_writing(src, &o.object));
+                .or_else(|| self.rec.compile_writing(src, o.object.as_ref()));
             claimed.extend(c.map(|c| c.node));
             jobs.push((c, Some(o)));
         }
@@ -364,25 +364,24 @@ impl<'a> Plan<'a> {
         let cxx = is_cxx(src);
         let cpath = |p: &str| site.path(self.roots, p);
         let mut cmd = vec![compiler(&tc.compiler, cxx)];
-        match over {
+        if let Some(o) = over {
             // A compile that differs from its target's: the companion's flags.
-            Some(o) => cmd.extend(o.flags.iter().flat_map(|f| render::cflag(f, &cpath))),
-            None => {
-                let same = |w: &str| w.to_string();
-                let canonical = er::Places {
-                    path: &same,
-                    text: &same,
-                };
-                let text = |w: &str| self.text(w);
-                let here = er::Places {
-                    path: &cpath,
-                    text: &text,
-                };
-                for f in if cxx { &tc.cxxflags } else { &tc.cflags } {
-                    match site.respelled.get(&er::cflag(f, &canonical)) {
-                        Some(words) => cmd.extend(words.iter().cloned()),
-                        None => cmd.extend(er::cflag(f, &here)),
-                    }
+            cmd.extend(o.flags.iter().flat_map(|f| render::cflag(f, &cpath)));
+        } else {
+            let same = |w: &str| w.to_string();
+            let canonical = er::Places {
+                path: &same,
+                text: &same,
+            };
+            let text = |w: &str| self.text(w);
+            let here = er::Places {
+                path: &cpath,
+                text: &text,
+            };
+            for f in if cxx { &tc.cxxflags } else { &tc.cflags } {
+                match site.respelled.get(&er::cflag(f, &canonical)) {
+                    Some(words) => cmd.extend(words.iter().cloned()),
+                    None => cmd.extend(er::cflag(f, &here)),
                 }
             }
         }
@@ -452,9 +451,9 @@ impl<'a> Plan<'a> {
     /// each have their place on the recorded link line: the engine form keeps deps and `-l`
     /// flags apart, its companion keeps them in command-line order (the order decides what a
     /// program needs first, DT_NEEDED, and what a static link finds).
-    fn link_inputs(&self, d: &Declared, p: &mut Planned, w: &Written) -> LinkInputs {
+    fn link_inputs(&self, d: &Declared, planned: &mut Planned, written: &Written) -> LinkInputs {
         let t = &d.target;
-        let mut objs: Vec<String> = p.objects.iter().map(|o| self.path(&o.path)).collect();
+        let mut objs: Vec<String> = planned.objects.iter().map(|o| self.path(&o.path)).collect();
         if let e::Src::Files(files) = &d.engine.srcs {
             objs.extend(
                 files
@@ -467,14 +466,14 @@ impl<'a> Plan<'a> {
             objs,
             libs: Vec::new(),
             implicit: Vec::new(),
-            cxx: w.cxx(&d.label),
+            cxx: written.cxx(&d.label),
         };
         for dep in &d.engine.deps {
             let at = dep_place(t, dep);
             match dep {
                 e::Dep::Local(r) => match self.resolve(d, r) {
-                    Some(u) => self.local_dep(t, u, at, &mut inputs, w),
-                    None => p
+                    Some(u) => self.local_dep(t, u, at, &mut inputs, written),
+                    None => planned
                         .unresolved
                         .push(format!("{r} is not a target of the manifests")),
                 },
@@ -486,13 +485,13 @@ impl<'a> Plan<'a> {
                     }
                     match self.external_file(x) {
                         Ok(file) => inputs.libs.push((at, vec![file])),
-                        Err(why) => p.unresolved.push(why),
+                        Err(why) => planned.unresolved.push(why),
                     }
                 }
                 e::Dep::PkgConfig(m) if t.kind != TargetKind::StaticLibrary => {
                     match pkg_config_libs(m) {
                         Some(words) => inputs.libs.push((at, words)),
-                        None => p
+                        None => planned
                             .unresolved
                             .push(format!("pkg-config knows no module {m} here")),
                     }
@@ -553,9 +552,9 @@ impl<'a> Plan<'a> {
     fn link_line(
         &self,
         d: &Declared,
-        p: &Planned,
+        planned: &Planned,
         libs: &[(usize, Vec<String>)],
-        w: &Written,
+        written: &Written,
     ) -> Vec<String> {
         let t = &d.target;
         // The project's files a link takes as they are (the engine form lists them among
@@ -565,7 +564,7 @@ impl<'a> Plan<'a> {
             _ => Vec::new(),
         };
         let mut line = Line {
-            objects: &p.objects,
+            objects: &planned.objects,
             named: t
                 .link
                 .iter()
@@ -574,7 +573,7 @@ impl<'a> Plan<'a> {
                     _ => None,
                 })
                 .collect(),
-            used: vec![false; p.objects.len()],
+            used: vec![false; planned.objects.len()],
             placed: BTreeSet::new(),
             placed_files: BTreeSet::new(),
             words: Vec::new(),
@@ -584,14 +583,14 @@ impl<'a> Plan<'a> {
             match item {
                 LinkItem::Source(src) => line.source(src, |p| self.path(p)),
                 LinkItem::Object(o) => line.object(&self.path(o), o),
-                LinkItem::Dep(dep) => self.place_dep(d, dep, &as_is, libs, &mut line, w),
+                LinkItem::Dep(dep) => self.place_dep(d, dep, &as_is, libs, &mut line, written),
                 LinkItem::Option(o) if links => line.words.push(format!("-Wl,{}", o.word())),
                 LinkItem::Option(_) => {}
             }
         }
         // What the line does not place still goes to the link, after it.
         let mut words = line.words;
-        for (k, o) in p.objects.iter().enumerate() {
+        for (k, o) in planned.objects.iter().enumerate() {
             if !line.used[k] {
                 words.push(self.path(&o.path));
             }
@@ -606,7 +605,7 @@ impl<'a> Plan<'a> {
             words.extend(
                 libs.iter()
                     .filter(|(at, _)| !line.placed.contains(at))
-                    .flat_map(|(_, w)| w.iter().cloned()),
+                    .flat_map(|(_, words)| words.iter().cloned()),
             );
         }
         words
@@ -702,19 +701,18 @@ impl<'a> Plan<'a> {
             cmd.push(format!("--sysroot={}", self.path(s)));
         }
         cmd.extend(["-o".to_string(), out.to_string()]);
-        match line {
-            Some(line) => cmd.extend(line),
-            None => {
-                cmd.extend(inputs.objs.iter().cloned());
-                // The group brackets stand around the libraries, as the link had them.
-                let group = tc.ldflags.contains(&e::LDFlag::Raw(START_GROUP.into()));
-                if group {
-                    cmd.push(START_GROUP.into());
-                }
-                cmd.extend(inputs.libs.iter().flat_map(|(_, w)| w.iter().cloned()));
-                if group {
-                    cmd.push(END_GROUP.into());
-                }
+        if let Some(line) = line {
+            cmd.extend(line);
+        } else {
+            cmd.extend(inputs.objs.iter().cloned());
+            // The group brackets stand around the libraries, as the link had them.
+            let group = tc.ldflags.contains(&e::LDFlag::Raw(START_GROUP.into()));
+            if group {
+                cmd.push(START_GROUP.into());
+            }
+            cmd.extend(inputs.libs.iter().flat_map(|(_, w)| w.iter().cloned()));
+            if group {
+                cmd.push(END_GROUP.into());
             }
         }
         cmd
