@@ -10,9 +10,10 @@
 
 use crate::error::{Error, Result};
 use crate::explain::{assembly, cflag, compiler, dep, ldflag, link_item, owner, triple};
-use crate::targets::model::*;
+use crate::targets::model::{Owner, Producer, Resource, Src, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// One field of a target that differs.
@@ -51,43 +52,44 @@ pub struct Diff {
 }
 
 impl Diff {
+    #[must_use]
     pub fn drift(&self) -> bool {
         !(self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty())
     }
 
     /// The text form: `+ label (kind)`, `- label (kind)`, `~ label` and its changes indented.
+    #[must_use]
     pub fn render(&self) -> String {
         let mut s = String::new();
         for a in &self.added {
-            s.push_str(&format!("+ {a}\n"));
+            let _ = writeln!(s, "+ {a}");
         }
         for r in &self.removed {
-            s.push_str(&format!("- {r}\n"));
+            let _ = writeln!(s, "- {r}");
         }
         for t in &self.changed {
-            s.push_str(&format!("~ {}\n", t.target));
+            let _ = writeln!(s, "~ {}", t.target);
             for c in &t.changes {
-                match (&c.old, &c.new) {
-                    (Some(o), Some(n)) => s.push_str(&format!("    {}: {o} -> {n}\n", c.field)),
-                    _ => {
-                        let mut parts: Vec<String> =
-                            c.added.iter().map(|a| format!("+ {a}")).collect();
-                        parts.extend(c.removed.iter().map(|r| format!("- {r}")));
-                        s.push_str(&format!("    {}: {}\n", c.field, parts.join(", ")));
-                    }
+                if let (Some(o), Some(n)) = (&c.old, &c.new) {
+                    let _ = writeln!(s, "    {}: {o} -> {n}", c.field);
+                } else {
+                    let mut parts: Vec<String> = c.added.iter().map(|a| format!("+ {a}")).collect();
+                    parts.extend(c.removed.iter().map(|r| format!("- {r}")));
+                    let _ = writeln!(s, "    {}: {}", c.field, parts.join(", "));
                 }
             }
         }
         if self.drift() {
-            s.push_str(&format!(
-                "drift: {} added, {} removed, {} changed, {} the same\n",
+            let _ = writeln!(
+                s,
+                "drift: {} added, {} removed, {} changed, {} the same",
                 self.added.len(),
                 self.removed.len(),
                 self.changed.len(),
                 self.same
-            ));
+            );
         } else {
-            s.push_str(&format!("no drift: {} targets the same\n", self.same));
+            let _ = writeln!(s, "no drift: {} targets the same", self.same);
         }
         s
     }
@@ -120,6 +122,7 @@ pub fn load(p: &Path) -> Result<BTreeMap<String, Target>> {
 }
 
 /// Compares A with B.
+#[must_use]
 pub fn diff(a: &BTreeMap<String, Target>, b: &BTreeMap<String, Target>) -> Diff {
     let mut d = Diff::default();
     for (label, t) in b {
@@ -166,10 +169,22 @@ fn multiset(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
 }
 
 fn target_changes(a: &Target, b: &Target) -> Vec<Change> {
-    let mut out = Vec::new();
-    let mut value = |field: &str, old: String, new: String| {
+    let mut out = Changes::default();
+    out.values(a, b);
+    out.sets(a, b);
+    out.lists(a, b);
+    out.0
+}
+
+/// The changes between two versions of a target, in the order they are found.
+#[derive(Default)]
+struct Changes(Vec<Change>);
+
+impl Changes {
+    /// A field with one value: old and new, when they differ.
+    fn value(&mut self, field: &str, old: String, new: String) {
         if old != new {
-            out.push(Change {
+            self.0.push(Change {
                 field: field.into(),
                 added: Vec::new(),
                 removed: Vec::new(),
@@ -177,29 +192,13 @@ fn target_changes(a: &Target, b: &Target) -> Vec<Change> {
                 new: Some(new),
             });
         }
-    };
-    value("kind", a.kind.as_str().into(), b.kind.as_str().into());
-    value("output", a.output.clone(), b.output.clone());
-    let (ta, tb) = (&a.toolchain, &b.toolchain);
-    value("compiler", compiler(&ta.compiler), compiler(&tb.compiler));
-    value("host", triple(&ta.host), triple(&tb.host));
-    value("target", triple(&ta.target), triple(&tb.target));
-    value(
-        "sysroot",
-        ta.sysroot.clone().unwrap_or_else(|| "none".into()),
-        tb.sysroot.clone().unwrap_or_else(|| "none".into()),
-    );
-    value(
-        "visibility",
-        format!("{:?}", a.visibility),
-        format!("{:?}", b.visibility),
-    );
-    let words = |v: Vec<String>| v.join(" ");
-    // Sets (or multisets) of entries.
-    let mut set = |field: &str, old: Vec<String>, new: Vec<String>| {
-        let (added, removed) = multiset(&old, &new);
+    }
+
+    /// A set (or multiset) of entries: what was added and removed.
+    fn set(&mut self, field: &str, old: &[String], new: &[String]) {
+        let (added, removed) = multiset(old, new);
         if !added.is_empty() || !removed.is_empty() {
-            out.push(Change {
+            self.0.push(Change {
                 field: field.into(),
                 added,
                 removed,
@@ -207,111 +206,154 @@ fn target_changes(a: &Target, b: &Target) -> Vec<Change> {
                 new: None,
             });
         }
-    };
-    let files = |s: &Src| match s {
-        Src::Files(f) => f.clone(),
-        Src::Fetch(f) => vec![format!("{} ({})", f.url, f.hash)],
-        Src::Git(g) => vec![format!("{}@{} ({})", g.url, g.rev, g.hash)],
-    };
-    set("srcs", files(&a.srcs), files(&b.srcs));
-    set("aliases", a.aliases.clone(), b.aliases.clone());
-    set("headers", a.headers.clone(), b.headers.clone());
-    // Headers from outside the trees that a package or the file system owns; the toolchain's
-    // follow from the toolchain, which is compared above.
-    let outside = |t: &Target| -> Vec<String> {
-        t.outside_headers
-            .iter()
-            .filter(|h| h.owner != Owner::Toolchain)
-            .map(|h| format!("{} ({})", h.path, owner(&h.owner)))
-            .collect()
-    };
-    set("outside_headers", outside(a), outside(b));
-    set(
-        "deps",
-        a.deps.iter().map(dep).collect(),
-        b.deps.iter().map(dep).collect(),
-    );
-    let over = |t: &Target| -> Vec<String> {
-        t.overrides
-            .iter()
-            .map(|o| {
-                let flags: Vec<String> = o.flags.iter().map(cflag).collect();
-                match &o.object {
-                    Some(obj) => format!("{} ({obj}): {}", o.src, flags.join(" ")),
-                    None => format!("{}: {}", o.src, flags.join(" ")),
-                }
-            })
-            .collect()
-    };
-    set("overrides", over(a), over(b));
-    set(
-        "assembled",
-        a.assembled.iter().map(assembly).collect(),
-        b.assembled.iter().map(assembly).collect(),
-    );
-    let gen = |t: &Target| -> Vec<String> {
-        t.generated
-            .iter()
-            .map(|g| match &g.producer {
-                Producer::Program(p) => format!(
-                    "{} <- {} {} (in {})",
-                    g.path,
-                    p.tool,
-                    p.argv.join(" "),
-                    p.cwd
-                ),
-                Producer::Unrecorded => format!("{} (unrecorded)", g.path),
-            })
-            .collect()
-    };
-    set("generated", gen(a), gen(b));
-    let req = |t: &Target| -> Vec<String> {
-        t.requires
-            .iter()
-            .map(|r| match r {
-                Resource::Pure => "pure".to_string(),
-                Resource::Network => "network".to_string(),
-                Resource::Auth(x) => format!("auth {x}"),
-                Resource::Sandbox(x) => format!("sandbox {x}"),
-                Resource::Filesystem(x) => format!("file {x}"),
-            })
-            .collect()
-    };
-    set("requires", req(a), req(b));
-    // Lists whose order is their meaning: the whole list, before and after.
-    let mut ordered = |field: &str, old: Vec<String>, new: Vec<String>| {
+    }
+
+    /// A list whose order is its meaning: the whole list, before and after.
+    fn ordered(&mut self, field: &str, old: &[String], new: &[String]) {
         if old != new {
-            let (added, removed) = multiset(&old, &new);
-            out.push(Change {
+            let (added, removed) = multiset(old, new);
+            self.0.push(Change {
                 field: field.into(),
                 added,
                 removed,
-                old: Some(words(old)),
-                new: Some(words(new)),
+                old: Some(old.join(" ")),
+                new: Some(new.join(" ")),
             });
         }
-    };
-    ordered(
-        "cflags",
-        ta.cflags.iter().map(cflag).collect(),
-        tb.cflags.iter().map(cflag).collect(),
-    );
-    ordered(
-        "cxxflags",
-        ta.cxxflags.iter().map(cflag).collect(),
-        tb.cxxflags.iter().map(cflag).collect(),
-    );
-    ordered(
-        "ldflags",
-        ta.ldflags.iter().map(ldflag).collect(),
-        tb.ldflags.iter().map(ldflag).collect(),
-    );
-    ordered(
-        "link",
-        a.link.iter().map(link_item).collect(),
-        b.link.iter().map(link_item).collect(),
-    );
-    out
+    }
+
+    /// The fields with one value: kind, output, the toolchain's compiler, triples and sysroot,
+    /// visibility.
+    fn values(&mut self, a: &Target, b: &Target) {
+        self.value("kind", a.kind.as_str().into(), b.kind.as_str().into());
+        self.value("output", a.output.clone(), b.output.clone());
+        let (ta, tb) = (&a.toolchain, &b.toolchain);
+        self.value("compiler", compiler(&ta.compiler), compiler(&tb.compiler));
+        self.value("host", triple(&ta.host), triple(&tb.host));
+        self.value("target", triple(&ta.target), triple(&tb.target));
+        self.value(
+            "sysroot",
+            ta.sysroot.clone().unwrap_or_else(|| "none".into()),
+            tb.sysroot.clone().unwrap_or_else(|| "none".into()),
+        );
+        self.value(
+            "visibility",
+            format!("{:?}", a.visibility),
+            format!("{:?}", b.visibility),
+        );
+    }
+
+    /// The fields that are sets of entries.
+    fn sets(&mut self, a: &Target, b: &Target) {
+        self.set("srcs", &src_entries(&a.srcs), &src_entries(&b.srcs));
+        self.set("aliases", &a.aliases, &b.aliases);
+        self.set("headers", &a.headers, &b.headers);
+        self.set("outside_headers", &outside_entries(a), &outside_entries(b));
+        self.set("deps", &entries(&a.deps, dep), &entries(&b.deps, dep));
+        self.set("overrides", &override_entries(a), &override_entries(b));
+        self.set(
+            "assembled",
+            &entries(&a.assembled, assembly),
+            &entries(&b.assembled, assembly),
+        );
+        self.set("generated", &generated_entries(a), &generated_entries(b));
+        self.set(
+            "requires",
+            &entries(&a.requires, requirement),
+            &entries(&b.requires, requirement),
+        );
+    }
+
+    /// The fields whose order is their meaning: flags and the link line.
+    fn lists(&mut self, a: &Target, b: &Target) {
+        let (ta, tb) = (&a.toolchain, &b.toolchain);
+        self.ordered(
+            "cflags",
+            &entries(&ta.cflags, cflag),
+            &entries(&tb.cflags, cflag),
+        );
+        self.ordered(
+            "cxxflags",
+            &entries(&ta.cxxflags, cflag),
+            &entries(&tb.cxxflags, cflag),
+        );
+        self.ordered(
+            "ldflags",
+            &entries(&ta.ldflags, ldflag),
+            &entries(&tb.ldflags, ldflag),
+        );
+        self.ordered(
+            "link",
+            &entries(&a.link, link_item),
+            &entries(&b.link, link_item),
+        );
+    }
+}
+
+/// Each item of a list in words.
+fn entries<T>(items: &[T], words: impl Fn(&T) -> String) -> Vec<String> {
+    items.iter().map(words).collect()
+}
+
+/// A target's sources as entries: its files, or where they are fetched from.
+fn src_entries(s: &Src) -> Vec<String> {
+    match s {
+        Src::Files(f) => f.clone(),
+        Src::Fetch(f) => vec![format!("{} ({})", f.url, f.hash)],
+        Src::Git(g) => vec![format!("{}@{} ({})", g.url, g.rev, g.hash)],
+    }
+}
+
+/// Headers from outside the trees that a package or the file system owns; the toolchain's
+/// follow from the toolchain, which is compared as a value.
+fn outside_entries(t: &Target) -> Vec<String> {
+    t.outside_headers
+        .iter()
+        .filter(|h| h.owner != Owner::Toolchain)
+        .map(|h| format!("{} ({})", h.path, owner(&h.owner)))
+        .collect()
+}
+
+/// Each override: its source (and object), and its flags.
+fn override_entries(t: &Target) -> Vec<String> {
+    t.overrides
+        .iter()
+        .map(|o| {
+            let flags: Vec<String> = o.flags.iter().map(cflag).collect();
+            match &o.object {
+                Some(obj) => format!("{} ({obj}): {}", o.src, flags.join(" ")),
+                None => format!("{}: {}", o.src, flags.join(" ")),
+            }
+        })
+        .collect()
+}
+
+/// Each generated file with its producer.
+fn generated_entries(t: &Target) -> Vec<String> {
+    t.generated
+        .iter()
+        .map(|g| match &g.producer {
+            Producer::Program(p) => format!(
+                "{} <- {} {} (in {})",
+                g.path,
+                p.tool,
+                p.argv.join(" "),
+                p.cwd
+            ),
+            Producer::Unrecorded => format!("{} (unrecorded)", g.path),
+        })
+        .collect()
+}
+
+/// A requirement in words.
+fn requirement(r: &Resource) -> String {
+    match r {
+        Resource::Pure => "pure".to_string(),
+        Resource::Network => "network".to_string(),
+        Resource::Auth(x) => format!("auth {x}"),
+        Resource::Sandbox(x) => format!("sandbox {x}"),
+        Resource::Filesystem(x) => format!("file {x}"),
+    }
 }
 
 #[cfg(test)]
@@ -320,7 +362,7 @@ mod tests {
 
     #[test]
     fn counted_entries() {
-        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        let s = |v: &[&str]| v.iter().map(ToString::to_string).collect::<Vec<_>>();
         assert_eq!(
             multiset(&s(&["a", "b", "b"]), &s(&["b", "c"])),
             (s(&["c"]), s(&["a", "b"]))

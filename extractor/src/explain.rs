@@ -3,7 +3,10 @@
 //! runs.
 
 use crate::error::{Error, Result};
-use crate::targets::model::*;
+use crate::targets::model::{
+    Arch, Assembler, Assembly, CFlag, Compiler, Cpu, Dep, Generated, Gpu, LDFlag, LinkItem, Owner,
+    PackageMethod, Producer, Resource, Src, Target, Triple, Vendor, ABI, OS,
+};
 use crate::targets::{target_ref, Confessed, SCHEMA};
 use std::fmt::Write;
 use std::path::Path;
@@ -120,6 +123,7 @@ fn list(s: &mut String, title: &str, items: &[String]) {
 /// A word as a shell reads it back: as it is when it holds nothing the shell would change,
 /// else in single quotes. `[` and `]` stay bare: the manifests' `[build]` and `[out]` are
 /// placeholders a person reads, not globs.
+#[must_use]
 pub fn word(w: &str) -> String {
     let plain = !w.is_empty()
         && w.chars()
@@ -146,6 +150,7 @@ fn same(p: &str) -> String {
 
 /// A compile flag as the command-line words it stands for (`-O2`, `-Iinclude`,
 /// `-isystem /opt/inc`); a raw flag as it was recorded.
+#[must_use]
 pub fn cflag(f: &CFlag) -> String {
     match f {
         CFlag::Raw(r) => r.clone(),
@@ -155,6 +160,7 @@ pub fn cflag(f: &CFlag) -> String {
 
 /// A link flag as the command-line words it stands for (`-Wl,-soname,libz.so.1`, `-pie`); a
 /// raw flag as it was recorded.
+#[must_use]
 pub fn ldflag(f: &LDFlag) -> String {
     match f {
         LDFlag::Raw(r) | LDFlag::Compiler(CFlag::Raw(r)) => r.clone(),
@@ -164,6 +170,7 @@ pub fn ldflag(f: &LDFlag) -> String {
 }
 
 /// The compiler as its name and version (`gcc 12.2.0`).
+#[must_use]
 pub fn compiler(c: &Compiler) -> String {
     let (name, version) = match c {
         Compiler::GCC(v) => ("gcc", &v.version),
@@ -183,6 +190,7 @@ pub fn compiler(c: &Compiler) -> String {
 
 /// A target triple as a compiler names it (`x86_64-unknown-linux-gnu`), then the CPU and GPU
 /// when the build chose them.
+#[must_use]
 pub fn triple(t: &Triple) -> String {
     let arch = match &t.arch {
         Arch::x86_64 => "x86_64",
@@ -244,6 +252,7 @@ fn library(l: &str) -> String {
 /// (`-lm`, `/usr/lib/x86_64-linux-gnu/libz.so`), a file, a pkg-config module
 /// (`pkg-config zlib`), or a package and the libraries of it the target links.
 /// One assembler call as a line: `tag.s: as 2.40 --64 -Iinc --defsym TAG=42`.
+#[must_use]
 pub fn assembly(a: &Assembly) -> String {
     let version = match &a.assembler {
         Assembler::Nasm(v) | Assembler::Yasm(v) | Assembler::GnuAs(v) => &v.version,
@@ -251,7 +260,7 @@ pub fn assembly(a: &Assembly) -> String {
     let flags = crate::verify::render::asm_flags(&a.assembler, &a.flags, &|p: &str| p.to_string());
     let mut line = format!("{}: {} {version}", a.src, a.assembler.program());
     if let Some(o) = &a.object {
-        line.push_str(&format!(" (object {o})"));
+        let _ = write!(line, " (object {o})");
     }
     for f in flags {
         line.push(' ');
@@ -262,6 +271,7 @@ pub fn assembly(a: &Assembly) -> String {
 
 /// One place of a link line as a word: the source whose object it is, an object, a dep, or the
 /// linker option.
+#[must_use]
 pub fn link_item(i: &LinkItem) -> String {
     match i {
         LinkItem::Source(s) => format!("(object of {s})"),
@@ -271,6 +281,7 @@ pub fn link_item(i: &LinkItem) -> String {
     }
 }
 
+#[must_use]
 pub fn dep(d: &Dep) -> String {
     match d {
         Dep::Local(label) => label.clone(),
@@ -301,6 +312,7 @@ pub fn dep(d: &Dep) -> String {
 }
 
 /// What a target's build needs beyond its sources.
+#[must_use]
 pub fn resource(r: &Resource) -> String {
     match r {
         Resource::Pure => "nothing outside the source and build trees".into(),
@@ -312,6 +324,7 @@ pub fn resource(r: &Resource) -> String {
 }
 
 /// Who a header outside the project belongs to.
+#[must_use]
 pub fn owner(o: &Owner) -> String {
     match o {
         Owner::Toolchain => "the toolchain".into(),
@@ -354,49 +367,8 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
         list(&mut s, "sources", f);
     }
     list(&mut s, "headers", &t.headers);
-    let outside: Vec<String> = t
-        .outside_headers
-        .iter()
-        .filter(|h| h.owner != Owner::Toolchain)
-        .map(|h| format!("{} ({})", h.path, owner(&h.owner)))
-        .collect();
-    let toolchain_headers = t.outside_headers.len() - outside.len();
-    let _ = writeln!(s, "toolchain headers: {toolchain_headers}");
-    if !outside.is_empty() {
-        list(&mut s, "other headers outside the project", &outside);
-    }
-    let raw = |f: &&CFlag| matches!(f, CFlag::Raw(_));
-    let show = |flags: &[CFlag]| -> Vec<String> { flags.iter().map(cflag).collect() };
-    list(&mut s, "cflags", &show(&tc.cflags));
-    list(&mut s, "cxxflags", &show(&tc.cxxflags));
-    list(
-        &mut s,
-        "ldflags",
-        &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
-    );
-    for o in &t.overrides {
-        list(&mut s, &format!("override for {}", o.src), &show(&o.flags));
-    }
-    list(
-        &mut s,
-        "assembled",
-        &t.assembled.iter().map(assembly).collect::<Vec<_>>(),
-    );
-    let raws: Vec<String> = tc
-        .cflags
-        .iter()
-        .chain(&tc.cxxflags)
-        .chain(t.overrides.iter().flat_map(|o| &o.flags))
-        .filter(raw)
-        .map(cflag)
-        .chain(
-            tc.ldflags
-                .iter()
-                .filter(|f| matches!(f, LDFlag::Raw(_) | LDFlag::Compiler(CFlag::Raw(_))))
-                .map(ldflag),
-        )
-        .collect();
-    list(&mut s, "raw flags", &raws);
+    explain_outside_headers(&mut s, t);
+    explain_flags(&mut s, t);
     list(&mut s, "deps", &t.deps.iter().map(dep).collect::<Vec<_>>());
     list(
         &mut s,
@@ -406,26 +378,87 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
     list(
         &mut s,
         "generated",
-        &t.generated
-            .iter()
-            .map(|g| match &g.producer {
-                Producer::Program(p) => {
-                    format!(
-                        "{} by {} (in {})",
-                        g.path,
-                        words(&std::iter::once(&p.tool).chain(&p.argv).collect::<Vec<_>>()),
-                        p.cwd
-                    )
-                }
-                Producer::Unrecorded => format!("{} (producer not recorded)", g.path),
-            })
-            .collect::<Vec<_>>(),
+        &t.generated.iter().map(generated).collect::<Vec<_>>(),
     );
     list(
         &mut s,
         "requires",
         &t.requires.iter().map(resource).collect::<Vec<_>>(),
     );
+    explain_commands(&mut s, c, dir, t);
+    s
+}
+
+/// How many headers from outside the project the toolchain owns, and the others with their
+/// owners.
+fn explain_outside_headers(s: &mut String, t: &Target) {
+    let outside: Vec<String> = t
+        .outside_headers
+        .iter()
+        .filter(|h| h.owner != Owner::Toolchain)
+        .map(|h| format!("{} ({})", h.path, owner(&h.owner)))
+        .collect();
+    let toolchain_headers = t.outside_headers.len() - outside.len();
+    let _ = writeln!(s, "toolchain headers: {toolchain_headers}");
+    if !outside.is_empty() {
+        list(s, "other headers outside the project", &outside);
+    }
+}
+
+/// A target's flags (its toolchain's, its overrides', its assembler calls') and, again, the
+/// Raw ones among them.
+fn explain_flags(s: &mut String, t: &Target) {
+    let tc = &t.toolchain;
+    let show = |flags: &[CFlag]| -> Vec<String> { flags.iter().map(cflag).collect() };
+    list(s, "cflags", &show(&tc.cflags));
+    list(s, "cxxflags", &show(&tc.cxxflags));
+    list(
+        s,
+        "ldflags",
+        &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
+    );
+    for o in &t.overrides {
+        list(s, &format!("override for {}", o.src), &show(&o.flags));
+    }
+    list(
+        s,
+        "assembled",
+        &t.assembled.iter().map(assembly).collect::<Vec<_>>(),
+    );
+    let raws: Vec<String> = tc
+        .cflags
+        .iter()
+        .chain(&tc.cxxflags)
+        .chain(t.overrides.iter().flat_map(|o| &o.flags))
+        .filter(|f| matches!(f, CFlag::Raw(_)))
+        .map(cflag)
+        .chain(
+            tc.ldflags
+                .iter()
+                .filter(|f| matches!(f, LDFlag::Raw(_) | LDFlag::Compiler(CFlag::Raw(_))))
+                .map(ldflag),
+        )
+        .collect();
+    list(s, "raw flags", &raws);
+}
+
+/// A generated file and the command that made it.
+fn generated(g: &Generated) -> String {
+    match &g.producer {
+        Producer::Program(p) => {
+            format!(
+                "{} by {} (in {})",
+                g.path,
+                words(&std::iter::once(&p.tool).chain(&p.argv).collect::<Vec<_>>()),
+                p.cwd
+            )
+        }
+        Producer::Unrecorded => format!("{} (producer not recorded)", g.path),
+    }
+}
+
+/// The commands a target came from.
+fn explain_commands(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
     let cmds = c
         .commands
         .get(&format!("{dir}:{}", t.name))
@@ -442,12 +475,12 @@ pub fn explain(c: &Confessed, dir: &str, t: &Target) -> String {
             words(&k.argv)
         );
     }
-    s
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::model::every_alternative;
 
     /// An identifier followed by `(` or ` {`: Rust's debug syntax (`Local(":a")`,
     /// `Version { version: .. }`), or the manifests' Dhall (`S.Dep.Local ":a"`).

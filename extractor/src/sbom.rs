@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::targets::model::{Dep, Owner, Target, TargetKind};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// The two document formats.
@@ -108,103 +109,20 @@ fn package_key(method: &str, name: &str) -> String {
 /// Reads the confession in `out`.
 fn inventory(out: &Path) -> Result<Inventory> {
     let (confessed, text) = crate::explain::load_with_text(out)?;
-    let tpath = out.join("targets.json");
     let digest = confess_shims::token::sha256_hex(text.as_bytes());
-    let gpath = out.join("graph.json");
-    let graph: GraphDoc = Error::read_json(&gpath)?;
-    if graph.schema != crate::emit::graph_json::SCHEMA_ID {
-        return Err(Error::Store {
-            path: gpath,
-            reason: format!(
-                "written in schema {:?}, this confess reads {:?}: confess the project again",
-                graph.schema,
-                crate::emit::graph_json::SCHEMA_ID
-            ),
-        });
-    }
-    let created = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) => s.trim().parse::<i64>().map_err(|_| {
-            Error::Usage(format!(
-                "SOURCE_DATE_EPOCH is {s:?}: give seconds since 1970 (or unset it)"
-            ))
-        })?,
-        Err(_) => std::fs::metadata(&tpath)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_secs() as i64),
-    };
+    let graph = read_graph(out)?;
+    let created = created_secs(&out.join("targets.json"))?;
     let project = Path::new(&graph.roots.source).file_name().map_or_else(
         || "project".to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-
-    // The sha256 confess took of each outside file while confessing (the engine form's
-    // `External`).
-    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
-    for p in &confessed.engine {
-        for t in &p.targets {
-            for d in &t.deps {
-                if let crate::engine::model::Dep::External(e) = d {
-                    if let Some(h) = e.hash.strip_prefix("sha256:") {
-                        hashes.insert(e.name.clone(), h.to_string());
-                    }
-                }
-            }
-        }
-    }
-
-    let mut packages: BTreeMap<String, Pkg> = BTreeMap::new();
-    for p in &graph.packages {
-        if !p.found {
-            continue;
-        }
-        let key = package_key(&p.method, &p.name);
-        let e = packages.entry(key).or_insert_with(|| Pkg {
-            name: p.name.clone(),
-            method: p.method.clone(),
-            ..Pkg::default()
-        });
-        if e.version.is_empty() {
-            e.version = p.version.clone();
-        }
-        if e.resolved.is_empty() {
-            e.resolved = p.resolved.clone();
-        }
-        if p.method == "pkg-config" {
-            // pkg-config's `file` is the program that asked (`configure`, `cmake`, `meson`),
-            // not a list file.
-            let by = p
-                .queries
-                .iter()
-                .map(|q| q.by.as_str())
-                .chain([p.file.as_str()]);
-            for b in by.filter(|b| !b.is_empty()) {
-                if !e.asked_by.iter().any(|x| x == b) {
-                    e.asked_by.push(b.to_string());
-                }
-            }
-        } else {
-            for l in &p.lines {
-                e.requested_at.push(format!("{}:{l}", p.file));
-            }
-            if p.lines.is_empty() && !p.file.is_empty() && !e.requested_at.contains(&p.file) {
-                e.requested_at.push(p.file.clone());
-            }
-        }
-        e.url = e.url.take().or_else(|| p.url.clone());
-        e.hash = e.hash.take().or_else(|| p.hash.clone());
-        for l in p.libraries.iter().filter(|l| l.starts_with('/')) {
-            e.files.insert(l.clone());
-        }
-    }
-
+    let hashes = recorded_hashes(&confessed);
     let mut inv = Inventory {
         project,
         digest,
         created: rfc3339(created),
         targets: Vec::new(),
-        packages,
+        packages: requested_packages(&graph.packages),
         files: BTreeMap::new(),
         libs: BTreeMap::new(),
     };
@@ -233,6 +151,114 @@ fn inventory(out: &Path) -> Result<Inventory> {
     Ok(inv)
 }
 
+/// The part of graph.json the inventory reads, its schema checked.
+fn read_graph(out: &Path) -> Result<GraphDoc> {
+    let gpath = out.join("graph.json");
+    let graph: GraphDoc = Error::read_json(&gpath)?;
+    if graph.schema != crate::emit::graph_json::SCHEMA_ID {
+        return Err(Error::Store {
+            path: gpath,
+            reason: format!(
+                "written in schema {:?}, this confess reads {:?}: confess the project again",
+                graph.schema,
+                crate::emit::graph_json::SCHEMA_ID
+            ),
+        });
+    }
+    Ok(graph)
+}
+
+/// The document's time, in seconds since 1970: `SOURCE_DATE_EPOCH` when it is set, else when
+/// targets.json (`tpath`) was written.
+fn created_secs(tpath: &Path) -> Result<i64> {
+    Ok(match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => s.trim().parse::<i64>().map_err(|_| {
+            Error::Usage(format!(
+                "SOURCE_DATE_EPOCH is {s:?}: give seconds since 1970 (or unset it)"
+            ))
+        })?,
+        Err(_) => std::fs::metadata(tpath)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs().cast_signed()),
+    })
+}
+
+/// The sha256 confess took of each outside file while confessing (the engine form's
+/// `External`), by path.
+fn recorded_hashes(confessed: &crate::targets::Confessed) -> BTreeMap<String, String> {
+    let mut hashes: BTreeMap<String, String> = BTreeMap::new();
+    for p in &confessed.engine {
+        for t in &p.targets {
+            for d in &t.deps {
+                if let crate::engine::model::Dep::External(e) = d {
+                    if let Some(h) = e.hash.strip_prefix("sha256:") {
+                        hashes.insert(e.name.clone(), h.to_string());
+                    }
+                }
+            }
+        }
+    }
+    hashes
+}
+
+/// The packages the build asked for and was given, by key.
+fn requested_packages(asked: &[crate::graph::Package]) -> BTreeMap<String, Pkg> {
+    let mut packages: BTreeMap<String, Pkg> = BTreeMap::new();
+    for p in asked.iter().filter(|p| p.found) {
+        let key = package_key(&p.method, &p.name);
+        packages
+            .entry(key)
+            .or_insert_with(|| Pkg {
+                name: p.name.clone(),
+                method: p.method.clone(),
+                ..Pkg::default()
+            })
+            .add_request(p);
+    }
+    packages
+}
+
+impl Pkg {
+    /// What one request for the package says of it: its version and resolution (the first
+    /// request's), who asked or where, its source and library files.
+    fn add_request(&mut self, p: &crate::graph::Package) {
+        if self.version.is_empty() {
+            self.version.clone_from(&p.version);
+        }
+        if self.resolved.is_empty() {
+            self.resolved.clone_from(&p.resolved);
+        }
+        if p.method == "pkg-config" {
+            // pkg-config's `file` is the program that asked (`configure`, `cmake`, `meson`),
+            // not a list file.
+            let by = p
+                .queries
+                .iter()
+                .map(|q| q.by.as_str())
+                .chain([p.file.as_str()]);
+            for b in by.filter(|b| !b.is_empty()) {
+                if !self.asked_by.iter().any(|x| x == b) {
+                    self.asked_by.push(b.to_string());
+                }
+            }
+        } else {
+            for l in &p.lines {
+                self.requested_at.push(format!("{}:{l}", p.file));
+            }
+            if p.lines.is_empty() && !p.file.is_empty() && !self.requested_at.contains(&p.file) {
+                self.requested_at.push(p.file.clone());
+            }
+        }
+        self.url = self.url.take().or_else(|| p.url.clone());
+        self.hash = self.hash.take().or_else(|| p.hash.clone());
+        for l in p.libraries.iter().filter(|l| l.starts_with('/')) {
+            self.files.insert(l.clone());
+        }
+    }
+}
+
 impl Inventory {
     /// What target `label` uses from outside (and which of the project's targets), recorded in
     /// the inventory as it goes.
@@ -243,76 +269,9 @@ impl Inventory {
         hashes: &BTreeMap<String, String>,
     ) -> BTreeSet<String> {
         let mut uses = BTreeSet::new();
-        let file = |inv: &mut Inventory, uses: &mut BTreeSet<String>, path: &str| {
-            let e = inv.files.entry(path.to_string()).or_default();
-            e.used_by.insert(label.to_string());
-            if e.sha256.is_none() {
-                e.sha256 = hashes.get(path).cloned();
-            }
-            uses.insert(format!("file:{path}"));
-        };
         for d in &t.deps {
-            match d {
-                Dep::Local(r) => {
-                    uses.insert(r.clone());
-                }
-                Dep::Package(p) => {
-                    let key = package_key("find_package", &p.name);
-                    let e = self.packages.entry(key.clone()).or_insert_with(|| Pkg {
-                        name: p.name.clone(),
-                        method: "find_package".into(),
-                        version: p.version.clone(),
-                        ..Pkg::default()
-                    });
-                    e.used_by.insert(label.to_string());
-                    for l in p.libraries.iter().filter(|l| l.starts_with('/')) {
-                        e.files.insert(l.clone());
-                    }
-                    uses.insert(key);
-                }
-                Dep::PkgConfig(m) => {
-                    let key = package_key("pkg-config", m);
-                    self.packages
-                        .entry(key.clone())
-                        .or_insert_with(|| Pkg {
-                            name: m.clone(),
-                            method: "pkg-config".into(),
-                            ..Pkg::default()
-                        })
-                        .used_by
-                        .insert(label.to_string());
-                    uses.insert(key);
-                }
-                Dep::External(e) => {
-                    let key = package_key("FetchContent", &e.name);
-                    if let Some(p) = self.packages.get_mut(&key) {
-                        p.used_by.insert(label.to_string());
-                        uses.insert(key);
-                    } else if e.name.starts_with('/') {
-                        file(self, &mut uses, &e.name);
-                    } else {
-                        // `--outside external`: sources outside the trees, named DIR:NAME.
-                        let key = package_key("outside", &e.name);
-                        let p = self.packages.entry(key.clone()).or_insert_with(|| Pkg {
-                            name: e.name.clone(),
-                            method: "outside".into(),
-                            hash: Some(e.hash.clone()),
-                            ..Pkg::default()
-                        });
-                        p.used_by.insert(label.to_string());
-                        uses.insert(key);
-                    }
-                }
-                Dep::Library(l) if l.starts_with('/') => file(self, &mut uses, l),
-                Dep::Library(l) => {
-                    self.libs
-                        .entry(l.clone())
-                        .or_default()
-                        .insert(label.to_string());
-                    uses.insert(format!("lib:{l}"));
-                }
-                Dep::File(f) if f.starts_with('/') => file(self, &mut uses, f),
-                Dep::File(_) | Dep::Flake(_) => {}
+            if let Some(key) = self.dep_used(label, d, hashes) {
+                uses.insert(key);
             }
         }
         for h in &t.outside_headers {
@@ -338,6 +297,95 @@ impl Inventory {
             }
         }
         uses
+    }
+
+    /// Records that `label` uses the outside file `path`, and says its key.
+    fn file_used(&mut self, label: &str, path: &str, hashes: &BTreeMap<String, String>) -> String {
+        let e = self.files.entry(path.to_string()).or_default();
+        e.used_by.insert(label.to_string());
+        if e.sha256.is_none() {
+            e.sha256 = hashes.get(path).cloned();
+        }
+        format!("file:{path}")
+    }
+
+    /// Records what dep `d` of `label` uses, and says its key (`None`: nothing from outside
+    /// that the document lists).
+    fn dep_used(
+        &mut self,
+        label: &str,
+        d: &Dep,
+        hashes: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        match d {
+            Dep::Local(r) => Some(r.clone()),
+            Dep::Package(p) => {
+                let key = package_key("find_package", &p.name);
+                let e = self.packages.entry(key.clone()).or_insert_with(|| Pkg {
+                    name: p.name.clone(),
+                    method: "find_package".into(),
+                    version: p.version.clone(),
+                    ..Pkg::default()
+                });
+                e.used_by.insert(label.to_string());
+                for l in p.libraries.iter().filter(|l| l.starts_with('/')) {
+                    e.files.insert(l.clone());
+                }
+                Some(key)
+            }
+            Dep::PkgConfig(m) => {
+                let key = package_key("pkg-config", m);
+                self.packages
+                    .entry(key.clone())
+                    .or_insert_with(|| Pkg {
+                        name: m.clone(),
+                        method: "pkg-config".into(),
+                        ..Pkg::default()
+                    })
+                    .used_by
+                    .insert(label.to_string());
+                Some(key)
+            }
+            Dep::External(e) => Some(self.external_used(label, e, hashes)),
+            Dep::Library(l) if l.starts_with('/') => Some(self.file_used(label, l, hashes)),
+            Dep::Library(l) => {
+                self.libs
+                    .entry(l.clone())
+                    .or_default()
+                    .insert(label.to_string());
+                Some(format!("lib:{l}"))
+            }
+            Dep::File(f) if f.starts_with('/') => Some(self.file_used(label, f, hashes)),
+            Dep::File(_) | Dep::Flake(_) => None,
+        }
+    }
+
+    /// Records what an external dep of `label` uses (a fetched package, an outside file, or
+    /// sources outside the trees), and says its key.
+    fn external_used(
+        &mut self,
+        label: &str,
+        e: &crate::targets::model::ExternalRef,
+        hashes: &BTreeMap<String, String>,
+    ) -> String {
+        let key = package_key("FetchContent", &e.name);
+        if let Some(p) = self.packages.get_mut(&key) {
+            p.used_by.insert(label.to_string());
+            return key;
+        }
+        if e.name.starts_with('/') {
+            return self.file_used(label, &e.name, hashes);
+        }
+        // `--outside external`: sources outside the trees, named DIR:NAME.
+        let key = package_key("outside", &e.name);
+        let p = self.packages.entry(key.clone()).or_insert_with(|| Pkg {
+            name: e.name.clone(),
+            method: "outside".into(),
+            hash: Some(e.hash.clone()),
+            ..Pkg::default()
+        });
+        p.used_by.insert(label.to_string());
+        key
     }
 }
 
@@ -409,92 +457,16 @@ fn cdx_file(path: &str, f: &File) -> Value {
 }
 
 fn cyclonedx(inv: &Inventory) -> Value {
-    let mut components = Vec::new();
-    for (key, p) in &inv.packages {
-        let mut c = json!({
-            "type": "library",
-            "bom-ref": key,
-            "name": p.name,
-        });
-        if !p.version.is_empty() {
-            c["version"] = json!(p.version);
-        }
-        let mut props = vec![prop("method", p.method.clone())];
-        if !p.resolved.is_empty() {
-            props.push(prop("resolved", p.resolved.clone()));
-        }
-        props.extend(
-            p.requested_at
-                .iter()
-                .map(|r| prop("requested-at", r.clone())),
-        );
-        props.extend(p.asked_by.iter().map(|r| prop("asked-by", r.clone())));
-        props.extend(p.headers.iter().map(|h| prop("header", h.clone())));
-        props.extend(used_by_props(&p.used_by));
-        c["properties"] = Value::Array(props);
-        if let Some(u) = &p.url {
-            c["externalReferences"] = json!([{
-                "type": if u.ends_with(".git") || p.hash.as_deref().is_some_and(|h| !h.contains('=')) { "vcs" } else { "distribution" },
-                "url": u,
-            }]);
-        }
-        if let Some(h) = p.hash.as_deref().and_then(sha256_of_url_hash) {
-            c["hashes"] = json!([{ "alg": "SHA-256", "content": h }]);
-        }
-        let parts: Vec<Value> = p
-            .files
-            .iter()
-            .filter_map(|f| inv.files.get(f).map(|e| cdx_file(f, e)))
-            .collect();
-        if !parts.is_empty() {
-            c["components"] = Value::Array(parts);
-        }
-        components.push(c);
-    }
+    let mut components: Vec<Value> = inv
+        .packages
+        .iter()
+        .map(|(key, p)| cdx_package(inv, key, p))
+        .collect();
     for (path, f) in inv.files.iter().filter(|(_, f)| f.package.is_none()) {
         components.push(cdx_file(path, f));
     }
-    for (l, used_by) in &inv.libs {
-        let mut props = vec![prop("link", format!("-l{l}"))];
-        props.push(prop(
-            "resolved-by",
-            "the linker's search (confess records no path)",
-        ));
-        props.extend(used_by_props(used_by));
-        components.push(json!({
-            "type": "library",
-            "bom-ref": format!("lib:{l}"),
-            "name": l,
-            "properties": props,
-        }));
-    }
-    for t in &inv.targets {
-        components.push(json!({
-            "type": kind_word(t.kind),
-            "bom-ref": t.label,
-            "name": t.label,
-            "properties": [
-                prop("kind", t.kind.as_str()),
-                prop("output", t.output.clone()),
-                prop("compiler", t.compiler.clone()),
-            ],
-        }));
-    }
-    let known: BTreeSet<&str> = inv.targets.iter().map(|t| t.label.as_str()).collect();
-    let mut dependencies = vec![json!({
-        "ref": format!("project:{}", inv.project),
-        "dependsOn": inv.targets.iter().map(|t| t.label.clone()).collect::<Vec<_>>(),
-    })];
-    for t in &inv.targets {
-        dependencies.push(json!({
-            "ref": t.label,
-            "dependsOn": t
-                .uses
-                .iter()
-                .filter(|u| !u.starts_with("//") || known.contains(u.as_str()))
-                .collect::<Vec<_>>(),
-        }));
-    }
+    components.extend(inv.libs.iter().map(|(l, used_by)| cdx_lib(l, used_by)));
+    components.extend(inv.targets.iter().map(cdx_target));
     json!({
         "bomFormat": "CycloneDX",
         "specVersion": "1.5",
@@ -517,8 +489,103 @@ fn cyclonedx(inv: &Inventory) -> Value {
             "properties": [prop("targets-json-sha256", inv.digest.clone())],
         },
         "components": components,
-        "dependencies": dependencies,
+        "dependencies": cdx_dependencies(inv),
     })
+}
+
+/// A package as a CycloneDX component, its library files its parts.
+// reason: `.git` is the end of a URL, not a file's extension, and spelled so by convention.
+#[allow(clippy::case_sensitive_file_extension_comparisons)]
+fn cdx_package(inv: &Inventory, key: &str, p: &Pkg) -> Value {
+    let mut c = json!({
+        "type": "library",
+        "bom-ref": key,
+        "name": p.name,
+    });
+    if !p.version.is_empty() {
+        c["version"] = json!(p.version);
+    }
+    let mut props = vec![prop("method", p.method.clone())];
+    if !p.resolved.is_empty() {
+        props.push(prop("resolved", p.resolved.clone()));
+    }
+    props.extend(
+        p.requested_at
+            .iter()
+            .map(|r| prop("requested-at", r.clone())),
+    );
+    props.extend(p.asked_by.iter().map(|r| prop("asked-by", r.clone())));
+    props.extend(p.headers.iter().map(|h| prop("header", h.clone())));
+    props.extend(used_by_props(&p.used_by));
+    c["properties"] = Value::Array(props);
+    if let Some(u) = &p.url {
+        c["externalReferences"] = json!([{
+            "type": if u.ends_with(".git") || p.hash.as_deref().is_some_and(|h| !h.contains('=')) { "vcs" } else { "distribution" },
+            "url": u,
+        }]);
+    }
+    if let Some(h) = p.hash.as_deref().and_then(sha256_of_url_hash) {
+        c["hashes"] = json!([{ "alg": "SHA-256", "content": h }]);
+    }
+    let parts: Vec<Value> = p
+        .files
+        .iter()
+        .filter_map(|f| inv.files.get(f).map(|e| cdx_file(f, e)))
+        .collect();
+    if !parts.is_empty() {
+        c["components"] = Value::Array(parts);
+    }
+    c
+}
+
+/// A library the linker found by its `-l` name, as a CycloneDX component.
+fn cdx_lib(l: &str, used_by: &BTreeSet<String>) -> Value {
+    let mut props = vec![prop("link", format!("-l{l}"))];
+    props.push(prop(
+        "resolved-by",
+        "the linker's search (confess records no path)",
+    ));
+    props.extend(used_by_props(used_by));
+    json!({
+        "type": "library",
+        "bom-ref": format!("lib:{l}"),
+        "name": l,
+        "properties": props,
+    })
+}
+
+/// A project target as a CycloneDX component.
+fn cdx_target(t: &Own) -> Value {
+    json!({
+        "type": kind_word(t.kind),
+        "bom-ref": t.label,
+        "name": t.label,
+        "properties": [
+            prop("kind", t.kind.as_str()),
+            prop("output", t.output.clone()),
+            prop("compiler", t.compiler.clone()),
+        ],
+    })
+}
+
+/// The project depends on its targets, each target on what it uses.
+fn cdx_dependencies(inv: &Inventory) -> Vec<Value> {
+    let known: BTreeSet<&str> = inv.targets.iter().map(|t| t.label.as_str()).collect();
+    let mut dependencies = vec![json!({
+        "ref": format!("project:{}", inv.project),
+        "dependsOn": inv.targets.iter().map(|t| t.label.clone()).collect::<Vec<_>>(),
+    })];
+    for t in &inv.targets {
+        dependencies.push(json!({
+            "ref": t.label,
+            "dependsOn": t
+                .uses
+                .iter()
+                .filter(|u| !u.starts_with("//") || known.contains(u.as_str()))
+                .collect::<Vec<_>>(),
+        }));
+    }
+    dependencies
 }
 
 /// The sha256 in a FetchContent URL_HASH (`SHA256=HEX`), if that is what it is.
@@ -536,131 +603,13 @@ fn spdx_id(prefix: &str, n: usize) -> String {
 }
 
 fn spdx(inv: &Inventory) -> Value {
-    let mut packages = Vec::new();
-    let mut relationships = Vec::new();
-    let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    let project_id = "SPDXRef-Project".to_string();
-    relationships.push(json!({
-        "spdxElementId": "SPDXRef-DOCUMENT",
-        "relationshipType": "DESCRIBES",
-        "relatedSpdxElement": project_id,
-    }));
-    packages.push(json!({
-        "SPDXID": project_id,
-        "name": inv.project,
-        "downloadLocation": "NOASSERTION",
-        "filesAnalyzed": false,
-        "primaryPackagePurpose": "APPLICATION",
-        "comment": format!("The project confess confessed (targets.json sha256 {}).", inv.digest),
-    }));
-    for (i, t) in inv.targets.iter().enumerate() {
-        let id = spdx_id("Target", i + 1);
-        ids.insert(t.label.clone(), id.clone());
-        packages.push(json!({
-            "SPDXID": id,
-            "name": t.label,
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "packageFileName": t.output,
-            "primaryPackagePurpose": if t.kind == TargetKind::Executable { "APPLICATION" } else { "LIBRARY" },
-            "comment": format!("The project's {} {}, built with {}.", t.kind.as_str(), t.output, t.compiler),
-        }));
-        relationships.push(json!({
-            "spdxElementId": project_id,
-            "relationshipType": "CONTAINS",
-            "relatedSpdxElement": id,
-        }));
-    }
-    for (i, (key, p)) in inv.packages.iter().enumerate() {
-        let id = spdx_id("Package", i + 1);
-        ids.insert(key.clone(), id.clone());
-        let mut e = json!({
-            "SPDXID": id,
-            "name": p.name,
-            "downloadLocation": p.url.clone().unwrap_or_else(|| "NOASSERTION".into()),
-            "filesAnalyzed": false,
-            "primaryPackagePurpose": "LIBRARY",
-        });
-        if !p.version.is_empty() {
-            e["versionInfo"] = json!(p.version);
-        }
-        if let Some(h) = p.hash.as_deref().and_then(sha256_of_url_hash) {
-            e["checksums"] = json!([{ "algorithm": "SHA256", "checksumValue": h }]);
-        }
-        let mut comment = format!("Asked for with {}", p.method);
-        if !p.resolved.is_empty() {
-            comment.push_str(&format!(
-                ", {}",
-                if p.resolved == "fake" {
-                    "made up by confess (--deps fake), not found on the machine"
-                } else {
-                    "found on the machine"
-                }
-            ));
-        }
-        if !p.requested_at.is_empty() {
-            comment.push_str(&format!(" (at {})", p.requested_at.join(", ")));
-        }
-        if !p.asked_by.is_empty() {
-            comment.push_str(&format!(" (asked by {})", p.asked_by.join(", ")));
-        }
-        comment.push('.');
-        if !p.headers.is_empty() {
-            let h: Vec<&str> = p.headers.iter().map(String::as_str).collect();
-            comment.push_str(&format!(" Headers read: {}.", h.join(", ")));
-        }
-        e["comment"] = json!(comment);
-        packages.push(e);
-    }
-    for (i, (path, f)) in inv.files.iter().enumerate() {
-        let id = spdx_id("File", i + 1);
-        ids.insert(format!("file:{path}"), id.clone());
-        let mut e = json!({
-            "SPDXID": id,
-            "name": file_name(path),
-            "packageFileName": path,
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "primaryPackagePurpose": "FILE",
-        });
-        if let Some(h) = &f.sha256 {
-            e["checksums"] = json!([{ "algorithm": "SHA256", "checksumValue": h }]);
-        }
-        packages.push(e);
-        if let Some(owner) = f.package.as_ref().and_then(|k| ids.get(k)) {
-            relationships.push(json!({
-                "spdxElementId": owner,
-                "relationshipType": "CONTAINS",
-                "relatedSpdxElement": id,
-            }));
-        }
-    }
-    for (i, l) in inv.libs.keys().enumerate() {
-        let id = spdx_id("Lib", i + 1);
-        ids.insert(format!("lib:{l}"), id.clone());
-        packages.push(json!({
-            "SPDXID": id,
-            "name": l,
-            "downloadLocation": "NOASSERTION",
-            "filesAnalyzed": false,
-            "primaryPackagePurpose": "LIBRARY",
-            "comment": format!("Linked as -l{l}; the linker's search found it (confess records no path)."),
-        }));
-    }
-    for t in &inv.targets {
-        let Some(from) = ids.get(&t.label) else {
-            continue;
-        };
-        for u in &t.uses {
-            if let Some(to) = ids.get(u) {
-                relationships.push(json!({
-                    "spdxElementId": from,
-                    "relationshipType": "DEPENDS_ON",
-                    "relatedSpdxElement": to,
-                }));
-            }
-        }
-    }
+    let mut doc = Spdx::default();
+    doc.project(inv);
+    doc.targets(inv);
+    doc.packages(inv);
+    doc.files(inv);
+    doc.libs(inv);
+    doc.depends(inv);
     json!({
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
@@ -671,9 +620,164 @@ fn spdx(inv: &Inventory) -> Value {
             "created": inv.created,
             "creators": [format!("Tool: confess-{}", env!("CARGO_PKG_VERSION"))],
         },
-        "packages": packages,
-        "relationships": relationships,
+        "packages": doc.packages,
+        "relationships": doc.relationships,
     })
+}
+
+/// An SPDX document being written: its packages and relationships, and the SPDX identifier of
+/// each inventory key.
+#[derive(Default)]
+struct Spdx {
+    packages: Vec<Value>,
+    relationships: Vec<Value>,
+    ids: BTreeMap<String, String>,
+}
+
+/// The SPDX identifier of the project.
+const SPDX_PROJECT: &str = "SPDXRef-Project";
+
+impl Spdx {
+    fn relate(&mut self, from: &str, kind: &str, to: &str) {
+        self.relationships.push(json!({
+            "spdxElementId": from,
+            "relationshipType": kind,
+            "relatedSpdxElement": to,
+        }));
+    }
+
+    /// The project, which the document describes.
+    fn project(&mut self, inv: &Inventory) {
+        self.relate("SPDXRef-DOCUMENT", "DESCRIBES", SPDX_PROJECT);
+        self.packages.push(json!({
+            "SPDXID": SPDX_PROJECT,
+            "name": inv.project,
+            "downloadLocation": "NOASSERTION",
+            "filesAnalyzed": false,
+            "primaryPackagePurpose": "APPLICATION",
+            "comment": format!("The project confess confessed (targets.json sha256 {}).", inv.digest),
+        }));
+    }
+
+    /// The project's targets, which it contains.
+    fn targets(&mut self, inv: &Inventory) {
+        for (i, t) in inv.targets.iter().enumerate() {
+            let id = spdx_id("Target", i + 1);
+            self.ids.insert(t.label.clone(), id.clone());
+            self.packages.push(json!({
+                "SPDXID": id,
+                "name": t.label,
+                "downloadLocation": "NOASSERTION",
+                "filesAnalyzed": false,
+                "packageFileName": t.output,
+                "primaryPackagePurpose": if t.kind == TargetKind::Executable { "APPLICATION" } else { "LIBRARY" },
+                "comment": format!("The project's {} {}, built with {}.", t.kind.as_str(), t.output, t.compiler),
+            }));
+            self.relate(SPDX_PROJECT, "CONTAINS", &id);
+        }
+    }
+
+    /// The packages the build asked for.
+    fn packages(&mut self, inv: &Inventory) {
+        for (i, (key, p)) in inv.packages.iter().enumerate() {
+            let id = spdx_id("Package", i + 1);
+            self.ids.insert(key.clone(), id.clone());
+            let mut e = json!({
+                "SPDXID": id,
+                "name": p.name,
+                "downloadLocation": p.url.clone().unwrap_or_else(|| "NOASSERTION".into()),
+                "filesAnalyzed": false,
+                "primaryPackagePurpose": "LIBRARY",
+            });
+            if !p.version.is_empty() {
+                e["versionInfo"] = json!(p.version);
+            }
+            if let Some(h) = p.hash.as_deref().and_then(sha256_of_url_hash) {
+                e["checksums"] = json!([{ "algorithm": "SHA256", "checksumValue": h }]);
+            }
+            e["comment"] = json!(spdx_package_comment(p));
+            self.packages.push(e);
+        }
+    }
+
+    /// The outside files, each contained in its package when it has one.
+    fn files(&mut self, inv: &Inventory) {
+        for (i, (path, f)) in inv.files.iter().enumerate() {
+            let id = spdx_id("File", i + 1);
+            self.ids.insert(format!("file:{path}"), id.clone());
+            let mut e = json!({
+                "SPDXID": id,
+                "name": file_name(path),
+                "packageFileName": path,
+                "downloadLocation": "NOASSERTION",
+                "filesAnalyzed": false,
+                "primaryPackagePurpose": "FILE",
+            });
+            if let Some(h) = &f.sha256 {
+                e["checksums"] = json!([{ "algorithm": "SHA256", "checksumValue": h }]);
+            }
+            self.packages.push(e);
+            if let Some(owner) = f.package.as_ref().and_then(|k| self.ids.get(k)).cloned() {
+                self.relate(&owner, "CONTAINS", &id);
+            }
+        }
+    }
+
+    /// The libraries the linker found by their `-l` names.
+    fn libs(&mut self, inv: &Inventory) {
+        for (i, l) in inv.libs.keys().enumerate() {
+            let id = spdx_id("Lib", i + 1);
+            self.ids.insert(format!("lib:{l}"), id.clone());
+            self.packages.push(json!({
+                "SPDXID": id,
+                "name": l,
+                "downloadLocation": "NOASSERTION",
+                "filesAnalyzed": false,
+                "primaryPackagePurpose": "LIBRARY",
+                "comment": format!("Linked as -l{l}; the linker's search found it (confess records no path)."),
+            }));
+        }
+    }
+
+    /// Each target depends on what it uses.
+    fn depends(&mut self, inv: &Inventory) {
+        for t in &inv.targets {
+            let Some(from) = self.ids.get(&t.label).cloned() else {
+                continue;
+            };
+            for u in &t.uses {
+                if let Some(to) = self.ids.get(u).cloned() {
+                    self.relate(&from, "DEPENDS_ON", &to);
+                }
+            }
+        }
+    }
+}
+
+/// What an SPDX package's comment says of a package: how it was asked for, whether it was
+/// found, where and by whom it was asked for, and the headers read from it.
+fn spdx_package_comment(p: &Pkg) -> String {
+    let mut comment = format!("Asked for with {}", p.method);
+    if !p.resolved.is_empty() {
+        comment.push_str(", ");
+        comment.push_str(if p.resolved == "fake" {
+            "made up by confess (--deps fake), not found on the machine"
+        } else {
+            "found on the machine"
+        });
+    }
+    if !p.requested_at.is_empty() {
+        let _ = write!(comment, " (at {})", p.requested_at.join(", "));
+    }
+    if !p.asked_by.is_empty() {
+        let _ = write!(comment, " (asked by {})", p.asked_by.join(", "));
+    }
+    comment.push('.');
+    if !p.headers.is_empty() {
+        let h: Vec<&str> = p.headers.iter().map(String::as_str).collect();
+        let _ = write!(comment, " Headers read: {}.", h.join(", "));
+    }
+    comment
 }
 
 /// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).

@@ -10,14 +10,14 @@
 //! header the real compile found, generated ones included, and a generated file never shadows a
 //! source one.
 
-use crate::graph::{ActionKind, EdgeKind, Graph};
-use crate::pathmap::{PathMap, Root};
-use confess_shims::args::{ArgKind, Command, Stop};
+use crate::graph::{Action, ActionKind, EdgeKind, Graph};
+use crate::pathmap::{Loc, PathMap, Root};
+use confess_shims::args::{Arg, ArgKind, Command, Stop};
 use confess_shims::flags::Meaning;
 use confess_shims::raw;
 use serde::Serialize;
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Entry {
@@ -29,152 +29,192 @@ pub struct Entry {
 
 pub fn entries(g: &Graph, map: &PathMap) -> Vec<Entry> {
     let halves = (!map.out_of_tree()).then(|| Halves::new(g, map));
-    let mut out = Vec::new();
-    for a in &g.actions {
-        let compiles = matches!(a.kind, ActionKind::Compile | ActionKind::Assemble);
-        if !compiles || !matches!(a.role.as_str(), "cc" | "c++") {
-            continue;
-        }
-        let Some(src) = a
-            .inputs
-            .iter()
-            .find(|(e, _)| *e == EdgeKind::Source)
-            .map(|(_, n)| *n)
-        else {
-            continue;
-        };
-        let Some(src_loc) = g.node(src).loc.as_ref() else {
-            continue;
-        };
-        let Some(a0) = a.argv.first() else {
-            continue;
-        };
-        let cwd = map.scratch_root_join(&a.cwd);
-        let src_abs = map.scratch_root_join(src_loc);
-        let cmd = match &a.command {
-            crate::graph::Parsed::Driver(cmd) => cmd,
-            // Kept as the build ran it (report.md says it was not parsed): its words mapped
-            // as every other entry's are.
-            crate::graph::Parsed::Unparsed(_) => {
-                let Some(output) = a.outputs.first().and_then(|o| g.node(*o).loc.as_ref()) else {
-                    continue;
-                };
-                let output = map.user_path(&map.scratch_root_join(output), &g.generated);
-                let mut argv = vec![map.map_tool(a0)];
-                argv.extend(
-                    a.argv[1..].iter().map(|w| {
-                        map.map_relative(&map.map_word(w, &g.generated), &cwd, &g.generated)
-                    }),
-                );
-                out.push(Entry {
-                    directory: map.user_text(&cwd, &g.generated),
-                    file: map.user_text(&src_abs, &g.generated),
-                    arguments: argv,
-                    output: raw::text_path(&output).into_owned(),
-                });
-                continue;
-            }
-            _ => continue,
-        };
-        // The source's own word on the command line.
-        let own = cmd.inputs.iter().find(|i| {
-            let p = raw::path(&i.path);
-            let p = if p.is_absolute() {
-                p.into_owned()
-            } else {
-                cwd.join(p)
-            };
-            confess_shims::headers::lexical(&p) == src_abs
-        });
-        let Some(own) = own else { continue };
-        let linked = cmd.stop() == Stop::Link;
-        let mut argv = vec![map.map_tool(a0)];
-        if linked {
-            argv.push("-c".to_string());
-        }
-        let chain = halves
-            .as_ref()
-            .map(|h| h.chain(cmd, &cwd))
-            .unwrap_or_default();
-        if let Some(h) = &halves {
-            for dir in h.front(g, a, src_loc, &chain) {
-                argv.push("-iquote".to_string());
-                argv.push(dir);
-            }
-        }
-        for (i, arg) in cmd.args.iter().enumerate() {
-            match &arg.kind {
-                // A search directory of the build tree: its generated half right after it.
-                ArgKind::Flag(m) if halves.is_some() && search_flag(*m).is_some() => {
-                    argv.extend(arg.words.iter().map(|w| map.map_word(w, &g.generated)));
-                    let h = halves.as_ref().expect("checked");
-                    if let Some(dir) = arg.value.as_deref().and_then(|v| h.generated_half(v, &cwd))
-                    {
-                        let flag = search_flag(*m).expect("checked");
-                        if flag == "-I" {
-                            argv.push(format!("-I{dir}"));
-                        } else {
-                            argv.push(flag.to_string());
-                            argv.push(dir);
-                        }
-                    }
-                }
-                // `-include config.h`, found in the working directory: the kept copy.
-                ArgKind::Flag(m @ (Meaning::IncludeFile | Meaning::IMacros))
-                    if halves.is_some() =>
-                {
-                    let h = halves.as_ref().expect("checked");
-                    match arg.value.as_deref().and_then(|v| h.generated_file(v, &cwd)) {
-                        Some(kept) => {
-                            argv.push(
-                                if *m == Meaning::IncludeFile {
-                                    "-include"
-                                } else {
-                                    "-imacros"
-                                }
-                                .to_string(),
-                            );
-                            argv.push(kept);
-                        }
-                        None => {
-                            argv.extend(arg.words.iter().map(|w| map.map_word(w, &g.generated)))
-                        }
-                    }
-                }
-                ArgKind::Input if i != own.arg => continue,
-                // A generated source is kept in the output directory: name the kept copy.
-                ArgKind::Input if src_loc.root == Root::Build => {
-                    argv.push(map.user_text(&src_abs, &g.generated))
-                }
-                // Link-only flags are left out when a compile-and-link call is split into its
-                // compiles (as Bear does).
-                ArgKind::Flag(m) if linked && m.is_link_only() => continue,
-                _ => {
-                    argv.extend(arg.words.iter().map(|w| {
-                        map.map_relative(&map.map_word(w, &g.generated), &cwd, &g.generated)
-                    }))
-                }
-            }
-        }
-        let output = a.outputs.first().and_then(|o| g.node(*o).loc.as_ref());
-        let output = match (output, linked) {
-            (Some(l), _) => map.user_path(&map.scratch_root_join(l), &g.generated),
-            (None, true) => {
-                let o = cmd.output.clone().unwrap_or_else(|| "a.out".into());
-                map.user_path(&cwd.join(raw::path(&o)), &g.generated)
-            }
-            (None, false) => continue,
-        };
-        out.push(Entry {
-            directory: map.user_text(&cwd, &g.generated),
-            file: map.user_text(&src_abs, &g.generated),
-            arguments: argv,
-            output: raw::text_path(&output).into_owned(),
-        });
-    }
+    let mut out: Vec<Entry> = g
+        .actions
+        .iter()
+        .filter_map(|a| entry(g, map, halves.as_ref(), a))
+        .collect();
     out.sort();
     out.dedup();
     out
+}
+
+/// The entry of one action: a compile of a compiler driver's with a source, else `None`.
+fn entry(g: &Graph, map: &PathMap, halves: Option<&Halves>, a: &Action) -> Option<Entry> {
+    let compiles = matches!(a.kind, ActionKind::Compile | ActionKind::Assemble);
+    if !compiles || !matches!(a.role.as_str(), "cc" | "c++") {
+        return None;
+    }
+    let src = a
+        .inputs
+        .iter()
+        .find(|(e, _)| *e == EdgeKind::Source)
+        .map(|(_, n)| *n)?;
+    let src_loc = g.node(src).loc.as_ref()?;
+    let a0 = a.argv.first()?;
+    let cwd = map.scratch_root_join(&a.cwd);
+    let src_abs = map.scratch_root_join(src_loc);
+    let cmd = match &a.command {
+        crate::graph::Parsed::Driver(cmd) => cmd,
+        // Kept as the build ran it (report.md says it was not parsed): its words mapped
+        // as every other entry's are.
+        crate::graph::Parsed::Unparsed(_) => {
+            return unparsed_entry(g, map, a, a0, &cwd, &src_abs);
+        }
+        _ => return None,
+    };
+    // The source's own word on the command line.
+    let own = cmd.inputs.iter().find(|i| {
+        let p = raw::path(&i.path);
+        let p = if p.is_absolute() {
+            p.into_owned()
+        } else {
+            cwd.join(p)
+        };
+        confess_shims::headers::lexical(&p) == src_abs
+    })?;
+    let unit = Unit {
+        g,
+        map,
+        halves,
+        own: own.arg,
+        linked: cmd.stop() == Stop::Link,
+        src_loc,
+        src_abs,
+        cwd,
+    };
+    let mut argv = vec![map.map_tool(a0)];
+    if unit.linked {
+        argv.push("-c".to_string());
+    }
+    let chain = halves.map(|h| h.chain(cmd, &unit.cwd)).unwrap_or_default();
+    if let Some(h) = halves {
+        for dir in h.front(g, a, src_loc, &chain) {
+            argv.push("-iquote".to_string());
+            argv.push(dir);
+        }
+    }
+    for (i, arg) in cmd.args.iter().enumerate() {
+        argv.extend(unit.words(i, arg));
+    }
+    let output = a.outputs.first().and_then(|o| g.node(*o).loc.as_ref());
+    let output = match (output, unit.linked) {
+        (Some(l), _) => map.user_path(&map.scratch_root_join(l), &g.generated),
+        (None, true) => {
+            let o = cmd.output.clone().unwrap_or_else(|| "a.out".into());
+            map.user_path(&unit.cwd.join(raw::path(&o)), &g.generated)
+        }
+        (None, false) => return None,
+    };
+    Some(Entry {
+        directory: map.user_text(&unit.cwd, &g.generated),
+        file: map.user_text(&unit.src_abs, &g.generated),
+        arguments: argv,
+        output: raw::text_path(&output).into_owned(),
+    })
+}
+
+/// The entry of a compile whose command did not parse: its words as the build ran them,
+/// mapped.
+fn unparsed_entry(
+    g: &Graph,
+    map: &PathMap,
+    a: &Action,
+    a0: &str,
+    cwd: &Path,
+    src_abs: &Path,
+) -> Option<Entry> {
+    let output = a.outputs.first().and_then(|o| g.node(*o).loc.as_ref())?;
+    let output = map.user_path(&map.scratch_root_join(output), &g.generated);
+    let mut argv = vec![map.map_tool(a0)];
+    argv.extend(
+        a.argv[1..]
+            .iter()
+            .map(|w| map.map_relative(&map.map_word(w, &g.generated), cwd, &g.generated)),
+    );
+    Some(Entry {
+        directory: map.user_text(cwd, &g.generated),
+        file: map.user_text(src_abs, &g.generated),
+        arguments: argv,
+        output: raw::text_path(&output).into_owned(),
+    })
+}
+
+/// One compile being written as an entry.
+struct Unit<'a> {
+    g: &'a Graph,
+    map: &'a PathMap,
+    halves: Option<&'a Halves<'a>>,
+    /// The argument that names the source.
+    own: usize,
+    /// A compile-and-link call.
+    linked: bool,
+    src_loc: &'a Loc,
+    src_abs: PathBuf,
+    cwd: PathBuf,
+}
+
+impl Unit<'_> {
+    /// The words of the compile's `i`th argument in the entry.
+    fn words(&self, i: usize, arg: &Arg) -> Vec<String> {
+        let (map, generated) = (self.map, &self.g.generated);
+        let mapped = || -> Vec<String> {
+            arg.words
+                .iter()
+                .map(|w| map.map_word(w, generated))
+                .collect()
+        };
+        match (&arg.kind, self.halves) {
+            // A search directory of the build tree: its generated half right after it.
+            (ArgKind::Flag(m), Some(h)) if search_flag(*m).is_some() => {
+                let mut words = mapped();
+                let half = arg
+                    .value
+                    .as_deref()
+                    .and_then(|v| h.generated_half(v, &self.cwd));
+                if let (Some(dir), Some(flag)) = (half, search_flag(*m)) {
+                    if flag == "-I" {
+                        words.push(format!("-I{dir}"));
+                    } else {
+                        words.push(flag.to_string());
+                        words.push(dir);
+                    }
+                }
+                words
+            }
+            // `-include config.h`, found in the working directory: the kept copy.
+            (ArgKind::Flag(m @ (Meaning::IncludeFile | Meaning::IMacros)), Some(h)) => {
+                match arg
+                    .value
+                    .as_deref()
+                    .and_then(|v| h.generated_file(v, &self.cwd))
+                {
+                    Some(kept) => {
+                        let flag = if *m == Meaning::IncludeFile {
+                            "-include"
+                        } else {
+                            "-imacros"
+                        };
+                        vec![flag.to_string(), kept]
+                    }
+                    None => mapped(),
+                }
+            }
+            (ArgKind::Input, _) if i != self.own => Vec::new(),
+            // A generated source is kept in the output directory: name the kept copy.
+            (ArgKind::Input, _) if self.src_loc.root == Root::Build => {
+                vec![map.user_text(&self.src_abs, generated)]
+            }
+            // Link-only flags are left out when a compile-and-link call is split into its
+            // compiles (as Bear does).
+            (ArgKind::Flag(m), _) if self.linked && m.is_link_only() => Vec::new(),
+            _ => arg
+                .words
+                .iter()
+                .map(|w| map.map_relative(&map.map_word(w, generated), &self.cwd, generated))
+                .collect(),
+        }
+    }
 }
 
 /// One link or archive command, for `link_commands.json`: where it ran, its words (response
@@ -484,6 +524,7 @@ impl Options {
 
     /// Where `--compdb PATH` writes: PATH itself, or `PATH/compile_commands.json` when PATH
     /// is a directory.
+    #[must_use]
     pub fn destination(&self) -> Option<std::path::PathBuf> {
         let p = self.path.as_ref()?;
         Some(if p.is_dir() {
@@ -496,6 +537,7 @@ impl Options {
     /// The entries this database keeps: excluded files left out (a pattern matches the file's
     /// absolute path or its path relative to the user's source tree `src`), paths made
     /// relative when asked.
+    #[must_use]
     pub fn shape(&self, entries: Vec<Entry>, src: &Path) -> Vec<Entry> {
         entries
             .into_iter()

@@ -4,13 +4,18 @@
 //! confess's schema beside them (`dhall/schema.dhall`) imported by relative path. Pure text
 //! rendering in a fixed order: byte-identical output for the same targets.
 
-use crate::targets::model::*;
+use crate::targets::model::{
+    Arch, AsmFlag, Assembler, Assembly, CFlag, Compiler, Cpu, Dep, Generated, Gpu, LDFlag,
+    LinkItem, Lto, OutsideHeader, Override, Owner, Package, Producer, Resource, Src, Target,
+    Toolchain, Triple, Vendor, Version, ABI, OS,
+};
 use std::fmt::Write;
 
 /// The schema, as shipped in the output directory.
 pub const SCHEMA: &str = include_str!("../../dhall/schema.dhall");
 
 /// A Dhall text literal.
+#[must_use]
 pub fn text(s: &str) -> String {
     let mut out = String::from("\"");
     for c in s.chars() {
@@ -31,7 +36,7 @@ pub fn text(s: &str) -> String {
     out
 }
 
-pub(crate) fn opt_text(o: &Option<String>) -> String {
+pub(crate) fn opt_text(o: Option<&String>) -> String {
     match o {
         Some(s) => format!("Some {}", text(s)),
         None => "None Text".into(),
@@ -148,6 +153,7 @@ fn compiler(c: &Compiler) -> String {
     }
 }
 
+#[must_use]
 pub fn cflag(f: &CFlag) -> String {
     let t = |label: &str, v: &str| format!("S.CFlag.{label} {}", text(v));
     match f {
@@ -161,7 +167,7 @@ pub fn cflag(f: &CFlag) -> String {
         CFlag::Define(d) => format!(
             "S.CFlag.Define {{ name = {}, value = {} }}",
             text(&d.name),
-            opt_text(&d.value)
+            opt_text(d.value.as_ref())
         ),
         CFlag::Undefine(s) => t("Undefine", s),
         CFlag::Include(s) => t("Include", s),
@@ -195,6 +201,7 @@ pub fn cflag(f: &CFlag) -> String {
     }
 }
 
+#[must_use]
 pub fn ldflag(f: &LDFlag) -> String {
     let t = |label: &str, v: &str| format!("S.LDFlag.{label} {}", text(v));
     match f {
@@ -206,7 +213,7 @@ pub fn ldflag(f: &LDFlag) -> String {
         LDFlag::VersionScript(s) => t("VersionScript", s),
         LDFlag::ZKeyword(s) => t("ZKeyword", s),
         LDFlag::LinkerOptimize(n) => format!("S.LDFlag.LinkerOptimize {n}"),
-        LDFlag::BuildId(o) => format!("S.LDFlag.BuildId ({})", opt_text(o)),
+        LDFlag::BuildId(o) => format!("S.LDFlag.BuildId ({})", opt_text(o.as_ref())),
         LDFlag::HashStyle(s) => t("HashStyle", s),
         LDFlag::Script(s) => t("Script", s),
         LDFlag::Entry(s) => t("Entry", s),
@@ -251,11 +258,11 @@ fn asm_flag(f: &AsmFlag) -> String {
         AsmFlag::Define(d) => format!(
             "S.AsmFlag.Define {{ name = {}, value = {} }}",
             text(&d.name),
-            opt_text(&d.value)
+            opt_text(d.value.as_ref())
         ),
         AsmFlag::Undefine(v) => t1("Undefine", v),
         AsmFlag::PreInclude(v) => t1("PreInclude", v),
-        AsmFlag::Debug(v) => format!("S.AsmFlag.Debug ({})", opt_text(v)),
+        AsmFlag::Debug(v) => format!("S.AsmFlag.Debug ({})", opt_text(v.as_ref())),
         AsmFlag::Optimize(v) => t1("Optimize", v),
         AsmFlag::Warn(v) => t1("Warn", v),
         AsmFlag::Raw(v) => t1("Raw", v),
@@ -285,8 +292,11 @@ fn texts(v: &[String]) -> Vec<String> {
     v.iter().map(|s| text(s)).collect()
 }
 
+/// Indentation of what continues a field's value in a target record.
+const FIELD_INDENT: usize = 8;
+
 fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> String {
-    let i = 8; // indentation of what continues a field's value
+    let i = FIELD_INDENT;
     let mut s = String::new();
     let what = t.kind.as_str();
     match &t.origin {
@@ -297,114 +307,10 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
             let _ = writeln!(s, "-- {}: {what}, output {}", t.name, t.output);
         }
     }
-    let srcs = match &t.srcs {
-        // An empty list is annotated, and an annotation as an argument needs parentheses.
-        Src::Files(f) if f.is_empty() => "S.Src.Files ([] : List Text)".to_string(),
-        Src::Files(f) => format!("S.Src.Files {}", list(&texts(f), "Text", i + 2)),
-        Src::Fetch(f) => format!(
-            "S.Src.Fetch {{ url = {}, hash = {} }}",
-            text(&f.url),
-            text(&f.hash)
-        ),
-        Src::Git(g) => format!(
-            "S.Src.Git {{ url = {}, rev = {}, hash = {} }}",
-            text(&g.url),
-            text(&g.rev),
-            text(&g.hash)
-        ),
-    };
-    let outside: Vec<String> = t
-        .outside_headers
-        .iter()
-        .map(|h| {
-            let owner = match &h.owner {
-                Owner::Toolchain => "S.Owner.Toolchain".to_string(),
-                Owner::Package(p) => format!("S.Owner.Package {}", text(p)),
-                Owner::Filesystem => "S.Owner.Filesystem".to_string(),
-            };
-            format!("{{ path = {}, owner = {owner} }}", text(&h.path))
-        })
-        .collect();
-    let tc = &t.toolchain;
-    let host = triple_let
-        .map(str::to_string)
-        .unwrap_or_else(|| triple(&tc.host));
-    let target_triple = triple_let
-        .map(str::to_string)
-        .unwrap_or_else(|| triple(&tc.target));
-    let comp = compiler_let
-        .map(str::to_string)
-        .unwrap_or_else(|| compiler(&tc.compiler));
-    let fl =
-        |v: &[CFlag], ind: usize| list(&v.iter().map(cflag).collect::<Vec<_>>(), "S.CFlag", ind);
-    let toolchain = toolchain_record(
-        [
-            &comp,
-            &host,
-            &target_triple,
-            &fl(&tc.cflags, i + 4),
-            &fl(&tc.cxxflags, i + 4),
-            &list(
-                &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
-                "S.LDFlag",
-                i + 4,
-            ),
-            &opt_text(&tc.sysroot),
-        ],
-        i,
-    );
-    let overrides: Vec<String> = t
-        .overrides
-        .iter()
-        .map(|o| {
-            format!(
-                "{{ src = {}\n{p}  , object = {}\n{p}  , flags = {}\n{p}  }}",
-                text(&o.src),
-                opt_text(&o.object),
-                fl(&o.flags, i + 6),
-                p = " ".repeat(i + 2)
-            )
-        })
-        .collect();
-    let assembled: Vec<String> = t
-        .assembled
-        .iter()
-        .map(|a| {
-            let (alt, v) = match &a.assembler {
-                Assembler::Nasm(v) => ("Nasm", v),
-                Assembler::Yasm(v) => ("Yasm", v),
-                Assembler::GnuAs(v) => ("GnuAs", v),
-            };
-            format!(
-                "{{ src = {}\n{p}  , object = {}\n{p}  , assembler = S.Assembler.{alt} {{ version = {} }}\n{p}  , flags = {}\n{p}  }}",
-                text(&a.src),
-                opt_text(&a.object),
-                text(&v.version),
-                list(
-                    &a.flags.iter().map(asm_flag).collect::<Vec<_>>(),
-                    "S.AsmFlag",
-                    i + 6
-                ),
-                p = " ".repeat(i + 2)
-            )
-        })
-        .collect();
-    let generated: Vec<String> = t
-        .generated
-        .iter()
-        .map(|g| {
-            let producer = match &g.producer {
-                Producer::Program(p) => format!(
-                    "S.Producer.Program {{ tool = {}, argv = {}, cwd = {} }}",
-                    text(&p.tool),
-                    list(&texts(&p.argv), "Text", i + 4),
-                    text(&p.cwd)
-                ),
-                Producer::Unrecorded => "S.Producer.Unrecorded".into(),
-            };
-            format!("{{ path = {}, producer = {producer} }}", text(&g.path))
-        })
-        .collect();
+    let outside: Vec<String> = t.outside_headers.iter().map(outside_header).collect();
+    let overrides: Vec<String> = t.overrides.iter().map(|o| override_value(o, i)).collect();
+    let assembled: Vec<String> = t.assembled.iter().map(|a| assembly(a, i)).collect();
+    let generated: Vec<String> = t.generated.iter().map(|g| generated(g, i)).collect();
     let origin = match &t.origin {
         Some(o) => format!("Some {{ file = {}, line = {} }}", text(&o.file), o.line),
         None => "None S.Origin".into(),
@@ -414,14 +320,17 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
         ("kind", alt("TargetKind", t.kind)),
         ("output", text(&t.output)),
         ("aliases", list(&texts(&t.aliases), "Text", i + 2)),
-        ("srcs", srcs),
+        ("srcs", srcs(&t.srcs, i)),
         ("headers", list(&texts(&t.headers), "Text", i + 2)),
         ("outside_headers", list(&outside, "S.OutsideHeader", i + 2)),
         (
             "deps",
             list(&t.deps.iter().map(dep).collect::<Vec<_>>(), "S.Dep", i + 2),
         ),
-        ("toolchain", toolchain),
+        (
+            "toolchain",
+            toolchain(&t.toolchain, triple_let, compiler_let, i),
+        ),
         ("overrides", list(&overrides, "S.Override", i + 2)),
         ("assembled", list(&assembled, "S.Assembly", i + 2)),
         (
@@ -448,6 +357,116 @@ fn target(t: &Target, triple_let: Option<&str>, compiler_let: Option<&str>) -> S
     s
 }
 
+/// A target's sources, its value `i` deep.
+fn srcs(srcs: &Src, i: usize) -> String {
+    match srcs {
+        // An empty list is annotated, and an annotation as an argument needs parentheses.
+        Src::Files(f) if f.is_empty() => "S.Src.Files ([] : List Text)".to_string(),
+        Src::Files(f) => format!("S.Src.Files {}", list(&texts(f), "Text", i + 2)),
+        Src::Fetch(f) => format!(
+            "S.Src.Fetch {{ url = {}, hash = {} }}",
+            text(&f.url),
+            text(&f.hash)
+        ),
+        Src::Git(g) => format!(
+            "S.Src.Git {{ url = {}, rev = {}, hash = {} }}",
+            text(&g.url),
+            text(&g.rev),
+            text(&g.hash)
+        ),
+    }
+}
+
+/// A header from outside the trees, with its owner.
+fn outside_header(h: &OutsideHeader) -> String {
+    let owner = match &h.owner {
+        Owner::Toolchain => "S.Owner.Toolchain".to_string(),
+        Owner::Package(p) => format!("S.Owner.Package {}", text(p)),
+        Owner::Filesystem => "S.Owner.Filesystem".to_string(),
+    };
+    format!("{{ path = {}, owner = {owner} }}", text(&h.path))
+}
+
+/// A list of compile flags, `ind` deep.
+fn cflags(v: &[CFlag], ind: usize) -> String {
+    list(&v.iter().map(cflag).collect::<Vec<_>>(), "S.CFlag", ind)
+}
+
+/// A target's toolchain, its value `i` deep; the triples and the compiler as the package's
+/// `let`s when it has them.
+fn toolchain(
+    tc: &Toolchain,
+    triple_let: Option<&str>,
+    compiler_let: Option<&str>,
+    i: usize,
+) -> String {
+    let host = triple_let.map_or_else(|| triple(&tc.host), str::to_string);
+    let target_triple = triple_let.map_or_else(|| triple(&tc.target), str::to_string);
+    let comp = compiler_let.map_or_else(|| compiler(&tc.compiler), str::to_string);
+    toolchain_record(
+        [
+            &comp,
+            &host,
+            &target_triple,
+            &cflags(&tc.cflags, i + 4),
+            &cflags(&tc.cxxflags, i + 4),
+            &list(
+                &tc.ldflags.iter().map(ldflag).collect::<Vec<_>>(),
+                "S.LDFlag",
+                i + 4,
+            ),
+            &opt_text(tc.sysroot.as_ref()),
+        ],
+        i,
+    )
+}
+
+/// A source's compile flags that differ from its target's.
+fn override_value(o: &Override, i: usize) -> String {
+    format!(
+        "{{ src = {}\n{p}  , object = {}\n{p}  , flags = {}\n{p}  }}",
+        text(&o.src),
+        opt_text(o.object.as_ref()),
+        cflags(&o.flags, i + 6),
+        p = " ".repeat(i + 2)
+    )
+}
+
+/// An assembler call of a source.
+fn assembly(a: &Assembly, i: usize) -> String {
+    let (alt, v) = match &a.assembler {
+        Assembler::Nasm(v) => ("Nasm", v),
+        Assembler::Yasm(v) => ("Yasm", v),
+        Assembler::GnuAs(v) => ("GnuAs", v),
+    };
+    format!(
+        "{{ src = {}\n{p}  , object = {}\n{p}  , assembler = S.Assembler.{alt} {{ version = {} }}\n{p}  , flags = {}\n{p}  }}",
+        text(&a.src),
+        opt_text(a.object.as_ref()),
+        text(&v.version),
+        list(
+            &a.flags.iter().map(asm_flag).collect::<Vec<_>>(),
+            "S.AsmFlag",
+            i + 6
+        ),
+        p = " ".repeat(i + 2)
+    )
+}
+
+/// A generated file and its producer.
+fn generated(g: &Generated, i: usize) -> String {
+    let producer = match &g.producer {
+        Producer::Program(p) => format!(
+            "S.Producer.Program {{ tool = {}, argv = {}, cwd = {} }}",
+            text(&p.tool),
+            list(&texts(&p.argv), "Text", i + 4),
+            text(&p.cwd)
+        ),
+        Producer::Unrecorded => "S.Producer.Unrecorded".into(),
+    };
+    format!("{{ path = {}, producer = {producer} }}", text(&g.path))
+}
+
 /// How a directory is written in an import path: each component quoted when it has characters
 /// a bare path component may not.
 pub(crate) fn import_path(dir: &str) -> String {
@@ -469,6 +488,7 @@ pub(crate) fn import_path(dir: &str) -> String {
 }
 
 /// Where a package's BUILD.dhall goes, relative to `dhall/`.
+#[must_use]
 pub fn build_file(dir: &str) -> String {
     if dir == "." {
         "BUILD.dhall".into()
@@ -478,6 +498,7 @@ pub fn build_file(dir: &str) -> String {
 }
 
 /// Where a package's companion goes, relative to `dhall/`.
+#[must_use]
 pub fn companion_file(dir: &str) -> String {
     if dir == "." {
         COMPANION.into()
@@ -490,6 +511,7 @@ pub fn companion_file(dir: &str) -> String {
 pub const COMPANION: &str = "BUILD.confess.dhall";
 
 /// One BUILD.confess.dhall: confess's own form of a package's targets.
+#[must_use]
 pub fn render_package(p: &Package) -> String {
     let depth = if p.dir == "." {
         0
@@ -545,6 +567,7 @@ pub fn render_package(p: &Package) -> String {
 
 /// The index of every package: `dhall/packages.dhall`, each directory with its engine targets
 /// (when there is an engine form) and its own-form targets.
+#[must_use]
 pub fn render_index(
     packages: &[Package],
     engine: Option<&crate::emit::engine_dhall::EngineRoot>,

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 fn shape(k: NodeKind) -> &'static str {
     match k {
-        NodeKind::Source | NodeKind::Header => "note",
+        NodeKind::Source | NodeKind::Header | NodeKind::MissingHeader => "note",
         NodeKind::Generated => "component",
         NodeKind::Object
         | NodeKind::Assembly
@@ -25,7 +25,6 @@ fn shape(k: NodeKind) -> &'static str {
         NodeKind::Executable => "box",
         NodeKind::File => "cylinder",
         NodeKind::External => "hexagon",
-        NodeKind::MissingHeader => "note",
     }
 }
 
@@ -34,6 +33,7 @@ fn quote(s: &str) -> String {
 }
 
 /// `graph-files.dot`.
+#[must_use]
 pub fn render(g: &Graph) -> String {
     let mut s = String::from(
         "digraph confess {\n  rankdir=LR;\n  node [fontname=\"monospace\", fontsize=10];\n",
@@ -86,7 +86,7 @@ fn external_label(d: &Dep) -> Option<String> {
     }
 }
 
-fn target_shape(k: &TargetKind) -> &'static str {
+fn target_shape(k: TargetKind) -> &'static str {
     match k.as_str() {
         "static library" => "box3d",
         "shared library" => "doubleoctagon",
@@ -114,6 +114,7 @@ fn resolve(from: &str, r: &str) -> Option<(String, String)> {
 
 /// Removes every edge implied by a longer path, one edge at a time, so that what reaches what
 /// stays as it was (on a cycle too, where the reduction is not unique).
+#[must_use]
 pub fn reduce(edges: &BTreeSet<(usize, usize)>) -> BTreeSet<(usize, usize)> {
     let mut kept = edges.clone();
     for &(u, v) in edges {
@@ -148,6 +149,7 @@ pub fn reduce(edges: &BTreeSet<(usize, usize)>) -> BTreeSet<(usize, usize)> {
 }
 
 /// `graph.dot`: the target graph.
+#[must_use]
 pub fn targets(c: &Confessed) -> String {
     let mut ids: BTreeMap<(String, String), usize> = BTreeMap::new();
     for (dir, t) in c.targets() {
@@ -195,7 +197,7 @@ pub fn targets(c: &Confessed) -> String {
                 s,
                 "    t{id} [label={}, shape={}, id={}, URL={}, tooltip={}];",
                 quote(&format!("{}\n{}", t.name, t.kind.as_str())).replace('\n', "\\n"),
-                target_shape(&t.kind),
+                target_shape(t.kind),
                 quote(&format!(
                     "node-{}",
                     crate::emit::report::anchor(dir, &t.name)

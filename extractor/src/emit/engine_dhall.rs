@@ -4,7 +4,7 @@
 //! rendering in a fixed order.
 
 use super::dhall::{build_file, import_path, list, opt_text, record, text, toolchain_record};
-use crate::engine::model::*;
+use crate::engine::model::{CFlag, Compiler, Dep, LDFlag, Resource, Src, Target, Triple};
 use crate::engine::Package;
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -52,6 +52,7 @@ impl EngineRoot {
 
     /// The import of one of the engine's files from a BUILD.dhall in `dir` (relative to
     /// `dhall/`).
+    #[must_use]
     pub fn import(&self, dir: &str, file: &str) -> String {
         match self {
             EngineRoot::Bundled => {
@@ -85,7 +86,7 @@ const MODULES: [(&str, &str); 6] = [
     ("Resource", "Resource.dhall"),
 ];
 
-fn triple(t: &Triple) -> String {
+fn triple(t: Triple) -> String {
     format!(
         "{{ arch = Triple.Arch.{:?}, vendor = Triple.Vendor.{:?}, os = Triple.OS.{:?}, abi = Triple.ABI.{:?}, cpu = Triple.Cpu.{:?}, gpu = Triple.Gpu.{:?} }}",
         t.arch, t.vendor, t.os, t.abi, t.cpu, t.gpu
@@ -108,6 +109,7 @@ fn compiler(c: &Compiler) -> String {
     )
 }
 
+#[must_use]
 pub fn cflag(f: &CFlag) -> String {
     let t = |label: &str, v: &str| format!("CFlags.CFlag.{label} {}", text(v));
     match f {
@@ -119,7 +121,7 @@ pub fn cflag(f: &CFlag) -> String {
         CFlag::Define(d) => format!(
             "CFlags.CFlag.Define {{ name = {}, value = {} }}",
             text(&d.name),
-            opt_text(&d.value)
+            opt_text(d.value.as_ref())
         ),
         CFlag::Undef(s) => t("Undef", s),
         CFlag::Include(s) => t("Include", s),
@@ -133,6 +135,7 @@ pub fn cflag(f: &CFlag) -> String {
     }
 }
 
+#[must_use]
 pub fn ldflag(f: &LDFlag) -> String {
     let t = |label: &str, v: &str| format!("LDFlags.LDFlag.{label} {}", text(v));
     match f {
@@ -195,12 +198,12 @@ fn target(t: &Target, about: &str, triple_let: bool, compiler_let: bool) -> Stri
     let host = if triple_let {
         "triple".to_string()
     } else {
-        triple(&tc.host)
+        triple(tc.host)
     };
     let target_triple = if triple_let {
         "triple".to_string()
     } else {
-        triple(&tc.target)
+        triple(tc.target)
     };
     let comp = if compiler_let {
         "compiler".to_string()
@@ -226,7 +229,7 @@ fn target(t: &Target, about: &str, triple_let: bool, compiler_let: bool) -> Stri
                 "LDFlags.LDFlag",
                 i + 4,
             ),
-            &opt_text(&tc.sysroot),
+            &opt_text(tc.sysroot.as_ref()),
         ],
         i,
     );
@@ -288,7 +291,7 @@ pub fn render_package(p: &Package, root: &EngineRoot, about: &dyn Fn(&str) -> St
     let triple_let = triples.len() == 1;
     let compiler_let = compilers.len() == 1;
     if let (true, Some(t)) = (triple_let, triples.iter().next()) {
-        let _ = writeln!(s, "let triple = {}\n", triple(t));
+        let _ = writeln!(s, "let triple = {}\n", triple(**t));
     }
     if let (true, Some(c)) = (compiler_let, compilers.iter().next()) {
         let _ = writeln!(s, "let compiler = {}\n", compiler(c));

@@ -226,12 +226,14 @@ impl Read {
     }
 
     /// The node `id`.
+    #[must_use]
     pub fn node(&self, id: u32) -> Option<&NodeIn> {
         self.nodes.get(id as usize).filter(|n| n.id == id)
     }
 
     /// The node's path as the manifests write it: `[build]/PATH` in the build tree, `.` for
     /// the top of the sources, a source or system path as it is.
+    #[must_use]
     pub fn node_path(&self, id: u32) -> Option<String> {
         let n = self.node(id)?;
         let p = n.path.as_deref()?;

@@ -6,12 +6,13 @@
 //! warnings (Raw flags, writes outside the trees, network attempts, unobserved reads).
 
 use crate::explain::{cflag, compiler, dep, ldflag, triple, words};
-use crate::targets::model::{CFlag, Dep, LDFlag, Producer, Src, Target};
+use crate::targets::model::{CFlag, Dep, Generated, LDFlag, Producer, Src, Target};
 use crate::targets::{target_ref, Confessed};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Escapes text for HTML.
+#[must_use]
 pub fn esc(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
@@ -71,6 +72,7 @@ dt{font-weight:bold}dd{margin:0}.raw{background:#fff3cd}.graph svg{max-width:100
 
 /// `report.html`. `what` is the summary's first line, `summary` the summary, `graph` the SVG
 /// of graph.dot (or why there is none), `warnings` what report.md lists for a person's eye.
+#[must_use]
 pub fn render(
     c: &Confessed,
     what: &str,
@@ -221,6 +223,42 @@ fn target_section(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
             esc(&crate::emit::dhall::companion_file(dir))
         ),
     );
+    toolchain_rows(s, t);
+    let deps: Vec<String> = t.deps.iter().map(|d| dep_link(dir, d)).collect();
+    row(
+        s,
+        "deps",
+        &if deps.is_empty() {
+            "<em>none</em>".into()
+        } else {
+            deps.join(", ")
+        },
+    );
+    s.push_str("</dl>\n");
+    if let Src::Files(f) = &t.srcs {
+        list(s, "sources", f);
+    }
+    list(s, "headers", &t.headers);
+    list(
+        s,
+        "generated files",
+        &t.generated.iter().map(generated).collect::<Vec<_>>(),
+    );
+    list(s, "commands it came from", &commands(c, dir, t));
+    s.push_str("</section>\n");
+}
+
+/// Compile flags, their Raw ones marked.
+fn cflags(fs: &[CFlag]) -> String {
+    flags(
+        fs.iter()
+            .map(|f| (cflag(f), matches!(f, CFlag::Raw(_))))
+            .collect(),
+    )
+}
+
+/// The rows of a target's toolchain, flags, overrides, assembler calls and link line.
+fn toolchain_rows(s: &mut String, t: &Target) {
     let tc = &t.toolchain;
     row(
         s,
@@ -231,16 +269,9 @@ fn target_section(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
             triple(&tc.target)
         )),
     );
-    let cf = |fs: &[CFlag]| -> String {
-        flags(
-            fs.iter()
-                .map(|f| (cflag(f), matches!(f, CFlag::Raw(_))))
-                .collect(),
-        )
-    };
-    row(s, "cflags", &cf(&tc.cflags));
+    row(s, "cflags", &cflags(&tc.cflags));
     if !tc.cxxflags.is_empty() {
-        row(s, "cxxflags", &cf(&tc.cxxflags));
+        row(s, "cxxflags", &cflags(&tc.cxxflags));
     }
     row(
         s,
@@ -258,7 +289,7 @@ fn target_section(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
         ),
     );
     for o in &t.overrides {
-        row(s, &format!("flags for {}", o.src), &cf(&o.flags));
+        row(s, &format!("flags for {}", o.src), &cflags(&o.flags));
     }
     for a in &t.assembled {
         row(
@@ -282,49 +313,35 @@ fn target_section(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
             ),
         );
     }
-    let deps: Vec<String> = t
-        .deps
-        .iter()
-        .map(|d| match d {
-            Dep::Local(r) => match resolve_anchor(dir, r) {
-                Some(a) => format!("<a href=\"#{a}\"><code>{}</code></a>", esc(r)),
-                None => format!("<code>{}</code>", esc(r)),
-            },
-            other => format!("<code>{}</code>", esc(&dep(other))),
-        })
-        .collect();
-    row(
-        s,
-        "deps",
-        &if deps.is_empty() {
-            "<em>none</em>".into()
-        } else {
-            deps.join(", ")
+}
+
+/// A dep of a target of package `dir`: a link to the target it names, when it is one.
+fn dep_link(dir: &str, d: &Dep) -> String {
+    match d {
+        Dep::Local(r) => match resolve_anchor(dir, r) {
+            Some(a) => format!("<a href=\"#{a}\"><code>{}</code></a>", esc(r)),
+            None => format!("<code>{}</code>", esc(r)),
         },
-    );
-    s.push_str("</dl>\n");
-    if let Src::Files(f) = &t.srcs {
-        list(s, "sources", f);
+        other => format!("<code>{}</code>", esc(&dep(other))),
     }
-    list(s, "headers", &t.headers);
-    list(
-        s,
-        "generated files",
-        &t.generated
-            .iter()
-            .map(|g| match &g.producer {
-                Producer::Program(p) => format!(
-                    "{} ← {} (in {})",
-                    g.path,
-                    words(&std::iter::once(&p.tool).chain(&p.argv).collect::<Vec<_>>()),
-                    p.cwd
-                ),
-                Producer::Unrecorded => format!("{} (what made it was not recorded)", g.path),
-            })
-            .collect::<Vec<_>>(),
-    );
-    let cmds: Vec<String> = c
-        .commands
+}
+
+/// A generated file and what made it.
+fn generated(g: &Generated) -> String {
+    match &g.producer {
+        Producer::Program(p) => format!(
+            "{} ← {} (in {})",
+            g.path,
+            words(&std::iter::once(&p.tool).chain(&p.argv).collect::<Vec<_>>()),
+            p.cwd
+        ),
+        Producer::Unrecorded => format!("{} (what made it was not recorded)", g.path),
+    }
+}
+
+/// The commands a target came from.
+fn commands(c: &Confessed, dir: &str, t: &Target) -> Vec<String> {
+    c.commands
         .get(&format!("{dir}:{}", t.name))
         .map(|ks| {
             ks.iter()
@@ -339,9 +356,7 @@ fn target_section(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    list(s, "commands it came from", &cmds);
-    s.push_str("</section>\n");
+        .unwrap_or_default()
 }
 
 /// The anchor of the target a `Local` ref names, seen from package `from`.

@@ -3,7 +3,7 @@
 //! it came from; so are Filesystem requirements, generated files with no recorded producer, and
 //! the programs the build made and deleted again.
 
-use crate::targets::model::*;
+use crate::targets::model::{CFlag, LDFlag, Producer, Resource, Src, Target};
 use crate::targets::Confessed;
 use std::fmt::Write;
 
@@ -17,6 +17,7 @@ pub struct RawFlag {
 }
 
 /// Every Raw flag of the confession, in manifest order.
+#[must_use]
 pub fn raw_flags(c: &Confessed) -> Vec<RawFlag> {
     let mut out = Vec::new();
     for (dir, t) in c.targets() {
@@ -26,7 +27,7 @@ pub fn raw_flags(c: &Confessed) -> Vec<RawFlag> {
                 target: target.clone(),
                 place,
                 word: word.to_string(),
-            })
+            });
         };
         let tc = &t.toolchain;
         for (place, flags) in [("cflags", &tc.cflags), ("cxxflags", &tc.cxxflags)] {
@@ -54,9 +55,11 @@ pub fn raw_flags(c: &Confessed) -> Vec<RawFlag> {
 
 /// The engine form's Raw flags (the words the engine's vocabulary has no constructor for), by
 /// kind (`engine::raw_kind`): how many, and the distinct words.
+#[must_use]
 pub fn engine_raw(c: &Confessed) -> std::collections::BTreeMap<String, (usize, Vec<String>)> {
     use crate::engine::model as e;
-    let mut out: std::collections::BTreeMap<String, (usize, Vec<String>)> = Default::default();
+    let mut out: std::collections::BTreeMap<String, (usize, Vec<String>)> =
+        std::collections::BTreeMap::default();
     let mut add = |w: &str, link: bool| {
         let entry = out.entry(crate::engine::raw_kind(w, link)).or_default();
         entry.0 += 1;
@@ -82,6 +85,7 @@ pub fn engine_raw(c: &Confessed) -> std::collections::BTreeMap<String, (usize, V
     out
 }
 
+#[must_use]
 pub fn render(c: &Confessed) -> String {
     let mut s = String::from("# confess report\n\n");
     let targets: Vec<_> = c.targets().collect();
@@ -91,8 +95,23 @@ pub fn render(c: &Confessed) -> String {
         targets.len(),
         c.packages.len()
     );
+    targets_table(&mut s, &targets);
+    engine_form(&mut s, c);
+    raw_flag_section(&mut s, c);
+    outside_writes(&mut s, c);
+    network_attempts(&mut s, c);
+    outside_reads(&mut s, c);
+    filesystem_requirements(&mut s, &targets);
+    unrecorded_producers(&mut s, &targets);
+    transient(&mut s, c);
+    inspections(&mut s, c);
+    s
+}
+
+/// The table of every target, and what its paths mean.
+fn targets_table(s: &mut String, targets: &[(&str, &Target)]) {
     s.push_str("| target | kind | sources | headers | deps | output |\n| --- | --- | --- | --- | --- | --- |\n");
-    for (dir, t) in &targets {
+    for (dir, t) in targets {
         let n = match &t.srcs {
             Src::Files(f) => f.len(),
             _ => 0,
@@ -113,40 +132,45 @@ pub fn render(c: &Confessed) -> String {
          the source tree). Generated sources and headers are kept in this directory: under \
          `build/` for an out-of-tree build, under `generated/` for an in-source one.\n",
     );
-    match &c.engine_lacks {
-        Some(l) => {
-            let _ = writeln!(
-                s,
-                "\n## The engine form: not written\n\n{l}. Every BUILD.dhall would be rejected, so there is none: the targets are in confess's own form only (`BUILD.confess.dhall`).",
-            );
-        }
-        None => {
-            let raw = engine_raw(c);
-            let total: usize = raw.values().map(|(n, _)| *n).sum();
-            let _ = writeln!(
-                s,
-                "\n## The engine form: {total} Raw flags\n\nEach `BUILD.dhall` is exactly the engine's `List Target`. Words the engine's flag vocabulary has no constructor for are its `Raw`, exactly as the compiler received them, in order. By kind:\n"
-            );
-            if raw.is_empty() {
-                s.push_str("None: every flag has an engine constructor.\n");
-            } else {
-                s.push_str("| kind | count | words |\n| --- | --- | --- |\n");
-                for (kind, (n, words)) in &raw {
-                    let shown: Vec<String> = words
-                        .iter()
-                        .take(8)
-                        .map(|w| format!("`{}`", w.replace('|', "\\|")))
-                        .collect();
-                    let more = if words.len() > 8 {
-                        format!(" and {} more", words.len() - 8)
-                    } else {
-                        String::new()
-                    };
-                    let _ = writeln!(s, "| {kind} | {n} | {}{more} |", shown.join(" "));
-                }
-            }
-        }
+}
+
+/// Whether the engine form was written, and its Raw flags by kind.
+fn engine_form(s: &mut String, c: &Confessed) {
+    if let Some(l) = &c.engine_lacks {
+        let _ = writeln!(
+            s,
+            "\n## The engine form: not written\n\n{l}. Every BUILD.dhall would be rejected, so there is none: the targets are in confess's own form only (`BUILD.confess.dhall`).",
+        );
+        return;
     }
+    let raw = engine_raw(c);
+    let total: usize = raw.values().map(|(n, _)| *n).sum();
+    let _ = writeln!(
+        s,
+        "\n## The engine form: {total} Raw flags\n\nEach `BUILD.dhall` is exactly the engine's `List Target`. Words the engine's flag vocabulary has no constructor for are its `Raw`, exactly as the compiler received them, in order. By kind:\n"
+    );
+    if raw.is_empty() {
+        s.push_str("None: every flag has an engine constructor.\n");
+        return;
+    }
+    s.push_str("| kind | count | words |\n| --- | --- | --- |\n");
+    for (kind, (n, words)) in &raw {
+        let shown: Vec<String> = words
+            .iter()
+            .take(8)
+            .map(|w| format!("`{}`", w.replace('|', "\\|")))
+            .collect();
+        let more = if words.len() > 8 {
+            format!(" and {} more", words.len() - 8)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(s, "| {kind} | {n} | {}{more} |", shown.join(" "));
+    }
+}
+
+/// The Raw flags of confess's own form, each with the command it came from.
+fn raw_flag_section(s: &mut String, c: &Confessed) {
     let raws = raw_flags(c);
     let _ = writeln!(s, "\n## Raw flags in confess's own form: {}\n", raws.len());
     if raws.is_empty() {
@@ -181,20 +205,10 @@ pub fn render(c: &Confessed) -> String {
             );
         }
     }
-    let mut fs = Vec::new();
-    let mut unrecorded = Vec::new();
-    for (dir, t) in &targets {
-        for r in &t.requires {
-            if let Resource::Filesystem(p) = r {
-                fs.push(format!("| {dir}:{} | `{p}` |", t.name));
-            }
-        }
-        for g in &t.generated {
-            if g.producer == Producer::Unrecorded {
-                unrecorded.push(format!("| {dir}:{} | `{}` |", t.name, g.path));
-            }
-        }
-    }
+}
+
+/// What the sealed build wrote outside its trees.
+fn outside_writes(s: &mut String, c: &Confessed) {
     let _ = writeln!(
         s,
         "\n## Writes outside the source and build trees: {}\n",
@@ -221,6 +235,10 @@ pub fn render(c: &Confessed) -> String {
             );
         }
     }
+}
+
+/// The steps that tried the network.
+fn network_attempts(s: &mut String, c: &Confessed) {
     let attempts: u64 = c.network.iter().map(|n| n.attempts).sum();
     let _ = writeln!(s, "\n## Network attempts: {attempts}\n");
     if c.network.is_empty() {
@@ -231,6 +249,10 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "| {} | {} |", n.step, n.attempts);
         }
     }
+}
+
+/// The machine's files the sealed build read, and the steps whose reads were not observed.
+fn outside_reads(s: &mut String, c: &Confessed) {
     let _ = writeln!(
         s,
         "\n## Reads from outside the source and build trees: {}\n",
@@ -262,6 +284,18 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "- {u}");
         }
     }
+}
+
+/// The targets' `Filesystem` requirements.
+fn filesystem_requirements(s: &mut String, targets: &[(&str, &Target)]) {
+    let mut fs = Vec::new();
+    for (dir, t) in targets {
+        for r in &t.requires {
+            if let Resource::Filesystem(p) = r {
+                fs.push(format!("| {dir}:{} | `{p}` |", t.name));
+            }
+        }
+    }
     let _ = writeln!(s, "\n## Filesystem requirements: {}\n", fs.len());
     if fs.is_empty() {
         s.push_str("No target reads files outside the source and build trees, the toolchain and its declared packages.\n");
@@ -269,6 +303,18 @@ pub fn render(c: &Confessed) -> String {
         s.push_str("Files read from outside the source and build trees that belong to neither the toolchain nor a declared package:\n\n| target | path |\n| --- | --- |\n");
         for l in fs {
             let _ = writeln!(s, "{l}");
+        }
+    }
+}
+
+/// The generated files nothing confess saw produced.
+fn unrecorded_producers(s: &mut String, targets: &[(&str, &Target)]) {
+    let mut unrecorded = Vec::new();
+    for (dir, t) in targets {
+        for g in &t.generated {
+            if g.producer == Producer::Unrecorded {
+                unrecorded.push(format!("| {dir}:{} | `{}` |", t.name, g.path));
+            }
         }
     }
     let _ = writeln!(
@@ -282,6 +328,10 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "{l}");
         }
     }
+}
+
+/// Programs and libraries the build made and deleted again.
+fn transient(s: &mut String, c: &Confessed) {
     let _ = writeln!(
         s,
         "\n## Made and deleted during the build: {}\n",
@@ -293,6 +343,10 @@ pub fn render(c: &Confessed) -> String {
             let _ = writeln!(s, "- `{t}`");
         }
     }
+}
+
+/// The calls that looked inside artifacts of the build.
+fn inspections(s: &mut String, c: &Confessed) {
     let calls: usize = c.inspections.iter().map(|i| i.calls).sum();
     let _ = writeln!(s, "\n## Inspections: {calls} calls\n");
     if !c.inspections.is_empty() {
@@ -310,11 +364,11 @@ pub fn render(c: &Confessed) -> String {
             );
         }
     }
-    s
 }
 
 /// The HTML anchor of a target (`t-lib-greet`): letters, digits, `-` and `_` only, any other
 /// byte as `.XX`.
+#[must_use]
 pub fn anchor(dir: &str, name: &str) -> String {
     let mut s = String::from("t");
     let dir = if dir == "." { None } else { Some(dir) };
@@ -324,7 +378,7 @@ pub fn anchor(dir: &str, name: &str) -> String {
             if b.is_ascii_alphanumeric() || b == b'_' {
                 s.push(b as char);
             } else {
-                s.push_str(&format!(".{b:02X}"));
+                let _ = write!(s, ".{b:02X}");
             }
         }
     }

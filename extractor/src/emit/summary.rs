@@ -11,7 +11,32 @@ pub struct Timing {
 /// The summary. `work` is what this run took (its times, and how much it realized and took
 /// from the work cache); without it, the summary says only what the confession is, the same
 /// for the same sources (report.html's).
+#[must_use]
 pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path::Path) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "confess: {what}");
+    if let Some(t) = work {
+        let _ = writeln!(
+            s,
+            "  build phase           {:.3} s, extraction {:.3} s",
+            t.build_secs, t.extract_secs
+        );
+    }
+    counts(&mut s, g);
+    realized(&mut s, g, work.is_some());
+    calls(&mut s, g, work.is_some());
+    unknown_and_unparsed(&mut s, g);
+    let _ = writeln!(
+        s,
+        "  output                {}",
+        confess_shims::raw::text_path(out_dir)
+    );
+    s
+}
+
+/// The graph's actions and nodes by kind: translation units, archives, links, externals,
+/// generated files, packages, programs run.
+fn counts(s: &mut String, g: &Graph) {
     let count = |k: ActionKind| g.actions.iter().filter(|a| a.kind == k).count();
     let links = |k: NodeKind| {
         g.actions
@@ -27,15 +52,6 @@ pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path:
         .filter(|n| n.kind == NodeKind::External)
         .filter_map(|n| n.name.as_deref())
         .collect();
-    let mut s = String::new();
-    let _ = writeln!(s, "confess: {what}");
-    if let Some(t) = work {
-        let _ = writeln!(
-            s,
-            "  build phase           {:.3} s, extraction {:.3} s",
-            t.build_secs, t.extract_secs
-        );
-    }
     let _ = writeln!(
         s,
         "  translation units     {}",
@@ -73,6 +89,10 @@ pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path:
         );
     }
     let _ = writeln!(s, "  programs run          {}", count(ActionKind::Run));
+}
+
+/// What the confession realized or inspected, and what it answered from tokens.
+fn realized(s: &mut String, g: &Graph, worked: bool) {
     let r = &g.realized;
     let mut said = Vec::new();
     for (how, words) in [
@@ -93,24 +113,25 @@ pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path:
     } else {
         format!(" ({})", said.join("; "))
     };
-    match work {
-        Some(_) => {
-            let _ = writeln!(
-                s,
-                "  realized              {} artifacts{}, {:.1} s of real tools{said}",
-                r.artifacts,
-                if r.cached > 0 {
-                    format!(" ({} from the work cache)", r.cached)
-                } else {
-                    String::new()
-                },
-                r.secs,
-            );
-        }
-        None => {
-            let _ = writeln!(s, "  inspected             {}{said}", r.looks.len());
-        }
+    if worked {
+        let _ = writeln!(
+            s,
+            "  realized              {} artifacts{}, {:.1} s of real tools{said}",
+            r.artifacts,
+            if r.cached > 0 {
+                format!(" ({} from the work cache)", r.cached)
+            } else {
+                String::new()
+            },
+            r.secs,
+        );
+    } else {
+        let _ = writeln!(s, "  inspected             {}{said}", r.looks.len());
     }
+}
+
+/// The calls of the configure phase, the confessed calls and those passed to the real tools.
+fn calls(s: &mut String, g: &Graph, worked: bool) {
     let configure: usize = g
         .passthrough
         .iter()
@@ -129,7 +150,7 @@ pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path:
         .filter(|(k, _)| k.starts_with("build:"))
         .map(|(_, v)| v)
         .sum();
-    let from_cache = if work.is_some() && g.probes.hits > 0 {
+    let from_cache = if worked && g.probes.hits > 0 {
         format!(" ({} answered from the work cache)", g.probes.hits)
     } else {
         String::new()
@@ -145,6 +166,10 @@ pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path:
             format!(" ({})", passed.join(", "))
         }
     );
+}
+
+/// The flags confess did not know, and the commands that did not parse.
+fn unknown_and_unparsed(s: &mut String, g: &Graph) {
     let unknown: Vec<String> = g
         .unknown_flags
         .iter()
@@ -172,19 +197,13 @@ pub fn render(g: &Graph, what: &str, work: Option<&Timing>, out_dir: &std::path:
             "  commands not parsed   {unparsed} (kept as they ran; report.html says which)"
         );
     }
-    let _ = writeln!(
-        s,
-        "  output                {}",
-        confess_shims::raw::text_path(out_dir)
-    );
-    s
 }
 
 fn list(items: &[&str]) -> String {
+    const MAX: usize = 6;
     if items.is_empty() {
         return String::new();
     }
-    const MAX: usize = 6;
     let shown: Vec<&str> = items.iter().take(MAX).copied().collect();
     let more = if items.len() > MAX {
         format!(", +{} more", items.len() - MAX)

@@ -4,6 +4,7 @@
 
 use crate::graph::{ActionKind, EdgeKind, Graph};
 use crate::pathmap::{PathMap, Root};
+use std::fmt::Write as _;
 
 fn loc_text(g: &Graph, n: crate::graph::NodeId) -> Option<String> {
     let node = g.node(n);
@@ -18,7 +19,7 @@ fn loc_text(g: &Graph, n: crate::graph::NodeId) -> Option<String> {
                 .producer(n)
                 .and_then(|a| a.inputs.iter().find(|(e, _)| *e == EdgeKind::Source))
                 .and_then(|(_, s)| g.node(*s).loc.as_ref())
-                .map(|l| l.to_string())
+                .map(ToString::to_string)
                 .unwrap_or_default();
             Some(format!("({} of {src})", node.kind.as_str()))
         }
@@ -60,10 +61,11 @@ pub fn render(g: &Graph, map: &PathMap) -> String {
             }))
             .collect();
         if a.kind != ActionKind::Run {
-            p.push_str(&format!(
-                "  argv {}\n",
+            let _ = writeln!(
+                p,
+                "  argv {}",
                 shlex::try_join(argv.iter().map(String::as_str)).unwrap_or_default()
-            ));
+            );
         }
         let mut ins: Vec<String> = Vec::new();
         for (e, n) in &a.inputs {

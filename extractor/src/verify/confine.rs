@@ -153,38 +153,63 @@ pub fn check(out: &Path, declared: &[Declared]) -> Result<()> {
     for d in declared {
         let engine = manifest(d, "BUILD.dhall");
         let companion = manifest(d, crate::emit::dhall::COMPANION);
-        let t = &d.target;
-        // A source outside the trees that the target declares it needs (`Filesystem`, as a
-        // build's add_subdirectory(/usr/src/googletest) makes it) is read where it is.
-        let declared_file = |p: &str| {
-            t.requires.iter().any(|r| {
-                matches!(r, crate::targets::model::Resource::Filesystem(f)
-                    if f == p || p.strip_prefix(f.as_str()).is_some_and(|r| r.starts_with('/')))
-            })
-        };
-        let at = |file: &Path, what: &str, p: &str, how: Use| -> Result<()> {
-            if how == Use::Read && Path::new(p).is_absolute() && declared_file(p) {
-                return Ok(());
-            }
-            match judge(p, how) {
-                Some(why) => Err(refuse(file, &d.label, what, p, &why)),
-                None => Ok(()),
-            }
-        };
-        let raw_at = |file: &Path, w: &str| -> Result<()> {
-            match raw(w) {
-                Some(why) => Err(refuse(file, &d.label, "the Raw flag", w, &why)),
-                None => Ok(()),
-            }
-        };
+        Checked {
+            d,
+            file: &companion,
+        }
+        .companion()?;
+        Checked { d, file: &engine }.engine()?;
+    }
+    graph(out, declared)
+}
+
+/// One manifest file of a target, its paths being checked.
+struct Checked<'a> {
+    d: &'a Declared,
+    file: &'a Path,
+}
+
+impl Checked<'_> {
+    /// A source outside the trees that the target declares it needs (`Filesystem`, as a
+    /// build's add_subdirectory(/usr/src/googletest) makes it) is read where it is.
+    fn declared_file(&self, p: &str) -> bool {
+        self.d.target.requires.iter().any(|r| {
+            matches!(r, crate::targets::model::Resource::Filesystem(f)
+                if f == p || p.strip_prefix(f.as_str()).is_some_and(|r| r.starts_with('/')))
+        })
+    }
+
+    /// Checks path `p` (`what` it is), used `how`.
+    fn at(&self, what: &str, p: &str, how: Use) -> Result<()> {
+        if how == Use::Read && Path::new(p).is_absolute() && self.declared_file(p) {
+            return Ok(());
+        }
+        match judge(p, how) {
+            Some(why) => Err(refuse(self.file, &self.d.label, what, p, &why)),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks a Raw flag's word.
+    fn raw_at(&self, w: &str) -> Result<()> {
+        match raw(w) {
+            Some(why) => Err(refuse(self.file, &self.d.label, "the Raw flag", w, &why)),
+            None => Ok(()),
+        }
+    }
+
+    /// The paths of the companion: the output, its aliases, the overrides' sources and
+    /// paths.
+    fn companion(&self) -> Result<()> {
+        let t = &self.d.target;
         if t.kind != TargetKind::ObjectLibrary {
-            at(&companion, "the output", &t.output, Use::Written)?;
+            self.at("the output", &t.output, Use::Written)?;
         }
         for a in &t.aliases {
-            at(&companion, "the alias", a, Use::Written)?;
+            self.at("the alias", a, Use::Written)?;
         }
         for o in &t.overrides {
-            at(&companion, "the source", &o.src, Use::Read)?;
+            self.at("the source", &o.src, Use::Read)?;
             for f in &o.flags {
                 match f {
                     own::CFlag::Include(p)
@@ -192,55 +217,62 @@ pub fn check(out: &Path, declared: &[Declared]) -> Result<()> {
                     | own::CFlag::Quote(p)
                     | own::CFlag::DirAfter(p)
                     | own::CFlag::IncludeFile(p)
-                    | own::CFlag::MacrosFile(p) => at(&companion, "the path", p, Use::Searched)?,
-                    own::CFlag::Raw(w) => raw_at(&companion, w)?,
+                    | own::CFlag::MacrosFile(p) => self.at("the path", p, Use::Searched)?,
+                    own::CFlag::Raw(w) => self.raw_at(w)?,
                     _ => {}
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The paths of the engine form: sources, include and library directories, version
+    /// scripts, rpaths, the sysroot and outside libraries.
+    fn engine(&self) -> Result<()> {
+        let d = self.d;
         if let e::Src::Files(files) = &d.engine.srcs {
             for f in files {
-                at(&engine, "the source", f, Use::Read)?;
+                self.at("the source", f, Use::Read)?;
             }
         }
         let tc = &d.engine.toolchain;
         for f in tc.cflags.iter().chain(&tc.cxxflags) {
             match f {
                 e::CFlag::Include(p) | e::CFlag::System(p) => {
-                    at(&engine, "the include directory", p, Use::Searched)?
+                    self.at("the include directory", p, Use::Searched)?;
                 }
-                e::CFlag::Raw(w) => raw_at(&engine, w)?,
+                e::CFlag::Raw(w) => self.raw_at(w)?,
                 _ => {}
             }
         }
         for f in &tc.ldflags {
             match f {
-                e::LDFlag::LibPath(p) => at(&engine, "the library directory", p, Use::Searched)?,
-                e::LDFlag::VersionScript(p) => at(&engine, "the version script", p, Use::Searched)?,
+                e::LDFlag::LibPath(p) => self.at("the library directory", p, Use::Searched)?,
+                e::LDFlag::VersionScript(p) => self.at("the version script", p, Use::Searched)?,
                 e::LDFlag::Rpath(v) | e::LDFlag::RpathLink(v) => {
                     for p in v
                         .split(':')
                         .filter(|p| !p.is_empty() && !p.starts_with('$'))
                     {
-                        at(&engine, "the rpath directory", p, Use::Searched)?;
+                        self.at("the rpath directory", p, Use::Searched)?;
                     }
                 }
-                e::LDFlag::Raw(w) => raw_at(&engine, w)?,
+                e::LDFlag::Raw(w) => self.raw_at(w)?,
                 _ => {}
             }
         }
         if let Some(s) = &tc.sysroot {
-            at(&engine, "the sysroot", s, Use::Searched)?;
+            self.at("the sysroot", s, Use::Searched)?;
         }
         for dep in &d.engine.deps {
             if let e::Dep::External(x) = dep {
                 if x.name.contains('/') {
-                    at(&engine, "the library", &x.name, Use::Searched)?;
+                    self.at("the library", &x.name, Use::Searched)?;
                 }
             }
         }
+        Ok(())
     }
-    graph(out, declared)
 }
 
 /// graph.json gives the manifest build the object each compile of a manifest's source wrote

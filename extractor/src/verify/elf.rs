@@ -42,7 +42,7 @@ fn bind_name(b: u8) -> &'static str {
 }
 
 fn type_name(t: u8) -> &'static str {
-    use goblin::elf::sym::*;
+    use goblin::elf::sym::{STT_COMMON, STT_FUNC, STT_GNU_IFUNC, STT_NOTYPE, STT_OBJECT, STT_TLS};
     match t {
         STT_NOTYPE => "notype",
         STT_OBJECT => "object",
@@ -85,9 +85,11 @@ fn name_at(bytes: &[u8], (offset, size): Table, at: usize) -> Option<String> {
 /// The string tables of the symbol table, the section names and the dynamic section.
 fn tables(elf: &Elf<'_>) -> (Option<Table>, Option<Table>, Option<Table>) {
     let section = |i: usize| {
-        elf.section_headers
-            .get(i)
-            .map(|sh| (sh.sh_offset as usize, sh.sh_size as usize))
+        let sh = elf.section_headers.get(i)?;
+        Some((
+            usize::try_from(sh.sh_offset).ok()?,
+            usize::try_from(sh.sh_size).ok()?,
+        ))
     };
     let symtab = elf
         .section_headers
@@ -103,7 +105,7 @@ pub fn object_facts(bytes: &[u8]) -> Result<ObjectFacts, String> {
     let elf = parse(bytes)?;
     let (symtab, shstr, _) = tables(&elf);
     let mut f = ObjectFacts::default();
-    for s in elf.syms.iter() {
+    for s in &elf.syms {
         if matches!(s.st_type(), STT_SECTION | STT_FILE) {
             continue;
         }
@@ -149,7 +151,7 @@ pub fn linked_facts(bytes: &[u8]) -> Result<LinkedFacts, String> {
             .filter_map(|e| dyn_name(e.d_val))
             .collect();
     }
-    for s in elf.dynsyms.iter() {
+    for s in &elf.dynsyms {
         if matches!(s.st_type(), STT_SECTION | STT_FILE) || s.st_bind() == STB_LOCAL {
             continue;
         }
@@ -462,39 +464,39 @@ mod tests {
     fn archives_agree_by_members() {
         let t = tempfile::tempdir().expect("tmp");
         let make = |dir: &str, members: &[(&str, &str)]| -> Vec<u8> {
-            let d = t.path().join(dir);
-            for (n, text) in members {
-                cc(&d, n, text, &["-O1"]);
+            let at = t.path().join(dir);
+            for (member, text) in members {
+                cc(&at, member, text, &["-O1"]);
             }
             let mut args = vec!["ar".to_string(), "rcs".into(), "libx.a".into()];
-            args.extend(members.iter().map(|(n, _)| format!("{n}.o")));
+            args.extend(members.iter().map(|(member, _)| format!("{member}.o")));
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            run(&d, &args);
-            std::fs::read(d.join("libx.a")).expect("archive")
+            run(&at, &args);
+            std::fs::read(at.join("libx.a")).expect("archive")
         };
         let thin = |dir: &str| -> Vec<u8> {
-            let d = t.path().join(dir);
-            run(&d, &["ar", "rcsT", "libthin.a", "a.o", "e.o"]);
-            std::fs::read(d.join("libthin.a")).expect("archive")
+            let at = t.path().join(dir);
+            run(&at, &["ar", "rcsT", "libthin.a", "a.o", "e.o"]);
+            std::fs::read(at.join("libthin.a")).expect("archive")
         };
         let x = make("x", &[("a", A), ("e", "int e(void) { return 4; }\n")]);
         let y = make("y", &[("a", A), ("e", "int e(void) { return 4; }\n")]);
-        let d = (t.path(), t.path());
-        assert!(compare_archives(&x, &y, d).is_ok());
+        let dirs = (t.path(), t.path());
+        assert!(compare_archives(&x, &y, dirs).is_ok());
         let names: Vec<String> = archive_members(&x, t.path())
             .expect("members")
             .into_iter()
-            .map(|(n, _)| n)
+            .map(|(name, _)| name)
             .collect();
         assert_eq!(names, ["a.o", "e.o"]);
-        let z = make("z", &[("a", A)]);
-        let err = compare_archives(&x, &z, d).expect_err("a member less");
+        let short = make("z", &[("a", A)]);
+        let err = compare_archives(&x, &short, dirs).expect_err("a member less");
         assert!(err.contains("member e.o"), "{err}");
-        let w = make(
+        let changed = make(
             "w",
             &[("a", A), ("e", "int e(void) { return 4; }\nint f;\n")],
         );
-        let err = compare_archives(&x, &w, d).expect_err("a member differs");
+        let err = compare_archives(&x, &changed, dirs).expect_err("a member differs");
         assert!(err.starts_with("member e.o: "), "{err}");
         // A thin archive's members are read from where it names them.
         let tx = thin("x");

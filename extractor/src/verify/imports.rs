@@ -76,6 +76,7 @@ pub const MAX_NESTING: u32 = 10;
 /// 3^depth): two lone chains of [`MAX_NESTING`] levels (3^11, about 4 s of parsing), plus 64 a
 /// byte (confess's manifests cost under 2 a byte). serde_dhall parses chains at about 40,000
 /// units a second, so within budget a file's brackets take at most a few seconds and 2 ms a byte.
+#[must_use]
 pub fn cost_budget(len: usize) -> u64 {
     3u64.pow(MAX_NESTING + 1) + 64 * len as u64
 }
@@ -87,6 +88,7 @@ pub fn cost_budget(len: usize) -> u64 {
 /// projects cost 40 to 150 a byte), plus 3^11. serde_dhall reads 1.9 to 10 million units a second
 /// (measured on the manifests of jq, pixman and libuv, 9 to 386 KB, and on long texts), so
 /// within budget a file's contents take at most 0.1 s plus 0.4 ms a byte.
+#[must_use]
 pub fn byte_budget(len: usize) -> u64 {
     3u64.pow(MAX_NESTING + 1) + 3u64.pow(6) * len as u64
 }
@@ -104,6 +106,7 @@ fn is_label_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'-' | b'/' | b'_')
 }
 
+#[derive(Clone, Copy)]
 enum Ctx {
     /// Code; `depth` counts the braces opened in it; `interpolation` when it ends at a `}`
     /// that closes a `${`.
@@ -125,6 +128,8 @@ impl Lexer<'_> {
         self.b.get(i..i + s.len()) == Some(s.as_bytes())
     }
 
+    // reason: a file verify reads is small; a crate for counting its lines is not worth it.
+    #[allow(clippy::naive_bytecount)]
     fn line(&self, i: usize) -> usize {
         1 + self.b[..i.min(self.b.len())]
             .iter()
@@ -222,39 +227,282 @@ impl Lexer<'_> {
 
 /// Every import of a Dhall file's text, in order.
 pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
-    let lx = Lexer {
-        text,
-        b: text.as_bytes(),
+    let mut s = Scanner {
+        lx: Lexer {
+            text,
+            b: text.as_bytes(),
+        },
+        found: Vec::new(),
+        stack: vec![Ctx::Code {
+            depth: 0,
+            interpolation: false,
+        }],
+        nest: Vec::new(),
+        cost: 0,
+        bytes: 0,
+        i: 0,
     };
-    let b = lx.b;
-    let mut found = Vec::new();
-    let mut stack = vec![Ctx::Code {
-        depth: 0,
-        interpolation: false,
-    }];
-    let mut i = 0;
-    // The brackets open now (across interpolations; `$` for `${`). A closing bracket closes the
-    // innermost open one only if it is of its kind, so that a stray `)` or `>` cannot hide a
-    // level. Each opening bracket is charged 3^depth, and each byte 3^(the brackets open around
-    // it) (see [`cost_budget`] and [`byte_budget`]).
-    let mut nest: Vec<u8> = Vec::new();
-    let mut cost = 0u64;
-    let mut bytes = 0u64;
-    let open = |nest: &mut Vec<u8>, cost: &mut u64, kind: u8, i: usize| {
-        nest.push(kind);
-        let depth = u32::try_from(nest.len()).unwrap_or(u32::MAX);
-        *cost = cost.saturating_add(3u64.saturating_pow(depth));
+    while s.i < s.lx.b.len() {
+        let (at, level) = (s.i, s.nest.len());
+        let Some(&ctx) = s.stack.last() else {
+            break;
+        };
+        match ctx {
+            Ctx::DoubleQuoted => s.double_quoted()?,
+            Ctx::SingleQuoted => s.single_quoted()?,
+            Ctx::Code {
+                depth,
+                interpolation,
+            } => s.code(depth, interpolation)?,
+        }
+        let step = s.i.min(s.lx.b.len()).saturating_sub(at) as u64;
+        s.bytes = s.bytes.saturating_add(
+            step.saturating_mul(3u64.saturating_pow(u32::try_from(level).unwrap_or(u32::MAX))),
+        );
+    }
+    s.finish()
+}
+
+/// The state of a scan: where it is, in what, and what it has found and charged.
+struct Scanner<'a> {
+    lx: Lexer<'a>,
+    found: Vec<Import>,
+    stack: Vec<Ctx>,
+    /// The brackets open now (across interpolations; `$` for `${`). A closing bracket closes
+    /// the innermost open one only if it is of its kind, so that a stray `)` or `>` cannot hide
+    /// a level. Each opening bracket is charged 3^depth (`cost`), and each byte 3^(the brackets
+    /// open around it) (`bytes`) (see [`cost_budget`] and [`byte_budget`]).
+    nest: Vec<u8>,
+    cost: u64,
+    bytes: u64,
+    i: usize,
+}
+
+impl Scanner<'_> {
+    /// Opens a bracket of `kind` at `i`, charged for its depth.
+    fn open(&mut self, kind: u8, i: usize) -> std::result::Result<(), ScanError> {
+        self.nest.push(kind);
+        let depth = u32::try_from(self.nest.len()).unwrap_or(u32::MAX);
+        self.cost = self.cost.saturating_add(3u64.saturating_pow(depth));
         if depth > MAX_NESTING {
             return Err(ScanError {
-                line: lx.line(i),
+                line: self.lx.line(i),
                 what: format!(
                     "brackets nest more than {MAX_NESTING} deep (confess writes at most 6); Dhall's parser takes three times longer for each level, so verify does not read it"
                 ),
             });
         }
         Ok(())
-    };
-    let local = |found: &mut Vec<Import>, start: usize, slash: usize, kind: Kind| {
+    }
+
+    /// Opens an interpolation `${` at the scan's place.
+    fn interpolation(&mut self) -> std::result::Result<(), ScanError> {
+        self.open(b'$', self.i)?;
+        self.stack.push(Ctx::Code {
+            depth: 0,
+            interpolation: true,
+        });
+        self.i += 2;
+        Ok(())
+    }
+
+    /// One step inside a `"` text.
+    fn double_quoted(&mut self) -> std::result::Result<(), ScanError> {
+        match self.lx.b[self.i] {
+            b'\\' => self.i += 2,
+            b'"' => {
+                self.stack.pop();
+                self.i += 1;
+            }
+            b'$' if self.lx.at(self.i, "${") => self.interpolation()?,
+            _ => self.i += 1,
+        }
+        Ok(())
+    }
+
+    /// One step inside a `''` text.
+    fn single_quoted(&mut self) -> std::result::Result<(), ScanError> {
+        let i = self.i;
+        // The standard's order: an escaped pair of quotes, an escaped interpolation, then the
+        // end.
+        if self.lx.at(i, "'''") {
+            self.i += 3;
+        } else if self.lx.at(i, "''${") {
+            self.i += 4;
+        } else if self.lx.at(i, "''") {
+            self.stack.pop();
+            self.i += 2;
+        } else if self.lx.at(i, "${") {
+            self.interpolation()?;
+        } else {
+            self.i += 1;
+        }
+        Ok(())
+    }
+
+    /// One step in code, `depth` braces deep in it (`interpolation`: inside a `${`).
+    fn code(&mut self, depth: usize, interpolation: bool) -> std::result::Result<(), ScanError> {
+        let (b, i) = (self.lx.b, self.i);
+        let at = |s: &str| self.lx.at(i, s);
+        let c = b[i];
+        if at("--") {
+            while self.i < b.len() && b[self.i] != b'\n' {
+                self.i += 1;
+            }
+        } else if at("{-") {
+            self.i = self.lx.block_comment(i)?;
+        } else if c == b'"' {
+            self.stack.push(Ctx::DoubleQuoted);
+            self.i += 1;
+        } else if at("''") {
+            self.stack.push(Ctx::SingleQuoted);
+            self.i += 2;
+        } else if c == b'`' {
+            let Some(len) = b[i + 1..].iter().position(|c| *c == b'`') else {
+                return Err(ScanError {
+                    line: self.lx.line(i),
+                    what: "a quoted label is not closed".into(),
+                });
+            };
+            self.i += len + 2;
+        } else if c == b'{' {
+            self.set_depth(depth + 1);
+            self.open(b'{', i)?;
+            self.i += 1;
+        } else if c == b'(' || c == b'[' || c == b'<' {
+            // `<` opens a union (Dhall has no comparison operators).
+            self.open(c, i)?;
+            self.i += 1;
+        } else if at("->") {
+            self.i += 2;
+        } else if c == b'}' || c == b')' || c == b']' || c == b'>' {
+            self.close(c, depth, interpolation);
+        } else if is_label_start(c) {
+            self.label();
+        } else if c.is_ascii_digit() {
+            self.number();
+        } else if c == b'/' {
+            if at("//") || at("/\\") {
+                self.i += 2;
+            } else {
+                self.i = self.local(i, i, Kind::Absolute)?.unwrap_or(i + 1);
+            }
+        } else if at("../") {
+            self.i = self
+                .local(i, i + 2, Kind::Relative("..".into()))?
+                .unwrap_or(i + 1);
+        } else if at("./") {
+            self.i = self
+                .local(i, i + 1, Kind::Relative(".".into()))?
+                .unwrap_or(i + 1);
+        } else if at("~/") {
+            self.i = self.local(i, i + 1, Kind::Home)?.unwrap_or(i + 1);
+        } else {
+            self.i += 1;
+        }
+        Ok(())
+    }
+
+    /// Sets the brace depth of the code the scan is in.
+    fn set_depth(&mut self, to: usize) {
+        if let Some(Ctx::Code { depth, .. }) = self.stack.last_mut() {
+            *depth = to;
+        }
+    }
+
+    /// A closing bracket `c` in code `depth` braces deep.
+    fn close(&mut self, c: u8, depth: usize, interpolation: bool) {
+        let kind = match c {
+            b'}' if depth == 0 && interpolation => b'$',
+            b'}' => b'{',
+            b')' => b'(',
+            b']' => b'[',
+            _ => b'<',
+        };
+        if c == b'}' {
+            if depth > 0 {
+                self.set_depth(depth - 1);
+            } else if interpolation {
+                self.stack.pop();
+            }
+        }
+        if self.nest.last() == Some(&kind) {
+            self.nest.pop();
+        }
+        self.i += 1;
+    }
+
+    /// A label, which may begin an import (`missing`, `env:`, `http://`, `sha256:`).
+    fn label(&mut self) {
+        let (text, b) = (self.lx.text, self.lx.b);
+        let start = self.i;
+        let mut i = self.i;
+        while i < b.len() && is_label_char(b[i]) {
+            i += 1;
+        }
+        self.i = i;
+        let colon = b.get(i) == Some(&b':');
+        let kind = match &text[start..i] {
+            "missing" => Kind::Missing,
+            "env" if colon => Kind::Env,
+            "http" | "https" if self.lx.at(i, "://") => Kind::Remote,
+            "sha256" if colon => Kind::Hash,
+            _ => return,
+        };
+        // The whole of it, for the message: up to a space or a bracket, a quoted variable name
+        // whole.
+        let mut end = i;
+        if kind != Kind::Missing {
+            while end < b.len()
+                && !matches!(
+                    b[end],
+                    b' ' | b'\t' | b'\n' | b'\r' | b')' | b',' | b']' | b'}'
+                )
+            {
+                if b[end] == b'"' {
+                    end += b[end + 1..]
+                        .iter()
+                        .position(|c| *c == b'"')
+                        .map_or(b.len() - end, |n| n + 1);
+                }
+                end += 1;
+            }
+        }
+        let end = end.min(b.len());
+        self.found.push(Import {
+            kind,
+            text: text[start..end].to_string(),
+            line: self.lx.line(start),
+            not_code: false,
+        });
+        self.i = end;
+    }
+
+    /// Past a number literal.
+    fn number(&mut self) {
+        let b = self.lx.b;
+        let start = self.i;
+        let mut i = self.i;
+        while i < b.len()
+            && (b[i].is_ascii_alphanumeric()
+                || b[i] == b'_'
+                || (b[i] == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
+                || (matches!(b[i], b'+' | b'-') && i > start && matches!(b[i - 1], b'e' | b'E')))
+        {
+            i += 1;
+        }
+        self.i = i;
+    }
+
+    /// A local import that starts at `start`, its path's first `/` at `slash`: where it ends,
+    /// or `None` when no path follows.
+    fn local(
+        &mut self,
+        start: usize,
+        slash: usize,
+        kind: Kind,
+    ) -> std::result::Result<Option<usize>, ScanError> {
+        let lx = &self.lx;
         let (parts, end) = lx.path(slash)?;
         if parts.is_empty() {
             return Ok(None);
@@ -269,219 +517,51 @@ pub fn scan(text: &str) -> std::result::Result<Vec<Import>, ScanError> {
             }
             k => k,
         };
-        found.push(Import {
+        self.found.push(Import {
             kind,
-            text: text[start..end].to_string(),
+            text: lx.text[start..end].to_string(),
             line: lx.line(start),
             not_code: lx.not_code(end),
         });
-        Ok::<_, ScanError>(Some(end))
-    };
-    while i < b.len() {
-        let (at, level) = (i, nest.len());
-        let Some(ctx) = stack.last_mut() else {
-            break;
-        };
-        match ctx {
-            Ctx::DoubleQuoted => match b[i] {
-                b'\\' => i += 2,
-                b'"' => {
-                    stack.pop();
-                    i += 1;
-                }
-                b'$' if lx.at(i, "${") => {
-                    open(&mut nest, &mut cost, b'$', i)?;
-                    stack.push(Ctx::Code {
-                        depth: 0,
-                        interpolation: true,
-                    });
-                    i += 2;
-                }
-                _ => i += 1,
-            },
-            Ctx::SingleQuoted => {
-                // The standard's order: an escaped pair of quotes, an escaped interpolation,
-                // then the end.
-                if lx.at(i, "'''") {
-                    i += 3;
-                } else if lx.at(i, "''${") {
-                    i += 4;
-                } else if lx.at(i, "''") {
-                    stack.pop();
-                    i += 2;
-                } else if lx.at(i, "${") {
-                    open(&mut nest, &mut cost, b'$', i)?;
-                    stack.push(Ctx::Code {
-                        depth: 0,
-                        interpolation: true,
-                    });
-                    i += 2;
-                } else {
-                    i += 1;
-                }
-            }
-            Ctx::Code {
-                depth,
-                interpolation,
-            } => {
-                let c = b[i];
-                if lx.at(i, "--") {
-                    while i < b.len() && b[i] != b'\n' {
-                        i += 1;
-                    }
-                } else if lx.at(i, "{-") {
-                    i = lx.block_comment(i)?;
-                } else if c == b'"' {
-                    stack.push(Ctx::DoubleQuoted);
-                    i += 1;
-                } else if lx.at(i, "''") {
-                    stack.push(Ctx::SingleQuoted);
-                    i += 2;
-                } else if c == b'`' {
-                    let Some(len) = b[i + 1..].iter().position(|c| *c == b'`') else {
-                        return Err(ScanError {
-                            line: lx.line(i),
-                            what: "a quoted label is not closed".into(),
-                        });
-                    };
-                    i += len + 2;
-                } else if c == b'{' {
-                    *depth += 1;
-                    open(&mut nest, &mut cost, b'{', i)?;
-                    i += 1;
-                } else if c == b'(' || c == b'[' || c == b'<' {
-                    // `<` opens a union (Dhall has no comparison operators).
-                    open(&mut nest, &mut cost, c, i)?;
-                    i += 1;
-                } else if lx.at(i, "->") {
-                    i += 2;
-                } else if c == b'}' || c == b')' || c == b']' || c == b'>' {
-                    let kind = match c {
-                        b'}' if *depth == 0 && *interpolation => b'$',
-                        b'}' => b'{',
-                        b')' => b'(',
-                        b']' => b'[',
-                        _ => b'<',
-                    };
-                    if c == b'}' {
-                        if *depth > 0 {
-                            *depth -= 1;
-                        } else if *interpolation {
-                            stack.pop();
-                        }
-                    }
-                    if nest.last() == Some(&kind) {
-                        nest.pop();
-                    }
-                    i += 1;
-                } else if is_label_start(c) {
-                    let start = i;
-                    while i < b.len() && is_label_char(b[i]) {
-                        i += 1;
-                    }
-                    let label = &text[start..i];
-                    let colon = b.get(i) == Some(&b':');
-                    let kind = match label {
-                        "missing" => Some(Kind::Missing),
-                        "env" if colon => Some(Kind::Env),
-                        "http" | "https" if lx.at(i, "://") => Some(Kind::Remote),
-                        "sha256" if colon => Some(Kind::Hash),
-                        _ => None,
-                    };
-                    if let Some(kind) = kind {
-                        // The whole of it, for the message: up to a space or a bracket,
-                        // a quoted variable name whole.
-                        let mut end = i;
-                        if kind != Kind::Missing {
-                            while end < b.len()
-                                && !matches!(
-                                    b[end],
-                                    b' ' | b'\t' | b'\n' | b'\r' | b')' | b',' | b']' | b'}'
-                                )
-                            {
-                                if b[end] == b'"' {
-                                    end += b[end + 1..]
-                                        .iter()
-                                        .position(|c| *c == b'"')
-                                        .map_or(b.len() - end, |n| n + 1);
-                                }
-                                end += 1;
-                            }
-                        }
-                        let end = end.min(b.len());
-                        found.push(Import {
-                            kind,
-                            text: text[start..end].to_string(),
-                            line: lx.line(start),
-                            not_code: false,
-                        });
-                        i = end;
-                    }
-                } else if c.is_ascii_digit() {
-                    let start = i;
-                    while i < b.len()
-                        && (b[i].is_ascii_alphanumeric()
-                            || b[i] == b'_'
-                            || (b[i] == b'.' && b.get(i + 1).is_some_and(u8::is_ascii_digit))
-                            || (matches!(b[i], b'+' | b'-')
-                                && i > start
-                                && matches!(b[i - 1], b'e' | b'E')))
-                    {
-                        i += 1;
-                    }
-                } else if c == b'/' {
-                    if lx.at(i, "//") || lx.at(i, "/\\") {
-                        i += 2;
-                    } else {
-                        i = local(&mut found, i, i, Kind::Absolute)?.unwrap_or(i + 1);
-                    }
-                } else if lx.at(i, "../") {
-                    i = local(&mut found, i, i + 2, Kind::Relative("..".into()))?.unwrap_or(i + 1);
-                } else if lx.at(i, "./") {
-                    i = local(&mut found, i, i + 1, Kind::Relative(".".into()))?.unwrap_or(i + 1);
-                } else if lx.at(i, "~/") {
-                    i = local(&mut found, i, i + 1, Kind::Home)?.unwrap_or(i + 1);
-                } else {
-                    i += 1;
-                }
-            }
-        }
-        let step = i.min(b.len()).saturating_sub(at) as u64;
-        bytes = bytes.saturating_add(
-            step.saturating_mul(3u64.saturating_pow(u32::try_from(level).unwrap_or(u32::MAX))),
-        );
+        Ok(Some(end))
     }
-    match stack.last() {
-        Some(Ctx::Code {
-            interpolation: false,
-            ..
-        }) if stack.len() == 1 => {
-            if cost > cost_budget(b.len()) {
-                return Err(ScanError {
-                    line: 1,
-                    what: format!(
-                        "its brackets nest so often that Dhall's parser would take too long (charged {cost} where a file of {} bytes may have {}: each bracket costs three times more than the one around it)",
-                        b.len(),
-                        cost_budget(b.len())
-                    ),
-                });
+
+    /// The imports found, when the file ended in code and its brackets are within budget.
+    fn finish(self) -> std::result::Result<Vec<Import>, ScanError> {
+        let len = self.lx.b.len();
+        match self.stack.last() {
+            Some(Ctx::Code {
+                interpolation: false,
+                ..
+            }) if self.stack.len() == 1 => {
+                if self.cost > cost_budget(len) {
+                    return Err(ScanError {
+                        line: 1,
+                        what: format!(
+                            "its brackets nest so often that Dhall's parser would take too long (charged {} where a file of {len} bytes may have {}: each bracket costs three times more than the one around it)",
+                            self.cost,
+                            cost_budget(len)
+                        ),
+                    });
+                }
+                if self.bytes > byte_budget(len) {
+                    return Err(ScanError {
+                        line: 1,
+                        what: format!(
+                            "it holds so much inside deep brackets that Dhall's parser would take too long (charged {} where a file of {len} bytes may have {}: each byte costs 3^n inside n brackets)",
+                            self.bytes,
+                            byte_budget(len)
+                        ),
+                    });
+                }
+                Ok(self.found)
             }
-            if bytes > byte_budget(b.len()) {
-                return Err(ScanError {
-                    line: 1,
-                    what: format!(
-                        "it holds so much inside deep brackets that Dhall's parser would take too long (charged {bytes} where a file of {} bytes may have {}: each byte costs 3^n inside n brackets)",
-                        b.len(),
-                        byte_budget(b.len())
-                    ),
-                });
-            }
-            Ok(found)
+            _ => Err(ScanError {
+                line: self.lx.line(len),
+                what: "a text literal or an interpolation is not closed at the end of the file"
+                    .into(),
+            }),
         }
-        _ => Err(ScanError {
-            line: lx.line(b.len()),
-            what: "a text literal or an interpolation is not closed at the end of the file".into(),
-        }),
     }
 }
 
@@ -544,15 +624,14 @@ pub fn check(out: &Path, files: &[PathBuf]) -> Result<()> {
                 Kind::Relative(rel) => {
                     let base = file.parent().unwrap_or(out);
                     let target = base.join(rel);
-                    match outside(out, &target) {
-                        Some(why) => format!("the import `{t}` {why}"),
-                        None => {
-                            let clean = confess_shims::headers::lexical(&target);
-                            if !imp.not_code && clean.is_file() {
-                                todo.push(clean);
-                            }
-                            continue;
+                    if let Some(why) = outside(out, &target) {
+                        format!("the import `{t}` {why}")
+                    } else {
+                        let clean = confess_shims::headers::lexical(&target);
+                        if !imp.not_code && clean.is_file() {
+                            todo.push(clean);
                         }
+                        continue;
                     }
                 }
             };

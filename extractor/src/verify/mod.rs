@@ -51,6 +51,8 @@ pub struct TargetVerdict {
     pub unresolved: Vec<String>,
 }
 
+// reason: serde's `skip_serializing_if` passes the field by reference.
+#[allow(clippy::trivially_copy_pass_by_ref)]
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -69,6 +71,7 @@ pub struct Report {
 }
 
 impl Report {
+    #[must_use]
     pub fn failures(&self) -> usize {
         self.targets
             .iter()
@@ -78,6 +81,7 @@ impl Report {
     }
 
     /// The verdict table, one line per target, then the differences.
+    #[must_use]
     pub fn render(&self) -> String {
         let mut s = String::new();
         let w = self
@@ -159,18 +163,6 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         crate::scratch::shim_path()?,
         crate::drivers::source_bytes(driver),
     )?;
-    let copts = crate::options::Options {
-        out: out.clone(),
-        jobs: opts.jobs,
-        keep_scratch: opts.keep_scratch,
-        progress: false,
-        verbose: false,
-        engine_root: Default::default(),
-        seal: opts.seal,
-        compdb: Default::default(),
-        outside: Default::default(),
-        json_log: None,
-    };
     // The real build first; then its trees move away, and the manifest build takes the same
     // paths.
     // The real build runs sealed as the confession did: an install or an absolute path
@@ -184,45 +176,106 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         driver,
         &scratch,
         &seal,
-        &copts,
+        &build_options(opts, &out),
         &vdir.join("real-build.log"),
-        &Roots {
-            src: scratch.src.clone(),
-            build: if driver.out_of_tree() {
-                scratch.build.clone()
-            } else {
-                scratch.src.clone()
-            },
-            out: out.clone(),
-        },
+        &scratch_roots(driver, &scratch, &out),
     )?;
-    let real_src = scratch.root.join("real-src");
-    rename(&scratch.src, &real_src)?;
-    let real = if driver.out_of_tree() {
-        let real_build = scratch.root.join("real-build");
-        rename(&scratch.build, &real_build)?;
-        Roots {
-            src: real_src,
-            build: real_build,
-            out: out.clone(),
-        }
-    } else {
-        Roots {
-            src: real_src.clone(),
-            build: real_src,
-            out: out.clone(),
-        }
+    let real = move_real_trees(driver, &scratch, &out)?;
+    let ours = manifest_trees(driver, &scratch, &out)?;
+    let rec = plan::Recorded::read(&out, &ours)?;
+    let (ninja, planned) = plan::ninja(&declared, &rec, &ours)?;
+    let log = vdir.join("manifest-build.log");
+    let build_failed = build_manifests(
+        opts,
+        &seal,
+        &scratch,
+        &vdir.join("build.ninja"),
+        &ninja,
+        &log,
+    )?;
+    let mut targets = Vec::new();
+    for p in &planned {
+        targets.push(judge(p, &real, &ours, build_failed, &log));
+    }
+    let mut report = Report {
+        schema: "confess-verify/1",
+        verdict: String::new(),
+        targets,
+        unclaimed: unclaimed(&planned, &real, driver.source(), &configured),
     };
-    crate::drivers::copy_source(driver, &scratch.src, &[])?;
-    let ours = Roots {
+    report.verdict = if report.failures() == 0 {
+        "match".into()
+    } else {
+        "mismatch".into()
+    };
+    write_report(&scratch, &vdir, &report)?;
+    if opts.keep_scratch {
+        eprintln!(
+            "confess: scratch directory kept at {} ({})",
+            scratch.root.display(),
+            scratch.placed
+        );
+    }
+    Ok(report)
+}
+
+/// The options the real build runs with: the confession's, for output directory `out`.
+fn build_options(opts: &Options, out: &Path) -> crate::options::Options {
+    crate::options::Options {
+        out: out.to_path_buf(),
+        jobs: opts.jobs,
+        keep_scratch: opts.keep_scratch,
+        progress: false,
+        verbose: false,
+        engine_root: crate::emit::engine_dhall::EngineRoot::default(),
+        seal: opts.seal,
+        compdb: crate::emit::compdb::Options::default(),
+        outside: crate::targets::OutsideAs::default(),
+        json_log: None,
+    }
+}
+
+/// The trees of a build in the scratch: its copy of the sources, and its build tree (the
+/// copy itself for an in-source build).
+fn scratch_roots(driver: &dyn Driver, scratch: &Scratch, out: &Path) -> Roots {
+    Roots {
         src: scratch.src.clone(),
         build: if driver.out_of_tree() {
             scratch.build.clone()
         } else {
             scratch.src.clone()
         },
-        out: out.clone(),
-    };
+        out: out.to_path_buf(),
+    }
+}
+
+/// Moves the real build's trees out of the way (beside them in the scratch), and says where
+/// they are now.
+fn move_real_trees(driver: &dyn Driver, scratch: &Scratch, out: &Path) -> Result<Roots> {
+    let real_src = scratch.root.join("real-src");
+    rename(&scratch.src, &real_src)?;
+    Ok(if driver.out_of_tree() {
+        let real_build = scratch.root.join("real-build");
+        rename(&scratch.build, &real_build)?;
+        Roots {
+            src: real_src,
+            build: real_build,
+            out: out.to_path_buf(),
+        }
+    } else {
+        Roots {
+            src: real_src.clone(),
+            build: real_src,
+            out: out.to_path_buf(),
+        }
+    })
+}
+
+/// Makes the trees of the manifest build where the real build's were: a fresh copy of the
+/// sources, and the generated sources and headers the confession kept.
+fn manifest_trees(driver: &dyn Driver, scratch: &Scratch, out: &Path) -> Result<Roots> {
+    crate::drivers::copy_source(driver, &scratch.src, &[])?;
+    let ours = scratch_roots(driver, scratch, out);
     std::fs::create_dir_all(&ours.build).map_err(|e| Error::io("creating", &ours.build, e))?;
     // Generated sources and headers: the files the confession kept.
     let kept = out.join(if driver.out_of_tree() {
@@ -237,30 +290,39 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
         pairs.push((kept.clone(), ours.build.clone()));
         crate::scratch::copy_tree_mapped(&kept, &ours.build, &pairs)?;
     }
-    let rec = plan::Recorded::read(&out, &ours)?;
-    let (ninja, planned) = plan::ninja(&declared, &rec, &ours)?;
-    let ninja_file = vdir.join("build.ninja");
+    Ok(ours)
+}
+
+/// The error of a machine without ninja.
+fn no_ninja() -> Error {
+    Error::MissingTool {
+        tool: "ninja".into(),
+        hint: "install Ninja (Debian: apt-get install ninja-build): verify builds the manifests with it".into(),
+    }
+}
+
+/// Writes `ninja` to `ninja_file` and runs it, sealed, its output in `log`; says whether the
+/// build failed.
+fn build_manifests(
+    opts: &Options,
+    seal: &crate::seal::Seal,
+    scratch: &Scratch,
+    ninja_file: &Path,
+    ninja: &str,
+    log: &Path,
+) -> Result<bool> {
+    use std::os::unix::process::CommandExt;
     // Names that are not UTF-8 are in confess's text form in the manifests: ninja gets bytes.
-    std::fs::write(&ninja_file, confess_shims::raw::bytes(&ninja))
-        .map_err(|e| Error::io("writing", &ninja_file, e))?;
-    let log = vdir.join("manifest-build.log");
-    let logf = std::fs::File::create(&log).map_err(|e| Error::io("writing", &log, e))?;
-    let logf2 = logf
-        .try_clone()
-        .map_err(|e| Error::io("writing", &log, e))?;
-    let mut ninja_args: Vec<std::ffi::OsString> = vec![
-        "-f".into(),
-        ninja_file.clone().into(),
-        "-k".into(),
-        "0".into(),
-    ];
+    std::fs::write(ninja_file, confess_shims::raw::bytes(ninja))
+        .map_err(|e| Error::io("writing", ninja_file, e))?;
+    let logf = std::fs::File::create(log).map_err(|e| Error::io("writing", log, e))?;
+    let logf2 = logf.try_clone().map_err(|e| Error::io("writing", log, e))?;
+    let mut ninja_args: Vec<std::ffi::OsString> =
+        vec!["-f".into(), ninja_file.into(), "-k".into(), "0".into()];
     if let Some(j) = opts.jobs {
         ninja_args.push(format!("-j{j}").into());
     }
-    which::which("ninja").map_err(|_| Error::MissingTool {
-        tool: "ninja".into(),
-        hint: "install Ninja (Debian: apt-get install ninja-build): verify builds the manifests with it".into(),
-    })?;
+    which::which("ninja").map_err(|_| no_ninja())?;
     // The manifests' build is sealed too: a hand-edited manifest reaches nothing outside.
     let mut sealed = seal.command("ninja".as_ref(), &ninja_args, &scratch.root)?;
     if !seal.is_sealed() {
@@ -268,64 +330,51 @@ pub fn run(driver: &dyn Driver, opts: &Options) -> Result<Report> {
     }
     let cmd = &mut sealed.command;
     // ninja keeps its log beside the build file's directory it runs in.
-    use std::os::unix::process::CommandExt;
     let mut child = cmd
         .stdout(logf)
         .stderr(logf2)
         .process_group(0)
         .spawn()
         .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => Error::MissingTool {
-                tool: "ninja".into(),
-                hint: "install Ninja (Debian: apt-get install ninja-build): verify builds the manifests with it".into(),
-            },
+            std::io::ErrorKind::NotFound => no_ninja(),
             _ => Error::io("running", "ninja", e),
         })?;
-    let build_failed = !crate::interrupt::wait(&mut child, "ninja")?.success();
-    let mut targets = Vec::new();
-    for p in &planned {
-        targets.push(judge(p, &real, &ours, build_failed, &log));
-    }
+    Ok(!crate::interrupt::wait(&mut child, "ninja")?.success())
+}
+
+/// The artifacts the real build made that no target of the manifests builds. What configure
+/// made and the build left as it was (a try_run program copied into the build tree, a
+/// project's own check program) is configure's, not a target's.
+fn unclaimed(
+    planned: &[plan::Planned],
+    real: &Roots,
+    user_src: &Path,
+    configured: &Made,
+) -> Vec<String> {
     let claimed: BTreeSet<String> = planned
         .iter()
         .flat_map(|p| std::iter::once(&p.output).chain(&p.aliases))
         .cloned()
         .collect();
-    // What configure made and the build left as it was (a try_run program copied into the
-    // build tree, a project's own check program) is configure's, not a target's.
-    let now = made(&real, driver.source());
-    let unclaimed = real_artifacts(&real, driver.source())
+    let now = made(real, user_src);
+    real_artifacts(real, user_src)
         .into_iter()
         .filter(|a| !claimed.contains(a))
         .filter(|a| configured.get(a).is_none_or(|f| now.get(a) != Some(f)))
-        .collect();
-    let mut report = Report {
-        schema: "confess-verify/1",
-        verdict: String::new(),
-        targets,
-        unclaimed,
-    };
-    report.verdict = if report.failures() == 0 {
-        "match".into()
-    } else {
-        "mismatch".into()
-    };
-    // The scratch is gone after the run: its files name it `[scratch]`.
+        .collect()
+}
+
+/// Writes verify.json, and takes the scratch's path out of the logs and build.ninja: the
+/// scratch is gone after the run, its files name it `[scratch]`.
+fn write_report(scratch: &Scratch, vdir: &Path, report: &Report) -> Result<()> {
     let pairs = [(scratch.root.clone(), PathBuf::from("[scratch]"))];
     for f in ["build.ninja", "manifest-build.log", "real-build.log"] {
         crate::scratch::map_in_place(&vdir.join(f), &pairs)?;
     }
     let json = vdir.join("verify.json");
-    let text = serde_json::to_string_pretty(&report).map_err(|e| Error::Usage(e.to_string()))?;
+    let text = serde_json::to_string_pretty(report).map_err(|e| Error::Usage(e.to_string()))?;
     std::fs::write(&json, text + "\n").map_err(|e| Error::io("writing", &json, e))?;
-    if opts.keep_scratch {
-        eprintln!(
-            "confess: scratch directory kept at {} ({})",
-            scratch.root.display(),
-            scratch.placed
-        );
-    }
-    Ok(report)
+    Ok(())
 }
 
 /// Compares one target's artifact and objects across the two builds.
@@ -347,109 +396,126 @@ fn judge(
         difference: None,
         unresolved: p.unresolved.clone(),
     };
-    let differ = |v: &mut TargetVerdict, verdict: &str, why: String| {
-        if v.difference.is_none() {
-            v.verdict = verdict.into();
-            v.difference = Some(why);
-        }
-    };
-    let read = |r: &Roots, path: &str| std::fs::read(r.file(path)).ok();
+    let failed = build_failed.then_some(log);
     for o in &p.objects {
+        v.judge_object(o, real, ours, failed);
+    }
+    if p.kind != TargetKind::ObjectLibrary {
+        v.judge_artifact(p, real, ours, log);
+    }
+    v
+}
+
+/// A file of a build, if it is there.
+fn read(r: &Roots, path: &str) -> Option<Vec<u8>> {
+    std::fs::read(r.file(path)).ok()
+}
+
+impl TargetVerdict {
+    /// Notes the first difference, with its verdict.
+    fn differ(&mut self, verdict: &str, why: String) {
+        if self.difference.is_none() {
+            self.verdict = verdict.into();
+            self.difference = Some(why);
+        }
+    }
+
+    /// Notes the verdict of one comparison.
+    fn agree(&mut self, cmp: std::result::Result<elf::Agreement, String>) {
+        match cmp {
+            Ok(elf::Agreement::Identical) => {}
+            Ok(elf::Agreement::Equivalent) => {
+                if self.verdict == "identical" {
+                    self.verdict = "equivalent".into();
+                }
+            }
+            Err(e) => self.differ("differs", e),
+        }
+    }
+
+    /// Compares one object across the two builds (`failed`: the manifest build failed, its
+    /// log there).
+    fn judge_object(
+        &mut self,
+        o: &plan::Object,
+        real: &Roots,
+        ours: &Roots,
+        failed: Option<&Path>,
+    ) {
         let (Some(a), Some(b)) = (read(real, &o.path), read(ours, &o.path)) else {
             if read(ours, &o.path).is_none() {
-                differ(
-                    &mut v,
+                self.differ(
                     "missing",
                     format!(
                         "the manifest build made no object for {}{}",
                         o.src,
-                        if build_failed {
-                            format!(" (the compile failed: see {})", log.display())
-                        } else {
-                            String::new()
-                        }
+                        failed.map_or_else(String::new, |log| format!(
+                            " (the compile failed: see {})",
+                            log.display()
+                        ))
                     ),
                 );
             }
             // The real build removed its object (a temporary one): the artifact says the rest.
-            v.objects_not_kept += 1;
-            continue;
+            self.objects_not_kept += 1;
+            return;
         };
-        v.objects += 1;
+        self.objects += 1;
         match elf::compare_objects(&a, &b) {
-            Ok(elf::Agreement::Identical) => v.objects_identical += 1,
-            Ok(elf::Agreement::Equivalent) => {
-                if v.verdict == "identical" {
-                    v.verdict = "equivalent".into();
-                }
-            }
-            Err(e) => differ(
-                &mut v,
-                "differs",
-                format!("the object of {} ({}): {e}", o.src, o.path),
-            ),
-        }
-    }
-    if p.kind == TargetKind::ObjectLibrary {
-        return v;
-    }
-    let (a, b) = (read(real, &p.output), read(ours, &p.output));
-    let (a, b) = match (a, b) {
-        (Some(a), Some(b)) => (a, b),
-        (None, _) => {
-            differ(
-                &mut v,
-                "missing",
-                "the real build did not make it (see verify/real-build.log)".into(),
-            );
-            return v;
-        }
-        (_, None) => {
-            differ(
-                &mut v,
-                "missing",
-                format!("the manifest build did not make it (see {})", log.display()),
-            );
-            return v;
-        }
-    };
-    // The manifest says the real build leaves the artifact at its aliases too (copies, links):
-    // each is there, with the same bytes.
-    for alias in &p.aliases {
-        if read(real, alias).as_deref() != Some(a.as_slice()) {
-            differ(
-                &mut v,
-                "differs",
-                format!(
-                    "the manifest names {alias} as a copy of {}, and the real build left {} there",
-                    p.output,
-                    if real.file(alias).exists() {
-                        "a different file"
-                    } else {
-                        "nothing"
-                    }
-                ),
-            );
-        }
-    }
-    let cmp = match p.kind {
-        TargetKind::StaticLibrary => {
-            let (ra, ob) = (real.file(&p.output), ours.file(&p.output));
-            let parent = |q: &Path| q.parent().map(Path::to_path_buf).unwrap_or_default();
-            elf::compare_archives(&a, &b, (&parent(&ra), &parent(&ob)))
-        }
-        _ => elf::compare_linked(&a, &b),
-    };
-    match cmp {
-        Ok(elf::Agreement::Identical) => {}
-        Ok(elf::Agreement::Equivalent) => {
-            if v.verdict == "identical" {
-                v.verdict = "equivalent".into();
+            Ok(elf::Agreement::Identical) => self.objects_identical += 1,
+            cmp => {
+                self.agree(cmp.map_err(|e| format!("the object of {} ({}): {e}", o.src, o.path)));
             }
         }
-        Err(e) => differ(&mut v, "differs", e),
     }
-    v
+
+    /// Compares the target's artifact, and its aliases, across the two builds.
+    fn judge_artifact(&mut self, p: &plan::Planned, real: &Roots, ours: &Roots, log: &Path) {
+        let (a, b) = match (read(real, &p.output), read(ours, &p.output)) {
+            (Some(a), Some(b)) => (a, b),
+            (None, _) => {
+                self.differ(
+                    "missing",
+                    "the real build did not make it (see verify/real-build.log)".into(),
+                );
+                return;
+            }
+            (_, None) => {
+                self.differ(
+                    "missing",
+                    format!("the manifest build did not make it (see {})", log.display()),
+                );
+                return;
+            }
+        };
+        // The manifest says the real build leaves the artifact at its aliases too (copies,
+        // links): each is there, with the same bytes.
+        for alias in &p.aliases {
+            if read(real, alias).as_deref() != Some(a.as_slice()) {
+                self.differ(
+                    "differs",
+                    format!(
+                        "the manifest names {alias} as a copy of {}, and the real build left {} there",
+                        p.output,
+                        if real.file(alias).exists() {
+                            "a different file"
+                        } else {
+                            "nothing"
+                        }
+                    ),
+                );
+            }
+        }
+        let cmp = match p.kind {
+            TargetKind::StaticLibrary => {
+                let (ra, ob) = (real.file(&p.output), ours.file(&p.output));
+                let parent = |q: &Path| q.parent().map(Path::to_path_buf).unwrap_or_default();
+                elf::compare_archives(&a, &b, (&parent(&ra), &parent(&ob)))
+            }
+            _ => elf::compare_linked(&a, &b),
+        };
+        self.agree(cmp);
+    }
 }
 
 use crate::targets::model::TargetKind;
@@ -469,7 +535,7 @@ pub(crate) fn made(roots: &Roots, user_src: &Path) -> Made {
             (
                 m,
                 (
-                    meta.as_ref().map_or(0, |m| m.len()),
+                    meta.as_ref().map_or(0, std::fs::Metadata::len),
                     meta.and_then(|m| m.modified().ok()),
                 ),
             )
@@ -508,7 +574,7 @@ fn artifact_files(real: &Roots, user_src: &Path) -> BTreeMap<String, PathBuf> {
     }
     let mut out = BTreeMap::new();
     for f in files {
-        let (rel, manifest) = if let Ok(r) = f.strip_prefix(&real.build) {
+        let (relative, manifest) = if let Ok(r) = f.strip_prefix(&real.build) {
             let r = r.display().to_string();
             (r.clone(), format!("[build]/{r}"))
         } else if let Ok(r) = f.strip_prefix(&real.src) {
@@ -517,7 +583,7 @@ fn artifact_files(real: &Roots, user_src: &Path) -> BTreeMap<String, PathBuf> {
         } else {
             continue;
         };
-        if probe(&rel) || user_src.join(&rel).exists() || !is_artifact(&f) {
+        if probe(&relative) || user_src.join(&relative).exists() || !is_artifact(&f) {
             continue;
         }
         out.insert(manifest, f);

@@ -14,12 +14,16 @@
 //! confession kept (their producing commands are listed in the manifests, and not re-run).
 
 use super::render;
+
+mod ninja;
+
+use crate::emit::graph_json::{ActionIn, Read as GraphIn};
 use crate::error::{Error, Result};
 use crate::graph::{ActionKind, EdgeKind, NodeKind};
 use crate::pathmap::Root;
-use crate::targets::model::*;
+use crate::targets::model::{Target, TargetKind};
+pub use ninja::ninja;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// One manifest target, with the package that declares it: its engine form and confess's own.
@@ -140,6 +144,7 @@ pub fn load_manifests(confine: &Path, root: &Path) -> Result<Vec<Declared>> {
 /// How long serde_dhall may take to read a manifest of `len` bytes: 30 s plus 0.2 ms a byte
 /// (confess's manifests of real projects take 0.03 to 0.04 ms a byte: 16 s for pixman's
 /// 386 KB), or `CONFESS_DHALL_SECONDS` seconds when set.
+#[must_use]
 pub fn deadline(len: u64) -> std::time::Duration {
     match std::env::var("CONFESS_DHALL_SECONDS")
         .ok()
@@ -159,7 +164,7 @@ fn within_deadline<T: Send + 'static>(
     path: &Path,
     read: impl FnOnce(&Path) -> T + Send + 'static,
 ) -> Result<T> {
-    let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let len = std::fs::metadata(path).map_or(0, |m| m.len());
     let p = path.to_path_buf();
     within(len, move || read(&p)).map_err(|limit| Error::Store {
         path: path.to_path_buf(),
@@ -229,6 +234,7 @@ pub struct Roots {
 
 impl Roots {
     /// A manifest path (`lib/a.c`, `[build]/gen.c`, `[out]/fake/x`, `/usr/include`) as a path.
+    #[must_use]
     pub fn path(&self, p: &str) -> PathBuf {
         if let Some(rest) = p.strip_prefix("[build]") {
             self.build.join(rest.trim_start_matches('/'))
@@ -245,6 +251,7 @@ impl Roots {
 
     /// `path`, with names that are not UTF-8 (in confess's text form, `confess_shims::raw`)
     /// as their bytes: the file itself.
+    #[must_use]
     pub fn file(&self, p: &str) -> PathBuf {
         let text = self.path(p);
         match text.to_str() {
@@ -274,6 +281,44 @@ struct Compile {
     spelling: BTreeMap<Vec<String>, Vec<String>>,
 }
 
+/// Turns paths of the confession's trees in recorded words into the verify scratch's:
+/// graph.json names the user's sources and confess's copies of the build tree.
+struct Unmap(Vec<(String, PathBuf)>);
+
+impl Unmap {
+    fn new(recorded: &crate::emit::graph_json::RootsIn, roots: &Roots) -> Unmap {
+        let mut prefixes: Vec<(String, PathBuf)> = Vec::new();
+        for (p, to) in [
+            (&recorded.generated, &roots.build),
+            (&recorded.build, &roots.build),
+            (&recorded.source, &roots.src),
+        ] {
+            if let Some(p) = p {
+                prefixes.push((p.clone(), to.clone()));
+            }
+        }
+        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        Unmap(prefixes)
+    }
+
+    /// A word that is such a path, or a flag with such a path glued to it (`-I/src/inc`,
+    /// `-Wl,-rpath,/build`, `--sysroot=/x`), in the scratch.
+    fn word(&self, w: &str) -> String {
+        for (from, to) in &self.0 {
+            let mut at = 0;
+            while let Some(i) = w[at..].find(from.as_str()).map(|i| i + at) {
+                let rest = &w[i + from.len()..];
+                let starts = i == 0 || (w.starts_with('-') && !w[..i].ends_with('/'));
+                if starts && (rest.is_empty() || rest.starts_with('/')) {
+                    return format!("{}{}{rest}", &w[..i], to.display());
+                }
+                at = i + from.chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        w.to_string()
+    }
+}
+
 /// The facts of the confession's graph the plan uses.
 pub struct Recorded {
     compiles: BTreeMap<String, Vec<Compile>>,
@@ -289,41 +334,13 @@ impl Recorded {
     /// turned into the verify scratch's.
     pub fn read(out: &Path, roots: &Roots) -> Result<Recorded> {
         let g = crate::emit::graph_json::Read::load(&out.join("graph.json"))?;
-        // graph.json names the user's sources and confess's copies of the build tree.
-        let mut prefixes: Vec<(String, PathBuf)> = Vec::new();
-        for (p, to) in [
-            (&g.roots.generated, &roots.build),
-            (&g.roots.build, &roots.build),
-            (&g.roots.source, &roots.src),
-        ] {
-            if let Some(p) = p {
-                prefixes.push((p.clone(), to.clone()));
-            }
-        }
-        prefixes.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
-        // A word that is such a path, or a flag with such a path glued to it (`-I/src/inc`,
-        // `-Wl,-rpath,/build`, `--sysroot=/x`).
-        let unmap = |w: &str| -> String {
-            for (from, to) in &prefixes {
-                let mut at = 0;
-                while let Some(i) = w[at..].find(from.as_str()).map(|i| i + at) {
-                    let rest = &w[i + from.len()..];
-                    let starts = i == 0 || (w.starts_with('-') && !w[..i].ends_with('/'));
-                    if starts && (rest.is_empty() || rest.starts_with('/')) {
-                        return format!("{}{}{rest}", &w[..i], to.display());
-                    }
-                    at = i + from.chars().next().map_or(1, char::len_utf8);
-                }
-            }
-            w.to_string()
-        };
+        let unmap = Unmap::new(&g.roots, roots);
         let mut rec = Recorded {
             compiles: BTreeMap::new(),
             inputs: BTreeMap::new(),
             link_cwd: BTreeMap::new(),
         };
         for a in &g.actions {
-            let outputs: Vec<String> = a.outputs.iter().filter_map(|o| g.node_path(*o)).collect();
             let cwd_rel = PathBuf::from(&a.cwd.path);
             let cwd = match a.cwd.root {
                 Root::Build => roots.build.join(cwd_rel),
@@ -331,82 +348,93 @@ impl Recorded {
                 Root::System => cwd_rel,
             };
             if matches!(a.kind, ActionKind::Compile | ActionKind::Assemble) {
-                let Some(src) = a
-                    .inputs
-                    .iter()
-                    .find(|i| i.edge == EdgeKind::Source)
-                    .and_then(|i| g.node_path(i.node))
-                else {
-                    continue;
-                };
-                let src_abs = roots.path(&src);
-                let argv: Vec<String> = a.argv.iter().map(|w| unmap(w)).collect();
-                // The word that named the source, as the build spelled it.
-                let src_word = argv
-                    .iter()
-                    .skip(1)
-                    .find(|w| {
-                        !w.starts_with('-') && {
-                            let p = Path::new(w.as_str());
-                            let abs = if p.is_absolute() {
-                                p.to_path_buf()
-                            } else {
-                                cwd.join(p)
-                            };
-                            confess_shims::headers::lexical(&abs)
-                                == confess_shims::headers::lexical(&src_abs)
-                        }
-                    })
-                    .cloned()
-                    .unwrap_or_else(|| src_abs.display().to_string());
-                let include_words = include_words(&argv, &cwd);
-                let spelling = spelling(&argv, &cwd);
-                for &node in &a.outputs {
-                    rec.compiles.entry(src.clone()).or_default().push(Compile {
-                        node: u64::from(node),
-                        cwd: cwd.clone(),
-                        src_word: src_word.clone(),
-                        object: g.node_path(node),
-                        argv: argv.clone(),
-                        include_words: include_words.clone(),
-                        spelling: spelling.clone(),
-                    });
-                }
+                rec.add_compile(&g, a, &cwd, roots, &unmap);
             } else if matches!(a.kind, ActionKind::Archive | ActionKind::Link) {
-                let objs: Vec<u64> = a
-                    .inputs
-                    .iter()
-                    .map(|i| i.node)
-                    .filter(|n| {
-                        g.node(*n).is_some_and(|n| {
-                            matches!(
-                                n.kind,
-                                NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
-                            )
-                        })
-                    })
-                    .map(u64::from)
-                    .collect();
-                for o in outputs {
-                    if a.kind == ActionKind::Link {
-                        rec.link_cwd.insert(o.clone(), cwd.clone());
-                    }
-                    rec.inputs
-                        .entry(o)
-                        .or_default()
-                        .extend(objs.iter().cloned());
-                }
+                rec.add_artifact(&g, a, &cwd);
             }
         }
         Ok(rec)
     }
 
+    /// Records a compile (or assembler call) that ran in `cwd`: one per object it wrote.
+    fn add_compile(&mut self, g: &GraphIn, a: &ActionIn, cwd: &Path, roots: &Roots, unmap: &Unmap) {
+        let Some(src) = a
+            .inputs
+            .iter()
+            .find(|i| i.edge == EdgeKind::Source)
+            .and_then(|i| g.node_path(i.node))
+        else {
+            return;
+        };
+        let src_abs = roots.path(&src);
+        let argv: Vec<String> = a.argv.iter().map(|w| unmap.word(w)).collect();
+        // The word that named the source, as the build spelled it.
+        let src_word = argv
+            .iter()
+            .skip(1)
+            .find(|w| {
+                !w.starts_with('-') && {
+                    let p = Path::new(w.as_str());
+                    let abs = if p.is_absolute() {
+                        p.to_path_buf()
+                    } else {
+                        cwd.join(p)
+                    };
+                    confess_shims::headers::lexical(&abs)
+                        == confess_shims::headers::lexical(&src_abs)
+                }
+            })
+            .cloned()
+            .unwrap_or_else(|| src_abs.display().to_string());
+        let include_words = include_words(&argv, cwd);
+        let spelling = spelling(&argv, cwd);
+        for &node in &a.outputs {
+            self.compiles.entry(src.clone()).or_default().push(Compile {
+                node: u64::from(node),
+                cwd: cwd.to_path_buf(),
+                src_word: src_word.clone(),
+                object: g.node_path(node),
+                argv: argv.clone(),
+                include_words: include_words.clone(),
+                spelling: spelling.clone(),
+            });
+        }
+    }
+
+    /// Records the objects an archive or link (that ran in `cwd`) was made from.
+    fn add_artifact(&mut self, g: &GraphIn, a: &ActionIn, cwd: &Path) {
+        let outputs: Vec<String> = a.outputs.iter().filter_map(|o| g.node_path(*o)).collect();
+        let objs: Vec<u64> = a
+            .inputs
+            .iter()
+            .map(|i| i.node)
+            .filter(|n| {
+                g.node(*n).is_some_and(|n| {
+                    matches!(
+                        n.kind,
+                        NodeKind::Object | NodeKind::Assembly | NodeKind::Relocatable
+                    )
+                })
+            })
+            .map(u64::from)
+            .collect();
+        for o in outputs {
+            if a.kind == ActionKind::Link {
+                self.link_cwd.insert(o.clone(), cwd.to_path_buf());
+            }
+            self.inputs
+                .entry(o)
+                .or_default()
+                .extend(objs.iter().copied());
+        }
+    }
+
     /// The compile of `src` that wrote `object`.
-    fn compile_writing(&self, src: &str, object: &Option<String>) -> Option<&Compile> {
+    fn compile_writing(&self, src: &str, object: Option<&String>) -> Option<&Compile> {
         self.compiles
             .get(src)?
             .iter()
-            .find(|c| object.is_some() && c.object == *object)
+            .find(|c| object.is_some() && c.object.as_ref() == object)
     }
 
     /// The compiles of `src` whose objects went into `artifact`, in its command-line order
@@ -495,596 +523,10 @@ fn is_link_input(p: &str) -> bool {
 const START_GROUP: &str = "-Wl,--start-group";
 const END_GROUP: &str = "-Wl,--end-group";
 
-/// Writes the build.ninja of the manifest build and says what it builds.
-pub fn ninja(
-    declared: &[Declared],
-    rec: &Recorded,
-    roots: &Roots,
-) -> Result<(String, Vec<Planned>)> {
-    use crate::engine::model as e;
-    use crate::engine::render as er;
-    let by_label: BTreeMap<&str, &Declared> =
-        declared.iter().map(|d| (d.label.as_str(), d)).collect();
-    let resolve = |from: &Declared, r: &str| -> Option<&Declared> {
-        let label = if let Some(name) = r.strip_prefix(':') {
-            if from.dir == "." {
-                format!("//:{name}")
-            } else {
-                format!("//{}:{name}", from.dir)
-            }
-        } else {
-            r.to_string()
-        };
-        by_label.get(label.as_str()).copied()
-    };
-    let path = |p: &str| roots.path(p).display().to_string();
-    // Raw words name the build tree and the output directory as the manifests write them.
-    let text = |w: &str| -> String {
-        w.replace("[build]", &roots.build.display().to_string())
-            .replace("[out]", &roots.out.display().to_string())
-    };
-    let mut n = String::from(
-        "# The manifest build of `confess verify`: every target of the BUILD.dhall manifests.\n\
-         rule cc\n  command = cd $cwd && $cmd\n  description = CC $out\n\
-         rule ar\n  command = rm -f $out && ar qc $out $in && ranlib $out\n  description = AR $out\n\
-         rule link\n  command = cd $cwd && $cmd\n  description = LINK $out\n\n",
-    );
-    let mut planned = Vec::new();
-    // Objects each target contributes (object libraries' objects go to whoever uses them).
-    let mut objects_of: BTreeMap<String, Vec<Object>> = BTreeMap::new();
-    let mut cxx_of: BTreeMap<String, bool> = BTreeMap::new();
-    let mut written: BTreeSet<String> = BTreeSet::new();
-    // The objects object libraries stand for: a target that compiles one of their sources
-    // itself means another compile of it.
-    let owned: BTreeSet<&str> = declared
-        .iter()
-        .filter(|d| d.target.kind == TargetKind::ObjectLibrary)
-        .flat_map(|d| {
-            let named = d
-                .target
-                .overrides
-                .iter()
-                .filter_map(|o| o.object.as_deref());
-            std::iter::once(d.target.output.as_str()).chain(named)
-        })
-        .collect();
-    for d in declared {
-        let t = &d.target;
-        let tc = &d.engine.toolchain;
-        let e::Src::Files(files) = &d.engine.srcs else {
-            continue;
-        };
-        // Each source once; the confess form lists a source once per compile of it.
-        let mut srcs: Vec<&String> = Vec::new();
-        for f in files.iter().filter(|f| !is_link_input(f)) {
-            if !srcs.contains(&f) {
-                srcs.push(f);
-            }
-        }
-        let listed = |src: &str| match &t.srcs {
-            Src::Files(fs) => fs.iter().filter(|f| *f == src).count().max(1),
-            _ => 1,
-        };
-        let artifact = (t.kind != TargetKind::ObjectLibrary).then_some(t.output.as_str());
-        let mut objs = Vec::new();
-        let mut k = 0;
-        for src in &srcs {
-            let src = src.as_str();
-            // The compiles the manifest declares for `src`: one per override naming its
-            // object, the others with the source's override or the target's flags; each
-            // rendered where the recorded compile of that object ran.
-            let mut recorded = rec.compiles_for(src, artifact);
-            if artifact.is_some() {
-                let own: Vec<&Compile> = recorded
-                    .iter()
-                    .filter(|c| c.object.as_deref().is_none_or(|o| !owned.contains(o)))
-                    .copied()
-                    .collect();
-                if !own.is_empty() {
-                    recorded = own;
-                }
-            }
-            let mut claimed: BTreeSet<u64> = BTreeSet::new();
-            let mut jobs: Vec<(Option<&Compile>, Option<&Override>)> = Vec::new();
-            for o in t
-                .overrides
-                .iter()
-                .filter(|o| o.src == src && o.object.is_some())
-            {
-                // An object library names the compile it means among all of the source's.
-                let c = recorded
-                    .iter()
-                    .find(|c| c.object == o.object)
-                    .copied()
-                    .or_else(|| rec.compile_writing(src, &o.object));
-                claimed.extend(c.map(|c| c.node));
-                jobs.push((c, Some(o)));
-            }
-            let assembled: Vec<&Assembly> = t.assembled.iter().filter(|a| a.src == src).collect();
-            if !assembled.is_empty() {
-                let mut rest = recorded.iter().filter(|c| {
-                    !assembled
-                        .iter()
-                        .any(|a| a.object.is_some() && a.object == c.object)
-                });
-                for a in &assembled {
-                    let c = match &a.object {
-                        Some(_) => recorded.iter().find(|c| c.object == a.object).copied(),
-                        None => rest.next().copied(),
-                    };
-                    let at = k;
-                    k += 1;
-                    let synthetic = synthetic_object(&d.label, src, at);
-                    let no_words = BTreeMap::new();
-                    let (cwd, word, obj, spelled) = match c {
-                        Some(c) => (
-                            c.cwd.clone(),
-                            c.src_word.clone(),
-                            c.object.clone().unwrap_or(synthetic),
-                            &c.include_words,
-                        ),
-                        None => (roots.src.clone(), path(src), synthetic, &no_words),
-                    };
-                    objs.push(Object {
-                        src: src.to_string(),
-                        path: obj.clone(),
-                        argv: Vec::new(),
-                        recorded: c.map(|c| c.argv.clone()),
-                    });
-                    if !written.insert(obj.clone()) {
-                        continue;
-                    }
-                    let relative = !Path::new(&word).is_absolute();
-                    let apath = |p: &str| spelled_path(roots, spelled, relative, &cwd, p);
-                    let mut cmd = vec![a.assembler.program().to_string()];
-                    cmd.extend(render::asm_flags(&a.assembler, &a.flags, &apath));
-                    cmd.extend([word, "-o".into(), path(&obj)]);
-                    if let Some(o) = objs.last_mut() {
-                        o.argv = cmd.clone();
-                    }
-                    let _ = writeln!(
-                        n,
-                        "build {}: cc {}\n  cwd = {}\n  cmd = {}",
-                        ninja_escape(&path(&obj)),
-                        ninja_escape(&path(src)),
-                        shell(&[cwd.display().to_string()]),
-                        shell(&cmd).replace('$', "$$")
-                    );
-                }
-                continue;
-            }
-            let plain = t
-                .overrides
-                .iter()
-                .find(|o| o.src == src && o.object.is_none());
-            let mut rest = recorded.iter().filter(|c| !claimed.contains(&c.node));
-            while jobs.len() < listed(src) {
-                jobs.push((rest.next().copied(), plain));
-            }
-            for (c, over) in jobs {
-                let cxx = is_cxx(src);
-                let no_words = BTreeMap::new();
-                let no_spelling = BTreeMap::new();
-                let at = k;
-                let synthetic = || synthetic_object(&d.label, src, at);
-                k += 1;
-                let (cwd, word, obj, spelled, respelled) = match c {
-                    Some(c) => (
-                        c.cwd.clone(),
-                        c.src_word.clone(),
-                        c.object.clone().unwrap_or_else(synthetic),
-                        &c.include_words,
-                        &c.spelling,
-                    ),
-                    None => (
-                        roots.src.clone(),
-                        path(src),
-                        synthetic(),
-                        &no_words,
-                        &no_spelling,
-                    ),
-                };
-                objs.push(Object {
-                    src: src.to_string(),
-                    path: obj.clone(),
-                    argv: Vec::new(),
-                    recorded: c.map(|c| c.argv.clone()),
-                });
-                if !written.insert(obj.clone()) {
-                    // One compile that two targets both use: built once.
-                    continue;
-                }
-                // A build that named its source relative to where it compiled names its include
-                // directories so too, and debug information records them as named.
-                let relative = !Path::new(&word).is_absolute();
-                let cpath = |p: &str| spelled_path(roots, spelled, relative, &cwd, p);
-                let mut cmd = vec![compiler(&tc.compiler, cxx)];
-                match over {
-                    // A compile that differs from its target's: the companion's flags.
-                    Some(o) => cmd.extend(o.flags.iter().flat_map(|f| render::cflag(f, &cpath))),
-                    None => {
-                        let same = |w: &str| w.to_string();
-                        let canonical = er::Places {
-                            path: &same,
-                            text: &same,
-                        };
-                        let here = er::Places {
-                            path: &cpath,
-                            text: &text,
-                        };
-                        for f in if cxx { &tc.cxxflags } else { &tc.cflags } {
-                            match respelled.get(&er::cflag(f, &canonical)) {
-                                Some(words) => cmd.extend(words.iter().cloned()),
-                                None => cmd.extend(er::cflag(f, &here)),
-                            }
-                        }
-                    }
-                }
-                if let Some(s) = &tc.sysroot {
-                    cmd.push(format!("--sysroot={}", path(s)));
-                }
-                cmd.extend(["-c".to_string(), word, "-o".into(), path(&obj)]);
-                if let Some(o) = objs.last_mut() {
-                    o.argv = cmd.clone();
-                }
-                let _ = writeln!(
-                    n,
-                    "build {}: cc {}\n  cwd = {}\n  cmd = {}",
-                    ninja_escape(&path(&obj)),
-                    ninja_escape(&path(src)),
-                    shell(&[cwd.display().to_string()]),
-                    shell(&cmd).replace('$', "$$")
-                );
-            }
-        }
-        cxx_of.insert(d.label.clone(), srcs.iter().any(|s| is_cxx(s)));
-        objects_of.insert(d.label.clone(), objs.clone());
-        planned.push(Planned {
-            label: d.label.clone(),
-            kind: t.kind,
-            output: t.output.clone(),
-            aliases: t.aliases.clone(),
-            objects: objs,
-            unresolved: Vec::new(),
-        });
-    }
-    for (d, p) in declared.iter().zip(planned.iter_mut()) {
-        let t = &d.target;
-        let tc = &d.engine.toolchain;
-        if t.kind == TargetKind::ObjectLibrary {
-            continue;
-        }
-        let mut objs: Vec<String> = p.objects.iter().map(|o| path(&o.path)).collect();
-        if let e::Src::Files(files) = &d.engine.srcs {
-            objs.extend(files.iter().filter(|f| is_link_input(f)).map(|f| path(f)));
-        }
-        // The link's libraries, each with its place on the recorded link line: the engine form
-        // keeps deps and `-l` flags apart, its companion keeps them in command-line order (the
-        // order decides what a program needs first, DT_NEEDED, and what a static link finds).
-        let mut libs: Vec<(usize, Vec<String>)> = Vec::new();
-        let place = |e: &e::Dep| -> usize {
-            t.deps
-                .iter()
-                .position(|o| match (e, o) {
-                    (e::Dep::Local(a), Dep::Local(b))
-                    | (e::Dep::PkgConfig(a), Dep::PkgConfig(b)) => a == b,
-                    (e::Dep::External(x), Dep::Library(b) | Dep::File(b)) => x.name == *b,
-                    (e::Dep::External(x), Dep::Package(pk)) => pk.libraries.contains(&x.name),
-                    _ => false,
-                })
-                .unwrap_or(usize::MAX)
-        };
-        let lib_place = |name: &str| -> usize {
-            t.deps
-                .iter()
-                .position(|o| match o {
-                    Dep::Library(b) => b == name,
-                    Dep::Package(pk) => pk.libraries.iter().any(|l| l == name),
-                    _ => false,
-                })
-                .unwrap_or(usize::MAX)
-        };
-        let mut implicit: Vec<String> = Vec::new();
-        // C++ anywhere in what is linked makes it a C++ link (libstdc++).
-        let mut cxx = cxx_of.get(&d.label).copied().unwrap_or(false);
-        for dep in &d.engine.deps {
-            let at = place(dep);
-            match dep {
-                e::Dep::Local(r) => match resolve(d, r) {
-                    Some(u) if u.target.kind == TargetKind::ObjectLibrary => {
-                        cxx |= cxx_of.get(&u.label).copied().unwrap_or(false);
-                        objs.extend(
-                            objects_of
-                                .get(&u.label)
-                                .into_iter()
-                                .flatten()
-                                .map(|o| path(&o.path)),
-                        );
-                    }
-                    Some(u) => {
-                        cxx |= cxx_of.get(&u.label).copied().unwrap_or(false);
-                        let file = path(&u.target.output);
-                        implicit.push(file.clone());
-                        if t.kind == TargetKind::StaticLibrary {
-                            continue;
-                        }
-                        if u.target.kind == TargetKind::SharedLibrary {
-                            // As -l: the program records the library's SONAME (or its file
-                            // name), not the path it was linked from.
-                            let fp = Path::new(&file);
-                            libs.push((
-                                at,
-                                vec![
-                                    format!(
-                                        "-L{}",
-                                        fp.parent()
-                                            .map(|p| p.display().to_string())
-                                            .unwrap_or_default()
-                                    ),
-                                    format!(
-                                        "-l:{}",
-                                        fp.file_name()
-                                            .map(|n| n.to_string_lossy().into_owned())
-                                            .unwrap_or_default()
-                                    ),
-                                ],
-                            ));
-                        } else {
-                            libs.push((at, vec![file]));
-                        }
-                    }
-                    None => p
-                        .unresolved
-                        .push(format!("{r} is not a target of the manifests")),
-                },
-                // Content from outside, named by its path: linked from there when it is still
-                // the content the confession hashed.
-                e::Dep::External(x) if x.name.contains('/') => {
-                    if t.kind == TargetKind::StaticLibrary {
-                        continue;
-                    }
-                    let file = roots.path(&x.name);
-                    match crate::engine::content_hash(&file) {
-                        Ok(h) if h == x.hash => libs.push((at, vec![file.display().to_string()])),
-                        Ok(h) => p.unresolved.push(format!(
-                            "{} has changed since the confession ({h}, not {})",
-                            x.name, x.hash
-                        )),
-                        Err(err) => p
-                            .unresolved
-                            .push(format!("{} cannot be read: {err}", x.name)),
-                    }
-                }
-                e::Dep::PkgConfig(m) if t.kind != TargetKind::StaticLibrary => {
-                    match pkg_config_libs(m) {
-                        Some(words) => libs.push((at, words)),
-                        None => p
-                            .unresolved
-                            .push(format!("pkg-config knows no module {m} here")),
-                    }
-                }
-                _ => {}
-            }
-        }
-        {
-            let here = er::Places {
-                path: &path,
-                text: &text,
-            };
-            for f in &tc.ldflags {
-                if let e::LDFlag::Lib(name) = f {
-                    libs.push((lib_place(name), er::ldflag(f, &here)));
-                }
-            }
-        }
-        libs.sort_by_key(|(at, _)| *at);
-        // The manifest's link line, when it has one: objects, deps and position-dependent
-        // options in the recorded order, repetitions kept. Otherwise the order above.
-        let line: Option<Vec<String>> = (!t.link.is_empty()).then(|| {
-            let mut line = Vec::new();
-            let mut used = vec![false; p.objects.len()];
-            let named: BTreeSet<&str> = t
-                .link
-                .iter()
-                .filter_map(|i| match i {
-                    LinkItem::Object(o) => Some(o.as_str()),
-                    _ => None,
-                })
-                .collect();
-            let mut placed: BTreeSet<usize> = BTreeSet::new();
-            // The project's files a link takes as they are (the engine form lists them among
-            // its sources): placed where the line names them.
-            let as_is: Vec<&String> = match &d.engine.srcs {
-                e::Src::Files(files) => files.iter().filter(|f| is_link_input(f)).collect(),
-                _ => Vec::new(),
-            };
-            let mut placed_files: BTreeSet<&str> = BTreeSet::new();
-            for item in &t.link {
-                match item {
-                    LinkItem::Source(src) => {
-                        let k = (0..p.objects.len())
-                            .find(|k| {
-                                !used[*k]
-                                    && p.objects[*k].src == *src
-                                    && !named.contains(p.objects[*k].path.as_str())
-                            })
-                            .or_else(|| {
-                                (0..p.objects.len())
-                                    .find(|k| !used[*k] && p.objects[*k].src == *src)
-                            });
-                        if let Some(k) = k {
-                            used[k] = true;
-                            line.push(path(&p.objects[k].path));
-                        }
-                    }
-                    LinkItem::Object(o) => {
-                        match (0..p.objects.len()).find(|k| !used[*k] && p.objects[*k].path == *o) {
-                            Some(k) => {
-                                used[k] = true;
-                                line.push(path(o));
-                            }
-                            None => line.push(path(o)),
-                        }
-                    }
-                    LinkItem::Dep(dep) => {
-                        let Some(i) = t.deps.iter().position(|x| x == dep) else {
-                            continue;
-                        };
-                        placed.insert(i);
-                        if let Dep::File(f) = dep {
-                            if as_is.contains(&f) {
-                                // A prebuilt object is an archive's member, as it is a link's
-                                // input.
-                                placed_files.insert(f.as_str());
-                                line.push(path(f));
-                                continue;
-                            }
-                        }
-                        if let Dep::Local(r) = dep {
-                            if let Some(u) =
-                                resolve(d, r).filter(|u| u.target.kind == TargetKind::ObjectLibrary)
-                            {
-                                line.extend(
-                                    objects_of
-                                        .get(&u.label)
-                                        .into_iter()
-                                        .flatten()
-                                        .map(|o| path(&o.path)),
-                                );
-                                continue;
-                            }
-                        }
-                        if t.kind != TargetKind::StaticLibrary {
-                            line.extend(
-                                libs.iter()
-                                    .filter(|(at, _)| *at == i)
-                                    .flat_map(|(_, w)| w.iter().cloned()),
-                            );
-                        }
-                    }
-                    LinkItem::Option(o) if t.kind != TargetKind::StaticLibrary => {
-                        line.push(format!("-Wl,{}", o.word()))
-                    }
-                    LinkItem::Option(_) => {}
-                }
-            }
-            // What the line does not place still goes to the link, after it.
-            for (k, o) in p.objects.iter().enumerate() {
-                if !used[k] {
-                    line.push(path(&o.path));
-                }
-            }
-            line.extend(
-                as_is
-                    .iter()
-                    .filter(|f| !placed_files.contains(f.as_str()))
-                    .map(|f| path(f)),
-            );
-            if t.kind != TargetKind::StaticLibrary {
-                line.extend(
-                    libs.iter()
-                        .filter(|(at, _)| !placed.contains(at))
-                        .flat_map(|(_, w)| w.iter().cloned()),
-                );
-            }
-            line
-        });
-        let out = path(&t.output);
-        match t.kind {
-            TargetKind::StaticLibrary => {
-                let members = line.as_ref().unwrap_or(&objs);
-                let _ = writeln!(
-                    n,
-                    "build {}: ar {}",
-                    ninja_escape(&out),
-                    members
-                        .iter()
-                        .map(|o| ninja_escape(o))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                );
-            }
-            _ => {
-                let here = er::Places {
-                    path: &path,
-                    text: &text,
-                };
-                // The link's options come first, then the objects, then its libraries (deps and
-                // `-l` flags, in the link's order, in the group brackets if it had them).
-                // With a link line, the options it places are not repeated in front.
-                let placed = |f: &e::LDFlag| {
-                    line.is_some() && {
-                        let words = er::ldflag(f, &here);
-                        !words.is_empty()
-                            && words.iter().all(|w| {
-                                w.strip_prefix("-Wl,").is_some_and(|v| {
-                                    v.split(',').all(|x| LinkOption::of_word(x).is_some())
-                                })
-                            })
-                    }
-                };
-                let is_library = |f: &&e::LDFlag| match f {
-                    e::LDFlag::Lib(_) => true,
-                    e::LDFlag::Raw(r) => r == START_GROUP || r == END_GROUP || placed(f),
-                    f => placed(f),
-                };
-                let mut cmd = vec![compiler(&tc.compiler, cxx)];
-                if t.kind == TargetKind::SharedLibrary && !tc.ldflags.contains(&e::LDFlag::Shared) {
-                    cmd.push("-shared".into());
-                }
-                cmd.extend(
-                    tc.ldflags
-                        .iter()
-                        .filter(|f| !is_library(f))
-                        .flat_map(|f| er::ldflag(f, &here)),
-                );
-                if let Some(s) = &tc.sysroot {
-                    cmd.push(format!("--sysroot={}", path(s)));
-                }
-                cmd.extend(["-o".to_string(), out.clone()]);
-                match line {
-                    Some(line) => cmd.extend(line),
-                    None => {
-                        cmd.extend(objs.iter().cloned());
-                        // The group brackets stand around the libraries, as the link had them.
-                        let group = tc.ldflags.contains(&e::LDFlag::Raw(START_GROUP.into()));
-                        if group {
-                            cmd.push(START_GROUP.into());
-                        }
-                        cmd.extend(libs.into_iter().flat_map(|(_, w)| w));
-                        if group {
-                            cmd.push(END_GROUP.into());
-                        }
-                    }
-                }
-                let implicit: Vec<String> = implicit.iter().map(|o| ninja_escape(o)).collect();
-                // Where the real link ran: relative words in its flags are relative to it.
-                let cwd = rec.link_cwd.get(&t.output).unwrap_or(&roots.build);
-                let _ = writeln!(
-                    n,
-                    "build {}: link {}{}\n  cwd = {}\n  cmd = {}",
-                    ninja_escape(&out),
-                    objs.iter()
-                        .map(|o| ninja_escape(o))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    if implicit.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" | {}", implicit.join(" "))
-                    },
-                    shell(&[cwd.display().to_string()]),
-                    shell(&cmd).replace('$', "$$")
-                );
-            }
-        }
-    }
-    Ok((n, planned))
-}
-
 /// The words of a compile call that decide what it compiles to, in order: every flag but
 /// those that say where outputs go, where the driver stops, or what the link takes (a
 /// compile-and-link call's `-shared` and libraries); the driver, inputs and `-o` left out.
+#[must_use]
 pub fn compile_words(argv: &[String]) -> Vec<String> {
     use confess_shims::args::ArgKind;
     let Some((a0, rest)) = argv.split_first() else {

@@ -5,6 +5,8 @@ use crate::drivers::Driver;
 use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::scratch::Scratch;
+use std::fmt::Write as _;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Stdio;
 
@@ -38,7 +40,6 @@ pub fn build(
             .open(log)
             .map_err(|e| Error::io("writing", log, e))?;
         let err = out.try_clone().map_err(|e| Error::io("writing", log, e))?;
-        use std::os::unix::process::CommandExt;
         let args: Vec<std::ffi::OsString> = step.args.iter().map(Into::into).collect();
         if seal.is_sealed() {
             let path = step.env.iter().rev().find(|(k, _)| k == "PATH");
@@ -71,7 +72,7 @@ pub fn build(
                 log.display()
             );
             for l in tail.into_iter().rev() {
-                detail.push_str(&format!("    {l}\n"));
+                let _ = writeln!(detail, "    {l}");
             }
             return Err(Error::BuildFailed {
                 command: format!("{} {}", step.program, step.args.join(" ")),

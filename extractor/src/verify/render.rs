@@ -2,7 +2,10 @@
 //! inverse of `targets::flags` for every typed alternative; `Raw` words pass through as they
 //! were recorded.
 
-use crate::targets::model::*;
+use crate::targets::model::{
+    AsmFlag, Assembler, CFlag, Define, Feature, LDFlag, Lto, OptLevel, Param, StackProtector, Std,
+    SymbolVisibility,
+};
 
 /// The words of one compile flag. `path` turns a manifest path into one the compiler can open.
 pub fn cflag(f: &CFlag, path: &dyn Fn(&str) -> String) -> Vec<String> {
@@ -232,7 +235,7 @@ mod tests {
             "-msse2",
         ];
         let w: Vec<String> = std::iter::once("-c".to_string())
-            .chain(words.iter().map(|s| s.to_string()))
+            .chain(words.iter().map(ToString::to_string))
             .chain(["a.c".to_string()])
             .collect();
         let id = |p: &str| p.to_string();
