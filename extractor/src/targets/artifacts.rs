@@ -182,7 +182,7 @@ fn draft(g: &Graph, paths: &Paths, names: &Names, loc: &Loc, last: NodeId, gone:
     let mut output = paths.loc(loc);
     // The build system may name a symbolic link to the artifact (CMake names a versioned
     // shared library by its namelink, `libx.so`).
-    let named = names.for_output(&output).cloned().or_else(|| {
+    let given = names.for_output(&output).cloned().or_else(|| {
         g.node(last)
             .aliases
             .iter()
@@ -206,6 +206,6 @@ fn draft(g: &Graph, paths: &Paths, names: &Names, loc: &Loc, last: NodeId, gone:
     }
     let mut d = Draft::new(kind, output);
     d.aliases = aliases;
-    d.named = named;
+    d.named = given;
     d
 }

@@ -72,15 +72,14 @@ fn external_dep(g: &Graph, n: NodeId, deps: &mut Vec<Dep>) {
                 Dep::Package(q) if q.name == pk.name => Some(q),
                 _ => None,
             });
-            let q = match same {
-                Some(q) => q,
-                None => {
-                    deps.push(Dep::Package(pk));
-                    match deps.last_mut() {
-                        Some(Dep::Package(q)) => q,
-                        _ => return,
-                    }
-                }
+            let q = if let Some(q) = same {
+                q
+            } else {
+                deps.push(Dep::Package(pk));
+                let Some(Dep::Package(q)) = deps.last_mut() else {
+                    return;
+                };
+                q
             };
             if !name.is_empty() && !q.libraries.contains(&name) {
                 q.libraries.push(name);

@@ -119,6 +119,7 @@ pub const SCHEMA: &str = "confess-targets/3";
 impl Confessed {
     /// The refs to local targets (deps and link lines) that name no target of the packages,
     /// each with the target that holds it: none, in any confession confess writes.
+    #[must_use]
     pub fn dangling_labels(&self) -> Vec<String> {
         let known: BTreeSet<(&str, &str)> = self
             .packages
@@ -165,6 +166,7 @@ impl Confessed {
 }
 
 /// A ref to a target as the engine writes it: `:name` inside a package, `//dir:name` across.
+#[must_use]
 pub fn target_ref(from_dir: &str, dir: &str, name: &str) -> String {
     if from_dir == dir {
         format!(":{name}")
@@ -183,6 +185,7 @@ pub struct Paths<'a> {
 }
 
 impl Paths<'_> {
+    #[must_use]
     pub fn loc(&self, loc: &Loc) -> String {
         match loc.root {
             Root::Source if loc.path.is_empty() => ".".into(),
@@ -203,6 +206,7 @@ impl Paths<'_> {
 
     /// A word of a recorded command: scratch paths mapped out, and confess's output directory
     /// written `[out]`, so that manifests do not depend on where they were written.
+    #[must_use]
     pub fn text(&self, g: &Graph, w: &str) -> String {
         let mapped = self.map.map_word(w, &g.generated);
         // What map_word leaves of the scratch directory (inside a list such as an rpath).
@@ -214,6 +218,7 @@ impl Paths<'_> {
     }
 
     /// A path a command named, relative to the directory it ran in.
+    #[must_use]
     pub fn word(&self, cwd: &Path, p: &str) -> String {
         let p = confess_shims::raw::path(p);
         let abs = if p.is_absolute() {

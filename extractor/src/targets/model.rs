@@ -341,6 +341,7 @@ pub enum TargetKind {
 }
 
 impl TargetKind {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             TargetKind::Executable => "executable",
@@ -371,6 +372,7 @@ pub enum Assembler {
 
 impl Assembler {
     /// The program's name: what the build called.
+    #[must_use]
     pub fn program(&self) -> &'static str {
         match self {
             Assembler::Nasm(_) => "nasm",
@@ -486,6 +488,7 @@ pub enum LinkOption {
 
 impl LinkOption {
     /// The linker's word for the option.
+    #[must_use]
     pub fn word(self) -> &'static str {
         match self {
             LinkOption::StartGroup => "--start-group",
@@ -500,6 +503,7 @@ impl LinkOption {
     }
 
     /// The option a linker word spells, if it is one of these.
+    #[must_use]
     pub fn of_word(w: &str) -> Option<LinkOption> {
         Some(match w {
             "--start-group" | "-(" => LinkOption::StartGroup,

@@ -12,22 +12,21 @@ use std::collections::BTreeSet;
 /// Settles the package and name of every draft.
 pub(super) fn name_targets(drafts: &mut [Draft], units: &[Vec<Unit>], map: &PathMap) {
     for (d, us) in drafts.iter_mut().zip(units) {
-        let (dir, name) = match &d.named {
-            Some(n) => (n.dir.clone(), n.name.clone()),
-            None => {
-                let dir = package_dir(map, &d.output, us.first().map(|u| u.src.as_str()));
-                let name = if d.kind == TargetKind::ObjectLibrary {
-                    let stem = us
-                        .first()
-                        .map(|u| u.src.rsplit('/').next().unwrap_or(&u.src).to_string())
-                        .unwrap_or_default();
-                    let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(s, _)| s);
-                    format!("{stem}_objects")
-                } else {
-                    name_from_output(&d.output, d.kind)
-                };
-                (dir, name)
-            }
+        let (dir, name) = if let Some(n) = &d.named {
+            (n.dir.clone(), n.name.clone())
+        } else {
+            let dir = package_dir(map, &d.output, us.first().map(|u| u.src.as_str()));
+            let name = if d.kind == TargetKind::ObjectLibrary {
+                let stem = us
+                    .first()
+                    .map(|u| u.src.rsplit('/').next().unwrap_or(&u.src).to_string())
+                    .unwrap_or_default();
+                let stem = stem.rsplit_once('.').map_or(stem.as_str(), |(s, _)| s);
+                format!("{stem}_objects")
+            } else {
+                name_from_output(&d.output, d.kind)
+            };
+            (dir, name)
         };
         d.dir = dir;
         d.name = name;

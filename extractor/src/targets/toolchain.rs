@@ -72,6 +72,7 @@ fn ask_assembler(tree: &crate::tree::Tree, program: &str, tool: &str) -> Assembl
 }
 
 /// The manifest's assembler for a tool, with no version.
+#[must_use]
 pub fn assembler_of(tool: confess_shims::asm::Assembler) -> Assembler {
     let v = Version {
         version: String::new(),
@@ -127,8 +128,7 @@ fn ask_compiler(tree: &crate::tree::Tree, tool: &str) -> Facts {
     let machine = run("-dumpmachine");
     let name = Path::new(tool)
         .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| tool.to_string());
+        .map_or_else(|| tool.to_string(), |n| n.to_string_lossy().into_owned());
     let compiler = if banner.contains("clang") {
         // clang's -dumpversion is the compatibility version; the banner has the real one.
         let v = banner
@@ -155,12 +155,13 @@ fn ask_compiler(tree: &crate::tree::Tree, tool: &str) -> Facts {
     }
 }
 
+#[must_use]
 pub fn parse_triple(s: &str) -> Triple {
     let parts: Vec<&str> = s.split('-').collect();
     let (arch, vendor, os, abi) = match parts.as_slice() {
-        [a, o, b] => (*a, "unknown", *o, *b),
-        [a, v, o, b] => (*a, *v, *o, *b),
-        [a] if !a.is_empty() => (*a, "unknown", "none", "none"),
+        [arch, os, abi] => (*arch, "unknown", *os, *abi),
+        [arch, vendor, os, abi] => (*arch, *vendor, *os, *abi),
+        [arch] if !arch.is_empty() => (*arch, "unknown", "none", "none"),
         _ => ("", "unknown", "none", "none"),
     };
     Triple {
@@ -172,13 +173,13 @@ pub fn parse_triple(s: &str) -> Triple {
             "riscv64" => Arch::riscv64,
             "powerpc64le" => Arch::powerpc64le,
             "s390x" => Arch::s390x,
-            a => Arch::Other(a.to_string()),
+            other => Arch::Other(other.to_string()),
         },
         vendor: match vendor {
             "unknown" => Vendor::unknown,
             "pc" => Vendor::pc,
             "apple" => Vendor::apple,
-            v => Vendor::Other(v.to_string()),
+            other => Vendor::Other(other.to_string()),
         },
         os: match os {
             "linux" => OS::linux,
@@ -186,7 +187,7 @@ pub fn parse_triple(s: &str) -> Triple {
             "windows" | "mingw32" => OS::windows,
             "freebsd" => OS::freebsd,
             "none" | "elf" => OS::none,
-            o => OS::Other(o.to_string()),
+            other => OS::Other(other.to_string()),
         },
         abi: match abi {
             "gnu" => ABI::gnu,
@@ -195,7 +196,7 @@ pub fn parse_triple(s: &str) -> Triple {
             "android" => ABI::android,
             "msvc" => ABI::msvc,
             "none" => ABI::none,
-            b => ABI::Other(b.to_string()),
+            other => ABI::Other(other.to_string()),
         },
         cpu: Cpu::generic,
         gpu: Gpu::NoGPU,

@@ -9,6 +9,7 @@ use super::{
 /// Targets that use every alternative of every union of the engine's types: what the tests
 /// render, type-check against the declaration and read back, so that the declaration, the
 /// renderer and these types cannot drift apart on an alternative no fixture happens to use.
+#[must_use]
 pub fn every_alternative() -> Vec<Target> {
     let s = |x: &str| x.to_string();
     let cflags = every_cflag();

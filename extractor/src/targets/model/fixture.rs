@@ -12,6 +12,7 @@ use super::{
 /// A package whose targets use every alternative of every union of the schema: what the tests
 /// render, type-check and read back, so that the schema, the renderer and this model cannot
 /// drift apart on an alternative no fixture happens to use.
+#[must_use]
 pub fn every_alternative() -> Package {
     let cflags = every_cflag();
     let ldflags = every_ldflag();

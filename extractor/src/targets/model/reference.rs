@@ -22,7 +22,12 @@ fn every_alternative_of_the_schema_type_checks() {
         engine: vec![e],
         ..Default::default()
     };
-    crate::emit::dhall::write_all(tmp.path(), &c, &Default::default()).expect("write");
+    crate::emit::dhall::write_all(
+        tmp.path(),
+        &c,
+        &crate::emit::engine_dhall::EngineRoot::default(),
+    )
+    .expect("write");
     // The same checks as on a confession (no compile commands: no header check).
     let back = check(tmp.path());
     assert_eq!(back.packages, c.packages);
@@ -183,8 +188,7 @@ fn check_files(dir: &Path, written: &Confessed) {
             let depth = f
                 .parent()
                 .and_then(|p| p.strip_prefix(dir).ok())
-                .map(|p| p.components().count())
-                .unwrap_or(0);
+                .map_or(0, |p| p.components().count());
             let engine = format!("{}engine/Build.dhall", "../".repeat(depth));
             let engine = if depth == 0 {
                 format!("./{engine}")
