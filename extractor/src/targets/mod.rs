@@ -1,7 +1,6 @@
 //! Targets: the graph grouped into what a build engine builds (executables, static and shared
 //! libraries, object libraries), each with its sources, headers, typed flags, dependencies and
 //! toolchain. This is what the BUILD.dhall manifests hold (`emit::dhall`).
-
 //!
 //! `build` runs the stages in order: `artifacts` (what each action made, one draft per final
 //! artifact), `grouping` (the inputs of each, object libraries), `units` (the compiles of

@@ -16,6 +16,7 @@ pub(super) struct Toolchains<'a> {
 }
 
 impl<'a> Toolchains<'a> {
+    /// No tool asked yet; tools run in `tree`.
     pub fn new(tree: &'a crate::tree::Tree) -> Self {
         Toolchains {
             tree,
