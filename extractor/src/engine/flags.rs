@@ -4,7 +4,7 @@
 //! written as the manifests write them), in command-line order. Plumbing (`-c`, `-o`, depfile
 //! flags) is the engine's business and is not a flag of the target; link inputs are deps.
 
-use super::model::*;
+use super::model::{CFlag, CStd, CxxStd, DebugLevel, Define, LDFlag, LTOMode, OptLevel, Sanitizer};
 use crate::targets::flags::plumbing;
 use confess_shims::args::{Arg, ArgKind, Command};
 use confess_shims::flags::Meaning;
@@ -46,6 +46,7 @@ impl Words<'_> {
 }
 
 /// The engine's compile flags of a parsed compile call, each with its words.
+#[must_use]
 pub fn cflags(cmd: &Command, w: &Words) -> Vec<Spelled<CFlag>> {
     let mut out = Vec::new();
     for a in &cmd.args {
@@ -68,22 +69,22 @@ pub fn cflags(cmd: &Command, w: &Words) -> Vec<Spelled<CFlag>> {
 /// The engine's typed form of one compile argument, when the engine has one that means
 /// exactly what the argument means.
 fn cflag(m: Meaning, a: &Arg, w: &Words) -> Option<CFlag> {
-    let w0 = a.words.first().map(String::as_str).unwrap_or("");
-    let v = a.value.as_deref().unwrap_or("");
+    let w0 = a.words.first().map_or("", String::as_str);
+    let value = a.value.as_deref().unwrap_or("");
     Some(match m {
-        Meaning::Include => CFlag::Include((w.path)(v)),
-        Meaning::ISystem if w0.starts_with("-isystem") => CFlag::System((w.path)(v)),
-        Meaning::Define => CFlag::Define(match v.split_once('=') {
-            Some((n, val)) => Define {
-                name: n.into(),
+        Meaning::Include => CFlag::Include((w.path)(value)),
+        Meaning::ISystem if w0.starts_with("-isystem") => CFlag::System((w.path)(value)),
+        Meaning::Define => CFlag::Define(match value.split_once('=') {
+            Some((name, val)) => Define {
+                name: name.into(),
                 value: Some(val.into()),
             },
             None => Define {
-                name: v.into(),
+                name: value.into(),
                 value: None,
             },
         }),
-        Meaning::Undef => CFlag::Undef(v.into()),
+        Meaning::Undef => CFlag::Undef(value.into()),
         Meaning::Optimize => CFlag::Opt(match w0 {
             "-O0" => OptLevel::O0,
             "-O" | "-O1" => OptLevel::O1,
@@ -221,8 +222,8 @@ pub fn ldflags(cmd: &Command, w: &Words, external: &dyn Fn(&str) -> bool) -> Vec
     while k < cmd.args.len() {
         let a = &cmd.args[k];
         k += 1;
-        let w0 = a.words.first().map(String::as_str).unwrap_or("");
-        let v = a.value.as_deref().unwrap_or("");
+        let w0 = a.words.first().map_or("", String::as_str);
+        let value = a.value.as_deref().unwrap_or("");
         let m = match &a.kind {
             ArgKind::Input => continue,
             ArgKind::Unknown => {
@@ -233,9 +234,9 @@ pub fn ldflags(cmd: &Command, w: &Words, external: &dyn Fn(&str) -> bool) -> Vec
             ArgKind::Flag(m) => *m,
         };
         let typed = match m {
-            Meaning::Lib if external(v) => Some(LDFlag::Lib(v.into())),
+            Meaning::Lib if external(value) => Some(LDFlag::Lib(value.into())),
             Meaning::Lib => continue,
-            Meaning::LibPath => Some(LDFlag::LibPath((w.path)(v))),
+            Meaning::LibPath => Some(LDFlag::LibPath((w.path)(value))),
             Meaning::Shared if w0 == "-shared" => Some(LDFlag::Shared),
             Meaning::Static if w0 == "-static" => Some(LDFlag::Static),
             Meaning::Pie if w0 == "-pie" => Some(LDFlag::Pie),
@@ -245,36 +246,36 @@ pub fn ldflags(cmd: &Command, w: &Words, external: &dyn Fn(&str) -> bool) -> Vec
             Meaning::LinkMisc if w0 == "-s" => Some(LDFlag::Strip),
             Meaning::LinkerArg | Meaning::Xlinker => {
                 let parts: Vec<&str> = if m == Meaning::LinkerArg {
-                    v.split(',').collect()
+                    value.split(',').collect()
                 } else {
-                    vec![v]
+                    vec![value]
                 };
                 match parts.as_slice() {
-                    [o] if takes_value(o) => {
+                    [opt] if takes_value(opt) => {
                         // The value in the next argument of the same kind (libtool writes
                         // `-Wl,-version-script -Wl,FILE`).
-                        let next = cmd.args.get(k).filter(|n| n.kind == a.kind);
-                        let nv = next.and_then(|n| n.value.as_deref());
+                        let next = cmd.args.get(k).filter(|arg| arg.kind == a.kind);
+                        let nv = next.and_then(|arg| arg.value.as_deref());
                         match nv
                             .filter(|nv| m == Meaning::Xlinker || !nv.contains(','))
-                            .and_then(|nv| linker_option(o, Some(nv), w))
+                            .and_then(|nv| linker_option(opt, Some(nv), w))
                         {
-                            Some(f) => {
+                            Some(flag) => {
                                 k += 1;
-                                Some(f)
+                                Some(flag)
                             }
                             None => None,
                         }
                     }
-                    [o] => linker_option(o, None, w),
-                    [o, val] if takes_value(o) => linker_option(o, Some(val), w),
+                    [opt] => linker_option(opt, None, w),
+                    [opt, val] if takes_value(opt) => linker_option(opt, Some(val), w),
                     _ => None,
                 }
             }
             _ => None,
         };
         match typed {
-            Some(f) => out.push(f),
+            Some(flag) => out.push(flag),
             None => out.extend(w.raw_l(a)),
         }
     }
@@ -286,7 +287,7 @@ mod tests {
     use super::*;
 
     fn parse(words: &[&str]) -> Command {
-        let w: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+        let w: Vec<String> = words.iter().map(ToString::to_string).collect();
         confess_shims::args::parse(&w, false, std::path::Path::new("/p")).expect("parses")
     }
 

@@ -68,7 +68,7 @@ impl std::fmt::Display for Lacks {
 /// default (`generic`; `-march` and `-mtune` stay flags of the targets that give them) and
 /// there is no GPU.
 pub fn triple(machine: &str) -> Result<model::Triple, Lacks> {
-    use model::*;
+    use model::{Arch, Cpu, Gpu, Triple, Vendor, ABI, OS};
     let lacks = |part: &str, value: &str| Lacks {
         part: part.into(),
         value: value.into(),
@@ -166,6 +166,7 @@ pub fn map_dirs(v: &str, path: &dyn Fn(&str) -> String) -> String {
 }
 
 /// The engine's requirements: a pure build is the empty list.
+#[must_use]
 pub fn requires(r: &[own::Resource]) -> Vec<model::Resource> {
     r.iter()
         .filter_map(|x| match x {
@@ -296,6 +297,7 @@ pub struct Package {
 /// word (`-f`, `-W`, `-std=`, `-Wl,`), so a reader sees what the engine's vocabulary lacks. On a
 /// link line (`link`), a compiler option the driver passes on (`-O2`, `-g`, `-fPIC`) is one
 /// kind: the engine's LDFlag has no compiler options.
+#[must_use]
 pub fn raw_kind(word: &str, link: bool) -> String {
     if link && !word.starts_with("-Wl,") && !word.starts_with("-Xlinker") && word.starts_with('-') {
         return "compiler option on a link line".to_string();

@@ -3,7 +3,7 @@
 //! (a manifest path to one the compiler can open) and `Raw` words through `text` (the
 //! manifests' `[build]` and `[out]` marks back to directories).
 
-use super::model::*;
+use super::model::{CFlag, CStd, CxxStd, DebugLevel, Define, LDFlag, LTOMode, OptLevel, Sanitizer};
 
 /// Where paths and words of the manifests are found on this machine.
 pub struct Places<'a> {
@@ -11,6 +11,7 @@ pub struct Places<'a> {
     pub text: &'a dyn Fn(&str) -> String,
 }
 
+#[must_use]
 pub fn cflag(f: &CFlag, p: &Places) -> Vec<String> {
     let one = |s: &str| vec![s.to_string()];
     match f {
@@ -84,6 +85,7 @@ pub fn cflag(f: &CFlag, p: &Places) -> Vec<String> {
     }
 }
 
+#[must_use]
 pub fn ldflag(f: &LDFlag, p: &Places) -> Vec<String> {
     let one = |s: &str| vec![s.to_string()];
     let list = |v: &str| super::map_dirs(v, p.path);

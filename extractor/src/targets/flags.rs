@@ -2,7 +2,9 @@
 //! this says which typed alternative stands for it. Words with no typed alternative become
 //! `Raw`, which report.md counts and lists.
 
-use super::model::*;
+use super::model::{
+    CFlag, Define, Feature, LDFlag, Lto, OptLevel, Param, StackProtector, Std, SymbolVisibility,
+};
 use confess_shims::args::{ArgKind, Command};
 use confess_shims::flags::Meaning;
 
@@ -47,7 +49,7 @@ pub fn cflag(
     value: Option<&str>,
     path: &dyn Fn(&str) -> String,
 ) -> CFlag {
-    let w0 = words.first().map(String::as_str).unwrap_or("");
+    let w0 = words.first().map_or("", String::as_str);
     let v = value.unwrap_or("");
     match m {
         Meaning::Include => CFlag::Include(path(v)),
@@ -77,10 +79,9 @@ pub fn cflag(
             _ => raw(words),
         },
         Meaning::Debug => match w0 {
-            "-g" => CFlag::Debug(2),
             "-g0" => CFlag::Debug(0),
             "-g1" => CFlag::Debug(1),
-            "-g2" => CFlag::Debug(2),
+            "-g" | "-g2" => CFlag::Debug(2),
             "-g3" => CFlag::Debug(3),
             w if w.starts_with("-g") && w.len() > 2 => CFlag::DebugFormat(w[2..].to_string()),
             _ => raw(words),
@@ -183,8 +184,7 @@ fn feature(w: &str) -> Option<CFlag> {
         "PIE" => CFlag::PIE,
         "pie" => CFlag::SmallPIE,
         "no-PIC" | "no-pic" | "no-PIE" | "no-pie" => CFlag::NoPIC,
-        "lto" => CFlag::LTO(Lto::Full),
-        "lto=full" => CFlag::LTO(Lto::Full),
+        "lto" | "lto=full" => CFlag::LTO(Lto::Full),
         "lto=thin" => CFlag::LTO(Lto::Thin),
         "lto=auto" | "lto=jobserver" => CFlag::LTO(Lto::Auto),
         "no-lto" => CFlag::NoLTO,
@@ -231,7 +231,7 @@ pub fn ldflags(cmd: &Command, path: &dyn Fn(&str) -> String) -> Vec<LDFlag> {
     let mut out = Vec::new();
     let mut it = cmd.args.iter().peekable();
     while let Some(a) = it.next() {
-        let w0 = a.words.first().map(String::as_str).unwrap_or("");
+        let w0 = a.words.first().map_or("", String::as_str);
         let v = a.value.as_deref().unwrap_or("");
         match &a.kind {
             ArgKind::Input => {}
@@ -425,7 +425,7 @@ mod tests {
     use super::*;
 
     fn parse(words: &[&str]) -> Command {
-        let w: Vec<String> = words.iter().map(|s| s.to_string()).collect();
+        let w: Vec<String> = words.iter().map(ToString::to_string).collect();
         confess_shims::args::parse(&w, false, std::path::Path::new("/nonexistent")).expect("parse")
     }
 

@@ -28,11 +28,13 @@ pub struct Names {
 }
 
 impl Names {
+    #[must_use]
     pub fn for_output(&self, output: &str) -> Option<&Named> {
         self.by_output.get(output)
     }
 
     /// The object library an object belongs to, by where it was written.
+    #[must_use]
     pub fn object_library(&self, object: &str) -> Option<&Named> {
         self.object_dirs
             .iter()
@@ -90,7 +92,7 @@ pub fn cmake(reply: &Path) -> Names {
         let kind = match t["type"].as_str() {
             Some("EXECUTABLE") => TargetKind::Executable,
             Some("STATIC_LIBRARY") => TargetKind::StaticLibrary,
-            Some("SHARED_LIBRARY") | Some("MODULE_LIBRARY") => TargetKind::SharedLibrary,
+            Some("SHARED_LIBRARY" | "MODULE_LIBRARY") => TargetKind::SharedLibrary,
             Some("OBJECT_LIBRARY") => TargetKind::ObjectLibrary,
             _ => continue,
         };
@@ -99,7 +101,7 @@ pub fn cmake(reply: &Path) -> Names {
             Some("") | None => ".".to_string(),
             Some(d) => d.to_string(),
         };
-        let named = Named {
+        let entry = Named {
             name,
             dir,
             origin: origin(&t, &src),
@@ -108,11 +110,11 @@ pub fn cmake(reply: &Path) -> Names {
         if kind == TargetKind::ObjectLibrary {
             let bdir = t["paths"]["build"].as_str().unwrap_or(".");
             let prefix = if bdir == "." {
-                format!("[build]/CMakeFiles/{}.dir/", named.name)
+                format!("[build]/CMakeFiles/{}.dir/", entry.name)
             } else {
-                format!("[build]/{bdir}/CMakeFiles/{}.dir/", named.name)
+                format!("[build]/{bdir}/CMakeFiles/{}.dir/", entry.name)
             };
-            names.object_dirs.insert(prefix, named);
+            names.object_dirs.insert(prefix, entry);
             continue;
         }
         for a in t["artifacts"].as_array().into_iter().flatten() {
@@ -121,14 +123,13 @@ pub fn cmake(reply: &Path) -> Names {
             };
             let rel = p
                 .strip_prefix(&format!("{build}/"))
-                .map(str::to_string)
-                .unwrap_or_else(|| p.to_string());
+                .map_or_else(|| p.to_string(), str::to_string);
             if Path::new(&rel).is_absolute() {
                 continue;
             }
             names
                 .by_output
-                .insert(format!("[build]/{rel}"), named.clone());
+                .insert(format!("[build]/{rel}"), entry.clone());
         }
     }
     names
@@ -136,10 +137,10 @@ pub fn cmake(reply: &Path) -> Names {
 
 /// The file and line of the command that defined the target (add_library, add_executable).
 fn origin(t: &Value, src: &str) -> Option<Origin> {
-    let bt = t["backtrace"].as_u64()? as usize;
+    let bt = usize::try_from(t["backtrace"].as_u64()?).ok()?;
     let g = &t["backtraceGraph"];
     let node = &g["nodes"][bt];
-    let file = g["files"][node["file"].as_u64()? as usize].as_str()?;
+    let file = g["files"][usize::try_from(node["file"].as_u64()?).ok()?].as_str()?;
     let file = file
         .strip_prefix(&format!("{src}/"))
         .unwrap_or(file)
