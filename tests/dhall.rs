@@ -623,6 +623,64 @@ fn explain_writes_flags_and_deps_as_a_command_line_does() {
     }
 }
 
+/// The library's fixtures (test code of its own, not part of the library), whose targets use
+/// every alternative of every union of the schema and of the engine's types: the same files
+/// the library's unit tests use, read here beside the model they build.
+mod targets_model {
+    pub use confess::targets::model::*;
+    pub mod fixture {
+        include!("../extractor/src/targets/model/fixture.rs");
+    }
+}
+mod engine_model {
+    pub use confess::engine::model::*;
+    pub mod fixture {
+        include!("../extractor/src/engine/model/fixture.rs");
+    }
+}
+
+#[test]
+fn every_alternative_of_the_schema_type_checks() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = targets_model::fixture::every_alternative();
+    let e = confess::engine::Package {
+        dir: p.dir.clone(),
+        targets: engine_model::fixture::every_alternative(),
+    };
+    let c = Confessed {
+        schema: confess::targets::SCHEMA.into(),
+        packages: vec![p],
+        engine: vec![e],
+        ..Default::default()
+    };
+    confess::emit::dhall::write_all(tmp.path(), &c, &Default::default()).expect("write");
+    // The same checks as on a confession (no compile commands: no header check).
+    let back = dhall::check(tmp.path());
+    assert_eq!(back.packages, c.packages);
+    assert_eq!(back.engine, c.engine);
+    // The JSON the reference implementation makes of it names the alternatives.
+    let o = Command::new(dhall::reference_checker())
+        .arg("--file")
+        .arg(tmp.path().join("dhall/packages.dhall"))
+        .arg("--compact")
+        .output()
+        .expect("dhall-to-json");
+    let json = String::from_utf8_lossy(&o.stdout);
+    for word in [
+        "\"Ofast\"",
+        "\"GNUXX26\"",
+        "\"x86_64\"",
+        "\"Unrecorded\"",
+        "--frobnicate",
+        "\"sapphirerapids\"",
+        "\"sm_90a\"",
+        "\"cxx23\"",
+        "-Wl,-z,relro",
+    ] {
+        assert!(json.contains(word), "{word} missing from {json}");
+    }
+}
+
 /// The engine's interface as facts: every type of the engine's `src/armitage/dhall/` that a
 /// BUILD.dhall uses, with its constructors and fields, written out here (not taken from
 /// confess's declaration) so that a declaration that drifts from them fails.

@@ -348,6 +348,7 @@ pub struct Target {
     pub requires: Vec<Resource>,
 }
 
+/// A test fixture: targets that use every alternative of every union of the engine's types.
 #[cfg(test)]
 mod fixture;
 #[cfg(test)]

@@ -563,9 +563,9 @@ pub struct Package {
     pub targets: Vec<Target>,
 }
 
+/// A test fixture: a package whose targets use every alternative of every union of the
+/// schema.
 #[cfg(test)]
 mod fixture;
-#[cfg(test)]
-mod reference;
 #[cfg(test)]
 pub use fixture::every_alternative;

@@ -1,4 +1,4 @@
-//! A test fixture: targets that use every alternative of every union of the engine's types.
+// Included by tests/dhall.rs too (`include!`): no inner attributes here.
 
 use super::{
     Arch, CFlag, CStd, Compiler, Cpu, CxxStd, DebugLevel, Define, Dep, External, Fetch, Git, Gpu,

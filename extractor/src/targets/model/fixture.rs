@@ -1,5 +1,4 @@
-//! A test fixture: a package whose targets use every alternative of every union of the
-//! schema.
+// Included by tests/dhall.rs too (`include!`): no inner attributes here.
 
 use super::{
     Arch, AsmFlag, Assembler, Assembly, CFlag, Compiler, Cpu, Define, Dep, ExternalRef, Feature,
