@@ -210,9 +210,14 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
                 .as_str()
                 .is_some_and(|p| p.ends_with("confess_widget.h"))));
 
+    check_fake_and_real_deps(&fx, tmp.path());
+}
+
+/// `--deps fake` makes everything up, ZLIB included; `--deps real` stops at the missing package and says where and what to do.
+fn check_fake_and_real_deps(fx: &Path, tmp: &Path) {
     // fake: everything made up, ZLIB included.
     let fake = confess(
-        &tmp.path().join("fake"),
+        &tmp.join("fake"),
         &["cmake", fx.to_str().expect("utf-8"), "--deps", "fake"],
     );
     fake.assert_ok();
@@ -228,7 +233,7 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
 
     // real: the missing package stops the configure, and the message says where and what to do.
     let real = confess(
-        &tmp.path().join("real"),
+        &tmp.join("real"),
         &["cmake", fx.to_str().expect("utf-8"), "--deps", "real"],
     );
     assert_eq!(real.code(), 1);

@@ -477,10 +477,36 @@ fn is_root() -> bool {
     rustix::process::geteuid().is_root()
 }
 
+/// Every case, section by section.
 fn cases() -> Vec<Case> {
+    [
+        usage_cases(),
+        output_dir_cases(),
+        missing_build_file_cases(),
+        bad_scratch_and_schema_cases(),
+        missing_confession_cases(),
+        writes_outside_cases(),
+        destructive_build_cases(),
+        broken_build_cases(),
+        unprivileged_and_verify_build_cases(),
+        odd_byte_name_cases(),
+        long_path_and_loop_cases(),
+        special_file_cases(),
+        damaged_token_and_response_file_cases(),
+        looping_response_file_cases(),
+        escaping_import_cases(),
+        remote_and_pinned_import_cases(),
+        damaged_record_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Usage: bad -j values, unknown subcommands and options, missing arguments.
+fn usage_cases() -> Vec<Case> {
     use Then::*;
     vec![
-        // ---- Usage.
         Case {
             name: "-j 0",
             root_only: false,
@@ -559,7 +585,13 @@ fn cases() -> Vec<Case> {
             message: "--native-file: confess writes meson's native file itself",
             then: Kept,
         },
-        // ---- Output directories confess must not write into.
+    ]
+}
+
+/// Output directories confess must not write into.
+fn output_dir_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "--out: a non-empty directory of the user's",
             root_only: false,
@@ -648,7 +680,13 @@ fn cases() -> Vec<Case> {
             message: "@OUT@ is in use by another confess run (pid",
             then: Kept,
         },
-        // ---- Sources confess cannot build.
+    ]
+}
+
+/// Sources confess cannot build: missing, not a directory, or without the build system's file.
+fn missing_build_file_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "source: missing",
             root_only: false,
@@ -735,6 +773,13 @@ fn cases() -> Vec<Case> {
             message: "@SRC@/config.status: the source tree is configured already",
             then: Kept,
         },
+    ]
+}
+
+/// Sources confess cannot build: a scratch place or an engine schema that does not serve.
+fn bad_scratch_and_schema_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "CONFESS_SCRATCH names no directory",
             root_only: false,
@@ -806,7 +851,13 @@ fn cases() -> Vec<Case> {
             ),
             then: Kept,
         },
-        // ---- Reading a confession that is not there, or not whole.
+    ]
+}
+
+/// Reading a confession that is not there, or not whole.
+fn missing_confession_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "explain: unknown target",
             root_only: false,
@@ -862,7 +913,13 @@ fn cases() -> Vec<Case> {
             message: "@OUT@/targets.json: EOF while parsing",
             then: Kept,
         },
-        // ---- Builds that misbehave.
+    ]
+}
+
+/// Builds that misbehave: writes outside the tree, through absolute paths and symlinks.
+fn writes_outside_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "install with an absolute PREFIX",
             root_only: false,
@@ -945,6 +1002,13 @@ fn cases() -> Vec<Case> {
                 Ok(())
             }),
         },
+    ]
+}
+
+/// Builds that misbehave: removals, floods of files, daemons, the network.
+fn destructive_build_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "rm -rf of the sentinel directory",
             root_only: false,
@@ -1033,6 +1097,13 @@ fn cases() -> Vec<Case> {
             message: "Network is unreachable",
             then: New(|e, _| failed_with(e, "Network is unreachable")),
         },
+    ]
+}
+
+/// Builds that misbehave: failures, a damaged event log, commands that cannot run, an unreadable copy.
+fn broken_build_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "the build fails",
             root_only: false,
@@ -1118,6 +1189,13 @@ fn cases() -> Vec<Case> {
             message: "",
             then: New(|e, _| compiled(e, b"main.c")),
         },
+    ]
+}
+
+/// Builds that misbehave: unprivileged runs, a hand-written build.ninja, a real build deleting an absolute path.
+fn unprivileged_and_verify_build_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "chmod -R 000 of its copy (unprivileged, --unsealed)",
             root_only: true,
@@ -1198,7 +1276,13 @@ fn cases() -> Vec<Case> {
                 Ok(())
             }),
         },
-        // ---- Hostile file names.
+    ]
+}
+
+/// Hostile file names: bytes that are not UTF-8, newlines, dashes, spaces and quotes.
+fn odd_byte_name_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "non-UTF-8 byte (0xFF) in a source file name",
             root_only: false,
@@ -1278,6 +1362,13 @@ fn cases() -> Vec<Case> {
                 Ok(())
             }),
         },
+    ]
+}
+
+/// Hostile file names: paths near and beyond PATH_MAX, symlink loops.
+fn long_path_and_loop_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "a path near PATH_MAX",
             root_only: false,
@@ -1357,6 +1448,13 @@ fn cases() -> Vec<Case> {
             message: "",
             then: New(|e, _| compiled(e, b"lib/add.c")),
         },
+    ]
+}
+
+/// Hostile file names: FIFOs, device nodes and hard links in the tree.
+fn special_file_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "a FIFO in the tree",
             root_only: false,
@@ -1404,7 +1502,13 @@ fn cases() -> Vec<Case> {
             message: "",
             then: New(|e, _| compiled(e, b"lib/hard.c")),
         },
-        // ---- Hostile inputs to the shims.
+    ]
+}
+
+/// Hostile inputs to the shims: damaged tokens, response files with odd bytes.
+fn damaged_token_and_response_file_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "a damaged token given to the linker",
             root_only: false,
@@ -1492,6 +1596,13 @@ fn cases() -> Vec<Case> {
                 Ok(())
             }),
         },
+    ]
+}
+
+/// Hostile inputs to the shims: response files that include themselves or are missing.
+fn looping_response_file_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "a response file that includes itself",
             root_only: false,
@@ -1515,7 +1626,13 @@ fn cases() -> Vec<Case> {
             message: "cc @nosuch.rsp -Iinclude -c main.c -o m2.o",
             then: New(|e, _| failed_with(e, "@nosuch.rsp: linker input file not found")),
         },
-        // ---- Hand-edited manifests for `confess verify`.
+    ]
+}
+
+/// Hand-edited manifests for `confess verify`: outputs, sources and imports reaching out of the confession.
+fn escaping_import_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "verify: an absolute output path",
             root_only: false,
@@ -1593,6 +1710,13 @@ fn cases() -> Vec<Case> {
             message: "line 8: brackets nest more than 10 deep",
             then: Kept,
         },
+    ]
+}
+
+/// Hand-edited manifests for `confess verify`: absolute, remote, symlinked, missing and pinned imports.
+fn remote_and_pinned_import_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "verify: an absolute import",
             root_only: false,
@@ -1675,6 +1799,13 @@ fn cases() -> Vec<Case> {
             message: "makes Dhall read and write its cache outside the output directory",
             then: Kept,
         },
+    ]
+}
+
+/// Hand-edited manifests for `confess verify`: manifests that do not check, damaged graphs and run records.
+fn damaged_record_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "verify: a manifest that does not type-check",
             root_only: false,

@@ -60,112 +60,10 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
     let user_root = root.display().to_string();
     let generated = run.out.join("generated").display().to_string();
     let actions = g["actions"].as_array().expect("actions");
-    // ninja -t commands: every compile, archive and link command ninja would run is an action
-    // of the graph with the same words (the archive's `rm -f` and ranlib are not tool calls).
-    let mut ours: BTreeSet<Vec<String>> = BTreeSet::new();
-    for a in actions.iter().filter(|a| a["kind"] != "run") {
-        let argv: Vec<String> = a["argv"]
-            .as_array()
-            .expect("argv")
-            .iter()
-            // Generated files are named by their kept copies in the output directory.
-            .map(|w| {
-                w.as_str()
-                    .expect("word")
-                    .replace(&generated, "$ROOT")
-                    .replace(&user_root, "$ROOT")
-            })
-            .collect();
-        ours.insert(argv);
-    }
-    let mut theirs = BTreeSet::new();
-    for line in ninja(build, &["-t", "commands", target]).lines() {
-        for seg in line.split("&&") {
-            let w = words(seg.trim(), &user_root);
-            let tool = Path::new(&w[0])
-                .file_name()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned();
-            if matches!(tool.as_str(), "gcc" | "cc" | "c++" | "g++" | "ar") {
-                theirs.insert(w);
-            }
-        }
-    }
-    assert!(theirs.len() >= 3, "ninja listed only {theirs:?}");
-    assert_eq!(
-        ours.intersection(&theirs).count(),
-        theirs.len(),
-        "commands ninja would run that the graph lacks: {:?}",
-        theirs.difference(&ours).collect::<Vec<_>>()
-    );
+    check_commands_ninja_would_run(build, target, actions, &user_root, &generated);
 
     // ninja -t graph: each file's direct inputs (not order-only), against the graph's edges.
-    let dot = ninja(build, &["-t", "graph", target]);
-    let mut label = BTreeMap::new();
-    let mut rule_of_out = BTreeMap::new();
-    let mut direct: Vec<(String, String)> = Vec::new();
-    let mut into_rule: Vec<(String, String)> = Vec::new();
-    for l in dot.lines() {
-        let q: Vec<&str> = l.split('"').collect();
-        if q.len() >= 4 && q[2].contains("[label=") && !l.contains("->") {
-            label.insert(q[1].to_string(), q[3].to_string());
-            continue;
-        }
-        if q.len() >= 4 && q[2].trim() == "->" {
-            if l.contains("style=dotted") {
-                continue;
-            }
-            let (a, b) = (q[1].to_string(), q[3].to_string());
-            if l.contains("arrowhead=none") {
-                into_rule.push((a, b));
-            } else if l.contains("[label=") {
-                direct.push((a, b));
-            } else {
-                rule_of_out.entry(a).or_insert_with(Vec::new).push(b);
-            }
-        }
-    }
-    let mut ninja_inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    // Outputs of an edge that ninja reached through another output carry no label of their
-    // own: they are left out. meson links against a library's `.symbols` file (relinking only
-    // when its ABI changes) while the command names the library itself.
-    // Absolute paths in the project (CMake's) are spelled as the graph spells them: relative
-    // to the build directory.
-    let in_project = |l: &str| match l.strip_prefix(&format!("{user_root}/")) {
-        Some(p) if rel.is_empty() => p.to_string(),
-        Some(p) => p
-            .strip_prefix(&format!("{rel}/"))
-            .map(String::from)
-            .unwrap_or_else(|| pathdiff(p, &rel)),
-        None => l.to_string(),
-    };
-    let name = |id: &String| {
-        label
-            .get(id)
-            .map(|l: &String| match l.strip_suffix(".symbols") {
-                Some(lib) if l.contains(".p/") => lib[..lib.rfind(".p/").unwrap_or(0)].to_string(),
-                _ => in_project(l),
-            })
-    };
-    for (a, b) in &direct {
-        match (name(a), name(b)) {
-            (Some(a), Some(b)) if a != b => {
-                ninja_inputs.entry(b).or_default().insert(a);
-            }
-            _ => {}
-        }
-    }
-    for (input, rule) in &into_rule {
-        for out in rule_of_out.get(rule).into_iter().flatten() {
-            match (name(input), name(out)) {
-                (Some(i), Some(o)) if i != o => {
-                    ninja_inputs.entry(o).or_default().insert(i);
-                }
-                _ => {}
-            }
-        }
-    }
+    let ninja_inputs = ninja_graph_inputs(build, target, &user_root, &rel);
     let mut checked = 0;
     for a in actions.iter().filter(|a| a["kind"] != "run") {
         let out = node_rel(&g, &a["outputs"][0], &rel);
@@ -203,7 +101,7 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
     };
     let want: BTreeSet<String> = ninja(build, &["-t", "inputs", target])
         .lines()
-        .map(in_project)
+        .map(|l| in_project(l, &user_root, &rel))
         .filter(keep)
         .collect();
     let mut got = BTreeSet::new();
@@ -229,6 +127,133 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
     }
     let got: BTreeSet<String> = got.into_iter().filter(keep).collect();
     assert_eq!(got, want, "closure of {target}: graph vs ninja -t inputs");
+}
+
+/// ninja -t commands: every compile, archive and link command ninja would run is an action
+/// of the graph with the same words (the archive's `rm -f` and ranlib are not tool calls).
+fn check_commands_ninja_would_run(
+    build: &Path,
+    target: &str,
+    actions: &[Value],
+    user_root: &str,
+    generated: &str,
+) {
+    let mut ours: BTreeSet<Vec<String>> = BTreeSet::new();
+    for a in actions.iter().filter(|a| a["kind"] != "run") {
+        let argv: Vec<String> = a["argv"]
+            .as_array()
+            .expect("argv")
+            .iter()
+            // Generated files are named by their kept copies in the output directory.
+            .map(|w| {
+                w.as_str()
+                    .expect("word")
+                    .replace(generated, "$ROOT")
+                    .replace(user_root, "$ROOT")
+            })
+            .collect();
+        ours.insert(argv);
+    }
+    let mut theirs = BTreeSet::new();
+    for line in ninja(build, &["-t", "commands", target]).lines() {
+        for seg in line.split("&&") {
+            let w = words(seg.trim(), user_root);
+            let tool = Path::new(&w[0])
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            if matches!(tool.as_str(), "gcc" | "cc" | "c++" | "g++" | "ar") {
+                theirs.insert(w);
+            }
+        }
+    }
+    assert!(theirs.len() >= 3, "ninja listed only {theirs:?}");
+    assert_eq!(
+        ours.intersection(&theirs).count(),
+        theirs.len(),
+        "commands ninja would run that the graph lacks: {:?}",
+        theirs.difference(&ours).collect::<Vec<_>>()
+    );
+}
+
+/// ninja -t graph: each file's direct inputs (not order-only), by output, named as the graph
+/// names them.
+fn ninja_graph_inputs(
+    build: &Path,
+    target: &str,
+    user_root: &str,
+    rel: &str,
+) -> BTreeMap<String, BTreeSet<String>> {
+    let dot = ninja(build, &["-t", "graph", target]);
+    let mut label = BTreeMap::new();
+    let mut rule_of_out = BTreeMap::new();
+    let mut direct: Vec<(String, String)> = Vec::new();
+    let mut into_rule: Vec<(String, String)> = Vec::new();
+    for l in dot.lines() {
+        let q: Vec<&str> = l.split('"').collect();
+        if q.len() >= 4 && q[2].contains("[label=") && !l.contains("->") {
+            label.insert(q[1].to_string(), q[3].to_string());
+            continue;
+        }
+        if q.len() >= 4 && q[2].trim() == "->" {
+            if l.contains("style=dotted") {
+                continue;
+            }
+            let (a, b) = (q[1].to_string(), q[3].to_string());
+            if l.contains("arrowhead=none") {
+                into_rule.push((a, b));
+            } else if l.contains("[label=") {
+                direct.push((a, b));
+            } else {
+                rule_of_out.entry(a).or_insert_with(Vec::new).push(b);
+            }
+        }
+    }
+    let mut ninja_inputs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Outputs of an edge that ninja reached through another output carry no label of their
+    // own: they are left out. meson links against a library's `.symbols` file (relinking only
+    // when its ABI changes) while the command names the library itself.
+    let in_project = |l: &str| in_project(l, user_root, rel);
+    let name = |id: &String| {
+        label
+            .get(id)
+            .map(|l: &String| match l.strip_suffix(".symbols") {
+                Some(lib) if l.contains(".p/") => lib[..lib.rfind(".p/").unwrap_or(0)].to_string(),
+                _ => in_project(l),
+            })
+    };
+    for (a, b) in &direct {
+        match (name(a), name(b)) {
+            (Some(a), Some(b)) if a != b => {
+                ninja_inputs.entry(b).or_default().insert(a);
+            }
+            _ => {}
+        }
+    }
+    for (input, rule) in &into_rule {
+        for out in rule_of_out.get(rule).into_iter().flatten() {
+            match (name(input), name(out)) {
+                (Some(i), Some(o)) if i != o => {
+                    ninja_inputs.entry(o).or_default().insert(i);
+                }
+                _ => {}
+            }
+        }
+    }
+    ninja_inputs
+}
+
+/// Absolute paths in the project (CMake's) spelled as the graph spells them: relative to the
+/// build directory (`rel` below the project root `user_root`).
+fn in_project(l: &str, user_root: &str, rel: &str) -> String {
+    match l.strip_prefix(&format!("{user_root}/")) {
+        Some(p) if rel.is_empty() => p.to_string(),
+        Some(p) => p
+            .strip_prefix(&format!("{rel}/"))
+            .map_or_else(|| pathdiff(p, rel), String::from),
+        None => l.to_string(),
+    }
 }
 
 #[test]

@@ -514,42 +514,7 @@ fn write_cmakelists(dir: &Path, cases: &[Case]) {
                     )
                     .expect("write to a String");
                 }
-                Node::Object { src, flags } => {
-                    let file = match c.nodes[*src] {
-                        Node::Gen { .. } => format!("{bin}/c{k}/g{src}.c"),
-                        Node::Nm { .. } => format!("{bin}/c{k}/n{src}.c"),
-                        _ => format!("c{k}/s{src}.c"),
-                    };
-                    let mut names = vec![t.clone()];
-                    if c.dups.contains(&i) {
-                        names.push(format!("{t}_dup"));
-                    }
-                    for name in names {
-                        writeln!(s, "add_library({name} OBJECT {file})")
-                            .expect("write to a String");
-                        let defs: Vec<&str> =
-                            flags.iter().filter_map(|f| f.strip_prefix("-D")).collect();
-                        writeln!(
-                            s,
-                            "target_compile_definitions({name} PRIVATE {})",
-                            defs.join(" ")
-                        )
-                        .expect("write to a String");
-                        let opts: Vec<&str> = flags
-                            .iter()
-                            .filter(|f| f.starts_with("-O"))
-                            .map(String::as_str)
-                            .collect();
-                        if !opts.is_empty() {
-                            writeln!(
-                                s,
-                                "target_compile_options({name} PRIVATE {})",
-                                opts.join(" ")
-                            )
-                            .expect("write to a String");
-                        }
-                    }
-                }
+                Node::Object { src, flags } => cmake_object(&mut s, c, i, *src, flags),
                 Node::Archive { members } => {
                     let m: Vec<String> = members
                         .iter()
@@ -590,6 +555,46 @@ fn write_cmakelists(dir: &Path, cases: &[Case]) {
         }
     }
     std::fs::write(dir.join("CMakeLists.txt"), s).expect("write CMakeLists.txt");
+}
+
+/// The CMake lines of the object node `i` of case `c`: an object library (two for a
+/// duplicated object) compiling `src` with the node's -D and -O flags.
+fn cmake_object(s: &mut String, c: &Case, i: usize, src: usize, flags: &[String]) {
+    let bin = "${CMAKE_CURRENT_BINARY_DIR}";
+    let k = c.k;
+    let t = cmake_target(c, i);
+    let file = match c.nodes[src] {
+        Node::Gen { .. } => format!("{bin}/c{k}/g{src}.c"),
+        Node::Nm { .. } => format!("{bin}/c{k}/n{src}.c"),
+        _ => format!("c{k}/s{src}.c"),
+    };
+    let mut names = vec![t.clone()];
+    if c.dups.contains(&i) {
+        names.push(format!("{t}_dup"));
+    }
+    for name in names {
+        writeln!(s, "add_library({name} OBJECT {file})").expect("write to a String");
+        let defs: Vec<&str> = flags.iter().filter_map(|f| f.strip_prefix("-D")).collect();
+        writeln!(
+            s,
+            "target_compile_definitions({name} PRIVATE {})",
+            defs.join(" ")
+        )
+        .expect("write to a String");
+        let opts: Vec<&str> = flags
+            .iter()
+            .filter(|f| f.starts_with("-O"))
+            .map(String::as_str)
+            .collect();
+        if !opts.is_empty() {
+            writeln!(
+                s,
+                "target_compile_options({name} PRIVATE {})",
+                opts.join(" ")
+            )
+            .expect("write to a String");
+        }
+    }
 }
 
 /// The graph's artifact nodes with their structural ids, computed from graph.json alone: the
@@ -975,16 +980,21 @@ fn extracted_graph_equals_the_generating_term() {
         t0.elapsed().as_secs_f64()
     );
 
+    check_a_sample_rebuilt_by_verify(&cases, tmp.path());
+}
+
+/// A sample of the cases, confessed and rebuilt by confess verify: it matches the real build.
+fn check_a_sample_rebuilt_by_verify(cases: &[Case], tmp: &Path) {
     // 3. A sample rebuilt by confess verify against the real build.
     let t0 = Instant::now();
     let sample: Vec<Case> = cases.iter().take(12).cloned().collect();
-    let sample_src = tmp.path().join("sample-src");
+    let sample_src = tmp.join("sample-src");
     std::fs::create_dir_all(&sample_src).expect("mkdir");
     write_sources(&sample_src, &sample);
     write_makefile(&sample_src, &sample);
     let run = confess_quietly(
         &["make", sample_src.to_str().expect("utf-8")],
-        &tmp.path().join("sample"),
+        &tmp.join("sample"),
     );
     let (objects, identical) = assert_verified("the property sample", &run.out);
     eprintln!(
