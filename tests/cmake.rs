@@ -227,7 +227,7 @@ fn check_fake_and_real_deps(fx: &Path, tmp: &Path) {
     let libs = link_inputs(&g, "[build]/app", Some("library"));
     let want: BTreeSet<String> = ["-lconfessgadget", "-lconfesswidget_core", "-lz", "-lzlib"]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
     assert_eq!(libs, want);
 
@@ -356,6 +356,7 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
 
 #[test]
 fn fetchcontent_requests_are_recorded_with_url_and_hash() {
+    use sha2::Digest;
     // Offline: the content is a tarball on this machine, fetched by URL with its hash.
     require("cmake", "cmake");
     require("ninja", "ninja-build");
@@ -371,7 +372,6 @@ fn fetchcontent_requests_are_recorded_with_url_and_hash() {
         .status()
         .expect("tar");
     assert!(st.success());
-    use sha2::Digest;
     let hash = confess_shims::token::hex(&sha2::Sha256::digest(
         std::fs::read(tmp.path().join("dep.tar.gz")).expect("tarball"),
     ));

@@ -58,7 +58,7 @@ pub fn api_loc(p: &str, src: &str, build: &str) -> String {
 }
 
 pub fn node_loc(g: &Value, id: &Value) -> String {
-    let n = &g["nodes"][id.as_u64().expect("id") as usize];
+    let n = &g["nodes"][usize::try_from(id.as_u64().expect("id")).expect("an index")];
     match (n["root"].as_str(), n["path"].as_str(), n["name"].as_str()) {
         (Some("build"), Some(p), _) => format!("[build]/{p}"),
         (_, Some(p), _) => p.to_string(),
@@ -191,13 +191,13 @@ fn check_compiled_sources(
     let (g, api_src, api_build) = (o.g, o.api_src, o.api_build);
     let groups = t["compileGroups"].as_array().cloned().unwrap_or_default();
     let sources = t["sources"].as_array().cloned().unwrap_or_default();
-    let compiled: BTreeMap<String, &Value> = sources
+    let api_compiled: BTreeMap<String, &Value> = sources
         .iter()
         .filter_map(|s| {
             s["compileGroupIndex"].as_u64().map(|gi| {
                 (
                     api_loc(s["path"].as_str().expect("path"), api_src, api_build),
-                    &groups[gi as usize],
+                    &groups[usize::try_from(gi).expect("an index")],
                 )
             })
         })
@@ -220,10 +220,10 @@ fn check_compiled_sources(
         .unwrap_or_default();
     assert_eq!(
         ours.keys().collect::<Vec<_>>(),
-        compiled.keys().collect::<Vec<_>>(),
+        api_compiled.keys().collect::<Vec<_>>(),
         "target {name}: compiled sources"
     );
-    for (src, group) in &compiled {
+    for (src, group) in &api_compiled {
         check_compile_flags(o, name, src, group, ours[src]);
     }
 }
@@ -295,8 +295,8 @@ fn check_compile_flags(o: &Oracle, name: &str, src: &str, group: &Value, a: &Val
 
 /// The libraries on the target's link line, and the objects of its object libraries, are
 /// inputs of the graph's link of its artifact.
-fn check_link_dependencies(o: &Oracle, t: &Value, name: &str, actions: &[Value]) {
-    let (g, api_src, api_build) = (o.g, o.api_src, o.api_build);
+fn check_link_dependencies(oracle: &Oracle, target: &Value, name: &str, actions: &[Value]) {
+    let (g, api_src, api_build) = (oracle.g, oracle.api_src, oracle.api_build);
     let producer = |loc: &str| {
         actions.iter().find(|a| {
             a["kind"] != "run"
@@ -307,9 +307,9 @@ fn check_link_dependencies(o: &Oracle, t: &Value, name: &str, actions: &[Value])
                     .any(|o| node_loc(g, o) == loc)
         })
     };
-    let sources = t["sources"].as_array().cloned().unwrap_or_default();
+    let sources = target["sources"].as_array().cloned().unwrap_or_default();
     let art = api_loc(
-        t["artifacts"][0]["path"].as_str().expect("path"),
+        target["artifacts"][0]["path"].as_str().expect("path"),
         api_src,
         api_build,
     );
@@ -338,7 +338,7 @@ fn check_link_dependencies(o: &Oracle, t: &Value, name: &str, actions: &[Value])
         .iter()
         .map(|i| node_loc(g, &i["node"]))
         .collect();
-    for f in t["link"]["commandFragments"]
+    for f in target["link"]["commandFragments"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -376,7 +376,7 @@ fn check_link_dependencies(o: &Oracle, t: &Value, name: &str, actions: &[Value])
     }
     for s in &sources {
         let p = s["path"].as_str().expect("path");
-        if s["isGenerated"] == true && p.ends_with(".o") {
+        if s["isGenerated"] == true && Path::new(p).extension().is_some_and(|x| x == "o") {
             let l = api_loc(p, api_src, api_build);
             assert!(
                 inputs.contains(&l),
@@ -397,7 +397,8 @@ pub fn edge_set(g: &Value) -> BTreeSet<String> {
             .map(|o| node_loc(g, o))
             .collect();
         for i in a["inputs"].as_array().expect("inputs") {
-            let n = &g["nodes"][i["node"].as_u64().expect("node") as usize];
+            let n =
+                &g["nodes"][usize::try_from(i["node"].as_u64().expect("node")).expect("an index")];
             if n["root"] == "system" {
                 continue;
             }

@@ -10,11 +10,11 @@ use std::path::Path;
 use std::process::Command;
 
 fn node_path(g: &Value, id: &Value) -> String {
-    let n = &g["nodes"][id.as_u64().expect("id") as usize];
-    n["path"]
-        .as_str()
-        .map(String::from)
-        .unwrap_or_else(|| format!("-l{}", n["name"].as_str().unwrap_or("?")))
+    let n = &g["nodes"][usize::try_from(id.as_u64().expect("id")).expect("an index")];
+    n["path"].as_str().map_or_else(
+        || format!("-l{}", n["name"].as_str().unwrap_or("?")),
+        String::from,
+    )
 }
 
 /// The inputs of the action that made `path`, by edge kind.

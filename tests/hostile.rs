@@ -25,6 +25,7 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -36,7 +37,7 @@ use std::time::{Duration, Instant};
 const NOBODY: u32 = 65534;
 
 /// A run that takes longer than this has hung (a FIFO read, a symlink loop followed).
-const TIMEOUT: Duration = Duration::from_secs(120);
+const TIMEOUT: Duration = Duration::from_mins(2);
 
 /// One case's root.
 struct Env {
@@ -936,11 +937,14 @@ fn writes_outside_cases() -> Vec<Case> {
             then: New(|e, _| {
                 let hello = listed(e, &e.outside.join("bin/hello"), "file")?;
                 let g = json(&e.out.join("graph.json"))?;
-                let node = hello["node"].as_u64().ok_or("the install names no node")?;
+                let node = hello["node"]
+                    .as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or("the install names no node")?;
                 ensure!(
-                    g["nodes"][node as usize]["kind"] == "executable",
+                    g["nodes"][node]["kind"] == "executable",
                     "{}",
-                    g["nodes"][node as usize]
+                    g["nodes"][node]
                 );
                 listed(e, &e.outside.join("lib/libutil.a"), "file")?;
                 listed(e, &e.outside.join("link"), "symlink")?;
@@ -1435,7 +1439,7 @@ fn long_path_and_loop_cases() -> Vec<Case> {
             root_only: false,
             input: |e| {
                 let l = |to: &str, at: &str| {
-                    std::os::unix::fs::symlink(to, e.src.join(at)).expect("symlink")
+                    std::os::unix::fs::symlink(to, e.src.join(at)).expect("symlink");
                 };
                 l("loop2", "loop1");
                 l("loop1", "loop2");
@@ -1902,7 +1906,7 @@ impl Cmd {
             .iter()
             .position(|a| a == "--")
             .expect("a command with --");
-        self.args[i - 1] = src.as_os_str().to_owned();
+        src.as_os_str().clone_into(&mut self.args[i - 1]);
         self
     }
 }
@@ -1916,7 +1920,7 @@ fn digest(root: &Path) -> BTreeMap<Vec<u8>, String> {
     fn walk(dir: &rustix::fd::OwnedFd, prefix: &[u8], out: &mut BTreeMap<Vec<u8>, String>) {
         let mut names: Vec<std::ffi::CString> = rustix::fs::Dir::read_from(dir)
             .expect("read_dir")
-            .filter_map(|e| e.ok())
+            .filter_map(Result::ok)
             .map(|e| e.file_name().to_owned())
             .filter(|n| n.as_bytes() != b"." && n.as_bytes() != b"..")
             .collect();
@@ -2098,7 +2102,7 @@ fn excerpt(stderr: &str, want: &str) -> String {
     s
 }
 
-fn check_case(n: usize, case: &Case) -> Row {
+fn check_case(number: usize, case: &Case) -> Row {
     let mut row = Row {
         name: case.name,
         code: None,
@@ -2112,7 +2116,7 @@ fn check_case(n: usize, case: &Case) -> Row {
         row.excerpt = "skipped: needs root".into();
         return row;
     }
-    let e = Env::new(n);
+    let e = Env::new(number);
     previous(&e);
     let cmd = (case.input)(&e);
     let owned = cmd.owned.clone();
@@ -2230,7 +2234,7 @@ fn hostile_inputs_leave_everything_outside_the_output_directory_as_it_was() {
                                 "the case's set-up panicked: {}",
                                 p.downcast_ref::<String>()
                                     .cloned()
-                                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                                    .or_else(|| p.downcast_ref::<&str>().map(ToString::to_string))
                                     .unwrap_or_default()
                             )],
                         });
@@ -2251,21 +2255,23 @@ fn hostile_inputs_leave_everything_outside_the_output_directory_as_it_was() {
         } else {
             "FAILED"
         };
-        table.push_str(&format!(
-            "| {} | {} | {} | {} | {:.1} | {result} |\n",
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {:.1} | {result} |",
             i + 1,
             r.name,
             r.code.map_or("-".to_string(), |c| c.to_string()),
             r.excerpt.replace('|', "\\|"),
             r.secs,
-        ));
+        );
     }
     let failed: Vec<&(usize, Row)> = rows
         .iter()
         .filter(|(_, r)| !r.failures.is_empty())
         .collect();
-    table.push_str(&format!(
-        "\n{} cases, {} ok, {} failed, {} skipped, {:.0} s\n",
+    let _ = writeln!(
+        table,
+        "\n{} cases, {} ok, {} failed, {} skipped, {:.0} s",
         rows.len(),
         rows.iter()
             .filter(|(_, r)| !r.skipped && r.failures.is_empty())
@@ -2273,13 +2279,13 @@ fn hostile_inputs_leave_everything_outside_the_output_directory_as_it_was() {
         failed.len(),
         rows.iter().filter(|(_, r)| r.skipped).count(),
         started.elapsed().as_secs_f64()
-    ));
+    );
     println!("{table}");
     let mut why = String::new();
     for (i, r) in &failed {
-        why.push_str(&format!("\n#{} {}:\n", i + 1, r.name));
+        let _ = write!(why, "\n#{} {}:\n", i + 1, r.name);
         for f in &r.failures {
-            why.push_str(&format!("  - {f}\n"));
+            let _ = writeln!(why, "  - {f}");
         }
     }
     assert!(

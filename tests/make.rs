@@ -488,7 +488,7 @@ fn a_build_command_runs_as_itself_under_its_own_pid_and_a_missing_one_is_named()
 fn write_non_utf8_project(src: &Path) {
     use std::os::unix::ffi::OsStrExt;
     let os = |b: &[u8]| std::ffi::OsStr::from_bytes(b).to_os_string();
-    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::create_dir_all(src).expect("mkdir");
     std::fs::write(src.join(os(b"a\xff.c")), "int a(void) { return 1; }\n").expect("write");
     std::fs::write(
         src.join("b.c"),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn node_loc(g: &Value, id: &Value) -> String {
-    let n = &g["nodes"][id.as_u64().expect("id") as usize];
+    let n = &g["nodes"][usize::try_from(id.as_u64().expect("id")).expect("an index")];
     match (n["root"].as_str(), n["path"].as_str(), n["name"].as_str()) {
         (Some("build"), Some(p), _) => format!("[build]/{p}"),
         (_, Some(p), _) => p.to_string(),
@@ -90,7 +90,8 @@ fn check_against_introspect(run: &Run, scratch: &Path) -> usize {
         let file = loc(t["filename"][0].as_str().expect("filename"), &src, &build);
         let a = producer(&file).unwrap_or_else(|| panic!("no action makes {file} ({kind})"));
         assert_eq!(a["kind"], action_kind, "{file}");
-        let n = &g["nodes"][a["outputs"][0].as_u64().expect("id") as usize];
+        let n =
+            &g["nodes"][usize::try_from(a["outputs"][0].as_u64().expect("id")).expect("an index")];
         assert_eq!(n["kind"], node_kind, "{file}");
         // Sources: every source of the target, compiled into an object the artifact is made of.
         let mut want = BTreeSet::new();
@@ -102,7 +103,7 @@ fn check_against_introspect(run: &Run, scratch: &Path) -> usize {
                 .chain(ts["generated_sources"].as_array().into_iter().flatten())
             {
                 let l = loc(s.as_str().expect("source"), &src, &build);
-                if !l.ends_with(".h") {
+                if Path::new(&l).extension().is_none_or(|x| x != "h") {
                     want.insert(l);
                 }
             }
@@ -273,7 +274,7 @@ fn generator_fixture() {
     let realized: Vec<String> = std::fs::read_dir(scratch.join("session/realized"))
         .expect("realized/")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.ends_with(".lock"))
+        .filter(|n| Path::new(n).extension().is_none_or(|x| x != "lock"))
         .collect();
     assert_eq!(realized.len(), 4, "{realized:?}");
     assert!(!realized.contains(&lib_token), "{realized:?}");

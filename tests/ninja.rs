@@ -26,7 +26,7 @@ fn ninja(dir: &Path, args: &[&str]) -> String {
 /// A node of graph.json as a path relative to the build directory (`rel` is where the build
 /// directory lies inside the copied root).
 fn node_rel(g: &Value, id: &Value, rel: &str) -> String {
-    let n = &g["nodes"][id.as_u64().expect("id") as usize];
+    let n = &g["nodes"][usize::try_from(id.as_u64().expect("id")).expect("an index")];
     match n["path"].as_str() {
         Some(p) if rel.is_empty() => p.to_string(),
         Some(p) => match p.strip_prefix(&format!("{rel}/")) {
@@ -81,7 +81,9 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
             .iter()
             // Headers come from depfiles; system libraries meson adds as implicit inputs are
             // the graph's `-l` libraries.
-            .filter(|w| !w.ends_with(".h") && !w.ends_with("build.ninja"))
+            .filter(|w| {
+                Path::new(w).extension().is_none_or(|x| x != "h") && !w.ends_with("build.ninja")
+            })
             .filter(|w| !w.starts_with('/') || w.starts_with(&user_root))
             .cloned()
             .collect();
@@ -96,8 +98,10 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
     // ninja -t inputs: everything the target needs, against the graph's closure (programs the
     // build ran included; headers and system libraries aside).
     let keep = |l: &String| {
-        (l.ends_with(".c") || l.ends_with(".cpp") || l.ends_with(".o") || l.ends_with(".a"))
-            && !l.starts_with('/')
+        matches!(
+            Path::new(l).extension().and_then(|x| x.to_str()),
+            Some("c" | "cpp" | "o" | "a")
+        ) && !l.starts_with('/')
     };
     let want: BTreeSet<String> = ninja(build, &["-t", "inputs", target])
         .lines()

@@ -117,7 +117,7 @@ fn outputs(out: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn entries(cache: &Path) -> usize {
-    std::fs::read_dir(cache.join("work-v1/entries")).map_or(0, |rd| rd.count())
+    std::fs::read_dir(cache.join("work-v1/entries")).map_or(0, Iterator::count)
 }
 
 #[test]
@@ -174,6 +174,9 @@ fn a_warm_cache_realizes_nothing_and_changes_no_output() {
 
 #[test]
 fn what_realization_reads_from_the_machine_makes_an_entry_stale() {
+    fn day(y: &str) -> [(&'static str, &str); 1] {
+        [("SOURCE_DATE_EPOCH", y)]
+    }
     let tmp = tempfile::tempdir().expect("tmp");
     let (src, ext, cache) = (
         tmp.path().join("src"),
@@ -182,9 +185,6 @@ fn what_realization_reads_from_the_machine_makes_an_entry_stale() {
     );
     write_project(&src);
     write_ext(&ext, 1, 10);
-    fn day(y: &str) -> [(&'static str, &str); 1] {
-        [("SOURCE_DATE_EPOCH", y)]
-    }
     let y1970 = "0";
     let y1971 = "31536000";
 

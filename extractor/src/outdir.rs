@@ -323,7 +323,7 @@ mod tests {
         let first = Staged::begin(&out, &src).expect("begin");
         match Staged::begin(&out, &src) {
             Err(Error::Busy { holder, .. }) => {
-                assert_eq!(holder, std::process::id().to_string())
+                assert_eq!(holder, std::process::id().to_string());
             }
             other => panic!("expected Busy, got {:?}", other.map(|s| s.stage.clone())),
         }

@@ -571,13 +571,13 @@ mod tests {
 
     #[test]
     fn a_tail_reads_only_whole_lines_and_each_once() {
+        use std::io::Write;
         let t = tempfile::tempdir().expect("tmp");
         let p = t.path().join("log");
         std::fs::write(&p, "a\nb").expect("write");
         let mut tail = Tail::new(&p);
         let mut seen = Vec::new();
         tail.lines(|l| seen.push(l.to_vec()));
-        use std::io::Write;
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&p)

@@ -144,9 +144,8 @@ fn check_manifest_files(dir: &Path, written: &Confessed) {
             builds += 1;
             let depth = f
                 .parent()
-                .and_then(|p| p.strip_prefix(&dir).ok())
-                .map(|p| p.components().count())
-                .unwrap_or(0);
+                .and_then(|p| p.strip_prefix(dir).ok())
+                .map_or(0, |p| p.components().count());
             let engine = format!("{}engine/Build.dhall", "../".repeat(depth));
             let engine = if depth == 0 {
                 format!("./{engine}")
@@ -477,7 +476,7 @@ pub fn check_headers_against_graph(out: &Path, c: &Confessed) {
             .expect("graph.json parses");
     let nodes = g["nodes"].as_array().expect("nodes");
     let loc = |id: &serde_json::Value| -> Option<String> {
-        let n = &nodes[id.as_u64()? as usize];
+        let n = &nodes[usize::try_from(id.as_u64()?).ok()?];
         let p = n["path"].as_str()?;
         match n["root"].as_str()? {
             "source" => Some(p.to_string()),

@@ -223,10 +223,10 @@ mod tests {
             keep_scratch: false,
             progress: false,
             verbose: false,
-            engine_root: Default::default(),
-            seal: Default::default(),
-            compdb: Default::default(),
-            outside: Default::default(),
+            engine_root: crate::emit::engine_dhall::EngineRoot::default(),
+            seal: crate::seal::SealOptions::default(),
+            compdb: crate::emit::compdb::Options::default(),
+            outside: crate::targets::OutsideAs::default(),
             json_log: None,
         }
     }
