@@ -147,11 +147,11 @@ fn assert_no_scratch_paths(run: &Run) {
 // ---- graph.json helpers ----
 
 fn node_path(g: &Value, id: &Value) -> String {
-    let n = &g["nodes"][id.as_u64().expect("id") as usize];
-    n["path"]
-        .as_str()
-        .map(String::from)
-        .unwrap_or_else(|| format!("-l{}", n["name"].as_str().unwrap_or("?")))
+    let n = &g["nodes"][usize::try_from(id.as_u64().expect("id")).expect("an index")];
+    n["path"].as_str().map_or_else(
+        || format!("-l{}", n["name"].as_str().unwrap_or("?")),
+        String::from,
+    )
 }
 
 /// The action that made `path` (not a program run).
@@ -246,7 +246,7 @@ fn libtool_shared_convenience_and_generator() {
     }
     for f in ["greet.c", "strutil.c", "table.c"] {
         let mut v = per_file[f].clone();
-        v.sort();
+        v.sort_unstable();
         assert_eq!(v, [false, true], "{f}: compiled PIC and non-PIC");
     }
     assert_eq!(per_file["main.c"], [false]);
@@ -732,7 +732,7 @@ fn jq_matches_bear() {
         .expect("src/.libs")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".o"))
+        .filter(|n| Path::new(n).extension().is_some_and(|x| x == "o"))
         .collect();
     assert_eq!(input_names(&g, &so, "input"), real_objects);
     assert!(input_names(&g, &so, "library").contains("-lonig"));

@@ -210,9 +210,14 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
                 .as_str()
                 .is_some_and(|p| p.ends_with("confess_widget.h"))));
 
+    check_fake_and_real_deps(&fx, tmp.path());
+}
+
+/// `--deps fake` makes everything up, ZLIB included; `--deps real` stops at the missing package and says where and what to do.
+fn check_fake_and_real_deps(fx: &Path, tmp: &Path) {
     // fake: everything made up, ZLIB included.
     let fake = confess(
-        &tmp.path().join("fake"),
+        &tmp.join("fake"),
         &["cmake", fx.to_str().expect("utf-8"), "--deps", "fake"],
     );
     fake.assert_ok();
@@ -222,13 +227,13 @@ fn packages_are_found_for_real_or_made_up_as_asked() {
     let libs = link_inputs(&g, "[build]/app", Some("library"));
     let want: BTreeSet<String> = ["-lconfessgadget", "-lconfesswidget_core", "-lz", "-lzlib"]
         .iter()
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
     assert_eq!(libs, want);
 
     // real: the missing package stops the configure, and the message says where and what to do.
     let real = confess(
-        &tmp.path().join("real"),
+        &tmp.join("real"),
         &["cmake", fx.to_str().expect("utf-8"), "--deps", "real"],
     );
     assert_eq!(real.code(), 1);
@@ -351,6 +356,7 @@ fn regeneration_inside_a_confessed_build_gets_real_answers() {
 
 #[test]
 fn fetchcontent_requests_are_recorded_with_url_and_hash() {
+    use sha2::Digest;
     // Offline: the content is a tarball on this machine, fetched by URL with its hash.
     require("cmake", "cmake");
     require("ninja", "ninja-build");
@@ -366,7 +372,6 @@ fn fetchcontent_requests_are_recorded_with_url_and_hash() {
         .status()
         .expect("tar");
     assert!(st.success());
-    use sha2::Digest;
     let hash = confess_shims::token::hex(&sha2::Sha256::digest(
         std::fs::read(tmp.path().join("dep.tar.gz")).expect("tarball"),
     ));

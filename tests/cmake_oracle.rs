@@ -58,7 +58,7 @@ pub fn api_loc(p: &str, src: &str, build: &str) -> String {
 }
 
 pub fn node_loc(g: &Value, id: &Value) -> String {
-    let n = &g["nodes"][id.as_u64().expect("id") as usize];
+    let n = &g["nodes"][usize::try_from(id.as_u64().expect("id")).expect("an index")];
     match (n["root"].as_str(), n["path"].as_str(), n["name"].as_str()) {
         (Some("build"), Some(p), _) => format!("[build]/{p}"),
         (_, Some(p), _) => p.to_string(),
@@ -95,11 +95,30 @@ pub fn flag_values(argv: &[Value], flag: &str) -> BTreeSet<String> {
     out
 }
 
+/// What the File API's targets are checked against: the graph, and the places CMake's and the
+/// confession's paths stand for.
+struct Oracle<'a> {
+    g: &'a Value,
+    api_src: &'a str,
+    api_build: &'a str,
+    user_src: &'a str,
+    out_build: &'a str,
+}
+
+/// Checks a CMake confession against CMake's own account of the build (its File API): each
+/// target's artifact kind, compiled sources with their flags, and link dependencies.
 pub fn check_against_file_api(fx: &Path, run: &Run) {
     let g = run.json("graph.json");
     let (api_src, api_build, targets) = file_api(&run.out);
     let user_src = fx.display().to_string();
     let out_build = run.out.join("build").display().to_string();
+    let o = &Oracle {
+        g: &g,
+        api_src: &api_src,
+        api_build: &api_build,
+        user_src: &user_src,
+        out_build: &out_build,
+    };
     let actions = g["actions"].as_array().expect("actions");
     // Compiles grouped by the target that owns their object.
     let mut compiles: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
@@ -112,6 +131,172 @@ pub fn check_against_file_api(fx: &Path, run: &Run) {
             compiles.entry(t).or_default().push(a);
         }
     }
+    let mut checked = 0;
+    for t in &targets {
+        let name = t["name"].as_str().expect("name");
+        let kind = t["type"].as_str().expect("type");
+        check_artifact_kind(o, t, name, kind);
+        check_compiled_sources(o, t, name, &compiles);
+        // Link dependencies: the libraries on the link line, and objects of object libraries.
+        if matches!(kind, "EXECUTABLE" | "SHARED_LIBRARY") {
+            check_link_dependencies(o, t, name, actions);
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2, "the File API listed only {checked} targets");
+}
+
+/// Kind: the target's artifact is a node of the kind its type says.
+fn check_artifact_kind(o: &Oracle, t: &Value, name: &str, kind: &str) {
+    let (g, api_src, api_build) = (o.g, o.api_src, o.api_build);
+    if let Some(art) = t["artifacts"].as_array().and_then(|a| a.first()) {
+        let loc = api_loc(art["path"].as_str().expect("path"), api_src, api_build);
+        let loc = if loc.starts_with('[') {
+            loc
+        } else {
+            format!("[build]/{loc}")
+        };
+        let want = match kind {
+            "EXECUTABLE" => Some("executable"),
+            "STATIC_LIBRARY" => Some("archive"),
+            "SHARED_LIBRARY" => Some("shared_library"),
+            _ => None,
+        };
+        if let Some(want) = want {
+            let node = g["nodes"].as_array().expect("nodes").iter().find(|n| {
+                let paths = std::iter::once(n["path"].as_str().unwrap_or("")).chain(
+                    n["aliases"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|a| a.as_str()),
+                );
+                n["root"] == "build" && paths.map(|p| format!("[build]/{p}")).any(|p| p == loc)
+            });
+            let node =
+                node.unwrap_or_else(|| panic!("target {name}: no node for its artifact {loc}"));
+            assert_eq!(node["kind"], want, "target {name}: kind of {loc}");
+        }
+    }
+}
+
+/// Sources: the compiled ones are the target's compiles in the graph, each with its
+/// definitions and include directories.
+fn check_compiled_sources(
+    o: &Oracle,
+    t: &Value,
+    name: &str,
+    compiles: &BTreeMap<String, Vec<&Value>>,
+) {
+    let (g, api_src, api_build) = (o.g, o.api_src, o.api_build);
+    let groups = t["compileGroups"].as_array().cloned().unwrap_or_default();
+    let sources = t["sources"].as_array().cloned().unwrap_or_default();
+    let api_compiled: BTreeMap<String, &Value> = sources
+        .iter()
+        .filter_map(|s| {
+            s["compileGroupIndex"].as_u64().map(|gi| {
+                (
+                    api_loc(s["path"].as_str().expect("path"), api_src, api_build),
+                    &groups[usize::try_from(gi).expect("an index")],
+                )
+            })
+        })
+        .collect();
+    let ours: BTreeMap<String, &Value> = compiles
+        .get(name)
+        .map(|v| {
+            v.iter()
+                .map(|a| {
+                    let src = a["inputs"]
+                        .as_array()
+                        .expect("inputs")
+                        .iter()
+                        .find(|i| i["edge"] == "source")
+                        .expect("source");
+                    (node_loc(g, &src["node"]), *a)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        api_compiled.keys().collect::<Vec<_>>(),
+        "target {name}: compiled sources"
+    );
+    for (src, group) in &api_compiled {
+        check_compile_flags(o, name, src, group, ours[src]);
+    }
+}
+
+/// One compile's -D flags and include directories are the ones CMake knows for its group
+/// (as such, or as compile options).
+fn check_compile_flags(o: &Oracle, name: &str, src: &str, group: &Value, a: &Value) {
+    let (user_src, out_build, api_src, api_build) =
+        (o.user_src, o.out_build, o.api_src, o.api_build);
+    let argv = a["argv"].as_array().expect("argv");
+    // Definitions CMake knows as such, and -D flags given as compile options.
+    let fragment_defs: BTreeSet<String> = group["compileCommandFragments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["fragment"].as_str())
+        .flat_map(|f| shlex::split(f).unwrap_or_default())
+        .filter_map(|w| w.strip_prefix("-D").map(String::from))
+        .collect();
+    let want_defs: BTreeSet<String> = group["defines"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .map(|x| x["define"].as_str().expect("define").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let want_defs: BTreeSet<String> = want_defs.union(&fragment_defs).cloned().collect();
+    assert_eq!(
+        flag_values(argv, "-D"),
+        want_defs,
+        "target {name}, {src}: definitions"
+    );
+    let norm = |p: &str| {
+        p.replace(user_src, "$SRC")
+            .replace(out_build, "$BUILD")
+            .replace(api_src, "$SRC")
+            .replace(api_build, "$BUILD")
+    };
+    // Include directories CMake knows as such, and -I flags given as compile options
+    // (libjpeg-turbo's CMAKE_ASM_NASM_FLAGS).
+    let fragment_incs: BTreeSet<String> = group["compileCommandFragments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["fragment"].as_str())
+        .flat_map(|f| shlex::split(f).unwrap_or_default())
+        .filter_map(|w| w.strip_prefix("-I").map(|p| norm(p.trim_end_matches('/'))))
+        .collect();
+    let want_inc: BTreeSet<String> = group["includes"]
+        .as_array()
+        .map(|d| {
+            d.iter()
+                .map(|x| norm(x["path"].as_str().expect("path")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let want_inc: BTreeSet<String> = want_inc.union(&fragment_incs).cloned().collect();
+    let got_inc: BTreeSet<String> = flag_values(argv, "-I")
+        .iter()
+        .chain(flag_values(argv, "-isystem").iter())
+        .map(|p| norm(p))
+        .collect();
+    assert_eq!(
+        got_inc, want_inc,
+        "target {name}, {src}: include directories"
+    );
+}
+
+/// The libraries on the target's link line, and the objects of its object libraries, are
+/// inputs of the graph's link of its artifact.
+fn check_link_dependencies(oracle: &Oracle, target: &Value, name: &str, actions: &[Value]) {
+    let (g, api_src, api_build) = (oracle.g, oracle.api_src, oracle.api_build);
     let producer = |loc: &str| {
         actions.iter().find(|a| {
             a["kind"] != "run"
@@ -119,222 +304,86 @@ pub fn check_against_file_api(fx: &Path, run: &Run) {
                     .as_array()
                     .expect("outputs")
                     .iter()
-                    .any(|o| node_loc(&g, o) == loc)
+                    .any(|o| node_loc(g, o) == loc)
         })
     };
-    let mut checked = 0;
-    for t in &targets {
-        let name = t["name"].as_str().expect("name");
-        let kind = t["type"].as_str().expect("type");
-        // Kind: the artifact's node kind.
-        if let Some(art) = t["artifacts"].as_array().and_then(|a| a.first()) {
-            let loc = api_loc(art["path"].as_str().expect("path"), &api_src, &api_build);
-            let loc = if loc.starts_with('[') {
-                loc
-            } else {
-                format!("[build]/{loc}")
-            };
-            let want = match kind {
-                "EXECUTABLE" => Some("executable"),
-                "STATIC_LIBRARY" => Some("archive"),
-                "SHARED_LIBRARY" => Some("shared_library"),
-                _ => None,
-            };
-            if let Some(want) = want {
-                let node = g["nodes"].as_array().expect("nodes").iter().find(|n| {
-                    let paths = std::iter::once(n["path"].as_str().unwrap_or("")).chain(
-                        n["aliases"]
-                            .as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter_map(|a| a.as_str()),
-                    );
-                    n["root"] == "build" && paths.map(|p| format!("[build]/{p}")).any(|p| p == loc)
-                });
-                let node =
-                    node.unwrap_or_else(|| panic!("target {name}: no node for its artifact {loc}"));
-                assert_eq!(node["kind"], want, "target {name}: kind of {loc}");
-            }
+    let sources = target["sources"].as_array().cloned().unwrap_or_default();
+    let art = api_loc(
+        target["artifacts"][0]["path"].as_str().expect("path"),
+        api_src,
+        api_build,
+    );
+    let art = if art.starts_with('[') {
+        art
+    } else {
+        format!("[build]/{art}")
+    };
+    let art = g["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .find(|n| {
+            n["aliases"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|a| format!("[build]/{}", a.as_str().unwrap_or("")) == art)
+        })
+        .map(|n| format!("[build]/{}", n["path"].as_str().unwrap_or("")))
+        .unwrap_or(art);
+    let a = producer(&art).unwrap_or_else(|| panic!("target {name}: nothing links {art}"));
+    let inputs: BTreeSet<String> = a["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .map(|i| node_loc(g, &i["node"]))
+        .collect();
+    for f in target["link"]["commandFragments"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let frag = f["fragment"].as_str().expect("fragment");
+        // Flags among the libraries (`-pthread` from Threads::Threads, `-Wl,...`) are
+        // options of the link, not inputs.
+        if f["role"] != "libraries"
+            || frag.is_empty()
+            || (frag.starts_with('-') && !frag.starts_with("-l"))
+        {
+            continue;
         }
-        // Sources: the compiled ones, with their definitions and include directories.
-        let groups = t["compileGroups"].as_array().cloned().unwrap_or_default();
-        let sources = t["sources"].as_array().cloned().unwrap_or_default();
-        let compiled: BTreeMap<String, &Value> = sources
-            .iter()
-            .filter_map(|s| {
-                s["compileGroupIndex"].as_u64().map(|gi| {
-                    (
-                        api_loc(s["path"].as_str().expect("path"), &api_src, &api_build),
-                        &groups[gi as usize],
-                    )
-                })
-            })
-            .collect();
-        let ours: BTreeMap<String, &Value> = compiles
-            .get(name)
-            .map(|v| {
-                v.iter()
-                    .map(|a| {
-                        let src = a["inputs"]
-                            .as_array()
-                            .expect("inputs")
-                            .iter()
-                            .find(|i| i["edge"] == "source")
-                            .expect("source");
-                        (node_loc(&g, &src["node"]), *a)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(
-            ours.keys().collect::<Vec<_>>(),
-            compiled.keys().collect::<Vec<_>>(),
-            "target {name}: compiled sources"
+        // A relative library path is relative to where the link runs (the top build
+        // directory with Ninja, the target's directory with Unix Makefiles).
+        let want = if frag.starts_with("-l") {
+            frag.to_string()
+        } else {
+            let l = api_loc(frag, api_src, api_build);
+            if l.starts_with('[') || Path::new(frag).is_absolute() {
+                l
+            } else {
+                let cwd = a["cwd"]["path"].as_str().unwrap_or("");
+                let joined = confess_shims::headers::lexical(&Path::new("/b").join(cwd).join(&l));
+                format!(
+                    "[build]/{}",
+                    joined.strip_prefix("/b").expect("under /b").display()
+                )
+            }
+        };
+        assert!(
+            inputs.contains(&want),
+            "target {name}: link line has {frag}, the graph's link of {art} has {inputs:?}"
         );
-        for (src, group) in &compiled {
-            let a = ours[src];
-            let argv = a["argv"].as_array().expect("argv");
-            // Definitions CMake knows as such, and -D flags given as compile options.
-            let fragment_defs: BTreeSet<String> = group["compileCommandFragments"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|f| f["fragment"].as_str())
-                .flat_map(|f| shlex::split(f).unwrap_or_default())
-                .filter_map(|w| w.strip_prefix("-D").map(String::from))
-                .collect();
-            let want_defs: BTreeSet<String> = group["defines"]
-                .as_array()
-                .map(|d| {
-                    d.iter()
-                        .map(|x| x["define"].as_str().expect("define").to_string())
-                        .collect()
-                })
-                .unwrap_or_default();
-            let want_defs: BTreeSet<String> = want_defs.union(&fragment_defs).cloned().collect();
-            assert_eq!(
-                flag_values(argv, "-D"),
-                want_defs,
-                "target {name}, {src}: definitions"
-            );
-            let norm = |p: &str| {
-                p.replace(&user_src, "$SRC")
-                    .replace(&out_build, "$BUILD")
-                    .replace(&api_src, "$SRC")
-                    .replace(&api_build, "$BUILD")
-            };
-            // Include directories CMake knows as such, and -I flags given as compile options
-            // (libjpeg-turbo's CMAKE_ASM_NASM_FLAGS).
-            let fragment_incs: BTreeSet<String> = group["compileCommandFragments"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|f| f["fragment"].as_str())
-                .flat_map(|f| shlex::split(f).unwrap_or_default())
-                .filter_map(|w| w.strip_prefix("-I").map(|p| norm(p.trim_end_matches('/'))))
-                .collect();
-            let want_inc: BTreeSet<String> = group["includes"]
-                .as_array()
-                .map(|d| {
-                    d.iter()
-                        .map(|x| norm(x["path"].as_str().expect("path")))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let want_inc: BTreeSet<String> = want_inc.union(&fragment_incs).cloned().collect();
-            let got_inc: BTreeSet<String> = flag_values(argv, "-I")
-                .iter()
-                .chain(flag_values(argv, "-isystem").iter())
-                .map(|p| norm(p))
-                .collect();
-            assert_eq!(
-                got_inc, want_inc,
-                "target {name}, {src}: include directories"
-            );
-        }
-        // Link dependencies: the libraries on the link line, and objects of object libraries.
-        if matches!(kind, "EXECUTABLE" | "SHARED_LIBRARY") {
-            let art = api_loc(
-                t["artifacts"][0]["path"].as_str().expect("path"),
-                &api_src,
-                &api_build,
-            );
-            let art = if art.starts_with('[') {
-                art
-            } else {
-                format!("[build]/{art}")
-            };
-            let art = g["nodes"]
-                .as_array()
-                .expect("nodes")
-                .iter()
-                .find(|n| {
-                    n["aliases"]
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .any(|a| format!("[build]/{}", a.as_str().unwrap_or("")) == art)
-                })
-                .map(|n| format!("[build]/{}", n["path"].as_str().unwrap_or("")))
-                .unwrap_or(art);
-            let a = producer(&art).unwrap_or_else(|| panic!("target {name}: nothing links {art}"));
-            let inputs: BTreeSet<String> = a["inputs"]
-                .as_array()
-                .expect("inputs")
-                .iter()
-                .map(|i| node_loc(&g, &i["node"]))
-                .collect();
-            for f in t["link"]["commandFragments"]
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-            {
-                let frag = f["fragment"].as_str().expect("fragment");
-                // Flags among the libraries (`-pthread` from Threads::Threads, `-Wl,...`) are
-                // options of the link, not inputs.
-                if f["role"] != "libraries"
-                    || frag.is_empty()
-                    || (frag.starts_with('-') && !frag.starts_with("-l"))
-                {
-                    continue;
-                }
-                // A relative library path is relative to where the link runs (the top build
-                // directory with Ninja, the target's directory with Unix Makefiles).
-                let want = if frag.starts_with("-l") {
-                    frag.to_string()
-                } else {
-                    let l = api_loc(frag, &api_src, &api_build);
-                    if l.starts_with('[') || Path::new(frag).is_absolute() {
-                        l
-                    } else {
-                        let cwd = a["cwd"]["path"].as_str().unwrap_or("");
-                        let joined =
-                            confess_shims::headers::lexical(&Path::new("/b").join(cwd).join(&l));
-                        format!(
-                            "[build]/{}",
-                            joined.strip_prefix("/b").expect("under /b").display()
-                        )
-                    }
-                };
-                assert!(
-                    inputs.contains(&want),
-                    "target {name}: link line has {frag}, the graph's link of {art} has {inputs:?}"
-                );
-            }
-            for s in &sources {
-                let p = s["path"].as_str().expect("path");
-                if s["isGenerated"] == true && p.ends_with(".o") {
-                    let l = api_loc(p, &api_src, &api_build);
-                    assert!(
-                        inputs.contains(&l),
-                        "target {name}: object {l} of an object library is not linked"
-                    );
-                }
-            }
-        }
-        checked += 1;
     }
-    assert!(checked >= 2, "the File API listed only {checked} targets");
+    for s in &sources {
+        let p = s["path"].as_str().expect("path");
+        if s["isGenerated"] == true && Path::new(p).extension().is_some_and(|x| x == "o") {
+            let l = api_loc(p, api_src, api_build);
+            assert!(
+                inputs.contains(&l),
+                "target {name}: object {l} of an object library is not linked"
+            );
+        }
+    }
 }
 
 /// Every action as (kind, outputs) -> inputs, locations only: what both generators must agree on.
@@ -348,7 +397,8 @@ pub fn edge_set(g: &Value) -> BTreeSet<String> {
             .map(|o| node_loc(g, o))
             .collect();
         for i in a["inputs"].as_array().expect("inputs") {
-            let n = &g["nodes"][i["node"].as_u64().expect("node") as usize];
+            let n =
+                &g["nodes"][usize::try_from(i["node"].as_u64().expect("node")).expect("an index")];
             if n["root"] == "system" {
                 continue;
             }

@@ -153,6 +153,7 @@ fn pkg_search_module_takes_the_first_installed_module_under_auto() {
 
 #[test]
 fn external_projects_are_recorded_with_where_they_come_from() {
+    use sha2::Digest;
     require("cmake", "cmake");
     require("ninja", "ninja-build");
     let tmp = tempfile::tempdir().expect("tmp");
@@ -166,7 +167,6 @@ fn external_projects_are_recorded_with_where_they_come_from() {
         .status()
         .expect("tar");
     assert!(st.success());
-    use sha2::Digest;
     let hash = confess_shims::token::hex(&sha2::Sha256::digest(
         std::fs::read(tmp.path().join("dep.tar.gz")).expect("tarball"),
     ));

@@ -20,7 +20,7 @@ fn source(pkg: &str, tmp: &Path, fix: impl Fn(&Path)) -> PathBuf {
 }
 
 fn check(pkg: &str, subdir: &str, fix: impl Fn(&Path), extra: &[&str]) {
-    check_with(pkg, subdir, fix, extra, true)
+    check_with(pkg, subdir, fix, extra, true);
 }
 
 /// `same_bytes`: every object of the manifest build is the real one's bytes (not so under

@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use serde_json::Value;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn diff(a: &Path, b: &Path, json: bool) -> (i32, String) {
     let mut c = confess_command();
@@ -26,22 +26,99 @@ fn edit(p: &Path, from: &str, to: &str) {
     std::fs::write(p, text.replacen(from, to, 1)).expect("write");
 }
 
+/// A confession of the Makefile project `src` (make's arguments `extra`) into `tmp/name`,
+/// which must succeed; gives the output directory.
+fn confess_make(tmp: &Path, src: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let mut args = vec!["make", src.to_str().expect("utf-8")];
+    if !extra.is_empty() {
+        args.push("--");
+        args.extend(extra);
+    }
+    let r = confess(&tmp.join(name), &args);
+    r.assert_ok();
+    r.out
+}
+
+/// `--against`: the source confessed and compared in one command, the diff alone on stdout.
+fn check_against_prints_the_diff_alone(tmp: &Path, src: &Path, committed: &Path) {
+    let o = confess_command()
+        .args(["diff", "--json", "--against"])
+        .arg(committed)
+        .arg(src)
+        .arg("--out")
+        .arg(tmp.join("against"))
+        .output()
+        .expect("confess diff --against");
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).expect("the diff alone on stdout");
+    assert_eq!(v["same"], 2);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("translation units"));
+}
+
+/// A flag: both targets compile with it, in the text and the JSON forms.
+fn check_a_flag_changes_both_targets(tmp: &Path, src: &Path, a: &Path) {
+    let o3 = confess_make(tmp, src, "o3", &["CFLAGS=-O3 -Wall -Iinclude"]);
+    let (code, text) = diff(a, &o3, false);
+    assert_eq!(code, 1, "{text}");
+    assert_eq!(
+        text,
+        "\
+~ //:app
+    cflags: -O2 -Wall -Iinclude -> -O3 -Wall -Iinclude
+~ //lib:util
+    cflags: -O2 -Wall -Iinclude -> -O3 -Wall -Iinclude
+drift: 0 added, 0 removed, 2 changed, 0 the same
+"
+    );
+    let (code, json) = diff(a, &o3, true);
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["changed"][1]["target"], "//lib:util");
+    assert_eq!(v["changed"][1]["changes"][0]["field"], "cflags");
+    assert_eq!(v["changed"][1]["changes"][0]["added"][0], "-O3");
+    assert_eq!(v["changed"][1]["changes"][0]["removed"][0], "-O2");
+    assert_eq!(v["same"], 0);
+}
+
+/// Another toolchain: a cross compiler for i686 (the engine has no triple for it, exit 8;
+/// confess's own form is written).
+fn check_another_toolchain(tmp: &Path, src: &Path, header: &Path) {
+    require("i686-linux-gnu-gcc", "gcc-i686-linux-gnu");
+    let r = confess(
+        &tmp.join("i686"),
+        &[
+            "make",
+            src.to_str().expect("utf-8"),
+            "--",
+            "CC=i686-linux-gnu-gcc",
+        ],
+    );
+    assert_eq!(r.output.status.code(), Some(8), "{}", r.stderr());
+    let (code, text) = diff(header, &r.out, false);
+    assert_eq!(code, 1, "{text}");
+    for t in ["//:app", "//lib:util"] {
+        assert!(
+            text.contains(&format!(
+                "~ {t}\n    host: x86_64-unknown-linux-gnu -> i686-unknown-linux-gnu\n    target: x86_64-unknown-linux-gnu -> i686-unknown-linux-gnu\n"
+            )),
+            "{text}"
+        );
+    }
+    assert!(!text.contains("outside_headers"), "{text}");
+}
+
 #[test]
 fn each_edit_is_reported_as_exactly_that_change() {
     require("make", "make");
     let tmp = tempfile::tempdir().expect("tmp");
     let src = tmp.path().join("src");
     copy_dir(&fixture("make/static-lib"), &src);
-    let run = |name: &str, extra: &[&str]| -> std::path::PathBuf {
-        let mut args = vec!["make", src.to_str().expect("utf-8")];
-        if !extra.is_empty() {
-            args.push("--");
-            args.extend(extra);
-        }
-        let r = confess(&tmp.path().join(name), &args);
-        r.assert_ok();
-        r.out
-    };
+    let run = |name: &str, extra: &[&str]| confess_make(tmp.path(), &src, name, extra);
     let a = run("a", &[]);
 
     // An unchanged rerun: no drift, exit 0.
@@ -55,48 +132,9 @@ fn each_edit_is_reported_as_exactly_that_change() {
     let (code, text) = diff(&committed, &again, false);
     assert_eq!((code, text.as_str()), (0, "no drift: 2 targets the same\n"));
 
-    // `--against`: the source confessed and compared in one command, the diff alone on
-    // stdout.
-    let o = confess_command()
-        .args(["diff", "--json", "--against"])
-        .arg(&committed)
-        .arg(&src)
-        .arg("--out")
-        .arg(tmp.path().join("against"))
-        .output()
-        .expect("confess diff --against");
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let v: Value = serde_json::from_slice(&o.stdout).expect("the diff alone on stdout");
-    assert_eq!(v["same"], 2);
-    assert!(String::from_utf8_lossy(&o.stderr).contains("translation units"));
+    check_against_prints_the_diff_alone(tmp.path(), &src, &committed);
 
-    // A flag: both targets compile with it.
-    let o3 = run("o3", &["CFLAGS=-O3 -Wall -Iinclude"]);
-    let (code, text) = diff(&a, &o3, false);
-    assert_eq!(code, 1, "{text}");
-    assert_eq!(
-        text,
-        "\
-~ //:app
-    cflags: -O2 -Wall -Iinclude -> -O3 -Wall -Iinclude
-~ //lib:util
-    cflags: -O2 -Wall -Iinclude -> -O3 -Wall -Iinclude
-drift: 0 added, 0 removed, 2 changed, 0 the same
-"
-    );
-    let (code, json) = diff(&a, &o3, true);
-    assert_eq!(code, 1);
-    let v: Value = serde_json::from_str(&json).expect("json");
-    assert_eq!(v["changed"][1]["target"], "//lib:util");
-    assert_eq!(v["changed"][1]["changes"][0]["field"], "cflags");
-    assert_eq!(v["changed"][1]["changes"][0]["added"][0], "-O3");
-    assert_eq!(v["changed"][1]["changes"][0]["removed"][0], "-O2");
-    assert_eq!(v["same"], 0);
+    check_a_flag_changes_both_targets(tmp.path(), &src, &a);
 
     // A source added to the library: its sources and its archive's members.
     std::fs::write(
@@ -139,30 +177,7 @@ drift: 0 added, 0 removed, 1 changed, 1 the same
         )
     );
 
-    // Another toolchain: a cross compiler for i686 (the engine has no triple for it, exit 8;
-    // confess's own form is written).
-    require("i686-linux-gnu-gcc", "gcc-i686-linux-gnu");
-    let r = confess(
-        &tmp.path().join("i686"),
-        &[
-            "make",
-            src.to_str().expect("utf-8"),
-            "--",
-            "CC=i686-linux-gnu-gcc",
-        ],
-    );
-    assert_eq!(r.output.status.code(), Some(8), "{}", r.stderr());
-    let (code, text) = diff(&header, &r.out, false);
-    assert_eq!(code, 1, "{text}");
-    for t in ["//:app", "//lib:util"] {
-        assert!(
-            text.contains(&format!(
-                "~ {t}\n    host: x86_64-unknown-linux-gnu -> i686-unknown-linux-gnu\n    target: x86_64-unknown-linux-gnu -> i686-unknown-linux-gnu\n"
-            )),
-            "{text}"
-        );
-    }
-    assert!(!text.contains("outside_headers"), "{text}");
+    check_another_toolchain(tmp.path(), &src, &header);
 
     // A new program, and a library from outside linked into app.
     std::fs::write(src.join("tool.c"), "int main(void) { return 0; }\n").expect("write");

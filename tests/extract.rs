@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 /// Every file below `root`, by its path relative to `root`, with its bytes; directories and
 /// links too (a link by its target).
 fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
             let p = e.path();
@@ -29,6 +28,7 @@ fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
             }
         }
     }
+    let mut out = BTreeMap::new();
     walk(root, root, &mut out);
     out
 }

@@ -25,6 +25,7 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
 use std::io::Read;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::PermissionsExt;
@@ -36,7 +37,7 @@ use std::time::{Duration, Instant};
 const NOBODY: u32 = 65534;
 
 /// A run that takes longer than this has hung (a FIFO read, a symlink loop followed).
-const TIMEOUT: Duration = Duration::from_secs(120);
+const TIMEOUT: Duration = Duration::from_mins(2);
 
 /// One case's root.
 struct Env {
@@ -477,10 +478,36 @@ fn is_root() -> bool {
     rustix::process::geteuid().is_root()
 }
 
+/// Every case, section by section.
 fn cases() -> Vec<Case> {
+    [
+        usage_cases(),
+        output_dir_cases(),
+        missing_build_file_cases(),
+        bad_scratch_and_schema_cases(),
+        missing_confession_cases(),
+        writes_outside_cases(),
+        destructive_build_cases(),
+        broken_build_cases(),
+        unprivileged_and_verify_build_cases(),
+        odd_byte_name_cases(),
+        long_path_and_loop_cases(),
+        special_file_cases(),
+        damaged_token_and_response_file_cases(),
+        looping_response_file_cases(),
+        escaping_import_cases(),
+        remote_and_pinned_import_cases(),
+        damaged_record_cases(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Usage: bad -j values, unknown subcommands and options, missing arguments.
+fn usage_cases() -> Vec<Case> {
     use Then::*;
     vec![
-        // ---- Usage.
         Case {
             name: "-j 0",
             root_only: false,
@@ -559,7 +586,13 @@ fn cases() -> Vec<Case> {
             message: "--native-file: confess writes meson's native file itself",
             then: Kept,
         },
-        // ---- Output directories confess must not write into.
+    ]
+}
+
+/// Output directories confess must not write into.
+fn output_dir_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "--out: a non-empty directory of the user's",
             root_only: false,
@@ -648,7 +681,13 @@ fn cases() -> Vec<Case> {
             message: "@OUT@ is in use by another confess run (pid",
             then: Kept,
         },
-        // ---- Sources confess cannot build.
+    ]
+}
+
+/// Sources confess cannot build: missing, not a directory, or without the build system's file.
+fn missing_build_file_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "source: missing",
             root_only: false,
@@ -735,6 +774,13 @@ fn cases() -> Vec<Case> {
             message: "@SRC@/config.status: the source tree is configured already",
             then: Kept,
         },
+    ]
+}
+
+/// Sources confess cannot build: a scratch place or an engine schema that does not serve.
+fn bad_scratch_and_schema_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "CONFESS_SCRATCH names no directory",
             root_only: false,
@@ -806,7 +852,13 @@ fn cases() -> Vec<Case> {
             ),
             then: Kept,
         },
-        // ---- Reading a confession that is not there, or not whole.
+    ]
+}
+
+/// Reading a confession that is not there, or not whole.
+fn missing_confession_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "explain: unknown target",
             root_only: false,
@@ -862,7 +914,13 @@ fn cases() -> Vec<Case> {
             message: "@OUT@/targets.json: EOF while parsing",
             then: Kept,
         },
-        // ---- Builds that misbehave.
+    ]
+}
+
+/// Builds that misbehave: writes outside the tree, through absolute paths and symlinks.
+fn writes_outside_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "install with an absolute PREFIX",
             root_only: false,
@@ -879,11 +937,14 @@ fn cases() -> Vec<Case> {
             then: New(|e, _| {
                 let hello = listed(e, &e.outside.join("bin/hello"), "file")?;
                 let g = json(&e.out.join("graph.json"))?;
-                let node = hello["node"].as_u64().ok_or("the install names no node")?;
+                let node = hello["node"]
+                    .as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or("the install names no node")?;
                 ensure!(
-                    g["nodes"][node as usize]["kind"] == "executable",
+                    g["nodes"][node]["kind"] == "executable",
                     "{}",
-                    g["nodes"][node as usize]
+                    g["nodes"][node]
                 );
                 listed(e, &e.outside.join("lib/libutil.a"), "file")?;
                 listed(e, &e.outside.join("link"), "symlink")?;
@@ -945,6 +1006,13 @@ fn cases() -> Vec<Case> {
                 Ok(())
             }),
         },
+    ]
+}
+
+/// Builds that misbehave: removals, floods of files, daemons, the network.
+fn destructive_build_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "rm -rf of the sentinel directory",
             root_only: false,
@@ -1033,6 +1101,13 @@ fn cases() -> Vec<Case> {
             message: "Network is unreachable",
             then: New(|e, _| failed_with(e, "Network is unreachable")),
         },
+    ]
+}
+
+/// Builds that misbehave: failures, a damaged event log, commands that cannot run, an unreadable copy.
+fn broken_build_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "the build fails",
             root_only: false,
@@ -1118,6 +1193,13 @@ fn cases() -> Vec<Case> {
             message: "",
             then: New(|e, _| compiled(e, b"main.c")),
         },
+    ]
+}
+
+/// Builds that misbehave: unprivileged runs, a hand-written build.ninja, a real build deleting an absolute path.
+fn unprivileged_and_verify_build_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "chmod -R 000 of its copy (unprivileged, --unsealed)",
             root_only: true,
@@ -1198,7 +1280,13 @@ fn cases() -> Vec<Case> {
                 Ok(())
             }),
         },
-        // ---- Hostile file names.
+    ]
+}
+
+/// Hostile file names: bytes that are not UTF-8, newlines, dashes, spaces and quotes.
+fn odd_byte_name_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "non-UTF-8 byte (0xFF) in a source file name",
             root_only: false,
@@ -1278,6 +1366,13 @@ fn cases() -> Vec<Case> {
                 Ok(())
             }),
         },
+    ]
+}
+
+/// Hostile file names: paths near and beyond PATH_MAX, symlink loops.
+fn long_path_and_loop_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "a path near PATH_MAX",
             root_only: false,
@@ -1344,7 +1439,7 @@ fn cases() -> Vec<Case> {
             root_only: false,
             input: |e| {
                 let l = |to: &str, at: &str| {
-                    std::os::unix::fs::symlink(to, e.src.join(at)).expect("symlink")
+                    std::os::unix::fs::symlink(to, e.src.join(at)).expect("symlink");
                 };
                 l("loop2", "loop1");
                 l("loop1", "loop2");
@@ -1357,6 +1452,13 @@ fn cases() -> Vec<Case> {
             message: "",
             then: New(|e, _| compiled(e, b"lib/add.c")),
         },
+    ]
+}
+
+/// Hostile file names: FIFOs, device nodes and hard links in the tree.
+fn special_file_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "a FIFO in the tree",
             root_only: false,
@@ -1404,7 +1506,13 @@ fn cases() -> Vec<Case> {
             message: "",
             then: New(|e, _| compiled(e, b"lib/hard.c")),
         },
-        // ---- Hostile inputs to the shims.
+    ]
+}
+
+/// Hostile inputs to the shims: damaged tokens, response files with odd bytes.
+fn damaged_token_and_response_file_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "a damaged token given to the linker",
             root_only: false,
@@ -1492,6 +1600,13 @@ fn cases() -> Vec<Case> {
                 Ok(())
             }),
         },
+    ]
+}
+
+/// Hostile inputs to the shims: response files that include themselves or are missing.
+fn looping_response_file_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "a response file that includes itself",
             root_only: false,
@@ -1515,7 +1630,13 @@ fn cases() -> Vec<Case> {
             message: "cc @nosuch.rsp -Iinclude -c main.c -o m2.o",
             then: New(|e, _| failed_with(e, "@nosuch.rsp: linker input file not found")),
         },
-        // ---- Hand-edited manifests for `confess verify`.
+    ]
+}
+
+/// Hand-edited manifests for `confess verify`: outputs, sources and imports reaching out of the confession.
+fn escaping_import_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "verify: an absolute output path",
             root_only: false,
@@ -1593,6 +1714,13 @@ fn cases() -> Vec<Case> {
             message: "line 8: brackets nest more than 10 deep",
             then: Kept,
         },
+    ]
+}
+
+/// Hand-edited manifests for `confess verify`: absolute, remote, symlinked, missing and pinned imports.
+fn remote_and_pinned_import_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "verify: an absolute import",
             root_only: false,
@@ -1675,6 +1803,13 @@ fn cases() -> Vec<Case> {
             message: "makes Dhall read and write its cache outside the output directory",
             then: Kept,
         },
+    ]
+}
+
+/// Hand-edited manifests for `confess verify`: manifests that do not check, damaged graphs and run records.
+fn damaged_record_cases() -> Vec<Case> {
+    use Then::*;
+    vec![
         Case {
             name: "verify: a manifest that does not type-check",
             root_only: false,
@@ -1771,7 +1906,7 @@ impl Cmd {
             .iter()
             .position(|a| a == "--")
             .expect("a command with --");
-        self.args[i - 1] = src.as_os_str().to_owned();
+        src.as_os_str().clone_into(&mut self.args[i - 1]);
         self
     }
 }
@@ -1785,7 +1920,7 @@ fn digest(root: &Path) -> BTreeMap<Vec<u8>, String> {
     fn walk(dir: &rustix::fd::OwnedFd, prefix: &[u8], out: &mut BTreeMap<Vec<u8>, String>) {
         let mut names: Vec<std::ffi::CString> = rustix::fs::Dir::read_from(dir)
             .expect("read_dir")
-            .filter_map(|e| e.ok())
+            .filter_map(Result::ok)
             .map(|e| e.file_name().to_owned())
             .filter(|n| n.as_bytes() != b"." && n.as_bytes() != b"..")
             .collect();
@@ -1967,7 +2102,7 @@ fn excerpt(stderr: &str, want: &str) -> String {
     s
 }
 
-fn check_case(n: usize, case: &Case) -> Row {
+fn check_case(number: usize, case: &Case) -> Row {
     let mut row = Row {
         name: case.name,
         code: None,
@@ -1981,7 +2116,7 @@ fn check_case(n: usize, case: &Case) -> Row {
         row.excerpt = "skipped: needs root".into();
         return row;
     }
-    let e = Env::new(n);
+    let e = Env::new(number);
     previous(&e);
     let cmd = (case.input)(&e);
     let owned = cmd.owned.clone();
@@ -2099,7 +2234,7 @@ fn hostile_inputs_leave_everything_outside_the_output_directory_as_it_was() {
                                 "the case's set-up panicked: {}",
                                 p.downcast_ref::<String>()
                                     .cloned()
-                                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                                    .or_else(|| p.downcast_ref::<&str>().map(ToString::to_string))
                                     .unwrap_or_default()
                             )],
                         });
@@ -2120,21 +2255,23 @@ fn hostile_inputs_leave_everything_outside_the_output_directory_as_it_was() {
         } else {
             "FAILED"
         };
-        table.push_str(&format!(
-            "| {} | {} | {} | {} | {:.1} | {result} |\n",
+        let _ = writeln!(
+            table,
+            "| {} | {} | {} | {} | {:.1} | {result} |",
             i + 1,
             r.name,
             r.code.map_or("-".to_string(), |c| c.to_string()),
             r.excerpt.replace('|', "\\|"),
             r.secs,
-        ));
+        );
     }
     let failed: Vec<&(usize, Row)> = rows
         .iter()
         .filter(|(_, r)| !r.failures.is_empty())
         .collect();
-    table.push_str(&format!(
-        "\n{} cases, {} ok, {} failed, {} skipped, {:.0} s\n",
+    let _ = writeln!(
+        table,
+        "\n{} cases, {} ok, {} failed, {} skipped, {:.0} s",
         rows.len(),
         rows.iter()
             .filter(|(_, r)| !r.skipped && r.failures.is_empty())
@@ -2142,13 +2279,13 @@ fn hostile_inputs_leave_everything_outside_the_output_directory_as_it_was() {
         failed.len(),
         rows.iter().filter(|(_, r)| r.skipped).count(),
         started.elapsed().as_secs_f64()
-    ));
+    );
     println!("{table}");
     let mut why = String::new();
     for (i, r) in &failed {
-        why.push_str(&format!("\n#{} {}:\n", i + 1, r.name));
+        let _ = write!(why, "\n#{} {}:\n", i + 1, r.name);
         for f in &r.failures {
-            why.push_str(&format!("  - {f}\n"));
+            let _ = writeln!(why, "  - {f}");
         }
     }
     assert!(

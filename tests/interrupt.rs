@@ -79,7 +79,7 @@ fn marked(mark: &str) -> Option<String> {
 
 /// Waits until the build's marked `sleep` runs; returns its pid.
 fn wait_for(mark: &str, child: &mut Child) -> String {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_mins(1);
     loop {
         if let Some(pid) = marked(mark) {
             return pid;
@@ -250,7 +250,8 @@ fn sigkill_at_random_moments_loses_nothing_and_the_next_run_removes_what_it_left
     // How long a whole run takes here, to spread the kills over it.
     let t = Instant::now();
     assert!(confess_into(&p, &src).status.success());
-    let whole = t.elapsed().as_millis().max(50) as u64;
+    let whole =
+        u64::try_from(t.elapsed().as_millis().max(50)).expect("a run of under 500 million years");
     previous = if tree_digest(&p.out) == previous {
         previous
     } else {
@@ -258,8 +259,12 @@ fn sigkill_at_random_moments_loses_nothing_and_the_next_run_removes_what_it_left
     };
     let mut seed: u64 = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
+        .map_or(1, |d| {
+            // The nanoseconds since the epoch, modulo 2^64.
+            d.as_secs()
+                .wrapping_mul(1_000_000_000)
+                .wrapping_add(u64::from(d.subsec_nanos()))
+        })
         | 1;
     let (mut kept, mut replaced) = (0, 0);
     for round in 0..60 {
@@ -309,12 +314,10 @@ fn sigkill_at_random_moments_loses_nothing_and_the_next_run_removes_what_it_left
         .flatten()
         .filter(|e| e.file_name().to_string_lossy().parse::<u32>().is_ok())
         .filter(|e| {
-            std::fs::read(e.path().join("environ"))
-                .map(|env| {
-                    env.split(|b| *b == 0)
-                        .any(|v| v.starts_with(want.as_bytes()))
-                })
-                .unwrap_or(false)
+            std::fs::read(e.path().join("environ")).is_ok_and(|env| {
+                env.split(|b| *b == 0)
+                    .any(|v| v.starts_with(want.as_bytes()))
+            })
         })
         .filter(|e| alive(&e.file_name().to_string_lossy()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -394,13 +397,13 @@ fn an_event_log_cut_in_the_middle_of_a_record_is_an_error_naming_it() {
 
 #[test]
 fn a_read_only_tree_confesses_for_a_user_who_cannot_write_to_it() {
+    use std::os::unix::fs::PermissionsExt;
     // The sources are another user's and read-only, files and directories: confess, run as
     // an unprivileged user (root would write anyway), copies them, builds the copy (which it
     // makes writable by its owner), confesses every translation unit, and leaves the tree as
     // it was, modes and times included.
     require("make", "make");
     require("setpriv", "util-linux");
-    use std::os::unix::fs::PermissionsExt;
     let p = place();
     let nobody = 65534;
     std::fs::set_permissions(&p.root, std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -476,8 +479,10 @@ fn a_read_only_tree_confesses_for_a_user_who_cannot_write_to_it() {
     let scratch = err
         .lines()
         .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
-        .map(|l| PathBuf::from(l.rsplit_once(" (").map_or(l, |(p, _)| p)))
-        .unwrap_or_else(|| panic!("no scratch kept:\n{err}"));
+        .map_or_else(
+            || panic!("no scratch kept:\n{err}"),
+            |l| PathBuf::from(l.rsplit_once(" (").map_or(l, |(p, _)| p)),
+        );
     let mode = |p: &Path| {
         std::fs::symlink_metadata(p)
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()))

@@ -483,18 +483,12 @@ fn a_build_command_runs_as_itself_under_its_own_pid_and_a_missing_one_is_named()
     );
 }
 
-#[test]
-fn names_that_are_not_utf8_are_confessed_whole() {
-    // The source directory's name and a source's name hold 0xFF, and a response file holds
-    // 0xFF and 0xE9: every translation unit is in compile_commands.json and the graph, with
-    // each such byte written as its character of U+EF80..U+EFFF (docs/outputs.md), and no
-    // output holds U+FFFD.
+/// A Makefile project in `src` whose names and response file hold bytes that are not UTF-8:
+/// a source `a\xff.c`, and `b.c` compiled from `b\xff.rsp`, which defines NAME as "caf\xe9".
+fn write_non_utf8_project(src: &Path) {
     use std::os::unix::ffi::OsStrExt;
-    require("make", "make");
     let os = |b: &[u8]| std::ffi::OsStr::from_bytes(b).to_os_string();
-    let tmp = tempfile::tempdir().expect("tmp");
-    let src = tmp.path().join(os(b"src\xff"));
-    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::create_dir_all(src).expect("mkdir");
     std::fs::write(src.join(os(b"a\xff.c")), "int a(void) { return 1; }\n").expect("write");
     std::fs::write(
         src.join("b.c"),
@@ -519,6 +513,20 @@ b.o: b.c\n\t$(CC) @b\xff.rsp\n\
 main.o: main.c\n\t$(CC) -c main.c -o main.o\n",
     )
     .expect("write");
+}
+
+#[test]
+fn names_that_are_not_utf8_are_confessed_whole() {
+    // The source directory's name and a source's name hold 0xFF, and a response file holds
+    // 0xFF and 0xE9: every translation unit is in compile_commands.json and the graph, with
+    // each such byte written as its character of U+EF80..U+EFFF (docs/outputs.md), and no
+    // output holds U+FFFD.
+    use std::os::unix::ffi::OsStrExt;
+    require("make", "make");
+    let os = |b: &[u8]| std::ffi::OsStr::from_bytes(b).to_os_string();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join(os(b"src\xff"));
+    write_non_utf8_project(&src);
     let out = tmp.path().join("confess-out");
     let output = confess_command()
         .arg("make")
@@ -599,20 +607,25 @@ main.o: main.c\n\t$(CC) -c main.c -o main.o\n",
         assert_no_scratch_paths_in(f, &run.read(f));
     }
 
+    check_run_from_a_non_utf8_directory(tmp.path(), &src, &src_text);
+}
+
+/// Run from inside that directory: the invocation keeps it, and verify reads it back as the directory's bytes.
+fn check_run_from_a_non_utf8_directory(tmp: &Path, src: &Path, src_text: &str) {
     // Run from inside that directory: the invocation keeps it (confess failed to write
     // invocation.json there, exit 2), and verify reads it back as the directory's bytes.
-    let out = tmp.path().join("confess-out-2");
+    let out = tmp.join("confess-out-2");
     let output = confess_command()
         .args(["make", ".", "--quiet", "--out"])
         .arg(&out)
-        .current_dir(&src)
+        .current_dir(src)
         .env("CONFESS_VERIFY_HEADERS", "1")
         .output()
         .expect("run confess");
     let run = Run { out, output };
     run.assert_ok();
     let inv = run.json("confession/invocation.json");
-    assert_eq!(inv["cwd"], src_text.as_str(), "{inv}");
+    assert_eq!(inv["cwd"], src_text, "{inv}");
     let back = confess::interpret::read_invocation(&run.out).expect("read back");
     assert_eq!(back.cwd, src);
 }

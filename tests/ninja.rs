@@ -26,7 +26,7 @@ fn ninja(dir: &Path, args: &[&str]) -> String {
 /// A node of graph.json as a path relative to the build directory (`rel` is where the build
 /// directory lies inside the copied root).
 fn node_rel(g: &Value, id: &Value, rel: &str) -> String {
-    let n = &g["nodes"][id.as_u64().expect("id") as usize];
+    let n = &g["nodes"][usize::try_from(id.as_u64().expect("id")).expect("an index")];
     match n["path"].as_str() {
         Some(p) if rel.is_empty() => p.to_string(),
         Some(p) => match p.strip_prefix(&format!("{rel}/")) {
@@ -60,8 +60,88 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
     let user_root = root.display().to_string();
     let generated = run.out.join("generated").display().to_string();
     let actions = g["actions"].as_array().expect("actions");
-    // ninja -t commands: every compile, archive and link command ninja would run is an action
-    // of the graph with the same words (the archive's `rm -f` and ranlib are not tool calls).
+    check_commands_ninja_would_run(build, target, actions, &user_root, &generated);
+
+    // ninja -t graph: each file's direct inputs (not order-only), against the graph's edges.
+    let ninja_inputs = ninja_graph_inputs(build, target, &user_root, &rel);
+    let mut checked = 0;
+    for a in actions.iter().filter(|a| a["kind"] != "run") {
+        let out = node_rel(&g, &a["outputs"][0], &rel);
+        let Some(want) = ninja_inputs.get(&out) else {
+            continue;
+        };
+        let got: BTreeSet<String> = a["inputs"]
+            .as_array()
+            .expect("inputs")
+            .iter()
+            .filter(|i| matches!(i["edge"].as_str(), Some("source" | "input" | "member")))
+            .map(|i| node_rel(&g, &i["node"], &rel))
+            .collect();
+        let want: BTreeSet<String> = want
+            .iter()
+            // Headers come from depfiles; system libraries meson adds as implicit inputs are
+            // the graph's `-l` libraries.
+            .filter(|w| {
+                Path::new(w).extension().is_none_or(|x| x != "h") && !w.ends_with("build.ninja")
+            })
+            .filter(|w| !w.starts_with('/') || w.starts_with(&user_root))
+            .cloned()
+            .collect();
+        assert_eq!(got, want, "inputs of {out}: graph vs ninja -t graph");
+        checked += 1;
+    }
+    assert!(
+        checked >= 3,
+        "only {checked} outputs compared with ninja -t graph"
+    );
+
+    // ninja -t inputs: everything the target needs, against the graph's closure (programs the
+    // build ran included; headers and system libraries aside).
+    let keep = |l: &String| {
+        matches!(
+            Path::new(l).extension().and_then(|x| x.to_str()),
+            Some("c" | "cpp" | "o" | "a")
+        ) && !l.starts_with('/')
+    };
+    let want: BTreeSet<String> = ninja(build, &["-t", "inputs", target])
+        .lines()
+        .map(|l| in_project(l, &user_root, &rel))
+        .filter(keep)
+        .collect();
+    let mut got = BTreeSet::new();
+    let mut todo = vec![target.to_string()];
+    while let Some(t) = todo.pop() {
+        for a in actions {
+            if a["outputs"]
+                .as_array()
+                .expect("outputs")
+                .iter()
+                .any(|o| node_rel(&g, o, &rel) == t)
+            {
+                for i in a["inputs"].as_array().expect("inputs") {
+                    if !matches!(i["edge"].as_str(), Some("header" | "library")) {
+                        let p = node_rel(&g, &i["node"], &rel);
+                        if got.insert(p.clone()) {
+                            todo.push(p);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let got: BTreeSet<String> = got.into_iter().filter(keep).collect();
+    assert_eq!(got, want, "closure of {target}: graph vs ninja -t inputs");
+}
+
+/// ninja -t commands: every compile, archive and link command ninja would run is an action
+/// of the graph with the same words (the archive's `rm -f` and ranlib are not tool calls).
+fn check_commands_ninja_would_run(
+    build: &Path,
+    target: &str,
+    actions: &[Value],
+    user_root: &str,
+    generated: &str,
+) {
     let mut ours: BTreeSet<Vec<String>> = BTreeSet::new();
     for a in actions.iter().filter(|a| a["kind"] != "run") {
         let argv: Vec<String> = a["argv"]
@@ -72,8 +152,8 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
             .map(|w| {
                 w.as_str()
                     .expect("word")
-                    .replace(&generated, "$ROOT")
-                    .replace(&user_root, "$ROOT")
+                    .replace(generated, "$ROOT")
+                    .replace(user_root, "$ROOT")
             })
             .collect();
         ours.insert(argv);
@@ -81,7 +161,7 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
     let mut theirs = BTreeSet::new();
     for line in ninja(build, &["-t", "commands", target]).lines() {
         for seg in line.split("&&") {
-            let w = words(seg.trim(), &user_root);
+            let w = words(seg.trim(), user_root);
             let tool = Path::new(&w[0])
                 .file_name()
                 .expect("name")
@@ -99,8 +179,16 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
         "commands ninja would run that the graph lacks: {:?}",
         theirs.difference(&ours).collect::<Vec<_>>()
     );
+}
 
-    // ninja -t graph: each file's direct inputs (not order-only), against the graph's edges.
+/// ninja -t graph: each file's direct inputs (not order-only), by output, named as the graph
+/// names them.
+fn ninja_graph_inputs(
+    build: &Path,
+    target: &str,
+    user_root: &str,
+    rel: &str,
+) -> BTreeMap<String, BTreeSet<String>> {
     let dot = ninja(build, &["-t", "graph", target]);
     let mut label = BTreeMap::new();
     let mut rule_of_out = BTreeMap::new();
@@ -130,16 +218,7 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
     // Outputs of an edge that ninja reached through another output carry no label of their
     // own: they are left out. meson links against a library's `.symbols` file (relinking only
     // when its ABI changes) while the command names the library itself.
-    // Absolute paths in the project (CMake's) are spelled as the graph spells them: relative
-    // to the build directory.
-    let in_project = |l: &str| match l.strip_prefix(&format!("{user_root}/")) {
-        Some(p) if rel.is_empty() => p.to_string(),
-        Some(p) => p
-            .strip_prefix(&format!("{rel}/"))
-            .map(String::from)
-            .unwrap_or_else(|| pathdiff(p, &rel)),
-        None => l.to_string(),
-    };
+    let in_project = |l: &str| in_project(l, user_root, rel);
     let name = |id: &String| {
         label
             .get(id)
@@ -166,69 +245,19 @@ fn check_against_ninja(build: &Path, root: &Path, run: &Run, target: &str) {
             }
         }
     }
-    let mut checked = 0;
-    for a in actions.iter().filter(|a| a["kind"] != "run") {
-        let out = node_rel(&g, &a["outputs"][0], &rel);
-        let Some(want) = ninja_inputs.get(&out) else {
-            continue;
-        };
-        let got: BTreeSet<String> = a["inputs"]
-            .as_array()
-            .expect("inputs")
-            .iter()
-            .filter(|i| matches!(i["edge"].as_str(), Some("source" | "input" | "member")))
-            .map(|i| node_rel(&g, &i["node"], &rel))
-            .collect();
-        let want: BTreeSet<String> = want
-            .iter()
-            // Headers come from depfiles; system libraries meson adds as implicit inputs are
-            // the graph's `-l` libraries.
-            .filter(|w| !w.ends_with(".h") && !w.ends_with("build.ninja"))
-            .filter(|w| !w.starts_with('/') || w.starts_with(&user_root))
-            .cloned()
-            .collect();
-        assert_eq!(got, want, "inputs of {out}: graph vs ninja -t graph");
-        checked += 1;
-    }
-    assert!(
-        checked >= 3,
-        "only {checked} outputs compared with ninja -t graph"
-    );
+    ninja_inputs
+}
 
-    // ninja -t inputs: everything the target needs, against the graph's closure (programs the
-    // build ran included; headers and system libraries aside).
-    let keep = |l: &String| {
-        (l.ends_with(".c") || l.ends_with(".cpp") || l.ends_with(".o") || l.ends_with(".a"))
-            && !l.starts_with('/')
-    };
-    let want: BTreeSet<String> = ninja(build, &["-t", "inputs", target])
-        .lines()
-        .map(in_project)
-        .filter(keep)
-        .collect();
-    let mut got = BTreeSet::new();
-    let mut todo = vec![target.to_string()];
-    while let Some(t) = todo.pop() {
-        for a in actions {
-            if a["outputs"]
-                .as_array()
-                .expect("outputs")
-                .iter()
-                .any(|o| node_rel(&g, o, &rel) == t)
-            {
-                for i in a["inputs"].as_array().expect("inputs") {
-                    if !matches!(i["edge"].as_str(), Some("header" | "library")) {
-                        let p = node_rel(&g, &i["node"], &rel);
-                        if got.insert(p.clone()) {
-                            todo.push(p);
-                        }
-                    }
-                }
-            }
-        }
+/// Absolute paths in the project (CMake's) spelled as the graph spells them: relative to the
+/// build directory (`rel` below the project root `user_root`).
+fn in_project(l: &str, user_root: &str, rel: &str) -> String {
+    match l.strip_prefix(&format!("{user_root}/")) {
+        Some(p) if rel.is_empty() => p.to_string(),
+        Some(p) => p
+            .strip_prefix(&format!("{rel}/"))
+            .map_or_else(|| pathdiff(p, rel), String::from),
+        None => l.to_string(),
     }
-    let got: BTreeSet<String> = got.into_iter().filter(keep).collect();
-    assert_eq!(got, want, "closure of {target}: graph vs ninja -t inputs");
 }
 
 #[test]

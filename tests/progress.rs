@@ -71,7 +71,7 @@ impl Tmux {
             .expect("capture-pane");
         let text = String::from_utf8_lossy(&o.stdout).into_owned();
         let mut lines: Vec<String> = text.lines().map(|l| l.trim_end().to_string()).collect();
-        while lines.last().is_some_and(|l| l.is_empty()) {
+        while lines.last().is_some_and(String::is_empty) {
             lines.pop();
         }
         lines
@@ -304,6 +304,8 @@ fn the_json_log_has_each_phase_each_call_and_the_summarys_counts() {
 /// How many calls the confession's own record holds.
 fn scratch_free_events(out: &Path) -> usize {
     let db = rusqlite::Connection::open(out.join("confession/events.sqlite")).expect("open");
-    db.query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
-        .expect("count") as usize
+    let n = db
+        .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+        .expect("count");
+    usize::try_from(n).expect("a count")
 }

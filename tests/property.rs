@@ -48,7 +48,7 @@ impl Rng {
         z ^ (z >> 31)
     }
     fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
+        usize::try_from(self.next() % n as u64).expect("below n, a usize")
     }
     fn chance(&mut self, percent: u64) -> bool {
         self.next() % 100 < percent
@@ -157,41 +157,41 @@ impl Case {
 }
 
 fn gen_case(rng: &mut Rng, k: usize) -> Case {
-    let mut c = Case {
+    let mut case = Case {
         k,
         nodes: Vec::new(),
         dups: Vec::new(),
         version: BTreeMap::new(),
     };
-    let headers: Vec<usize> = (0..rng.below(3)).map(|_| c.push(Node::Header)).collect();
-    let srcs: Vec<usize> = (0..1 + rng.below(3))
+    let headers: Vec<usize> = (0..rng.below(3)).map(|_| case.push(Node::Header)).collect();
+    let srcs: Vec<usize> = (0..=rng.below(3))
         .map(|_| {
             let header =
                 (!headers.is_empty() && rng.chance(60)).then(|| headers[rng.below(headers.len())]);
-            c.push(Node::Source { header })
+            case.push(Node::Source { header })
         })
         .collect();
     let mut objs = Vec::new();
     for _ in 0..2 + rng.below(3) {
         let src = srcs[rng.below(srcs.len())];
-        objs.push(c.object(rng, src));
+        objs.push(case.object(rng, src));
     }
     if rng.chance(40) {
         // A generator: built here, run to write a source that is compiled in turn.
-        let main = c.push(Node::Main { generator: true });
-        let o = c.object(rng, main);
-        let prog = c.push(Node::Link {
+        let main = case.push(Node::Main { generator: true });
+        let o = case.object(rng, main);
+        let prog = case.push(Node::Link {
             shared: false,
             inputs: vec![o],
         });
-        let g = c.push(Node::Gen { prog });
-        objs.push(c.object(rng, g));
+        let g = case.push(Node::Gen { prog });
+        objs.push(case.object(rng, g));
     }
     if rng.chance(40) {
         // An inspection: nm of an object, its symbol names compiled in turn.
         let obj = objs[rng.below(objs.len())];
-        let n = c.push(Node::Nm { obj });
-        objs.push(c.object(rng, n));
+        let n = case.push(Node::Nm { obj });
+        objs.push(case.object(rng, n));
     }
     let mut libs = Vec::new();
     let mut seen = BTreeSet::new();
@@ -205,12 +205,12 @@ fn gen_case(rng: &mut Rng, k: usize) -> Case {
             .flatten()
         {
             if seen.insert(m.clone()) {
-                libs.push(c.push(Node::Archive { members: m }));
+                libs.push(case.push(Node::Archive { members: m }));
             }
         }
     }
     let mut seen = BTreeSet::new();
-    for _ in 0..1 + rng.below(3) {
+    for _ in 0..=rng.below(3) {
         let shared = rng.chance(40);
         // Objects, then libraries, as CMake orders a link line; the twin reverses each part.
         let o = rng.pick(&objs, 2);
@@ -221,10 +221,10 @@ fn gen_case(rng: &mut Rng, k: usize) -> Case {
         };
         // CMake moves a library after the libraries that link it: a library that links
         // another comes first, and such a pair keeps its order in the twin.
-        if l.len() == 2 && c.needs(l[1], l[0]) {
+        if l.len() == 2 && case.needs(l[1], l[0]) {
             l.swap(0, 1);
         }
-        let lt: Vec<usize> = if l.len() == 2 && c.needs(l[0], l[1]) {
+        let lt: Vec<usize> = if l.len() == 2 && case.needs(l[0], l[1]) {
             l.clone()
         } else {
             l.iter().rev().copied().collect()
@@ -234,8 +234,8 @@ fn gen_case(rng: &mut Rng, k: usize) -> Case {
         let with_twin = twin != inputs && rng.chance(40);
         // An executable's own main comes first, shared by its twin.
         let main = (!shared).then(|| {
-            let m = c.push(Node::Main { generator: false });
-            c.object(rng, m)
+            let m = case.push(Node::Main { generator: false });
+            case.object(rng, m)
         });
         for inputs in [Some(inputs), with_twin.then_some(twin)]
             .into_iter()
@@ -245,13 +245,13 @@ fn gen_case(rng: &mut Rng, k: usize) -> Case {
                 continue;
             }
             let inputs: Vec<usize> = main.iter().copied().chain(inputs).collect();
-            let id = c.push(Node::Link { shared, inputs });
+            let id = case.push(Node::Link { shared, inputs });
             if shared {
                 libs.push(id);
             }
         }
     }
-    c.dups = c
+    case.dups = case
         .nodes
         .iter()
         .enumerate()
@@ -259,7 +259,7 @@ fn gen_case(rng: &mut Rng, k: usize) -> Case {
         .map(|(i, _)| i)
         .filter(|_| rng.chance(20))
         .collect();
-    c
+    case
 }
 
 /// The structural id of a term node: its kind, source path, headers and flags (sorted), and
@@ -514,42 +514,7 @@ fn write_cmakelists(dir: &Path, cases: &[Case]) {
                     )
                     .expect("write to a String");
                 }
-                Node::Object { src, flags } => {
-                    let file = match c.nodes[*src] {
-                        Node::Gen { .. } => format!("{bin}/c{k}/g{src}.c"),
-                        Node::Nm { .. } => format!("{bin}/c{k}/n{src}.c"),
-                        _ => format!("c{k}/s{src}.c"),
-                    };
-                    let mut names = vec![t.clone()];
-                    if c.dups.contains(&i) {
-                        names.push(format!("{t}_dup"));
-                    }
-                    for name in names {
-                        writeln!(s, "add_library({name} OBJECT {file})")
-                            .expect("write to a String");
-                        let defs: Vec<&str> =
-                            flags.iter().filter_map(|f| f.strip_prefix("-D")).collect();
-                        writeln!(
-                            s,
-                            "target_compile_definitions({name} PRIVATE {})",
-                            defs.join(" ")
-                        )
-                        .expect("write to a String");
-                        let opts: Vec<&str> = flags
-                            .iter()
-                            .filter(|f| f.starts_with("-O"))
-                            .map(String::as_str)
-                            .collect();
-                        if !opts.is_empty() {
-                            writeln!(
-                                s,
-                                "target_compile_options({name} PRIVATE {})",
-                                opts.join(" ")
-                            )
-                            .expect("write to a String");
-                        }
-                    }
-                }
+                Node::Object { src, flags } => cmake_object(&mut s, c, i, *src, flags),
                 Node::Archive { members } => {
                     let m: Vec<String> = members
                         .iter()
@@ -592,6 +557,46 @@ fn write_cmakelists(dir: &Path, cases: &[Case]) {
     std::fs::write(dir.join("CMakeLists.txt"), s).expect("write CMakeLists.txt");
 }
 
+/// The CMake lines of the object node `i` of case `c`: an object library (two for a
+/// duplicated object) compiling `src` with the node's -D and -O flags.
+fn cmake_object(lists: &mut String, c: &Case, i: usize, src: usize, flags: &[String]) {
+    let bin = "${CMAKE_CURRENT_BINARY_DIR}";
+    let k = c.k;
+    let t = cmake_target(c, i);
+    let file = match c.nodes[src] {
+        Node::Gen { .. } => format!("{bin}/c{k}/g{src}.c"),
+        Node::Nm { .. } => format!("{bin}/c{k}/n{src}.c"),
+        _ => format!("c{k}/s{src}.c"),
+    };
+    let mut names = vec![t.clone()];
+    if c.dups.contains(&i) {
+        names.push(format!("{t}_dup"));
+    }
+    for name in names {
+        writeln!(lists, "add_library({name} OBJECT {file})").expect("write to a String");
+        let defs: Vec<&str> = flags.iter().filter_map(|f| f.strip_prefix("-D")).collect();
+        writeln!(
+            lists,
+            "target_compile_definitions({name} PRIVATE {})",
+            defs.join(" ")
+        )
+        .expect("write to a String");
+        let opts: Vec<&str> = flags
+            .iter()
+            .filter(|f| f.starts_with("-O"))
+            .map(String::as_str)
+            .collect();
+        if !opts.is_empty() {
+            writeln!(
+                lists,
+                "target_compile_options({name} PRIVATE {})",
+                opts.join(" ")
+            )
+            .expect("write to a String");
+        }
+    }
+}
+
 /// The graph's artifact nodes with their structural ids, computed from graph.json alone: the
 /// node's kind, its producing action's source, the case's headers it read and -D/-O flags
 /// (objects), members (archives) or inputs and libraries (links) in order, recursively; a
@@ -620,7 +625,7 @@ impl<'a> GraphView<'a> {
     }
 
     fn node(&self, id: u64) -> &'a Value {
-        &self.nodes[id as usize]
+        &self.nodes[usize::try_from(id).expect("an index")]
     }
 
     fn path(&self, id: u64) -> &'a str {
@@ -757,7 +762,7 @@ fn check(graph: &Value, cases: &[Case]) -> Vec<String> {
             match got.get(sid) {
                 None => problems.push(format!("  missing from the graph: {sid}")),
                 Some(toks) if toks.len() != 1 => {
-                    problems.push(format!("  one term node, {} ids: {sid}", toks.len()))
+                    problems.push(format!("  one term node, {} ids: {sid}", toks.len()));
                 }
                 Some(toks) if toks[0].1 != *files => problems.push(format!(
                     "  {sid}: {} files with its id, expected {files}",
@@ -815,7 +820,7 @@ fn check_edits(
             failures.push(format!(
                 "  {sid}: its content {} but its id {}",
                 if d { "changed" } else { "did not change" },
-                if ta != tb { "changed" } else { "did not" }
+                if ta == tb { "did not" } else { "changed" }
             ));
         }
     }
@@ -829,8 +834,12 @@ fn seed() -> u64 {
             .unwrap_or_else(|_| panic!("CONFESS_PROPERTY_SEED={s} is not a number")),
         Err(_) => std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1),
+            .map_or(1, |d| {
+                // The nanoseconds since the epoch, modulo 2^64.
+                d.as_secs()
+                    .wrapping_mul(1_000_000_000)
+                    .wrapping_add(u64::from(d.subsec_nanos()))
+            }),
     }
 }
 
@@ -975,16 +984,21 @@ fn extracted_graph_equals_the_generating_term() {
         t0.elapsed().as_secs_f64()
     );
 
+    check_a_sample_rebuilt_by_verify(&cases, tmp.path());
+}
+
+/// A sample of the cases, confessed and rebuilt by confess verify: it matches the real build.
+fn check_a_sample_rebuilt_by_verify(cases: &[Case], tmp: &Path) {
     // 3. A sample rebuilt by confess verify against the real build.
     let t0 = Instant::now();
     let sample: Vec<Case> = cases.iter().take(12).cloned().collect();
-    let sample_src = tmp.path().join("sample-src");
+    let sample_src = tmp.join("sample-src");
     std::fs::create_dir_all(&sample_src).expect("mkdir");
     write_sources(&sample_src, &sample);
     write_makefile(&sample_src, &sample);
     let run = confess_quietly(
         &["make", sample_src.to_str().expect("utf-8")],
-        &tmp.path().join("sample"),
+        &tmp.join("sample"),
     );
     let (objects, identical) = assert_verified("the property sample", &run.out);
     eprintln!(

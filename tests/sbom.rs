@@ -8,6 +8,7 @@ mod common;
 use common::sbom::checked;
 use common::*;
 use serde_json::Value;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -74,8 +75,10 @@ fn sha256_file(p: &Path) -> String {
     let bytes = std::fs::read(p).expect("read");
     sha2::Sha256::digest(&bytes)
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+        .fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        })
 }
 
 fn pkg_config_version(module: &str) -> String {

@@ -52,12 +52,12 @@ fn make_j8_on_2000_translation_units_loses_no_event() {
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect("query") };
     assert_eq!(
         count("SELECT COUNT(*) FROM events WHERE role = 'cc' AND decision = 'confessed'"),
-        tus as i64 + 1,
+        i64::try_from(tus).expect("a count") + 1,
         "compiles + the link"
     );
     assert_eq!(
         count("SELECT COUNT(*) FROM events WHERE role = 'ar' AND decision = 'confessed'"),
-        LIBS as i64
+        i64::try_from(LIBS).expect("a count")
     );
     let graph = run.json("graph.json");
     let link = graph["actions"]

@@ -111,9 +111,12 @@ fn an_install_with_an_absolute_prefix_lands_in_the_throwaway_layer_and_is_listed
     let g: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(r.out.join("graph.json")).expect("graph"))
             .expect("json");
-    let node = hello["node"]
-        .as_u64()
-        .expect("installed file names its node") as usize;
+    let node = usize::try_from(
+        hello["node"]
+            .as_u64()
+            .expect("installed file names its node"),
+    )
+    .expect("an index");
     assert_eq!(
         g["nodes"][node]["kind"], "executable",
         "{}",
@@ -174,7 +177,7 @@ fn the_build_has_no_network_unless_asked() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
     listener.set_nonblocking(true).expect("nonblocking");
     let port = listener.local_addr().expect("addr").port();
-    let c = case(&format!(
+    let project = case(&format!(
         "all: hello\n\
          hello: hello.o\n\t$(CC) -o $@ $^\n\
          \tbash -c 'echo hi > /dev/tcp/127.0.0.1/{port}' && echo reached > net.txt || echo unreachable > net.txt\n"
@@ -186,7 +189,7 @@ fn the_build_has_no_network_unless_asked() {
         }
         n
     };
-    let (r, o) = run(&c, &[], &[]);
+    let (r, o) = run(&project, &[], &[]);
     assert!(o.status.success(), "{}", r.stderr());
     assert_eq!(
         std::fs::read_to_string(r.out.join("generated/net.txt")).expect("net.txt"),
@@ -217,7 +220,7 @@ fn the_build_has_no_network_unless_asked() {
         hello["requires"]
     );
     assert!(r.read("report.md").contains("## Network attempts: "));
-    let (r, o) = run(&c, &["--network"], &[]);
+    let (r, o) = run(&project, &["--network"], &[]);
     assert!(o.status.success(), "{}", r.stderr());
     assert_eq!(
         std::fs::read_to_string(r.out.join("generated/net.txt")).expect("net.txt"),
@@ -348,12 +351,13 @@ fn an_unprivileged_user_is_sealed_too() {
 
 #[test]
 fn reads_from_outside_are_observed_and_required_but_not_the_toolchain_or_the_builds_own() {
+    use std::os::unix::fs::PermissionsExt;
     // Root only (fanotify marks on mounts): the build reads a file of the user's outside the
     // tree, runs a tool installed outside that reads its own data, and reads a temporary file
     // it wrote itself.
     require("make", "make");
     require("bash", "bash");
-    let c = case(
+    let project = case(
         "all: hello table.h\n\
          hello: hello.o\n\t$(CC) -o $@ $^\n\
          table.h: hello\n\
@@ -361,26 +365,29 @@ fn reads_from_outside_are_observed_and_required_but_not_the_toolchain_or_the_bui
          \t@OUTSIDE@/tool/bin/gen >> table.h\n\
          \techo temp > /tmp/confess-seal-reads-$$PPID && cat /tmp/confess-seal-reads-$$PPID >> table.h\n",
     );
-    std::fs::write(c.outside.join("data.txt"), "#define DATA 1\n").expect("write");
-    std::fs::create_dir_all(c.outside.join("tool/bin")).expect("mkdir");
-    std::fs::create_dir_all(c.outside.join("tool/share")).expect("mkdir");
-    std::fs::write(c.outside.join("tool/share/gen.dat"), "#define GEN 2\n").expect("write");
-    let gen = c.outside.join("tool/bin/gen");
+    std::fs::write(project.outside.join("data.txt"), "#define DATA 1\n").expect("write");
+    std::fs::create_dir_all(project.outside.join("tool/bin")).expect("mkdir");
+    std::fs::create_dir_all(project.outside.join("tool/share")).expect("mkdir");
+    std::fs::write(
+        project.outside.join("tool/share/gen.dat"),
+        "#define GEN 2\n",
+    )
+    .expect("write");
+    let gen = project.outside.join("tool/bin/gen");
     std::fs::write(
         &gen,
         format!(
             "#!/bin/sh\ncat {}/tool/share/gen.dat\n",
-            c.outside.display()
+            project.outside.display()
         ),
     )
     .expect("write");
-    use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&gen, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let (r, o) = run(&c, &[], &[]);
+    let (r, o) = run(&project, &[], &[]);
     assert!(o.status.success(), "{}", r.stderr());
     let g = r.json("graph.json");
     let reads = g["outside_reads"].as_array().cloned().unwrap_or_default();
-    let data = c.outside.join("data.txt").display().to_string();
+    let data = project.outside.join("data.txt").display().to_string();
     let listed: Vec<(&str, &str, &str, bool)> = reads
         .iter()
         .map(|x| {

@@ -4,6 +4,7 @@
 
 mod common;
 use common::*;
+use std::fmt::Write as _;
 use std::path::Path;
 
 /// Writes a small project (file name, content) and confesses it with `make`.
@@ -219,7 +220,7 @@ fn versioned_and_prefixed_compiler_names_are_confessed() {
     let names: Vec<String> = ["gcc-12", "x86_64-linux-gnu-gcc", "x86_64-linux-gnu-gcc-12"]
         .iter()
         .filter(|n| which::which(n).is_ok())
-        .map(|s| s.to_string())
+        .map(ToString::to_string)
         .collect();
     assert!(
         !names.is_empty(),
@@ -227,11 +228,11 @@ fn versioned_and_prefixed_compiler_names_are_confessed() {
     );
     let mut makefile = String::from("all:");
     for (i, _) in names.iter().enumerate() {
-        makefile.push_str(&format!(" o{i}.o"));
+        let _ = write!(makefile, " o{i}.o");
     }
     makefile.push('\n');
     for (i, n) in names.iter().enumerate() {
-        makefile.push_str(&format!("o{i}.o: lib.c\n\t{n} -c lib.c -o o{i}.o\n"));
+        let _ = writeln!(makefile, "o{i}.o: lib.c\n\t{n} -c lib.c -o o{i}.o");
     }
     let tmp = tempfile::tempdir().expect("tmp");
     let run = confess_project(tmp.path(), &[("lib.c", LIB_C), ("Makefile", &makefile)]);
@@ -410,15 +411,15 @@ fn forty_thousand_include_directories_are_one_compile() {
         "the header in the last directory is not an input"
     );
     let conn = scratch_events(&kept.0);
-    let argv: String = conn
+    let argv_json: String = conn
         .query_row(
             "SELECT argv FROM events WHERE decision = 'confessed'",
             [],
             |r| r.get(0),
         )
         .expect("the compile's event");
-    let argv: Vec<String> = serde_json::from_str(&argv).expect("argv");
-    assert_eq!(argv.len(), 1 + args.len());
+    let recorded: Vec<String> = serde_json::from_str(&argv_json).expect("argv");
+    assert_eq!(recorded.len(), 1 + args.len());
 }
 
 /// An OS string of bytes.
@@ -512,7 +513,7 @@ fn a_damaged_token_is_refused_naming_the_file() {
     let unsummed: String = good
         .lines()
         .filter(|l| !l.starts_with("sum "))
-        .map(|l| format!("{l}\n"))
+        .flat_map(|l| [l, "\n"])
         .collect();
     for edited in [&arg, &output, &unsummed] {
         assert_ne!(edited, &good);

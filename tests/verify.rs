@@ -209,14 +209,23 @@ fn a_manifest_that_lost_a_flag_or_a_source_is_caught() {
         .find(|t| t["target"] == "//:app")
         .expect("//:app");
     assert_eq!(app["verdict"], "missing", "{app}");
+    check_manifest_forms_that_disagree(&run.out, &manifest, &text);
+}
+
+/// With the manifest restored: a target in one form and not the other, a form not of the engine's type, and a target less in both forms, each named by verify.
+fn check_manifest_forms_that_disagree(
+    confession: &std::path::Path,
+    manifest: &std::path::Path,
+    text: &str,
+) {
     // A target in one form and not in the other: the manifests disagree, and verify says where.
-    std::fs::write(&manifest, &text).expect("restore");
+    std::fs::write(manifest, text).expect("restore");
     std::fs::write(
-        run.out.join("dhall/BUILD.dhall"),
+        confession.join("dhall/BUILD.dhall"),
         "let Build = ./engine/Build.dhall in [] : List Build.Target\n",
     )
     .expect("edit");
-    let (code, out, _) = verify(&run.out);
+    let (code, out, _) = verify(confession);
     assert_eq!(code, 6, "{out}");
     assert!(
         out.contains("BUILD.dhall") && out.contains("no engine target app"),
@@ -224,11 +233,11 @@ fn a_manifest_that_lost_a_flag_or_a_source_is_caught() {
     );
     // An engine form that is not exactly the engine's type is refused, naming the file.
     std::fs::write(
-        run.out.join("dhall/BUILD.dhall"),
+        confession.join("dhall/BUILD.dhall"),
         "[ { name = \"app\", srcs = [ \"main.c\" ] } ]\n",
     )
     .expect("edit");
-    let (code, out, _) = verify(&run.out);
+    let (code, out, _) = verify(confession);
     assert_eq!(code, 6, "{out}");
     assert!(
         out.contains("dhall/BUILD.dhall") && out.contains("exactly the engine's List Target"),
@@ -236,16 +245,16 @@ fn a_manifest_that_lost_a_flag_or_a_source_is_caught() {
     );
     // A target less in both forms: the real build's program is claimed by no manifest.
     std::fs::write(
-        run.out.join("dhall/BUILD.confess.dhall"),
+        confession.join("dhall/BUILD.confess.dhall"),
         "let S = ./schema.dhall in [] : List S.Target\n",
     )
     .expect("edit");
     std::fs::write(
-        run.out.join("dhall/BUILD.dhall"),
+        confession.join("dhall/BUILD.dhall"),
         "let Build = ./engine/Build.dhall in [] : List Build.Target\n",
     )
     .expect("edit");
-    let (code, out, report) = verify(&run.out);
+    let (code, out, report) = verify(confession);
     assert_eq!(code, 7, "{out}");
     assert_eq!(
         report["unclaimed"],
@@ -324,17 +333,45 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
         std::fs::read_to_string(&companion).expect("read"),
         std::fs::read_to_string(&engine).expect("read"),
     );
-    let edited = |file: &std::path::Path, from: &str, to: &str| {
-        let text = std::fs::read_to_string(file).expect("read");
-        assert!(text.contains(from), "{from} not in {text}");
-        std::fs::write(file, text.replacen(from, to, 1)).expect("edit");
+    let h = HandEdits {
+        out: run.out.clone(),
+        cache,
+        outside,
+        before,
+        companion,
+        engine,
+        companion_text,
+        engine_text,
     };
-    let restore = || {
-        std::fs::write(&companion, &companion_text).expect("restore");
-        std::fs::write(&engine, &engine_text).expect("restore");
-    };
-    let refused = |what: &str, words: &[&str]| {
-        let (code, text) = verify_with_cache(&run.out, &cache);
+    check_escaping_paths_are_refused(&h, &sentinel);
+    check_escaping_imports_are_refused(&h);
+}
+
+/// A confession whose manifests are edited by hand, and what verify must leave untouched.
+struct HandEdits {
+    out: std::path::PathBuf,
+    /// Dhall's cache directory, which must not be made.
+    cache: std::path::PathBuf,
+    /// Outside the output directory, and its digest before: nothing may change there.
+    outside: std::path::PathBuf,
+    before: std::collections::BTreeMap<String, String>,
+    companion: std::path::PathBuf,
+    engine: std::path::PathBuf,
+    companion_text: String,
+    engine_text: String,
+}
+
+impl HandEdits {
+    /// Both manifests as confessed.
+    fn restore(&self) {
+        std::fs::write(&self.companion, &self.companion_text).expect("restore");
+        std::fs::write(&self.engine, &self.engine_text).expect("restore");
+    }
+
+    /// verify refuses the edit (exit 6) with `words`, before running anything, touching
+    /// nothing outside; then the manifests are restored.
+    fn refused(&self, what: &str, words: &[&str]) {
+        let (code, text) = verify_with_cache(&self.out, &self.cache);
         assert_eq!(code, 6, "{what}: {text}");
         for w in words {
             assert!(text.contains(w), "{what}: {w:?} not in {text}");
@@ -343,24 +380,42 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
             text.contains("confess the project again with this --out"),
             "{what}: {text}"
         );
-        assert_eq!(tree_digest(&outside), before, "{what}: outside was touched");
-        assert!(!cache.exists(), "{what}: Dhall's cache directory was made");
+        assert_eq!(
+            tree_digest(&self.outside),
+            self.before,
+            "{what}: outside was touched"
+        );
+        assert!(
+            !self.cache.exists(),
+            "{what}: Dhall's cache directory was made"
+        );
         // Nothing ran: neither build left its log.
         assert!(
-            !run.out.join("verify/real-build.log").exists(),
+            !self.out.join("verify/real-build.log").exists(),
             "{what}: a build ran"
         );
-        restore();
-    };
+        self.restore();
+    }
+}
+
+/// `from` replaced by `to` (once) in the manifest `file`, which must hold it.
+fn edited(file: &std::path::Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(file).expect("read");
+    assert!(text.contains(from), "{from} not in {text}");
+    std::fs::write(file, text.replacen(from, to, 1)).expect("edit");
+}
+
+/// Paths that leave the trees: an absolute output, an escaping source, an escaping object.
+fn check_escaping_paths_are_refused(h: &HandEdits, sentinel: &std::path::Path) {
     let abs_out = sentinel.display().to_string();
 
     // An output at an absolute path (the archive rule starts with `rm -f`).
     edited(
-        &companion,
+        &h.companion,
         "output = \"[build]/lib/libutil.a\"",
         &format!("output = \"{abs_out}\""),
     );
-    refused(
+    h.refused(
         "absolute output",
         &[
             "BUILD.confess.dhall",
@@ -372,8 +427,8 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
 
     // A source that leaves the source tree.
     let up = "../../../../../../../../../../../../etc/passwd";
-    edited(&engine, "\"lib/add.c\"", &format!("\"{up}\""));
-    refused(
+    edited(&h.engine, "\"lib/add.c\"", &format!("\"{up}\""));
+    h.refused(
         "escaping source",
         &[
             "lib/BUILD.dhall",
@@ -384,7 +439,7 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
     );
 
     // An object graph.json places outside.
-    let graph = run.out.join("graph.json");
+    let graph = h.out.join("graph.json");
     let graph_text = std::fs::read_to_string(&graph).expect("read");
     let g: serde_json::Value = serde_json::from_str(&graph_text).expect("json");
     let obj = g["nodes"]
@@ -396,19 +451,23 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
     let mut g2 = g.clone();
     g2["nodes"][obj]["path"] = serde_json::json!("lib/../../../../../../../../../tmp/add.o");
     std::fs::write(&graph, serde_json::to_string(&g2).expect("json")).expect("edit");
-    refused(
+    h.refused(
         "escaping object",
         &["graph.json", "//lib:util", "leaves the"],
     );
     std::fs::write(&graph, &graph_text).expect("restore");
+}
 
+/// Imports: an environment variable, an absolute import, one leaving the output directory,
+/// one in an interpolation; imports hidden in comments and texts are none.
+fn check_escaping_imports_are_refused(h: &HandEdits) {
     // An environment variable.
     edited(
-        &engine,
+        &h.engine,
         "let Build = ../engine/Build.dhall",
         "let Build = ../engine/Build.dhall\n\nlet home = env:HOME as Text",
     );
-    refused(
+    h.refused(
         "env import",
         &[
             "lib/BUILD.dhall",
@@ -419,13 +478,13 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
     );
 
     // An absolute import, and a relative one that leaves the output directory.
-    let abs_import = outside.join("Build.dhall").display().to_string();
+    let abs_import = h.outside.join("Build.dhall").display().to_string();
     edited(
-        &engine,
+        &h.engine,
         "let Build = ../engine/Build.dhall",
         &format!("let Build = {abs_import}"),
     );
-    refused(
+    h.refused(
         "absolute import",
         &[
             "lib/BUILD.dhall",
@@ -434,11 +493,11 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
         ],
     );
     edited(
-        &engine,
+        &h.engine,
         "let Build = ../engine/Build.dhall",
         "let Build = ../../../outside/Build.dhall",
     );
-    refused(
+    h.refused(
         "escaping import",
         &[
             "`../../../outside/Build.dhall`",
@@ -447,20 +506,20 @@ fn a_hand_edited_manifest_reaches_nothing_outside_the_output_directory() {
     );
     // Imports hidden in comments and texts are no imports; one in an interpolation is.
     edited(
-        &engine,
+        &h.engine,
         "let Build = ../engine/Build.dhall",
         "{- env:HOME {- /etc/x -} -}\nlet Build = ../engine/Build.dhall\n\nlet t = \"env:HOME ${env:USER as Text}\"",
     );
-    refused("interpolated import", &["`env:USER`"]);
+    h.refused("interpolated import", &["`env:USER`"]);
     edited(
-        &engine,
+        &h.engine,
         "let Build = ../engine/Build.dhall",
         "{- env:HOME {- /etc/x -} -}\nlet Build = ../engine/Build.dhall -- /etc/y\n\nlet t = ''\n  env:HOME ''${/etc/z}\n  ''",
     );
-    let (code, text) = verify_with_cache(&run.out, &cache);
+    let (code, text) = verify_with_cache(&h.out, &h.cache);
     assert_eq!(code, 0, "{text}");
-    assert!(!cache.exists(), "Dhall's cache directory was made");
-    assert_eq!(tree_digest(&outside), before);
+    assert!(!h.cache.exists(), "Dhall's cache directory was made");
+    assert_eq!(tree_digest(&h.outside), h.before);
 }
 
 /// serde_dhall's parser backtracks without bound on some texts the lexer's budget does not see

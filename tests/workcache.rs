@@ -117,7 +117,7 @@ fn outputs(out: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn entries(cache: &Path) -> usize {
-    std::fs::read_dir(cache.join("work-v1/entries")).map_or(0, |rd| rd.count())
+    std::fs::read_dir(cache.join("work-v1/entries")).map_or(0, Iterator::count)
 }
 
 #[test]
@@ -174,6 +174,9 @@ fn a_warm_cache_realizes_nothing_and_changes_no_output() {
 
 #[test]
 fn what_realization_reads_from_the_machine_makes_an_entry_stale() {
+    fn day(y: &str) -> [(&'static str, &str); 1] {
+        [("SOURCE_DATE_EPOCH", y)]
+    }
     let tmp = tempfile::tempdir().expect("tmp");
     let (src, ext, cache) = (
         tmp.path().join("src"),
@@ -182,9 +185,6 @@ fn what_realization_reads_from_the_machine_makes_an_entry_stale() {
     );
     write_project(&src);
     write_ext(&ext, 1, 10);
-    fn day(y: &str) -> [(&'static str, &str); 1] {
-        [("SOURCE_DATE_EPOCH", y)]
-    }
     let y1970 = "0";
     let y1971 = "31536000";
 
@@ -457,6 +457,40 @@ fn end_event(run: &Run) -> serde_json::Value {
         .expect("an end event")
 }
 
+/// What a confession of the checks project (`write_checks_project`) with the work cache at
+/// `cache` and `env` found: the run, the checks that defined their macro, and how many probes
+/// were answered from the cache and stored.
+fn confess_checks(
+    tmp: &Path,
+    src: &Path,
+    cache: &str,
+    env: &[(&str, &str)],
+) -> (Run, Vec<String>, u64, u64) {
+    let mut all = vec![("CONFESS_CACHE", cache)];
+    all.extend_from_slice(env);
+    let run = confess_full(
+        tmp,
+        &["cmake", src.to_str().expect("utf-8")],
+        &["--log-format", "json"],
+        &all,
+    );
+    run.assert_ok();
+    let config = std::fs::read_to_string(run.out.join("build/config.h")).expect("config.h");
+    let have: Vec<String> = config
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define "))
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect();
+    let end = end_event(&run);
+    let (hits, stored) = (
+        end["probes_from_cache"]
+            .as_u64()
+            .expect("probes_from_cache"),
+        end["probes_stored"].as_u64().expect("probes_stored"),
+    );
+    (run, have, hits, stored)
+}
+
 #[test]
 fn configure_probes_rerun_exactly_when_what_they_read_changes() {
     require("cmake", "cmake");
@@ -469,31 +503,7 @@ fn configure_probes_rerun_exactly_when_what_they_read_changes() {
     );
     write_checks_project(&src, &ext, &cpath);
     let c = cache.to_str().expect("utf-8");
-    let confess_checks = |env: &[(&str, &str)]| {
-        let mut all = vec![("CONFESS_CACHE", c)];
-        all.extend_from_slice(env);
-        let run = confess_full(
-            tmp.path(),
-            &["cmake", src.to_str().expect("utf-8")],
-            &["--log-format", "json"],
-            &all,
-        );
-        run.assert_ok();
-        let config = std::fs::read_to_string(run.out.join("build/config.h")).expect("config.h");
-        let have: Vec<String> = config
-            .lines()
-            .filter_map(|l| l.strip_prefix("#define "))
-            .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
-            .collect();
-        let end = end_event(&run);
-        let (hits, stored) = (
-            end["probes_from_cache"]
-                .as_u64()
-                .expect("probes_from_cache"),
-            end["probes_stored"].as_u64().expect("probes_stored"),
-        );
-        (run, have, hits, stored)
-    };
+    let confess_checks = |env: &[(&str, &str)]| confess_checks(tmp.path(), &src, c, env);
     let none: [(&str, &str); 0] = [];
 
     let (cold, have, _, stored) = confess_checks(&none);

@@ -45,6 +45,7 @@ pub struct Before {
 
 impl Before {
     /// Records the regular files below `dirs` (symbolic links are not followed).
+    #[must_use]
     pub fn take(dirs: &[&Path]) -> Before {
         let now = i128::from(confess_shims::ctx::now_ns());
         let mut files = HashMap::new();
@@ -70,6 +71,7 @@ impl Before {
 
     /// Whether the file at `p` is new since the snapshot or was written after it. A file that
     /// cannot be read now counts as changed.
+    #[must_use]
     pub fn changed(&self, p: &Path) -> bool {
         let Some((was, hash)) = self.files.get(p) else {
             return true;

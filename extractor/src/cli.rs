@@ -34,6 +34,8 @@ pub struct Cli {
     pub command: Cmd,
 }
 
+// The bools are command-line switches, one field each, as clap reads them.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Args, Debug, Clone)]
 pub struct Common {
     /// Output directory (created if missing; only confess's own files in it are replaced).
@@ -338,7 +340,7 @@ impl Common {
             verbose: self.verbose,
             engine_root: match &self.engine_schema {
                 Some(d) => crate::emit::engine_dhall::EngineRoot::from_dir(d)?,
-                None => Default::default(),
+                None => crate::emit::engine_dhall::EngineRoot::default(),
             },
             seal: crate::seal::SealOptions {
                 unsealed: self.unsealed,
@@ -369,6 +371,7 @@ impl Common {
     }
 }
 
+#[must_use]
 pub fn main() -> i32 {
     let cli = Cli::parse();
     crate::interrupt::install();
@@ -418,13 +421,13 @@ fn recorded_build(
 /// `confess verify`: the confession's record (or its command line) gives the build to run for
 /// real.
 fn verify(
-    out: PathBuf,
+    out: &Path,
     jobs: Option<usize>,
     keep_scratch: bool,
     unsealed: bool,
 ) -> Result<i32, Error> {
-    let (config, build) = recorded_build(&out)?;
-    let out = std::fs::canonicalize(&out).map_err(|e| Error::io("reading", &out, e))?;
+    let (config, build) = recorded_build(out)?;
+    let out = std::fs::canonicalize(out).map_err(|e| Error::io("reading", out, e))?;
     let driver = config.driver()?;
     let report = crate::verify::run(
         driver.as_ref(),
@@ -460,7 +463,7 @@ fn execute(cli: Cli) -> Result<i32, Error> {
             jobs,
             keep_scratch,
             unsealed,
-        } => return verify(out, jobs, keep_scratch, unsealed),
+        } => return verify(&out, jobs, keep_scratch, unsealed),
         Cmd::Targets {
             earlier: Earlier { out },
         } => {

@@ -89,6 +89,7 @@ impl Error {
     }
 
     /// The process exit code for this error.
+    #[must_use]
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::BuildFailed { .. } => 1,

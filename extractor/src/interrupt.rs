@@ -21,22 +21,22 @@ pub fn install() {
     let flag = PENDING.get_or_init(|| Arc::new(AtomicUsize::new(0)));
     for (sig, _) in SIGNALS {
         // Registration fails only for signals that cannot be caught; these three can.
-        let _ = signal_hook::flag::register_usize(sig, Arc::clone(flag), sig as usize);
+        let _ =
+            signal_hook::flag::register_usize(sig, Arc::clone(flag), sig.unsigned_abs() as usize);
     }
 }
 
 /// The signal that asked the run to stop, if one did.
 pub fn pending() -> Option<i32> {
     let s = PENDING.get()?.load(Ordering::SeqCst);
-    (s != 0).then_some(s as i32)
+    i32::try_from(s).ok().filter(|s| *s != 0)
 }
 
 fn interrupted(signal: i32) -> Error {
     let name = SIGNALS
         .iter()
         .find(|(s, _)| *s == signal)
-        .map(|(_, n)| *n)
-        .unwrap_or("a signal");
+        .map_or("a signal", |(_, n)| *n);
     Error::Interrupted { signal, name }
 }
 
@@ -67,7 +67,7 @@ pub fn wait(child: &mut Child, what: &str) -> Result<ExitStatus> {
 
 /// Stops a child's process group: SIGTERM, up to two seconds for it to go, then SIGKILL.
 pub fn stop_group(child: &mut Child) {
-    let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) else {
+    let Some(pid) = rustix::process::Pid::from_raw(child.id().cast_signed()) else {
         return;
     };
     let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::TERM);

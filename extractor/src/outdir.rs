@@ -18,6 +18,7 @@ pub const MARKER: &str = ".confess-out";
 pub const TEMP_PREFIX: &str = ".confess-tmp-";
 
 /// Whether a name in the output directory is confess's: one of [`OWNED`], or a temporary file.
+#[must_use]
 pub fn owned(name: &std::ffi::OsStr) -> bool {
     OWNED.iter().any(|o| name == *o) || name.as_encoded_bytes().starts_with(TEMP_PREFIX.as_bytes())
 }
@@ -190,9 +191,7 @@ impl Staged {
         let lock = lock(&out)?;
         recover(&out)?;
         if out.is_dir() {
-            let empty = std::fs::read_dir(&out)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false);
+            let empty = std::fs::read_dir(&out).is_ok_and(|mut d| d.next().is_none());
             if !empty && !out.join(MARKER).exists() {
                 return Err(Error::Usage(format!(
                     "{} is not empty and was not written by confess; choose another --out or empty it",
@@ -215,6 +214,7 @@ impl Staged {
     }
 
     /// Where a path under the output directory is while the confession is being written.
+    #[must_use]
     pub fn place(&self, p: &Path) -> PathBuf {
         match p.strip_prefix(&self.out) {
             Ok(rest) => self.stage.join(rest),
@@ -323,7 +323,7 @@ mod tests {
         let first = Staged::begin(&out, &src).expect("begin");
         match Staged::begin(&out, &src) {
             Err(Error::Busy { holder, .. }) => {
-                assert_eq!(holder, std::process::id().to_string())
+                assert_eq!(holder, std::process::id().to_string());
             }
             other => panic!("expected Busy, got {:?}", other.map(|s| s.stage.clone())),
         }

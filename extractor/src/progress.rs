@@ -54,6 +54,7 @@ impl Counts {
     }
 
     /// In the summary's words.
+    #[must_use]
     pub fn describe(&self, phase: Phase) -> String {
         match phase {
             Phase::Configure => format!("{} configure-phase calls", self.configure),
@@ -74,6 +75,7 @@ pub enum Steps {
 }
 
 /// The progress a line of build output states, if it states one.
+#[must_use]
 pub fn steps_of(line: &[u8]) -> Option<Steps> {
     let rest = line.strip_prefix(b"[")?;
     let close = rest.iter().position(|c| *c == b']')?;
@@ -137,6 +139,7 @@ pub struct Display {
 impl Display {
     /// `wanted`: a line on a terminal (not `--quiet`); `counting`: the calls are counted for
     /// the JSON log whether or not a line is drawn.
+    #[must_use]
     pub fn new(wanted: bool, counting: bool) -> Display {
         let shown = wanted && std::io::stderr().is_terminal();
         Display {
@@ -154,6 +157,7 @@ impl Display {
 
     /// Follows one step of the build while it runs: `events` is the shims' event log, `log` the
     /// build's output. Dropping (or finishing) what this returns clears the line.
+    #[must_use]
     pub fn step(&self, phase: Phase, label: &str, events: &Path, log: &Path) -> StepProgress {
         let bar = self.bar();
         let prefix = prefix(phase, label);
@@ -171,7 +175,9 @@ impl Display {
                 for tick in 0.. {
                     let last = done.load(Ordering::Acquire);
                     let described = {
-                        let mut c = counts.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut c = counts
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
                         ev.lines(|l| c.add(l));
                         c.describe(phase)
                     };
@@ -210,6 +216,7 @@ impl Display {
     }
 
     /// A spinner for the extraction, cleared when dropped.
+    #[must_use]
     pub fn extraction(&self) -> Spinner {
         let bar = self.bar();
         bar.set(render_line(
@@ -237,7 +244,9 @@ struct BarState {
 
 impl Bar {
     fn state(&self) -> std::sync::MutexGuard<'_, BarState> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Shows `text` in place of what the line showed.
@@ -303,6 +312,7 @@ const SPINNER: [char; 8] = ['|', '/', '-', '\\', '|', '/', '-', '\\'];
 /// The progress line for a terminal `width` columns wide: the bar and the time only where they
 /// fit, then cut to leave [`MARGIN`] columns free, so that it never wraps (a wrapped line is
 /// left behind at every redraw).
+#[must_use]
 pub fn render_line(
     prefix: &str,
     secs: u64,
@@ -323,10 +333,11 @@ pub fn render_line(
         ),
         None => format!("{prefix}: {counts}"),
         Some((done, total, of)) if width >= 90 => {
-            const BAR: u64 = 20;
-            let full = (done.min(total) * BAR / total.max(1)) as usize;
+            const BAR: usize = 20;
+            // At most BAR: done is at most total.
+            let full = usize::try_from(done.min(total) * BAR as u64 / total.max(1)).unwrap_or(BAR);
             let mut bar = "=".repeat(full);
-            if full < BAR as usize {
+            if full < BAR {
                 bar.push('>');
             }
             format!("{prefix}: {secs}s [{bar:<20}] {of}, {counts}")
@@ -349,14 +360,19 @@ pub struct StepProgress {
 
 impl StepProgress {
     /// The progress line, for printing above it.
+    #[must_use]
     pub fn bar(&self) -> &Bar {
         &self.bar
     }
 
     /// Stops following the step, clears the line, and returns what was counted.
+    #[must_use]
     pub fn finish(mut self) -> Counts {
         self.stop();
-        *self.counts.lock().unwrap_or_else(|e| e.into_inner())
+        *self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn stop(&mut self) {
@@ -396,6 +412,7 @@ pub struct EventLog {
 }
 
 impl EventLog {
+    #[must_use]
     pub fn new() -> EventLog {
         EventLog {
             started: Some(Instant::now()),
@@ -405,13 +422,14 @@ impl EventLog {
     }
 
     /// When the run started, in ns since the epoch (as the shims' events give their times).
+    #[must_use]
     pub fn started_ns(&self) -> i64 {
         self.started_ns
     }
 
     /// Seconds since the run started.
     pub fn now(&self) -> f64 {
-        self.started.map(secs).unwrap_or(0.0)
+        self.started.map_or(0.0, secs)
     }
 
     /// Adds an event: `fields` (an object) with `event` and `t` first.
@@ -427,10 +445,15 @@ impl EventLog {
 
     /// The log's text: one object a line, in the order of `t` (events of the same moment in
     /// the order they were added).
+    #[must_use]
     pub fn render(&self) -> String {
         let mut lines: Vec<&serde_json::Value> = self.lines.iter().collect();
         lines.sort_by(|a, b| {
-            let t = |v: &serde_json::Value| v.get("t").and_then(|t| t.as_f64()).unwrap_or(0.0);
+            let t = |v: &serde_json::Value| {
+                v.get("t")
+                    .and_then(serde_json::Value::as_f64)
+                    .unwrap_or(0.0)
+            };
             t(a).total_cmp(&t(b))
         });
         let mut s = String::new();
@@ -443,6 +466,7 @@ impl EventLog {
 }
 
 /// How long since `t`, for the log.
+#[must_use]
 pub fn secs(t: Instant) -> f64 {
     (t.elapsed().as_secs_f64() * 1000.0).round() / 1000.0
 }
@@ -547,13 +571,13 @@ mod tests {
 
     #[test]
     fn a_tail_reads_only_whole_lines_and_each_once() {
+        use std::io::Write;
         let t = tempfile::tempdir().expect("tmp");
         let p = t.path().join("log");
         std::fs::write(&p, "a\nb").expect("write");
         let mut tail = Tail::new(&p);
         let mut seen = Vec::new();
         tail.lines(|l| seen.push(l.to_vec()));
-        use std::io::Write;
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&p)

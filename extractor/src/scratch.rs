@@ -6,6 +6,7 @@ use crate::error::{Error, Result};
 use confess_shims::role::Role;
 use confess_shims::session::{self as ss, Phase};
 use std::ffi::OsString;
+use std::os::fd::AsRawFd;
 use std::path::{Path, PathBuf};
 
 pub struct Scratch {
@@ -228,7 +229,7 @@ pub fn parent_for(src_bytes: u64) -> Result<(PathBuf, String)> {
 /// Whether `dir` is a tmpfs that runs programs and has `need` bytes free and in memory.
 fn tmpfs_room(dir: &Path, need: u64) -> std::result::Result<(), String> {
     let fs = rustix::fs::statfs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    if fs.f_type as u64 != TMPFS_MAGIC {
+    if u64::try_from(fs.f_type).ok() != Some(TMPFS_MAGIC) {
         return Err(format!("{} is not a tmpfs", dir.display()));
     }
     let vfs = rustix::fs::statvfs(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -267,11 +268,12 @@ fn mem_available() -> Option<u64> {
 }
 
 /// The bytes of the regular files below `dir`.
+#[must_use]
 pub fn tree_bytes(dir: &Path) -> u64 {
     let mut n = 0;
     crate::walk::walk(dir, &mut |p, ft| {
         if ft.is_file() {
-            n += std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            n += std::fs::metadata(p).map_or(0, |m| m.len());
         }
         true
     });
@@ -301,35 +303,31 @@ fn create_locked(parent: &Path) -> Result<(PathBuf, std::fs::File)> {
     for _ in 0..100 {
         let root = parent.join(format!("confess-{}", random_name()));
         let lock = lock_path(&root);
-        let named = match &unnamed {
-            Some(f) => {
-                use std::os::fd::AsRawFd;
-                let fd = format!("/proc/self/fd/{}", f.as_raw_fd());
-                match rustix::fs::linkat(
-                    rustix::fs::CWD,
-                    fd.as_str(),
-                    rustix::fs::CWD,
-                    &lock,
-                    rustix::fs::AtFlags::SYMLINK_FOLLOW,
-                ) {
-                    Ok(()) => None,
-                    Err(rustix::io::Errno::EXIST) => continue,
-                    Err(e) => return Err(Error::io("creating", &lock, e.into())),
-                }
+        let named = if let Some(f) = &unnamed {
+            let fd = format!("/proc/self/fd/{}", f.as_raw_fd());
+            match rustix::fs::linkat(
+                rustix::fs::CWD,
+                fd.as_str(),
+                rustix::fs::CWD,
+                &lock,
+                rustix::fs::AtFlags::SYMLINK_FOLLOW,
+            ) {
+                Ok(()) => None,
+                Err(rustix::io::Errno::EXIST) => continue,
+                Err(e) => return Err(Error::io("creating", &lock, e.into())),
             }
-            None => {
-                let f = match std::fs::OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .open(&lock)
-                {
-                    Ok(f) => f,
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-                    Err(e) => return Err(Error::io("creating", &lock, e)),
-                };
-                f.lock().map_err(|e| Error::io("locking", &lock, e))?;
-                Some(f)
-            }
+        } else {
+            let f = match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&lock)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::io("creating", &lock, e)),
+            };
+            f.lock().map_err(|e| Error::io("locking", &lock, e))?;
+            Some(f)
         };
         match std::fs::create_dir(&root) {
             Ok(()) => {}
@@ -369,8 +367,7 @@ fn random_name() -> String {
     h.write_u128(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
+            .map_or(0, |d| d.as_nanos()),
     );
     h.write_u32(std::process::id());
     let n = h.finish();
@@ -414,7 +411,7 @@ impl Scratch {
     /// Links the shim under every name a build may call: the base names, and every versioned or
     /// prefixed compiler and binutil on PATH (gcc-12, x86_64-linux-gnu-gcc), except ld.
     fn install_shims(&self) -> Result<()> {
-        let mut names: Vec<String> = BASE_NAMES.iter().map(|s| s.to_string()).collect();
+        let mut names: Vec<String> = BASE_NAMES.iter().map(ToString::to_string).collect();
         if let Some(path) = std::env::var_os("PATH") {
             for dir in std::env::split_paths(&path) {
                 let Ok(rd) = std::fs::read_dir(&dir) else {
@@ -590,6 +587,7 @@ fn copy_times(src: &Path, dst: &Path) -> Result<()> {
 }
 
 /// `text` with each path of `pairs` replaced by its counterpart, the longest first.
+#[must_use]
 pub fn map_text(text: &str, pairs: &[(PathBuf, PathBuf)]) -> String {
     let mut t = text.to_string();
     let mut pairs: Vec<&(PathBuf, PathBuf)> = pairs.iter().collect();
@@ -614,6 +612,7 @@ pub fn copy_mapped(from: &Path, to: &Path, pairs: &[(PathBuf, PathBuf)]) -> Resu
 
 /// A file's bytes with the path prefixes of `pairs` replaced (longest first) when it is text
 /// (UTF-8 with no NUL byte); other bytes as they are.
+#[must_use]
 pub fn mapped_bytes(bytes: Vec<u8>, pairs: &[(PathBuf, PathBuf)]) -> Vec<u8> {
     if bytes.contains(&0) {
         return bytes;

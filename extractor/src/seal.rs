@@ -347,6 +347,7 @@ pub fn check_program(program: &str, path: Option<&OsStr>, cwd: &Path) -> Result<
 
 /// `confess __seal PLAN`: the namespace's init. Returns the
 /// process's exit status.
+#[must_use]
 pub fn init(args: &[OsString]) -> i32 {
     let r = match args {
         [plan] => run_init(Path::new(plan)),
@@ -452,7 +453,8 @@ fn unescape_octal(s: &[u8]) -> Vec<u8> {
             let v = u32::from(s[i + 1] - b'0') * 64
                 + u32::from(s[i + 2] - b'0') * 8
                 + u32::from(s[i + 3] - b'0');
-            out.push(v as u8);
+            // As a byte: what does not fit (no valid escape) keeps its low eight bits.
+            out.push(v.to_le_bytes()[0]);
             i += 4;
         } else {
             out.push(s[i]);
@@ -490,6 +492,20 @@ fn under(root: &Path, p: &Path) -> PathBuf {
     root.join(p.strip_prefix("/").unwrap_or(p))
 }
 
+/// What the new root is made of: the machine's mounts layered (the mount each upper layer
+/// stands for, by number; empty where it was shown read-only instead), what was shown
+/// read-only, and the directories the skeleton made anew (a user namespace) with what they
+/// held.
+#[derive(Default)]
+struct Layering {
+    layers: Vec<PathBuf>,
+    read_only: Vec<String>,
+    made: Vec<(PathBuf, BTreeSet<OsString>)>,
+}
+
+/// The seal's setup inside the new namespaces: layers the machine under a new root, runs the
+/// build there as its PID 1 would, and writes what the build did outside its trees to the
+/// plan's report. Gives the build's exit status.
 fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
     let text = std::fs::read(plan_path).map_err(|e| format!("{}: {e}", plan_path.display()))?;
     let plan: Plan =
@@ -502,102 +518,163 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
     // pivot_root wants a mount point, which the root is not when it is built piece by piece.
     rustix::mount::mount_bind(&root, &root)
         .map_err(|e| format!("binding {}: {e}", root.display()))?;
-    let mut layers: Vec<PathBuf> = Vec::new();
-    let mut read_only: Vec<String> = Vec::new();
+    let (mut layering, dev_done) = layer_machine(&mounts, &seal, &root, &scratch_root, plan.user)?;
+    mount_system_trees(
+        &root,
+        &mounts,
+        &seal,
+        plan.user,
+        dev_done,
+        &mut layering.layers,
+    )?;
+    bind_scratch_and_copies(&root, &scratch_root, &plan.binds)?;
+    let lowers = lower_layers(&layering.layers, plan.user);
+    let layers_fd = enter_root(&seal, &root, &path(&plan.cwd))?;
+    hold_lifeline();
+    let (status, reads, reads_unobserved) = run_watched(&plan, lowers);
+    let writes = outside_writes(&layering, &layers_fd, plan.user)?;
+    let report = Report {
+        writes,
+        read_only: std::mem::take(&mut layering.read_only),
+        network_attempts: if plan.network { 0 } else { no_routes() },
+        reads,
+        reads_unobserved,
+    };
+    let text = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
+    let report_path = path(&plan.report);
+    std::fs::write(&report_path, text).map_err(|e| format!("{}: {e}", report_path.display()))?;
+    Ok(status)
+}
+
+/// Layers the machine's mounts under `root`: each an overlay of its own, a file mounted on a
+/// file or a file system that cannot be a lower layer shown read-only, the machine's root
+/// rebuilt piece by piece where it cannot be one overlay. /proc, /sys, what is below /dev and
+/// the scratch are left for later. Says whether /dev was bound.
+fn layer_machine(
+    mounts: &[MountInfo],
+    seal: &Path,
+    root: &Path,
+    scratch_root: &Path,
+    user: bool,
+) -> std::result::Result<(Layering, bool), String> {
+    let mut layering = Layering::default();
     let mut dev_done = false;
-    // Directories the skeleton made anew (a user namespace), with what they held.
-    let mut made: Vec<(PathBuf, BTreeSet<OsString>)> = Vec::new();
     let is_under = |p: &Path, dir: &str| p.starts_with(dir) && p != Path::new(dir);
-    for m in &mounts {
+    for m in mounts {
         let p = &m.point;
         if is_under(p, "/proc")
             || p == Path::new("/proc")
             || p.starts_with("/sys")
             || is_under(p, "/dev") && p != Path::new("/dev/shm")
-            || p.starts_with(&scratch_root)
+            || p.starts_with(scratch_root)
         {
             continue;
         }
+        let at = under(root, p);
         if p == Path::new("/dev") {
-            let at = under(&root, p);
             rustix::mount::mount_bind_recursive(p, &at)
                 .map_err(|e| format!("binding /dev: {e}"))?;
             dev_done = true;
             continue;
         }
-        let at = under(&root, p);
         if p != Path::new("/") && !at.is_dir() {
             // A file mounted on a file (a container's /etc/hosts): shown as it is, read-only.
             if rustix::mount::mount_bind(p, &at).is_ok() {
-                let _ = rustix::mount::mount_remount(
-                    &at,
-                    rustix::mount::MountFlags::BIND | rustix::mount::MountFlags::RDONLY,
-                    "",
-                );
+                remount_read_only(&at);
             }
-            read_only.push(raw::text_path(p).into_owned());
+            layering.read_only.push(raw::text_path(p).into_owned());
             continue;
         }
-        let n = layers.len();
-        match overlay(p, &seal, n, &at, plan.user) {
-            Ok(()) => layers.push(p.clone()),
+        let n = layering.layers.len();
+        match overlay(p, seal, n, &at, user) {
+            Ok(()) => layering.layers.push(p.clone()),
             Err(_) if p == Path::new("/") => {
-                // In a user namespace the machine's root cannot be a lower layer: its
-                // submounts are locked. The tree is rebuilt from the largest directories with
-                // no mount below them, each its own overlay.
-                let special: Vec<&Path> = mounts
-                    .iter()
-                    .map(|m| m.point.as_path())
-                    .filter(|q| {
-                        !(q.starts_with("/proc")
-                            || q.starts_with("/sys")
-                            || q.starts_with("/dev")
-                            || q.starts_with(&scratch_root)
-                            || *q == Path::new("/"))
-                    })
-                    .collect();
-                let mut b = Skeleton {
-                    mounts: special,
-                    seal: &seal,
-                    user: plan.user,
-                    scratch_root: &scratch_root,
-                    layers: &mut layers,
-                    read_only: &mut read_only,
-                    made: &mut made,
-                };
-                b.build(Path::new("/"), &root)?;
+                rebuild_root(mounts, seal, root, scratch_root, user, &mut layering)?;
                 break;
             }
             Err(why) => {
                 // Some file systems cannot be an overlay's lower layer: shown read-only.
-                layers.push(PathBuf::new());
+                layering.layers.push(PathBuf::new());
                 rustix::mount::mount_bind(p, &at)
                     .map_err(|e| format!("binding {}: {e} (after {why})", p.display()))?;
-                let _ = rustix::mount::mount_remount(
-                    &at,
-                    rustix::mount::MountFlags::BIND | rustix::mount::MountFlags::RDONLY,
-                    "",
-                );
-                read_only.push(format!("{} ({})", p.display(), m.fstype));
+                remount_read_only(&at);
+                layering
+                    .read_only
+                    .push(format!("{} ({})", p.display(), m.fstype));
             }
         }
     }
-    // /dev is the machine's; its shared memory, a layer of its own where it is a mount.
-    let dev = under(&root, Path::new("/dev"));
+    Ok((layering, dev_done))
+}
+
+/// Makes a bind mount read-only (best effort: what cannot be is left as it is).
+fn remount_read_only(at: &Path) {
+    let _ = rustix::mount::mount_remount(
+        at,
+        rustix::mount::MountFlags::BIND | rustix::mount::MountFlags::RDONLY,
+        "",
+    );
+}
+
+/// In a user namespace the machine's root cannot be a lower layer: its submounts are locked.
+/// The tree is rebuilt from the largest directories with no mount below them, each its own
+/// overlay.
+fn rebuild_root(
+    mounts: &[MountInfo],
+    seal: &Path,
+    root: &Path,
+    scratch_root: &Path,
+    user: bool,
+    layering: &mut Layering,
+) -> std::result::Result<(), String> {
+    let special: Vec<&Path> = mounts
+        .iter()
+        .map(|m| m.point.as_path())
+        .filter(|q| {
+            !(q.starts_with("/proc")
+                || q.starts_with("/sys")
+                || q.starts_with("/dev")
+                || q.starts_with(scratch_root)
+                || *q == Path::new("/"))
+        })
+        .collect();
+    let mut b = Skeleton {
+        mounts: special,
+        seal,
+        user,
+        scratch_root,
+        layers: &mut layering.layers,
+        read_only: &mut layering.read_only,
+        made: &mut layering.made,
+    };
+    b.build(Path::new("/"), root)
+}
+
+/// Mounts /dev (unless already bound), /sys and /proc under `root`. /dev is the machine's; its
+/// shared memory, a layer of its own where it is a mount.
+fn mount_system_trees(
+    root: &Path,
+    mounts: &[MountInfo],
+    seal: &Path,
+    user: bool,
+    dev_done: bool,
+    layers: &mut Vec<PathBuf>,
+) -> std::result::Result<(), String> {
+    let dev = under(root, Path::new("/dev"));
     if !dev_done && dev.is_dir() {
         let _ = rustix::mount::mount_bind_recursive("/dev", &dev);
         if let Some(shm) = mounts.iter().find(|m| m.point == Path::new("/dev/shm")) {
             let n = layers.len();
-            if overlay(&shm.point, &seal, n, &dev.join("shm"), plan.user).is_ok() {
+            if overlay(&shm.point, seal, n, &dev.join("shm"), user).is_ok() {
                 layers.push(shm.point.clone());
             }
         }
     }
-    let sys = under(&root, Path::new("/sys"));
+    let sys = under(root, Path::new("/sys"));
     if sys.is_dir() {
         let _ = rustix::mount::mount_bind_recursive("/sys", &sys);
     }
-    let proc_at = under(&root, Path::new("/proc"));
+    let proc_at = under(root, Path::new("/proc"));
     rustix::mount::mount(
         "proc",
         &proc_at,
@@ -606,23 +683,34 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         None,
     )
     .or_else(|_| rustix::mount::mount_bind_recursive("/proc", &proc_at))
-    .map_err(|e| format!("mounting /proc: {e}"))?;
-    // The scratch itself, real and writable; then the user's directories, showing the copies.
-    let at = under(&root, &scratch_root);
-    rustix::mount::mount_bind(&scratch_root, &at)
+    .map_err(|e| format!("mounting /proc: {e}"))
+}
+
+/// The scratch itself, real and writable; then the user's directories, showing the copies.
+fn bind_scratch_and_copies(
+    root: &Path,
+    scratch_root: &Path,
+    binds: &[(Vec<u8>, Vec<u8>)],
+) -> std::result::Result<(), String> {
+    let at = under(root, scratch_root);
+    rustix::mount::mount_bind(scratch_root, &at)
         .map_err(|e| format!("binding {}: {e}", scratch_root.display()))?;
-    for (at, from) in &plan.binds {
+    for (at, from) in binds {
         let (at, from) = (path(at), path(from));
-        let inside = under(&root, &at);
+        let inside = under(root, &at);
         std::fs::create_dir_all(&inside).map_err(|e| format!("{}: {e}", inside.display()))?;
         rustix::mount::mount_bind(&from, &inside)
             .map_err(|e| format!("binding {} at {}: {e}", from.display(), at.display()))?;
     }
-    // Each layer's lower file system, reachable after the pivot: the reads' witness (not in a
-    // user namespace, where reads are not watched).
-    let lowers: Vec<crate::watch::Layer> = layers
+    Ok(())
+}
+
+/// Each layer's lower file system, reachable after the pivot: the reads' witness (not in a
+/// user namespace, where reads are not watched).
+fn lower_layers(layers: &[PathBuf], user: bool) -> Vec<crate::watch::Layer> {
+    layers
         .iter()
-        .filter(|_| !plan.user)
+        .filter(|_| !user)
         .filter(|m| !m.as_os_str().is_empty())
         .filter_map(|m| {
             let fd = rustix::fs::open(
@@ -638,22 +726,32 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
                 lower: fd,
             })
         })
-        .collect();
-    // The layers stay reachable through this descriptor once the old root is gone.
+        .collect()
+}
+
+/// Makes `root` the root (the old one detached) and goes to `cwd` in it. Gives a descriptor of
+/// the layers' directory: the layers stay reachable through it once the old root is gone.
+fn enter_root(
+    seal: &Path,
+    root: &Path,
+    cwd: &Path,
+) -> std::result::Result<rustix::fd::OwnedFd, String> {
     let layers_fd = rustix::fs::open(
         seal.join("u"),
         rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
         rustix::fs::Mode::empty(),
     )
     .map_err(|e| format!("{}: {e}", seal.display()))?;
-    rustix::process::chdir(&root).map_err(|e| format!("{}: {e}", root.display()))?;
+    rustix::process::chdir(root).map_err(|e| format!("{}: {e}", root.display()))?;
     rustix::process::pivot_root(".", ".").map_err(|e| format!("pivot_root: {e}"))?;
     rustix::mount::unmount(".", rustix::mount::UnmountFlags::DETACH)
         .map_err(|e| format!("detaching the old root: {e}"))?;
-    let cwd = path(&plan.cwd);
-    rustix::process::chdir(&cwd).map_err(|e| format!("{}: {e}", cwd.display()))?;
+    rustix::process::chdir(cwd).map_err(|e| format!("{}: {e}", cwd.display()))?;
+    Ok(layers_fd)
+}
 
-    // confess's end of the lifeline: when it closes, confess is gone, and so is the build.
+/// confess's end of the lifeline: when it closes, confess is gone, and so is the build.
+fn hold_lifeline() {
     std::thread::spawn(|| {
         use std::io::Read;
         let mut sink = [0u8; 64];
@@ -661,8 +759,15 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
         std::process::exit(SETUP_FAILED + 12);
     });
-    // The machine's files the build opens, from its first exec on; not in a user namespace,
-    // where marks on mounts are not allowed.
+}
+
+/// Runs the build and reaps it and what it left running, watching the machine's files it
+/// opens, from its first exec on; not in a user namespace, where marks on mounts are not
+/// allowed. Gives its exit status, the files it opened, and why they were not (all) observed.
+fn run_watched(
+    plan: &Plan,
+    lowers: Vec<crate::watch::Layer>,
+) -> (i32, Vec<crate::watch::Opened>, Option<String>) {
     let watch = if plan.user {
         Err("confess ran unprivileged (fanotify, which observes them, needs root)".to_string())
     } else {
@@ -673,7 +778,7 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         .stdin(std::process::Stdio::null())
         .spawn();
     let status = match child {
-        Ok(child) => reap(child.id() as i32),
+        Ok(child) => reap(child.id().cast_signed()),
         Err(e) => {
             eprintln!(
                 "confess: cannot run {}: {e}",
@@ -693,10 +798,18 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
         }
         Err(why) => (Vec::new(), Some(why)),
     };
-    // What the build left outside the tree: in the directories the skeleton made, whatever
-    // they did not hold; then the layers.
+    (status, reads, reads_unobserved)
+}
+
+/// What the build left outside the tree: in the directories the skeleton made, whatever they
+/// did not hold; then the layers (read through `layers_fd`), sorted by path.
+fn outside_writes(
+    layering: &Layering,
+    layers_fd: &rustix::fd::OwnedFd,
+    user: bool,
+) -> std::result::Result<Vec<OutsideWrite>, String> {
     let mut writes = Vec::new();
-    for (dir, had) in &made {
+    for (dir, had) in &layering.made {
         let Ok(rd) = std::fs::read_dir(dir) else {
             continue;
         };
@@ -706,25 +819,15 @@ fn run_init(plan_path: &Path) -> std::result::Result<i32, String> {
             }
         }
     }
-    rustix::process::fchdir(&layers_fd).map_err(|e| format!("the layers: {e}"))?;
-    for (n, mount) in layers.iter().enumerate() {
+    rustix::process::fchdir(layers_fd).map_err(|e| format!("the layers: {e}"))?;
+    for (n, mount) in layering.layers.iter().enumerate() {
         if mount.as_os_str().is_empty() {
             continue;
         }
-        list_layer(Path::new(&n.to_string()), mount, plan.user, &mut writes);
+        list_layer(Path::new(&n.to_string()), mount, user, &mut writes);
     }
     writes.sort_by(|a, b| a.path.cmp(&b.path));
-    let report = Report {
-        writes,
-        read_only,
-        network_attempts: if plan.network { 0 } else { no_routes() },
-        reads,
-        reads_unobserved,
-    };
-    let text = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
-    let report_path = path(&plan.report);
-    std::fs::write(&report_path, text).map_err(|e| format!("{}: {e}", report_path.display()))?;
-    Ok(status)
+    Ok(writes)
 }
 
 /// Rebuilds the machine's tree under a new root where the root itself cannot be one overlay
@@ -882,8 +985,7 @@ fn reap(main: i32) -> i32 {
                     _ => 1,
                 };
             }
-            Ok(_) => {}
-            Err(rustix::io::Errno::INTR) => {}
+            Ok(_) | Err(rustix::io::Errno::INTR) => {}
             Err(_) => return 1,
         }
     }
@@ -915,6 +1017,7 @@ fn stop_the_rest() {
 
 /// Lists one upper layer (`dir`, relative to the layers' directory) as writes under `mount`.
 fn list_layer(dir: &Path, mount: &Path, user: bool, out: &mut Vec<OutsideWrite>) {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
@@ -931,7 +1034,6 @@ fn list_layer(dir: &Path, mount: &Path, user: bool, out: &mut Vec<OutsideWrite>)
         };
         let ft = md.file_type();
         let shown_s = raw::text_path(&shown).into_owned();
-        use std::os::unix::fs::{FileTypeExt, MetadataExt};
         if ft.is_dir() {
             let mut buf = [0u8; 4];
             if rustix::fs::lgetxattr(&p, opaque, &mut buf).is_ok() {

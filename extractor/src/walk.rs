@@ -19,6 +19,7 @@ pub fn walk(dir: &Path, visit: &mut dyn FnMut(&Path, std::fs::FileType) -> bool)
 }
 
 /// The regular files below `dir`.
+#[must_use]
 pub fn files_below(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     walk(dir, &mut |p, ft| {

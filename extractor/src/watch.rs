@@ -104,6 +104,7 @@ impl Watch {
     }
 
     /// Stops the watch once the build has ended and returns the files read from outside.
+    #[must_use]
     pub fn finish(self) -> Reads {
         let Watch {
             stop,
@@ -181,18 +182,17 @@ fn collect(group: &Fanotify, stop: &AtomicBool) -> Seen {
                             ran.insert(ev.pid(), name);
                         }
                     }
-                    match seen.files.get_mut(&p) {
-                        Some(e) => e.1 |= exec,
-                        None => {
-                            // The program the process last ran (its exec comes first), else
-                            // its name now, if it still runs.
-                            let program = ran.get(&ev.pid()).cloned().unwrap_or_else(|| {
-                                std::fs::read_to_string(format!("/proc/{}/comm", ev.pid()))
-                                    .map(|c| c.trim_end().to_string())
-                                    .unwrap_or_default()
-                            });
-                            seen.files.insert(p, (program, exec));
-                        }
+                    if let Some(e) = seen.files.get_mut(&p) {
+                        e.1 |= exec;
+                    } else {
+                        // The program the process last ran (its exec comes first), else
+                        // its name now, if it still runs.
+                        let program = ran.get(&ev.pid()).cloned().unwrap_or_else(|| {
+                            std::fs::read_to_string(format!("/proc/{}/comm", ev.pid()))
+                                .map(|c| c.trim_end().to_string())
+                                .unwrap_or_default()
+                        });
+                        seen.files.insert(p, (program, exec));
                     }
                 }
             }
@@ -244,6 +244,7 @@ fn installation(exe: &Path) -> Option<&Path> {
 /// The reads of one step that are from outside (see the module's documentation): not the
 /// system's files, not a program it ran or anything of that program's installation. `own`
 /// are confess's own programs (the shim, confess): neither a read nor an installation.
+#[must_use]
 pub fn outside_reads(opened: &[Opened], own: &[PathBuf]) -> Vec<OutsideRead> {
     let paths: Vec<(PathBuf, &Opened)> = opened
         .iter()

@@ -9,6 +9,7 @@
 
 use crate::error::{Error, Result};
 use confess_shims::workcache::WorkCache;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 pub const ENV_DIR: &str = "CONFESS_CACHE";
@@ -123,6 +124,7 @@ pub fn open() -> Result<Option<Held>> {
 impl Held {
     /// Lets go of the lock, then, when no other confession holds it, keeps the cache within its
     /// bound. Returns the entries and bytes removed.
+    #[must_use]
     pub fn finish(self) -> (usize, u64) {
         let Held {
             cache, limit, lock, ..
@@ -166,10 +168,7 @@ pub fn describe(clear: bool) -> Result<String> {
             });
         }
         let (n, bytes) = cache.evict(0);
-        out.push_str(&format!(
-            "removed {n} entries ({:.1} MiB)\n",
-            bytes as f64 / (1 << 20) as f64
-        ));
+        let _ = writeln!(out, "removed {n} entries ({:.1} MiB)", mib(bytes));
     }
     let (mut realized, mut probes, mut bytes) = (0usize, 0usize, 0u64);
     for (key, b, _) in cache.list() {
@@ -184,14 +183,21 @@ pub fn describe(clear: bool) -> Result<String> {
     } else {
         "default"
     };
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "work cache: {} ({source})\n  entries  {} ({realized} realized artifacts, {probes} configure probes)\n  size     {:.1} MiB of {:.1} MiB ({ENV_SIZE})\n",
         dir.display(),
         realized + probes,
-        bytes as f64 / (1 << 20) as f64,
-        limit as f64 / (1 << 20) as f64,
-    ));
+        mib(bytes),
+        mib(limit),
+    );
     Ok(out)
+}
+
+/// Bytes in MiB, for showing.
+#[allow(clippy::cast_precision_loss)] // reason: shown to a tenth of a MiB; exact below 8 PiB
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / f64::from(1 << 20)
 }
 
 #[cfg(test)]

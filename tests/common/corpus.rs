@@ -6,8 +6,7 @@ use std::process::Command;
 
 pub fn cache_dir() -> PathBuf {
     std::env::var_os("CONFESS_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| super::repo().join("target/corpus"))
+        .map_or_else(|| super::repo().join("target/corpus"), PathBuf::from)
 }
 
 /// Versions of a source package the mirror lists, newest first.

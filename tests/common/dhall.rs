@@ -107,7 +107,6 @@ pub fn reference_accepts_file(f: &Path) {
 /// the engine's Rust types, the companion into confess's model, and the index, each equal to
 /// what confess wrote (targets.json); the two forms name the same targets.
 pub fn check(out: &Path) -> Confessed {
-    use confess::emit::dhall::{IndexEntry, COMPANION};
     let text = std::fs::read_to_string(out.join("targets.json")).expect("targets.json");
     let written: Confessed = serde_json::from_str(&text).expect("targets.json parses");
     assert_eq!(
@@ -121,8 +120,17 @@ pub fn check(out: &Path) -> Confessed {
         written.engine_lacks
     );
     let dir = out.join("dhall");
+    check_manifest_files(&dir, &written);
+    check_manifests_read_back(&dir, &written);
+    written
+}
+
+/// Every manifest file the reference Dhall accepts, each BUILD.dhall as a List Target of the
+/// engine; one BUILD.dhall and one companion per package.
+fn check_manifest_files(dir: &Path, written: &Confessed) {
+    use confess::emit::dhall::COMPANION;
     let mut files = Vec::new();
-    dhall_files(&dir, &mut files);
+    dhall_files(dir, &mut files);
     files.sort();
     let (mut builds, mut companions) = (0, 0);
     for f in &files {
@@ -136,9 +144,8 @@ pub fn check(out: &Path) -> Confessed {
             builds += 1;
             let depth = f
                 .parent()
-                .and_then(|p| p.strip_prefix(&dir).ok())
-                .map(|p| p.components().count())
-                .unwrap_or(0);
+                .and_then(|p| p.strip_prefix(dir).ok())
+                .map_or(0, |p| p.components().count());
             let engine = format!("{}engine/Build.dhall", "../".repeat(depth));
             let engine = if depth == 0 {
                 format!("./{engine}")
@@ -165,6 +172,12 @@ pub fn check(out: &Path) -> Confessed {
         "one {COMPANION} per package"
     );
     assert_eq!(written.engine.len(), written.packages.len());
+}
+
+/// serde_dhall reads the index, and each manifest, back as targets.json has them; the engine
+/// form and the companion name the same targets, the engine form's sources first.
+fn check_manifests_read_back(dir: &Path, written: &Confessed) {
+    use confess::emit::dhall::{IndexEntry, COMPANION};
     // serde_dhall reads the index, and each manifest, back.
     let all: Vec<IndexEntry> = serde_dhall::from_file(dir.join("packages.dhall"))
         .parse()
@@ -183,7 +196,7 @@ pub fn check(out: &Path) -> Confessed {
     }
     for (p, e) in written.packages.iter().zip(&written.engine) {
         let at = if p.dir == "." {
-            dir.clone()
+            dir.to_path_buf()
         } else {
             dir.join(&p.dir)
         };
@@ -229,7 +242,6 @@ pub fn check(out: &Path) -> Confessed {
             }
         }
     }
-    written
 }
 
 /// The exact header check: for each target, the headers gcc -M lists for its compile
@@ -243,18 +255,7 @@ pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
     let (build, work) = if out_of_tree {
         (out.join("build"), src.to_path_buf())
     } else {
-        let merged = tmp.path().join("merged");
-        copy_dir(src, &merged);
-        if out.join("generated").is_dir() {
-            let st = Command::new("cp")
-                .arg("-a")
-                .arg(out.join("generated/."))
-                .arg(&merged)
-                .status()
-                .expect("cp");
-            assert!(st.success());
-        }
-        (merged.clone(), merged)
+        merged_tree(out, src, tmp.path())
     };
     let place = |p: &str| -> PathBuf {
         match p.strip_prefix("[build]") {
@@ -291,116 +292,18 @@ pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
             .filter(|k| k.what == "compile" || k.what == "assemble")
         {
             let cwd = place(&k.cwd);
-            let mut argv: Vec<String> = Vec::new();
-            let mut it = k.argv.iter().skip(1).peekable();
-            let tool = Path::new(&k.argv[0])
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
             let assembler = k.what == "assemble";
-            while let Some(w) = it.next() {
-                match w.as_str() {
-                    // nasm's `-MD FILE`, as's `--MD FILE`.
-                    "-MD" | "--MD" if assembler => {
-                        it.next_if(|n| !n.starts_with('-'));
-                    }
-                    "-c" | "-MD" | "-MMD" | "-MP" | "-MG" => {}
-                    "-o" | "-MF" | "-MT" | "-MQ" => {
-                        it.next();
-                    }
-                    w if w.starts_with("-MF")
-                        || w.starts_with("-MT")
-                        || w.starts_with("-Wp,-M") => {}
-                    // Generated files are kept in the output directory.
-                    w => argv.push(
-                        w.replace("[out]/generated", &work.display().to_string())
-                            .replace("[out]", &out.display().to_string()),
-                    ),
-                }
-            }
-            // A compile-and-link call: only its compile part.
-            argv.retain(|w| {
-                !w.starts_with("-l")
-                    && !w.starts_with("-Wl,")
-                    && w != "-shared"
-                    && (w.starts_with('-')
-                        || ![".a", ".so", ".o", ".lo"].iter().any(|x| w.ends_with(x)))
-            });
-            // The real tool's dependency output: gcc's `-M`, nasm's and yasm's `-M`, and as's
-            // `--MD` (as has no mode without an object: it assembles into /dev/null).
-            let dep_args: &[&str] = match (assembler, tool.as_str()) {
-                (false, _) => &["-M", "-MG", "-MF", "-"],
-                (true, "as") => &["--MD", "/dev/stdout", "-o", "/dev/null"],
-                (true, _) => &["-M"],
-            };
-            let o = Command::new(&k.argv[0])
-                .args(&argv)
-                .args(dep_args)
-                .current_dir(&cwd)
-                .output()
-                .expect("run gcc -M");
-            assert!(
-                o.status.success(),
-                "gcc -M failed for {:?} in {}: {}",
-                k.argv,
-                cwd.display(),
-                String::from_utf8_lossy(&o.stderr)
-            );
-            let text = String::from_utf8_lossy(&o.stdout).replace("\\\n", " ");
-            for rule in text.lines() {
-                let Some((_, deps)) = rule.split_once(": ") else {
-                    continue;
-                };
-                // Words (spaces inside paths are escaped with a backslash).
-                let mut words = Vec::new();
-                let mut cur = String::new();
-                let mut chars = deps.chars().peekable();
-                while let Some(ch) = chars.next() {
-                    match ch {
-                        '\\' if chars.peek() == Some(&' ') => {
-                            cur.push(' ');
-                            chars.next();
-                        }
-                        ' ' => {
-                            if !cur.is_empty() {
-                                words.push(std::mem::take(&mut cur));
-                            }
-                        }
-                        c => cur.push(c),
-                    }
-                }
-                if !cur.is_empty() {
-                    words.push(cur);
-                }
-                // The first is the source itself (as names it last).
-                if assembler && tool == "as" {
-                    words.pop();
-                } else if !words.is_empty() {
-                    words.remove(0);
-                }
-                for w in words {
-                    // Generated files the build wrote name the scratch copy of the sources
-                    // (CMake's precompiled-header wrapper includes the header by absolute
-                    // path); the copy is gone, and -MG lists the path as written.
-                    let w = match w.find("/confess-").and_then(|i| {
-                        let rest = &w[i + 1..];
-                        rest.find("/src/").map(|j| &rest[j + 5..])
-                    }) {
-                        Some(rel)
-                            if super::scratch_prefixes()
-                                .iter()
-                                .any(|p| w.starts_with(p.as_str())) =>
-                        {
-                            src.join(rel).display().to_string()
-                        }
-                        _ => w,
-                    };
-                    let n = name(&cwd.join(&w));
-                    if n.starts_with('/') {
-                        outside.insert(n);
-                    } else {
-                        inside.insert(n);
-                    }
+            let argv = compile_part(&k.argv, assembler, &work, out);
+            for w in listed_dependencies(&k.argv[0], &argv, &cwd, assembler) {
+                // Generated files the build wrote name the scratch copy of the sources
+                // (CMake's precompiled-header wrapper includes the header by absolute
+                // path); the copy is gone, and -MG lists the path as written.
+                let w = unscratched(w, src);
+                let n = name(&cwd.join(&w));
+                if n.starts_with('/') {
+                    outside.insert(n);
+                } else {
+                    inside.insert(n);
                 }
             }
         }
@@ -424,6 +327,143 @@ pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
     }
 }
 
+/// The files the real tool lists as a compile's dependencies, the source itself left out: the
+/// compile's arguments `argv` (its compile part) run in `cwd` with the tool's dependency output.
+fn listed_dependencies(program: &str, argv: &[String], cwd: &Path, assembler: bool) -> Vec<String> {
+    let tool = Path::new(program)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // The real tool's dependency output: gcc's `-M`, nasm's and yasm's `-M`, and as's
+    // `--MD` (as has no mode without an object: it assembles into /dev/null).
+    let dep_args: &[&str] = match (assembler, tool.as_str()) {
+        (false, _) => &["-M", "-MG", "-MF", "-"],
+        (true, "as") => &["--MD", "/dev/stdout", "-o", "/dev/null"],
+        (true, _) => &["-M"],
+    };
+    let o = Command::new(program)
+        .args(argv)
+        .args(dep_args)
+        .current_dir(cwd)
+        .output()
+        .expect("run gcc -M");
+    assert!(
+        o.status.success(),
+        "gcc -M failed for {program} {argv:?} in {}: {}",
+        cwd.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let text = String::from_utf8_lossy(&o.stdout).replace("\\\n", " ");
+    let mut listed = Vec::new();
+    for rule in text.lines() {
+        let Some((_, deps)) = rule.split_once(": ") else {
+            continue;
+        };
+        let mut words = dep_words(deps);
+        // The first is the source itself (as names it last).
+        if assembler && tool == "as" {
+            words.pop();
+        } else if !words.is_empty() {
+            words.remove(0);
+        }
+        listed.extend(words);
+    }
+    listed
+}
+
+/// The source tree with the generated files laid over it, as the build saw it, in `tmp`:
+/// (the build directory, the working directory), both that tree.
+fn merged_tree(out: &Path, src: &Path, tmp: &Path) -> (PathBuf, PathBuf) {
+    let merged = tmp.join("merged");
+    copy_dir(src, &merged);
+    if out.join("generated").is_dir() {
+        let st = Command::new("cp")
+            .arg("-a")
+            .arg(out.join("generated/."))
+            .arg(&merged)
+            .status()
+            .expect("cp");
+        assert!(st.success());
+    }
+    (merged.clone(), merged)
+}
+
+/// A recorded compile's arguments without its outputs, its dependency options and, for a
+/// compile-and-link call, its link part; generated files at their place in `work`.
+fn compile_part(recorded: &[String], assembler: bool, work: &Path, out: &Path) -> Vec<String> {
+    let mut argv: Vec<String> = Vec::new();
+    let mut it = recorded.iter().skip(1).peekable();
+    while let Some(w) = it.next() {
+        match w.as_str() {
+            // nasm's `-MD FILE`, as's `--MD FILE`.
+            "-MD" | "--MD" if assembler => {
+                it.next_if(|n| !n.starts_with('-'));
+            }
+            "-c" | "-MD" | "-MMD" | "-MP" | "-MG" => {}
+            "-o" | "-MF" | "-MT" | "-MQ" => {
+                it.next();
+            }
+            w if w.starts_with("-MF") || w.starts_with("-MT") || w.starts_with("-Wp,-M") => {}
+            // Generated files are kept in the output directory.
+            w => argv.push(
+                w.replace("[out]/generated", &work.display().to_string())
+                    .replace("[out]", &out.display().to_string()),
+            ),
+        }
+    }
+    // A compile-and-link call: only its compile part.
+    argv.retain(|w| {
+        !w.starts_with("-l")
+            && !w.starts_with("-Wl,")
+            && w != "-shared"
+            && (w.starts_with('-') || ![".a", ".so", ".o", ".lo"].iter().any(|x| w.ends_with(x)))
+    });
+    argv
+}
+
+/// The words of a make rule's prerequisites (spaces inside paths are escaped with a backslash).
+fn dep_words(deps: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut chars = deps.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' if chars.peek() == Some(&' ') => {
+                cur.push(' ');
+                chars.next();
+            }
+            ' ' => {
+                if !cur.is_empty() {
+                    words.push(std::mem::take(&mut cur));
+                }
+            }
+            c => cur.push(c),
+        }
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+/// A dependency as the build listed it, with a path into the scratch copy of the sources
+/// (gone now) put back in `src`.
+fn unscratched(w: String, src: &Path) -> String {
+    match w.find("/confess-").and_then(|i| {
+        let rest = &w[i + 1..];
+        rest.find("/src/").map(|j| &rest[j + 5..])
+    }) {
+        Some(rel)
+            if super::scratch_prefixes()
+                .iter()
+                .any(|p| w.starts_with(p.as_str())) =>
+        {
+            src.join(rel).display().to_string()
+        }
+        _ => w,
+    }
+}
+
 /// The header check against the graph: each target's headers are the project headers (source
 /// and build trees) of the compiles that made its objects, as graph.json records them. Every
 /// compile's headers were checked against gcc -M during the build itself
@@ -436,7 +476,7 @@ pub fn check_headers_against_graph(out: &Path, c: &Confessed) {
             .expect("graph.json parses");
     let nodes = g["nodes"].as_array().expect("nodes");
     let loc = |id: &serde_json::Value| -> Option<String> {
-        let n = &nodes[id.as_u64()? as usize];
+        let n = &nodes[usize::try_from(id.as_u64()?).ok()?];
         let p = n["path"].as_str()?;
         match n["root"].as_str()? {
             "source" => Some(p.to_string()),

@@ -3,6 +3,7 @@
 //! target/test-artifacts/report-NAME.png.
 
 use super::{repo, require};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,7 +17,7 @@ fn anchor(dir: &str, name: &str) -> String {
             if b.is_ascii_alphanumeric() || b == b'_' {
                 s.push(b as char);
             } else {
-                s.push_str(&format!(".{b:02X}"));
+                let _ = write!(s, ".{b:02X}");
             }
         }
     }

@@ -168,8 +168,10 @@ pub fn confess_keeping_scratch(tmp: &Path, args: &[&str]) -> (Run, PathBuf) {
     let scratch = stderr
         .lines()
         .find_map(|l| l.strip_prefix("confess: scratch directory kept at "))
-        .map(|l| PathBuf::from(l.rsplit_once(" (").map_or(l, |(p, _)| p)))
-        .unwrap_or_else(|| panic!("confess kept no scratch directory:\n{stderr}"));
+        .map_or_else(
+            || panic!("confess kept no scratch directory:\n{stderr}"),
+            |l| PathBuf::from(l.rsplit_once(" (").map_or(l, |(p, _)| p)),
+        );
     (run, scratch)
 }
 
@@ -257,13 +259,12 @@ pub fn confess_full(tmp: &Path, args: &[&str], options: &[&str], env: &[(&str, &
 pub fn tree_digest(root: &Path) -> BTreeMap<String, String> {
     use sha2::{Digest, Sha256};
     use std::os::unix::fs::MetadataExt;
-    let mut out = BTreeMap::new();
     fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
         let mut entries: Vec<_> = std::fs::read_dir(dir)
             .expect("read_dir")
             .flatten()
             .collect();
-        entries.sort_by_key(|e| e.file_name());
+        entries.sort_by_key(std::fs::DirEntry::file_name);
         for e in entries {
             let p = e.path();
             let rel = p
@@ -289,6 +290,7 @@ pub fn tree_digest(root: &Path) -> BTreeMap<String, String> {
             out.insert(rel, desc);
         }
     }
+    let mut out = BTreeMap::new();
     walk(root, root, &mut out);
     out
 }
@@ -321,8 +323,10 @@ pub fn compile_affecting(entry: &serde_json::Value, roots: &[&Path], expand_rsp:
     let rel = roots
         .iter()
         .find_map(|r| clean.strip_prefix(r).ok())
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| file_abs.display().to_string());
+        .map_or_else(
+            || file_abs.display().to_string(),
+            |p| p.display().to_string(),
+        );
     let mut words: Vec<String> = entry["arguments"]
         .as_array()
         .expect("arguments")
@@ -335,7 +339,7 @@ pub fn compile_affecting(entry: &serde_json::Value, roots: &[&Path], expand_rsp:
         expand(&words, &dir, &mut out);
         words = out;
     }
-    let root_s = root.display().to_string();
+    let root_text = root.display().to_string();
     let mut flags = Vec::new();
     let mut it = words.into_iter();
     while let Some(w) = it.next() {
@@ -362,7 +366,7 @@ pub fn compile_affecting(entry: &serde_json::Value, roots: &[&Path], expand_rsp:
                 {
                     continue;
                 }
-                flags.push(w.replace(&root_s, "$ROOT"));
+                flags.push(w.replace(&root_text, "$ROOT"));
             }
         }
     }
@@ -492,8 +496,9 @@ pub fn assert_verified(what: &str, out: &Path) -> (usize, usize) {
             matches!(t["verdict"].as_str(), Some("identical" | "equivalent")),
             "{what}: {t}"
         );
-        objects += t["objects"].as_u64().expect("objects") as usize;
-        identical += t["objects_identical"].as_u64().expect("identical") as usize;
+        objects += usize::try_from(t["objects"].as_u64().expect("objects")).expect("a count");
+        identical +=
+            usize::try_from(t["objects_identical"].as_u64().expect("identical")).expect("a count");
     }
     (objects, identical)
 }
@@ -536,13 +541,11 @@ pub fn running(proc_dir: &Path) -> bool {
 /// the machine: how tests find a sealed build's processes from outside its PID namespace.
 pub fn marked_alive(mark: &str) -> bool {
     let want = format!("CONFESS_TEST_MARK={mark}").into_bytes();
-    std::fs::read_dir("/proc")
-        .map(|rd| {
-            rd.flatten().any(|e| {
-                std::fs::read(e.path().join("environ")).is_ok_and(|env| {
-                    env.split(|b| *b == 0).any(|v| v == want.as_slice()) && running(&e.path())
-                })
+    std::fs::read_dir("/proc").is_ok_and(|rd| {
+        rd.flatten().any(|e| {
+            std::fs::read(e.path().join("environ")).is_ok_and(|env| {
+                env.split(|b| *b == 0).any(|v| v == want.as_slice()) && running(&e.path())
             })
         })
-        .unwrap_or(false)
+    })
 }

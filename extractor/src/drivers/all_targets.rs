@@ -19,21 +19,18 @@ pub const BUILD_ALL: &str = "__build-all";
 /// BUILD [-j N]` or `ninja -C BUILD [-jN]`.
 fn default_command(system: &str, build: &Path, jobs: Option<usize>) -> (String, Vec<String>) {
     let build = build.display().to_string();
-    match system {
-        "cmake" => {
-            let mut args = vec!["--build".to_string(), build];
-            if let Some(j) = jobs {
-                args.extend(["-j".to_string(), j.to_string()]);
-            }
-            ("cmake".to_string(), args)
+    if system == "cmake" {
+        let mut args = vec!["--build".to_string(), build];
+        if let Some(j) = jobs {
+            args.extend(["-j".to_string(), j.to_string()]);
         }
-        _ => {
-            let mut args = vec!["-C".to_string(), build];
-            if let Some(j) = jobs {
-                args.push(format!("-j{j}"));
-            }
-            ("ninja".to_string(), args)
+        ("cmake".to_string(), args)
+    } else {
+        let mut args = vec!["-C".to_string(), build];
+        if let Some(j) = jobs {
+            args.push(format!("-j{j}"));
         }
+        ("ninja".to_string(), args)
     }
 }
 
@@ -78,7 +75,7 @@ pub fn cmake_targets(build: &Path) -> Result<Vec<String>, String> {
         .flatten()
     {
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.starts_with("index-") && name.ends_with(".json") {
+        if name.starts_with("index-") && Path::new(&name).extension().is_some_and(|x| x == "json") {
             // The newest index is the one CMake wrote last (names sort by time).
             if index.as_ref().is_none_or(|i: &String| name > *i) {
                 index = Some(name);
@@ -145,6 +142,7 @@ pub fn meson_outputs(build: &Path) -> Result<Vec<String>, String> {
 
 /// `confess __build-all SYSTEM BUILD_DIR [-j N]`: becomes the build command for every target.
 /// Returns only when it cannot (the exit status then).
+#[must_use]
 pub fn main(args: &[OsString]) -> i32 {
     let args: Vec<String> = args
         .iter()

@@ -82,11 +82,8 @@ impl Autotools {
 /// configure sees what it sees without confess: no compiler, preprocessor or build-machine
 /// compiler is named for it (it finds `gcc`, `gcc -E`, the shims first on PATH, and bakes
 /// those names into the Makefiles and libtool), so its answers are a plain configure's.
-fn tool_env(_scratch: &Scratch, deps: Deps) -> Result<Vec<(String, String)>> {
-    Ok(vec![(
-        "CONFESS_DEPS".to_string(),
-        deps.as_str().to_string(),
-    )])
+fn tool_env(_scratch: &Scratch, deps: Deps) -> Vec<(String, String)> {
+    vec![("CONFESS_DEPS".to_string(), deps.as_str().to_string())]
 }
 
 impl Driver for Autotools {
@@ -103,7 +100,7 @@ impl Driver for Autotools {
     }
 
     fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>> {
-        let env = tool_env(scratch, self.deps)?;
+        let env = tool_env(scratch, self.deps);
         let build = self.build_dir(scratch).to_path_buf();
         std::fs::create_dir_all(&build).map_err(|e| Error::io("creating", &build, e))?;
         let mut steps = Vec::new();
@@ -226,10 +223,10 @@ mod tests {
             keep_scratch: false,
             progress: false,
             verbose: false,
-            engine_root: Default::default(),
-            seal: Default::default(),
-            compdb: Default::default(),
-            outside: Default::default(),
+            engine_root: crate::emit::engine_dhall::EngineRoot::default(),
+            seal: crate::seal::SealOptions::default(),
+            compdb: crate::emit::compdb::Options::default(),
+            outside: crate::targets::OutsideAs::default(),
             json_log: None,
         }
     }

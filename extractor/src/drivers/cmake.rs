@@ -29,6 +29,7 @@ pub enum Deps {
 }
 
 impl Deps {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Deps::Auto => "auto",
@@ -128,6 +129,7 @@ impl Cmake {
     }
 
     /// Builds every target, those outside the default build too.
+    #[must_use]
     pub fn all_targets(mut self, on: bool) -> Cmake {
         self.all_targets = on;
         self

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::options::Options;
 use crate::scratch::Scratch;
 use confess_shims::session::Phase;
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 pub struct Meson {
@@ -50,6 +51,7 @@ impl Meson {
     }
 
     /// Builds every target, those outside the default build too.
+    #[must_use]
     pub fn all_targets(mut self, on: bool) -> Meson {
         self.all_targets = on;
         self
@@ -104,7 +106,7 @@ pub fn native_file(scratch: &Scratch, cc: &str, cxx: &str, cmake: &Path) -> Resu
 /// A cmake for meson's dependency(method: 'cmake') lookups: the real cmake with confess's
 /// dependency provider loaded, so find_package is recorded (and made up per --deps).
 fn cmake_wrapper(real: &Path, provider: &Path) -> String {
-    let q = |p: &Path| shlex::try_quote(&p.display().to_string()).map(|s| s.into_owned());
+    let q = |p: &Path| shlex::try_quote(&p.display().to_string()).map(std::borrow::Cow::into_owned);
     let real = q(real).unwrap_or_default();
     let provider = q(provider).unwrap_or_default();
     format!(
@@ -156,10 +158,10 @@ impl Driver for Meson {
     fn steps(&self, scratch: &Scratch, opts: &Options) -> Result<Vec<Step>> {
         let env = scratch.env(Phase::Configure)?;
         let named = |var: &str, default: &str| {
-            env.iter()
-                .find(|(k, _)| k == var)
-                .map(|(_, v)| v.to_string_lossy().into_owned())
-                .unwrap_or_else(|| default.to_string())
+            env.iter().find(|(k, _)| k == var).map_or_else(
+                || default.to_string(),
+                |(_, v)| v.to_string_lossy().into_owned(),
+            )
         };
         let provider = scratch.root.join("confess-deps.cmake");
         std::fs::write(&provider, DEPS).map_err(|e| Error::io("writing", &provider, e))?;
@@ -168,7 +170,6 @@ impl Driver for Meson {
             Ok(real) => {
                 std::fs::write(&cmake, cmake_wrapper(&real, &provider))
                     .map_err(|e| Error::io("writing", &cmake, e))?;
-                use std::os::unix::fs::PermissionsExt;
                 std::fs::set_permissions(&cmake, std::fs::Permissions::from_mode(0o755))
                     .map_err(|e| Error::io("making executable", &cmake, e))?;
             }

@@ -149,6 +149,7 @@ pub enum Config {
 }
 
 /// A directory of the command line, absolute (relative to the working directory), as text.
+#[must_use]
 pub fn absolute_text(p: &Path) -> String {
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     confess_shims::raw::text_path(&abs).into_owned()
@@ -196,6 +197,7 @@ impl Config {
 
 /// What the build system said of its targets' names, from what the output directory `out`
 /// keeps of it (CMake's File API reply); nothing for the build systems that say nothing.
+#[must_use]
 pub fn names(driver: &str, out: &Path) -> crate::targets::names::Names {
     match driver {
         "cmake" => crate::targets::names::cmake(&out.join("cmake-file-api")),

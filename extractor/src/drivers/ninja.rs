@@ -42,21 +42,20 @@ impl Ninja {
             "install Ninja (Debian: apt-get install ninja-build)",
         )?;
         let src = recorded_source(&build)?;
-        let (root, subtrees) = match copy_root(&build, src.as_deref()) {
-            Some(root) => (root, vec![PathBuf::new()]),
-            None => {
-                // Far apart: the two alone, at their places below their common ancestor, so
-                // that relative paths between them (meson's) still lead from one to the other.
-                let src = src.unwrap_or_default();
-                let root = common_ancestor(&build, &src);
-                let rel = |p: &Path| {
-                    p.strip_prefix(&root)
-                        .map(Path::to_path_buf)
-                        .unwrap_or_default()
-                };
-                let subtrees = vec![rel(&src), rel(&build)];
-                (root, subtrees)
-            }
+        let (root, subtrees) = if let Some(root) = copy_root(&build, src.as_deref()) {
+            (root, vec![PathBuf::new()])
+        } else {
+            // Far apart: the two alone, at their places below their common ancestor, so
+            // that relative paths between them (meson's) still lead from one to the other.
+            let src = src.unwrap_or_default();
+            let root = common_ancestor(&build, &src);
+            let rel = |p: &Path| {
+                p.strip_prefix(&root)
+                    .map(Path::to_path_buf)
+                    .unwrap_or_default()
+            };
+            let subtrees = vec![rel(&src), rel(&build)];
+            (root, subtrees)
         };
         let build_rel = build
             .strip_prefix(&root)
@@ -143,6 +142,7 @@ fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
 /// The tools a command line calls by absolute path: the words in command position (the first
 /// word and the first after `&&`, `||`, `;`, `|`), past launchers and variable assignments,
 /// that name a tool a shim stands in for.
+#[must_use]
 pub fn absolute_tools(command: &str) -> Vec<String> {
     let words = shlex::split(command)
         .unwrap_or_else(|| command.split_whitespace().map(String::from).collect());
@@ -177,6 +177,7 @@ pub fn absolute_tools(command: &str) -> Vec<String> {
 }
 
 /// Replaces whole paths: `from` where the next character does not continue a file name.
+#[must_use]
 pub fn replace_path(text: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
