@@ -6,55 +6,7 @@
 
 mod common;
 use common::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-/// Every file below `root`, by its path relative to `root`, with its bytes; directories and
-/// links too (a link by its target).
-fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(root).expect("below").display().to_string();
-            let ft = e.file_type().expect("file type");
-            if ft.is_symlink() {
-                let t = std::fs::read_link(&p).expect("link");
-                out.insert(rel, format!("-> {}", t.display()).into_bytes());
-            } else if ft.is_dir() {
-                out.insert(format!("{rel}/"), Vec::new());
-                walk(root, &p, out);
-            } else {
-                out.insert(rel, std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
-
-/// Fails naming every path that differs between two trees.
-fn assert_same_trees(what: &str, want: &Path, got: &Path) {
-    let (a, b) = (contents(want), contents(got));
-    let mut diffs = Vec::new();
-    for k in a
-        .keys()
-        .chain(b.keys())
-        .collect::<std::collections::BTreeSet<_>>()
-    {
-        match (a.get(k), b.get(k)) {
-            (Some(x), Some(y)) if x == y => {}
-            (Some(_), Some(_)) => diffs.push(format!("differs: {k}")),
-            (Some(_), None) => diffs.push(format!("missing: {k}")),
-            (None, _) => diffs.push(format!("extra: {k}")),
-        }
-    }
-    assert!(
-        diffs.is_empty(),
-        "{what}: the extraction differs from the confession:\n{}",
-        diffs.join("\n")
-    );
-}
 
 fn extract(from: &Path, out: Option<&Path>) -> std::process::Output {
     let mut c = confess_command();

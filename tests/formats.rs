@@ -10,23 +10,10 @@ use std::path::Path;
 
 /// Every file below `root` but the two whose format is changed, by path relative to `root`.
 fn outputs(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(root).expect("below").display().to_string();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else if !matches!(
-                rel.as_str(),
-                "confession/events.sqlite" | "confession/run.json"
-            ) {
-                out.insert(rel, std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    walk(root, root, &mut out);
-    out
+    let mut all = contents(root);
+    all.remove("confession/events.sqlite");
+    all.remove("confession/run.json");
+    all
 }
 
 /// Rewrites the confession in `out` into the formats confess wrote before: events.sqlite of

@@ -5,31 +5,6 @@
 
 mod common;
 use common::*;
-use std::collections::BTreeMap;
-use std::path::Path;
-
-/// Every file and link below `root`, by path relative to it, with its bytes (a link by its
-/// target).
-fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
-            let p = e.path();
-            let rel = p.strip_prefix(root).expect("below").display().to_string();
-            let ft = e.file_type().expect("file type");
-            if ft.is_symlink() {
-                let t = std::fs::read_link(&p).expect("link");
-                out.insert(rel, format!("-> {}", t.display()).into_bytes());
-            } else if ft.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(rel, std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
-}
 
 /// Confesses the upstream tree of `pkg` with `args` (the driver first, the source directory
 /// put second), then extracts it again with the sources gone; fails naming every output that
