@@ -469,7 +469,7 @@ fn explain_commands(s: &mut String, c: &Confessed, dir: &str, t: &Target) {
         let _ = writeln!(
             s,
             "  {} {} (in {}):\n    {}",
-            k.what,
+            k.what.as_str(),
             k.output,
             k.cwd,
             words(&k.argv)

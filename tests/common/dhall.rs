@@ -5,6 +5,7 @@
 //! source and build trees, and no header outside them is dropped.
 
 use super::copy_dir;
+use confess::graph::ActionKind;
 use confess::targets::model::Target;
 use confess::targets::Confessed;
 use std::collections::BTreeSet;
@@ -289,10 +290,10 @@ pub fn check_headers(out: &Path, src: &Path, c: &Confessed) {
         let mut outside = BTreeSet::new();
         for k in cmds
             .iter()
-            .filter(|k| k.what == "compile" || k.what == "assemble")
+            .filter(|k| matches!(k.what, ActionKind::Compile | ActionKind::Assemble))
         {
             let cwd = place(&k.cwd);
-            let assembler = k.what == "assemble";
+            let assembler = k.what == ActionKind::Assemble;
             let argv = compile_part(&k.argv, assembler, &work, out);
             for w in listed_dependencies(&k.argv[0], &argv, &cwd, assembler) {
                 // Generated files the build wrote name the scratch copy of the sources
@@ -490,7 +491,7 @@ pub fn check_headers_against_graph(out: &Path, c: &Confessed) {
         let mut expected = BTreeSet::new();
         for k in cmds
             .iter()
-            .filter(|k| k.what == "compile" || k.what == "assemble")
+            .filter(|k| matches!(k.what, ActionKind::Compile | ActionKind::Assemble))
         {
             let a = actions
                 .iter()

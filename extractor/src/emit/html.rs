@@ -348,7 +348,7 @@ fn commands(c: &Confessed, dir: &str, t: &Target) -> Vec<String> {
                 .map(|k| {
                     format!(
                         "{} {}: cd {} && {}",
-                        k.what,
+                        k.what.as_str(),
                         k.output,
                         k.cwd,
                         words(&k.argv)

@@ -3,6 +3,7 @@
 //! it came from; so are Filesystem requirements, generated files with no recorded producer, and
 //! the programs the build made and deleted again.
 
+use crate::graph::ActionKind;
 use crate::targets::model::{CFlag, LDFlag, Producer, Resource, Src, Target};
 use crate::targets::Confessed;
 use std::fmt::Write;
@@ -180,21 +181,21 @@ fn raw_flag_section(s: &mut String, c: &Confessed) {
         for r in &raws {
             // A link flag comes from a link command, a compile flag from a compile: the same
             // word may be on both (`-fPIC`, `-pthread`).
-            let kinds: &[&str] = if r.place == "ldflags" {
-                &["link", "archive"]
+            let kinds: &[ActionKind] = if r.place == "ldflags" {
+                &[ActionKind::Link, ActionKind::Archive]
             } else {
-                &["compile", "assemble"]
+                &[ActionKind::Compile, ActionKind::Assemble]
             };
             let cmd = c
                 .commands
                 .get(&r.target)
                 .and_then(|cmds| {
                     cmds.iter().find(|k| {
-                        kinds.contains(&k.what.as_str())
+                        kinds.contains(&k.what)
                             && k.argv.iter().any(|w| r.word.split(' ').any(|x| x == w))
                     })
                 })
-                .map(|k| format!("{} of `{}` in `{}`", k.what, k.output, k.cwd))
+                .map(|k| format!("{} of `{}` in `{}`", k.what.as_str(), k.output, k.cwd))
                 .unwrap_or_default();
             let _ = writeln!(
                 s,

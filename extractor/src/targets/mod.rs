@@ -36,7 +36,7 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandRecord {
     /// `compile`, `assemble`, `archive`, `link` or `run`.
-    pub what: String,
+    pub what: crate::graph::ActionKind,
     /// What it made (as manifests write paths).
     pub output: String,
     pub cwd: String,

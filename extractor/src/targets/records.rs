@@ -84,14 +84,7 @@ pub(super) fn record(g: &Graph, map: &PathMap, paths: &Paths, a: &Action) -> Com
         }
     }
     CommandRecord {
-        what: match a.kind {
-            ActionKind::Compile => "compile",
-            ActionKind::Assemble => "assemble",
-            ActionKind::Archive => "archive",
-            ActionKind::Link => "link",
-            ActionKind::Run => "run",
-        }
-        .into(),
+        what: a.kind,
         output: a
             .outputs
             .first()
