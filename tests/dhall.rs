@@ -8,6 +8,7 @@ mod common;
 use common::*;
 use confess::targets::model::*;
 use confess::targets::Confessed;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
@@ -21,15 +22,17 @@ fn confessed(run: &Run, src: &Path) -> Confessed {
 fn target<'a>(c: &'a Confessed, dir: &str, name: &str) -> &'a Target {
     c.targets()
         .find(|(d, t)| *d == dir && t.name == name)
-        .map(|(_, t)| t)
-        .unwrap_or_else(|| {
-            panic!(
-                "no target {dir}:{name}; there are {:?}",
-                c.targets()
-                    .map(|(d, t)| format!("{d}:{}", t.name))
-                    .collect::<Vec<_>>()
-            )
-        })
+        .map_or_else(
+            || {
+                panic!(
+                    "no target {dir}:{name}; there are {:?}",
+                    c.targets()
+                        .map(|(d, t)| format!("{d}:{}", t.name))
+                        .collect::<Vec<_>>()
+                )
+            },
+            |(_, t)| t,
+        )
 }
 
 fn raw_count(c: &Confessed) -> usize {
@@ -352,11 +355,10 @@ fn cmake_fixtures_are_named_by_cmake() {
         // definition.
         let (_, _, api) = file_api_targets(&run.out);
         for (api_name, kind) in api {
-            let t = c
-                .targets()
-                .find(|(_, t)| t.name == api_name)
-                .map(|(_, t)| t)
-                .unwrap_or_else(|| panic!("{name}: CMake target {api_name} has no manifest"));
+            let t = c.targets().find(|(_, t)| t.name == api_name).map_or_else(
+                || panic!("{name}: CMake target {api_name} has no manifest"),
+                |(_, t)| t,
+            );
             assert_eq!(t.kind, kind, "{name}: {api_name}");
             let o = t.origin.as_ref().expect("origin");
             assert!(o.file.ends_with("CMakeLists.txt") && o.line > 0, "{o:?}");
@@ -653,7 +655,12 @@ fn every_alternative_of_the_schema_type_checks() {
         engine: vec![e],
         ..Default::default()
     };
-    confess::emit::dhall::write_all(tmp.path(), &c, &Default::default()).expect("write");
+    confess::emit::dhall::write_all(
+        tmp.path(),
+        &c,
+        &confess::emit::engine_dhall::EngineRoot::default(),
+    )
+    .expect("write");
     // The same checks as on a confession (no compile commands: no header check).
     let back = dhall::check(tmp.path());
     assert_eq!(back.packages, c.packages);
@@ -684,7 +691,7 @@ fn every_alternative_of_the_schema_type_checks() {
 /// The engine's interface as facts: every type of the engine's `src/armitage/dhall/` that a
 /// BUILD.dhall uses, with its constructors and fields, written out here (not taken from
 /// confess's declaration) so that a declaration that drifts from them fails.
-const ENGINE_FACTS: &str = r#"
+const ENGINE_FACTS: &str = r"
 let Arch = < x86_64 | aarch64 | riscv64 | wasm32 | armv7 >
 let Vendor = < unknown | pc | apple | nvidia >
 let OS = < linux | darwin | windows | wasi | none >
@@ -707,7 +714,7 @@ let Resources = List Resource
 let Src = < Files : List Text | Fetch : { url : Text, hash : Text } | Git : { url : Text, rev : Text, hash : Text } >
 let Dep = < Local : Text | External : { hash : Text, name : Text } | PkgConfig : Text | Flake : Text >
 let Target = { name : Text, srcs : Src, deps : List Dep, toolchain : Toolchain, requires : Resources }
-"#;
+";
 
 /// Each fact against the type a declaration exports under the same name: an annotation the
 /// reference implementation accepts only when the two types are the same.
@@ -750,13 +757,11 @@ fn engine_check(engine: &str) -> String {
         "Resource",
     ] {
         // Bound under other names than the facts' types (`Triple` is both a file and a type).
-        s.push_str(&format!("let Declared{m} = {engine}/{m}.dhall\n"));
+        let _ = writeln!(s, "let Declared{m} = {engine}/{m}.dhall");
     }
     s.push_str(ENGINE_FACTS);
     for (k, (fact, decl)) in declared.iter().enumerate() {
-        s.push_str(&format!(
-            "let check{k} = ([] : List {fact}) : List Declared{decl}\n"
-        ));
+        let _ = writeln!(s, "let check{k} = ([] : List {fact}) : List Declared{decl}");
     }
     s.push_str("in  {=}\n");
     s
@@ -861,17 +866,12 @@ fn a_toolchain_the_engine_cannot_say_gets_no_engine_form_and_exit_8() {
         "{}",
         run.stdout()
     );
-    let mut files = Vec::new();
-    fn walk(d: &Path, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(d).expect("read").flatten() {
-            if e.path().is_dir() {
-                walk(&e.path(), out);
-            } else {
-                out.push(e.file_name().to_string_lossy().into_owned());
-            }
-        }
-    }
-    walk(&run.out.join("dhall"), &mut files);
+    // The manifests' file names, wherever they are below dhall/.
+    let mut files: Vec<String> = contents(&run.out.join("dhall"))
+        .into_keys()
+        .filter(|k| !k.ends_with('/'))
+        .map(|k| k.rsplit('/').next().unwrap_or_default().to_string())
+        .collect();
     files.sort();
     assert_eq!(
         files,

@@ -35,10 +35,10 @@ pub fn run(data: &[u8]) {
     // What the shim asks next: the inputs, the output, the format, the depfile, the words
     // that decide the object.
     let inputs: Vec<&str> = cmd.inputs().collect();
-    let out = cmd
-        .output()
-        .map(str::to_string)
-        .unwrap_or_else(|| asm::default_output(tool, inputs.first().copied().unwrap_or("a")));
+    let out = cmd.output().map_or_else(
+        || asm::default_output(tool, inputs.first().copied().unwrap_or("a")),
+        str::to_string,
+    );
     let _ = cmd.makes_object();
     let _ = cmd.assembles();
     if let Some(d) = cmd.depfile(&out) {
