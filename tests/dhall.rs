@@ -631,7 +631,7 @@ fn explain_writes_flags_and_deps_as_a_command_line_does() {
 mod targets_model {
     pub use confess::targets::model::*;
     pub mod fixture {
-        include!("../extractor/src/targets/model/fixture.rs");
+        include!("../extractor/src/model/fixture.rs");
     }
 }
 mod engine_model {

@@ -9,8 +9,8 @@
 //! (`origin`) is not compared: moving a line in a CMakeLists.txt changes no build.
 
 use crate::error::{Error, Result};
-use crate::explain::{assembly, cflag, compiler, dep, ldflag, link_item, owner, triple};
-use crate::targets::model::{Owner, Producer, Resource, Src, Target};
+use crate::model::{Owner, Producer, Resource, Src, Target};
+use crate::wording::{assembly, cflag, compiler, dep, ldflag, link_item, owner, triple};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

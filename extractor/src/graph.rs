@@ -841,10 +841,8 @@ fn keep_link_scripts(g: &mut Graph, map: &PathMap) {
         };
         let cwd = map.scratch_root_join(&a.cwd);
         let abs = |p: &str| raw::text_path(&cwd.join(raw::path(p))).into_owned();
-        for f in crate::targets::flags::ldflags(cmd, &abs) {
-            if let crate::targets::model::LDFlag::VersionScript(p)
-            | crate::targets::model::LDFlag::Script(p) = f
-            {
+        for f in crate::model::flags::ldflags(cmd, &abs) {
+            if let crate::model::LDFlag::VersionScript(p) | crate::model::LDFlag::Script(p) = f {
                 found.push(confess_shims::headers::lexical(&raw::path(&p)));
             }
         }

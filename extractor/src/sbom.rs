@@ -16,7 +16,7 @@
 //! targets.json's sha256.
 
 use crate::error::{Error, Result};
-use crate::targets::model::{Dep, Owner, Target, TargetKind};
+use crate::model::{Dep, Owner, Target, TargetKind};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -133,7 +133,7 @@ fn inventory(out: &Path) -> Result<Inventory> {
             label,
             kind: t.kind,
             output: t.output.clone(),
-            compiler: crate::explain::compiler(&t.toolchain.compiler),
+            compiler: crate::wording::compiler(&t.toolchain.compiler),
             uses,
         });
     }
@@ -365,7 +365,7 @@ impl Inventory {
     fn external_used(
         &mut self,
         label: &str,
-        e: &crate::targets::model::ExternalRef,
+        e: &crate::model::ExternalRef,
         hashes: &BTreeMap<String, String>,
     ) -> String {
         let key = package_key("FetchContent", &e.name);

@@ -103,23 +103,8 @@ pub struct OutsideWrite {
     pub step: String,
 }
 
-/// A file a sealed step opened outside the source and build trees that was the machine's
-/// (it existed before the build; see `watch`).
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct OutsideRead {
-    /// The absolute path (bytes that are not UTF-8 in confess's lossless text form).
-    pub path: String,
-    /// The program that opened it first (the file its process last ran, else its `comm`;
-    /// empty when neither is known).
-    pub program: String,
-    /// The step that read it, with its phase (filled in by confess, not by the init).
-    #[serde(default)]
-    pub step: String,
-    /// Whether that step was a build step (its reads are the targets' coeffect) rather than
-    /// a configure step.
-    #[serde(default)]
-    pub build: bool,
-}
+/// What the watch makes of a step's reads.
+pub use crate::watch::OutsideRead;
 
 /// Network attempts of one step of a sealed build.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

@@ -17,7 +17,6 @@
 //! are observed when confess runs as root, and the report says when they were not (an
 //! unprivileged run, or a kernel without fanotify).
 
-use crate::seal::OutsideRead;
 use confess_shims::raw;
 use nix::sys::fanotify::{EventFFlags, Fanotify, InitFlags, MarkFlags, MaskFlags};
 use serde::{Deserialize, Serialize};
@@ -239,6 +238,24 @@ fn installation(exe: &Path) -> Option<&Path> {
         Some("bin" | "sbin" | "libexec") => dir.parent().filter(|p| p != &Path::new("/")),
         _ => Some(dir),
     }
+}
+
+/// A file a sealed step opened outside the source and build trees that was the machine's
+/// (it existed before the build).
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OutsideRead {
+    /// The absolute path (bytes that are not UTF-8 in confess's lossless text form).
+    pub path: String,
+    /// The program that opened it first (the file its process last ran, else its `comm`;
+    /// empty when neither is known).
+    pub program: String,
+    /// The step that read it, with its phase (filled in by confess, not by the init).
+    #[serde(default)]
+    pub step: String,
+    /// Whether that step was a build step (its reads are the targets' coeffect) rather than
+    /// a configure step.
+    #[serde(default)]
+    pub build: bool,
 }
 
 /// The reads of one step that are from outside (see the module's documentation): not the

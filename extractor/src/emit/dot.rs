@@ -7,7 +7,7 @@
 //! has them).
 
 use crate::graph::{Graph, NodeKind};
-use crate::targets::model::{Dep, TargetKind};
+use crate::model::{Dep, TargetKind};
 use crate::targets::Confessed;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -179,7 +179,7 @@ pub fn targets(c: &Confessed) -> String {
     let mut s = String::from(
         "digraph targets {\n  rankdir=LR;\n  fontname=\"monospace\";\n  fontsize=10;\n  node [fontname=\"monospace\", fontsize=10];\n",
     );
-    let mut by_dir: BTreeMap<&str, Vec<(usize, &crate::targets::model::Target)>> = BTreeMap::new();
+    let mut by_dir: BTreeMap<&str, Vec<(usize, &crate::model::Target)>> = BTreeMap::new();
     for (dir, t) in c.targets() {
         by_dir
             .entry(dir)

@@ -3,7 +3,7 @@
 //! with `--engine-schema DIR`, from the user's checkout of the engine's own folder. Pure text
 //! rendering in a fixed order.
 
-use super::dhall::{build_file, import_path, list, opt_text, record, text, toolchain_record};
+use super::dhall_text::{build_file, import_path, list, opt_text, record, text, toolchain_record};
 use crate::engine::model::{CFlag, Compiler, Dep, LDFlag, Resource, Src, Target, Triple};
 use crate::engine::Package;
 use std::fmt::Write;

@@ -5,9 +5,9 @@
 //! made them, the commands the target came from), the externals and who needs them, and the
 //! warnings (Raw flags, writes outside the trees, network attempts, unobserved reads).
 
-use crate::explain::{cflag, compiler, dep, ldflag, triple, words};
-use crate::targets::model::{CFlag, Dep, Generated, LDFlag, Producer, Src, Target};
+use crate::model::{CFlag, Dep, Generated, LDFlag, Producer, Src, Target};
 use crate::targets::{target_ref, Confessed};
+use crate::wording::{cflag, compiler, dep, ldflag, triple, words};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -295,7 +295,7 @@ fn toolchain_rows(s: &mut String, t: &Target) {
         row(
             s,
             &format!("assembled {}", a.src),
-            &format!("<code>{}</code>", esc(&crate::explain::assembly(a))),
+            &format!("<code>{}</code>", esc(&crate::wording::assembly(a))),
         );
     }
     if !t.link.is_empty() {
@@ -307,7 +307,7 @@ fn toolchain_rows(s: &mut String, t: &Target) {
                 esc(&t
                     .link
                     .iter()
-                    .map(crate::explain::link_item)
+                    .map(crate::wording::link_item)
                     .collect::<Vec<_>>()
                     .join(" "))
             ),

@@ -2,6 +2,7 @@
 
 pub mod compdb;
 pub mod dhall;
+pub mod dhall_text;
 pub mod dot;
 pub mod engine_dhall;
 pub mod graph_json;

@@ -4,7 +4,7 @@
 //! the programs the build made and deleted again.
 
 use crate::graph::ActionKind;
-use crate::targets::model::{CFlag, LDFlag, Producer, Resource, Src, Target};
+use crate::model::{CFlag, LDFlag, Producer, Resource, Src, Target};
 use crate::targets::Confessed;
 use std::fmt::Write;
 

@@ -5,7 +5,7 @@
 //! flags) is the engine's business and is not a flag of the target; link inputs are deps.
 
 use super::model::{CFlag, CStd, CxxStd, DebugLevel, Define, LDFlag, LTOMode, OptLevel, Sanitizer};
-use crate::targets::flags::plumbing;
+use crate::model::flags::plumbing;
 use confess_shims::args::{Arg, ArgKind, Command};
 use confess_shims::flags::Meaning;
 

@@ -7,7 +7,7 @@ pub mod flags;
 pub mod model;
 pub mod render;
 
-use crate::targets::model as own;
+use crate::model as own;
 
 /// The revision of the engine's `src/armitage/dhall/` that the declaration matches.
 pub const REVISION: &str = "97d67d4bac2a4cd8290c4fc52629455854e6cc9f";

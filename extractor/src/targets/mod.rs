@@ -9,10 +9,10 @@
 //! `link`, its toolchain from `toolchain`), and `records` (commands, installs, inspections).
 
 mod artifacts;
-pub mod flags;
+/// The target model and its flags, at their older paths.
+pub use crate::model::{self, flags};
 mod grouping;
 mod link;
-pub mod model;
 pub mod names;
 mod naming;
 mod outside;

@@ -22,9 +22,9 @@ use super::plan::Declared;
 use crate::engine::model as e;
 use crate::error::{Error, Result};
 use crate::graph::{ActionKind, EdgeKind};
+use crate::model as own;
+use crate::model::TargetKind;
 use crate::pathmap::Root;
-use crate::targets::model as own;
-use crate::targets::model::TargetKind;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
 
@@ -174,7 +174,7 @@ impl Checked<'_> {
     /// build's add_subdirectory(/usr/src/googletest) makes it) is read where it is.
     fn declared_file(&self, p: &str) -> bool {
         self.d.target.requires.iter().any(|r| {
-            matches!(r, crate::targets::model::Resource::Filesystem(f)
+            matches!(r, crate::model::Resource::Filesystem(f)
                 if f == p || p.strip_prefix(f.as_str()).is_some_and(|r| r.starts_with('/')))
         })
     }

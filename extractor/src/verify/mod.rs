@@ -6,7 +6,8 @@ pub mod elf;
 pub mod imports;
 pub mod plan;
 pub mod real;
-pub mod render;
+/// Typed flags back to gcc's words (the model's own).
+pub use crate::model::words as render;
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
@@ -518,7 +519,7 @@ impl TargetVerdict {
     }
 }
 
-use crate::targets::model::TargetKind;
+use crate::model::TargetKind;
 
 /// The programs, shared libraries and archives the real build left in its trees that the
 /// user's tree did not have, as manifest paths. Left out: what configure steps make to probe

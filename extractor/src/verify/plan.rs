@@ -20,8 +20,8 @@ mod ninja;
 use crate::emit::graph_json::{ActionIn, Read as GraphIn};
 use crate::error::{Error, Result};
 use crate::graph::{ActionKind, EdgeKind, NodeKind};
+use crate::model::{Target, TargetKind};
 use crate::pathmap::Root;
-use crate::targets::model::{Target, TargetKind};
 pub use ninja::ninja;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -554,7 +554,7 @@ pub fn compile_words(argv: &[String]) -> Vec<String> {
         .filter(|a| match &a.kind {
             ArgKind::Input => false,
             ArgKind::Unknown => true,
-            ArgKind::Flag(m) => !(crate::targets::flags::plumbing(*m) || m.is_link_only()),
+            ArgKind::Flag(m) => !(crate::model::flags::plumbing(*m) || m.is_link_only()),
         })
         .flat_map(|a| a.words.iter().cloned())
         .collect()

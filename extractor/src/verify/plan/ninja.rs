@@ -8,9 +8,7 @@ use super::{
 use crate::engine::model as e;
 use crate::engine::render as er;
 use crate::error::Result;
-use crate::targets::model::{
-    Assembly, Dep, LinkItem, LinkOption, Override, Src, Target, TargetKind,
-};
+use crate::model::{Assembly, Dep, LinkItem, LinkOption, Override, Src, Target, TargetKind};
 use crate::verify::render;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;

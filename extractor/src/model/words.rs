@@ -1,8 +1,8 @@
 //! Typed flags back to gcc's words: what the manifest build passes to the real toolchain. The
-//! inverse of `targets::flags` for every typed alternative; `Raw` words pass through as they
+//! inverse of `model::flags` for every typed alternative; `Raw` words pass through as they
 //! were recorded.
 
-use crate::targets::model::{
+use crate::model::{
     AsmFlag, Assembler, CFlag, Define, Feature, LDFlag, Lto, OptLevel, Param, StackProtector, Std,
     SymbolVisibility,
 };
@@ -241,7 +241,7 @@ mod tests {
         let id = |p: &str| p.to_string();
         let cmd = confess_shims::args::parse(&w, false, std::path::Path::new("/nonexistent"))
             .expect("parse");
-        let flags = crate::targets::flags::cflags(&cmd, &id);
+        let flags = crate::model::flags::cflags(&cmd, &id);
         assert!(
             !flags.iter().any(|f| matches!(f, CFlag::Raw(_))),
             "{flags:?}"
@@ -260,7 +260,7 @@ mod tests {
                 .collect();
             let cmd = confess_shims::args::parse(&w, false, std::path::Path::new("/nonexistent"))
                 .expect("parse");
-            assert_eq!(crate::targets::flags::cflags(&cmd, &id), vec![f]);
+            assert_eq!(crate::model::flags::cflags(&cmd, &id), vec![f]);
         }
     }
 
@@ -281,6 +281,6 @@ mod tests {
         w.extend(flags.iter().flat_map(|f| ldflag(f, &id)));
         let cmd = confess_shims::args::parse(&w, false, std::path::Path::new("/nonexistent"))
             .expect("parse");
-        assert_eq!(crate::targets::flags::ldflags(&cmd, &id), flags);
+        assert_eq!(crate::model::flags::ldflags(&cmd, &id), flags);
     }
 }

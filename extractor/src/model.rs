@@ -563,6 +563,11 @@ pub struct Package {
     pub targets: Vec<Target>,
 }
 
+/// Compiler and linker words to typed flags.
+pub mod flags;
+/// Typed flags back to the compiler's and linker's words.
+pub mod words;
+
 /// A test fixture: a package whose targets use every alternative of every union of the
 /// schema.
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! this says which typed alternative stands for it. Words with no typed alternative become
 //! `Raw`, which report.md counts and lists.
 
-use super::model::{
+use super::{
     CFlag, Define, Feature, LDFlag, Lto, OptLevel, Param, StackProtector, Std, SymbolVisibility,
 };
 use confess_shims::args::{ArgKind, Command};
