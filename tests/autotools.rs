@@ -512,8 +512,8 @@ fn config_status_recheck_inside_the_build_keeps_config_h() {
     let conn = rusqlite::Connection::open(run.out.join("confession/events.sqlite")).expect("db");
     let probes: i64 = conn
         .query_row(
-            "SELECT COUNT(*) FROM events WHERE phase = 'build' AND (decision LIKE \
-             'passthrough:conftest%' OR decision LIKE 'passthrough:configure-ancestor%')",
+            "SELECT COUNT(*) FROM events WHERE phase = 'build' AND decision = 'passthrough' AND (reason LIKE \
+             'conftest%' OR reason LIKE 'configure-ancestor%')",
             [],
             |r| r.get(0),
         )

@@ -65,8 +65,8 @@ fn configure_rerun_inside_the_build_keeps_config_h() {
     let conn = rusqlite::Connection::open(out.join("confession/events.sqlite")).expect("store");
     let probes: i64 = conn
         .query_row(
-            "SELECT COUNT(*) FROM events WHERE phase = 'build' AND (decision LIKE 'passthrough:conftest%' \
-             OR decision LIKE 'passthrough:configure-ancestor%')",
+            "SELECT COUNT(*) FROM events WHERE phase = 'build' AND decision = 'passthrough' AND (reason LIKE 'conftest%' \
+             OR reason LIKE 'configure-ancestor%')",
             [],
             |r| r.get(0),
         )
