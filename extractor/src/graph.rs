@@ -43,6 +43,7 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             NodeKind::Source => "source",
@@ -73,6 +74,7 @@ impl NodeKind {
         }
     }
 
+    #[must_use]
     pub fn is_artifact(self) -> bool {
         matches!(
             self,
@@ -116,6 +118,7 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             ActionKind::Compile => "compile",
@@ -156,6 +159,7 @@ pub enum Parsed {
 
 impl Parsed {
     /// The command of a call in role `role`, with words `argv` run in `cwd` (a scratch path).
+    #[must_use]
     pub fn of(role: &str, argv: &[String], cwd: &Path) -> Parsed {
         let Some((a0, rest)) = argv.split_first() else {
             return Parsed::Words;
@@ -181,6 +185,7 @@ impl Parsed {
     }
 
     /// The driver's command, when it is one and parsed.
+    #[must_use]
     pub fn driver(&self) -> Option<&confess_shims::args::Command> {
         match self {
             Parsed::Driver(c) => Some(c),
@@ -252,6 +257,7 @@ pub struct Probes {
 }
 
 impl Probes {
+    #[must_use]
     pub fn read(session: &std::path::Path) -> Probes {
         let text = std::fs::read_to_string(session.join(confess_shims::probecache::LOG))
             .unwrap_or_default();
@@ -295,6 +301,7 @@ pub struct Look {
 }
 
 /// Every call that looked inside artifacts (`realized` and `answered` events but program runs).
+#[must_use]
 pub fn looks(conf: &Confession) -> Vec<Look> {
     conf.events
         .iter()
@@ -311,6 +318,7 @@ pub fn looks(conf: &Confession) -> Vec<Look> {
 
 impl Realization {
     /// Counts what the session's realization cache holds (`realized/<id>/.done` and `.secs`).
+    #[must_use]
     pub fn read(dir: &std::path::Path, looks: Vec<Look>) -> Realization {
         let mut r = Realization {
             looks,
@@ -337,6 +345,7 @@ impl Realization {
 
     /// The calls answered `how` (`realized`: inspections that realized; `answered`: from the
     /// token, Meson's symbol extractor), by tool.
+    #[must_use]
     pub fn by_tool(&self, how: &str) -> BTreeMap<String, usize> {
         let mut out = BTreeMap::new();
         for l in self.looks.iter().filter(|l| l.how == how) {
@@ -348,6 +357,7 @@ impl Realization {
 
 impl Graph {
     /// The node of a file at `loc`, if the graph has one.
+    #[must_use]
     pub fn node_at(&self, loc: &Loc) -> Option<NodeId> {
         self.by_loc.get(loc).copied()
     }
@@ -357,17 +367,19 @@ impl Graph {
         self.nodes[id.0 as usize].hash = Some(hash);
     }
 
+    #[must_use]
     pub fn node(&self, id: NodeId) -> &Node {
         &self.nodes[id.0 as usize]
     }
 
     /// The action that produced a node, if any.
+    #[must_use]
     pub fn producer(&self, id: NodeId) -> Option<&Action> {
         self.actions.iter().find(|a| a.outputs.contains(&id))
     }
 
     fn add_node(&mut self, kind: NodeKind, loc: Option<Loc>) -> NodeId {
-        let id = NodeId(self.nodes.len() as u32);
+        let id = NodeId(u32::try_from(self.nodes.len()).expect("fewer than 2^32 nodes"));
         self.nodes.push(Node {
             id,
             kind,
@@ -422,6 +434,7 @@ impl Graph {
         id
     }
 
+    #[must_use]
     pub fn by_token(&self, id: &str) -> Option<NodeId> {
         self.by_token.get(id).copied()
     }
@@ -601,108 +614,132 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
 /// Ties each package request to the external nodes of its libraries and to the artifacts whose
 /// links use them; names the list file in the user's tree and finds the request's lines.
 fn add_packages(g: &mut Graph, packages: &[Package], map: &PathMap) {
-    // pkg-config is asked many times about one module (--exists, --modversion, --cflags, ...):
-    // one entry per module, with every argument asked.
+    for p in &merge_pkg_config_queries(packages) {
+        let mut p = p.clone();
+        map_package_words(g, map, &mut p);
+        locate_request(g, map, &mut p);
+        // Find modules set NAME_ and UPPERNAME_ variables alike: list each value once.
+        dedup_keep_order(&mut p.include_dirs);
+        dedup_keep_order(&mut p.libraries);
+        dedup_keep_order(&mut p.targets);
+        link_to_externals(g, &mut p);
+        g.packages.push(p);
+    }
+}
+
+/// The package requests with pkg-config's merged: pkg-config is asked many times about one
+/// module (--exists, --modversion, --cflags, ...), so one entry per module, with every
+/// argument asked.
+fn merge_pkg_config_queries(packages: &[Package]) -> Vec<Package> {
     let mut merged: Vec<Package> = Vec::new();
     for p in packages {
         let query = (p.method == "pkg-config").then(|| PkgQuery {
             args: p.args.clone(),
             by: p.file.clone(),
         });
-        match merged
+        if let Some(m) = merged
             .iter_mut()
             .find(|m| m.method == "pkg-config" && m.method == p.method && m.name == p.name)
         {
-            Some(m) => {
-                for a in &p.args {
-                    if !m.args.contains(a) {
-                        m.args.push(a.clone());
-                    }
-                }
-                // A made-up answer is what the build went on with (pkg_search_module under
-                // auto asks for real first, then makes up the first module).
-                if p.resolved == "fake" && m.resolved != "fake" {
-                    m.resolved = p.resolved.clone();
-                    m.found = p.found;
-                    m.version = p.version.clone();
-                } else if p.resolved == m.resolved {
-                    m.found &= p.found;
-                }
-                if m.version.is_empty() {
-                    m.version = p.version.clone();
-                }
-                m.include_dirs.extend(p.include_dirs.iter().cloned());
-                m.libraries.extend(p.libraries.iter().cloned());
-                m.queries.extend(query);
-            }
-            None => {
-                let mut m = p.clone();
-                m.queries.extend(query);
-                merged.push(m);
-            }
+            merge_query(m, p);
+            m.queries.extend(query);
+        } else {
+            let mut m = p.clone();
+            m.queries.extend(query);
+            merged.push(m);
         }
     }
-    for p in &merged {
-        let mut p = p.clone();
-        p.args = p
+    merged
+}
+
+/// Folds one more pkg-config query `p` about a module into its entry `m`.
+fn merge_query(m: &mut Package, p: &Package) {
+    for a in &p.args {
+        if !m.args.contains(a) {
+            m.args.push(a.clone());
+        }
+    }
+    // A made-up answer is what the build went on with (pkg_search_module under
+    // auto asks for real first, then makes up the first module).
+    if p.resolved == "fake" && m.resolved != "fake" {
+        m.resolved.clone_from(&p.resolved);
+        m.found = p.found;
+        m.version.clone_from(&p.version);
+    } else if p.resolved == m.resolved {
+        m.found &= p.found;
+    }
+    if m.version.is_empty() {
+        m.version.clone_from(&p.version);
+    }
+    m.include_dirs.extend(p.include_dirs.iter().cloned());
+    m.libraries.extend(p.libraries.iter().cloned());
+}
+
+/// Maps the package's arguments, its queries' arguments and its include directories into the
+/// user's tree.
+fn map_package_words(g: &Graph, map: &PathMap, p: &mut Package) {
+    p.args = p
+        .args
+        .iter()
+        .map(|a| map.map_word(a, &g.generated))
+        .collect();
+    for q in &mut p.queries {
+        q.args = q
             .args
             .iter()
             .map(|a| map.map_word(a, &g.generated))
             .collect();
-        for q in &mut p.queries {
-            q.args = q
-                .args
-                .iter()
-                .map(|a| map.map_word(a, &g.generated))
-                .collect();
-        }
-        if p.method == "FetchContent" {
-            // The provider is called from CMake's FetchContent module: the request itself is
-            // the project's FetchContent_Declare.
-            if let Some((file, lines)) = find_declare(map, &p.name) {
-                p.file = raw::text_path(&file).into_owned();
-                p.lines = lines;
-            }
-        } else if p.method != "pkg-config" {
-            let file = map.user_text(&raw::path(&p.file), &g.generated);
-            let text = map
-                .tree
-                .read_to_string(&raw::path(&p.file))
-                .unwrap_or_default();
-            p.lines = if p.method == "ExternalProject" {
-                command_lines(&text, "externalproject_add", &p.name)
-            } else {
-                find_package_lines(&text, &p.name)
-            };
-            p.file = file;
-        }
-        p.include_dirs = p
-            .include_dirs
-            .iter()
-            .map(|d| map.map_word(d, &g.generated))
-            .collect();
-        // Find modules set NAME_ and UPPERNAME_ variables alike: list each value once.
-        dedup_keep_order(&mut p.include_dirs);
-        dedup_keep_order(&mut p.libraries);
-        dedup_keep_order(&mut p.targets);
-        let libs: BTreeSet<&str> = p.libraries.iter().map(String::as_str).collect();
-        let externals: Vec<NodeId> = g
-            .nodes
-            .iter()
-            .filter(|n| n.kind == NodeKind::External)
-            .filter(|n| n.name.as_deref().is_some_and(|name| libs.contains(name)))
-            .map(|n| n.id)
-            .collect();
-        let mut used_by = BTreeSet::new();
-        for a in &g.actions {
-            if a.inputs.iter().any(|(_, i)| externals.contains(i)) {
-                used_by.extend(a.outputs.iter().map(|o| o.0));
-            }
-        }
-        p.externals = externals.iter().map(|e| e.0).collect();
-        p.used_by = used_by.into_iter().collect();
-        g.packages.push(p);
     }
+    p.include_dirs = p
+        .include_dirs
+        .iter()
+        .map(|d| map.map_word(d, &g.generated))
+        .collect();
+}
+
+/// Names the list file that made the request, in the user's tree, and the request's lines in it.
+fn locate_request(g: &Graph, map: &PathMap, p: &mut Package) {
+    if p.method == "FetchContent" {
+        // The provider is called from CMake's FetchContent module: the request itself is
+        // the project's FetchContent_Declare.
+        if let Some((file, lines)) = find_declare(map, &p.name) {
+            p.file = raw::text_path(&file).into_owned();
+            p.lines = lines;
+        }
+    } else if p.method != "pkg-config" {
+        let file = map.user_text(&raw::path(&p.file), &g.generated);
+        let text = map
+            .tree
+            .read_to_string(&raw::path(&p.file))
+            .unwrap_or_default();
+        p.lines = if p.method == "ExternalProject" {
+            command_lines(&text, "externalproject_add", &p.name)
+        } else {
+            find_package_lines(&text, &p.name)
+        };
+        p.file = file;
+    }
+}
+
+/// Ties the package to the external nodes of its libraries and to the outputs of the actions
+/// that use them.
+fn link_to_externals(g: &Graph, p: &mut Package) {
+    let libs: BTreeSet<&str> = p.libraries.iter().map(String::as_str).collect();
+    let externals: Vec<NodeId> = g
+        .nodes
+        .iter()
+        .filter(|n| n.kind == NodeKind::External)
+        .filter(|n| n.name.as_deref().is_some_and(|name| libs.contains(name)))
+        .map(|n| n.id)
+        .collect();
+    let mut used_by = BTreeSet::new();
+    for a in &g.actions {
+        if a.inputs.iter().any(|(_, i)| externals.contains(i)) {
+            used_by.extend(a.outputs.iter().map(|o| o.0));
+        }
+    }
+    p.externals = externals.iter().map(|e| e.0).collect();
+    p.used_by = used_by.into_iter().collect();
 }
 
 fn dedup_keep_order(v: &mut Vec<String>) {
@@ -714,8 +751,8 @@ fn dedup_keep_order(v: &mut Vec<String>) {
 /// with the lines of the declaration.
 fn find_declare(map: &PathMap, name: &str) -> Option<(std::path::PathBuf, Vec<usize>)> {
     let mut files = Vec::new();
-    let mut links = Vec::new();
-    list_files(&map.tree, &map.user_src, &mut files, &mut links);
+    let mut symlinks = Vec::new();
+    list_files(&map.tree, &map.user_src, &mut files, &mut symlinks);
     files.sort();
     files
         .into_iter()
@@ -731,6 +768,7 @@ fn find_declare(map: &PathMap, name: &str) -> Option<(std::path::PathBuf, Vec<us
 }
 
 /// Lines (1-based) with `find_package(NAME` in a list file, any case, any spacing.
+#[must_use]
 pub fn find_package_lines(text: &str, name: &str) -> Vec<usize> {
     command_lines(text, "find_package", name)
 }
@@ -858,6 +896,9 @@ fn keep_link_scripts(g: &mut Graph, map: &PathMap) {
     }
 }
 
+// Library file names on Linux are spelled `.a` and `.so` exactly: a case-insensitive match
+// would take other files for libraries.
+#[allow(clippy::case_sensitive_file_extension_comparisons)]
 fn is_library_path(p: &str) -> bool {
     let name = p.rsplit('/').next().unwrap_or(p);
     name.ends_with(".a") || name.ends_with(".so") || name.contains(".so.")
@@ -977,20 +1018,20 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
                 // The artifact at the path the action named, with the id it read there.
                 let at = Some(map.locate(&raw::path(&t.cwd).join(raw::path(&i.path))));
                 let id = i.content.as_str();
-                let node = match g.by_loc_token.get(&(at.clone(), id.to_string())) {
-                    Some(n) => *n,
-                    None => match g.by_token.get(id) {
-                        Some(n) => *n,
-                        // A token made outside the recorded actions (copied in, say).
-                        None => match conf.tokens.get(id) {
-                            Some(tt) => add_token_node(g, tt, at),
-                            None => {
-                                // Named by the id it was read with.
-                                let loc = map.locate(&raw::path(&i.path));
-                                g.file_node(NodeKind::File, loc, Some(id).filter(|s| !s.is_empty()))
-                            }
-                        },
-                    },
+                let known = g
+                    .by_loc_token
+                    .get(&(at.clone(), id.to_string()))
+                    .or_else(|| g.by_token.get(id))
+                    .copied();
+                let node = if let Some(n) = known {
+                    n
+                } else if let Some(tt) = conf.tokens.get(id) {
+                    // A token made outside the recorded actions (copied in, say).
+                    add_token_node(g, tt, at)
+                } else {
+                    // Named by the id it was read with.
+                    let loc = map.locate(&raw::path(&i.path));
+                    g.file_node(NodeKind::File, loc, Some(id).filter(|s| !s.is_empty()))
                 };
                 let edge = match i.edge {
                     Edge::Lib => EdgeKind::Library,
@@ -1002,7 +1043,7 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
         };
         inputs.push((edge, node));
     }
-    let id = ActionId(g.actions.len() as u32);
+    let id = ActionId(u32::try_from(g.actions.len()).expect("fewer than 2^32 actions"));
     let argv = inst.argv.clone().unwrap_or_else(|| t.argv.clone());
     let command = Parsed::of(&t.role, &argv, &raw::path(&t.cwd));
     g.actions.push(Action {
@@ -1028,7 +1069,7 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
         let Some(prog) = ev.tokens.first().and_then(|t| g.by_token(t)) else {
             continue;
         };
-        let id = ActionId(g.actions.len() as u32);
+        let id = ActionId(u32::try_from(g.actions.len()).expect("fewer than 2^32 actions"));
         let mut argv = ev.argv.clone();
         if let Some(a0) = argv.first_mut() {
             *a0 = map.locate(&raw::path(a0)).path;

@@ -202,6 +202,7 @@ pub struct Failure {
 
 impl Failure {
     /// The record of a failed step's error (`Error::BuildFailed`; any other is not a step's).
+    #[must_use]
     pub fn of(e: &Error) -> Option<Failure> {
         match e {
             Error::BuildFailed {
@@ -217,6 +218,7 @@ impl Failure {
         }
     }
 
+    #[must_use]
     pub fn error(&self) -> Error {
         Error::BuildFailed {
             command: self.command.clone(),
@@ -289,31 +291,8 @@ pub fn interpret(
     let out = staged.out.clone();
     let stage = staged.stage.clone();
     let s = &record.scratch;
-    let session = path(&s.session);
-    let src = path(&record.source);
-    let mut map = PathMap::new(
-        &path(&s.src),
-        &path(&s.build),
-        &src,
-        &out,
-        tree,
-        &path(&record.out),
-    );
-    map.tool_dirs = vec![path(&s.bin), path(&s.bin_private)];
-    // Stub directories of made-up packages are kept in the output directory.
-    map.extra = vec![(session.join("fake"), out.join("fake"))];
-    let mut graph = graph::build(&conf, &map);
-    graph.realized = graph::Realization {
-        artifacts: record.realized.artifacts,
-        cached: record.realized.cached,
-        secs: record.realized.secs,
-        looks: graph::looks(&conf),
-    };
-    graph.probes = record.probes.clone();
-    graph.outside = record.outside_writes.clone();
-    graph.network = record.network.clone();
-    graph.reads = record.reads.clone();
-    graph.reads_unobserved = record.reads_unobserved.clone();
+    let map = path_map(record, tree, &out);
+    let mut graph = recorded_graph(record, &conf, &map);
     crate::interrupt::check()?;
     let copies: Vec<(PathBuf, PathBuf)> = record
         .copies
@@ -322,63 +301,19 @@ pub fn interpret(
         .collect();
     let pairs = text_pairs(&map, s, &copies);
     let entries = write_outputs(&mut graph, &map, staged, &pairs, how.compdb)?;
-    copy_from_tree(&map.tree, &session.join("fake"), &stage.join("fake"), None)?;
-    // What the build system and the build said, with no scratch path in it.
-    for (from, name) in &record.keep {
-        copy_from_tree(&map.tree, &path(from), &stage.join(name), Some(&pairs))?;
-    }
-    copy_from_tree(
-        &map.tree,
-        &session.join("build.log"),
-        &stage.join("build.log"),
-        Some(&pairs),
-    )?;
+    keep_what_was_said(record, &map, &stage, &pairs)?;
     // Targets and manifests come last: they read what the build system said of its targets
     // (CMake's File API reply, kept just above).
     let names = crate::drivers::names(&record.driver, &stage);
     let confessed =
         crate::targets::build(&graph, &map, &out, &stage, &names, record.options.outside);
-    // Labels are checked as they are written: a ref that names no target is confess's fault,
-    // and no manifest with one is written.
-    let dangling = confessed.dangling_labels();
-    if !dangling.is_empty() {
-        return Err(Error::Store {
-            path: out.join("dhall"),
-            reason: format!(
-                "confess made refs that name no target: {}; this is a bug in confess: please \
-                 report it with graph.json and build.log of this output directory",
-                dangling.join(", ")
-            ),
-        });
-    }
+    check_labels(&confessed, &out)?;
     emit::dhall::write_all(&stage, &confessed, how.engine_root)?;
-    let target_dot = emit::dot::targets(&confessed);
-    write(&stage.join("graph.dot"), &target_dot)?;
     let extract_secs = match how.clock {
         Clock::Since(t) => t.elapsed().as_secs_f64(),
         Clock::Recorded(secs) => secs,
     };
-    let timing = emit::summary::Timing {
-        build_secs: record.build_secs,
-        extract_secs,
-    };
-    let what = format!("{} in {}", record.driver, record.source);
-    let summary = emit::summary::render(&graph, &what, Some(&timing), &out);
-    write(&stage.join("summary.txt"), &summary)?;
-    let warnings: Vec<(String, String)> = emit::report::warnings(&graph, &confessed)
-        .into_iter()
-        .map(|w| (w.kind, w.message))
-        .collect();
-    write(
-        &stage.join("report.html"),
-        &emit::html::render(
-            &confessed,
-            &what,
-            &emit::summary::render(&graph, &what, None, &out),
-            &emit::html::svg(&target_dot),
-            &warnings,
-        ),
-    )?;
+    let summary = write_reports(record, &graph, &confessed, &out, &stage, extract_secs)?;
     let dir = stage.join("confession");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
     map.tree.save(&dir)?;
@@ -391,6 +326,115 @@ pub fn interpret(
         entries,
         extract_secs,
     })
+}
+
+/// How the recorded run's scratch paths map to the user's tree and the output directory `out`.
+fn path_map(record: &Record, tree: Tree, out: &Path) -> PathMap {
+    let s = &record.scratch;
+    let session = path(&s.session);
+    let mut map = PathMap::new(
+        &path(&s.src),
+        &path(&s.build),
+        &path(&record.source),
+        out,
+        tree,
+        &path(&record.out),
+    );
+    map.tool_dirs = vec![path(&s.bin), path(&s.bin_private)];
+    // Stub directories of made-up packages are kept in the output directory.
+    map.extra = vec![(session.join("fake"), out.join("fake"))];
+    map
+}
+
+/// The confession's graph, with what the record says of the run (realization, probes, writes
+/// outside, network, reads).
+fn recorded_graph(record: &Record, conf: &Confession, map: &PathMap) -> Graph {
+    let mut graph = graph::build(conf, map);
+    graph.realized = graph::Realization {
+        artifacts: record.realized.artifacts,
+        cached: record.realized.cached,
+        secs: record.realized.secs,
+        looks: graph::looks(conf),
+    };
+    graph.probes = record.probes.clone();
+    graph.outside.clone_from(&record.outside_writes);
+    graph.network.clone_from(&record.network);
+    graph.reads.clone_from(&record.reads);
+    graph.reads_unobserved.clone_from(&record.reads_unobserved);
+    graph
+}
+
+/// Copies into the stage the made-up packages' stubs and what the build system and the build
+/// said, with no scratch path in it.
+fn keep_what_was_said(
+    record: &Record,
+    map: &PathMap,
+    stage: &Path,
+    pairs: &[(PathBuf, PathBuf)],
+) -> Result<()> {
+    let session = path(&record.scratch.session);
+    copy_from_tree(&map.tree, &session.join("fake"), &stage.join("fake"), None)?;
+    for (from, name) in &record.keep {
+        copy_from_tree(&map.tree, &path(from), &stage.join(name), Some(pairs))?;
+    }
+    copy_from_tree(
+        &map.tree,
+        &session.join("build.log"),
+        &stage.join("build.log"),
+        Some(pairs),
+    )
+}
+
+/// Labels are checked as they are written: a ref that names no target is confess's fault,
+/// and no manifest with one is written.
+fn check_labels(confessed: &crate::targets::Confessed, out: &Path) -> Result<()> {
+    let dangling = confessed.dangling_labels();
+    if dangling.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Store {
+        path: out.join("dhall"),
+        reason: format!(
+            "confess made refs that name no target: {}; this is a bug in confess: please \
+             report it with graph.json and build.log of this output directory",
+            dangling.join(", ")
+        ),
+    })
+}
+
+/// Writes graph.dot, summary.txt and report.html into the stage; gives the summary.
+fn write_reports(
+    record: &Record,
+    graph: &Graph,
+    confessed: &crate::targets::Confessed,
+    out: &Path,
+    stage: &Path,
+    extract_secs: f64,
+) -> Result<String> {
+    let target_dot = emit::dot::targets(confessed);
+    write(&stage.join("graph.dot"), &target_dot)?;
+    let timing = emit::summary::Timing {
+        build_secs: record.build_secs,
+        extract_secs,
+    };
+    let what = format!("{} in {}", record.driver, record.source);
+    let summary = emit::summary::render(graph, &what, Some(&timing), out);
+    write(&stage.join("summary.txt"), &summary)?;
+    let warnings: Vec<(String, String)> = emit::report::warnings(graph, confessed)
+        .into_iter()
+        .map(|w| (w.kind, w.message))
+        .collect();
+    write(
+        &stage.join("report.html"),
+        &emit::html::render(
+            confessed,
+            &what,
+            &emit::summary::render(graph, &what, None, out),
+            &emit::html::svg(&target_dot),
+            &warnings,
+        ),
+    )?;
+    Ok(summary)
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
@@ -777,6 +821,7 @@ pub struct Invocation {
 
 impl Invocation {
     /// The command line's words as the process had them.
+    #[must_use]
     pub fn args_os(&self) -> Vec<std::ffi::OsString> {
         self.argv
             .iter()

@@ -35,9 +35,8 @@ pub struct Loc {
 impl std::fmt::Display for Loc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.root {
-            Root::Source => write!(f, "{}", self.path),
+            Root::Source | Root::System => write!(f, "{}", self.path),
             Root::Build => write!(f, "[build]/{}", self.path),
-            Root::System => write!(f, "{}", self.path),
         }
     }
 }
@@ -55,6 +54,7 @@ fn find_absolute(word: &str, path: &str) -> Option<usize> {
 }
 
 /// Where generated files are kept in the output directory `out` ([`PathMap::generated_dir`]).
+#[must_use]
 pub fn generated_dir(out: &Path, out_of_tree: bool) -> PathBuf {
     out.join(if out_of_tree { "build" } else { "generated" })
 }
@@ -119,7 +119,7 @@ impl PathMap {
             extra: Vec::new(),
             user_files,
             tree,
-            located: Default::default(),
+            located: std::sync::Mutex::default(),
         }
     }
 
@@ -159,7 +159,10 @@ impl PathMap {
     /// confession becomes one through `raw::path`).
     pub fn locate(&self, abs: &Path) -> Loc {
         // The scratch roots and the user's files do not change: an answer stays true.
-        let mut memo = self.located.lock().unwrap_or_else(|e| e.into_inner());
+        let mut memo = self
+            .located
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(loc) = memo.get(abs) {
             return loc.clone();
         }
@@ -222,11 +225,10 @@ impl PathMap {
         let rel = raw::path(&loc.path);
         match loc.root {
             Root::Source if loc.path.is_empty() => self.user_src.clone(),
-            Root::Source => self.user_src.join(rel),
             Root::Build if generated.contains(&loc.path) || self.out_of_tree() => {
                 confess_shims::headers::lexical(&self.generated_dir.join(rel))
             }
-            Root::Build => self.user_src.join(rel),
+            Root::Source | Root::Build => self.user_src.join(rel),
             Root::System => rel.into_owned(),
         }
     }
@@ -281,10 +283,6 @@ impl PathMap {
     /// `-I../src/inc`, run from the build directory): those point at the user's tree, since the
     /// scratch copy they resolve to is gone. Other words are left as they are.
     pub fn map_relative(&self, word: &str, cwd: &Path, generated: &BTreeSet<String>) -> String {
-        // `word` is text, `cwd` a real path.
-        if !self.out_of_tree() {
-            return word.to_string();
-        }
         const PREFIXES: &[&str] = &[
             "-I",
             "-iquote",
@@ -295,6 +293,10 @@ impl PathMap {
             "-L",
             "",
         ];
+        // `word` is text, `cwd` a real path.
+        if !self.out_of_tree() {
+            return word.to_string();
+        }
         for p in PREFIXES {
             let Some(rest) = word.strip_prefix(p).filter(|r| r.starts_with("../")) else {
                 continue;
@@ -311,6 +313,7 @@ impl PathMap {
 
 /// `path` relative to `base` (both absolute and lexically clean), with `..` where needed, as
 /// text.
+#[must_use]
 pub fn relative(path: &Path, base: &Path) -> String {
     let p: Vec<_> = path.components().collect();
     let b: Vec<_> = base.components().collect();

@@ -162,6 +162,7 @@ impl Tree {
     /// A tree with no record, for tests: it asks the machine, with every file counting as
     /// made by the build.
     #[cfg(test)]
+    #[must_use]
     pub fn for_test() -> Tree {
         Tree {
             mode: Mode::Live {
@@ -174,7 +175,10 @@ impl Tree {
     }
 
     fn ask(&self, q: Query, live: impl FnOnce(&Before, Option<&Path>) -> Answer) -> Option<Answer> {
-        let mut answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        let mut answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(a) = answers.get(&q) {
             return Some(a.clone());
         }
@@ -187,7 +191,7 @@ impl Tree {
             Mode::Replay { .. } => {
                 self.unanswered
                     .lock()
-                    .unwrap_or_else(|e| e.into_inner())
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push(q);
                 None
             }
@@ -350,7 +354,7 @@ impl Tree {
     pub fn run(&self, program: &str, args: &[&str]) -> Option<String> {
         let q = Query::Run {
             program: program.to_string(),
-            args: args.iter().map(|a| a.to_string()).collect(),
+            args: args.iter().map(ToString::to_string).collect(),
         };
         match self.ask(q, |_, _| {
             Answer::Text(
@@ -376,7 +380,7 @@ impl Tree {
         if let Some(q) = self
             .unanswered
             .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .first()
         {
             return Err(Error::Store {
@@ -388,7 +392,10 @@ impl Tree {
                 ),
             });
         }
-        let answers = self.answers.lock().unwrap_or_else(|e| e.into_inner());
+        let answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut body = String::new();
         for (query, answer) in answers.iter() {
             let line = Line {

@@ -502,7 +502,7 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
     };
     let cmd = match parse(tool, ctx.args()) {
         Ok(c) => c,
-        Err(e) => return ctx.pass_through(Reason::Unparsed(Some(e.to_string()))),
+        Err(e) => return ctx.pass_through(Reason::Unparsed(Some(e))),
     };
     let inputs: Vec<String> = cmd.inputs().map(str::to_string).collect();
     if let Some(reason) = left_to_the_assembler(ctx, &cmd, &inputs) {

@@ -109,7 +109,7 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
                 edge: Edge::Token,
                 content: ContentRef::Token(t.id),
                 path: crate::raw::text_path(&src_abs).into_owned(),
-            })
+            });
         }
         Ok(None) => {
             inputs.push(Input {
@@ -156,13 +156,12 @@ fn write_depfile(
     out: &str,
     headers: &[Header],
 ) -> Result<String> {
-    let path = match &cmd.dep.file {
-        Some(f) => f.clone(),
-        None => {
-            // Text in, text out: `out` is a word of the command line.
-            let p = Path::new(out).with_extension("d");
-            p.to_str().unwrap_or(out).to_string()
-        }
+    let path = if let Some(f) = &cmd.dep.file {
+        f.clone()
+    } else {
+        // Text in, text out: `out` is a word of the command line.
+        let p = Path::new(out).with_extension("d");
+        p.to_str().unwrap_or(out).to_string()
     };
     let targets: Vec<String> = if cmd.dep.targets.is_empty() {
         vec![escape_make(out)]

@@ -44,16 +44,17 @@ pub struct Ctx {
     pub exe: std::cell::OnceCell<PathBuf>,
 }
 
+#[must_use]
 pub fn now_ns() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as i64)
-        .unwrap_or(0)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
 }
 
 impl Ctx {
     /// The same call with response files expanded in argv, as tokens record it (a response
     /// file written during the build may be gone by the time a token is realized).
+    #[must_use]
     pub fn with_expanded_argv(&self, cmd: &crate::args::Command) -> Ctx {
         let mut c = self.clone();
         c.argv.truncate(1);
@@ -74,7 +75,7 @@ impl Ctx {
 
     /// The name the tool was called by, without directory.
     pub fn tool_name(&self) -> &str {
-        let a0 = self.argv.first().map(String::as_str).unwrap_or("");
+        let a0 = self.argv.first().map_or("", String::as_str);
         Path::new(a0)
             .file_name()
             .and_then(|n| n.to_str())
@@ -258,11 +259,13 @@ pub fn check_token(session: &Session, path: &Path, tok: &Token) -> Result<()> {
 }
 
 /// Whether a name names a file in a directory, not a path elsewhere.
+#[must_use]
 pub fn plain_name(name: &str) -> bool {
     !name.is_empty() && name != "." && name != ".." && !name.contains('/')
 }
 
 /// The refusal of a damaged token read from `path`.
+#[must_use]
 pub fn damaged(path: &Path, why: &str) -> ShimError {
     ShimError(format!(
         "{} starts like a confess token but is damaged ({why}): it was cut short or changed \
@@ -274,14 +277,14 @@ pub fn damaged(path: &Path, why: &str) -> ShimError {
 
 fn set_store(tok: &mut Token, store: &str) {
     tok.store = store.to_string();
-    for (_, m) in tok.members.iter_mut() {
+    for (_, m) in &mut tok.members {
         set_store(m, store);
     }
 }
 
 /// Computes ids bottom-up: members first, then the node.
 pub fn fill_ids(tok: &mut Token, norm: &dyn Fn(&str) -> String) {
-    for (_, m) in tok.members.iter_mut() {
+    for (_, m) in &mut tok.members {
         fill_ids(m, norm);
     }
     // Inputs that name embedded members carry the member's id.
@@ -290,7 +293,7 @@ pub fn fill_ids(tok: &mut Token, norm: &dyn Fn(&str) -> String) {
     for (n, m) in &tok.members {
         ids.entry(n.as_str()).or_insert(m.id.as_str());
     }
-    for i in tok.inputs.iter_mut() {
+    for i in &mut tok.inputs {
         if i.content == ContentRef::None {
             if let Some(id) = ids.get(i.path.as_str()) {
                 i.content = ContentRef::Token((*id).to_string());
@@ -300,6 +303,7 @@ pub fn fill_ids(tok: &mut Token, norm: &dyn Fn(&str) -> String) {
     tok.id = tok.compute_id(norm);
 }
 
+#[must_use]
 pub fn depth() -> u32 {
     std::env::var(session::ENV_DEPTH)
         .ok()
@@ -363,7 +367,7 @@ pub fn real_tool_named(
     let me = me()?;
     let found = which::which_in_all(raw::os(name), Some(search), cwd)
         .map_err(|e| ShimError(format!("cannot look for the real `{name}`: {e}")))?
-        .find(|p| std::fs::canonicalize(p).map(|c| c != me).unwrap_or(true));
+        .find(|p| std::fs::canonicalize(p).map_or(true, |c| c != me));
     match found {
         Some(p) => {
             if cacheable {
@@ -387,6 +391,7 @@ fn same_dir(a: &Path, b: &Path) -> bool {
             && std::fs::canonicalize(a).ok() == std::fs::canonicalize(b).ok())
 }
 
+#[must_use]
 pub fn exit_code(status: ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     status

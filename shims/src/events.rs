@@ -103,6 +103,7 @@ impl Event {
 }
 
 /// The append-only log the shims write beside the store.
+#[must_use]
 pub fn log_path(store: &Path) -> PathBuf {
     store.with_extension("log")
 }
@@ -116,7 +117,7 @@ pub fn create(path: &Path) -> rusqlite::Result<Connection> {
         .open(log_path(path))
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     let conn = Connection::open(path)?;
-    conn.busy_timeout(Duration::from_secs(120))?;
+    conn.busy_timeout(Duration::from_mins(2))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.execute_batch(SCHEMA)?;
     conn.execute(
@@ -220,7 +221,7 @@ fn insert(conn: &Connection, ev: &Event) -> rusqlite::Result<()> {
             ev.tool,
             ev.phase.as_str(),
             ev.decision.kind(),
-            ev.decision.reason().map(|r| r.text()),
+            ev.decision.reason().map(super::facts::Reason::text),
             ev.cwd,
             json(&ev.argv),
             json(&ev.inputs),

@@ -39,6 +39,7 @@ pub enum Phase {
 }
 
 impl Phase {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Configure => "configure",
@@ -69,6 +70,7 @@ pub enum Actor {
 }
 
 impl Actor {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Actor::Tool(r) => r.as_str(),
@@ -108,6 +110,7 @@ pub enum Decision {
 
 impl Decision {
     /// The decision's own word (the reason aside), as events.sqlite's `decision` column holds it.
+    #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
             Decision::Confessed => "confessed",
@@ -118,6 +121,7 @@ impl Decision {
     }
 
     /// The reason a call passed through, if it did.
+    #[must_use]
     pub fn reason(&self) -> Option<&Reason> {
         match self {
             Decision::Passthrough(r) => Some(r),
@@ -126,6 +130,7 @@ impl Decision {
     }
 
     /// `confessed`, `realized`, `answered`, or `passthrough:<reason>`.
+    #[must_use]
     pub fn text(&self) -> Cow<'static, str> {
         match self {
             Decision::Passthrough(r) => Cow::Owned(format!("passthrough:{}", r.text())),
@@ -266,6 +271,7 @@ const REASONS: &[(&str, Reason)] = &[
 
 impl Reason {
     /// The reason as events store it (`conftest`, `probe-dir:CMakeScratch`).
+    #[must_use]
     pub fn text(&self) -> Cow<'static, str> {
         match self {
             Reason::ProbeDir(d) => Cow::Owned(format!("probe-dir:{d}")),
@@ -312,6 +318,7 @@ pub enum ContentRef {
 
 impl ContentRef {
     /// The word tokens hash and write (empty for none).
+    #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
             ContentRef::Hash(h) | ContentRef::Token(h) => h,
@@ -322,6 +329,7 @@ impl ContentRef {
     }
 
     /// The content hash, when this is one.
+    #[must_use]
     pub fn sha(&self) -> Option<&str> {
         match self {
             ContentRef::Hash(h) => Some(h),
@@ -330,6 +338,7 @@ impl ContentRef {
     }
 
     /// The token id, when this is one.
+    #[must_use]
     pub fn token(&self) -> Option<&str> {
         match self {
             ContentRef::Token(t) => Some(t),
@@ -393,6 +402,7 @@ pub enum Method {
 
 impl Method {
     /// The word packages.jsonl and the outputs use.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Method::FindPackage => "find_package",
@@ -415,6 +425,7 @@ pub enum Resolution {
 }
 
 impl Resolution {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Resolution::Real => "real",
@@ -442,7 +453,7 @@ mod tests {
             let json = serde_json::to_string(&d).expect("json");
             assert_eq!(serde_json::from_str::<Decision>(&json).expect("read"), d);
             assert_eq!(
-                Decision::from_parts(d.kind(), d.reason().map(|r| r.text()).as_deref()),
+                Decision::from_parts(d.kind(), d.reason().map(super::Reason::text).as_deref()),
                 Some(d)
             );
         }

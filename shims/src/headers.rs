@@ -31,13 +31,10 @@ pub fn scan_real(
     let mut args: Vec<String> = Vec::new();
     for a in &cmd.args {
         match &a.kind {
-            ArgKind::Input => continue,
-            ArgKind::Flag(m) if drops_for_scan(*m) => continue,
+            ArgKind::Input => {}
+            ArgKind::Flag(m) if drops_for_scan(*m) => {}
             ArgKind::Flag(Meaning::PreprocArg)
-                if a.value.as_deref().is_some_and(crate::flags::is_wp_depfile) =>
-            {
-                continue
-            }
+                if a.value.as_deref().is_some_and(crate::flags::is_wp_depfile) => {}
             _ => args.extend(a.words.iter().cloned()),
         }
     }
@@ -101,6 +98,9 @@ pub fn scan_real(
 /// Toolchain headers (system headers outside the project's tree) are part of the toolchain,
 /// which a build does not change: they are named by path, marked `toolchain`, not hashed
 /// (hashing glibc's headers on every compile would cost more than the rest of the shim).
+// `abs` is taken by value because the callers (the header scan, the assembler's includes) own
+// the path and have no further use for it; the signature is shared with them.
+#[allow(clippy::needless_pass_by_value)]
 pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -> Header {
     let root = root.filter(|r| !r.is_empty()).map(crate::raw::path);
     let root = root.as_deref();
@@ -124,12 +124,14 @@ pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -
 
 /// Whether a header is hashed (see `header`): it is not a system header, or it lies below the
 /// scratch root `root`. The header scan asks the same, to keep those headers' bytes.
+#[must_use]
 pub fn hashed(abs: &Path, system: bool, root: Option<&Path>) -> bool {
     !system || root.is_some_and(|r| abs.starts_with(r))
 }
 
 /// Flags the header scan leaves out: outputs, stops, the language (given per source) and
 /// everything only the link reads.
+#[must_use]
 pub fn drops_for_scan(m: Meaning) -> bool {
     m.names_output()
         || m.is_stop()
@@ -138,6 +140,7 @@ pub fn drops_for_scan(m: Meaning) -> bool {
 }
 
 /// Splits `T: a b \` continuation lines into dependency words, undoing make's escapes.
+#[must_use]
 pub fn parse_make_rule(text: &str) -> Vec<String> {
     let joined = text.replace("\\\n", " ");
     let body = match joined.find(": ") {
@@ -149,7 +152,7 @@ pub fn parse_make_rule(text: &str) -> Vec<String> {
     let mut chars = body.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
-            '\\' if matches!(chars.peek(), Some(' ') | Some('#') | Some('\t')) => {
+            '\\' if matches!(chars.peek(), Some(' ' | '#' | '\t')) => {
                 if let Some(n) = chars.next() {
                     cur.push(n);
                 }
@@ -173,6 +176,7 @@ pub fn parse_make_rule(text: &str) -> Vec<String> {
 }
 
 /// Removes `.` and `name/..` without touching the file system (gcc spells `inc/../x.h`).
+#[must_use]
 pub fn lexical(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
@@ -214,26 +218,25 @@ pub fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Resul
         .concat(),
     ));
     let cache = ctx.session.cache().join(format!("sysdirs-{}", &key[..16]));
-    let text = match std::fs::read_to_string(&cache) {
-        Ok(t) => t,
-        Err(_) => {
-            let out = ctx
-                .real_command(driver)
-                .args(["-x", family, "-E", "-v", "-"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::piped())
-                .output()
-                .map_err(|e| {
-                    ShimError(format!(
-                        "cannot run {} -E -v: {e}",
-                        crate::raw::text_path(driver)
-                    ))
-                })?;
-            let t = parse_search_list(&crate::raw::text(&out.stderr)).join("\n");
-            write_atomic(&cache, t.as_bytes())?;
-            t
-        }
+    let text = if let Ok(t) = std::fs::read_to_string(&cache) {
+        t
+    } else {
+        let out = ctx
+            .real_command(driver)
+            .args(["-x", family, "-E", "-v", "-"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .map_err(|e| {
+                ShimError(format!(
+                    "cannot run {} -E -v: {e}",
+                    crate::raw::text_path(driver)
+                ))
+            })?;
+        let t = parse_search_list(&crate::raw::text(&out.stderr)).join("\n");
+        write_atomic(&cache, t.as_bytes())?;
+        t
     };
     dirs.extend(
         text.lines()
@@ -244,6 +247,7 @@ pub fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Resul
 }
 
 /// The `#include <...> search starts here:` list of `gcc -E -v`.
+#[must_use]
 pub fn parse_search_list(stderr: &str) -> Vec<String> {
     let mut on = false;
     let mut dirs = Vec::new();

@@ -141,6 +141,7 @@ pub fn configure_ancestor(argv: &[String]) -> Option<&'static str> {
 
 /// Whether a process is `meson --internal NAME` (meson run as `meson`, `meson.py`, or by an
 /// interpreter: `python3 /usr/bin/meson --internal NAME ...`).
+#[must_use]
 pub fn meson_internal(argv: &[String], name: &str) -> bool {
     (0..2).any(|i| {
         let base = argv
@@ -163,6 +164,7 @@ pub struct Ancestors {
 }
 
 impl Ancestors {
+    #[must_use]
     pub fn new(stop_at: Option<u32>) -> Ancestors {
         Ancestors {
             pid: std::os::unix::process::parent_id(),
@@ -172,6 +174,7 @@ impl Ancestors {
     }
 
     /// Stops at `pid` as well (before yielding it).
+    #[must_use]
     pub fn stopping_at(mut self, pid: Option<u32>) -> Ancestors {
         self.stop_at[1] = pid;
         self
@@ -192,6 +195,7 @@ impl Iterator for Ancestors {
     }
 }
 
+#[must_use]
 pub fn cmdline(pid: u32) -> Option<Vec<String>> {
     let raw = read_proc(&format!("/proc/{pid}/cmdline"))?;
     Some(
@@ -202,6 +206,7 @@ pub fn cmdline(pid: u32) -> Option<Vec<String>> {
     )
 }
 
+#[must_use]
 pub fn parent_of(pid: u32) -> Option<u32> {
     let stat = String::from_utf8(read_proc(&format!("/proc/{pid}/stat"))?).ok()?;
     // The command name may hold spaces and parentheses: the fields start after the last ')'.
@@ -286,9 +291,11 @@ mod tests {
     }
 
     fn decide(line: &str, cwd: &str, ancestors: &[&[&str]]) -> Decision {
-        let mut it = ancestors
-            .iter()
-            .map(|a| a.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let mut it = ancestors.iter().map(|a| {
+            a.iter()
+                .map(std::string::ToString::to_string)
+                .collect::<Vec<_>>()
+        });
         decide_driver(&cmd(line), Path::new(cwd), &mut it)
     }
 

@@ -52,6 +52,7 @@ impl Role {
     ];
 
     /// The stable name stored in events and tokens.
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Cc => "cc",
@@ -72,22 +73,26 @@ impl Role {
         }
     }
 
+    #[must_use]
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// Compiler drivers: the roles whose command lines follow gcc's flag table.
+    #[must_use]
     pub fn is_driver(self) -> bool {
         matches!(self, Role::Cc | Role::Cxx | Role::Cpp)
     }
 
     /// Assemblers: GNU as, nasm and yasm (see `asm`).
+    #[must_use]
     pub fn is_assembler(self) -> bool {
         matches!(self, Role::As | Role::Nasm | Role::Yasm)
     }
 
     /// Works out the role from argv[0]: the directory is dropped, then a target-triple prefix
     /// (`x86_64-linux-gnu-gcc`) and a version suffix (`gcc-12`, `clang-16`, `g++-12`).
+    #[must_use]
     pub fn from_argv0(argv0: &str) -> Option<Role> {
         let base = Path::new(argv0).file_name()?.to_str()?;
         role_of_name(base)

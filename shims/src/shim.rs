@@ -7,6 +7,7 @@ use crate::phase::{self, Ancestors, Decision};
 use crate::role::Role;
 use crate::session::{Phase, Session};
 use crate::{archive, binutils, compile, link, raw, realize};
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 
 const USAGE: &str =
@@ -40,7 +41,7 @@ pub fn main(argv: Vec<String>) -> Result<i32> {
         argv,
         cwd,
         start_ns: ctx::now_ns(),
-        exe: Default::default(),
+        exe: OnceCell::default(),
     };
     // gcc finds `as` on PATH: its own call of the assembler, in either phase, is the real one
     // (the compile it belongs to is the call confess records), and costs one exec here.
@@ -196,7 +197,7 @@ fn exec_real_outside_session(argv: &[String], me: &Path, cwd: &Path) -> Result<i
         driver_pid: None,
         top_pid: None,
     };
-    let name = base(argv.first().map(String::as_str).unwrap_or(""));
+    let name = base(argv.first().map_or("", String::as_str));
     let real = ctx::real_tool_named(&session, &name, &|| Ok(me.to_path_buf()), cwd)?;
     let e = std::process::Command::new(&real)
         .args(argv.get(1..).unwrap_or(&[]).iter().map(|a| raw::os(a)))

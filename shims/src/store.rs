@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 pub const RECORD: &str = "CONFESS-TOKEN-RECORD";
 
 /// The token store of the session directory `dir`.
+#[must_use]
 pub fn path(dir: &Path) -> PathBuf {
     dir.join("tokens.log")
 }
@@ -90,7 +91,7 @@ pub fn index(path: &Path) -> Result<BTreeMap<String, Token>, StoreError> {
     for r in headers(&text) {
         let tok = r?.token()?;
         for t in tok.embedded() {
-            if !std::ptr::eq(t, &tok) && !out.contains_key(&t.id) {
+            if !std::ptr::eq(t, &raw const tok) && !out.contains_key(&t.id) {
                 out.insert(t.id.clone(), t.clone());
             }
         }
@@ -265,7 +266,7 @@ mod tests {
         let tok = token("o1", Kind::Object);
         let text = tok.render("/s");
         append(&p, &tok, &text).expect("append");
-        let whole = std::fs::metadata(&p).expect("stat").len() as usize;
+        let whole = usize::try_from(std::fs::metadata(&p).expect("stat").len()).expect("size");
         append(&p, &tok, &text).expect("append");
         let f = std::fs::OpenOptions::new()
             .write(true)

@@ -31,6 +31,7 @@ pub enum Kind {
 }
 
 impl Kind {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Object => "object",
@@ -43,6 +44,7 @@ impl Kind {
         }
     }
 
+    #[must_use]
     pub fn parse(s: &str) -> Option<Kind> {
         [
             Kind::Object,
@@ -78,6 +80,7 @@ pub enum Edge {
 }
 
 impl Edge {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Edge::Source => "source",
@@ -90,6 +93,7 @@ impl Edge {
         }
     }
 
+    #[must_use]
     pub fn parse(s: &str) -> Option<Edge> {
         [
             Edge::Source,
@@ -169,6 +173,7 @@ impl From<io::Error> for ReadError {
 }
 
 impl Token {
+    #[must_use]
     pub fn kind(&self) -> Kind {
         self.kind.unwrap_or(Kind::Object)
     }
@@ -210,6 +215,7 @@ impl Token {
     }
 
     /// Serialises the token. Programs get a shell preamble that realizes them when run.
+    #[must_use]
     pub fn render(&self, shim: &str) -> String {
         let mut s = String::new();
         if self.kind() == Kind::Executable {
@@ -298,6 +304,7 @@ impl Token {
     }
 
     /// Every token in this one's closure of embedded members, depth first, this one last.
+    #[must_use]
     pub fn embedded(&self) -> Vec<&Token> {
         let mut out = Vec::new();
         for (_, m) in &self.members {
@@ -309,6 +316,7 @@ impl Token {
 }
 
 /// Cheap check of the first bytes: is this file a token?
+#[must_use]
 pub fn is_token_file(path: &Path) -> bool {
     std::fs::File::open(path).is_ok_and(|mut f| starts_as_token(&mut f, &mut Vec::new()))
 }
@@ -472,6 +480,7 @@ fn unesc(s: &str) -> String {
 }
 
 /// Quotes a word for `/bin/sh`.
+#[must_use]
 pub fn sh_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
@@ -479,6 +488,7 @@ pub fn sh_quote(s: &str) -> String {
 /// A word (text, see `raw`) as `/bin/sh` reads it, its bytes exactly. A word whose bytes are
 /// UTF-8 is quoted; one with other bytes is made by `printf` from octal escapes, so the token
 /// stays text: `"$(printf '/opt/caf\351/bin/confess-shim')"`.
+#[must_use]
 pub fn sh_word(s: &str) -> String {
     if !crate::raw::has_reserved(s) {
         return sh_quote(s);
@@ -496,6 +506,7 @@ pub fn sh_word(s: &str) -> String {
     format!("\"$(printf '{fmt}')\"")
 }
 
+#[must_use]
 pub fn hex(bytes: &[u8]) -> String {
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
@@ -505,6 +516,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 /// sha256 of bytes, in hex.
+#[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
@@ -652,7 +664,7 @@ mod tests {
             let edited = text.replacen(from, to, 1);
             match Token::parse(&edited) {
                 Err(ReadError::Malformed { reason, .. }) => {
-                    assert!(reason.contains("(the token was edited)"), "{reason}")
+                    assert!(reason.contains("(the token was edited)"), "{reason}");
                 }
                 other => panic!("{from:?} edited: {other:?}"),
             }
@@ -666,8 +678,11 @@ mod tests {
             .render("/shim")
             .lines()
             .filter(|l| !l.starts_with("sum "))
-            .map(|l| format!("{l}\n"))
-            .collect();
+            .fold(String::new(), |mut cut, l| {
+                cut.push_str(l);
+                cut.push('\n');
+                cut
+            });
         let t = Token::parse(&cut).expect("reads without its sum line");
         assert!(!t.summed);
     }
