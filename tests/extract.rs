@@ -6,16 +6,7 @@
 
 mod common;
 use common::*;
-use std::path::{Path, PathBuf};
-
-fn extract(from: &Path, out: Option<&Path>) -> std::process::Output {
-    let mut c = confess_command();
-    c.arg("extract").arg("--from").arg(from);
-    if let Some(o) = out {
-        c.arg("--out").arg(o);
-    }
-    c.output().expect("run confess extract")
-}
+use std::path::PathBuf;
 
 /// Every fixture: (driver, fixture directory, the directory confess is given below it).
 fn fixtures() -> Vec<(String, PathBuf, PathBuf)> {

@@ -76,11 +76,7 @@ fn a_confession_of_the_first_formats_is_extracted_as_a_current_one() {
             // CMake's probes pass through: the old format's combined text is what is read.
             assert!(reasons > 0, "{fx}: no call passed through");
         }
-        let x = confess_command()
-            .args(["extract", "--from"])
-            .arg(&run.out)
-            .output()
-            .expect("extract");
+        let x = extract(&run.out, None);
         assert!(
             x.status.success(),
             "{fx}: {}",
@@ -108,20 +104,13 @@ fn a_file_of_a_format_to_come_is_refused_naming_it() {
     let run = confess(tmp.path(), &["make", src.to_str().expect("utf-8")]);
     run.assert_ok();
     let before = outputs(&run.out);
-    let extract = || {
-        confess_command()
-            .args(["extract", "--from"])
-            .arg(&run.out)
-            .output()
-            .expect("extract")
-    };
     // run.json says the token store is of format 2, which this confess does not read.
     let path = run.out.join("confession/run.json");
     let text = std::fs::read_to_string(&path).expect("run.json");
     let mut record: serde_json::Value = serde_json::from_str(&text).expect("json");
     record["formats"]["tokens"] = 2.into();
     std::fs::write(&path, record.to_string()).expect("write");
-    let x = extract();
+    let x = extract(&run.out, None);
     let said = String::from_utf8_lossy(&x.stderr);
     assert_eq!(x.status.code(), Some(6), "{said}");
     assert!(
@@ -137,7 +126,7 @@ fn a_file_of_a_format_to_come_is_refused_naming_it() {
     )
     .expect("update");
     drop(conn);
-    let x = extract();
+    let x = extract(&run.out, None);
     let said = String::from_utf8_lossy(&x.stderr);
     assert_eq!(x.status.code(), Some(6), "{said}");
     assert!(

@@ -597,3 +597,13 @@ pub fn assert_same_trees(what: &str, want: &Path, got: &Path) {
         diffs.join("\n")
     );
 }
+
+/// `confess extract --from FROM [--out OUT]`, run to its end.
+pub fn extract(from: &Path, out: Option<&Path>) -> std::process::Output {
+    let mut c = confess_command();
+    c.arg("extract").arg("--from").arg(from);
+    if let Some(o) = out {
+        c.arg("--out").arg(o);
+    }
+    c.output().expect("run confess extract")
+}
