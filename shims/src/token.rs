@@ -526,7 +526,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// content hash where it names a file.
 fn content_of(edge: Edge, word: &str) -> ContentRef {
     match word {
-        "-" => ContentRef::None,
+        "-" | "" => ContentRef::None,
         "missing" => ContentRef::Missing,
         "toolchain" => ContentRef::Toolchain,
         w => match edge {
@@ -601,6 +601,32 @@ mod tests {
         let text = t.render("/shim");
         assert!(text.starts_with(MAGIC));
         assert_eq!(Token::parse(&text).expect("parses"), t);
+    }
+
+    #[test]
+    fn each_content_word_reads_as_its_kind_and_round_trips() {
+        let mut t = sample();
+        let words = [
+            (Edge::Header, "missing", ContentRef::Missing),
+            (Edge::Header, "toolchain", ContentRef::Toolchain),
+            (Edge::Header, "-", ContentRef::None),
+            // Two spaces: an empty word, as a hand-edited token may hold, is none too.
+            (Edge::Header, "", ContentRef::None),
+            (Edge::Source, "ab12", ContentRef::Hash("ab12".into())),
+            (Edge::Lib, "cd34", ContentRef::Token("cd34".into())),
+        ];
+        let mut body = String::new();
+        for (e, w, _) in &words {
+            let _ = writeln!(body, "in {} {w} /p", e.as_str());
+        }
+        let text = format!("{MAGIC}\nid x\nkind object\n{body}end\n");
+        let read = Token::parse(&text).expect("parses");
+        let got: Vec<&ContentRef> = read.inputs.iter().map(|i| &i.content).collect();
+        let want: Vec<&ContentRef> = words.iter().map(|(_, _, c)| c).collect();
+        assert_eq!(got, want);
+        t.inputs.clone_from(&read.inputs);
+        let again = Token::parse(&t.render("/shim")).expect("parses");
+        assert_eq!(again.inputs, read.inputs);
     }
 
     #[test]
