@@ -79,9 +79,13 @@ impl Formats {
             Some((file, v, known)) => Err(Error::Store {
                 path: dir.join(file),
                 reason: format!(
-                    "format {v}, and this confess reads formats 1 to {known}: the confession \
-                     was made by a newer confess; extract it with that one, or confess the \
-                     project again"
+                    "format {v}, and this confess reads formats 1 to {known}: {}",
+                    if v > known {
+                        "the confession was made by a newer confess; extract it with that one, \
+                         or confess the project again"
+                    } else {
+                        "run.json was written by hand or damaged; confess the project again"
+                    }
                 ),
             }),
             None => Ok(()),
