@@ -236,7 +236,7 @@ fn insert(conn: &Connection, ev: &Event) -> rusqlite::Result<()> {
 }
 
 /// The store's version (`meta.schema_version`; a store without one is not an event store).
-pub fn version(conn: &Connection) -> rusqlite::Result<i64> {
+fn version(conn: &Connection) -> rusqlite::Result<i64> {
     let v: String = conn.query_row(
         "SELECT value FROM meta WHERE key = 'schema_version'",
         [],

@@ -336,15 +336,6 @@ impl ContentRef {
             _ => None,
         }
     }
-
-    /// The token id, when this is one.
-    #[must_use]
-    pub fn token(&self) -> Option<&str> {
-        match self {
-            ContentRef::Token(t) => Some(t),
-            _ => None,
-        }
-    }
 }
 
 /// The package requests of a session, one [`PackageRequest`] a line (JSON).
