@@ -577,7 +577,15 @@ pub fn contents(root: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Fails naming every path that differs between two trees (an extraction against the
 /// confession it came from).
 pub fn assert_same_trees(what: &str, want: &Path, got: &Path) {
-    let (a, b) = (contents(want), contents(got));
+    assert_same_contents(what, &contents(want), &contents(got));
+}
+
+/// Fails naming every path whose bytes differ between two trees' [`contents`].
+pub fn assert_same_contents(
+    what: &str,
+    a: &BTreeMap<String, Vec<u8>>,
+    b: &BTreeMap<String, Vec<u8>>,
+) {
     let mut diffs = Vec::new();
     for k in a
         .keys()
