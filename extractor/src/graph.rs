@@ -519,7 +519,7 @@ pub struct PkgQuery {
 /// The stored facts of one confession.
 pub struct Confession {
     pub events: Vec<(i64, Event)>,
-    pub tokens: BTreeMap<String, Token>,
+    pub tokens: BTreeMap<String, std::sync::Arc<Token>>,
     /// find_package requests, in the order they were made.
     pub packages: Vec<Package>,
 }
@@ -596,8 +596,9 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
         .iter()
         .map(|i| add_token_node(&mut g, i.token, i.loc.clone()))
         .collect();
+    let mut files = FileNodes::new();
     for (inst, node) in insts.iter().zip(nodes) {
-        add_token_action(&mut g, inst, node, map, conf);
+        add_token_action(&mut g, &mut files, inst, node, (map, conf));
     }
     for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
         if let Some(t) = ev.tokens.first().and_then(|id| conf.tokens.get(id)) {
@@ -967,7 +968,18 @@ fn add_token_node(g: &mut Graph, t: &Token, loc: Option<Loc>) -> NodeId {
     id
 }
 
-fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, conf: &Confession) {
+/// The file node each source or header path an action reads is, found once per path: every
+/// compile reads the same system headers, and a path's node is the first one made for it (a
+/// file node is found by its location before one is made).
+type FileNodes<'a> = std::collections::HashMap<&'a str, NodeId>;
+
+fn add_token_action<'a>(
+    g: &mut Graph,
+    files: &mut FileNodes<'a>,
+    inst: &Instance<'a>,
+    out: NodeId,
+    (map, conf): (&PathMap, &Confession),
+) {
     let t = inst.token;
     if t.role == confess_shims::realize::OPAQUE_ROLE {
         // A real file put into an archive: a file node, not an action.
@@ -980,68 +992,21 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
         (Kind::Object | Kind::Assembly | Kind::PrecompiledHeader, _) => ActionKind::Compile,
         _ => ActionKind::Link,
     };
-    let mut inputs = Vec::new();
+    let mut inputs = Vec::with_capacity(t.inputs.len());
     for i in &t.inputs {
-        let (edge, node) = match i.edge {
-            Edge::Source => {
-                let loc = map.locate(&raw::path(&i.path));
-                (
-                    EdgeKind::Source,
-                    g.file_node(NodeKind::Source, loc, i.content.sha()),
-                )
-            }
-            Edge::Header if i.content == ContentRef::Missing => {
-                let loc = map.locate(&raw::path(&i.path));
-                (EdgeKind::Header, g.missing_header(loc))
-            }
-            Edge::Header => {
-                let loc = map.locate(&raw::path(&i.path));
-                (
-                    EdgeKind::Header,
-                    g.file_node(NodeKind::Header, loc, i.content.sha()),
-                )
-            }
-            Edge::File => {
-                let loc = map.locate(&raw::path(&i.path));
-                if loc.root == Root::System && is_library_path(&loc.path) {
-                    // A library outside the project, named by path: an external.
-                    (EdgeKind::Library, g.external(&loc.path))
-                } else {
-                    (
-                        EdgeKind::Input,
-                        g.file_node(NodeKind::File, loc, i.content.sha()),
-                    )
+        let file = matches!(i.edge, Edge::Source | Edge::Header);
+        let known = file.then(|| files.get(&*i.path).copied()).flatten();
+        inputs.push(match known {
+            Some(n) if i.edge == Edge::Source => (EdgeKind::Source, n),
+            Some(n) => (EdgeKind::Header, n),
+            None => {
+                let (edge, node) = input_node(g, i, t, kind, (map, conf));
+                if file {
+                    files.insert(&i.path, node);
                 }
-            }
-            Edge::ExternalLib => (EdgeKind::Library, g.external(&i.path)),
-            Edge::Token | Edge::Lib | Edge::Member => {
-                // The artifact at the path the action named, with the id it read there.
-                let at = Some(map.locate(&raw::path(&t.cwd).join(raw::path(&i.path))));
-                let id = i.content.as_str();
-                let known = g
-                    .by_loc_token
-                    .get(&(at.clone(), id.to_string()))
-                    .or_else(|| g.by_token.get(id))
-                    .copied();
-                let node = if let Some(n) = known {
-                    n
-                } else if let Some(tt) = conf.tokens.get(id) {
-                    // A token made outside the recorded actions (copied in, say).
-                    add_token_node(g, tt, at)
-                } else {
-                    // Named by the id it was read with.
-                    let loc = map.locate(&raw::path(&i.path));
-                    g.file_node(NodeKind::File, loc, Some(id).filter(|s| !s.is_empty()))
-                };
-                let edge = match i.edge {
-                    Edge::Lib => EdgeKind::Library,
-                    Edge::Member if kind == ActionKind::Archive => EdgeKind::Member,
-                    _ => EdgeKind::Input,
-                };
                 (edge, node)
             }
-        };
-        inputs.push((edge, node));
+        });
     }
     let id = ActionId(u32::try_from(g.actions.len()).expect("fewer than 2^32 actions"));
     let argv = inst.argv.clone().unwrap_or_else(|| t.argv.clone());
@@ -1056,6 +1021,75 @@ fn add_token_action(g: &mut Graph, inst: &Instance, out: NodeId, map: &PathMap, 
         inputs,
         outputs: vec![out],
     });
+}
+
+/// The node an input of the token `t`, the action of `kind`, reads, and how it reads it.
+fn input_node(
+    g: &mut Graph,
+    i: &confess_shims::token::Input,
+    t: &Token,
+    kind: ActionKind,
+    (map, conf): (&PathMap, &Confession),
+) -> (EdgeKind, NodeId) {
+    match i.edge {
+        Edge::Source => {
+            let loc = map.locate(&raw::path(&i.path));
+            (
+                EdgeKind::Source,
+                g.file_node(NodeKind::Source, loc, i.content.sha()),
+            )
+        }
+        Edge::Header if i.content == ContentRef::Missing => {
+            let loc = map.locate(&raw::path(&i.path));
+            (EdgeKind::Header, g.missing_header(loc))
+        }
+        Edge::Header => {
+            let loc = map.locate(&raw::path(&i.path));
+            (
+                EdgeKind::Header,
+                g.file_node(NodeKind::Header, loc, i.content.sha()),
+            )
+        }
+        Edge::File => {
+            let loc = map.locate(&raw::path(&i.path));
+            if loc.root == Root::System && is_library_path(&loc.path) {
+                // A library outside the project, named by path: an external.
+                (EdgeKind::Library, g.external(&loc.path))
+            } else {
+                (
+                    EdgeKind::Input,
+                    g.file_node(NodeKind::File, loc, i.content.sha()),
+                )
+            }
+        }
+        Edge::ExternalLib => (EdgeKind::Library, g.external(&i.path)),
+        Edge::Token | Edge::Lib | Edge::Member => {
+            // The artifact at the path the action named, with the id it read there.
+            let at = Some(map.locate(&raw::path(&t.cwd).join(raw::path(&i.path))));
+            let id = i.content.as_str();
+            let known = g
+                .by_loc_token
+                .get(&(at.clone(), id.to_string()))
+                .or_else(|| g.by_token.get(id))
+                .copied();
+            let node = if let Some(n) = known {
+                n
+            } else if let Some(tt) = conf.tokens.get(id) {
+                // A token made outside the recorded actions (copied in, say).
+                add_token_node(g, tt, at)
+            } else {
+                // Named by the id it was read with.
+                let loc = map.locate(&raw::path(&i.path));
+                g.file_node(NodeKind::File, loc, Some(id).filter(|s| !s.is_empty()))
+            };
+            let edge = match i.edge {
+                Edge::Lib => EdgeKind::Library,
+                Edge::Member if kind == ActionKind::Archive => EdgeKind::Member,
+                _ => EdgeKind::Input,
+            };
+            (edge, node)
+        }
+    }
 }
 
 /// Programs the build ran (realized tokens) and the files they wrote, as the shim recorded them:

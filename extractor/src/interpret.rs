@@ -287,7 +287,7 @@ pub enum Clock {
 /// and the confession's own files (the caller's to write), with `confession/tree.jsonl`.
 pub fn interpret(
     record: &Record,
-    conf: Confession,
+    mut conf: Confession,
     tree: Tree,
     staged: &crate::outdir::Staged,
     how: &Writing,
@@ -297,6 +297,9 @@ pub fn interpret(
     let s = &record.scratch;
     let map = path_map(record, tree, &out);
     let mut graph = recorded_graph(record, &conf, &map);
+    // The graph holds what every later stage reads of the tokens: the store's tokens, the
+    // largest thing the extraction holds, are let go before the outputs are written.
+    conf.tokens = std::collections::BTreeMap::new();
     crate::interrupt::check()?;
     let copies: Vec<(PathBuf, PathBuf)> = record
         .copies
@@ -304,20 +307,29 @@ pub fn interpret(
         .map(|(u, c)| (path(u), path(c)))
         .collect();
     let pairs = text_pairs(&map, s, &copies);
-    let entries = write_outputs(&mut graph, &map, staged, &pairs, how.compdb)?;
-    keep_what_was_said(record, &map, &stage, &pairs)?;
-    // Targets and manifests come last: they read what the build system said of its targets
-    // (CMake's File API reply, kept just above).
-    let names = crate::drivers::names(&record.driver, &stage);
-    let confessed =
-        crate::targets::build(&graph, &map, &out, &stage, &names, record.options.outside);
-    check_labels(&confessed, &out)?;
-    emit::dhall::write_all(&stage, &confessed, how.engine_root)?;
+    keep_generated(&mut graph, &map, staged, &pairs)?;
+    // The graph's own outputs are written beside the targets and the manifests: from here on
+    // both only read the graph.
+    let (entries, (confessed, target_dot, drawing)) = std::thread::scope(|scope| {
+        let writer = scope.spawn(|| write_outputs(&graph, &map, staged, how.compdb));
+        let made = targets_and_manifests(record, &graph, &map, (&out, &stage), &pairs, how);
+        let entries = writer
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        Ok::<_, Error>((entries, made?))
+    })?;
     let extract_secs = match how.clock {
         Clock::Since(t) => t.elapsed().as_secs_f64(),
         Clock::Recorded(secs) => secs,
     };
-    let summary = write_reports(record, &graph, &confessed, &out, &stage, extract_secs)?;
+    let summary = write_reports(
+        record,
+        &graph,
+        &confessed,
+        (&target_dot, drawing),
+        (&out, &stage),
+        extract_secs,
+    )?;
     let dir = stage.join("confession");
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("creating", &dir, e))?;
     map.tree.save(&dir)?;
@@ -406,17 +418,40 @@ fn check_labels(confessed: &crate::targets::Confessed, out: &Path) -> Result<()>
     })
 }
 
-/// Writes graph.dot, summary.txt and report.html into the stage; gives the summary.
+/// What the build system said is kept, then the targets are made and checked, and their
+/// manifests written while Graphviz draws the target graph: the targets, graph.dot's text and
+/// the drawing under way.
+fn targets_and_manifests(
+    record: &Record,
+    graph: &Graph,
+    map: &PathMap,
+    (out, stage): (&Path, &Path),
+    pairs: &[(PathBuf, PathBuf)],
+    how: &Writing,
+) -> Result<(crate::targets::Confessed, String, emit::html::Drawing)> {
+    keep_what_was_said(record, map, stage, pairs)?;
+    // Targets and manifests come after: they read what the build system said of its targets
+    // (CMake's File API reply, kept just above).
+    let names = crate::drivers::names(&record.driver, stage);
+    let confessed = crate::targets::build(graph, map, out, stage, &names, record.options.outside);
+    check_labels(&confessed, out)?;
+    let target_dot = emit::dot::targets(&confessed);
+    let drawing = emit::html::Drawing::start(target_dot.clone(), confessed.targets().count());
+    emit::dhall::write_all(stage, &confessed, how.engine_root)?;
+    Ok((confessed, target_dot, drawing))
+}
+
+/// Writes graph.dot (`target_dot`, being drawn), summary.txt and report.html into the stage;
+/// gives the summary.
 fn write_reports(
     record: &Record,
     graph: &Graph,
     confessed: &crate::targets::Confessed,
-    out: &Path,
-    stage: &Path,
+    (target_dot, drawing): (&str, emit::html::Drawing),
+    (out, stage): (&Path, &Path),
     extract_secs: f64,
 ) -> Result<String> {
-    let target_dot = emit::dot::targets(confessed);
-    write(&stage.join("graph.dot"), &target_dot)?;
+    write(&stage.join("graph.dot"), target_dot)?;
     let timing = emit::summary::Timing {
         build_secs: record.build_secs,
         extract_secs,
@@ -434,7 +469,7 @@ fn write_reports(
             confessed,
             &what,
             &emit::summary::render(graph, &what, None, out),
-            &emit::html::svg(&target_dot),
+            &drawing.finish(),
             &warnings,
         ),
     )?;
@@ -526,15 +561,14 @@ fn text_pairs(map: &PathMap, s: &Layout, copies: &[(PathBuf, PathBuf)]) -> Vec<(
     pairs
 }
 
-fn write_outputs(
+/// Copies the generated files into the output, their text without scratch paths, and gives their
+/// nodes the hashes of those copies.
+fn keep_generated(
     g: &mut Graph,
     map: &PathMap,
     staged: &crate::outdir::Staged,
     pairs: &[(PathBuf, PathBuf)],
-    compdb: &emit::compdb::Options,
-) -> Result<Vec<emit::compdb::Entry>> {
-    let out_of_tree = map.out_of_tree();
-    let out = &staged.stage;
+) -> Result<()> {
     // Generated files are kept, so that outputs never point into the scratch directory. A
     // generated file's hash is its kept copy's: the file as it is found, with no scratch path.
     let mut kept = Vec::new();
@@ -561,7 +595,19 @@ fn write_outputs(
     for (id, hash) in kept {
         g.set_hash(id, hash);
     }
-    let g = &*g;
+    Ok(())
+}
+
+/// Writes compile_commands.json, link_commands.json, graph.json, graph-files.dot and graph.txt
+/// into the stage; gives the compile commands.
+fn write_outputs(
+    g: &Graph,
+    map: &PathMap,
+    staged: &crate::outdir::Staged,
+    compdb: &emit::compdb::Options,
+) -> Result<Vec<emit::compdb::Entry>> {
+    let out_of_tree = map.out_of_tree();
+    let out = &staged.stage;
     let entries = compdb.shape(emit::compdb::entries(g, map), &map.user_src);
     write(
         &out.join("compile_commands.json"),

@@ -13,7 +13,7 @@ fn explicit(t: &Token) -> Token {
     t.members = t
         .members
         .iter()
-        .map(|(name, m)| (name.clone(), explicit(m)))
+        .map(|(name, m)| (name.clone(), std::sync::Arc::new(explicit(m))))
         .collect();
     t
 }

@@ -12,6 +12,7 @@ use crate::token::{self, Edge, Input, Kind, Token};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ArCall {
@@ -96,8 +97,8 @@ fn member_token(ctx: &Ctx, path: &str) -> Result<Token> {
             role: OPAQUE_ROLE.to_string(),
             inputs: vec![Input {
                 edge: Edge::File,
-                content: ContentRef::Hash(hash),
-                path: crate::raw::text_path(&abs).into_owned(),
+                content: ContentRef::Hash(hash.into()),
+                path: crate::raw::text_path(&abs).into(),
             }],
             output: crate::raw::text_path(&abs).into_owned(),
             ..Token::default()
@@ -159,20 +160,21 @@ pub fn run(ctx: &Ctx) -> Result<i32> {
 
 /// An archive's members, each with where it was read from (its input path), in member order.
 struct Membership {
-    members: Vec<(String, Token)>,
+    members: Vec<(String, Arc<Token>)>,
     paths: Vec<String>,
 }
 
 impl Membership {
     /// The members of the archive token `existing`, none for a new archive.
     fn of(existing: Option<&Token>) -> Membership {
-        let members: Vec<(String, Token)> = existing.map(|t| t.members.clone()).unwrap_or_default();
+        let members: Vec<(String, Arc<Token>)> =
+            existing.map(|t| t.members.clone()).unwrap_or_default();
         let mut paths: Vec<String> = existing
             .map(|t| {
                 t.inputs
                     .iter()
                     .filter(|i| i.edge == Edge::Member)
-                    .map(|i| i.path.clone())
+                    .map(|i| i.path.to_string())
                     .collect()
             })
             .unwrap_or_default();
@@ -190,7 +192,7 @@ impl Membership {
         }
         let mut added = Vec::new();
         for m in &call.members {
-            let tok = member_token(ctx, m)?;
+            let tok = Arc::new(member_token(ctx, m)?);
             let name = member_name(call, m);
             let pos = first.get(&name).copied();
             let path = crate::raw::text_path(&ctx.abs(m)).into_owned();
@@ -278,8 +280,8 @@ fn write_archive(ctx: &Ctx, ar_abs: &Path, thin: bool, members: Membership) -> R
             .zip(&paths)
             .map(|((_, m), p)| Input {
                 edge: Edge::Member,
-                content: ContentRef::Token(m.id.clone()),
-                path: p.clone(),
+                content: ContentRef::Token(m.id.clone().into()),
+                path: p.clone().into(),
             })
             .collect(),
         output: crate::raw::text_path(ar_abs).into_owned(),

@@ -597,14 +597,14 @@ fn source_inputs(ctx: &Ctx, inputs: &[String]) -> Result<(Vec<Input>, bool)> {
                 all_files = false;
                 tok_inputs.push(Input {
                     edge: Edge::Token,
-                    content: ContentRef::Token(t.id),
-                    path: raw::text_path(&abs).into_owned(),
+                    content: ContentRef::Token(t.id.into()),
+                    path: raw::text_path(&abs).into(),
                 });
             }
             Ok(None) => tok_inputs.push(Input {
                 edge: Edge::Source,
-                content: ContentRef::Hash(token::sha256_hex(&bytes)),
-                path: raw::text_path(&abs).into_owned(),
+                content: ContentRef::Hash(token::sha256_hex(&bytes).into()),
+                path: raw::text_path(&abs).into(),
             }),
             Err(e) => return Err(ctx::damaged(&abs, &e.to_string())),
         }

@@ -107,15 +107,15 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
             crate::ctx::check_token(&ctx.session, &src_abs, &t)?;
             inputs.push(Input {
                 edge: Edge::Token,
-                content: ContentRef::Token(t.id),
-                path: crate::raw::text_path(&src_abs).into_owned(),
+                content: ContentRef::Token(t.id.into()),
+                path: crate::raw::text_path(&src_abs).into(),
             });
         }
         Ok(None) => {
             inputs.push(Input {
                 edge: Edge::Source,
-                content: ContentRef::Hash(token::sha256_hex(&bytes)),
-                path: crate::raw::text_path(&src_abs).into_owned(),
+                content: ContentRef::Hash(token::sha256_hex(&bytes).into()),
+                path: crate::raw::text_path(&src_abs).into(),
             });
             if src.lang.is_some_and(Lang::preprocessed) {
                 headers = crate::ppscan::headers(ctx, cmd, src)?;
@@ -130,8 +130,8 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
         if let Some(t) = ctx.read_token(&gch)? {
             inputs.push(Input {
                 edge: Edge::Token,
-                content: ContentRef::Token(t.id),
-                path: crate::raw::text_path(&gch).into_owned(),
+                content: ContentRef::Token(t.id.into()),
+                path: crate::raw::text_path(&gch).into(),
             });
         }
     }

@@ -278,14 +278,14 @@ pub fn damaged(path: &Path, why: &str) -> ShimError {
 fn set_store(tok: &mut Token, store: &str) {
     tok.store = store.to_string();
     for (_, m) in &mut tok.members {
-        set_store(m, store);
+        set_store(std::sync::Arc::make_mut(m), store);
     }
 }
 
 /// Computes ids bottom-up: members first, then the node.
 pub fn fill_ids(tok: &mut Token, norm: &dyn Fn(&str) -> String) {
     for (_, m) in &mut tok.members {
-        fill_ids(m, norm);
+        fill_ids(std::sync::Arc::make_mut(m), norm);
     }
     // Inputs that name embedded members carry the member's id.
     // The first member of a name, as a search in member order would find it.
@@ -295,8 +295,8 @@ pub fn fill_ids(tok: &mut Token, norm: &dyn Fn(&str) -> String) {
     }
     for i in &mut tok.inputs {
         if i.content == ContentRef::None {
-            if let Some(id) = ids.get(i.path.as_str()) {
-                i.content = ContentRef::Token((*id).to_string());
+            if let Some(id) = ids.get(&*i.path) {
+                i.content = ContentRef::Token((*id).into());
             }
         }
     }

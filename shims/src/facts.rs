@@ -309,8 +309,10 @@ text_serde!(Reason, "reason");
 /// `-` for none), so a token's id is the same as before it was typed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ContentRef {
-    Hash(String),
-    Token(String),
+    /// Shared: a reader of many tokens keeps one copy of each hash and id
+    /// ([`crate::token::Strings`]).
+    Hash(std::sync::Arc<str>),
+    Token(std::sync::Arc<str>),
     Missing,
     Toolchain,
     None,

@@ -106,7 +106,7 @@ pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -
     let root = root.as_deref();
     let content = if hashed(&abs, system, root) {
         crate::files::read(&abs).map_or(ContentRef::Missing, |b| {
-            ContentRef::Hash(token::sha256_hex(&b))
+            ContentRef::Hash(token::sha256_hex(&b).into())
         })
     } else {
         ContentRef::Toolchain
@@ -115,7 +115,7 @@ pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -
         input: Input {
             edge: Edge::Header,
             content,
-            path: crate::raw::text_path(&abs).into_owned(),
+            path: crate::raw::text_path(&abs).into(),
         },
         spelled,
         system,

@@ -222,23 +222,23 @@ pub fn link_inputs(ctx: &Ctx, spec: &LinkSpec, members: &[String]) -> Result<Vec
             inputs.push(Input {
                 edge: Edge::Member,
                 content: ContentRef::None,
-                path: f.clone(),
+                path: f.clone().into(),
             });
             continue;
         }
         if let Some(t) = ctx.read_token(&abs)? {
             inputs.push(Input {
                 edge: Edge::Token,
-                content: ContentRef::Token(t.id),
-                path,
+                content: ContentRef::Token(t.id.into()),
+                path: path.into(),
             });
         } else {
             let hash = token::hash_file(&abs)
                 .map_err(|e| crate::ctx::ShimError(format!("{}: {f}: {e}", ctx.tool_name())))?;
             inputs.push(Input {
                 edge: Edge::File,
-                content: ContentRef::Hash(hash),
-                path,
+                content: ContentRef::Hash(hash.into()),
+                path: path.into(),
             });
         }
     }
@@ -251,13 +251,14 @@ fn lib_input(ctx: &Ctx, spec: &LinkSpec, name: &str) -> Result<Input> {
         Some(p) => match ctx.read_token(&p)? {
             Some(t) => Input {
                 edge: Edge::Lib,
-                content: ContentRef::Token(t.id),
-                path: crate::raw::text_path(&p).into_owned(),
+                content: ContentRef::Token(t.id.into()),
+                path: crate::raw::text_path(&p).into(),
             },
             _ if in_project(ctx, &p) => Input {
                 edge: Edge::File,
-                content: token::hash_file(&p).map_or(ContentRef::None, ContentRef::Hash),
-                path: crate::raw::text_path(&p).into_owned(),
+                content: token::hash_file(&p)
+                    .map_or(ContentRef::None, |h| ContentRef::Hash(h.into())),
+                path: crate::raw::text_path(&p).into(),
             },
             _ => external(name),
         },
@@ -269,7 +270,7 @@ fn external(name: &str) -> Input {
     Input {
         edge: Edge::ExternalLib,
         content: ContentRef::None,
-        path: name.to_string(),
+        path: name.into(),
     }
 }
 
@@ -302,7 +303,10 @@ pub fn run_driver_link(
         inputs,
         output: crate::raw::text_path(&out_abs).into_owned(),
         soname: spec.soname.clone(),
-        members: objects,
+        members: objects
+            .into_iter()
+            .map(|(n, t)| (n, std::sync::Arc::new(t)))
+            .collect(),
         store: String::new(),
         id: String::new(),
         summed: false,

@@ -470,7 +470,7 @@ impl Realizer {
                     match tok
                         .inputs
                         .iter()
-                        .find(|i| i.edge == Edge::Token && i.path == abs)
+                        .find(|i| i.edge == Edge::Token && *i.path == *abs)
                     {
                         Some(i) => {
                             let r = self.realize(&self.load(i.content.as_str())?)?;
@@ -492,7 +492,7 @@ impl Realizer {
     }
 
     fn archive(&self, tok: &Token, dir: &Path) -> Result<Realized> {
-        let members: Vec<Token> = tok.members.iter().map(|(_, m)| m.clone()).collect();
+        let members: Vec<Token> = tok.members.iter().map(|(_, m)| (**m).clone()).collect();
         let built = self.realize_all(&members)?;
         let mut words = vec!["rcs".to_string()];
         let out = dir.join(output_name(tok, "lib.a"));
@@ -583,8 +583,8 @@ impl Realizer {
             match i.edge {
                 Edge::Token | Edge::Lib => needed.push(self.load(i.content.as_str())?),
                 Edge::Member => {
-                    if let Some((_, m)) = tok.members.iter().find(|(n, _)| *n == i.path) {
-                        needed.push(m.clone());
+                    if let Some((_, m)) = tok.members.iter().find(|(n, _)| **n == *i.path) {
+                        needed.push((**m).clone());
                     }
                 }
                 _ => {}
@@ -651,7 +651,7 @@ fn place_link_inputs(tok: &Token, built: &[Realized], libs_dir: &Path) -> Result
             let _ = std::fs::remove_file(&link);
             symlink(&r.path, &link)?;
         } else {
-            by_path.push((i.path.clone(), r.path.clone()));
+            by_path.push((i.path.to_string(), r.path.clone()));
         }
         if is_shared_object(&r.path) {
             if let Some(p) = r.path.parent() {

@@ -19,10 +19,11 @@
 //! records whose headers name the ids it looks up ([`Lookup`]). The same id may be written more
 //! than once (an action repeated); equal ids are equal tokens, and the first record is kept.
 
-use crate::token::Token;
+use crate::token::{Reading, Token};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// The first word of a record's header line.
 pub const RECORD: &str = "CONFESS-TOKEN-RECORD";
@@ -82,24 +83,79 @@ impl std::fmt::Display for StoreError {
     }
 }
 
-/// Every token in the store at `path`, and every token embedded in one, by id.
-pub fn index(path: &Path) -> Result<BTreeMap<String, Token>, StoreError> {
-    let text = read_locked(path).map_err(StoreError::Io)?;
+/// Every token in the store at `path`, and every token embedded in one, by id (the first
+/// record of an id is kept).
+///
+/// The store is read one record at a time, never whole, and the tokens share what repeats
+/// between them ([`Reading`]): one copy of each path, hash and id, and one of each member an
+/// archive embeds whose text equals a token read before it (its compile's own record).
+pub fn index(path: &Path) -> Result<BTreeMap<String, Arc<Token>>, StoreError> {
+    use std::io::{BufRead, Read};
+    let f = std::fs::File::open(path).map_err(StoreError::Io)?;
+    f.lock_shared().map_err(StoreError::Io)?;
+    let mut input = std::io::BufReader::with_capacity(1 << 20, &f);
+    let mut reading = Reading::default();
     let mut out = BTreeMap::new();
-    // One record at a time, the record itself moved in (its members are copies: the record
-    // keeps its own), so that no second copy of the whole store is held.
-    for r in headers(&text) {
-        let tok = r?.token()?;
-        for t in tok.embedded() {
-            if !std::ptr::eq(t, &raw const tok) && !out.contains_key(&t.id) {
-                out.insert(t.id.clone(), t.clone());
-            }
+    let mut at = 0;
+    let mut header = String::new();
+    let mut body = Vec::new();
+    let res = loop {
+        header.clear();
+        match input.read_line(&mut header) {
+            Ok(0) => break Ok(()),
+            Ok(_) => {}
+            Err(e) => break Err(StoreError::Io(e)),
         }
-        if !out.contains_key(&tok.id) {
-            out.insert(tok.id.clone(), tok);
+        let bad = |why: String| Err(StoreError::Record(at, why));
+        let Some(line) = header.strip_suffix('\n') else {
+            break bad("is cut short in its header".into());
+        };
+        let Some(len) = record_len(line) else {
+            break bad(format!("does not start with `{RECORD} <bytes>`"));
+        };
+        body.resize(len, 0);
+        if let Err(e) = input.read_exact(&mut body) {
+            break match e.kind() {
+                std::io::ErrorKind::UnexpectedEof => {
+                    bad(format!("is cut short: {len} bytes announced"))
+                }
+                _ => Err(StoreError::Io(e)),
+            };
         }
+        let Ok(text) = std::str::from_utf8(&body) else {
+            break bad("is not a token: it is not UTF-8 text".into());
+        };
+        match Token::parse_in(text, &mut reading) {
+            Ok(tok) => keep(&mut out, &tok),
+            Err(e) => break bad(format!("is not a token: {e}")),
+        }
+        at += header.len() + len;
+    };
+    drop(input);
+    let _ = f.unlock();
+    res.map(|()| out)
+}
+
+/// The byte count a record's header line announces.
+fn record_len(header: &str) -> Option<usize> {
+    header
+        .strip_prefix(RECORD)?
+        .strip_prefix(' ')?
+        .split_ascii_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// Puts `tok` and the tokens it embeds, members first, into `out` under their ids, where no
+/// token of that id is yet.
+fn keep(out: &mut BTreeMap<String, Arc<Token>>, tok: &Arc<Token>) {
+    for (_, m) in &tok.members {
+        keep(out, m);
     }
-    Ok(out)
+    if !out.contains_key(&tok.id) {
+        out.insert(tok.id.clone(), Arc::clone(tok));
+    }
 }
 
 /// The file's text, read under a shared lock so that no record is read half written.
@@ -113,20 +169,11 @@ fn read_locked(path: &Path) -> std::io::Result<String> {
     res.map(|_| text)
 }
 
-/// One record of the store's text: where it and its body start, the ids its header names, its
-/// body.
+/// One record of the store's text: where its body starts, the ids its header names, its body.
 struct Record<'a> {
-    at: usize,
     start: usize,
     ids: std::str::SplitAsciiWhitespace<'a>,
     body: &'a str,
-}
-
-impl Record<'_> {
-    fn token(&self) -> Result<Token, StoreError> {
-        Token::parse(self.body)
-            .map_err(|e| StoreError::Record(self.at, format!("is not a token: {e}")))
-    }
 }
 
 /// The records of the store's text, in the order they were written, read by their headers.
@@ -158,7 +205,6 @@ fn headers(text: &str) -> impl Iterator<Item = Result<Record<'_>, StoreError>> {
         };
         pos = at + nl + 1 + len;
         Some(Ok(Record {
-            at,
             start: at + nl + 1,
             ids: words,
             body,
@@ -236,7 +282,8 @@ mod tests {
         let (_dir, p) = new_store();
         let obj = token("o1", Kind::Object);
         let mut ar = token("a1", Kind::Archive);
-        ar.members.push(("m.o".into(), token("m1", Kind::Object)));
+        ar.members
+            .push(("m.o".into(), Arc::new(token("m1", Kind::Object))));
         let exe = token("e1", Kind::Executable);
         for t in [&obj, &ar, &exe, &obj] {
             append(&p, t, &t.render("/bin/confess-shim")).expect("append");
@@ -247,13 +294,13 @@ mod tests {
             ["a1", "e1", "m1", "o1"]
         );
         assert_eq!(idx["m1"], ar.members[0].1);
-        assert_eq!(idx["e1"], exe);
+        assert_eq!(*idx["e1"], exe);
         // Realization's lookup finds the same tokens from the headers alone.
         let look = Lookup::open(&p).expect("lookup");
         for id in ["a1", "e1", "m1", "o1"] {
             assert_eq!(
                 look.get(id).expect("parses").as_ref(),
-                Some(&idx[id]),
+                Some(&*idx[id]),
                 "{id}"
             );
         }
@@ -281,5 +328,46 @@ mod tests {
             .expect_err("garbage")
             .to_string()
             .contains("does not start with"));
+    }
+
+    #[test]
+    fn a_member_read_before_is_shared_and_a_different_text_is_not() {
+        let (_dir, p) = new_store();
+        let obj = token("o1", Kind::Object);
+        // The same id written elsewhere: the same action's object at another path.
+        let mut elsewhere = token("o2", Kind::Object);
+        elsewhere.output = "/w/other/o2".into();
+        let mut ar = token("a1", Kind::Archive);
+        ar.members.push(("o1.o".into(), Arc::new(obj.clone())));
+        ar.members
+            .push(("o2.o".into(), Arc::new(elsewhere.clone())));
+        for t in [&obj, &token("o2", Kind::Object), &ar] {
+            append(&p, t, &t.render("/s")).expect("append");
+        }
+        let idx = index(&p).expect("index");
+        // o1's text in the archive is its own record's: one token, not two.
+        assert!(Arc::ptr_eq(&idx["a1"].members[0].1, &idx["o1"]));
+        // o2's text differs from its record's (another output): read as written, not shared;
+        // the index keeps the first record of the id.
+        assert_eq!(*idx["a1"].members[1].1, elsewhere);
+        assert_eq!(idx["o2"].output, "/w/o2");
+        // Paths and hashes are one copy each.
+        let [a, b] = [&idx["o1"], &idx["o2"]].map(|t| Arc::clone(&t.inputs[0].path));
+        assert!(Arc::ptr_eq(&a, &b));
+    }
+
+    #[test]
+    fn a_record_that_is_not_text_is_an_error_naming_where_it_starts() {
+        let (_dir, p) = new_store();
+        let tok = token("o1", Kind::Object);
+        append(&p, &tok, &tok.render("/s")).expect("append");
+        let whole = std::fs::metadata(&p).expect("stat").len();
+        let mut bytes = std::fs::read(&p).expect("read");
+        bytes.extend_from_slice(format!("{RECORD} 2 x\n").as_bytes());
+        bytes.extend_from_slice(&[0xff, 0xfe]);
+        std::fs::write(&p, &bytes).expect("write");
+        let e = index(&p).expect_err("not text").to_string();
+        assert!(e.contains(&format!("at byte {whole}")), "{e}");
+        assert!(e.contains("not UTF-8"), "{e}");
     }
 }

@@ -10,9 +10,11 @@
 
 pub use crate::facts::ContentRef;
 use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
 
 pub const MAGIC: &str = "CONFESS-TOKEN 1";
 const SHEBANG: &str = "#!/bin/sh";
@@ -116,8 +118,10 @@ pub struct Input {
     /// What it is by content: a token id, a sha256 of content, a missing or toolchain header,
     /// or nothing (see each [`Edge`]).
     pub content: ContentRef,
-    /// The path as the action saw it (absolute), or a library name for `ExternalLib`.
-    pub path: String,
+    /// The path as the action saw it (absolute), or a library name for `ExternalLib`. Shared:
+    /// every compile names the same system headers, and a reader of many tokens keeps one copy
+    /// of each path ([`Strings`]).
+    pub path: Arc<str>,
 }
 
 /// A node of the graph as it travels through the build.
@@ -140,7 +144,9 @@ pub struct Token {
     /// `-soname` of a shared library, when given.
     pub soname: Option<String>,
     /// Embedded tokens: archive members (name, token), and the objects of compile-and-link calls.
-    pub members: Vec<(String, Token)>,
+    /// Shared: a reader of the store keeps one copy of a member it read on its own
+    /// ([`Reading`]).
+    pub members: Vec<(String, Arc<Token>)>,
     /// Where the session keeps its token store and realization cache.
     pub store: String,
     /// Read from a text whose `sum` line (sha256 of the lines before it) matched: every line
@@ -271,8 +277,18 @@ impl Token {
 
     /// Parses a token from its text.
     pub fn parse(text: &str) -> Result<Token, ReadError> {
+        let mut reading = Reading::default();
+        let tok = Token::parse_in(text, &mut reading)?;
+        drop(reading);
+        Ok(Arc::unwrap_or_clone(tok))
+    }
+
+    /// Parses a token from its text, sharing with what `reading` has read: its paths, hashes
+    /// and ids, and the members it has read already (a member whose id it knows is not parsed
+    /// again; equal ids are equal tokens, and the text around it is still checked by its sum).
+    pub fn parse_in(text: &str, reading: &mut Reading) -> Result<Arc<Token>, ReadError> {
         let body = strip_preamble(text).ok_or(ReadError::NotAToken)?;
-        let (tok, _) = parse_body(body, 1)?;
+        let (tok, _) = parse_body(body, 1, reading)?;
         Ok(tok)
     }
 
@@ -359,9 +375,57 @@ fn body_sum(lines: &str) -> String {
     hex(&Sha256::digest(lines.as_bytes()))
 }
 
+/// One copy of each string a reader of many tokens meets: paths, hashes and ids repeat across
+/// tokens (every compile of a project names the same system headers).
+#[derive(Default)]
+pub struct Strings(HashSet<Arc<str>>);
+
+impl Strings {
+    /// The shared copy of `s`.
+    pub fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(Arc::clone(&a));
+        a
+    }
+
+    /// The shared copy of the percent-escaped value `s`, unescaped.
+    fn unesc(&mut self, s: &str) -> Arc<str> {
+        if s.contains('%') {
+            self.get(&unesc(s))
+        } else {
+            self.get(s)
+        }
+    }
+}
+
+/// What a reader of many tokens shares between them: strings, and the tokens read so far by
+/// their text's sum (an archive's members were read on their own first, when their compiles
+/// wrote them; a member whose text has the sum of one read already is that token, byte for
+/// byte, and is not parsed again).
+#[derive(Default)]
+pub struct Reading {
+    pub strings: Strings,
+    by_sum: HashMap<Box<str>, Arc<Token>>,
+}
+
+/// The sum a token's text ends with (`sum <hex>` before `end`), without parsing the rest.
+fn last_sum(text: &str) -> Option<&str> {
+    let rest = text.strip_suffix("end\n")?.strip_suffix('\n')?;
+    let line = &rest[rest.rfind('\n').map_or(0, |i| i + 1)..];
+    line.strip_prefix("sum ")
+}
+
 /// Parses `key value` lines up to `end`; returns the token and the bytes consumed.
-fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError> {
+fn parse_body(
+    body: &str,
+    first_line: usize,
+    reading: &mut Reading,
+) -> Result<(Arc<Token>, usize), ReadError> {
     let mut t = Token::default();
+    let mut sum: Option<&str> = None;
     let mut pos = 0;
     let mut line_no = first_line;
     let bad = |line: usize, reason: &str| ReadError::Malformed {
@@ -377,6 +441,17 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
         pos += nl + 1;
         line_no += 1;
         if line == "end" {
+            // Kept at its length: a reader of a store holds thousands of these.
+            t.inputs.shrink_to_fit();
+            t.argv.shrink_to_fit();
+            t.action.shrink_to_fit();
+            let t = Arc::new(t);
+            if let Some(sum) = sum {
+                reading
+                    .by_sum
+                    .entry(sum.into())
+                    .or_insert_with(|| Arc::clone(&t));
+            }
             return Ok((t, pos));
         }
         if t.summed {
@@ -392,6 +467,7 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
                     ));
                 }
                 t.summed = true;
+                sum = Some(val);
             }
             "id" => t.id = val.to_string(),
             "kind" => t.kind = Some(Kind::parse(val).ok_or_else(|| bad(line_no, "unknown kind"))?),
@@ -410,8 +486,8 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
                 match (edge, hash, path) {
                     (Some(edge), Some(hash), Some(path)) => t.inputs.push(Input {
                         edge,
-                        content: content_of(edge, hash),
-                        path: unesc(path),
+                        content: content_of(edge, hash, &mut reading.strings),
+                        path: reading.strings.unesc(path),
                     }),
                     _ => return Err(bad(line_no, "malformed input line")),
                 }
@@ -429,7 +505,11 @@ fn parse_body(body: &str, first_line: usize) -> Result<(Token, usize), ReadError
                     .strip_prefix(MAGIC)
                     .and_then(|c| c.strip_prefix('\n'))
                     .ok_or_else(|| bad(line_no, "member is not a token"))?;
-                let (m, _) = parse_body(inner, line_no)?;
+                let known = last_sum(inner).and_then(|sum| reading.by_sum.get(sum).cloned());
+                let m = match known {
+                    Some(m) => m,
+                    None => parse_body(inner, line_no, reading)?.0,
+                };
                 line_no += chunk.matches('\n').count();
                 t.members.push((unesc(name), m));
                 pos += chunk.len();
@@ -524,15 +604,15 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// An input's content from the word a token writes for it: `-` is none, `missing` and
 /// `toolchain` are headers named by path; otherwise a token id where the edge names a token, a
 /// content hash where it names a file.
-fn content_of(edge: Edge, word: &str) -> ContentRef {
+fn content_of(edge: Edge, word: &str, strings: &mut Strings) -> ContentRef {
     match word {
         "-" | "" => ContentRef::None,
         "missing" => ContentRef::Missing,
         "toolchain" => ContentRef::Toolchain,
         w => match edge {
-            Edge::Token | Edge::Lib | Edge::Member => ContentRef::Token(w.to_string()),
+            Edge::Token | Edge::Lib | Edge::Member => ContentRef::Token(strings.get(w)),
             Edge::Source | Edge::Header | Edge::File | Edge::ExternalLib => {
-                ContentRef::Hash(w.to_string())
+                ContentRef::Hash(strings.get(w))
             }
         },
     }
@@ -589,7 +669,7 @@ mod tests {
             }],
             output: "/b/libx.a".into(),
             soname: None,
-            members: vec![("a b.o".into(), member)],
+            members: vec![("a b.o".into(), Arc::new(member))],
             store: "/s".into(),
             summed: true,
         }
