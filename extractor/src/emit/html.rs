@@ -449,3 +449,20 @@ fn externals(s: &mut String, targets: &[(&str, &Target)]) {
     }
     s.push_str("</table>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_graph_is_drawn_up_to_the_most_targets_and_not_past_them() {
+        let text = "digraph targets {\n  t0 -> t1;\n}\n";
+        let drawn = Drawing::start(text.to_string(), MAX_DRAWN_TARGETS).finish();
+        assert!(drawn.expect("Graphviz draws it").contains("<svg"));
+        let why = Drawing::start(text.to_string(), MAX_DRAWN_TARGETS + 1)
+            .finish()
+            .expect_err("not drawn");
+        assert!(why.contains("1001 targets"), "{why}");
+        assert!(why.contains("graph.dot"), "{why}");
+    }
+}
