@@ -9,8 +9,9 @@ use confess_shims::raw;
 use confess_shims::role::Role;
 use confess_shims::token::{Edge, Kind, Token};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct NodeId(pub u32);
@@ -526,7 +527,13 @@ pub struct Confession {
 
 /// Builds the graph. Tokens are visited in event order, so node and action ids are stable for a
 /// given build whatever the parallelism (events are sorted by their content first).
-pub fn build(conf: &Confession, map: &PathMap) -> Graph {
+///
+/// The confession's tokens are taken: the graph keeps what it reads of them, and each is let go
+/// once its action is made (they are the most an extraction holds: a compile names every header
+/// it read).
+pub fn build(conf: &mut Confession, map: &PathMap) -> Graph {
+    let tokens = std::mem::take(&mut conf.tokens);
+    let conf = &*conf;
     let mut g = Graph::default();
     let mut events: Vec<&Event> = conf.events.iter().map(|(_, e)| e).collect();
     // Parallel builds interleave events; sort by what they are so the output is deterministic.
@@ -552,6 +559,11 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     // Every artifact some confessed action wrote, where it wrote it: two identical compiles
     // into two objects (one source in two targets) share a token id but are two files, each
     // made by its own action. Objects a compile-and-link call never wrote stand alone.
+    for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
+        if let Some(t) = ev.tokens.first().and_then(|id| tokens.get(id)) {
+            count_unknown(&mut g, t);
+        }
+    }
     let mut insts: Vec<Instance> = Vec::new();
     for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
         if !matches!(
@@ -563,29 +575,32 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
             continue;
         }
         for (k, id) in ev.tokens.iter().enumerate() {
-            let Some(t) = conf.tokens.get(id) else {
+            let Some(t) = tokens.get(id) else {
                 continue;
             };
-            if t.kind() != Kind::Archive {
+            let token = if t.kind() == Kind::Archive {
+                // An archive's action reads its members by id: it need not keep them.
+                Arc::new(Token {
+                    members: Vec::new(),
+                    ..Token::clone(t)
+                })
+            } else {
                 for (_, m) in &t.members {
                     insts.push(Instance {
                         loc: None,
-                        token: m,
+                        token: Arc::clone(m),
                         argv: None,
                     });
                 }
-            }
+                Arc::clone(t)
+            };
             let loc = ev
                 .outputs
                 .get(k)
                 .map(|o| map.locate(&raw::path(&ev.cwd).join(raw::path(o))));
             // The event's own argv names this output; a response file is expanded only in the token.
-            let argv = (!ev.argv.iter().any(|w| w.starts_with('@'))).then(|| ev.argv.clone());
-            insts.push(Instance {
-                loc,
-                token: t,
-                argv,
-            });
+            let argv = (!ev.argv.iter().any(|w| w.starts_with('@'))).then_some(&ev.argv);
+            insts.push(Instance { loc, token, argv });
         }
     }
     insts.sort_by(|a, b| {
@@ -594,16 +609,26 @@ pub fn build(conf: &Confession, map: &PathMap) -> Graph {
     insts.dedup_by(|a, b| a.loc == b.loc && a.token.id == b.token.id);
     let nodes: Vec<NodeId> = insts
         .iter()
-        .map(|i| add_token_node(&mut g, i.token, i.loc.clone()))
+        .map(|i| add_token_node(&mut g, &i.token.id, i.token.kind(), i.loc.clone()))
         .collect();
+    // Of a token an action reads that no instance is (one copied in), the action needs only
+    // the kind; an instance's token has its node already.
+    let kinds: Kinds = {
+        let made: std::collections::HashSet<&str> =
+            insts.iter().map(|i| i.token.id.as_str()).collect();
+        insts
+            .iter()
+            .flat_map(|i| &i.token.inputs)
+            .filter(|i| matches!(i.edge, Edge::Token | Edge::Lib | Edge::Member))
+            .map(|i| i.content.as_str())
+            .filter(|id| !made.contains(id))
+            .filter_map(|id| tokens.get(id).map(|t| (id.to_string(), t.kind())))
+            .collect()
+    };
+    drop(tokens);
     let mut files = FileNodes::new();
-    for (inst, node) in insts.iter().zip(nodes) {
-        add_token_action(&mut g, &mut files, inst, node, (map, conf));
-    }
-    for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
-        if let Some(t) = ev.tokens.first().and_then(|id| conf.tokens.get(id)) {
-            count_unknown(&mut g, t);
-        }
+    for (inst, node) in insts.into_iter().zip(nodes) {
+        add_token_action(&mut g, &mut files, &inst, node, (map, &kinds));
     }
     scan_generated(&mut g, &events, map);
     keep_link_scripts(&mut g, map);
@@ -945,42 +970,45 @@ fn count_unknown(g: &mut Graph, t: &Token) {
 
 /// One artifact as written: where (none for objects never written), its token, and the argv
 /// of the call that wrote it (when it differs from the token's only by the output).
-struct Instance<'a> {
+struct Instance<'e> {
     loc: Option<Loc>,
-    token: &'a Token,
-    argv: Option<Vec<String>>,
+    token: Arc<Token>,
+    argv: Option<&'e Vec<String>>,
 }
 
 /// The node of an artifact at a location (a new one per token written there: `ar r` twice
 /// makes two versions of one archive).
-fn add_token_node(g: &mut Graph, t: &Token, loc: Option<Loc>) -> NodeId {
-    if let Some(id) = g.by_loc_token.get(&(loc.clone(), t.id.clone())) {
+fn add_token_node(g: &mut Graph, token: &str, kind: Kind, loc: Option<Loc>) -> NodeId {
+    if let Some(id) = g.by_loc_token.get(&(loc.clone(), token.to_string())) {
         return *id;
     }
-    let kind = NodeKind::of_token(t.kind());
+    let kind = NodeKind::of_token(kind);
     let id = g.add_node(kind, loc.clone());
     if let Some(l) = &loc {
         g.by_loc.entry(l.clone()).or_insert(id);
     }
-    g.nodes[id.0 as usize].token = Some(t.id.clone());
-    g.by_token.entry(t.id.clone()).or_insert(id);
-    g.by_loc_token.insert((loc, t.id.clone()), id);
+    g.nodes[id.0 as usize].token = Some(token.to_string());
+    g.by_token.entry(token.to_string()).or_insert(id);
+    g.by_loc_token.insert((loc, token.to_string()), id);
     id
 }
 
 /// The file node each source or header path an action reads is, found once per path: every
 /// compile reads the same system headers, and a path's node is the first one made for it (a
 /// file node is found by its location before one is made).
-type FileNodes<'a> = std::collections::HashMap<&'a str, NodeId>;
+type FileNodes = HashMap<Arc<str>, NodeId>;
 
-fn add_token_action<'a>(
+/// The ids of the tokens, with their kinds.
+type Kinds = HashMap<String, Kind>;
+
+fn add_token_action(
     g: &mut Graph,
-    files: &mut FileNodes<'a>,
-    inst: &Instance<'a>,
+    files: &mut FileNodes,
+    inst: &Instance,
     out: NodeId,
-    (map, conf): (&PathMap, &Confession),
+    (map, kinds): (&PathMap, &Kinds),
 ) {
-    let t = inst.token;
+    let t = &*inst.token;
     if t.role == confess_shims::realize::OPAQUE_ROLE {
         // A real file put into an archive: a file node, not an action.
         g.nodes[out.0 as usize].kind = NodeKind::File;
@@ -1000,16 +1028,16 @@ fn add_token_action<'a>(
             Some(n) if i.edge == Edge::Source => (EdgeKind::Source, n),
             Some(n) => (EdgeKind::Header, n),
             None => {
-                let (edge, node) = input_node(g, i, t, kind, (map, conf));
+                let (edge, node) = input_node(g, i, t, kind, (map, kinds));
                 if file {
-                    files.insert(&i.path, node);
+                    files.insert(Arc::clone(&i.path), node);
                 }
                 (edge, node)
             }
         });
     }
     let id = ActionId(u32::try_from(g.actions.len()).expect("fewer than 2^32 actions"));
-    let argv = inst.argv.clone().unwrap_or_else(|| t.argv.clone());
+    let argv = inst.argv.unwrap_or(&t.argv).clone();
     let command = Parsed::of(&t.role, &argv, &raw::path(&t.cwd));
     g.actions.push(Action {
         id,
@@ -1029,7 +1057,7 @@ fn input_node(
     i: &confess_shims::token::Input,
     t: &Token,
     kind: ActionKind,
-    (map, conf): (&PathMap, &Confession),
+    (map, kinds): (&PathMap, &Kinds),
 ) -> (EdgeKind, NodeId) {
     match i.edge {
         Edge::Source => {
@@ -1074,9 +1102,9 @@ fn input_node(
                 .copied();
             let node = if let Some(n) = known {
                 n
-            } else if let Some(tt) = conf.tokens.get(id) {
+            } else if let Some(&tk) = kinds.get(id) {
                 // A token made outside the recorded actions (copied in, say).
-                add_token_node(g, tt, at)
+                add_token_node(g, id, tk, at)
             } else {
                 // Named by the id it was read with.
                 let loc = map.locate(&raw::path(&i.path));

@@ -296,10 +296,7 @@ pub fn interpret(
     let stage = staged.stage.clone();
     let s = &record.scratch;
     let map = path_map(record, tree, &out);
-    let mut graph = recorded_graph(record, &conf, &map);
-    // The graph holds what every later stage reads of the tokens: the store's tokens, the
-    // largest thing the extraction holds, are let go before the outputs are written.
-    conf.tokens = std::collections::BTreeMap::new();
+    let mut graph = recorded_graph(record, &mut conf, &map);
     crate::interrupt::check()?;
     let copies: Vec<(PathBuf, PathBuf)> = record
         .copies
@@ -363,8 +360,8 @@ fn path_map(record: &Record, tree: Tree, out: &Path) -> PathMap {
 }
 
 /// The confession's graph, with what the record says of the run (realization, probes, writes
-/// outside, network, reads).
-fn recorded_graph(record: &Record, conf: &Confession, map: &PathMap) -> Graph {
+/// outside, network, reads). The confession's tokens go into it (`graph::build`).
+fn recorded_graph(record: &Record, conf: &mut Confession, map: &PathMap) -> Graph {
     let mut graph = graph::build(conf, map);
     graph.realized = graph::Realization {
         artifacts: record.realized.artifacts,
@@ -609,14 +606,11 @@ fn write_outputs(
     let out_of_tree = map.out_of_tree();
     let out = &staged.stage;
     let entries = compdb.shape(emit::compdb::entries(g, map), &map.user_src);
-    write(
-        &out.join("compile_commands.json"),
-        &emit::compdb::render(&entries),
-    )?;
-    write(
-        &out.join("link_commands.json"),
-        &emit::compdb::render(&emit::compdb::links(g, map)),
-    )?;
+    let compile = out.join("compile_commands.json");
+    emit::compdb::write_file(&compile, &entries).map_err(|e| Error::io("writing", &compile, e))?;
+    let links = out.join("link_commands.json");
+    emit::compdb::write_file(&links, &emit::compdb::links(g, map))
+        .map_err(|e| Error::io("writing", &links, e))?;
     let build_root = (!out_of_tree).then_some(map.user_src.as_path());
     if out_of_tree {
         // The build tree exists only here: lay out the directories build commands ran in, so
