@@ -257,7 +257,8 @@ pub struct Interpreted {
     pub conf: Confession,
     /// Where each scratch path of a kept text goes (`confession::text_pairs`).
     pub pairs: Vec<(PathBuf, PathBuf)>,
-    /// compile_commands.json's entries.
+    /// compile_commands.json's entries, when they are written elsewhere too (`--compdb`); none
+    /// otherwise (at a hundred thousand sources they are a hundred megabytes).
     pub entries: Vec<emit::compdb::Entry>,
     /// The interpretation's time, as the summary gives it.
     pub extract_secs: f64,
@@ -596,7 +597,7 @@ fn keep_generated(
 }
 
 /// Writes compile_commands.json, link_commands.json, graph.json, graph-files.dot and graph.txt
-/// into the stage; gives the compile commands.
+/// into the stage; gives the compile commands when `--compdb` writes them elsewhere too.
 fn write_outputs(
     g: &Graph,
     map: &PathMap,
@@ -628,7 +629,11 @@ fn write_outputs(
         .map_err(|e| Error::io("writing", &graph_json, e))?;
     write(&out.join("graph-files.dot"), &emit::dot::render(g))?;
     write(&out.join("graph.txt"), &emit::text::render(g, map))?;
-    Ok(entries)
+    Ok(if compdb.path.is_some() {
+        entries
+    } else {
+        Vec::new()
+    })
 }
 
 /// Reads a kept confession's record (`DIR/confession/run.json`).
