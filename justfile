@@ -38,6 +38,11 @@ engine-check DIR: build
 bench-corpus *ARGS: build
     python3 bench/corpus.py {{ARGS}}
 
+# Extraction at scale: the synthetic generator's projects (default N = 20,000 and 100,000) confessed
+# and their extraction's time, peak memory and outputs printed side by side (bench/extraction.py).
+bench-extraction *ARGS: build
+    python3 bench/extraction.py {{ARGS}}
+
 # What the seal costs on one project: `confess DRIVER SRC` sealed and unsealed, alternated.
 bench-seal DRIVER SRC *ARGS: build
     python3 bench/seal.py {{DRIVER}} {{SRC}} {{ARGS}}
