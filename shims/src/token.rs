@@ -284,8 +284,8 @@ impl Token {
     }
 
     /// Parses a token from its text, sharing with what `reading` has read: its paths, hashes
-    /// and ids, and the members it has read already (a member whose id it knows is not parsed
-    /// again; equal ids are equal tokens, and the text around it is still checked by its sum).
+    /// and ids, and the tokens it has read already (a member whose lines are those of a token
+    /// read before, by their sum, is that token and is not parsed again).
     pub fn parse_in(text: &str, reading: &mut Reading) -> Result<Arc<Token>, ReadError> {
         let body = strip_preamble(text).ok_or(ReadError::NotAToken)?;
         let (tok, _) = parse_body(body, 1, reading)?;
@@ -402,20 +402,25 @@ impl Strings {
 }
 
 /// What a reader of many tokens shares between them: strings, and the tokens read so far by
-/// their text's sum (an archive's members were read on their own first, when their compiles
-/// wrote them; a member whose text has the sum of one read already is that token, byte for
-/// byte, and is not parsed again).
+/// their lines' sum (an archive's members were read on their own first, when their compiles
+/// wrote them; a member whose lines have the sum of a token read already are that token's
+/// lines, and it is not parsed again).
 #[derive(Default)]
 pub struct Reading {
-    pub strings: Strings,
+    strings: Strings,
     by_sum: HashMap<Box<str>, Arc<Token>>,
 }
 
-/// The sum a token's text ends with (`sum <hex>` before `end`), without parsing the rest.
-fn last_sum(text: &str) -> Option<&str> {
-    let rest = text.strip_suffix("end\n")?.strip_suffix('\n')?;
-    let line = &rest[rest.rfind('\n').map_or(0, |i| i + 1)..];
-    line.strip_prefix("sum ")
+impl Reading {
+    /// The token read before whose lines are those of the token text `text` (from its `id`
+    /// line to its `end`): its `sum` line names that token's sum, and its lines have that sum.
+    fn known(&self, text: &str) -> Option<Arc<Token>> {
+        let rest = text.strip_suffix("end\n")?.strip_suffix('\n')?;
+        let at = rest.rfind('\n').map_or(0, |i| i + 1);
+        let sum = rest[at..].strip_prefix("sum ")?;
+        let tok = self.by_sum.get(sum)?;
+        (body_sum(&text[..at]) == sum).then(|| Arc::clone(tok))
+    }
 }
 
 /// Parses `key value` lines up to `end`; returns the token and the bytes consumed.
@@ -505,8 +510,7 @@ fn parse_body(
                     .strip_prefix(MAGIC)
                     .and_then(|c| c.strip_prefix('\n'))
                     .ok_or_else(|| bad(line_no, "member is not a token"))?;
-                let known = last_sum(inner).and_then(|sum| reading.by_sum.get(sum).cloned());
-                let m = match known {
+                let m = match reading.known(inner) {
                     Some(m) => m,
                     None => parse_body(inner, line_no, reading)?.0,
                 };
@@ -673,6 +677,29 @@ mod tests {
             store: "/s".into(),
             summed: true,
         }
+    }
+
+    #[test]
+    fn a_member_is_the_token_read_before_only_when_its_lines_have_its_sum() {
+        let ar = sample();
+        let member_text = ar.members[0].1.render("/shim");
+        let ar_text = ar.render("/shim");
+        let mut reading = Reading::default();
+        let m = Token::parse_in(&member_text, &mut reading).expect("member");
+        let a = Token::parse_in(&ar_text, &mut reading).expect("archive");
+        assert!(Arc::ptr_eq(&a.members[0].1, &m));
+        // The member's lines edited, its `sum` line kept, the archive's sum made again: the
+        // member is read (and refused), not taken for the token of that sum.
+        let edited = ar_text.replacen("arg -c", "arg -C", 1);
+        let start = edited.find("id ").expect("id line");
+        let at = edited.rfind("\nsum ").expect("sum line") + 1;
+        let resummed = format!(
+            "{}sum {}\nend\n",
+            &edited[..at],
+            body_sum(&edited[start..at])
+        );
+        let e = Token::parse_in(&resummed, &mut reading).expect_err("edited member");
+        assert!(e.to_string().contains("the token was edited"), "{e}");
     }
 
     #[test]
