@@ -556,14 +556,14 @@ pub fn build(conf: &mut Confession, map: &PathMap) -> Graph {
                 .or_default() += 1;
         }
     }
-    // Every artifact some confessed action wrote, where it wrote it: two identical compiles
-    // into two objects (one source in two targets) share a token id but are two files, each
-    // made by its own action. Objects a compile-and-link call never wrote stand alone.
     for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
         if let Some(t) = ev.tokens.first().and_then(|id| tokens.get(id)) {
             count_unknown(&mut g, t);
         }
     }
+    // Every artifact some confessed action wrote, where it wrote it: two identical compiles
+    // into two objects (one source in two targets) share a token id but are two files, each
+    // made by its own action. Objects a compile-and-link call never wrote stand alone.
     let mut insts: Vec<Instance> = Vec::new();
     for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
         if !matches!(
