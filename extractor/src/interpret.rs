@@ -608,9 +608,9 @@ fn write_outputs(
     let out = &staged.stage;
     let entries = compdb.shape(emit::compdb::entries(g, map), &map.user_src);
     let compile = out.join("compile_commands.json");
-    emit::compdb::write_file(&compile, &entries).map_err(|e| Error::io("writing", &compile, e))?;
+    emit::write_pretty_json(&compile, &entries).map_err(|e| Error::io("writing", &compile, e))?;
     let links = out.join("link_commands.json");
-    emit::compdb::write_file(&links, &emit::compdb::links(g, map))
+    emit::write_pretty_json(&links, &emit::compdb::links(g, map))
         .map_err(|e| Error::io("writing", &links, e))?;
     let build_root = (!out_of_tree).then_some(map.user_src.as_path());
     if out_of_tree {

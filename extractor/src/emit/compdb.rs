@@ -487,16 +487,6 @@ impl<'a> Halves<'a> {
     }
 }
 
-/// Writes compile_commands.json or link_commands.json to `path` as [`render`] gives it,
-/// streamed (at a hundred thousand sources the text is tens of megabytes).
-pub fn write_file<T: Serialize>(path: &std::path::Path, entries: &[T]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
-    serde_json::to_writer_pretty(&mut w, entries)?;
-    w.write_all(b"\n")?;
-    w.flush()
-}
-
 /// compile_commands.json or link_commands.json as written: pretty JSON and a final newline.
 pub fn render<T: Serialize>(entries: &[T]) -> String {
     let mut s = serde_json::to_string_pretty(entries).unwrap_or_else(|_| "[]".into());

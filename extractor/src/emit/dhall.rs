@@ -555,16 +555,8 @@ pub fn write_all(
         &dir.join("packages.dhall"),
         &render_index(&c.packages, engine.then_some(root)),
     )?;
-    // Streamed: at a hundred thousand sources the text is tens of megabytes.
     let targets = out.join("targets.json");
-    let streamed = std::fs::File::create(&targets).and_then(|f| {
-        use std::io::Write as _;
-        let mut w = std::io::BufWriter::new(f);
-        serde_json::to_writer_pretty(&mut w, c)?;
-        w.write_all(b"\n")?;
-        w.flush()
-    });
-    streamed.map_err(|e| Error::io("writing", &targets, e))?;
+    crate::emit::write_pretty_json(&targets, c).map_err(|e| Error::io("writing", &targets, e))?;
     write(&out.join("report.md"), &crate::emit::report::render(c))
 }
 
