@@ -24,7 +24,7 @@ mod units;
 pub use outside::{OutsideAs, OUTSIDE};
 pub use toolchain::{asm_flags, assembler_of, parse_triple};
 
-use crate::graph::Graph;
+use crate::graph::{Graph, NodeId};
 use crate::pathmap::{Loc, PathMap, Root};
 use model::{Dep, LinkItem, Package, Target};
 use names::Names;
@@ -181,9 +181,43 @@ pub fn target_ref(from_dir: &str, dir: &str, name: &str) -> String {
 pub struct Paths<'a> {
     pub map: &'a PathMap,
     pub out: PathBuf,
+    g: &'a Graph,
+    /// Each node's path as [`Paths::loc`] writes it, made when first asked: a header is
+    /// asked for by every compile that reads it.
+    nodes: Vec<std::sync::OnceLock<Option<String>>>,
+    /// What [`Paths::text`] writes for what, in order: the output directory, the scratch
+    /// build directory, the scratch sources.
+    replaced: [(String, String); 3],
 }
 
-impl Paths<'_> {
+impl<'a> Paths<'a> {
+    /// The paths of `g`'s nodes and commands, for a confession written to `out`.
+    #[must_use]
+    pub fn new(g: &'a Graph, map: &'a PathMap, out: &Path) -> Self {
+        let text = |p: &Path| confess_shims::raw::text_path(p).into_owned();
+        Paths {
+            map,
+            out: out.to_path_buf(),
+            g,
+            nodes: (0..g.nodes.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            replaced: [
+                (text(out), "[out]".into()),
+                (text(&map.scratch_build), "[build]".into()),
+                (text(&map.scratch_src), text(&map.user_src)),
+            ],
+        }
+    }
+
+    /// Where node `n` of the graph these paths were made for is (`loc` of its location).
+    #[must_use]
+    pub fn node(&self, n: NodeId) -> Option<&str> {
+        self.nodes[n.0 as usize]
+            .get_or_init(|| self.g.node(n).loc.as_ref().map(|l| self.loc(l)))
+            .as_deref()
+    }
+
     #[must_use]
     pub fn loc(&self, loc: &Loc) -> String {
         match loc.root {
@@ -207,13 +241,18 @@ impl Paths<'_> {
     /// written `[out]`, so that manifests do not depend on where they were written.
     #[must_use]
     pub fn text(&self, g: &Graph, w: &str) -> String {
-        let mapped = self.map.map_word(w, &g.generated);
+        // Every path replaced is absolute: a word with no slash (most flags) stays as it is.
+        if !w.contains('/') {
+            return w.to_string();
+        }
+        let mut mapped = self.map.map_word(w, &g.generated);
         // What map_word leaves of the scratch directory (inside a list such as an rpath).
-        let text = |p: &Path| confess_shims::raw::text_path(p).into_owned();
+        for (from, to) in &self.replaced {
+            if mapped.contains(from.as_str()) {
+                mapped = mapped.replace(from.as_str(), to);
+            }
+        }
         mapped
-            .replace(&text(&self.out), "[out]")
-            .replace(&text(&self.map.scratch_build), "[build]")
-            .replace(&text(&self.map.scratch_src), &text(&self.map.user_src))
     }
 
     /// A path a command named, relative to the directory it ran in.
@@ -241,10 +280,7 @@ pub fn build(
     names: &Names,
     outside: OutsideAs,
 ) -> Confessed {
-    let paths = Paths {
-        map,
-        out: out.to_path_buf(),
-    };
+    let paths = Paths::new(g, map, out);
     let step_reads = artifacts::step_reads(g, &paths);
     let producer = artifacts::producers(g);
     let artifacts::Artifacts {

@@ -14,7 +14,7 @@ use super::units::{common_flags, compiles_per_source, engine_of, Unit};
 use super::{flags, target_ref, CommandRecord, Paths};
 use crate::graph::{ActionKind, EdgeKind, Graph, NodeId, NodeKind};
 use crate::pathmap::{PathMap, Root};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 
 /// Everything the projection of the targets reads.
@@ -204,7 +204,8 @@ impl Projector<'_> {
         (target, engine, cmds)
     }
 
-    /// What the target's compiles read.
+    /// What the target's compiles read. A file most of them read is looked at once: the sets
+    /// it goes to are the same for every compile that reads it.
     fn read(&self) -> Read {
         let (s, d) = (self.s, self.d);
         let mut read = Read {
@@ -214,17 +215,33 @@ impl Projector<'_> {
             generated: BTreeMap::new(),
             requires: d.requires.clone(),
         };
+        let mut seen: HashSet<(EdgeKind, NodeId)> = HashSet::new();
         for u in self.us {
             let a = &s.g.actions[u.action];
             read.cmds.push(record(s.g, s.map, s.paths, a));
-            for (e, n) in &a.inputs {
-                let node = s.g.node(*n);
-                let Some(loc) = &node.loc else { continue };
-                let p = s.paths.loc(loc);
+            for &(e, n) in &a.inputs {
+                if !matches!(e, EdgeKind::Source | EdgeKind::Header) {
+                    continue;
+                }
+                let node = s.g.node(n);
+                let (Some(loc), Some(p)) = (&node.loc, s.paths.node(n)) else {
+                    continue;
+                };
+                let generated = loc.root == Root::Build
+                    && (e == EdgeKind::Source || node.kind == NodeKind::Generated);
+                if !seen.insert((e, n)) {
+                    // Read again: only which node a generated path names can change, when
+                    // two nodes have one path (the later one names it, as it always has).
+                    if generated && read.generated.get(p) != Some(&n) {
+                        read.generated.insert(p.to_owned(), n);
+                    }
+                    continue;
+                }
+                let p = p.to_owned();
                 match e {
                     EdgeKind::Source => match loc.root {
                         Root::Build => {
-                            read.generated.insert(p, *n);
+                            read.generated.insert(p, n);
                         }
                         // A source from outside the project tree: the target needs that file.
                         Root::System => {
@@ -232,8 +249,7 @@ impl Projector<'_> {
                         }
                         Root::Source => {}
                     },
-                    EdgeKind::Header => self.header(&mut read, p, loc.root, *n),
-                    _ => {}
+                    _ => self.header(&mut read, p, loc.root, n),
                 }
             }
         }
@@ -256,11 +272,10 @@ impl Projector<'_> {
             Root::System => {
                 let owner = if node.kind == NodeKind::Header && node.hash.is_none() {
                     Owner::Toolchain
-                } else if let Some((_, pk)) = self
-                    .pkg_dirs
-                    .iter()
-                    .find(|(dir, _)| p.starts_with(&format!("{dir}/")))
-                {
+                } else if let Some((_, pk)) = self.pkg_dirs.iter().find(|(dir, _)| {
+                    p.strip_prefix(dir.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+                }) {
                     Owner::Package(pk.clone())
                 } else {
                     read.requires.insert(p.clone());
