@@ -89,33 +89,239 @@ impl std::fmt::Display for StoreError {
 /// The store is read one record at a time, never whole, and the tokens share what repeats
 /// between them ([`Reading`]): one copy of each path, hash and id, and one of each member an
 /// archive embeds whose text equals a token read before it (its compile's own record).
+///
+/// A store of more than [`SPLIT_ABOVE`] bytes is read by two threads, in two passes. First
+/// each reads half of the records (split at a record's start), setting aside those whose
+/// header names members (archives). Then each reads half of those, its members found among
+/// all the tokens the first pass read. What is kept is what one pass in file order keeps:
+/// each token remembers where its record starts, and of one id the earliest is kept. Members
+/// are shared as in one pass, since an archive's members are most often the records of its
+/// objects. A bad record makes the store be read again in one pass, which names the first.
 pub fn index(path: &Path) -> Result<BTreeMap<String, Arc<Token>>, StoreError> {
-    use std::io::{BufRead, Read};
+    index_split(path, SPLIT_ABOVE)
+}
+
+/// Stores of more bytes than this are read by two threads ([`index`]).
+pub const SPLIT_ABOVE: u64 = 16 << 20;
+
+/// [`index`], reading stores of more than `split_above` bytes with two threads.
+pub fn index_split(
+    path: &Path,
+    split_above: u64,
+) -> Result<BTreeMap<String, Arc<Token>>, StoreError> {
     let f = std::fs::File::open(path).map_err(StoreError::Io)?;
+    // Held until every record is read: no record is appended half written meanwhile.
     f.lock_shared().map_err(StoreError::Io)?;
-    let mut input = std::io::BufReader::with_capacity(1 << 20, &f);
-    let mut reading = Reading::default();
-    let mut out = BTreeMap::new();
-    let mut at = 0;
-    let mut header = String::new();
+    let len = f.metadata().map_err(StoreError::Io)?.len();
+    let res = match split_above_len(&f, len, split_above) {
+        Ok(Some(split)) => match index_in_two(path, &f, split, len) {
+            Ok(found) => Ok(found),
+            // Read again in one pass, which names the first bad record as it always has.
+            Err(_) => rewind(&f).and_then(|()| read_records(&f, 0, None)),
+        },
+        Ok(None) => read_records(&f, 0, None),
+        Err(e) => Err(e),
+    };
+    let _ = f.unlock();
+    res.map(|part| {
+        part.kept
+            .into_iter()
+            .map(|(id, (_, tok))| (id, tok))
+            .collect()
+    })
+}
+
+fn rewind(f: &std::fs::File) -> Result<(), StoreError> {
+    use std::io::Seek;
+    let mut f = f;
+    f.rewind().map_err(StoreError::Io)
+}
+
+/// Where to split a store of `len` bytes into halves, when it is more than `split_above`.
+fn split_above_len(
+    f: &std::fs::File,
+    len: u64,
+    split_above: u64,
+) -> Result<Option<u64>, StoreError> {
+    if len <= split_above {
+        return Ok(None);
+    }
+    Ok(record_start_after(f, len / 2)?.filter(|&at| at < len))
+}
+
+/// Tokens by id, each with where its record starts; the records set aside; what was read.
+struct Part {
+    kept: BTreeMap<String, (u64, Arc<Token>)>,
+    /// Records with members, set aside: where each starts, where its body starts, its length.
+    aside: Vec<(u64, u64, usize)>,
+    reading: Reading,
+}
+
+/// Both passes of [`index`] over a store of `len` bytes whose second half starts at `split`.
+fn index_in_two(path: &Path, f: &std::fs::File, split: u64, len: u64) -> Result<Part, StoreError> {
+    use std::io::{Read, Seek};
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| {
+            // Its own file offset: the first half is read through `f` meanwhile.
+            let mut g = std::fs::File::open(path).map_err(StoreError::Io)?;
+            g.seek(std::io::SeekFrom::Start(split))
+                .map_err(StoreError::Io)?;
+            read_records(g.take(len - split), split, Some(Reading::default()))
+        });
+        let first = read_records(f.take(split), 0, Some(Reading::default()));
+        (first, join(second))
+    });
+    let (mut first, mut second) = (first?, second?);
+    // The second pass: the archives, their members found among every token read so far.
+    let known: Arc<[crate::token::Known]> =
+        Arc::new([first.reading.take_known(), second.reading.take_known()]);
+    let mut aside = std::mem::take(&mut first.aside);
+    aside.append(&mut second.aside);
+    let (one, two) = aside.split_at(aside.len() / 2);
+    let (one, two) = std::thread::scope(|scope| {
+        let two = scope.spawn(|| read_aside(f, two, Reading::over(Arc::clone(&known))));
+        (
+            read_aside(f, one, Reading::over(Arc::clone(&known))),
+            join(two),
+        )
+    });
+    let mut out = first.kept;
+    for part in [second, one?, two?] {
+        for (id, (at, tok)) in part.kept {
+            match out.entry(id) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert((at, tok));
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) if o.get().0 > at => {
+                    o.insert((at, tok));
+                }
+                std::collections::btree_map::Entry::Occupied(_) => {}
+            }
+        }
+    }
+    Ok(Part {
+        kept: out,
+        aside: Vec::new(),
+        reading: Reading::default(),
+    })
+}
+
+fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// The records set aside at `recs` (where each starts, where its body starts, its length).
+fn read_aside(
+    f: &std::fs::File,
+    recs: &[(u64, u64, usize)],
+    mut reading: Reading,
+) -> Result<Part, StoreError> {
+    use std::os::unix::fs::FileExt;
+    let mut kept = BTreeMap::new();
     let mut body = Vec::new();
-    let res = loop {
+    for &(at, body_at, len) in recs {
+        let bad = |why: String| StoreError::Record(usize::try_from(at).unwrap_or(usize::MAX), why);
+        body.resize(len, 0);
+        f.read_exact_at(&mut body, body_at)
+            .map_err(StoreError::Io)?;
+        let text = std::str::from_utf8(&body)
+            .map_err(|_| bad("is not a token: it is not UTF-8 text".into()))?;
+        let tok =
+            Token::parse_in(text, &mut reading).map_err(|e| bad(format!("is not a token: {e}")))?;
+        keep(&mut kept, at, &tok);
+    }
+    Ok(Part {
+        kept,
+        aside: Vec::new(),
+        reading,
+    })
+}
+
+/// Where the first record that starts at or after byte `at` starts, walking the records'
+/// headers from the beginning (past the file's end when its last record is cut short); `None`
+/// when none does. A header that is not a record's ends the walk: reading the file in one pass
+/// names it.
+fn record_start_after(f: &std::fs::File, at: u64) -> Result<Option<u64>, StoreError> {
+    use std::io::{BufRead, Seek};
+    let mut input = std::io::BufReader::with_capacity(1 << 12, f);
+    let mut pos = 0u64;
+    let mut header = String::new();
+    let found = loop {
+        if pos >= at {
+            break Some(pos);
+        }
         header.clear();
         match input.read_line(&mut header) {
-            Ok(0) => break Ok(()),
+            Ok(0) => break None,
             Ok(_) => {}
-            Err(e) => break Err(StoreError::Io(e)),
+            Err(e) => return Err(StoreError::Io(e)),
         }
-        let bad = |why: String| Err(StoreError::Record(at, why));
+        let Some(body) = header.strip_suffix('\n').and_then(record_len) else {
+            break None;
+        };
+        pos += header.len() as u64 + body as u64;
+        input
+            .seek(std::io::SeekFrom::Start(pos))
+            .map_err(StoreError::Io)?;
+    };
+    input.rewind().map_err(StoreError::Io)?;
+    Ok(found)
+}
+
+/// The records of `input`, which holds the store's bytes from byte `start` on: every token and
+/// every token embedded in one, by id, the first record of an id kept. With a `reading` of its
+/// own (the first of two passes), a record whose header names members is set aside, not read.
+fn read_records(
+    input: impl std::io::Read,
+    start: u64,
+    pass: Option<Reading>,
+) -> Result<Part, StoreError> {
+    use std::io::{BufRead, Read};
+    let set_aside = pass.is_some();
+    let mut input = std::io::BufReader::with_capacity(1 << 20, input);
+    let mut part = Part {
+        kept: BTreeMap::new(),
+        aside: Vec::new(),
+        reading: pass.unwrap_or_default(),
+    };
+    let mut at = start;
+    let mut header = String::new();
+    let mut body = Vec::new();
+    loop {
+        header.clear();
+        match input.read_line(&mut header) {
+            Ok(0) => return Ok(part),
+            Ok(_) => {}
+            Err(e) => return Err(StoreError::Io(e)),
+        }
+        let bad = |why: String| {
+            Err(StoreError::Record(
+                usize::try_from(at).unwrap_or(usize::MAX),
+                why,
+            ))
+        };
         let Some(line) = header.strip_suffix('\n') else {
-            break bad("is cut short in its header".into());
+            return bad("is cut short in its header".into());
         };
         let Some(len) = record_len(line) else {
-            break bad(format!("does not start with `{RECORD} <bytes>`"));
+            return bad(format!("does not start with `{RECORD} <bytes>`"));
         };
+        let body_at = at + header.len() as u64;
+        if set_aside && line.split_ascii_whitespace().nth(3).is_some() {
+            // Members: read in the second pass. Skipped here, checked for its length there.
+            let skipped = std::io::copy(&mut (&mut input).take(len as u64), &mut std::io::sink())
+                .map_err(StoreError::Io)?;
+            if skipped != len as u64 {
+                return bad(format!("is cut short: {len} bytes announced"));
+            }
+            part.aside.push((at, body_at, len));
+            at = body_at + len as u64;
+            continue;
+        }
         body.resize(len, 0);
         if let Err(e) = input.read_exact(&mut body) {
-            break match e.kind() {
+            return match e.kind() {
                 std::io::ErrorKind::UnexpectedEof => {
                     bad(format!("is cut short: {len} bytes announced"))
                 }
@@ -123,17 +329,14 @@ pub fn index(path: &Path) -> Result<BTreeMap<String, Arc<Token>>, StoreError> {
             };
         }
         let Ok(text) = std::str::from_utf8(&body) else {
-            break bad("is not a token: it is not UTF-8 text".into());
+            return bad("is not a token: it is not UTF-8 text".into());
         };
-        match Token::parse_in(text, &mut reading) {
-            Ok(tok) => keep(&mut out, &tok),
-            Err(e) => break bad(format!("is not a token: {e}")),
+        match Token::parse_in(text, &mut part.reading) {
+            Ok(tok) => keep(&mut part.kept, at, &tok),
+            Err(e) => return bad(format!("is not a token: {e}")),
         }
-        at += header.len() + len;
-    };
-    drop(input);
-    let _ = f.unlock();
-    res.map(|()| out)
+        at = body_at + len as u64;
+    }
 }
 
 /// The byte count a record's header line announces.
@@ -148,13 +351,13 @@ fn record_len(header: &str) -> Option<usize> {
 }
 
 /// Puts `tok` and the tokens it embeds, members first, into `out` under their ids, where no
-/// token of that id is yet.
-fn keep(out: &mut BTreeMap<String, Arc<Token>>, tok: &Arc<Token>) {
+/// token of that id is yet, with `at`, where their record starts.
+fn keep(out: &mut BTreeMap<String, (u64, Arc<Token>)>, at: u64, tok: &Arc<Token>) {
     for (_, m) in &tok.members {
-        keep(out, m);
+        keep(out, at, m);
     }
     if !out.contains_key(&tok.id) {
-        out.insert(tok.id.clone(), Arc::clone(tok));
+        out.insert(tok.id.clone(), (at, Arc::clone(tok)));
     }
 }
 
@@ -369,5 +572,94 @@ mod tests {
         let e = index(&p).expect_err("not text").to_string();
         assert!(e.contains(&format!("at byte {whole}")), "{e}");
         assert!(e.contains("not UTF-8"), "{e}");
+    }
+
+    /// A store of objects, archives of them, repeats and an id written twice with other text.
+    fn mixed_store(p: &Path) {
+        let mut all = Vec::new();
+        for k in 0..40 {
+            let objs: Vec<Token> = (0..3)
+                .map(|j| token(&format!("o{k}-{j}"), Kind::Object))
+                .collect();
+            let mut ar = token(&format!("a{k}"), Kind::Archive);
+            for o in &objs {
+                ar.members
+                    .push((format!("{}.o", o.id), Arc::new(o.clone())));
+            }
+            // The first archive's member `late`, with its own text, comes before every record
+            // of that id, each with another text again.
+            let mut late = token("late", Kind::Object);
+            if k == 0 {
+                late.output = "/w/in-archive".into();
+                ar.members.push(("late.o".into(), Arc::new(late.clone())));
+            }
+            late.output = format!("/w/late{k}");
+            all.extend(objs);
+            all.push(ar);
+            all.push(late);
+            all.push(token(&format!("o{k}-0"), Kind::Object));
+        }
+        for t in &all {
+            append(p, t, &t.render("/s")).expect("append");
+        }
+    }
+
+    #[test]
+    fn a_store_read_in_two_halves_keeps_what_one_pass_keeps() {
+        let (_dir, p) = new_store();
+        mixed_store(&p);
+        let len = std::fs::metadata(&p).expect("stat").len();
+        let whole = index_split(&p, u64::MAX).expect("one pass");
+        let halves = index_split(&p, 0).expect("two halves");
+        assert_eq!(whole.len(), halves.len());
+        for (id, t) in &whole {
+            assert_eq!(**t, *halves[id], "{id}");
+        }
+        // `late`'s first record is inside the first archive, read in the second pass.
+        assert_eq!(halves["late"].output, "/w/in-archive");
+        // Members are shared across the passes: an archive's objects are its members.
+        assert!(Arc::ptr_eq(&halves["a39"].members[0].1, &halves["o39-0"]));
+        assert!(Arc::ptr_eq(&halves["a0"].members[1].1, &halves["o0-1"]));
+        // The split is a record's start near the middle, so both halves held records.
+        let f = std::fs::File::open(&p).expect("open");
+        let at = record_start_after(&f, len / 2)
+            .expect("walk")
+            .expect("found");
+        assert!(at >= len / 2 && at < len, "{at} of {len}");
+        let head = std::fs::read(&p).expect("read");
+        assert!(head[usize::try_from(at).expect("size")..].starts_with(RECORD.as_bytes()));
+    }
+
+    #[test]
+    fn a_bad_record_in_the_second_half_is_named_as_one_pass_names_it() {
+        let (_dir, p) = new_store();
+        mixed_store(&p);
+        let whole = std::fs::metadata(&p).expect("stat").len();
+        let tok = token("o1", Kind::Object);
+        let text = tok.render("/s");
+        append(&p, &tok, &text).expect("append");
+        // Cut the last record short: the split walk stops past the end, one pass names it.
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .expect("open");
+        f.set_len(whole + 30).expect("cut");
+        let one = index_split(&p, u64::MAX)
+            .expect_err("cut short")
+            .to_string();
+        let two = index_split(&p, 0).expect_err("cut short").to_string();
+        assert_eq!(one, two);
+        assert!(one.contains(&format!("at byte {whole}")), "{one}");
+        // A record that is not a token, in the second half.
+        let mut bytes = std::fs::read(&p).expect("read");
+        bytes.truncate(usize::try_from(whole).expect("size"));
+        bytes.extend_from_slice(format!("{RECORD} 4 x\nabc\n").as_bytes());
+        std::fs::write(&p, &bytes).expect("write");
+        let one = index_split(&p, u64::MAX)
+            .expect_err("not a token")
+            .to_string();
+        let two = index_split(&p, 0).expect_err("not a token").to_string();
+        assert_eq!(one, two);
+        assert!(one.contains(&format!("at byte {whole}")), "{one}");
     }
 }

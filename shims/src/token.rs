@@ -408,17 +408,41 @@ impl Strings {
 #[derive(Default)]
 pub struct Reading {
     strings: Strings,
-    by_sum: HashMap<Box<str>, Arc<Token>>,
+    by_sum: Known,
+    /// What other readers read before this one began (the first pass over a store read by
+    /// two threads): looked in after `by_sum`, never changed.
+    before: Option<Arc<[Known]>>,
 }
 
+/// Tokens by their lines' sum.
+pub type Known = HashMap<Box<str>, Arc<Token>>;
+
 impl Reading {
+    /// A reading that finds members among `before` too, the tokens other readings read.
+    #[must_use]
+    pub fn over(before: Arc<[Known]>) -> Reading {
+        Reading {
+            before: Some(before),
+            ..Reading::default()
+        }
+    }
+
+    /// The tokens read so far, by sum, taken out of this reading.
+    pub fn take_known(&mut self) -> Known {
+        std::mem::take(&mut self.by_sum)
+    }
+
     /// The token read before whose lines are those of the token text `text` (from its `id`
     /// line to its `end`): its `sum` line names that token's sum, and its lines have that sum.
     fn known(&self, text: &str) -> Option<Arc<Token>> {
         let rest = text.strip_suffix("end\n")?.strip_suffix('\n')?;
         let at = rest.rfind('\n').map_or(0, |i| i + 1);
         let sum = rest[at..].strip_prefix("sum ")?;
-        let tok = self.by_sum.get(sum)?;
+        let tok = self.by_sum.get(sum).or_else(|| {
+            self.before
+                .as_deref()
+                .and_then(|b| b.iter().find_map(|k| k.get(sum)))
+        })?;
         (body_sum(&text[..at]) == sum).then(|| Arc::clone(tok))
     }
 }
