@@ -661,6 +661,7 @@ fn every_alternative_of_the_schema_type_checks() {
         &confess::emit::engine_dhall::EngineRoot::default(),
     )
     .expect("write");
+    confess::emit::dhall::write_records(tmp.path(), &c).expect("write targets.json");
     // The same checks as on a confession (no compile commands: no header check).
     let back = dhall::check(tmp.path());
     assert_eq!(back.packages, c.packages);

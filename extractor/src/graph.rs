@@ -829,7 +829,8 @@ fn command_lines(text: &str, command: &str, name: &str) -> Vec<usize> {
 /// libraries are tokens, and depfiles are the shims' own writing). What configure made is not,
 /// unless the build reads it: [`crate::buildtree::Before`] tells the two apart.
 fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
-    let mut shim_written: BTreeSet<std::path::PathBuf> = BTreeSet::new();
+    let mut shim_written: std::collections::HashSet<std::path::PathBuf> =
+        std::collections::HashSet::new();
     for ev in events.iter().filter(|e| e.decision == Decision::Confessed) {
         for o in &ev.outputs {
             let p = raw::path(&ev.cwd).join(raw::path(o));
@@ -842,8 +843,8 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
     if map.scratch_build != map.scratch_src {
         list_files(&map.tree, &map.scratch_src, &mut files, &mut links);
     }
-    files.sort();
-    links.sort();
+    sort_paths(&mut files);
+    sort_paths(&mut links);
     // Symbolic links to artifacts (soname links, namelinks) are aliases of their node.
     for l in links {
         let Some(target) = map.tree.canonical(&l) else {
@@ -941,6 +942,34 @@ fn is_bookkeeping(rel: &str) -> bool {
 }
 
 /// The regular files and the symbolic links below `dir`.
+/// Sorts `paths` in `Path`'s order (component by component), comparing a key made once for
+/// each path instead of splitting both paths into components at every comparison.
+fn sort_paths(paths: &mut [std::path::PathBuf]) {
+    paths.sort_by_cached_key(|p| component_key(p));
+}
+
+/// Bytes that order as `p`'s components do: each component a zero byte (no name holds one),
+/// the rank of its kind (as `Component` orders them), then its name.
+fn component_key(p: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::path::Component;
+    let mut k = Vec::with_capacity(p.as_os_str().len() + 8);
+    for c in p.components() {
+        k.push(0);
+        match c {
+            Component::Prefix(_) => k.push(0),
+            Component::RootDir => k.push(1),
+            Component::CurDir => k.push(2),
+            Component::ParentDir => k.push(3),
+            Component::Normal(name) => {
+                k.push(4);
+                k.extend_from_slice(name.as_bytes());
+            }
+        }
+    }
+    k
+}
+
 fn list_files(
     tree: &crate::tree::Tree,
     dir: &Path,
@@ -1155,5 +1184,58 @@ fn add_runs(g: &mut Graph, events: &[&Event], map: &PathMap) {
             inputs: vec![(EdgeKind::Program, prog)],
             outputs,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_sort_by_their_key_as_path_orders_them() {
+        let names = [
+            "",
+            "a",
+            "a-b",
+            "a/b",
+            "a/b/c",
+            "a.b",
+            "a\u{1}",
+            "a\u{1}/x",
+            "ab",
+            "ab/c",
+            "a b",
+            "./x",
+            "../y",
+            "/a//b",
+            "/a/./b",
+            "/a/b/",
+            "/a",
+            "/a-b",
+            "/a/b",
+            "/",
+            "/x/../a",
+            "b",
+            ".",
+            "..",
+            "a/..",
+            "/a\u{1}/b",
+            "/a/\u{1}",
+        ];
+        let mut paths: Vec<std::path::PathBuf> = Vec::new();
+        for a in names {
+            for b in ["", "z", "/z", "-z"] {
+                paths.push(std::path::PathBuf::from(format!("{a}{b}")));
+            }
+        }
+        let mut by_path = paths.clone();
+        by_path.sort();
+        let mut by_key = paths.clone();
+        sort_paths(&mut by_key);
+        assert_eq!(by_key, by_path);
+        // The byte order differs: a key is needed.
+        let mut by_bytes = paths;
+        by_bytes.sort_by(|x, y| x.as_os_str().cmp(y.as_os_str()));
+        assert_ne!(by_bytes, by_path);
     }
 }

@@ -433,9 +433,18 @@ fn targets_and_manifests(
     let names = crate::drivers::names(&record.driver, stage);
     let confessed = crate::targets::build(graph, map, out, stage, &names, record.options.outside);
     check_labels(&confessed, out)?;
-    let target_dot = emit::dot::targets(&confessed);
-    let drawing = emit::html::Drawing::start(target_dot.clone(), confessed.targets().count());
-    emit::dhall::write_all(stage, &confessed, how.engine_root)?;
+    // The manifests, and targets.json with report.md, are written at once: on a large project
+    // each is seconds of writing.
+    let (target_dot, drawing) = std::thread::scope(|scope| {
+        let records = scope.spawn(|| emit::dhall::write_records(stage, &confessed));
+        let target_dot = emit::dot::targets(&confessed);
+        let drawing = emit::html::Drawing::start(target_dot.clone(), confessed.targets().count());
+        let written = emit::dhall::write_all(stage, &confessed, how.engine_root);
+        records
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        written.map(|()| (target_dot, drawing))
+    })?;
     Ok((confessed, target_dot, drawing))
 }
 

@@ -512,9 +512,8 @@ pub struct IndexEntry {
 }
 
 /// Writes `dhall/` (the schemas, the engine form and the companion of each package, the
-/// index), `targets.json` (what `confess targets` and `confess explain` read) and `report.md`
-/// into the output directory. The engine form and `dhall/engine/` are written only when every
-/// toolchain has one (`Confessed::engine_lacks` says when not).
+/// index) into the output directory. The engine form and `dhall/engine/` are written only when
+/// every toolchain has one (`Confessed::engine_lacks` says when not).
 pub fn write_all(
     out: &std::path::Path,
     c: &crate::targets::Confessed,
@@ -554,10 +553,21 @@ pub fn write_all(
     write(
         &dir.join("packages.dhall"),
         &render_index(&c.packages, engine.then_some(root)),
-    )?;
+    )
+}
+
+/// Writes `targets.json` (what `confess targets` and `confess explain` read) and `report.md`
+/// into the output directory `out`.
+pub fn write_records(
+    out: &std::path::Path,
+    c: &crate::targets::Confessed,
+) -> crate::error::Result<()> {
+    use crate::error::Error;
     let targets = out.join("targets.json");
     crate::emit::write_pretty_json(&targets, c).map_err(|e| Error::io("writing", &targets, e))?;
-    write(&out.join("report.md"), &crate::emit::report::render(c))
+    let report = out.join("report.md");
+    std::fs::write(&report, crate::emit::report::render(c))
+        .map_err(|e| Error::io("writing", &report, e))
 }
 
 #[cfg(test)]
