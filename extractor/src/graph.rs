@@ -217,9 +217,10 @@ pub struct Action {
 pub struct Graph {
     pub nodes: Vec<Node>,
     pub actions: Vec<Action>,
-    by_token: BTreeMap<String, NodeId>,
-    by_loc_token: BTreeMap<(Option<Loc>, String), NodeId>,
-    by_loc: BTreeMap<Loc, NodeId>,
+    // Looked up, never walked: hashed.
+    by_token: HashMap<String, NodeId>,
+    by_loc_token: HashMap<(Option<Loc>, String), NodeId>,
+    by_loc: HashMap<Loc, NodeId>,
     by_external: BTreeMap<String, NodeId>,
     /// Build-tree files that did not exist in the user's tree: generated (sources or headers),
     /// relative to the build root.
@@ -522,7 +523,7 @@ pub struct PkgQuery {
 /// The stored facts of one confession.
 pub struct Confession {
     pub events: Vec<(i64, Event)>,
-    pub tokens: BTreeMap<String, std::sync::Arc<Token>>,
+    pub tokens: HashMap<String, std::sync::Arc<Token>>,
     /// find_package requests, in the order they were made.
     pub packages: Vec<Package>,
 }
@@ -628,7 +629,7 @@ pub fn build(conf: &mut Confession, map: &PathMap) -> Graph {
             .collect()
     };
     drop(tokens);
-    let mut files = FileNodes::new();
+    let mut files = FileNodes::default();
     for (inst, node) in insts.into_iter().zip(nodes) {
         add_token_action(&mut g, &mut files, &inst, node, (map, &kinds));
     }
@@ -1027,7 +1028,54 @@ fn add_token_node(g: &mut Graph, token: &str, kind: Kind, loc: Option<Loc>) -> N
 /// The file node each source or header path an action reads is, found once per path: every
 /// compile reads the same system headers, and a path's node is the first one made for it (a
 /// file node is found by its location before one is made).
-type FileNodes = HashMap<Arc<str>, NodeId>;
+#[derive(Default)]
+struct FileNodes {
+    /// By the address of the path's shared text ([`confess_shims::token::Reading`] makes one
+    /// copy of each path), which is kept alive here so that no other text takes its address.
+    by_copy: HashMap<usize, (Arc<str>, NodeId), std::hash::BuildHasherDefault<AddressHash>>,
+    /// By the text: a store read by two threads has a copy of a path in each half.
+    by_text: HashMap<Arc<str>, NodeId>,
+}
+
+impl FileNodes {
+    fn get(&mut self, path: &Arc<str>) -> Option<NodeId> {
+        let at = Arc::as_ptr(path).cast::<u8>() as usize;
+        if let Some((_, n)) = self.by_copy.get(&at) {
+            return Some(*n);
+        }
+        let n = *self.by_text.get(&**path)?;
+        self.by_copy.insert(at, (Arc::clone(path), n));
+        Some(n)
+    }
+
+    fn insert(&mut self, path: &Arc<str>, n: NodeId) {
+        let at = Arc::as_ptr(path).cast::<u8>() as usize;
+        self.by_copy.insert(at, (Arc::clone(path), n));
+        self.by_text.insert(Arc::clone(path), n);
+    }
+}
+
+/// Hashes an address by one multiplication: addresses are unique and need no mixing of text.
+#[derive(Default)]
+struct AddressHash(u64);
+
+impl std::hash::Hasher for AddressHash {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (n as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(26);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// The ids of the tokens, with their kinds.
 type Kinds = HashMap<String, Kind>;
@@ -1054,14 +1102,14 @@ fn add_token_action(
     let mut inputs = Vec::with_capacity(t.inputs.len());
     for i in &t.inputs {
         let file = matches!(i.edge, Edge::Source | Edge::Header);
-        let known = file.then(|| files.get(&*i.path).copied()).flatten();
+        let known = if file { files.get(&i.path) } else { None };
         inputs.push(match known {
             Some(n) if i.edge == Edge::Source => (EdgeKind::Source, n),
             Some(n) => (EdgeKind::Header, n),
             None => {
                 let (edge, node) = input_node(g, i, t, kind, (map, kinds));
                 if file {
-                    files.insert(Arc::clone(&i.path), node);
+                    files.insert(&i.path, node);
                 }
                 (edge, node)
             }
@@ -1237,5 +1285,23 @@ mod tests {
         let mut by_bytes = paths;
         by_bytes.sort_by(|x, y| x.as_os_str().cmp(y.as_os_str()));
         assert_ne!(by_bytes, by_path);
+    }
+
+    #[test]
+    fn a_path_is_one_file_node_whichever_copy_of_its_text_names_it() {
+        let mut files = FileNodes::default();
+        let (a, b): (Arc<str>, Arc<str>) = (Arc::from("/s/x.h"), Arc::from("/s/x.h"));
+        assert!(!Arc::ptr_eq(&a, &b));
+        assert_eq!(files.get(&a), None);
+        files.insert(&a, NodeId(7));
+        assert_eq!(files.get(&a), Some(NodeId(7)));
+        // Another copy of the same text: found by the text, then by its own address.
+        assert_eq!(files.get(&b), Some(NodeId(7)));
+        assert_eq!(files.get(&b), Some(NodeId(7)));
+        assert_eq!(files.get(&Arc::from("/s/y.h")), None);
+        // A copy let go cannot be mistaken for another text at its address: the map holds it.
+        drop(b);
+        let c: Arc<str> = Arc::from("/s/z.h");
+        assert_eq!(files.get(&c), None);
     }
 }

@@ -20,7 +20,7 @@
 //! than once (an action repeated); equal ids are equal tokens, and the first record is kept.
 
 use crate::token::{Reading, Token};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -97,7 +97,7 @@ impl std::fmt::Display for StoreError {
 /// each token remembers where its record starts, and of one id the earliest is kept. Members
 /// are shared as in one pass, since an archive's members are most often the records of its
 /// objects. A bad record makes the store be read again in one pass, which names the first.
-pub fn index(path: &Path) -> Result<BTreeMap<String, Arc<Token>>, StoreError> {
+pub fn index(path: &Path) -> Result<HashMap<String, Arc<Token>>, StoreError> {
     index_split(path, SPLIT_ABOVE)
 }
 
@@ -108,7 +108,7 @@ pub const SPLIT_ABOVE: u64 = 16 << 20;
 pub fn index_split(
     path: &Path,
     split_above: u64,
-) -> Result<BTreeMap<String, Arc<Token>>, StoreError> {
+) -> Result<HashMap<String, Arc<Token>>, StoreError> {
     let f = std::fs::File::open(path).map_err(StoreError::Io)?;
     // Held until every record is read: no record is appended half written meanwhile.
     f.lock_shared().map_err(StoreError::Io)?;
@@ -151,7 +151,7 @@ fn split_above_len(
 
 /// Tokens by id, each with where its record starts; the records set aside; what was read.
 struct Part {
-    kept: BTreeMap<String, (u64, Arc<Token>)>,
+    kept: HashMap<String, (u64, Arc<Token>)>,
     /// Records with members, set aside: where each starts, where its body starts, its length.
     aside: Vec<(u64, u64, usize)>,
     reading: Reading,
@@ -189,13 +189,13 @@ fn index_in_two(path: &Path, f: &std::fs::File, split: u64, len: u64) -> Result<
     for part in [second, one?, two?] {
         for (id, (at, tok)) in part.kept {
             match out.entry(id) {
-                std::collections::btree_map::Entry::Vacant(v) => {
+                std::collections::hash_map::Entry::Vacant(v) => {
                     v.insert((at, tok));
                 }
-                std::collections::btree_map::Entry::Occupied(mut o) if o.get().0 > at => {
+                std::collections::hash_map::Entry::Occupied(mut o) if o.get().0 > at => {
                     o.insert((at, tok));
                 }
-                std::collections::btree_map::Entry::Occupied(_) => {}
+                std::collections::hash_map::Entry::Occupied(_) => {}
             }
         }
     }
@@ -218,7 +218,7 @@ fn read_aside(
     mut reading: Reading,
 ) -> Result<Part, StoreError> {
     use std::os::unix::fs::FileExt;
-    let mut kept = BTreeMap::new();
+    let mut kept = HashMap::new();
     let mut body = Vec::new();
     for &(at, body_at, len) in recs {
         let bad = |why: String| StoreError::Record(usize::try_from(at).unwrap_or(usize::MAX), why);
@@ -281,7 +281,7 @@ fn read_records(
     let set_aside = pass.is_some();
     let mut input = std::io::BufReader::with_capacity(1 << 20, input);
     let mut part = Part {
-        kept: BTreeMap::new(),
+        kept: HashMap::new(),
         aside: Vec::new(),
         reading: pass.unwrap_or_default(),
     };
@@ -352,7 +352,7 @@ fn record_len(header: &str) -> Option<usize> {
 
 /// Puts `tok` and the tokens it embeds, members first, into `out` under their ids, where no
 /// token of that id is yet, with `at`, where their record starts.
-fn keep(out: &mut BTreeMap<String, (u64, Arc<Token>)>, at: u64, tok: &Arc<Token>) {
+fn keep(out: &mut HashMap<String, (u64, Arc<Token>)>, at: u64, tok: &Arc<Token>) {
     for (_, m) in &tok.members {
         keep(out, at, m);
     }
@@ -492,10 +492,9 @@ mod tests {
             append(&p, t, &t.render("/bin/confess-shim")).expect("append");
         }
         let idx = index(&p).expect("index");
-        assert_eq!(
-            idx.keys().map(String::as_str).collect::<Vec<_>>(),
-            ["a1", "e1", "m1", "o1"]
-        );
+        let mut ids: Vec<&str> = idx.keys().map(String::as_str).collect();
+        ids.sort_unstable();
+        assert_eq!(ids, ["a1", "e1", "m1", "o1"]);
         assert_eq!(idx["m1"], ar.members[0].1);
         assert_eq!(*idx["e1"], exe);
         // Realization's lookup finds the same tokens from the headers alone.
