@@ -208,30 +208,31 @@ pub fn parse_log(text: &str) -> Result<Vec<Event>, ImportError> {
 
 fn insert(conn: &Connection, ev: &Event) -> rusqlite::Result<()> {
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-    conn.execute(
+    // Prepared once per connection, not once per event: an import inserts every call of a build.
+    conn.prepare_cached(
         "INSERT INTO events (pid, ppid, start_ns, end_ns, role, tool, phase, decision, reason,
                              cwd, argv, inputs, outputs, tokens, real_tool, exit_status, note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        params![
-            ev.pid,
-            ev.ppid,
-            ev.start_ns,
-            ev.end_ns,
-            ev.role.as_str(),
-            ev.tool,
-            ev.phase.as_str(),
-            ev.decision.kind(),
-            ev.decision.reason().map(super::facts::Reason::text),
-            ev.cwd,
-            json(&ev.argv),
-            json(&ev.inputs),
-            json(&ev.outputs),
-            json(&ev.tokens),
-            ev.real_tool,
-            ev.exit_status,
-            ev.note,
-        ],
-    )?;
+    )?
+    .execute(params![
+        ev.pid,
+        ev.ppid,
+        ev.start_ns,
+        ev.end_ns,
+        ev.role.as_str(),
+        ev.tool,
+        ev.phase.as_str(),
+        ev.decision.kind(),
+        ev.decision.reason().map(super::facts::Reason::text),
+        ev.cwd,
+        json(&ev.argv),
+        json(&ev.inputs),
+        json(&ev.outputs),
+        json(&ev.tokens),
+        ev.real_tool,
+        ev.exit_status,
+        ev.note,
+    ])?;
     Ok(())
 }
 
