@@ -175,18 +175,20 @@ impl Tree {
     }
 
     fn ask(&self, q: Query, live: impl FnOnce(&Before, Option<&Path>) -> Answer) -> Option<Answer> {
-        let mut answers = self
-            .answers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(a) = answers.get(&q) {
+        let answers = || {
+            self.answers
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(a) = answers().get(&q) {
             return Some(a.clone());
         }
         match &self.mode {
             Mode::Live { before, files } => {
+                // Asked of the machine without the lock, so that threads ask at once; a
+                // question two threads asked keeps the first answer recorded.
                 let a = live(before, files.as_deref());
-                answers.insert(q, a.clone());
-                Some(a)
+                Some(answers().entry(q).or_insert(a).clone())
             }
             Mode::Replay { .. } => {
                 self.unanswered
