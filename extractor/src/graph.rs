@@ -848,8 +848,10 @@ fn scan_generated(g: &mut Graph, events: &[&Event], map: &PathMap) {
     sort_paths(&mut links);
     // Whether a file the shims did not write is a token is asked of each below; a live tree
     // opens each file for it, so two threads ask first (a replay answers from its record).
-    let unwritten: Vec<&std::path::PathBuf> =
-        files.iter().filter(|f| !shim_written.contains(*f)).collect();
+    let unwritten: Vec<&std::path::PathBuf> = files
+        .iter()
+        .filter(|f| !shim_written.contains(*f))
+        .collect();
     let (one, two) = unwritten.split_at(unwritten.len() / 2);
     let ask = |fs: &[&std::path::PathBuf]| {
         for f in fs {

@@ -643,22 +643,17 @@ mod tests {
             .open(&p)
             .expect("open");
         f.set_len(whole + 30).expect("cut");
-        let one = index_split(&p, u64::MAX)
-            .expect_err("cut short")
-            .to_string();
-        let two = index_split(&p, 0).expect_err("cut short").to_string();
-        assert_eq!(one, two);
-        assert!(one.contains(&format!("at byte {whole}")), "{one}");
+        let named = |why: &str| {
+            let one = index_split(&p, u64::MAX).expect_err(why).to_string();
+            assert_eq!(one, index_split(&p, 0).expect_err(why).to_string());
+            assert!(one.contains(&format!("at byte {whole}")), "{one}");
+        };
+        named("cut short");
         // A record that is not a token, in the second half.
         let mut bytes = std::fs::read(&p).expect("read");
         bytes.truncate(usize::try_from(whole).expect("size"));
         bytes.extend_from_slice(format!("{RECORD} 4 x\nabc\n").as_bytes());
         std::fs::write(&p, &bytes).expect("write");
-        let one = index_split(&p, u64::MAX)
-            .expect_err("not a token")
-            .to_string();
-        let two = index_split(&p, 0).expect_err("not a token").to_string();
-        assert_eq!(one, two);
-        assert!(one.contains(&format!("at byte {whole}")), "{one}");
+        named("not a token");
     }
 }
