@@ -958,7 +958,6 @@ fn is_bookkeeping(rel: &str) -> bool {
         || rel.split('/').any(|c| c == "CMakeFiles" || c == ".cmake")
 }
 
-/// The regular files and the symbolic links below `dir`.
 /// Sorts `paths` in `Path`'s order (component by component), comparing a key made once for
 /// each path instead of splitting both paths into components at every comparison.
 fn sort_paths(paths: &mut [std::path::PathBuf]) {
@@ -987,6 +986,7 @@ fn component_key(p: &Path) -> Vec<u8> {
     k
 }
 
+/// The regular files and the symbolic links below `dir`.
 fn list_files(
     tree: &crate::tree::Tree,
     dir: &Path,

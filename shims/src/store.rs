@@ -309,7 +309,7 @@ fn read_records(
         };
         let body_at = at + header.len() as u64;
         if set_aside && line.split_ascii_whitespace().nth(3).is_some() {
-            // Members: read in the second pass. Skipped here, checked for its length there.
+            // Members: skipped here (its length checked), read in the second pass.
             let skipped = std::io::copy(&mut (&mut input).take(len as u64), &mut std::io::sink())
                 .map_err(StoreError::Io)?;
             if skipped != len as u64 {
