@@ -281,7 +281,8 @@ fn extract(
         serde_json::json!({"phase": "extraction"}),
     );
     crate::interrupt::check()?;
-    let conf = load(&scratch.session)?;
+    let kept = stage.join("confession");
+    let (conf, keeping) = load(&scratch.session, &kept)?;
     // With no build step run, the build wrote nothing.
     let before = ran
         .before
@@ -301,7 +302,6 @@ fn extract(
         let raw_log = scratch.session.join("build.log");
         std::fs::copy(&log_path, &raw_log).map_err(|e| Error::io("copying", &log_path, e))?;
     }
-    let kept = stage.join("confession");
     let tree = crate::tree::Tree::live(before, &kept.join(crate::tree::FILES))?;
     let done = crate::interpret::interpret(
         &record,
@@ -314,7 +314,7 @@ fn extract(
             clock: crate::interpret::Clock::Since(t),
         },
     )?;
-    crate::interpret::save_session(&scratch.session, &kept)?;
+    keeping.finish()?;
     record.extract_secs = done.extract_secs;
     crate::interpret::write_record(&kept, &record)?;
     crate::interpret::record_invocation(stage)?;

@@ -733,7 +733,7 @@ pub fn extract(from: &Path, out: Option<&Path>) -> Result<Outcome> {
 
 /// Keeps the stores of a session in the confession directory `to`: a compacted copy of the
 /// event store, the token store and the package requests.
-pub fn save_session(session: &Path, to: &Path) -> Result<()> {
+fn save_session(session: &Path, to: &Path) -> Result<()> {
     std::fs::create_dir_all(to).map_err(|e| Error::io("creating", to, e))?;
     let db = ss::events_path(session);
     let dst = ss::events_path(to);
@@ -808,10 +808,11 @@ pub fn load_kept(dir: &Path) -> Result<Confession> {
     facts(dir, events)
 }
 
-/// Reads the event store and every token of a session.
-pub fn load(session: &Path) -> Result<Confession> {
+/// Reads the event store and every token of a session, and starts keeping the session in
+/// `keep_in` (see [`Keeping`]).
+pub fn load(session: &Path, keep_in: &Path) -> Result<(Confession, Keeping)> {
     let db = ss::events_path(session);
-    let mut conn =
+    let conn =
         rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
             .map_err(|e| Error::Store {
                 path: db.clone(),
@@ -826,12 +827,48 @@ pub fn load(session: &Path) -> Result<Confession> {
             reason: "the event log is gone: the build deleted it, and with it every call the shims recorded; nothing was written (the previous confession in --out is as it was)".into(),
         });
     }
-    confess_shims::events::import(&mut conn, &db).map_err(|e| log_unreadable(&log, e))?;
-    let events = confess_shims::events::read_all(&conn).map_err(|e| Error::Store {
-        path: db.clone(),
-        reason: e.to_string(),
-    })?;
-    facts(session, events)
+    let (events, import) =
+        confess_shims::events::read_importing(conn, &db).map_err(|e| log_unreadable(&log, e))?;
+    let confession = facts(session, events)?;
+    let (session, to) = (session.to_path_buf(), keep_in.to_path_buf());
+    let thread = std::thread::spawn(move || {
+        import.run().map_err(|e| log_unreadable(&log, e))?;
+        save_session(&session, &to)
+    });
+    Ok((
+        confession,
+        Keeping {
+            thread: Some(thread),
+        },
+    ))
+}
+
+/// The session going into the kept confession while the extraction goes on, in a thread
+/// started once the tokens are read (which takes both cores): the shims' event log into the
+/// session's event store, then the store, the tokens and the package requests copied (the
+/// build is over: nothing writes them again). Dropped unfinished, it waits for its thread, so
+/// that nothing writes the session after its owner let it go.
+pub struct Keeping {
+    thread: Option<std::thread::JoinHandle<Result<()>>>,
+}
+
+impl Keeping {
+    /// Waits for the session to be kept.
+    pub fn finish(mut self) -> Result<()> {
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            None => Ok(()),
+            Some(Ok(r)) => r,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+impl Drop for Keeping {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// The tokens and package requests of a session or a kept confession, with its events.

@@ -1,6 +1,9 @@
 //! The `confess` command. Errors print as `confess: error: ...` and exit with the code
 //! documented in README.md (see `error.rs`).
 
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     // The sealed build's init (see seal.rs) is this binary too.
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();

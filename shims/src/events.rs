@@ -186,6 +186,87 @@ pub fn import(conn: &mut Connection, store: &Path) -> Result<usize, ImportError>
     Ok(events.len())
 }
 
+/// An import that [`read_importing`] prepared: the log's events, numbered, for the store.
+pub struct Import {
+    conn: Connection,
+    log: PathBuf,
+    first: i64,
+    events: Vec<Event>,
+}
+
+impl Import {
+    /// Writes the events into the store in one transaction, then empties the log; says how
+    /// many, or fails if the store numbered them otherwise than they were read (something else
+    /// wrote to it meanwhile: nothing is written then).
+    pub fn run(self) -> Result<usize, ImportError> {
+        let Import {
+            mut conn,
+            log,
+            first,
+            events,
+        } = self;
+        if events.is_empty() {
+            return Ok(0);
+        }
+        let tx = conn.transaction().map_err(ImportError::Store)?;
+        for (seq, ev) in (first..).zip(&events) {
+            insert(&tx, ev).map_err(ImportError::Store)?;
+            let numbered = tx.last_insert_rowid();
+            if numbered != seq {
+                return Err(ImportError::Io(std::io::Error::other(format!(
+                    "the store numbered an event {numbered} where {seq} was read: something \
+                     else wrote to it during the import"
+                ))));
+            }
+        }
+        tx.commit().map_err(ImportError::Store)?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&log)
+            .map_err(ImportError::Io)?;
+        Ok(events.len())
+    }
+}
+
+/// Every event of the store at `store` with the log's events after them, numbered as the store
+/// will number them: what [`read_all`] reads after [`import`], without reading back what the
+/// import writes. The import is prepared, not run: [`Import::run`] runs it, in a thread of the
+/// caller's while the caller works on the events.
+pub fn read_importing(
+    conn: Connection,
+    store: &Path,
+) -> Result<(Vec<(i64, Event)>, Import), ImportError> {
+    let log = log_path(store);
+    let text = match std::fs::read_to_string(&log) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(ImportError::Io(e)),
+    };
+    let new = parse_log(&text)?;
+    drop(text);
+    let mut all = read_all(&conn).map_err(ImportError::Store)?;
+    // AUTOINCREMENT numbers a row one past the greatest number the table ever held.
+    let ever: Option<i64> = conn
+        .query_row(
+            "SELECT max(seq) FROM sqlite_sequence WHERE name = 'events'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(ImportError::Store)?;
+    let first = ever.unwrap_or(0).max(all.last().map_or(0, |(seq, _)| *seq)) + 1;
+    all.extend((first..).zip(new.iter().cloned()));
+    Ok((
+        all,
+        Import {
+            conn,
+            log,
+            first,
+            events: new,
+        },
+    ))
+}
+
 /// The events of a log's text, in order: one JSON object a line, each line ended by a newline.
 /// The text-level half of [`import`] (the fuzz target `events` feeds it arbitrary text).
 pub fn parse_log(text: &str) -> Result<Vec<Event>, ImportError> {
@@ -429,6 +510,65 @@ mod tests {
         );
         // The log is empty after an import: importing again adds nothing.
         assert_eq!(import(&mut conn, &db).expect("import"), 0);
+    }
+
+    /// What the live extraction reads while the import runs is what a replay reads from the
+    /// store after it: the same events, numbered the same, past a row that was deleted.
+    #[test]
+    fn reading_while_importing_gives_what_the_store_gives_after() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let db = dir.path().join("events.sqlite");
+        let mut conn = create(&db).expect("create");
+        let ev = |i: u32, decision: Decision| Event {
+            pid: i,
+            decision,
+            argv: vec![format!("cc-{i}"), "a \"b\"\n\u{e9}".into()],
+            inputs: vec![format!("in-{i}")],
+            outputs: vec![format!("out-{i}")],
+            tokens: vec![format!("{i:064x}")],
+            note: i.is_multiple_of(2).then(|| format!("note {i}")),
+            real_tool: i.is_multiple_of(3).then(|| "/usr/bin/gcc".into()),
+            ..event()
+        };
+        for i in 0..3 {
+            record(&db, &ev(i, Decision::Confessed)).expect("record");
+        }
+        assert_eq!(import(&mut conn, &db).expect("import"), 3);
+        // AUTOINCREMENT numbers the next row 4, not 3.
+        conn.execute("DELETE FROM events WHERE seq = 3", [])
+            .expect("delete");
+        let decisions = [
+            Decision::Realized,
+            Decision::Answered,
+            Decision::Passthrough(Reason::ProbeDir("CMakeScratch/a:b".into())),
+            Decision::Passthrough(Reason::ConfigureAncestor("config.status".into())),
+            Decision::Passthrough(Reason::Conftest),
+        ];
+        for (i, d) in (10..).zip(decisions) {
+            record(&db, &ev(i, d)).expect("record");
+        }
+        drop(conn);
+        let open = || Connection::open(&db).expect("open");
+        let (read, import) = read_importing(open(), &db).expect("read");
+        assert_eq!(import.run().expect("import"), 5);
+        let after = read_all(&open()).expect("read back");
+        assert_eq!(read, after);
+        let seqs: Vec<i64> = read.iter().map(|(s, _)| *s).collect();
+        assert_eq!(seqs, [1, 2, 4, 5, 6, 7, 8]);
+        assert_eq!(std::fs::read(log_path(&db)).expect("log"), b"");
+        // An empty log: the store's events, nothing to import.
+        let (again, import) = read_importing(open(), &db).expect("read");
+        assert_eq!(import.run().expect("import"), 0);
+        assert_eq!(again, after);
+        // A line cut short is refused before anything is imported, naming the line.
+        record(&db, &ev(20, Decision::Confessed)).expect("record");
+        let whole = std::fs::read_to_string(log_path(&db)).expect("log");
+        std::fs::write(log_path(&db), format!("{whole}{}", &whole[..9])).expect("cut");
+        let Err(e) = read_importing(open(), &db) else {
+            panic!("a cut line was read");
+        };
+        assert!(e.to_string().starts_with("line 2 "), "{e}");
+        assert_eq!(read_all(&open()).expect("read back"), after);
     }
 
     #[test]
