@@ -115,20 +115,15 @@ pub fn index_split(
     let len = f.metadata().map_err(StoreError::Io)?.len();
     let res = match split_above_len(&f, len, split_above) {
         Ok(Some(split)) => match index_in_two(path, &f, split, len) {
-            Ok(found) => Ok(found),
+            Ok(kept) => Ok(kept),
             // Read again in one pass, which names the first bad record as it always has.
-            Err(_) => rewind(&f).and_then(|()| read_records(&f, 0, None)),
+            Err(_) => rewind(&f).and_then(|()| read_records(&f, 0, None).map(|p| p.kept)),
         },
-        Ok(None) => read_records(&f, 0, None),
+        Ok(None) => read_records(&f, 0, None).map(|p| p.kept),
         Err(e) => Err(e),
     };
     let _ = f.unlock();
-    res.map(|part| {
-        part.kept
-            .into_iter()
-            .map(|(id, (_, tok))| (id, tok))
-            .collect()
-    })
+    res.map(|kept| kept.into_iter().map(|(id, (_, tok))| (id, tok)).collect())
 }
 
 fn rewind(f: &std::fs::File) -> Result<(), StoreError> {
@@ -149,16 +144,19 @@ fn split_above_len(
     Ok(record_start_after(f, len / 2)?.filter(|&at| at < len))
 }
 
+/// Tokens by id, each with where its record starts.
+type Kept = HashMap<String, (u64, Arc<Token>)>;
+
 /// Tokens by id, each with where its record starts; the records set aside; what was read.
 struct Part {
-    kept: HashMap<String, (u64, Arc<Token>)>,
+    kept: Kept,
     /// Records with members, set aside: where each starts, where its body starts, its length.
     aside: Vec<(u64, u64, usize)>,
     reading: Reading,
 }
 
 /// Both passes of [`index`] over a store of `len` bytes whose second half starts at `split`.
-fn index_in_two(path: &Path, f: &std::fs::File, split: u64, len: u64) -> Result<Part, StoreError> {
+fn index_in_two(path: &Path, f: &std::fs::File, split: u64, len: u64) -> Result<Kept, StoreError> {
     use std::io::{Read, Seek};
     let (first, second) = std::thread::scope(|scope| {
         let second = scope.spawn(|| {
@@ -199,11 +197,7 @@ fn index_in_two(path: &Path, f: &std::fs::File, split: u64, len: u64) -> Result<
             }
         }
     }
-    Ok(Part {
-        kept: out,
-        aside: Vec::new(),
-        reading: Reading::default(),
-    })
+    Ok(out)
 }
 
 fn join<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
@@ -352,7 +346,7 @@ fn record_len(header: &str) -> Option<usize> {
 
 /// Puts `tok` and the tokens it embeds, members first, into `out` under their ids, where no
 /// token of that id is yet, with `at`, where their record starts.
-fn keep(out: &mut HashMap<String, (u64, Arc<Token>)>, at: u64, tok: &Arc<Token>) {
+fn keep(out: &mut Kept, at: u64, tok: &Arc<Token>) {
     for (_, m) in &tok.members {
         keep(out, at, m);
     }

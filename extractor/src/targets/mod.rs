@@ -240,12 +240,12 @@ impl<'a> Paths<'a> {
     /// A word of a recorded command: scratch paths mapped out, and confess's output directory
     /// written `[out]`, so that manifests do not depend on where they were written.
     #[must_use]
-    pub fn text(&self, g: &Graph, w: &str) -> String {
+    pub fn text(&self, w: &str) -> String {
         // Every path replaced is absolute: a word with no slash (most flags) stays as it is.
         if !w.contains('/') {
             return w.to_string();
         }
-        let mut mapped = self.map.map_word(w, &g.generated);
+        let mut mapped = self.map.map_word(w, &self.g.generated);
         // What map_word leaves of the scratch directory (inside a list such as an rpath).
         for (from, to) in &self.replaced {
             if mapped.contains(from.as_str()) {

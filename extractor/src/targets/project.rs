@@ -310,12 +310,7 @@ impl Projector<'_> {
                     };
                     Producer::Program(Program {
                         tool,
-                        argv: r
-                            .argv
-                            .iter()
-                            .skip(1)
-                            .map(|w| s.paths.text(s.g, w))
-                            .collect(),
+                        argv: r.argv.iter().skip(1).map(|w| s.paths.text(w)).collect(),
                         cwd: s.paths.loc(&r.cwd),
                     })
                 }
@@ -350,7 +345,7 @@ impl Projector<'_> {
                 if let Some(cmd) = a.command.driver() {
                     let pf = |p: &str| s.paths.word(&cwd, p);
                     ldflags = flags::ldflags(cmd, &pf);
-                    let tf = |w: &str| s.paths.text(s.g, w);
+                    let tf = |w: &str| s.paths.text(w);
                     let words = crate::engine::flags::Words {
                         path: &pf,
                         text: &tf,

@@ -77,7 +77,7 @@ pub(super) fn inspections(g: &Graph, paths: &Paths) -> Vec<Inspection> {
 
 /// A command as the targets show it: its words with scratch paths mapped out.
 pub(super) fn record(g: &Graph, map: &PathMap, paths: &Paths, a: &Action) -> CommandRecord {
-    let mut argv: Vec<String> = a.argv.iter().map(|w| paths.text(g, w)).collect();
+    let mut argv: Vec<String> = a.argv.iter().map(|w| paths.text(w)).collect();
     if let Some(a0) = argv.first_mut() {
         if a.kind != ActionKind::Run {
             *a0 = map.map_tool(a0);

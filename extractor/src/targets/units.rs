@@ -141,7 +141,7 @@ fn unit(g: &Graph, map: &PathMap, paths: &Paths, ai: usize) -> Option<Unit> {
     };
     let pf = |p: &str| paths.word(&cwd, p);
     let flags = flags::cflags(cmd, &pf);
-    let tf = |w: &str| paths.text(g, w);
+    let tf = |w: &str| paths.text(w);
     let words = crate::engine::flags::Words {
         path: &pf,
         text: &tf,
