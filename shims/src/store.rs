@@ -117,9 +117,11 @@ pub fn index_split(
         Ok(Some(split)) => match index_in_two(path, &f, split, len) {
             Ok(kept) => Ok(kept),
             // Read again in one pass, which names the first bad record as it always has.
-            Err(_) => rewind(&f).and_then(|()| read_records(&f, 0, None).map(|p| p.kept)),
+            Err(_) => rewind(&f).and_then(|()| {
+                read_records(std::io::Read::take(&f, u64::MAX), 0, None).map(|p| p.kept)
+            }),
         },
-        Ok(None) => read_records(&f, 0, None).map(|p| p.kept),
+        Ok(None) => read_records(std::io::Read::take(&f, u64::MAX), 0, None).map(|p| p.kept),
         Err(e) => Err(e),
     };
     let _ = f.unlock();
@@ -266,8 +268,8 @@ fn record_start_after(f: &std::fs::File, at: u64) -> Result<Option<u64>, StoreEr
 /// The records of `input`, which holds the store's bytes from byte `start` on: every token and
 /// every token embedded in one, by id, the first record of an id kept. With a `reading` of its
 /// own (the first of two passes), a record whose header names members is set aside, not read.
-fn read_records(
-    input: impl std::io::Read,
+fn read_records<R: std::io::Read + std::io::Seek>(
+    input: std::io::Take<R>,
     start: u64,
     pass: Option<Reading>,
 ) -> Result<Part, StoreError> {
@@ -304,8 +306,7 @@ fn read_records(
         let body_at = at + header.len() as u64;
         if set_aside && line.split_ascii_whitespace().nth(3).is_some() {
             // Members: skipped here (its length checked), read in the second pass.
-            let skipped = std::io::copy(&mut (&mut input).take(len as u64), &mut std::io::sink())
-                .map_err(StoreError::Io)?;
+            let skipped = skip(&mut input, len as u64).map_err(StoreError::Io)?;
             if skipped != len as u64 {
                 return bad(format!("is cut short: {len} bytes announced"));
             }
@@ -331,6 +332,28 @@ fn read_records(
         }
         at = body_at + len as u64;
     }
+}
+
+/// Moves `input` on by `n` bytes without reading them, as far as its limit allows; says how far
+/// it moved.
+fn skip<R: std::io::Read + std::io::Seek>(
+    input: &mut std::io::BufReader<std::io::Take<R>>,
+    n: u64,
+) -> std::io::Result<u64> {
+    use std::io::BufRead;
+    let buffered = input.buffer().len() as u64;
+    if n <= buffered {
+        input.consume(usize::try_from(n).unwrap_or(usize::MAX));
+        return Ok(n);
+    }
+    input.consume(input.buffer().len());
+    let take = input.get_mut();
+    let rest = (n - buffered).min(take.limit());
+    take.get_mut().seek(std::io::SeekFrom::Current(
+        i64::try_from(rest).map_err(std::io::Error::other)?,
+    ))?;
+    take.set_limit(take.limit() - rest);
+    Ok(buffered + rest)
 }
 
 /// The byte count a record's header line announces.
@@ -624,6 +647,29 @@ mod tests {
     }
 
     #[test]
+    fn skip_moves_past_the_buffer_and_stops_at_the_limit() {
+        use std::io::{BufRead, Read};
+        let bytes: Vec<u8> = (0..=255).collect();
+        let input = |limit| {
+            std::io::BufReader::with_capacity(16, std::io::Cursor::new(bytes.clone()).take(limit))
+        };
+        let next = |r: &mut std::io::BufReader<_>| {
+            let mut b = [0u8];
+            r.read_exact(&mut b).map(|()| b[0])
+        };
+        // Within what is buffered, then past it.
+        let mut r = input(200);
+        r.fill_buf().expect("fill");
+        assert_eq!(skip(&mut r, 5).expect("skip"), 5);
+        assert_eq!(next(&mut r).expect("byte"), 5);
+        assert_eq!(skip(&mut r, 100).expect("skip"), 100);
+        assert_eq!(next(&mut r).expect("byte"), 106);
+        // Not past the limit: 200 bytes, 107 read or skipped.
+        assert_eq!(skip(&mut r, 1000).expect("skip"), 93);
+        assert!(next(&mut r).is_err());
+    }
+
+    #[test]
     fn a_bad_record_in_the_second_half_is_named_as_one_pass_names_it() {
         let (_dir, p) = new_store();
         mixed_store(&p);
@@ -643,6 +689,23 @@ mod tests {
             assert!(one.contains(&format!("at byte {whole}")), "{one}");
         };
         named("cut short");
+        // An archive cut short in its members: the first pass skips it, and finds it short.
+        let mut bytes = std::fs::read(&p).expect("read");
+        bytes.truncate(usize::try_from(whole).expect("size"));
+        std::fs::write(&p, &bytes).expect("write");
+        let mut ar = token("a-last", Kind::Archive);
+        ar.members
+            .push(("m.o".into(), Arc::new(token("m", Kind::Object))));
+        append(&p, &ar, &ar.render("/s")).expect("append");
+        let header = format!("{RECORD} {} a-last m\n", ar.render("/s").len());
+        let end = std::fs::metadata(&p).expect("stat").len();
+        assert!(whole + (header.len() as u64) < whole + 200 && whole + 200 < end);
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&p)
+            .expect("open");
+        f.set_len(whole + 200).expect("cut");
+        named("archive cut short");
         // A record that is not a token, in the second half.
         let mut bytes = std::fs::read(&p).expect("read");
         bytes.truncate(usize::try_from(whole).expect("size"));
