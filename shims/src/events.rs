@@ -173,15 +173,34 @@ pub fn import(conn: &mut Connection, store: &Path) -> Result<usize, ImportError>
         Err(e) => return Err(ImportError::Io(e)),
     };
     let events = parse_log(&text)?;
+    insert_all(conn, &log, None, &events)
+}
+
+/// Writes `events` into the store in one transaction, then empties the log; says how many.
+/// With the number `first` is to get, fails if the store numbers them otherwise (nothing is
+/// written then).
+fn insert_all(
+    conn: &mut Connection,
+    log: &Path,
+    first: Option<i64>,
+    events: &[Event],
+) -> Result<usize, ImportError> {
     let tx = conn.transaction().map_err(ImportError::Store)?;
-    for ev in &events {
+    for (i, ev) in (0..).zip(events) {
         insert(&tx, ev).map_err(ImportError::Store)?;
+        let numbered = tx.last_insert_rowid();
+        if let Some(seq) = first.map(|f| f + i).filter(|&seq| seq != numbered) {
+            return Err(ImportError::Io(std::io::Error::other(format!(
+                "the store numbered an event {numbered} where {seq} was read: something else \
+                 wrote to it during the import"
+            ))));
+        }
     }
     tx.commit().map_err(ImportError::Store)?;
     std::fs::OpenOptions::new()
         .write(true)
         .truncate(true)
-        .open(&log)
+        .open(log)
         .map_err(ImportError::Io)?;
     Ok(events.len())
 }
@@ -208,24 +227,7 @@ impl Import {
         if events.is_empty() {
             return Ok(0);
         }
-        let tx = conn.transaction().map_err(ImportError::Store)?;
-        for (seq, ev) in (first..).zip(&events) {
-            insert(&tx, ev).map_err(ImportError::Store)?;
-            let numbered = tx.last_insert_rowid();
-            if numbered != seq {
-                return Err(ImportError::Io(std::io::Error::other(format!(
-                    "the store numbered an event {numbered} where {seq} was read: something \
-                     else wrote to it during the import"
-                ))));
-            }
-        }
-        tx.commit().map_err(ImportError::Store)?;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .truncate(true)
-            .open(&log)
-            .map_err(ImportError::Io)?;
-        Ok(events.len())
+        insert_all(&mut conn, &log, Some(first), &events)
     }
 }
 
