@@ -167,24 +167,31 @@ impl std::fmt::Display for ImportError {
 /// transaction; then empties the log. Returns how many it moved.
 pub fn import(conn: &mut Connection, store: &Path) -> Result<usize, ImportError> {
     let log = log_path(store);
-    let text = match std::fs::read_to_string(&log) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(ImportError::Io(e)),
-    };
-    let events = parse_log(&text)?;
+    let events = read_log(&log)?;
     insert_all(conn, &log, None, &events)
 }
 
-/// Writes `events` into the store in one transaction, then empties the log; says how many.
-/// With the number `first` is to get, fails if the store numbers them otherwise (nothing is
-/// written then).
+/// The events of the log at `log`; none when there is no log.
+fn read_log(log: &Path) -> Result<Vec<Event>, ImportError> {
+    match std::fs::read_to_string(log) {
+        Ok(text) => parse_log(&text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(ImportError::Io(e)),
+    }
+}
+
+/// Writes `events` into the store in one transaction, then empties the log; says how many
+/// (none written, the log left alone, when there are none). With the number `first` is to get,
+/// fails if the store numbers them otherwise (nothing is written then).
 fn insert_all(
     conn: &mut Connection,
     log: &Path,
     first: Option<i64>,
     events: &[Event],
 ) -> Result<usize, ImportError> {
+    if events.is_empty() {
+        return Ok(0);
+    }
     let tx = conn.transaction().map_err(ImportError::Store)?;
     for (i, ev) in (0..).zip(events) {
         insert(&tx, ev).map_err(ImportError::Store)?;
@@ -217,17 +224,8 @@ impl Import {
     /// Writes the events into the store in one transaction, then empties the log; says how
     /// many, or fails if the store numbered them otherwise than they were read (something else
     /// wrote to it meanwhile: nothing is written then).
-    pub fn run(self) -> Result<usize, ImportError> {
-        let Import {
-            mut conn,
-            log,
-            first,
-            events,
-        } = self;
-        if events.is_empty() {
-            return Ok(0);
-        }
-        insert_all(&mut conn, &log, Some(first), &events)
+    pub fn run(mut self) -> Result<usize, ImportError> {
+        insert_all(&mut self.conn, &self.log, Some(self.first), &self.events)
     }
 }
 
@@ -240,13 +238,7 @@ pub fn read_importing(
     store: &Path,
 ) -> Result<(Vec<(i64, Event)>, Import), ImportError> {
     let log = log_path(store);
-    let text = match std::fs::read_to_string(&log) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(ImportError::Io(e)),
-    };
-    let new = parse_log(&text)?;
-    drop(text);
+    let new = read_log(&log)?;
     let mut all = read_all(&conn).map_err(ImportError::Store)?;
     // AUTOINCREMENT numbers a row one past the greatest number the table ever held.
     let ever: Option<i64> = conn
