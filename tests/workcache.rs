@@ -1,7 +1,8 @@
 //! The work cache: a second confession of an unchanged project realizes nothing and writes the
 //! same outputs; what realization reads from the machine (a library outside the tree, a header,
-//! an environment variable the compiler reads) makes an entry stale when it changes; concurrent
-//! confessions share one cache; the size bound evicts.
+//! an environment variable the compiler reads) makes an entry stale when it changes; so does
+//! what a header scan read, for the scan; concurrent confessions share one cache; the size bound
+//! evicts.
 
 mod common;
 use common::*;
@@ -120,6 +121,20 @@ fn entries(cache: &Path) -> usize {
     std::fs::read_dir(cache.join("work-v1/entries")).map_or(0, Iterator::count)
 }
 
+/// The entries that hold realized artifacts (the others are header scans and probes).
+fn realized_entries(cache: &Path) -> usize {
+    std::fs::read_dir(cache.join("work-v1/entries")).map_or(0, |rd| {
+        rd.flatten()
+            .filter(|e| {
+                std::fs::read(e.path().join("meta.json"))
+                    .ok()
+                    .and_then(|t| serde_json::from_slice::<serde_json::Value>(&t).ok())
+                    .is_some_and(|m| m.get("artifact").is_some())
+            })
+            .count()
+    })
+}
+
 #[test]
 fn a_warm_cache_realizes_nothing_and_changes_no_output() {
     for (driver, fx) in [
@@ -147,7 +162,7 @@ fn a_warm_cache_realizes_nothing_and_changes_no_output() {
         );
         if n == 0 {
             // Nothing to realize: nothing to keep either.
-            assert_eq!((m, entries(&cache)), (0, 0), "{}", fx.display());
+            assert_eq!((m, realized_entries(&cache)), (0, 0), "{}", fx.display());
         } else {
             assert!(
                 m > 0 && warm_cached == m,
@@ -597,4 +612,201 @@ fn configure_probes_rerun_exactly_when_what_they_read_changes() {
         hits >= 4 && stored == 0,
         "unchanged: {hits} hits, {stored} stored"
     );
+}
+
+/// A Make project whose one source includes a header of its own, a header found outside the
+/// tree through `-I$(FIRST) -I$(EXT)` (`FIRST` is not there at first), and headers it
+/// includes only where `__has_include` finds them.
+fn write_scan_project(src: &Path, ext: &Path) {
+    std::fs::create_dir_all(src).expect("mkdir");
+    std::fs::create_dir_all(ext).expect("mkdir");
+    std::fs::write(
+        src.join("Makefile"),
+        "prog: main.c local.h\n\t$(CC) -I$(FIRST) -I$(EXT) -o prog main.c\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("main.c"),
+        "#include \"local.h\"\n#include <ext_scan.h>\n\
+         #if __has_include(<ext_opt.h>)\n#include <ext_opt.h>\n#endif\n\
+         #if __has_include(<cpath_scan.h>)\n#include <cpath_scan.h>\n#endif\n\
+         int main(void) { return 0; }\n",
+    )
+    .expect("write");
+    std::fs::write(src.join("local.h"), "#define LOCAL 1\n").expect("write");
+    std::fs::write(ext.join("ext_scan.h"), "#define EXT_SCAN 1\n").expect("write");
+}
+
+/// The headers the one compile of a run read, as graph.json names them (the project's
+/// relative to its tree, the others absolute), without the toolchain's.
+fn compile_headers(run: &Run) -> Vec<String> {
+    let g = run.json("graph.json");
+    let nodes = g["nodes"].as_array().expect("nodes");
+    let compile = g["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .find(|a| a["kind"] == "compile")
+        .expect("a compile");
+    let mut out: Vec<String> = compile["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .map(|id| {
+            let n = nodes.iter().find(|n| n["id"] == *id).expect("header node");
+            n["path"].as_str().expect("path").to_string()
+        })
+        .filter(|p| !p.starts_with("/usr/"))
+        .collect();
+    out.sort();
+    out
+}
+
+fn path(p: &Path) -> String {
+    p.to_str().expect("utf-8").to_string()
+}
+
+/// A confession of the scan project (`write_scan_project`) with make's variables `vars`, the
+/// work cache at `cache` and `env`: the compile's headers, the scans answered from the cache
+/// and those stored, and the run.
+fn confess_scan(
+    tmp: &Path,
+    src: &Path,
+    vars: &[String; 2],
+    cache: &str,
+    env: &[(&str, &str)],
+) -> (Vec<String>, u64, u64, Run) {
+    let mut all = vec![("CONFESS_CACHE", cache)];
+    all.extend_from_slice(env);
+    let run = confess_full(
+        tmp,
+        &["make", &path(src), "--", &vars[0], &vars[1]],
+        &["--log-format", "json"],
+        &all,
+    );
+    run.assert_ok();
+    let end = end_event(&run);
+    let (hits, stored) = (
+        end["scans_from_cache"].as_u64().expect("scans_from_cache"),
+        end["scans_stored"].as_u64().expect("scans_stored"),
+    );
+    (compile_headers(&run), hits, stored, run)
+}
+
+#[test]
+fn header_scans_run_again_exactly_when_what_they_read_changes() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let d = |name: &str| tmp.path().join(name);
+    let (src, ext, first, cpath, cache) = (d("src"), d("ext"), d("first"), d("cpath"), d("cache"));
+    write_scan_project(&src, &ext);
+    let vars = [
+        format!("FIRST={}", path(&first)),
+        format!("EXT={}", path(&ext)),
+    ];
+    let c = cache.to_str().expect("utf-8");
+    let confess_scan = |env: &[(&str, &str)]| confess_scan(tmp.path(), &src, &vars, c, env);
+    let none: [(&str, &str); 0] = [];
+    let ext_h = path(&ext.join("ext_scan.h"));
+
+    let (headers, hits, stored, cold) = confess_scan(&none);
+    assert_eq!(headers, [ext_h.clone(), "local.h".to_string()], "cold");
+    assert_eq!((hits, stored), (0, 1), "cold");
+    let cold_outputs = outputs(&cold.out);
+
+    let (headers, hits, stored, warm) = confess_scan(&none);
+    assert_eq!(headers, [ext_h.clone(), "local.h".to_string()], "warm");
+    assert_eq!((hits, stored), (1, 0), "warm");
+    assert!(
+        warm.read("summary.txt")
+            .contains("(1 header scans from the work cache)"),
+        "{}",
+        warm.read("summary.txt")
+    );
+    assert_eq!(cold_outputs, outputs(&warm.out), "cold and warm outputs");
+
+    // A header outside the tree changes: it includes another.
+    std::fs::write(
+        ext.join("ext_scan.h"),
+        "#include <ext_more.h>\n#define EXT_SCAN 2\n",
+    )
+    .expect("write");
+    std::fs::write(ext.join("ext_more.h"), "#define EXT_MORE 1\n").expect("write");
+    let more_h = path(&ext.join("ext_more.h"));
+    let (headers, hits, stored, _) = confess_scan(&none);
+    assert_eq!(
+        headers,
+        [more_h.clone(), ext_h.clone(), "local.h".to_string()],
+        "outside header changed"
+    );
+    assert_eq!((hits, stored), (0, 1), "outside header changed");
+
+    // The project's own header changes.
+    std::fs::write(src.join("local.h"), "#include \"local2.h\"\n").expect("write");
+    std::fs::write(src.join("local2.h"), "#define LOCAL 2\n").expect("write");
+    let (headers, hits, stored, _) = confess_scan(&none);
+    assert_eq!(
+        headers,
+        [
+            more_h.clone(),
+            ext_h.clone(),
+            "local.h".to_string(),
+            "local2.h".to_string()
+        ],
+        "own header changed"
+    );
+    assert_eq!((hits, stored), (0, 1), "own header changed");
+
+    // A header appears where the scan looked and found none.
+    std::fs::write(ext.join("ext_opt.h"), "#define EXT_OPT 1\n").expect("write");
+    let (headers, hits, stored, _) = confess_scan(&none);
+    assert_eq!(
+        headers,
+        [
+            more_h.clone(),
+            path(&ext.join("ext_opt.h")),
+            ext_h.clone(),
+            "local.h".to_string(),
+            "local2.h".to_string()
+        ],
+        "header appeared"
+    );
+    assert_eq!((hits, stored), (0, 1), "header appeared");
+
+    // A directory of the search that was not there appears, with a header of the same name
+    // in front of the one found before.
+    std::fs::create_dir_all(&first).expect("mkdir");
+    std::fs::write(first.join("ext_scan.h"), "#define EXT_SCAN 3\n").expect("write");
+    let first_h = path(&first.join("ext_scan.h"));
+    let (headers, hits, stored, _) = confess_scan(&none);
+    let own = ["local.h".to_string(), "local2.h".to_string()];
+    let opt_h = path(&ext.join("ext_opt.h"));
+    let mut want = vec![opt_h.clone(), first_h.clone()];
+    want.extend(own.iter().cloned());
+    assert_eq!(headers, want, "directory appeared");
+    assert_eq!((hits, stored), (0, 1), "directory appeared");
+
+    // A header where the scan looked and found none (`__has_include`, on a directory an
+    // environment variable the compiler reads adds).
+    std::fs::create_dir_all(&cpath).expect("mkdir");
+    std::fs::write(cpath.join("cpath_scan.h"), "#define CPATH_SCAN 1\n").expect("write");
+    let cp = path(&cpath);
+    let cpath_h = path(&cpath.join("cpath_scan.h"));
+    let (headers, hits, stored, _) = confess_scan(&[("CPATH", &cp)]);
+    let mut want = vec![cpath_h.clone(), opt_h.clone(), first_h.clone()];
+    want.extend(own.iter().cloned());
+    assert_eq!(headers, want, "CPATH set");
+    assert_eq!((hits, stored), (0, 1), "CPATH set");
+
+    // The same header removed, CPATH still set: the scan looked there.
+    std::fs::remove_file(cpath.join("cpath_scan.h")).expect("rm");
+    let (headers, hits, stored, _) = confess_scan(&[("CPATH", &cp)]);
+    let mut want = vec![opt_h.clone(), first_h.clone()];
+    want.extend(own.iter().cloned());
+    assert_eq!(headers, want, "header removed");
+    assert_eq!((hits, stored), (0, 1), "header removed");
+
+    // Nothing changed since: answered.
+    let (headers, hits, stored, _) = confess_scan(&[("CPATH", &cp)]);
+    assert_eq!(headers, want, "unchanged");
+    assert_eq!((hits, stored), (1, 0), "unchanged");
 }

@@ -247,8 +247,9 @@ pub struct Graph {
     pub probes: Probes,
 }
 
-/// Configure-phase compiler calls and the work cache (`confess_shims::probecache`), from the
-/// session's `probes.log`: what the run did, not what the build is (in the summary only).
+/// Configure-phase compiler calls and build-phase header scans and the work cache
+/// (`confess_shims::probecache`, `confess_shims::scancache`), from the session's `probes.log`:
+/// what the run did, not what the build is (in the summary only).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {
@@ -258,6 +259,12 @@ pub struct Probes {
     pub stored: usize,
     /// Run, and not cached (a call the cache does not take, a scan that fell back).
     pub uncached: usize,
+    /// Build-phase header scans answered from the cache (`confess_shims::scancache`).
+    #[serde(default)]
+    pub scan_hits: usize,
+    /// Build-phase header scans run, and stored.
+    #[serde(default)]
+    pub scans_stored: usize,
 }
 
 impl Probes {
@@ -271,6 +278,8 @@ impl Probes {
                 Some("hit") => p.hits += 1,
                 Some("stored") => p.stored += 1,
                 Some("uncached") => p.uncached += 1,
+                Some("scan-hit") => p.scan_hits += 1,
+                Some("scan-stored") => p.scans_stored += 1,
                 _ => {}
             }
         }

@@ -112,15 +112,16 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
             });
         }
         Ok(None) => {
+            let sha = token::sha256_hex(&bytes);
+            if src.lang.is_some_and(Lang::preprocessed) {
+                headers = crate::ppscan::headers(ctx, cmd, src, &sha)?;
+            }
             inputs.push(Input {
                 edge: Edge::Source,
-                content: ContentRef::Hash(token::sha256_hex(&bytes).into()),
+                content: ContentRef::Hash(sha.into()),
                 path: crate::raw::text_path(&src_abs).into(),
             });
-            if src.lang.is_some_and(Lang::preprocessed) {
-                headers = crate::ppscan::headers(ctx, cmd, src)?;
-                inputs.extend(headers.iter().map(|h| h.input.clone()));
-            }
+            inputs.extend(headers.iter().map(|h| h.input.clone()));
         }
         Err(e) => return Err(crate::ctx::damaged(&src_abs, &e.to_string())),
     }

@@ -22,6 +22,7 @@ pub mod probecache;
 pub mod raw;
 pub mod realize;
 pub mod role;
+mod scancache;
 pub mod session;
 pub mod shim;
 pub mod store;

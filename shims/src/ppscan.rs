@@ -52,31 +52,48 @@ struct Facts {
     implicit: Vec<String>,
 }
 
-/// The headers of one compile: the in-process scanner when it can answer exactly (see
-/// `pp`), otherwise the real preprocessor. With CONFESS_VERIFY_HEADERS set, both run and any
-/// difference fails the call (the tests set it).
-pub fn headers(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> crate::ctx::Result<Vec<Header>> {
+/// The headers of one compile (its source's content hash is `src_sha`): from the work cache
+/// when a stored scan's checks all hold (`scancache`), else the in-process scanner when it can
+/// answer exactly (see `pp`), else the real preprocessor. With CONFESS_VERIFY_HEADERS set, the
+/// real preprocessor runs too and any difference fails the call (the tests set it).
+pub fn headers(
+    ctx: &Ctx,
+    cmd: &Command,
+    src: &CmdInput,
+    src_sha: &str,
+) -> crate::ctx::Result<Vec<Header>> {
     let driver = ctx.real_tool()?;
     let lang = src.lang.unwrap_or(Lang::C);
-    let fast = scan(ctx, cmd, src, &driver, lang);
+    let cache = crate::scancache::Scan::of(ctx, cmd, src, src_sha, &driver, lang);
+    let fast = match cache.as_ref().and_then(crate::scancache::Scan::lookup) {
+        Some(found) => Ok((found, None)),
+        None if cache.is_some() => {
+            scan_probed(ctx, cmd, src, &driver, lang, true).map(|(h, p)| (h, Some(p)))
+        }
+        None => scan(ctx, cmd, src, &driver, lang).map(|h| (h, None)),
+    };
     let verify = std::env::var_os("CONFESS_VERIFY_HEADERS").is_some();
     match fast {
-        Ok(found) if !verify => Ok(found),
-        Ok(found) => {
-            let real = crate::headers::scan_real(ctx, cmd, src, &driver, lang)?;
-            let a: Vec<(&str, bool)> = found
-                .iter()
-                .map(|h| (h.spelled.as_str(), h.system))
-                .collect();
-            let b: Vec<(&str, bool)> = real
-                .iter()
-                .map(|h| (h.spelled.as_str(), h.system))
-                .collect();
-            if a != b {
-                return Err(crate::ctx::ShimError(format!(
-                    "header scan of {} differs from the preprocessor's:\n  scanner: {a:?}\n  gcc -M:  {b:?}",
-                    src.path
-                )));
+        Ok((found, probed)) => {
+            if verify {
+                let real = crate::headers::scan_real(ctx, cmd, src, &driver, lang)?;
+                let a: Vec<(&str, bool)> = found
+                    .iter()
+                    .map(|h| (h.spelled.as_str(), h.system))
+                    .collect();
+                let b: Vec<(&str, bool)> = real
+                    .iter()
+                    .map(|h| (h.spelled.as_str(), h.system))
+                    .collect();
+                if a != b {
+                    return Err(crate::ctx::ShimError(format!(
+                        "header scan of {} differs from the preprocessor's:\n  scanner: {a:?}\n  gcc -M:  {b:?}",
+                        src.path
+                    )));
+                }
+            }
+            if let (Some(c), Some(p)) = (&cache, probed) {
+                c.store(&found, p);
             }
             Ok(found)
         }
@@ -92,6 +109,32 @@ pub fn headers(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> crate::ctx::Result<V
     }
 }
 
+/// A digest of the compiler's facts for a command's flags (asked of the real compiler once
+/// per flag set and session): what a scan takes from the compiler, for the scan cache's key.
+pub fn facts_digest(
+    ctx: &Ctx,
+    cmd: &Command,
+    driver: &Path,
+    lang: Lang,
+) -> Result<String, Fallback> {
+    let key_args = key_args(cmd)?;
+    let key = facts_key(driver, lang, &key_args);
+    let facts = facts(ctx, driver, lang, &key_args, &key)?;
+    Ok(token::sha256_hex(facts.text.as_bytes()))
+}
+
+/// The `-I`, `-isystem` and `-idirafter` directories of a command, absolute: gcc searches
+/// those that exist.
+pub fn search_dirs(ctx: &Ctx, cmd: &Command) -> Vec<PathBuf> {
+    let f = ScanFlags::of(ctx, cmd);
+    f.user
+        .into_iter()
+        .chain(f.isystem)
+        .chain(f.after)
+        .map(|d| d.abs)
+        .collect()
+}
+
 /// The in-process scan alone: the headers, or why it cannot answer exactly.
 pub fn scan(
     ctx: &Ctx,
@@ -103,7 +146,7 @@ pub fn scan(
     scan_probed(ctx, cmd, src, driver, lang, false).map(|(h, _)| h)
 }
 
-/// [`scan`], and with `probes`, every path the scan asked about and whether a file was there
+/// [`scan`], and with `probes`, every path the scan asked about and the file that was there
 /// (`pp::Scanner::scan_with_probes`).
 pub fn scan_probed(
     ctx: &Ctx,

@@ -467,7 +467,7 @@ impl<'a> Probe<'a> {
                 crate::ppscan::scan_probed(self.ctx, &self.cmd, src, &self.tool, lang, true)
                     .ok()?;
             for (p, found) in probed {
-                if found {
+                if found.is_some() {
                     files.push((p, false, compiler.clone()));
                 } else {
                     absent.push(p);

@@ -90,7 +90,6 @@ pub const REPLAYED_OPENS: &str = "replayed-opens.log";
 
 /// Tells confess what the real tools would have opened for an answer taken from the cache.
 pub fn replay_opens(session_dir: &Path, checks: &[Check]) {
-    use std::io::Write;
     let mut text = String::new();
     for c in checks {
         let path = raw::text_path(&c.path);
@@ -102,6 +101,21 @@ pub fn replay_opens(session_dir: &Path, checks: &[Check]) {
         text.push_str(&line.to_string());
         text.push('\n');
     }
+    append_replayed(session_dir, &text);
+}
+
+/// Tells confess that `program` would have read `paths` for an answer taken from the cache.
+pub fn replay_reads(session_dir: &Path, paths: &[PathBuf], program: &str) {
+    let mut text = String::new();
+    for p in paths {
+        text.push_str(&json!({ "read": raw::text_path(p), "program": program }).to_string());
+        text.push('\n');
+    }
+    append_replayed(session_dir, &text);
+}
+
+fn append_replayed(session_dir: &Path, text: &str) {
+    use std::io::Write;
     if text.is_empty() {
         return;
     }

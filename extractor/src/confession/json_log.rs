@@ -96,5 +96,7 @@ fn end_counts(g: &Graph, exit: i32) -> serde_json::Value {
         "realized_from_cache": g.realized.cached,
         "probes_from_cache": g.probes.hits,
         "probes_stored": g.probes.stored,
+        "scans_from_cache": g.probes.scan_hits,
+        "scans_stored": g.probes.scans_stored,
     })
 }

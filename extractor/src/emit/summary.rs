@@ -156,7 +156,12 @@ fn calls(s: &mut String, g: &Graph, worked: bool) {
         String::new()
     };
     let _ = writeln!(s, "  configure-phase calls {configure}{from_cache}");
-    let _ = writeln!(s, "  confessed calls       {}", g.confessed_calls);
+    let scans = if worked && g.probes.scan_hits > 0 {
+        format!(" ({} header scans from the work cache)", g.probes.scan_hits)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(s, "  confessed calls       {}{scans}", g.confessed_calls);
     let _ = writeln!(
         s,
         "  real-tool calls       {passed_n}{}",

@@ -170,14 +170,11 @@ impl Probes {
         self.over.insert(p, v);
     }
 
-    /// Every path probed, with whether a file was there.
-    pub(super) fn all(&self) -> Vec<(PathBuf, bool)> {
+    /// Every path probed, with the file that was there, if one was.
+    pub(super) fn all(&self) -> Vec<(PathBuf, Option<Probe>)> {
         self.records()
             .into_iter()
-            .filter_map(|(p, v)| {
-                let found = decode_probe(&v)?.is_some();
-                Some((PathBuf::from(OsStr::from_bytes(&p)), found))
-            })
+            .filter_map(|(p, v)| Some((PathBuf::from(OsStr::from_bytes(&p)), decode_probe(&v)?)))
             .collect()
     }
 

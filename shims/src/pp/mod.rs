@@ -137,8 +137,8 @@ struct Cond {
     outer: bool,
 }
 
-/// Every path a scan asked about, with whether a file was there.
-pub type Probed = Vec<(PathBuf, bool)>;
+/// Every path a scan asked about, with the file that was there (its identity), if one was.
+pub type Probed = Vec<(PathBuf, Option<Probe>)>;
 
 pub struct Scanner<'a> {
     cfg: Config<'a>,
@@ -222,7 +222,7 @@ impl<'a> Scanner<'a> {
         deps
     }
 
-    /// [`Scanner::scan`], and every path the scan asked about, with whether a file was there
+    /// [`Scanner::scan`], and every path the scan asked about, with the file that was there
     /// (a snapshot's included): what the scan's answer depends on, besides the files' content.
     pub fn scan_with_probes(mut self, source: &str) -> Result<(Vec<Found>, Probed), Fallback> {
         let deps = self.run(source)?;
