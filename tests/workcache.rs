@@ -810,3 +810,67 @@ fn header_scans_run_again_exactly_when_what_they_read_changes() {
     assert_eq!(headers, want, "unchanged");
     assert_eq!((hits, stored), (1, 0), "unchanged");
 }
+
+#[test]
+fn compiler_facts_are_asked_again_when_a_directory_they_left_out_appears() {
+    // With `--sysroot`, the compiler's own include directories are below SYSROOT, and not
+    // there: it leaves them out of its search, and says so. Its facts are kept in the work
+    // cache with those directories as paths where there must be nothing.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (src, sysroot, cache) = (
+        tmp.path().join("src"),
+        tmp.path().join("sysroot"),
+        tmp.path().join("cache"),
+    );
+    std::fs::create_dir_all(&src).expect("mkdir");
+    std::fs::write(
+        src.join("Makefile"),
+        "prog: main.c\n\t$(CC) --sysroot=$(SYSROOT) -o prog main.c\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("main.c"),
+        "#if __has_include(<sysroot_only.h>)\n#include <sysroot_only.h>\n#endif\n\
+         int main(void) { return 0; }\n",
+    )
+    .expect("write");
+    let var = format!("SYSROOT={}", path(&sysroot));
+    let run = || {
+        let run = confess_full(
+            tmp.path(),
+            &["make", &path(&src), "--", &var],
+            &["--log-format", "json"],
+            &[("CONFESS_CACHE", &path(&cache))],
+        );
+        run.assert_ok();
+        let end = end_event(&run);
+        let hits = end["scans_from_cache"].as_u64().expect("scans_from_cache");
+        (run.json("graph.json"), hits)
+    };
+    let facts_entries = || {
+        std::fs::read_dir(cache.join("work-v1/entries"))
+            .expect("entries")
+            .flatten()
+            .filter(|e| {
+                std::fs::read_to_string(e.path().join("meta.json"))
+                    .is_ok_and(|t| t.contains("\"facts\""))
+            })
+            .count()
+    };
+    let (g, _) = run();
+    assert!(!g.to_string().contains("sysroot_only.h"), "cold");
+    assert_eq!(facts_entries(), 1, "the facts were not kept");
+    let (g, hits) = run();
+    assert!(!g.to_string().contains("sysroot_only.h"), "warm");
+    assert_eq!(hits, 1, "warm: the scan was not answered from the cache");
+
+    let inc = sysroot.join("usr/include");
+    std::fs::create_dir_all(&inc).expect("mkdir");
+    std::fs::write(inc.join("sysroot_only.h"), "#define SYSROOT_ONLY 1\n").expect("write");
+    let (g, hits) = run();
+    assert!(
+        g.to_string().contains(&path(&inc.join("sysroot_only.h"))),
+        "the header in the directory that appeared was not found"
+    );
+    assert_eq!(hits, 0, "the scan was answered from stale facts");
+}

@@ -194,7 +194,9 @@ pub fn lexical(p: &Path) -> PathBuf {
 }
 
 /// System include directories: the command's `-isystem`/`-idirafter` and the compiler's own
-/// (asked once per compiler and language with `-E -v`, cached in the session).
+/// for the command's flags that change them (`--sysroot`, `-nostdinc`, ...: those that key the
+/// scanner's facts), asked once per compiler, language and flag set with `-E -v`, cached in the
+/// session. When the compiler refuses those flags, its directories without them.
 pub fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Result<Vec<PathBuf>> {
     let mut dirs: Vec<PathBuf> = cmd
         .values(Meaning::ISystem)
@@ -209,31 +211,39 @@ pub fn system_dirs(ctx: &Ctx, driver: &Path, lang: Lang, cmd: &Command) -> Resul
     } else {
         "c"
     };
-    let key = token::hex(&Sha256::digest(
-        [
-            driver.as_os_str().as_encoded_bytes(),
-            b"\0",
-            family.as_bytes(),
-        ]
-        .concat(),
-    ));
+    let flags = crate::ppscan::key_args(cmd).unwrap_or_default();
+    let mut h = Sha256::new();
+    h.update(driver.as_os_str().as_encoded_bytes());
+    h.update(b"\0");
+    h.update(family.as_bytes());
+    for f in &flags {
+        h.update(b"\0");
+        h.update(f.as_bytes());
+    }
+    let key = token::hex(&h.finalize());
     let cache = ctx.session.cache().join(format!("sysdirs-{}", &key[..16]));
     let text = if let Ok(t) = std::fs::read_to_string(&cache) {
         t
     } else {
-        let out = ctx
-            .real_command(driver)
-            .args(["-x", family, "-E", "-v", "-"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-            .map_err(|e| {
-                ShimError(format!(
-                    "cannot run {} -E -v: {e}",
-                    crate::raw::text_path(driver)
-                ))
-            })?;
+        let ask = |flags: &[String]| {
+            ctx.real_command(driver)
+                .args(flags.iter().map(|a| crate::raw::os(a)))
+                .args(["-x", family, "-E", "-v", "-"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .output()
+                .map_err(|e| {
+                    ShimError(format!(
+                        "cannot run {} -E -v: {e}",
+                        crate::raw::text_path(driver)
+                    ))
+                })
+        };
+        let mut out = ask(&flags)?;
+        if !out.status.success() && !flags.is_empty() {
+            out = ask(&[])?;
+        }
         let t = parse_search_list(&crate::raw::text(&out.stderr)).join("\n");
         write_atomic(&cache, t.as_bytes())?;
         t

@@ -42,14 +42,16 @@ fn outside_key(m: Meaning) -> bool {
 }
 
 /// The compiler's facts for one flag set.
-struct Facts {
+pub(crate) struct Facts {
     /// The cached file's text (mapped), and where the predefined macros (`#define` lines) lie
     /// in it.
-    text: &'static str,
+    pub(crate) text: &'static str,
     macros: std::ops::Range<usize>,
-    sysdirs: Vec<String>,
-    sysdirs_canonical: Vec<String>,
-    implicit: Vec<String>,
+    /// The `<...>` search list, as the compiler spelled it, and each one's canonical path.
+    pub(crate) sysdirs: Vec<String>,
+    pub(crate) sysdirs_canonical: Vec<String>,
+    /// The files the compiler includes on its own (`stdc-predef.h`).
+    pub(crate) implicit: Vec<String>,
 }
 
 /// The headers of one compile (its source's content hash is `src_sha`): from the work cache
@@ -208,7 +210,7 @@ pub fn scan_probed(
 
 /// The words of the flags that may change what the compiler predefines (the facts' key), or
 /// why the scan cannot model the command.
-fn key_args(cmd: &Command) -> Result<Vec<String>, Fallback> {
+pub(crate) fn key_args(cmd: &Command) -> Result<Vec<String>, Fallback> {
     let mut key_args: Vec<String> = Vec::new();
     for a in &cmd.args {
         match &a.kind {
@@ -547,55 +549,74 @@ fn facts(
     {
         t
     } else {
-        let t = ask_facts(ctx, driver, lang, key_args)?;
+        let kept = crate::scancache::KeptFacts::of(ctx, driver, lang, key_args);
+        let t: &'static str =
+            if let Some(t) = kept.as_ref().and_then(crate::scancache::KeptFacts::lookup) {
+                Box::leak(t.into_boxed_str())
+            } else {
+                let (t, ignored) = ask_facts(ctx, driver, lang, key_args)?;
+                let t: &'static str = Box::leak(t.into_boxed_str());
+                if let (Some(k), Some(ignored), Some(f)) = (&kept, ignored, Facts::parse(t)) {
+                    k.store(&f, &ignored);
+                }
+                t
+            };
         write_atomic(&path, t.as_bytes()).map_err(|e| Fallback::new(e.0))?;
-        Box::leak(t.into_boxed_str())
+        t
     };
-    // The macros come first and are most of the file. They stay where they lie, for a scan
-    // that does not start from a snapshot; the sections after them are read line by line.
-    let damaged = || {
+    Facts::parse(text).ok_or_else(|| {
         Fallback::new(format!(
             "{}: not a facts file",
             crate::raw::text_path(&path)
         ))
-    };
-    let body = text.strip_prefix("[macros]\n").ok_or_else(damaged)?;
-    let end = if body.starts_with("[sysdirs]\n") {
-        0
-    } else {
-        body.find("\n[sysdirs]\n").ok_or_else(damaged)? + 1
-    };
-    let start = text.len() - body.len();
-    let mut f = Facts {
-        macros: start..start + end,
-        sysdirs: Vec::new(),
-        sysdirs_canonical: Vec::new(),
-        implicit: Vec::new(),
-        text,
-    };
-    let mut section = "";
-    for line in body[end..].lines() {
-        match line {
-            "[sysdirs]" | "[canonical]" | "[implicit]" => section = line,
-            _ => match section {
-                "[sysdirs]" => f.sysdirs.push(line.to_string()),
-                "[canonical]" => f.sysdirs_canonical.push(line.to_string()),
-                "[implicit]" => f.implicit.push(line.to_string()),
-                _ => {}
-            },
+    })
+}
+
+impl Facts {
+    /// The facts of a cached file's text, or `None` when it is not one. The macros come first
+    /// and are most of the file. They stay where they lie, for a scan that does not start from
+    /// a snapshot; the sections after them are read line by line.
+    pub(crate) fn parse(text: &'static str) -> Option<Facts> {
+        let body = text.strip_prefix("[macros]\n")?;
+        let end = if body.starts_with("[sysdirs]\n") {
+            0
+        } else {
+            body.find("\n[sysdirs]\n")? + 1
+        };
+        let start = text.len() - body.len();
+        let mut f = Facts {
+            macros: start..start + end,
+            sysdirs: Vec::new(),
+            sysdirs_canonical: Vec::new(),
+            implicit: Vec::new(),
+            text,
+        };
+        let mut section = "";
+        for line in body[end..].lines() {
+            match line {
+                "[sysdirs]" | "[canonical]" | "[implicit]" => section = line,
+                _ => match section {
+                    "[sysdirs]" => f.sysdirs.push(line.to_string()),
+                    "[canonical]" => f.sysdirs_canonical.push(line.to_string()),
+                    "[implicit]" => f.implicit.push(line.to_string()),
+                    _ => {}
+                },
+            }
         }
+        Some(f)
     }
-    Ok(f)
 }
 
 /// Asks the real compiler for its predefined macros and search list (`-E -dM -v`) and for the
-/// files it includes on its own (`-M` of an empty input).
+/// files it includes on its own (`-M` of an empty input). With them, the directories the
+/// compiler said it left out of its search because they do not exist, when it said so in
+/// words this reads (`None` otherwise).
 fn ask_facts(
     ctx: &Ctx,
     driver: &Path,
     lang: Lang,
     key_args: &[String],
-) -> Result<String, Fallback> {
+) -> Result<(String, Option<Vec<String>>), Fallback> {
     let run = |extra: &[&str]| -> Result<std::process::Output, Fallback> {
         ctx.real_command(driver)
             .args(key_args.iter().map(|a| crate::raw::os(a)))
@@ -618,7 +639,17 @@ fn ask_facts(
     }
     let mut t = String::from("[macros]\n");
     t.push_str(&crate::raw::text(&dm.stdout));
-    let dirs = crate::headers::parse_search_list(&crate::raw::text(&dm.stderr));
+    let said = crate::raw::text(&dm.stderr);
+    let dirs = crate::headers::parse_search_list(&said);
+    let ignored = said
+        .contains("#include <...> search starts here:")
+        .then(|| {
+            said.lines()
+                .filter_map(|l| l.strip_prefix("ignoring nonexistent directory \""))
+                .filter_map(|l| l.strip_suffix('"'))
+                .map(str::to_string)
+                .collect()
+        });
     t.push_str("[sysdirs]\n");
     for d in &dirs {
         t.push_str(d);
@@ -639,7 +670,7 @@ fn ask_facts(
         t.push_str(&d);
         t.push('\n');
     }
-    Ok(t)
+    Ok((t, ignored))
 }
 
 /// The `__has_*` queries glibc's headers make (`sys/cdefs.h` and its kin) and a few that other

@@ -273,20 +273,11 @@ impl<'a> Probe<'a> {
                 .map_err(|e| ShimError(format!("cannot read {}: {e}", raw::text_path(&p))))?;
             let _ = write!(text, "input {} {h}\0", self.norm(&i.path));
         }
-        let mut vars: Vec<(String, String)> = std::env::vars_os()
-            .map(|(k, v)| (raw::text_os(&k).into_owned(), raw::text_os(&v).into_owned()))
-            .filter(|(k, _)| {
-                workcache::tool_env(k)
-                    || matches!(
-                        k.as_str(),
-                        "LANG" | "LANGUAGE" | "LC_ALL" | "LC_MESSAGES" | "LC_CTYPE"
-                    )
-            })
-            .collect();
-        vars.sort();
-        for (k, v) in vars {
-            let _ = write!(text, "env {k}={}\0", self.norm(&v));
-        }
+        workcache::write_env(
+            &mut text,
+            |k| workcache::tool_env(k) || workcache::locale_env(k),
+            |v| self.norm(v),
+        );
         Ok(sha256_hex(text.as_bytes()))
     }
 

@@ -87,14 +87,7 @@ impl<'a> Scan<'a> {
         for w in ctx.args() {
             let _ = write!(text, "arg {}\0", norm(w));
         }
-        let mut vars: Vec<(String, String)> = std::env::vars_os()
-            .map(|(k, v)| (raw::text_os(&k).into_owned(), raw::text_os(&v).into_owned()))
-            .filter(|(k, _)| workcache::tool_env(k))
-            .collect();
-        vars.sort();
-        for (k, v) in vars {
-            let _ = write!(text, "env {k}={}\0", norm(&v));
-        }
+        workcache::write_env(&mut text, workcache::tool_env, norm);
         Some(Scan {
             ctx,
             wc,
@@ -129,11 +122,8 @@ impl<'a> Scan<'a> {
     /// The stored headers, when every check holds.
     pub fn lookup(&self) -> Option<Vec<Header>> {
         let (dir, meta) = self.wc.get(&self.key)?;
-        for t in meta["tools"].as_array()? {
-            let (path, id) = (t.get(0)?.as_str()?, t.get(1)?);
-            if probe(&raw::path(path)) != Some(identity_of(id)?) {
-                return None;
-            }
+        if !same_files(&meta["tools"])? {
+            return None;
         }
         for d in meta["dirs"].as_array()? {
             let (path, canon) = (self.denorm(d.get(0)?.as_str()?), d.get(1)?);
@@ -226,24 +216,8 @@ impl<'a> Scan<'a> {
             .iter()
             .map(|d| json!([self.norm(d), dir_state(d).map(|c| self.norm(&c))]))
             .collect();
-        let mut tools = vec![std::fs::canonicalize(&self.driver).ok()?];
-        let proper = if self.lang == Lang::Cxx {
-            "cc1plus"
-        } else {
-            "cc1"
-        };
-        let memo = self.ctx.session.cache();
-        tools.extend(workcache::driver_programs(
-            &self.driver,
-            &[proper],
-            &self.ctx.cwd,
-            Some(&memo),
-        ));
-        tools.push(self.ctx.shim_exe().ok()?.to_path_buf());
-        let tools: Vec<Value> = tools
-            .iter()
-            .map(|t| Some(json!([raw::text_path(t), identity_json(&probe(t)?)])))
-            .collect::<Option<_>>()?;
+        let tools = compiler_files(self.ctx, &self.driver, self.lang)?;
+        let tools: Vec<Value> = tools.iter().map(|t| ident(t)).collect::<Option<_>>()?;
         let headers: Vec<Value> = headers
             .iter()
             .map(|h| {
@@ -287,6 +261,22 @@ fn dir_state(p: &Path) -> Option<PathBuf> {
         .map(|_| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
 }
 
+/// A file and its identity, as an entry keeps it; `None` when there is no file.
+fn ident(p: &Path) -> Option<Value> {
+    Some(json!([raw::text_path(p), identity_json(&probe(p)?)]))
+}
+
+/// Whether every `[path, identity]` of a list is still that file; `None` for a damaged list.
+fn same_files(list: &Value) -> Option<bool> {
+    for f in list.as_array()? {
+        let (path, id) = (f.get(0)?.as_str()?, f.get(1)?);
+        if probe(&raw::path(path)) != Some(identity_of(id)?) {
+            return Some(false);
+        }
+    }
+    Some(true)
+}
+
 fn identity_json(id: &Probe) -> Value {
     json!([id.dev, id.ino, id.size, id.mtime, id.ctime])
 }
@@ -322,4 +312,153 @@ fn header_known(
         },
         _ => crate::headers::header(spelled, abs, system, root),
     }
+}
+
+/// The compiler's facts for one flag set (`ppscan::Facts`: its predefined macros, search list
+/// and implicit includes), kept across confessions: asking the real compiler costs two runs of
+/// its compiler proper, tens of milliseconds, for the first compile of each flag set.
+///
+/// - The key: this version of confess, the driver's path, the language, the flags that change
+///   the facts, the working directory (a flag may name a relative path), and the environment
+///   the compiler reads and the locale (the search list is read from its messages).
+/// - The checks: the driver, its compiler proper and the shim, the same files; each directory
+///   of the search list still a directory with the same canonical path; each directory the
+///   compiler said it left out because it does not exist still absent; each implicit include
+///   the same file, and no file of its name in a directory searched before the one it is in.
+pub struct KeptFacts<'a> {
+    ctx: &'a Ctx,
+    wc: WorkCache,
+    key: String,
+    driver: PathBuf,
+    lang: Lang,
+}
+
+impl<'a> KeptFacts<'a> {
+    pub fn of(
+        ctx: &'a Ctx,
+        driver: &Path,
+        lang: Lang,
+        key_args: &[String],
+    ) -> Option<KeptFacts<'a>> {
+        let wc = WorkCache::from_env()?;
+        let norm = |s: &str| ctx.session.normalize(s);
+        let mut text = format!(
+            "confess-facts-v1\0{}\0{}\0{}\0cwd {}\0",
+            env!("CARGO_PKG_VERSION"),
+            raw::text_path(driver),
+            lang.as_str(),
+            norm(&ctx.cwd_text()),
+        );
+        for a in key_args {
+            let _ = write!(text, "arg {}\0", norm(a));
+        }
+        workcache::write_env(
+            &mut text,
+            |k| workcache::tool_env(k) || workcache::locale_env(k),
+            norm,
+        );
+        Some(KeptFacts {
+            ctx,
+            wc,
+            key: sha256_hex(text.as_bytes()),
+            driver: driver.to_path_buf(),
+            lang,
+        })
+    }
+
+    /// The stored facts' text, when every check holds.
+    pub fn lookup(&self) -> Option<String> {
+        let (dir, meta) = self.wc.get(&self.key)?;
+        if !same_files(&meta["tools"])? || !same_files(&meta["files"])? {
+            return None;
+        }
+        for d in meta["dirs"].as_array()? {
+            let (path, canon) = (d.get(0)?.as_str()?, d.get(1)?.as_str()?);
+            if dir_state(&raw::path(path)).as_deref() != Some(raw::path(canon).as_ref()) {
+                return None;
+            }
+        }
+        for p in meta["absent"].as_array()? {
+            if std::fs::symlink_metadata(raw::path(p.as_str()?)).is_ok() {
+                return None;
+            }
+        }
+        let text = meta["facts"].as_str()?.to_string();
+        self.wc.touch(&dir);
+        Some(text)
+    }
+
+    /// Stores facts just asked of the compiler, with the directories it said it left out.
+    /// Nothing is stored when a check cannot be made.
+    pub fn store(&self, facts: &crate::ppscan::Facts, ignored: &[String]) {
+        let Some(meta) = self.meta(facts, ignored) else {
+            return;
+        };
+        let _ = self.wc.put(&self.key, |_| Ok(meta));
+    }
+
+    fn meta(&self, facts: &crate::ppscan::Facts, ignored: &[String]) -> Option<Value> {
+        let tools: Vec<Value> = compiler_files(self.ctx, &self.driver, self.lang)?
+            .iter()
+            .map(|p| ident(p))
+            .collect::<Option<_>>()?;
+        let mut dirs = Vec::new();
+        for (d, c) in facts.sysdirs.iter().zip(&facts.sysdirs_canonical) {
+            // As the facts were made: a directory of the list is there.
+            dir_state(&raw::path(d))?;
+            dirs.push(json!([d, c]));
+        }
+        let mut absent: Vec<String> = ignored.to_vec();
+        let mut files = Vec::new();
+        for inc in &facts.implicit {
+            let file = raw::path(inc);
+            files.push(ident(&file)?);
+            // Where the search found it, and the directories before, where it must not be.
+            let k = facts
+                .sysdirs
+                .iter()
+                .zip(&facts.sysdirs_canonical)
+                .position(|(d, c)| {
+                    file.starts_with(raw::path(d).as_ref())
+                        || file.starts_with(raw::path(c).as_ref())
+                })?;
+            let (d, c) = (
+                raw::path(&facts.sysdirs[k]),
+                raw::path(&facts.sysdirs_canonical[k]),
+            );
+            let rel = file
+                .strip_prefix(d.as_ref())
+                .or_else(|_| file.strip_prefix(c.as_ref()))
+                .ok()?;
+            for before in &facts.sysdirs[..k] {
+                absent.push(raw::text_path(&raw::path(before).join(rel)).into_owned());
+            }
+        }
+        let mut meta = json!({
+            "facts": facts.text,
+            "tools": tools,
+            "dirs": dirs,
+            "absent": absent,
+            "files": files,
+        });
+        let bytes = meta.to_string().len() + 32;
+        meta["bytes"] = json!(bytes);
+        Some(meta)
+    }
+}
+
+/// The files that make a compiler's answers: its driver, its compiler proper (`cc1`,
+/// `cc1plus`; clang has none apart) and the shim. `None` when one cannot be found.
+fn compiler_files(ctx: &Ctx, driver: &Path, lang: Lang) -> Option<Vec<PathBuf>> {
+    let mut files = vec![std::fs::canonicalize(driver).ok()?];
+    let proper = if lang == Lang::Cxx { "cc1plus" } else { "cc1" };
+    let memo = ctx.session.cache();
+    files.extend(workcache::driver_programs(
+        driver,
+        &[proper],
+        &ctx.cwd,
+        Some(&memo),
+    ));
+    files.push(ctx.shim_exe().ok()?.to_path_buf());
+    Some(files)
 }

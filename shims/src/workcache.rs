@@ -280,14 +280,7 @@ impl WorkCache {
             env!("CARGO_PKG_VERSION"),
             raw::text_path(tool)
         );
-        let mut vars: Vec<(String, String)> = std::env::vars_os()
-            .map(|(k, v)| (raw::text_os(&k).into_owned(), raw::text_os(&v).into_owned()))
-            .filter(|(k, _)| tool_env(k))
-            .collect();
-        vars.sort();
-        for (k, v) in vars {
-            let _ = write!(text, "env {k}={}\0", session.normalize(&v));
-        }
+        write_env(&mut text, tool_env, |v| session.normalize(v));
         for (from, to) in file_map {
             let _ = write!(text, "map {}={to}\0", session.normalize(from));
         }
@@ -472,6 +465,29 @@ impl WorkCache {
         }
         (n, freed)
     }
+}
+
+/// Appends to a key's text the environment variables `keep` takes, sorted, as `env NAME=VALUE`
+/// with the value through `norm`.
+pub fn write_env(text: &mut String, keep: impl Fn(&str) -> bool, norm: impl Fn(&str) -> String) {
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .map(|(k, v)| (raw::text_os(&k).into_owned(), raw::text_os(&v).into_owned()))
+        .filter(|(k, _)| keep(k))
+        .collect();
+    vars.sort();
+    for (k, v) in vars {
+        let _ = write!(text, "env {k}={}\0", norm(&v));
+    }
+}
+
+/// Whether an environment variable chooses the language of a tool's messages, which confess
+/// and configure scripts read.
+#[must_use]
+pub fn locale_env(name: &str) -> bool {
+    matches!(
+        name,
+        "LANG" | "LANGUAGE" | "LC_ALL" | "LC_MESSAGES" | "LC_CTYPE"
+    )
 }
 
 /// Whether an environment variable reaches what a tool makes (`TOOL_ENV`).
