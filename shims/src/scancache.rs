@@ -17,6 +17,9 @@
 //!     the scratch root (the project's files, copied anew in every confession), the same
 //!     content; elsewhere (the toolchain's headers, a library's headers installed on the
 //!     machine), the same file: device, inode, size, modification and change times;
+//!   - outside the scratch root, the paths where no file was are kept as the directories they
+//!     are in, unchanged (`Quiet`): no entry was made there since. glibc's headers are looked
+//!     for in four directories, and most of a scan's paths are such misses;
 //!   - each `-I`, `-isystem` and `-idirafter` directory: still a directory with the same
 //!     canonical path, or still not there (gcc drops a directory it cannot find);
 //!   - the compiler driver, its compiler proper (`cc1`, `cc1plus`) and the shim itself (which
@@ -122,7 +125,7 @@ impl<'a> Scan<'a> {
     /// The stored headers, when every check holds.
     pub fn lookup(&self) -> Option<Vec<Header>> {
         let (dir, meta) = self.wc.get(&self.key)?;
-        if !same_files(&meta["tools"])? {
+        if !unchanged(&meta["tools"], probe)? {
             return None;
         }
         for d in meta["dirs"].as_array()? {
@@ -132,6 +135,10 @@ impl<'a> Scan<'a> {
             if now != then {
                 return None;
             }
+        }
+        // Directories outside the scratch root unchanged since: no file appeared in them.
+        if !unchanged(&meta["quiet"], dir_identity)? {
+            return None;
         }
         // Content hashes of the project's files, checked and kept for the headers.
         let mut hashes: HashMap<PathBuf, String> = HashMap::new();
@@ -197,8 +204,10 @@ impl<'a> Scan<'a> {
             }
         }
         let mut asked = Vec::with_capacity(probed.len());
+        let mut quiet = Quiet::default();
         for (path, found) in probed {
             let then = match found {
+                None if !self.below_root(&path) && quiet.covers(&path) => continue,
                 None => Value::Null,
                 Some(_) if self.below_root(&path) => {
                     let text = raw::text_path(&path);
@@ -231,6 +240,7 @@ impl<'a> Scan<'a> {
         let mut meta = json!({
             "headers": headers,
             "probes": asked,
+            "quiet": quiet.list(),
             "dirs": dirs,
             "tools": tools,
         });
@@ -252,6 +262,64 @@ impl<'a> Scan<'a> {
     }
 }
 
+/// Directories outside the scratch root that a scan looked in for files that were not there,
+/// kept by their identity instead of one check a path: creating, removing or renaming an entry
+/// sets a directory's modification and change times to the time of the change. A directory
+/// changed in the last two seconds is not taken (a change in the same tick of the clock as its
+/// identity was read would leave that identity as it was); its paths are checked one by one.
+/// A path whose directory is not there is covered by the nearest directory above it that is.
+#[derive(Default)]
+struct Quiet {
+    dirs: std::collections::BTreeMap<PathBuf, Option<Probe>>,
+}
+
+impl Quiet {
+    /// Whether an old enough directory above `path` now stands for its absence.
+    fn covers(&mut self, path: &Path) -> bool {
+        let limit = crate::ctx::now_ns() - 2_000_000_000;
+        let mut at = path.parent();
+        while let Some(d) = at {
+            let id = self
+                .dirs
+                .entry(d.to_path_buf())
+                .or_insert_with(|| dir_identity(d));
+            if let Some(id) = id {
+                return id.mtime < limit && id.ctime < limit;
+            }
+            at = d.parent();
+        }
+        false
+    }
+
+    /// The directories that stand for absent paths, with their identities.
+    fn list(&self) -> Vec<Value> {
+        let limit = crate::ctx::now_ns() - 2_000_000_000;
+        self.dirs
+            .iter()
+            .filter_map(|(d, id)| {
+                let id = id.as_ref()?;
+                (id.mtime < limit && id.ctime < limit)
+                    .then(|| json!([raw::text_path(d), identity_json(id)]))
+            })
+            .collect()
+    }
+}
+
+/// A directory's identity as `probe` gives a file's; `None` when there is no directory.
+fn dir_identity(p: &Path) -> Option<Probe> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(p)
+        .ok()
+        .filter(std::fs::Metadata::is_dir)?;
+    Some(Probe {
+        dev: m.dev(),
+        ino: m.ino(),
+        size: m.size(),
+        mtime: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+        ctime: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+    })
+}
+
 /// A directory of the command's search: its canonical path, or `None` where there is no
 /// directory (gcc drops it).
 fn dir_state(p: &Path) -> Option<PathBuf> {
@@ -266,11 +334,12 @@ fn ident(p: &Path) -> Option<Value> {
     Some(json!([raw::text_path(p), identity_json(&probe(p)?)]))
 }
 
-/// Whether every `[path, identity]` of a list is still that file; `None` for a damaged list.
-fn same_files(list: &Value) -> Option<bool> {
+/// Whether every `[path, identity]` of a list still has that identity (`identity`: of a file,
+/// `probe`, or of a directory, `dir_identity`); `None` for a damaged list.
+fn unchanged(list: &Value, identity: fn(&Path) -> Option<Probe>) -> Option<bool> {
     for f in list.as_array()? {
         let (path, id) = (f.get(0)?.as_str()?, f.get(1)?);
-        if probe(&raw::path(path)) != Some(identity_of(id)?) {
+        if identity(&raw::path(path)) != Some(identity_of(id)?) {
             return Some(false);
         }
     }
@@ -369,7 +438,7 @@ impl<'a> KeptFacts<'a> {
     /// The stored facts' text, when every check holds.
     pub fn lookup(&self) -> Option<String> {
         let (dir, meta) = self.wc.get(&self.key)?;
-        if !same_files(&meta["tools"])? || !same_files(&meta["files"])? {
+        if !unchanged(&meta["tools"], probe)? || !unchanged(&meta["files"], probe)? {
             return None;
         }
         for d in meta["dirs"].as_array()? {

@@ -359,22 +359,28 @@ impl WorkCache {
         key: &str,
         fill: impl FnOnce(&Path) -> std::io::Result<Value>,
     ) -> std::io::Result<()> {
-        self.create()?;
         let tmp = self.root.join("tmp").join(format!(
             "{key}.{}.{}",
             std::process::id(),
             crate::ctx::now_ns()
         ));
-        let result = (|| {
+        // The layout is made once: a compile stores its header scan, and a call that makes
+        // its temporary directory in one step makes no other.
+        if std::fs::create_dir(&tmp).is_err() {
+            self.create()?;
             std::fs::create_dir_all(&tmp)?;
+        }
+        let result = (|| {
             let meta = fill(&tmp)?;
             std::fs::write(tmp.join("meta.json"), meta.to_string())?;
             std::fs::write(tmp.join("used"), b"")?;
             let at = self.entries().join(key);
             if std::fs::rename(&tmp, &at).is_err() {
                 // An entry is there: stale (the caller found it so, or did not find it), or
-                // just stored by a concurrent run. The new one replaces it.
+                // just stored by a concurrent run. The new one replaces it. (Or `entries/` is
+                // gone: it is made again.)
                 self.discard(&at);
+                self.create()?;
                 std::fs::rename(&tmp, &at)?;
             }
             Ok(())
