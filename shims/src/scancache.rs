@@ -125,7 +125,8 @@ impl<'a> Scan<'a> {
     /// The stored headers, when every check holds.
     pub fn lookup(&self) -> Option<Vec<Header>> {
         let (dir, meta) = self.wc.get(&self.key)?;
-        if !unchanged(&meta["tools"], probe)? {
+        if !unchanged(&meta["tools"], file_identity)? {
+            self.log("scan-miss tools");
             return None;
         }
         for d in meta["dirs"].as_array()? {
@@ -133,11 +134,13 @@ impl<'a> Scan<'a> {
             let now = dir_state(&path);
             let then = canon.as_str().map(|c| self.denorm(c));
             if now != then {
+                self.log("scan-miss dirs");
                 return None;
             }
         }
         // Directories outside the scratch root unchanged since: no file appeared in them.
         if !unchanged(&meta["quiet"], dir_identity)? {
+            self.log("scan-miss quiet");
             return None;
         }
         // Content hashes of the project's files, checked and kept for the headers.
@@ -153,17 +156,22 @@ impl<'a> Scan<'a> {
                     let bytes = crate::files::read(&path).ok()?;
                     let h = sha256_hex(&bytes);
                     if h != *sha {
+                        self.log(&format!("scan-miss {}", raw::text_path(&path)));
                         return None;
                     }
                     hashes.insert(path, h);
                 }
                 (id @ Value::Array(_), Some(now)) if !self.below_root(&path) => {
-                    if identity_of(id)? != now {
+                    if identity_of(id)? != lasting(now) {
+                        self.log(&format!("scan-miss {}", raw::text_path(&path)));
                         return None;
                     }
                     outside.push(path);
                 }
-                _ => return None,
+                _ => {
+                    self.log(&format!("scan-miss {}", raw::text_path(&path)));
+                    return None;
+                }
             }
         }
         let root = self.ctx.session.root.as_deref();
@@ -305,15 +313,18 @@ impl Quiet {
     }
 }
 
-/// A directory's identity as `probe` gives a file's; `None` when there is no directory.
+/// A directory's identity: its size and times, device and inode left at 0; `None` when there
+/// is no directory. An overlay (the sealed build's view of the machine) numbers a directory
+/// anew in each mount, in the order directories are looked up; the times are the directory's
+/// own, and any entry made or removed in it sets them to the time of the change.
 fn dir_identity(p: &Path) -> Option<Probe> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(p)
         .ok()
         .filter(std::fs::Metadata::is_dir)?;
     Some(Probe {
-        dev: m.dev(),
-        ino: m.ino(),
+        dev: 0,
+        ino: 0,
         size: m.size(),
         mtime: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
         ctime: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
@@ -335,7 +346,7 @@ fn ident(p: &Path) -> Option<Value> {
 }
 
 /// Whether every `[path, identity]` of a list still has that identity (`identity`: of a file,
-/// `probe`, or of a directory, `dir_identity`); `None` for a damaged list.
+/// `file_identity`, or of a directory, `dir_identity`); `None` for a damaged list.
 fn unchanged(list: &Value, identity: fn(&Path) -> Option<Probe>) -> Option<bool> {
     for f in list.as_array()? {
         let (path, id) = (f.get(0)?.as_str()?, f.get(1)?);
@@ -346,7 +357,21 @@ fn unchanged(list: &Value, identity: fn(&Path) -> Option<Probe>) -> Option<bool>
     Some(true)
 }
 
+/// A file's identity as entries keep it across confessions: without the device, which the
+/// sealed build's overlays number in the order they are mounted (confessions running at once
+/// see the same file on different devices). The inode, size and times remain, and any change
+/// to a file sets its change time.
+fn lasting(id: Probe) -> Probe {
+    Probe { dev: 0, ..id }
+}
+
+/// `probe`, as entries keep identities (`lasting`).
+fn file_identity(p: &Path) -> Option<Probe> {
+    probe(p).map(lasting)
+}
+
 fn identity_json(id: &Probe) -> Value {
+    let id = lasting(*id);
     json!([id.dev, id.ino, id.size, id.mtime, id.ctime])
 }
 
@@ -438,7 +463,8 @@ impl<'a> KeptFacts<'a> {
     /// The stored facts' text, when every check holds.
     pub fn lookup(&self) -> Option<String> {
         let (dir, meta) = self.wc.get(&self.key)?;
-        if !unchanged(&meta["tools"], probe)? || !unchanged(&meta["files"], probe)? {
+        if !unchanged(&meta["tools"], file_identity)? || !unchanged(&meta["files"], file_identity)?
+        {
             return None;
         }
         for d in meta["dirs"].as_array()? {
