@@ -16,7 +16,7 @@
 //!   - every path the scan asked about: where no file was, still none; where a file was below
 //!     the scratch root (the project's files, copied anew in every confession), the same
 //!     content; elsewhere (the toolchain's headers, a library's headers installed on the
-//!     machine), the same file: device, inode, size, modification and change times;
+//!     machine), the same file: inode, size, modification and change times (`lasting`);
 //!   - outside the scratch root, the paths where no file was are kept as the directories they
 //!     are in, unchanged (`Quiet`): no entry was made there since. glibc's headers are looked
 //!     for in four directories, and most of a scan's paths are such misses;
@@ -27,7 +27,8 @@
 //!
 //! A hit tells confess what the scan would have opened outside the scratch root
 //! (`workcache::replay_reads`), so the reads a sealed build observes are the same. A line per
-//! scan in the session's `probes.log` (`scan-hit`, `scan-stored`) gives the summary its counts.
+//! scan in the session's `probes.log` (`scan-hit`, `scan-stored`, and `scan-miss WHAT` before a
+//! stored scan that replaces a stale one) gives the summary its counts.
 //! Only in-process scans are stored: a scan that falls back to the real preprocessor is run
 //! each time.
 
