@@ -98,16 +98,32 @@ pub fn scan_real(
 /// Toolchain headers (system headers outside the project's tree) are part of the toolchain,
 /// which a build does not change: they are named by path, marked `toolchain`, not hashed
 /// (hashing glibc's headers on every compile would cost more than the rest of the shim).
+#[must_use]
+pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -> Header {
+    header_known(spelled, abs, system, root, None)
+}
+
+/// [`header`], where the content hash of the file is `known` already (the scan cache checked
+/// it), when it is.
 // `abs` is taken by value because the callers (the header scan, the assembler's includes) own
 // the path and have no further use for it; the signature is shared with them.
 #[allow(clippy::needless_pass_by_value)]
-pub fn header(spelled: String, abs: PathBuf, system: bool, root: Option<&str>) -> Header {
+pub fn header_known(
+    spelled: String,
+    abs: PathBuf,
+    system: bool,
+    root: Option<&str>,
+    known: Option<String>,
+) -> Header {
     let root = root.filter(|r| !r.is_empty()).map(crate::raw::path);
     let root = root.as_deref();
     let content = if hashed(&abs, system, root) {
-        crate::files::read(&abs).map_or(ContentRef::Missing, |b| {
-            ContentRef::Hash(token::sha256_hex(&b).into())
-        })
+        match known {
+            Some(sha) => ContentRef::Hash(sha.into()),
+            None => crate::files::read(&abs).map_or(ContentRef::Missing, |b| {
+                ContentRef::Hash(token::sha256_hex(&b).into())
+            }),
+        }
     } else {
         ContentRef::Toolchain
     };

@@ -130,7 +130,8 @@ pub fn run(ctx: &Ctx) -> Result<Option<i32>> {
     p.run_and_store(&wc, &key).map(Some)
 }
 
-fn log(ctx: &Ctx, line: &str) {
+/// Appends a line to the session's `probes.log` (the scan cache's lines too).
+pub(crate) fn log(ctx: &Ctx, line: &str) {
     use std::io::Write;
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .create(true)

@@ -34,12 +34,12 @@
 
 use crate::args::{Command, Input as CmdInput, Lang};
 use crate::ctx::Ctx;
-use crate::headers::{hashed, Header};
+use crate::headers::Header;
 use crate::pp::memo::probe;
 use crate::pp::{Probe, Probed};
 use crate::raw;
 use crate::session::ROOT_MARK;
-use crate::token::{sha256_hex, ContentRef, Edge, Input};
+use crate::token::{sha256_hex, ContentRef};
 use crate::workcache::{self, WorkCache};
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -79,23 +79,20 @@ impl<'a> Scan<'a> {
             .as_deref()
             .filter(|r| !r.is_empty())
             .map(|r| raw::path(r).into_owned());
-        let norm = |s: &str| ctx.session.normalize(s);
-        let mut text = format!(
-            "confess-scan-v1\0{}\0{}\0{}\0facts {facts}\0cwd {}\0src {} {src_sha}\0",
-            env!("CARGO_PKG_VERSION"),
-            raw::text_path(driver),
-            lang.as_str(),
-            norm(&ctx.cwd_text()),
-            norm(&src.path),
+        let key = cache_key(
+            ctx,
+            &format!("scan\0{}\0{}", raw::text_path(driver), lang.as_str()),
+            &format!(
+                "facts {facts}\0src {} {src_sha}",
+                ctx.session.normalize(&src.path)
+            ),
+            ctx.args(),
+            workcache::tool_env,
         );
-        for w in ctx.args() {
-            let _ = write!(text, "arg {}\0", norm(w));
-        }
-        workcache::write_env(&mut text, workcache::tool_env, norm);
         Some(Scan {
             ctx,
             wc,
-            key: sha256_hex(text.as_bytes()),
+            key,
             root,
             driver: driver.to_path_buf(),
             lang,
@@ -182,7 +179,9 @@ impl<'a> Scan<'a> {
             let abs = self.denorm(h.get(1)?.as_str()?);
             let system = h.get(2)?.as_bool()?;
             let known = hashes.get(&abs).cloned();
-            headers.push(header_known(spelled, abs, system, root, known));
+            headers.push(crate::headers::header_known(
+                spelled, abs, system, root, known,
+            ));
         }
         self.wc.touch(&dir);
         if let Ok(exe) = self.ctx.shim_exe() {
@@ -213,7 +212,7 @@ impl<'a> Scan<'a> {
             }
         }
         let mut asked = Vec::with_capacity(probed.len());
-        let mut quiet = Quiet::default();
+        let mut quiet = Quiet::new();
         for (path, found) in probed {
             let then = match found {
                 None if !self.below_root(&path) && quiet.covers(&path) => continue,
@@ -260,14 +259,7 @@ impl<'a> Scan<'a> {
     }
 
     fn log(&self, line: &str) {
-        use std::io::Write;
-        if let Ok(mut f) = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.ctx.session.dir.join(crate::probecache::LOG))
-        {
-            let _ = f.write_all(format!("{line}\n").as_bytes());
-        }
+        crate::probecache::log(self.ctx, line);
     }
 }
 
@@ -277,23 +269,34 @@ impl<'a> Scan<'a> {
 /// changed in the last two seconds is not taken (a change in the same tick of the clock as its
 /// identity was read would leave that identity as it was); its paths are checked one by one.
 /// A path whose directory is not there is covered by the nearest directory above it that is.
-#[derive(Default)]
 struct Quiet {
     dirs: std::collections::BTreeMap<PathBuf, Option<Probe>>,
+    /// Directories changed since are not taken.
+    limit: i64,
 }
 
 impl Quiet {
+    fn new() -> Quiet {
+        Quiet {
+            dirs: std::collections::BTreeMap::new(),
+            limit: crate::ctx::now_ns() - 2_000_000_000,
+        }
+    }
+
+    fn old(&self, id: &Probe) -> bool {
+        id.mtime < self.limit && id.ctime < self.limit
+    }
+
     /// Whether an old enough directory above `path` now stands for its absence.
     fn covers(&mut self, path: &Path) -> bool {
-        let limit = crate::ctx::now_ns() - 2_000_000_000;
         let mut at = path.parent();
         while let Some(d) = at {
-            let id = self
+            let id = *self
                 .dirs
                 .entry(d.to_path_buf())
                 .or_insert_with(|| dir_identity(d));
             if let Some(id) = id {
-                return id.mtime < limit && id.ctime < limit;
+                return self.old(&id);
             }
             at = d.parent();
         }
@@ -302,13 +305,11 @@ impl Quiet {
 
     /// The directories that stand for absent paths, with their identities.
     fn list(&self) -> Vec<Value> {
-        let limit = crate::ctx::now_ns() - 2_000_000_000;
         self.dirs
             .iter()
             .filter_map(|(d, id)| {
-                let id = id.as_ref()?;
-                (id.mtime < limit && id.ctime < limit)
-                    .then(|| json!([raw::text_path(d), identity_json(id)]))
+                let id = id.as_ref().filter(|id| self.old(id))?;
+                Some(json!([raw::text_path(d), identity_json(id)]))
             })
             .collect()
     }
@@ -319,16 +320,13 @@ impl Quiet {
 /// anew in each mount, in the order directories are looked up; the times are the directory's
 /// own, and any entry made or removed in it sets them to the time of the change.
 fn dir_identity(p: &Path) -> Option<Probe> {
-    use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(p)
         .ok()
         .filter(std::fs::Metadata::is_dir)?;
     Some(Probe {
         dev: 0,
         ino: 0,
-        size: m.size(),
-        mtime: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
-        ctime: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+        ..Probe::of(&m)
     })
 }
 
@@ -386,29 +384,6 @@ fn identity_of(v: &Value) -> Option<Probe> {
     })
 }
 
-/// `headers::header`, with the content hash of a file below the root when it is known.
-fn header_known(
-    spelled: String,
-    abs: PathBuf,
-    system: bool,
-    root: Option<&str>,
-    known: Option<String>,
-) -> Header {
-    let under = root.filter(|r| !r.is_empty()).map(raw::path);
-    match known {
-        Some(sha) if hashed(&abs, system, under.as_deref()) => Header {
-            input: Input {
-                edge: Edge::Header,
-                content: ContentRef::Hash(sha.into()),
-                path: raw::text_path(&abs).into(),
-            },
-            spelled,
-            system,
-        },
-        _ => crate::headers::header(spelled, abs, system, root),
-    }
-}
-
 /// The compiler's facts for one flag set (`ppscan::Facts`: its predefined macros, search list
 /// and implicit includes), kept across confessions: asking the real compiler costs two runs of
 /// its compiler proper, tens of milliseconds, for the first compile of each flag set.
@@ -436,26 +411,17 @@ impl<'a> KeptFacts<'a> {
         key_args: &[String],
     ) -> Option<KeptFacts<'a>> {
         let wc = WorkCache::from_env()?;
-        let norm = |s: &str| ctx.session.normalize(s);
-        let mut text = format!(
-            "confess-facts-v1\0{}\0{}\0{}\0cwd {}\0",
-            env!("CARGO_PKG_VERSION"),
-            raw::text_path(driver),
-            lang.as_str(),
-            norm(&ctx.cwd_text()),
-        );
-        for a in key_args {
-            let _ = write!(text, "arg {}\0", norm(a));
-        }
-        workcache::write_env(
-            &mut text,
+        let key = cache_key(
+            ctx,
+            &format!("facts\0{}\0{}", raw::text_path(driver), lang.as_str()),
+            "",
+            key_args,
             |k| workcache::tool_env(k) || workcache::locale_env(k),
-            norm,
         );
         Some(KeptFacts {
             ctx,
             wc,
-            key: sha256_hex(text.as_bytes()),
+            key,
             driver: driver.to_path_buf(),
             lang,
         })
@@ -541,6 +507,29 @@ impl<'a> KeptFacts<'a> {
         meta["bytes"] = json!(bytes);
         Some(meta)
     }
+}
+
+/// A work cache key: what is kept (`what`, with the compiler's path and the language), this
+/// version of confess, the working directory, `extra`, the words `args` and the environment
+/// variables `env` takes; the scratch root written `$ROOT` throughout.
+fn cache_key(
+    ctx: &Ctx,
+    what: &str,
+    extra: &str,
+    args: &[String],
+    env: impl Fn(&str) -> bool,
+) -> String {
+    let norm = |s: &str| ctx.session.normalize(s);
+    let mut text = format!(
+        "confess-{what}-v1\0{}\0cwd {}\0{extra}\0",
+        env!("CARGO_PKG_VERSION"),
+        norm(&ctx.cwd_text()),
+    );
+    for a in args {
+        let _ = write!(text, "arg {}\0", norm(a));
+    }
+    workcache::write_env(&mut text, env, norm);
+    sha256_hex(text.as_bytes())
 }
 
 /// The files that make a compiler's answers: its driver, its compiler proper (`cc1`,

@@ -225,17 +225,25 @@ impl Lookups {
 
 /// The identity of a file as `stat` gives it.
 pub fn probe(p: &Path) -> Option<Probe> {
-    use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(p)
         .ok()
         .filter(std::fs::Metadata::is_file)?;
-    Some(Probe {
-        dev: m.dev(),
-        ino: m.ino(),
-        size: m.size(),
-        mtime: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
-        ctime: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
-    })
+    Some(Probe::of(&m))
+}
+
+impl Probe {
+    /// The identity `metadata` gives.
+    #[must_use]
+    pub fn of(m: &std::fs::Metadata) -> Probe {
+        use std::os::unix::fs::MetadataExt;
+        Probe {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: m.mtime() * 1_000_000_000 + m.mtime_nsec(),
+            ctime: m.ctime() * 1_000_000_000 + m.ctime_nsec(),
+        }
+    }
 }
 
 /// The key of the state a scan starts from (before any directive of the source). The macro
