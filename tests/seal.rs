@@ -3,7 +3,8 @@
 //! reaches the scratch copy or a throwaway layer, never the user's files, and is listed in
 //! report.md and graph.json; the build has no network unless `--network` is given; what it
 //! leaves running dies with its step; where it cannot be sealed, confess says so (exit 10)
-//! unless `--unsealed` is given.
+//! unless `--unsealed` is given; a confession started in the source directory is the one
+//! started elsewhere.
 
 mod common;
 use common::*;
@@ -168,6 +169,65 @@ fn absolute_paths_into_the_tree_reach_the_copy() {
         "{:?}",
         outside_writes(&r.out)
     );
+}
+
+/// `cd src && confess make .`: the shell confess is started from leaves `PWD` naming the
+/// source directory, which the sealed build shows as the scratch copy.
+fn run_inside(c: &Case, out: &Path) -> Run {
+    let o = confess_command()
+        .current_dir(&c.src)
+        .env("PWD", &c.src)
+        .args(["make", "--quiet", "--out"])
+        .arg(out)
+        .arg(".")
+        .output()
+        .expect("run confess");
+    Run {
+        out: out.to_path_buf(),
+        output: o,
+    }
+}
+
+#[test]
+fn a_confession_started_in_the_tree_is_the_one_started_elsewhere() {
+    require("make", "make");
+    // The recipe's shell names the tree by `pwd`, which takes `PWD` when it names the same
+    // directory: a build started where confess was started from its tree would name its
+    // sources by the user's paths, outside the project.
+    let c = case(
+        "hello: hello.c sub/x.c\n\
+         \t$(CC) -I\"$$(pwd)/sub\" -o $@ \"$$(pwd)/hello.c\" \"$$(pwd)/sub/x.c\"\n",
+    );
+    let before = tree_digest(&c.root);
+    let out = c.root.join("out");
+    let inside = run_inside(&c, &out);
+    inside.assert_ok();
+    let from_inside = contents(&out);
+    std::fs::remove_dir_all(&out).expect("rm out");
+    let (elsewhere, o) = run(&c, &[], &[]);
+    assert!(o.status.success(), "{}", elsewhere.stderr());
+    let from_elsewhere = contents(&out);
+    let keep = |m: &std::collections::BTreeMap<String, Vec<u8>>| {
+        let mut m = m.clone();
+        m.retain(|k, _| {
+            !k.starts_with("confession/") && !["summary.txt", "build.log"].contains(&k.as_str())
+        });
+        m
+    };
+    assert_same_contents(
+        "started in the tree, and elsewhere",
+        &keep(&from_inside),
+        &keep(&from_elsewhere),
+    );
+    let manifest = std::fs::read_to_string(out.join("dhall/BUILD.dhall")).expect("BUILD.dhall");
+    assert!(
+        manifest.contains("[ \"hello.c\"")
+            && !manifest.contains(&format!("{}/hello.c", c.src.display())),
+        "{manifest}"
+    );
+    let mut after = tree_digest(&c.root);
+    after.retain(|k, _| k != "out" && !k.starts_with("out/") && !k.starts_with(".out"));
+    assert_eq!(after, before, "files outside the output directory changed");
 }
 
 #[test]

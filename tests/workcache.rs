@@ -1,7 +1,8 @@
 //! The work cache: a second confession of an unchanged project realizes nothing and writes the
 //! same outputs; what realization reads from the machine (a library outside the tree, a header,
 //! an environment variable the compiler reads) makes an entry stale when it changes; so does
-//! what a header scan read, for the scan; concurrent confessions share one cache; the size bound
+//! what a header scan read, for the scan (the project's files by their content, also when the
+//! build reads them through the user's path, where the sealed build shows the copy); concurrent confessions share one cache; the size bound
 //! evicts.
 
 mod common;
@@ -811,6 +812,71 @@ fn header_scans_run_again_exactly_when_what_they_read_changes() {
     // Nothing changed since: answered.
     let (headers, hits, stored, _) = confess_scan(&[("CPATH", &cp)]);
     assert_eq!(headers, want, "unchanged");
+    assert_eq!((hits, stored), (1, 0), "unchanged");
+}
+
+/// A confession of a project whose Makefile names its headers' directory by the absolute path
+/// the user gave (`INC`), in the user's tree: the sealed build shows the scratch copy there, so
+/// the compile reads the project's headers, copied anew in every confession, through the
+/// user's path.
+fn confess_by_users_path(tmp: &Path, src: &Path, cache: &Path) -> (Vec<String>, u64, u64, Run) {
+    let inc = format!("INC={}", path(&src.join("inc")));
+    let run = confess_full(
+        tmp,
+        &["make", &path(src), "--", &inc],
+        &["--log-format", "json"],
+        &[("CONFESS_CACHE", &path(cache))],
+    );
+    run.assert_ok();
+    let end = end_event(&run);
+    let (hits, stored) = (
+        end["scans_from_cache"].as_u64().expect("scans_from_cache"),
+        end["scans_stored"].as_u64().expect("scans_stored"),
+    );
+    (compile_headers(&run), hits, stored, run)
+}
+
+#[test]
+fn header_scans_through_the_users_path_to_the_copy_are_answered_warm() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (src, cache) = (tmp.path().join("src"), tmp.path().join("cache"));
+    std::fs::create_dir_all(src.join("inc")).expect("mkdir");
+    std::fs::write(
+        src.join("Makefile"),
+        "prog: main.c inc/local.h\n\t$(CC) -I$(INC) -o prog main.c\n",
+    )
+    .expect("write");
+    std::fs::write(
+        src.join("main.c"),
+        "#include <local.h>\nint main(void) { return LOCAL; }\n",
+    )
+    .expect("write");
+    std::fs::write(src.join("inc/local.h"), "#define LOCAL 0\n").expect("write");
+    let (local, local2) = (
+        path(&src.join("inc/local.h")),
+        path(&src.join("inc/local2.h")),
+    );
+
+    let (headers, hits, stored, cold) = confess_by_users_path(tmp.path(), &src, &cache);
+    assert_eq!(headers, std::slice::from_ref(&local), "cold");
+    assert_eq!((hits, stored), (0, 1), "cold");
+    let cold_outputs = outputs(&cold.out);
+
+    // The copy's files are new files every time: compared by their content, they are the
+    // same, and the scan is answered.
+    let (headers, hits, stored, warm) = confess_by_users_path(tmp.path(), &src, &cache);
+    assert_eq!(headers, std::slice::from_ref(&local), "warm");
+    assert_eq!((hits, stored), (1, 0), "warm");
+    assert_eq!(cold_outputs, outputs(&warm.out), "cold and warm outputs");
+
+    // The project's header changes: the scan runs again and finds what it includes now.
+    std::fs::write(src.join("inc/local.h"), "#include \"local2.h\"\n").expect("write");
+    std::fs::write(src.join("inc/local2.h"), "#define LOCAL 0\n").expect("write");
+    let (headers, hits, stored, _) = confess_by_users_path(tmp.path(), &src, &cache);
+    assert_eq!(headers, [local.clone(), local2.clone()], "changed");
+    assert_eq!((hits, stored), (0, 1), "changed");
+    let (headers, hits, stored, _) = confess_by_users_path(tmp.path(), &src, &cache);
+    assert_eq!(headers, [local, local2], "unchanged");
     assert_eq!((hits, stored), (1, 0), "unchanged");
 }
 

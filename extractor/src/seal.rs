@@ -266,8 +266,20 @@ impl Seal {
         })
     }
 
-    /// The command to run `program args` in `cwd`, sealed when the run is.
+    /// The command to run `program args` in `cwd`, sealed when the run is. Its `PWD` names
+    /// `cwd`: a shell takes `PWD` for its working directory when both name the same directory,
+    /// and confess's own `PWD` (the user's source directory, for `confess make .`) does, inside
+    /// the seal, where that directory shows the scratch copy. The build would then name its
+    /// files by the user's paths, and its outputs would depend on where confess was started.
     pub fn command(&self, program: &OsStr, args: &[OsString], cwd: &Path) -> Result<Sealed> {
+        let mut sealed = self.command_in(program, args, cwd)?;
+        if cwd.is_absolute() {
+            sealed.command.env("PWD", cwd);
+        }
+        Ok(sealed)
+    }
+
+    fn command_in(&self, program: &OsStr, args: &[OsString], cwd: &Path) -> Result<Sealed> {
         let How::Sealed { unshare, exe, user } = &self.how else {
             let mut c = Command::new(program);
             c.args(args).current_dir(cwd);

@@ -13,11 +13,12 @@
 //!   flags, which the session asks the real compiler once per flag set as before. The scratch
 //!   root is written `$ROOT`: every confession has its own.
 //! - The checks, each a path as it must still be:
-//!   - every path the scan asked about: where no file was, still none; where a file was below
-//!     the scratch root (the project's files, copied anew in every confession), the same
-//!     content; elsewhere (the toolchain's headers, a library's headers installed on the
+//!   - every path the scan asked about: where no file was, still none; where a file was in the
+//!     project's tree (below the scratch root, or below a directory of the user's that shows a
+//!     copy in it, as the sealed build shows the source directory: copied anew in every
+//!     confession, so only their content can be compared), the same content; elsewhere (the toolchain's headers, a library's headers installed on the
 //!     machine), the same file: inode, size, modification and change times (`lasting`);
-//!   - outside the scratch root, the paths where no file was are kept as the directories they
+//!   - outside the project's tree, the paths where no file was are kept as the directories they
 //!     are in, unchanged (`Quiet`): no entry was made there since. glibc's headers are looked
 //!     for in four directories, and most of a scan's paths are such misses;
 //!   - each `-I`, `-isystem` and `-idirafter` directory: still a directory with the same
@@ -51,7 +52,8 @@ pub struct Scan<'a> {
     ctx: &'a Ctx,
     wc: WorkCache,
     key: String,
-    root: Option<PathBuf>,
+    /// The scratch root and the directories that show copies of its trees (`copied`).
+    trees: Vec<PathBuf>,
     driver: PathBuf,
     lang: Lang,
     dirs: Vec<PathBuf>,
@@ -73,12 +75,7 @@ impl<'a> Scan<'a> {
         }
         let wc = WorkCache::from_env()?;
         let facts = crate::ppscan::facts_digest(ctx, cmd, driver, lang).ok()?;
-        let root = ctx
-            .session
-            .root
-            .as_deref()
-            .filter(|r| !r.is_empty())
-            .map(|r| raw::path(r).into_owned());
+        let trees = copied_trees(ctx);
         let key = cache_key(
             ctx,
             &format!("scan\0{}\0{}", raw::text_path(driver), lang.as_str()),
@@ -93,7 +90,7 @@ impl<'a> Scan<'a> {
             ctx,
             wc,
             key,
-            root,
+            trees,
             driver: driver.to_path_buf(),
             lang,
             dirs: crate::ppscan::search_dirs(ctx, cmd),
@@ -116,8 +113,10 @@ impl<'a> Scan<'a> {
         raw::path(&self.denorm_text(s)).into_owned()
     }
 
-    fn below_root(&self, p: &Path) -> bool {
-        self.root.as_deref().is_some_and(|r| p.starts_with(r))
+    /// Whether `p` is in the project's tree: a copy made for this confession, whose files
+    /// are compared by content.
+    fn in_tree(&self, p: &Path) -> bool {
+        self.trees.iter().any(|r| p.starts_with(r))
     }
 
     /// The stored headers, when every check holds.
@@ -150,7 +149,7 @@ impl<'a> Scan<'a> {
             let now = probe(&path);
             match (then, now) {
                 (Value::Null, None) => {}
-                (Value::String(sha), Some(_)) if self.below_root(&path) => {
+                (Value::String(sha), Some(_)) if self.in_tree(&path) => {
                     let bytes = crate::files::read(&path).ok()?;
                     let h = sha256_hex(&bytes);
                     if h != *sha {
@@ -159,7 +158,7 @@ impl<'a> Scan<'a> {
                     }
                     hashes.insert(path, h);
                 }
-                (id @ Value::Array(_), Some(now)) if !self.below_root(&path) => {
+                (id @ Value::Array(_), Some(now)) if !self.in_tree(&path) => {
                     if identity_of(id)? != lasting(now) {
                         self.log(&format!("scan-miss {}", raw::text_path(&path)));
                         return None;
@@ -215,9 +214,9 @@ impl<'a> Scan<'a> {
         let mut quiet = Quiet::new();
         for (path, found) in probed {
             let then = match found {
-                None if !self.below_root(&path) && quiet.covers(&path) => continue,
+                None if !self.in_tree(&path) && quiet.covers(&path) => continue,
                 None => Value::Null,
-                Some(_) if self.below_root(&path) => {
+                Some(_) if self.in_tree(&path) => {
                     let text = raw::text_path(&path);
                     match known.get(text.as_ref()) {
                         Some(sha) => json!(sha),
@@ -263,7 +262,24 @@ impl<'a> Scan<'a> {
     }
 }
 
-/// Directories outside the scratch root that a scan looked in for files that were not there,
+/// The scratch root, and the directories of the user's that show a copy below it (the path
+/// map's: the sealed build binds the scratch copy of the source directory where the source
+/// directory is, and a build run there reads its files through that path).
+fn copied_trees(ctx: &Ctx) -> Vec<PathBuf> {
+    let Some(root) = ctx.session.root.as_deref().filter(|r| !r.is_empty()) else {
+        return Vec::new();
+    };
+    let root = raw::path(root).into_owned();
+    let mut trees: Vec<PathBuf> = workcache::file_map()
+        .into_iter()
+        .filter(|(copy, user)| raw::path(copy).starts_with(&root) && user.starts_with('/'))
+        .map(|(_, user)| raw::path(&user).into_owned())
+        .collect();
+    trees.push(root);
+    trees
+}
+
+/// Directories outside the project's tree that a scan looked in for files that were not there,
 /// kept by their identity instead of one check a path: creating, removing or renaming an entry
 /// sets a directory's modification and change times to the time of the change. A directory
 /// changed in the last two seconds is not taken (a change in the same tick of the clock as its

@@ -186,7 +186,7 @@ impl Token {
 
     /// The content-addressed id: sha256 over the kind, the normalised action, and each input's
     /// edge, normalised path and hash (token ids or content hashes, headers included), and the
-    /// members' ids. `norm` maps scratch paths to stable ones, so ids do not depend on where the
+    /// members' names and ids. `norm` maps scratch paths to stable ones, so ids do not depend on where the
     /// scratch copy lives.
     pub fn compute_id(&self, norm: &dyn Fn(&str) -> String) -> String {
         let mut h = Sha256::new();
@@ -210,9 +210,11 @@ impl Token {
             h.update(i.content.as_str().as_bytes());
             h.update(b"\0");
         }
+        // A member's name is a word of the command line (`ar rc lib.a $(pwd)/x.o`, `cc -o p
+        // $(pwd)/p.c`): normalised too, or the id would name the scratch copy.
         for (name, m) in &self.members {
             h.update(b"m\0");
-            h.update(name.as_bytes());
+            h.update(norm(name).as_bytes());
             h.update(b"\0");
             h.update(m.id.as_bytes());
             h.update(b"\0");
@@ -792,6 +794,14 @@ mod tests {
         u.inputs[0].path = "/tmp/b/x.o".into();
         assert_eq!(t.compute_id(&norm_a), u.compute_id(&norm_b));
         u.inputs[0].content = ContentRef::Hash("other".into());
+        assert_ne!(t.compute_id(&norm_a), u.compute_id(&norm_b));
+        // Members named by their scratch path (`ar rc lib.a $(pwd)/x.o`).
+        let member = Arc::new(sample());
+        let (mut t, mut u) = (sample(), sample());
+        t.members = vec![("/tmp/a/x.o".into(), member.clone())];
+        u.members = vec![("/tmp/b/x.o".into(), member.clone())];
+        assert_eq!(t.compute_id(&norm_a), u.compute_id(&norm_b));
+        u.members = vec![("/tmp/b/y.o".into(), member)];
         assert_ne!(t.compute_id(&norm_a), u.compute_id(&norm_b));
     }
 
