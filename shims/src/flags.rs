@@ -110,6 +110,26 @@ impl Meaning {
         )
     }
 
+    /// Flags only the preprocessor reads: a call that links objects ignores them (a
+    /// compile-and-link call's `-I` and `-D` are its compile's).
+    #[must_use]
+    pub fn is_preprocessor_only(self) -> bool {
+        matches!(
+            self,
+            Meaning::Include
+                | Meaning::ISystem
+                | Meaning::IQuote
+                | Meaning::IDirAfter
+                | Meaning::IPrefix
+                | Meaning::IncludeFile
+                | Meaning::IMacros
+                | Meaning::Define
+                | Meaning::Undef
+                | Meaning::NoStdInc
+                | Meaning::PreprocArg
+        )
+    }
+
     /// Flags only the link step reads.
     #[must_use]
     pub fn is_link_only(self) -> bool {

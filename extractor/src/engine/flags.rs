@@ -216,6 +216,8 @@ fn rpath(v: &str, w: &Words) -> String {
 
 /// The engine's link flags of a parsed link call, in command-line order. `-l` libraries the
 /// project builds itself are deps (`Local`), not flags: `external` says which names are not.
+/// The preprocessor's flags are left out: a link ignores them, and a compile-and-link call's
+/// `-I/abs/dir` would otherwise tie the manifest to one machine's paths.
 pub fn ldflags(cmd: &Command, w: &Words, external: &dyn Fn(&str) -> bool) -> Vec<LDFlag> {
     let mut out = Vec::new();
     let mut k = 0;
@@ -230,7 +232,7 @@ pub fn ldflags(cmd: &Command, w: &Words, external: &dyn Fn(&str) -> bool) -> Vec
                 out.extend(w.raw_l(a));
                 continue;
             }
-            ArgKind::Flag(m) if plumbing(*m) => continue,
+            ArgKind::Flag(m) if plumbing(*m) || m.is_preprocessor_only() => continue,
             ArgKind::Flag(m) => *m,
         };
         let typed = match m {
@@ -382,6 +384,11 @@ mod tests {
             "-Wl,x.map",
             "-Wl,-rpath,/scratch/lib:$ORIGIN",
             "-O2",
+            // The preprocessor's words (a compile-and-link call's) are the compile's.
+            "-I/scratch/inc",
+            "-DA=1",
+            "-include",
+            "/scratch/config.h",
         ]);
         let got = ldflags(&cmd, &w, &|l| l != "own");
         assert_eq!(

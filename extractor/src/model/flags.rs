@@ -226,7 +226,8 @@ fn feature(w: &str) -> Option<CFlag> {
 }
 
 /// Typed link flags of a parsed link call. Libraries and inputs are dependencies; `-o` and
-/// `-shared` are said by the target's output and kind.
+/// `-shared` are said by the target's output and kind; the preprocessor's flags are the
+/// compile's (a link ignores them).
 pub fn ldflags(cmd: &Command, path: &dyn Fn(&str) -> String) -> Vec<LDFlag> {
     let mut out = Vec::new();
     let mut it = cmd.args.iter().peekable();
@@ -236,7 +237,7 @@ pub fn ldflags(cmd: &Command, path: &dyn Fn(&str) -> String) -> Vec<LDFlag> {
         match &a.kind {
             ArgKind::Input => {}
             ArgKind::Unknown => out.push(LDFlag::Raw(a.words.join(" "))),
-            ArgKind::Flag(m) if plumbing(*m) => {}
+            ArgKind::Flag(m) if plumbing(*m) || m.is_preprocessor_only() => {}
             ArgKind::Flag(m) => match m {
                 Meaning::Lib | Meaning::Shared | Meaning::Relocatable => {}
                 Meaning::LibPath => out.push(LDFlag::LibPath(path(v))),
@@ -502,6 +503,8 @@ mod tests {
             "-Wl,-E",
             "-Wl,-z,relro",
             "-O2",
+            "-I/abs/inc",
+            "-DX=1",
         ]);
         let f = ldflags(&cmd, &|p| p.to_string());
         assert_eq!(
