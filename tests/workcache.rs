@@ -2,8 +2,8 @@
 //! same outputs; what realization reads from the machine (a library outside the tree, a header,
 //! an environment variable the compiler reads) makes an entry stale when it changes; so does
 //! what a header scan read, for the scan (the project's files by their content, also when the
-//! build reads them through the user's path, where the sealed build shows the copy); concurrent confessions share one cache; the size bound
-//! evicts.
+//! build reads them through the user's path, where the sealed build shows the copy);
+//! concurrent confessions share one cache; the size bound evicts.
 
 mod common;
 use common::*;
@@ -667,24 +667,22 @@ fn path(p: &Path) -> String {
     p.to_str().expect("utf-8").to_string()
 }
 
-/// A confession of the scan project (`write_scan_project`) with make's variables `vars`, the
-/// work cache at `cache` and `env`: the compile's headers, the scans answered from the cache
-/// and those stored, and the run.
+/// A confession of a Make project in `src` (the scan project, `write_scan_project`, or
+/// another with one compile) with make's variables `vars`, the work cache at `cache` and `env`:
+/// the compile's headers, the scans answered from the cache and those stored, and the run.
 fn confess_scan(
     tmp: &Path,
     src: &Path,
-    vars: &[String; 2],
+    vars: &[String],
     cache: &str,
     env: &[(&str, &str)],
 ) -> (Vec<String>, u64, u64, Run) {
     let mut all = vec![("CONFESS_CACHE", cache)];
     all.extend_from_slice(env);
-    let run = confess_full(
-        tmp,
-        &["make", &path(src), "--", &vars[0], &vars[1]],
-        &["--log-format", "json"],
-        &all,
-    );
+    let src = path(src);
+    let mut args = vec!["make", src.as_str(), "--"];
+    args.extend(vars.iter().map(String::as_str));
+    let run = confess_full(tmp, &args, &["--log-format", "json"], &all);
     run.assert_ok();
     let end = end_event(&run);
     let (hits, stored) = (
@@ -821,19 +819,7 @@ fn header_scans_run_again_exactly_when_what_they_read_changes() {
 /// user's path.
 fn confess_by_users_path(tmp: &Path, src: &Path, cache: &Path) -> (Vec<String>, u64, u64, Run) {
     let inc = format!("INC={}", path(&src.join("inc")));
-    let run = confess_full(
-        tmp,
-        &["make", &path(src), "--", &inc],
-        &["--log-format", "json"],
-        &[("CONFESS_CACHE", &path(cache))],
-    );
-    run.assert_ok();
-    let end = end_event(&run);
-    let (hits, stored) = (
-        end["scans_from_cache"].as_u64().expect("scans_from_cache"),
-        end["scans_stored"].as_u64().expect("scans_stored"),
-    );
-    (compile_headers(&run), hits, stored, run)
+    confess_scan(tmp, src, &[inc], &path(cache), &[])
 }
 
 #[test]

@@ -16,8 +16,9 @@
 //!   - every path the scan asked about: where no file was, still none; where a file was in the
 //!     project's tree (below the scratch root, or below a directory of the user's that shows a
 //!     copy in it, as the sealed build shows the source directory: copied anew in every
-//!     confession, so only their content can be compared), the same content; elsewhere (the toolchain's headers, a library's headers installed on the
-//!     machine), the same file: inode, size, modification and change times (`lasting`);
+//!     confession, so only their content can be compared), the same content; elsewhere (the
+//!     toolchain's headers, a library's headers installed on the machine), the same file:
+//!     inode, size, modification and change times (`lasting`);
 //!   - outside the project's tree, the paths where no file was are kept as the directories they
 //!     are in, unchanged (`Quiet`): no entry was made there since. glibc's headers are looked
 //!     for in four directories, and most of a scan's paths are such misses;
@@ -52,7 +53,7 @@ pub struct Scan<'a> {
     ctx: &'a Ctx,
     wc: WorkCache,
     key: String,
-    /// The scratch root and the directories that show copies of its trees (`copied`).
+    /// The scratch root and the directories that show copies of its trees (`copied_trees`).
     trees: Vec<PathBuf>,
     driver: PathBuf,
     lang: Lang,
@@ -264,7 +265,9 @@ impl<'a> Scan<'a> {
 
 /// The scratch root, and the directories of the user's that show a copy below it (the path
 /// map's: the sealed build binds the scratch copy of the source directory where the source
-/// directory is, and a build run there reads its files through that path).
+/// directory is, and a build run there reads its files through that path). The map also names
+/// where an out-of-tree build's files are kept in the output directory, which no build reads;
+/// comparing files by content is exact wherever they are, so that entry costs nothing.
 fn copied_trees(ctx: &Ctx) -> Vec<PathBuf> {
     let Some(root) = ctx.session.root.as_deref().filter(|r| !r.is_empty()) else {
         return Vec::new();

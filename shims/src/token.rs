@@ -186,8 +186,8 @@ impl Token {
 
     /// The content-addressed id: sha256 over the kind, the normalised action, and each input's
     /// edge, normalised path and hash (token ids or content hashes, headers included), and the
-    /// members' names and ids. `norm` maps scratch paths to stable ones, so ids do not depend on where the
-    /// scratch copy lives.
+    /// members' normalised names and ids. `norm` maps scratch paths to stable ones, so ids do
+    /// not depend on where the scratch copy lives.
     pub fn compute_id(&self, norm: &dyn Fn(&str) -> String) -> String {
         let mut h = Sha256::new();
         h.update(b"confess-node-v1\0");
