@@ -50,7 +50,19 @@ pub fn check() -> Result<()> {
 
 /// Waits for a child that leads its own process group (`process_group(0)`); if a signal
 /// comes first, the whole group is asked to stop (SIGTERM), then killed after a grace period.
+///
+/// The wait ends when the child does: it polls a descriptor of the child's (`pidfd_open`),
+/// which becomes readable when the child exits. A sleep of 10 ms between checks made every
+/// step last up to 10 ms longer than its command (`confess run -- true`: 11, 21 or 31 ms).
+/// A signal interrupts the poll (poll(2) is never restarted); it wakes every 100 ms anyway.
 pub fn wait(child: &mut Child, what: &str) -> Result<ExitStatus> {
+    let pidfd = rustix::process::Pid::from_raw(child.id().cast_signed()).and_then(|pid| {
+        rustix::process::pidfd_open(pid, rustix::process::PidfdFlags::empty()).ok()
+    });
+    let tick = rustix::event::Timespec {
+        tv_sec: 0,
+        tv_nsec: 100_000_000,
+    };
     loop {
         match child.try_wait() {
             Ok(Some(st)) => return Ok(st),
@@ -61,7 +73,15 @@ pub fn wait(child: &mut Child, what: &str) -> Result<ExitStatus> {
             stop_group(child);
             return Err(interrupted(sig));
         }
-        std::thread::sleep(Duration::from_millis(10));
+        match &pidfd {
+            Some(fd) => {
+                let mut fds = [rustix::event::PollFd::new(fd, rustix::event::PollFlags::IN)];
+                // An error (EINTR) is one more look at the child and the signals.
+                let _ = rustix::event::poll(&mut fds, Some(&tick));
+            }
+            // A kernel without pidfd_open (before 5.3).
+            None => std::thread::sleep(Duration::from_millis(10)),
+        }
     }
 }
 
