@@ -495,24 +495,20 @@ impl<'a> KeptFacts<'a> {
             let file = raw::path(inc);
             files.push(ident(&file)?);
             // Where the search found it, and the directories before, where it must not be.
-            let k = facts
+            let (k, rel) = facts
                 .sysdirs
                 .iter()
                 .zip(&facts.sysdirs_canonical)
-                .position(|(d, c)| {
-                    file.starts_with(raw::path(d).as_ref())
-                        || file.starts_with(raw::path(c).as_ref())
+                .enumerate()
+                .find_map(|(k, (d, c))| {
+                    let rel = file
+                        .strip_prefix(raw::path(d).as_ref())
+                        .or_else(|_| file.strip_prefix(raw::path(c).as_ref()))
+                        .ok()?;
+                    Some((k, rel.to_path_buf()))
                 })?;
-            let (d, c) = (
-                raw::path(&facts.sysdirs[k]),
-                raw::path(&facts.sysdirs_canonical[k]),
-            );
-            let rel = file
-                .strip_prefix(d.as_ref())
-                .or_else(|_| file.strip_prefix(c.as_ref()))
-                .ok()?;
             for before in &facts.sysdirs[..k] {
-                absent.push(raw::text_path(&raw::path(before).join(rel)).into_owned());
+                absent.push(raw::text_path(&raw::path(before).join(&rel)).into_owned());
             }
         }
         let mut meta = json!({
