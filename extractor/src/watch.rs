@@ -58,7 +58,7 @@ struct Seen {
 /// A running watch.
 pub struct Watch {
     stop: Arc<AtomicBool>,
-    thread: JoinHandle<Seen>,
+    thread: JoinHandle<(Seen, Fanotify)>,
     layers: Vec<Layer>,
 }
 
@@ -67,6 +67,10 @@ pub struct Reads {
     pub files: Vec<Opened>,
     /// Events were lost: the list may be incomplete.
     pub lost: bool,
+    /// The fanotify group, still open. Closing the last descriptor of a group with marks waits
+    /// for the kernel to retire them (an SRCU grace period: 13 to 20 ms here, measured with
+    /// `strace -T`), so whoever holds it last should close it where nothing waits for that.
+    pub group: Option<OwnedFd>,
 }
 
 impl Watch {
@@ -94,7 +98,10 @@ impl Watch {
         }
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let thread = std::thread::spawn(move || collect(&group, &flag));
+        let thread = std::thread::spawn(move || {
+            let seen = collect(&group, &flag);
+            (seen, group)
+        });
         Ok(Watch {
             stop,
             thread,
@@ -111,7 +118,10 @@ impl Watch {
             layers,
         } = self;
         stop.store(true, Ordering::Relaxed);
-        let seen = thread.join().unwrap_or_default();
+        let (seen, group) = match thread.join() {
+            Ok((seen, group)) => (seen, Some(OwnedFd::from(group))),
+            Err(_) => (Seen::default(), None),
+        };
         let mut files: Vec<Opened> = seen
             .files
             .into_iter()
@@ -126,6 +136,7 @@ impl Watch {
         Reads {
             files,
             lost: seen.lost,
+            group,
         }
     }
 }
