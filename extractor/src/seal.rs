@@ -584,6 +584,8 @@ fn hand_over(group: rustix::fd::OwnedFd) {
             SendFlags::NOSIGNAL | SendFlags::DONTWAIT,
         );
     }
+    // Sent, the group lives on in the socket's queue and this close is quick.
+    drop(group);
 }
 
 /// Layers the machine's mounts under `root`: each an overlay of its own, a file mounted on a

@@ -398,7 +398,8 @@ impl Builtins<'_> {
                 .copied()
                 .filter(|l| *l != q && !known.iter().any(|(k, _)| k == l)),
         );
-        let answers = ask_builtins(self.ctx, self.driver, self.lang, self.key_args, &batch)?;
+        let child = spawn_builtins(self.ctx, self.driver, self.lang, self.key_args, &batch)?;
+        let answers = builtin_answers(child, batch.len())?;
         let mut lines = String::new();
         for (b, a) in batch.iter().zip(&answers) {
             if let Some(v) = a {
@@ -545,24 +546,20 @@ fn facts(
     key: &str,
 ) -> Result<Facts, Fallback> {
     let path = ctx.session.cache().join(format!("pp-{key}"));
-    let text: &'static str = if let Some(Ok(t)) = crate::files::map(&path).map(std::str::from_utf8)
-    {
+    let cached = || crate::files::map(&path).and_then(|b| std::str::from_utf8(b).ok());
+    let text: &'static str = if let Some(t) = cached() {
         t
     } else {
-        let kept = crate::scancache::KeptFacts::of(ctx, driver, lang, key_args);
-        let t: &'static str =
-            if let Some(t) = kept.as_ref().and_then(crate::scancache::KeptFacts::lookup) {
-                Box::leak(t.into_boxed_str())
-            } else {
-                let (t, ignored) = ask_facts(ctx, driver, lang, key_args)?;
-                let t: &'static str = Box::leak(t.into_boxed_str());
-                if let (Some(k), Some(ignored), Some(f)) = (&kept, ignored, Facts::parse(t)) {
-                    k.store(&f, &ignored);
-                }
-                t
-            };
-        write_atomic(&path, t.as_bytes()).map_err(|e| Fallback::new(e.0))?;
-        t
+        // One shim asks; the compiles started beside it with the same flags (the first of a
+        // parallel build all start at once) wait for its answer rather than ask too.
+        let _lock = lock(&ctx.session.cache().join(format!("pp-{key}.lock")));
+        if let Some(t) = cached() {
+            t
+        } else {
+            let t = ask_or_keep_facts(ctx, driver, lang, key_args, key)?;
+            write_atomic(&path, t.as_bytes()).map_err(|e| Fallback::new(e.0))?;
+            t
+        }
     };
     Facts::parse(text).ok_or_else(|| {
         Fallback::new(format!(
@@ -570,6 +567,56 @@ fn facts(
             crate::raw::text_path(&path)
         ))
     })
+}
+
+/// The facts from the work cache, else from the real compiler (then kept in the work cache).
+/// Asking the compiler, the usual builtin queries are asked beside it (`LIKELY_QUERIES`) and
+/// their answers put in the session's cache, where a scan's first query finds them: a scan of
+/// glibc's headers asks them, and asked then it would be a third run of the compiler after
+/// the two `ask_facts` makes, one after the other.
+fn ask_or_keep_facts(
+    ctx: &Ctx,
+    driver: &Path,
+    lang: Lang,
+    key_args: &[String],
+    key: &str,
+) -> Result<&'static str, Fallback> {
+    let kept = crate::scancache::KeptFacts::of(ctx, driver, lang, key_args);
+    if let Some(t) = kept.as_ref().and_then(crate::scancache::KeptFacts::lookup) {
+        return Ok(Box::leak(t.into_boxed_str()));
+    }
+    let builtins = ctx.session.cache().join(format!("builtins-{key}"));
+    let likely = (!builtins.exists())
+        .then(|| spawn_builtins(ctx, driver, lang, key_args, LIKELY_QUERIES).ok())
+        .flatten();
+    let (t, ignored) = ask_facts(ctx, driver, lang, key_args)?;
+    let t: &'static str = Box::leak(t.into_boxed_str());
+    if let (Some(k), Some(ignored), Some(f)) = (&kept, ignored, Facts::parse(t)) {
+        k.store(&f, &ignored);
+    }
+    if let Some(Ok(answers)) = likely.map(|c| builtin_answers(c, LIKELY_QUERIES.len())) {
+        let mut lines = String::new();
+        for (q, a) in LIKELY_QUERIES.iter().zip(&answers) {
+            if let Some(v) = a {
+                let _ = writeln!(lines, "{q}\t{}", u8::from(*v));
+            }
+        }
+        append_line(&builtins, &lines);
+    }
+    Ok(t)
+}
+
+/// An exclusive lock on `path` (made if missing), held until the file is dropped; `None` when
+/// it cannot be had, and the caller goes on without it (it only saves work).
+fn lock(path: &Path) -> Option<std::fs::File> {
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .ok()?;
+    rustix::fs::flock(&f, rustix::fs::FlockOperation::LockExclusive).ok()?;
+    Some(f)
 }
 
 impl Facts {
@@ -617,23 +664,30 @@ fn ask_facts(
     lang: Lang,
     key_args: &[String],
 ) -> Result<(String, Option<Vec<String>>), Fallback> {
-    let run = |extra: &[&str]| -> Result<std::process::Output, Fallback> {
+    let cannot = |e: std::io::Error| {
+        Fallback::new(format!("cannot ask {}: {e}", crate::raw::text_path(driver)))
+    };
+    // Both run at once: each is a start of the compiler proper, about 11 ms.
+    let start = |extra: &[&str]| {
         ctx.real_command(driver)
             .args(key_args.iter().map(|a| crate::raw::os(a)))
             .args(["-x", lang.as_str()])
             .args(extra)
             .arg("/dev/null")
             .stdin(Stdio::null())
-            .output()
-            .map_err(|e| {
-                Fallback::new(format!("cannot ask {}: {e}", crate::raw::text_path(driver)))
-            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(cannot)
     };
-    let dm = run(&["-E", "-dM", "-v"])?;
+    let dm = start(&["-E", "-dM", "-v"])?;
+    let deps = start(&["-M", "-MG", "-MT", "T"])?;
+    // The dependency rule is short: it waits in its pipe while the macros are read.
+    let dm = dm.wait_with_output().map_err(cannot)?;
+    let deps = deps.wait_with_output().map_err(cannot)?;
     if !dm.status.success() {
         return Err(Fallback::new("the compiler refused -E -dM"));
     }
-    let deps = run(&["-M", "-MG", "-MT", "T"])?;
     if !deps.status.success() {
         return Err(Fallback::new("the compiler refused -M"));
     }
@@ -706,15 +760,15 @@ const LIKELY_QUERIES: &[&str] = &[
     "__has_extension(c_generic_selections)",
 ];
 
-/// `__has_attribute(x)` and kin, answered by the real compiler in one run: for each query, its
-/// answer, or `None` when the compiler gave none.
-fn ask_builtins(
+/// `__has_attribute(x)` and kin, asked of the real compiler in one run; `builtin_answers`
+/// reads its answers.
+fn spawn_builtins(
     ctx: &Ctx,
     driver: &Path,
     lang: Lang,
     key_args: &[String],
     qs: &[&str],
-) -> Result<Vec<Option<bool>>, Fallback> {
+) -> Result<std::process::Child, Fallback> {
     use std::io::Write;
     let mut child = ctx
         .real_command(driver)
@@ -735,12 +789,18 @@ fn ask_builtins(
         }
         let _ = stdin.write_all(text.as_bytes());
     }
+    Ok(child)
+}
+
+/// For each of the `n` queries `spawn_builtins` asked, its answer, or `None` when the
+/// compiler gave none.
+fn builtin_answers(child: std::process::Child, n: usize) -> Result<Vec<Option<bool>>, Fallback> {
     let out = child
         .wait_with_output()
         .map_err(|e| Fallback::new(e.to_string()))?;
     let text = crate::raw::text(&out.stdout);
     let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
-    Ok((0..qs.len())
+    Ok((0..n)
         .map(|i| {
             if words.contains(format!("confess_yes_{i}").as_str()) {
                 Some(true)
