@@ -26,7 +26,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 /// An overlay to watch: where it is mounted, and its lower layer (a descriptor opened before
 /// the pivot, which keeps the machine's file system reachable after it).
@@ -58,6 +57,9 @@ struct Seen {
 /// A running watch.
 pub struct Watch {
     stop: Arc<AtomicBool>,
+    /// Written when `stop` is set: the reading thread, between its reads, waits on it rather
+    /// than sleeps, so that it sees the stop at once (a step lasted up to 2 ms longer).
+    wake: Arc<OwnedFd>,
     thread: JoinHandle<(Seen, Fanotify)>,
     layers: Vec<Layer>,
 }
@@ -97,13 +99,18 @@ impl Watch {
                 .map_err(|e| format!("fanotify_mark {}: {e}", l.mount.display()))?;
         }
         let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
+        let wake = Arc::new(
+            rustix::event::eventfd(0, rustix::event::EventfdFlags::CLOEXEC)
+                .map_err(|e| format!("eventfd: {e}"))?,
+        );
+        let (flag, woken) = (stop.clone(), wake.clone());
         let thread = std::thread::spawn(move || {
-            let seen = collect(&group, &flag);
+            let seen = collect(&group, &flag, &woken);
             (seen, group)
         });
         Ok(Watch {
             stop,
+            wake,
             thread,
             layers,
         })
@@ -114,10 +121,12 @@ impl Watch {
     pub fn finish(self) -> Reads {
         let Watch {
             stop,
+            wake,
             thread,
             layers,
         } = self;
         stop.store(true, Ordering::Relaxed);
+        let _ = rustix::io::write(&*wake, &1u64.to_ne_bytes());
         let (seen, group) = match thread.join() {
             Ok((seen, group)) => (seen, Some(OwnedFd::from(group))),
             Err(_) => (Seen::default(), None),
@@ -161,8 +170,13 @@ fn in_lower(layers: &[Layer], p: &Path) -> bool {
         .is_ok_and(|st| rustix::fs::FileType::from_raw_mode(st.st_mode).is_file())
 }
 
-/// Reads events until `stop` is set and the queue is empty.
-fn collect(group: &Fanotify, stop: &AtomicBool) -> Seen {
+/// Reads events until `stop` is set and the queue is empty. Between reads of an empty queue it
+/// waits 2 ms, or until `wake` is written: the events of that time are read together.
+fn collect(group: &Fanotify, stop: &AtomicBool, wake: &OwnedFd) -> Seen {
+    let tick = rustix::event::Timespec {
+        tv_sec: 0,
+        tv_nsec: 2_000_000,
+    };
     let mut seen = Seen::default();
     // What each process last ran.
     let mut ran: HashMap<i32, String> = HashMap::new();
@@ -210,7 +224,11 @@ fn collect(group: &Fanotify, stop: &AtomicBool) -> Seen {
                 if stop.load(Ordering::Relaxed) {
                     return seen;
                 }
-                std::thread::sleep(Duration::from_millis(2));
+                let mut fds = [rustix::event::PollFd::new(
+                    wake,
+                    rustix::event::PollFlags::IN,
+                )];
+                let _ = rustix::event::poll(&mut fds, Some(&tick));
             }
             Err(nix::errno::Errno::EINTR) => {}
             Err(_) => {
