@@ -46,6 +46,27 @@ impl Macro {
 pub struct Table {
     base: Option<Base>,
     over: HashMap<Text, Option<Macro>, Fast>,
+    /// While a header's processing is recorded (`super::trace`): each name looked up or
+    /// changed since the log started, first access first.
+    log: std::cell::RefCell<Option<Log>>,
+}
+
+/// What a recording learned of the macros: for each name its processing touched, whether it
+/// was first looked up (and then what it was when the recording started) or first changed.
+#[derive(Clone, Debug, Default)]
+pub struct Log {
+    pub first: HashMap<String, First, Fast>,
+}
+
+#[derive(Clone, Debug)]
+pub enum First {
+    /// Looked up first, and not changed since: the table still holds what it was then.
+    Looked,
+    /// Looked up first: the macro it was then (`None`: not defined), known once it changed or
+    /// the log ended.
+    Read(Option<Macro>),
+    /// Changed first: what it was before does not matter.
+    Write,
 }
 
 /// A snapshot's macros: `count` records sorted by name, each `name, params, variadic, text` in
@@ -187,10 +208,55 @@ impl Table {
         Table {
             base: Some(base),
             over: HashMap::default(),
+            log: std::cell::RefCell::default(),
+        }
+    }
+
+    /// Starts logging the names looked up and changed (`Log`).
+    pub fn start_log(&self) {
+        *self.log.borrow_mut() = Some(Log::default());
+    }
+
+    /// Ends the log: each name first looked up has what it was when the log started.
+    pub fn end_log(&self) -> Log {
+        let mut log = self.log.borrow_mut().take().unwrap_or_default();
+        for (name, f) in &mut log.first {
+            if matches!(f, First::Looked) {
+                *f = First::Read(self.peek(name).map(std::borrow::Cow::into_owned));
+            }
+        }
+        log
+    }
+
+    fn note_read(&self, name: &str) {
+        if let Some(log) = self.log.borrow_mut().as_mut() {
+            if !log.first.contains_key(name) {
+                log.first.insert(name.to_string(), First::Looked);
+            }
+        }
+    }
+
+    fn note_write(&self, name: &str) {
+        let mut log = self.log.borrow_mut();
+        let Some(log) = log.as_mut() else { return };
+        match log.first.get_mut(name) {
+            None => {
+                log.first.insert(name.to_string(), First::Write);
+            }
+            Some(f @ First::Looked) => {
+                *f = First::Read(self.peek(name).map(std::borrow::Cow::into_owned));
+            }
+            Some(_) => {}
         }
     }
 
     pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, Macro>> {
+        self.note_read(name);
+        self.peek(name)
+    }
+
+    /// `get`, not logged.
+    fn peek(&self, name: &str) -> Option<std::borrow::Cow<'_, Macro>> {
         if let Some(m) = self.over.get(name) {
             m.as_ref().map(std::borrow::Cow::Borrowed)
         } else {
@@ -201,6 +267,7 @@ impl Table {
     }
 
     pub fn contains_key(&self, name: &str) -> bool {
+        self.note_read(name);
         match self.over.get(name) {
             Some(m) => m.is_some(),
             None => self.base.is_some_and(|b| b.find(name).is_some()),
@@ -208,10 +275,13 @@ impl Table {
     }
 
     pub fn insert(&mut self, name: impl Into<Text>, m: Macro) {
-        self.over.insert(name.into(), Some(m));
+        let name = name.into();
+        self.note_write(&name);
+        self.over.insert(name, Some(m));
     }
 
     pub fn remove(&mut self, name: &str) {
+        self.note_write(name);
         if self.base.is_some_and(|b| b.find(name).is_some()) {
             self.over.insert(name.to_string().into(), None);
         } else {

@@ -288,23 +288,23 @@ pub fn path(dir: &Path, start: &Sha256, directives: &[&str]) -> PathBuf {
     dir.join(format!("scan-{}", &crate::token::hex(&h.finalize())[..32]))
 }
 
-struct W(Vec<u8>);
+pub(super) struct W(pub(super) Vec<u8>);
 
 impl W {
-    fn n(&mut self, v: u64) {
+    pub(super) fn n(&mut self, v: u64) {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
-    fn b(&mut self, v: &[u8]) {
+    pub(super) fn b(&mut self, v: &[u8]) {
         self.n(v.len() as u64);
         self.0.extend_from_slice(v);
     }
-    fn s(&mut self, v: &str) {
+    pub(super) fn s(&mut self, v: &str) {
         self.b(v.as_bytes());
     }
-    fn p(&mut self, v: &Path) {
+    pub(super) fn p(&mut self, v: &Path) {
         self.b(v.as_os_str().as_encoded_bytes());
     }
-    fn o(&mut self, v: Option<usize>) {
+    pub(super) fn o(&mut self, v: Option<usize>) {
         self.n(v.map_or(u64::MAX, |v| v as u64));
     }
 }
@@ -349,39 +349,39 @@ fn encode(st: &State) -> Vec<u8> {
     w.0
 }
 
-struct R<'a>(&'a [u8]);
+pub(super) struct R<'a>(pub(super) &'a [u8]);
 
 impl<'a> R<'a> {
-    fn n(&mut self) -> Option<u64> {
+    pub(super) fn n(&mut self) -> Option<u64> {
         let (a, b) = self.0.split_at_checked(8)?;
         self.0 = b;
         Some(u64::from_le_bytes(a.try_into().ok()?))
     }
-    fn u(&mut self) -> Option<usize> {
+    pub(super) fn u(&mut self) -> Option<usize> {
         usize::try_from(self.n()?).ok()
     }
-    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+    pub(super) fn take(&mut self, len: usize) -> Option<&'a [u8]> {
         let (a, b) = self.0.split_at_checked(len)?;
         self.0 = b;
         Some(a)
     }
-    fn b(&mut self) -> Option<&'a [u8]> {
+    pub(super) fn b(&mut self) -> Option<&'a [u8]> {
         let len = self.u()?;
         self.take(len)
     }
-    fn s(&mut self) -> Option<String> {
+    pub(super) fn s(&mut self) -> Option<String> {
         String::from_utf8(self.b()?.to_vec()).ok()
     }
-    fn p(&mut self) -> Option<PathBuf> {
+    pub(super) fn p(&mut self) -> Option<PathBuf> {
         Some(PathBuf::from(std::ffi::OsStr::from_bytes(self.b()?)))
     }
     /// An optional index (`u64::MAX` for none); `None` when damaged.
     #[allow(clippy::option_option)] // the outer `None` is a damaged snapshot, taken with `?`
-    fn o(&mut self) -> Option<Option<usize>> {
+    pub(super) fn o(&mut self) -> Option<Option<usize>> {
         let v = self.n()?;
         Some((v != u64::MAX).then_some(usize::try_from(v).ok()?))
     }
-    fn flag(&mut self) -> Option<bool> {
+    pub(super) fn flag(&mut self) -> Option<bool> {
         Some(self.n()? != 0)
     }
 }

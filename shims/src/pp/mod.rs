@@ -12,6 +12,7 @@ pub mod expr;
 pub mod lex;
 pub mod macros;
 pub mod memo;
+pub mod trace;
 
 use lex::{Directive, Tok, T};
 use macros::Table;
@@ -96,6 +97,7 @@ pub struct Found {
 }
 
 /// A file being read: its spelling, where it is, and which directory entry found it.
+#[derive(Clone)]
 struct Frame {
     spelled: String,
     abs: PathBuf,
@@ -156,6 +158,13 @@ pub struct Scanner<'a> {
     deps: Vec<Found>,
     listed: HashSet<String>,
     depth: usize,
+    /// Where headers' traces are kept (`trace`), when snapshots are: none without.
+    traces: Option<trace::Store>,
+    /// The trace being recorded: the header it is of is being followed.
+    recording: Option<trace::Recording>,
+    /// The directory entries of the search chain (and entry 0): the rest are files' own
+    /// directories, made as needed, numbered in the order a compile needs them.
+    chain_dirs: usize,
 }
 
 const BUILTIN_QUERIES: &[&str] = &[
@@ -189,6 +198,7 @@ impl<'a> Scanner<'a> {
             });
         }
         let bracket_head = (!cfg.chain.is_empty()).then_some(first + cfg.quote.len());
+        let chain_dirs = dirs.len();
         let quote_head = if cfg.quote.is_empty() {
             bracket_head
         } else {
@@ -208,6 +218,9 @@ impl<'a> Scanner<'a> {
             deps: Vec::new(),
             listed: HashSet::new(),
             depth: 0,
+            traces: None,
+            recording: None,
+            chain_dirs,
         }
     }
 
@@ -251,6 +264,12 @@ impl<'a> Scanner<'a> {
             .any(|d| lex::keyword(d.text.trim_start()) == "include");
         let mut start = 0;
         let mut save_to = None;
+        // Traces take the headers outside `live` as fixed for the session, as snapshots do:
+        // without `live`, where snapshots check every path, there are none.
+        if let Some((m, live)) = (self.cfg.memo.as_ref()).and_then(|m| Some((m, m.live.clone()?))) {
+            let key = memo::start_key(&m.salt, &self.cfg);
+            self.traces = Some(trace::Store::new(m.dir.clone(), key, live));
+        }
         if let Some(m) = self.cfg.memo.take().filter(|_| includes) {
             let key = memo::start_key(&m.salt, &self.cfg);
             let texts: Vec<&str> = body[..run].iter().map(|d| d.text.as_str()).collect();
@@ -376,14 +395,183 @@ impl<'a> Scanner<'a> {
         if self.depth > 200 {
             return Err(Fallback::new("#include nested too deeply"));
         }
-        let r = self.process_body(frame);
+        let r = self.process_traced(frame);
         self.depth -= 1;
         r
+    }
+
+    /// Follows a file, or applies a trace of it (`trace`), or follows it and keeps a trace.
+    /// While another file's trace is recorded, a trace applied is part of that one, and a file
+    /// followed is not recorded on its own.
+    fn process_traced(&mut self, frame: &Frame) -> Result<(), Fallback> {
+        let Some(path) = self.trace_path(frame) else {
+            return self.process_body(frame);
+        };
+        let bytes = trace::load(&path);
+        for record in trace::records(&bytes) {
+            let Some(t) = trace::decode_if_holds(record, Some(&self.cfg.macros)) else {
+                continue;
+            };
+            if let Some(found) = self.check_trace(&t, frame) {
+                self.replay(&t, frame, found);
+                if let Some(r) = self.recording.as_mut() {
+                    r.applied(&t);
+                }
+                return Ok(());
+            }
+        }
+        if self.recording.is_some() {
+            return self.process_body(frame);
+        }
+        self.recording = Some(trace::Recording::default());
+        self.cfg.macros.start_log();
+        let r = self.process_body(frame);
+        let log = self.cfg.macros.end_log();
+        if let (Ok(()), Some(rec)) = (&r, self.recording.take()) {
+            if let Some(t) = (!rec.spoiled).then(|| rec.finish(log)).flatten() {
+                trace::save(&path, &t, &bytes);
+            }
+        }
+        self.recording = None;
+        r
+    }
+
+    /// Where the traces of a file are kept, when it may have one: a system header outside the
+    /// scratch root.
+    fn trace_path(&self, frame: &Frame) -> Option<PathBuf> {
+        let store = self.traces.as_ref()?;
+        if !frame.system
+            || frame.abs.starts_with(&store.live)
+            || crate::headers::hashed(&frame.abs, frame.system, self.cfg.hashed_below.as_deref())
+        {
+            return None;
+        }
+        let dir_key = if frame.dir < self.chain_dirs {
+            frame.dir as u64
+        } else {
+            u64::MAX
+        };
+        Some(store.path(frame, dir_key))
+    }
+
+    /// Whether a trace of `frame`'s file, whose macros hold (`trace::decode_if_holds`), holds
+    /// now: each of its includes finds the same file, skipped or listed as it was. Gives the
+    /// files its includes found, in order.
+    fn check_trace(&mut self, t: &trace::Trace, frame: &Frame) -> Option<Vec<Frame>> {
+        if self.depth + t.depth > 200 {
+            return None;
+        }
+        let mut stack = vec![frame.clone()];
+        let mut once: HashSet<PathBuf> = HashSet::new();
+        let mut stacked: HashSet<usize> = HashSet::new();
+        let mut found = Vec::new();
+        for op in &t.ops {
+            match op {
+                trace::Op::Enter {
+                    name,
+                    angled,
+                    next,
+                    spelled,
+                    abs,
+                    system,
+                    skipped,
+                    listed,
+                } => {
+                    let cur = stack.last()?.clone();
+                    let f = self.resolve(name, *angled, Some(&cur), *next)?;
+                    if f.abs != *abs || f.spelled != *spelled || f.system != *system {
+                        return None;
+                    }
+                    if (self.once.contains(&f.abs) || once.contains(&f.abs)) != *skipped {
+                        return None;
+                    }
+                    if !*skipped {
+                        let now_listed = f.file.is_some_and(|i| {
+                            !stacked.contains(&i) && self.entries.get(i).is_some_and(|e| !e.stacked)
+                        });
+                        if now_listed != *listed {
+                            return None;
+                        }
+                        stacked.extend(f.file);
+                        stack.push(f.clone());
+                    }
+                    found.push(f);
+                }
+                trace::Op::Leave => {
+                    stack.pop();
+                    if stack.is_empty() {
+                        return None;
+                    }
+                }
+                trace::Op::Once => {
+                    once.insert(stack.last()?.abs.clone());
+                }
+                trace::Op::SystemHeader => stack.last_mut()?.system = true,
+                trace::Op::Define(..) | trace::Op::Undef(_) => {}
+            }
+        }
+        (stack.len() == 1).then_some(found)
+    }
+
+    /// Does what a trace recorded, `check_trace` having found it holds (`found`: the files
+    /// its includes find).
+    fn replay(&mut self, t: &trace::Trace, frame: &Frame, found: Vec<Frame>) {
+        let mut stack: Vec<PathBuf> = vec![frame.abs.clone()];
+        let mut found = found.into_iter();
+        for op in &t.ops {
+            match op {
+                trace::Op::Define(name, m) => self.cfg.macros.insert(name.clone(), m.to_macro()),
+                trace::Op::Undef(name) => self.cfg.macros.remove(name),
+                trace::Op::Enter { skipped, .. } => {
+                    let Some(f) = found.next() else { return };
+                    if *skipped {
+                        continue;
+                    }
+                    if let Some(e) = f.file.and_then(|i| self.entries.get_mut(i)) {
+                        if !e.stacked {
+                            e.stacked = true;
+                            self.deps.push(Found {
+                                spelled: dep_spelling(&f.spelled),
+                                abs: f.abs.clone(),
+                                system: f.system,
+                                missing: false,
+                            });
+                        }
+                    }
+                    stack.push(f.abs);
+                }
+                trace::Op::Leave => {
+                    stack.pop();
+                }
+                trace::Op::Once => {
+                    if let Some(p) = stack.last() {
+                        self.once.insert(p.clone());
+                    }
+                }
+                trace::Op::SystemHeader => {}
+            }
+        }
+    }
+
+    fn spoil_recording(&mut self) {
+        if let Some(r) = self.recording.as_mut() {
+            r.spoiled = true;
+        }
     }
 
     fn process_body(&mut self, frame: &Frame) -> Result<(), Fallback> {
         let hashed =
             crate::headers::hashed(&frame.abs, frame.system, self.cfg.hashed_below.as_deref());
+        if hashed
+            || self
+                .traces
+                .as_ref()
+                .is_some_and(|t| frame.abs.starts_with(&t.live))
+        {
+            // A project header's bytes are hashed as it is read; one below the scratch root can
+            // change during the build.
+            self.spoil_recording();
+        }
         let dirs = self.read(&frame.abs, hashed)?;
         self.process_directives(frame, &dirs)
     }
@@ -484,10 +672,18 @@ impl<'a> Scanner<'a> {
         match kw {
             "define" => {
                 let (name, m) = macros::parse_define_text(rest_text)?;
+                if let Some(r) = self.recording.as_mut() {
+                    r.ops
+                        .push(trace::Op::Define(name.clone(), trace::MacroData::of(&m)));
+                }
                 self.cfg.macros.insert(name, m);
             }
             "undef" => {
-                self.cfg.macros.remove(first_word(rest_text)?);
+                let name = first_word(rest_text)?;
+                if let Some(r) = self.recording.as_mut() {
+                    r.ops.push(trace::Op::Undef(name.to_string()));
+                }
+                self.cfg.macros.remove(name);
             }
             "include" | "include_next" => {
                 let cur = Frame {
@@ -503,9 +699,15 @@ impl<'a> Scanner<'a> {
                 let rest = lex::tokens(rest_text);
                 match rest.first().map(|t| t.tok.text()).as_deref() {
                     Some("once") => {
+                        if let Some(r) = self.recording.as_mut() {
+                            r.ops.push(trace::Op::Once);
+                        }
                         self.once.insert(frame.abs.clone());
                     }
                     Some("GCC") if rest.get(1).is_some_and(|t| t.tok.text() == "system_header") => {
+                        if let Some(r) = self.recording.as_mut() {
+                            r.ops.push(trace::Op::SystemHeader);
+                        }
                         *system = true;
                     }
                     _ => {}
@@ -533,8 +735,34 @@ impl<'a> Scanner<'a> {
     fn include(&mut self, rest: &[T], next: bool, cur: &Frame) -> Result<(), Fallback> {
         let (name, angled) = self.header_name(rest)?;
         match self.resolve(&name, angled, Some(cur), next) {
+            Some(f) if self.recording.is_some() => {
+                let skipped = self.once.contains(&f.abs);
+                let listed = !skipped
+                    && f.file
+                        .and_then(|i| self.entries.get(i))
+                        .is_some_and(|e| !e.stacked);
+                if let Some(r) = self.recording.as_mut() {
+                    r.enter(trace::Op::Enter {
+                        name: name.clone(),
+                        angled,
+                        next,
+                        spelled: f.spelled.clone(),
+                        abs: f.abs.clone(),
+                        system: f.system,
+                        skipped,
+                        listed,
+                    });
+                }
+                self.process(&f)?;
+                if !skipped {
+                    if let Some(r) = self.recording.as_mut() {
+                        r.leave();
+                    }
+                }
+            }
             Some(f) => self.process(&f)?,
             None => {
+                self.spoil_recording();
                 // -MG: a missing header is listed as written and not followed.
                 if self.listed.insert(name.clone()) {
                     self.deps.push(Found {
@@ -782,6 +1010,8 @@ impl<'a> Scanner<'a> {
                 }
                 let arg = &toks[i + 2..j];
                 let v = if is_has_include {
+                    // Its answer is the file system's, which a trace does not keep.
+                    self.spoil_recording();
                     let (hname, angled) = self.header_name(arg)?;
                     let cur = Frame {
                         spelled: frame.spelled.clone(),
