@@ -485,38 +485,11 @@ pub(super) fn save(path: &Path, st: &State) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Config, Memo, Scanner, SearchDir};
     use std::path::{Path, PathBuf};
 
     fn scan(root: &Path, memo: Option<&Path>, source: &str) -> Vec<(String, bool)> {
-        let mut builtin = |_: &str| Err(super::super::Fallback::new("no builtins here"));
-        let dir = |d: &str, system: bool| SearchDir {
-            spelled: root.join(d).display().to_string(),
-            abs: root.join(d),
-            system,
-        };
-        let cfg = Config {
-            cwd: root.to_path_buf(),
-            quote: Vec::new(),
-            chain: vec![dir("user", false), dir("sys", true)],
-            macros: super::super::macros::Table::default(),
-            make_macros: None,
-            implicit: Vec::new(),
-            forced: Vec::new(),
-            builtin: &mut builtin,
-            memo: memo.map(|m| Memo {
-                dir: m.to_path_buf(),
-                salt: "test".into(),
-                live: None,
-            }),
-            hashed_below: None,
-        };
-        Scanner::new(cfg)
-            .scan(source)
-            .expect("scan")
-            .into_iter()
-            .map(|f| (f.spelled, f.system))
-            .collect()
+        let chain = [("user", false), ("sys", true)];
+        super::super::test_scan(root, "", &chain, memo.map(|m| (m, None)), source)
     }
 
     fn snapshots(dir: &Path) -> Vec<PathBuf> {

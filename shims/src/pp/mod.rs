@@ -1082,3 +1082,51 @@ fn join_spelled(dir: &str, name: &str) -> String {
 pub fn lexical(p: &Path) -> PathBuf {
     crate::headers::lexical(p)
 }
+
+/// A scan for the unit tests of `memo` and `trace`: `source` in `root/cwd`, along the chain
+/// `root/D` for each `(D, system)`, with snapshots and traces in `memo` (paths below `live`
+/// checked on each use) when given; each header as spelled, and whether it was found through
+/// a system directory.
+#[cfg(test)]
+fn test_scan(
+    root: &Path,
+    cwd: &str,
+    chain: &[(&str, bool)],
+    memo: Option<(&Path, Option<&Path>)>,
+    source: &str,
+) -> Vec<(String, bool)> {
+    let mut builtin = |_: &str| Err(Fallback::new("no builtins here"));
+    let cfg = Config {
+        cwd: if cwd.is_empty() {
+            root.to_path_buf()
+        } else {
+            root.join(cwd)
+        },
+        quote: Vec::new(),
+        chain: chain
+            .iter()
+            .map(|(d, system)| SearchDir {
+                spelled: root.join(d).display().to_string(),
+                abs: root.join(d),
+                system: *system,
+            })
+            .collect(),
+        macros: Table::default(),
+        make_macros: None,
+        implicit: Vec::new(),
+        forced: Vec::new(),
+        builtin: &mut builtin,
+        memo: memo.map(|(dir, live)| Memo {
+            dir: dir.to_path_buf(),
+            salt: "test".into(),
+            live: live.map(Path::to_path_buf),
+        }),
+        hashed_below: None,
+    };
+    Scanner::new(cfg)
+        .scan(source)
+        .expect("scan")
+        .into_iter()
+        .map(|f| (f.spelled, f.system))
+        .collect()
+}

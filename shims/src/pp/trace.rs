@@ -387,40 +387,20 @@ pub(super) fn decode_if_holds(b: &[u8], table: Option<&macros::Table>) -> Option
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Config, Memo, Scanner, SearchDir};
     use std::path::{Path, PathBuf};
 
     /// The headers of `source` (in `root/proj`, the live tree), with traces kept in `memo`
     /// when given: spelled, and whether found through a system directory.
     fn scan(root: &Path, memo: Option<&Path>, source: &str) -> Vec<(String, bool)> {
-        let mut builtin = |_: &str| Err(super::super::Fallback::new("no builtins here"));
-        let dir = |d: &str, system: bool| SearchDir {
-            spelled: root.join(d).display().to_string(),
-            abs: root.join(d),
-            system,
-        };
-        let cfg = Config {
-            cwd: root.join("proj"),
-            quote: Vec::new(),
-            chain: vec![dir("proj/inc", false), dir("sys", true)],
-            macros: super::super::macros::Table::default(),
-            make_macros: None,
-            implicit: Vec::new(),
-            forced: Vec::new(),
-            builtin: &mut builtin,
-            memo: memo.map(|m| Memo {
-                dir: m.to_path_buf(),
-                salt: "test".into(),
-                live: Some(root.join("proj")),
-            }),
-            hashed_below: None,
-        };
-        Scanner::new(cfg)
-            .scan(source)
-            .expect("scan")
-            .into_iter()
-            .map(|f| (f.spelled, f.system))
-            .collect()
+        let live = root.join("proj");
+        let chain = [("proj/inc", false), ("sys", true)];
+        super::super::test_scan(
+            root,
+            "proj",
+            &chain,
+            memo.map(|m| (m, Some(&*live))),
+            source,
+        )
     }
 
     /// Each trace file's number of traces, sorted.
