@@ -15,8 +15,8 @@
 //!
 //! The namespace's init is PID 1 there: when it exits the kernel kills everything else in the
 //! namespace, daemons a build left behind included. It exits when the build does, when
-//! confess dies (its standard input is a pipe only confess holds the other end of), or when
-//! killed with confess's process group.
+//! confess dies (its standard input is a socket only confess holds the other end of: the
+//! lifeline), or when killed with confess's process group.
 
 use crate::error::{Error, Result};
 use confess_shims::raw;
