@@ -264,25 +264,26 @@ impl<'a> Scanner<'a> {
             .any(|d| lex::keyword(d.text.trim_start()) == "include");
         let mut start = 0;
         let mut save_to = None;
-        // Traces take the headers outside `live` as fixed for the session, as snapshots do:
-        // without `live`, where snapshots check every path, there are none.
-        if let Some((m, live)) = (self.cfg.memo.as_ref()).and_then(|m| Some((m, m.live.clone()?))) {
+        if let Some(m) = self.cfg.memo.take() {
             let key = memo::start_key(&m.salt, &self.cfg);
-            self.traces = Some(trace::Store::new(m.dir.clone(), key, live));
-        }
-        if let Some(m) = self.cfg.memo.take().filter(|_| includes) {
-            let key = memo::start_key(&m.salt, &self.cfg);
-            let texts: Vec<&str> = body[..run].iter().map(|d| d.text.as_str()).collect();
-            for k in (1..=run).rev() {
-                let p = memo::path(&m.dir, &key, &texts[..k]);
-                if let Some(st) = memo::load(&p, m.live.as_deref()) {
-                    self.restore(st);
-                    start = k;
-                    break;
+            if includes {
+                let texts: Vec<&str> = body[..run].iter().map(|d| d.text.as_str()).collect();
+                for k in (1..=run).rev() {
+                    let p = memo::path(&m.dir, &key, &texts[..k]);
+                    if let Some(st) = memo::load(&p, m.live.as_deref()) {
+                        self.restore(st);
+                        start = k;
+                        break;
+                    }
+                }
+                if start < run {
+                    save_to = Some(memo::path(&m.dir, &key, &texts));
                 }
             }
-            if start < run {
-                save_to = Some(memo::path(&m.dir, &key, &texts));
+            // Traces take the headers outside `live` as fixed for the session, as snapshots
+            // do: without `live`, where snapshots check every path, there are none.
+            if let Some(live) = m.live {
+                self.traces = Some(trace::Store::new(m.dir, key, live));
             }
         }
         if let Some(make) = self.cfg.make_macros.take() {
@@ -375,11 +376,16 @@ impl<'a> Scanner<'a> {
         Ok(d)
     }
 
-    /// Enters an included file: lists it (once), then follows its directives.
-    fn process(&mut self, frame: &Frame) -> Result<(), Fallback> {
-        if self.once.contains(&frame.abs) {
-            return Ok(());
-        }
+    /// Whether entering `frame`'s file lists it: its file entry (gcc's `_cpp_file`) has not
+    /// been entered yet.
+    fn first_entry(&self, frame: &Frame) -> bool {
+        (frame.file)
+            .and_then(|f| self.entries.get(f))
+            .is_some_and(|e| !e.stacked)
+    }
+
+    /// Marks `frame`'s file entry entered, listing the file if it is the entry's first time.
+    fn enter_entry(&mut self, frame: &Frame) {
         if let Some(e) = frame.file.and_then(|f| self.entries.get_mut(f)) {
             if !e.stacked {
                 e.stacked = true;
@@ -391,6 +397,14 @@ impl<'a> Scanner<'a> {
                 });
             }
         }
+    }
+
+    /// Enters an included file: lists it (once), then follows its directives.
+    fn process(&mut self, frame: &Frame) -> Result<(), Fallback> {
+        if self.once.contains(&frame.abs) {
+            return Ok(());
+        }
+        self.enter_entry(frame);
         self.depth += 1;
         if self.depth > 200 {
             return Err(Fallback::new("#include nested too deeply"));
@@ -409,7 +423,7 @@ impl<'a> Scanner<'a> {
         };
         let bytes = trace::load(&path);
         for record in trace::records(&bytes) {
-            let Some(t) = trace::decode_if_holds(record, Some(&self.cfg.macros)) else {
+            let Some(t) = trace::decode_if_holds(record, &self.cfg.macros) else {
                 continue;
             };
             if let Some(found) = self.check_trace(&t, frame) {
@@ -432,7 +446,6 @@ impl<'a> Scanner<'a> {
                 trace::save(&path, &t, &bytes);
             }
         }
-        self.recording = None;
         r
     }
 
@@ -477,8 +490,7 @@ impl<'a> Scanner<'a> {
                     skipped,
                     listed,
                 } => {
-                    let cur = stack.last()?.clone();
-                    let f = self.resolve(name, *angled, Some(&cur), *next)?;
+                    let f = self.resolve(name, *angled, Some(stack.last()?), *next)?;
                     if f.abs != *abs || f.spelled != *spelled || f.system != *system {
                         return None;
                     }
@@ -486,9 +498,8 @@ impl<'a> Scanner<'a> {
                         return None;
                     }
                     if !*skipped {
-                        let now_listed = f.file.is_some_and(|i| {
-                            !stacked.contains(&i) && self.entries.get(i).is_some_and(|e| !e.stacked)
-                        });
+                        let now_listed =
+                            f.file.is_some_and(|i| !stacked.contains(&i)) && self.first_entry(&f);
                         if now_listed != *listed {
                             return None;
                         }
@@ -527,17 +538,7 @@ impl<'a> Scanner<'a> {
                     if *skipped {
                         continue;
                     }
-                    if let Some(e) = f.file.and_then(|i| self.entries.get_mut(i)) {
-                        if !e.stacked {
-                            e.stacked = true;
-                            self.deps.push(Found {
-                                spelled: dep_spelling(&f.spelled),
-                                abs: f.abs.clone(),
-                                system: f.system,
-                                missing: false,
-                            });
-                        }
-                    }
+                    self.enter_entry(&f);
                     stack.push(f.abs);
                 }
                 trace::Op::Leave => {
@@ -737,10 +738,7 @@ impl<'a> Scanner<'a> {
         match self.resolve(&name, angled, Some(cur), next) {
             Some(f) if self.recording.is_some() => {
                 let skipped = self.once.contains(&f.abs);
-                let listed = !skipped
-                    && f.file
-                        .and_then(|i| self.entries.get(i))
-                        .is_some_and(|e| !e.stacked);
+                let listed = !skipped && self.first_entry(&f);
                 if let Some(r) = self.recording.as_mut() {
                     r.enter(trace::Op::Enter {
                         name: name.clone(),

@@ -330,33 +330,26 @@ pub(super) fn encode(t: &Trace) -> Vec<u8> {
     w.0
 }
 
-/// A record's trace, if every macro it looked up is now as it was then (`table`), or always
-/// (`table` `None`); `None` when it does not hold or is damaged. The reads come first in a
-/// record and are compared where they lie, so a trace that does not hold costs no decoding.
-pub(super) fn decode_if_holds(b: &[u8], table: Option<&macros::Table>) -> Option<Trace> {
+/// A record's trace, if every macro it looked up is now as it was then (`table`); `None`
+/// when it does not hold or is damaged. The reads come first in a record and are compared
+/// where they lie, so a trace that does not hold costs no decoding. A trace decoded here has
+/// no reads of its own: they held.
+pub(super) fn decode_if_holds(b: &[u8], table: &macros::Table) -> Option<Trace> {
     let mut r = R(b);
-    let n = r.u()?;
-    let mut reads = Vec::new();
-    for _ in 0..n {
+    for _ in 0..r.u()? {
         let name = std::str::from_utf8(r.b()?).ok()?;
         let then = if r.flag()? {
             Some(get_macro(&mut r)?)
         } else {
             None
         };
-        match table {
-            Some(t) => {
-                let now = t.get(name);
-                let same = match (&then, now.as_deref()) {
-                    (None, None) => true,
-                    (Some(then), Some(now)) => then.same(now),
-                    _ => false,
-                };
-                if !same {
-                    return None;
-                }
-            }
-            None => reads.push((name.to_string(), then)),
+        let same = match (&then, table.get(name).as_deref()) {
+            (None, None) => true,
+            (Some(then), Some(now)) => then.same(now),
+            _ => false,
+        };
+        if !same {
+            return None;
         }
     }
     let depth = r.u()?;
@@ -382,7 +375,11 @@ pub(super) fn decode_if_holds(b: &[u8], table: Option<&macros::Table>) -> Option
             _ => return None,
         });
     }
-    r.0.is_empty().then_some(Trace { reads, ops, depth })
+    r.0.is_empty().then_some(Trace {
+        reads: Vec::new(),
+        ops,
+        depth,
+    })
 }
 
 #[cfg(test)]
