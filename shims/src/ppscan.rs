@@ -570,10 +570,9 @@ fn facts(
 }
 
 /// The facts from the work cache, else from the real compiler (then kept in the work cache).
-/// Asking the compiler, the usual builtin queries are asked beside it (`LIKELY_QUERIES`) and
-/// their answers put in the session's cache, where a scan's first query finds them: a scan of
-/// glibc's headers asks them, and asked then it would be a third run of the compiler after
-/// the two `ask_facts` makes, one after the other.
+/// Asking the compiler, the usual builtin queries are asked in the same run (`LIKELY_QUERIES`)
+/// and their answers put in the session's cache, where a scan's first query finds them: a
+/// scan of glibc's headers asks them, and asked then they would be another run.
 fn ask_or_keep_facts(
     ctx: &Ctx,
     driver: &Path,
@@ -586,17 +585,19 @@ fn ask_or_keep_facts(
         return Ok(Box::leak(t.into_boxed_str()));
     }
     let builtins = ctx.session.cache().join(format!("builtins-{key}"));
-    let likely = (!builtins.exists())
-        .then(|| spawn_builtins(ctx, driver, lang, key_args, LIKELY_QUERIES).ok())
-        .flatten();
-    let (t, ignored) = ask_facts(ctx, driver, lang, key_args)?;
-    let t: &'static str = Box::leak(t.into_boxed_str());
-    if let (Some(k), Some(ignored), Some(f)) = (&kept, ignored, Facts::parse(t)) {
+    let queries = if builtins.exists() {
+        &[][..]
+    } else {
+        LIKELY_QUERIES
+    };
+    let asked = ask_facts(ctx, driver, lang, key_args, queries)?;
+    let t: &'static str = Box::leak(asked.text.into_boxed_str());
+    if let (Some(k), Some(ignored), Some(f)) = (&kept, asked.ignored, Facts::parse(t)) {
         k.store(&f, &ignored);
     }
-    if let Some(Ok(answers)) = likely.map(|c| builtin_answers(c, LIKELY_QUERIES.len())) {
+    if let Some(answers) = asked.answers {
         let mut lines = String::new();
-        for (q, a) in LIKELY_QUERIES.iter().zip(&answers) {
+        for (q, a) in queries.iter().zip(&answers) {
             if let Some(v) = a {
                 let _ = writeln!(lines, "{q}\t{}", u8::from(*v));
             }
@@ -654,77 +655,178 @@ impl Facts {
     }
 }
 
-/// Asks the real compiler for its predefined macros and search list (`-E -dM -v`) and for the
-/// files it includes on its own (`-M` of an empty input). With them, the directories the
-/// compiler said it left out of its search because they do not exist, when it said so in
-/// words this reads (`None` otherwise).
+/// What one run of the compiler said of a flag set (`ask_facts`).
+struct Asked {
+    /// The facts file's text (`Facts::parse`).
+    text: String,
+    /// The directories the compiler said it left out of its search because they do not
+    /// exist, when it said so in words this reads.
+    ignored: Option<Vec<String>>,
+    /// The answers to the builtin queries asked with it, when they were asked and answered.
+    answers: Option<Vec<Option<bool>>>,
+}
+
+/// Asks the real compiler, in one run of it (`-E -dD -v` of the `queries`, as
+/// `spawn_builtins` writes them): its predefined macros (the `#define`s it prints before the
+/// input, the same set `-dM` prints), its `<...>` search list (`-v`), the files it includes on
+/// its own (those its line markers enter before the input: `stdc-predef.h`) and the queries'
+/// answers. The compiler proper starts once instead of three times (about 8 ms of processor
+/// time instead of 20). An error in the queries' own lines (gcc 12 has no `__has_extension`)
+/// leaves the rest of the run's answer whole; any other failure is tried once more without
+/// the queries.
 fn ask_facts(
     ctx: &Ctx,
     driver: &Path,
     lang: Lang,
     key_args: &[String],
-) -> Result<(String, Option<Vec<String>>), Fallback> {
-    let cannot = |e: std::io::Error| {
-        Fallback::new(format!("cannot ask {}: {e}", crate::raw::text_path(driver)))
-    };
-    // Both run at once: each is a start of the compiler proper, about 11 ms.
-    let start = |extra: &[&str]| {
-        ctx.real_command(driver)
+    queries: &[&str],
+) -> Result<Asked, Fallback> {
+    let run = |queries: &[&str]| -> Result<Option<Asked>, Fallback> {
+        use std::io::Write;
+        let cannot = |e: std::io::Error| {
+            Fallback::new(format!("cannot ask {}: {e}", crate::raw::text_path(driver)))
+        };
+        let mut child = ctx
+            .real_command(driver)
             .args(key_args.iter().map(|a| crate::raw::os(a)))
-            .args(["-x", lang.as_str()])
-            .args(extra)
-            .arg("/dev/null")
-            .stdin(Stdio::null())
+            .args(["-x", lang.as_str(), "-E", "-dD", "-v", "-"])
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(cannot)
+            .map_err(cannot)?;
+        if let Some(mut stdin) = child.stdin.take() {
+            // The queries are a few kilobytes: the pipe takes them whole before the compiler
+            // writes anything.
+            let _ = stdin.write_all(query_text(queries).as_bytes());
+        }
+        let out = child.wait_with_output().map_err(cannot)?;
+        let said = crate::raw::text(&out.stderr);
+        let only_the_queries_failed = said
+            .lines()
+            .filter(|l| l.contains("error:"))
+            .all(|l| l.starts_with("<stdin>:"));
+        if !out.status.success() && (queries.is_empty() || !only_the_queries_failed) {
+            return Ok(None);
+        }
+        let printed = crate::raw::text(&out.stdout);
+        let (macros, implicit) = predefined(&printed);
+        let dirs = crate::headers::parse_search_list(&said);
+        let ignored = said
+            .contains("#include <...> search starts here:")
+            .then(|| {
+                said.lines()
+                    .filter_map(|l| l.strip_prefix("ignoring nonexistent directory \""))
+                    .filter_map(|l| l.strip_suffix('"'))
+                    .map(str::to_string)
+                    .collect()
+            });
+        let mut t = String::from("[macros]\n");
+        t.push_str(&macros);
+        t.push_str("[sysdirs]\n");
+        for d in &dirs {
+            t.push_str(d);
+            t.push('\n');
+        }
+        t.push_str("[canonical]\n");
+        for d in &dirs {
+            let d = crate::raw::path(d);
+            let c = std::fs::canonicalize(&d).unwrap_or_else(|_| d.into_owned());
+            t.push_str(&crate::raw::text_path(&c));
+            t.push('\n');
+        }
+        t.push_str("[implicit]\n");
+        for f in implicit {
+            t.push_str(&f);
+            t.push('\n');
+        }
+        let answers = (!queries.is_empty()).then(|| answers_in(&printed, queries.len()));
+        Ok(Some(Asked {
+            text: t,
+            ignored,
+            answers,
+        }))
     };
-    let dm = start(&["-E", "-dM", "-v"])?;
-    let deps = start(&["-M", "-MG", "-MT", "T"])?;
-    // The dependency rule is short: it waits in its pipe while the macros are read.
-    let dm = dm.wait_with_output().map_err(cannot)?;
-    let deps = deps.wait_with_output().map_err(cannot)?;
-    if !dm.status.success() {
-        return Err(Fallback::new("the compiler refused -E -dM"));
+    if let Some(a) = run(queries)? {
+        return Ok(a);
     }
-    if !deps.status.success() {
-        return Err(Fallback::new("the compiler refused -M"));
+    if !queries.is_empty() {
+        if let Some(a) = run(&[])? {
+            return Ok(a);
+        }
     }
-    let mut t = String::from("[macros]\n");
-    t.push_str(&crate::raw::text(&dm.stdout));
-    let said = crate::raw::text(&dm.stderr);
-    let dirs = crate::headers::parse_search_list(&said);
-    let ignored = said
-        .contains("#include <...> search starts here:")
-        .then(|| {
-            said.lines()
-                .filter_map(|l| l.strip_prefix("ignoring nonexistent directory \""))
-                .filter_map(|l| l.strip_suffix('"'))
-                .map(str::to_string)
-                .collect()
-        });
-    t.push_str("[sysdirs]\n");
-    for d in &dirs {
-        t.push_str(d);
-        t.push('\n');
+    Err(Fallback::new("the compiler refused -E -dD -v"))
+}
+
+/// From what `-E -dD` printed: the predefined macros as `-dM` prints them (one `#define` line
+/// each, the last definition of a name, none for a name `#undef` removed), and the files its
+/// line markers entered (flag 1) other than its own `<built-in>` and `<command-line>`, in
+/// order.
+fn predefined(printed: &str) -> (String, Vec<String>) {
+    let mut defs: Vec<Option<&str>> = Vec::new();
+    let mut at: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut implicit: Vec<String> = Vec::new();
+    for line in printed.lines() {
+        if let Some(rest) = line.strip_prefix("#define ") {
+            let name = rest.split(['(', ' ']).next().unwrap_or(rest);
+            if let Some(&i) = at.get(name) {
+                defs[i] = Some(line);
+            } else {
+                at.insert(name, defs.len());
+                defs.push(Some(line));
+            }
+        } else if let Some(name) = line.strip_prefix("#undef ") {
+            if let Some(&i) = at.get(name.trim()) {
+                defs[i] = None;
+            }
+        } else if let Some((name, flags)) = line_marker(line) {
+            if flags.split(' ').any(|f| f == "1")
+                && !name.starts_with('<')
+                && !implicit.contains(&name)
+            {
+                implicit.push(name);
+            }
+        }
     }
-    t.push_str("[canonical]\n");
-    for d in &dirs {
-        let d = crate::raw::path(d);
-        let c = std::fs::canonicalize(&d).unwrap_or_else(|_| d.into_owned());
-        t.push_str(&crate::raw::text_path(&c));
-        t.push('\n');
+    let mut text = String::new();
+    for d in defs.into_iter().flatten() {
+        text.push_str(d);
+        text.push('\n');
     }
-    t.push_str("[implicit]\n");
-    for d in crate::headers::parse_make_rule(&crate::raw::text(&deps.stdout))
-        .into_iter()
-        .skip(1)
-    {
-        t.push_str(&d);
-        t.push('\n');
+    (text, implicit)
+}
+
+/// A line marker's file name (its escapes undone) and flags: `# 1 "/usr/include/x.h" 1 3 4`.
+fn line_marker(line: &str) -> Option<(String, &str)> {
+    let rest = line.strip_prefix("# ")?;
+    let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+    let rest = rest.strip_prefix(" \"")?;
+    let mut name = Vec::new();
+    let mut bytes = rest.bytes().enumerate();
+    while let Some((i, b)) = bytes.next() {
+        match b {
+            b'"' => {
+                let name = String::from_utf8(name).ok()?;
+                return Some((name, rest[i + 1..].trim()));
+            }
+            b'\\' => {
+                let (_, c) = bytes.next()?;
+                if c.is_ascii_digit() {
+                    // An octal escape: three digits.
+                    let mut v = u32::from(c - b'0');
+                    for _ in 0..2 {
+                        let (_, d) = bytes.next()?;
+                        v = v * 8 + u32::from(d.checked_sub(b'0').filter(|d| *d < 8)?);
+                    }
+                    name.push(u8::try_from(v).ok()?);
+                } else {
+                    name.push(c);
+                }
+            }
+            _ => name.push(b),
+        }
     }
-    Ok((t, ignored))
+    None
 }
 
 /// The `__has_*` queries glibc's headers make (`sys/cdefs.h` and its kin) and a few that other
@@ -780,16 +882,21 @@ fn spawn_builtins(
         .spawn()
         .map_err(|e| Fallback::new(format!("cannot ask {}: {e}", crate::raw::text_path(driver))))?;
     if let Some(mut stdin) = child.stdin.take() {
-        let mut text = String::new();
-        for (i, q) in qs.iter().enumerate() {
-            let _ = writeln!(
-                text,
-                "#if {q}\nconfess_yes_{i}\n#else\nconfess_no_{i}\n#endif"
-            );
-        }
-        let _ = stdin.write_all(text.as_bytes());
+        let _ = stdin.write_all(query_text(qs).as_bytes());
     }
     Ok(child)
+}
+
+/// The queries as the compiler is asked them: one `#if` each, whose output names the answer.
+fn query_text(qs: &[&str]) -> String {
+    let mut text = String::new();
+    for (i, q) in qs.iter().enumerate() {
+        let _ = writeln!(
+            text,
+            "#if {q}\nconfess_yes_{i}\n#else\nconfess_no_{i}\n#endif"
+        );
+    }
+    text
 }
 
 /// For each of the `n` queries `spawn_builtins` asked, its answer, or `None` when the
@@ -798,9 +905,13 @@ fn builtin_answers(child: std::process::Child, n: usize) -> Result<Vec<Option<bo
     let out = child
         .wait_with_output()
         .map_err(|e| Fallback::new(e.to_string()))?;
-    let text = crate::raw::text(&out.stdout);
-    let words: std::collections::HashSet<&str> = text.split_whitespace().collect();
-    Ok((0..n)
+    Ok(answers_in(&crate::raw::text(&out.stdout), n))
+}
+
+/// The answers to `n` queries (`query_text`) in what the compiler printed.
+fn answers_in(printed: &str, n: usize) -> Vec<Option<bool>> {
+    let words: HashSet<&str> = printed.split_whitespace().collect();
+    (0..n)
         .map(|i| {
             if words.contains(format!("confess_yes_{i}").as_str()) {
                 Some(true)
@@ -810,5 +921,96 @@ fn builtin_answers(child: std::process::Child, n: usize) -> Result<Vec<Option<bo
                 None
             }
         })
-        .collect())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+
+    fn run(args: &[&str], stdin: &str) -> (String, String) {
+        let mut c = Command::new("cc")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cc runs");
+        c.stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write");
+        let out = c.wait_with_output().expect("cc ends");
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// The one run's answers are the three runs' answers: the predefined macros `-dM` prints,
+    /// the implicit includes `-M` lists, and each query's answer asked on its own run.
+    #[test]
+    fn one_run_says_what_three_said() {
+        let queries = super::query_text(super::LIKELY_QUERIES);
+        for (lang, flags) in [
+            ("c", &[][..]),
+            ("c", &["-std=c89", "-fPIC", "-fvisibility=hidden"][..]),
+            ("c", &["-O2", "-pthread", "-fopenmp"][..]),
+            ("c", &["-ffreestanding"][..]),
+            ("c", &["-undef"][..]),
+            ("c++", &["-std=c++17"][..]),
+        ] {
+            let with = |extra: &[&'static str]| -> Vec<&str> {
+                let mut a: Vec<&str> = flags.to_vec();
+                a.extend(["-x", lang]);
+                a.extend(extra);
+                a
+            };
+            let (printed, _) = run(&with(&["-E", "-dD", "-v", "-"]), &queries);
+            let (macros, implicit) = super::predefined(&printed);
+            let (dm, _) = run(&with(&["-E", "-dM", "/dev/null"]), "");
+            let mut want: Vec<&str> = dm.lines().collect();
+            let mut got: Vec<&str> = macros.lines().collect();
+            want.sort_unstable();
+            got.sort_unstable();
+            assert!(want.len() > 5, "{flags:?}: -dM printed {want:?}");
+            assert_eq!(got, want, "{lang} {flags:?}");
+            let (rule, _) = run(&with(&["-M", "-MG", "-MT", "T", "/dev/null"]), "");
+            let listed: Vec<String> = crate::headers::parse_make_rule(&rule)
+                .into_iter()
+                .skip(1)
+                .collect();
+            assert_eq!(implicit, listed, "{lang} {flags:?}");
+            let answers = super::answers_in(&printed, super::LIKELY_QUERIES.len());
+            let (alone, _) = run(&with(&["-E", "-P", "-"]), &queries);
+            let want = super::answers_in(&alone, super::LIKELY_QUERIES.len());
+            assert!(want.contains(&Some(true)), "{flags:?}: no query answered");
+            assert_eq!(answers, want, "{lang} {flags:?}");
+        }
+        let plain = run(&["-x", "c", "-E", "-dD", "-"], "").0;
+        assert!(
+            !super::predefined(&plain).1.is_empty(),
+            "glibc's compiler includes stdc-predef.h on its own"
+        );
+    }
+
+    #[test]
+    fn line_markers_are_read_with_their_escapes() {
+        assert_eq!(
+            super::line_marker(r#"# 1 "/usr/include/stdc-predef.h" 1 3 4"#),
+            Some(("/usr/include/stdc-predef.h".to_string(), "1 3 4"))
+        );
+        assert_eq!(
+            super::line_marker(r#"# 12 "/a \"b\"\\c\303\251.h" 2"#),
+            Some(("/a \"b\"\\cé.h".to_string(), "2"))
+        );
+        assert_eq!(
+            super::line_marker(r#"# 0 "<built-in>""#),
+            Some(("<built-in>".to_string(), ""))
+        );
+        assert_eq!(super::line_marker("#define X 1"), None);
+        assert_eq!(super::line_marker(r#"# 1 "unterminated"#), None);
+    }
 }
