@@ -46,9 +46,10 @@ impl Macro {
 pub struct Table {
     base: Option<Base>,
     over: HashMap<Text, Option<Macro>, Fast>,
-    /// While a header's processing is recorded (`super::trace`): each name looked up or
-    /// changed since the log started, first access first.
-    log: std::cell::RefCell<Option<Log>>,
+    /// While headers' processings are recorded (`super::trace`), one log per recording, the
+    /// innermost last: each name looked up or changed since that log started, first access
+    /// first.
+    log: std::cell::RefCell<Vec<Log>>,
 }
 
 /// What a recording learned of the macros: for each name its processing touched, whether it
@@ -212,14 +213,14 @@ impl Table {
         }
     }
 
-    /// Starts logging the names looked up and changed (`Log`).
+    /// Starts a log of the names looked up and changed (`Log`), inside those already going.
     pub fn start_log(&self) {
-        *self.log.borrow_mut() = Some(Log::default());
+        self.log.borrow_mut().push(Log::default());
     }
 
-    /// Ends the log: each name first looked up has what it was when the log started.
+    /// Ends the innermost log: each name first looked up has what it was when the log started.
     pub fn end_log(&self) -> Log {
-        let mut log = self.log.borrow_mut().take().unwrap_or_default();
+        let mut log = self.log.borrow_mut().pop().unwrap_or_default();
         for (name, f) in &mut log.first {
             if matches!(f, First::Looked) {
                 *f = First::Read(self.peek(name).map(std::borrow::Cow::into_owned));
@@ -229,7 +230,7 @@ impl Table {
     }
 
     fn note_read(&self, name: &str) {
-        if let Some(log) = self.log.borrow_mut().as_mut() {
+        for log in self.log.borrow_mut().iter_mut() {
             if !log.first.contains_key(name) {
                 log.first.insert(name.to_string(), First::Looked);
             }
@@ -237,16 +238,23 @@ impl Table {
     }
 
     fn note_write(&self, name: &str) {
-        let mut log = self.log.borrow_mut();
-        let Some(log) = log.as_mut() else { return };
-        match log.first.get_mut(name) {
-            None => {
-                log.first.insert(name.to_string(), First::Write);
+        let mut logs = self.log.borrow_mut();
+        if logs.is_empty() {
+            return;
+        }
+        let mut before: Option<Option<Macro>> = None;
+        for log in logs.iter_mut() {
+            match log.first.get_mut(name) {
+                None => {
+                    log.first.insert(name.to_string(), First::Write);
+                }
+                Some(f @ First::Looked) => {
+                    let then = before
+                        .get_or_insert_with(|| self.peek(name).map(std::borrow::Cow::into_owned));
+                    *f = First::Read(then.clone());
+                }
+                Some(_) => {}
             }
-            Some(f @ First::Looked) => {
-                *f = First::Read(self.peek(name).map(std::borrow::Cow::into_owned));
-            }
-            Some(_) => {}
         }
     }
 

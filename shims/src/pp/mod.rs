@@ -160,8 +160,9 @@ pub struct Scanner<'a> {
     depth: usize,
     /// Where headers' traces are kept (`trace`), when snapshots are: none without.
     traces: Option<trace::Store>,
-    /// The trace being recorded: the header it is of is being followed.
-    recording: Option<trace::Recording>,
+    /// The traces being recorded, the innermost last: the headers they are of are being
+    /// followed.
+    recording: Vec<trace::Recording>,
     /// The directory entries of the search chain (and entry 0): the rest are files' own
     /// directories, made as needed, numbered in the order a compile needs them.
     chain_dirs: usize,
@@ -219,7 +220,7 @@ impl<'a> Scanner<'a> {
             listed: HashSet::new(),
             depth: 0,
             traces: None,
-            recording: None,
+            recording: Vec::new(),
             chain_dirs,
         }
     }
@@ -283,7 +284,7 @@ impl<'a> Scanner<'a> {
             // Traces take the headers outside `live` as fixed for the session, as snapshots
             // do: without `live`, where snapshots check every path, there are none.
             if let Some(live) = m.live {
-                self.traces = Some(trace::Store::new(m.dir, key, live));
+                self.traces = Some(trace::Store::new(m.dir, live));
             }
         }
         if let Some(make) = self.cfg.make_macros.take() {
@@ -415,35 +416,39 @@ impl<'a> Scanner<'a> {
     }
 
     /// Follows a file, or applies a trace of it (`trace`), or follows it and keeps a trace.
-    /// While another file's trace is recorded, a trace applied is part of that one, and a file
-    /// followed is not recorded on its own.
+    /// Recordings nest: while one header is recorded, a header it includes is recorded too
+    /// (when no trace of it holds), and what that one did is then the outer one's too.
     fn process_traced(&mut self, frame: &Frame) -> Result<(), Fallback> {
         let Some(path) = self.trace_path(frame) else {
             return self.process_body(frame);
         };
         let bytes = trace::load(&path);
         for record in trace::records(&bytes) {
-            let Some(t) = trace::decode_if_holds(record, &self.cfg.macros) else {
+            let cfg = &mut self.cfg;
+            let mut ask = |q: &str| (cfg.builtin)(q).ok();
+            let Some(t) = trace::decode_if_holds(record, &cfg.macros, &mut ask) else {
                 continue;
             };
             if let Some(found) = self.check_trace(&t, frame) {
                 self.replay(&t, frame, found);
-                if let Some(r) = self.recording.as_mut() {
+                if let Some(r) = self.recording.last_mut() {
                     r.applied(&t);
                 }
                 return Ok(());
             }
         }
-        if self.recording.is_some() {
-            return self.process_body(frame);
-        }
-        self.recording = Some(trace::Recording::default());
+        self.recording.push(trace::Recording::default());
         self.cfg.macros.start_log();
         let r = self.process_body(frame);
         let log = self.cfg.macros.end_log();
-        if let (Ok(()), Some(rec)) = (&r, self.recording.take()) {
-            if let Some(t) = (!rec.spoiled).then(|| rec.finish(log)).flatten() {
-                trace::save(&path, &t, &bytes);
+        if let Some(rec) = self.recording.pop() {
+            if r.is_ok() && !rec.spoiled {
+                if let Some(t) = rec.finish(log) {
+                    trace::save(&path, &t, &bytes);
+                }
+            }
+            if let Some(outer) = self.recording.last_mut() {
+                outer.absorb(rec);
             }
         }
         r
@@ -459,12 +464,7 @@ impl<'a> Scanner<'a> {
         {
             return None;
         }
-        let dir_key = if frame.dir < self.chain_dirs {
-            frame.dir as u64
-        } else {
-            u64::MAX
-        };
-        Some(store.path(frame, dir_key))
+        Some(store.path(frame, frame.dir < self.chain_dirs))
     }
 
     /// Whether a trace of `frame`'s file, whose macros hold (`trace::decode_if_holds`), holds
@@ -554,8 +554,9 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// Something a trace cannot hold was done: no recording going on is kept.
     fn spoil_recording(&mut self) {
-        if let Some(r) = self.recording.as_mut() {
+        for r in &mut self.recording {
             r.spoiled = true;
         }
     }
@@ -673,7 +674,7 @@ impl<'a> Scanner<'a> {
         match kw {
             "define" => {
                 let (name, m) = macros::parse_define_text(rest_text)?;
-                if let Some(r) = self.recording.as_mut() {
+                if let Some(r) = self.recording.last_mut() {
                     r.ops
                         .push(trace::Op::Define(name.clone(), trace::MacroData::of(&m)));
                 }
@@ -681,7 +682,7 @@ impl<'a> Scanner<'a> {
             }
             "undef" => {
                 let name = first_word(rest_text)?;
-                if let Some(r) = self.recording.as_mut() {
+                if let Some(r) = self.recording.last_mut() {
                     r.ops.push(trace::Op::Undef(name.to_string()));
                 }
                 self.cfg.macros.remove(name);
@@ -700,13 +701,13 @@ impl<'a> Scanner<'a> {
                 let rest = lex::tokens(rest_text);
                 match rest.first().map(|t| t.tok.text()).as_deref() {
                     Some("once") => {
-                        if let Some(r) = self.recording.as_mut() {
+                        if let Some(r) = self.recording.last_mut() {
                             r.ops.push(trace::Op::Once);
                         }
                         self.once.insert(frame.abs.clone());
                     }
                     Some("GCC") if rest.get(1).is_some_and(|t| t.tok.text() == "system_header") => {
-                        if let Some(r) = self.recording.as_mut() {
+                        if let Some(r) = self.recording.last_mut() {
                             r.ops.push(trace::Op::SystemHeader);
                         }
                         *system = true;
@@ -736,10 +737,10 @@ impl<'a> Scanner<'a> {
     fn include(&mut self, rest: &[T], next: bool, cur: &Frame) -> Result<(), Fallback> {
         let (name, angled) = self.header_name(rest)?;
         match self.resolve(&name, angled, Some(cur), next) {
-            Some(f) if self.recording.is_some() => {
+            Some(f) if !self.recording.is_empty() => {
                 let skipped = self.once.contains(&f.abs);
                 let listed = !skipped && self.first_entry(&f);
-                if let Some(r) = self.recording.as_mut() {
+                if let Some(r) = self.recording.last_mut() {
                     r.enter(trace::Op::Enter {
                         name: name.clone(),
                         angled,
@@ -753,7 +754,7 @@ impl<'a> Scanner<'a> {
                 }
                 self.process(&f)?;
                 if !skipped {
-                    if let Some(r) = self.recording.as_mut() {
+                    if let Some(r) = self.recording.last_mut() {
                         r.leave();
                     }
                 }
@@ -1022,7 +1023,12 @@ impl<'a> Scanner<'a> {
                         .is_some()
                 } else {
                     let text: String = arg.iter().map(|t| t.tok.text()).collect();
-                    (self.cfg.builtin)(&format!("{name}({text})"))?
+                    let query = format!("{name}({text})");
+                    let answer = (self.cfg.builtin)(&query)?;
+                    if let Some(r) = self.recording.last_mut() {
+                        r.queries.push((query, answer));
+                    }
+                    answer
                 };
                 out.push(one(v, t.space));
                 i = j + 1;
@@ -1093,7 +1099,20 @@ fn test_scan(
     memo: Option<(&Path, Option<&Path>)>,
     source: &str,
 ) -> Vec<(String, bool)> {
-    let mut builtin = |_: &str| Err(Fallback::new("no builtins here"));
+    test_scan_asking(root, cwd, chain, memo, source, &|_| None)
+}
+
+/// [`test_scan`], with `answers` answering the builtin queries (`None`: the compiler cannot).
+#[cfg(test)]
+fn test_scan_asking(
+    root: &Path,
+    cwd: &str,
+    chain: &[(&str, bool)],
+    memo: Option<(&Path, Option<&Path>)>,
+    source: &str,
+    answers: &dyn Fn(&str) -> Option<bool>,
+) -> Vec<(String, bool)> {
+    let mut builtin = |q: &str| answers(q).ok_or_else(|| Fallback::new("no builtins here"));
     let cfg = Config {
         cwd: if cwd.is_empty() {
             root.to_path_buf()

@@ -5,28 +5,31 @@
 //! Scan snapshots (`memo`) share the state after a source's leading `#include <...>` lines,
 //! which helps only sources whose first lines are the same; lua5.4's sources differ from their
 //! second line (`#define lapi_c`), and every compile followed glibc's headers again. A trace is
-//! kept per header instead, for a system header outside the scratch root entered from a file
-//! that is not itself being traced (`<stdio.h>` from a source or a project header), and
-//! holds:
+//! kept per header instead, for every system header outside the scratch root, and holds:
 //! - every macro its processing (the headers it included too) looked up before changing it,
 //!   with the definition it had then, or none: `#ifndef _STDIO_H`, `__USE_GNU`,
 //!   `__need_size_t`, a macro an `#if` expanded;
+//! - every builtin query its `#if`s asked (`__has_attribute(__nonnull__)`), with the answer;
 //! - in order, what the processing did: each `#define` and `#undef`, each `#include` (the name,
 //!   the file it found, whether `#pragma once` skipped it and whether it was listed as a new
 //!   dependency), each `#pragma once` and `#pragma GCC system_header`.
 //!
-//! A trace is used only when every macro it looked up is now as it was then, and every
-//! `#include` it made finds the same file now, with the same spelling, and is skipped or
-//! listed the same way, which depends on what this compile has included so far. The includes
-//! are found again by this compile's own search (the file system is asked as a full scan would
-//! ask it, and the paths probed are the compile's like any other), and checked before anything
-//! is applied. The processing is then replayed: the macros defined and removed, the
-//! dependencies listed, the `#pragma once` files noted. What a header does depends on nothing
-//! else: the builtin queries (`__has_attribute`) and the search chain are the same for every
-//! compile of one flag set (part of the trace's key), and what it could not be kept for is not
-//! traced: a `__has_include` (its answer is the file system's), a missing header (`-MG`
-//! lists it once per name), a project header entered from it (hashed for the token), a header
-//! below the scratch root.
+//! Recordings nest: while `<stdio.h>` is recorded, `<bits/types.h>` inside it is recorded on
+//! its own too (when no trace of it holds), so that a context in which stdio.h's traces do not
+//! hold can still apply the traces of what it includes.
+//!
+//! A trace is used only when every macro it looked up is now as it was then, every query it
+//! asked has the same answer from this compile's compiler and flags, and every `#include` it
+//! made finds the same file now, with the same spelling, and is skipped or listed the same way,
+//! which depends on what this compile has included so far. The includes are found again by
+//! this compile's own search (the file system is asked as a full scan would ask it, and the
+//! paths probed are the compile's like any other), and checked before anything is applied. The
+//! processing is then replayed: the macros defined and removed, the dependencies listed, the
+//! `#pragma once` files noted. What a header does depends on nothing else, so one store serves
+//! every flag set of the session; and what it could not be kept for is not traced: a
+//! `__has_include` (its answer is the file system's), a missing header (`-MG` lists it once
+//! per name), a project header entered from it (hashed for the token), a header below the
+//! scratch root.
 //!
 //! Traces live in the session's cache (`trace-KEY`, the variants of one header in one file,
 //! appended whole) and last one confession, as snapshots do. A damaged or cut record ends the
@@ -39,7 +42,7 @@ use sha2::{Digest, Sha256};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 8] = b"CFTRACE1";
+const MAGIC: &[u8; 8] = b"CFTRACE2";
 
 /// A trace file is not appended to beyond this size (a header traced in very many contexts).
 const MAX_FILE: u64 = 8 << 20;
@@ -99,6 +102,8 @@ pub(super) struct Trace {
     /// The macros looked up before they were changed, with what they were (`None`: not
     /// defined), sorted by name.
     pub(super) reads: Vec<(String, Option<MacroData>)>,
+    /// The builtin queries its `#if`s asked (`__has_attribute(x)`) and their answers, sorted.
+    pub(super) queries: Vec<(String, bool)>,
     pub(super) ops: Vec<Op>,
     /// How deep the includes went below the header.
     pub(super) depth: usize,
@@ -108,6 +113,7 @@ pub(super) struct Trace {
 #[derive(Default)]
 pub(super) struct Recording {
     pub(super) ops: Vec<Op>,
+    pub(super) queries: Vec<(String, bool)>,
     /// Something was done that a trace cannot hold: it is not kept.
     pub(super) spoiled: bool,
     depth: usize,
@@ -133,12 +139,21 @@ impl Recording {
     /// recording's too, and its depth below where it was applied.
     pub(super) fn applied(&mut self, t: &Trace) {
         self.ops.extend(t.ops.iter().cloned());
+        self.queries.extend(t.queries.iter().cloned());
         self.max_depth = self.max_depth.max(self.depth + t.depth);
+    }
+
+    /// A recording of a header this one includes, ended: what it did, this one did.
+    pub(super) fn absorb(&mut self, inner: Recording) {
+        self.ops.extend(inner.ops);
+        self.queries.extend(inner.queries);
+        self.spoiled |= inner.spoiled;
+        self.max_depth = self.max_depth.max(self.depth + inner.max_depth);
     }
 
     /// The trace, given what the macro table's log learned; `None` if a lookup's value was
     /// never settled (`Table::end_log` settles them all).
-    pub(super) fn finish(self, log: macros::Log) -> Option<Trace> {
+    pub(super) fn finish(&self, log: macros::Log) -> Option<Trace> {
         let mut reads = Vec::new();
         for (name, f) in log.first {
             match f {
@@ -148,39 +163,40 @@ impl Recording {
             }
         }
         reads.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut queries = self.queries.clone();
+        queries.sort();
+        queries.dedup();
         Some(Trace {
             reads,
-            ops: self.ops,
+            queries,
+            ops: self.ops.clone(),
             depth: self.max_depth,
         })
     }
 }
 
-/// Where one header's traces are kept, for the compiles of one flag set.
+/// Where headers' traces are kept: one store for the session, shared by every flag set (what
+/// a trace depends on is checked, not keyed).
 pub(super) struct Store {
     dir: PathBuf,
-    /// The flag set's key: the snapshot start key (compiler, working directory, search chain,
-    /// predefined and `-D` macros).
-    key: Sha256,
     /// The scratch root: headers below it are never traced.
     pub(super) live: PathBuf,
 }
 
 impl Store {
-    pub(super) fn new(dir: PathBuf, key: Sha256, live: PathBuf) -> Store {
-        Store { dir, key, live }
+    pub(super) fn new(dir: PathBuf, live: PathBuf) -> Store {
+        Store { dir, live }
     }
 
-    /// The file holding the traces of `frame`'s header, entered from the directory entry
-    /// `dir_key` (its index when it is one of the chain's, whose `#include_next` goes on from
-    /// there; the same for any file's own directory).
-    pub(super) fn path(&self, frame: &Frame, dir_key: u64) -> PathBuf {
-        let mut h = self.key.clone();
+    /// The file holding the traces of `frame`'s header, found in the search chain (`chained`)
+    /// or in a file's own directory.
+    pub(super) fn path(&self, frame: &Frame, chained: bool) -> PathBuf {
+        let mut h = Sha256::new();
+        h.update(MAGIC);
         for b in [
             frame.abs.as_os_str().as_encoded_bytes(),
             frame.spelled.as_bytes(),
-            &[u8::from(frame.system)],
-            &dir_key.to_le_bytes(),
+            &[u8::from(frame.system), u8::from(chained)],
         ] {
             h.update((b.len() as u64).to_le_bytes());
             h.update(b);
@@ -289,6 +305,11 @@ pub(super) fn encode(t: &Trace) -> Vec<u8> {
             None => w.n(0),
         }
     }
+    w.n(t.queries.len() as u64);
+    for (q, v) in &t.queries {
+        w.s(q);
+        w.n(u64::from(*v));
+    }
     w.n(t.depth as u64);
     w.n(t.ops.len() as u64);
     for op in &t.ops {
@@ -330,11 +351,15 @@ pub(super) fn encode(t: &Trace) -> Vec<u8> {
     w.0
 }
 
-/// A record's trace, if every macro it looked up is now as it was then (`table`); `None`
-/// when it does not hold or is damaged. The reads come first in a record and are compared
-/// where they lie, so a trace that does not hold costs no decoding. A trace decoded here has
-/// no reads of its own: they held.
-pub(super) fn decode_if_holds(b: &[u8], table: &macros::Table) -> Option<Trace> {
+/// A record's trace, if every macro it looked up is now as it was then (`table`) and every
+/// builtin query it asked has the same answer now (`ask`); `None` when it does not hold or is
+/// damaged. The reads come first in a record and are compared where they lie, so a trace that
+/// does not hold costs no decoding. A trace decoded here has no reads of its own: they held.
+pub(super) fn decode_if_holds(
+    b: &[u8],
+    table: &macros::Table,
+    ask: &mut dyn FnMut(&str) -> Option<bool>,
+) -> Option<Trace> {
     let mut r = R(b);
     for _ in 0..r.u()? {
         let name = std::str::from_utf8(r.b()?).ok()?;
@@ -351,6 +376,16 @@ pub(super) fn decode_if_holds(b: &[u8], table: &macros::Table) -> Option<Trace> 
         if !same {
             return None;
         }
+    }
+    let nq = r.u()?;
+    let mut queries = Vec::with_capacity(nq.min(256));
+    for _ in 0..nq {
+        let q = r.s()?;
+        let then = r.flag()?;
+        if ask(&q)? != then {
+            return None;
+        }
+        queries.push((q, then));
     }
     let depth = r.u()?;
     let n = r.u()?;
@@ -377,6 +412,7 @@ pub(super) fn decode_if_holds(b: &[u8], table: &macros::Table) -> Option<Trace> 
     }
     r.0.is_empty().then_some(Trace {
         reads: Vec::new(),
+        queries,
         ops,
         depth,
     })
@@ -389,14 +425,25 @@ mod tests {
     /// The headers of `source` (in `root/proj`, the live tree), with traces kept in `memo`
     /// when given: spelled, and whether found through a system directory.
     fn scan(root: &Path, memo: Option<&Path>, source: &str) -> Vec<(String, bool)> {
+        scan_asking(root, memo, source, &|_| None)
+    }
+
+    /// [`scan`], with `answers` answering the builtin queries.
+    fn scan_asking(
+        root: &Path,
+        memo: Option<&Path>,
+        source: &str,
+        answers: &dyn Fn(&str) -> Option<bool>,
+    ) -> Vec<(String, bool)> {
         let live = root.join("proj");
         let chain = [("proj/inc", false), ("sys", true)];
-        super::super::test_scan(
+        super::super::test_scan_asking(
             root,
             "proj",
             &chain,
             memo.map(|m| (m, Some(&*live))),
             source,
+            answers,
         )
     }
 
@@ -462,17 +509,21 @@ mod tests {
         assert_eq!(scan(&root, Some(&memo), "one.c"), one);
         assert_eq!(
             kept(&memo),
-            [1, 1],
-            "a.h's processing (b.h's inside it), and d.h's"
+            [1, 1, 1],
+            "a.h's processing (b.h's inside it), b.h's own, and d.h's"
         );
         assert_eq!(scan(&root, Some(&memo), "one.c"), one);
-        assert_eq!(kept(&memo), [1, 1], "used again as they were");
+        assert_eq!(kept(&memo), [1, 1, 1], "used again as they were");
 
         // WANT_C was looked up undefined: where it is defined a.h's trace does not hold.
         let two = scan(&root, None, "two.c");
         assert_eq!(names(&two), ["a.h", "b.h", "c.h", "after.h", "d.h", "e.h"]);
         assert_eq!(scan(&root, Some(&memo), "two.c"), two);
-        assert_eq!(kept(&memo), [1, 1, 2], "a.h's second, e.h's");
+        assert_eq!(
+            kept(&memo),
+            [1, 1, 1, 1, 2],
+            "a.h's second (b.h's applied inside it), c.h's, e.h's"
+        );
 
         // b.h is already in (and once): a.h's include of it is skipped, not listed; the second
         // #include <a.h> finds its guard defined.
@@ -481,13 +532,13 @@ mod tests {
         assert_eq!(scan(&root, Some(&memo), "three.c"), three);
         assert_eq!(
             kept(&memo),
-            [1, 1, 1, 4],
-            "b.h's own, a.h's third and fourth"
+            [1, 1, 1, 1, 4],
+            "b.h's applied, a.h's third and fourth"
         );
         assert_eq!(scan(&root, Some(&memo), "three.c"), three);
         assert_eq!(scan(&root, Some(&memo), "two.c"), two);
         assert_eq!(scan(&root, Some(&memo), "one.c"), one);
-        assert_eq!(kept(&memo), [1, 1, 1, 4]);
+        assert_eq!(kept(&memo), [1, 1, 1, 1, 4]);
 
         // What answers is the trace: a.h changed on disk (a toolchain header, which the
         // session takes as fixed) still gives what was recorded.
@@ -540,6 +591,66 @@ mod tests {
         w("sys/a.h", "#define A 1\n");
         assert_eq!(scan(&root, Some(&memo), "s.c"), scan(&root, None, "s.c"));
         assert_eq!(kept(&memo), [1]);
+        std::fs::remove_dir_all(&root).expect("cleanup");
+    }
+
+    #[test]
+    fn a_header_included_by_another_has_its_own_trace() {
+        let (root, memo) = setup("nested");
+        let w = |p: &str, s: &str| std::fs::write(root.join(p), s).expect("write");
+        w(
+            "sys/x.h",
+            "#ifdef X_WIDE\n#define X_W 1\n#endif\n#include <y.h>\n",
+        );
+        w(
+            "sys/y.h",
+            "#ifndef Y_H\n#define Y_H\n#include <y1.h>\n#endif\n",
+        );
+        w("sys/y1.h", "");
+        w("sys/z.h", "");
+        w("proj/one.c", "#include <x.h>\n");
+        w("proj/two.c", "#define X_WIDE\n#include <x.h>\n");
+        let one = scan(&root, Some(&memo), "one.c");
+        assert_eq!(names(&one), ["x.h", "y.h", "y1.h"]);
+        assert_eq!(
+            kept(&memo),
+            [1, 1, 1],
+            "x.h's, y.h's inside it, y1.h's inside that"
+        );
+        // y.h changed on disk (a toolchain header, fixed for the session): x.h's trace does
+        // not hold where X_WIDE is defined, so x.h is followed, and y.h's own trace answers.
+        w("sys/y.h", "#include <z.h>\n");
+        let two = scan(&root, Some(&memo), "two.c");
+        assert_eq!(names(&two), ["x.h", "y.h", "y1.h"]);
+        assert_eq!(names(&scan(&root, None, "two.c")), ["x.h", "y.h", "z.h"]);
+        assert_eq!(kept(&memo), [1, 1, 2], "x.h's second");
+        std::fs::remove_dir_all(&root).expect("cleanup");
+    }
+
+    #[test]
+    fn a_trace_holds_only_where_its_builtin_queries_answer_the_same() {
+        let (root, memo) = setup("queries");
+        let w = |p: &str, s: &str| std::fs::write(root.join(p), s).expect("write");
+        w(
+            "sys/q.h",
+            "#if __has_attribute(__cold__)\n#include <qa.h>\n#else\n#include <qb.h>\n#endif\n",
+        );
+        w("sys/qa.h", "");
+        w("sys/qb.h", "");
+        // Not a snapshot's prefix: a snapshot belongs to one flag set (the real scans' salt
+        // names it), which these scans, both salted "test", do not tell apart.
+        w("proj/q.c", "#pragma once\n#include <q.h>\n");
+        let yes = |q: &str| (q == "__has_attribute(__cold__)").then_some(true);
+        let no = |q: &str| (q == "__has_attribute(__cold__)").then_some(false);
+        let with = scan_asking(&root, Some(&memo), "q.c", &yes);
+        assert_eq!(names(&with), ["q.h", "qa.h"]);
+        // Another flag set, whose compiler answers otherwise, shares the store.
+        let without = scan_asking(&root, Some(&memo), "q.c", &no);
+        assert_eq!(names(&without), ["q.h", "qb.h"]);
+        assert_eq!(kept(&memo), [1, 1, 2], "q.h's two, qa.h's, qb.h's");
+        assert_eq!(scan_asking(&root, Some(&memo), "q.c", &yes), with);
+        assert_eq!(scan_asking(&root, Some(&memo), "q.c", &no), without);
+        assert_eq!(kept(&memo), [1, 1, 2], "used again as they were");
         std::fs::remove_dir_all(&root).expect("cleanup");
     }
 }
