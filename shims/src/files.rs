@@ -30,9 +30,10 @@ pub fn read(path: &Path) -> io::Result<Rc<[u8]>> {
 }
 
 /// A session cache file's bytes, mapped for the rest of the process; `None` when it cannot be
-/// opened or is empty. Only for files that are never written in place: the cache's files are
-/// written to a temporary file and renamed over the old one (`ctx::write_atomic`,
-/// `pp::memo::save`).
+/// opened or is empty. Only for files whose bytes are never written in place: the cache's files
+/// are written to a temporary file and renamed over the old one (`ctx::write_atomic`,
+/// `pp::memo::save`), or only appended to (`pp::trace::save`), which leaves the bytes mapped as
+/// they were.
 #[allow(unsafe_code)]
 pub fn map(path: &Path) -> Option<&'static [u8]> {
     use rustix::mm::{mmap, MapFlags, ProtFlags};
@@ -41,9 +42,10 @@ pub fn map(path: &Path) -> Option<&'static [u8]> {
     if len == 0 {
         return None;
     }
-    // SAFETY: a private, read-only mapping of `len` bytes of a file whose inode is never
-    // written after the rename that made it visible, so the bytes do not change while this
-    // process looks at them; the mapping is never unmapped, so the slice lives for 'static.
+    // SAFETY: a private, read-only mapping of `len` bytes of a file whose first `len` bytes
+    // are never written again (renamed into place whole, or appended to), so they do not
+    // change while this process looks at them; the mapping is never unmapped, so the slice
+    // lives for 'static.
     unsafe {
         let p = mmap(
             std::ptr::null_mut(),

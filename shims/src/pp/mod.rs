@@ -423,12 +423,15 @@ impl<'a> Scanner<'a> {
             return self.process_body(frame);
         };
         let bytes = trace::load(&path);
-        for record in trace::records(&bytes) {
+        for record in trace::records(bytes) {
             let cfg = &mut self.cfg;
             let mut ask = |q: &str| (cfg.builtin)(q).ok();
-            let Some(t) = trace::decode_if_holds(record, &cfg.macros, &mut ask) else {
+            let Some(t) = trace::decode_if_holds(record.payload, &cfg.macros, &mut ask) else {
                 continue;
             };
+            if !record.intact() {
+                continue;
+            }
             if let Some(found) = self.check_trace(&t, frame) {
                 self.replay(&t, frame, found);
                 if let Some(r) = self.recording.last_mut() {
@@ -444,7 +447,7 @@ impl<'a> Scanner<'a> {
         if let Some(rec) = self.recording.pop() {
             if r.is_ok() && !rec.spoiled {
                 if let Some(t) = rec.finish(log) {
-                    trace::save(&path, &t, &bytes);
+                    trace::save(&path, &t, bytes);
                 }
             }
             if let Some(outer) = self.recording.last_mut() {

@@ -206,30 +206,47 @@ impl Store {
     }
 }
 
-/// The bytes of a trace file (none when there is none).
-pub(super) fn load(path: &Path) -> Vec<u8> {
-    std::fs::read(path).unwrap_or_default()
+/// The bytes of a trace file (none when there is none), mapped: a lookup compares the first
+/// bytes of a few records, and reading the file whole (tens of kilobytes for glibc's headers,
+/// which have many variants) cost a copy into fresh pages of heap.
+pub(super) fn load(path: &Path) -> &'static [u8] {
+    crate::files::map(path).unwrap_or_default()
 }
 
-/// The traces' records in a file's bytes; a damaged or cut record ends them.
-pub(super) fn records(bytes: &[u8]) -> impl Iterator<Item = &[u8]> + '_ {
+/// One record of a trace file.
+pub(super) struct Record<'a> {
+    pub(super) payload: &'a [u8],
+    sum: &'a [u8],
+}
+
+impl Record<'_> {
+    /// Whether the payload is what was written: asked of the record about to be used only, so
+    /// a lookup does not read the records it passes over.
+    pub(super) fn intact(&self) -> bool {
+        checksum(self.payload).to_le_bytes() == *self.sum
+    }
+}
+
+/// The traces' records in a file's bytes; a cut record, or bytes that do not start one, end
+/// them.
+pub(super) fn records(bytes: &[u8]) -> impl Iterator<Item = Record<'_>> + '_ {
     let mut rest = bytes;
     std::iter::from_fn(move || {
-        let (payload, after) = record(rest)?;
+        let (r, after) = record(rest)?;
         rest = after;
-        Some(payload)
+        Some(r)
     })
 }
 
 /// One record: magic, length, a checksum of the payload (FxHash: it tells a record cut by a
 /// write that did not finish, not an attack), the payload.
-fn record(b: &[u8]) -> Option<(&[u8], &[u8])> {
+fn record(b: &[u8]) -> Option<(Record<'_>, &[u8])> {
     let b = b.strip_prefix(MAGIC.as_slice())?;
     let (len, b) = b.split_at_checked(8)?;
     let len = usize::try_from(u64::from_le_bytes(len.try_into().ok()?)).ok()?;
     let (sum, b) = b.split_at_checked(8)?;
     let (payload, rest) = b.split_at_checked(len)?;
-    (checksum(payload).to_le_bytes() == *sum).then_some((payload, rest))
+    Some((Record { payload, sum }, rest))
 }
 
 fn checksum(b: &[u8]) -> u64 {
@@ -243,7 +260,9 @@ fn checksum(b: &[u8]) -> u64 {
 /// already holds it or is full.
 pub(super) fn save(path: &Path, trace: &Trace, existing: &[u8]) {
     let payload = encode(trace);
-    if existing.len() as u64 >= MAX_FILE || records(existing).any(|r| r == payload.as_slice()) {
+    if existing.len() as u64 >= MAX_FILE
+        || records(existing).any(|r| r.payload == payload.as_slice())
+    {
         return;
     }
     let mut rec = MAGIC.to_vec();
