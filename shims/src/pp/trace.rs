@@ -472,7 +472,7 @@ mod tests {
             .expect("read")
             .flatten()
             .filter(|e| e.file_name().to_string_lossy().starts_with("trace-"))
-            .map(|e| super::records(&super::load(&e.path())).count())
+            .map(|e| super::records(super::load(&e.path())).count())
             .collect();
         v.sort_unstable();
         v
