@@ -372,6 +372,10 @@ impl<'a> R<'a> {
     pub(super) fn s(&mut self) -> Option<String> {
         String::from_utf8(self.b()?.to_vec()).ok()
     }
+    /// A string, borrowed.
+    pub(super) fn st(&mut self) -> Option<&'a str> {
+        std::str::from_utf8(self.b()?).ok()
+    }
     pub(super) fn p(&mut self) -> Option<PathBuf> {
         Some(PathBuf::from(std::ffi::OsStr::from_bytes(self.b()?)))
     }

@@ -446,8 +446,8 @@ impl<'a> Scanner<'a> {
         let log = self.cfg.macros.end_log();
         if let Some(rec) = self.recording.pop() {
             if r.is_ok() && !rec.spoiled {
-                if let Some(t) = rec.finish(log) {
-                    trace::save(&path, &t, bytes);
+                if let Some(payload) = rec.finish(log) {
+                    trace::save(&path, &payload, bytes);
                 }
             }
             if let Some(outer) = self.recording.last_mut() {
@@ -473,7 +473,7 @@ impl<'a> Scanner<'a> {
     /// Whether a trace of `frame`'s file, whose macros hold (`trace::decode_if_holds`), holds
     /// now: each of its includes finds the same file, skipped or listed as it was. Gives the
     /// files its includes found, in order.
-    fn check_trace(&mut self, t: &trace::Trace, frame: &Frame) -> Option<Vec<Frame>> {
+    fn check_trace(&mut self, t: &trace::Trace<'_>, frame: &Frame) -> Option<Vec<Frame>> {
         if self.depth + t.depth > 200 {
             return None;
         }
@@ -481,8 +481,8 @@ impl<'a> Scanner<'a> {
         let mut once: HashSet<PathBuf> = HashSet::new();
         let mut stacked: HashSet<usize> = HashSet::new();
         let mut found = Vec::new();
-        for op in &t.ops {
-            match op {
+        for op in t.ops.iter() {
+            match op? {
                 trace::Op::Enter {
                     name,
                     angled,
@@ -493,17 +493,17 @@ impl<'a> Scanner<'a> {
                     skipped,
                     listed,
                 } => {
-                    let f = self.resolve(name, *angled, Some(stack.last()?), *next)?;
-                    if f.abs != *abs || f.spelled != *spelled || f.system != *system {
+                    let f = self.resolve(name, angled, Some(stack.last()?), next)?;
+                    if f.abs != abs || f.spelled != spelled || f.system != system {
                         return None;
                     }
-                    if (self.once.contains(&f.abs) || once.contains(&f.abs)) != *skipped {
+                    if (self.once.contains(&f.abs) || once.contains(&f.abs)) != skipped {
                         return None;
                     }
-                    if !*skipped {
+                    if !skipped {
                         let now_listed =
                             f.file.is_some_and(|i| !stacked.contains(&i)) && self.first_entry(&f);
-                        if now_listed != *listed {
+                        if now_listed != listed {
                             return None;
                         }
                         stacked.extend(f.file);
@@ -529,16 +529,18 @@ impl<'a> Scanner<'a> {
 
     /// Does what a trace recorded, `check_trace` having found it holds (`found`: the files
     /// its includes find).
-    fn replay(&mut self, t: &trace::Trace, frame: &Frame, found: Vec<Frame>) {
+    fn replay(&mut self, t: &trace::Trace<'static>, frame: &Frame, found: Vec<Frame>) {
         let mut stack: Vec<PathBuf> = vec![frame.abs.clone()];
         let mut found = found.into_iter();
-        for op in &t.ops {
+        for op in t.ops.iter() {
+            // `check_trace` went through every op: none is damaged.
+            let Some(op) = op else { return };
             match op {
-                trace::Op::Define(name, m) => self.cfg.macros.insert(name.clone(), m.to_macro()),
+                trace::Op::Define(name, m) => self.cfg.macros.insert(name, m.to_macro()),
                 trace::Op::Undef(name) => self.cfg.macros.remove(name),
                 trace::Op::Enter { skipped, .. } => {
                     let Some(f) = found.next() else { return };
-                    if *skipped {
+                    if skipped {
                         continue;
                     }
                     self.enter_entry(&f);
@@ -678,15 +680,14 @@ impl<'a> Scanner<'a> {
             "define" => {
                 let (name, m) = macros::parse_define_text(rest_text)?;
                 if let Some(r) = self.recording.last_mut() {
-                    r.ops
-                        .push(trace::Op::Define(name.clone(), trace::MacroData::of(&m)));
+                    r.define(&name, &m);
                 }
                 self.cfg.macros.insert(name, m);
             }
             "undef" => {
                 let name = first_word(rest_text)?;
                 if let Some(r) = self.recording.last_mut() {
-                    r.ops.push(trace::Op::Undef(name.to_string()));
+                    r.push(&trace::Op::Undef(name));
                 }
                 self.cfg.macros.remove(name);
             }
@@ -705,13 +706,13 @@ impl<'a> Scanner<'a> {
                 match rest.first().map(|t| t.tok.text()).as_deref() {
                     Some("once") => {
                         if let Some(r) = self.recording.last_mut() {
-                            r.ops.push(trace::Op::Once);
+                            r.push(&trace::Op::Once);
                         }
                         self.once.insert(frame.abs.clone());
                     }
                     Some("GCC") if rest.get(1).is_some_and(|t| t.tok.text() == "system_header") => {
                         if let Some(r) = self.recording.last_mut() {
-                            r.ops.push(trace::Op::SystemHeader);
+                            r.push(&trace::Op::SystemHeader);
                         }
                         *system = true;
                     }
@@ -744,12 +745,12 @@ impl<'a> Scanner<'a> {
                 let skipped = self.once.contains(&f.abs);
                 let listed = !skipped && self.first_entry(&f);
                 if let Some(r) = self.recording.last_mut() {
-                    r.enter(trace::Op::Enter {
-                        name: name.clone(),
+                    r.push(&trace::Op::Enter {
+                        name: &name,
                         angled,
                         next,
-                        spelled: f.spelled.clone(),
-                        abs: f.abs.clone(),
+                        spelled: &f.spelled,
+                        abs: &f.abs,
                         system: f.system,
                         skipped,
                         listed,
@@ -758,7 +759,7 @@ impl<'a> Scanner<'a> {
                 self.process(&f)?;
                 if !skipped {
                     if let Some(r) = self.recording.last_mut() {
-                        r.leave();
+                        r.push(&trace::Op::Leave);
                     }
                 }
             }
@@ -1029,7 +1030,7 @@ impl<'a> Scanner<'a> {
                     let query = format!("{name}({text})");
                     let answer = (self.cfg.builtin)(&query)?;
                     if let Some(r) = self.recording.last_mut() {
-                        r.queries.push((query, answer));
+                        r.query(query, answer);
                     }
                     answer
                 };

@@ -40,6 +40,7 @@ use super::memo::{R, W};
 use super::Frame;
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 
 const MAGIC: &[u8; 8] = b"CFTRACE2";
@@ -47,20 +48,22 @@ const MAGIC: &[u8; 8] = b"CFTRACE2";
 /// A trace file is not appended to beyond this size (a header traced in very many contexts).
 const MAX_FILE: u64 = 8 << 20;
 
-/// One thing a traced processing did.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) enum Op {
-    Define(String, MacroData),
-    Undef(String),
+/// One thing a traced processing did, as a record holds it: names and texts borrow from the
+/// record's bytes (a mapped trace file's, which live for the process), so applying a trace
+/// copies none of them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Op<'a> {
+    Define(&'a str, MacroRef<'a>),
+    Undef(&'a str),
     /// An `#include` (or `#include_next`) that found a file: the name and how it was searched
     /// for, the file as found, whether `#pragma once` skipped it, and whether it was listed (its
     /// entry entered for the first time). Unless skipped, its own ops follow, then `Leave`.
     Enter {
-        name: String,
+        name: &'a str,
         angled: bool,
         next: bool,
-        spelled: String,
-        abs: PathBuf,
+        spelled: &'a str,
+        abs: &'a Path,
         system: bool,
         skipped: bool,
         listed: bool,
@@ -70,50 +73,77 @@ pub(super) enum Op {
     SystemHeader,
 }
 
-/// A macro as a trace keeps it.
-#[derive(Clone, Debug, PartialEq)]
-pub(super) struct MacroData {
-    params: Option<Vec<String>>,
+/// A macro as a record holds it: its parameters (how many, and their encoding) decoded only
+/// when it is defined.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct MacroRef<'a> {
+    params: Option<(usize, &'a [u8])>,
     variadic: bool,
-    text: String,
+    text: &'a str,
 }
 
-impl MacroData {
-    pub(super) fn of(m: &Macro) -> MacroData {
-        MacroData {
-            params: m.params.clone(),
-            variadic: m.variadic,
-            text: m.text.to_string(),
+impl<'a> MacroRef<'a> {
+    fn params(&self) -> Option<Vec<&'a str>> {
+        let (n, mut bytes) = self.params?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let mut r = R(bytes);
+            out.push(r.st()?);
+            bytes = r.0;
         }
+        Some(out)
     }
 
-    pub(super) fn to_macro(&self) -> Macro {
-        Macro::new(self.params.clone(), self.variadic, self.text.clone())
+    /// The macro, its text borrowed from the record.
+    pub(super) fn to_macro(self) -> Macro
+    where
+        'a: 'static,
+    {
+        let params = self
+            .params()
+            .map(|p| p.into_iter().map(str::to_string).collect());
+        Macro::new(params, self.variadic, self.text)
     }
 
     fn same(&self, m: &Macro) -> bool {
-        self.params == m.params && self.variadic == m.variadic && *self.text == *m.text
+        let params_same = match (self.params(), &m.params) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a.len() == b.len() && a.iter().zip(b).all(|(x, y)| *x == y),
+            _ => false,
+        };
+        params_same && self.variadic == m.variadic && *self.text == *m.text
     }
 }
 
-/// One recorded processing of a header.
+/// The bytes of ops (as `put_op` writes them) and how many there are.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(super) struct Trace {
-    /// The macros looked up before they were changed, with what they were (`None`: not
-    /// defined), sorted by name.
-    pub(super) reads: Vec<(String, Option<MacroData>)>,
-    /// The builtin queries its `#if`s asked (`__has_attribute(x)`) and their answers, sorted.
-    pub(super) queries: Vec<(String, bool)>,
-    pub(super) ops: Vec<Op>,
+pub(super) struct Ops<B> {
+    count: usize,
+    bytes: B,
+}
+
+impl<'a> Ops<&'a [u8]> {
+    /// The ops in order, borrowed from the record; a damaged one is `None`.
+    pub(super) fn iter(&self) -> impl Iterator<Item = Option<Op<'a>>> + 'a {
+        let mut r = R(self.bytes);
+        (0..self.count).map(move |_| get_op(&mut r))
+    }
+}
+
+/// A record's trace, its macros found to hold (`decode_if_holds`): the queries it asked and the
+/// ops it did, borrowed from the record.
+pub(super) struct Trace<'a> {
+    pub(super) queries: Vec<(&'a str, bool)>,
+    pub(super) ops: Ops<&'a [u8]>,
     /// How deep the includes went below the header.
     pub(super) depth: usize,
 }
 
-/// A recording in progress.
+/// A recording in progress: its ops written as a record holds them, as they happen.
 #[derive(Default)]
 pub(super) struct Recording {
-    pub(super) ops: Vec<Op>,
-    pub(super) queries: Vec<(String, bool)>,
+    ops: Ops<Vec<u8>>,
+    queries: Vec<(String, bool)>,
     /// Something was done that a trace cannot hold: it is not kept.
     pub(super) spoiled: bool,
     depth: usize,
@@ -121,57 +151,93 @@ pub(super) struct Recording {
 }
 
 impl Recording {
-    pub(super) fn enter(&mut self, op: Op) {
-        let entered = matches!(op, Op::Enter { skipped: false, .. });
-        self.ops.push(op);
-        if entered {
-            self.depth += 1;
-            self.max_depth = self.max_depth.max(self.depth);
+    pub(super) fn push(&mut self, op: &Op<'_>) {
+        let mut w = W(std::mem::take(&mut self.ops.bytes));
+        put_op(&mut w, op);
+        self.ops.bytes = w.0;
+        self.ops.count += 1;
+        match op {
+            Op::Enter { skipped: false, .. } => {
+                self.depth += 1;
+                self.max_depth = self.max_depth.max(self.depth);
+            }
+            Op::Leave => self.depth = self.depth.saturating_sub(1),
+            _ => {}
         }
     }
 
-    pub(super) fn leave(&mut self) {
-        self.ops.push(Op::Leave);
-        self.depth = self.depth.saturating_sub(1);
+    /// `#define name m`.
+    pub(super) fn define(&mut self, name: &str, m: &Macro) {
+        let mut w = W(std::mem::take(&mut self.ops.bytes));
+        w.n(0);
+        w.s(name);
+        put_macro(&mut w, m);
+        self.ops.bytes = w.0;
+        self.ops.count += 1;
+    }
+
+    pub(super) fn query(&mut self, q: String, answer: bool) {
+        self.queries.push((q, answer));
     }
 
     /// A trace applied while this one records (a header it includes): its ops are this
     /// recording's too, and its depth below where it was applied.
-    pub(super) fn applied(&mut self, t: &Trace) {
-        self.ops.extend(t.ops.iter().cloned());
-        self.queries.extend(t.queries.iter().cloned());
+    pub(super) fn applied(&mut self, t: &Trace<'_>) {
+        self.ops.bytes.extend_from_slice(t.ops.bytes);
+        self.ops.count += t.ops.count;
+        (self.queries).extend(t.queries.iter().map(|(q, v)| ((*q).to_string(), *v)));
         self.max_depth = self.max_depth.max(self.depth + t.depth);
     }
 
     /// A recording of a header this one includes, ended: what it did, this one did.
     pub(super) fn absorb(&mut self, inner: Recording) {
-        self.ops.extend(inner.ops);
+        self.ops.bytes.extend_from_slice(&inner.ops.bytes);
+        self.ops.count += inner.ops.count;
         self.queries.extend(inner.queries);
         self.spoiled |= inner.spoiled;
         self.max_depth = self.max_depth.max(self.depth + inner.max_depth);
     }
 
-    /// The trace, given what the macro table's log learned; `None` if a lookup's value was
-    /// never settled (`Table::end_log` settles them all).
-    pub(super) fn finish(&self, log: macros::Log) -> Option<Trace> {
+    /// The record's payload, given what the macro table's log learned; `None` if a lookup's
+    /// value was never settled (`Table::end_log` settles them all). It holds, in order: the
+    /// macros looked up before they were changed, sorted by name, with what they were (or
+    /// none); the builtin queries and their answers, sorted; the depth; the ops.
+    pub(super) fn finish(&self, log: macros::Log) -> Option<Vec<u8>> {
         let mut reads = Vec::new();
         for (name, f) in log.first {
             match f {
-                macros::First::Read(then) => reads.push((name, then.as_ref().map(MacroData::of))),
+                macros::First::Read(then) => reads.push((name, then)),
                 macros::First::Looked => return None,
                 macros::First::Write => {}
             }
         }
         reads.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut queries = self.queries.clone();
+        let mut queries: Vec<&(String, bool)> = self.queries.iter().collect();
         queries.sort();
         queries.dedup();
-        Some(Trace {
-            reads,
-            queries,
-            ops: self.ops.clone(),
-            depth: self.max_depth,
-        })
+        let mut w = W(Vec::with_capacity(
+            self.ops.bytes.len() + 64 * reads.len() + 64,
+        ));
+        w.n(reads.len() as u64);
+        for (name, m) in &reads {
+            w.s(name);
+            match m {
+                Some(m) => {
+                    w.n(1);
+                    put_macro(&mut w, m);
+                }
+                None => w.n(0),
+            }
+        }
+        w.n(queries.len() as u64);
+        for (q, v) in queries {
+            w.s(q);
+            w.n(u64::from(*v));
+        }
+        w.n(self.max_depth as u64);
+        w.n(self.ops.count as u64);
+        w.0.extend_from_slice(&self.ops.bytes);
+        Some(w.0)
     }
 }
 
@@ -258,17 +324,14 @@ fn checksum(b: &[u8]) -> u64 {
 
 /// Appends a trace to its file in one write, unless the file (`existing`, as it was read)
 /// already holds it or is full.
-pub(super) fn save(path: &Path, trace: &Trace, existing: &[u8]) {
-    let payload = encode(trace);
-    if existing.len() as u64 >= MAX_FILE
-        || records(existing).any(|r| r.payload == payload.as_slice())
-    {
+pub(super) fn save(path: &Path, payload: &[u8], existing: &[u8]) {
+    if existing.len() as u64 >= MAX_FILE || records(existing).any(|r| r.payload == payload) {
         return;
     }
     let mut rec = MAGIC.to_vec();
     rec.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    rec.extend_from_slice(&checksum(&payload).to_le_bytes());
-    rec.extend_from_slice(&payload);
+    rec.extend_from_slice(&checksum(payload).to_le_bytes());
+    rec.extend_from_slice(payload);
     if let Ok(mut f) = std::fs::OpenOptions::new()
         .append(true)
         .create(true)
@@ -278,7 +341,7 @@ pub(super) fn save(path: &Path, trace: &Trace, existing: &[u8]) {
     }
 }
 
-fn put_macro(w: &mut W, m: &MacroData) {
+fn put_macro(w: &mut W, m: &Macro) {
     match &m.params {
         Some(p) => {
             w.n(1);
@@ -293,95 +356,103 @@ fn put_macro(w: &mut W, m: &MacroData) {
     w.s(&m.text);
 }
 
-fn get_macro(r: &mut R<'_>) -> Option<MacroData> {
+fn get_macro<'a>(r: &mut R<'a>) -> Option<MacroRef<'a>> {
     let params = if r.flag()? {
         let n = r.u()?;
-        let mut p = Vec::with_capacity(n.min(64));
+        let start = r.0;
         for _ in 0..n {
-            p.push(r.s()?);
+            r.b()?;
         }
-        Some(p)
+        Some((n, &start[..start.len() - r.0.len()]))
     } else {
         None
     };
-    Some(MacroData {
+    Some(MacroRef {
         params,
         variadic: r.flag()?,
-        text: r.s()?,
+        text: r.st()?,
     })
 }
 
-pub(super) fn encode(t: &Trace) -> Vec<u8> {
-    let mut w = W(Vec::new());
-    w.n(t.reads.len() as u64);
-    for (name, m) in &t.reads {
-        w.s(name);
-        match m {
-            Some(m) => {
-                w.n(1);
-                put_macro(&mut w, m);
+fn put_op(w: &mut W, op: &Op<'_>) {
+    match op {
+        Op::Define(name, m) => {
+            w.n(0);
+            w.s(name);
+            match m.params {
+                Some((n, bytes)) => {
+                    w.n(1);
+                    w.n(n as u64);
+                    w.0.extend_from_slice(bytes);
+                }
+                None => w.n(0),
             }
-            None => w.n(0),
+            w.n(u64::from(m.variadic));
+            w.s(m.text);
         }
-    }
-    w.n(t.queries.len() as u64);
-    for (q, v) in &t.queries {
-        w.s(q);
-        w.n(u64::from(*v));
-    }
-    w.n(t.depth as u64);
-    w.n(t.ops.len() as u64);
-    for op in &t.ops {
-        match op {
-            Op::Define(name, m) => {
-                w.n(0);
-                w.s(name);
-                put_macro(&mut w, m);
-            }
-            Op::Undef(name) => {
-                w.n(1);
-                w.s(name);
-            }
-            Op::Enter {
-                name,
-                angled,
-                next,
-                spelled,
-                abs,
-                system,
-                skipped,
-                listed,
-            } => {
-                w.n(2);
-                w.s(name);
-                w.n(u64::from(*angled));
-                w.n(u64::from(*next));
-                w.s(spelled);
-                w.p(abs);
-                w.n(u64::from(*system));
-                w.n(u64::from(*skipped));
-                w.n(u64::from(*listed));
-            }
-            Op::Leave => w.n(3),
-            Op::Once => w.n(4),
-            Op::SystemHeader => w.n(5),
+        Op::Undef(name) => {
+            w.n(1);
+            w.s(name);
         }
+        Op::Enter {
+            name,
+            angled,
+            next,
+            spelled,
+            abs,
+            system,
+            skipped,
+            listed,
+        } => {
+            w.n(2);
+            w.s(name);
+            w.n(u64::from(*angled));
+            w.n(u64::from(*next));
+            w.s(spelled);
+            w.p(abs);
+            w.n(u64::from(*system));
+            w.n(u64::from(*skipped));
+            w.n(u64::from(*listed));
+        }
+        Op::Leave => w.n(3),
+        Op::Once => w.n(4),
+        Op::SystemHeader => w.n(5),
     }
-    w.0
+}
+
+fn get_op<'a>(r: &mut R<'a>) -> Option<Op<'a>> {
+    Some(match r.n()? {
+        0 => Op::Define(r.st()?, get_macro(r)?),
+        1 => Op::Undef(r.st()?),
+        2 => Op::Enter {
+            name: r.st()?,
+            angled: r.flag()?,
+            next: r.flag()?,
+            spelled: r.st()?,
+            abs: Path::new(std::ffi::OsStr::from_bytes(r.b()?)),
+            system: r.flag()?,
+            skipped: r.flag()?,
+            listed: r.flag()?,
+        },
+        3 => Op::Leave,
+        4 => Op::Once,
+        5 => Op::SystemHeader,
+        _ => return None,
+    })
 }
 
 /// A record's trace, if every macro it looked up is now as it was then (`table`) and every
 /// builtin query it asked has the same answer now (`ask`); `None` when it does not hold or is
 /// damaged. The reads come first in a record and are compared where they lie, so a trace that
-/// does not hold costs no decoding. A trace decoded here has no reads of its own: they held.
-pub(super) fn decode_if_holds(
-    b: &[u8],
+/// does not hold costs no decoding, and nothing is copied out of the record.
+pub(super) fn decode_if_holds<'a>(
+    b: &'a [u8],
     table: &macros::Table,
     ask: &mut dyn FnMut(&str) -> Option<bool>,
-) -> Option<Trace> {
+) -> Option<Trace<'a>> {
     let mut r = R(b);
     for _ in 0..r.u()? {
-        let name = std::str::from_utf8(r.b()?).ok()?;
+        let name = r.st()?;
         let then = if r.flag()? {
             Some(get_macro(&mut r)?)
         } else {
@@ -399,40 +470,18 @@ pub(super) fn decode_if_holds(
     let nq = r.u()?;
     let mut queries = Vec::with_capacity(nq.min(256));
     for _ in 0..nq {
-        let q = r.s()?;
+        let q = r.st()?;
         let then = r.flag()?;
-        if ask(&q)? != then {
+        if ask(q)? != then {
             return None;
         }
         queries.push((q, then));
     }
     let depth = r.u()?;
-    let n = r.u()?;
-    let mut ops = Vec::with_capacity(n.min(1 << 16));
-    for _ in 0..n {
-        ops.push(match r.n()? {
-            0 => Op::Define(r.s()?, get_macro(&mut r)?),
-            1 => Op::Undef(r.s()?),
-            2 => Op::Enter {
-                name: r.s()?,
-                angled: r.flag()?,
-                next: r.flag()?,
-                spelled: r.s()?,
-                abs: r.p()?,
-                system: r.flag()?,
-                skipped: r.flag()?,
-                listed: r.flag()?,
-            },
-            3 => Op::Leave,
-            4 => Op::Once,
-            5 => Op::SystemHeader,
-            _ => return None,
-        });
-    }
-    r.0.is_empty().then_some(Trace {
-        reads: Vec::new(),
+    let count = r.u()?;
+    Some(Trace {
         queries,
-        ops,
+        ops: Ops { count, bytes: r.0 },
         depth,
     })
 }
