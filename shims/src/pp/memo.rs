@@ -370,7 +370,7 @@ impl<'a> R<'a> {
         self.take(len)
     }
     pub(super) fn s(&mut self) -> Option<String> {
-        String::from_utf8(self.b()?.to_vec()).ok()
+        self.st().map(str::to_string)
     }
     /// A string, borrowed.
     pub(super) fn st(&mut self) -> Option<&'a str> {

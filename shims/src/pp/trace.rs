@@ -83,6 +83,21 @@ pub(super) struct MacroRef<'a> {
 }
 
 impl<'a> MacroRef<'a> {
+    /// `m` as a record holds it, its parameters encoded in `scratch`.
+    fn of(m: &'a Macro, scratch: &'a mut Vec<u8>) -> MacroRef<'a> {
+        let mut w = W(std::mem::take(scratch));
+        for p in m.params.iter().flatten() {
+            w.s(p);
+        }
+        *scratch = w.0;
+        let params: &'a [u8] = scratch;
+        MacroRef {
+            params: m.params.as_ref().map(|p| (p.len(), params)),
+            variadic: m.variadic,
+            text: &m.text,
+        }
+    }
+
     fn params(&self) -> Option<Vec<&'a str>> {
         let (n, mut bytes) = self.params?;
         let mut out = Vec::with_capacity(n);
@@ -168,12 +183,8 @@ impl Recording {
 
     /// `#define name m`.
     pub(super) fn define(&mut self, name: &str, m: &Macro) {
-        let mut w = W(std::mem::take(&mut self.ops.bytes));
-        w.n(0);
-        w.s(name);
-        put_macro(&mut w, m);
-        self.ops.bytes = w.0;
-        self.ops.count += 1;
+        let mut params = Vec::new();
+        self.push(&Op::Define(name, MacroRef::of(m, &mut params)));
     }
 
     pub(super) fn query(&mut self, q: String, answer: bool) {
@@ -224,7 +235,7 @@ impl Recording {
             match m {
                 Some(m) => {
                     w.n(1);
-                    put_macro(&mut w, m);
+                    put_macro(&mut w, &MacroRef::of(m, &mut Vec::new()));
                 }
                 None => w.n(0),
             }
@@ -341,19 +352,19 @@ pub(super) fn save(path: &Path, payload: &[u8], existing: &[u8]) {
     }
 }
 
-fn put_macro(w: &mut W, m: &Macro) {
-    match &m.params {
-        Some(p) => {
+/// A macro as `get_macro` reads it: whether it has parameters, how many and their encoding,
+/// whether it is variadic, its text.
+fn put_macro(w: &mut W, m: &MacroRef<'_>) {
+    match m.params {
+        Some((n, bytes)) => {
             w.n(1);
-            w.n(p.len() as u64);
-            for s in p {
-                w.s(s);
-            }
+            w.n(n as u64);
+            w.0.extend_from_slice(bytes);
         }
         None => w.n(0),
     }
     w.n(u64::from(m.variadic));
-    w.s(&m.text);
+    w.s(m.text);
 }
 
 fn get_macro<'a>(r: &mut R<'a>) -> Option<MacroRef<'a>> {
@@ -379,16 +390,7 @@ fn put_op(w: &mut W, op: &Op<'_>) {
         Op::Define(name, m) => {
             w.n(0);
             w.s(name);
-            match m.params {
-                Some((n, bytes)) => {
-                    w.n(1);
-                    w.n(n as u64);
-                    w.0.extend_from_slice(bytes);
-                }
-                None => w.n(0),
-            }
-            w.n(u64::from(m.variadic));
-            w.s(m.text);
+            put_macro(w, m);
         }
         Op::Undef(name) => {
             w.n(1);
