@@ -326,6 +326,51 @@ fn header_scan_lists_what_gcc_lists() {
     }
 }
 
+#[test]
+fn header_scan_asks_the_compiler_what_its_preprocessor_defines() {
+    // gcc 12 has no `__has_feature` or `__has_extension`, and takes `true` in `#if` as 1 in
+    // C++ but as an unknown name, 0, in C: the scan asks the compiler, per flag set, instead of
+    // taking what clang does (CONFESS_VERIFY_HEADERS compares every scan with gcc -M).
+    let tmp = tempfile::tempdir().expect("tmp");
+    let h = "#ifdef __has_feature\n#include \"clang_only.h\"\n#endif\n\
+             #ifndef __has_extension\n#define __has_extension(x) 0\n#endif\n\
+             #if __has_extension(c_generic_selections)\n#include \"ext.h\"\n#endif\n\
+             #if true\n#include \"truth.h\"\n#endif\n\
+             #if defined(__has_builtin) && __has_builtin(__builtin_expect)\n\
+             #include \"builtin.h\"\n#endif\n";
+    let run = confess_project(
+        tmp.path(),
+        &[
+            ("h.h", h),
+            ("clang_only.h", ""),
+            ("ext.h", ""),
+            ("truth.h", ""),
+            ("builtin.h", ""),
+            ("x.c", "#include \"h.h\"\n"),
+            ("y.cpp", "#include \"h.h\"\n"),
+            (
+                "Makefile",
+                "all: x.o y.o\nx.o: x.c\n\t$(CC) -MD -c x.c -o x.o\n\
+                 y.o: y.cpp\n\t$(CXX) -MD -c y.cpp -o y.o\n",
+            ),
+        ],
+    );
+    run.assert_scanned_in_process();
+    let g = run.read("graph.txt");
+    let headers = |obj: &str| -> Vec<&str> {
+        let block = g
+            .split("\n\n")
+            .find(|b| b.lines().next().is_some_and(|l| l.ends_with(obj)))
+            .unwrap_or_else(|| panic!("no compile of {obj}: {g}"));
+        block
+            .lines()
+            .filter_map(|l| l.strip_prefix("  header "))
+            .collect()
+    };
+    assert_eq!(headers("/x.o"), ["builtin.h", "h.h"], "{g}");
+    assert_eq!(headers("/y.o"), ["builtin.h", "h.h", "truth.h"], "{g}");
+}
+
 /// The scratch directory of a confession kept for running shims by hand in its build phase;
 /// removed when dropped.
 struct Kept(std::path::PathBuf);

@@ -3,10 +3,12 @@
 //! - Its source and its project's headers are read once, and the token check, the header scan
 //!   and the input hashes all use those bytes (they were three opens and reads of each, a third
 //!   of a call's system calls). Reading once also means the hash is of the very bytes the scan
-//!   followed.
+//!   followed. Their content hashes are computed once too (`digest`): the token, the scan's
+//!   entry in the work cache and the header traces' content checks all ask for them.
 //! - The session cache's files (the compiler's facts, scan snapshots) are mapped: a call uses a
 //!   few parts of them, and reading them whole cost a copy and a fresh page of heap per 4 KiB.
 
+use sha2::Digest as _;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io;
@@ -15,6 +17,7 @@ use std::rc::Rc;
 
 thread_local! {
     static READ: RefCell<HashMap<PathBuf, Rc<[u8]>>> = RefCell::new(HashMap::new());
+    static DIGEST: RefCell<HashMap<PathBuf, [u8; 32]>> = RefCell::new(HashMap::new());
 }
 
 /// A file's bytes, read on the first call for its path and kept for the rest of the process
@@ -27,6 +30,29 @@ pub fn read(path: &Path) -> io::Result<Rc<[u8]>> {
     let b: Rc<[u8]> = std::fs::read(path)?.into();
     READ.with(|r| r.borrow_mut().insert(path.to_path_buf(), b.clone()));
     Ok(b)
+}
+
+/// The SHA-256 of a file's bytes as [`read`] keeps them, computed once for the process.
+pub fn digest(path: &Path) -> io::Result<[u8; 32]> {
+    if let Some(d) = DIGEST.with(|r| r.borrow().get(path).copied()) {
+        return Ok(d);
+    }
+    let d: [u8; 32] = sha2::Sha256::digest(&*read(path)?).into();
+    DIGEST.with(|r| r.borrow_mut().insert(path.to_path_buf(), d));
+    Ok(d)
+}
+
+/// [`digest`] in hex, as tokens and the work cache write it.
+pub fn digest_hex(path: &Path) -> io::Result<String> {
+    digest(path).map(|d| crate::token::hex(&d))
+}
+
+/// Forgets every file read, as a new process would start: tests that change a file between
+/// two scans in one thread.
+#[cfg(test)]
+pub fn forget() {
+    READ.with(|r| r.borrow_mut().clear());
+    DIGEST.with(|r| r.borrow_mut().clear());
 }
 
 /// A session cache file's bytes, mapped for the rest of the process; `None` when it cannot be

@@ -120,9 +120,8 @@ pub fn header_known(
     let content = if hashed(&abs, system, root) {
         match known {
             Some(sha) => ContentRef::Hash(sha.into()),
-            None => crate::files::read(&abs).map_or(ContentRef::Missing, |b| {
-                ContentRef::Hash(token::sha256_hex(&b).into())
-            }),
+            None => crate::files::digest_hex(&abs)
+                .map_or(ContentRef::Missing, |h| ContentRef::Hash(h.into())),
         }
     } else {
         ContentRef::Toolchain

@@ -860,6 +860,13 @@ const LIKELY_QUERIES: &[&str] = &[
     "__has_builtin(__builtin_unreachable)",
     "__has_builtin(__builtin_constant_p)",
     "__has_extension(c_generic_selections)",
+    "defined(__has_attribute)",
+    "defined(__has_builtin)",
+    "defined(__has_feature)",
+    "defined(__has_extension)",
+    "defined(__has_c_attribute)",
+    "defined(__has_cpp_attribute)",
+    "true",
 ];
 
 /// `__has_attribute(x)` and kin, asked of the real compiler in one run; `builtin_answers`

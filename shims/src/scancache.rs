@@ -151,8 +151,7 @@ impl<'a> Scan<'a> {
             match (then, now) {
                 (Value::Null, None) => {}
                 (Value::String(sha), Some(_)) if self.in_tree(&path) => {
-                    let bytes = crate::files::read(&path).ok()?;
-                    let h = sha256_hex(&bytes);
+                    let h = crate::files::digest_hex(&path).ok()?;
                     if h != *sha {
                         self.log(&format!("scan-miss {}", raw::text_path(&path)));
                         return None;
@@ -221,7 +220,7 @@ impl<'a> Scan<'a> {
                     let text = raw::text_path(&path);
                     match known.get(text.as_ref()) {
                         Some(sha) => json!(sha),
-                        None => json!(sha256_hex(&crate::files::read(&path).ok()?)),
+                        None => json!(crate::files::digest_hex(&path).ok()?),
                     }
                 }
                 Some(id) => identity_json(&id),

@@ -161,8 +161,9 @@ impl P<'_> {
         match tok {
             Some(Tok::Number(n)) => number(&n),
             Some(Tok::Char(c)) => character(&c),
-            // Identifiers left after expansion are 0 (C); `true` is 1 in C++ and C23.
-            Some(Tok::Ident(id)) => Ok(V::s(i128::from(id == "true"))),
+            // A name left after expansion is 0; the scan has already asked the compiler what
+            // `true` is (1 in C++, a name in gcc 12's C).
+            Some(Tok::Ident(_)) => Ok(V::s(0)),
             Some(t) => Err(Fallback::new(format!("#if: unexpected `{}`", t.text()))),
             None => Err(Fallback::new("#if: expression ends early")),
         }

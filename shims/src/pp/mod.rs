@@ -660,8 +660,8 @@ impl<'a> Scanner<'a> {
         // Only the directives that need it are tokenized: most lines are #define (its body is
         // tokenized on first use), conditionals in skipped groups, #endif and #else.
         Ok(match kw {
-            "ifdef" | "elifdef" => self.is_defined(first_word(rest_text)?),
-            "ifndef" | "elifndef" => !self.is_defined(first_word(rest_text)?),
+            "ifdef" | "elifdef" => self.is_defined(first_word(rest_text)?)?,
+            "ifndef" | "elifndef" => !self.is_defined(first_word(rest_text)?)?,
             _ => self.eval_if(&lex::tokens(rest_text), frame)?,
         })
     }
@@ -780,8 +780,10 @@ impl<'a> Scanner<'a> {
         Ok(())
     }
 
-    fn is_defined(&self, n: &str) -> bool {
-        self.cfg.macros.contains_key(n)
+    /// Whether `n` is defined: a macro, one of the names every gcc defines, or a builtin query
+    /// this compiler has (`builtin_defined`).
+    fn is_defined(&mut self, n: &str) -> Result<bool, Fallback> {
+        if self.cfg.macros.contains_key(n)
             || matches!(
                 n,
                 "__has_include"
@@ -795,7 +797,24 @@ impl<'a> Scanner<'a> {
                     | "__TIMESTAMP__"
                     | "__BASE_FILE__"
             )
-            || BUILTIN_QUERIES.contains(&n)
+        {
+            return Ok(true);
+        }
+        if BUILTIN_QUERIES.contains(&n) {
+            return self.ask(&format!("defined({n})"));
+        }
+        Ok(false)
+    }
+
+    /// Asks the compiler (the session's cache answers for the flag set) what `#if q` is: a
+    /// builtin query, whether it has one (gcc 12 has no `__has_feature`), or `true` (1 in
+    /// C++, an unknown name in gcc 12's C). The answer is part of a trace being recorded.
+    fn ask(&mut self, q: &str) -> Result<bool, Fallback> {
+        let answer = (self.cfg.builtin)(q)?;
+        if let Some(r) = self.recording.last_mut() {
+            r.query(q.to_string(), answer);
+        }
+        Ok(answer)
     }
 
     /// The name of an #include: `<...>`, `"..."`, or macros that expand to one of them.
@@ -947,13 +966,19 @@ impl<'a> Scanner<'a> {
         let expanded = macros::expand(&pre, &self.cfg.macros, 0)?;
         // Operators that only appear after expansion (a macro expanding to `defined X`).
         let post = self.replace_operators(&expanded, frame)?;
-        for t in &post {
+        let mut post = post;
+        for t in &mut post {
             if let Tok::Ident(n) = &t.tok {
-                if matches!(
-                    n.as_str(),
-                    "__LINE__" | "__COUNTER__" | "__INCLUDE_LEVEL__" | "__FILE__"
-                ) {
-                    return Err(Fallback::new(format!("#if uses {n}")));
+                match n.as_str() {
+                    "__LINE__" | "__COUNTER__" | "__INCLUDE_LEVEL__" | "__FILE__" => {
+                        return Err(Fallback::new(format!("#if uses {n}")));
+                    }
+                    // Every other name left is 0 (`false` too).
+                    "true" => {
+                        let v = self.ask("true")?;
+                        *t = T::new(Tok::Number(if v { "1" } else { "0" }.into()), t.space);
+                    }
+                    _ => {}
                 }
             }
         }
@@ -986,13 +1011,20 @@ impl<'a> Scanner<'a> {
                     (Some(Tok::Ident(n)), _, _) => (n.clone(), i + 2),
                     _ => return Err(Fallback::new("malformed defined")),
                 };
-                out.push(one(self.is_defined(&n), t.space));
+                out.push(one(self.is_defined(&n)?, t.space));
                 i = next;
                 continue;
             }
             let is_has_include = name == "__has_include" || name == "__has_include_next";
-            let is_query = BUILTIN_QUERIES.contains(&name.as_str());
-            if (is_has_include || is_query) && toks.get(i + 1).is_some_and(|t| t.tok.is_punct("("))
+            // A query the compiler does not have is a name like any other: a header may define
+            // a macro of that name (`#define __has_feature(x) 0`), else it is 0.
+            let is_query = |s: &mut Self| -> Result<bool, Fallback> {
+                Ok(BUILTIN_QUERIES.contains(&name.as_str())
+                    && !s.cfg.macros.contains_key(name)
+                    && s.ask(&format!("defined({name})"))?)
+            };
+            if toks.get(i + 1).is_some_and(|t| t.tok.is_punct("("))
+                && (is_has_include || is_query(self)?)
             {
                 // The argument runs to the matching parenthesis.
                 let mut depth = 0;
@@ -1027,12 +1059,7 @@ impl<'a> Scanner<'a> {
                         .is_some()
                 } else {
                     let text: String = arg.iter().map(|t| t.tok.text()).collect();
-                    let query = format!("{name}({text})");
-                    let answer = (self.cfg.builtin)(&query)?;
-                    if let Some(r) = self.recording.last_mut() {
-                        r.query(query, answer);
-                    }
-                    answer
+                    self.ask(&format!("{name}({text})"))?
                 };
                 out.push(one(v, t.space));
                 i = j + 1;
@@ -1116,6 +1143,8 @@ fn test_scan_asking(
     source: &str,
     answers: &dyn Fn(&str) -> Option<bool>,
 ) -> Vec<(String, bool)> {
+    // A new process: the files changed between two scans are read again.
+    crate::files::forget();
     let mut builtin = |q: &str| answers(q).ok_or_else(|| Fallback::new("no builtins here"));
     let cfg = Config {
         cwd: if cwd.is_empty() {

@@ -710,8 +710,16 @@ mod tests {
         // Not a snapshot's prefix: a snapshot belongs to one flag set (the real scans' salt
         // names it), which these scans, both salted "test", do not tell apart.
         w("proj/q.c", "#pragma once\n#include <q.h>\n");
-        let yes = |q: &str| (q == "__has_attribute(__cold__)").then_some(true);
-        let no = |q: &str| (q == "__has_attribute(__cold__)").then_some(false);
+        // The compiler has `__has_attribute` (asked first) and answers it for `__cold__`.
+        let yes = |q: &str| match q {
+            "defined(__has_attribute)" | "__has_attribute(__cold__)" => Some(true),
+            _ => None,
+        };
+        let no = |q: &str| match q {
+            "defined(__has_attribute)" => Some(true),
+            "__has_attribute(__cold__)" => Some(false),
+            _ => None,
+        };
         let with = scan_asking(&root, Some(&memo), "q.c", &yes);
         assert_eq!(names(&with), ["q.h", "qa.h"]);
         // Another flag set, whose compiler answers otherwise, shares the store.
