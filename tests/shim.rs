@@ -331,7 +331,12 @@ fn header_scan_asks_the_compiler_what_its_preprocessor_defines() {
     // gcc 12 has no `__has_feature` or `__has_extension`, and takes `true` in `#if` as 1 in
     // C++ but as an unknown name, 0, in C: the scan asks the compiler, per flag set, instead of
     // taking what clang does (CONFESS_VERIFY_HEADERS compares every scan with gcc -M).
+    // `#pragma push_macro` and `pop_macro` keep and restore a definition, or its absence.
     let tmp = tempfile::tempdir().expect("tmp");
+    let p = "#define PM 1\n#pragma push_macro(\"PM\")\n#undef PM\n#pragma pop_macro(\"PM\")\n\
+             #ifdef PM\n#include \"restored.h\"\n#endif\n\
+             #pragma push_macro( \"NONE\" )\n#define NONE 1\n#pragma pop_macro (\"NONE\")\n\
+             #pragma pop_macro(\"NONE\")\n#ifdef NONE\n#include \"never.h\"\n#endif\n";
     let h = "#ifdef __has_feature\n#include \"clang_only.h\"\n#endif\n\
              #ifndef __has_extension\n#define __has_extension(x) 0\n#endif\n\
              #if __has_extension(c_generic_selections)\n#include \"ext.h\"\n#endif\n\
@@ -346,8 +351,11 @@ fn header_scan_asks_the_compiler_what_its_preprocessor_defines() {
             ("ext.h", ""),
             ("truth.h", ""),
             ("builtin.h", ""),
-            ("x.c", "#include \"h.h\"\n"),
-            ("y.cpp", "#include \"h.h\"\n"),
+            ("p.h", p),
+            ("restored.h", ""),
+            ("never.h", ""),
+            ("x.c", "#include \"h.h\"\n#include \"p.h\"\n"),
+            ("y.cpp", "#include \"h.h\"\n#include \"p.h\"\n"),
             (
                 "Makefile",
                 "all: x.o y.o\nx.o: x.c\n\t$(CC) -MD -c x.c -o x.o\n\
@@ -367,8 +375,16 @@ fn header_scan_asks_the_compiler_what_its_preprocessor_defines() {
             .filter_map(|l| l.strip_prefix("  header "))
             .collect()
     };
-    assert_eq!(headers("/x.o"), ["builtin.h", "h.h"], "{g}");
-    assert_eq!(headers("/y.o"), ["builtin.h", "h.h", "truth.h"], "{g}");
+    assert_eq!(
+        headers("/x.o"),
+        ["builtin.h", "h.h", "p.h", "restored.h"],
+        "{g}"
+    );
+    assert_eq!(
+        headers("/y.o"),
+        ["builtin.h", "h.h", "p.h", "restored.h", "truth.h"],
+        "{g}"
+    );
 }
 
 /// The scratch directory of a confession kept for running shims by hand in its build phase;

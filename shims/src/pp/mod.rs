@@ -15,7 +15,7 @@ pub mod memo;
 pub mod trace;
 
 use lex::{Directive, Tok, T};
-use macros::Table;
+use macros::{Macro, Table};
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -166,6 +166,9 @@ pub struct Scanner<'a> {
     /// The directory entries of the search chain (and entry 0): the rest are files' own
     /// directories, made as needed, numbered in the order a compile needs them.
     chain_dirs: usize,
+    /// `#pragma push_macro`'s stacks: for each name, the definitions pushed (`None`: it was
+    /// not defined), the last on top.
+    pushed: HashMap<String, Vec<Option<Macro>>>,
 }
 
 const BUILTIN_QUERIES: &[&str] = &[
@@ -222,6 +225,7 @@ impl<'a> Scanner<'a> {
             traces: None,
             recording: Vec::new(),
             chain_dirs,
+            pushed: HashMap::new(),
         }
     }
 
@@ -297,8 +301,9 @@ impl<'a> Scanner<'a> {
         }
         if let Some(p) = save_to {
             self.process_directives(&main, &body[start..run])?;
-            // A missing header is listed once per name, which depends on the source's name.
-            if self.deps.iter().all(|d| !d.missing) {
+            // A missing header is listed once per name, which depends on the source's name;
+            // a snapshot holds the macros, not what `#pragma push_macro` keeps.
+            if self.deps.iter().all(|d| !d.missing) && self.pushed.values().all(Vec::is_empty) {
                 memo::save(&p, &self.state());
             }
             start = run;
@@ -716,6 +721,10 @@ impl<'a> Scanner<'a> {
                         }
                         *system = true;
                     }
+                    Some(p @ ("push_macro" | "pop_macro")) => {
+                        let push = p == "push_macro";
+                        self.push_or_pop_macro(push, &rest[1..], frame, line)?;
+                    }
                     _ => {}
                 }
             }
@@ -731,6 +740,52 @@ impl<'a> Scanner<'a> {
                     "{}:{}: #{other}",
                     frame.spelled, line
                 )))
+            }
+        }
+        Ok(())
+    }
+
+    /// `#pragma push_macro("NAME")` (`push`) or `#pragma pop_macro("NAME")`, `rest` being what
+    /// follows the pragma's name: push keeps the macro's definition (or that it has none), pop
+    /// restores the last one kept and does nothing when none is. A trace does not hold the
+    /// stacks, so no trace is kept of a header that uses them.
+    fn push_or_pop_macro(
+        &mut self,
+        push: bool,
+        rest: &[T],
+        frame: &Frame,
+        line: usize,
+    ) -> Result<(), Fallback> {
+        let name = match rest {
+            [open, name, close] if open.tok.is_punct("(") && close.tok.is_punct(")") => {
+                match &name.tok {
+                    Tok::Str(s) => s
+                        .strip_prefix('"')
+                        .and_then(|s| s.strip_suffix('"'))
+                        .filter(|n| {
+                            n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                        }),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        let Some(name) = name else {
+            return Err(Fallback::new(format!(
+                "{}:{line}: #pragma {} of no macro name",
+                frame.spelled,
+                if push { "push_macro" } else { "pop_macro" }
+            )));
+        };
+        self.spoil_recording();
+        if push {
+            let now = self.cfg.macros.get(name).map(std::borrow::Cow::into_owned);
+            self.pushed.entry(name.to_string()).or_default().push(now);
+        } else if let Some(kept) = self.pushed.get_mut(name).and_then(Vec::pop) {
+            match kept {
+                Some(m) => self.cfg.macros.insert(name.to_string(), m),
+                None => self.cfg.macros.remove(name),
             }
         }
         Ok(())

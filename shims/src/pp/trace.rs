@@ -28,8 +28,8 @@
 //! `#pragma once` files noted. What a header does depends on nothing else, so one store serves
 //! every flag set of the session; and what it could not be kept for is not traced: a
 //! `__has_include` (its answer is the file system's), a missing header (`-MG` lists it once
-//! per name), a project header entered from it (hashed for the token), a header below the
-//! scratch root.
+//! per name), `#pragma push_macro` or `pop_macro` (their stacks are no macros), a project
+//! header entered from it (hashed for the token), a header below the scratch root.
 //!
 //! Traces live in the session's cache (`trace-KEY`, the variants of one header in one file,
 //! appended whole) and last one confession, as snapshots do. A damaged or cut record ends the
@@ -646,10 +646,17 @@ mod tests {
         // A project header reached from a system one.
         w("sys/p.h", "#include <proj.h>\n");
         w("proj/inc/proj.h", "#define P 1\n");
+        // `#pragma push_macro`'s stacks, which a trace does not hold.
+        w(
+            "sys/pm.h",
+            "#pragma push_macro(\"PM\")\n#undef PM\n#pragma pop_macro(\"PM\")\n\
+             #ifdef PM\n#define SEEN 1\n#endif\n",
+        );
         for (src, text) in [
             ("h.c", "#include <h.h>\n"),
             ("m.c", "#include <m.h>\n"),
             ("p.c", "#include <p.h>\n"),
+            ("pm.c", "#define PM\n#include <pm.h>\n"),
         ] {
             w(&format!("proj/{src}"), text);
             let plain = scan(&root, None, src);
