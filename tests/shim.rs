@@ -332,6 +332,7 @@ fn header_scan_asks_the_compiler_what_its_preprocessor_defines() {
     // C++ but as an unknown name, 0, in C: the scan asks the compiler, per flag set, instead of
     // taking what clang does (CONFESS_VERIFY_HEADERS compares every scan with gcc -M).
     // `#pragma push_macro` and `pop_macro` keep and restore a definition, or its absence.
+    // C++'s `and`, `not` are operators (C's are iso646.h's macros), and need no fallback.
     let tmp = tempfile::tempdir().expect("tmp");
     let p = "#define PM 1\n#pragma push_macro(\"PM\")\n#undef PM\n#pragma pop_macro(\"PM\")\n\
              #ifdef PM\n#include \"restored.h\"\n#endif\n\
@@ -354,8 +355,17 @@ fn header_scan_asks_the_compiler_what_its_preprocessor_defines() {
             ("p.h", p),
             ("restored.h", ""),
             ("never.h", ""),
-            ("x.c", "#include \"h.h\"\n#include \"p.h\"\n"),
-            ("y.cpp", "#include \"h.h\"\n#include \"p.h\"\n"),
+            ("named.h", ""),
+            (
+                "x.c",
+                "#include \"h.h\"\n#include \"p.h\"\n#include <iso646.h>\n\
+                 #if not defined(NOPE) and 1\n#include \"named.h\"\n#endif\n",
+            ),
+            (
+                "y.cpp",
+                "#include \"h.h\"\n#include \"p.h\"\n\
+                 #if not defined(NOPE) and 1\n#include \"named.h\"\n#endif\n",
+            ),
             (
                 "Makefile",
                 "all: x.o y.o\nx.o: x.c\n\t$(CC) -MD -c x.c -o x.o\n\
@@ -377,12 +387,19 @@ fn header_scan_asks_the_compiler_what_its_preprocessor_defines() {
     };
     assert_eq!(
         headers("/x.o"),
-        ["builtin.h", "h.h", "p.h", "restored.h"],
+        ["builtin.h", "h.h", "named.h", "p.h", "restored.h"],
         "{g}"
     );
     assert_eq!(
         headers("/y.o"),
-        ["builtin.h", "h.h", "p.h", "restored.h", "truth.h"],
+        [
+            "builtin.h",
+            "h.h",
+            "named.h",
+            "p.h",
+            "restored.h",
+            "truth.h"
+        ],
         "{g}"
     );
 }

@@ -867,6 +867,8 @@ const LIKELY_QUERIES: &[&str] = &[
     "defined(__has_c_attribute)",
     "defined(__has_cpp_attribute)",
     "true",
+    // Whether `and` is an operator (C++ without -fno-operator-names) or a name.
+    "1 and 2",
 ];
 
 /// `__has_attribute(x)` and kin, asked of the real compiler in one run; `builtin_answers`

@@ -1017,8 +1017,10 @@ impl<'a> Scanner<'a> {
     /// Evaluates an #if: `defined`, `__has_include` and builtin queries first, then macros,
     /// then arithmetic.
     fn eval_if(&mut self, rest: &[T], frame: &Frame) -> Result<bool, Fallback> {
-        let pre = self.replace_operators(rest, frame)?;
+        let rest = self.named_operators(std::borrow::Cow::Borrowed(rest))?;
+        let pre = self.replace_operators(&rest, frame)?;
         let expanded = macros::expand(&pre, &self.cfg.macros, 0)?;
+        let expanded = self.named_operators(std::borrow::Cow::Owned(expanded))?;
         // Operators that only appear after expansion (a macro expanding to `defined X`).
         let post = self.replace_operators(&expanded, frame)?;
         let mut post = post;
@@ -1038,6 +1040,38 @@ impl<'a> Scanner<'a> {
             }
         }
         expr::eval(&post)
+    }
+
+    /// C++'s named operators (`and`, `not`, ...) as the operators they are, where this
+    /// compiler has them (asked: C++ without `-fno-operator-names`); elsewhere they are names.
+    fn named_operators<'t>(
+        &mut self,
+        toks: std::borrow::Cow<'t, [T]>,
+    ) -> Result<std::borrow::Cow<'t, [T]>, Fallback> {
+        const NAMED: [(&str, &str); 8] = [
+            ("and", "&&"),
+            ("or", "||"),
+            ("not", "!"),
+            ("bitand", "&"),
+            ("bitor", "|"),
+            ("xor", "^"),
+            ("compl", "~"),
+            ("not_eq", "!="),
+        ];
+        let named = |t: &T| match &t.tok {
+            Tok::Ident(n) => NAMED.iter().find(|(name, _)| name == n).map(|(_, op)| *op),
+            _ => None,
+        };
+        if !toks.iter().any(|t| named(t).is_some()) || !self.ask("1 and 2")? {
+            return Ok(toks);
+        }
+        let mut toks = toks.into_owned();
+        for t in &mut toks {
+            if let Some(op) = named(t) {
+                *t = T::new(Tok::Punct(op), t.space);
+            }
+        }
+        Ok(std::borrow::Cow::Owned(toks))
     }
 
     fn replace_operators(&mut self, toks: &[T], frame: &Frame) -> Result<Vec<T>, Fallback> {
