@@ -404,6 +404,53 @@ fn header_scan_asks_the_compiler_what_its_preprocessor_defines() {
     );
 }
 
+#[test]
+fn pragma_once_skips_a_copy_with_the_same_time_size_and_bytes() {
+    // gcc takes a file marked `#pragma once` and another with the same modification second,
+    // size and bytes for one file read under two names (files unpacked from one tarball share
+    // one time): the second is not included. A copy of another time is, and so is a file of the
+    // same time and size whose bytes differ. CONFESS_VERIFY_HEADERS compares with gcc -M.
+    require("make", "make");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let src = tmp.path().join("src");
+    let text = "#pragma once\n#define SEEN_H 1\n";
+    let other = "#pragma once\n#define SEEN_X 1\n";
+    let at = |secs: u64| std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    for (name, body, time) in [
+        ("a/h.h", text, at(1_600_000_000)),
+        ("b/h.h", text, at(1_600_000_000)),
+        ("c/h.h", text, at(1_700_000_000)),
+        ("d/h.h", other, at(1_600_000_000)),
+        (
+            "m.c",
+            "#include \"a/h.h\"\n#include \"b/h.h\"\n#include \"c/h.h\"\n#include \"d/h.h\"\n",
+            at(1_600_000_000),
+        ),
+        (
+            "Makefile",
+            "m.o: m.c\n\t$(CC) -MD -c m.c -o m.o\n",
+            at(1_600_000_000),
+        ),
+    ] {
+        let p = src.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, body).expect("write");
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .and_then(|f| f.set_modified(time))
+            .expect("set the time");
+    }
+    let run = confess(tmp.path(), &["make", src.to_str().expect("utf-8")]);
+    run.assert_ok().assert_scanned_in_process();
+    let g = run.read("graph.txt");
+    let headers: Vec<&str> = g
+        .lines()
+        .filter_map(|l| l.strip_prefix("  header "))
+        .collect();
+    assert_eq!(headers, ["a/h.h", "c/h.h", "d/h.h"], "{g}");
+}
+
 /// The scratch directory of a confession kept for running shims by hand in its build phase;
 /// removed when dropped.
 struct Kept(std::path::PathBuf);

@@ -166,6 +166,15 @@ impl Probes {
         }
     }
 
+    /// The file at `p` as probed (`None` inside: no file); `None` when `p` was not probed.
+    #[allow(clippy::option_option)] // the outer `None` is a path not probed yet
+    pub(super) fn probe(&self, p: &Path) -> Option<Option<Probe>> {
+        match self.over.get(p) {
+            Some(v) => Some(*v),
+            None => self.base.get(path_bytes(p)).and_then(decode_probe),
+        }
+    }
+
     pub(super) fn insert(&mut self, p: PathBuf, v: Option<Probe>) {
         self.over.insert(p, v);
     }

@@ -155,6 +155,8 @@ pub struct Scanner<'a> {
     exists: std::cell::RefCell<memo::Probes>,
     files: HashMap<PathBuf, Rc<Vec<Directive>>>,
     once: HashSet<PathBuf>,
+    /// The `once` files by modification second and size (`skips_once`).
+    once_stamps: HashMap<(i64, u64), Vec<PathBuf>>,
     deps: Vec<Found>,
     listed: HashSet<String>,
     depth: usize,
@@ -219,6 +221,7 @@ impl<'a> Scanner<'a> {
             exists: std::cell::RefCell::default(),
             files: HashMap::new(),
             once: HashSet::new(),
+            once_stamps: HashMap::new(),
             deps: Vec::new(),
             listed: HashSet::new(),
             depth: 0,
@@ -331,9 +334,60 @@ impl<'a> Scanner<'a> {
         self.curdirs = st.curdirs;
         self.cache = st.cache;
         self.entries = st.entries;
-        self.once = st.once;
+        self.once = HashSet::new();
+        self.once_stamps = HashMap::new();
+        for p in st.once {
+            self.mark_once(p);
+        }
         self.deps = st.deps;
         self.cfg.macros = st.macros;
+    }
+
+    /// The file at `p` as stat saw it, asked once per path.
+    fn identity(&self, p: &Path) -> Option<Probe> {
+        if let Some(v) = self.exists.borrow().probe(p) {
+            return v;
+        }
+        let v = memo::probe(p);
+        self.exists.borrow_mut().insert(p.to_path_buf(), v);
+        v
+    }
+
+    /// `#pragma once` was met in the file at `p`.
+    fn mark_once(&mut self, p: PathBuf) {
+        if let Some(stamp) = self.identity(&p).map(|id| stamp(&id)) {
+            self.once_stamps.entry(stamp).or_default().push(p.clone());
+        }
+        self.once.insert(p);
+    }
+
+    /// Whether `#pragma once` skips the file at `abs`, as gcc's `should_stack_file` decides:
+    /// it was marked once, or another file marked once has the same modification second, the
+    /// same size and the same bytes (gcc takes it for the same file read under another name:
+    /// two copies of a header in a tarball, whose files share one time). `pending`: files a
+    /// trace being checked has marked so far.
+    fn skips_once(&self, abs: &Path, pending: &HashSet<PathBuf>) -> bool {
+        if self.once.contains(abs) || pending.contains(abs) {
+            return true;
+        }
+        if self.once.is_empty() && pending.is_empty() {
+            return false;
+        }
+        let Some(id) = self.identity(abs) else {
+            return false;
+        };
+        let key = stamp(&id);
+        let same = |p: &PathBuf| {
+            self.identity(p).is_some_and(|o| stamp(&o) == key)
+                && match (crate::files::read(p), crate::files::read(abs)) {
+                    (Ok(a), Ok(b)) => a == b,
+                    _ => false,
+                }
+        };
+        self.once_stamps
+            .get(&key)
+            .is_some_and(|v| v.iter().any(same))
+            || pending.iter().any(same)
     }
 
     /// The compiler's implicit pre-includes, then `-imacros` and `-include` files.
@@ -407,7 +461,7 @@ impl<'a> Scanner<'a> {
 
     /// Enters an included file: lists it (once), then follows its directives.
     fn process(&mut self, frame: &Frame) -> Result<(), Fallback> {
-        if self.once.contains(&frame.abs) {
+        if self.skips_once(&frame.abs, &HashSet::new()) {
             return Ok(());
         }
         self.enter_entry(frame);
@@ -502,7 +556,7 @@ impl<'a> Scanner<'a> {
                     if f.abs != abs || f.spelled != spelled || f.system != system {
                         return None;
                     }
-                    if (self.once.contains(&f.abs) || once.contains(&f.abs)) != skipped {
+                    if self.skips_once(&f.abs, &once) != skipped {
                         return None;
                     }
                     if !skipped {
@@ -556,7 +610,7 @@ impl<'a> Scanner<'a> {
                 }
                 trace::Op::Once => {
                     if let Some(p) = stack.last() {
-                        self.once.insert(p.clone());
+                        self.mark_once(p.clone());
                     }
                 }
                 trace::Op::SystemHeader => {}
@@ -713,7 +767,7 @@ impl<'a> Scanner<'a> {
                         if let Some(r) = self.recording.last_mut() {
                             r.push(&trace::Op::Once);
                         }
-                        self.once.insert(frame.abs.clone());
+                        self.mark_once(frame.abs.clone());
                     }
                     Some("GCC") if rest.get(1).is_some_and(|t| t.tok.text() == "system_header") => {
                         if let Some(r) = self.recording.last_mut() {
@@ -797,7 +851,7 @@ impl<'a> Scanner<'a> {
         let (name, angled) = self.header_name(rest)?;
         match self.resolve(&name, angled, Some(cur), next) {
             Some(f) if !self.recording.is_empty() => {
-                let skipped = self.once.contains(&f.abs);
+                let skipped = self.skips_once(&f.abs, &HashSet::new());
                 let listed = !skipped && self.first_entry(&f);
                 if let Some(r) = self.recording.last_mut() {
                     r.push(&trace::Op::Enter {
@@ -1159,6 +1213,12 @@ impl<'a> Scanner<'a> {
         }
         Ok(out)
     }
+}
+
+/// What gcc compares first to tell whether two files marked once are one: the modification
+/// time in seconds (`st_mtime`) and the size.
+fn stamp(id: &Probe) -> (i64, u64) {
+    (id.mtime.div_euclid(1_000_000_000), id.size)
 }
 
 /// Whether a directive of the source may be part of a snapshot's prefix: `#include <...>`
