@@ -890,7 +890,7 @@ impl<'a> Scanner<'a> {
     }
 
     /// Whether `n` is defined: a macro, one of the names every gcc defines, or a builtin query
-    /// this compiler has (`builtin_defined`).
+    /// this compiler has (asked: `defined(__has_feature)`).
     fn is_defined(&mut self, n: &str) -> Result<bool, Fallback> {
         if self.cfg.macros.contains_key(n)
             || matches!(
