@@ -11,7 +11,7 @@ use crate::ctx::{self, Ctx, Result, ShimError};
 use crate::facts::{ContentRef, Decision, Reason};
 use crate::headers;
 use crate::raw;
-use crate::token::{self, Edge, Input, Kind, Token};
+use crate::token::{Edge, Input, Kind, Token};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -601,11 +601,16 @@ fn source_inputs(ctx: &Ctx, inputs: &[String]) -> Result<(Vec<Input>, bool)> {
                     path: raw::text_path(&abs).into(),
                 });
             }
-            Ok(None) => tok_inputs.push(Input {
-                edge: Edge::Source,
-                content: ContentRef::Hash(token::sha256_hex(&bytes).into()),
-                path: raw::text_path(&abs).into(),
-            }),
+            Ok(None) => {
+                let sha = crate::files::digest_hex(&abs).map_err(|e| {
+                    ShimError(format!("cannot read source {}: {e}", raw::text_path(&abs)))
+                })?;
+                tok_inputs.push(Input {
+                    edge: Edge::Source,
+                    content: ContentRef::Hash(sha.into()),
+                    path: raw::text_path(&abs).into(),
+                });
+            }
             Err(e) => return Err(ctx::damaged(&abs, &e.to_string())),
         }
     }

@@ -6,7 +6,7 @@ use crate::facts::{ContentRef, Decision, Reason};
 use crate::flags::Meaning;
 use crate::headers::Header;
 use crate::link;
-use crate::token::{self, Edge, Input, Kind, Token};
+use crate::token::{Edge, Input, Kind, Token};
 use std::path::Path;
 
 /// The output a driver writes for one source: `-o` when there is one source, otherwise the
@@ -112,7 +112,12 @@ pub fn object_token(ctx: &Ctx, cmd: &Command, src: &CmdInput) -> Result<(Token, 
             });
         }
         Ok(None) => {
-            let sha = token::sha256_hex(&bytes);
+            let sha = crate::files::digest_hex(&src_abs).map_err(|e| {
+                ShimError(format!(
+                    "cannot read source {}: {e}",
+                    crate::raw::text_path(&src_abs)
+                ))
+            })?;
             if src.lang.is_some_and(Lang::preprocessed) {
                 headers = crate::ppscan::headers(ctx, cmd, src, &sha)?;
             }

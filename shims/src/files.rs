@@ -3,8 +3,8 @@
 //! - Its source and its project's headers are read once, and the token check, the header scan
 //!   and the input hashes all use those bytes (they were three opens and reads of each, a third
 //!   of a call's system calls). Reading once also means the hash is of the very bytes the scan
-//!   followed. Their content hashes are computed once too (`digest`): the token's header
-//!   inputs and the scan's entry in the work cache both ask for them.
+//!   followed. Their content hashes are computed once too (`digest`): the token's source and
+//!   header inputs and the scan's entry in the work cache all ask for them.
 //! - The session cache's files (the compiler's facts, scan snapshots) are mapped: a call uses a
 //!   few parts of them, and reading them whole cost a copy and a fresh page of heap per 4 KiB.
 

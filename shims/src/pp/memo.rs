@@ -154,18 +154,6 @@ pub(super) struct Probes {
 }
 
 impl Probes {
-    /// Whether a file is at `p`; `None` when `p` was not probed.
-    pub(super) fn get(&self, p: &Path) -> Option<bool> {
-        match self.over.get(p) {
-            Some(v) => Some(v.is_some()),
-            None => self
-                .base
-                .get(path_bytes(p))
-                .and_then(decode_probe)
-                .map(|v| v.is_some()),
-        }
-    }
-
     /// The file at `p` as probed (`None` inside: no file); `None` when `p` was not probed.
     #[allow(clippy::option_option)] // the outer `None` is a path not probed yet
     pub(super) fn probe(&self, p: &Path) -> Option<Option<Probe>> {

@@ -910,9 +910,14 @@ impl<'a> Scanner<'a> {
             return Ok(true);
         }
         if BUILTIN_QUERIES.contains(&n) {
-            return self.ask(&format!("defined({n})"));
+            return self.has_query(n);
         }
         Ok(false)
+    }
+
+    /// Whether this compiler has the builtin query `n` (gcc 12 has no `__has_feature`).
+    fn has_query(&mut self, n: &str) -> Result<bool, Fallback> {
+        self.ask(&format!("defined({n})"))
     }
 
     /// Asks the compiler (the session's cache answers for the flag set) what `#if q` is: a
@@ -954,12 +959,7 @@ impl<'a> Scanner<'a> {
     }
 
     fn is_file(&self, p: &Path) -> bool {
-        if let Some(found) = self.exists.borrow().get(p) {
-            return found;
-        }
-        let v = memo::probe(p);
-        self.exists.borrow_mut().insert(p.to_path_buf(), v);
-        v.is_some()
+        self.identity(p).is_some()
     }
 
     /// The directory entry of a file's own directory, for its quoted includes (gcc makes one
@@ -1102,18 +1102,19 @@ impl<'a> Scanner<'a> {
         &mut self,
         toks: std::borrow::Cow<'t, [T]>,
     ) -> Result<std::borrow::Cow<'t, [T]>, Fallback> {
-        const NAMED: [(&str, &str); 8] = [
-            ("and", "&&"),
-            ("or", "||"),
-            ("not", "!"),
-            ("bitand", "&"),
-            ("bitor", "|"),
-            ("xor", "^"),
-            ("compl", "~"),
-            ("not_eq", "!="),
-        ];
+        // Every `#if` passes here: a match on the name, not a search of a table.
         let named = |t: &T| match &t.tok {
-            Tok::Ident(n) => NAMED.iter().find(|(name, _)| name == n).map(|(_, op)| *op),
+            Tok::Ident(n) => match n.as_str() {
+                "and" => Some("&&"),
+                "or" => Some("||"),
+                "not" => Some("!"),
+                "bitand" => Some("&"),
+                "bitor" => Some("|"),
+                "xor" => Some("^"),
+                "compl" => Some("~"),
+                "not_eq" => Some("!="),
+                _ => None,
+            },
             _ => None,
         };
         if !toks.iter().any(|t| named(t).is_some()) || !self.ask("1 and 2")? {
@@ -1164,7 +1165,7 @@ impl<'a> Scanner<'a> {
             let is_query = |s: &mut Self| -> Result<bool, Fallback> {
                 Ok(BUILTIN_QUERIES.contains(&name.as_str())
                     && !s.cfg.macros.contains_key(name)
-                    && s.ask(&format!("defined({name})"))?)
+                    && s.has_query(name)?)
             };
             if toks.get(i + 1).is_some_and(|t| t.tok.is_punct("("))
                 && (is_has_include || is_query(self)?)
